@@ -1,0 +1,6 @@
+//! franzl: an async Kafka client for `std`, on smol's building blocks.
+//!
+//! It runs under smol, async-std, or inside a tokio program: it uses async-io, async-net and
+//! futures-rustls, never a runtime of its own. The protocol itself lives in `franzl-core`.
+
+pub use franzl_core as core;

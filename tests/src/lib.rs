@@ -1,0 +1,1 @@
+//! The integration-test harness: brokers by profile, unique topic names.

@@ -1,0 +1,4 @@
+//! franzl's project tasks as a library, so the test harness drives the same broker launcher that
+//! `cargo xtask broker` does.
+
+pub mod workspace;
