@@ -1,0 +1,67 @@
+//! `cargo xtask test`: everything CI runs, in the order a developer wants to see failures.
+//!
+//! Formatting, clippy, the bare-metal build of franzl-core, the generated-code drift check, unit
+//! tests, then the integration tests against real brokers. The brokers that the integration tests
+//! bring up are stopped at the end by their recorded PIDs, whether the tests passed or not.
+
+use crate::process::{cargo, output, run};
+use std::process::Command;
+
+/// The bare-metal target franzl-core must build for without an allocator.
+pub const BARE_METAL_TARGET: &str = "thumbv7em-none-eabihf";
+
+/// Runs every step; the first failure ends the run (brokers are still stopped).
+///
+/// # Errors
+/// The failing step, by name.
+pub fn test(_args: &[String]) -> Result<(), String> {
+    run("format check", cargo(&["fmt", "--all", "--check"]))?;
+    run(
+        "clippy (workspace, all targets)",
+        cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+    )?;
+    run(
+        "clippy (franzl-core, all features)",
+        cargo(&["clippy", "-p", "franzl-core", "--all-features", "--all-targets", "--", "-D", "warnings"]),
+    )?;
+    bare_metal_build()?;
+    run(
+        "unit tests",
+        cargo(&["test", "--workspace", "--exclude", "franzl-tests"]),
+    )?;
+    run("doc tests and docs", cargo(&["doc", "--workspace", "--no-deps"]))?;
+    integration_tests()
+}
+
+/// Builds franzl-core for bare metal, installing the target with rustup when it is missing.
+fn bare_metal_build() -> Result<(), String> {
+    let mut list = Command::new("rustup");
+    list.args(["target", "list", "--installed"]);
+    let installed = output(list)?;
+    if !installed.lines().any(|line| line.trim() == BARE_METAL_TARGET) {
+        let mut add = Command::new("rustup");
+        add.args(["target", "add", BARE_METAL_TARGET]);
+        run("install the bare-metal target", add)?;
+    }
+    run(
+        "franzl-core for bare metal, no allocator",
+        cargo(&[
+            "build",
+            "-p",
+            "franzl-core",
+            "--no-default-features",
+            "--target",
+            BARE_METAL_TARGET,
+        ]),
+    )
+}
+
+/// Runs the integration tests; the brokers they started are stopped afterwards in every case.
+fn integration_tests() -> Result<(), String> {
+    let result = run(
+        "integration tests against real brokers",
+        cargo(&["test", "-p", "franzl-tests", "--", "--test-threads", "4"]),
+    );
+    let stopped = crate::broker::down_all();
+    result.and(stopped)
+}
