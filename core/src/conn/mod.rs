@@ -1,0 +1,18 @@
+//! The sans-I/O connection: framing, correlation ids and requests in flight, with no socket and
+//! no clock.
+//!
+//! The caller moves bytes between the transport and these types and tells them the time; they
+//! never block, read a clock or allocate. Pieces:
+//! - [`FrameReader`] splits the received byte stream into frames inside the caller's buffer and
+//!   refuses an oversized size prefix before reading anything else;
+//! - [`InFlight`] hands out correlation ids and remembers what was sent until it is answered or
+//!   its deadline passes;
+//! - [`Instant`] is the caller's clock reading.
+
+mod framing;
+mod in_flight;
+mod time;
+
+pub use framing::{FrameError, FrameReader, SIZE_PREFIX_LEN, check_size_prefix};
+pub use in_flight::{InFlight, Pending};
+pub use time::Instant;
