@@ -8,4 +8,5 @@
 #![no_std]
 #![warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core)]
 
+pub mod messages;
 pub mod wire;
