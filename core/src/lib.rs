@@ -9,4 +9,5 @@
 #![warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core)]
 
 pub mod conn;
+pub mod messages;
 pub mod wire;
