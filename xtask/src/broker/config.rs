@@ -88,6 +88,11 @@ pub(crate) fn server_properties(
     );
     set("share.coordinator.state.topic.min.isr", &min_isr);
     set("group.initial.rebalance.delay.ms", &0);
+    if replicas > 1 {
+        // Fence a killed node in 4.5 s instead of 9 s: the fault tests wait for that.
+        set("broker.heartbeat.interval.ms", &1000);
+        set("broker.session.timeout.ms", &4500);
+    }
     match profile {
         Profile::Sasl => set_sasl(&mut set),
         Profile::Tls => {

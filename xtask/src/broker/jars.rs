@@ -6,7 +6,8 @@
 //! into place only when complete, so an interrupted download is never taken for a cache.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, PoisonError};
 
 use super::error::{Error, Result};
 use crate::workspace;
@@ -48,6 +49,10 @@ pub fn cache_dir() -> Result<PathBuf> {
 ///
 /// Maven is missing or fails (no network, unknown version), or the cache cannot be written.
 pub fn ensure_jars() -> Result<PathBuf> {
+    // Threads of one process (parallel tests) share a PID, hence a temporary folder: one at a
+    // time. Other processes use folders of their own, and the first complete rename wins.
+    static DOWNLOAD: Mutex<()> = Mutex::new(());
+    let _turn = DOWNLOAD.lock().unwrap_or_else(PoisonError::into_inner);
     let lib = cache_dir()?;
     if lib.is_dir() {
         return Ok(lib);
@@ -58,10 +63,12 @@ pub fn ensure_jars() -> Result<PathBuf> {
     let _ = std::fs::remove_dir_all(&partial);
     eprintln!("xtask: fetching Apache Kafka jars into {}", lib.display());
     let status = Command::new("mvn")
-        .args(["-q", "-B", "-f"])
+        .args(["-q", "-B", "-Dstyle.color=never", "-f"])
         .arg(pom_path())
         .args(["dependency:copy-dependencies", "-DincludeScope=runtime"])
         .arg(format!("-DoutputDirectory={}", partial.display()))
+        // Our stdout carries a tool's output or the bootstrap address: Maven's goes to stderr.
+        .stdout(Stdio::from(std::io::stderr()))
         .status()
         .map_err(|e| Error::new(format!("cannot run mvn (is Maven installed?): {e}")))?;
     if !status.success() {
