@@ -8,5 +8,6 @@
 #![no_std]
 #![warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core)]
 
+pub mod compression;
 pub mod crc;
 pub mod murmur2;
