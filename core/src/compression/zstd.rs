@@ -220,14 +220,14 @@ mod tests {
     #[test]
     fn bomb_stops_at_the_buffer() {
         // An RLE block of 100 000 zeros per block header, many blocks, no content size.
-        let mut frame = vec![0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x00];
+        let mut frame = vec![0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38];
         let rle = ((100_000u32) << 3) | (1 << 1);
         for i in 0..1000 {
             let last = u32::from(i == 999);
             frame.extend_from_slice(&(rle | last).to_le_bytes()[..3]);
             frame.push(0);
         }
-        // Window descriptor 0 is 1 KiB, and an RLE block may not exceed 128 KiB: this is a
+        // Window descriptor 0x38 is 128 KiB, the largest block size: this is a
         // legitimate stream of 100 MB.
         let mut out = vec![0u8; 1 << 20];
         assert_eq!(
