@@ -11,3 +11,4 @@
 pub mod compression;
 pub mod crc;
 pub mod murmur2;
+pub mod wire;

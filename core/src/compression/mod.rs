@@ -34,6 +34,7 @@ pub mod zstd;
 
 /// The codec of a record batch, as the low three bits of its attributes name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum Compression {
     /// Records stored as they are.
@@ -87,6 +88,7 @@ impl Compression {
 
 /// What went wrong while compressing or decompressing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum CompressionError {
     /// The output buffer is full and more output would follow.
