@@ -11,4 +11,5 @@
 pub mod compression;
 pub mod crc;
 pub mod murmur2;
+pub mod record;
 pub mod wire;
