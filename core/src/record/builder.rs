@@ -190,19 +190,18 @@ impl<'b> RecordBatchBuilder<'b> {
             return Err(EncodeError::TooLong.into());
         }
         let start = self.records_len;
-        let header = if self.compression == Compression::None {
-            HEADER_LEN
-        } else {
-            0
-        };
+        if !self.fits(record) {
+            let header = if self.compression == Compression::None {
+                HEADER_LEN
+            } else {
+                0
+            };
+            let needed = (header + start).saturating_add(record.encoded_len());
+            return Err(EncodeError::BufferTooSmall { needed }.into());
+        }
         let area = self.records_area();
         let mut writer = Writer::new(area.get_mut(start..).unwrap_or_default());
-        record.write(&mut writer).map_err(|error| match error {
-            EncodeError::BufferTooSmall { needed } => EncodeError::BufferTooSmall {
-                needed: needed.saturating_add(start + header),
-            },
-            other => other,
-        })?;
+        record.write(&mut writer)?;
         let written = writer.position();
         self.records_len += written;
         self.max_timestamp_delta = if self.count == 0 {

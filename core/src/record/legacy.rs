@@ -209,3 +209,6 @@ impl<'a> Iterator for LegacyMessages<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

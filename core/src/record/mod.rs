@@ -129,3 +129,6 @@ impl Attributes {
         self.0 & Self::DELETE_HORIZON != 0
     }
 }
+
+#[cfg(test)]
+mod tests;
