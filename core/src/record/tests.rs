@@ -442,7 +442,6 @@ proptest! {
                             let _ = record.headers.count();
                             let _ = ControlRecord::parse(&record);
                         }
-                        }
                     }
                 }
                 Ok(Batch::Legacy(message)) => {
