@@ -10,4 +10,8 @@
 
 pub mod conn;
 pub mod messages;
+pub mod compression;
+pub mod crc;
+pub mod murmur2;
+pub mod record;
 pub mod wire;
