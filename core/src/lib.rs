@@ -7,3 +7,5 @@
 //! Features: `alloc` adds what needs a heap, `std` what needs the standard library.
 #![no_std]
 #![warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core)]
+
+pub mod sasl;
