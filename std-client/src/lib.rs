@@ -4,3 +4,5 @@
 //! futures-rustls, never a runtime of its own. The protocol itself lives in `franzl-core`.
 
 pub use franzl_core as core;
+
+pub mod config;
