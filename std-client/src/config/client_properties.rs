@@ -27,11 +27,11 @@
 
 use franzl_core::sasl::SaslMechanism;
 
-use super::client::{AddressFamily, ClientConfigBuilder, SecurityProtocol};
 use super::jaas::parse_jaas_config;
 use super::values::{
     optional_string, parse_bool, parse_bytes, parse_int, parse_list, parse_ms, parse_name,
 };
+use super::{AddressFamily, ClientConfigBuilder, SecurityProtocol};
 use super::{ConfigError, Secret};
 
 const PROTOCOLS: [(&str, SecurityProtocol); 4] = [

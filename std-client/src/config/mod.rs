@@ -17,6 +17,7 @@
 
 mod admin;
 mod client;
+mod client_builder;
 mod client_properties;
 mod consumer;
 mod consumer_properties;
@@ -32,9 +33,9 @@ mod values;
 
 pub use admin::{AdminConfig, AdminConfigBuilder};
 pub use client::{
-    AddressFamily, ClientConfig, ClientConfigBuilder, SaslConfig, SecurityProtocol, SocketOptions,
-    TlsConfig,
+    AddressFamily, ClientConfig, SaslConfig, SecurityProtocol, SocketOptions, TlsConfig,
 };
+pub use client_builder::ClientConfigBuilder;
 pub use consumer::{
     Assignor, AutoOffsetReset, ConsumerConfig, ConsumerConfigBuilder, IsolationLevel,
 };

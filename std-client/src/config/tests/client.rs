@@ -288,6 +288,7 @@ fn typed_builder() {
         .sasl(SaslMechanism::Plain, "u", "p")
         .tls_ca_file("/ca.pem")
         .tls_client_auth("/c.pem", "/k.pem")
+        .tls_key_password("kp")
         .skip_hostname_verification()
         .timeouts(ms(1), ms(2), ms(3))
         .metadata_max_age(ms(4))
