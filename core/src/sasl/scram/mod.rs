@@ -47,6 +47,8 @@ mod crypto;
 mod error;
 mod parse;
 #[cfg(test)]
+mod property_tests;
+#[cfg(test)]
 mod tests;
 
 use core::fmt;
@@ -104,6 +106,7 @@ impl ScramMechanism {
 }
 
 /// Where the exchange stands.
+#[derive(Clone)]
 enum State {
     Initial,
     AwaitingServerFirst,
@@ -125,6 +128,9 @@ impl State {
 }
 
 /// A SCRAM client exchange; see the [module documentation](self) for the order of calls.
+///
+/// `Clone` copies the exchange as it stands (a test can branch one exchange many ways).
+#[derive(Clone)]
 pub struct ScramClient<'a> {
     mechanism: ScramMechanism,
     username: &'a str,

@@ -21,7 +21,7 @@ const RFC_CLIENT_FINAL: &str = "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxF
                                 p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
 const RFC_SERVER_FINAL: &str = "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
 
-fn b64(bytes: &[u8]) -> String {
+pub(super) fn b64(bytes: &[u8]) -> String {
     ::base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
@@ -68,10 +68,10 @@ fn rfc7677_exchange_byte_for_byte() {
 
 /// The server side of SCRAM-SHA-512, on the `pbkdf2` crate and the `base64` crate rather than
 /// on the client's own Hi and base64.
-struct Sha512Server {
-    salt: &'static [u8],
-    iterations: u32,
-    password: &'static str,
+pub(super) struct Sha512Server<'a> {
+    pub(super) salt: &'a [u8],
+    pub(super) iterations: u32,
+    pub(super) password: &'a str,
 }
 
 type HmacSha512 = Hmac<Sha512>;
@@ -82,9 +82,9 @@ fn hmac512(key: &[u8], message: &[u8]) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
-impl Sha512Server {
+impl Sha512Server<'_> {
     /// Checks the client's proof and returns the server-final message.
-    fn server_final(
+    pub(super) fn server_final(
         &self,
         client_first_bare: &str,
         server_first: &str,
