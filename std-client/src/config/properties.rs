@@ -169,6 +169,47 @@ fn unescape(raw: &str, line: usize) -> Result<String, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Writes `text` so that `parse_properties` reads it back unchanged.
+    fn escape(text: &str, is_key: bool) -> String {
+        let mut out = String::new();
+        for (index, c) in text.chars().enumerate() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\t' => out.push_str("\\t"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\u{c}' => out.push_str("\\f"),
+                ' ' if is_key || index == 0 => out.push_str("\\ "),
+                '=' | ':' | '#' | '!' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn escaped_pairs_read_back(
+            pairs in proptest::collection::vec(("\\PC{1,12}", "\\PC{0,12}"), 0..6),
+            separator in prop::sample::select(vec!["=", ":", " ", " = ", "\t:"]),
+        ) {
+            let text: String = pairs
+                .iter()
+                .map(|(k, v)| format!("{}{separator}{}\n", escape(k, true), escape(v, false)))
+                .collect();
+            prop_assert_eq!(parse_properties(&text).unwrap(), pairs);
+        }
+
+        #[test]
+        fn any_text_parses_or_fails_cleanly(text in "\\PC{0,80}|[\\\\u0-9a-fA-F=: \n]{0,40}") {
+            let _ = parse_properties(&text);
+        }
+    }
 
     fn pairs(text: &str) -> Vec<(String, String)> {
         parse_properties(text).unwrap()
