@@ -40,6 +40,8 @@ impl fmt::Display for Base64Error {
     }
 }
 
+impl core::error::Error for Base64Error {}
+
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// The exact length of the base64 encoding of `n` bytes, or `None` if it overflows `usize`.

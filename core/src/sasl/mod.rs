@@ -15,8 +15,10 @@ pub mod base64;
 pub mod plain;
 pub mod scram;
 
-/// The SASL mechanisms franzl implements, by their SaslHandshake names.
+/// The SASL mechanisms franzl implements, by their SaslHandshake names. More may come
+/// (OAUTHBEARER), hence `non_exhaustive`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SaslMechanism {
     /// `PLAIN` (RFC 4616): the password is sent as is, so use it only over TLS.
     Plain,

@@ -35,6 +35,8 @@ impl fmt::Display for PlainError {
     }
 }
 
+impl core::error::Error for PlainError {}
+
 /// The exact length of the PLAIN message: two NUL separators plus both parts.
 ///
 /// # Errors

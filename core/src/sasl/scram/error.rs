@@ -78,6 +78,8 @@ impl fmt::Display for ScramError {
     }
 }
 
+impl core::error::Error for ScramError {}
+
 /// The `server-error-value`s of RFC 5802 §7, sent by a server in `e=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
