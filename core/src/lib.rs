@@ -15,3 +15,4 @@ pub mod crc;
 pub mod murmur2;
 pub mod record;
 pub mod wire;
+pub mod sasl;

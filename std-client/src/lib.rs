@@ -9,3 +9,4 @@ pub mod error;
 pub mod net;
 
 pub use error::{Error, Result};
+pub mod config;
