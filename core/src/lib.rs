@@ -8,11 +8,11 @@
 #![no_std]
 #![warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core)]
 
-pub mod conn;
-pub mod messages;
 pub mod compression;
+pub mod conn;
 pub mod crc;
+pub mod messages;
 pub mod murmur2;
 pub mod record;
-pub mod wire;
 pub mod sasl;
+pub mod wire;

@@ -5,8 +5,8 @@
 
 pub use franzl_core as core;
 
+pub mod config;
 pub mod error;
 pub mod net;
 
 pub use error::{Error, Result};
-pub mod config;
