@@ -64,7 +64,7 @@ pub(crate) fn restart_dead(
     ids: &[u32],
 ) -> Result<Broker> {
     let lib = jars::ensure_jars()?;
-    let mut started = Vec::new();
+    let mut pids = Vec::new();
     for node in nodes {
         let pid = match process::live_pid(layout, node.id) {
             Some(pid) => pid,
@@ -80,9 +80,9 @@ pub(crate) fn restart_dead(
                 )));
             }
         };
-        started.push((node.id, pid));
+        pids.push((node.id, pid));
     }
-    let broker = wait_ready(layout, nodes, &started)?;
+    let broker = wait_ready(layout, nodes, &pids)?;
     state::write_bootstrap(layout, &broker.bootstrap())?;
     Ok(broker)
 }

@@ -138,12 +138,21 @@ pub(crate) fn kill_node_process(layout: &ProfileLayout, node_id: u32, pid: u32) 
     }
 }
 
-/// The last `lines` lines of node `node_id`'s log, for error messages.
+/// The end of node `node_id`'s log for error messages: the last `lines` lines, reaching back to
+/// the last ERROR line (whose stack trace would otherwise fill the tail) if that is near the end.
 pub(crate) fn log_tail(layout: &ProfileLayout, node_id: u32, lines: usize) -> String {
     let path = layout.node_log(node_id);
     let text = std::fs::read_to_string(&path).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
-    let tail = all[all.len().saturating_sub(lines)..].join("\n");
+    let mut start = all.len().saturating_sub(lines);
+    let reach = all.len().saturating_sub(lines * 4);
+    if let Some(error) = all[reach..]
+        .iter()
+        .rposition(|line| line.contains(" ERROR "))
+    {
+        start = start.min(reach + error);
+    }
+    let tail = all[start..].join("\n");
     format!("--- last lines of {} ---\n{tail}", path.display())
 }
 
