@@ -8,5 +8,9 @@
 #![no_std]
 #![warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core)]
 
+pub mod error_code;
 pub mod messages;
 pub mod wire;
+
+pub use error_code::ErrorCode;
+pub mod frame;
