@@ -2,11 +2,13 @@
 //! generated messages (`core/src/messages/generated/`), formatted with rustfmt.
 //!
 //! Usage: `cargo run -p franzl-codegen [-- [--check] [--input DIR] [--output DIR]]`.
-//! Defaults: `../shared/kafka-protocol` beside the checkout, and `core/src/messages/generated`.
+//! Defaults: `../shared/kafka-protocol` beside the checkout, `core/src/messages/generated`, and
+//! `core/src/error_code/table.rs` (`--errors-output FILE`) from `error_codes.tsv`.
 //! `--check` writes nothing and exits with status 1 when the committed files differ from what
 //! the definitions give; when the definitions folder is absent it says so and exits 0.
 
 mod emit_api;
+mod emit_errors;
 mod emit_struct;
 mod names;
 mod plan;
@@ -23,6 +25,7 @@ struct Args {
     check: bool,
     input: PathBuf,
     output: PathBuf,
+    errors_output: PathBuf,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -34,6 +37,7 @@ fn parse_args() -> Result<Args, String> {
         check: false,
         input: root.join("../shared/kafka-protocol"),
         output: root.join("core/src/messages/generated"),
+        errors_output: root.join("core/src/error_code/table.rs"),
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -41,6 +45,9 @@ fn parse_args() -> Result<Args, String> {
             "--check" => args.check = true,
             "--input" => args.input = it.next().ok_or("--input needs a folder")?.into(),
             "--output" => args.output = it.next().ok_or("--output needs a folder")?.into(),
+            "--errors-output" => {
+                args.errors_output = it.next().ok_or("--errors-output needs a file")?.into()
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -111,6 +118,19 @@ fn run() -> Result<ExitCode, String> {
     }
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rustfmt.toml");
     let files = generate(&args.input, &config)?;
+    let tsv_path = args.input.join("error_codes.tsv");
+    let tsv =
+        std::fs::read_to_string(&tsv_path).map_err(|e| format!("{}: {e}", tsv_path.display()))?;
+    let errors = rustfmt(&emit_errors::emit_error_table(&tsv)?, &config)?;
+    if args.check
+        && std::fs::read_to_string(&args.errors_output).ok().as_deref() != Some(errors.as_str())
+    {
+        eprintln!(
+            "franzl-codegen: generated error table differs: {}",
+            args.errors_output.display()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     let existing: Vec<String> = std::fs::read_dir(&args.output)
         .map(|d| {
             d.filter_map(|e| e.ok()?.file_name().into_string().ok())
@@ -157,6 +177,10 @@ fn run() -> Result<ExitCode, String> {
     for (name, text) in &files {
         std::fs::write(args.output.join(name), text).map_err(|e| e.to_string())?;
     }
+    if let Some(dir) = args.errors_output.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    }
+    std::fs::write(&args.errors_output, errors).map_err(|e| e.to_string())?;
     eprintln!(
         "franzl-codegen: wrote {} files to {}",
         files.len(),

@@ -11,8 +11,12 @@
 pub mod compression;
 pub mod conn;
 pub mod crc;
+pub mod error_code;
 pub mod messages;
 pub mod murmur2;
 pub mod record;
 pub mod sasl;
 pub mod wire;
+
+pub use error_code::ErrorCode;
+pub mod frame;

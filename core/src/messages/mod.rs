@@ -24,6 +24,7 @@ pub(crate) mod fill;
 mod generated;
 mod item;
 mod message;
+mod negotiate;
 
 pub use array::{Array, ArrayIter};
 pub use generated::*;
@@ -31,3 +32,4 @@ pub use item::{Item, Nullable, Version};
 #[doc(hidden)]
 pub use item::{absent, non_null, put_tagged, tagged_len};
 pub use message::{Message, Request};
+pub use negotiate::NegotiatedVersions;
