@@ -12,6 +12,7 @@ pub mod compression;
 pub mod conn;
 pub mod crc;
 pub mod error_code;
+pub mod frame;
 pub mod messages;
 pub mod murmur2;
 pub mod record;
@@ -19,4 +20,3 @@ pub mod sasl;
 pub mod wire;
 
 pub use error_code::ErrorCode;
-pub mod frame;
