@@ -85,6 +85,12 @@ impl<const N: usize> InFlight<N> {
         Some(correlation_id)
     }
 
+    /// Uses up `correlation_id` (from [`InFlight::next_correlation_id`]) for a request that gets
+    /// no response, so the next request gets a different id.
+    pub fn skip(&mut self, correlation_id: i32) {
+        self.next_id = correlation_id.checked_add(1).unwrap_or(0);
+    }
+
     /// Removes and returns the request with `correlation_id`, if it is in flight.
     pub fn take(&mut self, correlation_id: i32) -> Option<Pending> {
         self.slots

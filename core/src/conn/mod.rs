@@ -7,12 +7,23 @@
 //!   refuses an oversized size prefix before reading anything else;
 //! - [`InFlight`] hands out correlation ids and remembers what was sent until it is answered or
 //!   its deadline passes;
+//! - [`Connection`] runs the handshake (ApiVersions with version negotiation, then SASL), sends
+//!   requests under fresh correlation ids and matches responses to them, and expires requests
+//!   whose deadline passed; its module docs give the call order;
 //! - [`Instant`] is the caller's clock reading.
 
+mod connection;
+mod error;
 mod framing;
 mod in_flight;
+mod sasl_step;
+#[cfg(test)]
+mod tests;
 mod time;
 
+pub use connection::{Connection, ConnectionConfig, Event, Response, Sent};
+pub use error::ConnError;
 pub use framing::{FrameError, FrameReader, SIZE_PREFIX_LEN, check_size_prefix};
 pub use in_flight::{InFlight, Pending};
+pub use sasl_step::{Credentials, MAX_SASL_MESSAGE};
 pub use time::Instant;

@@ -11,6 +11,7 @@ use core::fmt;
 
 /// Why base64 encoding or decoding failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum Base64Error {
     /// The output buffer is too small; `needed` bytes are required.

@@ -18,6 +18,7 @@ pub mod scram;
 /// The SASL mechanisms franzl implements, by their SaslHandshake names. More may come
 /// (OAUTHBEARER), hence `non_exhaustive`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum SaslMechanism {
     /// `PLAIN` (RFC 4616): the password is sent as is, so use it only over TLS.

@@ -9,6 +9,7 @@ use core::fmt;
 
 /// Why the PLAIN message could not be written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum PlainError {
     /// The output buffer is too small; `needed` bytes are required.

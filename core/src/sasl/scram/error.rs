@@ -5,6 +5,7 @@ use core::fmt;
 /// A SCRAM failure. Every check of the server's messages has its own variant, so a caller (and a
 /// test) can tell a wrong nonce from a weak iteration count from a forged signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum ScramError {
     /// The output buffer is too small; `needed` bytes are required. The client's state is
@@ -82,6 +83,7 @@ impl core::error::Error for ScramError {}
 
 /// The `server-error-value`s of RFC 5802 §7, sent by a server in `e=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum ServerErrorValue {
     /// `invalid-encoding`

@@ -68,6 +68,7 @@ pub const MAX_SERVER_ERROR_LEN: usize = 128;
 
 /// The SCRAM variants Kafka supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum ScramMechanism {
     /// SCRAM-SHA-256 (RFC 7677).
     Sha256,

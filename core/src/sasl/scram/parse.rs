@@ -15,6 +15,7 @@ pub const MAX_SALT_LEN: usize = 128;
 
 /// The fields of a server-first message: `r=<nonce>,s=<salt>,i=<iterations>[,extensions]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ServerFirst<'a> {
     /// The combined nonce (client nonce followed by the server's part); printable ASCII.
     pub nonce: &'a str,
@@ -26,6 +27,7 @@ pub struct ServerFirst<'a> {
 
 /// The two forms of a server-final message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum ServerFinal<'a> {
     /// `v=<base64 server signature>`: the text, not yet decoded.
     Verifier(&'a str),

@@ -1,0 +1,204 @@
+//! The SASL part of the handshake: SaslHandshake naming the mechanism, then SaslAuthenticate
+//! rounds carrying the mechanism's bytes (one for PLAIN, two for SCRAM).
+//!
+//! The next message to send is kept in a fixed buffer of [`MAX_SASL_MESSAGE`] bytes, since it is
+//! computed when the server's message arrives and sent when the caller next asks for output.
+
+use super::error::ConnError;
+use crate::ErrorCode;
+use crate::messages::sasl_authenticate::SaslAuthenticateResponse;
+use crate::messages::sasl_handshake::SaslHandshakeResponse;
+use crate::sasl::SaslMechanism;
+use crate::sasl::plain::{plain_message_len, write_plain_message};
+use crate::sasl::scram::{ScramClient, ScramError};
+use core::fmt;
+
+/// The longest SASL message franzl sends: a SCRAM-SHA-512 client-final (100 bytes plus the
+/// combined nonce) with a server nonce of up to 250 bytes, or PLAIN credentials that fit.
+pub const MAX_SASL_MESSAGE: usize = 384;
+
+/// SASL credentials for a connection. `Debug` never shows the password.
+#[derive(Clone, Copy)]
+pub struct Credentials<'c> {
+    /// The mechanism to use.
+    pub mechanism: SaslMechanism,
+    /// The user name.
+    pub username: &'c str,
+    /// The password.
+    pub password: &'c str,
+    /// The SCRAM client nonce: printable ASCII without `,`, from a good random source, fresh
+    /// for every connection (unused for PLAIN).
+    pub nonce: &'c str,
+}
+
+impl fmt::Debug for Credentials<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("mechanism", &self.mechanism)
+            .field("username", &self.username)
+            .field("password", &"***")
+            .finish_non_exhaustive()
+    }
+}
+
+/// The request the SASL step wants sent next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SaslRequest<'s> {
+    /// SaslHandshake v1 with this mechanism name.
+    Handshake(&'static str),
+    /// SaslAuthenticate with these bytes.
+    Authenticate(&'s [u8]),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    SendHandshake,
+    AwaitHandshake,
+    SendAuthenticate,
+    AwaitAuthenticate,
+}
+
+/// The SASL exchange of one connection.
+pub(super) struct SaslStep<'c> {
+    credentials: Credentials<'c>,
+    scram: Option<ScramClient<'c>>,
+    phase: Phase,
+    /// SaslAuthenticate responses handled so far.
+    rounds: u8,
+    message: [u8; MAX_SASL_MESSAGE],
+    message_len: usize,
+}
+
+impl fmt::Debug for SaslStep<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SaslStep")
+            .field("credentials", &self.credentials)
+            .field("phase", &self.phase)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a SaslAuthenticate response meant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Progress {
+    /// Another round: send the next message.
+    Continue,
+    /// Authenticated.
+    Done,
+}
+
+impl<'c> SaslStep<'c> {
+    pub(super) fn new(credentials: Credentials<'c>) -> Result<Self, ConnError> {
+        let scram = match credentials.mechanism {
+            SaslMechanism::Scram(mechanism) => Some(
+                ScramClient::new(
+                    mechanism,
+                    credentials.username,
+                    credentials.password,
+                    credentials.nonce,
+                )
+                .map_err(ConnError::Scram)?,
+            ),
+            _ => None,
+        };
+        Ok(Self {
+            credentials,
+            scram,
+            phase: Phase::SendHandshake,
+            rounds: 0,
+            message: [0; MAX_SASL_MESSAGE],
+            message_len: 0,
+        })
+    }
+
+    /// The request to send now, if any.
+    pub(super) fn next_request(&self) -> Option<SaslRequest<'_>> {
+        match self.phase {
+            Phase::SendHandshake => Some(SaslRequest::Handshake(self.credentials.mechanism.name())),
+            Phase::SendAuthenticate => Some(SaslRequest::Authenticate(
+                self.message.get(..self.message_len)?,
+            )),
+            Phase::AwaitHandshake | Phase::AwaitAuthenticate => None,
+        }
+    }
+
+    /// The request from [`SaslStep::next_request`] was written.
+    pub(super) fn sent(&mut self) {
+        self.phase = match self.phase {
+            Phase::SendHandshake => Phase::AwaitHandshake,
+            Phase::SendAuthenticate => Phase::AwaitAuthenticate,
+            waiting => waiting,
+        };
+    }
+
+    /// Whether a response to this step is expected.
+    pub(super) fn awaits(&self) -> bool {
+        matches!(self.phase, Phase::AwaitHandshake | Phase::AwaitAuthenticate)
+    }
+
+    /// Handles the SaslHandshake response and prepares the first mechanism message.
+    pub(super) fn handle_handshake(
+        &mut self,
+        response: &SaslHandshakeResponse<'_>,
+    ) -> Result<(), ConnError> {
+        if self.phase != Phase::AwaitHandshake {
+            return Err(ConnError::Decode(
+                crate::wire::DecodeError::UnsupportedVersion,
+            ));
+        }
+        let code = ErrorCode(response.error_code);
+        if !code.is_ok() {
+            return Err(ConnError::MechanismNotEnabled(code));
+        }
+        let credentials = self.credentials;
+        self.message_len = match &mut self.scram {
+            Some(scram) => scram
+                .client_first(&mut self.message)
+                .map_err(ConnError::Scram)?,
+            None => {
+                let len = plain_message_len(credentials.username, credentials.password)
+                    .map_err(ConnError::Plain)?;
+                let out = self
+                    .message
+                    .get_mut(..len)
+                    .ok_or(ConnError::CredentialsTooLong)?;
+                write_plain_message(credentials.username, credentials.password, out)
+                    .map_err(ConnError::Plain)?
+            }
+        };
+        self.phase = Phase::SendAuthenticate;
+        Ok(())
+    }
+
+    /// Handles a SaslAuthenticate response whose error code was NONE.
+    pub(super) fn handle_authenticate(
+        &mut self,
+        response: &SaslAuthenticateResponse<'_>,
+    ) -> Result<Progress, ConnError> {
+        if self.phase != Phase::AwaitAuthenticate {
+            return Err(ConnError::Decode(
+                crate::wire::DecodeError::UnsupportedVersion,
+            ));
+        }
+        let round = self.rounds;
+        self.rounds = self.rounds.saturating_add(1);
+        let Some(scram) = &mut self.scram else {
+            return Ok(Progress::Done);
+        };
+        if round == 0 {
+            // The server-first message: answer with client-final.
+            self.message_len = scram
+                .handle_server_first(response.auth_bytes, &mut self.message)
+                .map_err(|error| match error {
+                    ScramError::BufferTooSmall { .. } => ConnError::CredentialsTooLong,
+                    error => ConnError::Scram(error),
+                })?;
+            self.phase = Phase::SendAuthenticate;
+            return Ok(Progress::Continue);
+        }
+        scram
+            .handle_server_final(response.auth_bytes)
+            .map_err(ConnError::Scram)?;
+        Ok(Progress::Done)
+    }
+}
