@@ -275,6 +275,47 @@ impl<'c, const N: usize> Connection<'c, N> {
         })
     }
 
+    /// Sends a request frame that was encoded elsewhere (for example in another task, with
+    /// [`crate::frame::encode_request`] and any correlation id): patches a fresh correlation id
+    /// into `frame` and records the request unless `expects_response` is false. The frame holds
+    /// its size prefix, and its header carries the API key and version.
+    ///
+    /// # Errors
+    /// [`ConnError::NotReady`], [`ConnError::InFlightFull`], and [`ConnError::Encode`] when
+    /// `frame` is not a request frame (too short, or a size prefix that disagrees with its
+    /// length). Nothing is recorded when an error is returned.
+    pub fn send_encoded(
+        &mut self,
+        frame: &mut [u8],
+        expects_response: bool,
+        now: Instant,
+    ) -> Result<Option<i32>, ConnError> {
+        if !self.is_ready() {
+            return Err(ConnError::NotReady);
+        }
+        let malformed = ConnError::Encode(crate::wire::EncodeError::TooLong);
+        let (prefix, rest) = frame.split_first_chunk_mut::<4>().ok_or(malformed)?;
+        if usize::try_from(i32::from_be_bytes(*prefix)).ok() != Some(rest.len()) {
+            return Err(malformed);
+        }
+        let (api_key, rest) = rest.split_first_chunk_mut::<2>().ok_or(malformed)?;
+        let (api_version, rest) = rest.split_first_chunk_mut::<2>().ok_or(malformed)?;
+        let (id_bytes, _) = rest.split_first_chunk_mut::<4>().ok_or(malformed)?;
+        let api_key = i16::from_be_bytes(*api_key);
+        let api_version = i16::from_be_bytes(*api_version);
+        let correlation_id = self.peek_id()?;
+        *id_bytes = correlation_id.to_be_bytes();
+        if !expects_response {
+            self.in_flight.skip(correlation_id);
+            return Ok(None);
+        }
+        let deadline = now.saturating_add(self.config.request_timeout);
+        self.in_flight
+            .insert(api_key, api_version, deadline)
+            .ok_or(ConnError::InFlightFull)?;
+        Ok(Some(correlation_id))
+    }
+
     /// Handles one frame from the broker (without its size prefix).
     ///
     /// # Errors

@@ -508,3 +508,45 @@ fn frames_split_at_every_position_reach_the_connection_whole() {
         assert_eq!(seen, 2, "split at {split}");
     }
 }
+
+#[test]
+fn frames_encoded_elsewhere_get_a_fresh_correlation_id() {
+    let mut conn = Conn::new(ConnectionConfig::default());
+    let mut broker = Broker::new();
+    versions_exchange(&mut conn, &mut broker);
+    let header = RequestHeader {
+        api_key: ApiKey::Metadata.key(),
+        api_version: 12,
+        correlation_id: 0,
+        client_id: Some("other-task"),
+        unknown_tagged_fields: RawTaggedFields::EMPTY,
+    };
+    let mut frame = [0u8; 64];
+    let n = crate::frame::encode_request(&header, &MetadataRequest::default(), &mut frame).unwrap();
+    let first = conn
+        .send(&MetadataRequest::default(), None, true, T0, &mut [0; 64])
+        .unwrap();
+    let id = conn
+        .send_encoded(&mut frame[..n], true, T0)
+        .unwrap()
+        .unwrap();
+    assert_ne!(Some(id), first.correlation_id);
+    assert_eq!(Broker::read(&frame[..n]).0.correlation_id, id);
+    let response = broker.respond(id, 12, &MetadataResponse::default());
+    let Event::Response(response) = conn.handle_frame(response).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        (response.api_key, response.api_version),
+        (ApiKey::Metadata.key(), 12)
+    );
+    assert!(
+        conn.send_encoded(&mut frame[..n - 1], true, T0).is_err(),
+        "size prefix must match"
+    );
+    assert!(
+        conn.send_encoded(&mut [0, 0, 0, 2, 0, 3], true, T0)
+            .is_err(),
+        "too short"
+    );
+}
