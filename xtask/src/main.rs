@@ -2,11 +2,14 @@
 
 use std::process::ExitCode;
 
+mod size;
+
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   broker up|down|status --profile plain|sasl|tls|cluster3
   kafka-tool NAME ARGS...   run a tool from the broker's jars (console-producer, topics, ...)
+  size [--release]          build the bare-metal link check and print its text/data/bss sizes
   test                      everything CI runs
   demo                      bring up the plain broker and run the quickstart";
 
@@ -14,6 +17,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     #[allow(clippy::match_single_binding)] // commands are added as their issues land
     let result: Result<(), String> = match args.first().map(String::as_str) {
+        Some("size") => size::run(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
     match result {
