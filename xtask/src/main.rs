@@ -1,6 +1,7 @@
 //! `cargo xtask`: the one entry point for franzl's project tasks.
 
 mod commands;
+mod size;
 
 use std::process::ExitCode;
 
@@ -9,6 +10,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   broker up|down|status --profile plain|sasl|tls|cluster3
   kafka-tool NAME ARGS...   run a tool from the broker's jars (console-producer, topics, ...)
+  size [--release]          build the bare-metal link check and print its text/data/bss sizes
   test                      everything CI runs
   demo                      bring up the plain broker and run the quickstart";
 
@@ -22,6 +24,7 @@ fn main() -> ExitCode {
             Err(message) => Err(message),
         },
         Some("test") => xtask::ci::test(&args[1..]),
+        Some("size") => size::run(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
     match result {

@@ -9,6 +9,11 @@
 //! skippable frames. The broken header checksum of Kafka before 0.10 (computed over the magic
 //! too) matters only for magic 0 and 1 message sets; [`decompress_legacy`] accepts it.
 //!
+//! Written here rather than around `lz4_flex`'s block API: `lz4_flex` links the `alloc` crate
+//! unconditionally, and a `no_std` binary without a global allocator then fails to link (tried
+//! on `thumbv7em-none-eabihf`). `lz4_flex` stays as a dev-dependency that cross-checks blocks
+//! and frames in both directions.
+//!
 //! Compressing uses about 8 KiB of stack for the block compressor's hash table.
 //! [`max_compressed_len`] gives an output size that always suffices.
 

@@ -9,10 +9,10 @@
 //!
 //! | feature  | codec  | compress needs | decompress needs | why |
 //! |----------|--------|----------------|------------------|-----|
-//! | `lz4`    | [`lz4`] (Kafka's LZ4 frame) | nothing | nothing | written here; 8 KiB of stack to compress |
-//! | `gzip`   | [`gzip`] | `alloc` | nothing | `miniz_oxide`'s compressor keeps its ~300 KiB dictionary and hash chains on the heap; its inflater runs in ~11 KiB of stack |
-//! | `zstd`   | [`zstd`] | `alloc` | `alloc` | `ruzstd` keeps the window and tables on the heap |
-//! | `snappy` | [`snappy`] | `std` | `std` | the `snap` crate needs `std` |
+//! | `lz4`    | `lz4` (Kafka's LZ4 frame) | nothing | nothing | written here; 8 KiB of stack to compress |
+//! | `gzip`   | `gzip` | `alloc` | nothing | `miniz_oxide`'s compressor keeps its ~300 KiB dictionary and hash chains on the heap; its inflater runs in ~11 KiB of stack |
+//! | `zstd`   | `zstd` | `alloc` | `alloc` | `ruzstd` keeps the window and tables on the heap |
+//! | `snappy` | `snappy` | `std` | `std` | the `snap` crate needs `std` |
 //!
 //! [`compress`] and [`decompress`] dispatch on a [`Compression`] value, the codec named in a
 //! batch's attributes; a codec whose feature is off gives [`CompressionError::CodecDisabled`].

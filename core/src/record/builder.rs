@@ -73,7 +73,7 @@ pub fn encoded_batch_len(records: &[NewRecord<'_>]) -> usize {
     })
 }
 
-/// Writes one v2 record batch into a caller buffer; see the [module docs](self).
+/// Writes one v2 record batch into a caller buffer; see the module docs for the call order and sizes.
 ///
 /// # Examples
 ///

@@ -279,7 +279,7 @@ impl<'a> Iterator for Records<'a> {
         if self.done {
             (0, Some(0))
         } else {
-            (0, Some(self.remaining as usize + 1))
+            (0, Some((self.remaining as usize).saturating_add(1)))
         }
     }
 }

@@ -1,0 +1,198 @@
+//! `cargo xtask size [--release]`: builds the bare-metal link check (`examples/bare-metal`) for
+//! `thumbv7em-none-eabihf` and prints its text, data and bss sizes.
+//!
+//! The sizes come from the ELF section headers, read here, with Berkeley `size` accounting:
+//! text is every allocated read-only section (code, vector table, constants), data every
+//! allocated writable section with contents, bss every allocated section without contents. So no
+//! binutils for ARM are needed.
+
+use std::path::Path;
+use std::process::Command;
+
+use xtask::workspace;
+
+const TARGET: &str = "thumbv7em-none-eabihf";
+const PACKAGE: &str = "franzl-bare-metal";
+
+/// Section sizes in Berkeley `size` accounting.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Sizes {
+    pub(crate) text: u64,
+    pub(crate) data: u64,
+    pub(crate) bss: u64,
+}
+
+const SHT_NOBITS: u32 = 8;
+const SHF_WRITE: u64 = 0x1;
+const SHF_ALLOC: u64 = 0x2;
+
+fn bytes<const N: usize>(elf: &[u8], at: u64) -> Result<[u8; N], String> {
+    let at = usize::try_from(at).map_err(|_| "ELF offset out of range".to_string())?;
+    elf.get(at..at + N)
+        .and_then(|slice| slice.try_into().ok())
+        .ok_or_else(|| format!("ELF truncated at byte {at}"))
+}
+
+/// Reads the section headers of a little-endian ELF (32- or 64-bit) and adds up the sizes.
+pub(crate) fn section_sizes(elf: &[u8]) -> Result<Sizes, String> {
+    if elf.get(..4) != Some(b"\x7fELF") {
+        return Err("not an ELF file".into());
+    }
+    let is_64 = match elf.get(4) {
+        Some(1) => false,
+        Some(2) => true,
+        _ => return Err("unknown ELF class".into()),
+    };
+    if elf.get(5) != Some(&1) {
+        return Err("only little-endian ELF files are supported".into());
+    }
+    let u16_at = |at: u64| bytes::<2>(elf, at).map(u16::from_le_bytes);
+    let u32_at = |at: u64| bytes::<4>(elf, at).map(u32::from_le_bytes);
+    let u64_at = |at: u64| bytes::<8>(elf, at).map(u64::from_le_bytes);
+    // Word-sized fields are 4 bytes in ELF32 and 8 in ELF64.
+    let word_at = |at: u64| {
+        if is_64 {
+            u64_at(at)
+        } else {
+            u32_at(at).map(u64::from)
+        }
+    };
+    let (shoff, shentsize, shnum) = if is_64 {
+        (u64_at(0x28)?, u16_at(0x3A)?, u16_at(0x3C)?)
+    } else {
+        (u64::from(u32_at(0x20)?), u16_at(0x2E)?, u16_at(0x30)?)
+    };
+    let (flags_at, size_at) = if is_64 { (8, 32) } else { (8, 20) };
+    let mut sizes = Sizes::default();
+    for index in 0..u64::from(shnum) {
+        let header = shoff + index * u64::from(shentsize);
+        let kind = u32_at(header + 4)?;
+        let flags = word_at(header + flags_at)?;
+        let size = word_at(header + size_at)?;
+        if flags & SHF_ALLOC == 0 {
+            continue;
+        }
+        if kind == SHT_NOBITS {
+            sizes.bss += size;
+        } else if flags & SHF_WRITE != 0 {
+            sizes.data += size;
+        } else {
+            sizes.text += size;
+        }
+    }
+    Ok(sizes)
+}
+
+/// Builds the bare-metal program and prints its sizes.
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    let release = match args {
+        [] => false,
+        [flag] if flag == "--release" => true,
+        _ => return Err("usage: cargo xtask size [--release]".into()),
+    };
+    let root = workspace::root();
+    let manifest = root.join("examples/bare-metal/Cargo.toml");
+    let target_dir = workspace::target_dir().join("bare-metal");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .args(["--target", TARGET])
+        .arg("--target-dir")
+        .arg(&target_dir);
+    if release {
+        build.arg("--release");
+    }
+    let status = build
+        .status()
+        .map_err(|error| format!("running cargo: {error}"))?;
+    if !status.success() {
+        return Err(format!("building {PACKAGE} failed ({status})"));
+    }
+    let profile = if release { "release" } else { "debug" };
+    let elf_path = target_dir.join(TARGET).join(profile).join(PACKAGE);
+    print_sizes(&elf_path)
+}
+
+fn print_sizes(elf_path: &Path) -> Result<(), String> {
+    let elf = std::fs::read(elf_path)
+        .map_err(|error| format!("reading {}: {error}", elf_path.display()))?;
+    let sizes = section_sizes(&elf)?;
+    let total = sizes.text + sizes.data + sizes.bss;
+    println!("   text    data     bss     dec     hex filename");
+    println!(
+        "{:>7} {:>7} {:>7} {:>7} {:>7x} {}",
+        sizes.text,
+        sizes.data,
+        sizes.bss,
+        total,
+        total,
+        elf_path.display()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A minimal ELF32 with four section headers: null, .text (alloc+exec, 0x100),
+    /// .data (alloc+write, 0x20), .bss (alloc+write, nobits, 0x40), and a non-alloc .comment.
+    fn elf32() -> Vec<u8> {
+        let mut elf = vec![0u8; 52];
+        elf[..6].copy_from_slice(b"\x7fELF\x01\x01");
+        elf[0x20..0x24].copy_from_slice(&52u32.to_le_bytes()); // e_shoff
+        elf[0x2E..0x30].copy_from_slice(&40u16.to_le_bytes()); // e_shentsize
+        elf[0x30..0x32].copy_from_slice(&5u16.to_le_bytes()); // e_shnum
+        let sections: [(u32, u32, u32); 5] = [
+            (0, 0, 0),
+            (1, 0x6, 0x100), // PROGBITS, ALLOC | EXECINSTR
+            (1, 0x3, 0x20),  // PROGBITS, ALLOC | WRITE
+            (8, 0x3, 0x40),  // NOBITS, ALLOC | WRITE
+            (1, 0x30, 0x99), // PROGBITS, MERGE | STRINGS, not allocated
+        ];
+        for (kind, flags, size) in sections {
+            let mut header = [0u8; 40];
+            header[4..8].copy_from_slice(&kind.to_le_bytes());
+            header[8..12].copy_from_slice(&flags.to_le_bytes());
+            header[20..24].copy_from_slice(&size.to_le_bytes());
+            elf.extend_from_slice(&header);
+        }
+        elf
+    }
+
+    #[test]
+    fn berkeley_accounting() {
+        assert_eq!(
+            section_sizes(&elf32()),
+            Ok(Sizes {
+                text: 0x100,
+                data: 0x20,
+                bss: 0x40
+            })
+        );
+    }
+
+    #[test]
+    fn bad_files() {
+        assert!(section_sizes(b"").is_err());
+        assert!(section_sizes(b"\x7fELF\x03\x01").is_err());
+        let mut truncated = elf32();
+        truncated.truncate(100);
+        assert!(section_sizes(&truncated).is_err());
+    }
+
+    #[test]
+    fn reads_this_test_binary() {
+        // The running test is a 64-bit little-endian ELF on the Linux hosts we build on.
+        if let Ok(elf) = std::fs::read("/proc/self/exe")
+            && elf.get(4) == Some(&2)
+            && elf.get(5) == Some(&1)
+        {
+            let sizes = section_sizes(&elf).unwrap();
+            assert!(sizes.text > 0);
+        }
+    }
+}
