@@ -142,21 +142,21 @@ fn metadata_v12_damage_is_an_error() {
     assert_eq!(decode(&with_count(&[0x82, 0x80, 0x80, 0x80, 0x00])), Ok(()));
     // Host length 100.
     assert_eq!(
-        decode(&patched(&METADATA_V12, HOST, &[101])),
+        decode(&patched(METADATA_V12, HOST, &[101])),
         Err(DecodeError::LengthExceedsInput)
     );
     // Host bytes that are not UTF-8.
     assert_eq!(
-        decode(&patched(&METADATA_V12, HOST + 1, &[0xc3, 0x28])),
+        decode(&patched(METADATA_V12, HOST + 1, &[0xc3, 0x28])),
         Err(DecodeError::InvalidUtf8)
     );
     assert_eq!(
-        decode(&patched(&METADATA_V12, TOPIC_NAME + 1, &[0xff])),
+        decode(&patched(METADATA_V12, TOPIC_NAME + 1, &[0xff])),
         Err(DecodeError::InvalidUtf8)
     );
     // Host null where the field is not nullable.
     assert_eq!(
-        decode(&patched(&METADATA_V12, HOST, &[0])),
+        decode(&patched(METADATA_V12, HOST, &[0])),
         Err(DecodeError::UnexpectedNull)
     );
     // A trailing byte.
