@@ -20,6 +20,8 @@
 
 mod array;
 #[cfg(test)]
+mod bad_input_tests;
+#[cfg(test)]
 pub(crate) mod fill;
 mod generated;
 mod item;
