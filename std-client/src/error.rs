@@ -42,6 +42,21 @@ pub enum Error {
         /// What did not decode, and where.
         reason: String,
     },
+    /// The broker answered with an error code.
+    Kafka {
+        /// The code (its name and retriability come from the protocol's table).
+        code: franzl_core::ErrorCode,
+        /// What franzl asked for.
+        context: String,
+    },
+    /// The producer could not take or deliver a record (closed, record too large for the
+    /// configured limits, a partition that does not exist, ...).
+    Producer {
+        /// What went wrong.
+        reason: String,
+        /// Whether sending again may succeed.
+        retriable: bool,
+    },
     /// The configuration is invalid.
     Config {
         /// The property or setting, as the user named it.
@@ -64,6 +79,8 @@ impl Error {
     pub fn is_retriable(&self) -> bool {
         match self {
             Self::Io { .. } | Self::Timeout { .. } | Self::Resolve { .. } => true,
+            Self::Kafka { code, .. } => code.is_retriable(),
+            Self::Producer { retriable, .. } => *retriable,
             Self::Tls { .. } | Self::Frame(_) | Self::Protocol { .. } | Self::Config { .. } => {
                 false
             }
@@ -81,6 +98,11 @@ impl fmt::Display for Error {
             Self::Frame(error) => write!(f, "broker framing: {error}"),
             Self::Protocol { reason } => write!(f, "protocol: {reason}"),
             Self::Config { property, reason } => write!(f, "configuration {property}: {reason}"),
+            Self::Kafka { code, context } => match code.name() {
+                Some(name) => write!(f, "{context}: {name} ({})", code.0),
+                None => write!(f, "{context}: error code {}", code.0),
+            },
+            Self::Producer { reason, .. } => write!(f, "producer: {reason}"),
         }
     }
 }

@@ -8,5 +8,6 @@ pub use franzl_core as core;
 pub mod config;
 pub mod error;
 pub mod net;
+pub mod producer;
 
 pub use error::{Error, Result};
