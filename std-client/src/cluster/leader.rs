@@ -119,4 +119,9 @@ impl Cluster {
         log::debug!("leader of {topic}-{partition} invalidated; metadata will be refreshed");
         self.inner.stale.store(true, Ordering::Release);
     }
+
+    /// Marks the whole metadata cache stale: the next call that needs it refreshes it first.
+    pub fn invalidate_metadata(&self) {
+        self.inner.stale.store(true, Ordering::Release);
+    }
 }
