@@ -194,6 +194,8 @@ impl Admin {
         let topics = [CreatePartitionsTopic {
             name: topic,
             count: total,
+            // Null: the controller places the new replicas (an empty list would mean "none").
+            assignments: None,
             ..Default::default()
         }];
         let request = CreatePartitionsRequest {
