@@ -31,7 +31,8 @@ impl Failure {
         match self {
             Self::Kafka { code, message } => Error::Kafka {
                 code: *code,
-                context: format!("producing to partition {partition}: {message}"),
+                message: (!message.is_empty()).then(|| message.clone()),
+                context: format!("producing to partition {partition}"),
             },
             Self::Timeout(after) => Error::Timeout {
                 what: format!("delivery to partition {partition} (delivery.timeout.ms)"),
@@ -201,6 +202,7 @@ mod tests {
             message: "too big".into(),
         });
         let error = waiter.join().unwrap().unwrap_err();
+        assert!(error.to_string().contains("MESSAGE_TOO_LARGE"), "{error}");
         assert!(error.to_string().contains("too big"), "{error}");
     }
 }
