@@ -47,6 +47,9 @@ pub(crate) enum Verdict {
     Retry { error: Failure, bump_epoch: bool },
     /// Failed for good; `bump_epoch` when the failure leaves a gap in the sequence numbers.
     Fail { failure: Failure, bump_epoch: bool },
+    /// `OUT_OF_ORDER_SEQUENCE_NUMBER`: expected after an earlier batch of the partition failed
+    /// in the same round (retry as it is); otherwise a real gap (retry after an epoch bump).
+    OutOfOrder(Failure),
 }
 
 /// The result of an append attempt.
@@ -343,7 +346,7 @@ impl Accumulator {
     pub(crate) fn complete(
         &self,
         topic: &str,
-        mut batch: ProducerBatch,
+        batch: ProducerBatch,
         verdict: Verdict,
         now: Instant,
     ) -> bool {
@@ -364,45 +367,29 @@ impl Accumulator {
             return false;
         };
         queue.in_flight = queue.in_flight.saturating_sub(1);
-        let sequenced = batch.stamp.base_sequence >= 0;
+        let incomplete = &mut state.incomplete;
         let bump = match verdict {
             Verdict::Written {
                 base_offset,
                 log_append_time,
             } => {
                 batch.completion.written(base_offset, log_append_time);
-                self.finish(&mut state.incomplete, batch);
+                self.finish(incomplete, batch);
                 false
             }
             Verdict::Retry { error, bump_epoch } => {
-                let timeout = self.settings.delivery_timeout;
-                let final_failure = if batch.created + timeout <= now {
-                    Some(Failure::Timeout(timeout))
-                } else if batch.attempts > self.settings.retries {
-                    Some(error)
-                } else {
-                    None
-                };
-                match final_failure {
-                    Some(failure) => {
-                        batch.completion.failed(failure);
-                        self.finish(&mut state.incomplete, batch);
-                        sequenced
-                    }
-                    None => {
-                        queue.rewinding = true;
-                        batch.retry_at = Some(now + self.settings.retry_backoff);
-                        queue.requeue(batch);
-                        bump_epoch
-                    }
-                }
+                self.retry_or_fail(queue, incomplete, batch, error, bump_epoch, now)
+            }
+            Verdict::OutOfOrder(error) => {
+                let bump_epoch = !queue.rewinding;
+                self.retry_or_fail(queue, incomplete, batch, error, bump_epoch, now)
             }
             Verdict::Fail {
                 failure,
                 bump_epoch,
             } => {
                 batch.completion.failed(failure);
-                self.finish(&mut state.incomplete, batch);
+                self.finish(incomplete, batch);
                 bump_epoch
             }
         };
@@ -412,6 +399,42 @@ impl Accumulator {
         drop(guard);
         self.wake.notify(1);
         bump
+    }
+
+    /// Requeues a batch to retry after the backoff, or fails it when it is out of time or
+    /// retries; true when the producer needs a new epoch.
+    fn retry_or_fail(
+        &self,
+        queue: &mut PartitionQueue,
+        incomplete: &mut BTreeSet<u64>,
+        mut batch: ProducerBatch,
+        error: Failure,
+        bump_epoch: bool,
+        now: Instant,
+    ) -> bool {
+        let timeout = self.settings.delivery_timeout;
+        let final_failure = if batch.created + timeout <= now {
+            Some(Failure::Timeout(timeout))
+        } else if batch.attempts > self.settings.retries {
+            Some(error)
+        } else {
+            None
+        };
+        match final_failure {
+            Some(failure) => {
+                // Its outcome is unknown: the sequence may have a gap now.
+                let sequenced = batch.stamp.base_sequence >= 0;
+                batch.completion.failed(failure);
+                self.finish(incomplete, batch);
+                sequenced
+            }
+            None => {
+                queue.rewinding = true;
+                batch.retry_at = Some(now + self.settings.retry_backoff);
+                queue.requeue(batch);
+                bump_epoch
+            }
+        }
     }
 
     /// After a new producer id or epoch: every partition's sequences restart at 0 and the
@@ -441,11 +464,6 @@ impl Accumulator {
                 }
             }
         }
-    }
-
-    /// Batches in flight.
-    pub(crate) fn in_flight(&self) -> usize {
-        self.lock().in_flight
     }
 
     /// When the sender should look again without being woken: the earliest linger end, retry
