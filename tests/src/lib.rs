@@ -27,6 +27,7 @@
 pub mod client;
 pub mod java_tools;
 pub mod listening;
+pub mod producer;
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
