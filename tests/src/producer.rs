@@ -22,13 +22,15 @@ pub fn producer_config(
 /// Creates `topic` with `partitions` partitions and `replication` replicas, and waits until
 /// it is ready.
 pub fn create_topic(broker: &Broker, topic: &str, partitions: i32, replication: i16) {
+    create_topic_with(broker, NewTopic::new(topic, partitions, replication));
+}
+
+/// Creates a topic as `new_topic` describes, and waits until it is ready.
+pub fn create_topic_with(broker: &Broker, new_topic: NewTopic) {
     smol::block_on(async {
         let config = builder(&broker.bootstrap()).build().expect("client config");
         let admin = Admin::connect_client(config).await.expect("admin");
-        admin
-            .create_topic(NewTopic::new(topic, partitions, replication))
-            .await
-            .expect("create topic");
+        admin.create_topic(new_topic).await.expect("create topic");
     });
 }
 
@@ -43,6 +45,10 @@ pub struct ReadRecord {
     pub key: String,
     /// Its value.
     pub value: String,
+    /// Its timestamp (milliseconds since the epoch).
+    pub timestamp: i64,
+    /// Its headers as kcat prints them (`k1=v1,k2=v2`), empty for none.
+    pub headers: String,
 }
 
 /// Reads every record of `topic` with kcat (keys and values must hold no tab or line break).
@@ -53,7 +59,7 @@ pub struct ReadRecord {
 pub fn kcat_read(bootstrap: &str, topic: &str) -> Vec<ReadRecord> {
     let output = Command::new("kcat")
         .args(["-C", "-b", bootstrap, "-t", topic, "-e", "-q"])
-        .args(["-f", "%p\t%o\t%k\t%s\n"])
+        .args(["-f", "%p\t%o\t%k\t%s\t%T\t%h\n"])
         .args(["-X", "fetch.max.bytes=52428800"])
         .output()
         .expect("kcat runs (apt-get install -y kcat)");
@@ -66,13 +72,15 @@ pub fn kcat_read(bootstrap: &str, topic: &str) -> Vec<ReadRecord> {
         .lines()
         .filter(|line| !line.is_empty())
         .map(|line| {
-            let mut fields = line.splitn(4, '\t');
+            let mut fields = line.splitn(6, '\t');
             let mut next = || fields.next().unwrap_or_default();
             ReadRecord {
                 partition: next().parse().expect("partition"),
                 offset: next().parse().expect("offset"),
                 key: next().to_owned(),
                 value: next().to_owned(),
+                timestamp: next().parse().expect("timestamp"),
+                headers: next().to_owned(),
             }
         })
         .collect()
