@@ -4,18 +4,23 @@
 use std::process::Command;
 
 use franzl::admin::{Admin, NewTopic};
-use franzl::config::{ProducerConfig, ProducerConfigBuilder};
+use franzl::config::{ClientConfigBuilder, ProducerConfig, ProducerConfigBuilder};
 use xtask::broker::Broker;
 
 use crate::client::builder;
+
+/// The client settings for `broker`: every node of the profile as a bootstrap server.
+pub fn client_builder(broker: &Broker) -> ClientConfigBuilder {
+    let bootstrap = broker.bootstrap();
+    builder(&bootstrap).bootstrap_servers(bootstrap.split(',').map(str::to_owned))
+}
 
 /// A producer configuration for `broker`, edited by `edit`.
 pub fn producer_config(
     broker: &Broker,
     edit: impl FnOnce(ProducerConfigBuilder) -> ProducerConfigBuilder,
 ) -> ProducerConfig {
-    let bootstrap = broker.bootstrap();
-    let base = ProducerConfig::builder().client(|_| builder(&bootstrap));
+    let base = ProducerConfig::builder().client(|_| client_builder(broker));
     edit(base).build().expect("producer config")
 }
 
@@ -28,7 +33,7 @@ pub fn create_topic(broker: &Broker, topic: &str, partitions: i32, replication: 
 /// Creates a topic as `new_topic` describes, and waits until it is ready.
 pub fn create_topic_with(broker: &Broker, new_topic: NewTopic) {
     smol::block_on(async {
-        let config = builder(&broker.bootstrap()).build().expect("client config");
+        let config = client_builder(broker).build().expect("client config");
         let admin = Admin::connect_client(config).await.expect("admin");
         admin.create_topic(new_topic).await.expect("create topic");
     });
