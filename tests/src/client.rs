@@ -12,10 +12,10 @@ use std::time::Duration;
 use franzl::config::{ClientConfig, ClientConfigBuilder};
 use xtask::broker::{Broker, SaslMechanism};
 
-/// A builder for `broker` with short timeouts, so failing tests fail quickly.
+/// A builder for `bootstrap` (a comma-separated list) with short timeouts, so failing tests fail quickly.
 pub fn builder(bootstrap: &str) -> ClientConfigBuilder {
     ClientConfig::builder()
-        .bootstrap_servers([bootstrap.to_owned()])
+        .bootstrap_servers(bootstrap.split(',').map(str::to_owned))
         .client_id("franzl-client-tests")
         .timeouts(
             Duration::from_secs(5),
