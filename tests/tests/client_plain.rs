@@ -237,3 +237,31 @@ fn bootstrap_fails_over_to_the_next_address() {
         assert_eq!(cluster.metadata().brokers.len(), 1);
     });
 }
+
+#[test]
+fn an_unanswered_request_times_out_and_closes_the_connection() {
+    let broker = broker(Profile::Plain);
+    let proxy = CuttingProxy::start(broker.nodes[0].address);
+    let config = builder(&proxy.bootstrap())
+        .timeouts(
+            Duration::from_secs(5),
+            Duration::from_secs(1),
+            Duration::from_secs(5),
+        )
+        .build()
+        .unwrap();
+    let options = Arc::new(ConnectOptions::from_config(&config).unwrap());
+    let address = BrokerAddress::parse(&proxy.bootstrap()).unwrap();
+    let connection = smol::block_on(BrokerConnection::connect(&address, options)).unwrap();
+    proxy.stall();
+    let started = Instant::now();
+    let error = smol::block_on(connection.request(&MetadataRequest::default())).unwrap_err();
+    assert!(matches!(error, Error::Timeout { .. }), "{error}");
+    assert!(error.is_retriable());
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(connection.is_closed());
+}

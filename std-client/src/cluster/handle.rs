@@ -32,6 +32,8 @@ pub(super) struct Inner {
     pub(super) stale: AtomicBool,
     refresh_lock: async_lock::Mutex<()>,
     pub(super) coordinators: CoordinatorCache,
+    /// Wakes the refresher thread; dropping it (with the cluster) stops the thread.
+    pub(super) refresh_wake: async_channel::Sender<()>,
 }
 
 impl Cluster {
@@ -56,6 +58,7 @@ impl Cluster {
             Arc::new(options),
             (config.reconnect_backoff, config.reconnect_backoff_max),
         );
+        let (refresh_wake, woken) = async_channel::bounded(1);
         let cluster = Self {
             inner: Arc::new(Inner {
                 config,
@@ -67,9 +70,11 @@ impl Cluster {
                 stale: AtomicBool::new(true),
                 refresh_lock: async_lock::Mutex::new(()),
                 coordinators: CoordinatorCache::default(),
+                refresh_wake,
             }),
         };
         let snapshot = cluster.refresh_metadata(&[]).await?;
+        super::refresher::start(&cluster, woken);
         log::info!(
             "connected to cluster {} ({} brokers, controller {})",
             snapshot.cluster_id.as_deref().unwrap_or("?"),
