@@ -160,6 +160,10 @@ fn forward(
             }
             Err(_) => break,
         };
+        if stalled.as_ref().is_some_and(|s| s.load(Ordering::Acquire)) {
+            // Stalled while this read was under way: hold these bytes back too.
+            continue;
+        }
         let allowed = match &budget {
             None => n,
             Some(budget) => {

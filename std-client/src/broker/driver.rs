@@ -114,7 +114,7 @@ pub(super) async fn run(args: DriverArgs) {
     };
     let setup = net::with_timeout(
         || format!("setting up the connection to {label}"),
-        options.connect_timeout.saturating_mul(2),
+        options.connect_timeout,
         setup,
     );
     let stream = match setup.await {
