@@ -197,7 +197,20 @@ impl Cluster {
     /// # Errors
     /// Non-retriable errors at once; retriable ones once `max.block.ms` has passed.
     pub async fn refresh_metadata(&self, topics: &[&str]) -> Result<Arc<MetadataSnapshot>> {
+        let asked_at = Instant::now();
         let _refreshing = self.inner.refresh_lock.lock().await;
+        // Callers that queued behind a refresh share its answer when it covers their topics.
+        let refreshed_at = *self
+            .inner
+            .refreshed_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let current = self.metadata();
+        if refreshed_at.is_some_and(|at| at >= asked_at)
+            && topics.iter().all(|name| current.topic(name).is_some())
+        {
+            return Ok(current);
+        }
         let mut names: BTreeSet<String> = self.metadata().live_topic_names().into_iter().collect();
         names.extend(topics.iter().map(|name| (*name).to_owned()));
         let request_topics: Vec<_> = names
