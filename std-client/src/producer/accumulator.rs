@@ -301,6 +301,20 @@ impl Accumulator {
         (out, bump)
     }
 
+    /// Fails every queued batch older than `delivery.timeout.ms`, for rounds that send nothing
+    /// (waiting for a producer id); true when one needs an epoch bump.
+    pub(crate) fn expire_all(&self, now: Instant) -> bool {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let mut bump = false;
+        for topic in state.topics.values_mut() {
+            for queue in &mut topic.partitions {
+                bump |= self.expire(queue, now, &mut state.incomplete);
+            }
+        }
+        bump
+    }
+
     /// Fails the queued (not in-flight) batches of `queue` older than `delivery.timeout.ms`;
     /// true when one had been sent before (its outcome is unknown: a new epoch is needed).
     fn expire(
@@ -547,128 +561,4 @@ fn record_error(error: franzl_core::record::RecordError) -> Error {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn settings() -> Settings {
-        Settings {
-            batch_size: 200,
-            linger: Duration::from_millis(50),
-            compression: Compression::None,
-            max_request_size: 1 << 20,
-            delivery_timeout: Duration::from_secs(60),
-            retry_backoff: Duration::from_millis(10),
-            retries: 10,
-            max_in_flight_per_partition: 5,
-        }
-    }
-
-    fn append(acc: &Accumulator, record: &ProducerRecord<'_>) -> Delivery {
-        match acc
-            .append(record, 2, record.partition, 0, &mut None)
-            .unwrap()
-        {
-            Append::Appended(delivery) => delivery,
-            Append::NeedBuffer(size) => panic!("needs {size}"),
-        }
-    }
-
-    const STAMP: Stamp = Stamp {
-        producer_id: 5,
-        producer_epoch: 0,
-        base_sequence: -1,
-        transactional: false,
-    };
-
-    fn drain(acc: &Accumulator, now: Instant) -> Vec<Drained> {
-        let mut missing = Vec::new();
-        let (drained, bump) = acc.drain(
-            now,
-            &mut |_, p| Some(p + 1),
-            &mut |_| true,
-            Some(STAMP),
-            &mut Vec::new(),
-            &mut missing,
-        );
-        assert!(!bump);
-        assert!(missing.is_empty());
-        drained
-    }
-
-    #[test]
-    fn batches_linger_then_go_to_their_leader_with_sequences() {
-        let acc = Accumulator::new(settings(), 1000);
-        let record = ProducerRecord::new("t", &[7; 50]).partition(1);
-        let first = append(&acc, &record);
-        let second = append(&acc, &record);
-        let now = Instant::now();
-        assert!(drain(&acc, now).is_empty(), "still lingering");
-        let drained = drain(&acc, now + Duration::from_millis(60));
-        assert_eq!(drained.len(), 1);
-        assert_eq!(drained[0].node, 2);
-        let (topic, batch) = drained.into_iter().next().unwrap().batches.pop().unwrap();
-        assert_eq!((batch.stamp.producer_id, batch.stamp.base_sequence), (5, 0));
-        assert_eq!(batch.record_count(), 2);
-        let verdict = Verdict::Written {
-            base_offset: 10,
-            log_append_time: -1,
-        };
-        assert!(!acc.complete(&topic, batch, verdict, now));
-        assert_eq!(smol::block_on(first).unwrap().offset, 10);
-        assert_eq!(smol::block_on(second).unwrap().offset, 11);
-        assert!(acc.flushed(u64::MAX));
-    }
-
-    #[test]
-    fn a_full_batch_is_ready_and_the_retry_keeps_its_sequence() {
-        let acc = Accumulator::new(settings(), 1000);
-        let record = ProducerRecord::new("t", &[7; 50]).partition(0);
-        let deliveries: Vec<Delivery> = (0..5).map(|_| append(&acc, &record)).collect();
-        let now = Instant::now();
-        // Two records fill a 200-byte batch: full batches are ready at once, one at a time.
-        let mut drained = drain(&acc, now);
-        let (topic, batch) = drained.pop().unwrap().batches.pop().unwrap();
-        assert_eq!(batch.record_count(), 2);
-        let retry = Verdict::Retry {
-            error: Failure::Other {
-                reason: "lost".into(),
-                retriable: true,
-            },
-            bump_epoch: false,
-        };
-        assert!(!acc.complete(&topic, batch, retry, now));
-        // Backoff, then the same batch again, with the same sequence.
-        assert!(drain(&acc, now).is_empty());
-        let later = now + Duration::from_millis(20);
-        let (topic, batch) = drain(&acc, later).pop().unwrap().batches.pop().unwrap();
-        assert_eq!((batch.stamp.base_sequence, batch.attempts), (0, 2));
-        let verdict = Verdict::Written {
-            base_offset: 0,
-            log_append_time: -1,
-        };
-        acc.complete(&topic, batch, verdict, later);
-        let (_, batch) = drain(&acc, later).pop().unwrap().batches.pop().unwrap();
-        assert_eq!(batch.stamp.base_sequence, 2);
-        // The flush makes the open batch ready; it continues the sequence.
-        let upto = acc.begin_flush();
-        let (_, batch) = drain(&acc, later).pop().unwrap().batches.pop().unwrap();
-        assert_eq!(batch.stamp.base_sequence, 4);
-        assert!(!acc.flushed(upto));
-        acc.end_flush();
-        drop(deliveries);
-    }
-
-    #[test]
-    fn memory_is_bounded_and_unknown_partitions_are_errors() {
-        let acc = Accumulator::new(settings(), 200);
-        let record = ProducerRecord::new("t", &[7; 50]).partition(0);
-        let held: Vec<Delivery> = (0..2).map(|_| append(&acc, &record)).collect();
-        let other = ProducerRecord::new("t", b"x").partition(1);
-        assert!(matches!(
-            acc.append(&other, 2, Some(1), 0, &mut None).unwrap(),
-            Append::NeedBuffer(200)
-        ));
-        assert!(acc.append(&other, 2, Some(5), 0, &mut None).is_err());
-        drop(held);
-    }
-}
+mod tests;

@@ -148,8 +148,11 @@ impl Sender {
             Some(identity) if identity.is_ready() && !self.needs_new_epoch => {
                 Some(identity.stamp())
             }
-            // Waiting for an id or a new epoch: nothing is sent meanwhile.
-            Some(_) => return,
+            // Waiting for an id or a new epoch: nothing is sent meanwhile, but batches expire.
+            Some(_) => {
+                self.needs_new_epoch |= self.accumulator.expire_all(Instant::now());
+                return;
+            }
             None => None,
         };
         let cluster = &self.cluster;
