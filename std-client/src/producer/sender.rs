@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use event_listener::listener;
 
-use super::accumulator::Accumulator;
+use super::accumulator::{Accumulator, Verdict};
 use super::identity::ProducerIdentity;
 use super::request::{self, RequestSettings, Sent};
 use crate::cluster::Cluster;
@@ -192,6 +192,23 @@ impl Sender {
         for ((topic, batch), verdict) in sent.batches.into_iter().zip(verdicts) {
             if refresh {
                 self.cluster.invalidate_leader(&topic, batch.partition);
+            }
+            match &verdict {
+                Verdict::Retry { error, bump_epoch } => log::debug!(
+                    "producer: {topic}-{} attempt {} failed ({error:?}); retrying{}",
+                    batch.partition,
+                    batch.attempts,
+                    if *bump_epoch { " after a new epoch" } else { "" }
+                ),
+                Verdict::OutOfOrder(_) => log::debug!(
+                    "producer: {topic}-{} out of sequence at {}; retrying in order",
+                    batch.partition,
+                    batch.stamp.base_sequence
+                ),
+                Verdict::Fail { failure, .. } => {
+                    log::warn!("producer: {topic}-{} failed: {failure:?}", batch.partition);
+                }
+                Verdict::Written { .. } => {}
             }
             let bump = self.accumulator.complete(&topic, batch, verdict, now);
             self.needs_new_epoch |= bump && self.identity.is_some();
