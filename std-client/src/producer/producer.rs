@@ -111,6 +111,7 @@ impl Producer {
                 3,
             ),
             init_retry_at: None,
+            last_refresh: None,
         };
         std::thread::Builder::new()
             .name("franzl-producer".into())

@@ -43,6 +43,7 @@ pub(crate) struct Sender {
     pub(crate) missing_leaders: Vec<Arc<str>>,
     pub(crate) init_backoff: Backoff,
     pub(crate) init_retry_at: Option<Instant>,
+    pub(crate) last_refresh: Option<Instant>,
 }
 
 enum Event {
@@ -67,6 +68,14 @@ impl Sender {
                 .next_deadline()
                 .into_iter()
                 .chain(self.init_retry_at)
+                .chain(
+                    (!self.missing_leaders.is_empty())
+                        .then(|| {
+                            self.last_refresh
+                                .map(|at| at + self.cluster.config().retry_backoff)
+                        })
+                        .flatten(),
+                )
                 .min()
                 .unwrap_or_else(|| Instant::now() + IDLE_POLL)
                 .min(Instant::now() + IDLE_POLL);
@@ -103,6 +112,13 @@ impl Sender {
         if self.missing_leaders.is_empty() && !self.cluster.metadata_is_stale() {
             return;
         }
+        // While a leader is being elected, metadata says "no leader" for a while: ask again
+        // at most once per retry.backoff.ms, not once per round.
+        let pause = self.cluster.config().retry_backoff;
+        if self.last_refresh.is_some_and(|at| at.elapsed() < pause) {
+            return;
+        }
+        self.last_refresh = Some(Instant::now());
         let topics: Vec<&str> = self.missing_leaders.iter().map(|t| &**t).collect();
         if let Err(error) = self.cluster.refresh_metadata(&topics).await {
             log::warn!("producer: metadata refresh failed: {error}");
@@ -198,7 +214,11 @@ impl Sender {
                     "producer: {topic}-{} attempt {} failed ({error:?}); retrying{}",
                     batch.partition,
                     batch.attempts,
-                    if *bump_epoch { " after a new epoch" } else { "" }
+                    if *bump_epoch {
+                        " after a new epoch"
+                    } else {
+                        ""
+                    }
                 ),
                 Verdict::OutOfOrder(_) => log::debug!(
                     "producer: {topic}-{} out of sequence at {}; retrying in order",
