@@ -29,7 +29,10 @@ pub(crate) struct Settings {
     pub(crate) compression: Compression,
     pub(crate) max_request_size: usize,
     pub(crate) delivery_timeout: Duration,
+    /// The first retry's backoff (`retry.backoff.ms`), doubling per attempt up to
+    /// `retry.backoff.max.ms` (KIP-580).
     pub(crate) retry_backoff: Duration,
+    pub(crate) retry_backoff_max: Duration,
     pub(crate) retries: u32,
     /// Batches in flight per partition (5 with idempotence, as the broker caches 5).
     pub(crate) max_in_flight_per_partition: usize,
@@ -444,11 +447,24 @@ impl Accumulator {
             }
             None => {
                 queue.rewinding = true;
-                batch.retry_at = Some(now + self.settings.retry_backoff);
+                batch.retry_at = Some(now + self.retry_backoff(batch.attempts));
                 queue.requeue(batch);
                 bump_epoch
             }
         }
+    }
+
+    /// The backoff before attempt `attempts + 1`: doubling from `retry.backoff.ms`, capped.
+    fn retry_backoff(&self, attempts: u32) -> Duration {
+        let doublings = attempts.saturating_sub(1).min(16);
+        self.settings
+            .retry_backoff
+            .saturating_mul(1 << doublings)
+            .min(
+                self.settings
+                    .retry_backoff_max
+                    .max(self.settings.retry_backoff),
+            )
     }
 
     /// After a new producer id or epoch: every partition's sequences restart at 0 and the

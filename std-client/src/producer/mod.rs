@@ -8,7 +8,8 @@
 //!   the Java client), else the sticky partition (KIP-480).
 //! - **Delivery**: [`Producer::send`] returns a [`Delivery`] future resolving to the record's
 //!   [`RecordMetadata`] (partition, offset, timestamp) or its error. Retriable errors are retried
-//!   with `retry.backoff.ms` until `delivery.timeout.ms`; acks 0, 1 and all.
+//!   with a backoff doubling from `retry.backoff.ms` to `retry.backoff.max.ms`, until
+//!   `delivery.timeout.ms`; acks 0, 1 and all.
 //! - **Idempotence** (on by default): a producer id from InitProducerId, sequence numbers per
 //!   partition, up to 5 batches in flight per partition without reordering or duplicates, and a
 //!   new epoch after errors that leave the sequence in doubt.

@@ -77,6 +77,7 @@ impl Producer {
             max_request_size: config.max_request_size,
             delivery_timeout: config.delivery_timeout,
             retry_backoff: config.client.retry_backoff,
+            retry_backoff_max: config.client.retry_backoff_max,
             retries: config.retries,
             max_in_flight_per_partition: if idempotent {
                 max_in_flight.min(5)

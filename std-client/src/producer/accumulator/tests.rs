@@ -11,6 +11,7 @@ fn settings() -> Settings {
         max_request_size: 1 << 20,
         delivery_timeout: Duration::from_secs(60),
         retry_backoff: Duration::from_millis(10),
+        retry_backoff_max: Duration::from_millis(35),
         retries: 10,
         max_in_flight_per_partition: 5,
     }
@@ -214,4 +215,13 @@ fn batches_past_the_delivery_timeout_fail() {
     let error = smol::block_on(delivery).unwrap_err();
     assert!(matches!(error, Error::Timeout { .. }), "{error}");
     assert!(acc.flushed(u64::MAX));
+}
+
+#[test]
+fn retry_backoff_doubles_up_to_its_maximum() {
+    let acc = Accumulator::new(settings(), 1000);
+    let backoffs: Vec<u64> = (1..=4)
+        .map(|attempts| acc.retry_backoff(attempts).as_millis() as u64)
+        .collect();
+    assert_eq!(backoffs, [10, 20, 35, 35]);
 }
