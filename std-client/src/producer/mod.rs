@@ -15,6 +15,22 @@
 //!   new epoch after errors that leave the sequence in doubt.
 //! - **Compression**: gzip, snappy, lz4, zstd per batch (`compression.type`).
 //!
+//! ```no_run
+//! use franzl::config::ProducerConfig;
+//! use franzl::producer::{Producer, ProducerRecord};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! smol::block_on(async {
+//!     let config = ProducerConfig::from_properties([("bootstrap.servers", "127.0.0.1:9092")])?;
+//!     let producer = Producer::connect(config).await?;
+//!     let delivery = producer.send(ProducerRecord::new("events", b"hello").key(b"user-1")).await?;
+//!     let written = delivery.await?;
+//!     println!("partition {} offset {}", written.partition, written.offset);
+//!     producer.close().await;
+//!     Ok(())
+//! })
+//! # }
+//! ```
+//!
 //! Threads: one `franzl-producer` thread runs the sender with `async_io::block_on`; it stops
 //! after the producer is dropped and its batches are done.
 
