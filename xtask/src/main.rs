@@ -24,6 +24,7 @@ fn main() -> ExitCode {
             Err(message) => Err(message),
         },
         Some("test") => xtask::ci::test(&args[1..]),
+        Some("demo") => xtask::demo::demo(&args[1..]),
         Some("size") => size::run(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
