@@ -5,8 +5,13 @@
 
 pub use franzl_core as core;
 
+pub mod admin;
+pub mod broker;
+pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod net;
 
+pub use admin::Admin;
+pub use cluster::Cluster;
 pub use error::{Error, Result};
