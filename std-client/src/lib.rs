@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod net;
+pub mod producer;
 
 pub use admin::Admin;
 pub use cluster::Cluster;
