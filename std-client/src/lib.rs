@@ -6,6 +6,7 @@
 pub use franzl_core as core;
 
 pub mod config;
+pub mod consumer;
 pub mod error;
 pub mod net;
 
