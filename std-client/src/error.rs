@@ -1,6 +1,8 @@
 //! The one error type of the std client: what happened, and whether retrying can help.
 
-use franzl_core::conn::FrameError;
+use franzl_core::ErrorCode;
+use franzl_core::conn::{ConnError, FrameError};
+use franzl_core::messages::ApiKey;
 use std::fmt;
 use std::time::Duration;
 
@@ -42,6 +44,32 @@ pub enum Error {
         /// What did not decode, and where.
         reason: String,
     },
+    /// A broker answered with a Kafka error code.
+    Kafka {
+        /// The code, with its name and retriability.
+        code: ErrorCode,
+        /// The broker's own words, when it sent any.
+        message: Option<String>,
+        /// What franzl asked for (the topic, partition or resource).
+        context: String,
+    },
+    /// The broker refused the SASL credentials, or the SASL exchange failed.
+    Authentication {
+        /// What failed, with the broker's message when it sent one (never the password).
+        reason: String,
+    },
+    /// The broker supports no version of an API that franzl supports.
+    UnsupportedByBroker {
+        /// The API.
+        api: ApiKey,
+        /// The broker, as `host:port` or node id.
+        broker: String,
+    },
+    /// The connection or client was closed, by the user or by an earlier error on it.
+    Closed {
+        /// What was closed.
+        what: String,
+    },
     /// The configuration is invalid.
     Config {
         /// The property or setting, as the user named it.
@@ -60,13 +88,123 @@ impl Error {
         }
     }
 
+    /// A Kafka error code answered for `context`, with the broker's message if any.
+    pub fn kafka(code: ErrorCode, message: Option<&str>, context: impl Into<String>) -> Self {
+        Self::Kafka {
+            code,
+            message: message.filter(|m| !m.is_empty()).map(str::to_owned),
+            context: context.into(),
+        }
+    }
+
+    /// A protocol error: the broker sent something that did not decode.
+    pub fn protocol(reason: impl Into<String>) -> Self {
+        Self::Protocol {
+            reason: reason.into(),
+        }
+    }
+
+    /// The Kafka error code, when the broker answered with one.
+    pub fn kafka_code(&self) -> Option<ErrorCode> {
+        match self {
+            Self::Kafka { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// Converts an error of the sans-I/O connection on the broker `broker`, with the broker's
+    /// text for a failed authentication.
+    pub fn from_conn(error: ConnError, broker: &str, server_text: Option<&str>) -> Self {
+        match error {
+            ConnError::AuthenticationFailed(code) => Self::Authentication {
+                reason: format!(
+                    "{broker} refused the credentials: {code}{}",
+                    server_text.map_or(String::new(), |text| format!(": {text}"))
+                ),
+            },
+            ConnError::MechanismNotEnabled(_)
+            | ConnError::Scram(_)
+            | ConnError::Plain(_)
+            | ConnError::CredentialsTooLong => Self::Authentication {
+                reason: format!("with {broker}: {error}"),
+            },
+            ConnError::UnsupportedByBroker(api) => Self::UnsupportedByBroker {
+                api,
+                broker: broker.to_owned(),
+            },
+            ConnError::TimedOut { .. } => Self::Timeout {
+                what: format!("{error} on {broker}"),
+                after: Duration::ZERO,
+            },
+            ConnError::Closed | ConnError::NotReady => Self::Closed {
+                what: format!("connection to {broker}"),
+            },
+            _ => Self::Protocol {
+                reason: format!("{broker}: {error}"),
+            },
+        }
+    }
+
+    /// A copy of this error, for failing several requests with the same cause (an I/O error
+    /// keeps its kind and text).
+    pub fn duplicate(&self) -> Self {
+        match self {
+            Self::Io { context, source } => Self::Io {
+                context: context.clone(),
+                source: std::io::Error::new(source.kind(), source.to_string()),
+            },
+            Self::Timeout { what, after } => Self::Timeout {
+                what: what.clone(),
+                after: *after,
+            },
+            Self::Resolve { address, reason } => Self::Resolve {
+                address: address.clone(),
+                reason: reason.clone(),
+            },
+            Self::Tls { reason } => Self::Tls {
+                reason: reason.clone(),
+            },
+            Self::Frame(error) => Self::Frame(*error),
+            Self::Protocol { reason } => Self::Protocol {
+                reason: reason.clone(),
+            },
+            Self::Config { property, reason } => Self::Config {
+                property: property.clone(),
+                reason: reason.clone(),
+            },
+            Self::Kafka {
+                code,
+                message,
+                context,
+            } => Self::Kafka {
+                code: *code,
+                message: message.clone(),
+                context: context.clone(),
+            },
+            Self::Authentication { reason } => Self::Authentication {
+                reason: reason.clone(),
+            },
+            Self::UnsupportedByBroker { api, broker } => Self::UnsupportedByBroker {
+                api: *api,
+                broker: broker.clone(),
+            },
+            Self::Closed { what } => Self::Closed { what: what.clone() },
+        }
+    }
+
     /// Whether the operation may succeed if tried again (on the same or a new connection).
     pub fn is_retriable(&self) -> bool {
         match self {
-            Self::Io { .. } | Self::Timeout { .. } | Self::Resolve { .. } => true,
-            Self::Tls { .. } | Self::Frame(_) | Self::Protocol { .. } | Self::Config { .. } => {
-                false
+            Self::Io { .. } | Self::Timeout { .. } | Self::Resolve { .. } | Self::Closed { .. } => {
+                true
             }
+            Self::Kafka { code, .. } => code.is_retriable(),
+            Self::Tls { .. }
+            | Self::Frame(_)
+            | Self::Protocol { .. }
+            | Self::Config { .. }
+            | Self::Authentication { .. }
+            | Self::UnsupportedByBroker { .. } => false,
         }
     }
 }
@@ -81,6 +219,24 @@ impl fmt::Display for Error {
             Self::Frame(error) => write!(f, "broker framing: {error}"),
             Self::Protocol { reason } => write!(f, "protocol: {reason}"),
             Self::Config { property, reason } => write!(f, "configuration {property}: {reason}"),
+            Self::Kafka {
+                code,
+                message,
+                context,
+            } => {
+                write!(f, "{context}: {code}")?;
+                match message {
+                    Some(message) => write!(f, ": {message}"),
+                    None => Ok(()),
+                }
+            }
+            Self::Authentication { reason } => write!(f, "authentication: {reason}"),
+            Self::UnsupportedByBroker { api, broker } => write!(
+                f,
+                "{broker} supports no version of {} that franzl supports",
+                api.name()
+            ),
+            Self::Closed { what } => write!(f, "{what} is closed"),
         }
     }
 }
@@ -98,6 +254,15 @@ impl std::error::Error for Error {
 impl From<FrameError> for Error {
     fn from(error: FrameError) -> Self {
         Self::Frame(error)
+    }
+}
+
+impl From<crate::config::ConfigError> for Error {
+    fn from(error: crate::config::ConfigError) -> Self {
+        Self::Config {
+            property: error.property().unwrap_or("configuration").to_owned(),
+            reason: error.to_string(),
+        }
     }
 }
 

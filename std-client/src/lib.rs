@@ -5,6 +5,8 @@
 
 pub use franzl_core as core;
 
+pub mod broker;
+pub mod cluster;
 pub mod config;
 pub mod consumer;
 pub mod error;

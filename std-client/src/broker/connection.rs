@@ -1,0 +1,207 @@
+//! [`BrokerConnection`]: the handle callers use; requests go to the driver thread over a channel.
+
+use super::driver::{self, DriverArgs, Shared};
+use super::options::ConnectOptions;
+use super::pipeline::Outgoing;
+use super::response::ResponseFrame;
+use crate::error::{Error, Result};
+use crate::net::BrokerAddress;
+use franzl_core::frame::{RequestHeader, encode_request, request_frame_len};
+use franzl_core::messages::{ApiKey, NegotiatedVersions, Request};
+use franzl_core::wire::RawTaggedFields;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// A connection to one broker, ready for requests. Cheap to clone; the driver thread stops when
+/// the last clone is dropped.
+#[derive(Debug, Clone)]
+pub struct BrokerConnection {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    requests: async_channel::Sender<Outgoing>,
+    shared: Arc<Shared>,
+    versions: NegotiatedVersions,
+    node_id: Option<i32>,
+    address: BrokerAddress,
+    label: String,
+    client_id: String,
+}
+
+impl BrokerConnection {
+    /// Opens a connection to `address` (TCP, TLS if configured, ApiVersions, SASL if configured)
+    /// and returns once it is ready for requests.
+    ///
+    /// # Errors
+    /// Resolution, connect, TLS and handshake failures, [`Error::Authentication`] for refused
+    /// credentials, [`Error::Timeout`] when a step exceeds the connect timeout.
+    pub async fn connect(address: &BrokerAddress, options: Arc<ConnectOptions>) -> Result<Self> {
+        Self::connect_node(address, None, options).await
+    }
+
+    /// As [`BrokerConnection::connect`], for the broker known as `node_id`.
+    ///
+    /// # Errors
+    /// As [`BrokerConnection::connect`].
+    pub async fn connect_node(
+        address: &BrokerAddress,
+        node_id: Option<i32>,
+        options: Arc<ConnectOptions>,
+    ) -> Result<Self> {
+        let label = match node_id {
+            Some(id) => format!("broker {id} ({address})"),
+            None => address.to_string(),
+        };
+        let thread_name = match node_id {
+            Some(id) => format!("franzl-broker-{id}"),
+            None => format!("franzl-broker-{address}"),
+        };
+        log::debug!("connecting to {label}");
+        let (ready_tx, ready_rx) = async_channel::bounded(1);
+        let (requests_tx, requests_rx) = async_channel::bounded(options.max_in_flight.max(1));
+        let shared = Arc::new(Shared::default());
+        let client_id = options.client_id.clone();
+        let args = DriverArgs {
+            address: address.clone(),
+            label: label.clone(),
+            options,
+            shared: Arc::clone(&shared),
+            ready: ready_tx,
+            requests: requests_rx,
+        };
+        std::thread::Builder::new()
+            .name(thread_name)
+            .spawn(move || async_io::block_on(driver::run(args)))
+            .map_err(|error| Error::io(format!("starting the thread for {label}"), error))?;
+        let versions = ready_rx.recv().await.map_err(|_| Error::Closed {
+            what: format!("connection to {label}"),
+        })??;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                requests: requests_tx,
+                shared,
+                versions,
+                node_id,
+                address: address.clone(),
+                label,
+                client_id,
+            }),
+        })
+    }
+
+    /// The node id of the broker, when it was known at connect time.
+    pub fn node_id(&self) -> Option<i32> {
+        self.inner.node_id
+    }
+
+    /// The address connected to.
+    pub fn address(&self) -> &BrokerAddress {
+        &self.inner.address
+    }
+
+    /// The version of `api` agreed with this broker.
+    ///
+    /// # Errors
+    /// [`Error::UnsupportedByBroker`] when the broker and franzl share no version.
+    pub fn version(&self, api: ApiKey) -> Result<i16> {
+        self.inner
+            .versions
+            .get(api)
+            .ok_or_else(|| Error::UnsupportedByBroker {
+                api,
+                broker: self.inner.label.clone(),
+            })
+    }
+
+    /// Whether the connection has failed or been closed (a new one is needed).
+    pub fn is_closed(&self) -> bool {
+        self.inner.shared.closed.load(Ordering::Acquire) || self.inner.requests.is_closed()
+    }
+
+    /// Sends `request` at the negotiated version and awaits its response.
+    ///
+    /// # Errors
+    /// As [`BrokerConnection::request_at`], and [`Error::UnsupportedByBroker`].
+    pub async fn request<'r, R: Request<'r>>(&self, request: &R) -> Result<ResponseFrame> {
+        let version = self.version(R::API_KEY)?;
+        self.request_at(request, version).await
+    }
+
+    /// Sends `request` at `version` and awaits its response.
+    ///
+    /// # Errors
+    /// [`Error::Protocol`] when the request cannot be encoded at `version`; [`Error::Closed`],
+    /// [`Error::Io`] or [`Error::Timeout`] (all retriable) when the connection fails before the
+    /// response arrives; [`Error::Frame`] or [`Error::Protocol`] when the broker sends garbage.
+    pub async fn request_at<'r, R: Request<'r>>(
+        &self,
+        request: &R,
+        version: i16,
+    ) -> Result<ResponseFrame> {
+        match self.submit(request, version, true).await? {
+            Some(response) => Ok(response),
+            None => Err(Error::protocol("no response to a request that expects one")),
+        }
+    }
+
+    /// Sends `request` at `version` without awaiting a response (acks=0 Produce); returns once
+    /// it is written.
+    ///
+    /// # Errors
+    /// As [`BrokerConnection::request_at`].
+    pub async fn send_without_response<'r, R: Request<'r>>(
+        &self,
+        request: &R,
+        version: i16,
+    ) -> Result<()> {
+        self.submit(request, version, false).await.map(drop)
+    }
+
+    async fn submit<'r, R: Request<'r>>(
+        &self,
+        request: &R,
+        version: i16,
+        expects_response: bool,
+    ) -> Result<Option<ResponseFrame>> {
+        let frame = self.encode(request, version)?;
+        let (reply, replies) = async_channel::bounded(1);
+        let closed = || Error::Closed {
+            what: format!("connection to {}", self.inner.label),
+        };
+        self.inner
+            .requests
+            .send(Outgoing {
+                frame,
+                expects_response,
+                reply,
+            })
+            .await
+            .map_err(|_| closed())?;
+        replies.recv().await.map_err(|_| closed())?
+    }
+
+    /// Encodes `request` as a whole frame (correlation id 0) into a pooled buffer.
+    fn encode<'r, R: Request<'r>>(&self, request: &R, version: i16) -> Result<Vec<u8>> {
+        let header = RequestHeader {
+            api_key: R::API_KEY.key(),
+            api_version: version,
+            correlation_id: 0,
+            client_id: Some(&self.inner.client_id),
+            unknown_tagged_fields: RawTaggedFields::EMPTY,
+        };
+        let failed = |error| {
+            Error::protocol(format!(
+                "encoding {} v{version}: {error}",
+                R::API_KEY.name()
+            ))
+        };
+        let len = request_frame_len(&header, request).map_err(failed)?;
+        let mut frame = self.inner.shared.take_buffer();
+        frame.resize(len, 0);
+        let written = encode_request(&header, request, &mut frame).map_err(failed)?;
+        frame.truncate(written);
+        Ok(frame)
+    }
+}

@@ -1,0 +1,202 @@
+//! The driver of one broker connection, on its own thread: open the stream, run the handshake,
+//! report readiness, then hand over to the pipeline ([`super::pipeline`]).
+//!
+//! The sans-I/O [`Connection`] borrows the client id and credentials, so it lives in this
+//! function's frame together with the options it borrows from.
+
+use super::frame_io::read_frame;
+use super::hex_dump;
+use super::nonce::new_nonce;
+use super::options::{ConnectOptions, MAX_IN_FLIGHT_LIMIT};
+use super::pipeline::{self, Outgoing};
+use crate::error::{Error, Result};
+use crate::net::{self, BrokerAddress, Stream};
+use franzl_core::conn::{ConnError, Connection, ConnectionConfig, Credentials, Event, Instant};
+use franzl_core::messages::NegotiatedVersions;
+use franzl_core::wire::EncodeError;
+use futures_lite::AsyncWriteExt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The sans-I/O connection as the driver uses it.
+pub(super) type Conn<'c> = Connection<'c, MAX_IN_FLIGHT_LIMIT>;
+
+/// What the driver and the handles share.
+#[derive(Debug, Default)]
+pub(super) struct Shared {
+    /// Set once the driver has stopped.
+    pub(super) closed: AtomicBool,
+    /// Request buffers to reuse.
+    pub(super) buffers: Mutex<Vec<Vec<u8>>>,
+}
+
+/// Buffers kept for reuse per connection, and the largest one kept.
+const POOLED_BUFFERS: usize = 16;
+const POOLED_BUFFER_MAX: usize = 1 << 20;
+
+impl Shared {
+    /// Takes a cleared buffer from the pool, or a new one.
+    pub(super) fn take_buffer(&self) -> Vec<u8> {
+        let mut buffers = self.buffers.lock().unwrap_or_else(|p| p.into_inner());
+        buffers.pop().unwrap_or_default()
+    }
+
+    /// Returns a buffer to the pool (small ones only, and a bounded number).
+    pub(super) fn give_buffer(&self, mut buffer: Vec<u8>) {
+        if buffer.capacity() > POOLED_BUFFER_MAX {
+            return;
+        }
+        buffer.clear();
+        let mut buffers = self.buffers.lock().unwrap_or_else(|p| p.into_inner());
+        if buffers.len() < POOLED_BUFFERS {
+            buffers.push(buffer);
+        }
+    }
+}
+
+/// Everything the driver thread owns.
+pub(super) struct DriverArgs {
+    pub(super) address: BrokerAddress,
+    pub(super) label: String,
+    pub(super) options: Arc<ConnectOptions>,
+    pub(super) shared: Arc<Shared>,
+    pub(super) ready: async_channel::Sender<Result<NegotiatedVersions>>,
+    pub(super) requests: async_channel::Receiver<Outgoing>,
+}
+
+/// Runs the connection until it fails or every handle is gone.
+pub(super) async fn run(args: DriverArgs) {
+    let DriverArgs {
+        address,
+        label,
+        options,
+        shared,
+        ready,
+        requests,
+    } = args;
+    let origin = std::time::Instant::now();
+    let now = move || {
+        Instant::from_millis(u64::try_from(origin.elapsed().as_millis()).unwrap_or(u64::MAX))
+    };
+    let nonce = match options.sasl {
+        Some(_) => new_nonce(),
+        None => Ok(String::new()),
+    };
+    let nonce = match nonce {
+        Ok(nonce) => nonce,
+        Err(error) => {
+            let _ = ready.send(Err(error)).await;
+            return;
+        }
+    };
+    let config = ConnectionConfig {
+        client_id: &options.client_id,
+        request_timeout: options.request_timeout,
+        sasl: options.sasl.as_ref().map(|sasl| Credentials {
+            mechanism: sasl.mechanism,
+            username: &sasl.username,
+            password: sasl.password.expose(),
+            nonce: &nonce,
+        }),
+        ..ConnectionConfig::default()
+    };
+    let mut conn = Conn::new(config);
+    let setup = async {
+        let mut stream = net::open(
+            &address,
+            options.address_family,
+            options.tls.as_ref(),
+            options.connect_timeout,
+        )
+        .await?;
+        handshake(&mut conn, &mut stream, &options, &label, now).await?;
+        Ok(stream)
+    };
+    let setup = net::with_timeout(
+        || format!("setting up the connection to {label}"),
+        options.connect_timeout.saturating_mul(2),
+        setup,
+    );
+    let stream = match setup.await {
+        Ok(stream) => stream,
+        Err(error) => {
+            log::debug!("connection to {label} failed: {error}");
+            shared.closed.store(true, Ordering::Release);
+            let _ = ready.send(Err(error)).await;
+            return;
+        }
+    };
+    if ready.send(Ok(*conn.versions())).await.is_err() {
+        // Nobody waits for this connection any more.
+        shared.closed.store(true, Ordering::Release);
+        return;
+    }
+    drop(ready);
+    log::debug!("connection to {label} ready");
+    pipeline::serve(stream, conn, &options, &label, &shared, &requests, now).await;
+    shared.closed.store(true, Ordering::Release);
+}
+
+/// ApiVersions, then SASL, one frame at a time.
+async fn handshake(
+    conn: &mut Conn<'_>,
+    stream: &mut Stream,
+    options: &ConnectOptions,
+    label: &str,
+    now: impl Fn() -> Instant,
+) -> Result<()> {
+    let mut out = vec![0u8; 512];
+    loop {
+        let len = loop {
+            match conn.poll_transmit(now(), &mut out) {
+                Ok(len) => break len,
+                Err(ConnError::Encode(EncodeError::BufferTooSmall { needed })) => {
+                    out.resize(needed, 0);
+                }
+                Err(error) => return Err(Error::from_conn(error, label, None)),
+            }
+        };
+        if len > 0 {
+            let frame = out.get(..len).unwrap_or_default();
+            if options.hex_dump {
+                hex_dump::log_frame(&format!("handshake sent to {label}"), frame);
+            }
+            stream
+                .write_all(frame)
+                .await
+                .map_err(|error| Error::io(format!("writing to {label}"), error))?;
+            stream
+                .flush()
+                .await
+                .map_err(|error| Error::io(format!("writing to {label}"), error))?;
+            continue;
+        }
+        let frame = read_frame(stream, options.max_response_size, label).await?;
+        if options.hex_dump {
+            hex_dump::log_frame(&format!("handshake received from {label}"), &frame);
+        }
+        match conn.handle_frame(&frame) {
+            Ok(Event::Handshake) => {}
+            Ok(Event::Ready) => {
+                if let Some(sasl) = &options.sasl {
+                    log::debug!(
+                        "authenticated to {label} as {} with {}",
+                        sasl.username,
+                        sasl.mechanism.name()
+                    );
+                }
+                return Ok(());
+            }
+            Ok(Event::Response(_)) => {
+                return Err(Error::protocol(format!(
+                    "{label} answered a request during the handshake"
+                )));
+            }
+            Err(error) => {
+                let error = Error::from_conn(error, label, conn.server_error_text());
+                log::warn!("handshake with {label} failed: {error}");
+                return Err(error);
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! One broker connection: a cheap handle ([`BrokerConnection`]) and the driver thread behind it.
+//!
+//! [`BrokerConnection::connect`] starts a thread named `franzl-broker-<id>` (or
+//! `franzl-broker-<host:port>` before the node id is known) that opens the stream (TCP with
+//! `TCP_NODELAY`, then TLS if configured), runs the handshake (ApiVersions, then SASL) on
+//! `franzl-core`'s sans-I/O [`franzl_core::conn::Connection`], and then serves requests:
+//! pipelined up to [`ConnectOptions::max_in_flight`], responses routed back by correlation id.
+//!
+//! Contract:
+//! - Requests are encoded in the caller's task (borrowed fields cannot cross threads) into a
+//!   pooled buffer; the driver patches in its correlation id.
+//! - A response frame larger than [`ConnectOptions::max_response_size`] is refused from its size
+//!   prefix, before its body is read, and closes the connection with [`crate::Error::Frame`].
+//! - A connection closed by the broker fails every request in flight with a retriable
+//!   [`crate::Error::Io`]; an undecodable header or a response nobody asked for closes it with
+//!   [`crate::Error::Protocol`]; a request not answered within the request timeout closes it with
+//!   [`crate::Error::Timeout`]. A closed connection is never reopened: the cluster makes a new one.
+//! - The thread stops when the last handle is dropped or the connection fails.
+
+mod connection;
+mod driver;
+mod frame_io;
+mod hex_dump;
+mod nonce;
+mod options;
+mod pipeline;
+mod response;
+
+pub use connection::BrokerConnection;
+pub use options::{ConnectOptions, MAX_IN_FLIGHT_LIMIT};
+pub use response::ResponseFrame;

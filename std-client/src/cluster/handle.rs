@@ -1,0 +1,277 @@
+//! [`Cluster`]: bootstrap, the metadata cache and the connection pool behind one handle.
+
+use super::coordinator::CoordinatorCache;
+use super::metadata::MetadataSnapshot;
+use super::pool::Pool;
+use crate::broker::{BrokerConnection, ConnectOptions};
+use crate::config::ClientConfig;
+use crate::error::{Error, Result};
+use crate::net::{Backoff, BrokerAddress};
+use async_io::Timer;
+use franzl_core::messages::Array;
+use franzl_core::messages::metadata::{MetadataRequest, MetadataRequestTopic};
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+/// A client's view of the Kafka cluster (see the module docs). Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    pub(super) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(super) struct Inner {
+    pub(super) config: ClientConfig,
+    bootstrap: Vec<BrokerAddress>,
+    pub(super) pool: Pool,
+    bootstrap_connection: Mutex<Option<BrokerConnection>>,
+    metadata: RwLock<Arc<MetadataSnapshot>>,
+    refreshed_at: Mutex<Option<Instant>>,
+    pub(super) stale: AtomicBool,
+    refresh_lock: async_lock::Mutex<()>,
+    pub(super) coordinators: CoordinatorCache,
+}
+
+impl Cluster {
+    /// Connects to the cluster through `config`'s bootstrap servers and fetches the broker list.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for bad addresses or TLS files; [`Error::Authentication`] at once;
+    /// otherwise the last connection error once `max.block.ms` has passed.
+    pub async fn connect(config: ClientConfig) -> Result<Self> {
+        let options = ConnectOptions::from_config(&config)?;
+        Self::connect_with(config, options).await
+    }
+
+    /// As [`Cluster::connect`], with connection options prepared by the caller (for example
+    /// [`ConnectOptions::with_max_in_flight`]).
+    ///
+    /// # Errors
+    /// As [`Cluster::connect`].
+    pub async fn connect_with(config: ClientConfig, options: ConnectOptions) -> Result<Self> {
+        let bootstrap = BrokerAddress::parse_list(&config.bootstrap_servers.join(","))?;
+        let pool = Pool::new(
+            Arc::new(options),
+            (config.reconnect_backoff, config.reconnect_backoff_max),
+        );
+        let cluster = Self {
+            inner: Arc::new(Inner {
+                config,
+                bootstrap,
+                pool,
+                bootstrap_connection: Mutex::new(None),
+                metadata: RwLock::new(Arc::new(MetadataSnapshot::default())),
+                refreshed_at: Mutex::new(None),
+                stale: AtomicBool::new(true),
+                refresh_lock: async_lock::Mutex::new(()),
+                coordinators: CoordinatorCache::default(),
+            }),
+        };
+        let snapshot = cluster.refresh_metadata(&[]).await?;
+        log::info!(
+            "connected to cluster {} ({} brokers, controller {})",
+            snapshot.cluster_id.as_deref().unwrap_or("?"),
+            snapshot.brokers.len(),
+            snapshot.controller_id
+        );
+        Ok(cluster)
+    }
+
+    /// The configuration this cluster was connected with.
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    /// The options every broker connection uses.
+    pub fn connect_options(&self) -> &Arc<ConnectOptions> {
+        self.inner.pool.options()
+    }
+
+    /// An open connection to node `node_id`: pooled, or new (after any backoff).
+    ///
+    /// # Errors
+    /// [`Error::Resolve`] (retriable) when the node is not in the metadata; connect errors.
+    pub async fn broker(&self, node_id: i32) -> Result<BrokerConnection> {
+        let known = self.metadata().brokers.get(&node_id).cloned();
+        let address = match known {
+            Some(address) => address,
+            None => self
+                .refresh_metadata(&[])
+                .await?
+                .brokers
+                .get(&node_id)
+                .cloned()
+                .ok_or_else(|| Error::Resolve {
+                    address: format!("node {node_id}"),
+                    reason: "not in the cluster metadata".into(),
+                })?,
+        };
+        self.inner.pool.get(node_id, &address).await
+    }
+
+    /// An open connection to some broker: a pooled one, else a known broker, else a bootstrap
+    /// address (each tried in turn).
+    ///
+    /// # Errors
+    /// The last connect error when none can be reached.
+    pub async fn any_broker(&self) -> Result<BrokerConnection> {
+        if let Some(connection) = self.inner.pool.any_open() {
+            return Ok(connection);
+        }
+        if let Some(connection) = self.open_bootstrap_connection() {
+            return Ok(connection);
+        }
+        let mut last = None;
+        let known: Vec<_> = self.metadata().brokers.clone().into_iter().collect();
+        for (node_id, address) in known {
+            match self.inner.pool.get(node_id, &address).await {
+                Ok(connection) => return Ok(connection),
+                Err(error) if !error.is_retriable() => return Err(error),
+                Err(error) => last = Some(error),
+            }
+        }
+        for address in &self.inner.bootstrap {
+            let options = Arc::clone(self.inner.pool.options());
+            match BrokerConnection::connect(address, options).await {
+                Ok(connection) => {
+                    *self
+                        .inner
+                        .bootstrap_connection
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner()) = Some(connection.clone());
+                    return Ok(connection);
+                }
+                Err(error) if !error.is_retriable() => return Err(error),
+                Err(error) => {
+                    log::info!("bootstrap server {address} unavailable: {error}");
+                    last = Some(error);
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| Error::Closed {
+            what: "cluster (no broker address)".into(),
+        }))
+    }
+
+    fn open_bootstrap_connection(&self) -> Option<BrokerConnection> {
+        let guard = self
+            .inner
+            .bootstrap_connection
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        guard.as_ref().filter(|c| !c.is_closed()).cloned()
+    }
+
+    /// The latest cached metadata.
+    pub fn metadata(&self) -> Arc<MetadataSnapshot> {
+        Arc::clone(
+            &self
+                .inner
+                .metadata
+                .read()
+                .unwrap_or_else(|p| p.into_inner()),
+        )
+    }
+
+    /// Whether the cache is older than `metadata.max.age.ms` or was invalidated.
+    pub fn metadata_is_stale(&self) -> bool {
+        let refreshed_at = *self
+            .inner
+            .refreshed_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        self.inner.stale.load(Ordering::Acquire)
+            || refreshed_at.is_none_or(|at| at.elapsed() >= self.inner.config.metadata_max_age)
+    }
+
+    /// Fetches metadata for `topics` and every topic already cached, and returns the new
+    /// snapshot. With no topics and none cached, fetches the broker list only.
+    ///
+    /// # Errors
+    /// Non-retriable errors at once; retriable ones once `max.block.ms` has passed.
+    pub async fn refresh_metadata(&self, topics: &[&str]) -> Result<Arc<MetadataSnapshot>> {
+        let _refreshing = self.inner.refresh_lock.lock().await;
+        let mut names: BTreeSet<String> = self.metadata().live_topic_names().into_iter().collect();
+        names.extend(topics.iter().map(|name| (*name).to_owned()));
+        let request_topics: Vec<_> = names
+            .iter()
+            .map(|name| MetadataRequestTopic {
+                name: Some(name),
+                ..Default::default()
+            })
+            .collect();
+        self.fetch_metadata(Some(&request_topics)).await
+    }
+
+    /// Fetches metadata for every topic in the cluster (replacing the cached topics).
+    ///
+    /// # Errors
+    /// As [`Cluster::refresh_metadata`].
+    pub async fn refresh_all_topics(&self) -> Result<Arc<MetadataSnapshot>> {
+        let _refreshing = self.inner.refresh_lock.lock().await;
+        self.fetch_metadata(None).await
+    }
+
+    async fn fetch_metadata(
+        &self,
+        topics: Option<&[MetadataRequestTopic<'_>]>,
+    ) -> Result<Arc<MetadataSnapshot>> {
+        let request = MetadataRequest {
+            topics: topics.map(Array::from_slice),
+            allow_auto_topic_creation: false,
+            ..Default::default()
+        };
+        let config = &self.inner.config;
+        let deadline = Instant::now() + config.metadata_timeout;
+        let mut backoff = Backoff::new(config.retry_backoff, config.retry_backoff_max, 7);
+        loop {
+            let attempt = async {
+                let connection = self.any_broker().await?;
+                let response = connection.request(&request).await?;
+                let decoded = response.decode::<MetadataRequest<'_>>()?;
+                self.metadata().updated(&decoded, topics.is_none())
+            };
+            match attempt.await {
+                Ok(snapshot) => {
+                    log::debug!(
+                        "metadata: {} brokers, {} topics, controller {}",
+                        snapshot.brokers.len(),
+                        snapshot.topics.len(),
+                        snapshot.controller_id
+                    );
+                    let snapshot = Arc::new(snapshot);
+                    *self
+                        .inner
+                        .metadata
+                        .write()
+                        .unwrap_or_else(|p| p.into_inner()) = Arc::clone(&snapshot);
+                    *self
+                        .inner
+                        .refreshed_at
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+                    self.inner.stale.store(false, Ordering::Release);
+                    return Ok(snapshot);
+                }
+                Err(error) if error.is_retriable() && Instant::now() < deadline => {
+                    let delay = backoff.next_delay();
+                    log::info!("metadata request failed: {error}; retrying in {delay:?}");
+                    Timer::after(delay).await;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Drops the pooled connections; they close once no caller holds a clone.
+    pub fn close(&self) {
+        self.inner.pool.clear();
+        *self
+            .inner
+            .bootstrap_connection
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}

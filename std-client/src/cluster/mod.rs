@@ -1,0 +1,29 @@
+//! The cluster as a client sees it: bootstrap, the metadata cache, the pool of broker
+//! connections, leader routing and coordinators.
+//!
+//! [`Cluster`] is a cheap `Clone` handle. Contract:
+//! - [`Cluster::connect`] tries the bootstrap addresses in order (failover), in rounds with
+//!   backoff until `max.block.ms` (`ClientConfig::metadata_timeout`), and fetches the broker list.
+//! - Metadata is cached as an immutable [`MetadataSnapshot`]. It is refreshed on use when older
+//!   than `metadata.max.age.ms`, after [`Cluster::invalidate_leader`] (call it on
+//!   `NOT_LEADER_OR_FOLLOWER`, `LEADER_NOT_AVAILABLE`, `FENCED_LEADER_EPOCH`,
+//!   `UNKNOWN_LEADER_EPOCH`, `UNKNOWN_TOPIC_OR_PARTITION`, `KAFKA_STORAGE_ERROR`, or a connection
+//!   error on the leader; [`needs_metadata_refresh`] says which codes), and on demand. The cache
+//!   holds the topics asked about; refreshes ask about them again.
+//! - Connections are pooled by node id; a failed one is replaced on next use, after an
+//!   exponential backoff with jitter (`reconnect.backoff.ms` to `reconnect.backoff.max.ms`).
+//! - [`Cluster::leader`] and [`Cluster::coordinator`] retry retriable failures (refreshing
+//!   metadata, with `retry.backoff.ms` backoff) until `max.block.ms`; a topic that does not exist
+//!   fails at once with `UNKNOWN_TOPIC_OR_PARTITION`.
+//! - No background thread: refreshes happen in the caller's task.
+
+mod coordinator;
+mod handle;
+mod leader;
+mod metadata;
+mod pool;
+
+pub use coordinator::CoordinatorKind;
+pub use handle::Cluster;
+pub use leader::needs_metadata_refresh;
+pub use metadata::{MetadataSnapshot, PartitionMetadata, TopicMetadata};
