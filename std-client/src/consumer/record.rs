@@ -142,11 +142,6 @@ impl BatchCollector {
         }
     }
 
-    /// The buffer records are read from.
-    pub(crate) fn source(&self) -> &Arc<SharedBytes> {
-        &self.data.source
-    }
-
     /// Adds `record`, which must borrow from [`Self::source`]'s bytes; `false` if it does not.
     pub(crate) fn push(&mut self, record: &Record<'_>) -> bool {
         let whole = self.data.source.bytes();
