@@ -1,5 +1,7 @@
 //! `cargo xtask`: the one entry point for franzl's project tasks.
 
+mod bench;
+
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask <command>
@@ -8,12 +10,14 @@ commands:
   broker up|down|status --profile plain|sasl|tls|cluster3
   kafka-tool NAME ARGS...   run a tool from the broker's jars (console-producer, topics, ...)
   test                      everything CI runs
-  demo                      bring up the plain broker and run the quickstart";
+  demo                      bring up the plain broker and run the quickstart
+  bench [--quick]           franzl against librdkafka, Java, rskafka, franz-go (target/bench/)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     #[allow(clippy::match_single_binding)] // commands are added as their issues land
     let result: Result<(), String> = match args.first().map(String::as_str) {
+        Some("bench") => bench::run(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
     match result {
