@@ -8,5 +8,15 @@
 #![no_std]
 #![warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core)]
 
+pub mod compression;
 pub mod conn;
+pub mod crc;
+pub mod error_code;
+pub mod frame;
+pub mod messages;
+pub mod murmur2;
+pub mod record;
+pub mod sasl;
 pub mod wire;
+
+pub use error_code::ErrorCode;

@@ -4,3 +4,9 @@
 //! futures-rustls, never a runtime of its own. The protocol itself lives in `franzl-core`.
 
 pub use franzl_core as core;
+
+pub mod config;
+pub mod error;
+pub mod net;
+
+pub use error::{Error, Result};

@@ -18,18 +18,37 @@ pub fn test(_args: &[String]) -> Result<(), String> {
     run("format check", cargo(&["fmt", "--all", "--check"]))?;
     run(
         "clippy (workspace, all targets)",
-        cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+        cargo(&[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
     )?;
     run(
         "clippy (franzl-core, all features)",
-        cargo(&["clippy", "-p", "franzl-core", "--all-features", "--all-targets", "--", "-D", "warnings"]),
+        cargo(&[
+            "clippy",
+            "-p",
+            "franzl-core",
+            "--all-features",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
     )?;
     bare_metal_build()?;
     run(
         "unit tests",
         cargo(&["test", "--workspace", "--exclude", "franzl-tests"]),
     )?;
-    run("doc tests and docs", cargo(&["doc", "--workspace", "--no-deps"]))?;
+    run(
+        "doc tests and docs",
+        cargo(&["doc", "--workspace", "--no-deps"]),
+    )?;
     integration_tests()
 }
 
@@ -38,7 +57,10 @@ fn bare_metal_build() -> Result<(), String> {
     let mut list = Command::new("rustup");
     list.args(["target", "list", "--installed"]);
     let installed = output(list)?;
-    if !installed.lines().any(|line| line.trim() == BARE_METAL_TARGET) {
+    if !installed
+        .lines()
+        .any(|line| line.trim() == BARE_METAL_TARGET)
+    {
         let mut add = Command::new("rustup");
         add.args(["target", "add", BARE_METAL_TARGET]);
         run("install the bare-metal target", add)?;
@@ -62,6 +84,21 @@ fn integration_tests() -> Result<(), String> {
         "integration tests against real brokers",
         cargo(&["test", "-p", "franzl-tests", "--", "--test-threads", "4"]),
     );
-    let stopped = crate::broker::down_all();
+    let stopped = stop_brokers();
     result.and(stopped)
+}
+
+/// Stops every profile's brokers by their recorded PIDs.
+fn stop_brokers() -> Result<(), String> {
+    let mut failures = Vec::new();
+    for profile in crate::broker::Profile::ALL {
+        if let Err(error) = crate::broker::down(profile) {
+            failures.push(format!("{}: {error}", profile.name()));
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("stopping brokers: {}", failures.join("; ")))
+    }
 }

@@ -1,6 +1,7 @@
 //! `cargo xtask`: the one entry point for franzl's project tasks.
 
 mod bench;
+mod commands;
 
 use std::process::ExitCode;
 
@@ -15,8 +16,14 @@ commands:
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    #[allow(clippy::match_single_binding)] // commands are added as their issues land
     let result: Result<(), String> = match args.first().map(String::as_str) {
+        Some("broker") => commands::broker(&args[1..]),
+        Some("kafka-tool") => match commands::kafka_tool(&args[1..]) {
+            // The tool's own exit code, so scripts can tell its failures apart.
+            Ok(status) => return ExitCode::from(status.code().unwrap_or(1).clamp(0, 255) as u8),
+            Err(message) => Err(message),
+        },
+        Some("test") => xtask::ci::test(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         _ => Err(USAGE.to_string()),
     };

@@ -77,6 +77,21 @@ impl<'a> Writer<'a> {
         buf.split_at_mut(pos.min(len)).0
     }
 
+    /// The part of the buffer not yet written, for a nested encoder; follow with
+    /// [`Self::advance`] by the bytes it wrote.
+    pub fn unwritten_mut(&mut self) -> &mut [u8] {
+        let pos = self.pos.min(self.buf.len());
+        self.buf.get_mut(pos..).unwrap_or_default()
+    }
+
+    /// Counts `len` bytes, written through [`Self::unwritten_mut`], as written.
+    ///
+    /// # Errors
+    /// [`EncodeError::BufferTooSmall`] if that goes past the buffer's end.
+    pub fn advance(&mut self, len: usize) -> Result<(), EncodeError> {
+        self.slot(len).map(drop)
+    }
+
     fn slot(&mut self, len: usize) -> Result<&mut [u8], EncodeError> {
         let end = self
             .pos

@@ -1,0 +1,112 @@
+//! [`AdminConfig`]: the client settings plus the default timeout of admin calls.
+//!
+//! Properties: every client property, and `default.api.timeout.ms` (default 60 s, as the Java
+//! admin client).
+
+use std::time::Duration;
+
+use super::values::parse_ms;
+use super::{ClientConfig, ClientConfigBuilder, ConfigError};
+
+/// Admin client settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AdminConfig {
+    /// Brokers, security, timeouts.
+    pub client: ClientConfig,
+    /// Timeout of an admin call that is given none (`default.api.timeout.ms`); default 60 s.
+    pub default_api_timeout: Duration,
+}
+
+impl AdminConfig {
+    /// A builder starting from the defaults.
+    #[must_use]
+    pub fn builder() -> AdminConfigBuilder {
+        AdminConfigBuilder::default()
+    }
+
+    /// Reads a configuration from `(property, value)` pairs; later pairs win.
+    ///
+    /// # Errors
+    /// The first unknown property or invalid value, then anything
+    /// [`ClientConfigBuilder::build`] refuses.
+    pub fn from_properties<I, K, V>(pairs: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut builder = Self::builder();
+        for (key, value) in pairs {
+            builder.set(key.as_ref(), value.as_ref())?;
+        }
+        builder.build()
+    }
+
+    /// Reads a configuration from the text of a Java `.properties` file.
+    ///
+    /// # Errors
+    /// As [`AdminConfig::from_properties`], plus [`ConfigError::PropertiesSyntax`].
+    pub fn from_properties_text(text: &str) -> Result<Self, ConfigError> {
+        Self::from_properties(super::parse_properties(text)?)
+    }
+}
+
+/// Builds an [`AdminConfig`].
+#[derive(Debug, Clone)]
+pub struct AdminConfigBuilder {
+    client: ClientConfigBuilder,
+    default_api_timeout: Duration,
+}
+
+impl Default for AdminConfigBuilder {
+    fn default() -> Self {
+        Self {
+            client: ClientConfigBuilder::default(),
+            default_api_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+impl AdminConfigBuilder {
+    /// Changes the client settings with the [`ClientConfigBuilder`] setters.
+    #[must_use]
+    pub fn client(mut self, edit: impl FnOnce(ClientConfigBuilder) -> ClientConfigBuilder) -> Self {
+        self.client = edit(self.client);
+        self
+    }
+
+    /// Sets `default.api.timeout.ms`.
+    #[must_use]
+    pub fn default_api_timeout(mut self, timeout: Duration) -> Self {
+        self.default_api_timeout = timeout;
+        self
+    }
+
+    /// Sets one admin or client property by its Java or librdkafka name.
+    ///
+    /// # Errors
+    /// [`ConfigError::UnknownProperty`], [`ConfigError::UnsupportedProperty`] or
+    /// [`ConfigError::InvalidValue`], naming the property.
+    pub fn set(&mut self, property: &str, value: &str) -> Result<(), ConfigError> {
+        if property == "default.api.timeout.ms" {
+            self.default_api_timeout = parse_ms(property, value, 1, "a number of milliseconds")?;
+            Ok(())
+        } else if self.client.apply(property, value)? {
+            Ok(())
+        } else {
+            Err(ConfigError::unknown(property))
+        }
+    }
+
+    /// Validates and returns the configuration.
+    ///
+    /// # Errors
+    /// Anything [`ClientConfigBuilder::build`] refuses.
+    pub fn build(self) -> Result<AdminConfig, ConfigError> {
+        Ok(AdminConfig {
+            client: self.client.build()?,
+            default_api_timeout: self.default_api_timeout,
+        })
+    }
+}

@@ -1,0 +1,369 @@
+//! [`ProducerConfig`]: acks, batching, compression, idempotence, retries and transactions.
+//!
+//! Defaults are the Java producer's (Kafka 4.0: `acks=all`, `linger.ms=5`,
+//! `enable.idempotence=true`). [`ProducerConfigBuilder::build`] settles idempotence as the Java
+//! producer does: explicitly enabled idempotence with `acks` other than `all`,
+//! `max.in.flight.requests.per.connection` above 5 or `retries=0` is an error; left at its
+//! default, it is turned off instead. A `transactional.id` needs idempotence. A
+//! `delivery.timeout.ms` below `linger.ms + request.timeout.ms` is an error if set, and raised
+//! to that sum if left at its default. Properties are read by `producer_properties.rs`.
+
+use std::time::Duration;
+
+use super::{ClientConfig, ClientConfigBuilder, ConfigError};
+
+/// How many replicas must have a record before the broker answers (`acks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Acks {
+    /// `0`: no answer is awaited.
+    None,
+    /// `1`: the partition leader has it.
+    Leader,
+    /// `all` (`-1`): all in-sync replicas have it (the default).
+    #[default]
+    All,
+}
+
+impl Acks {
+    /// The value of the `acks` field of a Produce request.
+    #[must_use]
+    pub const fn as_i16(self) -> i16 {
+        match self {
+            Self::None => 0,
+            Self::Leader => 1,
+            Self::All => -1,
+        }
+    }
+}
+
+/// The codec for record batches (`compression.type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum CompressionType {
+    /// No compression (the default).
+    #[default]
+    None,
+    /// gzip.
+    Gzip,
+    /// Snappy.
+    Snappy,
+    /// LZ4.
+    Lz4,
+    /// Zstandard.
+    Zstd,
+}
+
+/// How records are spread over partitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Partitioner {
+    /// The Java default: murmur2 of the key modulo the partition count; records without a
+    /// key stick to one partition per batch (KIP-794).
+    #[default]
+    Default,
+    /// Keys are ignored, every record sticks to one partition per batch
+    /// (`partitioner.ignore.keys=true`).
+    UniformSticky,
+    /// librdkafka's `murmur2_random`: murmur2 of the key, a random partition without a key.
+    Murmur2Random,
+}
+
+/// Producer settings. Build with [`ProducerConfig::builder`] or read from properties.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProducerConfig {
+    /// Brokers, security, timeouts (`request.timeout.ms`, `retry.backoff.ms` live here).
+    pub client: ClientConfig,
+    /// `acks`; default all.
+    pub acks: Acks,
+    /// How long a batch may wait for more records (`linger.ms`); default 5 ms.
+    pub linger: Duration,
+    /// Largest batch per partition, in bytes (`batch.size`); default 16384.
+    pub batch_size: usize,
+    /// Bound on the bytes of records awaiting sending (`buffer.memory`); default 32 MiB. When
+    /// full, `send` waits.
+    pub buffer_memory: usize,
+    /// Largest Produce request, in bytes (`max.request.size`); default 1 MiB.
+    pub max_request_size: usize,
+    /// `compression.type`; default none.
+    pub compression: CompressionType,
+    /// `enable.idempotence` after validation; default true.
+    pub enable_idempotence: bool,
+    /// `max.in.flight.requests.per.connection`; default 5 (at most 5 with idempotence).
+    pub max_in_flight: u32,
+    /// How often a failed send is retried (`retries`); default `i32::MAX`, bounded in practice
+    /// by `delivery_timeout`.
+    pub retries: u32,
+    /// Time from `send` to success or failure (`delivery.timeout.ms`); default 120 s.
+    pub delivery_timeout: Duration,
+    /// The partitioner.
+    pub partitioner: Partitioner,
+    /// `transactional.id`; `None` for a producer without transactions.
+    pub transactional_id: Option<String>,
+    /// `transaction.timeout.ms`; default 60 s.
+    pub transaction_timeout: Duration,
+}
+
+impl ProducerConfig {
+    /// A builder starting from the defaults.
+    #[must_use]
+    pub fn builder() -> ProducerConfigBuilder {
+        ProducerConfigBuilder::default()
+    }
+
+    /// Reads a configuration from `(property, value)` pairs; later pairs win.
+    ///
+    /// # Errors
+    /// The first unknown property or invalid value, then anything
+    /// [`ProducerConfigBuilder::build`] refuses.
+    pub fn from_properties<I, K, V>(pairs: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut builder = Self::builder();
+        for (key, value) in pairs {
+            builder.set(key.as_ref(), value.as_ref())?;
+        }
+        builder.build()
+    }
+
+    /// Reads a configuration from the text of a Java `.properties` file.
+    ///
+    /// # Errors
+    /// As [`ProducerConfig::from_properties`], plus [`ConfigError::PropertiesSyntax`].
+    pub fn from_properties_text(text: &str) -> Result<Self, ConfigError> {
+        Self::from_properties(super::parse_properties(text)?)
+    }
+}
+
+/// Builds a [`ProducerConfig`].
+#[derive(Debug, Clone)]
+pub struct ProducerConfigBuilder {
+    pub(super) client: ClientConfigBuilder,
+    pub(super) config: ProducerSettings,
+    pub(super) idempotence_explicit: bool,
+    pub(super) delivery_timeout_explicit: bool,
+}
+
+/// The producer's own settings while building (the client part is built separately).
+#[derive(Debug, Clone)]
+pub(super) struct ProducerSettings {
+    pub(super) acks: Acks,
+    pub(super) linger: Duration,
+    pub(super) batch_size: usize,
+    pub(super) buffer_memory: usize,
+    pub(super) max_request_size: usize,
+    pub(super) compression: CompressionType,
+    pub(super) enable_idempotence: bool,
+    pub(super) max_in_flight: u32,
+    pub(super) retries: u32,
+    pub(super) delivery_timeout: Duration,
+    pub(super) partitioner: Partitioner,
+    pub(super) transactional_id: Option<String>,
+    pub(super) transaction_timeout: Duration,
+}
+
+impl Default for ProducerConfigBuilder {
+    fn default() -> Self {
+        let mut client = ClientConfigBuilder::default();
+        // The Java producer's receive.buffer.bytes default is 32 KiB, not 64.
+        client.config.socket.receive_buffer = Some(32 * 1024);
+        Self {
+            client,
+            config: ProducerSettings {
+                acks: Acks::All,
+                linger: Duration::from_millis(5),
+                batch_size: 16_384,
+                buffer_memory: 32 * 1024 * 1024,
+                max_request_size: 1024 * 1024,
+                compression: CompressionType::None,
+                enable_idempotence: true,
+                max_in_flight: 5,
+                retries: i32::MAX as u32,
+                delivery_timeout: Duration::from_secs(120),
+                partitioner: Partitioner::Default,
+                transactional_id: None,
+                transaction_timeout: Duration::from_secs(60),
+            },
+            idempotence_explicit: false,
+            delivery_timeout_explicit: false,
+        }
+    }
+}
+
+impl ProducerConfigBuilder {
+    /// Changes the client settings with the [`ClientConfigBuilder`] setters.
+    #[must_use]
+    pub fn client(mut self, edit: impl FnOnce(ClientConfigBuilder) -> ClientConfigBuilder) -> Self {
+        self.client = edit(self.client);
+        self
+    }
+
+    /// Sets `acks`.
+    #[must_use]
+    pub fn acks(mut self, acks: Acks) -> Self {
+        self.config.acks = acks;
+        self
+    }
+
+    /// Sets `linger.ms`.
+    #[must_use]
+    pub fn linger(mut self, linger: Duration) -> Self {
+        self.config.linger = linger;
+        self
+    }
+
+    /// Sets `batch.size` in bytes.
+    #[must_use]
+    pub fn batch_size(mut self, bytes: usize) -> Self {
+        self.config.batch_size = bytes;
+        self
+    }
+
+    /// Sets `buffer.memory` in bytes.
+    #[must_use]
+    pub fn buffer_memory(mut self, bytes: usize) -> Self {
+        self.config.buffer_memory = bytes;
+        self
+    }
+
+    /// Sets `max.request.size` in bytes.
+    #[must_use]
+    pub fn max_request_size(mut self, bytes: usize) -> Self {
+        self.config.max_request_size = bytes;
+        self
+    }
+
+    /// Sets `compression.type`.
+    #[must_use]
+    pub fn compression(mut self, compression: CompressionType) -> Self {
+        self.config.compression = compression;
+        self
+    }
+
+    /// Sets `enable.idempotence` explicitly (so conflicts become errors).
+    #[must_use]
+    pub fn enable_idempotence(mut self, on: bool) -> Self {
+        self.config.enable_idempotence = on;
+        self.idempotence_explicit = true;
+        self
+    }
+
+    /// Sets `max.in.flight.requests.per.connection` (at least 1).
+    #[must_use]
+    pub fn max_in_flight(mut self, requests: u32) -> Self {
+        self.config.max_in_flight = requests;
+        self
+    }
+
+    /// Sets `retries`.
+    #[must_use]
+    pub fn retries(mut self, retries: u32) -> Self {
+        self.config.retries = retries;
+        self
+    }
+
+    /// Sets `delivery.timeout.ms` explicitly.
+    #[must_use]
+    pub fn delivery_timeout(mut self, timeout: Duration) -> Self {
+        self.config.delivery_timeout = timeout;
+        self.delivery_timeout_explicit = true;
+        self
+    }
+
+    /// Sets the partitioner.
+    #[must_use]
+    pub fn partitioner(mut self, partitioner: Partitioner) -> Self {
+        self.config.partitioner = partitioner;
+        self
+    }
+
+    /// Sets `transactional.id` (which needs idempotence).
+    #[must_use]
+    pub fn transactional_id(mut self, id: impl Into<String>) -> Self {
+        self.config.transactional_id = Some(id.into());
+        self
+    }
+
+    /// Sets `transaction.timeout.ms`.
+    #[must_use]
+    pub fn transaction_timeout(mut self, timeout: Duration) -> Self {
+        self.config.transaction_timeout = timeout;
+        self
+    }
+
+    /// Validates and returns the configuration (see the module docs for the rules).
+    ///
+    /// # Errors
+    /// Anything [`ClientConfigBuilder::build`] refuses; [`ConfigError::InvalidValue`] for
+    /// `max.in.flight.requests.per.connection=0`; [`ConfigError::Conflict`] for explicit
+    /// idempotence with `acks`, `max.in.flight.requests.per.connection` or `retries` that
+    /// break it, a `transactional.id` without idempotence, or an explicit `delivery.timeout.ms`
+    /// below `linger.ms + request.timeout.ms`.
+    pub fn build(self) -> Result<ProducerConfig, ConfigError> {
+        let client = self.client.build()?;
+        let mut s = self.config;
+        if s.max_in_flight == 0 {
+            return Err(ConfigError::invalid(
+                "max.in.flight.requests.per.connection",
+                "0",
+                "at least 1",
+            ));
+        }
+        if s.enable_idempotence {
+            let conflict = if s.max_in_flight > 5 {
+                Some((
+                    "max.in.flight.requests.per.connection",
+                    "idempotence needs at most 5",
+                ))
+            } else if s.retries == 0 {
+                Some(("retries", "idempotence needs retries above 0"))
+            } else if s.acks != Acks::All {
+                Some(("acks", "idempotence needs acks=all"))
+            } else {
+                None
+            };
+            match conflict {
+                Some((property, reason)) if self.idempotence_explicit => {
+                    return Err(ConfigError::Conflict { property, reason });
+                }
+                // As the Java producer: default idempotence yields to explicit settings.
+                Some(_) => s.enable_idempotence = false,
+                None => {}
+            }
+        }
+        if s.transactional_id.is_some() && !s.enable_idempotence {
+            return Err(ConfigError::Conflict {
+                property: "transactional.id",
+                reason: "transactions need idempotence (enable.idempotence, acks=all, \
+                         retries > 0, max.in.flight.requests.per.connection <= 5)",
+            });
+        }
+        let minimum = s.linger.saturating_add(client.request_timeout);
+        if s.delivery_timeout < minimum {
+            if self.delivery_timeout_explicit {
+                return Err(ConfigError::Conflict {
+                    property: "delivery.timeout.ms",
+                    reason: "must be at least linger.ms + request.timeout.ms",
+                });
+            }
+            s.delivery_timeout = minimum;
+        }
+        Ok(ProducerConfig {
+            client,
+            acks: s.acks,
+            linger: s.linger,
+            batch_size: s.batch_size,
+            buffer_memory: s.buffer_memory,
+            max_request_size: s.max_request_size,
+            compression: s.compression,
+            enable_idempotence: s.enable_idempotence,
+            max_in_flight: s.max_in_flight,
+            retries: s.retries,
+            delivery_timeout: s.delivery_timeout,
+            partitioner: s.partitioner,
+            transactional_id: s.transactional_id,
+            transaction_timeout: s.transaction_timeout,
+        })
+    }
+}

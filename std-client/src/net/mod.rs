@@ -1,0 +1,54 @@
+//! Reaching a broker: addresses, resolution and TCP connects with deadlines, TLS, the stream
+//! type, and backoff between attempts.
+//!
+//! Nothing here speaks Kafka; the connection driver does that over the [`Stream`] this module
+//! opens. DNS runs on a blocking thread, never on the executor; every step has a deadline.
+
+mod address;
+mod backoff;
+mod connect;
+mod stream;
+mod tls;
+
+pub use address::{AddressFamily, BrokerAddress};
+pub use backoff::Backoff;
+pub use connect::{connect, resolve, with_timeout};
+pub use stream::Stream;
+pub use tls::{TlsOptions, client_config, server_name};
+
+use crate::error::{Error, Result};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Opens a stream to `address`: TCP, then TLS when `tls` is given, all within `timeout` per step.
+///
+/// # Errors
+/// Resolution, connect, and TLS handshake failures, and timeouts, each naming the broker.
+pub async fn open(
+    address: &BrokerAddress,
+    family: AddressFamily,
+    tls: Option<&Arc<futures_rustls::rustls::ClientConfig>>,
+    timeout: Duration,
+) -> Result<Stream> {
+    let tcp = connect(address, family, timeout).await?;
+    let Some(config) = tls else {
+        return Ok(Stream::Plain(tcp));
+    };
+    let name = server_name(&address.host)?;
+    let handshake = async {
+        futures_rustls::TlsConnector::from(Arc::clone(config))
+            .connect(name, tcp)
+            .await
+            .map_err(|error| Error::Tls {
+                reason: format!("handshake with {address}: {error}"),
+            })
+    };
+    let stream = with_timeout(
+        || format!("TLS handshake with {address}"),
+        timeout,
+        handshake,
+    )
+    .await?;
+    log::debug!("TLS established with {address}");
+    Ok(Stream::Tls(Box::new(stream)))
+}

@@ -1,0 +1,256 @@
+//! The text of the files a profile runs with: each node's `server.properties`, the Java tools'
+//! client configs, and the log4j2 configs of brokers and tools.
+//!
+//! Every listener binds 127.0.0.1. Client traffic uses the listener named after its security
+//! protocol (`PLAINTEXT`, `SASL_PLAINTEXT`, `SSL`); sasl and tls add an internal PLAINTEXT
+//! listener `BROKER` for inter-broker traffic; `CONTROLLER` carries the KRaft quorum.
+
+use std::fmt::Write as _;
+
+use super::layout::ProfileLayout;
+use super::profile::Profile;
+use super::users::{PLAIN_USER, SaslMechanism};
+
+/// The ports one node listens on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct NodePorts {
+    /// The node id.
+    pub(crate) id: u32,
+    /// The client listener.
+    pub(crate) client: u16,
+    /// The internal PLAINTEXT listener (sasl and tls), else the same as `client`.
+    pub(crate) internal: u16,
+    /// The KRaft controller listener.
+    pub(crate) controller: u16,
+}
+
+/// The `server.properties` of node `node` in `layout`'s profile, whose nodes are `all`.
+pub(crate) fn server_properties(
+    layout: &ProfileLayout,
+    node: NodePorts,
+    all: &[NodePorts],
+) -> String {
+    let profile = layout.profile();
+    let client = client_listener(profile);
+    let voters: Vec<String> = all
+        .iter()
+        .map(|n| format!("{}@127.0.0.1:{}", n.id, n.controller))
+        .collect();
+    let (listeners, advertised, protocol_map, inter_broker) = if profile.has_internal_listener() {
+        (
+            format!(
+                "{client}://127.0.0.1:{},BROKER://127.0.0.1:{},CONTROLLER://127.0.0.1:{}",
+                node.client, node.internal, node.controller
+            ),
+            format!(
+                "{client}://127.0.0.1:{},BROKER://127.0.0.1:{}",
+                node.client, node.internal
+            ),
+            format!("{client}:{client},BROKER:PLAINTEXT,CONTROLLER:PLAINTEXT"),
+            "BROKER",
+        )
+    } else {
+        (
+            format!(
+                "PLAINTEXT://127.0.0.1:{},CONTROLLER://127.0.0.1:{}",
+                node.client, node.controller
+            ),
+            format!("PLAINTEXT://127.0.0.1:{}", node.client),
+            "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT".to_string(),
+            "PLAINTEXT",
+        )
+    };
+    let replicas = all.len();
+    let min_isr = if replicas >= 3 { 2 } else { 1 };
+
+    let mut text = format!("# Written by `cargo xtask broker up --profile {profile}`.\n");
+    let mut set = |key: &str, value: &dyn std::fmt::Display| {
+        let _ = writeln!(text, "{key}={value}");
+    };
+    set("process.roles", &"broker,controller");
+    set("node.id", &node.id);
+    set("controller.quorum.voters", &voters.join(","));
+    set("controller.listener.names", &"CONTROLLER");
+    set("listeners", &listeners);
+    set("advertised.listeners", &advertised);
+    set("listener.security.protocol.map", &protocol_map);
+    set("inter.broker.listener.name", &inter_broker);
+    set("log.dirs", &layout.node_data(node.id).display());
+    set("num.partitions", &1);
+    set("default.replication.factor", &replicas);
+    set("min.insync.replicas", &min_isr);
+    set("offsets.topic.replication.factor", &replicas);
+    set("transaction.state.log.replication.factor", &replicas);
+    set("transaction.state.log.min.isr", &min_isr);
+    set(
+        "share.coordinator.state.topic.replication.factor",
+        &replicas,
+    );
+    set("share.coordinator.state.topic.min.isr", &min_isr);
+    set("group.initial.rebalance.delay.ms", &0);
+    if replicas > 1 {
+        // Fence a killed node in 4.5 s instead of 9 s: the fault tests wait for that.
+        set("broker.heartbeat.interval.ms", &1000);
+        set("broker.session.timeout.ms", &4500);
+    }
+    match profile {
+        Profile::Sasl => set_sasl(&mut set),
+        Profile::Tls => {
+            set("ssl.keystore.type", &"PEM");
+            set("ssl.keystore.location", &layout.broker_keystore().display());
+            set("ssl.truststore.type", &"PEM");
+            set("ssl.truststore.location", &layout.ca_cert().display());
+            // Clients may present a certificate (tests of mutual TLS) or not (the tools).
+            set("ssl.client.auth", &"requested");
+        }
+        Profile::Plain | Profile::Cluster3 => {}
+    }
+    text
+}
+
+fn set_sasl(set: &mut dyn FnMut(&str, &dyn std::fmt::Display)) {
+    let names: Vec<&str> = SaslMechanism::ALL.iter().map(|m| m.name()).collect();
+    set("sasl.enabled.mechanisms", &names.join(","));
+    let plain = format!(
+        "{} required user_{}=\"{}\";",
+        SaslMechanism::Plain.login_module(),
+        PLAIN_USER.username,
+        PLAIN_USER.password
+    );
+    set(
+        "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+        &plain,
+    );
+    for mechanism in [SaslMechanism::ScramSha256, SaslMechanism::ScramSha512] {
+        let key = format!(
+            "listener.name.sasl_plaintext.{}.sasl.jaas.config",
+            mechanism.name().to_ascii_lowercase()
+        );
+        set(&key, &format!("{} required;", mechanism.login_module()));
+    }
+}
+
+/// The `--add-scram` arguments that create the SCRAM test users when storage is formatted.
+pub(crate) fn scram_format_args() -> Vec<String> {
+    let mut args = Vec::new();
+    for mechanism in [SaslMechanism::ScramSha256, SaslMechanism::ScramSha512] {
+        let user = mechanism.user();
+        args.push("--add-scram".to_string());
+        args.push(format!(
+            "{}=[name={},password={}]",
+            mechanism.name(),
+            user.username,
+            user.password
+        ));
+    }
+    args
+}
+
+/// The Java client config for `mechanism` and its test user on the sasl profile.
+pub(crate) fn sasl_client_properties(mechanism: SaslMechanism) -> String {
+    let user = mechanism.user();
+    format!(
+        "security.protocol=SASL_PLAINTEXT\nsasl.mechanism={}\n\
+         sasl.jaas.config={} required username=\"{}\" password=\"{}\";\n",
+        mechanism.name(),
+        mechanism.login_module(),
+        user.username,
+        user.password
+    )
+}
+
+/// The Java client config for the tls profile: SSL, trusting the test CA, checking the host.
+pub(crate) fn tls_client_properties(layout: &ProfileLayout) -> String {
+    format!(
+        "security.protocol=SSL\nssl.truststore.type=PEM\nssl.truststore.location={}\n",
+        layout.ca_cert().display()
+    )
+}
+
+fn client_listener(profile: Profile) -> &'static str {
+    match profile {
+        Profile::Sasl => "SASL_PLAINTEXT",
+        Profile::Tls => "SSL",
+        Profile::Plain | Profile::Cluster3 => "PLAINTEXT",
+    }
+}
+
+/// The brokers' logging: INFO to stdout (which the launcher sends to `server.log`).
+pub(crate) const BROKER_LOG4J2: &str = "\
+Configuration:
+  Appenders:
+    Console:
+      name: STDOUT
+      target: SYSTEM_OUT
+      PatternLayout:
+        pattern: \"[%d] %p %m (%c)%n\"
+  Loggers:
+    Root:
+      level: INFO
+      AppenderRef:
+        - ref: STDOUT
+    Logger:
+      - name: kafka.request.logger
+        level: WARN
+      - name: org.apache.kafka.raft
+        level: WARN
+";
+
+/// The tools' logging: WARN and above to stderr, so stdout carries only the tool's output.
+pub(crate) const TOOLS_LOG4J2: &str = "\
+Configuration:
+  Appenders:
+    Console:
+      name: STDERR
+      target: SYSTEM_ERR
+      PatternLayout:
+        pattern: \"[%d] %p %m (%c)%n\"
+  Loggers:
+    Root:
+      level: WARN
+      AppenderRef:
+        - ref: STDERR
+";
+
+#[cfg(test)]
+mod tests {
+    use super::{NodePorts, server_properties};
+    use crate::broker::{Profile, ProfileLayout};
+
+    #[test]
+    fn every_listener_is_on_loopback() {
+        let nodes: Vec<NodePorts> = (1..=3)
+            .map(|id| NodePorts {
+                id,
+                client: 9000 + id as u16,
+                internal: 9100,
+                controller: 9200 + id as u16,
+            })
+            .collect();
+        for profile in Profile::ALL {
+            let text = server_properties(&ProfileLayout::new(profile), nodes[0], &nodes);
+            let listeners = text.lines().find(|l| l.starts_with("listeners=")).unwrap();
+            for listener in listeners["listeners=".len()..].split(',') {
+                assert!(listener.contains("://127.0.0.1:"), "{profile}: {listener}");
+            }
+        }
+    }
+
+    #[test]
+    fn cluster_quorum_lists_all_voters() {
+        let nodes: Vec<NodePorts> = (1..=3)
+            .map(|id| NodePorts {
+                id,
+                client: 1,
+                internal: 1,
+                controller: 7000 + id as u16,
+            })
+            .collect();
+        let text = server_properties(&ProfileLayout::new(Profile::Cluster3), nodes[1], &nodes);
+        assert!(text.contains(
+            "controller.quorum.voters=1@127.0.0.1:7001,2@127.0.0.1:7002,3@127.0.0.1:7003\n"
+        ));
+        assert!(text.contains("node.id=2\n"));
+        assert!(text.contains("min.insync.replicas=2\n"));
+    }
+}
