@@ -5,27 +5,18 @@
 //! for the records after it; that line is the timed part. `ConsumerPerformance` joins a group; its
 //! `fetch.time.ms` leaves the join out, so the timing matches the other clients' assigned reads.
 
-use std::path::Path;
-
 use super::run::Reported;
 use super::scenario::{Mode, Scenario};
 
-/// The `java` command line (after `java`) for `scenario`.
-pub(crate) fn args(
-    scenario: &Scenario,
-    jars: &Path,
-    bootstrap: &str,
-    topic: &str,
-    quick: bool,
-) -> Vec<String> {
-    let classpath = format!("{}/*", jars.display());
+/// The perf tool's arguments for `scenario`, after those of the launcher's `tool_command`
+/// (`consumer-perf-test` for consuming, `producer-perf-test` else).
+pub(crate) fn args(scenario: &Scenario, bootstrap: &str, topic: &str, quick: bool) -> Vec<String> {
     let count = scenario.count(quick);
     let warmup = scenario.warmup(quick);
-    let mut args: Vec<String> = vec!["-Xmx1g".into(), "-cp".into(), classpath];
+    let mut args: Vec<String> = Vec::new();
     if scenario.mode == Mode::Consume {
         args.extend(
             [
-                "org.apache.kafka.tools.ConsumerPerformance",
                 "--bootstrap-server",
                 bootstrap,
                 "--topic",
@@ -41,7 +32,6 @@ pub(crate) fn args(
     }
     args.extend(
         [
-            "org.apache.kafka.tools.ProducerPerformance",
             "--topic",
             topic,
             "--num-records",

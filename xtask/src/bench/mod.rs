@@ -2,8 +2,8 @@
 //! franzl against librdkafka, the Java client, rskafka and franz-go (and, once they land, franzl's
 //! own client and the replay ceiling), each scenario run by each client, on one broker.
 //!
-//! It builds the client programs, starts the broker (the `plain` profile; `--bootstrap` uses a
-//! running one instead), pins the broker and the clients to different cores when there are two,
+//! It builds the client programs, brings the broker up through the project's launcher (the `plain`
+//! profile, or `--profile cluster3`; `--bootstrap` uses a running broker instead), pins the broker and the clients to different cores when there are two,
 //! runs every scenario `--runs` times per client (3, or 1 with `--quick`), checks every count a
 //! client claims against the broker's offsets, and writes `report.json`, `report.md` and
 //! `report.svg` into `target/bench/` (`target/bench/quick/` with `--quick`). It fails when any run
@@ -30,20 +30,29 @@ use client::{CLIENTS, Client, Plan};
 use run::{Reported, Runner, Sample};
 use scenario::{Mode, SCENARIOS, Scenario};
 use summary::{Figures, Outcome, Row};
+use xtask::broker::Profile;
 
 /// The command line of `cargo xtask bench`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Options {
     quick: bool,
     runs: Option<usize>,
     scenarios: Vec<String>,
     bootstrap: Option<String>,
     out: Option<PathBuf>,
+    profile: Profile,
 }
 
 impl Options {
     fn parse(args: &[String]) -> Result<Options, String> {
-        let mut options = Options::default();
+        let mut options = Options {
+            quick: false,
+            runs: None,
+            scenarios: Vec::new(),
+            bootstrap: None,
+            out: None,
+            profile: Profile::Plain,
+        };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             let mut value = || {
@@ -60,12 +69,13 @@ impl Options {
                 "--bootstrap" => options.bootstrap = Some(value()?),
                 "--out" => options.out = Some(PathBuf::from(value()?)),
                 "--profile" => {
-                    let profile = value()?;
-                    if profile != "plain" {
-                        return Err(format!(
-                            "the benchmark runs on the plain profile only, not {profile:?}"
-                        ));
-                    }
+                    // The client programs speak PLAINTEXT only.
+                    options.profile = match value()?.parse::<Profile>()? {
+                        profile @ (Profile::Plain | Profile::Cluster3) => profile,
+                        other => {
+                            return Err(format!("the clients speak PLAINTEXT only, not {other}"));
+                        }
+                    };
                 }
                 _ => return Err(format!("unknown argument {arg:?}")),
             }
@@ -86,7 +96,8 @@ impl Options {
 struct Bench {
     runner: Runner,
     programs: build::Programs,
-    jars: PathBuf,
+    /// The Java perf tools' programs and leading arguments: producer, consumer.
+    java: [(PathBuf, Vec<String>); 2],
     quick: bool,
     runs: usize,
     stamp: String,
@@ -95,8 +106,8 @@ struct Bench {
 /// Runs the benchmark.
 ///
 /// # Errors
-/// When a client program does not build, the broker does not start, or any run fails or claims a
-/// count the broker does not confirm.
+/// When a client program does not build, the broker does not come up, or any run fails or claims
+/// a count the broker does not confirm.
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let started = Instant::now();
     let options = Options::parse(args)?;
@@ -110,21 +121,24 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     });
     let kafka_version = broker::kafka_version()?;
     let programs = build::build()?;
-    let jars = broker::jars()?;
-    // Two cores or more: the broker gets core 0, the client core 1.
+    let java = [
+        broker::perf_tool("producer-perf-test")?,
+        broker::perf_tool("consumer-perf-test")?,
+    ];
+    // Two cores or more: the broker gets core 0, the clients core 1.
     let (broker_cpu, client_cpu) = if machine::cores() >= 2 {
         (Some(0), Some(1))
     } else {
         (None, None)
     };
-    let (_broker, bootstrap) = match &options.bootstrap {
-        Some(bootstrap) => (None, bootstrap.clone()),
-        None => {
-            eprintln!("==> starting a plain broker");
-            let broker = broker::Broker::start(&jars, &out.join("broker"), broker_cpu)?;
-            let bootstrap = broker.bootstrap.clone();
-            (Some(broker), bootstrap)
-        }
+    let broker = match &options.bootstrap {
+        Some(_) => None,
+        None => Some(broker::Bench::up(options.profile, broker_cpu)?),
+    };
+    let bootstrap = match (&options.bootstrap, &broker) {
+        (Some(bootstrap), _) => bootstrap.clone(),
+        (None, Some(broker)) => broker.bootstrap.clone(),
+        (None, None) => return Err("no broker".into()),
     };
     let runner = Runner {
         measure: programs.rust_bin.join("bench-measure"),
@@ -136,12 +150,13 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_secs())
         .to_string();
+    let runs = options.runs.unwrap_or(if options.quick { 1 } else { 3 });
     let bench = Bench {
         runner,
         programs,
-        jars,
+        java,
         quick: options.quick,
-        runs: options.runs.unwrap_or(if options.quick { 1 } else { 3 }),
+        runs,
         stamp,
     };
     let mut results = Vec::new();
@@ -152,18 +167,19 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         eprintln!("==> {}", scenario.title);
         results.push((*scenario, bench.scenario(scenario)));
     }
-    drop(_broker);
-    let pinning = match (broker_cpu, client_cpu) {
-        (Some(b), Some(c)) if options.bootstrap.is_none() => {
-            format!("broker on core {b}, clients on core {c} (taskset)")
-        }
-        (_, Some(c)) => format!("clients on core {c} (taskset); the broker was given, not pinned"),
-        _ => "not pinned (one core)".to_string(),
+    let broker_pinning = match &broker {
+        Some(broker) => broker.pinning.clone(),
+        None => "the broker was given (--bootstrap): not pinned".into(),
+    };
+    drop(broker);
+    let pinning = match client_cpu {
+        Some(cpu) => format!("{broker_pinning}; clients on core {cpu} (taskset)"),
+        None => format!("{broker_pinning}; clients not pinned"),
     };
     let context = report::Context {
         machine: machine::describe(&kafka_version),
         quick: options.quick,
-        runs: bench.runs,
+        runs,
         pinning,
         elapsed_s: started.elapsed().as_secs_f64(),
     };
@@ -353,10 +369,12 @@ impl Bench {
                 let args = client::contract_args(scenario, acks, bootstrap, topic, self.quick);
                 self.runner.measured(&program.to_string_lossy(), &args)?
             }
-            Plan::JavaPerf => self.runner.measured(
-                "java",
-                &java::args(scenario, &self.jars, bootstrap, topic, self.quick),
-            )?,
+            Plan::JavaPerf => {
+                let tool = usize::from(scenario.mode == Mode::Consume);
+                let (program, mut args) = self.java[tool].clone();
+                args.extend(java::args(scenario, bootstrap, topic, self.quick));
+                self.runner.measured(&program.to_string_lossy(), &args)?
+            }
             Plan::NotApplicable(why) => return Err(why.clone()),
         };
         let reported = match (plan, scenario.mode) {
@@ -414,6 +432,10 @@ mod tests {
         assert_eq!(options.scenarios, ["roundtrip-100"]);
         assert!(parse("--scenario nope").is_err());
         assert!(parse("--profile tls").is_err());
+        assert_eq!(
+            parse("--profile cluster3").unwrap().profile,
+            Profile::Cluster3
+        );
         assert!(parse("--profile plain").is_ok());
         assert!(parse("--runs").is_err());
     }
