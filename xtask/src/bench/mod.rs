@@ -390,23 +390,44 @@ impl Bench {
 
     /// The counts a client claims, against what was asked and what the broker holds.
     fn check(&self, scenario: &Scenario, topic: &str, reported: &Reported) -> Result<(), String> {
-        let (count, warmup) = (scenario.count(self.quick), scenario.warmup(self.quick));
-        if reported.records != count || reported.warmup != warmup {
-            return Err(format!(
-                "claims {} records after {} warm-up, asked {count} after {warmup}",
-                reported.records, reported.warmup
-            ));
-        }
-        if scenario.mode != Mode::Consume {
-            let held = self.runner.topic_records(topic, scenario.partitions)?;
-            if held != count + warmup {
-                return Err(format!(
-                    "the broker holds {held} records, the client claims {}",
-                    count + warmup
-                ));
-            }
-        }
-        Ok(())
+        let held = match scenario.mode {
+            Mode::Consume => None,
+            _ => Some(self.runner.topic_records(topic, scenario.partitions)?),
+        };
+        check_claim(scenario, self.quick, reported, held)
+    }
+}
+
+/// Whether a client's claim holds: the records and warm-up asked, values of the scenario's size,
+/// and (for producers) exactly that many records held by the broker.
+///
+/// # Errors
+/// What does not match.
+fn check_claim(
+    scenario: &Scenario,
+    quick: bool,
+    reported: &Reported,
+    held: Option<u64>,
+) -> Result<(), String> {
+    let (count, warmup) = (scenario.count(quick), scenario.warmup(quick));
+    if reported.records != count || reported.warmup != warmup {
+        return Err(format!(
+            "claims {} records after {} warm-up, asked {count} after {warmup}",
+            reported.records, reported.warmup
+        ));
+    }
+    if reported.bytes != count * scenario.size as u64 {
+        return Err(format!(
+            "claims {} value bytes for {count} records of {} B",
+            reported.bytes, scenario.size
+        ));
+    }
+    match held {
+        Some(held) if held != count + warmup => Err(format!(
+            "the broker holds {held} records, the client claims {}",
+            count + warmup
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -438,5 +459,35 @@ mod tests {
         );
         assert!(parse("--profile plain").is_ok());
         assert!(parse("--runs").is_err());
+    }
+
+    #[test]
+    fn a_claim_must_match_what_was_asked_and_what_the_broker_holds() {
+        let scenario = SCENARIOS[0];
+        let honest = Reported {
+            records: 2000,
+            bytes: 200_000,
+            warmup: 200,
+            ..Reported::default()
+        };
+        assert_eq!(check_claim(&scenario, true, &honest, Some(2200)), Ok(()));
+        assert!(check_claim(&scenario, true, &honest, Some(2199)).is_err());
+        assert!(check_claim(&scenario, true, &honest, Some(2201)).is_err());
+        let short = Reported {
+            records: 1999,
+            bytes: 199_900,
+            ..honest.clone()
+        };
+        assert!(check_claim(&scenario, true, &short, Some(2200)).is_err());
+        let wrong_size = Reported {
+            bytes: 199_999,
+            ..honest.clone()
+        };
+        assert!(check_claim(&scenario, true, &wrong_size, None).is_err());
+        let no_warmup = Reported {
+            warmup: 0,
+            ..honest
+        };
+        assert!(check_claim(&scenario, true, &no_warmup, Some(2000)).is_err());
     }
 }
