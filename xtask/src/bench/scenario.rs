@@ -1,8 +1,9 @@
 //! The scenarios of the benchmark: what each client is asked to do, and how many records that
 //! takes in a full run and in `--quick`.
 //!
-//! Full counts are chosen so a fast client runs for a few seconds after its warm-up; `--quick`
-//! counts only prove that every client does what it claims.
+//! Full counts are chosen so librdkafka runs for about 3 to 8 seconds after its warm-up on a
+//! 2-core machine (the slower clients longer); `--quick` counts only prove that every client does
+//! what it claims.
 
 /// What a client does in a scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,28 +79,28 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         "produce, acks=1, 1 partition, 100 B",
         1,
         100,
-        1_000_000,
+        3_000_000,
     ),
     produce(
         "produce-1p-1k",
         "produce, acks=1, 1 partition, 1 KiB",
         1,
         KIB,
-        250_000,
+        600_000,
     ),
     produce(
         "produce-6p-100",
         "produce, acks=1, 6 partitions, 100 B",
         6,
         100,
-        1_000_000,
+        3_000_000,
     ),
     produce(
         "produce-6p-1k",
         "produce, acks=1, 6 partitions, 1 KiB",
         6,
         KIB,
-        250_000,
+        600_000,
     ),
     Scenario {
         acks: "all",
@@ -109,7 +110,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
             "produce, acks=all, idempotent, 6 partitions, 100 B",
             6,
             100,
-            1_000_000,
+            2_000_000,
         )
     },
     Scenario {
@@ -140,7 +141,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
             "produce, zstd, 6 partitions, 1 KiB",
             6,
             KIB,
-            250_000,
+            150_000,
         )
     },
     Scenario {
@@ -150,7 +151,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
             "consume from earliest, 6 partitions, 100 B",
             6,
             100,
-            1_000_000,
+            3_000_000,
         )
     },
     Scenario {
@@ -160,7 +161,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
             "consume from earliest, 6 partitions, 1 KiB",
             6,
             KIB,
-            250_000,
+            600_000,
         )
     },
     Scenario {
@@ -170,7 +171,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
             "round trip, one in flight, acks=1, 100 B",
             1,
             100,
-            10_000,
+            20_000,
         )
     },
     Scenario {
@@ -180,7 +181,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
             "round trip, one in flight, acks=1, 1 KiB",
             1,
             KIB,
-            10_000,
+            20_000,
         )
     },
 ];
