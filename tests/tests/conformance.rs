@@ -16,6 +16,8 @@ mod admin;
 mod data;
 #[path = "conformance/exercise.rs"]
 mod exercise;
+#[path = "conformance/groups.rs"]
+mod groups;
 
 use std::path::PathBuf;
 use std::thread;
@@ -30,7 +32,11 @@ use exercise::Record;
 type Scenario = fn(&str) -> Record;
 
 /// The scenarios, by name.
-const SCENARIOS: &[(&str, Scenario)] = &[("admin", admin::run), ("data", data::run)];
+const SCENARIOS: &[(&str, Scenario)] = &[
+    ("admin", admin::run),
+    ("data", data::run),
+    ("groups", groups::run),
+];
 
 #[test]
 fn every_request_at_every_shared_version() {
