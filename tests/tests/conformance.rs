@@ -18,6 +18,8 @@ mod data;
 mod exercise;
 #[path = "conformance/groups.rs"]
 mod groups;
+#[path = "conformance/offsets.rs"]
+mod offsets;
 
 use std::path::PathBuf;
 use std::thread;
@@ -36,6 +38,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("admin", admin::run),
     ("data", data::run),
     ("groups", groups::run),
+    ("offsets", offsets::run),
 ];
 
 #[test]
