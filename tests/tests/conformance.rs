@@ -20,6 +20,8 @@ mod exercise;
 mod groups;
 #[path = "conformance/offsets.rs"]
 mod offsets;
+#[path = "conformance/transactions.rs"]
+mod transactions;
 
 use std::path::PathBuf;
 use std::thread;
@@ -39,6 +41,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("data", data::run),
     ("groups", groups::run),
     ("offsets", offsets::run),
+    ("transactions", transactions::run),
 ];
 
 #[test]
