@@ -10,13 +10,16 @@ use std::path::{Path, PathBuf};
 
 use franzl_core::messages::{ApiKey, Message, decode_body};
 use franzl_core::messages::{
-    add_offsets_to_txn, add_partitions_to_txn, alter_configs, api_versions,
-    consumer_group_describe, consumer_group_heartbeat, create_partitions, create_topics,
-    delete_groups, delete_records, delete_topics, describe_acls, describe_cluster,
-    describe_configs, describe_groups, describe_producers, describe_transactions, end_txn, fetch,
+    add_offsets_to_txn, add_partitions_to_txn, alter_client_quotas, alter_configs, api_versions,
+    consumer_group_describe, consumer_group_heartbeat, create_acls, create_delegation_token,
+    create_partitions, create_topics, delete_acls, delete_groups, delete_records, delete_topics,
+    describe_acls, describe_client_quotas, describe_cluster, describe_configs, describe_groups,
+    describe_log_dirs, describe_producers, describe_quorum, describe_topic_partitions,
+    describe_transactions, describe_user_scram_credentials, elect_leaders, end_txn, fetch,
     find_coordinator, heartbeat, incremental_alter_configs, init_producer_id, join_group,
-    leave_group, list_groups, list_offsets, list_transactions, metadata, offset_commit,
-    offset_delete, offset_fetch, offset_for_leader_epoch, produce, sasl_handshake, sync_group,
+    leave_group, list_client_metrics_resources, list_groups, list_offsets,
+    list_partition_reassignments, list_transactions, metadata, offset_commit, offset_delete,
+    offset_fetch, offset_for_leader_epoch, produce, sasl_authenticate, sasl_handshake, sync_group,
     txn_offset_commit,
 };
 
@@ -61,7 +64,7 @@ fn fixtures() -> Vec<Fixture> {
 #[test]
 fn there_is_one_fixture_per_exercised_api() {
     let fixtures = fixtures();
-    assert!(fixtures.len() >= 37, "only {} fixtures", fixtures.len());
+    assert!(fixtures.len() >= 50, "only {} fixtures", fixtures.len());
 }
 
 #[test]
@@ -169,6 +172,39 @@ fn captured_responses_encode_back_to_the_same_bytes() {
             }
             ApiKey::ConsumerGroupDescribe => {
                 re_encode::<consumer_group_describe::ConsumerGroupDescribeResponse<'_>>(v, b)
+            }
+            ApiKey::CreateAcls => re_encode::<create_acls::CreateAclsResponse<'_>>(v, b),
+            ApiKey::DeleteAcls => re_encode::<delete_acls::DeleteAclsResponse<'_>>(v, b),
+            ApiKey::DescribeLogDirs => {
+                re_encode::<describe_log_dirs::DescribeLogDirsResponse<'_>>(v, b)
+            }
+            ApiKey::SaslAuthenticate => {
+                re_encode::<sasl_authenticate::SaslAuthenticateResponse<'_>>(v, b)
+            }
+            ApiKey::CreateDelegationToken => {
+                re_encode::<create_delegation_token::CreateDelegationTokenResponse<'_>>(v, b)
+            }
+            ApiKey::ElectLeaders => re_encode::<elect_leaders::ElectLeadersResponse<'_>>(v, b),
+            ApiKey::ListPartitionReassignments => re_encode::<
+                list_partition_reassignments::ListPartitionReassignmentsResponse<'_>,
+            >(v, b),
+            ApiKey::DescribeClientQuotas => {
+                re_encode::<describe_client_quotas::DescribeClientQuotasResponse<'_>>(v, b)
+            }
+            ApiKey::AlterClientQuotas => {
+                re_encode::<alter_client_quotas::AlterClientQuotasResponse<'_>>(v, b)
+            }
+            ApiKey::DescribeUserScramCredentials => re_encode::<
+                describe_user_scram_credentials::DescribeUserScramCredentialsResponse<'_>,
+            >(v, b),
+            ApiKey::DescribeQuorum => {
+                re_encode::<describe_quorum::DescribeQuorumResponse<'_>>(v, b)
+            }
+            ApiKey::ListClientMetricsResources => re_encode::<
+                list_client_metrics_resources::ListClientMetricsResourcesResponse<'_>,
+            >(v, b),
+            ApiKey::DescribeTopicPartitions => {
+                re_encode::<describe_topic_partitions::DescribeTopicPartitionsResponse<'_>>(v, b)
             }
             // A fixture of an API added later: decoding whole is checked above.
             _ => continue,

@@ -12,6 +12,8 @@
 
 #[path = "conformance/admin.rs"]
 mod admin;
+#[path = "conformance/cluster.rs"]
+mod cluster;
 #[path = "conformance/data.rs"]
 mod data;
 #[path = "conformance/exercise.rs"]
@@ -42,6 +44,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("groups", groups::run),
     ("offsets", offsets::run),
     ("transactions", transactions::run),
+    ("cluster", cluster::run),
 ];
 
 #[test]
@@ -71,6 +74,19 @@ fn every_request_at_every_shared_version() {
     if std::env::var_os("FRANZL_WRITE_FIXTURES").is_some() {
         write_fixtures(&record);
     }
+}
+
+/// A broker asked for an ApiVersions version it does not know answers UNSUPPORTED_VERSION with
+/// its own range in a v0 body; the client retries at the highest version both know.
+#[test]
+fn api_versions_handshake_falls_back_from_an_unknown_version() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let client = RawClient::connect_offering(&bootstrap, i16::MAX).expect("handshake");
+    let broker_max = client.broker_range(ApiKey::ApiVersions).map(|(_, max)| max);
+    let ours = ApiKey::ApiVersions.max_stable_version();
+    let expected = broker_max.zip(ours).map(|(b, o)| b.min(o));
+    assert_eq!(Some(client.api_versions_version()), expected);
+    assert!(client.negotiated().get(ApiKey::Metadata).is_some());
 }
 
 /// Prints the summary line and the shared APIs no scenario exercised.

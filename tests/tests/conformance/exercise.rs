@@ -109,6 +109,21 @@ impl Exerciser {
     }
 }
 
+/// Sends the same `request` at every shared version of its API and expects `expected` in every
+/// code that `codes` picks from each response.
+pub(crate) fn every_version<'r, R: Request<'r>>(
+    ex: &mut Exerciser,
+    request: &R,
+    expected: ErrorCode,
+    codes: impl for<'b> Fn(&R::Response<'b>) -> Vec<i16>,
+) {
+    for v in ex.versions(R::API_KEY) {
+        let reply = ex.call(v, request);
+        let body = reply.body();
+        expect_codes(R::API_KEY, v, codes(&body), expected, &body);
+    }
+}
+
 /// Asserts that every code in `codes` is `expected`; the message names the call and shows the
 /// whole response.
 pub(crate) fn expect_codes(
