@@ -14,6 +14,8 @@
 mod admin;
 #[path = "conformance/cluster.rs"]
 mod cluster;
+#[path = "conformance/coordinators.rs"]
+mod coordinators;
 #[path = "conformance/data.rs"]
 mod data;
 #[path = "conformance/exercise.rs"]

@@ -22,6 +22,7 @@ use franzl_core::wire::Uuid;
 use franzl_tests::raw_ops::{create_topic, decode_batches, produce};
 use franzl_tests::unique_topic;
 
+use crate::coordinators::wait_for_producer_ids;
 use crate::exercise::{Exerciser, Record, expect_codes};
 
 /// `ListOffsets`' "latest" timestamp: the log end offset.
@@ -298,6 +299,7 @@ fn delete_records(ex: &mut Exerciser) {
 }
 
 fn init_producer_id(ex: &mut Exerciser) {
+    wait_for_producer_ids(&mut ex.client);
     for v in ex.versions(ApiKey::InitProducerId) {
         let request = InitProducerIdRequest {
             transactional_id: None,

@@ -2,9 +2,6 @@
 //! MEMBER_ID_REQUIRED round of v4+), SyncGroup, Heartbeat, LeaveGroup, DescribeGroups and
 //! ListGroups, each on groups of its own so one version's state cannot hide another's.
 
-use std::thread::sleep;
-use std::time::{Duration, Instant};
-
 use franzl_core::ErrorCode;
 use franzl_core::messages::describe_groups::DescribeGroupsRequest;
 use franzl_core::messages::find_coordinator::FindCoordinatorRequest;
@@ -16,20 +13,19 @@ use franzl_core::messages::sync_group::{SyncGroupRequest, SyncGroupRequestAssign
 use franzl_core::messages::{ApiKey, Array};
 use franzl_tests::unique_topic;
 
+use crate::coordinators::{KEY_GROUP, wait_for_group_coordinator};
 use crate::exercise::{Exerciser, Record, expect_codes};
 
 /// A protocol type of our own, so the broker treats the member metadata as opaque bytes.
 const PROTOCOL_TYPE: &str = "franzl-conformance";
 const PROTOCOL_NAME: &str = "one";
 const ASSIGNMENT: &[u8] = b"assignment bytes";
-/// `FindCoordinator` key types.
-pub(crate) const KEY_GROUP: i8 = 0;
 
 /// Runs every scenario of this file on one connection.
 pub(crate) fn run(bootstrap: &str) -> Record {
     let mut ex = Exerciser::connect(bootstrap);
     let group = unique_topic("conf-group");
-    wait_for_coordinator(&mut ex, &group, KEY_GROUP);
+    wait_for_group_coordinator(&mut ex.client);
     find_coordinator(&mut ex, &group);
     join_group(&mut ex);
     sync_group(&mut ex);
@@ -45,33 +41,6 @@ pub(crate) fn run(bootstrap: &str) -> Record {
 pub(crate) struct Member {
     pub(crate) id: String,
     pub(crate) generation: i32,
-}
-
-/// Polls FindCoordinator (latest version) until the coordinator of `key` is available: the
-/// first group or transaction on a fresh broker creates its internal topic first.
-pub(crate) fn wait_for_coordinator(ex: &mut Exerciser, key: &str, key_type: i8) {
-    let v = ex.client.latest::<FindCoordinatorRequest<'_>>();
-    let keys = [key];
-    let request = find_coordinator_request(v, &keys, key_type);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let reply = ex.client.call(v, &request).expect("FindCoordinator");
-        let body = reply.body();
-        let code = body
-            .coordinators
-            .iter()
-            .map(|c| c.error_code)
-            .next()
-            .unwrap_or(body.error_code);
-        if code == 0 {
-            return;
-        }
-        assert!(
-            ErrorCode(code).is_retriable() && Instant::now() < deadline,
-            "no coordinator for {key}: {body:?}"
-        );
-        sleep(Duration::from_millis(200));
-    }
 }
 
 /// The key goes in `key` up to v3 and in `coordinator_keys` from v4.

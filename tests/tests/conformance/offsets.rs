@@ -19,8 +19,8 @@ use franzl_core::messages::{ApiKey, Array};
 use franzl_tests::raw_ops::create_topic;
 use franzl_tests::unique_topic;
 
+use crate::coordinators::wait_for_group_coordinator;
 use crate::exercise::{Exerciser, Record, expect_codes};
-use crate::groups::{KEY_GROUP, wait_for_coordinator};
 
 /// Runs every scenario of this file on one connection.
 pub(crate) fn run(bootstrap: &str) -> Record {
@@ -28,7 +28,7 @@ pub(crate) fn run(bootstrap: &str) -> Record {
     let topic = unique_topic("conf-offsets");
     create_topic(&mut ex.client, &topic, 1);
     let group = unique_topic("conf-commit");
-    wait_for_coordinator(&mut ex, &group, KEY_GROUP);
+    wait_for_group_coordinator(&mut ex.client);
     offset_commit_and_fetch(&mut ex, &group, &topic);
     offset_delete(&mut ex, &topic);
     delete_groups(&mut ex, &topic);

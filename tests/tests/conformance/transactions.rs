@@ -4,9 +4,6 @@
 //! version (its newest once it runs out), so every version of each is sent in a real
 //! transaction. Then ListTransactions, DescribeTransactions and DescribeProducers look at them.
 
-use std::thread::sleep;
-use std::time::{Duration, Instant};
-
 use franzl_core::ErrorCode;
 use franzl_core::messages::add_offsets_to_txn::AddOffsetsToTxnRequest;
 use franzl_core::messages::add_partitions_to_txn::{
@@ -26,11 +23,8 @@ use franzl_core::record::{BatchOptions, NewRecord, RecordBatchBuilder, encoded_b
 use franzl_tests::raw_ops::create_topic;
 use franzl_tests::unique_topic;
 
+use crate::coordinators::{wait_for_group_coordinator, wait_for_transaction_coordinator};
 use crate::exercise::{Exerciser, Record, expect_codes};
-use crate::groups::{KEY_GROUP, wait_for_coordinator};
-
-/// `FindCoordinator`'s key type for transactional ids.
-const KEY_TRANSACTION: i8 = 1;
 
 /// A transactional producer's identity.
 struct Producer {
@@ -45,7 +39,8 @@ pub(crate) fn run(bootstrap: &str) -> Record {
     let topic = unique_topic("conf-txn");
     create_topic(&mut ex.client, &topic, 1);
     let group = unique_topic("conf-txn-group");
-    wait_for_coordinator(&mut ex, &group, KEY_GROUP);
+    wait_for_group_coordinator(&mut ex.client);
+    wait_for_transaction_coordinator(&mut ex.client);
     let apis = [
         ApiKey::InitProducerId,
         ApiKey::AddPartitionsToTxn,
@@ -62,7 +57,6 @@ pub(crate) fn run(bootstrap: &str) -> Record {
     let mut producers = Vec::new();
     for round in 0..rounds {
         let transactional_id = unique_topic(&format!("conf-txn-{round}"));
-        wait_for_coordinator(&mut ex, &transactional_id, KEY_TRANSACTION);
         let producer = init_producer_id(&mut ex, pick(0, round), transactional_id);
         add_partitions(&mut ex, pick(1, round), &producer, &topic);
         produce(&mut ex, &producer, &topic);
@@ -91,32 +85,21 @@ pub(crate) fn run(bootstrap: &str) -> Record {
     ex.record
 }
 
-/// Initializes `transactional_id`. A coordinator still loading its partition on a fresh broker
-/// answers with retriable errors (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS) though
-/// FindCoordinator named it; those are retried for up to 30 s, as a client would.
 fn init_producer_id(ex: &mut Exerciser, v: i16, transactional_id: String) -> Producer {
     let request = InitProducerIdRequest {
         transactional_id: Some(&transactional_id),
         transaction_timeout_ms: 60_000,
         ..Default::default()
     };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let reply = ex.call(v, &request);
-        let body = reply.body();
-        let code = ErrorCode(body.error_code);
-        if code.is_retriable() && Instant::now() < deadline {
-            sleep(Duration::from_millis(200));
-            continue;
-        }
-        let api = ApiKey::InitProducerId;
-        expect_codes(api, v, [body.error_code], ErrorCode::NONE, &body);
-        let (id, epoch) = (body.producer_id, body.producer_epoch);
-        return Producer {
-            transactional_id,
-            id,
-            epoch,
-        };
+    let reply = ex.call(v, &request);
+    let body = reply.body();
+    let api = ApiKey::InitProducerId;
+    expect_codes(api, v, [body.error_code], ErrorCode::NONE, &body);
+    let (id, epoch) = (body.producer_id, body.producer_epoch);
+    Producer {
+        transactional_id,
+        id,
+        epoch,
     }
 }
 
