@@ -28,13 +28,17 @@
 //!
 //! [`raw_client::RawClient`] sends single requests built with franzl-core over a blocking
 //! PLAINTEXT socket (the conformance and record-interop tests), and [`raw_ops`] has the usual
-//! steps on it: create a topic, produce a batch, fetch and decode records.
+//! steps on it: create a topic, produce a batch, fetch and decode records. [`kcat`] and
+//! [`printed`] run kcat and read what it and the Java console consumer print;
+//! [`record_cases`] builds the records the interoperability tests exchange.
 
 pub mod java_tools;
 pub mod kcat;
 pub mod listening;
+pub mod printed;
 pub mod raw_client;
 pub mod raw_ops;
+pub mod record_cases;
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};

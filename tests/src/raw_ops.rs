@@ -177,8 +177,9 @@ pub fn produce_once(
         .map(|()| result.base_offset)
 }
 
-/// The records bytes of one Fetch from `offset` (the topic named and identified, so every
-/// Fetch version works), copied out of the reply, or the partition's error.
+/// The records bytes of one Fetch from `offset`, at most `max_bytes` of them (the broker may
+/// cut the last batch there), copied out of the reply, or the partition's error. The topic is
+/// both named and identified, so every Fetch version works.
 ///
 /// # Panics
 ///
@@ -189,11 +190,12 @@ pub fn fetch_once(
     topic_id: Uuid,
     partition: i32,
     offset: i64,
+    max_bytes: i32,
 ) -> Result<Vec<u8>, ErrorCode> {
     let partitions = [FetchPartition {
         partition,
         fetch_offset: offset,
-        partition_max_bytes: 8 << 20,
+        partition_max_bytes: max_bytes,
         ..Default::default()
     }];
     let topics = [FetchTopic {
@@ -227,8 +229,27 @@ pub fn fetch_once(
         .map(|()| data.records.unwrap_or_default().to_vec())
 }
 
-/// Fetches from offset 0 until at least `count` records have been decoded, and returns the
-/// batches read. Retriable partition errors are retried.
+/// What [`fetch_records`] read.
+#[derive(Clone, Debug, Default)]
+pub struct Fetched {
+    /// The whole batches, in offset order.
+    pub batches: Vec<FetchedBatch>,
+    /// How many responses ended in a batch the broker cut at the byte limit.
+    pub cut_batches: usize,
+}
+
+impl Fetched {
+    /// The records of all batches, in order.
+    pub fn records(&self) -> Vec<OwnedRecord> {
+        self.batches
+            .iter()
+            .flat_map(|b| b.records.iter().cloned())
+            .collect()
+    }
+}
+
+/// Fetches from offset 0, at most `max_bytes` per response, until at least `count` records
+/// have been decoded, and returns the batches read. Retriable partition errors are retried.
 ///
 /// # Panics
 ///
@@ -240,21 +261,18 @@ pub fn fetch_records(
     topic_id: Uuid,
     partition: i32,
     count: usize,
-) -> Vec<FetchedBatch> {
+    max_bytes: i32,
+) -> Fetched {
     let deadline = Instant::now() + SETTLE_TIMEOUT;
-    let mut batches = Vec::new();
+    let mut fetched = Fetched::default();
     let mut offset = 0;
-    while batches
-        .iter()
-        .map(|b: &FetchedBatch| b.records.len())
-        .sum::<usize>()
-        < count
-    {
+    let mut read = 0;
+    while read < count {
         assert!(
             Instant::now() < deadline,
-            "only {batches:?} of {count} records arrived"
+            "only {read} of {count} records arrived: {fetched:?}"
         );
-        let bytes = match fetch_once(client, topic, topic_id, partition, offset) {
+        let bytes = match fetch_once(client, topic, topic_id, partition, offset, max_bytes) {
             Ok(bytes) => bytes,
             Err(code) if code.is_retriable() => {
                 sleep(Duration::from_millis(100));
@@ -262,26 +280,31 @@ pub fn fetch_records(
             }
             Err(code) => panic!("Fetch {topic}/{partition}: {code}"),
         };
-        for batch in decode_batches(&bytes) {
+        let (batches, cut) = decode_batches(&bytes);
+        fetched.cut_batches += usize::from(cut > 0);
+        for batch in batches {
             if let Some(last) = batch.records.last() {
                 offset = last.offset + 1;
             }
-            batches.push(batch);
+            read += batch.records.len();
+            fetched.batches.push(batch);
         }
     }
-    batches
+    fetched
 }
 
 /// Decodes every complete v2 batch in a Fetch partition's records bytes: each batch's CRC is
-/// checked, compressed records are decompressed into a buffer and read in place there.
+/// checked, compressed records are decompressed into a buffer and read in place there. Also
+/// returns the length of the cut batch at the end (0 if none).
 ///
 /// # Panics
 ///
 /// A batch is malformed, legacy, fails its CRC, or does not decompress.
-pub fn decode_batches(records: &[u8]) -> Vec<FetchedBatch> {
+pub fn decode_batches(records: &[u8]) -> (Vec<FetchedBatch>, usize) {
     let mut buffer = vec![0u8; DECOMPRESS_BUFFER];
     let mut out = Vec::new();
-    for batch in Batches::new(records) {
+    let mut batches = Batches::new(records);
+    for batch in batches.by_ref() {
         let batch = match batch {
             Ok(Batch::V2(batch)) => batch,
             Ok(Batch::Legacy(message)) => panic!("unexpected legacy message {message:?}"),
@@ -312,5 +335,5 @@ pub fn decode_batches(records: &[u8]) -> Vec<FetchedBatch> {
             records,
         });
     }
-    out
+    (out, batches.remaining().len())
 }

@@ -2,19 +2,21 @@
 //! on the `plain` profile:
 //!
 //! - franzl builds and compresses a batch with `franzl_core::record`, produces it with a raw
-//!   Produce request (acks=all), and the Java console consumer and kcat print every key, value,
-//!   header and timestamp as franzl wrote them;
+//!   Produce request (acks=all), and the Java console consumer and kcat print every key (a null
+//!   one too), value, header (one with a null value too) and timestamp as franzl wrote them;
 //! - the Java console producer and kcat write records with the codec, franzl fetches them with a
 //!   raw Fetch request, decompresses each batch into a buffer and reads the records in place:
 //!   every key, value and header is what the tool was given, stored with the codec asked for,
-//!   and every timestamp is the one kcat reads back and falls within the producer's run.
-
-use std::time::{SystemTime, UNIX_EPOCH};
+//!   every timestamp falls within the producer's run, and kcat reads back exactly what franzl
+//!   read, timestamps included.
+//!
+//! `record_interop_large.rs` does the same with batches of a thousand records.
 
 use franzl_core::compression::Compression;
-use franzl_core::record::{BatchOptions, Header, NewRecord, RecordBatchBuilder, encoded_batch_len};
+use franzl_tests::printed::{KCAT_FORMAT, PrintedRecord, console_consumer, parse_kcat};
 use franzl_tests::raw_client::RawClient;
-use franzl_tests::raw_ops::{OwnedRecord, create_topic, fetch_records, produce};
+use franzl_tests::raw_ops::{create_topic, fetch_records, produce};
+use franzl_tests::record_cases::{as_printed, build_batch, codec_name, compressible_value, now_ms};
 use franzl_tests::{Profile, broker, java_tools, kcat, unique_topic};
 
 const RECORDS: usize = 6;
@@ -22,298 +24,114 @@ const RECORDS: usize = 6;
 /// the batch and not from a clock of theirs. An hour, not years: the broker's time-based
 /// retention (7 days by default) would delete older records while the test reads them.
 const BACKDATE_MS: i64 = 3_600_000;
+/// Room for all the records of one small test in one Fetch response.
+const FETCH_BYTES: i32 = 1 << 20;
 
-fn codec_name(codec: Compression) -> &'static str {
-    match codec {
-        Compression::Gzip => "gzip",
-        Compression::Snappy => "snappy",
-        Compression::Lz4 => "lz4",
-        Compression::Zstd => "zstd",
-        _ => "none",
-    }
-}
-
-fn now_ms() -> i64 {
-    let elapsed = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
-}
-
-/// A compressible value, so codecs that skip incompressible data still compress it.
-fn value_of(i: usize) -> String {
-    format!("value-{i}-{}", "franzl-interop-".repeat(12))
-}
-
-/// One record as the readers should print it: key, value, headers, timestamp.
-#[derive(Debug, PartialEq, Eq)]
-struct Expected {
-    key: String,
-    value: String,
-    headers: Vec<(String, String)>,
-    timestamp: i64,
-}
-
-fn expected_records(codec: Compression, base_timestamp: i64) -> Vec<Expected> {
+/// The records franzl writes: record 2 without headers, record 3 without a key, record 4 with
+/// a header whose value is null; timestamps 7 ms apart.
+fn franzl_records(codec: Compression, base_timestamp: i64) -> Vec<PrintedRecord> {
     (0..RECORDS)
-        .map(|i| Expected {
-            key: format!("key-{i}"),
-            value: value_of(i),
-            // Record 2 has no headers at all; the others two each.
-            headers: if i == 2 {
-                Vec::new()
-            } else {
-                vec![
-                    ("trace".to_string(), format!("t{i}")),
-                    ("codec".to_string(), codec_name(codec).to_string()),
-                ]
-            },
-            timestamp: base_timestamp + 7 * i as i64,
-        })
-        .collect()
-}
-
-/// Encodes `records` as one batch compressed with `codec`, timestamps counted from the first's.
-fn build_batch(codec: Compression, records: &[Expected]) -> Vec<u8> {
-    let base_timestamp = records.first().map_or(0, |r| r.timestamp);
-    let headers: Vec<Vec<Header<'_>>> = records
-        .iter()
-        .map(|r| {
-            r.headers
-                .iter()
-                .map(|(key, value)| Header {
-                    key,
-                    value: Some(value.as_bytes()),
-                })
-                .collect()
-        })
-        .collect();
-    let new_records: Vec<NewRecord<'_>> = records
-        .iter()
-        .zip(&headers)
-        .enumerate()
-        .map(|(i, (r, headers))| NewRecord {
-            timestamp_delta: r.timestamp - base_timestamp,
-            offset_delta: i32::try_from(i).unwrap_or(i32::MAX),
-            key: Some(r.key.as_bytes()),
-            value: Some(r.value.as_bytes()),
-            headers,
-        })
-        .collect();
-    let len = encoded_batch_len(&new_records);
-    // Room for the codec's worst case: the uncompressed size plus a generous margin.
-    let mut out = vec![0u8; 2 * len + 1024];
-    let mut scratch = vec![0u8; len];
-    let options = BatchOptions {
-        base_timestamp,
-        ..BatchOptions::default()
-    };
-    let mut builder = RecordBatchBuilder::compressed(&mut out, &mut scratch, codec, options)
-        .expect("builder for the codec");
-    for record in &new_records {
-        builder.append(record).expect("record fits");
-    }
-    let written = builder.finish().expect("batch finishes");
-    out.truncate(written);
-    out
-}
-
-/// Parses the console consumer's `CreateTime:<ts>\t<headers>\t<key>\t<value>` lines, where
-/// headers are `k:v,k:v` or `NO_HEADERS`.
-fn parse_java_lines(stdout: &str) -> Vec<Expected> {
-    stdout
-        .lines()
-        .map(|line| {
-            let fields: Vec<&str> = line.splitn(4, '\t').collect();
-            let [timestamp, headers, key, value] = fields[..] else {
-                panic!("unexpected console-consumer line {line:?}")
-            };
-            let timestamp = timestamp
-                .strip_prefix("CreateTime:")
-                .and_then(|t| t.parse().ok())
-                .unwrap_or_else(|| panic!("timestamp in {line:?}"));
-            let headers = if headers == "NO_HEADERS" {
-                Vec::new()
-            } else {
-                split_headers(headers, ':')
-            };
-            Expected {
-                key: key.to_string(),
-                value: value.to_string(),
+        .map(|i| {
+            let mut headers = vec![
+                ("trace".to_string(), Some(format!("t{i}"))),
+                ("codec".to_string(), Some(codec_name(codec).to_string())),
+            ];
+            match i {
+                2 => headers.clear(),
+                4 => headers.push(("absent".to_string(), None)),
+                _ => {}
+            }
+            PrintedRecord {
+                key: (i != 3).then(|| format!("key-{i}")),
+                value: compressible_value(i),
                 headers,
-                timestamp,
+                timestamp: base_timestamp + 7 * i as i64,
             }
-        })
-        .collect()
-}
-
-/// Parses kcat's `%k\t%s\t%h\t%T` lines, where headers are `k=v,k=v` or empty.
-fn parse_kcat_lines(stdout: &str) -> Vec<Expected> {
-    stdout
-        .lines()
-        .map(|line| {
-            let fields: Vec<&str> = line.split('\t').collect();
-            let [key, value, headers, timestamp] = fields[..] else {
-                panic!("unexpected kcat line {line:?}")
-            };
-            Expected {
-                key: key.to_string(),
-                value: value.to_string(),
-                headers: split_headers(headers, '='),
-                timestamp: timestamp
-                    .parse()
-                    .unwrap_or_else(|_| panic!("timestamp in {line:?}")),
-            }
-        })
-        .collect()
-}
-
-fn split_headers(text: &str, separator: char) -> Vec<(String, String)> {
-    text.split(',')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (key, value) = pair
-                .split_once(separator)
-                .unwrap_or_else(|| panic!("header {pair:?}"));
-            (key.to_string(), value.to_string())
         })
         .collect()
 }
 
 fn franzl_batch_read_by_java_and_kcat(codec: Compression) {
-    let broker = broker(Profile::Plain);
-    let bootstrap = broker.bootstrap();
+    let bootstrap = broker(Profile::Plain).bootstrap();
     let mut client = RawClient::connect(&bootstrap).expect("connect");
     let topic = unique_topic(&format!("interop-franzl-{}", codec_name(codec)));
     create_topic(&mut client, &topic, 1);
-    let expected = expected_records(codec, now_ms() - BACKDATE_MS);
-    let batch = build_batch(codec, &expected);
-    assert_eq!(produce(&mut client, &topic, 0, &batch), 0);
-
-    let count = RECORDS.to_string();
-    let java = java_tools::run(
-        "console-consumer",
-        &[
-            "--bootstrap-server",
-            &bootstrap,
-            "--topic",
-            &topic,
-            "--from-beginning",
-            "--max-messages",
-            &count,
-            "--timeout-ms",
-            "60000",
-            // The brief's `--property`, under the name Kafka 4 gives it.
-            "--formatter-property",
-            "print.key=true",
-            "--formatter-property",
-            "print.headers=true",
-            "--formatter-property",
-            "print.timestamp=true",
-        ],
-        None,
-        "",
-    );
-    assert!(java.success, "console-consumer failed: {java:?}");
+    let expected = franzl_records(codec, now_ms() - BACKDATE_MS);
     assert_eq!(
-        parse_java_lines(&java.stdout),
-        expected,
-        "Java console consumer"
+        produce(&mut client, &topic, 0, &build_batch(codec, &expected)),
+        0
     );
 
-    let kcat = kcat::consume(&bootstrap, &topic, 0, "%k\t%s\t%h\t%T\n");
-    assert_eq!(parse_kcat_lines(&kcat), expected, "kcat");
+    let java = console_consumer(&bootstrap, &topic, RECORDS);
+    assert_eq!(java, expected, "Java console consumer");
+    let kcat = parse_kcat(&kcat::consume(&bootstrap, &topic, 0, KCAT_FORMAT));
+    assert_eq!(kcat, expected, "kcat");
 }
 
-/// A record as a tool was given it (the tool chooses the timestamp).
-struct Sent {
-    key: String,
-    value: String,
-    headers: Vec<(String, String)>,
-}
-
-/// Checks what franzl fetched against what the tool was given, and returns the timestamps.
+/// Checks what franzl fetches from `topic` against what a tool was `given` (key, value,
+/// headers; the tool chose the timestamps) and against what kcat reads.
 fn assert_fetched(
     client: &mut RawClient,
-    topic: &str,
-    topic_id: [u8; 16],
+    bootstrap: &str,
+    (topic, topic_id): (&str, [u8; 16]),
     codec: Compression,
-    given: &[Sent],
-) -> Vec<OwnedRecord> {
-    let batches = fetch_records(client, topic, topic_id, 0, given.len());
-    for batch in &batches {
+    given: &[PrintedRecord],
+    (from, to): (i64, i64),
+) {
+    let fetched = fetch_records(client, topic, topic_id, 0, given.len(), FETCH_BYTES);
+    for batch in &fetched.batches {
         assert_eq!(batch.compression, codec, "stored codec");
     }
-    let records: Vec<OwnedRecord> = batches.into_iter().flat_map(|b| b.records).collect();
-    assert_eq!(records.len(), given.len());
-    for (i, (record, sent)) in records.iter().zip(given).enumerate() {
-        assert_eq!(record.offset, i as i64);
-        assert_eq!(
-            record.key.as_deref(),
-            Some(sent.key.as_bytes()),
-            "key of {i}"
-        );
-        assert_eq!(
-            record.value.as_deref(),
-            Some(sent.value.as_bytes()),
-            "value of {i}"
-        );
-        let read: Vec<(String, String)> = record
-            .headers
-            .iter()
-            .map(|(k, v)| {
-                let v = v.as_deref().expect("header value");
-                (k.clone(), String::from_utf8(v.to_vec()).expect("UTF-8"))
-            })
-            .collect();
-        assert_eq!(read, sent.headers, "headers of {i}");
-    }
-    records
-}
-
-/// The timestamps franzl read must be the ones kcat reads, and within the producer's run.
-fn assert_timestamps(bootstrap: &str, topic: &str, records: &[OwnedRecord], from: i64, to: i64) {
-    let kcat = kcat::consume(bootstrap, topic, 0, "%T\n");
-    let theirs: Vec<i64> = kcat
-        .lines()
-        .map(|t| t.parse().expect("kcat timestamp"))
-        .collect();
-    let ours: Vec<i64> = records.iter().map(|r| r.timestamp).collect();
-    assert_eq!(ours, theirs, "timestamps: franzl against kcat");
+    let records = fetched.records();
+    let offsets: Vec<i64> = records.iter().map(|r| r.offset).collect();
+    let expected_offsets: Vec<i64> = (0..).take(given.len()).collect();
+    assert_eq!(offsets, expected_offsets);
+    let read = as_printed(&records);
+    let without_time = |r: &PrintedRecord| (r.key.clone(), r.value.clone(), r.headers.clone());
+    let read_contents: Vec<_> = read.iter().map(without_time).collect();
+    let given_contents: Vec<_> = given.iter().map(without_time).collect();
+    assert_eq!(read_contents, given_contents, "keys, values, headers");
     assert!(
-        ours.iter().all(|t| (from..=to).contains(t)),
-        "timestamps {ours:?} outside the producer's run {from}..={to}"
+        read.iter().all(|r| (from..=to).contains(&r.timestamp)),
+        "timestamps {read:?} outside the producer's run {from}..={to}"
     );
+    let kcat = parse_kcat(&kcat::consume(bootstrap, topic, 0, KCAT_FORMAT));
+    assert_eq!(read, kcat, "franzl and kcat read the same records");
 }
 
-fn java_records_decoded_by_franzl(codec: Compression) {
-    let broker = broker(Profile::Plain);
-    let bootstrap = broker.bootstrap();
-    let mut client = RawClient::connect(&bootstrap).expect("connect");
-    let topic = unique_topic(&format!("interop-java-{}", codec_name(codec)));
-    let topic_id = create_topic(&mut client, &topic, 1);
-    let given: Vec<Sent> = (0..RECORDS)
-        .map(|i| {
-            let headers = vec![
-                ("source".to_string(), "java".to_string()),
-                ("n".to_string(), format!("h{i}")),
-            ];
-            Sent {
-                key: format!("jkey-{i}"),
-                value: value_of(i),
-                headers,
-            }
+/// Records for a tool to write: keys, compressible values and two headers each.
+fn tool_records(source: &str, codec: Compression, count: usize) -> Vec<PrintedRecord> {
+    (0..count)
+        .map(|i| PrintedRecord {
+            key: Some(format!("{source}-key-{i}")),
+            value: compressible_value(i),
+            headers: vec![
+                ("source".to_string(), Some(source.to_string())),
+                ("codec".to_string(), Some(codec_name(codec).to_string())),
+            ],
+            timestamp: 0,
         })
-        .collect();
-    let input: String = given
+        .collect()
+}
+
+/// Writes `records` with the Java console producer, compressed with `codec`; returns the time
+/// span of the run.
+fn java_produce(
+    bootstrap: &str,
+    topic: &str,
+    codec: Compression,
+    records: &[PrintedRecord],
+) -> (i64, i64) {
+    let input: String = records
         .iter()
-        .map(|sent| {
-            let headers: Vec<String> = sent
+        .map(|r| {
+            let headers: Vec<String> = r
                 .headers
                 .iter()
-                .map(|(k, v)| format!("{k}:{v}"))
+                .map(|(k, v)| format!("{k}:{}", v.as_deref().unwrap_or("null")))
                 .collect();
-            format!("{}\t{}\t{}\n", headers.join(","), sent.key, sent.value)
+            let key = r.key.as_deref().unwrap_or("null");
+            format!("{}\t{key}\t{}\n", headers.join(","), r.value)
         })
         .collect();
     let from = now_ms();
@@ -321,9 +139,9 @@ fn java_records_decoded_by_franzl(codec: Compression) {
         "console-producer",
         &[
             "--bootstrap-server",
-            &bootstrap,
+            bootstrap,
             "--topic",
-            &topic,
+            topic,
             // The tool sets `compression.type` from this option, over `--producer-property`.
             "--compression-codec",
             codec_name(codec),
@@ -337,42 +155,53 @@ fn java_records_decoded_by_franzl(codec: Compression) {
         None,
         &input,
     );
-    let to = now_ms();
     assert!(run.success, "console-producer failed: {run:?}");
-    let records = assert_fetched(&mut client, &topic, topic_id, codec, &given);
-    assert_timestamps(&bootstrap, &topic, &records, from, to);
+    (from, now_ms())
+}
+
+fn java_records_decoded_by_franzl(codec: Compression) {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let mut client = RawClient::connect(&bootstrap).expect("connect");
+    let topic = unique_topic(&format!("interop-java-{}", codec_name(codec)));
+    let topic_id = create_topic(&mut client, &topic, 1);
+    let given = tool_records("java", codec, RECORDS);
+    let span = java_produce(&bootstrap, &topic, codec, &given);
+    assert_fetched(
+        &mut client,
+        &bootstrap,
+        (&topic, topic_id),
+        codec,
+        &given,
+        span,
+    );
 }
 
 fn kcat_records_decoded_by_franzl(codec: Compression) {
-    let broker = broker(Profile::Plain);
-    let bootstrap = broker.bootstrap();
+    let bootstrap = broker(Profile::Plain).bootstrap();
     let mut client = RawClient::connect(&bootstrap).expect("connect");
     let topic = unique_topic(&format!("interop-kcat-{}", codec_name(codec)));
     let topic_id = create_topic(&mut client, &topic, 1);
-    let codec_header = format!("codec={}", codec_name(codec));
-    let headers = ["source=kcat", codec_header.as_str()];
-    let given: Vec<Sent> = (0..RECORDS)
-        .map(|i| {
-            let headers = vec![
-                ("source".to_string(), "kcat".to_string()),
-                ("codec".to_string(), codec_name(codec).to_string()),
-            ];
-            Sent {
-                key: format!("kkey-{i}"),
-                value: value_of(i),
-                headers,
-            }
-        })
-        .collect();
+    let given = tool_records("kcat", codec, RECORDS);
+    let headers = [
+        "source=kcat".to_string(),
+        format!("codec={}", codec_name(codec)),
+    ];
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
     let lines: Vec<String> = given
         .iter()
-        .map(|sent| format!("{}\t{}", sent.key, sent.value))
+        .map(|r| format!("{}\t{}", r.key.as_deref().unwrap_or_default(), r.value))
         .collect();
     let from = now_ms();
     kcat::produce(&bootstrap, &topic, codec_name(codec), &headers, &lines);
-    let to = now_ms();
-    let records = assert_fetched(&mut client, &topic, topic_id, codec, &given);
-    assert_timestamps(&bootstrap, &topic, &records, from, to);
+    let span = (from, now_ms());
+    assert_fetched(
+        &mut client,
+        &bootstrap,
+        (&topic, topic_id),
+        codec,
+        &given,
+        span,
+    );
 }
 
 macro_rules! per_codec {
