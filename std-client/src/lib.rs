@@ -9,8 +9,10 @@ pub mod admin;
 pub mod broker;
 pub mod cluster;
 pub mod config;
+pub mod consumer;
 pub mod error;
 pub mod net;
+pub mod producer;
 
 pub use admin::Admin;
 pub use cluster::Cluster;
