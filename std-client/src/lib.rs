@@ -9,6 +9,7 @@ pub mod admin;
 pub mod broker;
 pub mod cluster;
 pub mod config;
+pub mod consumer;
 pub mod error;
 pub mod net;
 pub mod producer;

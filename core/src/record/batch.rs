@@ -196,6 +196,12 @@ impl<'a> RecordBatch<'a> {
         Ok(self.records_over(records))
     }
 
+    /// The records read from `decompressed`: this batch's records bytes, already decompressed
+    /// by the caller (with [`compression::decompress`], into a buffer it sized and keeps).
+    pub fn records_decompressed<'r>(&self, decompressed: &'r [u8]) -> Records<'r> {
+        self.records_over(decompressed)
+    }
+
     fn records_over<'r>(&self, bytes: &'r [u8]) -> Records<'r> {
         Records::new(
             bytes,

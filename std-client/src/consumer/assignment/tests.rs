@@ -1,0 +1,98 @@
+//! Assignment state: seeks and epochs, fetchable partitions, leaders and resets.
+
+use super::*;
+use crate::cluster::{PartitionMetadata, TopicMetadata};
+use franzl_core::ErrorCode;
+
+fn metadata(leader: i32) -> MetadataSnapshot {
+    let mut snapshot = MetadataSnapshot::default();
+    let partitions = (0..2)
+        .map(|partition| PartitionMetadata {
+            partition,
+            leader,
+            leader_epoch: 4,
+            replicas: vec![leader],
+            isr: vec![leader],
+            error: ErrorCode::NONE,
+        })
+        .collect();
+    snapshot.topics.insert(
+        "t".into(),
+        TopicMetadata {
+            id: [9; 16],
+            error: ErrorCode::NONE,
+            partitions,
+        },
+    );
+    snapshot
+}
+
+fn assigned() -> Assignment {
+    let mut assignment = Assignment::default();
+    let partitions = [TopicPartition::new("t", 0), TopicPartition::new("t", 1)];
+    assignment.assign(&partitions, Some(SeekTo::Earliest));
+    assignment
+}
+
+#[test]
+fn partitions_wait_for_a_leader_and_a_reset_before_fetching() {
+    let mut assignment = assigned();
+    assert_eq!(assignment.topics_without_leader(), [Arc::from("t")]);
+    assert!(assignment.take_fetchable(1).is_empty());
+    assert_eq!(assignment.apply_leaders(&metadata(1)), [1]);
+    assert!(assignment.topics_without_leader().is_empty());
+    let resets = assignment.pending_resets();
+    assert_eq!(resets.len(), 2);
+    let (topic, partition, leader, seek, epoch) = resets[0].clone();
+    assert_eq!((leader.node, leader.epoch, seek), (1, 4, SeekTo::Earliest));
+    assignment.apply_reset(&topic, partition, epoch, 42);
+    let targets = assignment.take_fetchable(1);
+    assert_eq!(targets.len(), 1);
+    assert_eq!((targets[0].partition, targets[0].fetch_offset), (0, 42));
+    // In flight: not offered again until finished.
+    assert!(assignment.take_fetchable(1).is_empty());
+    assignment.finish_fetch(&targets);
+    assert_eq!(assignment.take_fetchable(1).len(), 1);
+    assert!(assignment.take_fetchable(2).is_empty());
+}
+
+#[test]
+fn a_seek_makes_earlier_results_stale() {
+    let mut assignment = assigned();
+    assignment.apply_leaders(&metadata(1));
+    assert!(assignment.seek("t", 0, SeekTo::Offset(7)));
+    let epoch = assignment.get("t", 0).unwrap().epoch;
+    assert!(assignment.seek("t", 0, SeekTo::Latest));
+    // The reset resolved under the old epoch is ignored.
+    assignment.apply_reset("t", 0, epoch, 99);
+    let state = assignment.get("t", 0).unwrap();
+    assert_eq!((state.position, state.reset), (None, Some(SeekTo::Latest)));
+    assert!(!assignment.seek("t", 5, SeekTo::Earliest));
+}
+
+#[test]
+fn reassigning_keeps_the_state_of_kept_partitions() {
+    let mut assignment = assigned();
+    assignment.seek("t", 1, SeekTo::Offset(5));
+    let partitions = [TopicPartition::new("t", 1), TopicPartition::new("u", 0)];
+    assignment.assign(&partitions, Some(SeekTo::Latest));
+    let kept: Vec<String> = assignment
+        .partitions()
+        .iter()
+        .map(|s| s.topic_partition().to_string())
+        .collect();
+    assert_eq!(kept, ["t-1", "u-0"]);
+    assert_eq!(assignment.get("t", 1).unwrap().position, Some(5));
+    assert_eq!(assignment.get("u", 0).unwrap().reset, Some(SeekTo::Latest));
+}
+
+#[test]
+fn losing_a_leader_stops_fetching_until_metadata_names_one() {
+    let mut assignment = assigned();
+    assignment.apply_leaders(&metadata(1));
+    assignment.seek("t", 0, SeekTo::Offset(0));
+    assignment.lose_leader("t", 0);
+    assert!(assignment.take_fetchable(1).is_empty());
+    assignment.apply_leaders(&metadata(2));
+    assert_eq!(assignment.take_fetchable(2).len(), 1);
+}

@@ -1,0 +1,191 @@
+//! [`PrefetchBudget`]: the consumer's bound on fetched bytes the caller has not yet consumed,
+//! response bodies and decompressed batches alike.
+//!
+//! A fetcher acquires bytes before it sends a Fetch (the most the response may hold) and
+//! before it decompresses a batch; the [`Permit`] it gets travels with the buffer and gives the
+//! bytes back when the buffer is dropped, that is when the caller has dropped every record that
+//! shares it. When the caller stops consuming, acquiring waits, so fetching pauses instead of
+//! memory growing.
+//!
+//! One exception keeps a fetcher from waiting on itself: an acquirer that already holds bytes
+//! for the response it is working on passes them as `held`, and when nobody else holds any
+//! bytes it may go past the bound (a single batch larger than what is left). The high-water
+//! mark, [`PrefetchBudget::peak`], shows whether that ever happened.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use event_listener::Event;
+
+#[derive(Debug, Default)]
+struct Usage {
+    used: usize,
+    peak: usize,
+    closed: bool,
+}
+
+/// A byte budget shared by a consumer's fetchers and the records they deliver.
+#[derive(Debug)]
+pub(crate) struct PrefetchBudget {
+    limit: usize,
+    usage: Mutex<Usage>,
+    released: Event,
+}
+
+impl PrefetchBudget {
+    /// A budget of `limit` bytes.
+    pub(crate) fn new(limit: usize) -> Arc<Self> {
+        Arc::new(Self {
+            limit,
+            usage: Mutex::new(Usage::default()),
+            released: Event::new(),
+        })
+    }
+
+    fn usage(&self) -> MutexGuard<'_, Usage> {
+        self.usage.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The bound in bytes.
+    pub(crate) fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Bytes held now.
+    pub(crate) fn used(&self) -> usize {
+        self.usage().used
+    }
+
+    /// The most bytes ever held at once.
+    pub(crate) fn peak(&self) -> usize {
+        self.usage().peak
+    }
+
+    /// Takes `bytes` if they fit, or if the caller's own `held` bytes are all that is used.
+    fn try_take(&self, bytes: usize, held: usize) -> Option<bool> {
+        let mut usage = self.usage();
+        if usage.closed {
+            return Some(false);
+        }
+        let fits = usage.used.saturating_add(bytes) <= self.limit;
+        if fits || usage.used <= held {
+            usage.used = usage.used.saturating_add(bytes);
+            usage.peak = usage.peak.max(usage.used);
+            return Some(true);
+        }
+        None
+    }
+
+    /// Waits until `bytes` fit under the bound (see the module docs for `held`), takes them and
+    /// returns their permit; `None` once the budget is closed (the consumer is shutting down).
+    pub(crate) async fn acquire(self: &Arc<Self>, bytes: usize, held: usize) -> Option<Permit> {
+        loop {
+            if let Some(taken) = self.try_take(bytes, held) {
+                return taken.then(|| Permit {
+                    budget: Arc::clone(self),
+                    bytes,
+                });
+            }
+            let listener = self.released.listen();
+            // Re-check: a release between the first check and listening would be missed.
+            if let Some(taken) = self.try_take(bytes, held) {
+                return taken.then(|| Permit {
+                    budget: Arc::clone(self),
+                    bytes,
+                });
+            }
+            listener.await;
+        }
+    }
+
+    fn release(&self, bytes: usize) {
+        let mut usage = self.usage();
+        usage.used = usage.used.saturating_sub(bytes);
+        drop(usage);
+        self.released.notify(usize::MAX);
+    }
+
+    /// Wakes every waiter and makes acquiring fail from now on.
+    pub(crate) fn close(&self) {
+        self.usage().closed = true;
+        self.released.notify(usize::MAX);
+    }
+}
+
+/// Bytes taken from a [`PrefetchBudget`], given back on drop.
+#[derive(Debug)]
+pub(crate) struct Permit {
+    budget: Arc<PrefetchBudget>,
+    bytes: usize,
+}
+
+impl Permit {
+    /// The bytes this permit holds.
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Gives back all but `keep` bytes (after a response turned out smaller than reserved).
+    pub(crate) fn shrink_to(&mut self, keep: usize) {
+        if keep < self.bytes {
+            self.budget.release(self.bytes - keep);
+            self.bytes = keep;
+        }
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.budget.release(self.bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_lite::future;
+
+    #[test]
+    fn permits_count_and_release() {
+        let budget = PrefetchBudget::new(100);
+        let a = future::block_on(budget.acquire(60, 0)).unwrap();
+        assert_eq!(budget.used(), 60);
+        // 60 + 50 does not fit, and someone else's bytes are held: it must wait.
+        let mut waiting = Box::pin(budget.acquire(50, 0));
+        assert!(future::block_on(future::poll_once(&mut waiting)).is_none());
+        drop(a);
+        let b = future::block_on(waiting).unwrap();
+        assert_eq!((budget.used(), budget.peak()), (50, 60));
+        drop(b);
+        assert_eq!(budget.used(), 0);
+    }
+
+    #[test]
+    fn own_bytes_do_not_block_their_holder() {
+        let budget = PrefetchBudget::new(100);
+        let body = future::block_on(budget.acquire(80, 0)).unwrap();
+        // The fetcher holding the body may decompress a batch bigger than what is left.
+        let batch = future::block_on(budget.acquire(70, body.bytes())).unwrap();
+        assert_eq!(budget.peak(), 150);
+        drop((body, batch));
+    }
+
+    #[test]
+    fn shrink_gives_back_the_rest() {
+        let budget = PrefetchBudget::new(100);
+        let mut permit = future::block_on(budget.acquire(100, 0)).unwrap();
+        permit.shrink_to(30);
+        assert_eq!((budget.used(), permit.bytes()), (30, 30));
+        permit.shrink_to(40);
+        assert_eq!(budget.used(), 30);
+    }
+
+    #[test]
+    fn close_wakes_waiters_with_none() {
+        let budget = PrefetchBudget::new(10);
+        let _held = future::block_on(budget.acquire(10, 0)).unwrap();
+        let mut waiting = Box::pin(budget.acquire(5, 0));
+        assert!(future::block_on(future::poll_once(&mut waiting)).is_none());
+        budget.close();
+        assert!(future::block_on(waiting).is_none());
+    }
+}

@@ -1,0 +1,314 @@
+//! The fetch loop of one broker, on its own thread (`franzl-fetch-<node>`).
+//!
+//! Each round takes the partitions this node leads that have an offset and no fetch in flight,
+//! reserves `fetch.max.bytes` of the prefetch budget, sends one Fetch for all of them (no fetch
+//! session: every request is a full fetch), and reads each partition into the delivery queue.
+//! Then it goes straight to the next round: fetching runs ahead of the caller until the budget
+//! is spent. The thread ends when the consumer closes.
+//!
+//! Errors per partition: `OFFSET_OUT_OF_RANGE` applies `auto.offset.reset` (`none` delivers the
+//! error and stops the partition until a seek); leader errors (`NOT_LEADER_OR_FOLLOWER`,
+//! `FENCED_LEADER_EPOCH`, ...) forget the leader so the manager looks it up again; other
+//! retriable codes are retried next round; the rest are delivered to the caller. A failed
+//! request (connection lost) forgets the leaders of all its partitions and backs off.
+
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use async_io::Timer;
+use franzl_core::ErrorCode;
+use franzl_core::messages::fetch::{FetchPartition, FetchRequest, FetchResponse, FetchTopic};
+use franzl_core::messages::{ApiKey, Array, Message};
+
+use super::assignment::{FetchTarget, reset_seek};
+use super::partition_read::{PartitionRead, read_partition};
+use super::record::{ByteSource, SharedBytes};
+use super::shared::{Delivery, Shared};
+use super::transactions::AbortedFilter;
+use crate::broker::ResponseFrame;
+use crate::cluster::needs_metadata_refresh;
+use crate::config::IsolationLevel;
+use crate::error::{Error, Result};
+use crate::net::Backoff;
+
+/// How long an idle fetcher sleeps when nothing wakes it.
+const IDLE: Duration = Duration::from_millis(500);
+
+impl ByteSource for ResponseFrame {
+    fn bytes(&self) -> &[u8] {
+        self.body()
+    }
+}
+
+/// Starts the fetch thread of node `node`.
+///
+/// # Errors
+/// The operating system refused a thread.
+pub(crate) fn spawn(shared: Arc<Shared>, node: i32) -> std::io::Result<JoinHandle<()>> {
+    thread::Builder::new()
+        .name(format!("franzl-fetch-{node}"))
+        .spawn(move || async_io::block_on(run(&shared, node)))
+}
+
+async fn run(shared: &Shared, node: i32) {
+    let client = &shared.config.client;
+    let seed = u64::from(node.unsigned_abs()).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mut backoff = Backoff::new(client.retry_backoff, client.retry_backoff_max, seed);
+    while !shared.is_closed() {
+        let listener = shared.listen();
+        let targets = shared.state().take_fetchable(node);
+        if targets.is_empty() {
+            futures_lite::future::or(listener, async {
+                Timer::after(IDLE).await;
+            })
+            .await;
+            continue;
+        }
+        let result = fetch(shared, node, &targets).await;
+        shared.state().finish_fetch(&targets);
+        shared.notify();
+        match result {
+            Ok(()) => backoff.reset(),
+            Err(_) if shared.is_closed() => break,
+            Err(error) => {
+                let delay = backoff.next_delay();
+                log::warn!("fetch from node {node} failed: {error}; retrying in {delay:?}");
+                forget_leaders(shared, &targets);
+                Timer::after(delay).await;
+            }
+        }
+    }
+    log::debug!("fetcher of node {node} stopped");
+}
+
+fn forget_leaders(shared: &Shared, targets: &[FetchTarget]) {
+    let mut state = shared.state();
+    for target in targets {
+        state.lose_leader(&target.topic, target.partition);
+        shared
+            .cluster
+            .invalidate_leader(&target.topic, target.partition);
+    }
+    drop(state);
+    shared.notify();
+}
+
+fn clamp_i32(value: usize) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
+}
+
+async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<()> {
+    let config = &shared.config;
+    let closed = || Error::Closed {
+        what: "consumer".into(),
+    };
+    let mut permit = shared
+        .budget
+        .acquire(config.fetch_max_bytes, 0)
+        .await
+        .ok_or_else(closed)?;
+    let connection = shared.cluster.broker(node).await?;
+    let version = connection.version(ApiKey::Fetch)?;
+    // From v13 topics go by id; the name must then be left out, and the other way round.
+    let by_id = version >= 13;
+    let partitions: Vec<FetchPartition<'_>> = targets
+        .iter()
+        .map(|target| FetchPartition {
+            partition: target.partition,
+            current_leader_epoch: if version >= 9 {
+                target.leader.epoch
+            } else {
+                -1
+            },
+            fetch_offset: target.fetch_offset,
+            partition_max_bytes: clamp_i32(config.max_partition_fetch_bytes),
+            ..FetchPartition::default()
+        })
+        .collect();
+    let mut topics = Vec::new();
+    let mut start = 0;
+    while let Some(first) = targets.get(start) {
+        let len = targets[start..]
+            .iter()
+            .take_while(|t| t.topic == first.topic)
+            .count();
+        topics.push(FetchTopic {
+            topic: if by_id { "" } else { &first.topic },
+            topic_id: if by_id {
+                first.leader.topic_id
+            } else {
+                [0; 16]
+            },
+            partitions: Array::from_slice(partitions.get(start..start + len).unwrap_or_default()),
+            ..FetchTopic::default()
+        });
+        start += len;
+    }
+    let request = FetchRequest {
+        max_wait_ms: clamp_i32(
+            config
+                .fetch_max_wait
+                .as_millis()
+                .try_into()
+                .unwrap_or(usize::MAX),
+        ),
+        min_bytes: clamp_i32(config.fetch_min_bytes),
+        max_bytes: clamp_i32(config.fetch_max_bytes),
+        isolation_level: if version >= 4 {
+            config.isolation_level.as_i8()
+        } else {
+            0
+        },
+        topics: Array::from_slice(&topics),
+        rack_id: match &config.client_rack {
+            Some(rack) if version >= 11 => rack,
+            _ => "",
+        },
+        ..FetchRequest::default()
+    };
+    let frame = connection.request_at(&request, version).await?;
+    // The broker may go past max_bytes for one batch bigger than it; the bound then is loose
+    // by that batch, which the caller's `fetch.max.bytes` has to allow anyway.
+    permit.shrink_to(frame.body().len());
+    let held = permit.bytes();
+    let body = SharedBytes::new(frame, Some(permit));
+    let response = FetchResponse::decode(version, body.bytes()).map_err(|error| {
+        Error::protocol(format!("decoding a Fetch v{version} response: {error}"))
+    })?;
+    let code = ErrorCode(response.error_code);
+    if !code.is_ok() {
+        return Err(Error::kafka(code, None, format!("fetch from node {node}")));
+    }
+    for topic in &response.responses {
+        for data in &topic.partitions {
+            let target = targets.iter().find(|t| {
+                t.partition == data.partition_index
+                    && if by_id {
+                        t.leader.topic_id == topic.topic_id
+                    } else {
+                        *t.topic == *topic.topic
+                    }
+            });
+            if let Some(target) = target {
+                read_fetched(shared, target, &data, &body, held).await;
+            }
+        }
+    }
+    Ok(())
+}
+
+type PartitionData<'a> = franzl_core::messages::fetch::PartitionData<'a>;
+
+/// Handles one partition of a response: its error, its watermarks, its records.
+async fn read_fetched(
+    shared: &Shared,
+    target: &FetchTarget,
+    data: &PartitionData<'_>,
+    body: &Arc<SharedBytes>,
+    held: usize,
+) {
+    let (topic, partition, epoch) = (&target.topic, target.partition, target.epoch);
+    let code = ErrorCode(data.error_code);
+    if code == ErrorCode::OFFSET_OUT_OF_RANGE {
+        out_of_range(shared, target);
+        return;
+    }
+    if needs_metadata_refresh(code) {
+        log::info!("{code} fetching {topic}-{partition}: looking up its leader again");
+        forget_leaders(shared, std::slice::from_ref(target));
+        return;
+    }
+    if code.is_retriable() {
+        log::debug!("{code} fetching {topic}-{partition}; trying again");
+        return;
+    }
+    if !code.is_ok() {
+        let error = Error::kafka(code, None, format!("fetching {topic}-{partition}"));
+        fail(shared, target, error);
+        return;
+    }
+    let read_committed = shared.config.isolation_level == IsolationLevel::ReadCommitted;
+    {
+        let mut state = shared.state();
+        let Some(state) = state.current(topic, partition, epoch) else {
+            return;
+        };
+        state.high_watermark = Some(data.high_watermark);
+        state.last_stable_offset =
+            (data.last_stable_offset >= 0).then_some(data.last_stable_offset);
+        state.log_start_offset = (data.log_start_offset >= 0).then_some(data.log_start_offset);
+    }
+    let filter = if read_committed {
+        let aborted = data.aborted_transactions.iter().flatten();
+        AbortedFilter::read_committed(aborted.map(|a| (a.producer_id, a.first_offset)))
+    } else {
+        AbortedFilter::default()
+    };
+    let read = PartitionRead {
+        topic: Arc::clone(topic),
+        partition,
+        body,
+        records: data.records.unwrap_or_default(),
+        fetch_offset: target.fetch_offset,
+        stable_end: (read_committed && data.last_stable_offset >= 0)
+            .then_some(data.last_stable_offset),
+        filter,
+        check_crcs: shared.config.check_crcs,
+    };
+    let deliver = |batch| shared.deliver(Delivery::Batch { epoch, batch });
+    match read_partition(read, &shared.budget, held, deliver).await {
+        Ok(next) => {
+            if let Some(state) = shared.state().current(topic, partition, epoch) {
+                state.fetch_offset = Some(next);
+            }
+        }
+        Err(_) if shared.is_closed() => {}
+        Err(error) => fail(shared, target, error),
+    }
+}
+
+/// `OFFSET_OUT_OF_RANGE`: seek by `auto.offset.reset`, or stop the partition with an error.
+fn out_of_range(shared: &Shared, target: &FetchTarget) {
+    let (topic, partition) = (&target.topic, target.partition);
+    let mut state = shared.state();
+    if state.current(topic, partition, target.epoch).is_none() {
+        return;
+    }
+    match reset_seek(shared.config.auto_offset_reset) {
+        Some(seek) => {
+            log::info!(
+                "offset {} of {topic}-{partition} is out of range; resetting to {seek:?}",
+                target.fetch_offset
+            );
+            state.seek(topic, partition, seek);
+            drop(state);
+            shared.notify();
+        }
+        None => {
+            drop(state);
+            let error = Error::kafka(
+                ErrorCode::OFFSET_OUT_OF_RANGE,
+                Some("and auto.offset.reset is none"),
+                format!("offset {} of {topic}-{partition}", target.fetch_offset),
+            );
+            fail(shared, target, error);
+        }
+    }
+}
+
+/// Stops the partition until a seek and hands `error` to the caller.
+fn fail(shared: &Shared, target: &FetchTarget, error: Error) {
+    let (topic, partition, epoch) = (&target.topic, target.partition, target.epoch);
+    match shared.state().current(topic, partition, epoch) {
+        Some(state) => state.failed = true,
+        None => return,
+    }
+    log::warn!("{topic}-{partition} stopped: {error}");
+    shared.deliver(Delivery::Error {
+        topic: Arc::clone(topic),
+        partition,
+        epoch,
+        error,
+    });
+}

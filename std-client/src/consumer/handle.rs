@@ -1,0 +1,357 @@
+//! [`Consumer`]: the caller's handle: assignment, seeks, positions and lag, and the records,
+//! as a [`Stream`] or in [`Consumer::poll`]ed batches.
+//!
+//! The handle takes fetched batches from the delivery queue in order; a batch made under a
+//! partition epoch that a seek has since replaced is dropped unread. A record's position moves
+//! as it is handed out, so [`Consumer::position`] is the offset of the next record the caller
+//! gets, and [`Consumer::lag`] counts what is left from there.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use async_io::Timer;
+use futures_lite::{Stream, StreamExt};
+
+use super::assignment::{SeekTo, TopicPartition, reset_seek};
+use super::list_offsets::{EARLIEST, LATEST, list_offsets_with_retries};
+use super::manager;
+use super::partition_read::FetchedBatch;
+use super::record::ConsumerRecord;
+use super::shared::{Delivery, Shared};
+use crate::cluster::Cluster;
+use crate::config::{ConsumerConfig, IsolationLevel};
+use crate::error::{Error, Result};
+
+/// The batch being handed out.
+#[derive(Debug)]
+struct Current {
+    epoch: u64,
+    batch: FetchedBatch,
+    next: usize,
+}
+
+/// A consumer of manually assigned partitions (see the module docs of [`crate::consumer`]).
+///
+/// Dropping it (or [`Consumer::close`]) stops its threads.
+#[derive(Debug)]
+pub struct Consumer {
+    shared: Arc<Shared>,
+    /// Boxed: the receiver is not `Unpin`, and the handle should be.
+    deliveries: Pin<Box<async_channel::Receiver<Delivery>>>,
+    current: Option<Current>,
+    /// An error met while gathering a poll's records, returned by the next call.
+    stashed: Option<Error>,
+    manager: Option<JoinHandle<()>>,
+}
+
+impl Consumer {
+    /// Connects to the cluster of `config` and starts the consumer's manager thread. Nothing is
+    /// fetched until partitions are assigned.
+    ///
+    /// # Errors
+    /// As [`Cluster::connect`]; [`Error::Io`] when no thread can be started.
+    pub async fn new(config: ConsumerConfig) -> Result<Self> {
+        let cluster = Cluster::connect(config.client.clone()).await?;
+        Self::with_cluster(config, cluster)
+    }
+
+    /// A consumer sharing an existing cluster handle (its `config.client` is then unused).
+    ///
+    /// # Errors
+    /// [`Error::Io`] when no thread can be started.
+    pub fn with_cluster(config: ConsumerConfig, cluster: Cluster) -> Result<Self> {
+        let (shared, deliveries) = Shared::new(config, cluster);
+        let manager = manager::spawn(Arc::clone(&shared))
+            .map_err(|error| Error::io("starting the consumer thread", error))?;
+        Ok(Self {
+            shared,
+            deliveries: Box::pin(deliveries),
+            current: None,
+            stashed: None,
+            manager: Some(manager),
+        })
+    }
+
+    /// Replaces the assignment. Partitions already assigned keep their position; new ones start
+    /// where `auto.offset.reset` says (with `none`, they wait for a [`Consumer::seek`]).
+    pub fn assign(&self, partitions: impl IntoIterator<Item = TopicPartition>) {
+        let partitions: Vec<TopicPartition> = partitions.into_iter().collect();
+        let start = reset_seek(self.shared.config.auto_offset_reset);
+        self.shared.state().assign(&partitions, start);
+        self.shared.notify();
+    }
+
+    /// The assigned partitions.
+    pub fn assignment(&self) -> Vec<TopicPartition> {
+        let state = self.shared.state();
+        state
+            .partitions()
+            .iter()
+            .map(|p| p.topic_partition())
+            .collect()
+    }
+
+    /// Moves an assigned partition's position; records fetched before are dropped.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the partition is not assigned.
+    pub fn seek(&self, partition: &TopicPartition, to: SeekTo) -> Result<()> {
+        if !self
+            .shared
+            .state()
+            .seek(&partition.topic, partition.partition, to)
+        {
+            return Err(Error::Config {
+                property: "seek".into(),
+                reason: format!("{partition} is not assigned"),
+            });
+        }
+        self.shared.notify();
+        Ok(())
+    }
+
+    /// The offset of the next record the caller gets from `partition`; `None` when it is not
+    /// assigned or its seek has not been resolved yet.
+    pub fn position(&self, partition: &TopicPartition) -> Option<i64> {
+        let state = self.shared.state();
+        state
+            .get(&partition.topic, partition.partition)
+            .and_then(|p| p.position)
+    }
+
+    /// Records between the position and the end of `partition` (the high watermark; at
+    /// `read_committed`, the last stable offset), as of the last fetch; `None` until known.
+    pub fn lag(&self, partition: &TopicPartition) -> Option<i64> {
+        let read_committed = self.shared.config.isolation_level == IsolationLevel::ReadCommitted;
+        let state = self.shared.state();
+        let p = state.get(&partition.topic, partition.partition)?;
+        let end = if read_committed {
+            p.last_stable_offset
+        } else {
+            p.high_watermark
+        };
+        Some(end?.saturating_sub(p.position?).max(0))
+    }
+
+    /// The lag of every assigned partition.
+    pub fn lags(&self) -> Vec<(TopicPartition, Option<i64>)> {
+        self.assignment()
+            .into_iter()
+            .map(|tp| {
+                let lag = self.lag(&tp);
+                (tp, lag)
+            })
+            .collect()
+    }
+
+    /// Bytes fetched and not yet dropped by the caller (response bodies and decompressed
+    /// batches), against the bound `max_prefetch_bytes`.
+    pub fn buffered_bytes(&self) -> usize {
+        self.shared.budget.used()
+    }
+
+    /// The most bytes ever buffered at once.
+    pub fn peak_buffered_bytes(&self) -> usize {
+        self.shared.budget.peak()
+    }
+
+    /// For each partition, the offset and timestamp of the first record with a timestamp at or
+    /// after the one given, or `None` if there is none. Any partition may be asked, assigned or
+    /// not.
+    ///
+    /// # Errors
+    /// A non-retriable error at once (unknown topic, authorization); the last retriable one
+    /// after `default.api.timeout.ms`.
+    pub async fn offsets_for_times(
+        &self,
+        queries: &[(TopicPartition, i64)],
+    ) -> Result<Vec<Option<(i64, i64)>>> {
+        let deadline = Instant::now() + self.shared.config.default_api_timeout;
+        let isolation = self.shared.config.isolation_level;
+        list_offsets_with_retries(&self.shared.cluster, isolation, queries, deadline).await
+    }
+
+    /// The earliest offset of each partition.
+    ///
+    /// # Errors
+    /// As [`Consumer::offsets_for_times`].
+    pub async fn beginning_offsets(&self, partitions: &[TopicPartition]) -> Result<Vec<i64>> {
+        self.offsets_at(partitions, EARLIEST).await
+    }
+
+    /// The end offset of each partition (at `read_committed`, the last stable offset).
+    ///
+    /// # Errors
+    /// As [`Consumer::offsets_for_times`].
+    pub async fn end_offsets(&self, partitions: &[TopicPartition]) -> Result<Vec<i64>> {
+        self.offsets_at(partitions, LATEST).await
+    }
+
+    async fn offsets_at(&self, partitions: &[TopicPartition], at: i64) -> Result<Vec<i64>> {
+        let queries: Vec<(TopicPartition, i64)> =
+            partitions.iter().map(|tp| (tp.clone(), at)).collect();
+        let answers = self.offsets_for_times(&queries).await?;
+        answers
+            .into_iter()
+            .zip(partitions)
+            .map(|(answer, tp)| {
+                answer
+                    .map(|(offset, _)| offset)
+                    .ok_or_else(|| Error::protocol(format!("no offset for {tp}")))
+            })
+            .collect()
+    }
+
+    /// Waits up to `timeout` for records and returns those ready, at most `max.poll.records`;
+    /// an empty batch when the time ran out.
+    ///
+    /// # Errors
+    /// An error about a partition (out of range with `auto.offset.reset=none`, a corrupt batch,
+    /// an authorization failure): that partition stops until it is seeked. [`Error::Closed`]
+    /// once the consumer is closed.
+    pub async fn poll(&mut self, timeout: Duration) -> Result<Vec<ConsumerRecord>> {
+        if let Some(error) = self.stashed.take() {
+            return Err(error);
+        }
+        let max = usize::try_from(self.shared.config.max_poll_records)
+            .unwrap_or(usize::MAX)
+            .max(1);
+        let mut out = Vec::new();
+        self.take(max, |record| out.push(record));
+        if out.is_empty() {
+            let first = futures_lite::future::or(async { Some(self.next().await) }, async {
+                Timer::after(timeout).await;
+                None
+            })
+            .await;
+            match first {
+                None => return Ok(out),
+                Some(None) => return Err(closed()),
+                Some(Some(record)) => out.push(record?),
+            }
+        }
+        while out.len() < max {
+            let room = max - out.len();
+            self.take(room, |record| out.push(record));
+            if out.len() >= max {
+                break;
+            }
+            let Ok(delivery) = self.deliveries.try_recv() else {
+                break;
+            };
+            if let Some(error) = self.accept(delivery) {
+                self.stashed = Some(error);
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stops the consumer's threads and waits for them.
+    pub fn close(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        self.shared.close();
+        if let Some(manager) = self.manager.take() {
+            // A manager that panicked has nothing more to say here.
+            let _ = manager.join();
+        }
+    }
+
+    /// Takes the next delivery into `current`, or returns the error it carries.
+    fn accept(&mut self, delivery: Delivery) -> Option<Error> {
+        match delivery {
+            Delivery::Batch { epoch, batch } => {
+                self.current = Some(Current {
+                    epoch,
+                    batch,
+                    next: 0,
+                });
+                None
+            }
+            Delivery::Error {
+                topic,
+                partition,
+                epoch,
+                error,
+            } => {
+                let mut state = self.shared.state();
+                state.current(&topic, partition, epoch).map(|_| error)
+            }
+        }
+    }
+
+    /// Hands up to `max` records of the current batch to `sink`, updating positions.
+    fn take(&mut self, max: usize, mut sink: impl FnMut(ConsumerRecord)) {
+        let Some(current) = &mut self.current else {
+            return;
+        };
+        let batch = &current.batch;
+        let mut state = self.shared.state();
+        let Some(partition) = state.current(&batch.data.topic, batch.data.partition, current.epoch)
+        else {
+            self.current = None;
+            return;
+        };
+        for _ in 0..max {
+            let Some(meta) = batch.records.get(current.next) else {
+                break;
+            };
+            current.next += 1;
+            partition.position = Some(meta.offset.saturating_add(1));
+            sink(ConsumerRecord::new(Arc::clone(&batch.data), *meta));
+        }
+        if current.next >= batch.records.len() {
+            partition.position = Some(batch.next_offset);
+            self.current = None;
+        }
+    }
+}
+
+fn closed() -> Error {
+    Error::Closed {
+        what: "consumer".into(),
+    }
+}
+
+impl Stream for Consumer {
+    type Item = Result<ConsumerRecord>;
+
+    /// The next record, waiting for one as long as it takes; `None` once closed.
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if this.current.is_some() {
+                let mut one = None;
+                this.take(1, |record| one = Some(record));
+                if let Some(record) = one {
+                    return Poll::Ready(Some(Ok(record)));
+                }
+                continue;
+            }
+            if let Some(error) = this.stashed.take() {
+                return Poll::Ready(Some(Err(error)));
+            }
+            match this.deliveries.as_mut().poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Ready(Some(delivery)) => {
+                    if let Some(error) = this.accept(delivery) {
+                        return Poll::Ready(Some(Err(error)));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Consumer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

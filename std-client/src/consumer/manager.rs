@@ -1,0 +1,174 @@
+//! The partition manager, on its own thread (`franzl-consumer`): finds leaders, resolves seeks
+//! to earliest, latest or a timestamp with ListOffsets, and starts a fetcher per leader node.
+//!
+//! It wakes on every [`Shared::notify`] (assignment, seek, lost leader) and otherwise every
+//! second; while work is left (no leader yet, a ListOffsets that failed) it retries with backoff.
+//! Closing the consumer stops it, and it joins the fetchers it started.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use async_io::Timer;
+
+use super::assignment::{Leader, SeekTo};
+use super::fetcher;
+use super::list_offsets::{LATEST, OffsetQuery, list_offsets};
+use super::shared::{Delivery, Shared};
+use crate::cluster::needs_metadata_refresh;
+use crate::error::Error;
+use crate::net::Backoff;
+
+/// How long the manager sleeps when nothing wakes it and nothing is pending.
+const IDLE: Duration = Duration::from_secs(1);
+
+/// Starts the manager thread.
+///
+/// # Errors
+/// The operating system refused a thread.
+pub(crate) fn spawn(shared: Arc<Shared>) -> std::io::Result<JoinHandle<()>> {
+    thread::Builder::new()
+        .name("franzl-consumer".into())
+        .spawn(move || async_io::block_on(run(shared)))
+}
+
+async fn run(shared: Arc<Shared>) {
+    let client = &shared.config.client;
+    let mut backoff = Backoff::new(client.retry_backoff, client.retry_backoff_max, 0x5eed);
+    let mut fetchers: BTreeMap<i32, JoinHandle<()>> = BTreeMap::new();
+    while !shared.is_closed() {
+        let listener = shared.listen();
+        let pending = step(&shared, &mut fetchers).await;
+        let wait = if pending {
+            backoff.next_delay()
+        } else {
+            backoff.reset();
+            IDLE
+        };
+        futures_lite::future::or(listener, async {
+            Timer::after(wait).await;
+        })
+        .await;
+    }
+    for (_, fetcher) in fetchers {
+        // A fetcher that panicked has nothing more to say here.
+        let _ = fetcher.join();
+    }
+}
+
+/// One pass; returns whether work is left to retry.
+async fn step(shared: &Arc<Shared>, fetchers: &mut BTreeMap<i32, JoinHandle<()>>) -> bool {
+    let topics = shared.state().topics_without_leader();
+    let snapshot = if topics.is_empty() {
+        shared.cluster.metadata()
+    } else {
+        let names: Vec<&str> = topics.iter().map(|topic| &**topic).collect();
+        match shared.cluster.refresh_metadata(&names).await {
+            Ok(snapshot) => snapshot,
+            Err(error) => {
+                log::warn!("consumer metadata refresh failed: {error}");
+                return true;
+            }
+        }
+    };
+    let nodes = shared.state().apply_leaders(&snapshot);
+    for node in nodes {
+        if fetchers.contains_key(&node) {
+            continue;
+        }
+        match fetcher::spawn(Arc::clone(shared), node) {
+            Ok(handle) => {
+                fetchers.insert(node, handle);
+            }
+            Err(error) => log::error!("cannot start the fetcher of node {node}: {error}"),
+        }
+    }
+    shared.notify();
+    let mut pending = !shared.state().topics_without_leader().is_empty();
+    let resets = shared.state().pending_resets();
+    let mut nodes: Vec<i32> = resets.iter().map(|reset| reset.2.node).collect();
+    nodes.sort_unstable();
+    nodes.dedup();
+    for node in nodes {
+        let group: Vec<_> = resets.iter().filter(|reset| reset.2.node == node).collect();
+        pending |= resolve(shared, node, &group).await;
+    }
+    pending
+}
+
+type Reset = (Arc<str>, i32, Leader, SeekTo, u64);
+
+/// Resolves the seeks of partitions led by `node`; returns whether some must be retried.
+async fn resolve(shared: &Shared, node: i32, resets: &[&Reset]) -> bool {
+    let queries: Vec<OffsetQuery<'_>> = resets
+        .iter()
+        .map(|(topic, partition, leader, seek, _)| OffsetQuery {
+            topic,
+            partition: *partition,
+            leader_epoch: leader.epoch,
+            timestamp: seek.list_offsets_timestamp().unwrap_or(LATEST),
+        })
+        .collect();
+    let config = &shared.config;
+    let answers = match shared.cluster.broker(node).await {
+        Ok(connection) => {
+            let timeout = config.client.request_timeout;
+            list_offsets(&connection, config.isolation_level, timeout, &queries).await
+        }
+        Err(error) => Err(error),
+    };
+    let answers = match answers {
+        Ok(answers) => answers,
+        Err(error) => {
+            log::warn!("ListOffsets to node {node} failed: {error}");
+            let mut state = shared.state();
+            for (topic, partition, ..) in resets {
+                state.lose_leader(topic, *partition);
+                shared.cluster.invalidate_leader(topic, *partition);
+            }
+            return true;
+        }
+    };
+    let mut pending = false;
+    let mut state = shared.state();
+    for (&(topic, partition, _, seek, epoch), answer) in resets.iter().zip(answers) {
+        match answer {
+            Ok(Some((offset, _))) => {
+                log::debug!("{topic}-{partition}: {seek:?} is offset {offset}");
+                state.apply_reset(topic, *partition, *epoch, offset);
+            }
+            // No record at or after the timestamp: read from the end.
+            Ok(None) => {
+                if let Some(partition) = state.current(topic, *partition, *epoch) {
+                    partition.reset = Some(SeekTo::Latest);
+                }
+                pending = true;
+            }
+            Err(code) if needs_metadata_refresh(code) => {
+                state.lose_leader(topic, *partition);
+                shared.cluster.invalidate_leader(topic, *partition);
+                pending = true;
+            }
+            Err(code) if code.is_retriable() => pending = true,
+            Err(code) => {
+                let Some(current) = state.current(topic, *partition, *epoch) else {
+                    continue;
+                };
+                current.failed = true;
+                current.reset = None;
+                shared.deliver(Delivery::Error {
+                    topic: Arc::clone(topic),
+                    partition: *partition,
+                    epoch: *epoch,
+                    error: Error::kafka(
+                        code,
+                        None,
+                        format!("listing offsets of {topic}-{partition}"),
+                    ),
+                });
+            }
+        }
+    }
+    pending
+}

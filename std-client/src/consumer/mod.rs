@@ -1,0 +1,35 @@
+//! The consumer: manually assigned partitions, read from the earliest or latest offset, an
+//! offset or a timestamp, with records delivered as a [`futures_lite::Stream`] or in batches
+//! by [`Consumer::poll`].
+//!
+//! How it runs: a manager thread (`franzl-consumer`, [`manager`]) finds partition leaders and
+//! resolves seeks with ListOffsets; one fetch thread per leader broker (`franzl-fetch-<id>`,
+//! [`fetcher`]) sends Fetch requests for all the partitions that broker leads, reads the
+//! records in place ([`partition_read`]) and queues them for the [`Consumer`] handle. Fetching
+//! runs ahead of the caller within `max_prefetch_bytes` ([`budget`]), decompressed batches
+//! included; when the caller stops consuming, fetching pauses.
+//!
+//! Records ([`ConsumerRecord`]) share the fetched buffers: one reference count per record, a
+//! few allocations per batch. `read_committed` skips aborted transactions
+//! ([`transactions`]) and stops at the last stable offset. Leader changes are followed
+//! (`NOT_LEADER_OR_FOLLOWER`, `FENCED_LEADER_EPOCH`: the leader is looked up again, and the
+//! current leader epoch goes in every Fetch); an offset out of range is handled by
+//! `auto.offset.reset`.
+//!
+//! Consumer groups (a later issue) are meant to drive [`assignment`]: a rebalance assigns, and
+//! committed offsets become seeks.
+
+mod assignment;
+mod budget;
+mod fetcher;
+mod handle;
+mod list_offsets;
+mod manager;
+mod partition_read;
+mod record;
+mod shared;
+mod transactions;
+
+pub use assignment::{SeekTo, TopicPartition};
+pub use handle::Consumer;
+pub use record::ConsumerRecord;

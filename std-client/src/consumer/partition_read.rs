@@ -1,0 +1,208 @@
+//! Reading one partition's records out of a Fetch response into delivered batches.
+//!
+//! [`read_partition`] walks the batches in order: it skips what lies before the fetch offset
+//! (a compressed batch comes back whole even when fetching from its middle), control batches,
+//! aborted transactions ([`AbortedFilter`]) and, at `read_committed`, anything at or past the
+//! last stable offset. Uncompressed batches are read in place from the response body;
+//! compressed ones are decompressed into a buffer whose bytes are first acquired from the
+//! prefetch budget. Each batch is handed on as soon as it is read, so the caller can consume
+//! (and free budget) while the rest of the response is still being read.
+//!
+//! Fails on a malformed batch, a CRC mismatch (when checking), a legacy (magic 0/1) message set,
+//! which Kafka 4 no longer stores, or a batch inflating past the whole prefetch bound.
+
+use std::sync::Arc;
+
+use franzl_core::compression::{self, Compression, CompressionError};
+use franzl_core::record::{Batch, Batches, RecordBatch, Records};
+
+use super::budget::{Permit, PrefetchBudget};
+use super::record::{BatchCollector, BatchData, RecordMeta, SharedBytes};
+use super::transactions::AbortedFilter;
+use crate::error::{Error, Result};
+
+/// The first guess for a batch's decompressed size, as a multiple of its compressed size.
+const INFLATE_GUESS: usize = 4;
+/// The smallest decompression buffer tried.
+const MIN_INFLATE: usize = 16 * 1024;
+
+/// Records of one batch, ready to hand to the caller.
+#[derive(Debug)]
+pub(crate) struct FetchedBatch {
+    pub(crate) data: Arc<BatchData>,
+    pub(crate) records: Vec<RecordMeta>,
+    /// The offset to fetch after this batch.
+    pub(crate) next_offset: i64,
+}
+
+/// One partition of a Fetch response.
+#[derive(Debug)]
+pub(crate) struct PartitionRead<'a> {
+    pub(crate) topic: Arc<str>,
+    pub(crate) partition: i32,
+    /// The response body, whose bytes hold `records`.
+    pub(crate) body: &'a Arc<SharedBytes>,
+    pub(crate) records: &'a [u8],
+    pub(crate) fetch_offset: i64,
+    /// At `read_committed`: the last stable offset, where reading stops.
+    pub(crate) stable_end: Option<i64>,
+    pub(crate) filter: AbortedFilter,
+    pub(crate) check_crcs: bool,
+}
+
+fn protocol(what: &str, error: impl std::fmt::Display) -> Error {
+    Error::Protocol {
+        reason: format!("{what}: {error}"),
+    }
+}
+
+/// Reads the partition, handing each batch to `deliver` (also a batch without records to
+/// deliver, so that the caller's position moves past skipped offsets), and returns the next
+/// offset to fetch. `held` is what the caller holds of the budget for this response (see
+/// [`PrefetchBudget::acquire`]).
+///
+/// # Errors
+/// See the module docs; all are [`Error::Protocol`].
+pub(crate) async fn read_partition(
+    mut read: PartitionRead<'_>,
+    budget: &Arc<PrefetchBudget>,
+    held: usize,
+    mut deliver: impl FnMut(FetchedBatch),
+) -> Result<i64> {
+    let mut next_offset = read.fetch_offset;
+    for batch in Batches::new(read.records) {
+        let batch = match batch.map_err(|e| protocol("fetched batch", e))? {
+            Batch::V2(batch) => batch,
+            Batch::Legacy(_) => {
+                return Err(protocol(
+                    "fetched records",
+                    "legacy message format (magic 0/1)",
+                ));
+            }
+        };
+        if batch.last_offset() < read.fetch_offset {
+            continue;
+        }
+        if read
+            .stable_end
+            .is_some_and(|end| batch.base_offset() >= end)
+        {
+            break;
+        }
+        if read.check_crcs {
+            batch
+                .verify_crc()
+                .map_err(|e| protocol("fetched batch", e))?;
+        }
+        next_offset = batch.last_offset().saturating_add(1).max(next_offset);
+        let collector = if read.filter.keep(&batch) {
+            collect(&read, &batch, budget, held).await?
+        } else {
+            collector(&read, &batch, Arc::clone(read.body))
+        };
+        let (data, records) = collector.finish();
+        deliver(FetchedBatch {
+            data,
+            records,
+            next_offset,
+        });
+    }
+    Ok(next_offset)
+}
+
+fn collector(
+    read: &PartitionRead<'_>,
+    batch: &RecordBatch<'_>,
+    source: Arc<SharedBytes>,
+) -> BatchCollector {
+    BatchCollector::new(
+        Arc::clone(&read.topic),
+        read.partition,
+        batch.timestamp_type(),
+        batch.partition_leader_epoch(),
+        source,
+    )
+}
+
+async fn collect(
+    read: &PartitionRead<'_>,
+    batch: &RecordBatch<'_>,
+    budget: &Arc<PrefetchBudget>,
+    held: usize,
+) -> Result<BatchCollector> {
+    if batch.compression() == Compression::None {
+        let mut collector = collector(read, batch, Arc::clone(read.body));
+        let records = batch.records().map_err(|e| protocol("fetched batch", e))?;
+        push_records(read, &mut collector, records)?;
+        return Ok(collector);
+    }
+    let (inflated, permit) = inflate(batch, budget, held).await?;
+    let source = SharedBytes::new(inflated, Some(permit));
+    let mut collector = collector(read, batch, Arc::clone(&source));
+    push_records(
+        read,
+        &mut collector,
+        batch.records_decompressed(source.bytes()),
+    )?;
+    Ok(collector)
+}
+
+fn push_records(
+    read: &PartitionRead<'_>,
+    collector: &mut BatchCollector,
+    records: Records<'_>,
+) -> Result<()> {
+    for record in records {
+        let record = record.map_err(|e| protocol("fetched record", e))?;
+        if record.offset < read.fetch_offset {
+            continue;
+        }
+        if read.stable_end.is_some_and(|end| record.offset >= end) {
+            break;
+        }
+        if !collector.push(&record) {
+            return Err(protocol("fetched record", "not within its buffer"));
+        }
+    }
+    Ok(())
+}
+
+/// Decompresses `batch`'s records into a buffer whose bytes come from `budget`, growing the
+/// buffer (and the bytes acquired) until the records fit or the whole bound is reached.
+async fn inflate(
+    batch: &RecordBatch<'_>,
+    budget: &Arc<PrefetchBudget>,
+    held: usize,
+) -> Result<(Vec<u8>, Permit)> {
+    let input = batch.records_bytes();
+    let limit = budget.limit().max(MIN_INFLATE);
+    let mut size = input
+        .len()
+        .saturating_mul(INFLATE_GUESS)
+        .clamp(MIN_INFLATE, limit);
+    loop {
+        let Some(mut permit) = budget.acquire(size, held).await else {
+            return Err(protocol("fetch", "the consumer is closed"));
+        };
+        let mut out = vec![0u8; size];
+        match compression::decompress(batch.compression(), input, &mut out) {
+            Ok(len) => {
+                out.truncate(len);
+                // Give back a buffer mostly unused; what is kept stays counted.
+                if out.capacity() / 4 > len {
+                    out.shrink_to_fit();
+                }
+                permit.shrink_to(out.capacity());
+                return Ok((out, permit));
+            }
+            Err(CompressionError::OutputFull) if size < limit => {
+                drop(permit);
+                size = size.saturating_mul(2).min(limit);
+            }
+            Err(error) => return Err(protocol("decompressing a fetched batch", error)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

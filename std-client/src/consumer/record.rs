@@ -1,0 +1,256 @@
+//! [`ConsumerRecord`]: a delivered record that shares its fetched buffer instead of copying.
+//!
+//! The bytes a record was read from (a Fetch response body, or the decompressed records of one
+//! batch) live in one [`SharedBytes`] with its prefetch [`Permit`]; each batch of records has a
+//! [`BatchData`] (that buffer, the topic, the partition and a table of header positions), and
+//! each record holds an `Arc` of its batch plus the positions of its key, value and headers.
+//! The steady-state cost is a few allocations per batch and one reference count per record;
+//! the buffer, and with it its share of the prefetch bound, is freed when the last record of it
+//! is dropped.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use franzl_core::record::{Header, Record, TimestampType};
+
+use super::budget::Permit;
+
+/// An owned byte buffer that records are read from.
+pub(crate) trait ByteSource: Send + Sync + 'static {
+    /// The bytes.
+    fn bytes(&self) -> &[u8];
+}
+
+impl ByteSource for Vec<u8> {
+    fn bytes(&self) -> &[u8] {
+        self
+    }
+}
+
+/// A buffer with the prefetch bytes it holds.
+pub(crate) struct SharedBytes {
+    source: Box<dyn ByteSource>,
+    _permit: Option<Permit>,
+}
+
+impl SharedBytes {
+    /// Wraps `source`, keeping `permit` until the buffer is dropped.
+    pub(crate) fn new(source: impl ByteSource, permit: Option<Permit>) -> Arc<Self> {
+        Arc::new(Self {
+            source: Box::new(source),
+            _permit: permit,
+        })
+    }
+
+    /// The bytes.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        self.source.bytes()
+    }
+}
+
+impl std::fmt::Debug for SharedBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SharedBytes({} bytes)", self.bytes().len())
+    }
+}
+
+/// Where a slice lies in its buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Span {
+    start: u32,
+    len: u32,
+}
+
+impl Span {
+    /// The span of `part`, a subslice of `whole`; `None` if it is not one (or too long).
+    pub(crate) fn of(whole: &[u8], part: &[u8]) -> Option<Self> {
+        // Addresses only, compared as integers: no pointer is dereferenced.
+        let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+        if start.checked_add(part.len())? > whole.len() {
+            return None;
+        }
+        Some(Self {
+            start: u32::try_from(start).ok()?,
+            len: u32::try_from(part.len()).ok()?,
+        })
+    }
+
+    fn range(self) -> Range<usize> {
+        let start = self.start as usize;
+        start..start.saturating_add(self.len as usize)
+    }
+
+    fn slice(self, bytes: &[u8]) -> &[u8] {
+        bytes.get(self.range()).unwrap_or_default()
+    }
+}
+
+/// A header's key and value positions.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HeaderSpan {
+    key: Span,
+    value: Option<Span>,
+}
+
+/// What the records of one batch share.
+#[derive(Debug)]
+pub(crate) struct BatchData {
+    pub(crate) topic: Arc<str>,
+    pub(crate) partition: i32,
+    pub(crate) timestamp_type: TimestampType,
+    pub(crate) leader_epoch: i32,
+    source: Arc<SharedBytes>,
+    headers: Vec<HeaderSpan>,
+}
+
+/// One record's place in its batch.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RecordMeta {
+    pub(crate) offset: i64,
+    timestamp: i64,
+    key: Option<Span>,
+    value: Option<Span>,
+    headers: (u32, u32),
+}
+
+/// Collects the records of one batch read from `source`.
+#[derive(Debug)]
+pub(crate) struct BatchCollector {
+    data: BatchData,
+    records: Vec<RecordMeta>,
+}
+
+impl BatchCollector {
+    /// An empty batch over `source`.
+    pub(crate) fn new(
+        topic: Arc<str>,
+        partition: i32,
+        timestamp_type: TimestampType,
+        leader_epoch: i32,
+        source: Arc<SharedBytes>,
+    ) -> Self {
+        Self {
+            data: BatchData {
+                topic,
+                partition,
+                timestamp_type,
+                leader_epoch,
+                source,
+                headers: Vec::new(),
+            },
+            records: Vec::new(),
+        }
+    }
+
+    /// Adds `record`, which must borrow from [`Self::source`]'s bytes; `false` if it does not.
+    pub(crate) fn push(&mut self, record: &Record<'_>) -> bool {
+        let whole = self.data.source.bytes();
+        let span = |part: Option<&[u8]>| match part {
+            None => Some(None),
+            Some(part) => Span::of(whole, part).map(Some),
+        };
+        let (Some(key), Some(value)) = (span(record.key), span(record.value)) else {
+            return false;
+        };
+        let first = self.data.headers.len();
+        for header in record.headers {
+            let key = Span::of(whole, header.key.as_bytes());
+            let value = span(header.value);
+            let (Some(key), Some(value)) = (key, value) else {
+                self.data.headers.truncate(first);
+                return false;
+            };
+            self.data.headers.push(HeaderSpan { key, value });
+        }
+        let (Ok(start), Ok(end)) = (u32::try_from(first), u32::try_from(self.data.headers.len()))
+        else {
+            return false;
+        };
+        self.records.push(RecordMeta {
+            offset: record.offset,
+            timestamp: record.timestamp,
+            key,
+            value,
+            headers: (start, end),
+        });
+        true
+    }
+
+    /// The batch and its records.
+    pub(crate) fn finish(self) -> (Arc<BatchData>, Vec<RecordMeta>) {
+        (Arc::new(self.data), self.records)
+    }
+}
+
+/// A record as delivered to the caller. Cloning it is cheap (a reference count); its key,
+/// value and headers are read in place from the fetched buffer it shares with the other
+/// records of its batch.
+#[derive(Clone, Debug)]
+pub struct ConsumerRecord {
+    batch: Arc<BatchData>,
+    meta: RecordMeta,
+}
+
+impl ConsumerRecord {
+    pub(crate) fn new(batch: Arc<BatchData>, meta: RecordMeta) -> Self {
+        Self { batch, meta }
+    }
+
+    /// The topic.
+    pub fn topic(&self) -> &str {
+        &self.batch.topic
+    }
+
+    /// The partition.
+    pub fn partition(&self) -> i32 {
+        self.batch.partition
+    }
+
+    /// The record's offset.
+    pub fn offset(&self) -> i64 {
+        self.meta.offset
+    }
+
+    /// The timestamp in milliseconds since the Unix epoch.
+    pub fn timestamp(&self) -> i64 {
+        self.meta.timestamp
+    }
+
+    /// Whether the timestamp is the producer's or the broker's.
+    pub fn timestamp_type(&self) -> TimestampType {
+        self.batch.timestamp_type
+    }
+
+    /// The partition leader epoch of the record's batch.
+    pub fn leader_epoch(&self) -> i32 {
+        self.batch.leader_epoch
+    }
+
+    /// The key; `None` for a null key.
+    pub fn key(&self) -> Option<&[u8]> {
+        let bytes = self.batch.source.bytes();
+        self.meta.key.map(|span| span.slice(bytes))
+    }
+
+    /// The value; `None` for a null value (a tombstone).
+    pub fn value(&self) -> Option<&[u8]> {
+        let bytes = self.batch.source.bytes();
+        self.meta.value.map(|span| span.slice(bytes))
+    }
+
+    /// The headers, in order.
+    pub fn headers(&self) -> impl ExactSizeIterator<Item = Header<'_>> + '_ {
+        let (start, end) = self.meta.headers;
+        let spans = self
+            .batch
+            .headers
+            .get(start as usize..end as usize)
+            .unwrap_or_default();
+        let bytes = self.batch.source.bytes();
+        spans.iter().map(move |span| Header {
+            // Checked as UTF-8 when the record was read.
+            key: std::str::from_utf8(span.key.slice(bytes)).unwrap_or_default(),
+            value: span.value.map(|value| value.slice(bytes)),
+        })
+    }
+}
