@@ -9,7 +9,7 @@ use std::sync::Arc;
 use franzl_core::ErrorCode;
 use franzl_core::messages::{
     ApiKey, Array,
-    produce::{PartitionProduceData, ProduceRequest, TopicProduceData},
+    produce::{PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduceData},
 };
 
 use super::accumulator::Verdict;
@@ -127,17 +127,23 @@ pub(crate) fn verdicts(sent: &Sent, refresh: &mut bool) -> Vec<Verdict> {
             return sent.batches.iter().map(|_| request_failed(error)).collect();
         }
     };
-    let response = match frame.decode::<ProduceRequest<'_>>() {
-        Ok(response) => response,
-        Err(error) => {
-            return sent
-                .batches
-                .iter()
-                .map(|_| request_failed(&error))
-                .collect();
-        }
-    };
-    sent.batches
+    match frame.decode::<ProduceRequest<'_>>() {
+        Ok(response) => judge_response(&response, &sent.batches, refresh),
+        Err(error) => sent
+            .batches
+            .iter()
+            .map(|_| request_failed(&error))
+            .collect(),
+    }
+}
+
+/// The verdict on each of `batches` from a decoded response.
+fn judge_response(
+    response: &ProduceResponse<'_>,
+    batches: &[(Arc<str>, ProducerBatch)],
+    refresh: &mut bool,
+) -> Vec<Verdict> {
+    batches
         .iter()
         .map(|(topic, batch)| {
             let answer = response
@@ -183,5 +189,68 @@ fn request_failed(error: &Error) -> Verdict {
             failure,
             bump_epoch: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use franzl_core::messages::produce::{PartitionProduceResponse, TopicProduceResponse};
+
+    #[test]
+    fn each_batch_gets_its_own_partition_answer() {
+        let batch = |partition| {
+            let mut batch = ProducerBatch::new(partition, vec![0; 128], 0);
+            let _ = batch.try_append(&super::super::ProducerRecord::new("t", b"v"), 0);
+            batch
+        };
+        let batches = vec![
+            (Arc::from("a"), batch(0)),
+            (Arc::from("a"), batch(1)),
+            (Arc::from("b"), batch(0)),
+        ];
+        let a = [
+            PartitionProduceResponse {
+                index: 1,
+                error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER.0,
+                ..Default::default()
+            },
+            PartitionProduceResponse {
+                index: 0,
+                base_offset: 5,
+                log_append_time_ms: 77,
+                ..Default::default()
+            },
+        ];
+        let topics = [TopicProduceResponse {
+            name: "a",
+            partition_responses: Array::from_slice(&a),
+            ..Default::default()
+        }];
+        let response = ProduceResponse {
+            responses: Array::from_slice(&topics),
+            ..Default::default()
+        };
+        let mut refresh = false;
+        let verdicts = judge_response(&response, &batches, &mut refresh);
+        assert!(matches!(
+            verdicts[0],
+            Verdict::Written {
+                base_offset: 5,
+                log_append_time: 77
+            }
+        ));
+        assert!(matches!(
+            verdicts[1],
+            Verdict::Retry {
+                bump_epoch: false,
+                ..
+            }
+        ));
+        assert!(
+            matches!(verdicts[2], Verdict::Fail { .. }),
+            "b was left out"
+        );
+        assert!(refresh, "NOT_LEADER_OR_FOLLOWER refreshes metadata");
     }
 }
