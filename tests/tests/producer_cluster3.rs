@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use franzl::producer::{Producer, ProducerRecord};
@@ -12,8 +12,30 @@ use franzl_tests::{Profile, broker, unique_topic};
 
 const PARTITIONS: i32 = 3;
 
+/// Counts the producer's retry and failure log lines, to show the kill was felt.
+struct RetryCounter;
+
+static RETRIES: AtomicUsize = AtomicUsize::new(0);
+static COUNTER: RetryCounter = RetryCounter;
+
+impl log::Log for RetryCounter {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.target().starts_with("franzl::producer")
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) && record.args().to_string().contains("retrying") {
+            RETRIES.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn flush(&self) {}
+}
+
 #[test]
 fn idempotent_producer_keeps_order_without_duplicates_across_a_leader_kill() {
+    log::set_logger(&COUNTER).unwrap();
+    log::set_max_level(log::LevelFilter::Debug);
     let broker = broker(Profile::Cluster3);
     let topic = unique_topic("idempotent-kill");
     create_topic(broker, &topic, PARTITIONS, 3);
@@ -95,5 +117,10 @@ fn idempotent_producer_keeps_order_without_duplicates_across_a_leader_kill() {
         );
     }
     assert_eq!(read.len() as u64, sent);
-    eprintln!("{sent} records, every one once and in order, node {leader} killed and restarted");
+    let retries = RETRIES.load(Ordering::Relaxed);
+    assert!(retries > 0, "the kill caused no retry");
+    eprintln!(
+        "{sent} records, every one once and in order, node {leader} killed and restarted, \
+         {retries} batch retries"
+    );
 }
