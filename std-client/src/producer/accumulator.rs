@@ -115,7 +115,8 @@ impl Accumulator {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Appends `record` to `partition` (or the topic's sticky partition when `None`), using
+    /// Appends `record` to `partition` (or the topic's sticky partition, among the `available`
+    /// ones, when `None`), using
     /// `buffer` for a new batch if one is needed and given.
     ///
     /// # Errors
@@ -125,6 +126,7 @@ impl Accumulator {
         record: &ProducerRecord<'_>,
         partition_count: i32,
         partition: Option<i32>,
+        available: &dyn Fn(i32) -> bool,
         timestamp: i64,
         buffer: &mut Option<Vec<u8>>,
     ) -> Result<Append> {
@@ -155,9 +157,12 @@ impl Accumulator {
         };
         let partition = match partition {
             Some(p) => p,
-            None => topic
-                .sticky
-                .choose(&mut state.random, partition_count, needs_new_batch),
+            None => topic.sticky.choose(
+                &mut state.random,
+                partition_count,
+                needs_new_batch,
+                available,
+            ),
         };
         let Some(queue) = usize::try_from(partition)
             .ok()

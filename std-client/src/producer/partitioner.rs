@@ -115,21 +115,30 @@ pub(crate) struct Sticky {
 
 impl Sticky {
     /// The sticky partition; `needs_new_batch` says whether appending there would start a new
-    /// batch, which moves the choice on when the partition already had one.
+    /// batch, which moves the choice on when the partition already had one. A new choice is
+    /// random among the partitions that are `available` (have a leader, as KIP-794 does),
+    /// other than the previous one when there is another; any partition when none is.
     pub(crate) fn choose(
         &mut self,
         random: &mut Random,
         count: i32,
         needs_new_batch: impl Fn(i32) -> bool,
+        available: impl Fn(i32) -> bool,
     ) -> i32 {
-        let current = self.partition.filter(|&p| p < count);
+        let current = self.partition.filter(|&p| p < count && available(p));
         let partition = match current {
             Some(p) if !(self.started_batch && needs_new_batch(p)) => p,
-            previous => {
-                let mut next = random.below(count);
-                if count > 1 && Some(next) == previous {
-                    next = (next + 1) % count;
-                }
+            _ => {
+                let previous = self.partition;
+                let start = random.below(count);
+                let candidates = (0..count).map(|step| (start + step) % count.max(1));
+                let mut usable = candidates.filter(|&p| available(p));
+                let first = usable.next();
+                let next = match first {
+                    Some(p) if Some(p) == previous => usable.next().unwrap_or(p),
+                    Some(p) => p,
+                    None => start,
+                };
                 self.started_batch = false;
                 next
             }
@@ -170,19 +179,25 @@ mod tests {
         let mut random = Random::default();
         let mut sticky = Sticky::default();
         // First record: a new batch on a random partition.
-        let first = sticky.choose(&mut random, 6, |_| true);
+        let first = sticky.choose(&mut random, 6, |_| true, |_| true);
         // While its batch has room, records stay.
         for _ in 0..10 {
-            assert_eq!(sticky.choose(&mut random, 6, |_| false), first);
+            assert_eq!(sticky.choose(&mut random, 6, |_| false, |_| true), first);
         }
         // The batch is full: the next record starts a batch elsewhere.
-        let second = sticky.choose(&mut random, 6, |_| true);
+        let second = sticky.choose(&mut random, 6, |_| true, |_| true);
         assert_ne!(second, first);
-        assert_eq!(sticky.choose(&mut random, 6, |_| false), second);
+        assert_eq!(sticky.choose(&mut random, 6, |_| false, |_| true), second);
+        // Partitions without a leader are skipped, and a leaderless current one is left.
+        for _ in 0..20 {
+            let p = sticky.choose(&mut random, 6, |_| true, |p| p == 4 || p == 5);
+            assert!(p == 4 || p == 5, "{p}");
+        }
+        assert_eq!(sticky.choose(&mut random, 6, |_| false, |p| p == 2), 2);
         // One partition: always 0.
         let mut sticky = Sticky::default();
         for _ in 0..5 {
-            assert_eq!(sticky.choose(&mut random, 1, |_| true), 0);
+            assert_eq!(sticky.choose(&mut random, 1, |_| true, |_| true), 0);
         }
     }
 }

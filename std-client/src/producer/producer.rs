@@ -14,7 +14,7 @@ use super::partitioner::{self, Partitioner};
 use super::request::RequestSettings;
 use super::sender::Sender;
 use super::{Delivery, ProducerRecord};
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, MetadataSnapshot};
 use crate::config::{CompressionType, ProducerConfig};
 use crate::net::Backoff;
 use crate::{Error, Result};
@@ -156,7 +156,12 @@ impl Producer {
                 format!("sending to {}", record.topic),
             ));
         }
-        let partition_count = self.partition_count(record.topic).await?;
+        let (partition_count, metadata) = self.partition_count(record.topic).await?;
+        let available = |p: i32| {
+            metadata
+                .partition(record.topic, p)
+                .is_some_and(|m| m.leader >= 0)
+        };
         let partition = record.partition.or_else(|| {
             self.partitioner
                 .partition(record.topic, record.key, record.value, partition_count)
@@ -168,6 +173,7 @@ impl Producer {
                 &record,
                 partition_count,
                 partition,
+                &available,
                 timestamp,
                 &mut buffer,
             )? {
@@ -185,15 +191,17 @@ impl Producer {
         }
     }
 
-    async fn partition_count(&self, topic: &str) -> Result<i32> {
-        let count = |snapshot: &crate::cluster::MetadataSnapshot| {
+    /// The topic's partition count, with the metadata it comes from.
+    async fn partition_count(&self, topic: &str) -> Result<(i32, Arc<MetadataSnapshot>)> {
+        let count = |snapshot: &MetadataSnapshot| {
             snapshot
                 .topic(topic)
                 .filter(|t| t.error.is_ok() && !t.partitions.is_empty())
                 .map(|t| i32::try_from(t.partitions.len()).unwrap_or(i32::MAX))
         };
-        if let Some(count) = count(&self.cluster.metadata()) {
-            return Ok(count);
+        let cached = self.cluster.metadata();
+        if let Some(count) = count(&cached) {
+            return Ok((count, cached));
         }
         let snapshot = self.cluster.refresh_metadata(&[topic]).await?;
         match snapshot.topic(topic) {
@@ -202,13 +210,14 @@ impl Producer {
                 None,
                 format!("sending to {topic}"),
             )),
-            _ => count(&snapshot).ok_or_else(|| {
-                Error::kafka(
+            _ => match count(&snapshot) {
+                Some(count) => Ok((count, snapshot)),
+                None => Err(Error::kafka(
                     ErrorCode::UNKNOWN_TOPIC_OR_PARTITION,
                     Some("the topic does not exist"),
                     format!("sending to {topic}"),
-                )
-            }),
+                )),
+            },
         }
     }
 

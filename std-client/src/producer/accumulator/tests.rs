@@ -19,7 +19,7 @@ fn settings() -> Settings {
 
 fn append(acc: &Accumulator, record: &ProducerRecord<'_>) -> Delivery {
     match acc
-        .append(record, 2, record.partition, 0, &mut None)
+        .append(record, 2, record.partition, &|_| true, 0, &mut None)
         .unwrap()
     {
         Append::Appended(delivery) => delivery,
@@ -119,10 +119,14 @@ fn memory_is_bounded_and_unknown_partitions_are_errors() {
     let held: Vec<Delivery> = (0..2).map(|_| append(&acc, &record)).collect();
     let other = ProducerRecord::new("t", b"x").partition(1);
     assert!(matches!(
-        acc.append(&other, 2, Some(1), 0, &mut None).unwrap(),
+        acc.append(&other, 2, Some(1), &|_| true, 0, &mut None)
+            .unwrap(),
         Append::NeedBuffer(200)
     ));
-    assert!(acc.append(&other, 2, Some(5), 0, &mut None).is_err());
+    assert!(
+        acc.append(&other, 2, Some(5), &|_| true, 0, &mut None)
+            .is_err()
+    );
     drop(held);
 }
 
