@@ -26,6 +26,8 @@ mod data;
 mod exercise;
 #[path = "conformance/groups.rs"]
 mod groups;
+#[path = "conformance/markers.rs"]
+mod markers;
 #[path = "conformance/offsets.rs"]
 mod offsets;
 #[path = "conformance/transactions.rs"]
