@@ -3,7 +3,8 @@
 //! sides support, in `fixtures/responses/<key>-<name>-v<version>.bin`.
 //!
 //! Each must decode whole and encode back to the same bytes; each of its prefixes (the body
-//! truncated at every byte position) must be a decode error, never a panic or a success.
+//! truncated at every byte position) must be a decode error, never a panic or a success; and
+//! hostile values written over any one byte must never make the decoder panic.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -88,6 +89,25 @@ fn every_truncation_is_an_error() {
                 f.file.display(),
                 f.body.len()
             );
+        }
+    }
+}
+
+/// Each byte in turn (every 7th in bodies over 2 KiB, to keep the test quick) replaced by
+/// values that make lengths and counts hostile (-1, huge, zero): the decoder may accept or
+/// refuse the result, but must not panic.
+#[test]
+fn corrupted_bytes_never_panic() {
+    for f in fixtures() {
+        let mut body = f.body.clone();
+        let step = if body.len() > 2048 { 7 } else { 1 };
+        for at in (0..body.len()).step_by(step) {
+            let original = body[at];
+            for corrupt in [0xff, 0x80, 0x00] {
+                body[at] = corrupt;
+                let _ = decode_body(f.api, f.version, true, &body, &mut |_| {});
+            }
+            body[at] = original;
         }
     }
 }
