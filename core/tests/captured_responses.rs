@@ -112,6 +112,36 @@ fn corrupted_bytes_never_panic() {
     }
 }
 
+/// The record batches inside the captured Fetch response (written by franzl, stored and served
+/// by the broker) pass their CRC and yield every record they count.
+#[test]
+fn captured_fetch_records_read_in_place() {
+    use franzl_core::record::{Batch, Batches};
+    let fixtures = fixtures();
+    let f = fixtures
+        .iter()
+        .find(|f| f.api == ApiKey::Fetch)
+        .expect("a Fetch fixture");
+    let response = fetch::FetchResponse::decode(f.version, &f.body).expect("decodes");
+    let mut batches = 0;
+    for partition in response.responses.iter().flat_map(|t| t.partitions.iter()) {
+        let records = partition.records.unwrap_or_default();
+        for batch in Batches::new(records) {
+            let Ok(Batch::V2(batch)) = batch else {
+                panic!("not a v2 batch: {batch:?}")
+            };
+            batch.verify_crc().expect("CRC");
+            let read = batch
+                .records()
+                .expect("uncompressed")
+                .map(|r| r.expect("record"));
+            assert_eq!(read.count(), batch.record_count() as usize);
+            batches += 1;
+        }
+    }
+    assert!(batches > 0, "no batches in {}", f.file.display());
+}
+
 /// Decodes `body` as `M` at `version` and encodes it again.
 fn re_encode<'a, M: Message<'a>>(version: i16, body: &'a [u8]) -> Vec<u8> {
     let message = M::decode(version, body).expect("decodes");
