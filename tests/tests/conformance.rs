@@ -30,6 +30,8 @@ mod groups;
 mod markers;
 #[path = "conformance/offsets.rs"]
 mod offsets;
+#[path = "conformance/refusals.rs"]
+mod refusals;
 #[path = "conformance/transactions.rs"]
 mod transactions;
 
@@ -69,6 +71,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("transactions", transactions::run),
     ("cluster", cluster::run),
     ("alterations", alterations::run),
+    ("refusals", refusals::run),
 ];
 
 #[test]
