@@ -24,11 +24,17 @@ const FETCH_BYTES: i32 = 10_000;
 /// As in `record_interop.rs`: stamped in the past, but within the broker's retention.
 const BACKDATE_MS: i64 = 3_600_000;
 
+/// Record 500's value alone is over 64 KiB: a three-byte length varint, and more than one LZ4
+/// block.
 fn franzl_records(base_timestamp: i64) -> Vec<PrintedRecord> {
     (0..RECORDS)
         .map(|i| PrintedRecord {
             key: Some(format!("key-{i}")),
-            value: compressible_value(i),
+            value: if i == 500 {
+                compressible_value(i).repeat(300)
+            } else {
+                compressible_value(i)
+            },
             headers: vec![("n".to_string(), Some(i.to_string()))],
             timestamp: base_timestamp + i as i64,
         })
