@@ -127,7 +127,9 @@ fn add_partitions(ex: &mut Exerciser, v: i16, producer: &Producer, topic: &str) 
         topics: Array::from_slice(&topics),
         ..Default::default()
     }];
-    // The client form up to v3; the batched form (one entry per transaction) from v4.
+    // The client form up to v3; the batched form (one entry per transaction) from v4, which
+    // brokers send each other and which needs CLUSTER_ACTION where an authorizer runs (the
+    // plain profile has none).
     let request = if v <= 3 {
         AddPartitionsToTxnRequest {
             v3_and_below_transactional_id: &producer.transactional_id,
