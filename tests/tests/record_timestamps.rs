@@ -13,10 +13,8 @@ use franzl_tests::record_cases::{build_batch, now_ms};
 use franzl_tests::{Profile, broker, kcat, unique_topic};
 
 /// Record timestamps in a log-append-time batch are the broker's append time, as kcat reads
-/// them; franzl-core's `Record::timestamp` is base timestamp plus delta whatever the type.
+/// them.
 #[test]
-#[ignore = "core bug: record::Record::timestamp ignores LOG_APPEND_TIME (records.rs adds the \
-            delta to the base timestamp; it should be the batch's max timestamp)"]
 fn log_append_time_is_every_records_timestamp() {
     let bootstrap = broker(Profile::Plain).bootstrap();
     let mut client = RawClient::connect(&bootstrap).expect("connect");
