@@ -60,6 +60,7 @@ pub fn sasl_config(
 pub struct CuttingProxy {
     address: SocketAddr,
     budget: Arc<AtomicUsize>,
+    stalled: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
 }
 
@@ -69,8 +70,10 @@ impl CuttingProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let address = listener.local_addr().expect("proxy address");
         let budget = Arc::new(AtomicUsize::new(usize::MAX));
+        let stalled = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(AtomicBool::new(false));
-        let (budget_, stop_) = (Arc::clone(&budget), Arc::clone(&stop));
+        let (budget_, stalled_, stop_) =
+            (Arc::clone(&budget), Arc::clone(&stalled), Arc::clone(&stop));
         thread::spawn(move || {
             for client in listener.incoming() {
                 if stop_.load(Ordering::Acquire) {
@@ -81,16 +84,23 @@ impl CuttingProxy {
                     continue;
                 };
                 let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-                thread::spawn(move || forward(c2, s2, None));
+                thread::spawn(move || forward(c2, s2, None, None));
                 let budget = Arc::clone(&budget_);
-                thread::spawn(move || forward(server, client, Some(budget)));
+                let stalled = Arc::clone(&stalled_);
+                thread::spawn(move || forward(server, client, Some(budget), Some(stalled)));
             }
         });
         Self {
             address,
             budget,
+            stalled,
             stop,
         }
+    }
+
+    /// From now on, hold back everything the broker sends (the connections stay open).
+    pub fn stall(&self) {
+        self.stalled.store(true, Ordering::Release);
     }
 
     /// The proxy's `host:port`.
@@ -113,10 +123,25 @@ impl Drop for CuttingProxy {
     }
 }
 
-fn forward(mut from: TcpStream, mut to: TcpStream, budget: Option<Arc<AtomicUsize>>) {
+fn forward(
+    mut from: TcpStream,
+    mut to: TcpStream,
+    budget: Option<Arc<AtomicUsize>>,
+    stalled: Option<Arc<AtomicBool>>,
+) {
     let mut buf = [0u8; 4096];
     let _ = from.set_read_timeout(Some(Duration::from_millis(50)));
     loop {
+        if stalled.as_ref().is_some_and(|s| s.load(Ordering::Acquire)) {
+            if budget
+                .as_ref()
+                .is_some_and(|b| b.load(Ordering::Acquire) == 0)
+            {
+                break;
+            }
+            thread::sleep(Duration::from_millis(50));
+            continue;
+        }
         if let Some(budget) = &budget
             && budget.load(Ordering::Acquire) == 0
         {
@@ -135,6 +160,10 @@ fn forward(mut from: TcpStream, mut to: TcpStream, budget: Option<Arc<AtomicUsiz
             }
             Err(_) => break,
         };
+        if stalled.as_ref().is_some_and(|s| s.load(Ordering::Acquire)) {
+            // Stalled while this read was under way: hold these bytes back too.
+            continue;
+        }
         let allowed = match &budget {
             None => n,
             Some(budget) => {

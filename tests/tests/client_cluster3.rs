@@ -107,12 +107,34 @@ fn a_leader_change_is_followed() {
 
     let node = u32::try_from(leader).unwrap();
     xtask::broker::kill_node(Profile::Cluster3, node).unwrap();
-    let _restart = Restart(node);
+    let restart = Restart(node);
 
     let (new_leader, offset) = smol::block_on(following_leader(&cluster, &topic));
     assert_ne!(new_leader, leader, "a new leader answered");
     assert_eq!(offset, 0);
     assert_eq!(cluster.cached_leader(&topic, 0), Some(new_leader));
+
+    // The pool reconnects to the node once it is back (after its backoff).
+    drop(restart);
+    smol::block_on(async {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match cluster.broker(leader).await {
+                Ok(connection) => {
+                    connection
+                        .request(&ListOffsetsRequest::default())
+                        .await
+                        .unwrap();
+                    break;
+                }
+                Err(error) if attempts < 30 && error.is_retriable() => {
+                    smol::Timer::after(Duration::from_millis(500)).await;
+                }
+                Err(error) => panic!("node {leader} not reachable again: {error}"),
+            }
+        }
+    });
 }
 
 /// [`latest_offset`], invalidating the cached leader and retrying while the error says the

@@ -5,8 +5,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use franzl::Admin;
+use franzl::admin::NewTopic;
 use franzl::broker::{BrokerConnection, ConnectOptions};
-use franzl::cluster::Cluster;
+use franzl::cluster::{Cluster, CoordinatorKind};
 use franzl::config::AddressFamily;
 use franzl::core::ErrorCode;
 use franzl::core::conn::FrameError;
@@ -236,4 +238,100 @@ fn bootstrap_fails_over_to_the_next_address() {
         let cluster = Cluster::connect(config).await.unwrap();
         assert_eq!(cluster.metadata().brokers.len(), 1);
     });
+}
+
+#[test]
+fn an_unanswered_request_times_out_and_closes_the_connection() {
+    let broker = broker(Profile::Plain);
+    let proxy = CuttingProxy::start(broker.nodes[0].address);
+    let config = builder(&proxy.bootstrap())
+        .timeouts(
+            Duration::from_secs(5),
+            Duration::from_secs(1),
+            Duration::from_secs(5),
+        )
+        .build()
+        .unwrap();
+    let options = Arc::new(ConnectOptions::from_config(&config).unwrap());
+    let address = BrokerAddress::parse(&proxy.bootstrap()).unwrap();
+    let connection = smol::block_on(BrokerConnection::connect(&address, options)).unwrap();
+    proxy.stall();
+    let started = Instant::now();
+    let error = smol::block_on(connection.request(&MetadataRequest::default())).unwrap_err();
+    assert!(matches!(error, Error::Timeout { .. }), "{error}");
+    assert!(error.is_retriable());
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(connection.is_closed());
+}
+
+#[test]
+fn coordinators_are_found_for_groups_and_transactions() {
+    let broker = broker(Profile::Plain);
+    smol::block_on(async {
+        let cluster = Cluster::connect(plain_config(broker)).await.unwrap();
+        for kind in [CoordinatorKind::Group, CoordinatorKind::Transaction] {
+            let key = franzl_tests::unique_topic("coordinator-key");
+            let coordinator = cluster
+                .coordinator(kind, &key)
+                .await
+                .unwrap_or_else(|error| panic!("{kind:?}: {error}"));
+            assert_eq!(coordinator.node_id(), Some(1));
+            // Cached: the same connection again, without asking.
+            let again = cluster.coordinator(kind, &key).await.unwrap();
+            assert_eq!(again.node_id(), Some(1));
+            cluster.invalidate_coordinator(kind, &key);
+        }
+    });
+}
+
+#[test]
+fn metadata_is_refreshed_in_the_background() {
+    let broker = broker(Profile::Plain);
+    let topic = franzl_tests::unique_topic("background-refresh");
+    let config = builder(&broker.bootstrap())
+        .metadata_max_age(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    smol::block_on(async {
+        let cluster = Cluster::connect(config).await.unwrap();
+        let snapshot = cluster.refresh_metadata(&[&topic]).await.unwrap();
+        assert_eq!(
+            snapshot.topic(&topic).unwrap().error,
+            ErrorCode::UNKNOWN_TOPIC_OR_PARTITION
+        );
+        let admin = Admin::connect_client(plain_config(broker)).await.unwrap();
+        admin
+            .create_topic(NewTopic::new(&topic, 2, 1))
+            .await
+            .unwrap();
+        // The cluster's refresher asks about the topics it knows... except those reported
+        // missing; so ask once more, then let the refresher keep it current.
+        cluster.refresh_metadata(&[&topic]).await.unwrap();
+        admin.create_partitions(&topic, 3).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while cluster.metadata().topic(&topic).unwrap().partitions.len() != 3 {
+            assert!(Instant::now() < deadline, "the new partition never showed");
+            smol::Timer::after(Duration::from_millis(100)).await;
+        }
+        admin.delete_topics(&[&topic]).await.unwrap();
+    });
+}
+
+#[test]
+fn a_connection_cut_inside_the_handshake_is_a_retriable_error() {
+    let broker = broker(Profile::Plain);
+    let proxy = CuttingProxy::start(broker.nodes[0].address);
+    // The ApiVersions response is cut after its size prefix and a few bytes.
+    proxy.cut_after(7);
+    let error = connect(&proxy.bootstrap()).unwrap_err();
+    assert!(
+        matches!(&error, Error::Io { source, .. }
+            if source.kind() == std::io::ErrorKind::UnexpectedEof),
+        "{error}"
+    );
+    assert!(error.is_retriable());
 }
