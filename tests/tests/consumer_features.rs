@@ -111,10 +111,19 @@ fn seeks_and_offsets_for_times() {
             .unwrap();
         assert_eq!(times, [Some((5, t0 + 5_000)), None]);
         assert_eq!(
-            consumer.beginning_offsets(&[tp.clone()]).await.unwrap(),
+            consumer
+                .beginning_offsets(std::slice::from_ref(&tp))
+                .await
+                .unwrap(),
             [0]
         );
-        assert_eq!(consumer.end_offsets(&[tp.clone()]).await.unwrap(), [11]);
+        assert_eq!(
+            consumer
+                .end_offsets(std::slice::from_ref(&tp))
+                .await
+                .unwrap(),
+            [11]
+        );
         consumer.close();
     });
 }
@@ -224,7 +233,10 @@ fn read_committed_skips_aborted_transactions_and_stops_at_the_stable_offset() {
         let rest = collect(&mut consumer, 2, WAIT).await;
         assert_eq!(values(&rest), ["pending", "c"]);
         // The position moves past the commit markers: nothing is left to read.
-        let end = consumer.end_offsets(&[tp.clone()]).await.unwrap()[0];
+        let end = consumer
+            .end_offsets(std::slice::from_ref(&tp))
+            .await
+            .unwrap()[0];
         let deadline = std::time::Instant::now() + WAIT;
         while consumer.lag(&tp) != Some(0) || consumer.position(&tp) != Some(end) {
             assert!(
