@@ -105,7 +105,7 @@ async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<()
     };
     let mut permit = shared
         .budget
-        .acquire(config.fetch_max_bytes, 0)
+        .acquire(config.fetch_max_bytes, false)
         .await
         .ok_or_else(closed)?;
     let connection = shared.cluster.broker(node).await?;
@@ -171,7 +171,7 @@ async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<()
     // The broker may go past max_bytes for one batch bigger than it; the bound then is loose
     // by that batch, which the caller's `fetch.max.bytes` has to allow anyway.
     permit.shrink_to(frame.body().len());
-    let held = permit.bytes();
+    let _reading = shared.budget.reading(permit.bytes());
     let body = SharedBytes::new(frame, Some(permit));
     let response = FetchResponse::decode(version, body.bytes()).map_err(|error| {
         Error::protocol(format!("decoding a Fetch v{version} response: {error}"))
@@ -191,7 +191,7 @@ async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<()
                     }
             });
             if let Some(target) = target {
-                read_fetched(shared, target, &data, &body, held).await;
+                read_fetched(shared, target, &data, &body).await;
             }
         }
     }
@@ -206,7 +206,6 @@ async fn read_fetched(
     target: &FetchTarget,
     data: &PartitionData<'_>,
     body: &Arc<SharedBytes>,
-    held: usize,
 ) {
     let (topic, partition, epoch) = (&target.topic, target.partition, target.epoch);
     let code = ErrorCode(data.error_code);
@@ -257,7 +256,7 @@ async fn read_fetched(
         check_crcs: shared.config.check_crcs,
     };
     let deliver = |batch| shared.deliver(Delivery::Batch { epoch, batch });
-    match read_partition(read, &shared.budget, held, deliver).await {
+    match read_partition(read, &shared.budget, deliver).await {
         Ok(next) => {
             if let Some(state) = shared.state().current(topic, partition, epoch) {
                 state.fetch_offset = Some(next);

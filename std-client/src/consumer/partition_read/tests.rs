@@ -57,7 +57,7 @@ fn read(
         filter,
         check_crcs: true,
     };
-    let next = block_on(read_partition(request, budget, 0, |batch| out.push(batch)));
+    let next = block_on(read_partition(request, budget, |batch| out.push(batch)));
     (next, out)
 }
 
