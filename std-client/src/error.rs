@@ -268,3 +268,54 @@ impl From<crate::config::ConfigError> for Error {
 
 /// The std client's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kafka_errors_name_the_code_the_context_and_the_message() {
+        let error = Error::kafka(
+            ErrorCode::INVALID_REPLICATION_FACTOR,
+            Some("Replication factor: 5 larger than available brokers: 1."),
+            "creating topic t",
+        );
+        assert_eq!(
+            error.to_string(),
+            "creating topic t: INVALID_REPLICATION_FACTOR (38): Replication factor: 5 larger \
+             than available brokers: 1."
+        );
+        assert!(!error.is_retriable());
+        let error = Error::kafka(ErrorCode::NOT_LEADER_OR_FOLLOWER, Some(""), "t-0");
+        assert_eq!(error.to_string(), "t-0: NOT_LEADER_OR_FOLLOWER (6)");
+        assert!(error.is_retriable());
+        assert_eq!(error.kafka_code(), Some(ErrorCode::NOT_LEADER_OR_FOLLOWER));
+    }
+
+    #[test]
+    fn connection_errors_keep_their_meaning() {
+        let refused = Error::from_conn(
+            ConnError::AuthenticationFailed(ErrorCode(58)),
+            "b:9092",
+            Some("Authentication failed: Invalid username or password"),
+        );
+        assert!(matches!(refused, Error::Authentication { .. }));
+        assert!(refused.to_string().contains("Invalid username or password"));
+        assert!(!refused.is_retriable());
+        let unsupported =
+            Error::from_conn(ConnError::UnsupportedByBroker(ApiKey::Fetch), "b", None);
+        assert!(matches!(unsupported, Error::UnsupportedByBroker { .. }));
+        let garbage = Error::from_conn(ConnError::UnknownCorrelationId(7), "b", None);
+        assert!(matches!(garbage, Error::Protocol { .. }) && !garbage.is_retriable());
+    }
+
+    #[test]
+    fn duplicates_keep_kind_and_text() {
+        let io = Error::io("reading", std::io::ErrorKind::UnexpectedEof.into());
+        let copy = io.duplicate();
+        assert_eq!(copy.to_string(), io.to_string());
+        assert!(
+            matches!(copy, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::UnexpectedEof)
+        );
+    }
+}

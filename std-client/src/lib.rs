@@ -5,6 +5,7 @@
 
 pub use franzl_core as core;
 
+pub mod admin;
 pub mod broker;
 pub mod cluster;
 pub mod config;
@@ -12,4 +13,6 @@ pub mod consumer;
 pub mod error;
 pub mod net;
 
+pub use admin::Admin;
+pub use cluster::Cluster;
 pub use error::{Error, Result};

@@ -24,6 +24,7 @@
 //! restart what they killed before they return, so other tests find a whole cluster. After a
 //! restart the [`Broker`] from [`broker`] holds stale PIDs: use the one the restart returns.
 
+pub mod client;
 pub mod consumer;
 pub mod java_tools;
 pub mod listening;

@@ -2,39 +2,37 @@
 //! value, separated by tabs (a null key or value prints as nothing).
 //!
 //! ```text
-//! consume --bootstrap 127.0.0.1:9092 --topic orders [--partition 0] [--count 10]
-//!         [--from earliest|latest|OFFSET]
+//! consume [--bootstrap host:port] [--command-config FILE] [--property k=v]...
+//!         --topic TOPIC [--partition N] [--count N] [--from earliest|latest|OFFSET]
 //! ```
 //!
-//! `--bootstrap` defaults to the environment variable `FRANZL_BOOTSTRAP`; `--partition` to 0;
-//! `--from` to earliest. Without `--count` it runs until interrupted.
+//! The brokers come from `--bootstrap` or `FRANZL_BOOTSTRAP`; `--partition` defaults to 0 and
+//! `--from` to earliest. Without `--count` it runs until interrupted. `RUST_LOG=debug` shows
+//! connects, metadata and fetch errors.
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use franzl::config::ConsumerConfig;
 use franzl::consumer::{Consumer, SeekTo, TopicPartition};
+use franzl_examples::{common_args, init_logging};
 use futures_lite::StreamExt;
 
 struct Args {
-    bootstrap: String,
+    properties: Vec<(String, String)>,
     topic: String,
     partition: i32,
     count: Option<u64>,
     from: SeekTo,
 }
 
-const USAGE: &str = "usage: consume --bootstrap HOST:PORT --topic TOPIC [--partition N] \
-                     [--count N] [--from earliest|latest|OFFSET]";
-
 fn parse_args() -> Result<Args, String> {
-    let mut bootstrap = std::env::var("FRANZL_BOOTSTRAP").ok();
+    let common = common_args(std::env::args().skip(1))?;
     let (mut topic, mut partition, mut count, mut from) = (None, 0, None, SeekTo::Earliest);
-    let mut args = std::env::args().skip(1);
+    let mut args = common.rest.into_iter();
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
         match flag.as_str() {
-            "--bootstrap" => bootstrap = Some(value()?),
             "--topic" => topic = Some(value()?),
             "--partition" => {
                 partition = value()?.parse().map_err(|e| format!("--partition: {e}"))?;
@@ -47,15 +45,12 @@ fn parse_args() -> Result<Args, String> {
                     offset => SeekTo::Offset(offset.parse().map_err(|e| format!("--from: {e}"))?),
                 };
             }
-            "--help" | "-h" => return Err(USAGE.into()),
-            other => return Err(format!("unknown argument {other}\n{USAGE}")),
+            other => return Err(format!("unknown argument {other}")),
         }
     }
     Ok(Args {
-        bootstrap: bootstrap.ok_or(format!(
-            "--bootstrap or FRANZL_BOOTSTRAP is needed\n{USAGE}"
-        ))?,
-        topic: topic.ok_or(format!("--topic is needed\n{USAGE}"))?,
+        properties: common.properties,
+        topic: topic.ok_or("--topic is needed")?,
         partition,
         count,
         from,
@@ -63,9 +58,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let config = ConsumerConfig::builder()
-        .client(|client| client.bootstrap_servers([args.bootstrap.as_str()]))
-        .build()?;
+    let config = ConsumerConfig::from_properties(args.properties)?;
     let mut consumer = Consumer::new(config).await?;
     let partition = TopicPartition::new(&args.topic, args.partition);
     consumer.assign([partition.clone()]);
@@ -95,6 +88,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn main() -> ExitCode {
+    init_logging();
     let args = match parse_args() {
         Ok(args) => args,
         Err(message) => {

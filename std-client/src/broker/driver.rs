@@ -12,7 +12,7 @@ use super::pipeline::{self, Outgoing};
 use crate::error::{Error, Result};
 use crate::net::{self, BrokerAddress, Stream};
 use franzl_core::conn::{ConnError, Connection, ConnectionConfig, Credentials, Event, Instant};
-use franzl_core::messages::NegotiatedVersions;
+use franzl_core::messages::{ApiKey, NegotiatedVersions};
 use franzl_core::wire::EncodeError;
 use futures_lite::AsyncWriteExt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -114,7 +114,7 @@ pub(super) async fn run(args: DriverArgs) {
     };
     let setup = net::with_timeout(
         || format!("setting up the connection to {label}"),
-        options.connect_timeout.saturating_mul(2),
+        options.connect_timeout,
         setup,
     );
     let stream = match setup.await {
@@ -137,6 +137,20 @@ pub(super) async fn run(args: DriverArgs) {
     shared.closed.store(true, Ordering::Release);
 }
 
+/// Hex-dumps a handshake frame, except SASL authentication bytes (a PLAIN frame holds the
+/// password), which are only counted.
+fn log_handshake_frame(heading: &str, frame: &[u8], sasl: bool) {
+    if sasl {
+        log::trace!(
+            target: hex_dump::TARGET,
+            "{heading}, {} bytes of SASL authentication (not shown)",
+            frame.len()
+        );
+    } else {
+        hex_dump::log_frame(heading, frame);
+    }
+}
+
 /// ApiVersions, then SASL, one frame at a time.
 async fn handshake(
     conn: &mut Conn<'_>,
@@ -146,6 +160,7 @@ async fn handshake(
     now: impl Fn() -> Instant,
 ) -> Result<()> {
     let mut out = vec![0u8; 512];
+    let mut sent_sasl = false;
     loop {
         let len = loop {
             match conn.poll_transmit(now(), &mut out) {
@@ -158,8 +173,9 @@ async fn handshake(
         };
         if len > 0 {
             let frame = out.get(..len).unwrap_or_default();
+            sent_sasl = frame.get(4..6) == Some(&ApiKey::SaslAuthenticate.key().to_be_bytes()[..]);
             if options.hex_dump {
-                hex_dump::log_frame(&format!("handshake sent to {label}"), frame);
+                log_handshake_frame(&format!("handshake sent to {label}"), frame, sent_sasl);
             }
             stream
                 .write_all(frame)
@@ -173,7 +189,8 @@ async fn handshake(
         }
         let frame = read_frame(stream, options.max_response_size, label).await?;
         if options.hex_dump {
-            hex_dump::log_frame(&format!("handshake received from {label}"), &frame);
+            let heading = format!("handshake received from {label}");
+            log_handshake_frame(&heading, &frame, sent_sasl);
         }
         match conn.handle_frame(&frame) {
             Ok(Event::Handshake) => {}

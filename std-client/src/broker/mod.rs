@@ -25,6 +25,8 @@ mod nonce;
 mod options;
 mod pipeline;
 mod response;
+#[cfg(test)]
+mod tests;
 
 pub use connection::BrokerConnection;
 pub use options::{ConnectOptions, MAX_IN_FLIGHT_LIMIT};

@@ -23,7 +23,8 @@ pub struct ConnectOptions {
     pub tls: Option<Arc<rustls::ClientConfig>>,
     /// SASL credentials, when the security protocol uses SASL.
     pub sasl: Option<SaslConfig>,
-    /// Deadline for resolution, connect, TLS and the handshake, each.
+    /// Deadline for setting a connection up: resolution, connect, TLS and the Kafka handshake
+    /// (ApiVersions, SASL) together.
     pub connect_timeout: Duration,
     /// Deadline for each response.
     pub request_timeout: Duration,

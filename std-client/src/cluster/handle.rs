@@ -32,6 +32,8 @@ pub(super) struct Inner {
     pub(super) stale: AtomicBool,
     refresh_lock: async_lock::Mutex<()>,
     pub(super) coordinators: CoordinatorCache,
+    /// Wakes the refresher thread; dropping it (with the cluster) stops the thread.
+    pub(super) refresh_wake: async_channel::Sender<()>,
 }
 
 impl Cluster {
@@ -56,6 +58,7 @@ impl Cluster {
             Arc::new(options),
             (config.reconnect_backoff, config.reconnect_backoff_max),
         );
+        let (refresh_wake, woken) = async_channel::bounded(1);
         let cluster = Self {
             inner: Arc::new(Inner {
                 config,
@@ -67,9 +70,11 @@ impl Cluster {
                 stale: AtomicBool::new(true),
                 refresh_lock: async_lock::Mutex::new(()),
                 coordinators: CoordinatorCache::default(),
+                refresh_wake,
             }),
         };
         let snapshot = cluster.refresh_metadata(&[]).await?;
+        super::refresher::start(&cluster, woken);
         log::info!(
             "connected to cluster {} ({} brokers, controller {})",
             snapshot.cluster_id.as_deref().unwrap_or("?"),
@@ -192,7 +197,20 @@ impl Cluster {
     /// # Errors
     /// Non-retriable errors at once; retriable ones once `max.block.ms` has passed.
     pub async fn refresh_metadata(&self, topics: &[&str]) -> Result<Arc<MetadataSnapshot>> {
+        let asked_at = Instant::now();
         let _refreshing = self.inner.refresh_lock.lock().await;
+        // Callers that queued behind a refresh share its answer when it covers their topics.
+        let refreshed_at = *self
+            .inner
+            .refreshed_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let current = self.metadata();
+        if refreshed_at.is_some_and(|at| at >= asked_at)
+            && topics.iter().all(|name| current.topic(name).is_some())
+        {
+            return Ok(current);
+        }
         let mut names: BTreeSet<String> = self.metadata().live_topic_names().into_iter().collect();
         names.extend(topics.iter().map(|name| (*name).to_owned()));
         let request_topics: Vec<_> = names

@@ -113,10 +113,18 @@ impl Cluster {
     }
 
     /// Marks the cached leader of `topic`'s partition `partition` as wrong (after
-    /// `NOT_LEADER_OR_FOLLOWER` and the like, see [`super::needs_metadata_refresh`]): the next
-    /// [`Cluster::leader`] refreshes the metadata first.
+    /// `NOT_LEADER_OR_FOLLOWER` and the like, see [`super::needs_metadata_refresh`]): the
+    /// refresher thread refreshes the metadata soon, and the next [`Cluster::leader`] does if it
+    /// has not yet.
     pub fn invalidate_leader(&self, topic: &str, partition: i32) {
         log::debug!("leader of {topic}-{partition} invalidated; metadata will be refreshed");
+        self.invalidate_metadata();
+    }
+
+    /// Marks the whole metadata cache stale: the next call that needs it refreshes it first.
+    pub fn invalidate_metadata(&self) {
         self.inner.stale.store(true, Ordering::Release);
+        // Full means a refresh is already due.
+        let _ = self.inner.refresh_wake.try_send(());
     }
 }

@@ -1,0 +1,117 @@
+//! The client authenticates on the sasl profile with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512, and
+//! a wrong password is a clear, non-retriable authentication error.
+
+use std::sync::{Mutex, PoisonError};
+
+use franzl::Error;
+use franzl::cluster::Cluster;
+use franzl_tests::client::sasl_config;
+use franzl_tests::{Profile, SaslMechanism, broker};
+
+fn accepted(mechanism: SaslMechanism) {
+    let broker = broker(Profile::Sasl);
+    smol::block_on(async {
+        let cluster = Cluster::connect(sasl_config(broker, mechanism, None))
+            .await
+            .unwrap_or_else(|error| panic!("{}: {error}", mechanism.name()));
+        assert_eq!(cluster.metadata().brokers.len(), 1);
+        // A second connection (by node id) authenticates again, with a fresh nonce.
+        let node = *cluster.metadata().brokers.keys().next().unwrap();
+        cluster.broker(node).await.unwrap();
+    });
+}
+
+#[test]
+fn plain_is_accepted() {
+    accepted(SaslMechanism::Plain);
+}
+
+#[test]
+fn scram_sha_256_is_accepted() {
+    accepted(SaslMechanism::ScramSha256);
+}
+
+#[test]
+fn scram_sha_512_is_accepted() {
+    accepted(SaslMechanism::ScramSha512);
+}
+
+fn refused(mechanism: SaslMechanism) {
+    let broker = broker(Profile::Sasl);
+    let config = sasl_config(broker, mechanism, Some("not-the-password"));
+    let error = smol::block_on(Cluster::connect(config)).unwrap_err();
+    assert!(
+        matches!(error, Error::Authentication { .. }),
+        "{}: {error}",
+        mechanism.name()
+    );
+    assert!(!error.is_retriable());
+    let text = error.to_string();
+    assert!(text.contains("SASL_AUTHENTICATION_FAILED"), "{text}");
+    assert!(!text.contains("not-the-password"), "{text}");
+}
+
+#[test]
+fn wrong_passwords_are_refused() {
+    refused(SaslMechanism::Plain);
+    refused(SaslMechanism::ScramSha256);
+    refused(SaslMechanism::ScramSha512);
+}
+
+/// Every log record of this test binary, as `target: message`.
+static LOGGED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+struct Capture;
+
+impl log::Log for Capture {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        let line = format!("{}: {}", record.target(), record.args());
+        LOGGED
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(line);
+    }
+
+    fn flush(&self) {}
+}
+
+#[test]
+fn logs_and_hex_dumps_never_show_the_password() {
+    static CAPTURE: Capture = Capture;
+    if log::set_logger(&CAPTURE).is_ok() {
+        log::set_max_level(log::LevelFilter::Trace);
+    }
+    let broker = broker(Profile::Sasl);
+    let mechanism = SaslMechanism::Plain;
+    let mut config = sasl_config(broker, mechanism, None);
+    config.hex_dump = true;
+    smol::block_on(Cluster::connect(config)).unwrap();
+    let wrong = sasl_config(broker, mechanism, Some("a-wrong-secret"));
+    smol::block_on(Cluster::connect(wrong)).unwrap_err();
+
+    let logged = LOGGED.lock().unwrap_or_else(PoisonError::into_inner);
+    assert!(
+        logged.iter().any(|line| line.starts_with("franzl::wire: ")),
+        "hex dumps were logged"
+    );
+    assert!(
+        logged
+            .iter()
+            .any(|line| line.contains("SASL authentication (not shown)")),
+        "SASL frames are counted, not shown"
+    );
+    assert!(
+        logged.iter().any(|line| line.contains("authenticated to")),
+        "authentication is logged"
+    );
+    for secret in [mechanism.user().password, "a-wrong-secret"] {
+        assert!(
+            !logged.iter().any(|line| line.contains(secret)),
+            "a password was logged"
+        );
+    }
+}
