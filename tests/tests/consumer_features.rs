@@ -386,3 +386,24 @@ fn prefetch_stays_within_its_bound_while_the_caller_is_slow() {
         consumer.close();
     });
 }
+
+#[test]
+fn records_come_as_a_stream_too() {
+    use futures_lite::StreamExt;
+    let (bootstrap, topic, tp) = new_topic("consumer-stream");
+    let input: String = (0..500).map(|i| format!("k{i}:v{i}\n")).collect();
+    kcat_produce(&bootstrap, &topic, "snappy", &[], &input);
+    smol::block_on(async {
+        let mut consumer = Consumer::new(config(&bootstrap).build().unwrap())
+            .await
+            .unwrap();
+        consumer.assign([tp.clone()]);
+        for i in 0..500 {
+            let record = consumer.next().await.expect("open").expect("a record");
+            assert_eq!(record.offset(), i);
+            assert_eq!(record.value(), Some(format!("v{i}").as_bytes()));
+        }
+        assert_eq!(consumer.position(&tp), Some(500));
+        consumer.close();
+    });
+}
