@@ -1,8 +1,10 @@
 //! The fetch loop of one broker, on its own thread (`franzl-fetch-<node>`).
 //!
 //! Each round takes the partitions this node leads that have an offset and no fetch in flight,
-//! reserves `fetch.max.bytes` of the prefetch budget, sends one Fetch for all of them (no fetch
-//! session: every request is a full fetch), and reads each partition into the delivery queue.
+//! reserves of the prefetch budget the most the response can hold (`fetch.max.bytes`, or
+//! `max.partition.fetch.bytes` per partition if less), sends one Fetch for all of them (no
+//! fetch session: every request is a full fetch), and reads each partition into the delivery
+//! queue.
 //! Then it goes straight to the next round: fetching runs ahead of the caller until the budget
 //! is spent. The thread ends when the consumer closes.
 //!
@@ -103,9 +105,17 @@ async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<()
     let closed = || Error::Closed {
         what: "consumer".into(),
     };
+    // The response holds at most max_partition_fetch_bytes per partition and fetch_max_bytes
+    // in all (but for one batch bigger than either): reserve no more than that, so fetchers of
+    // other brokers can reserve theirs while this one waits for data.
+    let reserve = config
+        .max_partition_fetch_bytes
+        .saturating_mul(targets.len())
+        .min(config.fetch_max_bytes)
+        .max(1);
     let mut permit = shared
         .budget
-        .acquire(config.fetch_max_bytes, false)
+        .acquire(reserve, false)
         .await
         .ok_or_else(closed)?;
     let connection = shared.cluster.broker(node).await?;
@@ -154,7 +164,7 @@ async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<()
                 .unwrap_or(usize::MAX),
         ),
         min_bytes: clamp_i32(config.fetch_min_bytes),
-        max_bytes: clamp_i32(config.fetch_max_bytes),
+        max_bytes: clamp_i32(reserve),
         isolation_level: if version >= 4 {
             config.isolation_level.as_i8()
         } else {
