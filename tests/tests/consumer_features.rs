@@ -407,3 +407,32 @@ fn records_come_as_a_stream_too() {
         consumer.close();
     });
 }
+
+#[test]
+fn closing_does_not_wait_for_a_long_poll() {
+    let (bootstrap, _topic, tp) = new_topic("consumer-close");
+    smol::block_on(async {
+        let config = config(&bootstrap)
+            .fetch(1, 1024 * 1024, 1024 * 1024, Duration::from_secs(10))
+            .build()
+            .unwrap();
+        let mut consumer = Consumer::new(config).await.unwrap();
+        consumer.assign([tp.clone()]);
+        // The empty partition's fetch now waits at the broker for up to 10 s.
+        assert!(
+            consumer
+                .poll(Duration::from_secs(2))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(consumer.position(&tp), Some(0));
+        let started = std::time::Instant::now();
+        consumer.close();
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+    });
+}

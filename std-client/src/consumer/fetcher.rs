@@ -67,7 +67,13 @@ async fn run(shared: &Shared, node: i32) {
             .await;
             continue;
         }
-        let result = fetch(shared, node, &targets).await;
+        let result = futures_lite::future::or(fetch(shared, node, &targets), async {
+            shared.closed().await;
+            Err(Error::Closed {
+                what: "consumer".into(),
+            })
+        })
+        .await;
         shared.state().finish_fetch(&targets);
         shared.notify();
         match result {
