@@ -11,7 +11,8 @@
 //! Errors per partition: `OFFSET_OUT_OF_RANGE` applies `auto.offset.reset` (`none` delivers the
 //! error and stops the partition until a seek); leader errors (`NOT_LEADER_OR_FOLLOWER`,
 //! `FENCED_LEADER_EPOCH`, ...) forget the leader so the manager looks it up again; other
-//! retriable codes are retried next round; the rest are delivered to the caller. A failed
+//! retriable codes are retried; after either the fetcher backs off before its next round, as
+//! metadata may lag behind a leader change. Other codes are delivered to the caller. A failed
 //! request (connection lost) forgets the leaders of all its partitions and backs off.
 
 use std::sync::Arc;
@@ -77,7 +78,10 @@ async fn run(shared: &Shared, node: i32) {
         shared.state().finish_fetch(&targets);
         shared.notify();
         match result {
-            Ok(()) => backoff.reset(),
+            Ok(Round::Served) => backoff.reset(),
+            Ok(Round::Retry) => {
+                Timer::after(backoff.next_delay()).await;
+            }
             Err(_) if shared.is_closed() => break,
             Err(error) => {
                 let delay = backoff.next_delay();
@@ -106,7 +110,17 @@ fn clamp_i32(value: usize) -> i32 {
     i32::try_from(value).unwrap_or(i32::MAX)
 }
 
-async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<()> {
+/// How a fetch round went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Round {
+    /// Every partition was served or had an error of its own.
+    Served,
+    /// Some partition is to be asked again after a pause: its leader moved (metadata may lag
+    /// behind), or the broker said to retry.
+    Retry,
+}
+
+async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<Round> {
     let config = &shared.config;
     let closed = || Error::Closed {
         what: "consumer".into(),
@@ -196,6 +210,7 @@ async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<()
     if !code.is_ok() {
         return Err(Error::kafka(code, None, format!("fetch from node {node}")));
     }
+    let mut round = Round::Served;
     for topic in &response.responses {
         for data in &topic.partitions {
             let target = targets.iter().find(|t| {
@@ -206,12 +221,14 @@ async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<()
                         *t.topic == *topic.topic
                     }
             });
-            if let Some(target) = target {
-                read_fetched(shared, target, &data, &body).await;
+            if let Some(target) = target
+                && read_fetched(shared, target, &data, &body).await == Round::Retry
+            {
+                round = Round::Retry;
             }
         }
     }
-    Ok(())
+    Ok(round)
 }
 
 type PartitionData<'a> = franzl_core::messages::fetch::PartitionData<'a>;
@@ -222,32 +239,32 @@ async fn read_fetched(
     target: &FetchTarget,
     data: &PartitionData<'_>,
     body: &Arc<SharedBytes>,
-) {
+) -> Round {
     let (topic, partition, epoch) = (&target.topic, target.partition, target.epoch);
     let code = ErrorCode(data.error_code);
     if code == ErrorCode::OFFSET_OUT_OF_RANGE {
         out_of_range(shared, target);
-        return;
+        return Round::Served;
     }
     if needs_metadata_refresh(code) {
         log::info!("{code} fetching {topic}-{partition}: looking up its leader again");
         forget_leaders(shared, std::slice::from_ref(target));
-        return;
+        return Round::Retry;
     }
     if code.is_retriable() {
         log::debug!("{code} fetching {topic}-{partition}; trying again");
-        return;
+        return Round::Retry;
     }
     if !code.is_ok() {
         let error = Error::kafka(code, None, format!("fetching {topic}-{partition}"));
         fail(shared, target, error);
-        return;
+        return Round::Served;
     }
     let read_committed = shared.config.isolation_level == IsolationLevel::ReadCommitted;
     {
         let mut state = shared.state();
         let Some(state) = state.current(topic, partition, epoch) else {
-            return;
+            return Round::Served;
         };
         state.high_watermark = Some(data.high_watermark);
         state.last_stable_offset =
@@ -281,6 +298,7 @@ async fn read_fetched(
         Err(_) if shared.is_closed() => {}
         Err(error) => fail(shared, target, error),
     }
+    Round::Served
 }
 
 /// `OFFSET_OUT_OF_RANGE`: seek by `auto.offset.reset`, or stop the partition with an error.
