@@ -24,7 +24,7 @@ use franzl_core::ErrorCode;
 use franzl_core::messages::fetch::{FetchPartition, FetchRequest, FetchResponse, FetchTopic};
 use franzl_core::messages::{ApiKey, Array, Message};
 
-use super::assignment::{FetchTarget, reset_seek};
+use super::assignment::{FetchTarget, Leader, reset_seek};
 use super::partition_read::{PartitionRead, read_partition};
 use super::record::{ByteSource, SharedBytes};
 use super::shared::{Delivery, Shared};
@@ -246,6 +246,9 @@ async fn read_fetched(
         out_of_range(shared, target);
         return Round::Served;
     }
+    if needs_metadata_refresh(code) && follow_new_leader(shared, target, data) {
+        return Round::Served;
+    }
     if needs_metadata_refresh(code) {
         log::info!("{code} fetching {topic}-{partition}: looking up its leader again");
         forget_leaders(shared, std::slice::from_ref(target));
@@ -299,6 +302,35 @@ async fn read_fetched(
         Err(error) => fail(shared, target, error),
     }
     Round::Served
+}
+
+/// Moves the partition to the leader a v12+ response names with a newer epoch (KIP-951), so it
+/// need not wait for metadata; `false` when the response names none.
+fn follow_new_leader(shared: &Shared, target: &FetchTarget, data: &PartitionData<'_>) -> bool {
+    let hint = data.current_leader;
+    if hint.leader_id < 0 || hint.leader_epoch <= target.leader.epoch {
+        return false;
+    }
+    let (topic, partition) = (&target.topic, target.partition);
+    let mut assignment = shared.state();
+    let Some(state) = assignment.current(topic, partition, target.epoch) else {
+        return true;
+    };
+    log::info!(
+        "{topic}-{partition} moved to node {} (leader epoch {})",
+        hint.leader_id,
+        hint.leader_epoch
+    );
+    state.leader = Some(Leader {
+        node: hint.leader_id,
+        epoch: hint.leader_epoch,
+        topic_id: target.leader.topic_id,
+    });
+    shared.cluster.invalidate_leader(topic, partition);
+    drop(assignment);
+    // The manager starts a fetcher for the new node if there is none.
+    shared.notify();
+    true
 }
 
 /// `OFFSET_OUT_OF_RANGE`: seek by `auto.offset.reset`, or stop the partition with an error.
