@@ -11,6 +11,7 @@
 pub mod compression;
 pub mod conn;
 pub mod crc;
+pub mod embedded;
 pub mod error_code;
 pub mod frame;
 pub mod messages;

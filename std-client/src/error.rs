@@ -70,6 +70,14 @@ pub enum Error {
         /// What was closed.
         what: String,
     },
+    /// The producer could not take or deliver a record (closed, record too large for the
+    /// configured limits, a partition that does not exist, ...).
+    Producer {
+        /// What went wrong.
+        reason: String,
+        /// Whether sending again may succeed.
+        retriable: bool,
+    },
     /// The configuration is invalid.
     Config {
         /// The property or setting, as the user named it.
@@ -189,6 +197,10 @@ impl Error {
                 broker: broker.clone(),
             },
             Self::Closed { what } => Self::Closed { what: what.clone() },
+            Self::Producer { reason, retriable } => Self::Producer {
+                reason: reason.clone(),
+                retriable: *retriable,
+            },
         }
     }
 
@@ -199,6 +211,7 @@ impl Error {
                 true
             }
             Self::Kafka { code, .. } => code.is_retriable(),
+            Self::Producer { retriable, .. } => *retriable,
             Self::Tls { .. }
             | Self::Frame(_)
             | Self::Protocol { .. }
@@ -237,6 +250,7 @@ impl fmt::Display for Error {
                 api.name()
             ),
             Self::Closed { what } => write!(f, "{what} is closed"),
+            Self::Producer { reason, .. } => write!(f, "producer: {reason}"),
         }
     }
 }

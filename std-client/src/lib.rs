@@ -12,6 +12,7 @@ pub mod config;
 pub mod consumer;
 pub mod error;
 pub mod net;
+pub mod producer;
 
 pub use admin::Admin;
 pub use cluster::Cluster;

@@ -23,11 +23,24 @@
 //! Tests that kill nodes (`cluster3`) live in a test binary of their own, run one at a time, and
 //! restart what they killed before they return, so other tests find a whole cluster. After a
 //! restart the [`Broker`] from [`broker`] holds stale PIDs: use the one the restart returns.
+//!
+//! # Raw protocol
+//!
+//! [`raw_client::RawClient`] sends single requests built with franzl-core over a blocking
+//! PLAINTEXT socket (the conformance and record-interop tests), and [`raw_ops`] has the usual
+//! steps on it: create a topic, produce a batch, fetch and decode records. [`kcat`] and
+//! [`printed`] run kcat and read what it and the Java console consumer print;
+//! [`record_cases`] builds the records the interoperability tests exchange.
 
 pub mod client;
 pub mod consumer;
 pub mod java_tools;
+pub mod kcat;
 pub mod listening;
+pub mod printed;
+pub mod raw_client;
+pub mod raw_ops;
+pub mod record_cases;
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -320,3 +320,18 @@ fn metadata_is_refreshed_in_the_background() {
         admin.delete_topics(&[&topic]).await.unwrap();
     });
 }
+
+#[test]
+fn a_connection_cut_inside_the_handshake_is_a_retriable_error() {
+    let broker = broker(Profile::Plain);
+    let proxy = CuttingProxy::start(broker.nodes[0].address);
+    // The ApiVersions response is cut after its size prefix and a few bytes.
+    proxy.cut_after(7);
+    let error = connect(&proxy.bootstrap()).unwrap_err();
+    assert!(
+        matches!(&error, Error::Io { source, .. }
+            if source.kind() == std::io::ErrorKind::UnexpectedEof),
+        "{error}"
+    );
+    assert!(error.is_retriable());
+}

@@ -111,3 +111,22 @@ fn a_client_certificate_from_the_test_ca_is_accepted() {
         .unwrap();
     connect(config).unwrap();
 }
+
+#[test]
+fn plaintext_to_a_tls_listener_fails_clearly() {
+    let broker = broker(Profile::Tls);
+    let config = builder(&broker.bootstrap())
+        .timeouts(
+            std::time::Duration::from_secs(3),
+            std::time::Duration::from_secs(3),
+            std::time::Duration::from_secs(3),
+        )
+        .build()
+        .unwrap();
+    let error = connect(config).unwrap_err();
+    assert!(matches!(error, Error::Protocol { .. }), "{error}");
+    assert!(
+        error.to_string().contains("security.protocol SSL"),
+        "{error}"
+    );
+}

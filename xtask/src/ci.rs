@@ -41,6 +41,7 @@ pub fn test(_args: &[String]) -> Result<(), String> {
         ]),
     )?;
     bare_metal_build()?;
+    generated_code_drift()?;
     run(
         "unit tests",
         cargo(&["test", "--workspace", "--exclude", "franzl-tests"]),
@@ -75,6 +76,23 @@ fn bare_metal_build() -> Result<(), String> {
             "--target",
             BARE_METAL_TARGET,
         ]),
+    )
+}
+
+/// Regenerates the protocol messages from `../shared/kafka-protocol` and fails when the
+/// committed files differ. Without `../shared` the check is skipped, except in CI, where that is
+/// a failure.
+fn generated_code_drift() -> Result<(), String> {
+    if crate::workspace::shared_dir().is_none() {
+        if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+            return Err("generated-code drift check: ../shared is missing in CI".into());
+        }
+        eprintln!("\n==> generated-code drift check skipped: no ../shared beside the checkout");
+        return Ok(());
+    }
+    run(
+        "generated-code drift check",
+        cargo(&["run", "--quiet", "-p", "franzl-codegen", "--", "--check"]),
     )
 }
 

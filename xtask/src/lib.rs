@@ -3,5 +3,6 @@
 
 pub mod broker;
 pub mod ci;
+pub mod demo;
 pub mod process;
 pub mod workspace;

@@ -1,5 +1,6 @@
 //! `cargo xtask`: the one entry point for franzl's project tasks.
 
+mod bench;
 mod commands;
 mod size;
 
@@ -12,7 +13,8 @@ commands:
   kafka-tool NAME ARGS...   run a tool from the broker's jars (console-producer, topics, ...)
   size [--release]          build the bare-metal link check and print its text/data/bss sizes
   test                      everything CI runs
-  demo                      bring up the plain broker and run the quickstart";
+  demo                      bring up the plain broker and run the quickstart
+  bench [--quick]           franzl against librdkafka, Java, rskafka, franz-go (target/bench/)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,7 +26,9 @@ fn main() -> ExitCode {
             Err(message) => Err(message),
         },
         Some("test") => xtask::ci::test(&args[1..]),
+        Some("demo") => xtask::demo::demo(&args[1..]),
         Some("size") => size::run(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
     match result {

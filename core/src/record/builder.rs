@@ -10,6 +10,12 @@
 //! [`encoded_batch_len`] minus the 61-byte header); their compressed size is known only once
 //! compressed, so `out` must have room for the header plus the codec's worst case (for LZ4,
 //! [`crate::compression::lz4::max_compressed_len`]).
+//!
+//! A builder borrows its buffers; to append to a batch over time (a producer accumulating
+//! records between sends), save [`RecordBatchBuilder::progress`] and later continue with
+//! [`RecordBatchBuilder::resume`] over the same bytes. Resuming with a different codec is
+//! allowed: records appended uncompressed into one buffer can be finished compressed by
+//! resuming with that buffer's records area as `scratch`.
 
 use super::layout::{self, HEADER_LEN, LOG_OVERHEAD};
 use super::{Attributes, NewRecord, RecordError, TimestampType};
@@ -71,6 +77,27 @@ pub fn encoded_batch_len(records: &[NewRecord<'_>]) -> usize {
     records.iter().fold(HEADER_LEN, |sum, record| {
         sum.saturating_add(record.encoded_len())
     })
+}
+
+/// What a builder has appended so far, to resume it later with [`RecordBatchBuilder::resume`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BuilderProgress {
+    records_len: usize,
+    count: i32,
+    max_timestamp_delta: i64,
+    last_offset_delta: i32,
+}
+
+impl BuilderProgress {
+    /// The number of records appended.
+    pub const fn record_count(&self) -> usize {
+        self.count as usize
+    }
+
+    /// The bytes of the records appended, uncompressed, without the batch header.
+    pub const fn records_len(&self) -> usize {
+        self.records_len
+    }
 }
 
 /// Writes one v2 record batch into a caller buffer; see the module docs for the call order and sizes.
@@ -141,6 +168,48 @@ impl<'b> RecordBatchBuilder<'b> {
             max_timestamp_delta: 0,
             last_offset_delta: 0,
         })
+    }
+
+    /// A builder that continues where one with `progress` stopped: the records it appended
+    /// must be in `out` after the header (uncompressed) or at the front of `scratch`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::compressed`], and [`RecordError::Encode`] with
+    /// [`EncodeError::BufferTooSmall`] when the records area cannot hold the records
+    /// `progress` counts.
+    pub fn resume(
+        out: &'b mut [u8],
+        scratch: &'b mut [u8],
+        compression: Compression,
+        options: BatchOptions,
+        progress: BuilderProgress,
+    ) -> Result<Self, RecordError> {
+        let mut builder = Self::compressed(out, scratch, compression, options)?;
+        if progress.records_len > builder.records_capacity() {
+            let header = if compression == Compression::None {
+                HEADER_LEN
+            } else {
+                0
+            };
+            let needed = header.saturating_add(progress.records_len);
+            return Err(EncodeError::BufferTooSmall { needed }.into());
+        }
+        builder.records_len = progress.records_len;
+        builder.count = progress.count;
+        builder.max_timestamp_delta = progress.max_timestamp_delta;
+        builder.last_offset_delta = progress.last_offset_delta;
+        Ok(builder)
+    }
+
+    /// What has been appended so far, for [`Self::resume`].
+    pub const fn progress(&self) -> BuilderProgress {
+        BuilderProgress {
+            records_len: self.records_len,
+            count: self.count,
+            max_timestamp_delta: self.max_timestamp_delta,
+            last_offset_delta: self.last_offset_delta,
+        }
     }
 
     fn records_area(&mut self) -> &mut [u8] {

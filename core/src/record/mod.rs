@@ -25,7 +25,7 @@ mod records;
 
 pub use batch::RecordBatch;
 pub use batches::{Batch, Batches};
-pub use builder::{BatchOptions, RecordBatchBuilder, encoded_batch_len};
+pub use builder::{BatchOptions, BuilderProgress, RecordBatchBuilder, encoded_batch_len};
 pub use control::{ControlRecord, ControlType};
 pub use error::RecordError;
 pub use legacy::{LegacyMessage, LegacyMessages};

@@ -4,7 +4,7 @@
 extern crate std;
 
 use super::*;
-use crate::compression::CompressionError;
+use crate::compression::{Compression, CompressionError};
 use crate::wire::{DecodeError, EncodeError};
 use proptest::prelude::*;
 use std::vec;
@@ -345,7 +345,6 @@ fn compressed_bomb_stops_at_the_buffer() {
 /// Every codec this build has: build, read back, same records.
 #[test]
 fn compressed_round_trips() {
-    use crate::compression::Compression;
     let values: Vec<Vec<u8>> = (0..50u8)
         .map(|i| vec![i % 7; 100 + usize::from(i)])
         .collect();
@@ -400,6 +399,45 @@ fn compressed_round_trips() {
             assert_eq!(read.offset, i64::from(written.offset_delta));
         }
     }
+}
+
+#[test]
+fn resumed_builder_matches_one_pass() {
+    let second = NewRecord {
+        offset_delta: 1,
+        timestamp_delta: 5,
+        ..KV
+    };
+    let whole = build(&[KV, second], BatchOptions::default());
+    let mut out = vec![0u8; whole.len()];
+    let mut builder = RecordBatchBuilder::new(&mut out, BatchOptions::default()).unwrap();
+    builder.append(&KV).unwrap();
+    let progress = builder.progress();
+    assert_eq!((progress.record_count(), progress.records_len()), (1, 9));
+    let mut builder = RecordBatchBuilder::resume(
+        &mut out,
+        &mut [],
+        Compression::None,
+        BatchOptions::default(),
+        progress,
+    )
+    .unwrap();
+    builder.append(&second).unwrap();
+    assert_eq!(builder.finish().unwrap(), whole.len());
+    assert_eq!(out, whole);
+    // Progress that claims more records than the buffer holds is refused.
+    let mut small = [0u8; 64];
+    let resumed = RecordBatchBuilder::resume(
+        &mut small,
+        &mut [],
+        Compression::None,
+        BatchOptions::default(),
+        progress,
+    );
+    assert_eq!(
+        resumed.unwrap_err(),
+        RecordError::Encode(EncodeError::BufferTooSmall { needed: 70 })
+    );
 }
 
 proptest! {

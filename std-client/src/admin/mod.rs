@@ -7,6 +7,24 @@
 //! it, refreshing metadata. A Kafka error is returned as [`crate::Error::Kafka`] with the code,
 //! the broker's message and what was asked (topic, partition or resource). Calls that create or
 //! delete topics return once the metadata shows the change.
+//!
+//! ```no_run
+//! use franzl::Admin;
+//! use franzl::admin::{NewTopic, OffsetSpec};
+//! use franzl::config::AdminConfig;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! smol::block_on(async {
+//!     let config = AdminConfig::from_properties([("bootstrap.servers", "localhost:9092")])?;
+//!     let admin = Admin::connect(config).await?;
+//!     admin.create_topic(NewTopic::new("orders", 6, 3).config("retention.ms", "86400000")).await?;
+//!     let latest = admin.list_offsets("orders", &[(0, OffsetSpec::Latest)]).await?;
+//!     println!("partition 0 ends at {}", latest[0].offset);
+//!     admin.delete_topics(&["orders"]).await?;
+//!     Ok(())
+//! })
+//! # }
+//! ```
 
 mod cluster_info;
 mod configs;

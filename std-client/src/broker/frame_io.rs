@@ -5,7 +5,7 @@
 //! that announces a large frame and sends nothing costs no memory.
 
 use crate::error::{Error, Result};
-use franzl_core::conn::{SIZE_PREFIX_LEN, check_size_prefix};
+use franzl_core::conn::{FrameError, SIZE_PREFIX_LEN, check_size_prefix};
 use futures_lite::{AsyncRead, AsyncReadExt};
 use std::io;
 
@@ -40,7 +40,17 @@ pub(super) async fn read_frame<R: AsyncRead + Unpin>(
         }
         got += n;
     }
-    let size = check_size_prefix(prefix, max_frame)?;
+    let size = check_size_prefix(prefix, max_frame).map_err(|error| {
+        // A TLS alert or handshake record read as a size: say what it is.
+        if let ([0x15 | 0x16, 0x03, ..], FrameError::TooLarge { .. }) = (prefix, error) {
+            Error::protocol(format!(
+                "{peer} answered with TLS: use security.protocol SSL or SASL_SSL for this \
+                 listener ({error})"
+            ))
+        } else {
+            Error::Frame(error)
+        }
+    })?;
     let mut frame = Vec::with_capacity(size.min(INITIAL_RESERVE));
     let limit = u64::try_from(size).unwrap_or(u64::MAX);
     reader
@@ -63,7 +73,6 @@ pub(super) async fn read_frame<R: AsyncRead + Unpin>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use franzl_core::conn::FrameError;
 
     fn read(bytes: &[u8], max: usize) -> Result<Vec<u8>> {
         smol::block_on(read_frame(&mut &bytes[..], max, "test"))
@@ -86,6 +95,9 @@ mod tests {
         let error = read(b"HTTP", 1000).unwrap_err();
         assert!(matches!(error, Error::Frame(FrameError::TooLarge { .. })));
         assert!(!error.is_retriable());
+        // A TLS alert (type 21, version 3.3) where a frame should be.
+        let error = read(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28], 1000).unwrap_err();
+        assert!(error.to_string().contains("answered with TLS"), "{error}");
     }
 
     #[test]

@@ -18,6 +18,25 @@
 //! - One background thread per cluster, `franzl-metadata`, refreshes the metadata every
 //!   `metadata.max.age.ms` and soon after an invalidation; it stops with the last handle.
 //!   Callers that need fresh metadata at once ([`Cluster::leader`]) refresh in their own task.
+//!
+//! ```no_run
+//! use franzl::Cluster;
+//! use franzl::config::ClientConfig;
+//! use franzl::core::messages::list_offsets::ListOffsetsRequest;
+//!
+//! # fn main() -> franzl::Result<()> {
+//! smol::block_on(async {
+//!     let config = ClientConfig::from_properties([("bootstrap.servers", "localhost:9092")])?;
+//!     let cluster = Cluster::connect(config).await?;
+//!     println!("{} brokers", cluster.metadata().brokers.len());
+//!     let leader = cluster.leader("orders", 0).await?;
+//!     let response = leader.request(&ListOffsetsRequest::default()).await?;
+//!     let decoded = response.decode::<ListOffsetsRequest<'_>>()?;
+//!     println!("throttled {} ms", decoded.throttle_time_ms);
+//!     Ok(())
+//! })
+//! # }
+//! ```
 
 mod coordinator;
 mod handle;

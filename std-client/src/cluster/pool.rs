@@ -124,3 +124,33 @@ fn seed(node_id: i32) -> u64 {
         .map_or(0, |elapsed| elapsed.subsec_nanos());
     u64::from(nanos) ^ (u64::from(std::process::id()) << 32) ^ u64::from(node_id.unsigned_abs())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ClientConfig;
+
+    #[test]
+    fn failed_connects_back_off_and_success_is_pooled() {
+        smol::block_on(async {
+            let options = Arc::new(ConnectOptions::from_config(&ClientConfig::default()).unwrap());
+            let pool = Pool::new(
+                options,
+                (Duration::from_millis(200), Duration::from_secs(1)),
+            );
+            let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let address = BrokerAddress::new("127.0.0.1", dead.local_addr().unwrap().port());
+            drop(dead);
+            assert!(pool.get(1, &address).await.is_err());
+            let started = Instant::now();
+            assert!(pool.get(1, &address).await.is_err());
+            // The second attempt waited out the first backoff: 100 to 200 ms with jitter.
+            assert!(
+                started.elapsed() >= Duration::from_millis(100),
+                "{:?}",
+                started.elapsed()
+            );
+            assert!(pool.any_open().is_none());
+        });
+    }
+}

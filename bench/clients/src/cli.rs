@@ -1,0 +1,187 @@
+//! The command line every client program accepts:
+//! `<client> produce|consume|roundtrip --bootstrap H:P --topic T [--partitions P] --count N
+//! [--size S] [--acks 0|1|all] [--compression none|gzip|lz4|zstd|snappy] [--idempotent]
+//! [--warmup W] [--linger-ms L]`.
+//!
+//! Parsing fails with a message naming the argument; a client that cannot honour an option it was
+//! given (rskafka and `--acks 1`, say) must fail rather than silently run something else.
+
+use std::time::Duration;
+
+/// What the client is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Send `count` records (after `warmup` untimed ones) as fast as the client can.
+    Produce,
+    /// Read `count` records from the earliest offset of partitions `0..partitions`, without a
+    /// consumer group.
+    Consume,
+    /// Send `count` records one at a time, each after the previous one was acknowledged.
+    Roundtrip,
+}
+
+/// The acknowledgement level asked of the broker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acks {
+    /// `acks=0`.
+    None,
+    /// `acks=1`: the leader wrote it.
+    Leader,
+    /// `acks=all` (`-1`).
+    All,
+}
+
+impl Acks {
+    /// The property value the Java client and librdkafka take.
+    pub fn as_property(self) -> &'static str {
+        match self {
+            Acks::None => "0",
+            Acks::Leader => "1",
+            Acks::All => "all",
+        }
+    }
+}
+
+/// One run's parameters, as given on the command line.
+#[derive(Debug, Clone)]
+pub struct Args {
+    /// The mode (first argument).
+    pub mode: Mode,
+    /// `host:port` of one broker.
+    pub bootstrap: String,
+    /// The topic; it exists before the client starts.
+    pub topic: String,
+    /// How many partitions the topic has (default 1).
+    pub partitions: i32,
+    /// How many records to send or read in the timed part.
+    pub count: u64,
+    /// Value size in bytes (default 100); keys are null.
+    pub size: usize,
+    /// Acknowledgements (default 1).
+    pub acks: Acks,
+    /// Compression codec name, as Kafka spells it (default `none`).
+    pub compression: String,
+    /// Whether the producer is idempotent (implies `acks=all`).
+    pub idempotent: bool,
+    /// Records sent before the clock starts (default 0); they land in the same topic.
+    pub warmup: u64,
+    /// How long the producer may wait to fill a batch (default 5 ms, the Java client's default).
+    pub linger: Duration,
+}
+
+impl Args {
+    /// Parses `std::env::args()`.
+    ///
+    /// # Errors
+    /// A message naming the missing, unknown or malformed argument.
+    pub fn from_env() -> Result<Args, String> {
+        Args::parse(std::env::args().skip(1))
+    }
+
+    /// Parses the arguments after the program name.
+    ///
+    /// # Errors
+    /// A message naming the missing, unknown or malformed argument.
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
+        let mut args = args.into_iter();
+        let mode = match args.next().as_deref() {
+            Some("produce") => Mode::Produce,
+            Some("consume") => Mode::Consume,
+            Some("roundtrip") => Mode::Roundtrip,
+            other => return Err(format!("expected produce|consume|roundtrip, got {other:?}")),
+        };
+        let mut parsed = Args {
+            mode,
+            bootstrap: String::new(),
+            topic: String::new(),
+            partitions: 1,
+            count: 0,
+            size: 100,
+            acks: Acks::Leader,
+            compression: "none".to_string(),
+            idempotent: false,
+            warmup: 0,
+            linger: Duration::from_millis(5),
+        };
+        while let Some(flag) = args.next() {
+            if flag == "--idempotent" {
+                parsed.idempotent = true;
+                continue;
+            }
+            let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+            match flag.as_str() {
+                "--bootstrap" => parsed.bootstrap = value,
+                "--topic" => parsed.topic = value,
+                "--partitions" => parsed.partitions = number(&flag, &value)?,
+                "--count" => parsed.count = number(&flag, &value)?,
+                "--size" => parsed.size = number(&flag, &value)?,
+                "--warmup" => parsed.warmup = number(&flag, &value)?,
+                "--linger-ms" => parsed.linger = Duration::from_millis(number(&flag, &value)?),
+                "--compression" => parsed.compression = value,
+                "--acks" => {
+                    parsed.acks = match value.as_str() {
+                        "0" => Acks::None,
+                        "1" => Acks::Leader,
+                        "all" | "-1" => Acks::All,
+                        _ => return Err(format!("--acks takes 0, 1 or all, not {value:?}")),
+                    }
+                }
+                _ => return Err(format!("unknown argument {flag:?}")),
+            }
+        }
+        if parsed.bootstrap.is_empty() || parsed.topic.is_empty() || parsed.count == 0 {
+            return Err("--bootstrap, --topic and a non-zero --count are required".to_string());
+        }
+        if parsed.partitions < 1 {
+            return Err("--partitions must be at least 1".to_string());
+        }
+        Ok(parsed)
+    }
+}
+
+fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{flag} takes a number, not {value:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Result<Args, String> {
+        Args::parse(line.split_whitespace().map(str::to_string))
+    }
+
+    #[test]
+    fn reads_every_option() {
+        let args = parse(
+            "produce --bootstrap 127.0.0.1:9092 --topic t --partitions 6 --count 10 --size 1024 \
+             --acks all --compression zstd --idempotent --warmup 5 --linger-ms 0",
+        )
+        .unwrap();
+        assert_eq!(args.mode, Mode::Produce);
+        assert_eq!(
+            (args.partitions, args.count, args.size, args.warmup),
+            (6, 10, 1024, 5)
+        );
+        assert_eq!(args.acks, Acks::All);
+        assert_eq!(args.compression, "zstd");
+        assert!(args.idempotent);
+        assert_eq!(args.linger, Duration::ZERO);
+    }
+
+    #[test]
+    fn defaults_and_errors() {
+        let args = parse("consume --bootstrap h:1 --topic t --count 3").unwrap();
+        assert_eq!(
+            (args.partitions, args.size, args.acks),
+            (1, 100, Acks::Leader)
+        );
+        assert!(parse("fetch --bootstrap h:1 --topic t --count 3").is_err());
+        assert!(parse("consume --bootstrap h:1 --topic t").is_err());
+        assert!(parse("consume --bootstrap h:1 --topic t --count x").is_err());
+        assert!(parse("consume --bootstrap h:1 --topic t --count 1 --acks 2").is_err());
+        assert!(parse("consume --bootstrap h:1 --topic t --count 1 --size").is_err());
+    }
+}

@@ -1,0 +1,30 @@
+package main
+
+import "testing"
+
+// The pool must hold the same bytes as the Rust programs' (bench/clients/src/payload.rs).
+func TestValuesMatchTheRustPrograms(t *testing.T) {
+	v := newValues(1024)
+	if v.count != 4096 || len(v.get(0)) != 1024 {
+		t.Fatalf("count %d, size %d", v.count, len(v.get(0)))
+	}
+	if got := string(v.get(0)[:4]); got != "LKKY" {
+		t.Fatalf("first letters %q", got)
+	}
+	if string(v.get(0)) == string(v.get(1)) || string(v.get(0)) != string(v.get(4096)) {
+		t.Fatal("values are not distinct round robin")
+	}
+}
+
+func TestPercentileIsNearestRank(t *testing.T) {
+	sorted := make([]uint32, 1000)
+	for i := range sorted {
+		sorted[i] = uint32(i + 1)
+	}
+	if p := [3]uint32{percentile(sorted, 500), percentile(sorted, 990), percentile(sorted, 999)}; p != [3]uint32{500, 990, 999} {
+		t.Fatalf("percentiles %v", p)
+	}
+	if percentile([]uint32{7}, 999) != 7 {
+		t.Fatal("one sample")
+	}
+}

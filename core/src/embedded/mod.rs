@@ -1,0 +1,87 @@
+//! An async Kafka client for microcontrollers: one broker connection over any
+//! `embedded_io_async::Read + Write` transport, in buffers the caller owns, with no allocator.
+//!
+//! [`Client`] is a thin driver loop around [`crate::conn::Connection`], which keeps all the
+//! protocol state: it writes the frames the connection produces, reads the transport into a
+//! [`crate::conn::FrameReader`] over the receive buffer, and hands each frame back to the
+//! connection. One request is in flight at a time.
+//!
+//! # Call order
+//! 1. Open the transport (a TCP socket of the caller's network stack), then [`Client::new`]
+//!    with it, a [`Clock`], a [`ConnectionConfig`] (SASL credentials if the listener wants
+//!    them) and the two buffers.
+//! 2. [`Client::connect`]: ApiVersions with version negotiation, then SASL PLAIN or SCRAM.
+//! 3. Any of [`Client::metadata`], [`Client::produce`] / [`Client::produce_batch`],
+//!    [`Client::fetch`], [`Client::list_offsets`], or [`Client::request`] for any other API.
+//!    Partitions are addressed on the broker the transport reaches; leader routing is the
+//!    caller's (see [`TopicMetadata::leader`]).
+//!
+//! # Buffers
+//! - `tx` holds one request frame: the largest is a Produce (the batch plus about 60 bytes
+//!   and the topic and client id), or the SCRAM client-final message (about 300 bytes).
+//! - `rx` holds one response frame. The ApiVersions response of a current broker takes about
+//!   700 bytes, so 1 KiB is the least that connects; a Fetch response is at most `rx` less
+//!   [`FETCH_OVERHEAD`] bytes of records, since the client asks for no more. A broker sends a
+//!   whole first batch even if it is larger than asked: such a response fails with
+//!   [`ClientError::Frame`] (`ExceedsBuffer`).
+//! - [`Client::produce`] builds the batch in `rx`, which is idle between calls: it needs
+//!   [`crate::record::encoded_batch_len`] bytes there (twice that, roughly, with LZ4: the
+//!   records, then the compressed batch).
+//!
+//! Besides the buffers, the client's state is `size_of::<Client<T, C>>()`: 1,360 bytes on a
+//! 64-bit host with a zero-sized transport and a function-pointer clock, of which the
+//! connection takes 1,288 (mostly the SASL exchange's fixed buffer, the negotiated-version
+//! table and the broker's error text), plus whatever the transport and clock hold. The test
+//! `client_state_besides_the_buffers_is_under_2_kib` prints it.
+//!
+//! # Time and timeouts
+//! The client reads no clock: [`Clock::now`] gives the caller's time, used for request
+//! deadlines (`ConnectionConfig::request_timeout`). The transport has no timer either, so a
+//! call waits as long as the transport does. To bound it, wrap the call in the executor's
+//! own timeout (for example `embassy_time::with_timeout`, or racing an `async_io::Timer`),
+//! ending no later than [`Client::poll_timeout`] after the request is sent. When the timeout
+//! fires, the call's future is dropped mid-exchange and the stream is out of step: call
+//! [`Client::handle_timeout`] (which reports [`crate::conn::ConnError::TimedOut`] once the
+//! deadline has passed on the clock), then [`Client::reset`] onto a new transport and
+//! [`Client::connect`] again. A call made without that first fails with
+//! [`ClientError::Cancelled`] and closes the connection.
+//!
+//! # Errors
+//! [`ClientError`] implements `embedded_io_async::Error`: transport failures keep their
+//! `ErrorKind`; the others map onto the nearest kind (`PermissionDenied` for refused
+//! credentials, `TimedOut`, `InvalidData` for malformed responses, ...).
+
+mod client;
+mod error;
+pub mod example;
+mod fetch;
+mod link;
+mod metadata;
+mod offsets;
+mod produce;
+#[cfg(test)]
+mod tests;
+
+pub use crate::conn::ConnectionConfig;
+pub use client::Client;
+pub use error::ClientError;
+pub use fetch::{FETCH_OVERHEAD, FetchOptions, FetchedPartition, TopicRef};
+pub use metadata::TopicMetadata;
+pub use offsets::{EARLIEST, LATEST};
+pub use produce::{Acks, ProduceOptions};
+
+use crate::conn::Instant;
+
+/// The caller's clock: the time on a monotonic clock, in [`Instant`]s.
+///
+/// Any `FnMut() -> Instant` is a clock, so a closure over the platform's timer will do.
+pub trait Clock {
+    /// The time now.
+    fn now(&mut self) -> Instant;
+}
+
+impl<F: FnMut() -> Instant> Clock for F {
+    fn now(&mut self) -> Instant {
+        self()
+    }
+}

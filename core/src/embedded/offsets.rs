@@ -1,0 +1,67 @@
+//! [`Client::list_offsets`]: a partition's offset at a point in time, or its first or next
+//! offset.
+
+use super::Clock;
+use super::client::Client;
+use super::error::ClientError;
+use crate::ErrorCode;
+use crate::messages::Array;
+use crate::messages::list_offsets::{ListOffsetsPartition, ListOffsetsRequest, ListOffsetsTopic};
+use embedded_io_async::{Read, Write};
+
+/// The timestamp that asks [`Client::list_offsets`] for the offset the next record will get.
+pub const LATEST: i64 = -1;
+/// The timestamp that asks [`Client::list_offsets`] for the partition's first offset.
+pub const EARLIEST: i64 = -2;
+
+impl<T: Read + Write, C: Clock> Client<'_, '_, T, C> {
+    /// The first offset of `topic`'s `partition` whose timestamp is at or after `timestamp`
+    /// (milliseconds since the Unix epoch), or, for [`LATEST`] and [`EARLIEST`], the next and
+    /// the first offset. -1 when no record is that recent.
+    ///
+    /// # Errors
+    /// [`ClientError::Broker`] with the partition's error code; as [`Client::request`].
+    pub async fn list_offsets(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        timestamp: i64,
+    ) -> Result<i64, ClientError> {
+        let partitions = [ListOffsetsPartition {
+            partition_index: partition,
+            timestamp,
+            ..Default::default()
+        }];
+        let topics = [ListOffsetsTopic {
+            name: topic,
+            partitions: Array::from_slice(&partitions),
+            ..Default::default()
+        }];
+        let request = ListOffsetsRequest {
+            // A consumer, not a replica.
+            replica_id: -1,
+            topics: Array::from_slice(&topics),
+            timeout_ms: 30_000,
+            ..Default::default()
+        };
+        let response = self.request(&request).await?;
+        let version = response.api_version;
+        let response = response.decode::<ListOffsetsRequest<'_>>()?;
+        let found = response
+            .topics
+            .iter()
+            .filter(|entry| entry.name == topic)
+            .flat_map(|entry| entry.partitions.iter())
+            .find(|entry| entry.partition_index == partition)
+            .ok_or(ClientError::MissingFromResponse)?;
+        let code = ErrorCode(found.error_code);
+        if !code.is_ok() {
+            return Err(ClientError::Broker(code));
+        }
+        if version == 0 {
+            // v0 answers with a list of offsets, the newest first.
+            return Ok(found.old_style_offsets.iter().next().unwrap_or(-1));
+        }
+        Ok(found.offset)
+    }
+}

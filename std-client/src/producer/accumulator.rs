@@ -1,0 +1,656 @@
+//! [`Accumulator`]: the batches of every partition, between `send` and the sender.
+//!
+//! `send` appends under one lock (no allocation once a partition has a batch); the sender
+//! drains batches that are ready, groups them by leader, and hands each back with a [`Verdict`]
+//! when the broker has answered. A batch is ready when it is full, has lingered `linger.ms`,
+//! or someone flushes, closes, or waits for memory. Batches older than `delivery.timeout.ms`
+//! that are not in flight fail with a timeout.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use event_listener::Event;
+use franzl_core::compression::Compression;
+
+use super::ProducerRecord;
+use super::batch::{ProducerBatch, Stamp};
+use super::delivery::{Delivery, Failure};
+use super::partition_queue::PartitionQueue;
+use super::partitioner::{Random, Sticky};
+use super::pool::BufferPool;
+use crate::{Error, Result};
+
+/// What the accumulator needs from the configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) batch_size: usize,
+    pub(crate) linger: Duration,
+    pub(crate) compression: Compression,
+    pub(crate) max_request_size: usize,
+    pub(crate) delivery_timeout: Duration,
+    pub(crate) retry_backoff: Duration,
+    pub(crate) retries: u32,
+    /// Batches in flight per partition (5 with idempotence, as the broker caches 5).
+    pub(crate) max_in_flight_per_partition: usize,
+}
+
+/// The broker's answer for one batch, as the sender judged it.
+#[derive(Debug)]
+pub(crate) enum Verdict {
+    /// In the log.
+    Written {
+        base_offset: i64,
+        log_append_time: i64,
+    },
+    /// Try again after the backoff; `bump_epoch` asks for a new producer epoch first.
+    Retry { error: Failure, bump_epoch: bool },
+    /// Failed for good; `bump_epoch` when the failure leaves a gap in the sequence numbers.
+    Fail { failure: Failure, bump_epoch: bool },
+}
+
+/// The result of an append attempt.
+#[derive(Debug)]
+pub(crate) enum Append {
+    Appended(Delivery),
+    /// A new batch of this many bytes is needed and the pool is empty: wait for one.
+    NeedBuffer(usize),
+}
+
+/// Batches drained for one broker.
+#[derive(Debug)]
+pub(crate) struct Drained {
+    pub(crate) node: i32,
+    pub(crate) batches: Vec<(Arc<str>, ProducerBatch)>,
+    bytes: usize,
+}
+
+#[derive(Debug, Default)]
+struct TopicQueues {
+    partitions: Vec<PartitionQueue>,
+    sticky: Sticky,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    topics: HashMap<Arc<str>, TopicQueues>,
+    random: Random,
+    next_batch_id: u64,
+    incomplete: BTreeSet<u64>,
+    in_flight: usize,
+    flushing: usize,
+    closed: bool,
+}
+
+/// Every partition's batches; shared by `send` callers and the sender thread.
+#[derive(Debug)]
+pub(crate) struct Accumulator {
+    state: Mutex<State>,
+    pub(crate) pool: BufferPool,
+    pub(crate) settings: Settings,
+    /// Wakes the sender: a batch is full, a new one started its linger, a flush, a close.
+    pub(crate) wake: Event,
+    /// Notified as batches complete, for `flush`.
+    pub(crate) completed: Event,
+}
+
+impl Accumulator {
+    pub(crate) fn new(settings: Settings, buffer_memory: usize) -> Self {
+        Self {
+            state: Mutex::new(State::default()),
+            pool: BufferPool::new(buffer_memory, settings.batch_size),
+            settings,
+            wake: Event::new(),
+            completed: Event::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Appends `record` to `partition` (or the topic's sticky partition when `None`), using
+    /// `buffer` for a new batch if one is needed and given.
+    ///
+    /// # Errors
+    /// A closed producer; a record the batch format cannot hold.
+    pub(crate) fn append(
+        &self,
+        record: &ProducerRecord<'_>,
+        partition_count: i32,
+        partition: Option<i32>,
+        timestamp: i64,
+        buffer: &mut Option<Vec<u8>>,
+    ) -> Result<Append> {
+        let one = ProducerBatch::size_for_one(record);
+        let record_len = one - franzl_core::record::BATCH_HEADER_LEN;
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        if state.closed {
+            return Err(Error::Producer {
+                reason: "the producer is closed".into(),
+                retriable: false,
+            });
+        }
+        let topic = match state.topics.get_mut(record.topic) {
+            Some(topic) => topic,
+            None => state.topics.entry(Arc::from(record.topic)).or_default(),
+        };
+        let count = usize::try_from(partition_count).unwrap_or(0);
+        if topic.partitions.len() < count {
+            topic.partitions.resize_with(count, PartitionQueue::default);
+        }
+        let partitions = &mut topic.partitions;
+        let needs_new_batch = |p: i32| {
+            usize::try_from(p)
+                .ok()
+                .and_then(|p| partitions.get(p))
+                .is_none_or(|q| q.open.as_ref().is_none_or(|b| b.is_full_for(record_len)))
+        };
+        let partition = match partition {
+            Some(p) => p,
+            None => topic
+                .sticky
+                .choose(&mut state.random, partition_count, needs_new_batch),
+        };
+        let Some(queue) = usize::try_from(partition)
+            .ok()
+            .and_then(|p| topic.partitions.get_mut(p))
+        else {
+            return Err(Error::Producer {
+                reason: format!(
+                    "partition {partition} of {} does not exist ({partition_count} partitions)",
+                    record.topic
+                ),
+                retriable: false,
+            });
+        };
+        if let Some(open) = &mut queue.open {
+            if let Some(delivery) = open.try_append(record, timestamp).map_err(record_error)? {
+                return Ok(Append::Appended(delivery));
+            }
+            queue.close_open();
+            self.wake.notify(1);
+        }
+        let size = one.max(self.settings.batch_size);
+        let buffer = match buffer.take() {
+            Some(buffer) if buffer.len() >= size => buffer,
+            other => {
+                if let Some(other) = other {
+                    self.pool.release(other);
+                }
+                match self.pool.try_allocate(size) {
+                    Some(buffer) => buffer,
+                    None => return Ok(Append::NeedBuffer(size)),
+                }
+            }
+        };
+        let mut batch = ProducerBatch::new(partition, buffer, timestamp);
+        batch.id = state.next_batch_id;
+        state.next_batch_id += 1;
+        let delivery = batch.try_append(record, timestamp).map_err(record_error)?;
+        let Some(delivery) = delivery else {
+            self.pool.release(batch.into_buffer());
+            return Err(Error::Producer {
+                reason: "a record does not fit in a batch sized for it".into(),
+                retriable: false,
+            });
+        };
+        state.incomplete.insert(batch.id);
+        queue.open = Some(batch);
+        drop(guard);
+        self.wake.notify(1);
+        Ok(Append::Appended(delivery))
+    }
+
+    /// Takes the batches that can be sent now, at most one per partition and one request per
+    /// node that `has_slot`, each request within `max.request.size`. Sealing stamps a batch
+    /// with `stamp` (producer id and epoch; `None` without idempotence) and its sequence.
+    /// Expired batches fail on the way; returns whether one of them needs an epoch bump.
+    pub(crate) fn drain(
+        &self,
+        now: Instant,
+        leader_of: &mut dyn FnMut(&str, i32) -> Option<i32>,
+        has_slot: &mut dyn FnMut(i32) -> bool,
+        stamp: Option<Stamp>,
+        scratch: &mut Vec<u8>,
+        missing_leader: &mut Vec<Arc<str>>,
+    ) -> (Vec<Drained>, bool) {
+        let mut out: Vec<Drained> = Vec::new();
+        let mut bump = false;
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let eager = state.flushing > 0 || state.closed || self.pool.is_exhausted();
+        let linger = self.settings.linger;
+        for (name, topic) in &mut state.topics {
+            for (index, queue) in topic.partitions.iter_mut().enumerate() {
+                let partition = i32::try_from(index).unwrap_or(i32::MAX);
+                bump |= self.expire(queue, now, &mut state.incomplete);
+                if queue.queue.is_empty() && queue.open.is_none() {
+                    continue;
+                }
+                let Some(leader) = leader_of(name, partition) else {
+                    if !missing_leader.contains(name) {
+                        missing_leader.push(name.clone());
+                    }
+                    continue;
+                };
+                if !queue.can_send(leader, self.settings.max_in_flight_per_partition, now) {
+                    continue;
+                }
+                let slot = match out.iter().position(|d| d.node == leader) {
+                    Some(slot) => slot,
+                    None if has_slot(leader) => {
+                        out.push(Drained {
+                            node: leader,
+                            batches: Vec::new(),
+                            bytes: 0,
+                        });
+                        out.len() - 1
+                    }
+                    None => continue,
+                };
+                let Some(drained) = out.get_mut(slot) else {
+                    continue;
+                };
+                let next_len = queue
+                    .queue
+                    .front()
+                    .or(queue.open.as_ref())
+                    .map_or(0, ProducerBatch::size);
+                if !drained.batches.is_empty()
+                    && drained.bytes + next_len > self.settings.max_request_size
+                {
+                    continue;
+                }
+                let ready = |b: &ProducerBatch| eager || now >= b.created + linger;
+                let Some(mut batch) = queue.next_batch(ready) else {
+                    continue;
+                };
+                if !batch.is_sealed() {
+                    let stamp = match stamp {
+                        Some(stamp) => Stamp {
+                            base_sequence: queue.take_sequence(batch.record_count()),
+                            ..stamp
+                        },
+                        None => Stamp::NONE,
+                    };
+                    if let Err(error) = batch.seal(self.settings.compression, stamp, scratch) {
+                        let failure = Failure::Other {
+                            reason: format!("cannot seal a batch: {error}"),
+                            retriable: false,
+                        };
+                        batch.completion.failed(failure);
+                        self.finish(&mut state.incomplete, batch);
+                        continue;
+                    }
+                }
+                batch.attempts += 1;
+                batch.retry_at = None;
+                queue.in_flight += 1;
+                queue.in_flight_node = leader;
+                state.in_flight += 1;
+                drained.bytes += batch.wire().len();
+                drained.batches.push((name.clone(), batch));
+            }
+        }
+        out.retain(|d| !d.batches.is_empty());
+        (out, bump)
+    }
+
+    /// Fails the queued (not in-flight) batches of `queue` older than `delivery.timeout.ms`;
+    /// true when one had been sent before (its outcome is unknown: a new epoch is needed).
+    fn expire(
+        &self,
+        queue: &mut PartitionQueue,
+        now: Instant,
+        incomplete: &mut BTreeSet<u64>,
+    ) -> bool {
+        let timeout = self.settings.delivery_timeout;
+        let mut bump = false;
+        while queue
+            .queue
+            .front()
+            .is_some_and(|b| b.created + timeout <= now)
+        {
+            let Some(batch) = queue.queue.pop_front() else {
+                break;
+            };
+            bump |= batch.stamp.base_sequence >= 0;
+            batch.completion.failed(Failure::Timeout(timeout));
+            self.finish(incomplete, batch);
+        }
+        if queue
+            .open
+            .as_ref()
+            .is_some_and(|b| b.created + timeout <= now)
+            && let Some(batch) = queue.open.take()
+        {
+            batch.completion.failed(Failure::Timeout(timeout));
+            self.finish(incomplete, batch);
+        }
+        bump
+    }
+
+    fn finish(&self, incomplete: &mut BTreeSet<u64>, batch: ProducerBatch) {
+        incomplete.remove(&batch.id);
+        self.pool.release(batch.into_buffer());
+        self.completed.notify(usize::MAX);
+    }
+
+    /// Takes back an in-flight batch of `topic` with the broker's verdict; true when the
+    /// producer needs a new epoch before sending more.
+    pub(crate) fn complete(
+        &self,
+        topic: &str,
+        mut batch: ProducerBatch,
+        verdict: Verdict,
+        now: Instant,
+    ) -> bool {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        state.in_flight = state.in_flight.saturating_sub(1);
+        let queue = state.topics.get_mut(topic).and_then(|t| {
+            usize::try_from(batch.partition)
+                .ok()
+                .and_then(|p| t.partitions.get_mut(p))
+        });
+        let Some(queue) = queue else {
+            batch.completion.failed(Failure::Other {
+                reason: "unknown partition".into(),
+                retriable: false,
+            });
+            self.finish(&mut state.incomplete, batch);
+            return false;
+        };
+        queue.in_flight = queue.in_flight.saturating_sub(1);
+        let sequenced = batch.stamp.base_sequence >= 0;
+        let bump = match verdict {
+            Verdict::Written {
+                base_offset,
+                log_append_time,
+            } => {
+                batch.completion.written(base_offset, log_append_time);
+                self.finish(&mut state.incomplete, batch);
+                false
+            }
+            Verdict::Retry { error, bump_epoch } => {
+                let timeout = self.settings.delivery_timeout;
+                let final_failure = if batch.created + timeout <= now {
+                    Some(Failure::Timeout(timeout))
+                } else if batch.attempts > self.settings.retries {
+                    Some(error)
+                } else {
+                    None
+                };
+                match final_failure {
+                    Some(failure) => {
+                        batch.completion.failed(failure);
+                        self.finish(&mut state.incomplete, batch);
+                        sequenced
+                    }
+                    None => {
+                        queue.rewinding = true;
+                        batch.retry_at = Some(now + self.settings.retry_backoff);
+                        queue.requeue(batch);
+                        bump_epoch
+                    }
+                }
+            }
+            Verdict::Fail {
+                failure,
+                bump_epoch,
+            } => {
+                batch.completion.failed(failure);
+                self.finish(&mut state.incomplete, batch);
+                bump_epoch
+            }
+        };
+        if queue.in_flight == 0 {
+            queue.rewinding = false;
+        }
+        drop(guard);
+        self.wake.notify(1);
+        bump
+    }
+
+    /// After a new producer id or epoch: every partition's sequences restart at 0 and the
+    /// queued sealed batches are restamped in order. Call only with nothing in flight.
+    pub(crate) fn restart_sequences(&self, stamp: Stamp) {
+        let mut state = self.lock();
+        for topic in state.topics.values_mut() {
+            for queue in &mut topic.partitions {
+                queue.next_sequence = 0;
+                queue.rewinding = false;
+                for index in 0..queue.queue.len() {
+                    let Some(count) = queue
+                        .queue
+                        .get(index)
+                        .filter(|b| b.is_sealed())
+                        .map(ProducerBatch::record_count)
+                    else {
+                        continue;
+                    };
+                    let base_sequence = queue.take_sequence(count);
+                    if let Some(batch) = queue.queue.get_mut(index) {
+                        batch.restamp(Stamp {
+                            base_sequence,
+                            ..stamp
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Batches in flight.
+    pub(crate) fn in_flight(&self) -> usize {
+        self.lock().in_flight
+    }
+
+    /// When the sender should look again without being woken: the earliest linger end, retry
+    /// backoff end or delivery timeout.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        let state = self.lock();
+        let linger = self.settings.linger;
+        let timeout = self.settings.delivery_timeout;
+        let mut earliest: Option<Instant> = None;
+        let mut consider = |at: Instant| earliest = Some(earliest.map_or(at, |e| e.min(at)));
+        for topic in state.topics.values() {
+            for queue in &topic.partitions {
+                if let Some(open) = &queue.open {
+                    consider(open.created + linger);
+                }
+                if let Some(front) = queue.queue.front() {
+                    consider(front.retry_at.unwrap_or(front.created + timeout));
+                }
+            }
+        }
+        earliest
+    }
+
+    /// Starts a flush: open batches become ready. Returns the first batch id not covered.
+    pub(crate) fn begin_flush(&self) -> u64 {
+        let mut state = self.lock();
+        state.flushing += 1;
+        let next = state.next_batch_id;
+        drop(state);
+        self.wake.notify(1);
+        next
+    }
+
+    /// Whether every batch before `upto` has completed.
+    pub(crate) fn flushed(&self, upto: u64) -> bool {
+        self.lock()
+            .incomplete
+            .first()
+            .is_none_or(|&first| first >= upto)
+    }
+
+    /// Ends a flush started with [`Self::begin_flush`].
+    pub(crate) fn end_flush(&self) {
+        let mut state = self.lock();
+        state.flushing = state.flushing.saturating_sub(1);
+    }
+
+    /// Refuses new records and sends the rest without lingering.
+    pub(crate) fn close(&self) {
+        self.lock().closed = true;
+        self.wake.notify(1);
+    }
+
+    /// Whether the producer is closed and every batch has completed.
+    pub(crate) fn is_done(&self) -> bool {
+        let state = self.lock();
+        state.closed && state.incomplete.is_empty()
+    }
+
+    /// Fails every batch not in flight (the sender is stopping for good).
+    pub(crate) fn fail_all(&self, failure: &Failure) {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        for topic in state.topics.values_mut() {
+            for queue in &mut topic.partitions {
+                queue.close_open();
+                while let Some(batch) = queue.queue.pop_front() {
+                    batch.completion.failed(failure.clone());
+                    self.finish(&mut state.incomplete, batch);
+                }
+            }
+        }
+    }
+}
+
+fn record_error(error: franzl_core::record::RecordError) -> Error {
+    Error::Producer {
+        reason: format!("the record cannot be encoded: {error}"),
+        retriable: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings {
+            batch_size: 200,
+            linger: Duration::from_millis(50),
+            compression: Compression::None,
+            max_request_size: 1 << 20,
+            delivery_timeout: Duration::from_secs(60),
+            retry_backoff: Duration::from_millis(10),
+            retries: 10,
+            max_in_flight_per_partition: 5,
+        }
+    }
+
+    fn append(acc: &Accumulator, record: &ProducerRecord<'_>) -> Delivery {
+        match acc
+            .append(record, 2, record.partition, 0, &mut None)
+            .unwrap()
+        {
+            Append::Appended(delivery) => delivery,
+            Append::NeedBuffer(size) => panic!("needs {size}"),
+        }
+    }
+
+    const STAMP: Stamp = Stamp {
+        producer_id: 5,
+        producer_epoch: 0,
+        base_sequence: -1,
+        transactional: false,
+    };
+
+    fn drain(acc: &Accumulator, now: Instant) -> Vec<Drained> {
+        let mut missing = Vec::new();
+        let (drained, bump) = acc.drain(
+            now,
+            &mut |_, p| Some(p + 1),
+            &mut |_| true,
+            Some(STAMP),
+            &mut Vec::new(),
+            &mut missing,
+        );
+        assert!(!bump);
+        assert!(missing.is_empty());
+        drained
+    }
+
+    #[test]
+    fn batches_linger_then_go_to_their_leader_with_sequences() {
+        let acc = Accumulator::new(settings(), 1000);
+        let record = ProducerRecord::new("t", &[7; 50]).partition(1);
+        let first = append(&acc, &record);
+        let second = append(&acc, &record);
+        let now = Instant::now();
+        assert!(drain(&acc, now).is_empty(), "still lingering");
+        let drained = drain(&acc, now + Duration::from_millis(60));
+        assert_eq!(drained.len(), 1);
+        assert_eq!(drained[0].node, 2);
+        let (topic, batch) = drained.into_iter().next().unwrap().batches.pop().unwrap();
+        assert_eq!((batch.stamp.producer_id, batch.stamp.base_sequence), (5, 0));
+        assert_eq!(batch.record_count(), 2);
+        let verdict = Verdict::Written {
+            base_offset: 10,
+            log_append_time: -1,
+        };
+        assert!(!acc.complete(&topic, batch, verdict, now));
+        assert_eq!(smol::block_on(first).unwrap().offset, 10);
+        assert_eq!(smol::block_on(second).unwrap().offset, 11);
+        assert!(acc.flushed(u64::MAX));
+    }
+
+    #[test]
+    fn a_full_batch_is_ready_and_the_retry_keeps_its_sequence() {
+        let acc = Accumulator::new(settings(), 1000);
+        let record = ProducerRecord::new("t", &[7; 50]).partition(0);
+        let deliveries: Vec<Delivery> = (0..5).map(|_| append(&acc, &record)).collect();
+        let now = Instant::now();
+        // Two records fill a 200-byte batch: full batches are ready at once, one at a time.
+        let mut drained = drain(&acc, now);
+        let (topic, batch) = drained.pop().unwrap().batches.pop().unwrap();
+        assert_eq!(batch.record_count(), 2);
+        let retry = Verdict::Retry {
+            error: Failure::Other {
+                reason: "lost".into(),
+                retriable: true,
+            },
+            bump_epoch: false,
+        };
+        assert!(!acc.complete(&topic, batch, retry, now));
+        // Backoff, then the same batch again, with the same sequence.
+        assert!(drain(&acc, now).is_empty());
+        let later = now + Duration::from_millis(20);
+        let (topic, batch) = drain(&acc, later).pop().unwrap().batches.pop().unwrap();
+        assert_eq!((batch.stamp.base_sequence, batch.attempts), (0, 2));
+        let verdict = Verdict::Written {
+            base_offset: 0,
+            log_append_time: -1,
+        };
+        acc.complete(&topic, batch, verdict, later);
+        let (_, batch) = drain(&acc, later).pop().unwrap().batches.pop().unwrap();
+        assert_eq!(batch.stamp.base_sequence, 2);
+        // The flush makes the open batch ready; it continues the sequence.
+        let upto = acc.begin_flush();
+        let (_, batch) = drain(&acc, later).pop().unwrap().batches.pop().unwrap();
+        assert_eq!(batch.stamp.base_sequence, 4);
+        assert!(!acc.flushed(upto));
+        acc.end_flush();
+        drop(deliveries);
+    }
+
+    #[test]
+    fn memory_is_bounded_and_unknown_partitions_are_errors() {
+        let acc = Accumulator::new(settings(), 200);
+        let record = ProducerRecord::new("t", &[7; 50]).partition(0);
+        let held: Vec<Delivery> = (0..2).map(|_| append(&acc, &record)).collect();
+        let other = ProducerRecord::new("t", b"x").partition(1);
+        assert!(matches!(
+            acc.append(&other, 2, Some(1), 0, &mut None).unwrap(),
+            Append::NeedBuffer(200)
+        ));
+        assert!(acc.append(&other, 2, Some(5), 0, &mut None).is_err());
+        drop(held);
+    }
+}

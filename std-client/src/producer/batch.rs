@@ -1,0 +1,351 @@
+//! [`ProducerBatch`]: one partition's batch, from its first record to the broker's answer.
+//!
+//! Records are encoded straight into a pooled buffer with franzl-core's
+//! [`RecordBatchBuilder`], resumed for each append. [`ProducerBatch::seal`] writes the header
+//! (producer id, epoch and base sequence as of the first send), compressing through the sender's
+//! scratch buffer and copying the result back, so a batch never needs a second buffer of its
+//! own; a batch that does not shrink is sent uncompressed. A sealed batch is resent byte for
+//! byte on retry; after an epoch bump [`ProducerBatch::restamp`] rewrites its producer fields
+//! and checksum in place.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use franzl_core::compression::Compression;
+use franzl_core::crc::crc32c;
+use franzl_core::record::{
+    BATCH_HEADER_LEN, BatchOptions, BuilderProgress, NewRecord, RecordBatchBuilder, RecordError,
+};
+
+use super::ProducerRecord;
+use super::delivery::{Completion, Delivery};
+
+/// Byte ranges of the v2 batch header that a restamp rewrites (Kafka's record batch layout).
+const CRC_RANGE: std::ops::Range<usize> = 17..21;
+const CRC_START: usize = 21;
+const PRODUCER_ID_AT: usize = 43;
+const PRODUCER_EPOCH_AT: usize = 51;
+const BASE_SEQUENCE_AT: usize = 53;
+
+/// The producer fields a batch carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    pub(crate) producer_id: i64,
+    pub(crate) producer_epoch: i16,
+    pub(crate) base_sequence: i32,
+    pub(crate) transactional: bool,
+}
+
+impl Stamp {
+    /// No producer id: a producer without idempotence.
+    pub(crate) const NONE: Self = Self {
+        producer_id: -1,
+        producer_epoch: -1,
+        base_sequence: -1,
+        transactional: false,
+    };
+}
+
+/// One partition's batch.
+#[derive(Debug)]
+pub(crate) struct ProducerBatch {
+    /// Numbered in creation order, so `flush` can wait for the batches before it.
+    pub(crate) id: u64,
+    pub(crate) partition: i32,
+    buffer: Vec<u8>,
+    progress: BuilderProgress,
+    base_timestamp: i64,
+    /// When the first record was appended: `linger.ms` and `delivery.timeout.ms` count from it.
+    pub(crate) created: Instant,
+    pub(crate) completion: Arc<Completion>,
+    /// The batch's length on the wire once sealed; 0 while records may be appended.
+    wire_len: usize,
+    /// The producer fields it was sealed with.
+    pub(crate) stamp: Stamp,
+    /// How many times it has been sent.
+    pub(crate) attempts: u32,
+    /// Not to be sent again before this instant (retry backoff).
+    pub(crate) retry_at: Option<Instant>,
+}
+
+impl ProducerBatch {
+    /// An empty batch for `partition` in `buffer` (from the pool, its full length usable).
+    pub(crate) fn new(partition: i32, buffer: Vec<u8>, base_timestamp: i64) -> Self {
+        Self {
+            id: 0,
+            partition,
+            buffer,
+            progress: BuilderProgress::default(),
+            base_timestamp,
+            created: Instant::now(),
+            completion: Arc::new(Completion::default()),
+            wire_len: 0,
+            stamp: Stamp::NONE,
+            attempts: 0,
+            retry_at: None,
+        }
+    }
+
+    /// The bytes an uncompressed batch holding just `record` takes.
+    pub(crate) fn size_for_one(record: &ProducerRecord<'_>) -> usize {
+        BATCH_HEADER_LEN.saturating_add(new_record(record, 0, 0).encoded_len())
+    }
+
+    /// Appends `record` with `timestamp`; `None` when it does not fit (the batch is full).
+    ///
+    /// # Errors
+    /// [`RecordError`] for a key, value or header too long for the record format, or a batch
+    /// already sealed.
+    pub(crate) fn try_append(
+        &mut self,
+        record: &ProducerRecord<'_>,
+        timestamp: i64,
+    ) -> Result<Option<Delivery>, RecordError> {
+        if self.is_sealed() {
+            return Ok(None);
+        }
+        let offset_delta = i32::try_from(self.progress.record_count()).unwrap_or(i32::MAX);
+        let new = new_record(
+            record,
+            timestamp.wrapping_sub(self.base_timestamp),
+            offset_delta,
+        );
+        let mut builder = RecordBatchBuilder::resume(
+            &mut self.buffer,
+            &mut [],
+            Compression::None,
+            BatchOptions::default(),
+            self.progress,
+        )?;
+        if !builder.fits(&new) {
+            return Ok(None);
+        }
+        builder.append(&new)?;
+        self.progress = builder.progress();
+        Ok(Some(Delivery::new(
+            self.completion.clone(),
+            self.partition,
+            offset_delta,
+            timestamp,
+        )))
+    }
+
+    /// The number of records.
+    pub(crate) fn record_count(&self) -> usize {
+        self.progress.record_count()
+    }
+
+    /// Whether another record of `len` encoded bytes could not fit.
+    pub(crate) fn is_full_for(&self, len: usize) -> bool {
+        BATCH_HEADER_LEN + self.progress.records_len() + len > self.buffer.len()
+    }
+
+    /// Its bytes on the wire: exact once sealed, the uncompressed size before.
+    pub(crate) fn size(&self) -> usize {
+        if self.is_sealed() {
+            self.wire_len
+        } else {
+            BATCH_HEADER_LEN + self.progress.records_len()
+        }
+    }
+
+    /// Whether the header has been written.
+    pub(crate) fn is_sealed(&self) -> bool {
+        self.wire_len > 0
+    }
+
+    /// Writes the header with `stamp`, compressing with `compression` through `scratch`.
+    ///
+    /// # Errors
+    /// [`RecordError`] when the batch is empty (never for a batch with a record).
+    pub(crate) fn seal(
+        &mut self,
+        compression: Compression,
+        stamp: Stamp,
+        scratch: &mut Vec<u8>,
+    ) -> Result<(), RecordError> {
+        let options = BatchOptions {
+            base_timestamp: self.base_timestamp,
+            producer_id: stamp.producer_id,
+            producer_epoch: stamp.producer_epoch,
+            base_sequence: stamp.base_sequence,
+            transactional: stamp.transactional,
+            ..BatchOptions::default()
+        };
+        self.stamp = stamp;
+        if compression != Compression::None {
+            let records_end = BATCH_HEADER_LEN + self.progress.records_len();
+            if scratch.len() < self.buffer.len() {
+                scratch.resize(self.buffer.len(), 0);
+            }
+            let records = self
+                .buffer
+                .get_mut(BATCH_HEADER_LEN..records_end)
+                .unwrap_or_default();
+            let compressed =
+                RecordBatchBuilder::resume(scratch, records, compression, options, self.progress)
+                    .and_then(RecordBatchBuilder::finish);
+            // Kept only if it fits where the records were; otherwise sent as it is.
+            if let Ok(len) = compressed
+                && len <= records_end
+                && let (Some(target), Some(source)) =
+                    (self.buffer.get_mut(..len), scratch.get(..len))
+            {
+                target.copy_from_slice(source);
+                self.wire_len = len;
+                return Ok(());
+            }
+        }
+        let builder = RecordBatchBuilder::resume(
+            &mut self.buffer,
+            &mut [],
+            Compression::None,
+            options,
+            self.progress,
+        )?;
+        self.wire_len = builder.finish()?;
+        Ok(())
+    }
+
+    /// Rewrites a sealed batch's producer id, epoch and base sequence, and its checksum.
+    pub(crate) fn restamp(&mut self, stamp: Stamp) {
+        self.stamp = stamp;
+        let Some(bytes) = self.buffer.get_mut(..self.wire_len) else {
+            return;
+        };
+        let fields = [
+            (PRODUCER_ID_AT, &stamp.producer_id.to_be_bytes()[..]),
+            (PRODUCER_EPOCH_AT, &stamp.producer_epoch.to_be_bytes()[..]),
+            (BASE_SEQUENCE_AT, &stamp.base_sequence.to_be_bytes()[..]),
+        ];
+        for (at, value) in fields {
+            if let Some(slot) = bytes.get_mut(at..at + value.len()) {
+                slot.copy_from_slice(value);
+            }
+        }
+        let crc = crc32c(bytes.get(CRC_START..).unwrap_or_default());
+        if let Some(slot) = bytes.get_mut(CRC_RANGE) {
+            slot.copy_from_slice(&crc.to_be_bytes());
+        }
+    }
+
+    /// The sealed batch's bytes (empty before [`Self::seal`]).
+    pub(crate) fn wire(&self) -> &[u8] {
+        self.buffer.get(..self.wire_len).unwrap_or_default()
+    }
+
+    /// The buffer, to return to the pool.
+    pub(crate) fn into_buffer(self) -> Vec<u8> {
+        self.buffer
+    }
+}
+
+fn new_record<'a>(
+    record: &ProducerRecord<'a>,
+    timestamp_delta: i64,
+    offset_delta: i32,
+) -> NewRecord<'a> {
+    NewRecord {
+        timestamp_delta,
+        offset_delta,
+        key: record.key,
+        value: record.value,
+        headers: record.headers,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use franzl_core::record::RecordBatch;
+
+    fn sealed(compression: Compression, values: &[&[u8]]) -> ProducerBatch {
+        let mut batch = ProducerBatch::new(2, vec![0; 4096], 1_000);
+        for (i, value) in values.iter().enumerate() {
+            let record = ProducerRecord::new("t", value).key(b"k");
+            let delivery = batch
+                .try_append(&record, 1_000 + i as i64)
+                .unwrap()
+                .unwrap();
+            assert_eq!(delivery.partition(), 2);
+        }
+        let stamp = Stamp {
+            producer_id: 7,
+            producer_epoch: 1,
+            base_sequence: 10,
+            transactional: false,
+        };
+        batch.seal(compression, stamp, &mut Vec::new()).unwrap();
+        batch
+    }
+
+    #[test]
+    fn appended_records_read_back_from_the_sealed_batch() {
+        let values: [&[u8]; 3] = [b"one", b"two", b"three"];
+        for codec in [
+            Compression::None,
+            Compression::Gzip,
+            Compression::Lz4,
+            Compression::Zstd,
+            Compression::Snappy,
+        ] {
+            let batch = sealed(codec, &values);
+            let view = RecordBatch::new_checked(batch.wire()).unwrap();
+            view.verify_crc().unwrap();
+            assert_eq!(view.producer_id(), 7);
+            assert_eq!(view.base_sequence(), 10);
+            let mut inflated = vec![0u8; 4096];
+            let records: Vec<_> = view
+                .records_in(&mut inflated)
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert_eq!(records.len(), 3);
+            for (i, record) in records.iter().enumerate() {
+                assert_eq!(record.value, Some(values[i]));
+                assert_eq!(record.timestamp, 1_000 + i as i64);
+                assert_eq!(record.offset, i as i64);
+            }
+        }
+    }
+
+    #[test]
+    fn compressible_batches_shrink() {
+        let value = [b'x'; 500];
+        let values: Vec<&[u8]> = vec![&value; 6];
+        let plain = sealed(Compression::None, &values).wire().len();
+        let lz4 = sealed(Compression::Lz4, &values).wire().len();
+        assert!(lz4 < plain / 4, "{lz4} vs {plain}");
+    }
+
+    #[test]
+    fn restamp_rewrites_producer_fields_and_checksum() {
+        let mut batch = sealed(Compression::Lz4, &[b"a", b"b"]);
+        batch.restamp(Stamp {
+            producer_id: 9,
+            producer_epoch: 2,
+            base_sequence: 0,
+            transactional: false,
+        });
+        let view = RecordBatch::new_checked(batch.wire()).unwrap();
+        view.verify_crc().unwrap();
+        assert_eq!(
+            (
+                view.producer_id(),
+                view.producer_epoch(),
+                view.base_sequence()
+            ),
+            (9, 2, 0)
+        );
+    }
+
+    #[test]
+    fn a_full_batch_refuses_records() {
+        let mut batch = ProducerBatch::new(0, vec![0; BATCH_HEADER_LEN + 20], 0);
+        let record = ProducerRecord::new("t", b"0123456789");
+        assert!(batch.try_append(&record, 0).unwrap().is_some());
+        assert!(batch.try_append(&record, 0).unwrap().is_none());
+        assert_eq!(batch.record_count(), 1);
+        assert!(ProducerBatch::size_for_one(&record) > BATCH_HEADER_LEN + 10);
+    }
+}

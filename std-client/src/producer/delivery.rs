@@ -1,0 +1,208 @@
+//! A batch's outcome, shared by its records, and [`Delivery`], the future `send` returns.
+//!
+//! One [`Completion`] is allocated per batch, not per record: each record's [`Delivery`] holds
+//! the batch's `Arc` plus its own offset delta and timestamp. The sender completes a batch
+//! exactly once; later completions are ignored.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use franzl_core::ErrorCode;
+
+use super::RecordMetadata;
+use crate::{Error, Result};
+
+/// Why a batch failed; cheap to clone into each record's error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// The broker refused the batch with this code.
+    Kafka { code: ErrorCode, message: String },
+    /// `delivery.timeout.ms` passed before the batch was acknowledged.
+    Timeout(Duration),
+    /// Something else, described.
+    Other { reason: String, retriable: bool },
+}
+
+impl Failure {
+    pub(crate) fn to_error(&self, partition: i32) -> Error {
+        match self {
+            Self::Kafka { code, message } => Error::Kafka {
+                code: *code,
+                message: (!message.is_empty()).then(|| message.clone()),
+                context: format!("producing to partition {partition}"),
+            },
+            Self::Timeout(after) => Error::Timeout {
+                what: format!("delivery to partition {partition} (delivery.timeout.ms)"),
+                after: *after,
+            },
+            Self::Other { reason, retriable } => Error::Producer {
+                reason: format!("partition {partition}: {reason}"),
+                retriable: *retriable,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+enum Outcome {
+    #[default]
+    Pending,
+    Written {
+        base_offset: i64,
+        log_append_time: i64,
+    },
+    Failed(Failure),
+}
+
+#[derive(Debug, Default)]
+struct State {
+    outcome: Outcome,
+    wakers: Vec<Waker>,
+}
+
+/// The outcome of one batch.
+#[derive(Debug, Default)]
+pub(crate) struct Completion {
+    state: Mutex<State>,
+}
+
+impl Completion {
+    fn finish(&self, outcome: Outcome) {
+        let wakers = {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            if !matches!(state.outcome, Outcome::Pending) {
+                return;
+            }
+            state.outcome = outcome;
+            std::mem::take(&mut state.wakers)
+        };
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
+    /// The batch is in the log from `base_offset` (-1 when unknown); `log_append_time` is the
+    /// broker's timestamp for `LogAppendTime` topics, else -1.
+    pub(crate) fn written(&self, base_offset: i64, log_append_time: i64) {
+        self.finish(Outcome::Written {
+            base_offset,
+            log_append_time,
+        });
+    }
+
+    /// The batch failed for good.
+    pub(crate) fn failed(&self, failure: Failure) {
+        self.finish(Outcome::Failed(failure));
+    }
+}
+
+/// The future `send` returns: resolves to where the record landed, or why it did not.
+///
+/// Dropping it does not cancel the record; [`crate::producer::Producer::flush`] waits for it
+/// all the same.
+#[derive(Debug)]
+#[must_use = "a Delivery says whether the record was written; drop it only if that is not needed"]
+pub struct Delivery {
+    completion: Arc<Completion>,
+    partition: i32,
+    offset_delta: i32,
+    timestamp: i64,
+}
+
+impl Delivery {
+    pub(crate) fn new(
+        completion: Arc<Completion>,
+        partition: i32,
+        offset_delta: i32,
+        timestamp: i64,
+    ) -> Self {
+        Self {
+            completion,
+            partition,
+            offset_delta,
+            timestamp,
+        }
+    }
+
+    /// The partition the record was put in.
+    pub fn partition(&self) -> i32 {
+        self.partition
+    }
+}
+
+impl Future for Delivery {
+    type Output = Result<RecordMetadata>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let mut state = this
+            .completion
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match &state.outcome {
+            Outcome::Pending => {
+                if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                    state.wakers.push(cx.waker().clone());
+                }
+                Poll::Pending
+            }
+            Outcome::Written {
+                base_offset,
+                log_append_time,
+            } => Poll::Ready(Ok(RecordMetadata {
+                partition: this.partition,
+                offset: if *base_offset < 0 {
+                    -1
+                } else {
+                    base_offset.saturating_add(i64::from(this.offset_delta))
+                },
+                timestamp: if *log_append_time >= 0 {
+                    *log_append_time
+                } else {
+                    this.timestamp
+                },
+            })),
+            Outcome::Failed(failure) => Poll::Ready(Err(failure.to_error(this.partition))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_share_their_batch_outcome() {
+        let completion = Arc::new(Completion::default());
+        let first = Delivery::new(completion.clone(), 3, 0, 1000);
+        let second = Delivery::new(completion.clone(), 3, 1, 1001);
+        completion.written(40, -1);
+        completion.failed(Failure::Timeout(Duration::from_secs(1))); // ignored: already done
+        let first = smol::block_on(first).unwrap();
+        let second = smol::block_on(second).unwrap();
+        assert_eq!(
+            (first.partition, first.offset, first.timestamp),
+            (3, 40, 1000)
+        );
+        assert_eq!((second.offset, second.timestamp), (41, 1001));
+    }
+
+    #[test]
+    fn a_failed_batch_fails_each_record_and_wakes_waiters() {
+        let completion = Arc::new(Completion::default());
+        let delivery = Delivery::new(completion.clone(), 0, 0, 0);
+        let waiter = std::thread::spawn(move || smol::block_on(delivery));
+        std::thread::sleep(Duration::from_millis(20));
+        completion.failed(Failure::Kafka {
+            code: ErrorCode::MESSAGE_TOO_LARGE,
+            message: "too big".into(),
+        });
+        let error = waiter.join().unwrap().unwrap_err();
+        assert!(error.to_string().contains("MESSAGE_TOO_LARGE"), "{error}");
+        assert!(error.to_string().contains("too big"), "{error}");
+    }
+}

@@ -1,0 +1,83 @@
+//! `kcat` (librdkafka's command-line client, from Debian's packages) as an independent test
+//! client: consume a partition with a format string, produce lines with a codec.
+//!
+//! `.ci/run` installs kcat; on a machine without it, `apt-get install -y kcat`. A missing kcat
+//! is a test failure that says so, never a skip.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+/// Runs `kcat` with `args`, feeding `stdin`, and returns its output once it exits.
+///
+/// # Panics
+///
+/// kcat cannot be started, or it exits with a failure; the message holds its output.
+pub fn run(args: &[&str], stdin: &str) -> String {
+    let output = spawn(args, stdin).unwrap_or_else(|error| {
+        panic!("cannot run kcat ({error}); install it with `apt-get install -y kcat`")
+    });
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "kcat {args:?} failed:\nstdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// Reads partition `partition` of `topic` from the beginning to its end, one line per record
+/// in `format` (kcat's `-f`, e.g. `%k\t%s\t%h\t%T\n`).
+pub fn consume(bootstrap: &str, topic: &str, partition: i32, format: &str) -> String {
+    let partition = partition.to_string();
+    run(
+        &[
+            "-C",
+            "-b",
+            bootstrap,
+            "-t",
+            topic,
+            "-p",
+            &partition,
+            "-o",
+            "beginning",
+            "-e",
+            "-q",
+            "-f",
+            format,
+        ],
+        "",
+    )
+}
+
+/// Produces one record per line of `lines` to partition 0 of `topic`, compressed with `codec`
+/// (`none`, `gzip`, `snappy`, `lz4`, `zstd`), each line split at its first tab into key and
+/// value, with the same `headers` (`key=value`) on every record.
+///
+/// # Panics
+///
+/// A line lacks the tab, or kcat fails.
+pub fn produce(bootstrap: &str, topic: &str, codec: &str, headers: &[&str], lines: &[String]) {
+    assert!(lines.iter().all(|line| line.contains('\t')), "key\\tvalue");
+    let mut args = vec![
+        "-P", "-b", bootstrap, "-t", topic, "-p", "0", "-z", codec, "-K", "\t",
+    ];
+    for header in headers {
+        args.extend(["-H", header]);
+    }
+    let input: String = lines.iter().map(|line| format!("{line}\n")).collect();
+    run(&args, &input);
+}
+
+fn spawn(args: &[&str], stdin: &str) -> std::io::Result<Output> {
+    let mut child = Command::new("kcat")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    if let Some(mut pipe) = child.stdin.take() {
+        pipe.write_all(stdin.as_bytes())?;
+        // Dropping the pipe closes it: kcat sees end of input, flushes and exits.
+    }
+    child.wait_with_output()
+}

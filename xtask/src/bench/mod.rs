@@ -1,0 +1,493 @@
+//! `cargo xtask bench [--quick] [--runs N] [--scenario ID]... [--bootstrap H:P] [--out DIR]`:
+//! franzl against librdkafka, the Java client, rskafka and franz-go (and, once they land, franzl's
+//! own client and the replay ceiling), each scenario run by each client, on one broker.
+//!
+//! It builds the client programs, brings the broker up through the project's launcher (the `plain`
+//! profile, or `--profile cluster3`; `--bootstrap` uses a running broker instead), pins the broker and the clients to different cores when there are two,
+//! runs every scenario `--runs` times per client (3, or 1 with `--quick`), checks every count a
+//! client claims against the broker's offsets, and writes `report.json`, `report.md` and
+//! `report.svg` into `target/bench/` (`target/bench/quick/` with `--quick`). It fails when any run
+//! failed or any count did not match, after writing the report.
+
+mod broker;
+mod build;
+mod chart;
+mod client;
+mod java;
+mod json;
+mod machine;
+mod markdown;
+mod report;
+mod run;
+mod scenario;
+mod summary;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use client::{CLIENTS, Client, Plan};
+use run::{Reported, Runner, Sample};
+use scenario::{Mode, SCENARIOS, Scenario};
+use summary::{Figures, Outcome, Row};
+use xtask::broker::Profile;
+
+/// The command line of `cargo xtask bench`.
+#[derive(Debug, Clone)]
+struct Options {
+    quick: bool,
+    runs: Option<usize>,
+    scenarios: Vec<String>,
+    bootstrap: Option<String>,
+    out: Option<PathBuf>,
+    profile: Profile,
+}
+
+impl Options {
+    fn parse(args: &[String]) -> Result<Options, String> {
+        let mut options = Options {
+            quick: false,
+            runs: None,
+            scenarios: Vec::new(),
+            bootstrap: None,
+            out: None,
+            profile: Profile::Plain,
+        };
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let mut value = || {
+                args.next()
+                    .cloned()
+                    .ok_or_else(|| format!("{arg} needs a value"))
+            };
+            match arg.as_str() {
+                "--quick" => options.quick = true,
+                "--runs" => {
+                    options.runs = Some(value()?.parse().map_err(|_| "--runs takes a number")?)
+                }
+                "--scenario" => options.scenarios.push(value()?),
+                "--bootstrap" => options.bootstrap = Some(value()?),
+                "--out" => options.out = Some(PathBuf::from(value()?)),
+                "--profile" => {
+                    // The client programs speak PLAINTEXT only.
+                    options.profile = match value()?.parse::<Profile>()? {
+                        profile @ (Profile::Plain | Profile::Cluster3) => profile,
+                        other => {
+                            return Err(format!("the clients speak PLAINTEXT only, not {other}"));
+                        }
+                    };
+                }
+                _ => return Err(format!("unknown argument {arg:?}")),
+            }
+        }
+        let unknown: Vec<&String> = options
+            .scenarios
+            .iter()
+            .filter(|id| SCENARIOS.iter().all(|s| s.id != id.as_str()))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(format!("unknown scenario {unknown:?}"));
+        }
+        Ok(options)
+    }
+}
+
+/// What every run of a benchmark shares.
+struct Bench {
+    runner: Runner,
+    programs: build::Programs,
+    /// The Java perf tools' programs and leading arguments: producer, consumer.
+    java: [(PathBuf, Vec<String>); 2],
+    quick: bool,
+    runs: usize,
+    stamp: String,
+}
+
+/// Runs the benchmark.
+///
+/// # Errors
+/// When a client program does not build, the broker does not come up, or any run fails or claims
+/// a count the broker does not confirm.
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    let started = Instant::now();
+    let options = Options::parse(args)?;
+    let out = options.out.clone().unwrap_or_else(|| {
+        let dir = xtask::workspace::target_dir().join("bench");
+        if options.quick {
+            dir.join("quick")
+        } else {
+            dir
+        }
+    });
+    let kafka_version = broker::kafka_version()?;
+    let programs = build::build()?;
+    let java = [
+        broker::perf_tool("producer-perf-test")?,
+        broker::perf_tool("consumer-perf-test")?,
+    ];
+    // Two cores or more: the broker gets core 0, the clients core 1.
+    let (broker_cpu, client_cpu) = if machine::cores() >= 2 {
+        (Some(0), Some(1))
+    } else {
+        (None, None)
+    };
+    let broker = match &options.bootstrap {
+        Some(_) => None,
+        None => Some(broker::Bench::up(options.profile, broker_cpu)?),
+    };
+    let bootstrap = match (&options.bootstrap, &broker) {
+        (Some(bootstrap), _) => bootstrap.clone(),
+        (None, Some(broker)) => broker.bootstrap.clone(),
+        (None, None) => return Err("no broker".into()),
+    };
+    let runner = Runner {
+        measure: programs.rust_bin.join("bench-measure"),
+        admin: programs.rust_bin.join("bench-admin"),
+        bootstrap,
+        client_cpu,
+    };
+    let stamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+        .to_string();
+    let runs = options.runs.unwrap_or(if options.quick { 1 } else { 3 });
+    let bench = Bench {
+        runner,
+        programs,
+        java,
+        quick: options.quick,
+        runs,
+        stamp,
+    };
+    let mut results = Vec::new();
+    for scenario in SCENARIOS
+        .iter()
+        .filter(|s| options.scenarios.is_empty() || options.scenarios.iter().any(|id| id == s.id))
+    {
+        eprintln!("==> {}", scenario.title);
+        results.push((*scenario, bench.scenario(scenario)));
+    }
+    let broker_pinning = match &broker {
+        Some(broker) => broker.pinning.clone(),
+        None => "the broker was given (--bootstrap): not pinned".into(),
+    };
+    drop(broker);
+    let pinning = match client_cpu {
+        Some(cpu) => format!("{broker_pinning}; clients on core {cpu} (taskset)"),
+        None => format!("{broker_pinning}; clients not pinned"),
+    };
+    let context = report::Context {
+        machine: machine::describe(&kafka_version),
+        quick: options.quick,
+        runs,
+        pinning,
+        elapsed_s: started.elapsed().as_secs_f64(),
+    };
+    report::write(&out, &context, &results)?;
+    eprintln!(
+        "==> report in {} ({:.0} s)",
+        out.join("report.md").display(),
+        context.elapsed_s
+    );
+    let failures: Vec<String> = results
+        .iter()
+        .flat_map(|(scenario, rows)| {
+            rows.iter().filter_map(move |row| match &row.outcome {
+                Outcome::Failed(why) => {
+                    Some(format!("{} / {}: {why}", scenario.id, row.client.name()))
+                }
+                _ => None,
+            })
+        })
+        .collect();
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} failed:\n  {}",
+            failures.len(),
+            failures.join("\n  ")
+        ))
+    }
+}
+
+impl Bench {
+    /// Every client's rows for one scenario.
+    fn scenario(&self, scenario: &Scenario) -> Vec<Row> {
+        let mut rows: Vec<(Row, Plan, Vec<Sample>)> = CLIENTS
+            .iter()
+            .map(|&client| {
+                let mut plan = client.plan(scenario);
+                if let (Client::FranzGo, Err(reason)) = (client, &self.programs.franz_go) {
+                    plan = Plan::NotApplicable(format!("franz-go {reason}"));
+                }
+                let (outcome, note) = match &plan {
+                    Plan::NotApplicable(why) => (Outcome::NotApplicable(why.clone()), None),
+                    Plan::Contract { note, .. } => (Outcome::Failed("not run".into()), *note),
+                    Plan::JavaPerf => (Outcome::Failed("not run".into()), None),
+                };
+                (
+                    Row {
+                        client,
+                        outcome,
+                        note,
+                    },
+                    plan,
+                    Vec::new(),
+                )
+            })
+            .collect();
+        let shared_topic = format!("bench-{}-{}", self.stamp, scenario.id);
+        let prefill = match scenario.mode {
+            Mode::Consume => self.prefill(scenario, &shared_topic),
+            _ => Ok(()),
+        };
+        let mut failed: Vec<Option<String>> = rows.iter().map(|_| prefill.clone().err()).collect();
+        for run in 0..self.runs {
+            for (index, (row, plan, samples)) in rows.iter_mut().enumerate() {
+                if matches!(plan, Plan::NotApplicable(_)) || failed[index].is_some() {
+                    continue;
+                }
+                let result = match scenario.mode {
+                    Mode::Consume => self.once(scenario, row.client, plan, &shared_topic),
+                    _ => {
+                        let topic = format!("{shared_topic}-{}-{run}", row.client.id());
+                        self.with_topic(scenario, &topic, |topic| {
+                            self.once(scenario, row.client, plan, topic)
+                        })
+                    }
+                };
+                match result {
+                    Ok(sample) => {
+                        eprintln!(
+                            "    {:<10} run {}/{}: {:>12.0} records/s",
+                            row.client.name(),
+                            run + 1,
+                            self.runs,
+                            sample.reported.records as f64 / sample.reported.elapsed_s.max(1e-9)
+                        );
+                        samples.push(sample);
+                    }
+                    Err(why) => {
+                        eprintln!(
+                            "    {:<10} run {}/{}: FAILED: {why}",
+                            row.client.name(),
+                            run + 1,
+                            self.runs
+                        );
+                        failed[index] = Some(why);
+                    }
+                }
+            }
+        }
+        if scenario.mode == Mode::Consume {
+            let _ = self.runner.delete_topic(&shared_topic);
+        }
+        rows.into_iter()
+            .zip(failed)
+            .map(|((mut row, plan, samples), failure)| {
+                if !matches!(plan, Plan::NotApplicable(_)) {
+                    row.outcome = match (failure, Figures::of(&samples)) {
+                        (Some(why), _) => Outcome::Failed(why),
+                        (None, Some(figures)) => Outcome::Measured {
+                            samples,
+                            figures: Box::new(figures),
+                        },
+                        (None, None) => Outcome::Failed("no run".into()),
+                    };
+                }
+                row
+            })
+            .collect()
+    }
+
+    /// Makes `topic`, runs `body` on it, and deletes it whatever happened.
+    fn with_topic(
+        &self,
+        scenario: &Scenario,
+        topic: &str,
+        body: impl FnOnce(&str) -> Result<Sample, String>,
+    ) -> Result<Sample, String> {
+        self.runner.create_topic(topic, scenario.partitions)?;
+        let result = body(topic);
+        let deleted = self.runner.delete_topic(topic);
+        let sample = result?;
+        deleted?;
+        Ok(sample)
+    }
+
+    /// Fills the consume scenario's topic with exactly its count, by librdkafka, unmeasured.
+    fn prefill(&self, scenario: &Scenario, topic: &str) -> Result<(), String> {
+        self.runner.create_topic(topic, scenario.partitions)?;
+        let count = scenario.count(self.quick);
+        let produce = Scenario {
+            mode: Mode::Produce,
+            ..*scenario
+        };
+        let mut args =
+            client::contract_args(&produce, "1", &self.runner.bootstrap, topic, self.quick);
+        // No warm-up: the topic must hold exactly `count` records.
+        if let Some(at) = args.iter().position(|arg| arg == "--warmup") {
+            args[at + 1] = "0".into();
+        }
+        let output = Command::new(self.programs.rust_bin.join("bench-rdkafka"))
+            .args(&args)
+            .output()
+            .map_err(|error| format!("prefill: {error}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "prefill failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+        let held = self.runner.topic_records(topic, scenario.partitions)?;
+        if held != count {
+            return Err(format!(
+                "prefill: the topic holds {held} records, not {count}"
+            ));
+        }
+        Ok(())
+    }
+
+    /// One measured run of `client` on `topic`, with its counts checked.
+    fn once(
+        &self,
+        scenario: &Scenario,
+        client: Client,
+        plan: &Plan,
+        topic: &str,
+    ) -> Result<Sample, String> {
+        let bootstrap = &self.runner.bootstrap;
+        let (stdout, usage) = match plan {
+            Plan::Contract { acks, .. } => {
+                let program = match client {
+                    Client::FranzGo => self.programs.franz_go.clone()?,
+                    _ => client
+                        .program(&self.programs.rust_bin, &self.programs.rust_bin)
+                        .ok_or("no program")?,
+                };
+                let args = client::contract_args(scenario, acks, bootstrap, topic, self.quick);
+                self.runner.measured(&program.to_string_lossy(), &args)?
+            }
+            Plan::JavaPerf => {
+                let tool = usize::from(scenario.mode == Mode::Consume);
+                let (program, mut args) = self.java[tool].clone();
+                args.extend(java::args(scenario, bootstrap, topic, self.quick));
+                self.runner.measured(&program.to_string_lossy(), &args)?
+            }
+            Plan::NotApplicable(why) => return Err(why.clone()),
+        };
+        let reported = match (plan, scenario.mode) {
+            (Plan::JavaPerf, Mode::Consume) => java::parse_consumer(&stdout, scenario.size)?,
+            (Plan::JavaPerf, _) => {
+                java::parse_producer(&stdout, scenario.size, scenario.warmup(self.quick))?
+            }
+            _ => Reported::from_contract(run::last_json_line(&stdout).ok_or("no result line")?)?,
+        };
+        self.check(scenario, topic, &reported)?;
+        Ok(Sample { reported, usage })
+    }
+
+    /// The counts a client claims, against what was asked and what the broker holds.
+    fn check(&self, scenario: &Scenario, topic: &str, reported: &Reported) -> Result<(), String> {
+        let held = match scenario.mode {
+            Mode::Consume => None,
+            _ => Some(self.runner.topic_records(topic, scenario.partitions)?),
+        };
+        check_claim(scenario, self.quick, reported, held)
+    }
+}
+
+/// Whether a client's claim holds: the records and warm-up asked, values of the scenario's size,
+/// and (for producers) exactly that many records held by the broker.
+///
+/// # Errors
+/// What does not match.
+fn check_claim(
+    scenario: &Scenario,
+    quick: bool,
+    reported: &Reported,
+    held: Option<u64>,
+) -> Result<(), String> {
+    let (count, warmup) = (scenario.count(quick), scenario.warmup(quick));
+    if reported.records != count || reported.warmup != warmup {
+        return Err(format!(
+            "claims {} records after {} warm-up, asked {count} after {warmup}",
+            reported.records, reported.warmup
+        ));
+    }
+    if reported.bytes != count * scenario.size as u64 {
+        return Err(format!(
+            "claims {} value bytes for {count} records of {} B",
+            reported.bytes, scenario.size
+        ));
+    }
+    match held {
+        Some(held) if held != count + warmup => Err(format!(
+            "the broker holds {held} records, the client claims {}",
+            count + warmup
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Result<Options, String> {
+        Options::parse(
+            &line
+                .split_whitespace()
+                .map(String::from)
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    #[test]
+    fn options() {
+        let options =
+            parse("--quick --runs 2 --scenario roundtrip-100 --bootstrap 127.0.0.1:9092").unwrap();
+        assert!(options.quick);
+        assert_eq!(options.runs, Some(2));
+        assert_eq!(options.scenarios, ["roundtrip-100"]);
+        assert!(parse("--scenario nope").is_err());
+        assert!(parse("--profile tls").is_err());
+        assert_eq!(
+            parse("--profile cluster3").unwrap().profile,
+            Profile::Cluster3
+        );
+        assert!(parse("--profile plain").is_ok());
+        assert!(parse("--runs").is_err());
+    }
+
+    #[test]
+    fn a_claim_must_match_what_was_asked_and_what_the_broker_holds() {
+        let scenario = SCENARIOS[0];
+        let honest = Reported {
+            records: 2000,
+            bytes: 200_000,
+            warmup: 200,
+            ..Reported::default()
+        };
+        assert_eq!(check_claim(&scenario, true, &honest, Some(2200)), Ok(()));
+        assert!(check_claim(&scenario, true, &honest, Some(2199)).is_err());
+        assert!(check_claim(&scenario, true, &honest, Some(2201)).is_err());
+        let short = Reported {
+            records: 1999,
+            bytes: 199_900,
+            ..honest.clone()
+        };
+        assert!(check_claim(&scenario, true, &short, Some(2200)).is_err());
+        let wrong_size = Reported {
+            bytes: 199_999,
+            ..honest.clone()
+        };
+        assert!(check_claim(&scenario, true, &wrong_size, None).is_err());
+        let no_warmup = Reported {
+            warmup: 0,
+            ..honest
+        };
+        assert!(check_claim(&scenario, true, &no_warmup, Some(2000)).is_err());
+    }
+}

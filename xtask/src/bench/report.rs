@@ -1,0 +1,275 @@
+//! Writing the benchmark's results: `report.json` (every run and every figure, for tools),
+//! `report.md` (the tables, for people) and `report.svg` (the chart), into one folder.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+
+use super::client::{Client, REFERENCE};
+use super::json::{number, quote};
+use super::scenario::Scenario;
+use super::summary::{Figures, Outcome, Row, Stat};
+
+/// What the report says about the run as a whole.
+#[derive(Debug, Clone)]
+pub(crate) struct Context {
+    /// Facts about the machine, as (name, value).
+    pub(crate) machine: Vec<(&'static str, String)>,
+    /// Whether this was a `--quick` run (its figures mean nothing).
+    pub(crate) quick: bool,
+    /// Runs per client and scenario.
+    pub(crate) runs: usize,
+    /// How the processes were pinned.
+    pub(crate) pinning: String,
+    /// Seconds the whole benchmark took, builds included.
+    pub(crate) elapsed_s: f64,
+}
+
+/// The results of every scenario, in report order.
+pub(crate) type Results = [(Scenario, Vec<Row>)];
+
+/// Writes the three files into `dir`.
+///
+/// # Errors
+/// When a file cannot be written.
+pub(crate) fn write(dir: &Path, context: &Context, results: &Results) -> Result<(), String> {
+    fs::create_dir_all(dir).map_err(|error| format!("{}: {error}", dir.display()))?;
+    let files = [
+        ("report.json", to_json(context, results)),
+        ("report.md", super::markdown::render(context, results)),
+        ("report.svg", super::chart::render(context, results)),
+    ];
+    for (name, text) in files {
+        let path = dir.join(name);
+        fs::write(&path, text).map_err(|error| format!("{}: {error}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// The reference row's figures in `rows`, if it was measured.
+pub(crate) fn reference(rows: &[Row]) -> Option<&Figures> {
+    rows.iter()
+        .find(|row| row.client == REFERENCE)
+        .and_then(Row::figures)
+}
+
+/// `value / reference`, when both are there and the reference is not zero.
+pub(crate) fn ratio(value: Option<f64>, reference: Option<f64>) -> Option<f64> {
+    match (value, reference) {
+        (Some(value), Some(reference)) if reference != 0.0 => Some(value / reference),
+        _ => None,
+    }
+}
+
+/// How a row is labelled when it has no figures.
+pub(crate) fn status(row: &Row) -> &'static str {
+    match &row.outcome {
+        Outcome::Measured { .. } => "ok",
+        Outcome::NotApplicable(why) if why.starts_with("pending") => "pending",
+        Outcome::NotApplicable(_) => "n/a",
+        Outcome::Failed(_) => "failed",
+    }
+}
+
+fn stat_json(stat: Option<Stat>) -> String {
+    match stat {
+        Some(stat) => format!(
+            "{{\"median\":{},\"min\":{},\"max\":{}}}",
+            number(Some(stat.median)),
+            number(Some(stat.min)),
+            number(Some(stat.max))
+        ),
+        None => "null".to_string(),
+    }
+}
+
+fn row_json(row: &Row, reference: Option<&Figures>) -> String {
+    let mut json = format!(
+        "{{\"client\":{},\"status\":\"{}\"",
+        quote(row.client.name()),
+        status(row)
+    );
+    let _ = write!(json, ",\"note\":{}", row.note.map_or("null".into(), quote));
+    match &row.outcome {
+        Outcome::NotApplicable(why) | Outcome::Failed(why) => {
+            let _ = write!(json, ",\"reason\":{}}}", quote(why));
+        }
+        Outcome::Measured { samples, figures } => {
+            let latency = |index: usize| figures.latency_us.map(|stats| stats[index]);
+            let _ = write!(
+                json,
+                ",\"figures\":{{\"records_per_s\":{},\"mb_per_s\":{},\"cpu_us_per_record\":{},\
+                 \"allocs_per_record\":{},\"peak_mib\":{},\"p50_us\":{},\"p99_us\":{},\"p999_us\":{}}}",
+                stat_json(Some(figures.records_per_s)),
+                stat_json(Some(figures.mb_per_s)),
+                stat_json(Some(figures.cpu_us_per_record)),
+                stat_json(figures.allocs_per_record),
+                stat_json(Some(figures.peak_mib)),
+                stat_json(latency(0)),
+                stat_json(latency(1)),
+                stat_json(latency(2)),
+            );
+            let _ = write!(
+                json,
+                ",\"ratio_to_librdkafka\":{{\"records_per_s\":{},\"cpu_us_per_record\":{}}}",
+                number(ratio(
+                    Some(figures.records_per_s.median),
+                    reference.map(|f| f.records_per_s.median)
+                )),
+                number(ratio(
+                    Some(figures.cpu_us_per_record.median),
+                    reference.map(|f| f.cpu_us_per_record.median)
+                )),
+            );
+            let runs: Vec<String> = samples
+                .iter()
+                .map(|sample| {
+                    let r = &sample.reported;
+                    let p = |index: usize| number(r.percentiles.map(|p| p[index]));
+                    format!(
+                        "{{\"records\":{},\"bytes\":{},\"warmup\":{},\"elapsed_s\":{},\"cpu_s\":{},\
+                         \"max_rss_kib\":{},\"allocs\":{},\"p50_us\":{},\"p99_us\":{},\"p999_us\":{}}}",
+                        r.records,
+                        r.bytes,
+                        r.warmup,
+                        number(Some(r.elapsed_s)),
+                        number(Some(sample.usage.cpu_s)),
+                        number(Some(sample.usage.max_rss_kib)),
+                        number(r.allocs),
+                        p(0),
+                        p(1),
+                        p(2)
+                    )
+                })
+                .collect();
+            let _ = write!(json, ",\"runs\":[{}]}}", runs.join(","));
+        }
+    }
+    json
+}
+
+fn to_json(context: &Context, results: &Results) -> String {
+    let machine: Vec<String> = context
+        .machine
+        .iter()
+        .map(|(name, value)| format!("{}:{}", quote(name), quote(value)))
+        .collect();
+    let mut json = format!(
+        "{{\"machine\":{{{}}},\"quick\":{},\"runs\":{},\"pinning\":{},\"elapsed_s\":{},\"reference\":{},\"scenarios\":[",
+        machine.join(","),
+        context.quick,
+        context.runs,
+        quote(&context.pinning),
+        number(Some(context.elapsed_s)),
+        quote(REFERENCE.name())
+    );
+    for (index, (scenario, rows)) in results.iter().enumerate() {
+        let reference = reference(rows);
+        let rows: Vec<String> = rows.iter().map(|row| row_json(row, reference)).collect();
+        let _ = write!(
+            json,
+            "{}\n{{\"id\":{},\"title\":{},\"mode\":\"{}\",\"partitions\":{},\"size\":{},\"acks\":{},\
+             \"compression\":{},\"idempotent\":{},\"count\":{},\"warmup\":{},\"results\":[{}]}}",
+            if index == 0 { "" } else { "," },
+            quote(scenario.id),
+            quote(scenario.title),
+            scenario.mode.as_str(),
+            scenario.partitions,
+            scenario.size,
+            quote(scenario.acks),
+            quote(scenario.compression),
+            scenario.idempotent,
+            scenario.count(context.quick),
+            scenario.warmup(context.quick),
+            rows.join(",\n")
+        );
+    }
+    json.push_str("]}\n");
+    json
+}
+
+/// The clients that have a row in every scenario, for legends.
+pub(crate) fn clients(results: &Results) -> Vec<Client> {
+    results
+        .first()
+        .map(|(_, rows)| rows.iter().map(|row| row.client).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::super::run::{Reported, Sample, Usage};
+    use super::super::scenario::SCENARIOS;
+    use super::*;
+
+    /// A small result set: librdkafka measured, franzl pending, rskafka failed.
+    pub(crate) fn results() -> Vec<(Scenario, Vec<Row>)> {
+        let sample = |rate: f64| Sample {
+            reported: Reported {
+                records: 1000,
+                bytes: 100_000,
+                elapsed_s: 1000.0 / rate,
+                warmup: 100,
+                allocs: None,
+                percentiles: Some([100.0, 200.0, 300.0]),
+            },
+            usage: Usage {
+                cpu_s: 0.5,
+                max_rss_kib: 10240.0,
+            },
+        };
+        let measured = |client, rate| {
+            let samples = vec![sample(rate)];
+            let figures = Figures::of(&samples).unwrap();
+            Row {
+                client,
+                outcome: Outcome::Measured {
+                    samples,
+                    figures: Box::new(figures),
+                },
+                note: None,
+            }
+        };
+        let rows = vec![
+            Row {
+                client: Client::Franzl,
+                outcome: Outcome::NotApplicable("pending: not yet".into()),
+                note: None,
+            },
+            measured(Client::Rdkafka, 2000.0),
+            measured(Client::FranzGo, 3000.0),
+            Row {
+                client: Client::Rskafka,
+                outcome: Outcome::Failed("count \"x\"".into()),
+                note: Some("acks=all"),
+            },
+        ];
+        vec![(SCENARIOS[0], rows.clone()), (SCENARIOS[10], rows)]
+    }
+
+    pub(crate) fn context() -> Context {
+        Context {
+            machine: vec![("cpu", "test <cpu>".into())],
+            quick: true,
+            runs: 1,
+            pinning: "none".into(),
+            elapsed_s: 1.0,
+        }
+    }
+
+    #[test]
+    fn json_report_has_every_row_and_the_ratios() {
+        let json = to_json(&context(), &results());
+        assert!(json.contains("\"client\":\"franzl\",\"status\":\"pending\""));
+        assert!(json.contains("\"client\":\"rskafka\",\"status\":\"failed\",\"note\":\"acks=all\",\"reason\":\"count \\\"x\\\"\""));
+        assert!(json.contains("\"ratio_to_librdkafka\":{\"records_per_s\":1.5,"));
+        assert_eq!(json.matches('{').count(), json.matches('}').count());
+    }
+
+    #[test]
+    fn ratios() {
+        assert_eq!(ratio(Some(3.0), Some(2.0)), Some(1.5));
+        assert_eq!(ratio(Some(3.0), Some(0.0)), None);
+        assert_eq!(ratio(None, Some(1.0)), None);
+    }
+}

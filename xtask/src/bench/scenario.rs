@@ -1,0 +1,230 @@
+//! The scenarios of the benchmark: what each client is asked to do, and how many records that
+//! takes in a full run and in `--quick`.
+//!
+//! Full counts are chosen so librdkafka runs for about 3 to 8 seconds after its warm-up on a
+//! 2-core machine (the slower clients longer); `--quick` counts only prove that every client does
+//! what it claims.
+
+/// What a client does in a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// As many records as fast as possible.
+    Produce,
+    /// Read a pre-filled topic from the earliest offset, partitions assigned (no group join).
+    Consume,
+    /// One record in flight at a time, linger 0.
+    Roundtrip,
+}
+
+impl Mode {
+    /// The mode's name in the client contract.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Mode::Produce => "produce",
+            Mode::Consume => "consume",
+            Mode::Roundtrip => "roundtrip",
+        }
+    }
+}
+
+/// One scenario.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scenario {
+    /// Short name, used in topic names and the report's anchors.
+    pub(crate) id: &'static str,
+    /// What a reader sees.
+    pub(crate) title: &'static str,
+    /// The mode.
+    pub(crate) mode: Mode,
+    /// Partitions of the topic.
+    pub(crate) partitions: i32,
+    /// Value size in bytes (keys are null).
+    pub(crate) size: usize,
+    /// `1` or `all`.
+    pub(crate) acks: &'static str,
+    /// `none`, `lz4`, `zstd`.
+    pub(crate) compression: &'static str,
+    /// Whether the producer is idempotent.
+    pub(crate) idempotent: bool,
+    /// Records in the timed part of a full run.
+    pub(crate) full_count: u64,
+}
+
+const KIB: usize = 1024;
+
+const fn produce(
+    id: &'static str,
+    title: &'static str,
+    partitions: i32,
+    size: usize,
+    count: u64,
+) -> Scenario {
+    Scenario {
+        id,
+        title,
+        mode: Mode::Produce,
+        partitions,
+        size,
+        acks: "1",
+        compression: "none",
+        idempotent: false,
+        full_count: count,
+    }
+}
+
+/// Every scenario, in report order.
+pub(crate) const SCENARIOS: &[Scenario] = &[
+    produce(
+        "produce-1p-100",
+        "produce, acks=1, 1 partition, 100 B",
+        1,
+        100,
+        3_000_000,
+    ),
+    produce(
+        "produce-1p-1k",
+        "produce, acks=1, 1 partition, 1 KiB",
+        1,
+        KIB,
+        600_000,
+    ),
+    produce(
+        "produce-6p-100",
+        "produce, acks=1, 6 partitions, 100 B",
+        6,
+        100,
+        3_000_000,
+    ),
+    produce(
+        "produce-6p-1k",
+        "produce, acks=1, 6 partitions, 1 KiB",
+        6,
+        KIB,
+        600_000,
+    ),
+    Scenario {
+        acks: "all",
+        idempotent: true,
+        ..produce(
+            "idempotent-6p-100",
+            "produce, acks=all, idempotent, 6 partitions, 100 B",
+            6,
+            100,
+            2_000_000,
+        )
+    },
+    Scenario {
+        acks: "all",
+        idempotent: true,
+        ..produce(
+            "idempotent-6p-1k",
+            "produce, acks=all, idempotent, 6 partitions, 1 KiB",
+            6,
+            KIB,
+            250_000,
+        )
+    },
+    Scenario {
+        compression: "lz4",
+        ..produce(
+            "lz4-6p-1k",
+            "produce, lz4, 6 partitions, 1 KiB",
+            6,
+            KIB,
+            250_000,
+        )
+    },
+    Scenario {
+        compression: "zstd",
+        ..produce(
+            "zstd-6p-1k",
+            "produce, zstd, 6 partitions, 1 KiB",
+            6,
+            KIB,
+            150_000,
+        )
+    },
+    Scenario {
+        mode: Mode::Consume,
+        ..produce(
+            "consume-6p-100",
+            "consume from earliest, 6 partitions, 100 B",
+            6,
+            100,
+            3_000_000,
+        )
+    },
+    Scenario {
+        mode: Mode::Consume,
+        ..produce(
+            "consume-6p-1k",
+            "consume from earliest, 6 partitions, 1 KiB",
+            6,
+            KIB,
+            600_000,
+        )
+    },
+    Scenario {
+        mode: Mode::Roundtrip,
+        ..produce(
+            "roundtrip-100",
+            "round trip, one in flight, acks=1, 100 B",
+            1,
+            100,
+            20_000,
+        )
+    },
+    Scenario {
+        mode: Mode::Roundtrip,
+        ..produce(
+            "roundtrip-1k",
+            "round trip, one in flight, acks=1, 1 KiB",
+            1,
+            KIB,
+            20_000,
+        )
+    },
+];
+
+impl Scenario {
+    /// Records in the timed part: the full count, or a tiny one for `--quick`.
+    pub(crate) fn count(&self, quick: bool) -> u64 {
+        match (quick, self.mode) {
+            (false, _) => self.full_count,
+            (true, Mode::Roundtrip) => 100,
+            (true, _) => 2_000,
+        }
+    }
+
+    /// Untimed records sent first, so the timed part sees connected, warmed-up clients: a tenth
+    /// of the count (none for consuming, which reads a pre-filled topic).
+    pub(crate) fn warmup(&self, quick: bool) -> u64 {
+        match self.mode {
+            Mode::Consume => 0,
+            _ => self.count(quick) / 10,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_topic_safe() {
+        for (index, scenario) in SCENARIOS.iter().enumerate() {
+            assert!(
+                scenario
+                    .id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            );
+            assert!(
+                SCENARIOS[..index]
+                    .iter()
+                    .all(|other| other.id != scenario.id)
+            );
+            assert!(scenario.count(true) < scenario.count(false));
+        }
+    }
+}
