@@ -161,12 +161,18 @@ impl Permit {
         self.bytes
     }
 
-    /// Gives back all but `keep` bytes (after a response turned out smaller than reserved).
-    pub(crate) fn shrink_to(&mut self, keep: usize) {
-        if keep < self.bytes {
-            self.budget.release(self.bytes - keep);
-            self.bytes = keep;
+    /// Makes the permit hold exactly `bytes`: gives back the rest of a response smaller than
+    /// reserved, or counts, without waiting, the excess of one already received bigger than
+    /// reserved (a broker sends a first batch whole even past the limits).
+    pub(crate) fn resize(&mut self, bytes: usize) {
+        if bytes < self.bytes {
+            self.budget.release(self.bytes - bytes);
+        } else if bytes > self.bytes {
+            let mut usage = self.budget.usage();
+            usage.used = usage.used.saturating_add(bytes - self.bytes);
+            usage.peak = usage.peak.max(usage.used);
         }
+        self.bytes = bytes;
     }
 }
 
@@ -215,13 +221,15 @@ mod tests {
     }
 
     #[test]
-    fn shrink_gives_back_the_rest() {
+    fn resizing_gives_back_or_counts_the_difference() {
         let budget = PrefetchBudget::new(100);
         let mut permit = future::block_on(budget.acquire(100, false)).unwrap();
-        permit.shrink_to(30);
+        permit.resize(30);
         assert_eq!((budget.used(), permit.bytes()), (30, 30));
-        permit.shrink_to(40);
-        assert_eq!(budget.used(), 30);
+        permit.resize(130);
+        assert_eq!((budget.used(), budget.peak()), (130, 130));
+        drop(permit);
+        assert_eq!(budget.used(), 0);
     }
 
     #[test]

@@ -13,7 +13,9 @@
 //! `FENCED_LEADER_EPOCH`, ...) forget the leader so the manager looks it up again; other
 //! retriable codes are retried; after either the fetcher backs off before its next round, as
 //! metadata may lag behind a leader change. Other codes are delivered to the caller. A failed
-//! request (connection lost) forgets the leaders of all its partitions and backs off.
+//! request (connection lost) forgets the leaders of all its partitions and backs off. A
+//! response naming a newer leader (KIP-951) or, with `client.rack`, a replica to read from
+//! (KIP-392) moves the partition there at once.
 
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -198,9 +200,8 @@ async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<Ro
         ..FetchRequest::default()
     };
     let frame = connection.request_at(&request, version).await?;
-    // The broker may go past max_bytes for one batch bigger than it; the bound then is loose
-    // by that batch, which the caller's `fetch.max.bytes` has to allow anyway.
-    permit.shrink_to(frame.body().len());
+    // The broker may go past max_bytes for one batch bigger than it; that is counted too.
+    permit.resize(frame.body().len());
     let _reading = shared.budget.reading(permit.bytes());
     let body = SharedBytes::new(frame, Some(permit));
     let response = FetchResponse::decode(version, body.bytes()).map_err(|error| {
@@ -261,6 +262,10 @@ async fn read_fetched(
     if !code.is_ok() {
         let error = Error::kafka(code, None, format!("fetching {topic}-{partition}"));
         fail(shared, target, error);
+        return Round::Served;
+    }
+    if data.preferred_read_replica >= 0 && data.preferred_read_replica != target.leader.node {
+        read_from_replica(shared, target, data.preferred_read_replica);
         return Round::Served;
     }
     let read_committed = shared.config.isolation_level == IsolationLevel::ReadCommitted;
@@ -331,6 +336,22 @@ fn follow_new_leader(shared: &Shared, target: &FetchTarget, data: &PartitionData
     // The manager starts a fetcher for the new node if there is none.
     shared.notify();
     true
+}
+
+/// The leader sent no records but named a replica in the consumer's rack (`client.rack`,
+/// KIP-392): fetch from there. Any error there forgets it, and the leader is looked up again.
+fn read_from_replica(shared: &Shared, target: &FetchTarget, replica: i32) {
+    let (topic, partition) = (&target.topic, target.partition);
+    let mut assignment = shared.state();
+    if let Some(state) = assignment.current(topic, partition, target.epoch) {
+        log::debug!("{topic}-{partition}: fetching from replica {replica}");
+        state.leader = Some(Leader {
+            node: replica,
+            ..target.leader
+        });
+    }
+    drop(assignment);
+    shared.notify();
 }
 
 /// `OFFSET_OUT_OF_RANGE`: seek by `auto.offset.reset`, or stop the partition with an error.

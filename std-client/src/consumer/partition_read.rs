@@ -189,7 +189,7 @@ async fn inflate(
                 if out.capacity() / 4 > len {
                     out.shrink_to_fit();
                 }
-                permit.shrink_to(out.capacity());
+                permit.resize(out.capacity());
                 return Ok((out, permit));
             }
             Err(CompressionError::OutputFull) if size < limit => {
