@@ -243,6 +243,15 @@ async fn read_fetched(
 ) -> Round {
     let (topic, partition, epoch) = (&target.topic, target.partition, target.epoch);
     let code = ErrorCode(data.error_code);
+    let from_replica = shared
+        .cluster
+        .cached_leader(topic, partition)
+        .is_some_and(|leader| leader != target.leader.node);
+    if code == ErrorCode::OFFSET_OUT_OF_RANGE && from_replica {
+        // A replica behind the leader (KIP-392): back to the leader, which knows.
+        forget_leaders(shared, std::slice::from_ref(target));
+        return Round::Retry;
+    }
     if code == ErrorCode::OFFSET_OUT_OF_RANGE {
         out_of_range(shared, target);
         return Round::Served;
