@@ -34,6 +34,7 @@
 //! [`tool_records`] has the tools write records and checks what franzl reads of them.
 
 pub mod client;
+pub mod consumer;
 pub mod java_tools;
 pub mod kcat;
 pub mod listening;
