@@ -24,6 +24,7 @@ pub(crate) fn emit_struct(
     let mut out = String::new();
     emit_definition(&mut out, name, doc, &plans, flexible);
     emit_read(&mut out, &plans, &tagged, &known, flexible);
+    emit_skip(&mut out, &plans, &tagged, &known, flexible);
     emit_write(&mut out, &plans, &tagged, &known, flexible);
     emit_len(&mut out, &plans, &tagged, &known, flexible);
     out.push_str("}\n\n");
@@ -217,6 +218,68 @@ fn emit_read(
         out.push_str("        }\n");
     }
     out.push_str("        Ok(s)\n    }\n\n");
+}
+
+fn emit_skip(
+    out: &mut String,
+    plans: &[FieldPlan<'_>],
+    tagged: &[&FieldPlan<'_>],
+    known: &str,
+    flexible: bool,
+) {
+    out.push_str(
+        "    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {\n",
+    );
+    let skip = |ty: &str| format!("<{ty} as m::Item<'a>>::skip(r, v)?");
+    for p in plans {
+        let value = if p.optional && p.nullable != Cond::Always {
+            format!(
+                "if {} {{ {}; }} else {{ {}; }}",
+                p.nullable.expr(),
+                skip(&p.rust_ty),
+                skip(&p.base_ty)
+            )
+        } else {
+            format!("{};", skip(&p.rust_ty))
+        };
+        match &p.regular {
+            Cond::Never => {}
+            Cond::Always => writeln!(out, "        {value}").unwrap(),
+            Cond::Expr(e) => writeln!(out, "        if {e} {{ {value} }}").unwrap(),
+        }
+    }
+    if flexible {
+        writeln!(
+            out,
+            "        if v.flexible {{\n            let known: &'static [u32] = {known};"
+        )
+        .unwrap();
+        if tagged.is_empty() {
+            out.push_str(
+                "            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;\n",
+            );
+        } else {
+            if let [p] = tagged {
+                // Only known tags reach the closure, and there is one.
+                let call = skip(&p.rust_ty);
+                let call = call.trim_end_matches('?');
+                writeln!(
+                    out,
+                    "            w::RawTaggedFields::read_section(r, known, |_, r| {call})?;"
+                )
+                .unwrap();
+            } else {
+                out.push_str("            w::RawTaggedFields::read_section(r, known, |tag, r| {\n                match tag {\n");
+                for p in tagged {
+                    let tag = p.tagged.as_ref().map_or(0, |t| t.0);
+                    writeln!(out, "                    {tag} => {},", skip(&p.rust_ty)).unwrap();
+                }
+                out.push_str("                    _ => {}\n                }\n                Ok(())\n            })?;\n");
+            }
+        }
+        out.push_str("        }\n");
+    }
+    out.push_str("        Ok(())\n    }\n\n");
 }
 
 fn emit_write(

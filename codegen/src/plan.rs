@@ -79,6 +79,8 @@ pub(crate) struct FieldPlan<'f> {
     /// When, among the versions it is present, null is allowed.
     pub(crate) nullable: Cond,
     pub(crate) rust_ty: String,
+    /// The Rust type without the `Option`.
+    pub(crate) base_ty: String,
     pub(crate) default: String,
 }
 
@@ -117,7 +119,7 @@ impl Ctx<'_> {
         let rust_ty = if optional {
             format!("Option<{base}>")
         } else {
-            base
+            base.clone()
         };
         let default = self.default_expr(field, optional)?;
         Ok(FieldPlan {
@@ -128,6 +130,7 @@ impl Ctx<'_> {
             optional,
             nullable,
             rust_ty,
+            base_ty: base,
             default,
         })
     }

@@ -60,6 +60,29 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 4 {
+            <m::Array<'a, AddPartitionsToTxnTransaction<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number <= 3 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number <= 3 {
+            <i64 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number <= 3 {
+            <i16 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number <= 3 {
+            <m::Array<'a, AddPartitionsToTxnTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 4 {
             m::Item::write(&self.transactions, w, v)?;
@@ -234,6 +257,29 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTransaction<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 4 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <i64 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <i16 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <bool as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <m::Array<'a, AddPartitionsToTxnTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 4 {
             m::Item::write(&self.transactional_id, w, v)?;
@@ -363,6 +409,16 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTopic<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
@@ -455,6 +511,24 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResponse<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 4 {
+            <i16 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <m::Array<'a, AddPartitionsToTxnResult<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number <= 3 {
+            <m::Array<'a, AddPartitionsToTxnTopicResult<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -584,6 +658,20 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResult<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 4 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <m::Array<'a, AddPartitionsToTxnTopicResult<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 4 {
             m::Item::write(&self.transactional_id, w, v)?;
@@ -680,6 +768,16 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTopicResult<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, AddPartitionsToTxnPartitionResult<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.results_by_partition, w, v)?;
@@ -758,6 +856,16 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnPartitionResult<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        <i16 as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

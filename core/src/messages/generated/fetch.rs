@@ -101,6 +101,49 @@ impl<'a> m::Item<'a> for FetchRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number <= 14 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 3 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <i8 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 7 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 7 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, FetchTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 7 {
+            <m::Array<'a, ForgottenTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 11 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = match v.number {
+                12..=14 => &[0],
+                15..=17 => &[0, 1],
+                _ => &[],
+            };
+            w::RawTaggedFields::read_section(r, known, |tag, r| {
+                match tag {
+                    0 => <Option<&'a str> as m::Item<'a>>::skip(r, v)?,
+                    1 => <ReplicaState<'a> as m::Item<'a>>::skip(r, v)?,
+                    _ => {}
+                }
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number <= 14 {
             m::Item::write(&self.replica_id, w, v)?;
@@ -311,6 +354,20 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 15 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 15 {
+            <i64 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 15 {
             m::Item::write(&self.replica_id, w, v)?;
@@ -413,6 +470,21 @@ impl<'a> m::Item<'a> for FetchTopic<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number <= 12 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 13 {
+            <w::Uuid as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, FetchPartition<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -542,6 +614,32 @@ impl<'a> m::Item<'a> for FetchPartition<'a> {
             })?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 9 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        <i64 as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 12 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 5 {
+            <i64 as m::Item<'a>>::skip(r, v)?;
+        }
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = match v.number {
+                12..=16 => &[],
+                17..=17 => &[0],
+                _ => &[],
+            };
+            w::RawTaggedFields::read_section(r, known, |_, r| {
+                <w::Uuid as m::Item<'a>>::skip(r, v)
+            })?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -687,6 +785,23 @@ impl<'a> m::Item<'a> for ForgottenTopic<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if (7..=12).contains(&v.number) {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 13 {
+            <w::Uuid as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 7 {
+            <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if (7..=12).contains(&v.number) {
             m::Item::write(&self.topic, w, v)?;
@@ -814,6 +929,30 @@ impl<'a> m::Item<'a> for FetchResponse<'a> {
             })?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 1 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 7 {
+            <i16 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 7 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, FetchableTopicResponse<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = match v.number {
+                12..=15 => &[],
+                16..=17 => &[0],
+                _ => &[],
+            };
+            w::RawTaggedFields::read_section(r, known, |_, r| {
+                <m::Array<'a, NodeEndpoint<'a>> as m::Item<'a>>::skip(r, v)
+            })?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -961,6 +1100,21 @@ impl<'a> m::Item<'a> for FetchableTopicResponse<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number <= 12 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 13 {
+            <w::Uuid as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, PartitionData<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number <= 12 {
             m::Item::write(&self.topic, w, v)?;
@@ -1103,6 +1257,38 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
             })?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        <i16 as m::Item<'a>>::skip(r, v)?;
+        <i64 as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 4 {
+            <i64 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 5 {
+            <i64 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <Option<m::Array<'a, AbortedTransaction<'a>>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 11 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        <Option<&'a [u8]> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[0, 1, 2];
+            w::RawTaggedFields::read_section(r, known, |tag, r| {
+                match tag {
+                    0 => <EpochEndOffset<'a> as m::Item<'a>>::skip(r, v)?,
+                    1 => <LeaderIdAndEpoch<'a> as m::Item<'a>>::skip(r, v)?,
+                    2 => <SnapshotId<'a> as m::Item<'a>>::skip(r, v)?,
+                    _ => {}
+                }
+                Ok(())
+            })?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -1291,6 +1477,20 @@ impl<'a> m::Item<'a> for EpochEndOffset<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 12 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 12 {
+            <i64 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 12 {
             m::Item::write(&self.epoch, w, v)?;
@@ -1391,6 +1591,20 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 12 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 12 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 12 {
             m::Item::write(&self.leader_id, w, v)?;
@@ -1487,6 +1701,16 @@ impl<'a> m::Item<'a> for SnapshotId<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i64 as m::Item<'a>>::skip(r, v)?;
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.end_offset, w, v)?;
         m::Item::write(&self.epoch, w, v)?;
@@ -1569,6 +1793,20 @@ impl<'a> m::Item<'a> for AbortedTransaction<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 4 {
+            <i64 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <i64 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -1681,6 +1919,26 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 16 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 16 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 16 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 16 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

@@ -48,6 +48,23 @@ impl<'a> m::Item<'a> for FindCoordinatorRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number <= 3 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 1 {
+            <i8 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <m::Array<'a, &'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number <= 3 {
             m::Item::write(&self.key, w, v)?;
@@ -198,6 +215,35 @@ impl<'a> m::Item<'a> for FindCoordinatorResponse<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 1 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number <= 3 {
+            <i16 as m::Item<'a>>::skip(r, v)?;
+        }
+        if (1..=3).contains(&v.number) {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number <= 3 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number <= 3 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number <= 3 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <m::Array<'a, Coordinator<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -380,6 +426,32 @@ impl<'a> m::Item<'a> for Coordinator<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 4 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <i16 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

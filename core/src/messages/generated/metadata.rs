@@ -56,6 +56,28 @@ impl<'a> m::Item<'a> for MetadataRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 1 {
+            <Option<m::Array<'a, MetadataRequestTopic<'a>>> as m::Item<'a>>::skip(r, v)?;
+        } else {
+            <m::Array<'a, MetadataRequestTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <bool as m::Item<'a>>::skip(r, v)?;
+        }
+        if (8..=10).contains(&v.number) {
+            <bool as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 8 {
+            <bool as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 1 {
             m::Item::write(&self.topics, w, v)?;
@@ -213,6 +235,22 @@ impl<'a> m::Item<'a> for MetadataRequestTopic<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 10 {
+            <w::Uuid as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 10 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        } else {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 10 {
             m::Item::write(&self.topic_id, w, v)?;
@@ -333,6 +371,28 @@ impl<'a> m::Item<'a> for MetadataResponse<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 3 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, MetadataResponseBroker<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 2 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 1 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, MetadataResponseTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        if (8..=10).contains(&v.number) {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -474,6 +534,20 @@ impl<'a> m::Item<'a> for MetadataResponseBroker<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 1 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.node_id, w, v)?;
         m::Item::write(&self.host, w, v)?;
@@ -590,6 +664,30 @@ impl<'a> m::Item<'a> for MetadataResponseTopic<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i16 as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 12 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        } else {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 10 {
+            <w::Uuid as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 1 {
+            <bool as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, MetadataResponsePartition<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 8 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -742,6 +840,25 @@ impl<'a> m::Item<'a> for MetadataResponsePartition<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i16 as m::Item<'a>>::skip(r, v)?;
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 7 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 5 {
+            <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
