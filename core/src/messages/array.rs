@@ -96,7 +96,7 @@ impl<'a, T: Item<'a>> Array<'a, T> {
     }
 
     /// Reads `count` items, validating each, and keeps their bytes.
-    #[inline]
+    #[inline(always)]
     fn read_items(r: &mut Reader<'a>, count: usize, v: Version) -> Result<Self, DecodeError> {
         let start = r.rest();
         skip_items::<T>(r, count, v)?;
@@ -182,7 +182,7 @@ impl<'a, T: Item<'a>> IntoIterator for &Array<'a, T> {
 }
 
 impl<'a, T: Item<'a>> Item<'a> for Array<'a, T> {
-    #[inline]
+    #[inline(always)]
     fn read(r: &mut Reader<'a>, v: Version) -> Result<Self, DecodeError> {
         let count = if v.flexible {
             r.compact_array_len()?
@@ -192,7 +192,7 @@ impl<'a, T: Item<'a>> Item<'a> for Array<'a, T> {
         Self::read_items(r, count.ok_or(DecodeError::UnexpectedNull)?, v)
     }
 
-    #[inline]
+    #[inline(always)]
     fn skip(r: &mut Reader<'a>, v: Version) -> Result<(), DecodeError> {
         let count = if v.flexible {
             r.compact_array_len()?
@@ -270,7 +270,7 @@ impl<'a, T: Item<'a>> Nullable<'a> for Array<'a, T> {
 }
 
 /// Advances past `count` items, validating each.
-#[inline]
+#[inline(always)]
 fn skip_items<'a, T: Item<'a>>(
     r: &mut Reader<'a>,
     count: usize,
