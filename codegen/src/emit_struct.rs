@@ -243,6 +243,7 @@ fn emit_skip(
     known: &str,
     flexible: bool,
 ) {
+    let start = out.len();
     out.push_str(
         "    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {\n",
     );
@@ -301,6 +302,11 @@ fn emit_skip(
             }
         }
         out.push_str("        }\n");
+    }
+    if !out[start..].contains("v)") && !out[start..].contains("v.") {
+        let fixed = out[start..].replacen("v: m::Version", "_: m::Version", 1);
+        out.truncate(start);
+        out.push_str(&fixed);
     }
     out.push_str("        Ok(())\n    }\n\n");
 }

@@ -224,20 +224,32 @@ impl Segment<'_, '_> {
     /// The byte count of a fixed run, as an expression over `v.number`.
     pub(crate) fn fixed_len(plans: &[&FieldPlan<'_>]) -> String {
         let mut constant = 0;
-        let mut terms = Vec::new();
+        // Sizes under the same condition are added up.
+        let mut terms: Vec<(String, usize)> = Vec::new();
         for p in plans {
             let size = fixed_size(&p.field.ty).unwrap_or(0);
             match &p.regular {
                 Cond::Always => constant += size,
-                Cond::Expr(e) => terms.push(format!("if {e} {{ {size} }} else {{ 0 }}")),
+                Cond::Expr(e) => match terms.iter_mut().find(|(c, _)| c == e) {
+                    Some((_, total)) => *total += size,
+                    None => terms.push((e.clone(), size)),
+                },
                 Cond::Never => {}
             }
         }
-        let mut expr = constant.to_string();
-        for t in terms {
-            expr = format!("{expr} + ({t})");
+        let mut parts: Vec<String> = Vec::new();
+        if constant > 0 || terms.is_empty() {
+            parts.push(constant.to_string());
         }
-        expr
+        parts.extend(
+            terms
+                .into_iter()
+                .map(|(e, size)| format!("(if {e} {{ {size} }} else {{ 0 }})")),
+        );
+        match parts.as_slice() {
+            [one] => one.trim_start_matches('(').trim_end_matches(')').to_owned(),
+            _ => parts.join(" + "),
+        }
     }
 }
 

@@ -45,9 +45,7 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnRequest<'a> {
             s.v3_and_below_transactional_id = m::Item::read(r, v)?;
         }
         {
-            let c = &mut w::Reader::new(r.take(
-                0 + (if v.number <= 3 { 8 } else { 0 }) + (if v.number <= 3 { 2 } else { 0 }),
-            )?);
+            let c = &mut w::Reader::new(r.take(if v.number <= 3 { 10 } else { 0 })?);
             if v.number <= 3 {
                 s.v3_and_below_producer_id = m::Item::read(c, v)?;
             }
@@ -72,7 +70,7 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnRequest<'a> {
         if v.number <= 3 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
-        r.take(0 + (if v.number <= 3 { 8 } else { 0 }) + (if v.number <= 3 { 2 } else { 0 }))?;
+        r.take(if v.number <= 3 { 10 } else { 0 })?;
         if v.number <= 3 {
             <m::Array<'a, AddPartitionsToTxnTopic<'a>> as m::Item<'a>>::skip(r, v)?;
         }
@@ -239,11 +237,7 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTransaction<'a> {
             s.transactional_id = m::Item::read(r, v)?;
         }
         {
-            let c = &mut w::Reader::new(r.take(
-                0 + (if v.number >= 4 { 8 } else { 0 })
-                    + (if v.number >= 4 { 2 } else { 0 })
-                    + (if v.number >= 4 { 1 } else { 0 }),
-            )?);
+            let c = &mut w::Reader::new(r.take(if v.number >= 4 { 11 } else { 0 })?);
             if v.number >= 4 {
                 s.producer_id = m::Item::read(c, v)?;
             }
@@ -268,11 +262,7 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTransaction<'a> {
         if v.number >= 4 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
-        r.take(
-            0 + (if v.number >= 4 { 8 } else { 0 })
-                + (if v.number >= 4 { 2 } else { 0 })
-                + (if v.number >= 4 { 1 } else { 0 }),
-        )?;
+        r.take(if v.number >= 4 { 11 } else { 0 })?;
         if v.number >= 4 {
             <m::Array<'a, AddPartitionsToTxnTopic<'a>> as m::Item<'a>>::skip(r, v)?;
         }

@@ -455,9 +455,7 @@ impl<'a> m::Item<'a> for SupportedFeatureKey<'a> {
             s.name = m::Item::read(r, v)?;
         }
         {
-            let c = &mut w::Reader::new(r.take(
-                0 + (if v.number >= 3 { 2 } else { 0 }) + (if v.number >= 3 { 2 } else { 0 }),
-            )?);
+            let c = &mut w::Reader::new(r.take(if v.number >= 3 { 4 } else { 0 })?);
             if v.number >= 3 {
                 s.min_version = m::Item::read(c, v)?;
             }
@@ -476,7 +474,7 @@ impl<'a> m::Item<'a> for SupportedFeatureKey<'a> {
         if v.number >= 3 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
-        r.take(0 + (if v.number >= 3 { 2 } else { 0 }) + (if v.number >= 3 { 2 } else { 0 }))?;
+        r.take(if v.number >= 3 { 4 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -589,9 +587,7 @@ impl<'a> m::Item<'a> for FinalizedFeatureKey<'a> {
             s.name = m::Item::read(r, v)?;
         }
         {
-            let c = &mut w::Reader::new(r.take(
-                0 + (if v.number >= 3 { 2 } else { 0 }) + (if v.number >= 3 { 2 } else { 0 }),
-            )?);
+            let c = &mut w::Reader::new(r.take(if v.number >= 3 { 4 } else { 0 })?);
             if v.number >= 3 {
                 s.max_version_level = m::Item::read(c, v)?;
             }
@@ -610,7 +606,7 @@ impl<'a> m::Item<'a> for FinalizedFeatureKey<'a> {
         if v.number >= 3 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
-        r.take(0 + (if v.number >= 3 { 2 } else { 0 }) + (if v.number >= 3 { 2 } else { 0 }))?;
+        r.take(if v.number >= 3 { 4 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

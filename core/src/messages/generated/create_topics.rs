@@ -583,9 +583,7 @@ impl<'a> m::Item<'a> for CreatableTopicResult<'a> {
             s.error_message = m::Item::read(r, v)?;
         }
         {
-            let c = &mut w::Reader::new(r.take(
-                0 + (if v.number >= 5 { 4 } else { 0 }) + (if v.number >= 5 { 2 } else { 0 }),
-            )?);
+            let c = &mut w::Reader::new(r.take(if v.number >= 5 { 6 } else { 0 })?);
             if v.number >= 5 {
                 s.num_partitions = m::Item::read(c, v)?;
             }
@@ -614,7 +612,7 @@ impl<'a> m::Item<'a> for CreatableTopicResult<'a> {
         if v.number >= 1 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }
-        r.take(0 + (if v.number >= 5 { 4 } else { 0 }) + (if v.number >= 5 { 2 } else { 0 }))?;
+        r.take(if v.number >= 5 { 6 } else { 0 })?;
         if v.number >= 5 {
             <Option<m::Array<'a, CreatableTopicConfigs<'a>>> as m::Item<'a>>::skip(r, v)?;
         }
@@ -770,11 +768,7 @@ impl<'a> m::Item<'a> for CreatableTopicConfigs<'a> {
             s.value = m::Item::read(r, v)?;
         }
         {
-            let c = &mut w::Reader::new(r.take(
-                0 + (if v.number >= 5 { 1 } else { 0 })
-                    + (if v.number >= 5 { 1 } else { 0 })
-                    + (if v.number >= 5 { 1 } else { 0 }),
-            )?);
+            let c = &mut w::Reader::new(r.take(if v.number >= 5 { 3 } else { 0 })?);
             if v.number >= 5 {
                 s.read_only = m::Item::read(c, v)?;
             }
@@ -799,11 +793,7 @@ impl<'a> m::Item<'a> for CreatableTopicConfigs<'a> {
         if v.number >= 5 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }
-        r.take(
-            0 + (if v.number >= 5 { 1 } else { 0 })
-                + (if v.number >= 5 { 1 } else { 0 })
-                + (if v.number >= 5 { 1 } else { 0 }),
-        )?;
+        r.take(if v.number >= 5 { 3 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

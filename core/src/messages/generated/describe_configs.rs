@@ -34,9 +34,9 @@ impl<'a> m::Item<'a> for DescribeConfigsRequest<'a> {
         let mut s = Self::default();
         s.resources = m::Item::read(r, v)?;
         {
-            let c = &mut w::Reader::new(r.take(
-                0 + (if v.number >= 1 { 1 } else { 0 }) + (if v.number >= 3 { 1 } else { 0 }),
-            )?);
+            let c = &mut w::Reader::new(
+                r.take((if v.number >= 1 { 1 } else { 0 }) + (if v.number >= 3 { 1 } else { 0 }))?,
+            );
             if v.number >= 1 {
                 s.include_synonyms = m::Item::read(c, v)?;
             }
@@ -53,7 +53,7 @@ impl<'a> m::Item<'a> for DescribeConfigsRequest<'a> {
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, DescribeConfigsResource<'a>> as m::Item<'a>>::skip(r, v)?;
-        r.take(0 + (if v.number >= 1 { 1 } else { 0 }) + (if v.number >= 3 { 1 } else { 0 }))?;
+        r.take((if v.number >= 1 { 1 } else { 0 }) + (if v.number >= 3 { 1 } else { 0 }))?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

@@ -340,9 +340,7 @@ impl<'a> m::Item<'a> for DescribeLogDirsResult<'a> {
         s.log_dir = m::Item::read(r, v)?;
         s.topics = m::Item::read(r, v)?;
         {
-            let c = &mut w::Reader::new(r.take(
-                0 + (if v.number >= 4 { 8 } else { 0 }) + (if v.number >= 4 { 8 } else { 0 }),
-            )?);
+            let c = &mut w::Reader::new(r.take(if v.number >= 4 { 16 } else { 0 })?);
             if v.number >= 4 {
                 s.total_bytes = m::Item::read(c, v)?;
             }
@@ -361,7 +359,7 @@ impl<'a> m::Item<'a> for DescribeLogDirsResult<'a> {
         <i16 as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, DescribeLogDirsTopic<'a>> as m::Item<'a>>::skip(r, v)?;
-        r.take(0 + (if v.number >= 4 { 8 } else { 0 }) + (if v.number >= 4 { 8 } else { 0 }))?;
+        r.take(if v.number >= 4 { 16 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

@@ -929,9 +929,7 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(
-                12 + (if v.number >= 2 { 16 } else { 0 })
-                    + (if v.number >= 1 { 8 } else { 0 })
-                    + (if v.number >= 1 { 8 } else { 0 }),
+                12 + (if v.number >= 2 { 16 } else { 0 }) + (if v.number >= 1 { 16 } else { 0 }),
             )?);
             s.replica_id = m::Item::read(c, v)?;
             if v.number >= 2 {
@@ -953,11 +951,7 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        r.take(
-            12 + (if v.number >= 2 { 16 } else { 0 })
-                + (if v.number >= 1 { 8 } else { 0 })
-                + (if v.number >= 1 { 8 } else { 0 }),
-        )?;
+        r.take(12 + (if v.number >= 2 { 16 } else { 0 }) + (if v.number >= 1 { 16 } else { 0 }))?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

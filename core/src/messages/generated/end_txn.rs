@@ -154,9 +154,7 @@ impl<'a> m::Item<'a> for EndTxnResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
-            let c = &mut w::Reader::new(r.take(
-                6 + (if v.number >= 5 { 8 } else { 0 }) + (if v.number >= 5 { 2 } else { 0 }),
-            )?);
+            let c = &mut w::Reader::new(r.take(6 + (if v.number >= 5 { 10 } else { 0 }))?);
             s.throttle_time_ms = m::Item::read(c, v)?;
             s.error_code = m::Item::read(c, v)?;
             if v.number >= 5 {
@@ -174,7 +172,7 @@ impl<'a> m::Item<'a> for EndTxnResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        r.take(6 + (if v.number >= 5 { 8 } else { 0 }) + (if v.number >= 5 { 2 } else { 0 }))?;
+        r.take(6 + (if v.number >= 5 { 10 } else { 0 }))?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

@@ -64,8 +64,7 @@ impl<'a> m::Item<'a> for FetchRequest<'a> {
                 8 + (if v.number <= 14 { 4 } else { 0 })
                     + (if v.number >= 3 { 4 } else { 0 })
                     + (if v.number >= 4 { 1 } else { 0 })
-                    + (if v.number >= 7 { 4 } else { 0 })
-                    + (if v.number >= 7 { 4 } else { 0 }),
+                    + (if v.number >= 7 { 8 } else { 0 }),
             )?);
             if v.number <= 14 {
                 s.replica_id = m::Item::read(c, v)?;
@@ -115,8 +114,7 @@ impl<'a> m::Item<'a> for FetchRequest<'a> {
             8 + (if v.number <= 14 { 4 } else { 0 })
                 + (if v.number >= 3 { 4 } else { 0 })
                 + (if v.number >= 4 { 1 } else { 0 })
-                + (if v.number >= 7 { 4 } else { 0 })
-                + (if v.number >= 7 { 4 } else { 0 }),
+                + (if v.number >= 7 { 8 } else { 0 }),
         )?;
         <m::Array<'a, FetchTopic<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.number >= 7 {
@@ -341,9 +339,7 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
-            let c = &mut w::Reader::new(r.take(
-                0 + (if v.number >= 15 { 4 } else { 0 }) + (if v.number >= 15 { 8 } else { 0 }),
-            )?);
+            let c = &mut w::Reader::new(r.take(if v.number >= 15 { 12 } else { 0 })?);
             if v.number >= 15 {
                 s.replica_id = m::Item::read(c, v)?;
             }
@@ -359,7 +355,7 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        r.take(0 + (if v.number >= 15 { 4 } else { 0 }) + (if v.number >= 15 { 8 } else { 0 }))?;
+        r.take(if v.number >= 15 { 12 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -905,11 +901,9 @@ impl<'a> m::Item<'a> for FetchResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
-            let c = &mut w::Reader::new(r.take(
-                0 + (if v.number >= 1 { 4 } else { 0 })
-                    + (if v.number >= 7 { 2 } else { 0 })
-                    + (if v.number >= 7 { 4 } else { 0 }),
-            )?);
+            let c = &mut w::Reader::new(
+                r.take((if v.number >= 1 { 4 } else { 0 }) + (if v.number >= 7 { 6 } else { 0 }))?,
+            );
             if v.number >= 1 {
                 s.throttle_time_ms = m::Item::read(c, v)?;
             }
@@ -938,11 +932,7 @@ impl<'a> m::Item<'a> for FetchResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        r.take(
-            0 + (if v.number >= 1 { 4 } else { 0 })
-                + (if v.number >= 7 { 2 } else { 0 })
-                + (if v.number >= 7 { 4 } else { 0 }),
-        )?;
+        r.take((if v.number >= 1 { 4 } else { 0 }) + (if v.number >= 7 { 6 } else { 0 }))?;
         <m::Array<'a, FetchableTopicResponse<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = match v.number {
@@ -1464,9 +1454,7 @@ impl<'a> m::Item<'a> for EpochEndOffset<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
-            let c = &mut w::Reader::new(r.take(
-                0 + (if v.number >= 12 { 4 } else { 0 }) + (if v.number >= 12 { 8 } else { 0 }),
-            )?);
+            let c = &mut w::Reader::new(r.take(if v.number >= 12 { 12 } else { 0 })?);
             if v.number >= 12 {
                 s.epoch = m::Item::read(c, v)?;
             }
@@ -1482,7 +1470,7 @@ impl<'a> m::Item<'a> for EpochEndOffset<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        r.take(0 + (if v.number >= 12 { 4 } else { 0 }) + (if v.number >= 12 { 8 } else { 0 }))?;
+        r.take(if v.number >= 12 { 12 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -1578,9 +1566,7 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
-            let c = &mut w::Reader::new(r.take(
-                0 + (if v.number >= 12 { 4 } else { 0 }) + (if v.number >= 12 { 4 } else { 0 }),
-            )?);
+            let c = &mut w::Reader::new(r.take(if v.number >= 12 { 8 } else { 0 })?);
             if v.number >= 12 {
                 s.leader_id = m::Item::read(c, v)?;
             }
@@ -1596,7 +1582,7 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        r.take(0 + (if v.number >= 12 { 4 } else { 0 }) + (if v.number >= 12 { 4 } else { 0 }))?;
+        r.take(if v.number >= 12 { 8 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -1784,9 +1770,7 @@ impl<'a> m::Item<'a> for AbortedTransaction<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
-            let c = &mut w::Reader::new(r.take(
-                0 + (if v.number >= 4 { 8 } else { 0 }) + (if v.number >= 4 { 8 } else { 0 }),
-            )?);
+            let c = &mut w::Reader::new(r.take(if v.number >= 4 { 16 } else { 0 })?);
             if v.number >= 4 {
                 s.producer_id = m::Item::read(c, v)?;
             }
@@ -1802,7 +1786,7 @@ impl<'a> m::Item<'a> for AbortedTransaction<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        r.take(0 + (if v.number >= 4 { 8 } else { 0 }) + (if v.number >= 4 { 8 } else { 0 }))?;
+        r.take(if v.number >= 4 { 16 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

@@ -190,9 +190,9 @@ impl<'a> m::Item<'a> for FindCoordinatorResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
-            let c = &mut w::Reader::new(r.take(
-                0 + (if v.number >= 1 { 4 } else { 0 }) + (if v.number <= 3 { 2 } else { 0 }),
-            )?);
+            let c = &mut w::Reader::new(
+                r.take((if v.number >= 1 { 4 } else { 0 }) + (if v.number <= 3 { 2 } else { 0 }))?,
+            );
             if v.number >= 1 {
                 s.throttle_time_ms = m::Item::read(c, v)?;
             }
@@ -223,7 +223,7 @@ impl<'a> m::Item<'a> for FindCoordinatorResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        r.take(0 + (if v.number >= 1 { 4 } else { 0 }) + (if v.number <= 3 { 2 } else { 0 }))?;
+        r.take((if v.number >= 1 { 4 } else { 0 }) + (if v.number <= 3 { 2 } else { 0 }))?;
         if (1..=3).contains(&v.number) {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }
@@ -413,9 +413,7 @@ impl<'a> m::Item<'a> for Coordinator<'a> {
             s.host = m::Item::read(r, v)?;
         }
         {
-            let c = &mut w::Reader::new(r.take(
-                0 + (if v.number >= 4 { 4 } else { 0 }) + (if v.number >= 4 { 2 } else { 0 }),
-            )?);
+            let c = &mut w::Reader::new(r.take(if v.number >= 4 { 6 } else { 0 })?);
             if v.number >= 4 {
                 s.port = m::Item::read(c, v)?;
             }
@@ -443,7 +441,7 @@ impl<'a> m::Item<'a> for Coordinator<'a> {
         if v.number >= 4 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
-        r.take(0 + (if v.number >= 4 { 4 } else { 0 }) + (if v.number >= 4 { 2 } else { 0 }))?;
+        r.take(if v.number >= 4 { 6 } else { 0 })?;
         if v.number >= 4 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }

@@ -37,9 +37,7 @@ impl<'a> m::Item<'a> for InitProducerIdRequest<'a> {
         let mut s = Self::default();
         s.transactional_id = m::Item::read(r, v)?;
         {
-            let c = &mut w::Reader::new(r.take(
-                4 + (if v.number >= 3 { 8 } else { 0 }) + (if v.number >= 3 { 2 } else { 0 }),
-            )?);
+            let c = &mut w::Reader::new(r.take(4 + (if v.number >= 3 { 10 } else { 0 }))?);
             s.transaction_timeout_ms = m::Item::read(c, v)?;
             if v.number >= 3 {
                 s.producer_id = m::Item::read(c, v)?;
@@ -57,7 +55,7 @@ impl<'a> m::Item<'a> for InitProducerIdRequest<'a> {
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
-        r.take(4 + (if v.number >= 3 { 8 } else { 0 }) + (if v.number >= 3 { 2 } else { 0 }))?;
+        r.take(4 + (if v.number >= 3 { 10 } else { 0 }))?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

@@ -603,9 +603,7 @@ impl<'a> m::Item<'a> for ListOffsetsPartitionResponse<'a> {
         }
         {
             let c = &mut w::Reader::new(r.take(
-                0 + (if v.number >= 1 { 8 } else { 0 })
-                    + (if v.number >= 1 { 8 } else { 0 })
-                    + (if v.number >= 4 { 4 } else { 0 }),
+                (if v.number >= 1 { 16 } else { 0 }) + (if v.number >= 4 { 4 } else { 0 }),
             )?);
             if v.number >= 1 {
                 s.timestamp = m::Item::read(c, v)?;
@@ -629,11 +627,7 @@ impl<'a> m::Item<'a> for ListOffsetsPartitionResponse<'a> {
         if v.number <= 0 {
             <m::Array<'a, i64> as m::Item<'a>>::skip(r, v)?;
         }
-        r.take(
-            0 + (if v.number >= 1 { 8 } else { 0 })
-                + (if v.number >= 1 { 8 } else { 0 })
-                + (if v.number >= 4 { 4 } else { 0 }),
-        )?;
+        r.take((if v.number >= 1 { 16 } else { 0 }) + (if v.number >= 4 { 4 } else { 0 }))?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

@@ -42,7 +42,7 @@ impl<'a> m::Item<'a> for MetadataRequest<'a> {
         };
         {
             let c = &mut w::Reader::new(r.take(
-                0 + (if v.number >= 4 { 1 } else { 0 })
+                (if v.number >= 4 { 1 } else { 0 })
                     + (if (8..=10).contains(&v.number) { 1 } else { 0 })
                     + (if v.number >= 8 { 1 } else { 0 }),
             )?);
@@ -70,7 +70,7 @@ impl<'a> m::Item<'a> for MetadataRequest<'a> {
             <m::Array<'a, MetadataRequestTopic<'a>> as m::Item<'a>>::skip(r, v)?;
         }
         r.take(
-            0 + (if v.number >= 4 { 1 } else { 0 })
+            (if v.number >= 4 { 1 } else { 0 })
                 + (if (8..=10).contains(&v.number) { 1 } else { 0 })
                 + (if v.number >= 8 { 1 } else { 0 }),
         )?;
@@ -654,7 +654,7 @@ impl<'a> m::Item<'a> for MetadataResponseTopic<'a> {
         };
         {
             let c = &mut w::Reader::new(r.take(
-                0 + (if v.number >= 10 { 16 } else { 0 }) + (if v.number >= 1 { 1 } else { 0 }),
+                (if v.number >= 10 { 16 } else { 0 }) + (if v.number >= 1 { 1 } else { 0 }),
             )?);
             if v.number >= 10 {
                 s.topic_id = m::Item::read(c, v)?;
@@ -681,7 +681,7 @@ impl<'a> m::Item<'a> for MetadataResponseTopic<'a> {
         } else {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
-        r.take(0 + (if v.number >= 10 { 16 } else { 0 }) + (if v.number >= 1 { 1 } else { 0 }))?;
+        r.take((if v.number >= 10 { 16 } else { 0 }) + (if v.number >= 1 { 1 } else { 0 }))?;
         <m::Array<'a, MetadataResponsePartition<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.number >= 8 {
             <i32 as m::Item<'a>>::skip(r, v)?;

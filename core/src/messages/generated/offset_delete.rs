@@ -367,7 +367,7 @@ impl<'a> m::Item<'a> for OffsetDeleteResponsePartition<'a> {
         Ok(s)
     }
 
-    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+    fn skip(r: &mut w::Reader<'a>, _: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         Ok(())
     }

@@ -882,8 +882,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartition<'a> {
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(
-                0 + (if v.number <= 7 { 4 } else { 0 })
-                    + (if v.number <= 7 { 8 } else { 0 })
+                (if v.number <= 7 { 12 } else { 0 })
                     + (if (5..=7).contains(&v.number) { 4 } else { 0 }),
             )?);
             if v.number <= 7 {
@@ -911,8 +910,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartition<'a> {
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(
-            0 + (if v.number <= 7 { 4 } else { 0 })
-                + (if v.number <= 7 { 8 } else { 0 })
+            (if v.number <= 7 { 12 } else { 0 })
                 + (if (5..=7).contains(&v.number) { 4 } else { 0 }),
         )?;
         if v.number <= 7 {
@@ -1304,11 +1302,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartitions<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
-            let c = &mut w::Reader::new(r.take(
-                0 + (if v.number >= 8 { 4 } else { 0 })
-                    + (if v.number >= 8 { 8 } else { 0 })
-                    + (if v.number >= 8 { 4 } else { 0 }),
-            )?);
+            let c = &mut w::Reader::new(r.take(if v.number >= 8 { 16 } else { 0 })?);
             if v.number >= 8 {
                 s.partition_index = m::Item::read(c, v)?;
             }
@@ -1333,11 +1327,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartitions<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        r.take(
-            0 + (if v.number >= 8 { 4 } else { 0 })
-                + (if v.number >= 8 { 8 } else { 0 })
-                + (if v.number >= 8 { 4 } else { 0 }),
-        )?;
+        r.take(if v.number >= 8 { 16 } else { 0 })?;
         if v.number >= 8 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }

@@ -912,9 +912,7 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
-            let c = &mut w::Reader::new(r.take(
-                0 + (if v.number >= 10 { 4 } else { 0 }) + (if v.number >= 10 { 4 } else { 0 }),
-            )?);
+            let c = &mut w::Reader::new(r.take(if v.number >= 10 { 8 } else { 0 })?);
             if v.number >= 10 {
                 s.leader_id = m::Item::read(c, v)?;
             }
@@ -930,7 +928,7 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        r.take(0 + (if v.number >= 10 { 4 } else { 0 }) + (if v.number >= 10 { 4 } else { 0 }))?;
+        r.take(if v.number >= 10 { 8 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
