@@ -257,7 +257,7 @@ mod tests {
     }
 
     proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(32))]
 
         #[test]
         fn round_trip(input in proptest::collection::vec(0u8..8, 0..40_000)) {

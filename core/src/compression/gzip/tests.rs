@@ -141,7 +141,7 @@ fn compressed_output_too_small() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(32))]
 
     #[cfg(feature = "alloc")]
     #[test]
