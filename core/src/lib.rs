@@ -10,6 +10,11 @@
 
 pub mod compression;
 pub mod crc;
+pub mod error_code;
+pub mod messages;
 pub mod murmur2;
 pub mod record;
 pub mod wire;
+
+pub use error_code::ErrorCode;
+pub mod frame;
