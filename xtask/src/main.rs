@@ -1,6 +1,5 @@
 //! `cargo xtask`: the one entry point for franzl's project tasks.
 
-mod bench;
 mod commands;
 
 use std::process::ExitCode;
@@ -24,7 +23,7 @@ fn main() -> ExitCode {
             Err(message) => Err(message),
         },
         Some("test") => xtask::ci::test(&args[1..]),
-        Some("bench") => bench::run(&args[1..]),
+        Some("bench") => xtask::bench::run(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
     match result {
