@@ -1,6 +1,5 @@
 //! `cargo xtask`: the one entry point for franzl's project tasks.
 
-mod bench;
 mod commands;
 mod size;
 
@@ -29,6 +28,7 @@ fn main() -> ExitCode {
         Some("demo") => xtask::demo::demo(&args[1..]),
         Some("size") => size::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("bench") => xtask::bench::run(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
     match result {
