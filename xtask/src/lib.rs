@@ -4,4 +4,5 @@
 pub mod broker;
 pub mod ci;
 pub mod process;
+pub mod size;
 pub mod workspace;

@@ -1,7 +1,6 @@
 //! `cargo xtask`: the one entry point for franzl's project tasks.
 
 mod commands;
-mod size;
 
 use std::process::ExitCode;
 
@@ -24,7 +23,7 @@ fn main() -> ExitCode {
             Err(message) => Err(message),
         },
         Some("test") => xtask::ci::test(&args[1..]),
-        Some("size") => size::run(&args[1..]),
+        Some("size") => xtask::size::run(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
     match result {
