@@ -158,6 +158,31 @@ fn plain_produces_and_fetches_back_with_every_acks_and_lz4() {
     });
 }
 
+#[test]
+fn small_buffers_connect_and_read_metadata() {
+    // The least the README promises: 512 bytes to send, 1 KiB to receive.
+    let broker = broker(Profile::Plain);
+    let (mut tx, mut rx) = ([0u8; 512], [0u8; 1024]);
+    run(async {
+        let transport = transport(broker.nodes[0].address).await;
+        let config = ConnectionConfig::default();
+        let mut client: HostClient<'_, '_> =
+            Client::new(transport, clock(), config, &mut tx, &mut rx);
+        client
+            .connect()
+            .await
+            .expect("connect with a 1 KiB receive buffer");
+        let error = client
+            .metadata(&unique_topic("no-such-topic"))
+            .await
+            .expect_err("no such topic");
+        assert_eq!(
+            error,
+            ClientError::Broker(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)
+        );
+    });
+}
+
 fn sasl_config<'c>(
     mechanism: SaslMechanism,
     password: &'static str,
