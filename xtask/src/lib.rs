@@ -6,4 +6,5 @@ pub mod broker;
 pub mod ci;
 pub mod demo;
 pub mod process;
+pub mod size;
 pub mod workspace;
