@@ -65,13 +65,20 @@ fn metadata(c: &mut Criterion) {
     // builds everything.
     let mut g = c.benchmark_group("metadata_1000_partitions/decode_only");
     g.bench_function("franzl", |b| {
-        b.iter(|| MetadataResponse::decode(METADATA_VERSION, black_box(&bytes)).expect("decode").throttle_time_ms);
+        b.iter(|| {
+            MetadataResponse::decode(METADATA_VERSION, black_box(&bytes))
+                .expect("decode")
+                .throttle_time_ms
+        });
     });
     g.bench_function("kafka-protocol", |b| {
         b.iter(|| {
-            kafka_protocol::messages::MetadataResponse::decode(&mut black_box(shared.clone()), METADATA_VERSION)
-                .expect("decode")
-                .throttle_time_ms
+            kafka_protocol::messages::MetadataResponse::decode(
+                &mut black_box(shared.clone()),
+                METADATA_VERSION,
+            )
+            .expect("decode")
+            .throttle_time_ms
         });
     });
     g.finish();
