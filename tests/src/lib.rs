@@ -39,6 +39,7 @@ pub mod java_tools;
 pub mod kcat;
 pub mod listening;
 pub mod printed;
+pub mod producer;
 pub mod raw_client;
 pub mod raw_ops;
 pub mod record_cases;

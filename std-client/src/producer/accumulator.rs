@@ -29,7 +29,10 @@ pub(crate) struct Settings {
     pub(crate) compression: Compression,
     pub(crate) max_request_size: usize,
     pub(crate) delivery_timeout: Duration,
+    /// The first retry's backoff (`retry.backoff.ms`), doubling per attempt up to
+    /// `retry.backoff.max.ms` (KIP-580).
     pub(crate) retry_backoff: Duration,
+    pub(crate) retry_backoff_max: Duration,
     pub(crate) retries: u32,
     /// Batches in flight per partition (5 with idempotence, as the broker caches 5).
     pub(crate) max_in_flight_per_partition: usize,
@@ -47,6 +50,9 @@ pub(crate) enum Verdict {
     Retry { error: Failure, bump_epoch: bool },
     /// Failed for good; `bump_epoch` when the failure leaves a gap in the sequence numbers.
     Fail { failure: Failure, bump_epoch: bool },
+    /// `OUT_OF_ORDER_SEQUENCE_NUMBER`: expected after an earlier batch of the partition failed
+    /// in the same round (retry as it is); otherwise a real gap (retry after an epoch bump).
+    OutOfOrder(Failure),
 }
 
 /// The result of an append attempt.
@@ -298,6 +304,20 @@ impl Accumulator {
         (out, bump)
     }
 
+    /// Fails every queued batch older than `delivery.timeout.ms`, for rounds that send nothing
+    /// (waiting for a producer id); true when one needs an epoch bump.
+    pub(crate) fn expire_all(&self, now: Instant) -> bool {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let mut bump = false;
+        for topic in state.topics.values_mut() {
+            for queue in &mut topic.partitions {
+                bump |= self.expire(queue, now, &mut state.incomplete);
+            }
+        }
+        bump
+    }
+
     /// Fails the queued (not in-flight) batches of `queue` older than `delivery.timeout.ms`;
     /// true when one had been sent before (its outcome is unknown: a new epoch is needed).
     fn expire(
@@ -343,7 +363,7 @@ impl Accumulator {
     pub(crate) fn complete(
         &self,
         topic: &str,
-        mut batch: ProducerBatch,
+        batch: ProducerBatch,
         verdict: Verdict,
         now: Instant,
     ) -> bool {
@@ -364,45 +384,29 @@ impl Accumulator {
             return false;
         };
         queue.in_flight = queue.in_flight.saturating_sub(1);
-        let sequenced = batch.stamp.base_sequence >= 0;
+        let incomplete = &mut state.incomplete;
         let bump = match verdict {
             Verdict::Written {
                 base_offset,
                 log_append_time,
             } => {
                 batch.completion.written(base_offset, log_append_time);
-                self.finish(&mut state.incomplete, batch);
+                self.finish(incomplete, batch);
                 false
             }
             Verdict::Retry { error, bump_epoch } => {
-                let timeout = self.settings.delivery_timeout;
-                let final_failure = if batch.created + timeout <= now {
-                    Some(Failure::Timeout(timeout))
-                } else if batch.attempts > self.settings.retries {
-                    Some(error)
-                } else {
-                    None
-                };
-                match final_failure {
-                    Some(failure) => {
-                        batch.completion.failed(failure);
-                        self.finish(&mut state.incomplete, batch);
-                        sequenced
-                    }
-                    None => {
-                        queue.rewinding = true;
-                        batch.retry_at = Some(now + self.settings.retry_backoff);
-                        queue.requeue(batch);
-                        bump_epoch
-                    }
-                }
+                self.retry_or_fail(queue, incomplete, batch, error, bump_epoch, now)
+            }
+            Verdict::OutOfOrder(error) => {
+                let bump_epoch = !queue.rewinding;
+                self.retry_or_fail(queue, incomplete, batch, error, bump_epoch, now)
             }
             Verdict::Fail {
                 failure,
                 bump_epoch,
             } => {
                 batch.completion.failed(failure);
-                self.finish(&mut state.incomplete, batch);
+                self.finish(incomplete, batch);
                 bump_epoch
             }
         };
@@ -412,6 +416,55 @@ impl Accumulator {
         drop(guard);
         self.wake.notify(1);
         bump
+    }
+
+    /// Requeues a batch to retry after the backoff, or fails it when it is out of time or
+    /// retries; true when the producer needs a new epoch.
+    fn retry_or_fail(
+        &self,
+        queue: &mut PartitionQueue,
+        incomplete: &mut BTreeSet<u64>,
+        mut batch: ProducerBatch,
+        error: Failure,
+        bump_epoch: bool,
+        now: Instant,
+    ) -> bool {
+        let timeout = self.settings.delivery_timeout;
+        let final_failure = if batch.created + timeout <= now {
+            Some(Failure::Timeout(timeout))
+        } else if batch.attempts > self.settings.retries {
+            Some(error)
+        } else {
+            None
+        };
+        match final_failure {
+            Some(failure) => {
+                // Its outcome is unknown: the sequence may have a gap now.
+                let sequenced = batch.stamp.base_sequence >= 0;
+                batch.completion.failed(failure);
+                self.finish(incomplete, batch);
+                sequenced
+            }
+            None => {
+                queue.rewinding = true;
+                batch.retry_at = Some(now + self.retry_backoff(batch.attempts));
+                queue.requeue(batch);
+                bump_epoch
+            }
+        }
+    }
+
+    /// The backoff before attempt `attempts + 1`: doubling from `retry.backoff.ms`, capped.
+    fn retry_backoff(&self, attempts: u32) -> Duration {
+        let doublings = attempts.saturating_sub(1).min(16);
+        self.settings
+            .retry_backoff
+            .saturating_mul(1 << doublings)
+            .min(
+                self.settings
+                    .retry_backoff_max
+                    .max(self.settings.retry_backoff),
+            )
     }
 
     /// After a new producer id or epoch: every partition's sequences restart at 0 and the
@@ -441,11 +494,6 @@ impl Accumulator {
                 }
             }
         }
-    }
-
-    /// Batches in flight.
-    pub(crate) fn in_flight(&self) -> usize {
-        self.lock().in_flight
     }
 
     /// When the sender should look again without being woken: the earliest linger end, retry
@@ -529,128 +577,4 @@ fn record_error(error: franzl_core::record::RecordError) -> Error {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn settings() -> Settings {
-        Settings {
-            batch_size: 200,
-            linger: Duration::from_millis(50),
-            compression: Compression::None,
-            max_request_size: 1 << 20,
-            delivery_timeout: Duration::from_secs(60),
-            retry_backoff: Duration::from_millis(10),
-            retries: 10,
-            max_in_flight_per_partition: 5,
-        }
-    }
-
-    fn append(acc: &Accumulator, record: &ProducerRecord<'_>) -> Delivery {
-        match acc
-            .append(record, 2, record.partition, 0, &mut None)
-            .unwrap()
-        {
-            Append::Appended(delivery) => delivery,
-            Append::NeedBuffer(size) => panic!("needs {size}"),
-        }
-    }
-
-    const STAMP: Stamp = Stamp {
-        producer_id: 5,
-        producer_epoch: 0,
-        base_sequence: -1,
-        transactional: false,
-    };
-
-    fn drain(acc: &Accumulator, now: Instant) -> Vec<Drained> {
-        let mut missing = Vec::new();
-        let (drained, bump) = acc.drain(
-            now,
-            &mut |_, p| Some(p + 1),
-            &mut |_| true,
-            Some(STAMP),
-            &mut Vec::new(),
-            &mut missing,
-        );
-        assert!(!bump);
-        assert!(missing.is_empty());
-        drained
-    }
-
-    #[test]
-    fn batches_linger_then_go_to_their_leader_with_sequences() {
-        let acc = Accumulator::new(settings(), 1000);
-        let record = ProducerRecord::new("t", &[7; 50]).partition(1);
-        let first = append(&acc, &record);
-        let second = append(&acc, &record);
-        let now = Instant::now();
-        assert!(drain(&acc, now).is_empty(), "still lingering");
-        let drained = drain(&acc, now + Duration::from_millis(60));
-        assert_eq!(drained.len(), 1);
-        assert_eq!(drained[0].node, 2);
-        let (topic, batch) = drained.into_iter().next().unwrap().batches.pop().unwrap();
-        assert_eq!((batch.stamp.producer_id, batch.stamp.base_sequence), (5, 0));
-        assert_eq!(batch.record_count(), 2);
-        let verdict = Verdict::Written {
-            base_offset: 10,
-            log_append_time: -1,
-        };
-        assert!(!acc.complete(&topic, batch, verdict, now));
-        assert_eq!(smol::block_on(first).unwrap().offset, 10);
-        assert_eq!(smol::block_on(second).unwrap().offset, 11);
-        assert!(acc.flushed(u64::MAX));
-    }
-
-    #[test]
-    fn a_full_batch_is_ready_and_the_retry_keeps_its_sequence() {
-        let acc = Accumulator::new(settings(), 1000);
-        let record = ProducerRecord::new("t", &[7; 50]).partition(0);
-        let deliveries: Vec<Delivery> = (0..5).map(|_| append(&acc, &record)).collect();
-        let now = Instant::now();
-        // Two records fill a 200-byte batch: full batches are ready at once, one at a time.
-        let mut drained = drain(&acc, now);
-        let (topic, batch) = drained.pop().unwrap().batches.pop().unwrap();
-        assert_eq!(batch.record_count(), 2);
-        let retry = Verdict::Retry {
-            error: Failure::Other {
-                reason: "lost".into(),
-                retriable: true,
-            },
-            bump_epoch: false,
-        };
-        assert!(!acc.complete(&topic, batch, retry, now));
-        // Backoff, then the same batch again, with the same sequence.
-        assert!(drain(&acc, now).is_empty());
-        let later = now + Duration::from_millis(20);
-        let (topic, batch) = drain(&acc, later).pop().unwrap().batches.pop().unwrap();
-        assert_eq!((batch.stamp.base_sequence, batch.attempts), (0, 2));
-        let verdict = Verdict::Written {
-            base_offset: 0,
-            log_append_time: -1,
-        };
-        acc.complete(&topic, batch, verdict, later);
-        let (_, batch) = drain(&acc, later).pop().unwrap().batches.pop().unwrap();
-        assert_eq!(batch.stamp.base_sequence, 2);
-        // The flush makes the open batch ready; it continues the sequence.
-        let upto = acc.begin_flush();
-        let (_, batch) = drain(&acc, later).pop().unwrap().batches.pop().unwrap();
-        assert_eq!(batch.stamp.base_sequence, 4);
-        assert!(!acc.flushed(upto));
-        acc.end_flush();
-        drop(deliveries);
-    }
-
-    #[test]
-    fn memory_is_bounded_and_unknown_partitions_are_errors() {
-        let acc = Accumulator::new(settings(), 200);
-        let record = ProducerRecord::new("t", &[7; 50]).partition(0);
-        let held: Vec<Delivery> = (0..2).map(|_| append(&acc, &record)).collect();
-        let other = ProducerRecord::new("t", b"x").partition(1);
-        assert!(matches!(
-            acc.append(&other, 2, Some(1), 0, &mut None).unwrap(),
-            Append::NeedBuffer(200)
-        ));
-        assert!(acc.append(&other, 2, Some(5), 0, &mut None).is_err());
-        drop(held);
-    }
-}
+mod tests;

@@ -1,23 +1,56 @@
 //! The producer: [`Producer`] sends records to partitions in batches.
 //!
-//! (wiring in progress)
+//! - **Batching**: records are encoded straight into a per-partition batch buffer (franzl-core's
+//!   builder); a batch goes when it is full (`batch.size`), has waited `linger.ms`, or on
+//!   [`Producer::flush`]. Buffers come from a pool bounded by `buffer.memory`: when it is full,
+//!   `send` waits, up to `max.block.ms`. Steady state allocates nothing per record.
+//! - **Partitioning**: an explicit partition, else the [`Partitioner`] (murmur2 of the key as
+//!   the Java client), else the sticky partition (KIP-480).
+//! - **Delivery**: [`Producer::send`] returns a [`Delivery`] future resolving to the record's
+//!   [`RecordMetadata`] (partition, offset, timestamp) or its error. Retriable errors are retried
+//!   with a backoff doubling from `retry.backoff.ms` to `retry.backoff.max.ms`, until
+//!   `delivery.timeout.ms`; acks 0, 1 and all.
+//! - **Idempotence** (on by default): a producer id from InitProducerId, sequence numbers per
+//!   partition, up to 5 batches in flight per partition without reordering or duplicates, and a
+//!   new epoch after errors that leave the sequence in doubt.
+//! - **Compression**: gzip, snappy, lz4, zstd per batch (`compression.type`).
+//!
+//! ```no_run
+//! use franzl::config::ProducerConfig;
+//! use franzl::producer::{Producer, ProducerRecord};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! smol::block_on(async {
+//!     let config = ProducerConfig::from_properties([("bootstrap.servers", "127.0.0.1:9092")])?;
+//!     let producer = Producer::connect(config).await?;
+//!     let delivery = producer.send(ProducerRecord::new("events", b"hello").key(b"user-1")).await?;
+//!     let written = delivery.await?;
+//!     println!("partition {} offset {}", written.partition, written.offset);
+//!     producer.close().await;
+//!     Ok(())
+//! })
+//! # }
+//! ```
+//!
+//! Threads: one `franzl-producer` thread runs the sender with `async_io::block_on`; it stops
+//! after the producer is dropped and its batches are done.
 
-// Until the sender (next commit) uses all of it.
-#[allow(dead_code)]
 mod accumulator;
-#[allow(dead_code)]
 mod batch;
-#[allow(dead_code)]
 mod delivery;
+mod identity;
 mod partition_queue;
-#[allow(dead_code)]
 mod partitioner;
-#[allow(dead_code)]
 mod pool;
+#[allow(clippy::module_inception)]
+mod producer;
 mod record;
+mod request;
+mod sender;
+mod verdict;
 
 pub use delivery::Delivery;
 pub use partitioner::{
     DefaultPartitioner, Murmur2RandomPartitioner, Partitioner, UniformStickyPartitioner,
 };
+pub use producer::Producer;
 pub use record::{Header, ProducerRecord, RecordMetadata};

@@ -1,0 +1,227 @@
+//! The accumulator driven by hand: lingering, full batches, retries in sequence order, out of
+//! order answers with and without an earlier failure, epoch bumps, expiry, the memory bound.
+
+use super::*;
+
+fn settings() -> Settings {
+    Settings {
+        batch_size: 200,
+        linger: Duration::from_millis(50),
+        compression: Compression::None,
+        max_request_size: 1 << 20,
+        delivery_timeout: Duration::from_secs(60),
+        retry_backoff: Duration::from_millis(10),
+        retry_backoff_max: Duration::from_millis(35),
+        retries: 10,
+        max_in_flight_per_partition: 5,
+    }
+}
+
+fn append(acc: &Accumulator, record: &ProducerRecord<'_>) -> Delivery {
+    match acc
+        .append(record, 2, record.partition, 0, &mut None)
+        .unwrap()
+    {
+        Append::Appended(delivery) => delivery,
+        Append::NeedBuffer(size) => panic!("needs {size}"),
+    }
+}
+
+const STAMP: Stamp = Stamp {
+    producer_id: 5,
+    producer_epoch: 0,
+    base_sequence: -1,
+    transactional: false,
+};
+
+fn drain(acc: &Accumulator, now: Instant) -> Vec<Drained> {
+    let mut missing = Vec::new();
+    let (drained, bump) = acc.drain(
+        now,
+        &mut |_, p| Some(p + 1),
+        &mut |_| true,
+        Some(STAMP),
+        &mut Vec::new(),
+        &mut missing,
+    );
+    assert!(!bump);
+    assert!(missing.is_empty());
+    drained
+}
+
+#[test]
+fn batches_linger_then_go_to_their_leader_with_sequences() {
+    let acc = Accumulator::new(settings(), 1000);
+    let record = ProducerRecord::new("t", &[7; 50]).partition(1);
+    let first = append(&acc, &record);
+    let second = append(&acc, &record);
+    let now = Instant::now();
+    assert!(drain(&acc, now).is_empty(), "still lingering");
+    let drained = drain(&acc, now + Duration::from_millis(60));
+    assert_eq!(drained.len(), 1);
+    assert_eq!(drained[0].node, 2);
+    let (topic, batch) = drained.into_iter().next().unwrap().batches.pop().unwrap();
+    assert_eq!((batch.stamp.producer_id, batch.stamp.base_sequence), (5, 0));
+    assert_eq!(batch.record_count(), 2);
+    let verdict = Verdict::Written {
+        base_offset: 10,
+        log_append_time: -1,
+    };
+    assert!(!acc.complete(&topic, batch, verdict, now));
+    assert_eq!(smol::block_on(first).unwrap().offset, 10);
+    assert_eq!(smol::block_on(second).unwrap().offset, 11);
+    assert!(acc.flushed(u64::MAX));
+}
+
+#[test]
+fn a_full_batch_is_ready_and_the_retry_keeps_its_sequence() {
+    let acc = Accumulator::new(settings(), 1000);
+    let record = ProducerRecord::new("t", &[7; 50]).partition(0);
+    let deliveries: Vec<Delivery> = (0..5).map(|_| append(&acc, &record)).collect();
+    let now = Instant::now();
+    // Two records fill a 200-byte batch: full batches are ready at once, one at a time.
+    let mut drained = drain(&acc, now);
+    let (topic, batch) = drained.pop().unwrap().batches.pop().unwrap();
+    assert_eq!(batch.record_count(), 2);
+    let retry = Verdict::Retry {
+        error: Failure::Other {
+            reason: "lost".into(),
+            retriable: true,
+        },
+        bump_epoch: false,
+    };
+    assert!(!acc.complete(&topic, batch, retry, now));
+    // Backoff, then the same batch again, with the same sequence.
+    assert!(drain(&acc, now).is_empty());
+    let later = now + Duration::from_millis(20);
+    let (topic, batch) = drain(&acc, later).pop().unwrap().batches.pop().unwrap();
+    assert_eq!((batch.stamp.base_sequence, batch.attempts), (0, 2));
+    let verdict = Verdict::Written {
+        base_offset: 0,
+        log_append_time: -1,
+    };
+    acc.complete(&topic, batch, verdict, later);
+    let (_, batch) = drain(&acc, later).pop().unwrap().batches.pop().unwrap();
+    assert_eq!(batch.stamp.base_sequence, 2);
+    // The flush makes the open batch ready; it continues the sequence.
+    let upto = acc.begin_flush();
+    let (_, batch) = drain(&acc, later).pop().unwrap().batches.pop().unwrap();
+    assert_eq!(batch.stamp.base_sequence, 4);
+    assert!(!acc.flushed(upto));
+    acc.end_flush();
+    drop(deliveries);
+}
+
+#[test]
+fn memory_is_bounded_and_unknown_partitions_are_errors() {
+    let acc = Accumulator::new(settings(), 200);
+    let record = ProducerRecord::new("t", &[7; 50]).partition(0);
+    let held: Vec<Delivery> = (0..2).map(|_| append(&acc, &record)).collect();
+    let other = ProducerRecord::new("t", b"x").partition(1);
+    assert!(matches!(
+        acc.append(&other, 2, Some(1), 0, &mut None).unwrap(),
+        Append::NeedBuffer(200)
+    ));
+    assert!(acc.append(&other, 2, Some(5), 0, &mut None).is_err());
+    drop(held);
+}
+
+fn take_one(acc: &Accumulator, now: Instant) -> (Arc<str>, ProducerBatch) {
+    drain(acc, now).pop().unwrap().batches.pop().unwrap()
+}
+
+fn retry() -> Verdict {
+    Verdict::Retry {
+        error: Failure::Other {
+            reason: "connection lost".into(),
+            retriable: true,
+        },
+        bump_epoch: false,
+    }
+}
+
+fn out_of_order() -> Verdict {
+    Verdict::OutOfOrder(Failure::Kafka {
+        code: franzl_core::ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER,
+        message: String::new(),
+    })
+}
+
+#[test]
+fn out_of_order_after_an_earlier_failure_is_retried_in_order_without_a_bump() {
+    let acc = Accumulator::new(settings(), 10_000);
+    let record = ProducerRecord::new("t", &[7; 50]).partition(0);
+    let held: Vec<Delivery> = (0..5).map(|_| append(&acc, &record)).collect();
+    let now = Instant::now();
+    let (topic, first) = take_one(&acc, now);
+    let (_, second) = take_one(&acc, now);
+    assert_eq!(
+        (first.stamp.base_sequence, second.stamp.base_sequence),
+        (0, 2)
+    );
+    // The first is lost; the broker then refuses the second as out of order.
+    assert!(!acc.complete(&topic, first, retry(), now));
+    assert!(!acc.complete(&topic, second, out_of_order(), now));
+    let later = now + Duration::from_millis(20);
+    let (topic, again) = take_one(&acc, later);
+    assert_eq!(again.stamp.base_sequence, 0, "the earliest goes first");
+    let written = Verdict::Written {
+        base_offset: 0,
+        log_append_time: -1,
+    };
+    acc.complete(&topic, again, written, later);
+    let (_, next) = take_one(&acc, later);
+    assert_eq!(next.stamp.base_sequence, 2);
+    drop(held);
+}
+
+#[test]
+fn a_real_gap_asks_for_a_new_epoch_and_sequences_restart() {
+    let acc = Accumulator::new(settings(), 10_000);
+    let record = ProducerRecord::new("t", &[7; 50]).partition(0);
+    let held: Vec<Delivery> = (0..5).map(|_| append(&acc, &record)).collect();
+    let now = Instant::now();
+    let (topic, first) = take_one(&acc, now);
+    let (_, second) = take_one(&acc, now);
+    assert!(
+        acc.complete(&topic, first, out_of_order(), now),
+        "nothing failed before it"
+    );
+    assert!(!acc.complete(&topic, second, out_of_order(), now));
+    let bumped = Stamp {
+        producer_epoch: 1,
+        ..STAMP
+    };
+    acc.restart_sequences(bumped);
+    let later = now + Duration::from_millis(20);
+    let (_, first) = take_one(&acc, later);
+    assert_eq!(
+        (first.stamp.producer_epoch, first.stamp.base_sequence),
+        (1, 0)
+    );
+    let view = franzl_core::record::RecordBatch::new_checked(first.wire()).unwrap();
+    view.verify_crc().unwrap();
+    assert_eq!(view.producer_epoch(), 1);
+    drop(held);
+}
+
+#[test]
+fn batches_past_the_delivery_timeout_fail() {
+    let acc = Accumulator::new(settings(), 10_000);
+    let record = ProducerRecord::new("t", &[7; 50]).partition(0);
+    let delivery = append(&acc, &record);
+    let later = Instant::now() + Duration::from_secs(61);
+    assert!(!acc.expire_all(later), "never sent: no sequence question");
+    let error = smol::block_on(delivery).unwrap_err();
+    assert!(matches!(error, Error::Timeout { .. }), "{error}");
+    assert!(acc.flushed(u64::MAX));
+}
+
+#[test]
+fn retry_backoff_doubles_up_to_its_maximum() {
+    let acc = Accumulator::new(settings(), 1000);
+    let backoffs: Vec<u64> = (1..=4)
+        .map(|attempts| acc.retry_backoff(attempts).as_millis() as u64)
+        .collect();
+    assert_eq!(backoffs, [10, 20, 35, 35]);
+}

@@ -1,0 +1,256 @@
+//! [`Producer`]: the handle callers send records through.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use event_listener::listener;
+use franzl_core::ErrorCode;
+use franzl_core::compression::Compression;
+
+use super::accumulator::{Accumulator, Append, Settings};
+use super::batch::ProducerBatch;
+use super::identity::ProducerIdentity;
+use super::partitioner::{self, Partitioner};
+use super::request::RequestSettings;
+use super::sender::Sender;
+use super::{Delivery, ProducerRecord};
+use crate::cluster::Cluster;
+use crate::config::{CompressionType, ProducerConfig};
+use crate::net::Backoff;
+use crate::{Error, Result};
+
+/// Sends records to Kafka in batches; see the [module docs](super) for the behaviour.
+///
+/// Cheap to share by reference across tasks (`send` takes `&self`). Dropping it closes it: the
+/// records already sent are still delivered in the background, within `delivery.timeout.ms`.
+#[derive(Debug)]
+pub struct Producer {
+    accumulator: Arc<Accumulator>,
+    cluster: Cluster,
+    partitioner: Box<dyn Partitioner>,
+    max_block: Duration,
+    max_request_size: usize,
+}
+
+impl Producer {
+    /// Connects to the cluster and starts the sender thread, with the partitioner the
+    /// configuration names.
+    ///
+    /// # Errors
+    /// As [`Cluster::connect`]; [`Error::Config`] for a `transactional.id` (transactions are
+    /// not supported yet).
+    pub async fn connect(config: ProducerConfig) -> Result<Self> {
+        let partitioner = partitioner::from_config(config.partitioner);
+        Self::connect_with(config, partitioner).await
+    }
+
+    /// As [`Producer::connect`], with the caller's own partitioner.
+    ///
+    /// # Errors
+    /// As [`Producer::connect`].
+    pub async fn with_partitioner(
+        config: ProducerConfig,
+        partitioner: impl Partitioner + 'static,
+    ) -> Result<Self> {
+        Self::connect_with(config, Box::new(partitioner)).await
+    }
+
+    async fn connect_with(
+        config: ProducerConfig,
+        partitioner: Box<dyn Partitioner>,
+    ) -> Result<Self> {
+        if config.transactional_id.is_some() {
+            return Err(Error::Config {
+                property: "transactional.id".into(),
+                reason: "transactions are not supported yet".into(),
+            });
+        }
+        let cluster = Cluster::connect(config.client.clone()).await?;
+        let idempotent = config.enable_idempotence;
+        let max_in_flight = usize::try_from(config.max_in_flight).unwrap_or(5).max(1);
+        let settings = Settings {
+            batch_size: config
+                .batch_size
+                .max(franzl_core::record::BATCH_HEADER_LEN + 1),
+            linger: config.linger,
+            compression: codec(config.compression),
+            max_request_size: config.max_request_size,
+            delivery_timeout: config.delivery_timeout,
+            retry_backoff: config.client.retry_backoff,
+            retry_backoff_max: config.client.retry_backoff_max,
+            retries: config.retries,
+            max_in_flight_per_partition: if idempotent {
+                max_in_flight.min(5)
+            } else {
+                max_in_flight
+            },
+        };
+        let accumulator = Arc::new(Accumulator::new(settings, config.buffer_memory));
+        let timeout_ms =
+            i32::try_from(config.client.request_timeout.as_millis()).unwrap_or(i32::MAX);
+        let sender = Sender {
+            cluster: cluster.clone(),
+            accumulator: Arc::clone(&accumulator),
+            identity: idempotent.then(|| {
+                let timeout = config.transaction_timeout.as_millis();
+                ProducerIdentity::new(None, i32::try_from(timeout).unwrap_or(i32::MAX))
+            }),
+            request: RequestSettings {
+                acks: config.acks.as_i16(),
+                timeout_ms,
+                transactional_id: None,
+            },
+            max_in_flight_per_node: max_in_flight,
+            in_flight: Vec::new(),
+            node_in_flight: std::collections::HashMap::new(),
+            needs_new_epoch: false,
+            scratch: Vec::new(),
+            missing_leaders: Vec::new(),
+            init_backoff: Backoff::new(
+                config.client.retry_backoff,
+                config.client.retry_backoff_max,
+                3,
+            ),
+            init_retry_at: None,
+            last_refresh: None,
+        };
+        std::thread::Builder::new()
+            .name("franzl-producer".into())
+            .spawn(move || async_io::block_on(sender.run()))
+            .map_err(|error| Error::io("starting the producer thread", error))?;
+        Ok(Self {
+            accumulator,
+            cluster,
+            partitioner,
+            max_block: config.client.metadata_timeout,
+            max_request_size: config.max_request_size,
+        })
+    }
+
+    /// The cluster this producer talks to (for metadata or admin-style requests).
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+
+    /// Puts `record` into its partition's batch and returns the future of its delivery.
+    ///
+    /// Waits for the topic's metadata on first use and, when `buffer.memory` is full, for
+    /// memory to come back; both up to `max.block.ms`.
+    ///
+    /// # Errors
+    /// [`Error::Kafka`] with `MESSAGE_TOO_LARGE` for a record larger than `max.request.size`
+    /// or `buffer.memory`, with `UNKNOWN_TOPIC_OR_PARTITION` for a topic that does not exist;
+    /// [`Error::Producer`] for a partition out of range or a closed producer;
+    /// [`Error::Timeout`] when `max.block.ms` passes.
+    pub async fn send(&self, record: ProducerRecord<'_>) -> Result<Delivery> {
+        let deadline = Instant::now() + self.max_block;
+        let size = ProducerBatch::size_for_one(&record);
+        let limit = self.max_request_size.min(self.accumulator.pool.total());
+        if size > limit {
+            return Err(Error::kafka(
+                ErrorCode::MESSAGE_TOO_LARGE,
+                Some(&format!(
+                    "the record takes {size} bytes in a batch, more than max.request.size / \
+                     buffer.memory ({limit})"
+                )),
+                format!("sending to {}", record.topic),
+            ));
+        }
+        let partition_count = self.partition_count(record.topic).await?;
+        let partition = record.partition.or_else(|| {
+            self.partitioner
+                .partition(record.topic, record.key, record.value, partition_count)
+        });
+        let timestamp = record.timestamp.unwrap_or_else(now_ms);
+        let mut buffer = None;
+        loop {
+            match self.accumulator.append(
+                &record,
+                partition_count,
+                partition,
+                timestamp,
+                &mut buffer,
+            )? {
+                Append::Appended(delivery) => {
+                    if let Some(unused) = buffer {
+                        self.accumulator.pool.release(unused);
+                    }
+                    return Ok(delivery);
+                }
+                Append::NeedBuffer(size) => {
+                    self.accumulator.wake.notify(1);
+                    buffer = Some(self.accumulator.pool.allocate(size, deadline).await?);
+                }
+            }
+        }
+    }
+
+    async fn partition_count(&self, topic: &str) -> Result<i32> {
+        let count = |snapshot: &crate::cluster::MetadataSnapshot| {
+            snapshot
+                .topic(topic)
+                .filter(|t| t.error.is_ok() && !t.partitions.is_empty())
+                .map(|t| i32::try_from(t.partitions.len()).unwrap_or(i32::MAX))
+        };
+        if let Some(count) = count(&self.cluster.metadata()) {
+            return Ok(count);
+        }
+        let snapshot = self.cluster.refresh_metadata(&[topic]).await?;
+        match snapshot.topic(topic) {
+            Some(metadata) if !metadata.error.is_ok() => Err(Error::kafka(
+                metadata.error,
+                None,
+                format!("sending to {topic}"),
+            )),
+            _ => count(&snapshot).ok_or_else(|| {
+                Error::kafka(
+                    ErrorCode::UNKNOWN_TOPIC_OR_PARTITION,
+                    Some("the topic does not exist"),
+                    format!("sending to {topic}"),
+                )
+            }),
+        }
+    }
+
+    /// Sends every record given to `send` before this call without waiting for `linger.ms`,
+    /// and waits until each has been delivered or has failed (each [`Delivery`] says which).
+    pub async fn flush(&self) {
+        let upto = self.accumulator.begin_flush();
+        loop {
+            listener!(self.accumulator.completed => completed);
+            if self.accumulator.flushed(upto) {
+                break;
+            }
+            completed.await;
+        }
+        self.accumulator.end_flush();
+    }
+
+    /// Flushes, then stops the sender.
+    pub async fn close(self) {
+        self.flush().await;
+        drop(self);
+    }
+}
+
+impl Drop for Producer {
+    fn drop(&mut self) {
+        self.accumulator.close();
+    }
+}
+
+fn codec(compression: CompressionType) -> Compression {
+    match compression {
+        CompressionType::None => Compression::None,
+        CompressionType::Gzip => Compression::Gzip,
+        CompressionType::Snappy => Compression::Snappy,
+        CompressionType::Lz4 => Compression::Lz4,
+        CompressionType::Zstd => Compression::Zstd,
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,256 @@
+//! One Produce request: the batches drained for one broker, sent, and the answer matched back
+//! to each batch.
+//!
+//! The request borrows every batch's bytes; [`send`] owns the batches for the duration and
+//! hands them back in [`Sent`] with the response (or the error), whatever happened.
+
+use std::sync::Arc;
+
+use franzl_core::ErrorCode;
+use franzl_core::messages::{
+    ApiKey, Array,
+    produce::{PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduceData},
+};
+
+use super::accumulator::Verdict;
+use super::batch::ProducerBatch;
+use super::delivery::Failure;
+use super::verdict::judge;
+use crate::broker::ResponseFrame;
+use crate::cluster::Cluster;
+use crate::{Error, Result};
+
+/// The lowest Produce version that carries v2 record batches.
+const MIN_PRODUCE_VERSION: i16 = 3;
+
+/// A finished request: its batches and how it went.
+#[derive(Debug)]
+pub(crate) struct Sent {
+    pub(crate) node: i32,
+    pub(crate) batches: Vec<(Arc<str>, ProducerBatch)>,
+    /// The response; `None` with `acks=0`.
+    pub(crate) result: Result<Option<ResponseFrame>>,
+}
+
+/// What a Produce request needs besides its batches.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestSettings {
+    pub(crate) acks: i16,
+    pub(crate) timeout_ms: i32,
+    pub(crate) transactional_id: Option<Arc<str>>,
+}
+
+/// Sends `batches` (grouped by topic, as drained) to broker `node`.
+pub(crate) async fn send(
+    cluster: Cluster,
+    node: i32,
+    batches: Vec<(Arc<str>, ProducerBatch)>,
+    settings: RequestSettings,
+) -> Sent {
+    let result = send_batches(&cluster, node, &batches, &settings).await;
+    Sent {
+        node,
+        batches,
+        result,
+    }
+}
+
+async fn send_batches(
+    cluster: &Cluster,
+    node: i32,
+    batches: &[(Arc<str>, ProducerBatch)],
+    settings: &RequestSettings,
+) -> Result<Option<ResponseFrame>> {
+    let connection = cluster.broker(node).await?;
+    let version = connection.version(ApiKey::Produce)?;
+    if version < MIN_PRODUCE_VERSION {
+        return Err(Error::UnsupportedByBroker {
+            api: ApiKey::Produce,
+            broker: format!("broker {node} (Produce v3+ for record batches)"),
+        });
+    }
+    let partitions: Vec<PartitionProduceData<'_>> = batches
+        .iter()
+        .map(|(_, batch)| PartitionProduceData {
+            index: batch.partition,
+            records: Some(batch.wire()),
+            ..Default::default()
+        })
+        .collect();
+    let mut topics: Vec<TopicProduceData<'_>> = Vec::new();
+    let mut start = 0;
+    while let Some((name, _)) = batches.get(start) {
+        let end = batches
+            .iter()
+            .skip(start)
+            .position(|(other, _)| other != name)
+            .map_or(batches.len(), |n| start + n);
+        topics.push(TopicProduceData {
+            name,
+            partition_data: Array::from_slice(partitions.get(start..end).unwrap_or_default()),
+            ..Default::default()
+        });
+        start = end;
+    }
+    let request = ProduceRequest {
+        transactional_id: settings.transactional_id.as_deref(),
+        acks: settings.acks,
+        timeout_ms: settings.timeout_ms,
+        topic_data: Array::from_slice(&topics),
+        ..Default::default()
+    };
+    if settings.acks == 0 {
+        connection.send_without_response(&request, version).await?;
+        Ok(None)
+    } else {
+        connection.request_at(&request, version).await.map(Some)
+    }
+}
+
+/// The verdict on each batch of a finished request, in order; `refresh` is set when a leader
+/// moved or a connection failed (metadata must be fetched again).
+pub(crate) fn verdicts(sent: &Sent, refresh: &mut bool) -> Vec<Verdict> {
+    let frame = match &sent.result {
+        Ok(Some(frame)) => frame,
+        Ok(None) => {
+            return sent
+                .batches
+                .iter()
+                .map(|_| Verdict::Written {
+                    base_offset: -1,
+                    log_append_time: -1,
+                })
+                .collect();
+        }
+        Err(error) => {
+            *refresh |= error.is_retriable();
+            return sent.batches.iter().map(|_| request_failed(error)).collect();
+        }
+    };
+    match frame.decode::<ProduceRequest<'_>>() {
+        Ok(response) => judge_response(&response, &sent.batches, refresh),
+        Err(error) => sent
+            .batches
+            .iter()
+            .map(|_| request_failed(&error))
+            .collect(),
+    }
+}
+
+/// The verdict on each of `batches` from a decoded response.
+fn judge_response(
+    response: &ProduceResponse<'_>,
+    batches: &[(Arc<str>, ProducerBatch)],
+    refresh: &mut bool,
+) -> Vec<Verdict> {
+    batches
+        .iter()
+        .map(|(topic, batch)| {
+            let answer = response
+                .responses
+                .iter()
+                .filter(|t| t.name == &**topic)
+                .flat_map(|t| t.partition_responses.iter())
+                .find(|p| p.index == batch.partition);
+            let Some(answer) = answer else {
+                return Verdict::Fail {
+                    failure: Failure::Other {
+                        reason: "the broker's answer left this partition out".into(),
+                        retriable: false,
+                    },
+                    bump_epoch: batch.stamp.base_sequence >= 0,
+                };
+            };
+            let code = ErrorCode(answer.error_code);
+            *refresh |= crate::cluster::needs_metadata_refresh(code);
+            judge(
+                code,
+                answer.error_message,
+                answer.base_offset,
+                answer.log_append_time_ms,
+                batch.stamp.base_sequence >= 0,
+            )
+        })
+        .collect()
+}
+
+fn request_failed(error: &Error) -> Verdict {
+    let failure = Failure::Other {
+        reason: error.to_string(),
+        retriable: error.is_retriable(),
+    };
+    if error.is_retriable() {
+        Verdict::Retry {
+            error: failure,
+            bump_epoch: false,
+        }
+    } else {
+        Verdict::Fail {
+            failure,
+            bump_epoch: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use franzl_core::messages::produce::{PartitionProduceResponse, TopicProduceResponse};
+
+    #[test]
+    fn each_batch_gets_its_own_partition_answer() {
+        let batch = |partition| {
+            let mut batch = ProducerBatch::new(partition, vec![0; 128], 0);
+            let _ = batch.try_append(&super::super::ProducerRecord::new("t", b"v"), 0);
+            batch
+        };
+        let batches = vec![
+            (Arc::from("a"), batch(0)),
+            (Arc::from("a"), batch(1)),
+            (Arc::from("b"), batch(0)),
+        ];
+        let a = [
+            PartitionProduceResponse {
+                index: 1,
+                error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER.0,
+                ..Default::default()
+            },
+            PartitionProduceResponse {
+                index: 0,
+                base_offset: 5,
+                log_append_time_ms: 77,
+                ..Default::default()
+            },
+        ];
+        let topics = [TopicProduceResponse {
+            name: "a",
+            partition_responses: Array::from_slice(&a),
+            ..Default::default()
+        }];
+        let response = ProduceResponse {
+            responses: Array::from_slice(&topics),
+            ..Default::default()
+        };
+        let mut refresh = false;
+        let verdicts = judge_response(&response, &batches, &mut refresh);
+        assert!(matches!(
+            verdicts[0],
+            Verdict::Written {
+                base_offset: 5,
+                log_append_time: 77
+            }
+        ));
+        assert!(matches!(
+            verdicts[1],
+            Verdict::Retry {
+                bump_epoch: false,
+                ..
+            }
+        ));
+        assert!(
+            matches!(verdicts[2], Verdict::Fail { .. }),
+            "b was left out"
+        );
+        assert!(refresh, "NOT_LEADER_OR_FOLLOWER refreshes metadata");
+    }
+}
