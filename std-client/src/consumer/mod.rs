@@ -39,6 +39,7 @@
 
 mod assignment;
 mod budget;
+mod fetch_outcomes;
 mod fetcher;
 mod handle;
 mod list_offsets;
