@@ -14,7 +14,7 @@ use franzl_core::ErrorCode;
 use franzl_core::compression::Compression;
 use franzl_core::conn::{ConnError, Credentials, Instant};
 use franzl_core::embedded::example::{RoundTrip, produce_and_fetch};
-use franzl_core::embedded::{Acks, Client, ClientError, ConnectionConfig, ProduceOptions};
+use franzl_core::embedded::{Acks, Client, ClientError, ConnectionConfig, LATEST, ProduceOptions};
 use franzl_core::messages::Array;
 use franzl_core::messages::create_topics::{CreatableTopic, CreateTopicsRequest};
 use franzl_core::record::NewRecord;
@@ -51,7 +51,7 @@ async fn transport(address: SocketAddr) -> Transport {
     FromFutures::new(stream)
 }
 
-/// Creates `topic` (one partition) through the client, then waits until it has a leader.
+/// Creates `topic` (one partition) through the client, then waits until its leader serves it.
 async fn create_topic(client: &mut HostClient<'_, '_>, topic: &str) {
     let topics = [CreatableTopic {
         name: topic,
@@ -75,12 +75,22 @@ async fn create_topic(client: &mut HostClient<'_, '_>, topic: &str) {
         "{:?}",
         created.error_message
     );
+    // The metadata names a leader a moment before that broker serves the partition: wait
+    // until ListOffsets answers without NOT_LEADER_OR_FOLLOWER.
     for _ in 0..100 {
-        match client.metadata(topic).await {
-            Ok(metadata) if metadata.leader(0).is_some() => return,
-            Ok(_) | Err(ClientError::Broker(_)) => Timer::after(Duration::from_millis(100)).await,
+        let has_leader = match client.metadata(topic).await {
+            Ok(metadata) => metadata.leader(0).is_some(),
+            Err(ClientError::Broker(code)) if code.is_retriable() => false,
             Err(error) => panic!("metadata: {error}"),
         };
+        if has_leader {
+            match client.list_offsets(topic, 0, LATEST).await {
+                Ok(_) => return,
+                Err(ClientError::Broker(code)) if code.is_retriable() => {}
+                Err(error) => panic!("list offsets: {error}"),
+            }
+        }
+        Timer::after(Duration::from_millis(100)).await;
     }
     panic!("{topic} has no leader after 10 s");
 }

@@ -360,6 +360,34 @@ fn a_caller_built_batch_is_produced_and_a_topic_without_id_is_fetched_by_name() 
 }
 
 #[test]
+fn a_produce_frame_is_its_batch_plus_at_most_40_bytes_the_client_id_and_the_topic() {
+    let record = [NewRecord {
+        value: Some(b"v"),
+        ..NewRecord::default()
+    }];
+    let produce_with_tx = |tx_len: usize| {
+        let (mut tx, mut rx) = ([0u8; 512], [0u8; 2048]);
+        let mut client = Client::new(
+            ScriptedBroker::new(),
+            zero_clock,
+            ConnectionConfig::default(),
+            &mut tx[..tx_len],
+            &mut rx,
+        );
+        block_on(client.connect()).unwrap();
+        block_on(client.produce("t", 0, &record, &ProduceOptions::default())).is_ok()
+    };
+    let batch_len = crate::record::encoded_batch_len(&record);
+    let names = ConnectionConfig::default().client_id.len() + "t".len();
+    let least = (batch_len..512).find(|&len| produce_with_tx(len)).unwrap();
+    std::println!(
+        "a Produce frame: batch + {} bytes + client id + topic",
+        least - batch_len - names
+    );
+    assert!(least <= batch_len + 40 + names, "{least}");
+}
+
+#[test]
 fn a_batch_larger_than_rx_is_a_record_error_and_sends_nothing() {
     let (mut tx, mut rx) = ([0u8; 4096], [0u8; 1024]);
     let mut client = Client::new(
