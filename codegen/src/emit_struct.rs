@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::plan::{Cond, Ctx, FieldPlan};
+use crate::plan::{Cond, Ctx, FieldPlan, Segment, segments};
 use crate::spec::Field;
 
 /// Emits everything for the struct `name` with `fields`.
@@ -165,20 +165,20 @@ fn emit_read(
         "mut "
     };
     writeln!(out, "        let {mutable}s = Self::default();").unwrap();
-    for p in plans {
-        let value = if p.optional && p.nullable != Cond::Always {
-            format!(
-                "if {} {{ m::Item::read(r, v)? }} else {{ Some(m::Item::read(r, v)?) }}",
-                p.nullable.expr()
-            )
-        } else {
-            "m::Item::read(r, v)?".into()
-        };
-        match &p.regular {
-            Cond::Never => {}
-            Cond::Always => writeln!(out, "        s.{} = {value};", p.ident).unwrap(),
-            Cond::Expr(e) => {
-                writeln!(out, "        if {e} {{ s.{} = {value}; }}", p.ident).unwrap()
+    for segment in segments(plans) {
+        match segment {
+            Segment::One(p) => emit_read_field(out, p, "r"),
+            Segment::Fixed(run) => {
+                writeln!(
+                    out,
+                    "        {{\n        let c = &mut w::Reader::new(r.take({})?);",
+                    Segment::fixed_len(&run)
+                )
+                .unwrap();
+                for p in run {
+                    emit_read_field(out, p, "c");
+                }
+                out.push_str("        }\n");
             }
         }
     }
@@ -220,6 +220,22 @@ fn emit_read(
     out.push_str("        Ok(s)\n    }\n\n");
 }
 
+fn emit_read_field(out: &mut String, p: &FieldPlan<'_>, r: &str) {
+    let value = if p.optional && p.nullable != Cond::Always {
+        format!(
+            "if {} {{ m::Item::read({r}, v)? }} else {{ Some(m::Item::read({r}, v)?) }}",
+            p.nullable.expr()
+        )
+    } else {
+        format!("m::Item::read({r}, v)?")
+    };
+    match &p.regular {
+        Cond::Never => {}
+        Cond::Always => writeln!(out, "        s.{} = {value};", p.ident).unwrap(),
+        Cond::Expr(e) => writeln!(out, "        if {e} {{ s.{} = {value}; }}", p.ident).unwrap(),
+    }
+}
+
 fn emit_skip(
     out: &mut String,
     plans: &[FieldPlan<'_>],
@@ -227,11 +243,19 @@ fn emit_skip(
     known: &str,
     flexible: bool,
 ) {
+    let start = out.len();
     out.push_str(
         "    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {\n",
     );
     let skip = |ty: &str| format!("<{ty} as m::Item<'a>>::skip(r, v)?");
-    for p in plans {
+    for segment in segments(plans) {
+        let p = match segment {
+            Segment::One(p) => p,
+            Segment::Fixed(run) => {
+                writeln!(out, "        r.take({})?;", Segment::fixed_len(&run)).unwrap();
+                continue;
+            }
+        };
         let value = if p.optional && p.nullable != Cond::Always {
             format!(
                 "if {} {{ {}; }} else {{ {}; }}",
@@ -278,6 +302,11 @@ fn emit_skip(
             }
         }
         out.push_str("        }\n");
+    }
+    if !out[start..].contains("v)") && !out[start..].contains("v.") {
+        let fixed = out[start..].replacen("v: m::Version", "_: m::Version", 1);
+        out.truncate(start);
+        out.push_str(&fixed);
     }
     out.push_str("        Ok(())\n    }\n\n");
 }

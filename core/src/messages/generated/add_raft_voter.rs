@@ -39,9 +39,12 @@ impl<'a> m::Item<'a> for AddRaftVoterRequest<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.cluster_id = m::Item::read(r, v)?;
-        s.timeout_ms = m::Item::read(r, v)?;
-        s.voter_id = m::Item::read(r, v)?;
-        s.voter_directory_id = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(24)?);
+            s.timeout_ms = m::Item::read(c, v)?;
+            s.voter_id = m::Item::read(c, v)?;
+            s.voter_directory_id = m::Item::read(c, v)?;
+        }
         s.listeners = m::Item::read(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -52,9 +55,7 @@ impl<'a> m::Item<'a> for AddRaftVoterRequest<'a> {
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <w::Uuid as m::Item<'a>>::skip(r, v)?;
+        r.take(24)?;
         <m::Array<'a, Listener<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -255,8 +256,11 @@ impl Default for AddRaftVoterResponse<'_> {
 impl<'a> m::Item<'a> for AddRaftVoterResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.throttle_time_ms = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.throttle_time_ms = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         s.error_message = m::Item::read(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -266,8 +270,7 @@ impl<'a> m::Item<'a> for AddRaftVoterResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];

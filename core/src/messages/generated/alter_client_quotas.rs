@@ -314,8 +314,11 @@ impl<'a> m::Item<'a> for OpData<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.key = m::Item::read(r, v)?;
-        s.value = m::Item::read(r, v)?;
-        s.remove = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(9)?);
+            s.value = m::Item::read(c, v)?;
+            s.remove = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -325,8 +328,7 @@ impl<'a> m::Item<'a> for OpData<'a> {
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
-        <f64 as m::Item<'a>>::skip(r, v)?;
-        <bool as m::Item<'a>>::skip(r, v)?;
+        r.take(9)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

@@ -230,8 +230,11 @@ impl<'a> m::Item<'a> for ScramCredentialUpsertion<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
-        s.mechanism = m::Item::read(r, v)?;
-        s.iterations = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(5)?);
+            s.mechanism = m::Item::read(c, v)?;
+            s.iterations = m::Item::read(c, v)?;
+        }
         s.salt = m::Item::read(r, v)?;
         s.salted_password = m::Item::read(r, v)?;
         if v.flexible {
@@ -243,8 +246,7 @@ impl<'a> m::Item<'a> for ScramCredentialUpsertion<'a> {
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
-        <i8 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
+        r.take(5)?;
         <&'a [u8] as m::Item<'a>>::skip(r, v)?;
         <&'a [u8] as m::Item<'a>>::skip(r, v)?;
         if v.flexible {

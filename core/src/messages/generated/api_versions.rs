@@ -352,9 +352,12 @@ impl Default for ApiVersion<'_> {
 impl<'a> m::Item<'a> for ApiVersion<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.api_key = m::Item::read(r, v)?;
-        s.min_version = m::Item::read(r, v)?;
-        s.max_version = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.api_key = m::Item::read(c, v)?;
+            s.min_version = m::Item::read(c, v)?;
+            s.max_version = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -363,9 +366,7 @@ impl<'a> m::Item<'a> for ApiVersion<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i16 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -453,11 +454,14 @@ impl<'a> m::Item<'a> for SupportedFeatureKey<'a> {
         if v.number >= 3 {
             s.name = m::Item::read(r, v)?;
         }
-        if v.number >= 3 {
-            s.min_version = m::Item::read(r, v)?;
-        }
-        if v.number >= 3 {
-            s.max_version = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 3 { 4 } else { 0 })?);
+            if v.number >= 3 {
+                s.min_version = m::Item::read(c, v)?;
+            }
+            if v.number >= 3 {
+                s.max_version = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -470,12 +474,7 @@ impl<'a> m::Item<'a> for SupportedFeatureKey<'a> {
         if v.number >= 3 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
-        if v.number >= 3 {
-            <i16 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 3 {
-            <i16 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(if v.number >= 3 { 4 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -587,11 +586,14 @@ impl<'a> m::Item<'a> for FinalizedFeatureKey<'a> {
         if v.number >= 3 {
             s.name = m::Item::read(r, v)?;
         }
-        if v.number >= 3 {
-            s.max_version_level = m::Item::read(r, v)?;
-        }
-        if v.number >= 3 {
-            s.min_version_level = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 3 { 4 } else { 0 })?);
+            if v.number >= 3 {
+                s.max_version_level = m::Item::read(c, v)?;
+            }
+            if v.number >= 3 {
+                s.min_version_level = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -604,12 +606,7 @@ impl<'a> m::Item<'a> for FinalizedFeatureKey<'a> {
         if v.number >= 3 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
-        if v.number >= 3 {
-            <i16 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 3 {
-            <i16 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(if v.number >= 3 { 4 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

@@ -311,12 +311,18 @@ impl Default for ConsumerGroupHeartbeatResponse<'_> {
 impl<'a> m::Item<'a> for ConsumerGroupHeartbeatResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.throttle_time_ms = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.throttle_time_ms = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         s.error_message = m::Item::read(r, v)?;
         s.member_id = m::Item::read(r, v)?;
-        s.member_epoch = m::Item::read(r, v)?;
-        s.heartbeat_interval_ms = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(8)?);
+            s.member_epoch = m::Item::read(c, v)?;
+            s.heartbeat_interval_ms = m::Item::read(c, v)?;
+        }
         s.assignment = m::Item::read(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -326,12 +332,10 @@ impl<'a> m::Item<'a> for ConsumerGroupHeartbeatResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
+        r.take(8)?;
         <Option<Assignment<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];

@@ -296,9 +296,12 @@ impl<'a> m::Item<'a> for CreateDelegationTokenResponse<'a> {
         if v.number >= 3 {
             s.token_requester_principal_name = m::Item::read(r, v)?;
         }
-        s.issue_timestamp_ms = m::Item::read(r, v)?;
-        s.expiry_timestamp_ms = m::Item::read(r, v)?;
-        s.max_timestamp_ms = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(24)?);
+            s.issue_timestamp_ms = m::Item::read(c, v)?;
+            s.expiry_timestamp_ms = m::Item::read(c, v)?;
+            s.max_timestamp_ms = m::Item::read(c, v)?;
+        }
         s.token_id = m::Item::read(r, v)?;
         s.hmac = m::Item::read(r, v)?;
         s.throttle_time_ms = m::Item::read(r, v)?;
@@ -319,9 +322,7 @@ impl<'a> m::Item<'a> for CreateDelegationTokenResponse<'a> {
         if v.number >= 3 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
+        r.take(24)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a [u8] as m::Item<'a>>::skip(r, v)?;
         <i32 as m::Item<'a>>::skip(r, v)?;

@@ -33,8 +33,11 @@ impl<'a> m::Item<'a> for CreatePartitionsRequest<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topics = m::Item::read(r, v)?;
-        s.timeout_ms = m::Item::read(r, v)?;
-        s.validate_only = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(5)?);
+            s.timeout_ms = m::Item::read(c, v)?;
+            s.validate_only = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -44,8 +47,7 @@ impl<'a> m::Item<'a> for CreatePartitionsRequest<'a> {
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, CreatePartitionsTopic<'a>> as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <bool as m::Item<'a>>::skip(r, v)?;
+        r.take(5)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

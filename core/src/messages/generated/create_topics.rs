@@ -33,9 +33,12 @@ impl<'a> m::Item<'a> for CreateTopicsRequest<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topics = m::Item::read(r, v)?;
-        s.timeout_ms = m::Item::read(r, v)?;
-        if v.number >= 1 {
-            s.validate_only = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(4 + (if v.number >= 1 { 1 } else { 0 }))?);
+            s.timeout_ms = m::Item::read(c, v)?;
+            if v.number >= 1 {
+                s.validate_only = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -46,10 +49,7 @@ impl<'a> m::Item<'a> for CreateTopicsRequest<'a> {
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, CreatableTopic<'a>> as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        if v.number >= 1 {
-            <bool as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(4 + (if v.number >= 1 { 1 } else { 0 }))?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -160,8 +160,11 @@ impl<'a> m::Item<'a> for CreatableTopic<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
-        s.num_partitions = m::Item::read(r, v)?;
-        s.replication_factor = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.num_partitions = m::Item::read(c, v)?;
+            s.replication_factor = m::Item::read(c, v)?;
+        }
         s.assignments = m::Item::read(r, v)?;
         s.configs = m::Item::read(r, v)?;
         if v.flexible {
@@ -173,8 +176,7 @@ impl<'a> m::Item<'a> for CreatableTopic<'a> {
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         <m::Array<'a, CreatableReplicaAssignment<'a>> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, CreatableTopicConfig<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -570,18 +572,24 @@ impl<'a> m::Item<'a> for CreatableTopicResult<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
-        if v.number >= 7 {
-            s.topic_id = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(2 + (if v.number >= 7 { 16 } else { 0 }))?);
+            if v.number >= 7 {
+                s.topic_id = m::Item::read(c, v)?;
+            }
+            s.error_code = m::Item::read(c, v)?;
         }
-        s.error_code = m::Item::read(r, v)?;
         if v.number >= 1 {
             s.error_message = m::Item::read(r, v)?;
         }
-        if v.number >= 5 {
-            s.num_partitions = m::Item::read(r, v)?;
-        }
-        if v.number >= 5 {
-            s.replication_factor = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 5 { 6 } else { 0 })?);
+            if v.number >= 5 {
+                s.num_partitions = m::Item::read(c, v)?;
+            }
+            if v.number >= 5 {
+                s.replication_factor = m::Item::read(c, v)?;
+            }
         }
         if v.number >= 5 {
             s.configs = m::Item::read(r, v)?;
@@ -600,19 +608,11 @@ impl<'a> m::Item<'a> for CreatableTopicResult<'a> {
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
-        if v.number >= 7 {
-            <w::Uuid as m::Item<'a>>::skip(r, v)?;
-        }
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(2 + (if v.number >= 7 { 16 } else { 0 }))?;
         if v.number >= 1 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }
-        if v.number >= 5 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 5 {
-            <i16 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(if v.number >= 5 { 6 } else { 0 })?;
         if v.number >= 5 {
             <Option<m::Array<'a, CreatableTopicConfigs<'a>>> as m::Item<'a>>::skip(r, v)?;
         }
@@ -767,14 +767,17 @@ impl<'a> m::Item<'a> for CreatableTopicConfigs<'a> {
         if v.number >= 5 {
             s.value = m::Item::read(r, v)?;
         }
-        if v.number >= 5 {
-            s.read_only = m::Item::read(r, v)?;
-        }
-        if v.number >= 5 {
-            s.config_source = m::Item::read(r, v)?;
-        }
-        if v.number >= 5 {
-            s.is_sensitive = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 5 { 3 } else { 0 })?);
+            if v.number >= 5 {
+                s.read_only = m::Item::read(c, v)?;
+            }
+            if v.number >= 5 {
+                s.config_source = m::Item::read(c, v)?;
+            }
+            if v.number >= 5 {
+                s.is_sensitive = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -790,15 +793,7 @@ impl<'a> m::Item<'a> for CreatableTopicConfigs<'a> {
         if v.number >= 5 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }
-        if v.number >= 5 {
-            <bool as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 5 {
-            <i8 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 5 {
-            <bool as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(if v.number >= 5 { 3 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

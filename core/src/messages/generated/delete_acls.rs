@@ -144,8 +144,11 @@ impl<'a> m::Item<'a> for DeleteAclsFilter<'a> {
         }
         s.principal_filter = m::Item::read(r, v)?;
         s.host_filter = m::Item::read(r, v)?;
-        s.operation = m::Item::read(r, v)?;
-        s.permission_type = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(2)?);
+            s.operation = m::Item::read(c, v)?;
+            s.permission_type = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -161,8 +164,7 @@ impl<'a> m::Item<'a> for DeleteAclsFilter<'a> {
         }
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
-        <i8 as m::Item<'a>>::skip(r, v)?;
-        <i8 as m::Item<'a>>::skip(r, v)?;
+        r.take(2)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -489,8 +491,11 @@ impl<'a> m::Item<'a> for DeleteAclsMatchingAcl<'a> {
         }
         s.principal = m::Item::read(r, v)?;
         s.host = m::Item::read(r, v)?;
-        s.operation = m::Item::read(r, v)?;
-        s.permission_type = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(2)?);
+            s.operation = m::Item::read(c, v)?;
+            s.permission_type = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -508,8 +513,7 @@ impl<'a> m::Item<'a> for DeleteAclsMatchingAcl<'a> {
         }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
-        <i8 as m::Item<'a>>::skip(r, v)?;
-        <i8 as m::Item<'a>>::skip(r, v)?;
+        r.take(2)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

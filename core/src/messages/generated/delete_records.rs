@@ -220,8 +220,11 @@ impl Default for DeleteRecordsPartition<'_> {
 impl<'a> m::Item<'a> for DeleteRecordsPartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.offset = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(12)?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.offset = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -230,8 +233,7 @@ impl<'a> m::Item<'a> for DeleteRecordsPartition<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
+        r.take(12)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -500,9 +502,12 @@ impl Default for DeleteRecordsPartitionResult<'_> {
 impl<'a> m::Item<'a> for DeleteRecordsPartitionResult<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.low_watermark = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(14)?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.low_watermark = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -511,9 +516,7 @@ impl<'a> m::Item<'a> for DeleteRecordsPartitionResult<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(14)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

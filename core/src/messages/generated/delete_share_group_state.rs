@@ -484,8 +484,11 @@ impl Default for PartitionResult<'_> {
 impl<'a> m::Item<'a> for PartitionResult<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.partition = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         s.error_message = m::Item::read(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -495,8 +498,7 @@ impl<'a> m::Item<'a> for PartitionResult<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];

@@ -392,10 +392,13 @@ impl<'a> m::Item<'a> for DeletableTopicResult<'a> {
         } else {
             Some(m::Item::read(r, v)?)
         };
-        if v.number >= 6 {
-            s.topic_id = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(2 + (if v.number >= 6 { 16 } else { 0 }))?);
+            if v.number >= 6 {
+                s.topic_id = m::Item::read(c, v)?;
+            }
+            s.error_code = m::Item::read(c, v)?;
         }
-        s.error_code = m::Item::read(r, v)?;
         if v.number >= 5 {
             s.error_message = m::Item::read(r, v)?;
         }
@@ -412,10 +415,7 @@ impl<'a> m::Item<'a> for DeletableTopicResult<'a> {
         } else {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
-        if v.number >= 6 {
-            <w::Uuid as m::Item<'a>>::skip(r, v)?;
-        }
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(2 + (if v.number >= 6 { 16 } else { 0 }))?;
         if v.number >= 5 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }

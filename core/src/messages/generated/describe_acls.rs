@@ -51,8 +51,11 @@ impl<'a> m::Item<'a> for DescribeAclsRequest<'a> {
         }
         s.principal_filter = m::Item::read(r, v)?;
         s.host_filter = m::Item::read(r, v)?;
-        s.operation = m::Item::read(r, v)?;
-        s.permission_type = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(2)?);
+            s.operation = m::Item::read(c, v)?;
+            s.permission_type = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -68,8 +71,7 @@ impl<'a> m::Item<'a> for DescribeAclsRequest<'a> {
         }
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
-        <i8 as m::Item<'a>>::skip(r, v)?;
-        <i8 as m::Item<'a>>::skip(r, v)?;
+        r.take(2)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -188,8 +190,11 @@ impl Default for DescribeAclsResponse<'_> {
 impl<'a> m::Item<'a> for DescribeAclsResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.throttle_time_ms = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.throttle_time_ms = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         s.error_message = m::Item::read(r, v)?;
         s.resources = m::Item::read(r, v)?;
         if v.flexible {
@@ -200,8 +205,7 @@ impl<'a> m::Item<'a> for DescribeAclsResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, DescribeAclsResource<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -421,8 +425,11 @@ impl<'a> m::Item<'a> for AclDescription<'a> {
         let mut s = Self::default();
         s.principal = m::Item::read(r, v)?;
         s.host = m::Item::read(r, v)?;
-        s.operation = m::Item::read(r, v)?;
-        s.permission_type = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(2)?);
+            s.operation = m::Item::read(c, v)?;
+            s.permission_type = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -433,8 +440,7 @@ impl<'a> m::Item<'a> for AclDescription<'a> {
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
-        <i8 as m::Item<'a>>::skip(r, v)?;
-        <i8 as m::Item<'a>>::skip(r, v)?;
+        r.take(2)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

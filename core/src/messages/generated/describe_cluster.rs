@@ -29,9 +29,12 @@ impl Default for DescribeClusterRequest<'_> {
 impl<'a> m::Item<'a> for DescribeClusterRequest<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.include_cluster_authorized_operations = m::Item::read(r, v)?;
-        if v.number >= 1 {
-            s.endpoint_type = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(1 + (if v.number >= 1 { 1 } else { 0 }))?);
+            s.include_cluster_authorized_operations = m::Item::read(c, v)?;
+            if v.number >= 1 {
+                s.endpoint_type = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -41,10 +44,7 @@ impl<'a> m::Item<'a> for DescribeClusterRequest<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <bool as m::Item<'a>>::skip(r, v)?;
-        if v.number >= 1 {
-            <i8 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(1 + (if v.number >= 1 { 1 } else { 0 }))?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -163,8 +163,11 @@ impl Default for DescribeClusterResponse<'_> {
 impl<'a> m::Item<'a> for DescribeClusterResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.throttle_time_ms = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.throttle_time_ms = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         s.error_message = m::Item::read(r, v)?;
         if v.number >= 1 {
             s.endpoint_type = m::Item::read(r, v)?;
@@ -181,8 +184,7 @@ impl<'a> m::Item<'a> for DescribeClusterResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         if v.number >= 1 {
             <i8 as m::Item<'a>>::skip(r, v)?;

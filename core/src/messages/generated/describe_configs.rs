@@ -33,11 +33,16 @@ impl<'a> m::Item<'a> for DescribeConfigsRequest<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.resources = m::Item::read(r, v)?;
-        if v.number >= 1 {
-            s.include_synonyms = m::Item::read(r, v)?;
-        }
-        if v.number >= 3 {
-            s.include_documentation = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(
+                r.take((if v.number >= 1 { 1 } else { 0 }) + (if v.number >= 3 { 1 } else { 0 }))?,
+            );
+            if v.number >= 1 {
+                s.include_synonyms = m::Item::read(c, v)?;
+            }
+            if v.number >= 3 {
+                s.include_documentation = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -48,12 +53,7 @@ impl<'a> m::Item<'a> for DescribeConfigsRequest<'a> {
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, DescribeConfigsResource<'a>> as m::Item<'a>>::skip(r, v)?;
-        if v.number >= 1 {
-            <bool as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 3 {
-            <bool as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take((if v.number >= 1 { 1 } else { 0 }) + (if v.number >= 3 { 1 } else { 0 }))?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -494,14 +494,19 @@ impl<'a> m::Item<'a> for DescribeConfigsResourceResult<'a> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         s.value = m::Item::read(r, v)?;
-        s.read_only = m::Item::read(r, v)?;
-        if v.number <= 0 {
-            s.is_default = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(
+                2 + (if v.number <= 0 { 1 } else { 0 }) + (if v.number >= 1 { 1 } else { 0 }),
+            )?);
+            s.read_only = m::Item::read(c, v)?;
+            if v.number <= 0 {
+                s.is_default = m::Item::read(c, v)?;
+            }
+            if v.number >= 1 {
+                s.config_source = m::Item::read(c, v)?;
+            }
+            s.is_sensitive = m::Item::read(c, v)?;
         }
-        if v.number >= 1 {
-            s.config_source = m::Item::read(r, v)?;
-        }
-        s.is_sensitive = m::Item::read(r, v)?;
         if v.number >= 1 {
             s.synonyms = m::Item::read(r, v)?;
         }
@@ -521,14 +526,7 @@ impl<'a> m::Item<'a> for DescribeConfigsResourceResult<'a> {
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
-        <bool as m::Item<'a>>::skip(r, v)?;
-        if v.number <= 0 {
-            <bool as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 1 {
-            <i8 as m::Item<'a>>::skip(r, v)?;
-        }
-        <bool as m::Item<'a>>::skip(r, v)?;
+        r.take(2 + (if v.number <= 0 { 1 } else { 0 }) + (if v.number >= 1 { 1 } else { 0 }))?;
         if v.number >= 1 {
             <m::Array<'a, DescribeConfigsSynonym<'a>> as m::Item<'a>>::skip(r, v)?;
         }

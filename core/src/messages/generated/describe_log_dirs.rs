@@ -215,9 +215,12 @@ impl Default for DescribeLogDirsResponse<'_> {
 impl<'a> m::Item<'a> for DescribeLogDirsResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.throttle_time_ms = m::Item::read(r, v)?;
-        if v.number >= 3 {
-            s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(4 + (if v.number >= 3 { 2 } else { 0 }))?);
+            s.throttle_time_ms = m::Item::read(c, v)?;
+            if v.number >= 3 {
+                s.error_code = m::Item::read(c, v)?;
+            }
         }
         s.results = m::Item::read(r, v)?;
         if v.flexible {
@@ -228,10 +231,7 @@ impl<'a> m::Item<'a> for DescribeLogDirsResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        if v.number >= 3 {
-            <i16 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(4 + (if v.number >= 3 { 2 } else { 0 }))?;
         <m::Array<'a, DescribeLogDirsResult<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -339,11 +339,14 @@ impl<'a> m::Item<'a> for DescribeLogDirsResult<'a> {
         s.error_code = m::Item::read(r, v)?;
         s.log_dir = m::Item::read(r, v)?;
         s.topics = m::Item::read(r, v)?;
-        if v.number >= 4 {
-            s.total_bytes = m::Item::read(r, v)?;
-        }
-        if v.number >= 4 {
-            s.usable_bytes = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 4 { 16 } else { 0 })?);
+            if v.number >= 4 {
+                s.total_bytes = m::Item::read(c, v)?;
+            }
+            if v.number >= 4 {
+                s.usable_bytes = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -356,12 +359,7 @@ impl<'a> m::Item<'a> for DescribeLogDirsResult<'a> {
         <i16 as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, DescribeLogDirsTopic<'a>> as m::Item<'a>>::skip(r, v)?;
-        if v.number >= 4 {
-            <i64 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 4 {
-            <i64 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(if v.number >= 4 { 16 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -557,10 +555,13 @@ impl Default for DescribeLogDirsPartition<'_> {
 impl<'a> m::Item<'a> for DescribeLogDirsPartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.partition_size = m::Item::read(r, v)?;
-        s.offset_lag = m::Item::read(r, v)?;
-        s.is_future_key = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(21)?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.partition_size = m::Item::read(c, v)?;
+            s.offset_lag = m::Item::read(c, v)?;
+            s.is_future_key = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -569,10 +570,7 @@ impl<'a> m::Item<'a> for DescribeLogDirsPartition<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        <bool as m::Item<'a>>::skip(r, v)?;
+        r.take(21)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

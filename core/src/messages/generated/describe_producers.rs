@@ -405,8 +405,11 @@ impl Default for PartitionResponse<'_> {
 impl<'a> m::Item<'a> for PartitionResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         s.error_message = m::Item::read(r, v)?;
         s.active_producers = m::Item::read(r, v)?;
         if v.flexible {
@@ -417,8 +420,7 @@ impl<'a> m::Item<'a> for PartitionResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, ProducerState<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -517,12 +519,15 @@ impl Default for ProducerState<'_> {
 impl<'a> m::Item<'a> for ProducerState<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.producer_id = m::Item::read(r, v)?;
-        s.producer_epoch = m::Item::read(r, v)?;
-        s.last_sequence = m::Item::read(r, v)?;
-        s.last_timestamp = m::Item::read(r, v)?;
-        s.coordinator_epoch = m::Item::read(r, v)?;
-        s.current_txn_start_offset = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(36)?);
+            s.producer_id = m::Item::read(c, v)?;
+            s.producer_epoch = m::Item::read(c, v)?;
+            s.last_sequence = m::Item::read(c, v)?;
+            s.last_timestamp = m::Item::read(c, v)?;
+            s.coordinator_epoch = m::Item::read(c, v)?;
+            s.current_txn_start_offset = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -531,12 +536,7 @@ impl<'a> m::Item<'a> for ProducerState<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
+        r.take(36)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

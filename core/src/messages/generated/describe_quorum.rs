@@ -537,14 +537,20 @@ impl Default for DescribeQuorumResponsePartitionData<'_> {
 impl<'a> m::Item<'a> for DescribeQuorumResponsePartitionData<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         if v.number >= 2 {
             s.error_message = m::Item::read(r, v)?;
         }
-        s.leader_id = m::Item::read(r, v)?;
-        s.leader_epoch = m::Item::read(r, v)?;
-        s.high_watermark = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(16)?);
+            s.leader_id = m::Item::read(c, v)?;
+            s.leader_epoch = m::Item::read(c, v)?;
+            s.high_watermark = m::Item::read(c, v)?;
+        }
         s.current_voters = m::Item::read(r, v)?;
         s.observers = m::Item::read(r, v)?;
         if v.flexible {
@@ -555,14 +561,11 @@ impl<'a> m::Item<'a> for DescribeQuorumResponsePartitionData<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         if v.number >= 2 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
+        r.take(16)?;
         <m::Array<'a, ReplicaState<'a>> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, ReplicaState<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -924,16 +927,21 @@ impl Default for ReplicaState<'_> {
 impl<'a> m::Item<'a> for ReplicaState<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.replica_id = m::Item::read(r, v)?;
-        if v.number >= 2 {
-            s.replica_directory_id = m::Item::read(r, v)?;
-        }
-        s.log_end_offset = m::Item::read(r, v)?;
-        if v.number >= 1 {
-            s.last_fetch_timestamp = m::Item::read(r, v)?;
-        }
-        if v.number >= 1 {
-            s.last_caught_up_timestamp = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(
+                12 + (if v.number >= 2 { 16 } else { 0 }) + (if v.number >= 1 { 16 } else { 0 }),
+            )?);
+            s.replica_id = m::Item::read(c, v)?;
+            if v.number >= 2 {
+                s.replica_directory_id = m::Item::read(c, v)?;
+            }
+            s.log_end_offset = m::Item::read(c, v)?;
+            if v.number >= 1 {
+                s.last_fetch_timestamp = m::Item::read(c, v)?;
+            }
+            if v.number >= 1 {
+                s.last_caught_up_timestamp = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -943,17 +951,7 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        if v.number >= 2 {
-            <w::Uuid as m::Item<'a>>::skip(r, v)?;
-        }
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        if v.number >= 1 {
-            <i64 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 1 {
-            <i64 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(12 + (if v.number >= 2 { 16 } else { 0 }) + (if v.number >= 1 { 16 } else { 0 }))?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

@@ -429,8 +429,11 @@ impl<'a> m::Item<'a> for DescribeTopicPartitionsResponseTopic<'a> {
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
         s.name = m::Item::read(r, v)?;
-        s.topic_id = m::Item::read(r, v)?;
-        s.is_internal = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(17)?);
+            s.topic_id = m::Item::read(c, v)?;
+            s.is_internal = m::Item::read(c, v)?;
+        }
         s.partitions = m::Item::read(r, v)?;
         s.topic_authorized_operations = m::Item::read(r, v)?;
         if v.flexible {
@@ -443,8 +446,7 @@ impl<'a> m::Item<'a> for DescribeTopicPartitionsResponseTopic<'a> {
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i16 as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
-        <w::Uuid as m::Item<'a>>::skip(r, v)?;
-        <bool as m::Item<'a>>::skip(r, v)?;
+        r.take(17)?;
         <m::Array<'a, DescribeTopicPartitionsResponsePartition<'a>> as m::Item<'a>>::skip(r, v)?;
         <i32 as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -558,10 +560,13 @@ impl Default for DescribeTopicPartitionsResponsePartition<'_> {
 impl<'a> m::Item<'a> for DescribeTopicPartitionsResponsePartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.error_code = m::Item::read(r, v)?;
-        s.partition_index = m::Item::read(r, v)?;
-        s.leader_id = m::Item::read(r, v)?;
-        s.leader_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(14)?);
+            s.error_code = m::Item::read(c, v)?;
+            s.partition_index = m::Item::read(c, v)?;
+            s.leader_id = m::Item::read(c, v)?;
+            s.leader_epoch = m::Item::read(c, v)?;
+        }
         s.replica_nodes = m::Item::read(r, v)?;
         s.isr_nodes = m::Item::read(r, v)?;
         s.eligible_leader_replicas = m::Item::read(r, v)?;
@@ -575,10 +580,7 @@ impl<'a> m::Item<'a> for DescribeTopicPartitionsResponsePartition<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i16 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
+        r.take(14)?;
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
         <Option<m::Array<'a, i32>> as m::Item<'a>>::skip(r, v)?;

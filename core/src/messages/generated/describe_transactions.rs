@@ -240,10 +240,13 @@ impl<'a> m::Item<'a> for TransactionState<'a> {
         s.error_code = m::Item::read(r, v)?;
         s.transactional_id = m::Item::read(r, v)?;
         s.transaction_state = m::Item::read(r, v)?;
-        s.transaction_timeout_ms = m::Item::read(r, v)?;
-        s.transaction_start_time_ms = m::Item::read(r, v)?;
-        s.producer_id = m::Item::read(r, v)?;
-        s.producer_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(22)?);
+            s.transaction_timeout_ms = m::Item::read(c, v)?;
+            s.transaction_start_time_ms = m::Item::read(c, v)?;
+            s.producer_id = m::Item::read(c, v)?;
+            s.producer_epoch = m::Item::read(c, v)?;
+        }
         s.topics = m::Item::read(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -256,10 +259,7 @@ impl<'a> m::Item<'a> for TransactionState<'a> {
         <i16 as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(22)?;
         <m::Array<'a, TopicData<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];

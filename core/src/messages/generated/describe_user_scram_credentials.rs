@@ -210,8 +210,11 @@ impl Default for DescribeUserScramCredentialsResponse<'_> {
 impl<'a> m::Item<'a> for DescribeUserScramCredentialsResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.throttle_time_ms = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.throttle_time_ms = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         s.error_message = m::Item::read(r, v)?;
         s.results = m::Item::read(r, v)?;
         if v.flexible {
@@ -222,8 +225,7 @@ impl<'a> m::Item<'a> for DescribeUserScramCredentialsResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, DescribeUserScramCredentialsResult<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -423,8 +425,11 @@ impl Default for CredentialInfo<'_> {
 impl<'a> m::Item<'a> for CredentialInfo<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.mechanism = m::Item::read(r, v)?;
-        s.iterations = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(5)?);
+            s.mechanism = m::Item::read(c, v)?;
+            s.iterations = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -433,8 +438,7 @@ impl<'a> m::Item<'a> for CredentialInfo<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i8 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
+        r.take(5)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

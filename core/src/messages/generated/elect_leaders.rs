@@ -243,9 +243,12 @@ impl Default for ElectLeadersResponse<'_> {
 impl<'a> m::Item<'a> for ElectLeadersResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.throttle_time_ms = m::Item::read(r, v)?;
-        if v.number >= 1 {
-            s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(4 + (if v.number >= 1 { 2 } else { 0 }))?);
+            s.throttle_time_ms = m::Item::read(c, v)?;
+            if v.number >= 1 {
+                s.error_code = m::Item::read(c, v)?;
+            }
         }
         s.replica_election_results = m::Item::read(r, v)?;
         if v.flexible {
@@ -256,10 +259,7 @@ impl<'a> m::Item<'a> for ElectLeadersResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        if v.number >= 1 {
-            <i16 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(4 + (if v.number >= 1 { 2 } else { 0 }))?;
         <m::Array<'a, ReplicaElectionResult<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -450,8 +450,11 @@ impl Default for PartitionResult<'_> {
 impl<'a> m::Item<'a> for PartitionResult<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_id = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.partition_id = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         s.error_message = m::Item::read(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -461,8 +464,7 @@ impl<'a> m::Item<'a> for PartitionResult<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];

@@ -59,22 +59,30 @@ impl Default for FetchRequest<'_> {
 impl<'a> m::Item<'a> for FetchRequest<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number <= 14 {
-            s.replica_id = m::Item::read(r, v)?;
-        }
-        s.max_wait_ms = m::Item::read(r, v)?;
-        s.min_bytes = m::Item::read(r, v)?;
-        if v.number >= 3 {
-            s.max_bytes = m::Item::read(r, v)?;
-        }
-        if v.number >= 4 {
-            s.isolation_level = m::Item::read(r, v)?;
-        }
-        if v.number >= 7 {
-            s.session_id = m::Item::read(r, v)?;
-        }
-        if v.number >= 7 {
-            s.session_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(
+                8 + (if v.number <= 14 { 4 } else { 0 })
+                    + (if v.number >= 3 { 4 } else { 0 })
+                    + (if v.number >= 4 { 1 } else { 0 })
+                    + (if v.number >= 7 { 8 } else { 0 }),
+            )?);
+            if v.number <= 14 {
+                s.replica_id = m::Item::read(c, v)?;
+            }
+            s.max_wait_ms = m::Item::read(c, v)?;
+            s.min_bytes = m::Item::read(c, v)?;
+            if v.number >= 3 {
+                s.max_bytes = m::Item::read(c, v)?;
+            }
+            if v.number >= 4 {
+                s.isolation_level = m::Item::read(c, v)?;
+            }
+            if v.number >= 7 {
+                s.session_id = m::Item::read(c, v)?;
+            }
+            if v.number >= 7 {
+                s.session_epoch = m::Item::read(c, v)?;
+            }
         }
         s.topics = m::Item::read(r, v)?;
         if v.number >= 7 {
@@ -102,23 +110,12 @@ impl<'a> m::Item<'a> for FetchRequest<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        if v.number <= 14 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        if v.number >= 3 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 4 {
-            <i8 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 7 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 7 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(
+            8 + (if v.number <= 14 { 4 } else { 0 })
+                + (if v.number >= 3 { 4 } else { 0 })
+                + (if v.number >= 4 { 1 } else { 0 })
+                + (if v.number >= 7 { 8 } else { 0 }),
+        )?;
         <m::Array<'a, FetchTopic<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.number >= 7 {
             <m::Array<'a, ForgottenTopic<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -341,11 +338,14 @@ impl Default for ReplicaState<'_> {
 impl<'a> m::Item<'a> for ReplicaState<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number >= 15 {
-            s.replica_id = m::Item::read(r, v)?;
-        }
-        if v.number >= 15 {
-            s.replica_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 15 { 12 } else { 0 })?);
+            if v.number >= 15 {
+                s.replica_id = m::Item::read(c, v)?;
+            }
+            if v.number >= 15 {
+                s.replica_epoch = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -355,12 +355,7 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        if v.number >= 15 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 15 {
-            <i64 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(if v.number >= 15 { 12 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -588,18 +583,25 @@ impl Default for FetchPartition<'_> {
 impl<'a> m::Item<'a> for FetchPartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition = m::Item::read(r, v)?;
-        if v.number >= 9 {
-            s.current_leader_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(
+                16 + (if v.number >= 9 { 4 } else { 0 })
+                    + (if v.number >= 12 { 4 } else { 0 })
+                    + (if v.number >= 5 { 8 } else { 0 }),
+            )?);
+            s.partition = m::Item::read(c, v)?;
+            if v.number >= 9 {
+                s.current_leader_epoch = m::Item::read(c, v)?;
+            }
+            s.fetch_offset = m::Item::read(c, v)?;
+            if v.number >= 12 {
+                s.last_fetched_epoch = m::Item::read(c, v)?;
+            }
+            if v.number >= 5 {
+                s.log_start_offset = m::Item::read(c, v)?;
+            }
+            s.partition_max_bytes = m::Item::read(c, v)?;
         }
-        s.fetch_offset = m::Item::read(r, v)?;
-        if v.number >= 12 {
-            s.last_fetched_epoch = m::Item::read(r, v)?;
-        }
-        if v.number >= 5 {
-            s.log_start_offset = m::Item::read(r, v)?;
-        }
-        s.partition_max_bytes = m::Item::read(r, v)?;
         if v.flexible {
             let known: &'static [u32] = match v.number {
                 12..=16 => &[],
@@ -617,18 +619,11 @@ impl<'a> m::Item<'a> for FetchPartition<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        if v.number >= 9 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        if v.number >= 12 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 5 {
-            <i64 as m::Item<'a>>::skip(r, v)?;
-        }
-        <i32 as m::Item<'a>>::skip(r, v)?;
+        r.take(
+            16 + (if v.number >= 9 { 4 } else { 0 })
+                + (if v.number >= 12 { 4 } else { 0 })
+                + (if v.number >= 5 { 8 } else { 0 }),
+        )?;
         if v.flexible {
             let known: &'static [u32] = match v.number {
                 12..=16 => &[],
@@ -905,14 +900,19 @@ impl Default for FetchResponse<'_> {
 impl<'a> m::Item<'a> for FetchResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number >= 1 {
-            s.throttle_time_ms = m::Item::read(r, v)?;
-        }
-        if v.number >= 7 {
-            s.error_code = m::Item::read(r, v)?;
-        }
-        if v.number >= 7 {
-            s.session_id = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(
+                r.take((if v.number >= 1 { 4 } else { 0 }) + (if v.number >= 7 { 6 } else { 0 }))?,
+            );
+            if v.number >= 1 {
+                s.throttle_time_ms = m::Item::read(c, v)?;
+            }
+            if v.number >= 7 {
+                s.error_code = m::Item::read(c, v)?;
+            }
+            if v.number >= 7 {
+                s.session_id = m::Item::read(c, v)?;
+            }
         }
         s.responses = m::Item::read(r, v)?;
         if v.flexible {
@@ -932,15 +932,7 @@ impl<'a> m::Item<'a> for FetchResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        if v.number >= 1 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 7 {
-            <i16 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 7 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take((if v.number >= 1 { 4 } else { 0 }) + (if v.number >= 7 { 6 } else { 0 }))?;
         <m::Array<'a, FetchableTopicResponse<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = match v.number {
@@ -1228,14 +1220,19 @@ impl Default for PartitionData<'_> {
 impl<'a> m::Item<'a> for PartitionData<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
-        s.high_watermark = m::Item::read(r, v)?;
-        if v.number >= 4 {
-            s.last_stable_offset = m::Item::read(r, v)?;
-        }
-        if v.number >= 5 {
-            s.log_start_offset = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(
+                14 + (if v.number >= 4 { 8 } else { 0 }) + (if v.number >= 5 { 8 } else { 0 }),
+            )?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+            s.high_watermark = m::Item::read(c, v)?;
+            if v.number >= 4 {
+                s.last_stable_offset = m::Item::read(c, v)?;
+            }
+            if v.number >= 5 {
+                s.log_start_offset = m::Item::read(c, v)?;
+            }
         }
         if v.number >= 4 {
             s.aborted_transactions = m::Item::read(r, v)?;
@@ -1260,15 +1257,7 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        if v.number >= 4 {
-            <i64 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 5 {
-            <i64 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(14 + (if v.number >= 4 { 8 } else { 0 }) + (if v.number >= 5 { 8 } else { 0 }))?;
         if v.number >= 4 {
             <Option<m::Array<'a, AbortedTransaction<'a>>> as m::Item<'a>>::skip(r, v)?;
         }
@@ -1464,11 +1453,14 @@ impl Default for EpochEndOffset<'_> {
 impl<'a> m::Item<'a> for EpochEndOffset<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number >= 12 {
-            s.epoch = m::Item::read(r, v)?;
-        }
-        if v.number >= 12 {
-            s.end_offset = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 12 { 12 } else { 0 })?);
+            if v.number >= 12 {
+                s.epoch = m::Item::read(c, v)?;
+            }
+            if v.number >= 12 {
+                s.end_offset = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -1478,12 +1470,7 @@ impl<'a> m::Item<'a> for EpochEndOffset<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        if v.number >= 12 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 12 {
-            <i64 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(if v.number >= 12 { 12 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -1578,11 +1565,14 @@ impl Default for LeaderIdAndEpoch<'_> {
 impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number >= 12 {
-            s.leader_id = m::Item::read(r, v)?;
-        }
-        if v.number >= 12 {
-            s.leader_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 12 { 8 } else { 0 })?);
+            if v.number >= 12 {
+                s.leader_id = m::Item::read(c, v)?;
+            }
+            if v.number >= 12 {
+                s.leader_epoch = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -1592,12 +1582,7 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        if v.number >= 12 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 12 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(if v.number >= 12 { 8 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -1692,8 +1677,11 @@ impl Default for SnapshotId<'_> {
 impl<'a> m::Item<'a> for SnapshotId<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.end_offset = m::Item::read(r, v)?;
-        s.epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(12)?);
+            s.end_offset = m::Item::read(c, v)?;
+            s.epoch = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -1702,8 +1690,7 @@ impl<'a> m::Item<'a> for SnapshotId<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
+        r.take(12)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -1782,11 +1769,14 @@ impl Default for AbortedTransaction<'_> {
 impl<'a> m::Item<'a> for AbortedTransaction<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number >= 4 {
-            s.producer_id = m::Item::read(r, v)?;
-        }
-        if v.number >= 4 {
-            s.first_offset = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 4 { 16 } else { 0 })?);
+            if v.number >= 4 {
+                s.producer_id = m::Item::read(c, v)?;
+            }
+            if v.number >= 4 {
+                s.first_offset = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -1796,12 +1786,7 @@ impl<'a> m::Item<'a> for AbortedTransaction<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        if v.number >= 4 {
-            <i64 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 4 {
-            <i64 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(if v.number >= 4 { 16 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

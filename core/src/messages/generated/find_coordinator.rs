@@ -189,11 +189,16 @@ impl Default for FindCoordinatorResponse<'_> {
 impl<'a> m::Item<'a> for FindCoordinatorResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number >= 1 {
-            s.throttle_time_ms = m::Item::read(r, v)?;
-        }
-        if v.number <= 3 {
-            s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(
+                r.take((if v.number >= 1 { 4 } else { 0 }) + (if v.number <= 3 { 2 } else { 0 }))?,
+            );
+            if v.number >= 1 {
+                s.throttle_time_ms = m::Item::read(c, v)?;
+            }
+            if v.number <= 3 {
+                s.error_code = m::Item::read(c, v)?;
+            }
         }
         if (1..=3).contains(&v.number) {
             s.error_message = m::Item::read(r, v)?;
@@ -218,12 +223,7 @@ impl<'a> m::Item<'a> for FindCoordinatorResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        if v.number >= 1 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number <= 3 {
-            <i16 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take((if v.number >= 1 { 4 } else { 0 }) + (if v.number <= 3 { 2 } else { 0 }))?;
         if (1..=3).contains(&v.number) {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }
@@ -412,11 +412,14 @@ impl<'a> m::Item<'a> for Coordinator<'a> {
         if v.number >= 4 {
             s.host = m::Item::read(r, v)?;
         }
-        if v.number >= 4 {
-            s.port = m::Item::read(r, v)?;
-        }
-        if v.number >= 4 {
-            s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 4 { 6 } else { 0 })?);
+            if v.number >= 4 {
+                s.port = m::Item::read(c, v)?;
+            }
+            if v.number >= 4 {
+                s.error_code = m::Item::read(c, v)?;
+            }
         }
         if v.number >= 4 {
             s.error_message = m::Item::read(r, v)?;
@@ -438,12 +441,7 @@ impl<'a> m::Item<'a> for Coordinator<'a> {
         if v.number >= 4 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
-        if v.number >= 4 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 4 {
-            <i16 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(if v.number >= 4 { 6 } else { 0 })?;
         if v.number >= 4 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }

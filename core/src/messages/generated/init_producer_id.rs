@@ -36,12 +36,15 @@ impl<'a> m::Item<'a> for InitProducerIdRequest<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.transactional_id = m::Item::read(r, v)?;
-        s.transaction_timeout_ms = m::Item::read(r, v)?;
-        if v.number >= 3 {
-            s.producer_id = m::Item::read(r, v)?;
-        }
-        if v.number >= 3 {
-            s.producer_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(4 + (if v.number >= 3 { 10 } else { 0 }))?);
+            s.transaction_timeout_ms = m::Item::read(c, v)?;
+            if v.number >= 3 {
+                s.producer_id = m::Item::read(c, v)?;
+            }
+            if v.number >= 3 {
+                s.producer_epoch = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -52,13 +55,7 @@ impl<'a> m::Item<'a> for InitProducerIdRequest<'a> {
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        if v.number >= 3 {
-            <i64 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 3 {
-            <i16 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(4 + (if v.number >= 3 { 10 } else { 0 }))?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -176,10 +173,13 @@ impl Default for InitProducerIdResponse<'_> {
 impl<'a> m::Item<'a> for InitProducerIdResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.throttle_time_ms = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
-        s.producer_id = m::Item::read(r, v)?;
-        s.producer_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(16)?);
+            s.throttle_time_ms = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+            s.producer_id = m::Item::read(c, v)?;
+            s.producer_epoch = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -188,10 +188,7 @@ impl<'a> m::Item<'a> for InitProducerIdResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(16)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

@@ -48,9 +48,12 @@ impl<'a> m::Item<'a> for JoinGroupRequest<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
-        s.session_timeout_ms = m::Item::read(r, v)?;
-        if v.number >= 1 {
-            s.rebalance_timeout_ms = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(4 + (if v.number >= 1 { 4 } else { 0 }))?);
+            s.session_timeout_ms = m::Item::read(c, v)?;
+            if v.number >= 1 {
+                s.rebalance_timeout_ms = m::Item::read(c, v)?;
+            }
         }
         s.member_id = m::Item::read(r, v)?;
         if v.number >= 5 {
@@ -70,10 +73,7 @@ impl<'a> m::Item<'a> for JoinGroupRequest<'a> {
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        if v.number >= 1 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(4 + (if v.number >= 1 { 4 } else { 0 }))?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         if v.number >= 5 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -321,11 +321,14 @@ impl Default for JoinGroupResponse<'_> {
 impl<'a> m::Item<'a> for JoinGroupResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number >= 2 {
-            s.throttle_time_ms = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6 + (if v.number >= 2 { 4 } else { 0 }))?);
+            if v.number >= 2 {
+                s.throttle_time_ms = m::Item::read(c, v)?;
+            }
+            s.error_code = m::Item::read(c, v)?;
+            s.generation_id = m::Item::read(c, v)?;
         }
-        s.error_code = m::Item::read(r, v)?;
-        s.generation_id = m::Item::read(r, v)?;
         if v.number >= 7 {
             s.protocol_type = m::Item::read(r, v)?;
         }
@@ -348,11 +351,7 @@ impl<'a> m::Item<'a> for JoinGroupResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        if v.number >= 2 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
-        <i16 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
+        r.take(6 + (if v.number >= 2 { 4 } else { 0 }))?;
         if v.number >= 7 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }

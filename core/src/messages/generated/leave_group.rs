@@ -297,10 +297,13 @@ impl Default for LeaveGroupResponse<'_> {
 impl<'a> m::Item<'a> for LeaveGroupResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number >= 1 {
-            s.throttle_time_ms = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(2 + (if v.number >= 1 { 4 } else { 0 }))?);
+            if v.number >= 1 {
+                s.throttle_time_ms = m::Item::read(c, v)?;
+            }
+            s.error_code = m::Item::read(c, v)?;
         }
-        s.error_code = m::Item::read(r, v)?;
         if v.number >= 3 {
             s.members = m::Item::read(r, v)?;
         }
@@ -312,10 +315,7 @@ impl<'a> m::Item<'a> for LeaveGroupResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        if v.number >= 1 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(2 + (if v.number >= 1 { 4 } else { 0 }))?;
         if v.number >= 3 {
             <m::Array<'a, MemberResponse<'a>> as m::Item<'a>>::skip(r, v)?;
         }

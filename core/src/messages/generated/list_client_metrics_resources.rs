@@ -117,8 +117,11 @@ impl Default for ListClientMetricsResourcesResponse<'_> {
 impl<'a> m::Item<'a> for ListClientMetricsResourcesResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.throttle_time_ms = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.throttle_time_ms = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         s.client_metrics_resources = m::Item::read(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -128,8 +131,7 @@ impl<'a> m::Item<'a> for ListClientMetricsResourcesResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         <m::Array<'a, ClientMetricsResource<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];

@@ -226,8 +226,11 @@ impl Default for ListPartitionReassignmentsResponse<'_> {
 impl<'a> m::Item<'a> for ListPartitionReassignmentsResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.throttle_time_ms = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.throttle_time_ms = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         s.error_message = m::Item::read(r, v)?;
         s.topics = m::Item::read(r, v)?;
         if v.flexible {
@@ -238,8 +241,7 @@ impl<'a> m::Item<'a> for ListPartitionReassignmentsResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, OngoingTopicReassignment<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {

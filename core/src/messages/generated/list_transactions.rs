@@ -156,8 +156,11 @@ impl Default for ListTransactionsResponse<'_> {
 impl<'a> m::Item<'a> for ListTransactionsResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.throttle_time_ms = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.throttle_time_ms = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         s.unknown_state_filters = m::Item::read(r, v)?;
         s.transaction_states = m::Item::read(r, v)?;
         if v.flexible {
@@ -168,8 +171,7 @@ impl<'a> m::Item<'a> for ListTransactionsResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         <m::Array<'a, &'a str> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, TransactionState<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {

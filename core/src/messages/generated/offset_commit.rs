@@ -303,13 +303,19 @@ impl Default for OffsetCommitRequestPartition<'_> {
 impl<'a> m::Item<'a> for OffsetCommitRequestPartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.committed_offset = m::Item::read(r, v)?;
-        if v.number >= 6 {
-            s.committed_leader_epoch = m::Item::read(r, v)?;
-        }
-        if (1..=1).contains(&v.number) {
-            s.commit_timestamp = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(
+                12 + (if v.number >= 6 { 4 } else { 0 })
+                    + (if (1..=1).contains(&v.number) { 8 } else { 0 }),
+            )?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.committed_offset = m::Item::read(c, v)?;
+            if v.number >= 6 {
+                s.committed_leader_epoch = m::Item::read(c, v)?;
+            }
+            if (1..=1).contains(&v.number) {
+                s.commit_timestamp = m::Item::read(c, v)?;
+            }
         }
         s.committed_metadata = m::Item::read(r, v)?;
         if v.flexible {
@@ -320,14 +326,10 @@ impl<'a> m::Item<'a> for OffsetCommitRequestPartition<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        if v.number >= 6 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
-        if (1..=1).contains(&v.number) {
-            <i64 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(
+            12 + (if v.number >= 6 { 4 } else { 0 })
+                + (if (1..=1).contains(&v.number) { 8 } else { 0 }),
+        )?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -627,8 +629,11 @@ impl Default for OffsetCommitResponsePartition<'_> {
 impl<'a> m::Item<'a> for OffsetCommitResponsePartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -637,8 +642,7 @@ impl<'a> m::Item<'a> for OffsetCommitResponsePartition<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

@@ -221,15 +221,17 @@ impl Default for OffsetDeleteResponse<'_> {
 impl<'a> m::Item<'a> for OffsetDeleteResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.error_code = m::Item::read(r, v)?;
-        s.throttle_time_ms = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.error_code = m::Item::read(c, v)?;
+            s.throttle_time_ms = m::Item::read(c, v)?;
+        }
         s.topics = m::Item::read(r, v)?;
         Ok(s)
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i16 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         <m::Array<'a, OffsetDeleteResponseTopic<'a>> as m::Item<'a>>::skip(r, v)?;
         Ok(())
     }
@@ -357,14 +359,16 @@ impl Default for OffsetDeleteResponsePartition<'_> {
 impl<'a> m::Item<'a> for OffsetDeleteResponsePartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         Ok(s)
     }
 
-    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+    fn skip(r: &mut w::Reader<'a>, _: m::Version) -> Result<(), w::DecodeError> {
+        r.take(6)?;
         Ok(())
     }
 

@@ -880,14 +880,20 @@ impl Default for OffsetFetchResponsePartition<'_> {
 impl<'a> m::Item<'a> for OffsetFetchResponsePartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number <= 7 {
-            s.partition_index = m::Item::read(r, v)?;
-        }
-        if v.number <= 7 {
-            s.committed_offset = m::Item::read(r, v)?;
-        }
-        if (5..=7).contains(&v.number) {
-            s.committed_leader_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(
+                (if v.number <= 7 { 12 } else { 0 })
+                    + (if (5..=7).contains(&v.number) { 4 } else { 0 }),
+            )?);
+            if v.number <= 7 {
+                s.partition_index = m::Item::read(c, v)?;
+            }
+            if v.number <= 7 {
+                s.committed_offset = m::Item::read(c, v)?;
+            }
+            if (5..=7).contains(&v.number) {
+                s.committed_leader_epoch = m::Item::read(c, v)?;
+            }
         }
         if v.number <= 7 {
             s.metadata = m::Item::read(r, v)?;
@@ -903,15 +909,10 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartition<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        if v.number <= 7 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number <= 7 {
-            <i64 as m::Item<'a>>::skip(r, v)?;
-        }
-        if (5..=7).contains(&v.number) {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(
+            (if v.number <= 7 { 12 } else { 0 })
+                + (if (5..=7).contains(&v.number) { 4 } else { 0 }),
+        )?;
         if v.number <= 7 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }
@@ -1300,14 +1301,17 @@ impl Default for OffsetFetchResponsePartitions<'_> {
 impl<'a> m::Item<'a> for OffsetFetchResponsePartitions<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number >= 8 {
-            s.partition_index = m::Item::read(r, v)?;
-        }
-        if v.number >= 8 {
-            s.committed_offset = m::Item::read(r, v)?;
-        }
-        if v.number >= 8 {
-            s.committed_leader_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 8 { 16 } else { 0 })?);
+            if v.number >= 8 {
+                s.partition_index = m::Item::read(c, v)?;
+            }
+            if v.number >= 8 {
+                s.committed_offset = m::Item::read(c, v)?;
+            }
+            if v.number >= 8 {
+                s.committed_leader_epoch = m::Item::read(c, v)?;
+            }
         }
         if v.number >= 8 {
             s.metadata = m::Item::read(r, v)?;
@@ -1323,15 +1327,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartitions<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        if v.number >= 8 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 8 {
-            <i64 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 8 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(if v.number >= 8 { 16 } else { 0 })?;
         if v.number >= 8 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }

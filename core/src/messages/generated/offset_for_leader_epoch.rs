@@ -233,11 +233,14 @@ impl Default for OffsetForLeaderPartition<'_> {
 impl<'a> m::Item<'a> for OffsetForLeaderPartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition = m::Item::read(r, v)?;
-        if v.number >= 2 {
-            s.current_leader_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(8 + (if v.number >= 2 { 4 } else { 0 }))?);
+            s.partition = m::Item::read(c, v)?;
+            if v.number >= 2 {
+                s.current_leader_epoch = m::Item::read(c, v)?;
+            }
+            s.leader_epoch = m::Item::read(c, v)?;
         }
-        s.leader_epoch = m::Item::read(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -246,11 +249,7 @@ impl<'a> m::Item<'a> for OffsetForLeaderPartition<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        if v.number >= 2 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
-        <i32 as m::Item<'a>>::skip(r, v)?;
+        r.take(8 + (if v.number >= 2 { 4 } else { 0 }))?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -541,12 +540,15 @@ impl Default for EpochEndOffset<'_> {
 impl<'a> m::Item<'a> for EpochEndOffset<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.error_code = m::Item::read(r, v)?;
-        s.partition = m::Item::read(r, v)?;
-        if v.number >= 1 {
-            s.leader_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(14 + (if v.number >= 1 { 4 } else { 0 }))?);
+            s.error_code = m::Item::read(c, v)?;
+            s.partition = m::Item::read(c, v)?;
+            if v.number >= 1 {
+                s.leader_epoch = m::Item::read(c, v)?;
+            }
+            s.end_offset = m::Item::read(c, v)?;
         }
-        s.end_offset = m::Item::read(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -555,12 +557,7 @@ impl<'a> m::Item<'a> for EpochEndOffset<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i16 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        if v.number >= 1 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
-        <i64 as m::Item<'a>>::skip(r, v)?;
+        r.take(14 + (if v.number >= 1 { 4 } else { 0 }))?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

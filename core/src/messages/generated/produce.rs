@@ -38,8 +38,11 @@ impl<'a> m::Item<'a> for ProduceRequest<'a> {
         if v.number >= 3 {
             s.transactional_id = m::Item::read(r, v)?;
         }
-        s.acks = m::Item::read(r, v)?;
-        s.timeout_ms = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.acks = m::Item::read(c, v)?;
+            s.timeout_ms = m::Item::read(c, v)?;
+        }
         s.topic_data = m::Item::read(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -52,8 +55,7 @@ impl<'a> m::Item<'a> for ProduceRequest<'a> {
         if v.number >= 3 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }
-        <i16 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         <m::Array<'a, TopicProduceData<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -595,14 +597,19 @@ impl Default for PartitionProduceResponse<'_> {
 impl<'a> m::Item<'a> for PartitionProduceResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.index = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
-        s.base_offset = m::Item::read(r, v)?;
-        if v.number >= 2 {
-            s.log_append_time_ms = m::Item::read(r, v)?;
-        }
-        if v.number >= 5 {
-            s.log_start_offset = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(
+                14 + (if v.number >= 2 { 8 } else { 0 }) + (if v.number >= 5 { 8 } else { 0 }),
+            )?);
+            s.index = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+            s.base_offset = m::Item::read(c, v)?;
+            if v.number >= 2 {
+                s.log_append_time_ms = m::Item::read(c, v)?;
+            }
+            if v.number >= 5 {
+                s.log_start_offset = m::Item::read(c, v)?;
+            }
         }
         if v.number >= 8 {
             s.record_errors = m::Item::read(r, v)?;
@@ -627,15 +634,7 @@ impl<'a> m::Item<'a> for PartitionProduceResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        if v.number >= 2 {
-            <i64 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 5 {
-            <i64 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(14 + (if v.number >= 2 { 8 } else { 0 }) + (if v.number >= 5 { 8 } else { 0 }))?;
         if v.number >= 8 {
             <m::Array<'a, BatchIndexAndErrorMessage<'a>> as m::Item<'a>>::skip(r, v)?;
         }
@@ -912,11 +911,14 @@ impl Default for LeaderIdAndEpoch<'_> {
 impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number >= 10 {
-            s.leader_id = m::Item::read(r, v)?;
-        }
-        if v.number >= 10 {
-            s.leader_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 10 { 8 } else { 0 })?);
+            if v.number >= 10 {
+                s.leader_id = m::Item::read(c, v)?;
+            }
+            if v.number >= 10 {
+                s.leader_epoch = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -926,12 +928,7 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        if v.number >= 10 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 10 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(if v.number >= 10 { 8 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

@@ -133,9 +133,12 @@ impl Default for RenewDelegationTokenResponse<'_> {
 impl<'a> m::Item<'a> for RenewDelegationTokenResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.error_code = m::Item::read(r, v)?;
-        s.expiry_timestamp_ms = m::Item::read(r, v)?;
-        s.throttle_time_ms = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(14)?);
+            s.error_code = m::Item::read(c, v)?;
+            s.expiry_timestamp_ms = m::Item::read(c, v)?;
+            s.throttle_time_ms = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -144,9 +147,7 @@ impl<'a> m::Item<'a> for RenewDelegationTokenResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i16 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
+        r.take(14)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

@@ -329,8 +329,11 @@ impl Default for AcknowledgementBatch<'_> {
 impl<'a> m::Item<'a> for AcknowledgementBatch<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.first_offset = m::Item::read(r, v)?;
-        s.last_offset = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(16)?);
+            s.first_offset = m::Item::read(c, v)?;
+            s.last_offset = m::Item::read(c, v)?;
+        }
         s.acknowledge_types = m::Item::read(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -340,8 +343,7 @@ impl<'a> m::Item<'a> for AcknowledgementBatch<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
+        r.take(16)?;
         <m::Array<'a, i8> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -433,8 +435,11 @@ impl Default for ShareAcknowledgeResponse<'_> {
 impl<'a> m::Item<'a> for ShareAcknowledgeResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.throttle_time_ms = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.throttle_time_ms = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         s.error_message = m::Item::read(r, v)?;
         s.responses = m::Item::read(r, v)?;
         s.node_endpoints = m::Item::read(r, v)?;
@@ -446,8 +451,7 @@ impl<'a> m::Item<'a> for ShareAcknowledgeResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, ShareAcknowledgeTopicResponse<'a>> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, NodeEndpoint<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -641,8 +645,11 @@ impl Default for PartitionData<'_> {
 impl<'a> m::Item<'a> for PartitionData<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         s.error_message = m::Item::read(r, v)?;
         s.current_leader = m::Item::read(r, v)?;
         if v.flexible {
@@ -653,8 +660,7 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <LeaderIdAndEpoch<'a> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -741,8 +747,11 @@ impl Default for LeaderIdAndEpoch<'_> {
 impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.leader_id = m::Item::read(r, v)?;
-        s.leader_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(8)?);
+            s.leader_id = m::Item::read(c, v)?;
+            s.leader_epoch = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -751,8 +760,7 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
+        r.take(8)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

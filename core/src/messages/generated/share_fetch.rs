@@ -49,10 +49,13 @@ impl<'a> m::Item<'a> for ShareFetchRequest<'a> {
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
         s.member_id = m::Item::read(r, v)?;
-        s.share_session_epoch = m::Item::read(r, v)?;
-        s.max_wait_ms = m::Item::read(r, v)?;
-        s.min_bytes = m::Item::read(r, v)?;
-        s.max_bytes = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(16)?);
+            s.share_session_epoch = m::Item::read(c, v)?;
+            s.max_wait_ms = m::Item::read(c, v)?;
+            s.min_bytes = m::Item::read(c, v)?;
+            s.max_bytes = m::Item::read(c, v)?;
+        }
         s.topics = m::Item::read(r, v)?;
         s.forgotten_topics_data = m::Item::read(r, v)?;
         if v.flexible {
@@ -65,10 +68,7 @@ impl<'a> m::Item<'a> for ShareFetchRequest<'a> {
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
+        r.take(16)?;
         <m::Array<'a, FetchTopic<'a>> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, ForgottenTopic<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -271,8 +271,11 @@ impl Default for FetchPartition<'_> {
 impl<'a> m::Item<'a> for FetchPartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.partition_max_bytes = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(8)?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.partition_max_bytes = m::Item::read(c, v)?;
+        }
         s.acknowledgement_batches = m::Item::read(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -282,8 +285,7 @@ impl<'a> m::Item<'a> for FetchPartition<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
+        r.take(8)?;
         <m::Array<'a, AcknowledgementBatch<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -369,8 +371,11 @@ impl Default for AcknowledgementBatch<'_> {
 impl<'a> m::Item<'a> for AcknowledgementBatch<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.first_offset = m::Item::read(r, v)?;
-        s.last_offset = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(16)?);
+            s.first_offset = m::Item::read(c, v)?;
+            s.last_offset = m::Item::read(c, v)?;
+        }
         s.acknowledge_types = m::Item::read(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -380,8 +385,7 @@ impl<'a> m::Item<'a> for AcknowledgementBatch<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
+        r.take(16)?;
         <m::Array<'a, i8> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -563,8 +567,11 @@ impl Default for ShareFetchResponse<'_> {
 impl<'a> m::Item<'a> for ShareFetchResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.throttle_time_ms = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.throttle_time_ms = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         s.error_message = m::Item::read(r, v)?;
         s.responses = m::Item::read(r, v)?;
         s.node_endpoints = m::Item::read(r, v)?;
@@ -576,8 +583,7 @@ impl<'a> m::Item<'a> for ShareFetchResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, ShareFetchableTopicResponse<'a>> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, NodeEndpoint<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -783,8 +789,11 @@ impl Default for PartitionData<'_> {
 impl<'a> m::Item<'a> for PartitionData<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         s.error_message = m::Item::read(r, v)?;
         s.acknowledge_error_code = m::Item::read(r, v)?;
         s.acknowledge_error_message = m::Item::read(r, v)?;
@@ -799,8 +808,7 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <i16 as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -903,8 +911,11 @@ impl Default for LeaderIdAndEpoch<'_> {
 impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.leader_id = m::Item::read(r, v)?;
-        s.leader_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(8)?);
+            s.leader_id = m::Item::read(c, v)?;
+            s.leader_epoch = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -913,8 +924,7 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
+        r.take(8)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -996,9 +1006,12 @@ impl Default for AcquiredRecords<'_> {
 impl<'a> m::Item<'a> for AcquiredRecords<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.first_offset = m::Item::read(r, v)?;
-        s.last_offset = m::Item::read(r, v)?;
-        s.delivery_count = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(18)?);
+            s.first_offset = m::Item::read(c, v)?;
+            s.last_offset = m::Item::read(c, v)?;
+            s.delivery_count = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -1007,9 +1020,7 @@ impl<'a> m::Item<'a> for AcquiredRecords<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(18)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

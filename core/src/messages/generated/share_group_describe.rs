@@ -252,8 +252,11 @@ impl<'a> m::Item<'a> for DescribedGroup<'a> {
         s.error_message = m::Item::read(r, v)?;
         s.group_id = m::Item::read(r, v)?;
         s.group_state = m::Item::read(r, v)?;
-        s.group_epoch = m::Item::read(r, v)?;
-        s.assignment_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(8)?);
+            s.group_epoch = m::Item::read(c, v)?;
+            s.assignment_epoch = m::Item::read(c, v)?;
+        }
         s.assignor_name = m::Item::read(r, v)?;
         s.members = m::Item::read(r, v)?;
         s.authorized_operations = m::Item::read(r, v)?;
@@ -269,8 +272,7 @@ impl<'a> m::Item<'a> for DescribedGroup<'a> {
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
+        r.take(8)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, Member<'a>> as m::Item<'a>>::skip(r, v)?;
         <i32 as m::Item<'a>>::skip(r, v)?;

@@ -49,10 +49,13 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequest<'a> {
         let mut s = Self::default();
         s.transactional_id = m::Item::read(r, v)?;
         s.group_id = m::Item::read(r, v)?;
-        s.producer_id = m::Item::read(r, v)?;
-        s.producer_epoch = m::Item::read(r, v)?;
-        if v.number >= 3 {
-            s.generation_id = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(10 + (if v.number >= 3 { 4 } else { 0 }))?);
+            s.producer_id = m::Item::read(c, v)?;
+            s.producer_epoch = m::Item::read(c, v)?;
+            if v.number >= 3 {
+                s.generation_id = m::Item::read(c, v)?;
+            }
         }
         if v.number >= 3 {
             s.member_id = m::Item::read(r, v)?;
@@ -71,11 +74,7 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequest<'a> {
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
-        if v.number >= 3 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(10 + (if v.number >= 3 { 4 } else { 0 }))?;
         if v.number >= 3 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -310,10 +309,13 @@ impl Default for TxnOffsetCommitRequestPartition<'_> {
 impl<'a> m::Item<'a> for TxnOffsetCommitRequestPartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.committed_offset = m::Item::read(r, v)?;
-        if v.number >= 2 {
-            s.committed_leader_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(12 + (if v.number >= 2 { 4 } else { 0 }))?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.committed_offset = m::Item::read(c, v)?;
+            if v.number >= 2 {
+                s.committed_leader_epoch = m::Item::read(c, v)?;
+            }
         }
         s.committed_metadata = m::Item::read(r, v)?;
         if v.flexible {
@@ -324,11 +326,7 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequestPartition<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        if v.number >= 2 {
-            <i32 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(12 + (if v.number >= 2 { 4 } else { 0 }))?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -607,8 +605,11 @@ impl Default for TxnOffsetCommitResponsePartition<'_> {
 impl<'a> m::Item<'a> for TxnOffsetCommitResponsePartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -617,8 +618,7 @@ impl<'a> m::Item<'a> for TxnOffsetCommitResponsePartition<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

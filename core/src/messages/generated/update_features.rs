@@ -157,12 +157,17 @@ impl<'a> m::Item<'a> for FeatureUpdateKey<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.feature = m::Item::read(r, v)?;
-        s.max_version_level = m::Item::read(r, v)?;
-        if v.number <= 0 {
-            s.allow_downgrade = m::Item::read(r, v)?;
-        }
-        if v.number >= 1 {
-            s.upgrade_type = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(
+                2 + (if v.number <= 0 { 1 } else { 0 }) + (if v.number >= 1 { 1 } else { 0 }),
+            )?);
+            s.max_version_level = m::Item::read(c, v)?;
+            if v.number <= 0 {
+                s.allow_downgrade = m::Item::read(c, v)?;
+            }
+            if v.number >= 1 {
+                s.upgrade_type = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -173,13 +178,7 @@ impl<'a> m::Item<'a> for FeatureUpdateKey<'a> {
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
-        if v.number <= 0 {
-            <bool as m::Item<'a>>::skip(r, v)?;
-        }
-        if v.number >= 1 {
-            <i8 as m::Item<'a>>::skip(r, v)?;
-        }
+        r.take(2 + (if v.number <= 0 { 1 } else { 0 }) + (if v.number >= 1 { 1 } else { 0 }))?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -286,8 +285,11 @@ impl Default for UpdateFeaturesResponse<'_> {
 impl<'a> m::Item<'a> for UpdateFeaturesResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.throttle_time_ms = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.throttle_time_ms = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         s.error_message = m::Item::read(r, v)?;
         if v.number <= 1 {
             s.results = m::Item::read(r, v)?;
@@ -300,8 +302,7 @@ impl<'a> m::Item<'a> for UpdateFeaturesResponse<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         if v.number <= 1 {
             <m::Array<'a, UpdatableFeatureResult<'a>> as m::Item<'a>>::skip(r, v)?;

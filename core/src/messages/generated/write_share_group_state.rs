@@ -229,10 +229,13 @@ impl Default for PartitionData<'_> {
 impl<'a> m::Item<'a> for PartitionData<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition = m::Item::read(r, v)?;
-        s.state_epoch = m::Item::read(r, v)?;
-        s.leader_epoch = m::Item::read(r, v)?;
-        s.start_offset = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(20)?);
+            s.partition = m::Item::read(c, v)?;
+            s.state_epoch = m::Item::read(c, v)?;
+            s.leader_epoch = m::Item::read(c, v)?;
+            s.start_offset = m::Item::read(c, v)?;
+        }
         s.state_batches = m::Item::read(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -242,10 +245,7 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
+        r.take(20)?;
         <m::Array<'a, StateBatch<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -340,10 +340,13 @@ impl Default for StateBatch<'_> {
 impl<'a> m::Item<'a> for StateBatch<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.first_offset = m::Item::read(r, v)?;
-        s.last_offset = m::Item::read(r, v)?;
-        s.delivery_state = m::Item::read(r, v)?;
-        s.delivery_count = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(19)?);
+            s.first_offset = m::Item::read(c, v)?;
+            s.last_offset = m::Item::read(c, v)?;
+            s.delivery_state = m::Item::read(c, v)?;
+            s.delivery_count = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -352,10 +355,7 @@ impl<'a> m::Item<'a> for StateBatch<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        <i8 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(19)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -622,8 +622,11 @@ impl Default for PartitionResult<'_> {
 impl<'a> m::Item<'a> for PartitionResult<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.partition = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         s.error_message = m::Item::read(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -633,8 +636,7 @@ impl<'a> m::Item<'a> for PartitionResult<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];

@@ -131,9 +131,12 @@ impl Default for WritableTxnMarker<'_> {
 impl<'a> m::Item<'a> for WritableTxnMarker<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.producer_id = m::Item::read(r, v)?;
-        s.producer_epoch = m::Item::read(r, v)?;
-        s.transaction_result = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(11)?);
+            s.producer_id = m::Item::read(c, v)?;
+            s.producer_epoch = m::Item::read(c, v)?;
+            s.transaction_result = m::Item::read(c, v)?;
+        }
         s.topics = m::Item::read(r, v)?;
         s.coordinator_epoch = m::Item::read(r, v)?;
         if v.flexible {
@@ -144,9 +147,7 @@ impl<'a> m::Item<'a> for WritableTxnMarker<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i64 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
-        <bool as m::Item<'a>>::skip(r, v)?;
+        r.take(11)?;
         <m::Array<'a, WritableTxnMarkerTopic<'a>> as m::Item<'a>>::skip(r, v)?;
         <i32 as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -595,8 +596,11 @@ impl Default for WritableTxnMarkerPartitionResult<'_> {
 impl<'a> m::Item<'a> for WritableTxnMarkerPartitionResult<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
@@ -605,8 +609,7 @@ impl<'a> m::Item<'a> for WritableTxnMarkerPartitionResult<'a> {
     }
 
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i32 as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
