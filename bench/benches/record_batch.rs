@@ -1,6 +1,8 @@
 //! Building and reading v2 record batches of 1,000 records (values of 100 B and 1 KiB), per
 //! codec, against a plain copy of the same bytes and the `kafka-protocol` crate's encoder and
 //! decoder. Ratios are what count; the absolute figures of a shared machine are not stable.
+//!
+//! Run: `cargo bench -p franzl-bench --bench record_batch`.
 
 use std::hint::black_box;
 
@@ -83,6 +85,7 @@ fn kp_records(values: &[Vec<u8>]) -> Vec<KpRecord> {
             key: Some(Bytes::from_static(b"device-7")),
             value: Some(Bytes::copy_from_slice(value)),
             headers: Default::default(),
+            delete_horizon: false,
         })
         .collect()
 }

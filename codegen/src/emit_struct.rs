@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::plan::{Cond, Ctx, FieldPlan};
+use crate::plan::{Cond, Ctx, FieldPlan, Segment, segments};
 use crate::spec::Field;
 
 /// Emits everything for the struct `name` with `fields`.
@@ -24,6 +24,7 @@ pub(crate) fn emit_struct(
     let mut out = String::new();
     emit_definition(&mut out, name, doc, &plans, flexible);
     emit_read(&mut out, &plans, &tagged, &known, flexible);
+    emit_skip(&mut out, &plans, &tagged, &known, flexible);
     emit_write(&mut out, &plans, &tagged, &known, flexible);
     emit_len(&mut out, &plans, &tagged, &known, flexible);
     out.push_str("}\n\n");
@@ -164,20 +165,20 @@ fn emit_read(
         "mut "
     };
     writeln!(out, "        let {mutable}s = Self::default();").unwrap();
-    for p in plans {
-        let value = if p.optional && p.nullable != Cond::Always {
-            format!(
-                "if {} {{ m::Item::read(r, v)? }} else {{ Some(m::Item::read(r, v)?) }}",
-                p.nullable.expr()
-            )
-        } else {
-            "m::Item::read(r, v)?".into()
-        };
-        match &p.regular {
-            Cond::Never => {}
-            Cond::Always => writeln!(out, "        s.{} = {value};", p.ident).unwrap(),
-            Cond::Expr(e) => {
-                writeln!(out, "        if {e} {{ s.{} = {value}; }}", p.ident).unwrap()
+    for segment in segments(plans) {
+        match segment {
+            Segment::One(p) => emit_read_field(out, p, "r"),
+            Segment::Fixed(run) => {
+                writeln!(
+                    out,
+                    "        {{\n        let c = &mut w::Reader::new(r.take({})?);",
+                    Segment::fixed_len(&run)
+                )
+                .unwrap();
+                for p in run {
+                    emit_read_field(out, p, "c");
+                }
+                out.push_str("        }\n");
             }
         }
     }
@@ -217,6 +218,97 @@ fn emit_read(
         out.push_str("        }\n");
     }
     out.push_str("        Ok(s)\n    }\n\n");
+}
+
+fn emit_read_field(out: &mut String, p: &FieldPlan<'_>, r: &str) {
+    let value = if p.optional && p.nullable != Cond::Always {
+        format!(
+            "if {} {{ m::Item::read({r}, v)? }} else {{ Some(m::Item::read({r}, v)?) }}",
+            p.nullable.expr()
+        )
+    } else {
+        format!("m::Item::read({r}, v)?")
+    };
+    match &p.regular {
+        Cond::Never => {}
+        Cond::Always => writeln!(out, "        s.{} = {value};", p.ident).unwrap(),
+        Cond::Expr(e) => writeln!(out, "        if {e} {{ s.{} = {value}; }}", p.ident).unwrap(),
+    }
+}
+
+fn emit_skip(
+    out: &mut String,
+    plans: &[FieldPlan<'_>],
+    tagged: &[&FieldPlan<'_>],
+    known: &str,
+    flexible: bool,
+) {
+    let start = out.len();
+    out.push_str(
+        "    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {\n",
+    );
+    let skip = |ty: &str| format!("<{ty} as m::Item<'a>>::skip(r, v)?");
+    for segment in segments(plans) {
+        let p = match segment {
+            Segment::One(p) => p,
+            Segment::Fixed(run) => {
+                writeln!(out, "        r.take({})?;", Segment::fixed_len(&run)).unwrap();
+                continue;
+            }
+        };
+        let value = if p.optional && p.nullable != Cond::Always {
+            format!(
+                "if {} {{ {}; }} else {{ {}; }}",
+                p.nullable.expr(),
+                skip(&p.rust_ty),
+                skip(&p.base_ty)
+            )
+        } else {
+            format!("{};", skip(&p.rust_ty))
+        };
+        match &p.regular {
+            Cond::Never => {}
+            Cond::Always => writeln!(out, "        {value}").unwrap(),
+            Cond::Expr(e) => writeln!(out, "        if {e} {{ {value} }}").unwrap(),
+        }
+    }
+    if flexible {
+        writeln!(
+            out,
+            "        if v.flexible {{\n            let known: &'static [u32] = {known};"
+        )
+        .unwrap();
+        if tagged.is_empty() {
+            out.push_str(
+                "            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;\n",
+            );
+        } else {
+            if let [p] = tagged {
+                // Only known tags reach the closure, and there is one.
+                let call = skip(&p.rust_ty);
+                let call = call.trim_end_matches('?');
+                writeln!(
+                    out,
+                    "            w::RawTaggedFields::read_section(r, known, |_, r| {call})?;"
+                )
+                .unwrap();
+            } else {
+                out.push_str("            w::RawTaggedFields::read_section(r, known, |tag, r| {\n                match tag {\n");
+                for p in tagged {
+                    let tag = p.tagged.as_ref().map_or(0, |t| t.0);
+                    writeln!(out, "                    {tag} => {},", skip(&p.rust_ty)).unwrap();
+                }
+                out.push_str("                    _ => {}\n                }\n                Ok(())\n            })?;\n");
+            }
+        }
+        out.push_str("        }\n");
+    }
+    if !out[start..].contains("v)") && !out[start..].contains("v.") {
+        let fixed = out[start..].replacen("v: m::Version", "_: m::Version", 1);
+        out.truncate(start);
+        out.push_str(&fixed);
+    }
+    out.push_str("        Ok(())\n    }\n\n");
 }
 
 fn emit_write(

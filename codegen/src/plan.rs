@@ -79,6 +79,8 @@ pub(crate) struct FieldPlan<'f> {
     /// When, among the versions it is present, null is allowed.
     pub(crate) nullable: Cond,
     pub(crate) rust_ty: String,
+    /// The Rust type without the `Option`.
+    pub(crate) base_ty: String,
     pub(crate) default: String,
 }
 
@@ -117,7 +119,7 @@ impl Ctx<'_> {
         let rust_ty = if optional {
             format!("Option<{base}>")
         } else {
-            base
+            base.clone()
         };
         let default = self.default_expr(field, optional)?;
         Ok(FieldPlan {
@@ -128,6 +130,7 @@ impl Ctx<'_> {
             optional,
             nullable,
             rust_ty,
+            base_ty: base,
             default,
         })
     }
@@ -197,6 +200,82 @@ impl Ctx<'_> {
             Type::Struct(name) => wrap(format!("{}::default()", self.struct_name(name)?)),
         })
     }
+}
+
+/// The wire size of a field type whose size never varies.
+pub(crate) fn fixed_size(ty: &Type) -> Option<usize> {
+    Some(match ty {
+        Type::Int8 | Type::Bool => 1,
+        Type::Int16 | Type::Uint16 => 2,
+        Type::Int32 => 4,
+        Type::Int64 | Type::Float64 => 8,
+        Type::Uuid => 16,
+        _ => return None,
+    })
+}
+
+/// Consecutive fields, or a run of fixed-size ones that decoders take in one bounds check.
+pub(crate) enum Segment<'p, 'f> {
+    One(&'p FieldPlan<'f>),
+    Fixed(Vec<&'p FieldPlan<'f>>),
+}
+
+impl Segment<'_, '_> {
+    /// The byte count of a fixed run, as an expression over `v.number`.
+    pub(crate) fn fixed_len(plans: &[&FieldPlan<'_>]) -> String {
+        let mut constant = 0;
+        // Sizes under the same condition are added up.
+        let mut terms: Vec<(String, usize)> = Vec::new();
+        for p in plans {
+            let size = fixed_size(&p.field.ty).unwrap_or(0);
+            match &p.regular {
+                Cond::Always => constant += size,
+                Cond::Expr(e) => match terms.iter_mut().find(|(c, _)| c == e) {
+                    Some((_, total)) => *total += size,
+                    None => terms.push((e.clone(), size)),
+                },
+                Cond::Never => {}
+            }
+        }
+        let mut parts: Vec<String> = Vec::new();
+        if constant > 0 || terms.is_empty() {
+            parts.push(constant.to_string());
+        }
+        parts.extend(
+            terms
+                .into_iter()
+                .map(|(e, size)| format!("(if {e} {{ {size} }} else {{ 0 }})")),
+        );
+        match parts.as_slice() {
+            [one] => one.trim_start_matches('(').trim_end_matches(')').to_owned(),
+            _ => parts.join(" + "),
+        }
+    }
+}
+
+/// Groups the regular fields: runs of two or more fixed-size, non-nullable fields become one
+/// segment.
+pub(crate) fn segments<'p, 'f>(plans: &'p [FieldPlan<'f>]) -> Vec<Segment<'p, 'f>> {
+    let mut out = Vec::new();
+    let mut run: Vec<&FieldPlan<'f>> = Vec::new();
+    let flush = |run: &mut Vec<&'p FieldPlan<'f>>, out: &mut Vec<Segment<'p, 'f>>| {
+        match run.len() {
+            0 => {}
+            1 => out.push(Segment::One(run[0])),
+            _ => out.push(Segment::Fixed(std::mem::take(run))),
+        }
+        run.clear();
+    };
+    for p in plans.iter().filter(|p| p.regular != Cond::Never) {
+        if !p.optional && fixed_size(&p.field.ty).is_some() {
+            run.push(p);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(Segment::One(p));
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }
 
 fn parse_int(text: &str) -> Result<i64, String> {

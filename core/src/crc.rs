@@ -1,18 +1,21 @@
 //! Checksums: CRC-32C (Castagnoli) for record batches v2, CRC-32 (IEEE) for gzip trailers and
 //! legacy message sets.
 //!
-//! With the `std` feature, CRC-32C runs on the `crc32c` crate, which uses the CPU's CRC
-//! instructions where present. Without it, a portable slicing-by-8 implementation gives the
-//! same answers (a test compares the two). Both functions take any input and cannot fail.
+//! With the `std` feature, CRC-32C runs on the `crc32c` crate and CRC-32 on `crc32fast`, which
+//! use the CPU's CRC or carry-less multiply instructions where present. Without it, portable
+//! slicing-by-8 implementations give the same answers (tests compare them). Every function
+//! takes any input and cannot fail.
 
 /// The reflected CRC-32C polynomial (Castagnoli).
 #[cfg(any(not(feature = "std"), test))]
 const CASTAGNOLI: u32 = 0x82F6_3B78;
 /// The reflected CRC-32 polynomial (IEEE 802.3, as in gzip and zlib).
+#[cfg(any(not(feature = "std"), test))]
 const IEEE: u32 = 0xEDB8_8320;
 
 /// Eight lookup tables for slicing-by-8: table `k` gives the CRC of a byte followed by `k`
 /// zero bytes, so eight input bytes are folded with eight lookups.
+#[cfg(any(not(feature = "std"), test))]
 const fn slicing_tables(poly: u32) -> [[u32; 256]; 8] {
     let mut tables = [[0u32; 256]; 8];
     let mut n = 0;
@@ -45,9 +48,11 @@ const fn slicing_tables(poly: u32) -> [[u32; 256]; 8] {
 
 #[cfg(any(not(feature = "std"), test))]
 static CASTAGNOLI_TABLES: [[u32; 256]; 8] = slicing_tables(CASTAGNOLI);
+#[cfg(any(not(feature = "std"), test))]
 static IEEE_TABLES: [[u32; 256]; 8] = slicing_tables(IEEE);
 
 /// Continues a reflected CRC (without the final inversion undone) over `data`.
+#[cfg(any(not(feature = "std"), test))]
 fn slicing_update(tables: &[[u32; 256]; 8], mut crc: u32, data: &[u8]) -> u32 {
     let mut chunks = data.chunks_exact(8);
     for chunk in &mut chunks {
@@ -112,6 +117,21 @@ pub fn crc32_ieee(data: &[u8]) -> u32 {
 
 /// Extends a finished CRC-32 (IEEE) `crc` over `data`, like [`crc32c_append`].
 pub fn crc32_ieee_append(crc: u32, data: &[u8]) -> u32 {
+    #[cfg(feature = "std")]
+    {
+        let mut hasher = crc32fast::Hasher::new_with_initial(crc);
+        hasher.update(data);
+        hasher.finalize()
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        crc32_ieee_portable_append(crc, data)
+    }
+}
+
+/// The portable CRC-32 (IEEE), used without `std`; kept callable in tests.
+#[cfg(any(not(feature = "std"), test))]
+fn crc32_ieee_portable_append(crc: u32, data: &[u8]) -> u32 {
     !slicing_update(&IEEE_TABLES, !crc, data)
 }
 
@@ -126,6 +146,7 @@ mod tests {
         assert_eq!(crc32c_portable_append(0, b"123456789"), 0xE306_9283);
         assert_eq!(crc32c(b""), 0);
         assert_eq!(crc32_ieee(b"123456789"), 0xCBF4_3926);
+        assert_eq!(crc32_ieee_portable_append(0, b"123456789"), 0xCBF4_3926);
         assert_eq!(crc32_ieee(b""), 0);
         // 32 zero bytes, a test vector of RFC 3720 (iSCSI), appendix B.4.
         assert_eq!(crc32c(&[0u8; 32]), 0x8A91_36AA);
@@ -153,6 +174,7 @@ mod tests {
             joined.extend_from_slice(&b);
             prop_assert_eq!(crc32c(&joined), whole);
             prop_assert_eq!(crc32_ieee(&joined), crc32_ieee_append(crc32_ieee(&a), &b));
+            prop_assert_eq!(crc32_ieee(&joined), crc32_ieee_portable_append(0, &joined));
         }
     }
 }

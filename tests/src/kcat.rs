@@ -51,19 +51,18 @@ pub fn consume(bootstrap: &str, topic: &str, partition: i32, format: &str) -> St
 
 /// Produces one record per line of `lines` to partition 0 of `topic`, compressed with `codec`
 /// (`none`, `gzip`, `snappy`, `lz4`, `zstd`), each line split at its first tab into key and
-/// value, with the same `headers` (`key=value`) on every record.
+/// value; `extra` arguments go before the topic's, e.g. `-H key=value` for a header on every
+/// record or `-X batch.num.messages=100`.
 ///
 /// # Panics
 ///
 /// A line lacks the tab, or kcat fails.
-pub fn produce(bootstrap: &str, topic: &str, codec: &str, headers: &[&str], lines: &[String]) {
+pub fn produce(bootstrap: &str, topic: &str, codec: &str, extra: &[&str], lines: &[String]) {
     assert!(lines.iter().all(|line| line.contains('\t')), "key\\tvalue");
     let mut args = vec![
         "-P", "-b", bootstrap, "-t", topic, "-p", "0", "-z", codec, "-K", "\t",
     ];
-    for header in headers {
-        args.extend(["-H", header]);
-    }
+    args.extend(extra);
     let input: String = lines.iter().map(|line| format!("{line}\n")).collect();
     run(&args, &input);
 }

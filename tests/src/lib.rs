@@ -30,9 +30,11 @@
 //! PLAINTEXT socket (the conformance and record-interop tests), and [`raw_ops`] has the usual
 //! steps on it: create a topic, produce a batch, fetch and decode records. [`kcat`] and
 //! [`printed`] run kcat and read what it and the Java console consumer print;
-//! [`record_cases`] builds the records the interoperability tests exchange.
+//! [`record_cases`] builds the records the interoperability tests exchange, and
+//! [`tool_records`] has the tools write records and checks what franzl reads of them.
 
 pub mod client;
+pub mod consumer;
 pub mod java_tools;
 pub mod kcat;
 pub mod listening;
@@ -41,6 +43,7 @@ pub mod producer;
 pub mod raw_client;
 pub mod raw_ops;
 pub mod record_cases;
+pub mod tool_records;
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -158,7 +158,7 @@ impl RawClient {
     }
 
     /// As [`Self::connect`], but the first ApiVersions request claims version `first` in its
-    /// header (its body is encoded at v3 when `first` is beyond what franzl knows), so tests
+    /// header (its body encoded at franzl's newest version when `first` is beyond it), so tests
     /// can make the broker answer UNSUPPORTED_VERSION and watch the fallback.
     ///
     /// # Errors

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use franzl_core::ErrorCode;
 use franzl_core::compression::Compression;
 use franzl_core::messages::Array;
-use franzl_core::messages::create_topics::{CreatableTopic, CreateTopicsRequest};
+use franzl_core::messages::create_topics::{
+    CreatableTopic, CreatableTopicConfig, CreateTopicsRequest,
+};
 use franzl_core::messages::fetch::{FetchPartition, FetchRequest, FetchTopic};
 use franzl_core::messages::metadata::{MetadataRequest, MetadataRequestTopic};
 use franzl_core::messages::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
@@ -56,10 +58,33 @@ pub struct FetchedBatch {
 ///
 /// The broker refuses, or no leader appears within 30 s.
 pub fn create_topic(client: &mut RawClient, name: &str, partitions: i32) -> Uuid {
+    create_topic_with(client, name, partitions, &[])
+}
+
+/// As [`create_topic`], with topic `configs` (`name`, `value`).
+///
+/// # Panics
+///
+/// The broker refuses, or no leader appears within 30 s.
+pub fn create_topic_with(
+    client: &mut RawClient,
+    name: &str,
+    partitions: i32,
+    configs: &[(&str, &str)],
+) -> Uuid {
+    let configs: Vec<CreatableTopicConfig<'_>> = configs
+        .iter()
+        .map(|&(name, value)| CreatableTopicConfig {
+            name,
+            value: Some(value),
+            ..Default::default()
+        })
+        .collect();
     let topics = [CreatableTopic {
         name,
         num_partitions: partitions,
         replication_factor: -1,
+        configs: Array::from_slice(&configs),
         ..Default::default()
     }];
     let request = CreateTopicsRequest {

@@ -10,15 +10,6 @@ use franzl_core::record::{BatchOptions, Header, NewRecord, RecordBatchBuilder, e
 use crate::printed::PrintedRecord;
 use crate::raw_ops::OwnedRecord;
 
-/// Every codec, as the batch attributes name them.
-pub const CODECS: [Compression; 5] = [
-    Compression::None,
-    Compression::Gzip,
-    Compression::Snappy,
-    Compression::Lz4,
-    Compression::Zstd,
-];
-
 /// The codec's name for the Java tools (`compression.type`) and kcat (`-z`).
 pub fn codec_name(codec: Compression) -> &'static str {
     match codec {

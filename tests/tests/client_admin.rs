@@ -161,23 +161,33 @@ fn topic_configs_are_described_and_altered_incrementally() {
             )
             .await
             .unwrap();
-        let configs = admin.describe_topic_config(&topic).await.unwrap();
-        let value = |name: &str| {
-            configs
-                .iter()
-                .find(|c| c.name == name)
-                .map(|c| (c.value.clone(), c.source))
-                .unwrap()
-        };
-        assert_eq!(
-            value("segment.ms"),
-            (Some("7200000".into()), ConfigSource::Topic)
-        );
-        assert_ne!(
-            value("retention.ms").1,
-            ConfigSource::Topic,
-            "back to the default"
-        );
+        // The broker applies an accepted change through its metadata log, so a describe right
+        // after the alter may still show the old value (as with the Java admin client): wait
+        // for the change to become visible, within a bound.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let configs = admin.describe_topic_config(&topic).await.unwrap();
+            let value = |name: &str| {
+                configs
+                    .iter()
+                    .find(|c| c.name == name)
+                    .map(|c| (c.value.clone(), c.source))
+                    .unwrap()
+            };
+            let segment = value("segment.ms");
+            let retention_source = value("retention.ms").1;
+            if segment == (Some("7200000".into()), ConfigSource::Topic)
+                && retention_source != ConfigSource::Topic
+            {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the alter never became visible: segment.ms {segment:?}, retention.ms from \
+                 {retention_source:?}"
+            );
+            smol::Timer::after(std::time::Duration::from_millis(100)).await;
+        }
 
         let error = admin
             .alter_topic_config(

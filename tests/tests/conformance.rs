@@ -26,8 +26,12 @@ mod data;
 mod exercise;
 #[path = "conformance/groups.rs"]
 mod groups;
+#[path = "conformance/markers.rs"]
+mod markers;
 #[path = "conformance/offsets.rs"]
 mod offsets;
+#[path = "conformance/refusals.rs"]
+mod refusals;
 #[path = "conformance/transactions.rs"]
 mod transactions;
 
@@ -67,6 +71,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("transactions", transactions::run),
     ("cluster", cluster::run),
     ("alterations", alterations::run),
+    ("refusals", refusals::run),
 ];
 
 #[test]

@@ -15,9 +15,12 @@
 use franzl_core::compression::Compression;
 use franzl_tests::printed::{KCAT_FORMAT, PrintedRecord, console_consumer, parse_kcat};
 use franzl_tests::raw_client::RawClient;
-use franzl_tests::raw_ops::{create_topic, fetch_records, produce};
-use franzl_tests::record_cases::{as_printed, build_batch, codec_name, compressible_value, now_ms};
-use franzl_tests::{Profile, broker, java_tools, kcat, unique_topic};
+use franzl_tests::raw_ops::{create_topic, produce};
+use franzl_tests::record_cases::{build_batch, codec_name, compressible_value, now_ms};
+use franzl_tests::tool_records::{
+    Written, assert_fetched, java_produce, kcat_produce, tool_records,
+};
+use franzl_tests::{Profile, broker, kcat, unique_topic};
 
 const RECORDS: usize = 6;
 /// How far before now franzl's batch is stamped, so the readers' timestamps can only come from
@@ -68,112 +71,21 @@ fn franzl_batch_read_by_java_and_kcat(codec: Compression) {
     assert_eq!(kcat, expected, "kcat");
 }
 
-/// Checks what franzl fetches from `topic` against what a tool was `given` (key, value,
-/// headers; the tool chose the timestamps) and against what kcat reads.
-fn assert_fetched(
-    client: &mut RawClient,
-    bootstrap: &str,
-    (topic, topic_id): (&str, [u8; 16]),
-    codec: Compression,
-    given: &[PrintedRecord],
-    (from, to): (i64, i64),
-) {
-    let fetched = fetch_records(client, topic, topic_id, 0, given.len(), FETCH_BYTES);
-    for batch in &fetched.batches {
-        assert_eq!(batch.compression, codec, "stored codec");
-    }
-    let records = fetched.records();
-    let offsets: Vec<i64> = records.iter().map(|r| r.offset).collect();
-    let expected_offsets: Vec<i64> = (0..).take(given.len()).collect();
-    assert_eq!(offsets, expected_offsets);
-    let read = as_printed(&records);
-    let without_time = |r: &PrintedRecord| (r.key.clone(), r.value.clone(), r.headers.clone());
-    let read_contents: Vec<_> = read.iter().map(without_time).collect();
-    let given_contents: Vec<_> = given.iter().map(without_time).collect();
-    assert_eq!(read_contents, given_contents, "keys, values, headers");
-    assert!(
-        read.iter().all(|r| (from..=to).contains(&r.timestamp)),
-        "timestamps {read:?} outside the producer's run {from}..={to}"
-    );
-    let kcat = parse_kcat(&kcat::consume(bootstrap, topic, 0, KCAT_FORMAT));
-    assert_eq!(read, kcat, "franzl and kcat read the same records");
-}
-
-/// Records for a tool to write: keys, compressible values and two headers each.
-fn tool_records(source: &str, codec: Compression, count: usize) -> Vec<PrintedRecord> {
-    (0..count)
-        .map(|i| PrintedRecord {
-            key: Some(format!("{source}-key-{i}")),
-            value: compressible_value(i),
-            headers: vec![
-                ("source".to_string(), Some(source.to_string())),
-                ("codec".to_string(), Some(codec_name(codec).to_string())),
-            ],
-            timestamp: 0,
-        })
-        .collect()
-}
-
-/// Writes `records` with the Java console producer, compressed with `codec`; returns the time
-/// span of the run.
-fn java_produce(
-    bootstrap: &str,
-    topic: &str,
-    codec: Compression,
-    records: &[PrintedRecord],
-) -> (i64, i64) {
-    let input: String = records
-        .iter()
-        .map(|r| {
-            let headers: Vec<String> = r
-                .headers
-                .iter()
-                .map(|(k, v)| format!("{k}:{}", v.as_deref().unwrap_or("null")))
-                .collect();
-            let key = r.key.as_deref().unwrap_or("null");
-            format!("{}\t{key}\t{}\n", headers.join(","), r.value)
-        })
-        .collect();
-    let from = now_ms();
-    let run = java_tools::run(
-        "console-producer",
-        &[
-            "--bootstrap-server",
-            bootstrap,
-            "--topic",
-            topic,
-            // The tool sets `compression.type` from this option, over `--producer-property`.
-            "--compression-codec",
-            codec_name(codec),
-            "--producer-property",
-            "acks=all",
-            "--reader-property",
-            "parse.key=true",
-            "--reader-property",
-            "parse.headers=true",
-        ],
-        None,
-        &input,
-    );
-    assert!(run.success, "console-producer failed: {run:?}");
-    (from, now_ms())
-}
-
 fn java_records_decoded_by_franzl(codec: Compression) {
     let bootstrap = broker(Profile::Plain).bootstrap();
     let mut client = RawClient::connect(&bootstrap).expect("connect");
     let topic = unique_topic(&format!("interop-java-{}", codec_name(codec)));
     let topic_id = create_topic(&mut client, &topic, 1);
-    let given = tool_records("java", codec, RECORDS);
-    let span = java_produce(&bootstrap, &topic, codec, &given);
-    assert_fetched(
-        &mut client,
-        &bootstrap,
-        (&topic, topic_id),
+    let records = tool_records("java", codec, RECORDS);
+    let span = java_produce(&bootstrap, &topic, codec, &records, &[]);
+    let written = Written {
+        topic: &topic,
+        topic_id,
         codec,
-        &given,
+        records: &records,
         span,
-    );
+    };
+    assert_fetched(&mut client, &bootstrap, &written, FETCH_BYTES);
 }
 
 fn kcat_records_decoded_by_franzl(codec: Compression) {
@@ -181,27 +93,16 @@ fn kcat_records_decoded_by_franzl(codec: Compression) {
     let mut client = RawClient::connect(&bootstrap).expect("connect");
     let topic = unique_topic(&format!("interop-kcat-{}", codec_name(codec)));
     let topic_id = create_topic(&mut client, &topic, 1);
-    let given = tool_records("kcat", codec, RECORDS);
-    let headers = [
-        "source=kcat".to_string(),
-        format!("codec={}", codec_name(codec)),
-    ];
-    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-    let lines: Vec<String> = given
-        .iter()
-        .map(|r| format!("{}\t{}", r.key.as_deref().unwrap_or_default(), r.value))
-        .collect();
-    let from = now_ms();
-    kcat::produce(&bootstrap, &topic, codec_name(codec), &headers, &lines);
-    let span = (from, now_ms());
-    assert_fetched(
-        &mut client,
-        &bootstrap,
-        (&topic, topic_id),
+    let records = tool_records("kcat", codec, RECORDS);
+    let span = kcat_produce(&bootstrap, &topic, codec, &records, &[]);
+    let written = Written {
+        topic: &topic,
+        topic_id,
         codec,
-        &given,
+        records: &records,
         span,
-    );
+    };
+    assert_fetched(&mut client, &bootstrap, &written, FETCH_BYTES);
 }
 
 macro_rules! per_codec {

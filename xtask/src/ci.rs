@@ -42,6 +42,7 @@ pub fn test(_args: &[String]) -> Result<(), String> {
     )?;
     bare_metal_build()?;
     generated_code_drift()?;
+    crate::size::bare_metal_size_report()?;
     run(
         "unit tests",
         cargo(&["test", "--workspace", "--exclude", "franzl-tests"]),

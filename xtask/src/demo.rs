@@ -20,7 +20,7 @@ pub fn demo(args: &[String]) -> Result<(), String> {
         "--quiet",
         "-p",
         "franzl-examples",
-        "--example",
+        "--bin",
         "quickstart",
         "--",
     ]);

@@ -1,8 +1,6 @@
 //! `cargo xtask`: the one entry point for franzl's project tasks.
 
-mod bench;
 mod commands;
-mod size;
 
 use std::process::ExitCode;
 
@@ -27,8 +25,8 @@ fn main() -> ExitCode {
         },
         Some("test") => xtask::ci::test(&args[1..]),
         Some("demo") => xtask::demo::demo(&args[1..]),
-        Some("size") => size::run(&args[1..]),
-        Some("bench") => bench::run(&args[1..]),
+        Some("size") => xtask::size::run(&args[1..]),
+        Some("bench") => xtask::bench::run(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
     match result {

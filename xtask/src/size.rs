@@ -1,5 +1,6 @@
-//! `cargo xtask size [--release]`: builds the bare-metal link check (`examples/bare-metal`) for
-//! `thumbv7em-none-eabihf` and prints its text, data and bss sizes.
+//! `cargo xtask size [--release]`: builds the bare-metal link checks (`examples/bare-metal`) for
+//! `thumbv7em-none-eabihf` and prints the text, data and bss sizes of each program: the record
+//! batch round trip and the embedded client's produce-and-fetch example.
 //!
 //! The sizes come from the ELF section headers, read here, with Berkeley `size` accounting:
 //! text is every allocated read-only section (code, vector table, constants), data every
@@ -9,10 +10,12 @@
 use std::path::Path;
 use std::process::Command;
 
-use xtask::workspace;
+use crate::workspace;
 
 const TARGET: &str = "thumbv7em-none-eabihf";
 const PACKAGE: &str = "franzl-bare-metal";
+/// The package's programs, by binary name.
+const PROGRAMS: [&str; 2] = ["franzl-bare-metal", "franzl-embedded-client"];
 
 /// Section sizes in Berkeley `size` accounting.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -83,19 +86,37 @@ pub(crate) fn section_sizes(elf: &[u8]) -> Result<Sizes, String> {
     Ok(sizes)
 }
 
-/// Builds the bare-metal program and prints its sizes.
-pub(crate) fn run(args: &[String]) -> Result<(), String> {
+/// The step of `cargo xtask test`: builds the bare-metal programs optimised for size, as they
+/// would ship, and prints their sizes.
+///
+/// # Errors
+/// The build fails (a stray allocation fails the link), or a program cannot be read.
+pub fn bare_metal_size_report() -> Result<(), String> {
+    build_and_report(true)
+}
+
+/// `cargo xtask size [--release]`: builds the bare-metal programs and prints their sizes.
+///
+/// # Errors
+/// Bad arguments, or as [`bare_metal_size_report`].
+pub fn run(args: &[String]) -> Result<(), String> {
     let release = match args {
         [] => false,
         [flag] if flag == "--release" => true,
         _ => return Err("usage: cargo xtask size [--release]".into()),
     };
+    build_and_report(release)
+}
+
+fn build_and_report(release: bool) -> Result<(), String> {
     let root = workspace::root();
     let manifest = root.join("examples/bare-metal/Cargo.toml");
     let target_dir = workspace::target_dir().join("bare-metal");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut build = Command::new(cargo);
+    // From the package's folder, so that its `.cargo/config.toml` applies.
     build
+        .current_dir(root.join("examples/bare-metal"))
         .arg("build")
         .arg("--manifest-path")
         .arg(&manifest)
@@ -112,8 +133,11 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         return Err(format!("building {PACKAGE} failed ({status})"));
     }
     let profile = if release { "release" } else { "debug" };
-    let elf_path = target_dir.join(TARGET).join(profile).join(PACKAGE);
-    print_sizes(&elf_path)
+    println!("   text    data     bss     dec     hex filename");
+    for program in PROGRAMS {
+        print_sizes(&target_dir.join(TARGET).join(profile).join(program))?;
+    }
+    Ok(())
 }
 
 fn print_sizes(elf_path: &Path) -> Result<(), String> {
@@ -121,7 +145,6 @@ fn print_sizes(elf_path: &Path) -> Result<(), String> {
         .map_err(|error| format!("reading {}: {error}", elf_path.display()))?;
     let sizes = section_sizes(&elf)?;
     let total = sizes.text + sizes.data + sizes.bss;
-    println!("   text    data     bss     dec     hex filename");
     println!(
         "{:>7} {:>7} {:>7} {:>7} {:>7x} {}",
         sizes.text,

@@ -32,6 +32,9 @@ mod xxhash32;
 #[cfg(feature = "zstd")]
 pub mod zstd;
 
+#[cfg(all(test, any(feature = "gzip", feature = "lz4", feature = "zstd")))]
+mod fixture_text;
+
 /// The codec of a record batch, as the low three bits of its attributes name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

@@ -203,6 +203,26 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_reference_cli() {
+        let text = crate::compression::fixture_text::fixture_text();
+        for frame in [
+            &include_bytes!("testdata/streamed.zst")[..],
+            &include_bytes!("testdata/level19.zst")[..],
+        ] {
+            let mut out = vec![0u8; text.len()];
+            assert_eq!(decompress(frame, &mut out), Ok(text.len()));
+            assert_eq!(out, text);
+            assert_eq!(
+                decompress(frame, &mut out[..text.len() - 1]),
+                Err(CompressionError::OutputFull)
+            );
+            for cut in [1, frame.len() / 2, frame.len() - 1] {
+                assert!(decompress(&frame[..cut], &mut out).is_err(), "cut {cut}");
+            }
+        }
+    }
+
+    #[test]
     fn refuses_huge_windows_and_dictionaries() {
         // Window descriptor 0xA8: 2^(10+21) = 2 GiB.
         let frame = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 0xA8, 0x01, 0x00, 0x00];
@@ -237,7 +257,7 @@ mod tests {
     }
 
     proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(32))]
 
         #[test]
         fn round_trip(input in proptest::collection::vec(0u8..8, 0..40_000)) {

@@ -17,8 +17,8 @@
 //!    caller's (see [`TopicMetadata::leader`]).
 //!
 //! # Buffers
-//! - `tx` holds one request frame: the largest is a Produce (the batch plus about 60 bytes
-//!   and the topic and client id), or the SCRAM client-final message (about 300 bytes).
+//! - `tx` holds one request frame: the largest is a Produce (the batch plus about 40 bytes,
+//!   the client id and the topic name), or the SCRAM client-final message (about 300 bytes).
 //! - `rx` holds one response frame. The ApiVersions response of a current broker takes about
 //!   700 bytes, so 1 KiB is the least that connects; a Fetch response is at most `rx` less
 //!   [`FETCH_OVERHEAD`] bytes of records, since the client asks for no more. A broker sends a

@@ -96,21 +96,10 @@ impl<'a, T: Item<'a>> Array<'a, T> {
     }
 
     /// Reads `count` items, validating each, and keeps their bytes.
+    #[inline(always)]
     fn read_items(r: &mut Reader<'a>, count: usize, v: Version) -> Result<Self, DecodeError> {
         let start = r.rest();
-        match T::FIXED_LEN {
-            Some(size) => {
-                let total = size
-                    .checked_mul(count)
-                    .ok_or(DecodeError::LengthExceedsInput)?;
-                r.take(total).map_err(|_| DecodeError::LengthExceedsInput)?;
-            }
-            None => {
-                for _ in 0..count {
-                    T::read(r, v)?;
-                }
-            }
-        }
+        skip_items::<T>(r, count, v)?;
         let used = start.len() - r.remaining();
         let bytes = start.get(..used).unwrap_or_default();
         Ok(Self {
@@ -193,6 +182,7 @@ impl<'a, T: Item<'a>> IntoIterator for &Array<'a, T> {
 }
 
 impl<'a, T: Item<'a>> Item<'a> for Array<'a, T> {
+    #[inline(always)]
     fn read(r: &mut Reader<'a>, v: Version) -> Result<Self, DecodeError> {
         let count = if v.flexible {
             r.compact_array_len()?
@@ -200,6 +190,16 @@ impl<'a, T: Item<'a>> Item<'a> for Array<'a, T> {
             r.array_len()?
         };
         Self::read_items(r, count.ok_or(DecodeError::UnexpectedNull)?, v)
+    }
+
+    #[inline(always)]
+    fn skip(r: &mut Reader<'a>, v: Version) -> Result<(), DecodeError> {
+        let count = if v.flexible {
+            r.compact_array_len()?
+        } else {
+            r.array_len()?
+        };
+        skip_items::<T>(r, count.ok_or(DecodeError::UnexpectedNull)?, v)
     }
 
     fn write(&self, w: &mut Writer<'_>, v: Version) -> Result<(), EncodeError> {
@@ -239,6 +239,15 @@ impl<'a, T: Item<'a>> Nullable<'a> for Array<'a, T> {
         count.map(|count| Self::read_items(r, count, v)).transpose()
     }
 
+    fn skip_nullable(r: &mut Reader<'a>, v: Version) -> Result<(), DecodeError> {
+        let count = if v.flexible {
+            r.compact_array_len()?
+        } else {
+            r.array_len()?
+        };
+        count.map_or(Ok(()), |count| skip_items::<T>(r, count, v))
+    }
+
     fn write_null(w: &mut Writer<'_>, v: Version) -> Result<(), EncodeError> {
         if v.flexible {
             w.put_compact_array_len(None)
@@ -257,6 +266,26 @@ impl<'a, T: Item<'a>> Nullable<'a> for Array<'a, T> {
 
     fn present_len(&self, v: Version) -> Result<usize, EncodeError> {
         self.wire_len(v)
+    }
+}
+
+/// Advances past `count` items, validating each.
+#[inline(always)]
+fn skip_items<'a, T: Item<'a>>(
+    r: &mut Reader<'a>,
+    count: usize,
+    v: Version,
+) -> Result<(), DecodeError> {
+    match T::FIXED_LEN {
+        Some(size) => {
+            let total = size
+                .checked_mul(count)
+                .ok_or(DecodeError::LengthExceedsInput)?;
+            r.take(total)
+                .map(drop)
+                .map_err(|_| DecodeError::LengthExceedsInput)
+        }
+        None => (0..count).try_for_each(|_| T::skip(r, v)),
     }
 }
 
@@ -279,6 +308,7 @@ enum IterRepr<'a, T> {
 impl<'a, T: Item<'a>> Iterator for ArrayIter<'a, T> {
     type Item = T;
 
+    #[inline]
     fn next(&mut self) -> Option<T> {
         match &mut self.inner {
             IterRepr::Slice(items) => items.next().copied(),

@@ -30,6 +30,16 @@ pub trait Item<'a>: Sized + Copy {
     /// Any [`DecodeError`] the input causes.
     fn read(r: &mut Reader<'a>, v: Version) -> Result<Self, DecodeError>;
 
+    /// Advances past one value, checking it exactly as [`Item::read`] would, without building
+    /// it (decoders validate arrays this way, then read items lazily).
+    ///
+    /// # Errors
+    /// Any [`DecodeError`] the input causes.
+    #[inline]
+    fn skip(r: &mut Reader<'a>, v: Version) -> Result<(), DecodeError> {
+        Self::read(r, v).map(drop)
+    }
+
     /// Writes the value. Call only after [`Item::wire_len`] succeeded for the same version.
     ///
     /// # Errors
@@ -56,6 +66,18 @@ pub trait Nullable<'a>: Item<'a> {
             Ok(None)
         } else {
             Self::read(r, v).map(Some)
+        }
+    }
+
+    /// Advances past a value or a null, checking it.
+    ///
+    /// # Errors
+    /// Any [`DecodeError`] the input causes.
+    fn skip_nullable(r: &mut Reader<'a>, v: Version) -> Result<(), DecodeError> {
+        if r.i8()? < 0 {
+            Ok(())
+        } else {
+            Self::skip(r, v)
         }
     }
 
@@ -93,8 +115,14 @@ pub trait Nullable<'a>: Item<'a> {
 }
 
 impl<'a, T: Nullable<'a>> Item<'a> for Option<T> {
+    #[inline]
     fn read(r: &mut Reader<'a>, v: Version) -> Result<Self, DecodeError> {
         T::read_nullable(r, v)
+    }
+
+    #[inline]
+    fn skip(r: &mut Reader<'a>, v: Version) -> Result<(), DecodeError> {
+        T::skip_nullable(r, v)
     }
 
     fn write(&self, w: &mut Writer<'_>, v: Version) -> Result<(), EncodeError> {
@@ -117,14 +145,22 @@ macro_rules! fixed_items {
         impl<'a> Item<'a> for $ty {
             const FIXED_LEN: Option<usize> = Some(size_of::<$ty>());
 
+            #[inline]
             fn read(r: &mut Reader<'a>, _: Version) -> Result<Self, DecodeError> {
                 r.$read()
             }
 
+            #[inline]
+            fn skip(r: &mut Reader<'a>, _: Version) -> Result<(), DecodeError> {
+                r.take(size_of::<$ty>()).map(drop)
+            }
+
+            #[inline]
             fn write(&self, w: &mut Writer<'_>, _: Version) -> Result<(), EncodeError> {
                 w.$put(*self)
             }
 
+            #[inline]
             fn wire_len(&self, _: Version) -> Result<usize, EncodeError> {
                 Ok(size_of::<$ty>())
             }
@@ -182,6 +218,7 @@ fn check_len(len: usize, classic_max: usize, v: Version) -> Result<(), EncodeErr
 }
 
 impl<'a> Item<'a> for &'a str {
+    #[inline]
     fn read(r: &mut Reader<'a>, v: Version) -> Result<Self, DecodeError> {
         if v.flexible {
             r.compact_string()
@@ -213,6 +250,11 @@ impl<'a> Nullable<'a> for &'a str {
         }
     }
 
+    #[inline]
+    fn skip_nullable(r: &mut Reader<'a>, v: Version) -> Result<(), DecodeError> {
+        Self::read_nullable(r, v).map(drop)
+    }
+
     fn write_null(w: &mut Writer<'_>, v: Version) -> Result<(), EncodeError> {
         if v.flexible {
             w.put_compact_nullable_string(None)
@@ -235,6 +277,7 @@ impl<'a> Nullable<'a> for &'a str {
 }
 
 impl<'a> Item<'a> for &'a [u8] {
+    #[inline]
     fn read(r: &mut Reader<'a>, v: Version) -> Result<Self, DecodeError> {
         if v.flexible {
             r.compact_bytes()
@@ -264,6 +307,11 @@ impl<'a> Nullable<'a> for &'a [u8] {
         } else {
             r.nullable_bytes()
         }
+    }
+
+    #[inline]
+    fn skip_nullable(r: &mut Reader<'a>, v: Version) -> Result<(), DecodeError> {
+        Self::read_nullable(r, v).map(drop)
     }
 
     fn write_null(w: &mut Writer<'_>, v: Version) -> Result<(), EncodeError> {

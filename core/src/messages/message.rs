@@ -75,8 +75,20 @@ pub trait Message<'a>: Item<'a> + Default + PartialEq + core::fmt::Debug {
     }
 }
 
-/// A request, tied to its response type.
+/// A request, tied to its response type and its header versions.
 pub trait Request<'a>: Message<'a> {
     /// The response body type.
     type Response<'b>: Message<'b>;
+
+    /// The request header version that `version` of this request uses.
+    #[must_use]
+    fn request_header_version(version: i16) -> i16 {
+        crate::frame::request_header_version(Self::API_KEY, version)
+    }
+
+    /// The response header version that the response to `version` uses.
+    #[must_use]
+    fn response_header_version(version: i16) -> i16 {
+        crate::frame::response_header_version(Self::API_KEY, version)
+    }
 }

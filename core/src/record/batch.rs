@@ -203,11 +203,15 @@ impl<'a> RecordBatch<'a> {
     }
 
     fn records_over<'r>(&self, bytes: &'r [u8]) -> Records<'r> {
-        Records::new(
+        let records = Records::new(
             bytes,
             self.record_count(),
             self.base_offset(),
             self.base_timestamp(),
-        )
+        );
+        match self.timestamp_type() {
+            TimestampType::LogAppendTime => records.with_log_append_time(self.max_timestamp()),
+            TimestampType::CreateTime => records,
+        }
     }
 }

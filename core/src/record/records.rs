@@ -234,6 +234,8 @@ pub struct Records<'a> {
     remaining: u32,
     base_offset: i64,
     base_timestamp: i64,
+    /// The broker's append time, which every record of a `LogAppendTime` batch carries.
+    log_append_time: Option<i64>,
     done: bool,
 }
 
@@ -249,8 +251,16 @@ impl<'a> Records<'a> {
             remaining: count,
             base_offset,
             base_timestamp,
+            log_append_time: None,
             done: false,
         }
+    }
+
+    /// Gives every record `timestamp`: in a `LogAppendTime` batch the broker writes its append
+    /// time into the batch's max timestamp only, and the records' deltas mean nothing.
+    pub(super) const fn with_log_append_time(mut self, timestamp: i64) -> Self {
+        self.log_append_time = Some(timestamp);
+        self
     }
 }
 
@@ -267,7 +277,10 @@ impl<'a> Iterator for Records<'a> {
             let agree = self.remaining == 0 && self.bytes.is_empty();
             return (!agree).then_some(Err(RecordError::RecordCountMismatch));
         }
-        let record = read_record(&mut self.bytes, self.base_offset, self.base_timestamp);
+        let mut record = read_record(&mut self.bytes, self.base_offset, self.base_timestamp);
+        if let (Ok(record), Some(timestamp)) = (&mut record, self.log_append_time) {
+            record.timestamp = timestamp;
+        }
         match record {
             Ok(_) => self.remaining -= 1,
             Err(_) => self.done = true,

@@ -110,6 +110,32 @@ fn header_fields_and_attributes() {
         .map(|r| r.unwrap().offset)
         .collect();
     assert_eq!(offsets, [1_000, 1_001]);
+    // LogAppendTime: every record carries the batch's max timestamp (the broker's append time),
+    // whatever its delta says.
+    let timestamps: Vec<i64> = batch
+        .records()
+        .unwrap()
+        .map(|r| r.unwrap().timestamp)
+        .collect();
+    assert_eq!(timestamps, [1_700_000_000_005, 1_700_000_000_005]);
+    let create_time = build(
+        &records,
+        BatchOptions {
+            timestamp_type: TimestampType::CreateTime,
+            ..options
+        },
+    );
+    let batch = RecordBatch::new_checked(&create_time).unwrap();
+    let timestamps: Vec<i64> = batch
+        .records()
+        .unwrap()
+        .map(|r| r.unwrap().timestamp)
+        .collect();
+    assert_eq!(
+        timestamps,
+        [1_700_000_000_005, 1_700_000_000_002],
+        "create time: base + delta"
+    );
 }
 
 #[test]

@@ -28,6 +28,7 @@ macro_rules! read_be {
         ///
         /// # Errors
         /// [`DecodeError::UnexpectedEnd`] if too few bytes remain.
+        #[inline]
         pub fn $name(&mut self) -> Result<$ty, DecodeError> {
             Ok(<$ty>::from_be_bytes(self.array()?))
         }
@@ -37,24 +38,28 @@ macro_rules! read_be {
 impl<'a> Reader<'a> {
     /// A reader over all of `input`.
     #[must_use]
+    #[inline]
     pub const fn new(input: &'a [u8]) -> Self {
         Self { rest: input }
     }
 
     /// Bytes not yet read.
     #[must_use]
+    #[inline]
     pub const fn remaining(&self) -> usize {
         self.rest.len()
     }
 
     /// True when every byte has been read.
     #[must_use]
+    #[inline]
     pub const fn is_empty(&self) -> bool {
         self.rest.is_empty()
     }
 
     /// The unread bytes, without consuming them.
     #[must_use]
+    #[inline]
     pub const fn rest(&self) -> &'a [u8] {
         self.rest
     }
@@ -63,6 +68,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`DecodeError::TrailingBytes`] if any byte remains.
+    #[inline]
     pub const fn finish(&self) -> Result<(), DecodeError> {
         if self.rest.is_empty() {
             Ok(())
@@ -75,6 +81,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`DecodeError::UnexpectedEnd`] if fewer than `len` bytes remain.
+    #[inline(always)]
     pub fn take(&mut self, len: usize) -> Result<&'a [u8], DecodeError> {
         let Some((head, tail)) = self.rest.split_at_checked(len) else {
             return Err(DecodeError::UnexpectedEnd);
@@ -87,10 +94,12 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`DecodeError::UnexpectedEnd`] if fewer than `len` bytes remain.
+    #[inline]
     pub fn sub(&mut self, len: usize) -> Result<Reader<'a>, DecodeError> {
         Ok(Reader::new(self.take(len)?))
     }
 
+    #[inline(always)]
     fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
         let Some((head, tail)) = self.rest.split_first_chunk::<N>() else {
             return Err(DecodeError::UnexpectedEnd);
@@ -122,6 +131,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`DecodeError::UnexpectedEnd`] if no byte remains.
+    #[inline]
     pub fn bool(&mut self) -> Result<bool, DecodeError> {
         Ok(self.u8()? != 0)
     }
@@ -130,10 +140,12 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`DecodeError::UnexpectedEnd`] if fewer than 16 bytes remain.
+    #[inline]
     pub fn uuid(&mut self) -> Result<Uuid, DecodeError> {
         self.array()
     }
 
+    #[inline(always)]
     fn uvarint_width(&mut self, width: u32) -> Result<u64, DecodeError> {
         let (value, used) = decode_uvarint(self.rest, width)?;
         self.rest = self.rest.get(used..).unwrap_or_default();
@@ -144,6 +156,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`DecodeError::UnexpectedEnd`] or [`DecodeError::OverlongVarint`].
+    #[inline(always)]
     pub fn uvarint(&mut self) -> Result<u32, DecodeError> {
         // The width check guarantees the value fits.
         u32::try_from(self.uvarint_width(32)?).map_err(|_| DecodeError::OverlongVarint)
@@ -153,6 +166,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`DecodeError::UnexpectedEnd`] or [`DecodeError::OverlongVarint`].
+    #[inline]
     pub fn uvarint64(&mut self) -> Result<u64, DecodeError> {
         self.uvarint_width(64)
     }
@@ -161,6 +175,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`DecodeError::UnexpectedEnd`] or [`DecodeError::OverlongVarint`].
+    #[inline]
     pub fn varint(&mut self) -> Result<i32, DecodeError> {
         Ok(unzigzag32(self.uvarint()?))
     }
@@ -169,12 +184,14 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`DecodeError::UnexpectedEnd`] or [`DecodeError::OverlongVarint`].
+    #[inline]
     pub fn varlong(&mut self) -> Result<i64, DecodeError> {
         Ok(unzigzag64(self.uvarint64()?))
     }
 
     /// Reads a length prefix in the given form; `None` is null (-1 classic, 0 compact).
     /// The length is checked against the bytes left.
+    #[inline(always)]
     fn length(&mut self, form: LengthForm) -> Result<Option<usize>, DecodeError> {
         let len: i64 = match form {
             LengthForm::I16 => self.i16()?.into(),
@@ -191,6 +208,7 @@ impl<'a> Reader<'a> {
         Ok(Some(len))
     }
 
+    #[inline]
     fn nullable_str(&mut self, form: LengthForm) -> Result<Option<&'a str>, DecodeError> {
         match self.length(form)? {
             None => Ok(None),
@@ -203,6 +221,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     fn nullable_bytes_in(&mut self, form: LengthForm) -> Result<Option<&'a [u8]>, DecodeError> {
         match self.length(form)? {
             None => Ok(None),
@@ -214,6 +233,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// Truncation, a length below -1 or past the input, or invalid UTF-8.
+    #[inline]
     pub fn nullable_string(&mut self) -> Result<Option<&'a str>, DecodeError> {
         self.nullable_str(LengthForm::I16)
     }
@@ -222,6 +242,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// As [`Self::nullable_string`], and [`DecodeError::UnexpectedNull`] for a null.
+    #[inline]
     pub fn string(&mut self) -> Result<&'a str, DecodeError> {
         self.nullable_string()?.ok_or(DecodeError::UnexpectedNull)
     }
@@ -230,6 +251,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// Truncation, a bad varint, a length past the input, or invalid UTF-8.
+    #[inline]
     pub fn compact_nullable_string(&mut self) -> Result<Option<&'a str>, DecodeError> {
         self.nullable_str(LengthForm::Compact)
     }
@@ -238,6 +260,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// As [`Self::compact_nullable_string`], and [`DecodeError::UnexpectedNull`] for a null.
+    #[inline]
     pub fn compact_string(&mut self) -> Result<&'a str, DecodeError> {
         self.compact_nullable_string()?
             .ok_or(DecodeError::UnexpectedNull)
@@ -247,6 +270,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// Truncation, or a length below -1 or past the input.
+    #[inline]
     pub fn nullable_bytes(&mut self) -> Result<Option<&'a [u8]>, DecodeError> {
         self.nullable_bytes_in(LengthForm::I32)
     }
@@ -255,6 +279,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// As [`Self::nullable_bytes`], and [`DecodeError::UnexpectedNull`] for a null.
+    #[inline]
     pub fn bytes(&mut self) -> Result<&'a [u8], DecodeError> {
         self.nullable_bytes()?.ok_or(DecodeError::UnexpectedNull)
     }
@@ -263,6 +288,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// Truncation, a bad varint, or a length past the input.
+    #[inline]
     pub fn compact_nullable_bytes(&mut self) -> Result<Option<&'a [u8]>, DecodeError> {
         self.nullable_bytes_in(LengthForm::Compact)
     }
@@ -271,6 +297,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// As [`Self::compact_nullable_bytes`], and [`DecodeError::UnexpectedNull`] for a null.
+    #[inline]
     pub fn compact_bytes(&mut self) -> Result<&'a [u8], DecodeError> {
         self.compact_nullable_bytes()?
             .ok_or(DecodeError::UnexpectedNull)
@@ -281,6 +308,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// Truncation, a count below -1, or a count above the bytes left.
+    #[inline(always)]
     pub fn array_len(&mut self) -> Result<Option<usize>, DecodeError> {
         self.length(LengthForm::I32)
     }
@@ -290,6 +318,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// Truncation, a bad varint, or a count above the bytes left.
+    #[inline(always)]
     pub fn compact_array_len(&mut self) -> Result<Option<usize>, DecodeError> {
         self.length(LengthForm::Compact)
     }

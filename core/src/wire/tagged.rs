@@ -82,7 +82,24 @@ impl<'a> RawTaggedFields<'a> {
     ///
     /// # Errors
     /// A malformed section, tags out of order, or whatever `on_known` returns.
+    #[inline(always)]
     pub fn read_section(
+        r: &mut Reader<'a>,
+        known: &'static [u32],
+        on_known: impl FnMut(u32, &mut Reader<'a>) -> Result<(), DecodeError>,
+    ) -> Result<Self, DecodeError> {
+        // Most sections are empty: one zero byte.
+        if let [0, rest @ ..] = r.rest() {
+            *r = Reader::new(rest);
+            return Ok(Self {
+                entries: &[],
+                known,
+            });
+        }
+        Self::read_fields(r, known, on_known)
+    }
+
+    fn read_fields(
         r: &mut Reader<'a>,
         known: &'static [u32],
         mut on_known: impl FnMut(u32, &mut Reader<'a>) -> Result<(), DecodeError>,

@@ -50,7 +50,14 @@ pub(super) const fn unzigzag64(v: u64) -> i64 {
 
 /// Decodes an unsigned varint of at most `width` bits from the front of `input`.
 /// Returns the value and the bytes consumed.
+#[inline(always)]
 pub(super) fn decode_uvarint(input: &[u8], width: u32) -> Result<(u64, usize), DecodeError> {
+    // Most varints on the wire (counts, lengths, tags) fit in one byte.
+    if let Some(&byte) = input.first()
+        && byte < 0x80
+    {
+        return Ok((u64::from(byte), 1));
+    }
     let max_bytes = width.div_ceil(7) as usize;
     let mut value: u64 = 0;
     for (i, &byte) in input.iter().enumerate().take(max_bytes) {

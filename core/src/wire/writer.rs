@@ -38,6 +38,7 @@ macro_rules! put_be {
         ///
         /// # Errors
         /// [`EncodeError::BufferTooSmall`] if the buffer has too little room.
+        #[inline]
         pub fn $name(&mut self, value: $ty) -> Result<(), EncodeError> {
             self.put_raw(&value.to_be_bytes())
         }
@@ -47,30 +48,35 @@ macro_rules! put_be {
 impl<'a> Writer<'a> {
     /// A writer at the start of `buf`.
     #[must_use]
+    #[inline]
     pub const fn new(buf: &'a mut [u8]) -> Self {
         Self { buf, pos: 0 }
     }
 
     /// Bytes written so far.
     #[must_use]
+    #[inline]
     pub const fn position(&self) -> usize {
         self.pos
     }
 
     /// Room left in the buffer.
     #[must_use]
+    #[inline]
     pub const fn remaining(&self) -> usize {
         self.buf.len().saturating_sub(self.pos)
     }
 
     /// The bytes written so far.
     #[must_use]
+    #[inline]
     pub fn written(&self) -> &[u8] {
         self.buf.get(..self.pos).unwrap_or_default()
     }
 
     /// Gives back the written part of the buffer, for the buffer's whole lifetime.
     #[must_use]
+    #[inline]
     pub fn into_written(self) -> &'a mut [u8] {
         let Self { buf, pos } = self;
         let len = buf.len();
@@ -79,6 +85,7 @@ impl<'a> Writer<'a> {
 
     /// The part of the buffer not yet written, for a nested encoder; follow with
     /// [`Self::advance`] by the bytes it wrote.
+    #[inline]
     pub fn unwritten_mut(&mut self) -> &mut [u8] {
         let pos = self.pos.min(self.buf.len());
         self.buf.get_mut(pos..).unwrap_or_default()
@@ -88,10 +95,12 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::BufferTooSmall`] if that goes past the buffer's end.
+    #[inline]
     pub fn advance(&mut self, len: usize) -> Result<(), EncodeError> {
         self.slot(len).map(drop)
     }
 
+    #[inline]
     fn slot(&mut self, len: usize) -> Result<&mut [u8], EncodeError> {
         let end = self
             .pos
@@ -109,6 +118,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::BufferTooSmall`] if the buffer has too little room.
+    #[inline]
     pub fn put_raw(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
         self.slot(bytes.len())?.copy_from_slice(bytes);
         Ok(())
@@ -137,6 +147,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::BufferTooSmall`] if the buffer is full.
+    #[inline]
     pub fn put_bool(&mut self, value: bool) -> Result<(), EncodeError> {
         self.put_u8(u8::from(value))
     }
@@ -145,6 +156,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::BufferTooSmall`] if the buffer has too little room.
+    #[inline]
     pub fn put_uuid(&mut self, value: &Uuid) -> Result<(), EncodeError> {
         self.put_raw(value)
     }
@@ -153,6 +165,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::BufferTooSmall`] if the buffer has too little room.
+    #[inline]
     pub fn put_uvarint64(&mut self, mut value: u64) -> Result<(), EncodeError> {
         let mut encoded = [0u8; 10];
         let mut len = 0;
@@ -173,6 +186,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::BufferTooSmall`] if the buffer has too little room.
+    #[inline]
     pub fn put_uvarint(&mut self, value: u32) -> Result<(), EncodeError> {
         self.put_uvarint64(value.into())
     }
@@ -181,6 +195,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::BufferTooSmall`] if the buffer has too little room.
+    #[inline]
     pub fn put_varint(&mut self, value: i32) -> Result<(), EncodeError> {
         self.put_uvarint(zigzag32(value))
     }
@@ -189,11 +204,13 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::BufferTooSmall`] if the buffer has too little room.
+    #[inline]
     pub fn put_varlong(&mut self, value: i64) -> Result<(), EncodeError> {
         self.put_uvarint64(zigzag64(value))
     }
 
     /// Runs a multi-part write so that a failure leaves the position where it was.
+    #[inline]
     fn whole(
         &mut self,
         write: impl FnOnce(&mut Self) -> Result<(), EncodeError>,
@@ -206,6 +223,7 @@ impl<'a> Writer<'a> {
         result
     }
 
+    #[inline]
     fn put_i16_len(&mut self, len: Option<usize>) -> Result<(), EncodeError> {
         let len = match len {
             None => -1,
@@ -218,6 +236,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::TooLong`] above `i32::MAX`, or [`EncodeError::BufferTooSmall`].
+    #[inline]
     pub fn put_array_len(&mut self, len: Option<usize>) -> Result<(), EncodeError> {
         let len = match len {
             None => -1,
@@ -230,6 +249,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::TooLong`] if `len + 1` exceeds `u32::MAX`, or [`EncodeError::BufferTooSmall`].
+    #[inline]
     pub fn put_compact_array_len(&mut self, len: Option<usize>) -> Result<(), EncodeError> {
         let code = match len {
             None => 0,
@@ -245,6 +265,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::TooLong`] above `i16::MAX` bytes, or [`EncodeError::BufferTooSmall`].
+    #[inline]
     pub fn put_nullable_string(&mut self, value: Option<&str>) -> Result<(), EncodeError> {
         self.whole(|w| {
             w.put_i16_len(value.map(str::len))?;
@@ -256,6 +277,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// As [`Self::put_nullable_string`].
+    #[inline]
     pub fn put_string(&mut self, value: &str) -> Result<(), EncodeError> {
         self.put_nullable_string(Some(value))
     }
@@ -264,6 +286,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::TooLong`] or [`EncodeError::BufferTooSmall`].
+    #[inline]
     pub fn put_compact_nullable_string(&mut self, value: Option<&str>) -> Result<(), EncodeError> {
         self.put_compact_nullable_bytes(value.map(str::as_bytes))
     }
@@ -272,6 +295,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::TooLong`] or [`EncodeError::BufferTooSmall`].
+    #[inline]
     pub fn put_compact_string(&mut self, value: &str) -> Result<(), EncodeError> {
         self.put_compact_nullable_bytes(Some(value.as_bytes()))
     }
@@ -280,6 +304,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::TooLong`] or [`EncodeError::BufferTooSmall`].
+    #[inline]
     pub fn put_nullable_bytes(&mut self, value: Option<&[u8]>) -> Result<(), EncodeError> {
         self.whole(|w| {
             w.put_array_len(value.map(<[u8]>::len))?;
@@ -291,6 +316,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::TooLong`] or [`EncodeError::BufferTooSmall`].
+    #[inline]
     pub fn put_bytes(&mut self, value: &[u8]) -> Result<(), EncodeError> {
         self.put_nullable_bytes(Some(value))
     }
@@ -299,6 +325,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::TooLong`] or [`EncodeError::BufferTooSmall`].
+    #[inline]
     pub fn put_compact_nullable_bytes(&mut self, value: Option<&[u8]>) -> Result<(), EncodeError> {
         self.whole(|w| {
             w.put_compact_array_len(value.map(<[u8]>::len))?;
@@ -310,6 +337,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::TooLong`] or [`EncodeError::BufferTooSmall`].
+    #[inline]
     pub fn put_compact_bytes(&mut self, value: &[u8]) -> Result<(), EncodeError> {
         self.put_compact_nullable_bytes(Some(value))
     }
@@ -319,6 +347,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::BufferTooSmall`] if fewer than four bytes are left.
+    #[inline]
     pub fn reserve_length(&mut self) -> Result<LengthPlaceholder, EncodeError> {
         let at = self.pos;
         self.put_i32(0)?;
@@ -329,6 +358,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::TooLong`] if that count exceeds `i32::MAX`.
+    #[inline]
     pub fn patch_length(&mut self, placeholder: LengthPlaceholder) -> Result<(), EncodeError> {
         let counted = self.pos.saturating_sub(placeholder.at.saturating_add(4));
         let value = i32::try_from(counted).map_err(|_| EncodeError::TooLong)?;
@@ -339,6 +369,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::BufferTooSmall`] only if the placeholder came from another writer.
+    #[inline]
     pub fn patch_i32(
         &mut self,
         placeholder: LengthPlaceholder,

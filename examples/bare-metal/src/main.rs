@@ -1,5 +1,6 @@
 //! A bare-metal program that links franzl-core with no global allocator: it builds an
-//! LZ4-compressed record batch in stack buffers, checks it, and reads the records back.
+//! LZ4-compressed record batch in stack buffers, checks it, and reads the records back; and it
+//! inflates a gzip member, the other codec that decompresses without a heap.
 //!
 //! It exists to prove the no-allocator contract at link time (a stray `alloc` use would fail
 //! the link) and to measure code size: `cargo xtask size --release`.
@@ -10,7 +11,7 @@ use core::hint::black_box;
 use core::panic::PanicInfo;
 
 use cortex_m_rt::entry;
-use franzl_core::compression::Compression;
+use franzl_core::compression::{Compression, CompressionError, gzip};
 use franzl_core::record::{
     BatchOptions, Header, NewRecord, RecordBatch, RecordBatchBuilder, RecordError,
 };
@@ -57,9 +58,22 @@ fn round_trip() -> Result<usize, RecordError> {
     Ok(total)
 }
 
+/// "abc" as a gzip member with one stored deflate block.
+const GZIP_ABC: [u8; 26] = [
+    0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff, 0x01, 0x03, 0x00, 0xfc, 0xff, b'a', b'b', b'c',
+    0xc2, 0x41, 0x24, 0x35, 0x03, 0x00, 0x00, 0x00,
+];
+
+/// Inflates a gzip member into a stack buffer.
+fn inflate() -> Result<usize, CompressionError> {
+    let mut out = [0u8; 16];
+    gzip::decompress(black_box(&GZIP_ABC), &mut out)
+}
+
 #[entry]
 fn main() -> ! {
     black_box(round_trip().is_ok());
+    black_box(inflate().is_ok());
     loop {
         core::hint::spin_loop();
     }

@@ -7,10 +7,12 @@
 //! shares it. When the caller stops consuming, acquiring waits, so fetching pauses instead of
 //! memory growing.
 //!
-//! One exception keeps a fetcher from waiting on itself: an acquirer that already holds bytes
-//! for the response it is working on passes them as `held`, and when nobody else holds any
-//! bytes it may go past the bound (a single batch larger than what is left). The high-water
-//! mark, [`PrefetchBudget::peak`], shows whether that ever happened.
+//! One exception keeps fetchers from waiting on each other: bytes of responses being read
+//! right now are marked with [`PrefetchBudget::reading`], and a fetcher decompressing a batch of
+//! such a response may go past the bound when those bytes are all that is held (nothing queued
+//! for the caller is left to free). The bound can then be passed by one batch per broker, when
+//! it is too small for a response plus its largest batch; the high-water mark,
+//! [`PrefetchBudget::peak`], shows whether that ever happened.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -19,6 +21,8 @@ use event_listener::Event;
 #[derive(Debug, Default)]
 struct Usage {
     used: usize,
+    /// Bytes of responses being read now (see [`Reading`]).
+    reading: usize,
     peak: usize,
     closed: bool,
 }
@@ -60,14 +64,15 @@ impl PrefetchBudget {
         self.usage().peak
     }
 
-    /// Takes `bytes` if they fit, or if the caller's own `held` bytes are all that is used.
-    fn try_take(&self, bytes: usize, held: usize) -> Option<bool> {
+    /// Takes `bytes` if they fit, or (with `may_exceed`) if only responses being read hold
+    /// bytes. `Some(false)` once closed, `None` to wait.
+    fn try_take(&self, bytes: usize, may_exceed: bool) -> Option<bool> {
         let mut usage = self.usage();
         if usage.closed {
             return Some(false);
         }
         let fits = usage.used.saturating_add(bytes) <= self.limit;
-        if fits || usage.used <= held {
+        if fits || (may_exceed && usage.used <= usage.reading) {
             usage.used = usage.used.saturating_add(bytes);
             usage.peak = usage.peak.max(usage.used);
             return Some(true);
@@ -75,11 +80,16 @@ impl PrefetchBudget {
         None
     }
 
-    /// Waits until `bytes` fit under the bound (see the module docs for `held`), takes them and
-    /// returns their permit; `None` once the budget is closed (the consumer is shutting down).
-    pub(crate) async fn acquire(self: &Arc<Self>, bytes: usize, held: usize) -> Option<Permit> {
+    /// Waits until `bytes` fit under the bound, takes them and returns their permit; `None`
+    /// once the budget is closed (the consumer is shutting down). `may_exceed` is for a batch
+    /// of a response being read (see the module docs).
+    pub(crate) async fn acquire(
+        self: &Arc<Self>,
+        bytes: usize,
+        may_exceed: bool,
+    ) -> Option<Permit> {
         loop {
-            if let Some(taken) = self.try_take(bytes, held) {
+            if let Some(taken) = self.try_take(bytes, may_exceed) {
                 return taken.then(|| Permit {
                     budget: Arc::clone(self),
                     bytes,
@@ -87,13 +97,26 @@ impl PrefetchBudget {
             }
             let listener = self.released.listen();
             // Re-check: a release between the first check and listening would be missed.
-            if let Some(taken) = self.try_take(bytes, held) {
+            if let Some(taken) = self.try_take(bytes, may_exceed) {
                 return taken.then(|| Permit {
                     budget: Arc::clone(self),
                     bytes,
                 });
             }
             listener.await;
+        }
+    }
+
+    /// Marks `bytes` (a response body's permit) as being read until the guard drops.
+    pub(crate) fn reading(self: &Arc<Self>, bytes: usize) -> Reading {
+        let mut usage = self.usage();
+        usage.reading = usage.reading.saturating_add(bytes);
+        drop(usage);
+        // Waiters that may exceed the bound may now go ahead.
+        self.released.notify(usize::MAX);
+        Reading {
+            budget: Arc::clone(self),
+            bytes,
         }
     }
 
@@ -111,6 +134,20 @@ impl PrefetchBudget {
     }
 }
 
+/// Bytes of a response being read, from [`PrefetchBudget::reading`].
+#[derive(Debug)]
+pub(crate) struct Reading {
+    budget: Arc<PrefetchBudget>,
+    bytes: usize,
+}
+
+impl Drop for Reading {
+    fn drop(&mut self) {
+        let mut usage = self.budget.usage();
+        usage.reading = usage.reading.saturating_sub(self.bytes);
+    }
+}
+
 /// Bytes taken from a [`PrefetchBudget`], given back on drop.
 #[derive(Debug)]
 pub(crate) struct Permit {
@@ -124,12 +161,18 @@ impl Permit {
         self.bytes
     }
 
-    /// Gives back all but `keep` bytes (after a response turned out smaller than reserved).
-    pub(crate) fn shrink_to(&mut self, keep: usize) {
-        if keep < self.bytes {
-            self.budget.release(self.bytes - keep);
-            self.bytes = keep;
+    /// Makes the permit hold exactly `bytes`: gives back the rest of a response smaller than
+    /// reserved, or counts, without waiting, the excess of one already received bigger than
+    /// reserved (a broker sends a first batch whole even past the limits).
+    pub(crate) fn resize(&mut self, bytes: usize) {
+        if bytes < self.bytes {
+            self.budget.release(self.bytes - bytes);
+        } else if bytes > self.bytes {
+            let mut usage = self.budget.usage();
+            usage.used = usage.used.saturating_add(bytes - self.bytes);
+            usage.peak = usage.peak.max(usage.used);
         }
+        self.bytes = bytes;
     }
 }
 
@@ -147,10 +190,10 @@ mod tests {
     #[test]
     fn permits_count_and_release() {
         let budget = PrefetchBudget::new(100);
-        let a = future::block_on(budget.acquire(60, 0)).unwrap();
+        let a = future::block_on(budget.acquire(60, false)).unwrap();
         assert_eq!(budget.used(), 60);
-        // 60 + 50 does not fit, and someone else's bytes are held: it must wait.
-        let mut waiting = Box::pin(budget.acquire(50, 0));
+        // 60 + 50 does not fit, and the bytes held are not a response being read: it waits.
+        let mut waiting = Box::pin(budget.acquire(50, true));
         assert!(future::block_on(future::poll_once(&mut waiting)).is_none());
         drop(a);
         let b = future::block_on(waiting).unwrap();
@@ -160,30 +203,40 @@ mod tests {
     }
 
     #[test]
-    fn own_bytes_do_not_block_their_holder() {
+    fn responses_being_read_do_not_block_their_readers() {
         let budget = PrefetchBudget::new(100);
-        let body = future::block_on(budget.acquire(80, 0)).unwrap();
-        // The fetcher holding the body may decompress a batch bigger than what is left.
-        let batch = future::block_on(budget.acquire(70, body.bytes())).unwrap();
-        assert_eq!(budget.peak(), 150);
-        drop((body, batch));
+        // Two fetchers each hold a body; neither batch fits, but only bodies being read are
+        // held, so both may go ahead rather than wait for each other.
+        let a = future::block_on(budget.acquire(50, false)).unwrap();
+        let b = future::block_on(budget.acquire(50, false)).unwrap();
+        let (_reading_a, _reading_b) = (budget.reading(a.bytes()), budget.reading(b.bytes()));
+        let batch_a = future::block_on(budget.acquire(70, true)).unwrap();
+        // Now a decompressed batch is held for the caller: the next one waits for it.
+        let mut waiting = Box::pin(budget.acquire(70, true));
+        assert!(future::block_on(future::poll_once(&mut waiting)).is_none());
+        drop(batch_a);
+        let batch_b = future::block_on(waiting).unwrap();
+        assert_eq!(budget.peak(), 170);
+        drop((a, b, batch_b));
     }
 
     #[test]
-    fn shrink_gives_back_the_rest() {
+    fn resizing_gives_back_or_counts_the_difference() {
         let budget = PrefetchBudget::new(100);
-        let mut permit = future::block_on(budget.acquire(100, 0)).unwrap();
-        permit.shrink_to(30);
+        let mut permit = future::block_on(budget.acquire(100, false)).unwrap();
+        permit.resize(30);
         assert_eq!((budget.used(), permit.bytes()), (30, 30));
-        permit.shrink_to(40);
-        assert_eq!(budget.used(), 30);
+        permit.resize(130);
+        assert_eq!((budget.used(), budget.peak()), (130, 130));
+        drop(permit);
+        assert_eq!(budget.used(), 0);
     }
 
     #[test]
     fn close_wakes_waiters_with_none() {
         let budget = PrefetchBudget::new(10);
-        let _held = future::block_on(budget.acquire(10, 0)).unwrap();
-        let mut waiting = Box::pin(budget.acquire(5, 0));
+        let _held = future::block_on(budget.acquire(10, false)).unwrap();
+        let mut waiting = Box::pin(budget.acquire(5, false));
         assert!(future::block_on(future::poll_once(&mut waiting)).is_none());
         budget.close();
         assert!(future::block_on(waiting).is_none());

@@ -1,16 +1,21 @@
 //! The fetch loop of one broker, on its own thread (`franzl-fetch-<node>`).
 //!
 //! Each round takes the partitions this node leads that have an offset and no fetch in flight,
-//! reserves `fetch.max.bytes` of the prefetch budget, sends one Fetch for all of them (no fetch
-//! session: every request is a full fetch), and reads each partition into the delivery queue.
+//! reserves of the prefetch budget the most the response can hold (`fetch.max.bytes`, or
+//! `max.partition.fetch.bytes` per partition if less), sends one Fetch for all of them (no
+//! fetch session: every request is a full fetch), and reads each partition into the delivery
+//! queue.
 //! Then it goes straight to the next round: fetching runs ahead of the caller until the budget
 //! is spent. The thread ends when the consumer closes.
 //!
 //! Errors per partition: `OFFSET_OUT_OF_RANGE` applies `auto.offset.reset` (`none` delivers the
 //! error and stops the partition until a seek); leader errors (`NOT_LEADER_OR_FOLLOWER`,
 //! `FENCED_LEADER_EPOCH`, ...) forget the leader so the manager looks it up again; other
-//! retriable codes are retried next round; the rest are delivered to the caller. A failed
-//! request (connection lost) forgets the leaders of all its partitions and backs off.
+//! retriable codes are retried; after either the fetcher backs off before its next round, as
+//! metadata may lag behind a leader change. Other codes are delivered to the caller. A failed
+//! request (connection lost) forgets the leaders of all its partitions and backs off. A
+//! response naming a newer leader (KIP-951) or, with `client.rack`, a replica to read from
+//! (KIP-392) moves the partition there at once.
 
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -18,10 +23,15 @@ use std::time::Duration;
 
 use async_io::Timer;
 use franzl_core::ErrorCode;
-use franzl_core::messages::fetch::{FetchPartition, FetchRequest, FetchResponse, FetchTopic};
+use franzl_core::messages::fetch::{
+    FetchPartition, FetchRequest, FetchResponse, FetchTopic, PartitionData,
+};
 use franzl_core::messages::{ApiKey, Array, Message};
 
-use super::assignment::{FetchTarget, reset_seek};
+use super::assignment::FetchTarget;
+use super::fetch_outcomes::{
+    fail, follow_new_leader, forget_leaders, out_of_range, read_from_replica,
+};
 use super::partition_read::{PartitionRead, read_partition};
 use super::record::{ByteSource, SharedBytes};
 use super::shared::{Delivery, Shared};
@@ -65,11 +75,20 @@ async fn run(shared: &Shared, node: i32) {
             .await;
             continue;
         }
-        let result = fetch(shared, node, &targets).await;
+        let result = futures_lite::future::or(fetch(shared, node, &targets), async {
+            shared.closed().await;
+            Err(Error::Closed {
+                what: "consumer".into(),
+            })
+        })
+        .await;
         shared.state().finish_fetch(&targets);
         shared.notify();
         match result {
-            Ok(()) => backoff.reset(),
+            Ok(Round::Served) => backoff.reset(),
+            Ok(Round::Retry) => {
+                Timer::after(backoff.next_delay()).await;
+            }
             Err(_) if shared.is_closed() => break,
             Err(error) => {
                 let delay = backoff.next_delay();
@@ -82,30 +101,36 @@ async fn run(shared: &Shared, node: i32) {
     log::debug!("fetcher of node {node} stopped");
 }
 
-fn forget_leaders(shared: &Shared, targets: &[FetchTarget]) {
-    let mut state = shared.state();
-    for target in targets {
-        state.lose_leader(&target.topic, target.partition);
-        shared
-            .cluster
-            .invalidate_leader(&target.topic, target.partition);
-    }
-    drop(state);
-    shared.notify();
-}
-
 fn clamp_i32(value: usize) -> i32 {
     i32::try_from(value).unwrap_or(i32::MAX)
 }
 
-async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<()> {
+/// How a fetch round went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Round {
+    /// Every partition was served or had an error of its own.
+    Served,
+    /// Some partition is to be asked again after a pause: its leader moved (metadata may lag
+    /// behind), or the broker said to retry.
+    Retry,
+}
+
+async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<Round> {
     let config = &shared.config;
     let closed = || Error::Closed {
         what: "consumer".into(),
     };
+    // The response holds at most max_partition_fetch_bytes per partition and fetch_max_bytes
+    // in all (but for one batch bigger than either): reserve no more than that, so fetchers of
+    // other brokers can reserve theirs while this one waits for data.
+    let reserve = config
+        .max_partition_fetch_bytes
+        .saturating_mul(targets.len())
+        .min(config.fetch_max_bytes)
+        .max(1);
     let mut permit = shared
         .budget
-        .acquire(config.fetch_max_bytes, 0)
+        .acquire(reserve, false)
         .await
         .ok_or_else(closed)?;
     let connection = shared.cluster.broker(node).await?;
@@ -154,7 +179,7 @@ async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<()
                 .unwrap_or(usize::MAX),
         ),
         min_bytes: clamp_i32(config.fetch_min_bytes),
-        max_bytes: clamp_i32(config.fetch_max_bytes),
+        max_bytes: clamp_i32(reserve),
         isolation_level: if version >= 4 {
             config.isolation_level.as_i8()
         } else {
@@ -168,10 +193,9 @@ async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<()
         ..FetchRequest::default()
     };
     let frame = connection.request_at(&request, version).await?;
-    // The broker may go past max_bytes for one batch bigger than it; the bound then is loose
-    // by that batch, which the caller's `fetch.max.bytes` has to allow anyway.
-    permit.shrink_to(frame.body().len());
-    let held = permit.bytes();
+    // The broker may go past max_bytes for one batch bigger than it; that is counted too.
+    permit.resize(frame.body().len());
+    let _reading = shared.budget.reading(permit.bytes());
     let body = SharedBytes::new(frame, Some(permit));
     let response = FetchResponse::decode(version, body.bytes()).map_err(|error| {
         Error::protocol(format!("decoding a Fetch v{version} response: {error}"))
@@ -180,6 +204,7 @@ async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<()
     if !code.is_ok() {
         return Err(Error::kafka(code, None, format!("fetch from node {node}")));
     }
+    let mut round = Round::Served;
     for topic in &response.responses {
         for data in &topic.partitions {
             let target = targets.iter().find(|t| {
@@ -190,15 +215,15 @@ async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<()
                         *t.topic == *topic.topic
                     }
             });
-            if let Some(target) = target {
-                read_fetched(shared, target, &data, &body, held).await;
+            if let Some(target) = target
+                && read_fetched(shared, target, &data, &body).await == Round::Retry
+            {
+                round = Round::Retry;
             }
         }
     }
-    Ok(())
+    Ok(round)
 }
-
-type PartitionData<'a> = franzl_core::messages::fetch::PartitionData<'a>;
 
 /// Handles one partition of a response: its error, its watermarks, its records.
 async fn read_fetched(
@@ -206,33 +231,48 @@ async fn read_fetched(
     target: &FetchTarget,
     data: &PartitionData<'_>,
     body: &Arc<SharedBytes>,
-    held: usize,
-) {
+) -> Round {
     let (topic, partition, epoch) = (&target.topic, target.partition, target.epoch);
     let code = ErrorCode(data.error_code);
+    let from_replica = shared
+        .cluster
+        .cached_leader(topic, partition)
+        .is_some_and(|leader| leader != target.leader.node);
+    if code == ErrorCode::OFFSET_OUT_OF_RANGE && from_replica {
+        // A replica behind the leader (KIP-392): back to the leader, which knows.
+        forget_leaders(shared, std::slice::from_ref(target));
+        return Round::Retry;
+    }
     if code == ErrorCode::OFFSET_OUT_OF_RANGE {
         out_of_range(shared, target);
-        return;
+        return Round::Served;
+    }
+    if needs_metadata_refresh(code) && follow_new_leader(shared, target, data) {
+        return Round::Served;
     }
     if needs_metadata_refresh(code) {
         log::info!("{code} fetching {topic}-{partition}: looking up its leader again");
         forget_leaders(shared, std::slice::from_ref(target));
-        return;
+        return Round::Retry;
     }
     if code.is_retriable() {
         log::debug!("{code} fetching {topic}-{partition}; trying again");
-        return;
+        return Round::Retry;
     }
     if !code.is_ok() {
         let error = Error::kafka(code, None, format!("fetching {topic}-{partition}"));
         fail(shared, target, error);
-        return;
+        return Round::Served;
+    }
+    if data.preferred_read_replica >= 0 && data.preferred_read_replica != target.leader.node {
+        read_from_replica(shared, target, data.preferred_read_replica);
+        return Round::Served;
     }
     let read_committed = shared.config.isolation_level == IsolationLevel::ReadCommitted;
     {
         let mut state = shared.state();
         let Some(state) = state.current(topic, partition, epoch) else {
-            return;
+            return Round::Served;
         };
         state.high_watermark = Some(data.high_watermark);
         state.last_stable_offset =
@@ -257,7 +297,7 @@ async fn read_fetched(
         check_crcs: shared.config.check_crcs,
     };
     let deliver = |batch| shared.deliver(Delivery::Batch { epoch, batch });
-    match read_partition(read, &shared.budget, held, deliver).await {
+    match read_partition(read, &shared.budget, deliver).await {
         Ok(next) => {
             if let Some(state) = shared.state().current(topic, partition, epoch) {
                 state.fetch_offset = Some(next);
@@ -266,49 +306,5 @@ async fn read_fetched(
         Err(_) if shared.is_closed() => {}
         Err(error) => fail(shared, target, error),
     }
-}
-
-/// `OFFSET_OUT_OF_RANGE`: seek by `auto.offset.reset`, or stop the partition with an error.
-fn out_of_range(shared: &Shared, target: &FetchTarget) {
-    let (topic, partition) = (&target.topic, target.partition);
-    let mut state = shared.state();
-    if state.current(topic, partition, target.epoch).is_none() {
-        return;
-    }
-    match reset_seek(shared.config.auto_offset_reset) {
-        Some(seek) => {
-            log::info!(
-                "offset {} of {topic}-{partition} is out of range; resetting to {seek:?}",
-                target.fetch_offset
-            );
-            state.seek(topic, partition, seek);
-            drop(state);
-            shared.notify();
-        }
-        None => {
-            drop(state);
-            let error = Error::kafka(
-                ErrorCode::OFFSET_OUT_OF_RANGE,
-                Some("and auto.offset.reset is none"),
-                format!("offset {} of {topic}-{partition}", target.fetch_offset),
-            );
-            fail(shared, target, error);
-        }
-    }
-}
-
-/// Stops the partition until a seek and hands `error` to the caller.
-fn fail(shared: &Shared, target: &FetchTarget, error: Error) {
-    let (topic, partition, epoch) = (&target.topic, target.partition, target.epoch);
-    match shared.state().current(topic, partition, epoch) {
-        Some(state) => state.failed = true,
-        None => return,
-    }
-    log::warn!("{topic}-{partition} stopped: {error}");
-    shared.deliver(Delivery::Error {
-        topic: Arc::clone(topic),
-        partition,
-        epoch,
-        error,
-    });
+    Round::Served
 }

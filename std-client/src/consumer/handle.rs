@@ -355,3 +355,17 @@ impl Drop for Consumer {
         self.stop();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_and_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+
+    #[test]
+    fn records_cross_threads_and_the_consumer_moves_between_them() {
+        send_and_sync::<ConsumerRecord>();
+        send::<Consumer>();
+    }
+}

@@ -137,12 +137,22 @@ pub(crate) async fn list_offsets_with_retries(
     let mut todo: Vec<usize> = (0..queries.len()).collect();
     loop {
         let mut retry = Vec::new();
+        let mut deferred = Vec::new();
         let mut last_error = None;
         let mut groups: BTreeMap<i32, (BrokerConnection, Vec<usize>)> = BTreeMap::new();
         for &index in &todo {
             let Some((tp, _)) = queries.get(index) else {
                 continue;
             };
+            // A request may name a partition once: the same partition twice waits a round.
+            let asked_already = groups
+                .values()
+                .flat_map(|(_, group)| group)
+                .any(|&other| queries.get(other).is_some_and(|(other, _)| other == tp));
+            if asked_already {
+                deferred.push(index);
+                continue;
+            }
             match cluster.leader(&tp.topic, tp.partition).await {
                 Ok(connection) => {
                     let node = connection.node_id().unwrap_or(-1);
@@ -200,8 +210,13 @@ pub(crate) async fn list_offsets_with_retries(
             }
         }
         if retry.is_empty() {
-            return Ok(answers);
+            if deferred.is_empty() {
+                return Ok(answers);
+            }
+            todo = deferred;
+            continue;
         }
+        retry.extend(deferred);
         if Instant::now() >= deadline {
             return Err(last_error.unwrap_or_else(|| Error::Timeout {
                 what: "listing offsets".into(),

@@ -39,7 +39,11 @@ async fn run(shared: Arc<Shared>) {
     let mut fetchers: BTreeMap<i32, JoinHandle<()>> = BTreeMap::new();
     while !shared.is_closed() {
         let listener = shared.listen();
-        let pending = step(&shared, &mut fetchers).await;
+        let pending = futures_lite::future::or(step(&shared, &mut fetchers), async {
+            shared.closed().await;
+            false
+        })
+        .await;
         let wait = if pending {
             backoff.next_delay()
         } else {

@@ -2,25 +2,44 @@
 //! offset or a timestamp, with records delivered as a [`futures_lite::Stream`] or in batches
 //! by [`Consumer::poll`].
 //!
-//! How it runs: a manager thread (`franzl-consumer`, [`manager`]) finds partition leaders and
+//! How it runs: a manager thread (`franzl-consumer`, `manager`) finds partition leaders and
 //! resolves seeks with ListOffsets; one fetch thread per leader broker (`franzl-fetch-<id>`,
-//! [`fetcher`]) sends Fetch requests for all the partitions that broker leads, reads the
-//! records in place ([`partition_read`]) and queues them for the [`Consumer`] handle. Fetching
-//! runs ahead of the caller within `max_prefetch_bytes` ([`budget`]), decompressed batches
+//! `fetcher`) sends Fetch requests for all the partitions that broker leads, reads the
+//! records in place (`partition_read`) and queues them for the [`Consumer`] handle. Fetching
+//! runs ahead of the caller within `max_prefetch_bytes` (`budget`), decompressed batches
 //! included; when the caller stops consuming, fetching pauses.
 //!
 //! Records ([`ConsumerRecord`]) share the fetched buffers: one reference count per record, a
 //! few allocations per batch. `read_committed` skips aborted transactions
-//! ([`transactions`]) and stops at the last stable offset. Leader changes are followed
+//! (`transactions`) and stops at the last stable offset. Leader changes are followed
 //! (`NOT_LEADER_OR_FOLLOWER`, `FENCED_LEADER_EPOCH`: the leader is looked up again, and the
 //! current leader epoch goes in every Fetch); an offset out of range is handled by
 //! `auto.offset.reset`.
 //!
-//! Consumer groups (a later issue) are meant to drive [`assignment`]: a rebalance assigns, and
+//! Consumer groups (a later issue) are meant to drive `assignment`: a rebalance assigns, and
 //! committed offsets become seeks.
+//!
+//! ```no_run
+//! use franzl::config::ConsumerConfig;
+//! use franzl::consumer::{Consumer, SeekTo, TopicPartition};
+//! use futures_lite::StreamExt;
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = ConsumerConfig::from_properties([("bootstrap.servers", "127.0.0.1:9092")])?;
+//! let mut consumer = Consumer::new(config).await?;
+//! let orders = TopicPartition::new("orders", 0);
+//! consumer.assign([orders.clone()]);
+//! consumer.seek(&orders, SeekTo::Earliest)?;
+//! while let Some(record) = consumer.next().await {
+//!     let record = record?;
+//!     println!("{} {:?}", record.offset(), record.value());
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
 mod assignment;
 mod budget;
+mod fetch_outcomes;
 mod fetcher;
 mod handle;
 mod list_offsets;

@@ -58,15 +58,14 @@ fn protocol(what: &str, error: impl std::fmt::Display) -> Error {
 
 /// Reads the partition, handing each batch to `deliver` (also a batch without records to
 /// deliver, so that the caller's position moves past skipped offsets), and returns the next
-/// offset to fetch. `held` is what the caller holds of the budget for this response (see
-/// [`PrefetchBudget::acquire`]).
+/// offset to fetch. The caller marks the response as being read
+/// ([`PrefetchBudget::reading`]) while this runs.
 ///
 /// # Errors
 /// See the module docs; all are [`Error::Protocol`].
 pub(crate) async fn read_partition(
     mut read: PartitionRead<'_>,
     budget: &Arc<PrefetchBudget>,
-    held: usize,
     mut deliver: impl FnMut(FetchedBatch),
 ) -> Result<i64> {
     let mut next_offset = read.fetch_offset;
@@ -96,7 +95,7 @@ pub(crate) async fn read_partition(
         }
         next_offset = batch.last_offset().saturating_add(1).max(next_offset);
         let collector = if read.filter.keep(&batch) {
-            collect(&read, &batch, budget, held).await?
+            collect(&read, &batch, budget).await?
         } else {
             collector(&read, &batch, Arc::clone(read.body))
         };
@@ -128,7 +127,6 @@ async fn collect(
     read: &PartitionRead<'_>,
     batch: &RecordBatch<'_>,
     budget: &Arc<PrefetchBudget>,
-    held: usize,
 ) -> Result<BatchCollector> {
     if batch.compression() == Compression::None {
         let mut collector = collector(read, batch, Arc::clone(read.body));
@@ -136,7 +134,7 @@ async fn collect(
         push_records(read, &mut collector, records)?;
         return Ok(collector);
     }
-    let (inflated, permit) = inflate(batch, budget, held).await?;
+    let (inflated, permit) = inflate(batch, budget).await?;
     let source = SharedBytes::new(inflated, Some(permit));
     let mut collector = collector(read, batch, Arc::clone(&source));
     push_records(
@@ -172,7 +170,6 @@ fn push_records(
 async fn inflate(
     batch: &RecordBatch<'_>,
     budget: &Arc<PrefetchBudget>,
-    held: usize,
 ) -> Result<(Vec<u8>, Permit)> {
     let input = batch.records_bytes();
     let limit = budget.limit().max(MIN_INFLATE);
@@ -181,7 +178,7 @@ async fn inflate(
         .saturating_mul(INFLATE_GUESS)
         .clamp(MIN_INFLATE, limit);
     loop {
-        let Some(mut permit) = budget.acquire(size, held).await else {
+        let Some(mut permit) = budget.acquire(size, true).await else {
             return Err(protocol("fetch", "the consumer is closed"));
         };
         let mut out = vec![0u8; size];
@@ -192,7 +189,7 @@ async fn inflate(
                 if out.capacity() / 4 > len {
                     out.shrink_to_fit();
                 }
-                permit.shrink_to(out.capacity());
+                permit.resize(out.capacity());
                 return Ok((out, permit));
             }
             Err(CompressionError::OutputFull) if size < limit => {

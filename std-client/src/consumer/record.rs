@@ -254,3 +254,21 @@ impl ConsumerRecord {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Span;
+
+    #[test]
+    fn spans_are_found_only_inside_their_buffer() {
+        let whole = [0u8, 1, 2, 3, 4, 5];
+        let span = Span::of(&whole, &whole[2..5]).unwrap();
+        assert_eq!(span.slice(&whole), [2, 3, 4]);
+        assert_eq!(Span::of(&whole, &whole[6..]).unwrap().slice(&whole), []);
+        // Another buffer lies before or after `whole` in memory, never inside it.
+        let elsewhere = [2u8, 3];
+        assert_eq!(Span::of(&whole, &elsewhere), None);
+        // A span read against a shorter buffer yields nothing rather than panicking.
+        assert_eq!(span.slice(&whole[..3]), [] as [u8; 0]);
+    }
+}

@@ -90,6 +90,18 @@ impl Shared {
         self.closed.load(Ordering::Acquire)
     }
 
+    /// Returns once the consumer is closing; raced against I/O so that closing does not wait
+    /// for a long poll or a connection attempt to end.
+    pub(crate) async fn closed(&self) {
+        loop {
+            let listener = self.listen();
+            if self.is_closed() {
+                return;
+            }
+            listener.await;
+        }
+    }
+
     /// Stops the threads: they see the flag, waiters on the budget and on changes wake.
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::Release);

@@ -1,11 +1,11 @@
-//! Cluster inspection and the security APIs a plain listener refuses, at every shared version:
+//! Cluster inspection (large responses included: every topic's metadata, every broker config
+//! with synonyms and documentation) and the security APIs a plain listener refuses, at every shared version:
 //! DescribeTopicPartitions, DescribeLogDirs, DescribeQuorum, ListPartitionReassignments,
 //! ElectLeaders, DescribeClientQuotas, AlterClientQuotas (validate only),
 //! DescribeUserScramCredentials, ListClientMetricsResources; CreateAcls and DeleteAcls (no
 //! authorizer), SaslAuthenticate (no SASL), CreateDelegationToken (not over PLAINTEXT).
 
 use franzl_core::ErrorCode;
-use franzl_core::messages::Array;
 use franzl_core::messages::alter_client_quotas::{
     AlterClientQuotasRequest, AlterClientQuotasRequestEntityData,
     AlterClientQuotasRequestEntryData, OpData,
@@ -14,6 +14,8 @@ use franzl_core::messages::create_acls::{AclCreation, CreateAclsRequest};
 use franzl_core::messages::create_delegation_token::CreateDelegationTokenRequest;
 use franzl_core::messages::delete_acls::{DeleteAclsFilter, DeleteAclsRequest};
 use franzl_core::messages::describe_client_quotas::DescribeClientQuotasRequest;
+use franzl_core::messages::describe_cluster::DescribeClusterRequest;
+use franzl_core::messages::describe_configs::{DescribeConfigsRequest, DescribeConfigsResource};
 use franzl_core::messages::describe_log_dirs::DescribeLogDirsRequest;
 use franzl_core::messages::describe_quorum::{
     DescribeQuorumRequest, DescribeQuorumRequestPartitionData, DescribeQuorumRequestTopicData,
@@ -25,11 +27,13 @@ use franzl_core::messages::describe_user_scram_credentials::DescribeUserScramCre
 use franzl_core::messages::elect_leaders::{ElectLeadersRequest, TopicPartitions};
 use franzl_core::messages::list_client_metrics_resources::ListClientMetricsResourcesRequest;
 use franzl_core::messages::list_partition_reassignments::ListPartitionReassignmentsRequest;
+use franzl_core::messages::metadata::MetadataRequest;
 use franzl_core::messages::sasl_authenticate::SaslAuthenticateRequest;
+use franzl_core::messages::{ApiKey, Array};
 use franzl_tests::raw_ops::create_topic;
 use franzl_tests::unique_topic;
 
-use crate::exercise::{Exerciser, Record, every_version};
+use crate::exercise::{Exerciser, Record, every_version, expect_codes};
 
 /// ACL resource type TOPIC, operation READ, permission ALLOW, pattern LITERAL (on the wire).
 const ACL_TOPIC: i8 = 2;
@@ -43,6 +47,8 @@ pub(crate) fn run(bootstrap: &str) -> Record {
     let topic = unique_topic("conf-cluster");
     create_topic(&mut ex.client, &topic, 1);
     inspection(&mut ex, &topic);
+    metadata_of_all_topics(&mut ex, &topic);
+    broker_configs(&mut ex);
     quotas(&mut ex);
     refused_on_plain(&mut ex, &topic);
     ex.record
@@ -120,6 +126,64 @@ fn inspection(ex: &mut Exerciser, topic: &str) {
 
     let request = ListClientMetricsResourcesRequest::default();
     every_version(ex, &request, ErrorCode::NONE, |body| vec![body.error_code]);
+}
+
+/// Metadata of every topic (a null list from v1, an empty one in v0): a large response, which
+/// must hold our topic without error.
+fn metadata_of_all_topics(ex: &mut Exerciser, topic: &str) {
+    for v in ex.versions(ApiKey::Metadata) {
+        let request = MetadataRequest {
+            topics: if v == 0 { Some(Array::EMPTY) } else { None },
+            ..Default::default()
+        };
+        let reply = ex.call(v, &request);
+        let body = reply.body();
+        let ours: Vec<i16> = body
+            .topics
+            .iter()
+            .filter(|t| t.name == Some(topic))
+            .map(|t| t.error_code)
+            .collect();
+        expect_codes(ApiKey::Metadata, v, ours, ErrorCode::NONE, &body);
+    }
+}
+
+/// Every config of the broker, with synonyms (v1+) and documentation (v3+): the largest
+/// DescribeConfigs response there is.
+fn broker_configs(ex: &mut Exerciser) {
+    /// `ConfigResource.Type.BROKER`.
+    const RESOURCE_BROKER: i8 = 4;
+    let reply = ex
+        .client
+        .call_latest(&DescribeClusterRequest::default())
+        .expect("DescribeCluster");
+    let node = reply
+        .body()
+        .brokers
+        .iter()
+        .map(|b| b.broker_id.to_string())
+        .next()
+        .expect("a broker");
+    let resources = [DescribeConfigsResource {
+        resource_type: RESOURCE_BROKER,
+        resource_name: &node,
+        configuration_keys: None,
+        ..Default::default()
+    }];
+    for v in ex.versions(ApiKey::DescribeConfigs) {
+        let request = DescribeConfigsRequest {
+            resources: Array::from_slice(&resources),
+            include_synonyms: v >= 1,
+            include_documentation: v >= 3,
+            ..Default::default()
+        };
+        let reply = ex.call(v, &request);
+        let body = reply.body();
+        let codes = body.results.iter().map(|r| r.error_code);
+        expect_codes(ApiKey::DescribeConfigs, v, codes, ErrorCode::NONE, &body);
+        let count: usize = body.results.iter().map(|r| r.configs.len()).sum();
+        assert!(count > 100, "DescribeConfigs v{v}: {count} broker configs");
+    }
 }
 
 fn quotas(ex: &mut Exerciser) {

@@ -80,6 +80,8 @@ fn find_coordinator(ex: &mut Exerciser, group: &str) {
     find_coordinator_every_version(ex, group, KEY_GROUP);
 }
 
+/// A member stays for 30 s without heartbeats, longer than a slow machine takes between the
+/// calls that expect it in the group.
 fn join_request<'a>(
     group: &'a str,
     member_id: &'a str,
@@ -87,8 +89,8 @@ fn join_request<'a>(
 ) -> JoinGroupRequest<'a> {
     JoinGroupRequest {
         group_id: group,
-        session_timeout_ms: 10_000,
-        rebalance_timeout_ms: 10_000,
+        session_timeout_ms: 30_000,
+        rebalance_timeout_ms: 30_000,
         member_id,
         protocol_type: PROTOCOL_TYPE,
         protocols: Array::from_slice(protocols),

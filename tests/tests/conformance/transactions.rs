@@ -2,7 +2,9 @@
 //! transactional id (InitProducerId, AddPartitionsToTxn, a transactional Produce,
 //! AddOffsetsToTxn, TxnOffsetCommit, EndTxn commit), round `i` using each API's `i`-th shared
 //! version (its newest once it runs out), so every version of each is sent in a real
-//! transaction. Then ListTransactions, DescribeTransactions and DescribeProducers look at them.
+//! transaction. One more transaction is aborted; `markers.rs` then reads the partition as a
+//! `read_committed` consumer. ListTransactions, DescribeTransactions and DescribeProducers look
+//! at them all.
 
 use franzl_core::ErrorCode;
 use franzl_core::messages::add_offsets_to_txn::AddOffsetsToTxnRequest;
@@ -25,6 +27,7 @@ use franzl_tests::unique_topic;
 
 use crate::coordinators::{wait_for_group_coordinator, wait_for_transaction_coordinator};
 use crate::exercise::{Exerciser, Record, expect_codes};
+use crate::markers;
 
 /// A transactional producer's identity.
 struct Producer {
@@ -37,7 +40,7 @@ struct Producer {
 pub(crate) fn run(bootstrap: &str) -> Record {
     let mut ex = Exerciser::connect(bootstrap);
     let topic = unique_topic("conf-txn");
-    create_topic(&mut ex.client, &topic, 1);
+    let topic_id = create_topic(&mut ex.client, &topic, 1);
     let group = unique_topic("conf-txn-group");
     wait_for_group_coordinator(&mut ex.client);
     wait_for_transaction_coordinator(&mut ex.client);
@@ -62,9 +65,19 @@ pub(crate) fn run(bootstrap: &str) -> Record {
         produce(&mut ex, &producer, &topic);
         add_offsets(&mut ex, pick(2, round), &producer, &group);
         txn_offset_commit(&mut ex, pick(3, round), &producer, &group, &topic);
-        end_txn(&mut ex, pick(4, round), &producer, ErrorCode::NONE);
+        end_txn(&mut ex, pick(4, round), &producer, Ending::Commit);
         producers.push(producer);
     }
+    // One transaction aborted, for the markers a read_committed consumer must see.
+    let aborted = init_producer_id(&mut ex, pick(0, 0), unique_topic("conf-txn-aborted"));
+    add_partitions(&mut ex, pick(1, 0), &aborted, &topic);
+    let first_offset = produce(&mut ex, &aborted, &topic);
+    end_txn(&mut ex, pick(4, 0), &aborted, Ending::Abort);
+    let expected = markers::Expected {
+        committed: producers.iter().map(|p| p.id).collect(),
+        aborted: (aborted.id, first_offset),
+    };
+    markers::check(&mut ex, &topic, topic_id, &expected);
     // Deliberately invalid: ending a transaction of an id the coordinator never saw.
     let stranger = Producer {
         transactional_id: unique_topic("conf-txn-stranger"),
@@ -72,12 +85,8 @@ pub(crate) fn run(bootstrap: &str) -> Record {
         epoch: 0,
     };
     let v = ex.client.latest::<EndTxnRequest<'_>>();
-    end_txn(
-        &mut ex,
-        v,
-        &stranger,
-        ErrorCode::INVALID_PRODUCER_ID_MAPPING,
-    );
+    let refused = Ending::Refused(ErrorCode::INVALID_PRODUCER_ID_MAPPING);
+    end_txn(&mut ex, v, &stranger, refused);
 
     list_transactions(&mut ex, &producers);
     describe_transactions(&mut ex, &producers);
@@ -118,7 +127,9 @@ fn add_partitions(ex: &mut Exerciser, v: i16, producer: &Producer, topic: &str) 
         topics: Array::from_slice(&topics),
         ..Default::default()
     }];
-    // The client form up to v3; the batched form (one entry per transaction) from v4.
+    // The client form up to v3; the batched form (one entry per transaction) from v4, which
+    // brokers send each other and which needs CLUSTER_ACTION where an authorizer runs (the
+    // plain profile has none).
     let request = if v <= 3 {
         AddPartitionsToTxnRequest {
             v3_and_below_transactional_id: &producer.transactional_id,
@@ -153,8 +164,8 @@ fn add_partitions(ex: &mut Exerciser, v: i16, producer: &Producer, topic: &str) 
     expect_codes(ApiKey::AddPartitionsToTxn, v, codes, ErrorCode::NONE, &body);
 }
 
-/// One transactional record, sequence 0 of this producer epoch.
-fn produce(ex: &mut Exerciser, producer: &Producer, topic: &str) {
+/// One transactional record, sequence 0 of this producer epoch; returns its offset.
+fn produce(ex: &mut Exerciser, producer: &Producer, topic: &str) -> i64 {
     let record = [NewRecord {
         key: Some(b"txn"),
         value: Some(producer.transactional_id.as_bytes()),
@@ -191,12 +202,14 @@ fn produce(ex: &mut Exerciser, producer: &Producer, topic: &str) {
     let v = ex.client.latest::<ProduceRequest<'_>>();
     let reply = ex.call(v, &request);
     let body = reply.body();
-    let codes = body
+    let partitions: Vec<_> = body
         .responses
         .iter()
         .flat_map(|t| t.partition_responses.iter())
-        .map(|p| p.error_code);
+        .collect();
+    let codes = partitions.iter().map(|p| p.error_code);
     expect_codes(ApiKey::Produce, v, codes, ErrorCode::NONE, &body);
+    partitions.first().map_or(-1, |p| p.base_offset)
 }
 
 fn add_offsets(ex: &mut Exerciser, v: i16, producer: &Producer, group: &str) {
@@ -243,12 +256,28 @@ fn txn_offset_commit(ex: &mut Exerciser, v: i16, producer: &Producer, group: &st
     expect_codes(ApiKey::TxnOffsetCommit, v, codes, ErrorCode::NONE, &body);
 }
 
-fn end_txn(ex: &mut Exerciser, v: i16, producer: &Producer, expected: ErrorCode) {
+/// How an EndTxn call should go.
+#[derive(Clone, Copy)]
+enum Ending {
+    /// Commit, accepted.
+    Commit,
+    /// Abort, accepted.
+    Abort,
+    /// Commit, refused with this code.
+    Refused(ErrorCode),
+}
+
+fn end_txn(ex: &mut Exerciser, v: i16, producer: &Producer, ending: Ending) {
+    let (committed, expected) = match ending {
+        Ending::Commit => (true, ErrorCode::NONE),
+        Ending::Abort => (false, ErrorCode::NONE),
+        Ending::Refused(code) => (true, code),
+    };
     let request = EndTxnRequest {
         transactional_id: &producer.transactional_id,
         producer_id: producer.id,
         producer_epoch: producer.epoch,
-        committed: true,
+        committed,
         ..Default::default()
     };
     let reply = ex.call(v, &request);

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use xtask::broker::{self, Profile};
+use crate::broker::{self, Profile};
 
 /// The broker of one benchmark run.
 #[derive(Debug)]

@@ -2,13 +2,16 @@
 //! into `target/bench-clients`) and franz-go's (`bench/franz-go`, built with the Go toolchain from
 //! the Go module proxy into `target/bench-go`).
 //!
+//! `--quick` builds them unoptimised (the `dev` profile: a cold build takes a fraction of the
+//! time, and a smoke test's figures mean nothing anyway); the full run builds `release`.
+//!
 //! The Rust programs are required (they also make and count the topics); franz-go is optional: when
 //! it does not build here, the report says so and its row is empty.
 
 use std::path::PathBuf;
 use std::process::Command;
 
-use xtask::workspace;
+use crate::workspace;
 
 /// Where the client programs are, once built.
 #[derive(Debug, Clone)]
@@ -19,17 +22,22 @@ pub(crate) struct Programs {
     pub(crate) franz_go: Result<PathBuf, String>,
 }
 
-/// Builds every client program.
+/// Builds every client program, optimised unless `quick`.
 ///
 /// # Errors
 /// When the Rust programs do not build.
-pub(crate) fn build() -> Result<Programs, String> {
+pub(crate) fn build(quick: bool) -> Result<Programs, String> {
     let root = workspace::root();
     let target = workspace::target_dir().join("bench-clients");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    eprintln!("==> building the Rust client programs (bench/clients)");
+    let (profile, folder) = if quick {
+        ("dev", "debug")
+    } else {
+        ("release", "release")
+    };
+    eprintln!("==> building the Rust client programs (bench/clients, {profile} profile)");
     let status = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "--manifest-path"])
+        .args(["build", "--profile", profile, "--quiet", "--manifest-path"])
         .arg(root.join("bench/clients/Cargo.toml"))
         .env("CARGO_TARGET_DIR", &target)
         .status()
@@ -60,7 +68,7 @@ pub(crate) fn build() -> Result<Programs, String> {
         eprintln!("franz-go {reason}");
     }
     Ok(Programs {
-        rust_bin: target.join("release"),
+        rust_bin: target.join(folder),
         franz_go,
     })
 }

@@ -26,11 +26,11 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use crate::broker::Profile;
 use client::{CLIENTS, Client, Plan};
 use run::{Reported, Runner, Sample};
 use scenario::{Mode, SCENARIOS, Scenario};
 use summary::{Figures, Outcome, Row};
-use xtask::broker::Profile;
 
 /// The command line of `cargo xtask bench`.
 #[derive(Debug, Clone)]
@@ -108,11 +108,11 @@ struct Bench {
 /// # Errors
 /// When a client program does not build, the broker does not come up, or any run fails or claims
 /// a count the broker does not confirm.
-pub(crate) fn run(args: &[String]) -> Result<(), String> {
+pub fn run(args: &[String]) -> Result<(), String> {
     let started = Instant::now();
     let options = Options::parse(args)?;
     let out = options.out.clone().unwrap_or_else(|| {
-        let dir = xtask::workspace::target_dir().join("bench");
+        let dir = crate::workspace::target_dir().join("bench");
         if options.quick {
             dir.join("quick")
         } else {
@@ -120,7 +120,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         }
     });
     let kafka_version = broker::kafka_version()?;
-    let programs = build::build()?;
+    let programs = build::build(options.quick)?;
     let java = [
         broker::perf_tool("producer-perf-test")?,
         broker::perf_tool("consumer-perf-test")?,

@@ -44,11 +44,14 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnRequest<'a> {
         if v.number <= 3 {
             s.v3_and_below_transactional_id = m::Item::read(r, v)?;
         }
-        if v.number <= 3 {
-            s.v3_and_below_producer_id = m::Item::read(r, v)?;
-        }
-        if v.number <= 3 {
-            s.v3_and_below_producer_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number <= 3 { 10 } else { 0 })?);
+            if v.number <= 3 {
+                s.v3_and_below_producer_id = m::Item::read(c, v)?;
+            }
+            if v.number <= 3 {
+                s.v3_and_below_producer_epoch = m::Item::read(c, v)?;
+            }
         }
         if v.number <= 3 {
             s.v3_and_below_topics = m::Item::read(r, v)?;
@@ -58,6 +61,24 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnRequest<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 4 {
+            <m::Array<'a, AddPartitionsToTxnTransaction<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number <= 3 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        r.take(if v.number <= 3 { 10 } else { 0 })?;
+        if v.number <= 3 {
+            <m::Array<'a, AddPartitionsToTxnTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -215,14 +236,17 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTransaction<'a> {
         if v.number >= 4 {
             s.transactional_id = m::Item::read(r, v)?;
         }
-        if v.number >= 4 {
-            s.producer_id = m::Item::read(r, v)?;
-        }
-        if v.number >= 4 {
-            s.producer_epoch = m::Item::read(r, v)?;
-        }
-        if v.number >= 4 {
-            s.verify_only = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 4 { 11 } else { 0 })?);
+            if v.number >= 4 {
+                s.producer_id = m::Item::read(c, v)?;
+            }
+            if v.number >= 4 {
+                s.producer_epoch = m::Item::read(c, v)?;
+            }
+            if v.number >= 4 {
+                s.verify_only = m::Item::read(c, v)?;
+            }
         }
         if v.number >= 4 {
             s.topics = m::Item::read(r, v)?;
@@ -232,6 +256,21 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTransaction<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 4 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        r.take(if v.number >= 4 { 11 } else { 0 })?;
+        if v.number >= 4 {
+            <m::Array<'a, AddPartitionsToTxnTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -363,6 +402,16 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTopic<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
@@ -440,9 +489,12 @@ impl Default for AddPartitionsToTxnResponse<'_> {
 impl<'a> m::Item<'a> for AddPartitionsToTxnResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.throttle_time_ms = m::Item::read(r, v)?;
-        if v.number >= 4 {
-            s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(4 + (if v.number >= 4 { 2 } else { 0 }))?);
+            s.throttle_time_ms = m::Item::read(c, v)?;
+            if v.number >= 4 {
+                s.error_code = m::Item::read(c, v)?;
+            }
         }
         if v.number >= 4 {
             s.results_by_transaction = m::Item::read(r, v)?;
@@ -455,6 +507,21 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResponse<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(4 + (if v.number >= 4 { 2 } else { 0 }))?;
+        if v.number >= 4 {
+            <m::Array<'a, AddPartitionsToTxnResult<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number <= 3 {
+            <m::Array<'a, AddPartitionsToTxnTopicResult<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -584,6 +651,20 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResult<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 4 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <m::Array<'a, AddPartitionsToTxnTopicResult<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 4 {
             m::Item::write(&self.transactional_id, w, v)?;
@@ -680,6 +761,16 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTopicResult<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, AddPartitionsToTxnPartitionResult<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.results_by_partition, w, v)?;
@@ -751,13 +842,25 @@ impl Default for AddPartitionsToTxnPartitionResult<'_> {
 impl<'a> m::Item<'a> for AddPartitionsToTxnPartitionResult<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.partition_error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.partition_error_code = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(6)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

@@ -38,6 +38,16 @@ impl<'a> m::Item<'a> for AlterUserScramCredentialsRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <m::Array<'a, ScramCredentialDeletion<'a>> as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, ScramCredentialUpsertion<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.deletions, w, v)?;
         m::Item::write(&self.upsertions, w, v)?;
@@ -129,6 +139,16 @@ impl<'a> m::Item<'a> for ScramCredentialDeletion<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <i8 as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.mechanism, w, v)?;
@@ -210,8 +230,11 @@ impl<'a> m::Item<'a> for ScramCredentialUpsertion<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
-        s.mechanism = m::Item::read(r, v)?;
-        s.iterations = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(5)?);
+            s.mechanism = m::Item::read(c, v)?;
+            s.iterations = m::Item::read(c, v)?;
+        }
         s.salt = m::Item::read(r, v)?;
         s.salted_password = m::Item::read(r, v)?;
         if v.flexible {
@@ -219,6 +242,18 @@ impl<'a> m::Item<'a> for ScramCredentialUpsertion<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        r.take(5)?;
+        <&'a [u8] as m::Item<'a>>::skip(r, v)?;
+        <&'a [u8] as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -310,6 +345,16 @@ impl<'a> m::Item<'a> for AlterUserScramCredentialsResponse<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, AlterUserScramCredentialsResult<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.throttle_time_ms, w, v)?;
         m::Item::write(&self.results, w, v)?;
@@ -399,6 +444,17 @@ impl<'a> m::Item<'a> for AlterUserScramCredentialsResult<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <i16 as m::Item<'a>>::skip(r, v)?;
+        <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

@@ -42,6 +42,20 @@ impl<'a> m::Item<'a> for ApiVersionsRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 3 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 3 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 3 {
             m::Item::write(&self.client_software_name, w, v)?;
@@ -170,6 +184,28 @@ impl<'a> m::Item<'a> for ApiVersionsResponse<'a> {
             })?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i16 as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, ApiVersion<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 1 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[0, 1, 2, 3];
+            w::RawTaggedFields::read_section(r, known, |tag, r| {
+                match tag {
+                    0 => <m::Array<'a, SupportedFeatureKey<'a>> as m::Item<'a>>::skip(r, v)?,
+                    1 => <i64 as m::Item<'a>>::skip(r, v)?,
+                    2 => <m::Array<'a, FinalizedFeatureKey<'a>> as m::Item<'a>>::skip(r, v)?,
+                    3 => <bool as m::Item<'a>>::skip(r, v)?,
+                    _ => {}
+                }
+                Ok(())
+            })?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -316,14 +352,26 @@ impl Default for ApiVersion<'_> {
 impl<'a> m::Item<'a> for ApiVersion<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.api_key = m::Item::read(r, v)?;
-        s.min_version = m::Item::read(r, v)?;
-        s.max_version = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.api_key = m::Item::read(c, v)?;
+            s.min_version = m::Item::read(c, v)?;
+            s.max_version = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(6)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -406,17 +454,32 @@ impl<'a> m::Item<'a> for SupportedFeatureKey<'a> {
         if v.number >= 3 {
             s.name = m::Item::read(r, v)?;
         }
-        if v.number >= 3 {
-            s.min_version = m::Item::read(r, v)?;
-        }
-        if v.number >= 3 {
-            s.max_version = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 3 { 4 } else { 0 })?);
+            if v.number >= 3 {
+                s.min_version = m::Item::read(c, v)?;
+            }
+            if v.number >= 3 {
+                s.max_version = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 3 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        r.take(if v.number >= 3 { 4 } else { 0 })?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -523,17 +586,32 @@ impl<'a> m::Item<'a> for FinalizedFeatureKey<'a> {
         if v.number >= 3 {
             s.name = m::Item::read(r, v)?;
         }
-        if v.number >= 3 {
-            s.max_version_level = m::Item::read(r, v)?;
-        }
-        if v.number >= 3 {
-            s.min_version_level = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 3 { 4 } else { 0 })?);
+            if v.number >= 3 {
+                s.max_version_level = m::Item::read(c, v)?;
+            }
+            if v.number >= 3 {
+                s.min_version_level = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 3 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        r.take(if v.number >= 3 { 4 } else { 0 })?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

@@ -50,6 +50,22 @@ impl<'a> m::Item<'a> for CreateDelegationTokenRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 3 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 3 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, CreatableRenewers<'a>> as m::Item<'a>>::skip(r, v)?;
+        <i64 as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 3 {
             m::Item::write(&self.owner_principal_type, w, v)?;
@@ -163,6 +179,16 @@ impl<'a> m::Item<'a> for CreatableRenewers<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.principal_type, w, v)?;
         m::Item::write(&self.principal_name, w, v)?;
@@ -270,9 +296,12 @@ impl<'a> m::Item<'a> for CreateDelegationTokenResponse<'a> {
         if v.number >= 3 {
             s.token_requester_principal_name = m::Item::read(r, v)?;
         }
-        s.issue_timestamp_ms = m::Item::read(r, v)?;
-        s.expiry_timestamp_ms = m::Item::read(r, v)?;
-        s.max_timestamp_ms = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(24)?);
+            s.issue_timestamp_ms = m::Item::read(c, v)?;
+            s.expiry_timestamp_ms = m::Item::read(c, v)?;
+            s.max_timestamp_ms = m::Item::read(c, v)?;
+        }
         s.token_id = m::Item::read(r, v)?;
         s.hmac = m::Item::read(r, v)?;
         s.throttle_time_ms = m::Item::read(r, v)?;
@@ -281,6 +310,27 @@ impl<'a> m::Item<'a> for CreateDelegationTokenResponse<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i16 as m::Item<'a>>::skip(r, v)?;
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 3 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 3 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        r.take(24)?;
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <&'a [u8] as m::Item<'a>>::skip(r, v)?;
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

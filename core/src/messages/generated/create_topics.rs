@@ -33,15 +33,28 @@ impl<'a> m::Item<'a> for CreateTopicsRequest<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topics = m::Item::read(r, v)?;
-        s.timeout_ms = m::Item::read(r, v)?;
-        if v.number >= 1 {
-            s.validate_only = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(4 + (if v.number >= 1 { 1 } else { 0 }))?);
+            s.timeout_ms = m::Item::read(c, v)?;
+            if v.number >= 1 {
+                s.validate_only = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <m::Array<'a, CreatableTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        r.take(4 + (if v.number >= 1 { 1 } else { 0 }))?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -147,8 +160,11 @@ impl<'a> m::Item<'a> for CreatableTopic<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
-        s.num_partitions = m::Item::read(r, v)?;
-        s.replication_factor = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.num_partitions = m::Item::read(c, v)?;
+            s.replication_factor = m::Item::read(c, v)?;
+        }
         s.assignments = m::Item::read(r, v)?;
         s.configs = m::Item::read(r, v)?;
         if v.flexible {
@@ -156,6 +172,18 @@ impl<'a> m::Item<'a> for CreatableTopic<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        r.take(6)?;
+        <m::Array<'a, CreatableReplicaAssignment<'a>> as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, CreatableTopicConfig<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -247,6 +275,16 @@ impl<'a> m::Item<'a> for CreatableReplicaAssignment<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.partition_index, w, v)?;
         m::Item::write(&self.broker_ids, w, v)?;
@@ -325,6 +363,16 @@ impl<'a> m::Item<'a> for CreatableTopicConfig<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -407,6 +455,18 @@ impl<'a> m::Item<'a> for CreateTopicsResponse<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 2 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, CreatableTopicResult<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -512,18 +572,24 @@ impl<'a> m::Item<'a> for CreatableTopicResult<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
-        if v.number >= 7 {
-            s.topic_id = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(2 + (if v.number >= 7 { 16 } else { 0 }))?);
+            if v.number >= 7 {
+                s.topic_id = m::Item::read(c, v)?;
+            }
+            s.error_code = m::Item::read(c, v)?;
         }
-        s.error_code = m::Item::read(r, v)?;
         if v.number >= 1 {
             s.error_message = m::Item::read(r, v)?;
         }
-        if v.number >= 5 {
-            s.num_partitions = m::Item::read(r, v)?;
-        }
-        if v.number >= 5 {
-            s.replication_factor = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 5 { 6 } else { 0 })?);
+            if v.number >= 5 {
+                s.num_partitions = m::Item::read(c, v)?;
+            }
+            if v.number >= 5 {
+                s.replication_factor = m::Item::read(c, v)?;
+            }
         }
         if v.number >= 5 {
             s.configs = m::Item::read(r, v)?;
@@ -538,6 +604,23 @@ impl<'a> m::Item<'a> for CreatableTopicResult<'a> {
             })?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        r.take(2 + (if v.number >= 7 { 16 } else { 0 }))?;
+        if v.number >= 1 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        r.take(if v.number >= 5 { 6 } else { 0 })?;
+        if v.number >= 5 {
+            <Option<m::Array<'a, CreatableTopicConfigs<'a>>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[0];
+            w::RawTaggedFields::read_section(r, known, |_, r| <i16 as m::Item<'a>>::skip(r, v))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -684,20 +767,38 @@ impl<'a> m::Item<'a> for CreatableTopicConfigs<'a> {
         if v.number >= 5 {
             s.value = m::Item::read(r, v)?;
         }
-        if v.number >= 5 {
-            s.read_only = m::Item::read(r, v)?;
-        }
-        if v.number >= 5 {
-            s.config_source = m::Item::read(r, v)?;
-        }
-        if v.number >= 5 {
-            s.is_sensitive = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 5 { 3 } else { 0 })?);
+            if v.number >= 5 {
+                s.read_only = m::Item::read(c, v)?;
+            }
+            if v.number >= 5 {
+                s.config_source = m::Item::read(c, v)?;
+            }
+            if v.number >= 5 {
+                s.is_sensitive = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 5 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 5 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        r.take(if v.number >= 5 { 3 } else { 0 })?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

@@ -46,6 +46,21 @@ impl<'a> m::Item<'a> for DeleteTopicsRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 6 {
+            <m::Array<'a, DeleteTopicState<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number <= 5 {
+            <m::Array<'a, &'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 6 {
             m::Item::write(&self.topics, w, v)?;
@@ -158,6 +173,20 @@ impl<'a> m::Item<'a> for DeleteTopicState<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 6 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 6 {
+            <w::Uuid as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 6 {
             m::Item::write(&self.name, w, v)?;
@@ -256,6 +285,18 @@ impl<'a> m::Item<'a> for DeleteTopicsResponse<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 1 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, DeletableTopicResult<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 1 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
@@ -351,10 +392,13 @@ impl<'a> m::Item<'a> for DeletableTopicResult<'a> {
         } else {
             Some(m::Item::read(r, v)?)
         };
-        if v.number >= 6 {
-            s.topic_id = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(2 + (if v.number >= 6 { 16 } else { 0 }))?);
+            if v.number >= 6 {
+                s.topic_id = m::Item::read(c, v)?;
+            }
+            s.error_code = m::Item::read(c, v)?;
         }
-        s.error_code = m::Item::read(r, v)?;
         if v.number >= 5 {
             s.error_message = m::Item::read(r, v)?;
         }
@@ -363,6 +407,23 @@ impl<'a> m::Item<'a> for DeletableTopicResult<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 6 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        } else {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        r.take(2 + (if v.number >= 6 { 16 } else { 0 }))?;
+        if v.number >= 5 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

@@ -51,13 +51,32 @@ impl<'a> m::Item<'a> for DescribeAclsRequest<'a> {
         }
         s.principal_filter = m::Item::read(r, v)?;
         s.host_filter = m::Item::read(r, v)?;
-        s.operation = m::Item::read(r, v)?;
-        s.permission_type = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(2)?);
+            s.operation = m::Item::read(c, v)?;
+            s.permission_type = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i8 as m::Item<'a>>::skip(r, v)?;
+        <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 1 {
+            <i8 as m::Item<'a>>::skip(r, v)?;
+        }
+        <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        r.take(2)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -171,8 +190,11 @@ impl Default for DescribeAclsResponse<'_> {
 impl<'a> m::Item<'a> for DescribeAclsResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.throttle_time_ms = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.throttle_time_ms = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         s.error_message = m::Item::read(r, v)?;
         s.resources = m::Item::read(r, v)?;
         if v.flexible {
@@ -180,6 +202,17 @@ impl<'a> m::Item<'a> for DescribeAclsResponse<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(6)?;
+        <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, DescribeAclsResource<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -285,6 +318,20 @@ impl<'a> m::Item<'a> for DescribeAclsResource<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i8 as m::Item<'a>>::skip(r, v)?;
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 1 {
+            <i8 as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, AclDescription<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.resource_type, w, v)?;
         m::Item::write(&self.resource_name, w, v)?;
@@ -378,13 +425,27 @@ impl<'a> m::Item<'a> for AclDescription<'a> {
         let mut s = Self::default();
         s.principal = m::Item::read(r, v)?;
         s.host = m::Item::read(r, v)?;
-        s.operation = m::Item::read(r, v)?;
-        s.permission_type = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(2)?);
+            s.operation = m::Item::read(c, v)?;
+            s.permission_type = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        r.take(2)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

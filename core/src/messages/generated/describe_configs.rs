@@ -33,17 +33,32 @@ impl<'a> m::Item<'a> for DescribeConfigsRequest<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.resources = m::Item::read(r, v)?;
-        if v.number >= 1 {
-            s.include_synonyms = m::Item::read(r, v)?;
-        }
-        if v.number >= 3 {
-            s.include_documentation = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(
+                r.take((if v.number >= 1 { 1 } else { 0 }) + (if v.number >= 3 { 1 } else { 0 }))?,
+            );
+            if v.number >= 1 {
+                s.include_synonyms = m::Item::read(c, v)?;
+            }
+            if v.number >= 3 {
+                s.include_documentation = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <m::Array<'a, DescribeConfigsResource<'a>> as m::Item<'a>>::skip(r, v)?;
+        r.take((if v.number >= 1 { 1 } else { 0 }) + (if v.number >= 3 { 1 } else { 0 }))?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -160,6 +175,17 @@ impl<'a> m::Item<'a> for DescribeConfigsResource<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i8 as m::Item<'a>>::skip(r, v)?;
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <Option<m::Array<'a, &'a str>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.resource_type, w, v)?;
         m::Item::write(&self.resource_name, w, v)?;
@@ -241,6 +267,16 @@ impl<'a> m::Item<'a> for DescribeConfigsResponse<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, DescribeConfigsResult<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -340,6 +376,19 @@ impl<'a> m::Item<'a> for DescribeConfigsResult<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i16 as m::Item<'a>>::skip(r, v)?;
+        <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        <i8 as m::Item<'a>>::skip(r, v)?;
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, DescribeConfigsResourceResult<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -445,14 +494,19 @@ impl<'a> m::Item<'a> for DescribeConfigsResourceResult<'a> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         s.value = m::Item::read(r, v)?;
-        s.read_only = m::Item::read(r, v)?;
-        if v.number <= 0 {
-            s.is_default = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(
+                2 + (if v.number <= 0 { 1 } else { 0 }) + (if v.number >= 1 { 1 } else { 0 }),
+            )?);
+            s.read_only = m::Item::read(c, v)?;
+            if v.number <= 0 {
+                s.is_default = m::Item::read(c, v)?;
+            }
+            if v.number >= 1 {
+                s.config_source = m::Item::read(c, v)?;
+            }
+            s.is_sensitive = m::Item::read(c, v)?;
         }
-        if v.number >= 1 {
-            s.config_source = m::Item::read(r, v)?;
-        }
-        s.is_sensitive = m::Item::read(r, v)?;
         if v.number >= 1 {
             s.synonyms = m::Item::read(r, v)?;
         }
@@ -467,6 +521,26 @@ impl<'a> m::Item<'a> for DescribeConfigsResourceResult<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        r.take(2 + (if v.number <= 0 { 1 } else { 0 }) + (if v.number >= 1 { 1 } else { 0 }))?;
+        if v.number >= 1 {
+            <m::Array<'a, DescribeConfigsSynonym<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 3 {
+            <i8 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 3 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -610,6 +684,23 @@ impl<'a> m::Item<'a> for DescribeConfigsSynonym<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 1 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 1 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 1 {
+            <i8 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

@@ -34,6 +34,15 @@ impl<'a> m::Item<'a> for DescribeDelegationTokenRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <Option<m::Array<'a, DescribeDelegationTokenOwner<'a>>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.owners, w, v)?;
         if v.flexible {
@@ -122,6 +131,16 @@ impl<'a> m::Item<'a> for DescribeDelegationTokenOwner<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.principal_type, w, v)?;
         m::Item::write(&self.principal_name, w, v)?;
@@ -204,6 +223,17 @@ impl<'a> m::Item<'a> for DescribeDelegationTokenResponse<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i16 as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, DescribedDelegationToken<'a>> as m::Item<'a>>::skip(r, v)?;
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -319,9 +349,12 @@ impl<'a> m::Item<'a> for DescribedDelegationToken<'a> {
         if v.number >= 3 {
             s.token_requester_principal_name = m::Item::read(r, v)?;
         }
-        s.issue_timestamp = m::Item::read(r, v)?;
-        s.expiry_timestamp = m::Item::read(r, v)?;
-        s.max_timestamp = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(24)?);
+            s.issue_timestamp = m::Item::read(c, v)?;
+            s.expiry_timestamp = m::Item::read(c, v)?;
+            s.max_timestamp = m::Item::read(c, v)?;
+        }
         s.token_id = m::Item::read(r, v)?;
         s.hmac = m::Item::read(r, v)?;
         s.renewers = m::Item::read(r, v)?;
@@ -330,6 +363,26 @@ impl<'a> m::Item<'a> for DescribedDelegationToken<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 3 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 3 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        r.take(24)?;
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <&'a [u8] as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, DescribedDelegationTokenRenewer<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -458,6 +511,16 @@ impl<'a> m::Item<'a> for DescribedDelegationTokenRenewer<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

@@ -34,6 +34,15 @@ impl<'a> m::Item<'a> for DescribeLogDirsRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <Option<m::Array<'a, DescribableLogDirTopic<'a>>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.topics, w, v)?;
         if v.flexible {
@@ -122,6 +131,16 @@ impl<'a> m::Item<'a> for DescribableLogDirTopic<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.topic, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
@@ -196,9 +215,12 @@ impl Default for DescribeLogDirsResponse<'_> {
 impl<'a> m::Item<'a> for DescribeLogDirsResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.throttle_time_ms = m::Item::read(r, v)?;
-        if v.number >= 3 {
-            s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(4 + (if v.number >= 3 { 2 } else { 0 }))?);
+            s.throttle_time_ms = m::Item::read(c, v)?;
+            if v.number >= 3 {
+                s.error_code = m::Item::read(c, v)?;
+            }
         }
         s.results = m::Item::read(r, v)?;
         if v.flexible {
@@ -206,6 +228,16 @@ impl<'a> m::Item<'a> for DescribeLogDirsResponse<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(4 + (if v.number >= 3 { 2 } else { 0 }))?;
+        <m::Array<'a, DescribeLogDirsResult<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -307,17 +339,32 @@ impl<'a> m::Item<'a> for DescribeLogDirsResult<'a> {
         s.error_code = m::Item::read(r, v)?;
         s.log_dir = m::Item::read(r, v)?;
         s.topics = m::Item::read(r, v)?;
-        if v.number >= 4 {
-            s.total_bytes = m::Item::read(r, v)?;
-        }
-        if v.number >= 4 {
-            s.usable_bytes = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 4 { 16 } else { 0 })?);
+            if v.number >= 4 {
+                s.total_bytes = m::Item::read(c, v)?;
+            }
+            if v.number >= 4 {
+                s.usable_bytes = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i16 as m::Item<'a>>::skip(r, v)?;
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, DescribeLogDirsTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        r.take(if v.number >= 4 { 16 } else { 0 })?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -421,6 +468,16 @@ impl<'a> m::Item<'a> for DescribeLogDirsTopic<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, DescribeLogDirsPartition<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
@@ -498,15 +555,27 @@ impl Default for DescribeLogDirsPartition<'_> {
 impl<'a> m::Item<'a> for DescribeLogDirsPartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.partition_size = m::Item::read(r, v)?;
-        s.offset_lag = m::Item::read(r, v)?;
-        s.is_future_key = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(21)?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.partition_size = m::Item::read(c, v)?;
+            s.offset_lag = m::Item::read(c, v)?;
+            s.is_future_key = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(21)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

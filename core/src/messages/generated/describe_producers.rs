@@ -34,6 +34,15 @@ impl<'a> m::Item<'a> for DescribeProducersRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <m::Array<'a, TopicRequest<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.topics, w, v)?;
         if v.flexible {
@@ -122,6 +131,16 @@ impl<'a> m::Item<'a> for TopicRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partition_indexes, w, v)?;
@@ -200,6 +219,16 @@ impl<'a> m::Item<'a> for DescribeProducersResponse<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, TopicResponse<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -289,6 +318,16 @@ impl<'a> m::Item<'a> for TopicResponse<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, PartitionResponse<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
@@ -366,8 +405,11 @@ impl Default for PartitionResponse<'_> {
 impl<'a> m::Item<'a> for PartitionResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         s.error_message = m::Item::read(r, v)?;
         s.active_producers = m::Item::read(r, v)?;
         if v.flexible {
@@ -375,6 +417,17 @@ impl<'a> m::Item<'a> for PartitionResponse<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(6)?;
+        <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, ProducerState<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -466,17 +519,29 @@ impl Default for ProducerState<'_> {
 impl<'a> m::Item<'a> for ProducerState<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.producer_id = m::Item::read(r, v)?;
-        s.producer_epoch = m::Item::read(r, v)?;
-        s.last_sequence = m::Item::read(r, v)?;
-        s.last_timestamp = m::Item::read(r, v)?;
-        s.coordinator_epoch = m::Item::read(r, v)?;
-        s.current_txn_start_offset = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(36)?);
+            s.producer_id = m::Item::read(c, v)?;
+            s.producer_epoch = m::Item::read(c, v)?;
+            s.last_sequence = m::Item::read(c, v)?;
+            s.last_timestamp = m::Item::read(c, v)?;
+            s.coordinator_epoch = m::Item::read(c, v)?;
+            s.current_txn_start_offset = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(36)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

@@ -34,6 +34,15 @@ impl<'a> m::Item<'a> for DescribeQuorumRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <m::Array<'a, DescribeQuorumRequestTopicData<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.topics, w, v)?;
         if v.flexible {
@@ -122,6 +131,16 @@ impl<'a> m::Item<'a> for DescribeQuorumRequestTopicData<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, DescribeQuorumRequestPartitionData<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.topic_name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
@@ -196,6 +215,15 @@ impl<'a> m::Item<'a> for DescribeQuorumRequestPartitionData<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -285,6 +313,22 @@ impl<'a> m::Item<'a> for DescribeQuorumResponse<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i16 as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 2 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, DescribeQuorumResponseTopicData<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 2 {
+            <m::Array<'a, Node<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -394,6 +438,16 @@ impl<'a> m::Item<'a> for DescribeQuorumResponseTopicData<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, DescribeQuorumResponsePartitionData<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.topic_name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
@@ -483,14 +537,20 @@ impl Default for DescribeQuorumResponsePartitionData<'_> {
 impl<'a> m::Item<'a> for DescribeQuorumResponsePartitionData<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         if v.number >= 2 {
             s.error_message = m::Item::read(r, v)?;
         }
-        s.leader_id = m::Item::read(r, v)?;
-        s.leader_epoch = m::Item::read(r, v)?;
-        s.high_watermark = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(16)?);
+            s.leader_id = m::Item::read(c, v)?;
+            s.leader_epoch = m::Item::read(c, v)?;
+            s.high_watermark = m::Item::read(c, v)?;
+        }
         s.current_voters = m::Item::read(r, v)?;
         s.observers = m::Item::read(r, v)?;
         if v.flexible {
@@ -498,6 +558,21 @@ impl<'a> m::Item<'a> for DescribeQuorumResponsePartitionData<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(6)?;
+        if v.number >= 2 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        r.take(16)?;
+        <m::Array<'a, ReplicaState<'a>> as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, ReplicaState<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -608,6 +683,20 @@ impl<'a> m::Item<'a> for Node<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 2 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 2 {
+            <m::Array<'a, Listener<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 2 {
             m::Item::write(&self.node_id, w, v)?;
@@ -712,6 +801,23 @@ impl<'a> m::Item<'a> for Listener<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 2 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 2 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 2 {
+            <u16 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -821,22 +927,36 @@ impl Default for ReplicaState<'_> {
 impl<'a> m::Item<'a> for ReplicaState<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.replica_id = m::Item::read(r, v)?;
-        if v.number >= 2 {
-            s.replica_directory_id = m::Item::read(r, v)?;
-        }
-        s.log_end_offset = m::Item::read(r, v)?;
-        if v.number >= 1 {
-            s.last_fetch_timestamp = m::Item::read(r, v)?;
-        }
-        if v.number >= 1 {
-            s.last_caught_up_timestamp = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(
+                12 + (if v.number >= 2 { 16 } else { 0 }) + (if v.number >= 1 { 16 } else { 0 }),
+            )?);
+            s.replica_id = m::Item::read(c, v)?;
+            if v.number >= 2 {
+                s.replica_directory_id = m::Item::read(c, v)?;
+            }
+            s.log_end_offset = m::Item::read(c, v)?;
+            if v.number >= 1 {
+                s.last_fetch_timestamp = m::Item::read(c, v)?;
+            }
+            if v.number >= 1 {
+                s.last_caught_up_timestamp = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(12 + (if v.number >= 2 { 16 } else { 0 }) + (if v.number >= 1 { 16 } else { 0 }))?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

@@ -42,6 +42,17 @@ impl<'a> m::Item<'a> for DescribeTopicPartitionsRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <m::Array<'a, TopicRequest<'a>> as m::Item<'a>>::skip(r, v)?;
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        <Option<DescribeTopicPartitionsRequestCursor<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.topics, w, v)?;
         m::Item::write(&self.response_partition_limit, w, v)?;
@@ -132,6 +143,15 @@ impl<'a> m::Item<'a> for TopicRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.name, w, v)?;
         if v.flexible {
@@ -207,6 +227,16 @@ impl<'a> m::Item<'a> for DescribeTopicPartitionsRequestCursor<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -291,6 +321,17 @@ impl<'a> m::Item<'a> for DescribeTopicPartitionsResponse<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, DescribeTopicPartitionsResponseTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        <Option<DescribeTopicPartitionsResponseCursor<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -388,8 +429,11 @@ impl<'a> m::Item<'a> for DescribeTopicPartitionsResponseTopic<'a> {
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
         s.name = m::Item::read(r, v)?;
-        s.topic_id = m::Item::read(r, v)?;
-        s.is_internal = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(17)?);
+            s.topic_id = m::Item::read(c, v)?;
+            s.is_internal = m::Item::read(c, v)?;
+        }
         s.partitions = m::Item::read(r, v)?;
         s.topic_authorized_operations = m::Item::read(r, v)?;
         if v.flexible {
@@ -397,6 +441,19 @@ impl<'a> m::Item<'a> for DescribeTopicPartitionsResponseTopic<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i16 as m::Item<'a>>::skip(r, v)?;
+        <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        r.take(17)?;
+        <m::Array<'a, DescribeTopicPartitionsResponsePartition<'a>> as m::Item<'a>>::skip(r, v)?;
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -503,10 +560,13 @@ impl Default for DescribeTopicPartitionsResponsePartition<'_> {
 impl<'a> m::Item<'a> for DescribeTopicPartitionsResponsePartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.error_code = m::Item::read(r, v)?;
-        s.partition_index = m::Item::read(r, v)?;
-        s.leader_id = m::Item::read(r, v)?;
-        s.leader_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(14)?);
+            s.error_code = m::Item::read(c, v)?;
+            s.partition_index = m::Item::read(c, v)?;
+            s.leader_id = m::Item::read(c, v)?;
+            s.leader_epoch = m::Item::read(c, v)?;
+        }
         s.replica_nodes = m::Item::read(r, v)?;
         s.isr_nodes = m::Item::read(r, v)?;
         s.eligible_leader_replicas = m::Item::read(r, v)?;
@@ -517,6 +577,20 @@ impl<'a> m::Item<'a> for DescribeTopicPartitionsResponsePartition<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(14)?;
+        <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
+        <Option<m::Array<'a, i32>> as m::Item<'a>>::skip(r, v)?;
+        <Option<m::Array<'a, i32>> as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -618,6 +692,16 @@ impl<'a> m::Item<'a> for DescribeTopicPartitionsResponseCursor<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

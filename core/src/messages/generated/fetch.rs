@@ -59,22 +59,30 @@ impl Default for FetchRequest<'_> {
 impl<'a> m::Item<'a> for FetchRequest<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number <= 14 {
-            s.replica_id = m::Item::read(r, v)?;
-        }
-        s.max_wait_ms = m::Item::read(r, v)?;
-        s.min_bytes = m::Item::read(r, v)?;
-        if v.number >= 3 {
-            s.max_bytes = m::Item::read(r, v)?;
-        }
-        if v.number >= 4 {
-            s.isolation_level = m::Item::read(r, v)?;
-        }
-        if v.number >= 7 {
-            s.session_id = m::Item::read(r, v)?;
-        }
-        if v.number >= 7 {
-            s.session_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(
+                8 + (if v.number <= 14 { 4 } else { 0 })
+                    + (if v.number >= 3 { 4 } else { 0 })
+                    + (if v.number >= 4 { 1 } else { 0 })
+                    + (if v.number >= 7 { 8 } else { 0 }),
+            )?);
+            if v.number <= 14 {
+                s.replica_id = m::Item::read(c, v)?;
+            }
+            s.max_wait_ms = m::Item::read(c, v)?;
+            s.min_bytes = m::Item::read(c, v)?;
+            if v.number >= 3 {
+                s.max_bytes = m::Item::read(c, v)?;
+            }
+            if v.number >= 4 {
+                s.isolation_level = m::Item::read(c, v)?;
+            }
+            if v.number >= 7 {
+                s.session_id = m::Item::read(c, v)?;
+            }
+            if v.number >= 7 {
+                s.session_epoch = m::Item::read(c, v)?;
+            }
         }
         s.topics = m::Item::read(r, v)?;
         if v.number >= 7 {
@@ -99,6 +107,38 @@ impl<'a> m::Item<'a> for FetchRequest<'a> {
             })?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(
+            8 + (if v.number <= 14 { 4 } else { 0 })
+                + (if v.number >= 3 { 4 } else { 0 })
+                + (if v.number >= 4 { 1 } else { 0 })
+                + (if v.number >= 7 { 8 } else { 0 }),
+        )?;
+        <m::Array<'a, FetchTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 7 {
+            <m::Array<'a, ForgottenTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 11 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = match v.number {
+                12..=14 => &[0],
+                15..=17 => &[0, 1],
+                _ => &[],
+            };
+            w::RawTaggedFields::read_section(r, known, |tag, r| {
+                match tag {
+                    0 => <Option<&'a str> as m::Item<'a>>::skip(r, v)?,
+                    1 => <ReplicaState<'a> as m::Item<'a>>::skip(r, v)?,
+                    _ => {}
+                }
+                Ok(())
+            })?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -298,17 +338,29 @@ impl Default for ReplicaState<'_> {
 impl<'a> m::Item<'a> for ReplicaState<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number >= 15 {
-            s.replica_id = m::Item::read(r, v)?;
-        }
-        if v.number >= 15 {
-            s.replica_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 15 { 12 } else { 0 })?);
+            if v.number >= 15 {
+                s.replica_id = m::Item::read(c, v)?;
+            }
+            if v.number >= 15 {
+                s.replica_epoch = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(if v.number >= 15 { 12 } else { 0 })?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -415,6 +467,21 @@ impl<'a> m::Item<'a> for FetchTopic<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number <= 12 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 13 {
+            <w::Uuid as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, FetchPartition<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number <= 12 {
             m::Item::write(&self.topic, w, v)?;
@@ -516,18 +583,25 @@ impl Default for FetchPartition<'_> {
 impl<'a> m::Item<'a> for FetchPartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition = m::Item::read(r, v)?;
-        if v.number >= 9 {
-            s.current_leader_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(
+                16 + (if v.number >= 9 { 4 } else { 0 })
+                    + (if v.number >= 12 { 4 } else { 0 })
+                    + (if v.number >= 5 { 8 } else { 0 }),
+            )?);
+            s.partition = m::Item::read(c, v)?;
+            if v.number >= 9 {
+                s.current_leader_epoch = m::Item::read(c, v)?;
+            }
+            s.fetch_offset = m::Item::read(c, v)?;
+            if v.number >= 12 {
+                s.last_fetched_epoch = m::Item::read(c, v)?;
+            }
+            if v.number >= 5 {
+                s.log_start_offset = m::Item::read(c, v)?;
+            }
+            s.partition_max_bytes = m::Item::read(c, v)?;
         }
-        s.fetch_offset = m::Item::read(r, v)?;
-        if v.number >= 12 {
-            s.last_fetched_epoch = m::Item::read(r, v)?;
-        }
-        if v.number >= 5 {
-            s.log_start_offset = m::Item::read(r, v)?;
-        }
-        s.partition_max_bytes = m::Item::read(r, v)?;
         if v.flexible {
             let known: &'static [u32] = match v.number {
                 12..=16 => &[],
@@ -542,6 +616,25 @@ impl<'a> m::Item<'a> for FetchPartition<'a> {
             })?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(
+            16 + (if v.number >= 9 { 4 } else { 0 })
+                + (if v.number >= 12 { 4 } else { 0 })
+                + (if v.number >= 5 { 8 } else { 0 }),
+        )?;
+        if v.flexible {
+            let known: &'static [u32] = match v.number {
+                12..=16 => &[],
+                17..=17 => &[0],
+                _ => &[],
+            };
+            w::RawTaggedFields::read_section(r, known, |_, r| {
+                <w::Uuid as m::Item<'a>>::skip(r, v)
+            })?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -687,6 +780,23 @@ impl<'a> m::Item<'a> for ForgottenTopic<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if (7..=12).contains(&v.number) {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 13 {
+            <w::Uuid as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 7 {
+            <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if (7..=12).contains(&v.number) {
             m::Item::write(&self.topic, w, v)?;
@@ -790,14 +900,19 @@ impl Default for FetchResponse<'_> {
 impl<'a> m::Item<'a> for FetchResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number >= 1 {
-            s.throttle_time_ms = m::Item::read(r, v)?;
-        }
-        if v.number >= 7 {
-            s.error_code = m::Item::read(r, v)?;
-        }
-        if v.number >= 7 {
-            s.session_id = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(
+                r.take((if v.number >= 1 { 4 } else { 0 }) + (if v.number >= 7 { 6 } else { 0 }))?,
+            );
+            if v.number >= 1 {
+                s.throttle_time_ms = m::Item::read(c, v)?;
+            }
+            if v.number >= 7 {
+                s.error_code = m::Item::read(c, v)?;
+            }
+            if v.number >= 7 {
+                s.session_id = m::Item::read(c, v)?;
+            }
         }
         s.responses = m::Item::read(r, v)?;
         if v.flexible {
@@ -814,6 +929,22 @@ impl<'a> m::Item<'a> for FetchResponse<'a> {
             })?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take((if v.number >= 1 { 4 } else { 0 }) + (if v.number >= 7 { 6 } else { 0 }))?;
+        <m::Array<'a, FetchableTopicResponse<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = match v.number {
+                12..=15 => &[],
+                16..=17 => &[0],
+                _ => &[],
+            };
+            w::RawTaggedFields::read_section(r, known, |_, r| {
+                <m::Array<'a, NodeEndpoint<'a>> as m::Item<'a>>::skip(r, v)
+            })?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -961,6 +1092,21 @@ impl<'a> m::Item<'a> for FetchableTopicResponse<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number <= 12 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 13 {
+            <w::Uuid as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, PartitionData<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number <= 12 {
             m::Item::write(&self.topic, w, v)?;
@@ -1074,14 +1220,19 @@ impl Default for PartitionData<'_> {
 impl<'a> m::Item<'a> for PartitionData<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
-        s.high_watermark = m::Item::read(r, v)?;
-        if v.number >= 4 {
-            s.last_stable_offset = m::Item::read(r, v)?;
-        }
-        if v.number >= 5 {
-            s.log_start_offset = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(
+                14 + (if v.number >= 4 { 8 } else { 0 }) + (if v.number >= 5 { 8 } else { 0 }),
+            )?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+            s.high_watermark = m::Item::read(c, v)?;
+            if v.number >= 4 {
+                s.last_stable_offset = m::Item::read(c, v)?;
+            }
+            if v.number >= 5 {
+                s.log_start_offset = m::Item::read(c, v)?;
+            }
         }
         if v.number >= 4 {
             s.aborted_transactions = m::Item::read(r, v)?;
@@ -1103,6 +1254,30 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
             })?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(14 + (if v.number >= 4 { 8 } else { 0 }) + (if v.number >= 5 { 8 } else { 0 }))?;
+        if v.number >= 4 {
+            <Option<m::Array<'a, AbortedTransaction<'a>>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 11 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        <Option<&'a [u8]> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[0, 1, 2];
+            w::RawTaggedFields::read_section(r, known, |tag, r| {
+                match tag {
+                    0 => <EpochEndOffset<'a> as m::Item<'a>>::skip(r, v)?,
+                    1 => <LeaderIdAndEpoch<'a> as m::Item<'a>>::skip(r, v)?,
+                    2 => <SnapshotId<'a> as m::Item<'a>>::skip(r, v)?,
+                    _ => {}
+                }
+                Ok(())
+            })?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -1278,17 +1453,29 @@ impl Default for EpochEndOffset<'_> {
 impl<'a> m::Item<'a> for EpochEndOffset<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number >= 12 {
-            s.epoch = m::Item::read(r, v)?;
-        }
-        if v.number >= 12 {
-            s.end_offset = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 12 { 12 } else { 0 })?);
+            if v.number >= 12 {
+                s.epoch = m::Item::read(c, v)?;
+            }
+            if v.number >= 12 {
+                s.end_offset = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(if v.number >= 12 { 12 } else { 0 })?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -1378,17 +1565,29 @@ impl Default for LeaderIdAndEpoch<'_> {
 impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number >= 12 {
-            s.leader_id = m::Item::read(r, v)?;
-        }
-        if v.number >= 12 {
-            s.leader_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 12 { 8 } else { 0 })?);
+            if v.number >= 12 {
+                s.leader_id = m::Item::read(c, v)?;
+            }
+            if v.number >= 12 {
+                s.leader_epoch = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(if v.number >= 12 { 8 } else { 0 })?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -1478,13 +1677,25 @@ impl Default for SnapshotId<'_> {
 impl<'a> m::Item<'a> for SnapshotId<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.end_offset = m::Item::read(r, v)?;
-        s.epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(12)?);
+            s.end_offset = m::Item::read(c, v)?;
+            s.epoch = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(12)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -1558,17 +1769,29 @@ impl Default for AbortedTransaction<'_> {
 impl<'a> m::Item<'a> for AbortedTransaction<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number >= 4 {
-            s.producer_id = m::Item::read(r, v)?;
-        }
-        if v.number >= 4 {
-            s.first_offset = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 4 { 16 } else { 0 })?);
+            if v.number >= 4 {
+                s.producer_id = m::Item::read(c, v)?;
+            }
+            if v.number >= 4 {
+                s.first_offset = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(if v.number >= 4 { 16 } else { 0 })?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -1681,6 +1904,26 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 16 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 16 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 16 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 16 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

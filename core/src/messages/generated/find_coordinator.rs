@@ -48,6 +48,23 @@ impl<'a> m::Item<'a> for FindCoordinatorRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number <= 3 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 1 {
+            <i8 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <m::Array<'a, &'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number <= 3 {
             m::Item::write(&self.key, w, v)?;
@@ -172,11 +189,16 @@ impl Default for FindCoordinatorResponse<'_> {
 impl<'a> m::Item<'a> for FindCoordinatorResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number >= 1 {
-            s.throttle_time_ms = m::Item::read(r, v)?;
-        }
-        if v.number <= 3 {
-            s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(
+                r.take((if v.number >= 1 { 4 } else { 0 }) + (if v.number <= 3 { 2 } else { 0 }))?,
+            );
+            if v.number >= 1 {
+                s.throttle_time_ms = m::Item::read(c, v)?;
+            }
+            if v.number <= 3 {
+                s.error_code = m::Item::read(c, v)?;
+            }
         }
         if (1..=3).contains(&v.number) {
             s.error_message = m::Item::read(r, v)?;
@@ -198,6 +220,30 @@ impl<'a> m::Item<'a> for FindCoordinatorResponse<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take((if v.number >= 1 { 4 } else { 0 }) + (if v.number <= 3 { 2 } else { 0 }))?;
+        if (1..=3).contains(&v.number) {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number <= 3 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number <= 3 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number <= 3 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <m::Array<'a, Coordinator<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -366,11 +412,14 @@ impl<'a> m::Item<'a> for Coordinator<'a> {
         if v.number >= 4 {
             s.host = m::Item::read(r, v)?;
         }
-        if v.number >= 4 {
-            s.port = m::Item::read(r, v)?;
-        }
-        if v.number >= 4 {
-            s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 4 { 6 } else { 0 })?);
+            if v.number >= 4 {
+                s.port = m::Item::read(c, v)?;
+            }
+            if v.number >= 4 {
+                s.error_code = m::Item::read(c, v)?;
+            }
         }
         if v.number >= 4 {
             s.error_message = m::Item::read(r, v)?;
@@ -380,6 +429,27 @@ impl<'a> m::Item<'a> for Coordinator<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 4 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 4 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        r.take(if v.number >= 4 { 6 } else { 0 })?;
+        if v.number >= 4 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

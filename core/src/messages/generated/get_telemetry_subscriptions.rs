@@ -34,6 +34,15 @@ impl<'a> m::Item<'a> for GetTelemetrySubscriptionsRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <w::Uuid as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.client_instance_id, w, v)?;
         if v.flexible {
@@ -134,20 +143,38 @@ impl Default for GetTelemetrySubscriptionsResponse<'_> {
 impl<'a> m::Item<'a> for GetTelemetrySubscriptionsResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.throttle_time_ms = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
-        s.client_instance_id = m::Item::read(r, v)?;
-        s.subscription_id = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(26)?);
+            s.throttle_time_ms = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+            s.client_instance_id = m::Item::read(c, v)?;
+            s.subscription_id = m::Item::read(c, v)?;
+        }
         s.accepted_compression_types = m::Item::read(r, v)?;
-        s.push_interval_ms = m::Item::read(r, v)?;
-        s.telemetry_max_bytes = m::Item::read(r, v)?;
-        s.delta_temporality = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(9)?);
+            s.push_interval_ms = m::Item::read(c, v)?;
+            s.telemetry_max_bytes = m::Item::read(c, v)?;
+            s.delta_temporality = m::Item::read(c, v)?;
+        }
         s.requested_metrics = m::Item::read(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(26)?;
+        <m::Array<'a, i8> as m::Item<'a>>::skip(r, v)?;
+        r.take(9)?;
+        <m::Array<'a, &'a str> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

@@ -48,6 +48,20 @@ impl<'a> m::Item<'a> for HeartbeatRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 3 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.group_id, w, v)?;
         m::Item::write(&self.generation_id, w, v)?;
@@ -144,15 +158,27 @@ impl Default for HeartbeatResponse<'_> {
 impl<'a> m::Item<'a> for HeartbeatResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number >= 1 {
-            s.throttle_time_ms = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(2 + (if v.number >= 1 { 4 } else { 0 }))?);
+            if v.number >= 1 {
+                s.throttle_time_ms = m::Item::read(c, v)?;
+            }
+            s.error_code = m::Item::read(c, v)?;
         }
-        s.error_code = m::Item::read(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(2 + (if v.number >= 1 { 4 } else { 0 }))?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

@@ -48,9 +48,12 @@ impl<'a> m::Item<'a> for JoinGroupRequest<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
-        s.session_timeout_ms = m::Item::read(r, v)?;
-        if v.number >= 1 {
-            s.rebalance_timeout_ms = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(4 + (if v.number >= 1 { 4 } else { 0 }))?);
+            s.session_timeout_ms = m::Item::read(c, v)?;
+            if v.number >= 1 {
+                s.rebalance_timeout_ms = m::Item::read(c, v)?;
+            }
         }
         s.member_id = m::Item::read(r, v)?;
         if v.number >= 5 {
@@ -66,6 +69,25 @@ impl<'a> m::Item<'a> for JoinGroupRequest<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        r.take(4 + (if v.number >= 1 { 4 } else { 0 }))?;
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 5 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, JoinGroupRequestProtocol<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 8 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -197,6 +219,16 @@ impl<'a> m::Item<'a> for JoinGroupRequestProtocol<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <&'a [u8] as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.metadata, w, v)?;
@@ -289,11 +321,14 @@ impl Default for JoinGroupResponse<'_> {
 impl<'a> m::Item<'a> for JoinGroupResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number >= 2 {
-            s.throttle_time_ms = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6 + (if v.number >= 2 { 4 } else { 0 }))?);
+            if v.number >= 2 {
+                s.throttle_time_ms = m::Item::read(c, v)?;
+            }
+            s.error_code = m::Item::read(c, v)?;
+            s.generation_id = m::Item::read(c, v)?;
         }
-        s.error_code = m::Item::read(r, v)?;
-        s.generation_id = m::Item::read(r, v)?;
         if v.number >= 7 {
             s.protocol_type = m::Item::read(r, v)?;
         }
@@ -313,6 +348,29 @@ impl<'a> m::Item<'a> for JoinGroupResponse<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(6 + (if v.number >= 2 { 4 } else { 0 }))?;
+        if v.number >= 7 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 7 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        } else {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 9 {
+            <bool as m::Item<'a>>::skip(r, v)?;
+        }
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, JoinGroupResponseMember<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -459,6 +517,19 @@ impl<'a> m::Item<'a> for JoinGroupResponseMember<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 5 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        <&'a [u8] as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

@@ -35,9 +35,12 @@ impl Default for ListOffsetsRequest<'_> {
 impl<'a> m::Item<'a> for ListOffsetsRequest<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.replica_id = m::Item::read(r, v)?;
-        if v.number >= 2 {
-            s.isolation_level = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(4 + (if v.number >= 2 { 1 } else { 0 }))?);
+            s.replica_id = m::Item::read(c, v)?;
+            if v.number >= 2 {
+                s.isolation_level = m::Item::read(c, v)?;
+            }
         }
         s.topics = m::Item::read(r, v)?;
         if v.number >= 10 {
@@ -48,6 +51,19 @@ impl<'a> m::Item<'a> for ListOffsetsRequest<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(4 + (if v.number >= 2 { 1 } else { 0 }))?;
+        <m::Array<'a, ListOffsetsTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 10 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -161,6 +177,16 @@ impl<'a> m::Item<'a> for ListOffsetsTopic<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, ListOffsetsPartition<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
@@ -238,19 +264,33 @@ impl Default for ListOffsetsPartition<'_> {
 impl<'a> m::Item<'a> for ListOffsetsPartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        if v.number >= 4 {
-            s.current_leader_epoch = m::Item::read(r, v)?;
-        }
-        s.timestamp = m::Item::read(r, v)?;
-        if v.number <= 0 {
-            s.max_num_offsets = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(
+                12 + (if v.number >= 4 { 4 } else { 0 }) + (if v.number <= 0 { 4 } else { 0 }),
+            )?);
+            s.partition_index = m::Item::read(c, v)?;
+            if v.number >= 4 {
+                s.current_leader_epoch = m::Item::read(c, v)?;
+            }
+            s.timestamp = m::Item::read(c, v)?;
+            if v.number <= 0 {
+                s.max_num_offsets = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(12 + (if v.number >= 4 { 4 } else { 0 }) + (if v.number <= 0 { 4 } else { 0 }))?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -355,6 +395,18 @@ impl<'a> m::Item<'a> for ListOffsetsResponse<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 2 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, ListOffsetsTopicResponse<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 2 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
@@ -448,6 +500,16 @@ impl<'a> m::Item<'a> for ListOffsetsTopicResponse<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, ListOffsetsPartitionResponse<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
@@ -531,25 +593,46 @@ impl Default for ListOffsetsPartitionResponse<'_> {
 impl<'a> m::Item<'a> for ListOffsetsPartitionResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         if v.number <= 0 {
             s.old_style_offsets = m::Item::read(r, v)?;
         }
-        if v.number >= 1 {
-            s.timestamp = m::Item::read(r, v)?;
-        }
-        if v.number >= 1 {
-            s.offset = m::Item::read(r, v)?;
-        }
-        if v.number >= 4 {
-            s.leader_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(
+                (if v.number >= 1 { 16 } else { 0 }) + (if v.number >= 4 { 4 } else { 0 }),
+            )?);
+            if v.number >= 1 {
+                s.timestamp = m::Item::read(c, v)?;
+            }
+            if v.number >= 1 {
+                s.offset = m::Item::read(c, v)?;
+            }
+            if v.number >= 4 {
+                s.leader_epoch = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(6)?;
+        if v.number <= 0 {
+            <m::Array<'a, i64> as m::Item<'a>>::skip(r, v)?;
+        }
+        r.take((if v.number >= 1 { 16 } else { 0 }) + (if v.number >= 4 { 4 } else { 0 }))?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

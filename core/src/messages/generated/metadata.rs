@@ -40,20 +40,45 @@ impl<'a> m::Item<'a> for MetadataRequest<'a> {
         } else {
             Some(m::Item::read(r, v)?)
         };
-        if v.number >= 4 {
-            s.allow_auto_topic_creation = m::Item::read(r, v)?;
-        }
-        if (8..=10).contains(&v.number) {
-            s.include_cluster_authorized_operations = m::Item::read(r, v)?;
-        }
-        if v.number >= 8 {
-            s.include_topic_authorized_operations = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(
+                (if v.number >= 4 { 1 } else { 0 })
+                    + (if (8..=10).contains(&v.number) { 1 } else { 0 })
+                    + (if v.number >= 8 { 1 } else { 0 }),
+            )?);
+            if v.number >= 4 {
+                s.allow_auto_topic_creation = m::Item::read(c, v)?;
+            }
+            if (8..=10).contains(&v.number) {
+                s.include_cluster_authorized_operations = m::Item::read(c, v)?;
+            }
+            if v.number >= 8 {
+                s.include_topic_authorized_operations = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 1 {
+            <Option<m::Array<'a, MetadataRequestTopic<'a>>> as m::Item<'a>>::skip(r, v)?;
+        } else {
+            <m::Array<'a, MetadataRequestTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        r.take(
+            (if v.number >= 4 { 1 } else { 0 })
+                + (if (8..=10).contains(&v.number) { 1 } else { 0 })
+                + (if v.number >= 8 { 1 } else { 0 }),
+        )?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -213,6 +238,22 @@ impl<'a> m::Item<'a> for MetadataRequestTopic<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 10 {
+            <w::Uuid as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 10 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        } else {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 10 {
             m::Item::write(&self.topic_id, w, v)?;
@@ -333,6 +374,28 @@ impl<'a> m::Item<'a> for MetadataResponse<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 3 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, MetadataResponseBroker<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 2 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 1 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, MetadataResponseTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        if (8..=10).contains(&v.number) {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -474,6 +537,20 @@ impl<'a> m::Item<'a> for MetadataResponseBroker<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 1 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.node_id, w, v)?;
         m::Item::write(&self.host, w, v)?;
@@ -575,11 +652,16 @@ impl<'a> m::Item<'a> for MetadataResponseTopic<'a> {
         } else {
             Some(m::Item::read(r, v)?)
         };
-        if v.number >= 10 {
-            s.topic_id = m::Item::read(r, v)?;
-        }
-        if v.number >= 1 {
-            s.is_internal = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(
+                (if v.number >= 10 { 16 } else { 0 }) + (if v.number >= 1 { 1 } else { 0 }),
+            )?);
+            if v.number >= 10 {
+                s.topic_id = m::Item::read(c, v)?;
+            }
+            if v.number >= 1 {
+                s.is_internal = m::Item::read(c, v)?;
+            }
         }
         s.partitions = m::Item::read(r, v)?;
         if v.number >= 8 {
@@ -590,6 +672,25 @@ impl<'a> m::Item<'a> for MetadataResponseTopic<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i16 as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 12 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        } else {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        r.take((if v.number >= 10 { 16 } else { 0 }) + (if v.number >= 1 { 1 } else { 0 }))?;
+        <m::Array<'a, MetadataResponsePartition<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 8 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -726,11 +827,14 @@ impl Default for MetadataResponsePartition<'_> {
 impl<'a> m::Item<'a> for MetadataResponsePartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.error_code = m::Item::read(r, v)?;
-        s.partition_index = m::Item::read(r, v)?;
-        s.leader_id = m::Item::read(r, v)?;
-        if v.number >= 7 {
-            s.leader_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(10 + (if v.number >= 7 { 4 } else { 0 }))?);
+            s.error_code = m::Item::read(c, v)?;
+            s.partition_index = m::Item::read(c, v)?;
+            s.leader_id = m::Item::read(c, v)?;
+            if v.number >= 7 {
+                s.leader_epoch = m::Item::read(c, v)?;
+            }
         }
         s.replica_nodes = m::Item::read(r, v)?;
         s.isr_nodes = m::Item::read(r, v)?;
@@ -742,6 +846,20 @@ impl<'a> m::Item<'a> for MetadataResponsePartition<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(10 + (if v.number >= 7 { 4 } else { 0 }))?;
+        <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 5 {
+            <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

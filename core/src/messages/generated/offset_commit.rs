@@ -62,6 +62,28 @@ impl<'a> m::Item<'a> for OffsetCommitRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 1 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 1 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 7 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if (2..=4).contains(&v.number) {
+            <i64 as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, OffsetCommitRequestTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.group_id, w, v)?;
         if v.number >= 1 {
@@ -191,6 +213,16 @@ impl<'a> m::Item<'a> for OffsetCommitRequestTopic<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, OffsetCommitRequestPartition<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
@@ -271,13 +303,19 @@ impl Default for OffsetCommitRequestPartition<'_> {
 impl<'a> m::Item<'a> for OffsetCommitRequestPartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.committed_offset = m::Item::read(r, v)?;
-        if v.number >= 6 {
-            s.committed_leader_epoch = m::Item::read(r, v)?;
-        }
-        if (1..=1).contains(&v.number) {
-            s.commit_timestamp = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(
+                12 + (if v.number >= 6 { 4 } else { 0 })
+                    + (if (1..=1).contains(&v.number) { 8 } else { 0 }),
+            )?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.committed_offset = m::Item::read(c, v)?;
+            if v.number >= 6 {
+                s.committed_leader_epoch = m::Item::read(c, v)?;
+            }
+            if (1..=1).contains(&v.number) {
+                s.commit_timestamp = m::Item::read(c, v)?;
+            }
         }
         s.committed_metadata = m::Item::read(r, v)?;
         if v.flexible {
@@ -285,6 +323,19 @@ impl<'a> m::Item<'a> for OffsetCommitRequestPartition<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(
+            12 + (if v.number >= 6 { 4 } else { 0 })
+                + (if (1..=1).contains(&v.number) { 8 } else { 0 }),
+        )?;
+        <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -392,6 +443,18 @@ impl<'a> m::Item<'a> for OffsetCommitResponse<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 3 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, OffsetCommitResponseTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 3 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
@@ -485,6 +548,16 @@ impl<'a> m::Item<'a> for OffsetCommitResponseTopic<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, OffsetCommitResponsePartition<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
@@ -556,13 +629,25 @@ impl Default for OffsetCommitResponsePartition<'_> {
 impl<'a> m::Item<'a> for OffsetCommitResponsePartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(6)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

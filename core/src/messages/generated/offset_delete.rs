@@ -34,6 +34,12 @@ impl<'a> m::Item<'a> for OffsetDeleteRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, OffsetDeleteRequestTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.group_id, w, v)?;
         m::Item::write(&self.topics, w, v)?;
@@ -101,6 +107,12 @@ impl<'a> m::Item<'a> for OffsetDeleteRequestTopic<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, OffsetDeleteRequestPartition<'a>> as m::Item<'a>>::skip(r, v)?;
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
@@ -151,6 +163,11 @@ impl<'a> m::Item<'a> for OffsetDeleteRequestPartition<'a> {
         let mut s = Self::default();
         s.partition_index = m::Item::read(r, v)?;
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -204,10 +221,19 @@ impl Default for OffsetDeleteResponse<'_> {
 impl<'a> m::Item<'a> for OffsetDeleteResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.error_code = m::Item::read(r, v)?;
-        s.throttle_time_ms = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.error_code = m::Item::read(c, v)?;
+            s.throttle_time_ms = m::Item::read(c, v)?;
+        }
         s.topics = m::Item::read(r, v)?;
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(6)?;
+        <m::Array<'a, OffsetDeleteResponseTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -276,6 +302,12 @@ impl<'a> m::Item<'a> for OffsetDeleteResponseTopic<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, OffsetDeleteResponsePartition<'a>> as m::Item<'a>>::skip(r, v)?;
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
@@ -327,9 +359,17 @@ impl Default for OffsetDeleteResponsePartition<'_> {
 impl<'a> m::Item<'a> for OffsetDeleteResponsePartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, _: m::Version) -> Result<(), w::DecodeError> {
+        r.take(6)?;
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

@@ -58,6 +58,30 @@ impl<'a> m::Item<'a> for OffsetFetchRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number <= 7 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number <= 7 {
+            if (2..=7).contains(&v.number) {
+                <Option<m::Array<'a, OffsetFetchRequestTopic<'a>>> as m::Item<'a>>::skip(r, v)?;
+            } else {
+                <m::Array<'a, OffsetFetchRequestTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+            }
+        }
+        if v.number >= 8 {
+            <m::Array<'a, OffsetFetchRequestGroup<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 7 {
+            <bool as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number <= 7 {
             m::Item::write(&self.group_id, w, v)?;
@@ -203,6 +227,20 @@ impl<'a> m::Item<'a> for OffsetFetchRequestTopic<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number <= 7 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number <= 7 {
+            <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number <= 7 {
             m::Item::write(&self.name, w, v)?;
@@ -317,6 +355,26 @@ impl<'a> m::Item<'a> for OffsetFetchRequestGroup<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 8 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 9 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 9 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 8 {
+            <Option<m::Array<'a, OffsetFetchRequestTopics<'a>>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -437,6 +495,20 @@ impl<'a> m::Item<'a> for OffsetFetchRequestTopics<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 8 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 8 {
+            <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 8 {
             m::Item::write(&self.name, w, v)?;
@@ -551,6 +623,26 @@ impl<'a> m::Item<'a> for OffsetFetchResponse<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 3 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number <= 7 {
+            <m::Array<'a, OffsetFetchResponseTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if (2..=7).contains(&v.number) {
+            <i16 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 8 {
+            <m::Array<'a, OffsetFetchResponseGroup<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -678,6 +770,20 @@ impl<'a> m::Item<'a> for OffsetFetchResponseTopic<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number <= 7 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number <= 7 {
+            <m::Array<'a, OffsetFetchResponsePartition<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number <= 7 {
             m::Item::write(&self.name, w, v)?;
@@ -774,14 +880,20 @@ impl Default for OffsetFetchResponsePartition<'_> {
 impl<'a> m::Item<'a> for OffsetFetchResponsePartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number <= 7 {
-            s.partition_index = m::Item::read(r, v)?;
-        }
-        if v.number <= 7 {
-            s.committed_offset = m::Item::read(r, v)?;
-        }
-        if (5..=7).contains(&v.number) {
-            s.committed_leader_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(
+                (if v.number <= 7 { 12 } else { 0 })
+                    + (if (5..=7).contains(&v.number) { 4 } else { 0 }),
+            )?);
+            if v.number <= 7 {
+                s.partition_index = m::Item::read(c, v)?;
+            }
+            if v.number <= 7 {
+                s.committed_offset = m::Item::read(c, v)?;
+            }
+            if (5..=7).contains(&v.number) {
+                s.committed_leader_epoch = m::Item::read(c, v)?;
+            }
         }
         if v.number <= 7 {
             s.metadata = m::Item::read(r, v)?;
@@ -794,6 +906,24 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartition<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(
+            (if v.number <= 7 { 12 } else { 0 })
+                + (if (5..=7).contains(&v.number) { 4 } else { 0 }),
+        )?;
+        if v.number <= 7 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number <= 7 {
+            <i16 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -933,6 +1063,23 @@ impl<'a> m::Item<'a> for OffsetFetchResponseGroup<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 8 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 8 {
+            <m::Array<'a, OffsetFetchResponseTopics<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 8 {
+            <i16 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 8 {
             m::Item::write(&self.group_id, w, v)?;
@@ -1044,6 +1191,20 @@ impl<'a> m::Item<'a> for OffsetFetchResponseTopics<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 8 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 8 {
+            <m::Array<'a, OffsetFetchResponsePartitions<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 8 {
             m::Item::write(&self.name, w, v)?;
@@ -1140,14 +1301,17 @@ impl Default for OffsetFetchResponsePartitions<'_> {
 impl<'a> m::Item<'a> for OffsetFetchResponsePartitions<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number >= 8 {
-            s.partition_index = m::Item::read(r, v)?;
-        }
-        if v.number >= 8 {
-            s.committed_offset = m::Item::read(r, v)?;
-        }
-        if v.number >= 8 {
-            s.committed_leader_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 8 { 16 } else { 0 })?);
+            if v.number >= 8 {
+                s.partition_index = m::Item::read(c, v)?;
+            }
+            if v.number >= 8 {
+                s.committed_offset = m::Item::read(c, v)?;
+            }
+            if v.number >= 8 {
+                s.committed_leader_epoch = m::Item::read(c, v)?;
+            }
         }
         if v.number >= 8 {
             s.metadata = m::Item::read(r, v)?;
@@ -1160,6 +1324,21 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartitions<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(if v.number >= 8 { 16 } else { 0 })?;
+        if v.number >= 8 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 8 {
+            <i16 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

@@ -38,14 +38,30 @@ impl<'a> m::Item<'a> for ProduceRequest<'a> {
         if v.number >= 3 {
             s.transactional_id = m::Item::read(r, v)?;
         }
-        s.acks = m::Item::read(r, v)?;
-        s.timeout_ms = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.acks = m::Item::read(c, v)?;
+            s.timeout_ms = m::Item::read(c, v)?;
+        }
         s.topic_data = m::Item::read(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 3 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        r.take(6)?;
+        <m::Array<'a, TopicProduceData<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -153,6 +169,16 @@ impl<'a> m::Item<'a> for TopicProduceData<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, PartitionProduceData<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partition_data, w, v)?;
@@ -231,6 +257,16 @@ impl<'a> m::Item<'a> for PartitionProduceData<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        <Option<&'a [u8]> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -325,6 +361,24 @@ impl<'a> m::Item<'a> for ProduceResponse<'a> {
             })?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <m::Array<'a, TopicProduceResponse<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 1 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = match v.number {
+                9..=9 => &[],
+                10..=11 => &[0],
+                _ => &[],
+            };
+            w::RawTaggedFields::read_section(r, known, |_, r| {
+                <m::Array<'a, NodeEndpoint<'a>> as m::Item<'a>>::skip(r, v)
+            })?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -444,6 +498,16 @@ impl<'a> m::Item<'a> for TopicProduceResponse<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, PartitionProduceResponse<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partition_responses, w, v)?;
@@ -533,14 +597,19 @@ impl Default for PartitionProduceResponse<'_> {
 impl<'a> m::Item<'a> for PartitionProduceResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.index = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
-        s.base_offset = m::Item::read(r, v)?;
-        if v.number >= 2 {
-            s.log_append_time_ms = m::Item::read(r, v)?;
-        }
-        if v.number >= 5 {
-            s.log_start_offset = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(
+                14 + (if v.number >= 2 { 8 } else { 0 }) + (if v.number >= 5 { 8 } else { 0 }),
+            )?);
+            s.index = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+            s.base_offset = m::Item::read(c, v)?;
+            if v.number >= 2 {
+                s.log_append_time_ms = m::Item::read(c, v)?;
+            }
+            if v.number >= 5 {
+                s.log_start_offset = m::Item::read(c, v)?;
+            }
         }
         if v.number >= 8 {
             s.record_errors = m::Item::read(r, v)?;
@@ -562,6 +631,27 @@ impl<'a> m::Item<'a> for PartitionProduceResponse<'a> {
             })?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(14 + (if v.number >= 2 { 8 } else { 0 }) + (if v.number >= 5 { 8 } else { 0 }))?;
+        if v.number >= 8 {
+            <m::Array<'a, BatchIndexAndErrorMessage<'a>> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 8 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = match v.number {
+                9..=9 => &[],
+                10..=11 => &[0],
+                _ => &[],
+            };
+            w::RawTaggedFields::read_section(r, known, |_, r| {
+                <LeaderIdAndEpoch<'a> as m::Item<'a>>::skip(r, v)
+            })?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -716,6 +806,20 @@ impl<'a> m::Item<'a> for BatchIndexAndErrorMessage<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 8 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 8 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         if v.number >= 8 {
             m::Item::write(&self.batch_index, w, v)?;
@@ -807,17 +911,29 @@ impl Default for LeaderIdAndEpoch<'_> {
 impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number >= 10 {
-            s.leader_id = m::Item::read(r, v)?;
-        }
-        if v.number >= 10 {
-            s.leader_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(if v.number >= 10 { 8 } else { 0 })?);
+            if v.number >= 10 {
+                s.leader_id = m::Item::read(c, v)?;
+            }
+            if v.number >= 10 {
+                s.leader_epoch = m::Item::read(c, v)?;
+            }
         }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(if v.number >= 10 { 8 } else { 0 })?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -930,6 +1046,26 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if v.number >= 10 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 10 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 10 {
+            <i32 as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 10 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

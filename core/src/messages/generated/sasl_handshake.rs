@@ -30,6 +30,11 @@ impl<'a> m::Item<'a> for SaslHandshakeRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.mechanism, w, v)?;
         Ok(())
@@ -92,6 +97,12 @@ impl<'a> m::Item<'a> for SaslHandshakeResponse<'a> {
         s.error_code = m::Item::read(r, v)?;
         s.mechanisms = m::Item::read(r, v)?;
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i16 as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, &'a str> as m::Item<'a>>::skip(r, v)?;
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

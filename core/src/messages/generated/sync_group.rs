@@ -64,6 +64,27 @@ impl<'a> m::Item<'a> for SyncGroupRequest<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        if v.number >= 3 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 5 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 5 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, SyncGroupRequestAssignment<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.group_id, w, v)?;
         m::Item::write(&self.generation_id, w, v)?;
@@ -190,6 +211,16 @@ impl<'a> m::Item<'a> for SyncGroupRequestAssignment<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <&'a [u8] as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.member_id, w, v)?;
         m::Item::write(&self.assignment, w, v)?;
@@ -270,10 +301,13 @@ impl Default for SyncGroupResponse<'_> {
 impl<'a> m::Item<'a> for SyncGroupResponse<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        if v.number >= 1 {
-            s.throttle_time_ms = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(2 + (if v.number >= 1 { 4 } else { 0 }))?);
+            if v.number >= 1 {
+                s.throttle_time_ms = m::Item::read(c, v)?;
+            }
+            s.error_code = m::Item::read(c, v)?;
         }
-        s.error_code = m::Item::read(r, v)?;
         if v.number >= 5 {
             s.protocol_type = m::Item::read(r, v)?;
         }
@@ -286,6 +320,22 @@ impl<'a> m::Item<'a> for SyncGroupResponse<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(2 + (if v.number >= 1 { 4 } else { 0 }))?;
+        if v.number >= 5 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 5 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        <&'a [u8] as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

@@ -49,10 +49,13 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequest<'a> {
         let mut s = Self::default();
         s.transactional_id = m::Item::read(r, v)?;
         s.group_id = m::Item::read(r, v)?;
-        s.producer_id = m::Item::read(r, v)?;
-        s.producer_epoch = m::Item::read(r, v)?;
-        if v.number >= 3 {
-            s.generation_id = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(10 + (if v.number >= 3 { 4 } else { 0 }))?);
+            s.producer_id = m::Item::read(c, v)?;
+            s.producer_epoch = m::Item::read(c, v)?;
+            if v.number >= 3 {
+                s.generation_id = m::Item::read(c, v)?;
+            }
         }
         if v.number >= 3 {
             s.member_id = m::Item::read(r, v)?;
@@ -66,6 +69,24 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequest<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        r.take(10 + (if v.number >= 3 { 4 } else { 0 }))?;
+        if v.number >= 3 {
+            <&'a str as m::Item<'a>>::skip(r, v)?;
+        }
+        if v.number >= 3 {
+            <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        }
+        <m::Array<'a, TxnOffsetCommitRequestTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -201,6 +222,16 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequestTopic<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, TxnOffsetCommitRequestPartition<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
@@ -278,10 +309,13 @@ impl Default for TxnOffsetCommitRequestPartition<'_> {
 impl<'a> m::Item<'a> for TxnOffsetCommitRequestPartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.committed_offset = m::Item::read(r, v)?;
-        if v.number >= 2 {
-            s.committed_leader_epoch = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(12 + (if v.number >= 2 { 4 } else { 0 }))?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.committed_offset = m::Item::read(c, v)?;
+            if v.number >= 2 {
+                s.committed_leader_epoch = m::Item::read(c, v)?;
+            }
         }
         s.committed_metadata = m::Item::read(r, v)?;
         if v.flexible {
@@ -289,6 +323,16 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequestPartition<'a> {
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(12 + (if v.number >= 2 { 4 } else { 0 }))?;
+        <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
@@ -383,6 +427,16 @@ impl<'a> m::Item<'a> for TxnOffsetCommitResponse<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <i32 as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, TxnOffsetCommitResponseTopic<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.throttle_time_ms, w, v)?;
         m::Item::write(&self.topics, w, v)?;
@@ -470,6 +524,16 @@ impl<'a> m::Item<'a> for TxnOffsetCommitResponseTopic<'a> {
         Ok(s)
     }
 
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        <&'a str as m::Item<'a>>::skip(r, v)?;
+        <m::Array<'a, TxnOffsetCommitResponsePartition<'a>> as m::Item<'a>>::skip(r, v)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
@@ -541,13 +605,25 @@ impl Default for TxnOffsetCommitResponsePartition<'_> {
 impl<'a> m::Item<'a> for TxnOffsetCommitResponsePartition<'a> {
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
-        s.partition_index = m::Item::read(r, v)?;
-        s.error_code = m::Item::read(r, v)?;
+        {
+            let c = &mut w::Reader::new(r.take(6)?);
+            s.partition_index = m::Item::read(c, v)?;
+            s.error_code = m::Item::read(c, v)?;
+        }
         if v.flexible {
             let known: &'static [u32] = &[];
             s.unknown_tagged_fields = w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
         }
         Ok(s)
+    }
+
+    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        r.take(6)?;
+        if v.flexible {
+            let known: &'static [u32] = &[];
+            w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {

@@ -57,7 +57,7 @@ fn read(
         filter,
         check_crcs: true,
     };
-    let next = block_on(read_partition(request, budget, 0, |batch| out.push(batch)));
+    let next = block_on(read_partition(request, budget, |batch| out.push(batch)));
     (next, out)
 }
 
@@ -176,4 +176,35 @@ fn a_corrupt_batch_is_an_error() {
     body[last] ^= 0xff;
     let (next, _) = read(body, 0, None, AbortedFilter::default(), &budget);
     assert!(matches!(next, Err(Error::Protocol { .. })), "{next:?}");
+}
+
+proptest::proptest! {
+    #[test]
+    fn hostile_records_bytes_never_panic(
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600),
+        fetch_offset in -2i64..50,
+    ) {
+        let budget = PrefetchBudget::new(64 * 1024);
+        let filter = AbortedFilter::read_committed([(1, 0), (-1, 3)]);
+        let (_, batches) = read(bytes, fetch_offset, Some(40), filter, &budget);
+        for record in records(&batches) {
+            let _ = (record.key(), record.value(), record.headers().count());
+        }
+        drop(batches);
+        proptest::prop_assert_eq!(budget.used(), 0);
+    }
+
+    #[test]
+    fn damaged_batches_never_panic(at in 0usize..400, byte in proptest::prelude::any::<u8>()) {
+        let budget = PrefetchBudget::new(64 * 1024);
+        let mut body = batch(0, 5, Compression::Lz4, BatchOptions::default());
+        body.extend(batch(5, 3, Compression::None, BatchOptions::default()));
+        if let Some(target) = body.get_mut(at) {
+            *target = byte;
+        }
+        let (_, batches) = read(body, 0, None, AbortedFilter::default(), &budget);
+        for record in records(&batches) {
+            let _ = (record.key(), record.value(), record.headers().count());
+        }
+    }
 }

@@ -1,37 +1,20 @@
-//! The client against a scripted in-memory broker: requests are decoded and answered with the
-//! generated messages, so the bytes are what a broker sends. Futures are polled with a no-op
-//! waker, since the scripted transport never waits.
+//! The client against a scripted in-memory broker ([`scripted_broker`]). Futures are polled
+//! with a no-op waker, since the scripted transport never waits.
+
+mod scripted_broker;
 
 use super::example::produce_and_fetch;
 use super::*;
-use crate::conn::{ConnError, FrameError, Instant};
-use crate::frame::{RequestHeader, ResponseHeader, response_header_version};
-use crate::messages::api_versions::{ApiVersion, ApiVersionsResponse};
-use crate::messages::fetch::{FetchRequest, FetchResponse, FetchableTopicResponse, PartitionData};
-use crate::messages::list_offsets::{
-    ListOffsetsPartitionResponse, ListOffsetsRequest, ListOffsetsResponse, ListOffsetsTopicResponse,
-};
-use crate::messages::metadata::{
-    MetadataRequest, MetadataResponse, MetadataResponsePartition, MetadataResponseTopic,
-};
-use crate::messages::produce::{
-    PartitionProduceResponse, ProduceRequest, ProduceResponse, TopicProduceResponse,
-};
-use crate::messages::sasl_authenticate::SaslAuthenticateResponse;
-use crate::messages::sasl_handshake::SaslHandshakeResponse;
-use crate::messages::{ApiKey, Array, Message};
+use crate::ErrorCode;
+use crate::conn::{ConnError, Credentials, FrameError, Instant};
 use crate::record::NewRecord;
 use crate::sasl::SaslMechanism;
-use crate::wire::{RawTaggedFields, Reader, Writer};
-use crate::{ErrorCode, conn::Credentials};
 use core::future::Future;
 use core::pin::pin;
 use core::task::{Context, Poll, Waker};
 use embedded_io_async::{Error as _, ErrorKind, ErrorType, Read, Write};
+use scripted_broker::{ScriptedBroker, TOPIC_ID};
 extern crate std;
-use std::vec::Vec;
-
-const TOPIC_ID: [u8; 16] = [7; 16];
 
 /// Polls `future` to completion; the scripted transport is always ready.
 fn block_on<F: Future>(future: F) -> F::Output {
@@ -43,244 +26,6 @@ fn block_on<F: Future>(future: F) -> F::Output {
         }
     }
     panic!("future did not complete");
-}
-
-/// A broker with one topic `t` of one partition, answering each request frame as it is
-/// written. Reads hand out at most `chunk` bytes, to split frames.
-struct ScriptedBroker {
-    inbox: Vec<u8>,
-    outbox: Vec<u8>,
-    chunk: usize,
-    /// The partition's log: batches with their base offsets patched in.
-    log: Vec<u8>,
-    next_offset: i64,
-    /// Answer SaslAuthenticate with this error code.
-    refuse_auth: bool,
-    /// Fail reads with this kind once the handshake is done.
-    fail_reads: Option<ErrorKind>,
-    /// Keep the next response back (the read then waits forever).
-    hold: bool,
-    requests: usize,
-}
-
-impl ScriptedBroker {
-    fn new() -> Self {
-        Self {
-            inbox: Vec::new(),
-            outbox: Vec::new(),
-            chunk: 7,
-            log: Vec::new(),
-            next_offset: 0,
-            refuse_auth: false,
-            fail_reads: None,
-            hold: false,
-            requests: 0,
-        }
-    }
-
-    /// Answers every whole request frame in the inbox.
-    fn answer(&mut self) {
-        while let Some(prefix) = self.inbox.first_chunk::<4>() {
-            let size = i32::from_be_bytes(*prefix) as usize;
-            if self.inbox.len() < 4 + size {
-                return;
-            }
-            let frame: Vec<u8> = self.inbox.drain(..4 + size).skip(4).collect();
-            self.requests += 1;
-            let mut reader = Reader::new(&frame);
-            let header = RequestHeader::read(&mut reader).unwrap();
-            self.respond(header, reader.rest());
-        }
-    }
-
-    fn respond(&mut self, header: RequestHeader<'_>, body: &[u8]) {
-        let id = header.correlation_id;
-        let v = header.api_version;
-        match ApiKey::from_key(header.api_key).unwrap() {
-            ApiKey::ApiVersions => {
-                let apis = [
-                    (0, 3, 11),
-                    (1, 4, 17),
-                    (2, 1, 10),
-                    (3, 0, 12),
-                    (17, 0, 1),
-                    (18, 0, 4),
-                    (36, 0, 2),
-                ]
-                .map(|(api_key, min_version, max_version)| ApiVersion {
-                    api_key,
-                    min_version,
-                    max_version,
-                    unknown_tagged_fields: RawTaggedFields::EMPTY,
-                });
-                let response = ApiVersionsResponse {
-                    api_keys: Array::from_slice(&apis),
-                    ..Default::default()
-                };
-                self.push(id, v, &response);
-            }
-            ApiKey::SaslHandshake => self.push(id, v, &SaslHandshakeResponse::default()),
-            ApiKey::SaslAuthenticate => {
-                let response = if self.refuse_auth {
-                    SaslAuthenticateResponse {
-                        error_code: ErrorCode::SASL_AUTHENTICATION_FAILED.0,
-                        error_message: Some("Invalid username or password"),
-                        ..Default::default()
-                    }
-                } else {
-                    SaslAuthenticateResponse::default()
-                };
-                self.push(id, v, &response);
-            }
-            ApiKey::Metadata => {
-                let request = MetadataRequest::decode(v, body).unwrap();
-                let name = request.topics.unwrap().iter().next().unwrap().name;
-                let partitions = [MetadataResponsePartition {
-                    partition_index: 0,
-                    leader_id: 1,
-                    ..Default::default()
-                }];
-                let known = name == Some("t");
-                let topics = [MetadataResponseTopic {
-                    name,
-                    topic_id: TOPIC_ID,
-                    error_code: if known {
-                        0
-                    } else {
-                        ErrorCode::UNKNOWN_TOPIC_OR_PARTITION.0
-                    },
-                    partitions: Array::from_slice(if known { &partitions } else { &[] }),
-                    ..Default::default()
-                }];
-                let response = MetadataResponse {
-                    topics: Array::from_slice(&topics),
-                    ..Default::default()
-                };
-                self.push(id, v, &response);
-            }
-            ApiKey::ListOffsets => {
-                let request = ListOffsetsRequest::decode(v, body).unwrap();
-                assert_eq!(request.replica_id, -1);
-                let partitions = [ListOffsetsPartitionResponse {
-                    offset: self.next_offset,
-                    ..Default::default()
-                }];
-                let topics = [ListOffsetsTopicResponse {
-                    name: "t",
-                    partitions: Array::from_slice(&partitions),
-                    ..Default::default()
-                }];
-                let response = ListOffsetsResponse {
-                    topics: Array::from_slice(&topics),
-                    ..Default::default()
-                };
-                self.push(id, v, &response);
-            }
-            ApiKey::Produce => {
-                let request = ProduceRequest::decode(v, body).unwrap();
-                let topic = request.topic_data.iter().next().unwrap();
-                let partition = topic.partition_data.iter().next().unwrap();
-                let batch =
-                    crate::record::RecordBatch::new_checked(partition.records.unwrap()).unwrap();
-                batch.verify_crc().unwrap();
-                let base = self.next_offset;
-                let start = self.log.len();
-                self.log.extend_from_slice(partition.records.unwrap());
-                self.log[start..start + 8].copy_from_slice(&base.to_be_bytes());
-                self.next_offset += i64::from(batch.last_offset_delta()) + 1;
-                if request.acks == 0 {
-                    return;
-                }
-                let partitions = [PartitionProduceResponse {
-                    index: 0,
-                    base_offset: base,
-                    ..Default::default()
-                }];
-                let topics = [TopicProduceResponse {
-                    name: topic.name,
-                    partition_responses: Array::from_slice(&partitions),
-                    ..Default::default()
-                }];
-                let response = ProduceResponse {
-                    responses: Array::from_slice(&topics),
-                    ..Default::default()
-                };
-                self.push(id, v, &response);
-            }
-            ApiKey::Fetch => {
-                let request = FetchRequest::decode(v, body).unwrap();
-                assert_eq!(v, 17, "fetches by topic id");
-                let topic = request.topics.iter().next().unwrap();
-                assert_eq!(topic.topic_id, TOPIC_ID);
-                let records = self.log.clone();
-                let partitions = [PartitionData {
-                    high_watermark: self.next_offset,
-                    records: Some(&records),
-                    ..Default::default()
-                }];
-                let topics = [FetchableTopicResponse {
-                    topic_id: TOPIC_ID,
-                    partitions: Array::from_slice(&partitions),
-                    ..Default::default()
-                }];
-                let response = FetchResponse {
-                    responses: Array::from_slice(&topics),
-                    ..Default::default()
-                };
-                self.push(id, v, &response);
-            }
-            other => panic!("unexpected request {other:?}"),
-        }
-    }
-
-    /// Appends a response frame, size prefix first.
-    fn push<'m, M: Message<'m>>(&mut self, correlation_id: i32, version: i16, body: &M) {
-        let mut buf = std::vec![0u8; 64 + body.encoded_len(version).unwrap()];
-        let header = ResponseHeader {
-            correlation_id,
-            unknown_tagged_fields: RawTaggedFields::EMPTY,
-        };
-        let mut w = Writer::new(&mut buf[4..]);
-        header
-            .write(&mut w, response_header_version(M::API_KEY, version))
-            .unwrap();
-        let start = 4 + w.position();
-        let n = body.encode(version, &mut buf[start..]).unwrap();
-        let len = start - 4 + n;
-        buf[..4].copy_from_slice(&(len as i32).to_be_bytes());
-        self.outbox.extend_from_slice(&buf[..4 + len]);
-    }
-}
-
-impl ErrorType for ScriptedBroker {
-    type Error = ErrorKind;
-}
-
-impl Read for ScriptedBroker {
-    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, ErrorKind> {
-        if let Some(kind) = self.fail_reads.filter(|_| self.requests > 1) {
-            return Err(kind);
-        }
-        if self.hold {
-            return core::future::pending().await;
-        }
-        let n = buf.len().min(self.chunk).min(self.outbox.len());
-        buf[..n].copy_from_slice(&self.outbox[..n]);
-        self.outbox.drain(..n);
-        Ok(n)
-    }
-}
-
-impl Write for ScriptedBroker {
-    async fn write(&mut self, buf: &[u8]) -> Result<usize, ErrorKind> {
-        self.inbox.extend_from_slice(buf);
-        self.answer();
-        Ok(buf.len())
-    }
-
-    async fn flush(&mut self) -> Result<(), ErrorKind> {
-        Ok(())
-    }
 }
 
 /// A clock the test moves by hand.
@@ -576,6 +321,96 @@ fn a_cancelled_call_times_out_on_the_callers_clock_and_closes_the_connection() {
         ClientError::Cancelled
     );
     assert!(!client.is_ready());
+}
+
+#[test]
+fn a_caller_built_batch_is_produced_and_a_topic_without_id_is_fetched_by_name() {
+    let (mut tx, mut rx) = ([0u8; 512], [0u8; 2048]);
+    let mut client = Client::new(
+        ScriptedBroker::new(),
+        zero_clock,
+        ConnectionConfig::default(),
+        &mut tx,
+        &mut rx,
+    );
+    block_on(client.connect()).unwrap();
+    let mut batch = [0u8; 128];
+    let mut builder =
+        crate::record::RecordBatchBuilder::new(&mut batch, crate::record::BatchOptions::default())
+            .unwrap();
+    builder
+        .append(&NewRecord {
+            value: Some(b"hello"),
+            ..NewRecord::default()
+        })
+        .unwrap();
+    let len = builder.finish().unwrap();
+    let options = ProduceOptions::default();
+    assert_eq!(
+        block_on(client.produce_batch("t", 0, &batch[..len], &options)),
+        Ok(Some(0))
+    );
+    let fetched =
+        block_on(client.fetch(TopicRef::named("t"), 0, 0, &FetchOptions::default())).unwrap();
+    let Some(Ok(crate::record::Batch::V2(batch))) = fetched.batches().next() else {
+        panic!("one v2 batch");
+    };
+    let record = batch.records().unwrap().next().unwrap().unwrap();
+    assert_eq!((record.offset, record.value), (0, Some(&b"hello"[..])));
+}
+
+#[test]
+fn a_produce_frame_is_its_batch_plus_at_most_40_bytes_the_client_id_and_the_topic() {
+    let record = [NewRecord {
+        value: Some(b"v"),
+        ..NewRecord::default()
+    }];
+    let produce_with_tx = |tx_len: usize| {
+        let (mut tx, mut rx) = ([0u8; 512], [0u8; 2048]);
+        let mut client = Client::new(
+            ScriptedBroker::new(),
+            zero_clock,
+            ConnectionConfig::default(),
+            &mut tx[..tx_len],
+            &mut rx,
+        );
+        block_on(client.connect()).unwrap();
+        block_on(client.produce("t", 0, &record, &ProduceOptions::default())).is_ok()
+    };
+    let batch_len = crate::record::encoded_batch_len(&record);
+    let names = ConnectionConfig::default().client_id.len() + "t".len();
+    let least = (batch_len..512).find(|&len| produce_with_tx(len)).unwrap();
+    std::println!(
+        "a Produce frame: batch + {} bytes + client id + topic",
+        least - batch_len - names
+    );
+    assert!(least <= batch_len + 40 + names, "{least}");
+}
+
+#[test]
+fn a_batch_larger_than_rx_is_a_record_error_and_sends_nothing() {
+    let (mut tx, mut rx) = ([0u8; 4096], [0u8; 1024]);
+    let mut client = Client::new(
+        ScriptedBroker::new(),
+        zero_clock,
+        ConnectionConfig::default(),
+        &mut tx,
+        &mut rx,
+    );
+    block_on(client.connect()).unwrap();
+    let value = [b'x'; 2000];
+    let record = [NewRecord {
+        value: Some(&value),
+        ..NewRecord::default()
+    }];
+    let error = block_on(client.produce("t", 0, &record, &ProduceOptions::default())).unwrap_err();
+    assert!(matches!(error, ClientError::Record(_)), "{error:?}");
+    assert_eq!(error.kind(), ErrorKind::OutOfMemory);
+    assert_eq!(
+        client.link.transport.requests, 1,
+        "only ApiVersions was sent"
+    );
+    assert_eq!(block_on(client.list_offsets("t", 0, EARLIEST)), Ok(0));
 }
 
 /// The transport type of the size measurement: no state of its own.
