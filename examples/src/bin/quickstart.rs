@@ -4,18 +4,16 @@
 //! quickstart [--bootstrap host:port] [--command-config FILE] [--property k=v]... [TOPIC]
 //! ```
 //! The topic (default `franzl-quickstart`) is created with one partition if it does not exist.
-//! Records are read back with a plain Fetch request through the cluster's leader connection.
+//! The records are read back with the consumer, from the first offset produced.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use franzl::Admin;
 use franzl::admin::NewTopic;
-use franzl::config::{AdminConfig, ProducerConfig};
+use franzl::config::{AdminConfig, ConsumerConfig, ProducerConfig};
+use franzl::consumer::{Consumer, SeekTo, TopicPartition};
 use franzl::core::ErrorCode;
-use franzl::core::messages::ApiKey;
-use franzl::core::messages::Array;
-use franzl::core::messages::fetch::{FetchPartition, FetchRequest, FetchTopic};
-use franzl::core::record::{Batch, Batches};
 use franzl::producer::{Producer, ProducerRecord};
 use franzl_examples::{common_args, init_logging};
 
@@ -50,7 +48,8 @@ async fn run() -> Result<(), String> {
         Err(error) => return Err(error.to_string()),
     }
 
-    let config = ProducerConfig::from_properties(args.properties).map_err(|e| e.to_string())?;
+    let config =
+        ProducerConfig::from_properties(args.properties.clone()).map_err(|e| e.to_string())?;
     let producer = Producer::connect(config).await.map_err(|e| e.to_string())?;
     let mut first_offset = None;
     for (key, value) in [
@@ -67,59 +66,37 @@ async fn run() -> Result<(), String> {
         );
         first_offset.get_or_insert(metadata.offset);
     }
-    let cluster = producer.cluster().clone();
     producer.close().await;
 
-    let leader = cluster.leader(&topic, 0).await.map_err(|e| e.to_string())?;
-    // Topic names are in Fetch up to v12 (topic ids after).
-    let version = leader
-        .version(ApiKey::Fetch)
-        .map_err(|e| e.to_string())?
-        .min(12);
-    let partitions = [FetchPartition {
-        partition: 0,
-        fetch_offset: first_offset.unwrap_or(0),
-        partition_max_bytes: 1 << 20,
-        ..Default::default()
-    }];
-    let topics = [FetchTopic {
-        topic: &topic,
-        partitions: Array::from_slice(&partitions),
-        ..Default::default()
-    }];
-    let request = FetchRequest {
-        replica_id: -1,
-        max_wait_ms: 500,
-        min_bytes: 1,
-        max_bytes: 1 << 20,
-        topics: Array::from_slice(&topics),
-        ..Default::default()
-    };
-    let frame = leader
-        .request_at(&request, version)
-        .await
+    let config = ConsumerConfig::from_properties(args.properties).map_err(|e| e.to_string())?;
+    let mut consumer = Consumer::new(config).await.map_err(|e| e.to_string())?;
+    let partition = TopicPartition::new(&topic, 0);
+    consumer.assign([partition.clone()]);
+    let from = first_offset.unwrap_or(0);
+    consumer
+        .seek(&partition, SeekTo::Offset(from))
         .map_err(|e| e.to_string())?;
-    let response = frame
-        .decode::<FetchRequest<'_>>()
-        .map_err(|e| e.to_string())?;
-    let mut scratch = vec![0u8; 1 << 20];
-    for partition in response.responses.iter().flat_map(|t| t.partitions.iter()) {
-        let records = partition.records.unwrap_or_default();
-        for batch in Batches::new(records) {
-            let Ok(Batch::V2(batch)) = batch else {
-                continue;
-            };
-            let records = batch.records_in(&mut scratch).map_err(|e| e.to_string())?;
-            for record in records {
-                let record = record.map_err(|e| e.to_string())?;
-                println!(
-                    "read offset {}: {}={}",
-                    record.offset,
-                    String::from_utf8_lossy(record.key.unwrap_or_default()),
-                    String::from_utf8_lossy(record.value.unwrap_or_default())
-                );
-            }
+    let mut read = 0;
+    while read < 3 {
+        let records = consumer
+            .poll(Duration::from_secs(10))
+            .await
+            .map_err(|e| e.to_string())?;
+        if records.is_empty() {
+            return Err(format!(
+                "read {read} of the 3 records back, then nothing for 10 s"
+            ));
+        }
+        for record in records {
+            println!(
+                "read offset {}: {}={}",
+                record.offset(),
+                String::from_utf8_lossy(record.key().unwrap_or_default()),
+                String::from_utf8_lossy(record.value().unwrap_or_default())
+            );
+            read += 1;
         }
     }
+    consumer.close();
     Ok(())
 }
