@@ -175,21 +175,18 @@ impl Transaction {
     }
 }
 
+/// Runs `attempt` until it succeeds, retrying retriable errors for a minute.
 async fn retry<T, F: AsyncFnMut() -> Result<T, Error>>(mut attempt: F) -> T {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         match attempt().await {
             Ok(value) => return value,
             Err(error) if error.is_retriable() && Instant::now() < deadline => {
-                async_io_sleep(Duration::from_millis(200)).await;
+                smol::Timer::after(Duration::from_millis(200)).await;
             }
             Err(error) => panic!("transaction request failed: {error}"),
         }
     }
-}
-
-async fn async_io_sleep(duration: Duration) {
-    smol::Timer::after(duration).await;
 }
 
 fn check(code: i16, what: &str) -> Result<(), Error> {

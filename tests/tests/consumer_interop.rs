@@ -1,5 +1,6 @@
 //! The consumer reads what independent clients wrote: the Java console producer (keys, values,
-//! headers, timestamps) and kcat (100,000 records, each checked), in every codec.
+//! headers, timestamps) and kcat (100,000 records, each checked), in every codec; and over
+//! SASL/SCRAM and TLS, configured from the Java tools' property files.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -173,4 +174,43 @@ fn kcat_lz4() {
 #[test]
 fn kcat_zstd() {
     kcat_codec("zstd");
+}
+
+/// The consumer over SASL/SCRAM and over TLS, configured from the same property files the Java
+/// tools use.
+fn secured(profile: Profile, properties: std::path::PathBuf) {
+    let broker = broker(profile);
+    let bootstrap = broker.bootstrap();
+    let topic = unique_topic(&format!("consumer-{profile}"));
+    create_topic(&bootstrap, Some(&properties), &topic, 1);
+    let args = ["--bootstrap-server", &bootstrap, "--topic", &topic];
+    let produced = run("console-producer", &args, Some(&properties), "one\ntwo\n");
+    assert!(produced.success, "console-producer: {produced:?}");
+    let text = std::fs::read_to_string(&properties).unwrap();
+    let text = format!("{text}\nbootstrap.servers={bootstrap}\nauto.offset.reset=earliest\n");
+    let config = franzl::config::ConsumerConfig::from_properties_text(&text).unwrap();
+    smol::block_on(async {
+        let mut consumer = Consumer::new(config).await.unwrap();
+        consumer.assign([TopicPartition::new(&topic, 0)]);
+        let records = collect(&mut consumer, 2, Duration::from_secs(30)).await;
+        let values: Vec<&[u8]> = records.iter().map(|r| r.value().unwrap()).collect();
+        assert_eq!(values, [&b"one"[..], b"two"]);
+        consumer.close();
+    });
+}
+
+#[test]
+fn over_sasl_scram() {
+    let properties = broker(Profile::Sasl)
+        .sasl_client_properties(franzl_tests::SaslMechanism::ScramSha512)
+        .expect("sasl properties");
+    secured(Profile::Sasl, properties);
+}
+
+#[test]
+fn over_tls() {
+    let properties = broker(Profile::Tls)
+        .client_properties()
+        .expect("tls properties");
+    secured(Profile::Tls, properties);
 }

@@ -2,9 +2,9 @@
 //!
 //! Each round takes the partitions this node leads that have an offset and no fetch in flight,
 //! reserves of the prefetch budget the most the response can hold (`fetch.max.bytes`, or
-//! `max.partition.fetch.bytes` per partition if less), sends one Fetch for all of them (no
-//! fetch session: every request is a full fetch), and reads each partition into the delivery
-//! queue.
+//! `max.partition.fetch.bytes` per partition if less), sends one Fetch for all of them (in an
+//! incremental fetch session, `fetch_session`, when the broker grants one), and reads each
+//! partition into the delivery queue.
 //! Then it goes straight to the next round: fetching runs ahead of the caller until the budget
 //! is spent. The thread ends when the consumer closes.
 //!
@@ -24,7 +24,7 @@ use std::time::Duration;
 use async_io::Timer;
 use franzl_core::ErrorCode;
 use franzl_core::messages::fetch::{
-    FetchPartition, FetchRequest, FetchResponse, FetchTopic, PartitionData,
+    FetchPartition, FetchRequest, FetchResponse, FetchTopic, ForgottenTopic, PartitionData,
 };
 use franzl_core::messages::{ApiKey, Array, Message};
 
@@ -32,6 +32,7 @@ use super::assignment::FetchTarget;
 use super::fetch_outcomes::{
     fail, follow_new_leader, forget_leaders, out_of_range, read_from_replica,
 };
+use super::fetch_session::FetchSession;
 use super::partition_read::{PartitionRead, read_partition};
 use super::record::{ByteSource, SharedBytes};
 use super::shared::{Delivery, Shared};
@@ -65,6 +66,7 @@ async fn run(shared: &Shared, node: i32) {
     let client = &shared.config.client;
     let seed = u64::from(node.unsigned_abs()).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     let mut backoff = Backoff::new(client.retry_backoff, client.retry_backoff_max, seed);
+    let mut session = FetchSession::default();
     while !shared.is_closed() {
         let listener = shared.listen();
         let targets = shared.state().take_fetchable(node);
@@ -75,7 +77,8 @@ async fn run(shared: &Shared, node: i32) {
             .await;
             continue;
         }
-        let result = futures_lite::future::or(fetch(shared, node, &targets), async {
+        let fetched = fetch(shared, node, &targets, &mut session);
+        let result = futures_lite::future::or(fetched, async {
             shared.closed().await;
             Err(Error::Closed {
                 what: "consumer".into(),
@@ -91,6 +94,7 @@ async fn run(shared: &Shared, node: i32) {
             }
             Err(_) if shared.is_closed() => break,
             Err(error) => {
+                session.reset();
                 let delay = backoff.next_delay();
                 log::warn!("fetch from node {node} failed: {error}; retrying in {delay:?}");
                 forget_leaders(shared, &targets);
@@ -99,6 +103,18 @@ async fn run(shared: &Shared, node: i32) {
         }
     }
     log::debug!("fetcher of node {node} stopped");
+}
+
+/// The runs of equal neighbours among `len` items, as (start, length).
+fn runs(len: usize, same: impl Fn(usize, usize) -> bool) -> Vec<(usize, usize)> {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for index in 0..len {
+        match runs.last_mut() {
+            Some((start, run)) if same(*start, index) => *run += 1,
+            _ => runs.push((index, 1)),
+        }
+    }
+    runs
 }
 
 fn clamp_i32(value: usize) -> i32 {
@@ -115,7 +131,12 @@ enum Round {
     Retry,
 }
 
-async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<Round> {
+async fn fetch(
+    shared: &Shared,
+    node: i32,
+    targets: &[FetchTarget],
+    session: &mut FetchSession,
+) -> Result<Round> {
     let config = &shared.config;
     let closed = || Error::Closed {
         what: "consumer".into(),
@@ -137,7 +158,13 @@ async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<Ro
     let version = connection.version(ApiKey::Fetch)?;
     // From v13 topics go by id; the name must then be left out, and the other way round.
     let by_id = version >= 13;
-    let partitions: Vec<FetchPartition<'_>> = targets
+    let plan = session.plan(targets, version);
+    let named: Vec<&FetchTarget> = plan
+        .include
+        .iter()
+        .filter_map(|&i| targets.get(i))
+        .collect();
+    let partitions: Vec<FetchPartition<'_>> = named
         .iter()
         .map(|target| FetchPartition {
             partition: target.partition,
@@ -152,12 +179,8 @@ async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<Ro
         })
         .collect();
     let mut topics = Vec::new();
-    let mut start = 0;
-    while let Some(first) = targets.get(start) {
-        let len = targets[start..]
-            .iter()
-            .take_while(|t| t.topic == first.topic)
-            .count();
+    for (start, len) in runs(named.len(), |a, b| named[a].topic == named[b].topic) {
+        let first = named[start];
         topics.push(FetchTopic {
             topic: if by_id { "" } else { &first.topic },
             topic_id: if by_id {
@@ -168,7 +191,22 @@ async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<Ro
             partitions: Array::from_slice(partitions.get(start..start + len).unwrap_or_default()),
             ..FetchTopic::default()
         });
-        start += len;
+    }
+    let forget = &plan.forget;
+    let forgotten_partitions: Vec<i32> = forget.iter().map(|f| f.2).collect();
+    let mut forgotten = Vec::new();
+    for (start, len) in runs(forget.len(), |a, b| forget[a].0 == forget[b].0) {
+        let (topic, topic_id, _) = &forget[start];
+        forgotten.push(ForgottenTopic {
+            topic: if by_id { "" } else { topic },
+            topic_id: if by_id { *topic_id } else { [0; 16] },
+            partitions: Array::from_slice(
+                forgotten_partitions
+                    .get(start..start + len)
+                    .unwrap_or_default(),
+            ),
+            ..ForgottenTopic::default()
+        });
     }
     let request = FetchRequest {
         max_wait_ms: clamp_i32(
@@ -185,7 +223,10 @@ async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<Ro
         } else {
             0
         },
+        session_id: plan.session_id,
+        session_epoch: plan.session_epoch,
         topics: Array::from_slice(&topics),
+        forgotten_topics_data: Array::from_slice(&forgotten),
         rack_id: match &config.client_rack {
             Some(rack) if version >= 11 => rack,
             _ => "",
@@ -201,9 +242,20 @@ async fn fetch(shared: &Shared, node: i32, targets: &[FetchTarget]) -> Result<Ro
         Error::protocol(format!("decoding a Fetch v{version} response: {error}"))
     })?;
     let code = ErrorCode(response.error_code);
+    if code == ErrorCode::FETCH_SESSION_ID_NOT_FOUND
+        || code == ErrorCode::INVALID_FETCH_SESSION_EPOCH
+    {
+        log::debug!("fetch session with node {node} ended ({code}); starting a new one");
+        session.reset();
+        return Ok(Round::Retry);
+    }
     if !code.is_ok() {
         return Err(Error::kafka(code, None, format!("fetch from node {node}")));
     }
+    if plan.session_id != response.session_id && response.session_id > 0 {
+        log::debug!("fetch session {} with node {node}", response.session_id);
+    }
+    session.answered(&plan, targets, response.session_id);
     let mut round = Round::Served;
     for topic in &response.responses {
         for data in &topic.partitions {

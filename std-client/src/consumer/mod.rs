@@ -4,7 +4,8 @@
 //!
 //! How it runs: a manager thread (`franzl-consumer`, `manager`) finds partition leaders and
 //! resolves seeks with ListOffsets; one fetch thread per leader broker (`franzl-fetch-<id>`,
-//! `fetcher`) sends Fetch requests for all the partitions that broker leads, reads the
+//! `fetcher`) sends Fetch requests for all the partitions that broker leads (in an incremental
+//! fetch session when the broker grants one), reads the
 //! records in place (`partition_read`) and queues them for the [`Consumer`] handle. Fetching
 //! runs ahead of the caller within `max_prefetch_bytes` (`budget`), decompressed batches
 //! included; when the caller stops consuming, fetching pauses.
@@ -40,6 +41,7 @@
 mod assignment;
 mod budget;
 mod fetch_outcomes;
+mod fetch_session;
 mod fetcher;
 mod handle;
 mod list_offsets;

@@ -1,0 +1,201 @@
+//! [`FetchSession`]: a fetcher's incremental fetch session with its broker (KIP-227).
+//!
+//! The first Fetch is a full one that asks for a session (id 0, epoch 0). If the broker grants
+//! one, later Fetches name only the partitions that are new or whose fetch offset or leader
+//! epoch changed, and list as forgotten those no longer fetched; the broker remembers the rest
+//! and leaves partitions without news out of its answers. Any top-level error or failed request
+//! ends the session, and the next Fetch is a full one again. Below Fetch v7 there are no
+//! sessions: every Fetch is full (epoch -1).
+//!
+//! Call order per round: [`FetchSession::plan`], send, then [`FetchSession::answered`] with the
+//! response's session id, or [`FetchSession::reset`] if there was no usable response.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::assignment::FetchTarget;
+
+/// What the broker was last told about a partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Sent {
+    fetch_offset: i64,
+    leader_epoch: i32,
+}
+
+/// The partitions to name in one Fetch and its session fields.
+#[derive(Debug, Default)]
+pub(crate) struct FetchPlan {
+    pub(crate) session_id: i32,
+    pub(crate) session_epoch: i32,
+    /// Indexes into the round's targets of the partitions to name.
+    pub(crate) include: Vec<usize>,
+    /// Partitions to drop from the session: topic, its id, partition.
+    pub(crate) forget: Vec<(Arc<str>, [u8; 16], i32)>,
+    full: bool,
+}
+
+/// One broker's session, as the fetcher of that broker keeps it.
+#[derive(Debug, Default)]
+pub(crate) struct FetchSession {
+    id: i32,
+    epoch: i32,
+    sent: BTreeMap<(Arc<str>, i32), (Sent, [u8; 16])>,
+}
+
+impl FetchSession {
+    /// The Fetch for `targets` at Fetch `version`.
+    pub(crate) fn plan(&self, targets: &[FetchTarget], version: i16) -> FetchPlan {
+        if version < 7 || self.id == 0 {
+            return FetchPlan {
+                session_id: 0,
+                // 0 asks for a new session; -1 is a full fetch without one.
+                session_epoch: if version < 7 { -1 } else { 0 },
+                include: (0..targets.len()).collect(),
+                forget: Vec::new(),
+                full: true,
+            };
+        }
+        let include = targets
+            .iter()
+            .enumerate()
+            .filter(|(_, target)| {
+                let key = (Arc::clone(&target.topic), target.partition);
+                self.sent.get(&key).map(|(sent, _)| *sent) != Some(sent_of(target))
+            })
+            .map(|(index, _)| index)
+            .collect();
+        let forget = self
+            .sent
+            .iter()
+            .filter(|((topic, partition), _)| {
+                !targets
+                    .iter()
+                    .any(|t| t.partition == *partition && t.topic == *topic)
+            })
+            .map(|((topic, partition), (_, id))| (Arc::clone(topic), *id, *partition))
+            .collect();
+        FetchPlan {
+            session_id: self.id,
+            session_epoch: self.epoch,
+            include,
+            forget,
+            full: false,
+        }
+    }
+
+    /// Records a response to `plan` (for `targets`) that carried `session_id`.
+    pub(crate) fn answered(&mut self, plan: &FetchPlan, targets: &[FetchTarget], session_id: i32) {
+        if plan.full {
+            if session_id <= 0 {
+                // No session granted: every Fetch stays a full one.
+                self.reset();
+                return;
+            }
+            self.id = session_id;
+            self.sent.clear();
+        } else if session_id != self.id {
+            self.reset();
+            return;
+        }
+        self.epoch = if plan.full {
+            1
+        } else {
+            // Epochs run 1..=i32::MAX and then wrap to 1 (0 asks for a new session).
+            self.epoch.checked_add(1).unwrap_or(1)
+        };
+        for (topic, _, partition) in &plan.forget {
+            self.sent.remove(&(Arc::clone(topic), *partition));
+        }
+        for target in plan.include.iter().filter_map(|&index| targets.get(index)) {
+            let key = (Arc::clone(&target.topic), target.partition);
+            self.sent
+                .insert(key, (sent_of(target), target.leader.topic_id));
+        }
+    }
+
+    /// Ends the session: the next Fetch is a full one.
+    pub(crate) fn reset(&mut self) {
+        *self = Self::default();
+    }
+}
+
+fn sent_of(target: &FetchTarget) -> Sent {
+    Sent {
+        fetch_offset: target.fetch_offset,
+        leader_epoch: target.leader.epoch,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consumer::assignment::Leader;
+
+    fn target(partition: i32, fetch_offset: i64) -> FetchTarget {
+        FetchTarget {
+            topic: Arc::from("t"),
+            partition,
+            epoch: 1,
+            fetch_offset,
+            leader: Leader {
+                node: 1,
+                epoch: 3,
+                topic_id: [7; 16],
+            },
+        }
+    }
+
+    #[test]
+    fn a_session_names_only_what_changed() {
+        let mut session = FetchSession::default();
+        let round = [target(0, 10), target(1, 20)];
+        let plan = session.plan(&round, 16);
+        assert_eq!(
+            (plan.session_id, plan.session_epoch, plan.include.len()),
+            (0, 0, 2)
+        );
+        session.answered(&plan, &round, 55);
+
+        // Partition 0 advanced, partition 1 did not.
+        let round = [target(0, 15), target(1, 20)];
+        let plan = session.plan(&round, 16);
+        assert_eq!((plan.session_id, plan.session_epoch), (55, 1));
+        assert_eq!(plan.include, [0]);
+        assert!(plan.forget.is_empty());
+        session.answered(&plan, &round, 55);
+
+        // Partition 1 is no longer fetched (in flight elsewhere, seeking, ...).
+        let round = [target(0, 15)];
+        let plan = session.plan(&round, 16);
+        assert_eq!(plan.session_epoch, 2);
+        assert!(plan.include.is_empty());
+        assert_eq!(plan.forget, [(Arc::from("t"), [7; 16], 1)]);
+        session.answered(&plan, &round, 55);
+
+        // It comes back: named again.
+        let round = [target(0, 15), target(1, 20)];
+        assert_eq!(session.plan(&round, 16).include, [1]);
+    }
+
+    #[test]
+    fn no_session_granted_or_an_error_means_full_fetches() {
+        let mut session = FetchSession::default();
+        let round = [target(0, 10)];
+        let plan = session.plan(&round, 16);
+        session.answered(&plan, &round, 0);
+        assert_eq!(session.plan(&round, 16).session_epoch, 0);
+
+        let plan = session.plan(&round, 16);
+        session.answered(&plan, &round, 9);
+        session.reset();
+        let plan = session.plan(&round, 16);
+        assert_eq!((plan.session_id, plan.include.len()), (0, 1));
+    }
+
+    #[test]
+    fn old_brokers_get_full_fetches_without_a_session() {
+        let session = FetchSession::default();
+        let plan = session.plan(&[target(0, 1)], 6);
+        assert_eq!((plan.session_id, plan.session_epoch), (0, -1));
+    }
+}
