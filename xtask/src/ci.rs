@@ -47,6 +47,7 @@ pub fn test(_args: &[String]) -> Result<(), String> {
         "unit tests",
         cargo(&["test", "--workspace", "--exclude", "franzl-tests"]),
     )?;
+    fuzz_smoke()?;
     run(
         "doc tests and docs",
         cargo(&["doc", "--workspace", "--no-deps"]),
@@ -95,6 +96,49 @@ fn generated_code_drift() -> Result<(), String> {
         "generated-code drift check",
         cargo(&["run", "--quiet", "-p", "franzl-codegen", "--", "--check"]),
     )
+}
+
+/// Seconds each fuzz target runs in the smoke test, after replaying its corpus.
+const FUZZ_SMOKE_SECONDS: u32 = 15;
+
+/// Replays each fuzz target's committed corpus and fuzzes it briefly (cargo-fuzz, nightly).
+/// The corpus is copied under `target/` first, so inputs found here do not dirty the tree.
+fn fuzz_smoke() -> Result<(), String> {
+    let root = crate::workspace::root();
+    let manifest = std::fs::read_to_string(root.join("fuzz/Cargo.toml"))
+        .map_err(|error| format!("fuzz smoke: reading fuzz/Cargo.toml: {error}"))?;
+    let targets: Vec<&str> = manifest
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("name = \""))
+        .filter_map(|rest| rest.strip_suffix('"'))
+        .filter(|name| *name != "franzl-fuzz")
+        .collect();
+    for target in targets {
+        let corpus = crate::workspace::target_dir()
+            .join("fuzz-corpus")
+            .join(target);
+        std::fs::create_dir_all(&corpus)
+            .map_err(|error| format!("fuzz smoke: {}: {error}", corpus.display()))?;
+        let committed = root.join("fuzz/corpus").join(target);
+        if let Ok(entries) = std::fs::read_dir(&committed) {
+            for entry in entries.flatten() {
+                let _ = std::fs::copy(entry.path(), corpus.join(entry.file_name()));
+            }
+        }
+        let mut command = std::process::Command::new("cargo");
+        command
+            .current_dir(&root)
+            .args(["+nightly", "fuzz", "run", target])
+            .arg(&corpus)
+            .args([
+                "--",
+                &format!("-max_total_time={FUZZ_SMOKE_SECONDS}"),
+                "-rss_limit_mb=2048",
+                "-print_final_stats=1",
+            ]);
+        run(&format!("fuzz smoke: {target}"), command)?;
+    }
+    Ok(())
 }
 
 /// Runs the integration tests; the brokers they started are stopped afterwards in every case.
