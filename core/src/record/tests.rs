@@ -466,6 +466,73 @@ fn resumed_builder_matches_one_pass() {
     );
 }
 
+/// Everything a consumer does with records bytes, as the `record_batch` fuzz target does;
+/// returns whether every batch and record read cleanly.
+fn walk(input: &[u8], inflated: &mut [u8]) -> bool {
+    let mut clean = true;
+    for batch in Batches::new(input).take(100) {
+        match batch {
+            Ok(Batch::V2(batch)) => {
+                clean &= batch.verify_crc().is_ok();
+                match batch.records_in(inflated) {
+                    Ok(records) => {
+                        for record in records {
+                            match record {
+                                Ok(record) => {
+                                    let _ = record.headers.count();
+                                    if batch.is_control() {
+                                        clean &= ControlRecord::parse(&record).is_ok();
+                                    }
+                                }
+                                Err(_) => clean = false,
+                            }
+                        }
+                    }
+                    Err(_) => clean = false,
+                }
+            }
+            Ok(Batch::Legacy(message)) => {
+                clean &= message.verify_crc().is_ok();
+                if message.compression() != Ok(crate::compression::Compression::None) {
+                    match message.inner_messages(inflated) {
+                        Ok(mut inner) => clean &= inner.all(|m| m.is_ok()),
+                        Err(_) => clean = false,
+                    }
+                }
+            }
+            Err(_) => clean = false,
+        }
+    }
+    clean
+}
+
+/// Replays the committed seed corpus of the `record_batch` fuzz target; the batches franzl
+/// built (`v2_*`) and the legacy message must read cleanly when their codec is in this build.
+#[test]
+fn fuzz_corpus_replays() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz/corpus/record_batch");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return; // a packaged crate has no fuzz folder
+    };
+    let mut inflated = vec![0u8; 64 << 10];
+    for entry in entries {
+        let path = entry.unwrap().path();
+        let data = std::fs::read(&path).unwrap();
+        let clean = walk(&data, &mut inflated);
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let codec_enabled = match name.as_str() {
+            "v2_gzip" => cfg!(feature = "gzip"),
+            "v2_lz4" => cfg!(feature = "lz4"),
+            "v2_zstd" => cfg!(feature = "zstd"),
+            "v2_snappy" => cfg!(feature = "snappy"),
+            _ => true,
+        };
+        if (name.starts_with("v2_") || name.starts_with("legacy_")) && codec_enabled {
+            assert!(clean, "{name} did not read cleanly");
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
@@ -496,27 +563,7 @@ proptest! {
 
     #[test]
     fn hostile_records_bytes_never_panic(input in proptest::collection::vec(any::<u8>(), 0..400)) {
-        let mut inflated = [0u8; 4096];
-        for batch in Batches::new(&input).take(100) {
-            match batch {
-                Ok(Batch::V2(batch)) => {
-                    let _ = batch.verify_crc();
-                    if let Ok(records) = batch.records_in(&mut inflated) {
-                        for record in records.flatten() {
-                            let _ = record.headers.count();
-                            let _ = ControlRecord::parse(&record);
-                        }
-                    }
-                }
-                Ok(Batch::Legacy(message)) => {
-                    let _ = message.verify_crc();
-                    if let Ok(inner) = message.inner_messages(&mut inflated) {
-                        let _ = inner.count();
-                    }
-                }
-                Err(_) => {}
-            }
-        }
+        walk(&input, &mut [0u8; 4096]);
     }
 
     #[test]
