@@ -157,7 +157,7 @@ fn emit_read(
     flexible: bool,
 ) {
     out.push_str(
-        "    fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {\n",
+        "    #[inline]\n    fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {\n",
     );
     let mutable = if plans.is_empty() && !flexible {
         ""

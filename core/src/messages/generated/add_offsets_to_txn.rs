@@ -33,6 +33,7 @@ impl Default for AddOffsetsToTxnRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for AddOffsetsToTxnRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.transactional_id = m::Item::read(r, v)?;
@@ -146,6 +147,7 @@ impl Default for AddOffsetsToTxnResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for AddOffsetsToTxnResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

@@ -36,6 +36,7 @@ impl Default for AddPartitionsToTxnRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for AddPartitionsToTxnRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 4 {
@@ -231,6 +232,7 @@ impl Default for AddPartitionsToTxnTransaction<'_> {
 }
 
 impl<'a> m::Item<'a> for AddPartitionsToTxnTransaction<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 4 {
@@ -391,6 +393,7 @@ impl Default for AddPartitionsToTxnTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for AddPartitionsToTxnTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -487,6 +490,7 @@ impl Default for AddPartitionsToTxnResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for AddPartitionsToTxnResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -636,6 +640,7 @@ impl Default for AddPartitionsToTxnResult<'_> {
 }
 
 impl<'a> m::Item<'a> for AddPartitionsToTxnResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 4 {
@@ -750,6 +755,7 @@ impl Default for AddPartitionsToTxnTopicResult<'_> {
 }
 
 impl<'a> m::Item<'a> for AddPartitionsToTxnTopicResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -840,6 +846,7 @@ impl Default for AddPartitionsToTxnPartitionResult<'_> {
 }
 
 impl<'a> m::Item<'a> for AddPartitionsToTxnPartitionResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

@@ -36,6 +36,7 @@ impl Default for AddRaftVoterRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for AddRaftVoterRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.cluster_id = m::Item::read(r, v)?;
@@ -156,6 +157,7 @@ impl Default for Listener<'_> {
 }
 
 impl<'a> m::Item<'a> for Listener<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -254,6 +256,7 @@ impl Default for AddRaftVoterResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for AddRaftVoterResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

@@ -27,6 +27,7 @@ impl Default for AlterClientQuotasRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterClientQuotasRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.entries = m::Item::read(r, v)?;
@@ -128,6 +129,7 @@ impl Default for AlterClientQuotasRequestEntryData<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterClientQuotasRequestEntryData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.entity = m::Item::read(r, v)?;
@@ -218,6 +220,7 @@ impl Default for AlterClientQuotasRequestEntityData<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterClientQuotasRequestEntityData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.entity_type = m::Item::read(r, v)?;
@@ -311,6 +314,7 @@ impl Default for OpData<'_> {
 }
 
 impl<'a> m::Item<'a> for OpData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.key = m::Item::read(r, v)?;
@@ -408,6 +412,7 @@ impl Default for AlterClientQuotasResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterClientQuotasResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.throttle_time_ms = m::Item::read(r, v)?;
@@ -508,6 +513,7 @@ impl Default for AlterClientQuotasResponseEntryData<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterClientQuotasResponseEntryData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
@@ -603,6 +609,7 @@ impl Default for AlterClientQuotasResponseEntityData<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterClientQuotasResponseEntityData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.entity_type = m::Item::read(r, v)?;

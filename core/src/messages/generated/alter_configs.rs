@@ -27,6 +27,7 @@ impl Default for AlterConfigsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterConfigsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.resources = m::Item::read(r, v)?;
@@ -131,6 +132,7 @@ impl Default for AlterConfigsResource<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterConfigsResource<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.resource_type = m::Item::read(r, v)?;
@@ -226,6 +228,7 @@ impl Default for AlterableConfig<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterableConfig<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -316,6 +319,7 @@ impl Default for AlterConfigsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterConfigsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.throttle_time_ms = m::Item::read(r, v)?;
@@ -419,6 +423,7 @@ impl Default for AlterConfigsResourceResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterConfigsResourceResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;

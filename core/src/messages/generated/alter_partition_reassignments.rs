@@ -27,6 +27,7 @@ impl Default for AlterPartitionReassignmentsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterPartitionReassignmentsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.timeout_ms = m::Item::read(r, v)?;
@@ -128,6 +129,7 @@ impl Default for ReassignableTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for ReassignableTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -218,6 +220,7 @@ impl Default for ReassignablePartition<'_> {
 }
 
 impl<'a> m::Item<'a> for ReassignablePartition<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.partition_index = m::Item::read(r, v)?;
@@ -314,6 +317,7 @@ impl Default for AlterPartitionReassignmentsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterPartitionReassignmentsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -423,6 +427,7 @@ impl Default for ReassignableTopicResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ReassignableTopicResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -516,6 +521,7 @@ impl Default for ReassignablePartitionResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ReassignablePartitionResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

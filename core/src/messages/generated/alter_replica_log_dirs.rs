@@ -24,6 +24,7 @@ impl Default for AlterReplicaLogDirsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterReplicaLogDirsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.dirs = m::Item::read(r, v)?;
@@ -120,6 +121,7 @@ impl Default for AlterReplicaLogDir<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterReplicaLogDir<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.path = m::Item::read(r, v)?;
@@ -210,6 +212,7 @@ impl Default for AlterReplicaLogDirTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterReplicaLogDirTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -300,6 +303,7 @@ impl Default for AlterReplicaLogDirsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterReplicaLogDirsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.throttle_time_ms = m::Item::read(r, v)?;
@@ -397,6 +401,7 @@ impl Default for AlterReplicaLogDirTopicResult<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterReplicaLogDirTopicResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_name = m::Item::read(r, v)?;
@@ -487,6 +492,7 @@ impl Default for AlterReplicaLogDirPartitionResult<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterReplicaLogDirPartitionResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

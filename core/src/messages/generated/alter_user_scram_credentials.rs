@@ -27,6 +27,7 @@ impl Default for AlterUserScramCredentialsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterUserScramCredentialsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.deletions = m::Item::read(r, v)?;
@@ -128,6 +129,7 @@ impl Default for ScramCredentialDeletion<'_> {
 }
 
 impl<'a> m::Item<'a> for ScramCredentialDeletion<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -227,6 +229,7 @@ impl Default for ScramCredentialUpsertion<'_> {
 }
 
 impl<'a> m::Item<'a> for ScramCredentialUpsertion<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -334,6 +337,7 @@ impl Default for AlterUserScramCredentialsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterUserScramCredentialsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.throttle_time_ms = m::Item::read(r, v)?;
@@ -434,6 +438,7 @@ impl Default for AlterUserScramCredentialsResult<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterUserScramCredentialsResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.user = m::Item::read(r, v)?;

@@ -27,6 +27,7 @@ impl Default for ApiVersionsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for ApiVersionsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 3 {
@@ -163,6 +164,7 @@ impl Default for ApiVersionsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ApiVersionsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
@@ -350,6 +352,7 @@ impl Default for ApiVersion<'_> {
 }
 
 impl<'a> m::Item<'a> for ApiVersion<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -449,6 +452,7 @@ impl Default for SupportedFeatureKey<'_> {
 }
 
 impl<'a> m::Item<'a> for SupportedFeatureKey<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 3 {
@@ -581,6 +585,7 @@ impl Default for FinalizedFeatureKey<'_> {
 }
 
 impl<'a> m::Item<'a> for FinalizedFeatureKey<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 3 {

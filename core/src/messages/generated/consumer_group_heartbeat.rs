@@ -51,6 +51,7 @@ impl Default for ConsumerGroupHeartbeatRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for ConsumerGroupHeartbeatRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
@@ -204,6 +205,7 @@ impl Default for ConsumerGroupHeartbeatRequestTopicPartitions<'_> {
 }
 
 impl<'a> m::Item<'a> for ConsumerGroupHeartbeatRequestTopicPartitions<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;
@@ -309,6 +311,7 @@ impl Default for ConsumerGroupHeartbeatResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ConsumerGroupHeartbeatResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -432,6 +435,7 @@ impl Default for Assignment<'_> {
 }
 
 impl<'a> m::Item<'a> for Assignment<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_partitions = m::Item::read(r, v)?;
@@ -519,6 +523,7 @@ impl Default for ConsumerGroupHeartbeatResponseTopicPartitions<'_> {
 }
 
 impl<'a> m::Item<'a> for ConsumerGroupHeartbeatResponseTopicPartitions<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;

@@ -24,6 +24,7 @@ impl Default for CreateAclsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for CreateAclsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.creations = m::Item::read(r, v)?;
@@ -135,6 +136,7 @@ impl Default for AclCreation<'_> {
 }
 
 impl<'a> m::Item<'a> for AclCreation<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.resource_type = m::Item::read(r, v)?;
@@ -264,6 +266,7 @@ impl Default for CreateAclsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for CreateAclsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.throttle_time_ms = m::Item::read(r, v)?;
@@ -361,6 +364,7 @@ impl Default for AclCreationResult<'_> {
 }
 
 impl<'a> m::Item<'a> for AclCreationResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;

@@ -33,6 +33,7 @@ impl Default for CreateDelegationTokenRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for CreateDelegationTokenRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 3 {
@@ -168,6 +169,7 @@ impl Default for CreatableRenewers<'_> {
 }
 
 impl<'a> m::Item<'a> for CreatableRenewers<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.principal_type = m::Item::read(r, v)?;
@@ -285,6 +287,7 @@ impl Default for CreateDelegationTokenResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for CreateDelegationTokenResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;

@@ -30,6 +30,7 @@ impl Default for CreatePartitionsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for CreatePartitionsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topics = m::Item::read(r, v)?;
@@ -141,6 +142,7 @@ impl Default for CreatePartitionsTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for CreatePartitionsTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -233,6 +235,7 @@ impl Default for CreatePartitionsAssignment<'_> {
 }
 
 impl<'a> m::Item<'a> for CreatePartitionsAssignment<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.broker_ids = m::Item::read(r, v)?;
@@ -318,6 +321,7 @@ impl Default for CreatePartitionsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for CreatePartitionsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.throttle_time_ms = m::Item::read(r, v)?;
@@ -418,6 +422,7 @@ impl Default for CreatePartitionsTopicResult<'_> {
 }
 
 impl<'a> m::Item<'a> for CreatePartitionsTopicResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;

@@ -30,6 +30,7 @@ impl Default for CreateTopicsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for CreateTopicsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topics = m::Item::read(r, v)?;
@@ -157,6 +158,7 @@ impl Default for CreatableTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for CreatableTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -264,6 +266,7 @@ impl Default for CreatableReplicaAssignment<'_> {
 }
 
 impl<'a> m::Item<'a> for CreatableReplicaAssignment<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.partition_index = m::Item::read(r, v)?;
@@ -354,6 +357,7 @@ impl Default for CreatableTopicConfig<'_> {
 }
 
 impl<'a> m::Item<'a> for CreatableTopicConfig<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -444,6 +448,7 @@ impl Default for CreateTopicsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for CreateTopicsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 2 {
@@ -569,6 +574,7 @@ impl Default for CreatableTopicResult<'_> {
 }
 
 impl<'a> m::Item<'a> for CreatableTopicResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -759,6 +765,7 @@ impl Default for CreatableTopicConfigs<'_> {
 }
 
 impl<'a> m::Item<'a> for CreatableTopicConfigs<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 5 {

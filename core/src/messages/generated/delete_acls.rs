@@ -24,6 +24,7 @@ impl Default for DeleteAclsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for DeleteAclsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.filters = m::Item::read(r, v)?;
@@ -135,6 +136,7 @@ impl Default for DeleteAclsFilter<'_> {
 }
 
 impl<'a> m::Item<'a> for DeleteAclsFilter<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.resource_type_filter = m::Item::read(r, v)?;
@@ -264,6 +266,7 @@ impl Default for DeleteAclsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for DeleteAclsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.throttle_time_ms = m::Item::read(r, v)?;
@@ -364,6 +367,7 @@ impl Default for DeleteAclsFilterResult<'_> {
 }
 
 impl<'a> m::Item<'a> for DeleteAclsFilterResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
@@ -480,6 +484,7 @@ impl Default for DeleteAclsMatchingAcl<'_> {
 }
 
 impl<'a> m::Item<'a> for DeleteAclsMatchingAcl<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;

@@ -24,6 +24,7 @@ impl Default for DeleteGroupsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for DeleteGroupsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.groups_names = m::Item::read(r, v)?;
@@ -120,6 +121,7 @@ impl Default for DeleteGroupsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for DeleteGroupsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.throttle_time_ms = m::Item::read(r, v)?;
@@ -217,6 +219,7 @@ impl Default for DeletableGroupResult<'_> {
 }
 
 impl<'a> m::Item<'a> for DeletableGroupResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;

@@ -27,6 +27,7 @@ impl Default for DeleteRecordsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for DeleteRecordsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topics = m::Item::read(r, v)?;
@@ -128,6 +129,7 @@ impl Default for DeleteRecordsTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for DeleteRecordsTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -218,6 +220,7 @@ impl Default for DeleteRecordsPartition<'_> {
 }
 
 impl<'a> m::Item<'a> for DeleteRecordsPartition<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -310,6 +313,7 @@ impl Default for DeleteRecordsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for DeleteRecordsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.throttle_time_ms = m::Item::read(r, v)?;
@@ -407,6 +411,7 @@ impl Default for DeleteRecordsTopicResult<'_> {
 }
 
 impl<'a> m::Item<'a> for DeleteRecordsTopicResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -500,6 +505,7 @@ impl Default for DeleteRecordsPartitionResult<'_> {
 }
 
 impl<'a> m::Item<'a> for DeleteRecordsPartitionResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

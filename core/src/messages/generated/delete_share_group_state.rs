@@ -27,6 +27,7 @@ impl Default for DeleteShareGroupStateRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for DeleteShareGroupStateRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
@@ -128,6 +129,7 @@ impl Default for DeleteStateData<'_> {
 }
 
 impl<'a> m::Item<'a> for DeleteStateData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;
@@ -215,6 +217,7 @@ impl Default for PartitionData<'_> {
 }
 
 impl<'a> m::Item<'a> for PartitionData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.partition = m::Item::read(r, v)?;
@@ -297,6 +300,7 @@ impl Default for DeleteShareGroupStateResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for DeleteShareGroupStateResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.results = m::Item::read(r, v)?;
@@ -389,6 +393,7 @@ impl Default for DeleteStateResult<'_> {
 }
 
 impl<'a> m::Item<'a> for DeleteStateResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;
@@ -482,6 +487,7 @@ impl Default for PartitionResult<'_> {
 }
 
 impl<'a> m::Item<'a> for PartitionResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

@@ -30,6 +30,7 @@ impl Default for DeleteTopicsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for DeleteTopicsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 6 {
@@ -158,6 +159,7 @@ impl Default for DeleteTopicState<'_> {
 }
 
 impl<'a> m::Item<'a> for DeleteTopicState<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 6 {
@@ -272,6 +274,7 @@ impl Default for DeleteTopicsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for DeleteTopicsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 1 {
@@ -385,6 +388,7 @@ impl Default for DeletableTopicResult<'_> {
 }
 
 impl<'a> m::Item<'a> for DeletableTopicResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = if v.number >= 6 {

@@ -42,6 +42,7 @@ impl Default for DescribeAclsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeAclsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.resource_type_filter = m::Item::read(r, v)?;
@@ -188,6 +189,7 @@ impl Default for DescribeAclsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeAclsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -303,6 +305,7 @@ impl Default for DescribeAclsResource<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeAclsResource<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.resource_type = m::Item::read(r, v)?;
@@ -421,6 +424,7 @@ impl Default for AclDescription<'_> {
 }
 
 impl<'a> m::Item<'a> for AclDescription<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.principal = m::Item::read(r, v)?;

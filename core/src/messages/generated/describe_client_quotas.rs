@@ -27,6 +27,7 @@ impl Default for DescribeClientQuotasRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeClientQuotasRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.components = m::Item::read(r, v)?;
@@ -131,6 +132,7 @@ impl Default for ComponentData<'_> {
 }
 
 impl<'a> m::Item<'a> for ComponentData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.entity_type = m::Item::read(r, v)?;
@@ -232,6 +234,7 @@ impl Default for DescribeClientQuotasResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeClientQuotasResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -341,6 +344,7 @@ impl Default for EntryData<'_> {
 }
 
 impl<'a> m::Item<'a> for EntryData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.entity = m::Item::read(r, v)?;
@@ -431,6 +435,7 @@ impl Default for EntityData<'_> {
 }
 
 impl<'a> m::Item<'a> for EntityData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.entity_type = m::Item::read(r, v)?;
@@ -521,6 +526,7 @@ impl Default for ValueData<'_> {
 }
 
 impl<'a> m::Item<'a> for ValueData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.key = m::Item::read(r, v)?;

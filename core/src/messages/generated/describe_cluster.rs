@@ -27,6 +27,7 @@ impl Default for DescribeClusterRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeClusterRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -161,6 +162,7 @@ impl Default for DescribeClusterResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeClusterResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -308,6 +310,7 @@ impl Default for DescribeClusterBroker<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeClusterBroker<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.broker_id = m::Item::read(r, v)?;

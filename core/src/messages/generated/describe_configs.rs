@@ -30,6 +30,7 @@ impl Default for DescribeConfigsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeConfigsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.resources = m::Item::read(r, v)?;
@@ -163,6 +164,7 @@ impl Default for DescribeConfigsResource<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeConfigsResource<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.resource_type = m::Item::read(r, v)?;
@@ -258,6 +260,7 @@ impl Default for DescribeConfigsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeConfigsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.throttle_time_ms = m::Item::read(r, v)?;
@@ -364,6 +367,7 @@ impl Default for DescribeConfigsResult<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeConfigsResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
@@ -490,6 +494,7 @@ impl Default for DescribeConfigsResourceResult<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeConfigsResourceResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -668,6 +673,7 @@ impl Default for DescribeConfigsSynonym<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeConfigsSynonym<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 1 {

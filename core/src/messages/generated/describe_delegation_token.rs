@@ -24,6 +24,7 @@ impl Default for DescribeDelegationTokenRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeDelegationTokenRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.owners = m::Item::read(r, v)?;
@@ -120,6 +121,7 @@ impl Default for DescribeDelegationTokenOwner<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeDelegationTokenOwner<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.principal_type = m::Item::read(r, v)?;
@@ -213,6 +215,7 @@ impl Default for DescribeDelegationTokenResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeDelegationTokenResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
@@ -339,6 +342,7 @@ impl Default for DescribedDelegationToken<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribedDelegationToken<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.principal_type = m::Item::read(r, v)?;
@@ -502,6 +506,7 @@ impl Default for DescribedDelegationTokenRenewer<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribedDelegationTokenRenewer<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.principal_type = m::Item::read(r, v)?;

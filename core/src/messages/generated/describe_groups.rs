@@ -27,6 +27,7 @@ impl Default for DescribeGroupsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeGroupsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.groups = m::Item::read(r, v)?;
@@ -144,6 +145,7 @@ impl Default for DescribeGroupsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeGroupsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 1 {
@@ -266,6 +268,7 @@ impl Default for DescribedGroup<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribedGroup<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
@@ -409,6 +412,7 @@ impl Default for DescribedGroupMember<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribedGroupMember<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.member_id = m::Item::read(r, v)?;

@@ -24,6 +24,7 @@ impl Default for DescribeLogDirsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeLogDirsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topics = m::Item::read(r, v)?;
@@ -120,6 +121,7 @@ impl Default for DescribableLogDirTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribableLogDirTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic = m::Item::read(r, v)?;
@@ -213,6 +215,7 @@ impl Default for DescribeLogDirsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeLogDirsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -334,6 +337,7 @@ impl Default for DescribeLogDirsResult<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeLogDirsResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
@@ -457,6 +461,7 @@ impl Default for DescribeLogDirsTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeLogDirsTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -553,6 +558,7 @@ impl Default for DescribeLogDirsPartition<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeLogDirsPartition<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

@@ -24,6 +24,7 @@ impl Default for DescribeProducersRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeProducersRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topics = m::Item::read(r, v)?;
@@ -120,6 +121,7 @@ impl Default for TopicRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for TopicRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -210,6 +212,7 @@ impl Default for DescribeProducersResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeProducersResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.throttle_time_ms = m::Item::read(r, v)?;
@@ -307,6 +310,7 @@ impl Default for TopicResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for TopicResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -403,6 +407,7 @@ impl Default for PartitionResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for PartitionResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -517,6 +522,7 @@ impl Default for ProducerState<'_> {
 }
 
 impl<'a> m::Item<'a> for ProducerState<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

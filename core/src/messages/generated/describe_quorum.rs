@@ -24,6 +24,7 @@ impl Default for DescribeQuorumRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeQuorumRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topics = m::Item::read(r, v)?;
@@ -120,6 +121,7 @@ impl Default for DescribeQuorumRequestTopicData<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeQuorumRequestTopicData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_name = m::Item::read(r, v)?;
@@ -207,6 +209,7 @@ impl Default for DescribeQuorumRequestPartitionData<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeQuorumRequestPartitionData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.partition_index = m::Item::read(r, v)?;
@@ -298,6 +301,7 @@ impl Default for DescribeQuorumResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeQuorumResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
@@ -427,6 +431,7 @@ impl Default for DescribeQuorumResponseTopicData<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeQuorumResponseTopicData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_name = m::Item::read(r, v)?;
@@ -535,6 +540,7 @@ impl Default for DescribeQuorumResponsePartitionData<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeQuorumResponsePartitionData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -668,6 +674,7 @@ impl Default for Node<'_> {
 }
 
 impl<'a> m::Item<'a> for Node<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 2 {
@@ -785,6 +792,7 @@ impl Default for Listener<'_> {
 }
 
 impl<'a> m::Item<'a> for Listener<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 2 {
@@ -925,6 +933,7 @@ impl Default for ReplicaState<'_> {
 }
 
 impl<'a> m::Item<'a> for ReplicaState<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

@@ -30,6 +30,7 @@ impl Default for DescribeTopicPartitionsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeTopicPartitionsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topics = m::Item::read(r, v)?;
@@ -133,6 +134,7 @@ impl Default for TopicRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for TopicRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -218,6 +220,7 @@ impl Default for DescribeTopicPartitionsRequestCursor<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeTopicPartitionsRequestCursor<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_name = m::Item::read(r, v)?;
@@ -311,6 +314,7 @@ impl Default for DescribeTopicPartitionsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeTopicPartitionsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.throttle_time_ms = m::Item::read(r, v)?;
@@ -425,6 +429,7 @@ impl Default for DescribeTopicPartitionsResponseTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeTopicPartitionsResponseTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
@@ -558,6 +563,7 @@ impl Default for DescribeTopicPartitionsResponsePartition<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeTopicPartitionsResponsePartition<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -683,6 +689,7 @@ impl Default for DescribeTopicPartitionsResponseCursor<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeTopicPartitionsResponseCursor<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_name = m::Item::read(r, v)?;

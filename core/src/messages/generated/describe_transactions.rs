@@ -24,6 +24,7 @@ impl Default for DescribeTransactionsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeTransactionsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.transactional_ids = m::Item::read(r, v)?;
@@ -120,6 +121,7 @@ impl Default for DescribeTransactionsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeTransactionsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.throttle_time_ms = m::Item::read(r, v)?;
@@ -235,6 +237,7 @@ impl Default for TransactionState<'_> {
 }
 
 impl<'a> m::Item<'a> for TransactionState<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
@@ -355,6 +358,7 @@ impl Default for TopicData<'_> {
 }
 
 impl<'a> m::Item<'a> for TopicData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic = m::Item::read(r, v)?;

@@ -24,6 +24,7 @@ impl Default for DescribeUserScramCredentialsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeUserScramCredentialsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.users = m::Item::read(r, v)?;
@@ -117,6 +118,7 @@ impl Default for UserName<'_> {
 }
 
 impl<'a> m::Item<'a> for UserName<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -208,6 +210,7 @@ impl Default for DescribeUserScramCredentialsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeUserScramCredentialsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -323,6 +326,7 @@ impl Default for DescribeUserScramCredentialsResult<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribeUserScramCredentialsResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.user = m::Item::read(r, v)?;
@@ -423,6 +427,7 @@ impl Default for CredentialInfo<'_> {
 }
 
 impl<'a> m::Item<'a> for CredentialInfo<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

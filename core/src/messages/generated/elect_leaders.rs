@@ -30,6 +30,7 @@ impl Default for ElectLeadersRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for ElectLeadersRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 1 {
@@ -148,6 +149,7 @@ impl Default for TopicPartitions<'_> {
 }
 
 impl<'a> m::Item<'a> for TopicPartitions<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic = m::Item::read(r, v)?;
@@ -241,6 +243,7 @@ impl Default for ElectLeadersResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ElectLeadersResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -355,6 +358,7 @@ impl Default for ReplicaElectionResult<'_> {
 }
 
 impl<'a> m::Item<'a> for ReplicaElectionResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic = m::Item::read(r, v)?;
@@ -448,6 +452,7 @@ impl Default for PartitionResult<'_> {
 }
 
 impl<'a> m::Item<'a> for PartitionResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

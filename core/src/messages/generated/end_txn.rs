@@ -33,6 +33,7 @@ impl Default for EndTxnRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for EndTxnRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.transactional_id = m::Item::read(r, v)?;
@@ -151,6 +152,7 @@ impl Default for EndTxnResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for EndTxnResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

@@ -27,6 +27,7 @@ impl Default for ExpireDelegationTokenRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for ExpireDelegationTokenRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.hmac = m::Item::read(r, v)?;
@@ -131,6 +132,7 @@ impl Default for ExpireDelegationTokenResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ExpireDelegationTokenResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

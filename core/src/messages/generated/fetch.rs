@@ -57,6 +57,7 @@ impl Default for FetchRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for FetchRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -336,6 +337,7 @@ impl Default for ReplicaState<'_> {
 }
 
 impl<'a> m::Item<'a> for ReplicaState<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -451,6 +453,7 @@ impl Default for FetchTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for FetchTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number <= 12 {
@@ -581,6 +584,7 @@ impl Default for FetchPartition<'_> {
 }
 
 impl<'a> m::Item<'a> for FetchPartition<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -762,6 +766,7 @@ impl Default for ForgottenTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for ForgottenTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if (7..=12).contains(&v.number) {
@@ -898,6 +903,7 @@ impl Default for FetchResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for FetchResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -1076,6 +1082,7 @@ impl Default for FetchableTopicResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for FetchableTopicResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number <= 12 {
@@ -1218,6 +1225,7 @@ impl Default for PartitionData<'_> {
 }
 
 impl<'a> m::Item<'a> for PartitionData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -1451,6 +1459,7 @@ impl Default for EpochEndOffset<'_> {
 }
 
 impl<'a> m::Item<'a> for EpochEndOffset<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -1563,6 +1572,7 @@ impl Default for LeaderIdAndEpoch<'_> {
 }
 
 impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -1675,6 +1685,7 @@ impl Default for SnapshotId<'_> {
 }
 
 impl<'a> m::Item<'a> for SnapshotId<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -1767,6 +1778,7 @@ impl Default for AbortedTransaction<'_> {
 }
 
 impl<'a> m::Item<'a> for AbortedTransaction<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -1885,6 +1897,7 @@ impl Default for NodeEndpoint<'_> {
 }
 
 impl<'a> m::Item<'a> for NodeEndpoint<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 16 {

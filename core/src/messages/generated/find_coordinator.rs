@@ -30,6 +30,7 @@ impl Default for FindCoordinatorRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for FindCoordinatorRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number <= 3 {
@@ -187,6 +188,7 @@ impl Default for FindCoordinatorResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for FindCoordinatorResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -401,6 +403,7 @@ impl Default for Coordinator<'_> {
 }
 
 impl<'a> m::Item<'a> for Coordinator<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 4 {

@@ -24,6 +24,7 @@ impl Default for GetTelemetrySubscriptionsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for GetTelemetrySubscriptionsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.client_instance_id = m::Item::read(r, v)?;
@@ -141,6 +142,7 @@ impl Default for GetTelemetrySubscriptionsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for GetTelemetrySubscriptionsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

@@ -33,6 +33,7 @@ impl Default for HeartbeatRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for HeartbeatRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
@@ -156,6 +157,7 @@ impl Default for HeartbeatResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for HeartbeatResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

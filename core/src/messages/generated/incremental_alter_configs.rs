@@ -27,6 +27,7 @@ impl Default for IncrementalAlterConfigsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for IncrementalAlterConfigsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.resources = m::Item::read(r, v)?;
@@ -131,6 +132,7 @@ impl Default for AlterConfigsResource<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterConfigsResource<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.resource_type = m::Item::read(r, v)?;
@@ -229,6 +231,7 @@ impl Default for AlterableConfig<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterableConfig<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -324,6 +327,7 @@ impl Default for IncrementalAlterConfigsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for IncrementalAlterConfigsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.throttle_time_ms = m::Item::read(r, v)?;
@@ -427,6 +431,7 @@ impl Default for AlterConfigsResourceResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for AlterConfigsResourceResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;

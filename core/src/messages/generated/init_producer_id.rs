@@ -33,6 +33,7 @@ impl Default for InitProducerIdRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for InitProducerIdRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.transactional_id = m::Item::read(r, v)?;
@@ -171,6 +172,7 @@ impl Default for InitProducerIdResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for InitProducerIdResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

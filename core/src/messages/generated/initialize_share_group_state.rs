@@ -27,6 +27,7 @@ impl Default for InitializeShareGroupStateRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for InitializeShareGroupStateRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
@@ -128,6 +129,7 @@ impl Default for InitializeStateData<'_> {
 }
 
 impl<'a> m::Item<'a> for InitializeStateData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;
@@ -221,6 +223,7 @@ impl Default for PartitionData<'_> {
 }
 
 impl<'a> m::Item<'a> for PartitionData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -314,6 +317,7 @@ impl Default for InitializeShareGroupStateResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for InitializeShareGroupStateResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.results = m::Item::read(r, v)?;
@@ -406,6 +410,7 @@ impl Default for InitializeStateResult<'_> {
 }
 
 impl<'a> m::Item<'a> for InitializeStateResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;
@@ -499,6 +504,7 @@ impl Default for PartitionResult<'_> {
 }
 
 impl<'a> m::Item<'a> for PartitionResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

@@ -45,6 +45,7 @@ impl Default for JoinGroupRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for JoinGroupRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
@@ -208,6 +209,7 @@ impl Default for JoinGroupRequestProtocol<'_> {
 }
 
 impl<'a> m::Item<'a> for JoinGroupRequestProtocol<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -319,6 +321,7 @@ impl Default for JoinGroupResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for JoinGroupResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -505,6 +508,7 @@ impl Default for JoinGroupResponseMember<'_> {
 }
 
 impl<'a> m::Item<'a> for JoinGroupResponseMember<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.member_id = m::Item::read(r, v)?;

@@ -30,6 +30,7 @@ impl Default for LeaveGroupRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for LeaveGroupRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
@@ -163,6 +164,7 @@ impl Default for MemberIdentity<'_> {
 }
 
 impl<'a> m::Item<'a> for MemberIdentity<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 3 {
@@ -295,6 +297,7 @@ impl Default for LeaveGroupResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for LeaveGroupResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -422,6 +425,7 @@ impl Default for MemberResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for MemberResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 3 {

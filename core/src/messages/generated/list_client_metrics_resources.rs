@@ -21,6 +21,7 @@ impl Default for ListClientMetricsResourcesRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for ListClientMetricsResourcesRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.flexible {
@@ -115,6 +116,7 @@ impl Default for ListClientMetricsResourcesResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ListClientMetricsResourcesResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -216,6 +218,7 @@ impl Default for ClientMetricsResource<'_> {
 }
 
 impl<'a> m::Item<'a> for ClientMetricsResource<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;

@@ -27,6 +27,7 @@ impl Default for ListGroupsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for ListGroupsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 4 {
@@ -155,6 +156,7 @@ impl Default for ListGroupsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ListGroupsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -273,6 +275,7 @@ impl Default for ListedGroup<'_> {
 }
 
 impl<'a> m::Item<'a> for ListedGroup<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;

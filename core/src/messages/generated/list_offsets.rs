@@ -33,6 +33,7 @@ impl Default for ListOffsetsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for ListOffsetsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -166,6 +167,7 @@ impl Default for ListOffsetsTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for ListOffsetsTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -262,6 +264,7 @@ impl Default for ListOffsetsPartition<'_> {
 }
 
 impl<'a> m::Item<'a> for ListOffsetsPartition<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -382,6 +385,7 @@ impl Default for ListOffsetsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ListOffsetsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 2 {
@@ -489,6 +493,7 @@ impl Default for ListOffsetsTopicResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ListOffsetsTopicResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -591,6 +596,7 @@ impl Default for ListOffsetsPartitionResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ListOffsetsPartitionResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

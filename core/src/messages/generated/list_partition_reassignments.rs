@@ -27,6 +27,7 @@ impl Default for ListPartitionReassignmentsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for ListPartitionReassignmentsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.timeout_ms = m::Item::read(r, v)?;
@@ -128,6 +129,7 @@ impl Default for ListPartitionReassignmentsTopics<'_> {
 }
 
 impl<'a> m::Item<'a> for ListPartitionReassignmentsTopics<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -224,6 +226,7 @@ impl Default for ListPartitionReassignmentsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ListPartitionReassignmentsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -333,6 +336,7 @@ impl Default for OngoingTopicReassignment<'_> {
 }
 
 impl<'a> m::Item<'a> for OngoingTopicReassignment<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -429,6 +433,7 @@ impl Default for OngoingPartitionReassignment<'_> {
 }
 
 impl<'a> m::Item<'a> for OngoingPartitionReassignment<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.partition_index = m::Item::read(r, v)?;

@@ -30,6 +30,7 @@ impl Default for ListTransactionsRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for ListTransactionsRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.state_filters = m::Item::read(r, v)?;
@@ -154,6 +155,7 @@ impl Default for ListTransactionsResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ListTransactionsResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -266,6 +268,7 @@ impl Default for TransactionState<'_> {
 }
 
 impl<'a> m::Item<'a> for TransactionState<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.transactional_id = m::Item::read(r, v)?;

@@ -33,6 +33,7 @@ impl Default for MetadataRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for MetadataRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topics = if v.number >= 1 {
@@ -221,6 +222,7 @@ impl Default for MetadataRequestTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for MetadataRequestTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 10 {
@@ -353,6 +355,7 @@ impl Default for MetadataResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for MetadataResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 3 {
@@ -522,6 +525,7 @@ impl Default for MetadataResponseBroker<'_> {
 }
 
 impl<'a> m::Item<'a> for MetadataResponseBroker<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.node_id = m::Item::read(r, v)?;
@@ -644,6 +648,7 @@ impl Default for MetadataResponseTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for MetadataResponseTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
@@ -825,6 +830,7 @@ impl Default for MetadataResponsePartition<'_> {
 }
 
 impl<'a> m::Item<'a> for MetadataResponsePartition<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

@@ -39,6 +39,7 @@ impl Default for OffsetCommitRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetCommitRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
@@ -202,6 +203,7 @@ impl Default for OffsetCommitRequestTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetCommitRequestTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -301,6 +303,7 @@ impl Default for OffsetCommitRequestPartition<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetCommitRequestPartition<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -430,6 +433,7 @@ impl Default for OffsetCommitResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetCommitResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 3 {
@@ -537,6 +541,7 @@ impl Default for OffsetCommitResponseTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetCommitResponseTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -627,6 +632,7 @@ impl Default for OffsetCommitResponsePartition<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetCommitResponsePartition<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

@@ -27,6 +27,7 @@ impl Default for OffsetDeleteRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetDeleteRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
@@ -100,6 +101,7 @@ impl Default for OffsetDeleteRequestTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetDeleteRequestTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -159,6 +161,7 @@ impl Default for OffsetDeleteRequestPartition<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetDeleteRequestPartition<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.partition_index = m::Item::read(r, v)?;
@@ -219,6 +222,7 @@ impl Default for OffsetDeleteResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetDeleteResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -295,6 +299,7 @@ impl Default for OffsetDeleteResponseTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetDeleteResponseTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -357,6 +362,7 @@ impl Default for OffsetDeleteResponsePartition<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetDeleteResponsePartition<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

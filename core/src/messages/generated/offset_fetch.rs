@@ -33,6 +33,7 @@ impl Default for OffsetFetchRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetFetchRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number <= 7 {
@@ -212,6 +213,7 @@ impl Default for OffsetFetchRequestTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetFetchRequestTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number <= 7 {
@@ -336,6 +338,7 @@ impl Default for OffsetFetchRequestGroup<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetFetchRequestGroup<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 8 {
@@ -480,6 +483,7 @@ impl Default for OffsetFetchRequestTopics<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetFetchRequestTopics<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 8 {
@@ -604,6 +608,7 @@ impl Default for OffsetFetchResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetFetchResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 3 {
@@ -755,6 +760,7 @@ impl Default for OffsetFetchResponseTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetFetchResponseTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number <= 7 {
@@ -878,6 +884,7 @@ impl Default for OffsetFetchResponsePartition<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetFetchResponsePartition<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -1045,6 +1052,7 @@ impl Default for OffsetFetchResponseGroup<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetFetchResponseGroup<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 8 {
@@ -1176,6 +1184,7 @@ impl Default for OffsetFetchResponseTopics<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetFetchResponseTopics<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 8 {
@@ -1299,6 +1308,7 @@ impl Default for OffsetFetchResponsePartitions<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetFetchResponsePartitions<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

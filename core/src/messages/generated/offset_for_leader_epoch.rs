@@ -27,6 +27,7 @@ impl Default for OffsetForLeaderEpochRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetForLeaderEpochRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 3 {
@@ -138,6 +139,7 @@ impl Default for OffsetForLeaderTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetForLeaderTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic = m::Item::read(r, v)?;
@@ -231,6 +233,7 @@ impl Default for OffsetForLeaderPartition<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetForLeaderPartition<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -335,6 +338,7 @@ impl Default for OffsetForLeaderEpochResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetForLeaderEpochResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 2 {
@@ -442,6 +446,7 @@ impl Default for OffsetForLeaderTopicResult<'_> {
 }
 
 impl<'a> m::Item<'a> for OffsetForLeaderTopicResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic = m::Item::read(r, v)?;
@@ -538,6 +543,7 @@ impl Default for EpochEndOffset<'_> {
 }
 
 impl<'a> m::Item<'a> for EpochEndOffset<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

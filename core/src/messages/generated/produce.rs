@@ -33,6 +33,7 @@ impl Default for ProduceRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for ProduceRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 3 {
@@ -158,6 +159,7 @@ impl Default for TopicProduceData<'_> {
 }
 
 impl<'a> m::Item<'a> for TopicProduceData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -248,6 +250,7 @@ impl Default for PartitionProduceData<'_> {
 }
 
 impl<'a> m::Item<'a> for PartitionProduceData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.index = m::Item::read(r, v)?;
@@ -341,6 +344,7 @@ impl Default for ProduceResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ProduceResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.responses = m::Item::read(r, v)?;
@@ -487,6 +491,7 @@ impl Default for TopicProduceResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for TopicProduceResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -595,6 +600,7 @@ impl Default for PartitionProduceResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for PartitionProduceResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -791,6 +797,7 @@ impl Default for BatchIndexAndErrorMessage<'_> {
 }
 
 impl<'a> m::Item<'a> for BatchIndexAndErrorMessage<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 8 {
@@ -909,6 +916,7 @@ impl Default for LeaderIdAndEpoch<'_> {
 }
 
 impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -1027,6 +1035,7 @@ impl Default for NodeEndpoint<'_> {
 }
 
 impl<'a> m::Item<'a> for NodeEndpoint<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         if v.number >= 10 {

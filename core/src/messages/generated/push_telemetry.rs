@@ -36,6 +36,7 @@ impl Default for PushTelemetryRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for PushTelemetryRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -152,6 +153,7 @@ impl Default for PushTelemetryResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for PushTelemetryResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

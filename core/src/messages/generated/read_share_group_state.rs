@@ -27,6 +27,7 @@ impl Default for ReadShareGroupStateRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for ReadShareGroupStateRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
@@ -128,6 +129,7 @@ impl Default for ReadStateData<'_> {
 }
 
 impl<'a> m::Item<'a> for ReadStateData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;
@@ -218,6 +220,7 @@ impl Default for PartitionData<'_> {
 }
 
 impl<'a> m::Item<'a> for PartitionData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -307,6 +310,7 @@ impl Default for ReadShareGroupStateResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ReadShareGroupStateResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.results = m::Item::read(r, v)?;
@@ -399,6 +403,7 @@ impl Default for ReadStateResult<'_> {
 }
 
 impl<'a> m::Item<'a> for ReadStateResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;
@@ -501,6 +506,7 @@ impl Default for PartitionResult<'_> {
 }
 
 impl<'a> m::Item<'a> for PartitionResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -621,6 +627,7 @@ impl Default for StateBatch<'_> {
 }
 
 impl<'a> m::Item<'a> for StateBatch<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

@@ -27,6 +27,7 @@ impl Default for ReadShareGroupStateSummaryRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for ReadShareGroupStateSummaryRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
@@ -128,6 +129,7 @@ impl Default for ReadStateSummaryData<'_> {
 }
 
 impl<'a> m::Item<'a> for ReadStateSummaryData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;
@@ -218,6 +220,7 @@ impl Default for PartitionData<'_> {
 }
 
 impl<'a> m::Item<'a> for PartitionData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -307,6 +310,7 @@ impl Default for ReadShareGroupStateSummaryResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ReadShareGroupStateSummaryResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.results = m::Item::read(r, v)?;
@@ -399,6 +403,7 @@ impl Default for ReadStateSummaryResult<'_> {
 }
 
 impl<'a> m::Item<'a> for ReadStateSummaryResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;
@@ -498,6 +503,7 @@ impl Default for PartitionResult<'_> {
 }
 
 impl<'a> m::Item<'a> for PartitionResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

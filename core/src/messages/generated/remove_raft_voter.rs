@@ -30,6 +30,7 @@ impl Default for RemoveRaftVoterRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for RemoveRaftVoterRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.cluster_id = m::Item::read(r, v)?;
@@ -141,6 +142,7 @@ impl Default for RemoveRaftVoterResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for RemoveRaftVoterResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

@@ -24,6 +24,7 @@ impl Default for SaslAuthenticateRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for SaslAuthenticateRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.auth_bytes = m::Item::read(r, v)?;
@@ -126,6 +127,7 @@ impl Default for SaslAuthenticateResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for SaslAuthenticateResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;

@@ -24,6 +24,7 @@ impl Default for SaslHandshakeRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for SaslHandshakeRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.mechanism = m::Item::read(r, v)?;
@@ -92,6 +93,7 @@ impl Default for SaslHandshakeResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for SaslHandshakeResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;

@@ -33,6 +33,7 @@ impl Default for ShareAcknowledgeRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for ShareAcknowledgeRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
@@ -144,6 +145,7 @@ impl Default for AcknowledgeTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for AcknowledgeTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;
@@ -234,6 +236,7 @@ impl Default for AcknowledgePartition<'_> {
 }
 
 impl<'a> m::Item<'a> for AcknowledgePartition<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.partition_index = m::Item::read(r, v)?;
@@ -327,6 +330,7 @@ impl Default for AcknowledgementBatch<'_> {
 }
 
 impl<'a> m::Item<'a> for AcknowledgementBatch<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -433,6 +437,7 @@ impl Default for ShareAcknowledgeResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ShareAcknowledgeResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -547,6 +552,7 @@ impl Default for ShareAcknowledgeTopicResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ShareAcknowledgeTopicResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;
@@ -643,6 +649,7 @@ impl Default for PartitionData<'_> {
 }
 
 impl<'a> m::Item<'a> for PartitionData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -745,6 +752,7 @@ impl Default for LeaderIdAndEpoch<'_> {
 }
 
 impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -843,6 +851,7 @@ impl Default for NodeEndpoint<'_> {
 }
 
 impl<'a> m::Item<'a> for NodeEndpoint<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.node_id = m::Item::read(r, v)?;

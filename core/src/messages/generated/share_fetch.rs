@@ -45,6 +45,7 @@ impl Default for ShareFetchRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for ShareFetchRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
@@ -176,6 +177,7 @@ impl Default for FetchTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for FetchTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;
@@ -269,6 +271,7 @@ impl Default for FetchPartition<'_> {
 }
 
 impl<'a> m::Item<'a> for FetchPartition<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -369,6 +372,7 @@ impl Default for AcknowledgementBatch<'_> {
 }
 
 impl<'a> m::Item<'a> for AcknowledgementBatch<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -466,6 +470,7 @@ impl Default for ForgottenTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for ForgottenTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;
@@ -565,6 +570,7 @@ impl Default for ShareFetchResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ShareFetchResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -679,6 +685,7 @@ impl Default for ShareFetchableTopicResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ShareFetchableTopicResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;
@@ -787,6 +794,7 @@ impl Default for PartitionData<'_> {
 }
 
 impl<'a> m::Item<'a> for PartitionData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -909,6 +917,7 @@ impl Default for LeaderIdAndEpoch<'_> {
 }
 
 impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -1004,6 +1013,7 @@ impl Default for AcquiredRecords<'_> {
 }
 
 impl<'a> m::Item<'a> for AcquiredRecords<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -1106,6 +1116,7 @@ impl Default for NodeEndpoint<'_> {
 }
 
 impl<'a> m::Item<'a> for NodeEndpoint<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.node_id = m::Item::read(r, v)?;

@@ -27,6 +27,7 @@ impl Default for ShareGroupDescribeRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for ShareGroupDescribeRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.group_ids = m::Item::read(r, v)?;
@@ -128,6 +129,7 @@ impl Default for ShareGroupDescribeResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ShareGroupDescribeResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.throttle_time_ms = m::Item::read(r, v)?;
@@ -246,6 +248,7 @@ impl Default for DescribedGroup<'_> {
 }
 
 impl<'a> m::Item<'a> for DescribedGroup<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
@@ -388,6 +391,7 @@ impl Default for Member<'_> {
 }
 
 impl<'a> m::Item<'a> for Member<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.member_id = m::Item::read(r, v)?;
@@ -506,6 +510,7 @@ impl Default for TopicPartitions<'_> {
 }
 
 impl<'a> m::Item<'a> for TopicPartitions<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;
@@ -598,6 +603,7 @@ impl Default for Assignment<'_> {
 }
 
 impl<'a> m::Item<'a> for Assignment<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_partitions = m::Item::read(r, v)?;

@@ -36,6 +36,7 @@ impl Default for ShareGroupHeartbeatRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for ShareGroupHeartbeatRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
@@ -167,6 +168,7 @@ impl Default for ShareGroupHeartbeatResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for ShareGroupHeartbeatResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -290,6 +292,7 @@ impl Default for Assignment<'_> {
 }
 
 impl<'a> m::Item<'a> for Assignment<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_partitions = m::Item::read(r, v)?;
@@ -375,6 +378,7 @@ impl Default for TopicPartitions<'_> {
 }
 
 impl<'a> m::Item<'a> for TopicPartitions<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;

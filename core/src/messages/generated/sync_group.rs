@@ -42,6 +42,7 @@ impl Default for SyncGroupRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for SyncGroupRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
@@ -200,6 +201,7 @@ impl Default for SyncGroupRequestAssignment<'_> {
 }
 
 impl<'a> m::Item<'a> for SyncGroupRequestAssignment<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.member_id = m::Item::read(r, v)?;
@@ -299,6 +301,7 @@ impl Default for SyncGroupResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for SyncGroupResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

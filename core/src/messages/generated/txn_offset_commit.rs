@@ -45,6 +45,7 @@ impl Default for TxnOffsetCommitRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for TxnOffsetCommitRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.transactional_id = m::Item::read(r, v)?;
@@ -211,6 +212,7 @@ impl Default for TxnOffsetCommitRequestTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for TxnOffsetCommitRequestTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -307,6 +309,7 @@ impl Default for TxnOffsetCommitRequestPartition<'_> {
 }
 
 impl<'a> m::Item<'a> for TxnOffsetCommitRequestPartition<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -416,6 +419,7 @@ impl Default for TxnOffsetCommitResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for TxnOffsetCommitResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.throttle_time_ms = m::Item::read(r, v)?;
@@ -513,6 +517,7 @@ impl Default for TxnOffsetCommitResponseTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for TxnOffsetCommitResponseTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -603,6 +608,7 @@ impl Default for TxnOffsetCommitResponsePartition<'_> {
 }
 
 impl<'a> m::Item<'a> for TxnOffsetCommitResponsePartition<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

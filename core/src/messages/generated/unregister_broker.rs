@@ -24,6 +24,7 @@ impl Default for UnregisterBrokerRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for UnregisterBrokerRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.broker_id = m::Item::read(r, v)?;
@@ -123,6 +124,7 @@ impl Default for UnregisterBrokerResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for UnregisterBrokerResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

@@ -30,6 +30,7 @@ impl Default for UpdateFeaturesRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for UpdateFeaturesRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.timeout_ms = m::Item::read(r, v)?;
@@ -154,6 +155,7 @@ impl Default for FeatureUpdateKey<'_> {
 }
 
 impl<'a> m::Item<'a> for FeatureUpdateKey<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.feature = m::Item::read(r, v)?;
@@ -283,6 +285,7 @@ impl Default for UpdateFeaturesResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for UpdateFeaturesResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -405,6 +408,7 @@ impl Default for UpdatableFeatureResult<'_> {
 }
 
 impl<'a> m::Item<'a> for UpdatableFeatureResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.feature = m::Item::read(r, v)?;

@@ -27,6 +27,7 @@ impl Default for WriteShareGroupStateRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for WriteShareGroupStateRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
@@ -128,6 +129,7 @@ impl Default for WriteStateData<'_> {
 }
 
 impl<'a> m::Item<'a> for WriteStateData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;
@@ -227,6 +229,7 @@ impl Default for PartitionData<'_> {
 }
 
 impl<'a> m::Item<'a> for PartitionData<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -338,6 +341,7 @@ impl Default for StateBatch<'_> {
 }
 
 impl<'a> m::Item<'a> for StateBatch<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -435,6 +439,7 @@ impl Default for WriteShareGroupStateResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for WriteShareGroupStateResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.results = m::Item::read(r, v)?;
@@ -527,6 +532,7 @@ impl Default for WriteStateResult<'_> {
 }
 
 impl<'a> m::Item<'a> for WriteStateResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;
@@ -620,6 +626,7 @@ impl Default for PartitionResult<'_> {
 }
 
 impl<'a> m::Item<'a> for PartitionResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {

@@ -24,6 +24,7 @@ impl Default for WriteTxnMarkersRequest<'_> {
 }
 
 impl<'a> m::Item<'a> for WriteTxnMarkersRequest<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.markers = m::Item::read(r, v)?;
@@ -129,6 +130,7 @@ impl Default for WritableTxnMarker<'_> {
 }
 
 impl<'a> m::Item<'a> for WritableTxnMarker<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
@@ -235,6 +237,7 @@ impl Default for WritableTxnMarkerTopic<'_> {
 }
 
 impl<'a> m::Item<'a> for WritableTxnMarkerTopic<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -322,6 +325,7 @@ impl Default for WriteTxnMarkersResponse<'_> {
 }
 
 impl<'a> m::Item<'a> for WriteTxnMarkersResponse<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.markers = m::Item::read(r, v)?;
@@ -414,6 +418,7 @@ impl Default for WritableTxnMarkerResult<'_> {
 }
 
 impl<'a> m::Item<'a> for WritableTxnMarkerResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.producer_id = m::Item::read(r, v)?;
@@ -504,6 +509,7 @@ impl Default for WritableTxnMarkerTopicResult<'_> {
 }
 
 impl<'a> m::Item<'a> for WritableTxnMarkerTopicResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
@@ -594,6 +600,7 @@ impl Default for WritableTxnMarkerPartitionResult<'_> {
 }
 
 impl<'a> m::Item<'a> for WritableTxnMarkerPartitionResult<'a> {
+    #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
         let mut s = Self::default();
         {
