@@ -245,7 +245,7 @@ fn emit_skip(
 ) {
     let start = out.len();
     out.push_str(
-        "    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {\n",
+        "    #[inline]\n    fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {\n",
     );
     let skip = |ty: &str| format!("<{ty} as m::Item<'a>>::skip(r, v)?");
     for segment in segments(plans) {

@@ -50,6 +50,7 @@ impl<'a> m::Item<'a> for AddOffsetsToTxnRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         r.take(10)?;
@@ -162,6 +163,7 @@ impl<'a> m::Item<'a> for AddOffsetsToTxnResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         if v.flexible {

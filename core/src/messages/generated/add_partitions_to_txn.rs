@@ -64,6 +64,7 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 4 {
             <m::Array<'a, AddPartitionsToTxnTransaction<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -260,6 +261,7 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTransaction<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 4 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -405,6 +407,7 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
@@ -513,6 +516,7 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(4 + (if v.number >= 4 { 2 } else { 0 }))?;
         if v.number >= 4 {
@@ -656,6 +660,7 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 4 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -767,6 +772,7 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTopicResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, AddPartitionsToTxnPartitionResult<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -861,6 +867,7 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnPartitionResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         if v.flexible {

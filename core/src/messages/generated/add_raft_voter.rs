@@ -54,6 +54,7 @@ impl<'a> m::Item<'a> for AddRaftVoterRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         r.take(24)?;
@@ -170,6 +171,7 @@ impl<'a> m::Item<'a> for Listener<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -272,6 +274,7 @@ impl<'a> m::Item<'a> for AddRaftVoterResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;

@@ -39,6 +39,7 @@ impl<'a> m::Item<'a> for AlterClientQuotasRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, AlterClientQuotasRequestEntryData<'a>> as m::Item<'a>>::skip(r, v)?;
         <bool as m::Item<'a>>::skip(r, v)?;
@@ -141,6 +142,7 @@ impl<'a> m::Item<'a> for AlterClientQuotasRequestEntryData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, AlterClientQuotasRequestEntityData<'a>> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, OpData<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -232,6 +234,7 @@ impl<'a> m::Item<'a> for AlterClientQuotasRequestEntityData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -330,6 +333,7 @@ impl<'a> m::Item<'a> for OpData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         r.take(9)?;
@@ -424,6 +428,7 @@ impl<'a> m::Item<'a> for AlterClientQuotasResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i32 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, AlterClientQuotasResponseEntryData<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -526,6 +531,7 @@ impl<'a> m::Item<'a> for AlterClientQuotasResponseEntryData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i16 as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -621,6 +627,7 @@ impl<'a> m::Item<'a> for AlterClientQuotasResponseEntityData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;

@@ -39,6 +39,7 @@ impl<'a> m::Item<'a> for AlterPartitionReassignmentsRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i32 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, ReassignableTopic<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -141,6 +142,7 @@ impl<'a> m::Item<'a> for ReassignableTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, ReassignablePartition<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -232,6 +234,7 @@ impl<'a> m::Item<'a> for ReassignablePartition<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i32 as m::Item<'a>>::skip(r, v)?;
         <Option<m::Array<'a, i32>> as m::Item<'a>>::skip(r, v)?;
@@ -334,6 +337,7 @@ impl<'a> m::Item<'a> for AlterPartitionReassignmentsResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -439,6 +443,7 @@ impl<'a> m::Item<'a> for ReassignableTopicResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, ReassignablePartitionResponse<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -537,6 +542,7 @@ impl<'a> m::Item<'a> for ReassignablePartitionResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;

@@ -35,6 +35,7 @@ impl<'a> m::Item<'a> for AlterReplicaLogDirsRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, AlterReplicaLogDir<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -133,6 +134,7 @@ impl<'a> m::Item<'a> for AlterReplicaLogDir<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, AlterReplicaLogDirTopic<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -224,6 +226,7 @@ impl<'a> m::Item<'a> for AlterReplicaLogDirTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
@@ -315,6 +318,7 @@ impl<'a> m::Item<'a> for AlterReplicaLogDirsResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i32 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, AlterReplicaLogDirTopicResult<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -413,6 +417,7 @@ impl<'a> m::Item<'a> for AlterReplicaLogDirTopicResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, AlterReplicaLogDirPartitionResult<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -507,6 +512,7 @@ impl<'a> m::Item<'a> for AlterReplicaLogDirPartitionResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         if v.flexible {

@@ -39,6 +39,7 @@ impl<'a> m::Item<'a> for AlterUserScramCredentialsRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, ScramCredentialDeletion<'a>> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, ScramCredentialUpsertion<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -141,6 +142,7 @@ impl<'a> m::Item<'a> for ScramCredentialDeletion<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <i8 as m::Item<'a>>::skip(r, v)?;
@@ -247,6 +249,7 @@ impl<'a> m::Item<'a> for ScramCredentialUpsertion<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         r.take(5)?;
@@ -349,6 +352,7 @@ impl<'a> m::Item<'a> for AlterUserScramCredentialsResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i32 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, AlterUserScramCredentialsResult<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -451,6 +455,7 @@ impl<'a> m::Item<'a> for AlterUserScramCredentialsResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <i16 as m::Item<'a>>::skip(r, v)?;

@@ -43,6 +43,7 @@ impl<'a> m::Item<'a> for ApiVersionsRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 3 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -188,6 +189,7 @@ impl<'a> m::Item<'a> for ApiVersionsResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i16 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, ApiVersion<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -368,6 +370,7 @@ impl<'a> m::Item<'a> for ApiVersion<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         if v.flexible {
@@ -474,6 +477,7 @@ impl<'a> m::Item<'a> for SupportedFeatureKey<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 3 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -607,6 +611,7 @@ impl<'a> m::Item<'a> for FinalizedFeatureKey<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 3 {
             <&'a str as m::Item<'a>>::skip(r, v)?;

@@ -35,6 +35,7 @@ impl<'a> m::Item<'a> for CreateAclsRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, AclCreation<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -158,6 +159,7 @@ impl<'a> m::Item<'a> for AclCreation<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i8 as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -278,6 +280,7 @@ impl<'a> m::Item<'a> for CreateAclsResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i32 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, AclCreationResult<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -376,6 +379,7 @@ impl<'a> m::Item<'a> for AclCreationResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i16 as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;

@@ -51,6 +51,7 @@ impl<'a> m::Item<'a> for CreateDelegationTokenRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 3 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -181,6 +182,7 @@ impl<'a> m::Item<'a> for CreatableRenewers<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -315,6 +317,7 @@ impl<'a> m::Item<'a> for CreateDelegationTokenResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i16 as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;

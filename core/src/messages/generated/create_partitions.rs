@@ -46,6 +46,7 @@ impl<'a> m::Item<'a> for CreatePartitionsRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, CreatePartitionsTopic<'a>> as m::Item<'a>>::skip(r, v)?;
         r.take(5)?;
@@ -155,6 +156,7 @@ impl<'a> m::Item<'a> for CreatePartitionsTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <i32 as m::Item<'a>>::skip(r, v)?;
@@ -246,6 +248,7 @@ impl<'a> m::Item<'a> for CreatePartitionsAssignment<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -333,6 +336,7 @@ impl<'a> m::Item<'a> for CreatePartitionsResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i32 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, CreatePartitionsTopicResult<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -435,6 +439,7 @@ impl<'a> m::Item<'a> for CreatePartitionsTopicResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <i16 as m::Item<'a>>::skip(r, v)?;

@@ -48,6 +48,7 @@ impl<'a> m::Item<'a> for CreateTopicsRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, CreatableTopic<'a>> as m::Item<'a>>::skip(r, v)?;
         r.take(4 + (if v.number >= 1 { 1 } else { 0 }))?;
@@ -176,6 +177,7 @@ impl<'a> m::Item<'a> for CreatableTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         r.take(6)?;
@@ -278,6 +280,7 @@ impl<'a> m::Item<'a> for CreatableReplicaAssignment<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i32 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
@@ -369,6 +372,7 @@ impl<'a> m::Item<'a> for CreatableTopicConfig<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -462,6 +466,7 @@ impl<'a> m::Item<'a> for CreateTopicsResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 2 {
             <i32 as m::Item<'a>>::skip(r, v)?;
@@ -612,6 +617,7 @@ impl<'a> m::Item<'a> for CreatableTopicResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         r.take(2 + (if v.number >= 7 { 16 } else { 0 }))?;
@@ -793,6 +799,7 @@ impl<'a> m::Item<'a> for CreatableTopicConfigs<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 5 {
             <&'a str as m::Item<'a>>::skip(r, v)?;

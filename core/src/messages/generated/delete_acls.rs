@@ -35,6 +35,7 @@ impl<'a> m::Item<'a> for DeleteAclsRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, DeleteAclsFilter<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -158,6 +159,7 @@ impl<'a> m::Item<'a> for DeleteAclsFilter<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i8 as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -278,6 +280,7 @@ impl<'a> m::Item<'a> for DeleteAclsResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i32 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, DeleteAclsFilterResult<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -380,6 +383,7 @@ impl<'a> m::Item<'a> for DeleteAclsFilterResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i16 as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -508,6 +512,7 @@ impl<'a> m::Item<'a> for DeleteAclsMatchingAcl<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i16 as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;

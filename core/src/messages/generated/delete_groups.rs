@@ -35,6 +35,7 @@ impl<'a> m::Item<'a> for DeleteGroupsRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, &'a str> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -133,6 +134,7 @@ impl<'a> m::Item<'a> for DeleteGroupsResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i32 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, DeletableGroupResult<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -231,6 +233,7 @@ impl<'a> m::Item<'a> for DeletableGroupResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <i16 as m::Item<'a>>::skip(r, v)?;

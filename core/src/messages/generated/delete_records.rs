@@ -39,6 +39,7 @@ impl<'a> m::Item<'a> for DeleteRecordsRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, DeleteRecordsTopic<'a>> as m::Item<'a>>::skip(r, v)?;
         <i32 as m::Item<'a>>::skip(r, v)?;
@@ -141,6 +142,7 @@ impl<'a> m::Item<'a> for DeleteRecordsTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, DeleteRecordsPartition<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -235,6 +237,7 @@ impl<'a> m::Item<'a> for DeleteRecordsPartition<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(12)?;
         if v.flexible {
@@ -325,6 +328,7 @@ impl<'a> m::Item<'a> for DeleteRecordsResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i32 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, DeleteRecordsTopicResult<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -423,6 +427,7 @@ impl<'a> m::Item<'a> for DeleteRecordsTopicResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, DeleteRecordsPartitionResult<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -521,6 +526,7 @@ impl<'a> m::Item<'a> for DeleteRecordsPartitionResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(14)?;
         if v.flexible {

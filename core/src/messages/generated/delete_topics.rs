@@ -47,6 +47,7 @@ impl<'a> m::Item<'a> for DeleteTopicsRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 6 {
             <m::Array<'a, DeleteTopicState<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -175,6 +176,7 @@ impl<'a> m::Item<'a> for DeleteTopicState<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 6 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -288,6 +290,7 @@ impl<'a> m::Item<'a> for DeleteTopicsResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 1 {
             <i32 as m::Item<'a>>::skip(r, v)?;
@@ -413,6 +416,7 @@ impl<'a> m::Item<'a> for DeletableTopicResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 6 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;

@@ -39,6 +39,7 @@ impl<'a> m::Item<'a> for DescribeClientQuotasRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, ComponentData<'a>> as m::Item<'a>>::skip(r, v)?;
         <bool as m::Item<'a>>::skip(r, v)?;
@@ -145,6 +146,7 @@ impl<'a> m::Item<'a> for ComponentData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <i8 as m::Item<'a>>::skip(r, v)?;
@@ -251,6 +253,7 @@ impl<'a> m::Item<'a> for DescribeClientQuotasResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -356,6 +359,7 @@ impl<'a> m::Item<'a> for EntryData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, EntityData<'a>> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, ValueData<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -447,6 +451,7 @@ impl<'a> m::Item<'a> for EntityData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -538,6 +543,7 @@ impl<'a> m::Item<'a> for ValueData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <f64 as m::Item<'a>>::skip(r, v)?;

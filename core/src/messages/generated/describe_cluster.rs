@@ -44,6 +44,7 @@ impl<'a> m::Item<'a> for DescribeClusterRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(1 + (if v.number >= 1 { 1 } else { 0 }))?;
         if v.flexible {
@@ -185,6 +186,7 @@ impl<'a> m::Item<'a> for DescribeClusterResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -324,6 +326,7 @@ impl<'a> m::Item<'a> for DescribeClusterBroker<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i32 as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;

@@ -35,6 +35,7 @@ impl<'a> m::Item<'a> for DescribeDelegationTokenRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <Option<m::Array<'a, DescribeDelegationTokenOwner<'a>>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -133,6 +134,7 @@ impl<'a> m::Item<'a> for DescribeDelegationTokenOwner<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -228,6 +230,7 @@ impl<'a> m::Item<'a> for DescribeDelegationTokenResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i16 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, DescribedDelegationToken<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -369,6 +372,7 @@ impl<'a> m::Item<'a> for DescribedDelegationToken<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -518,6 +522,7 @@ impl<'a> m::Item<'a> for DescribedDelegationTokenRenewer<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;

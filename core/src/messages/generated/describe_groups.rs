@@ -41,6 +41,7 @@ impl<'a> m::Item<'a> for DescribeGroupsRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, &'a str> as m::Item<'a>>::skip(r, v)?;
         if v.number >= 3 {
@@ -159,6 +160,7 @@ impl<'a> m::Item<'a> for DescribeGroupsResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 1 {
             <i32 as m::Item<'a>>::skip(r, v)?;
@@ -287,6 +289,7 @@ impl<'a> m::Item<'a> for DescribedGroup<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i16 as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -430,6 +433,7 @@ impl<'a> m::Item<'a> for DescribedGroupMember<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         if v.number >= 4 {

@@ -35,6 +35,7 @@ impl<'a> m::Item<'a> for DescribeLogDirsRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <Option<m::Array<'a, DescribableLogDirTopic<'a>>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -133,6 +134,7 @@ impl<'a> m::Item<'a> for DescribableLogDirTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
@@ -233,6 +235,7 @@ impl<'a> m::Item<'a> for DescribeLogDirsResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(4 + (if v.number >= 3 { 2 } else { 0 }))?;
         <m::Array<'a, DescribeLogDirsResult<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -359,6 +362,7 @@ impl<'a> m::Item<'a> for DescribeLogDirsResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i16 as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -473,6 +477,7 @@ impl<'a> m::Item<'a> for DescribeLogDirsTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, DescribeLogDirsPartition<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -575,6 +580,7 @@ impl<'a> m::Item<'a> for DescribeLogDirsPartition<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(21)?;
         if v.flexible {

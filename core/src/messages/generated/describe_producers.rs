@@ -35,6 +35,7 @@ impl<'a> m::Item<'a> for DescribeProducersRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, TopicRequest<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -133,6 +134,7 @@ impl<'a> m::Item<'a> for TopicRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
@@ -224,6 +226,7 @@ impl<'a> m::Item<'a> for DescribeProducersResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i32 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, TopicResponse<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -322,6 +325,7 @@ impl<'a> m::Item<'a> for TopicResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, PartitionResponse<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -424,6 +428,7 @@ impl<'a> m::Item<'a> for PartitionResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -541,6 +546,7 @@ impl<'a> m::Item<'a> for ProducerState<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(36)?;
         if v.flexible {

@@ -35,6 +35,7 @@ impl<'a> m::Item<'a> for DescribeQuorumRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, DescribeQuorumRequestTopicData<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -133,6 +134,7 @@ impl<'a> m::Item<'a> for DescribeQuorumRequestTopicData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, DescribeQuorumRequestPartitionData<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -220,6 +222,7 @@ impl<'a> m::Item<'a> for DescribeQuorumRequestPartitionData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i32 as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -319,6 +322,7 @@ impl<'a> m::Item<'a> for DescribeQuorumResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i16 as m::Item<'a>>::skip(r, v)?;
         if v.number >= 2 {
@@ -443,6 +447,7 @@ impl<'a> m::Item<'a> for DescribeQuorumResponseTopicData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, DescribeQuorumResponsePartitionData<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -566,6 +571,7 @@ impl<'a> m::Item<'a> for DescribeQuorumResponsePartitionData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         if v.number >= 2 {
@@ -690,6 +696,7 @@ impl<'a> m::Item<'a> for Node<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 2 {
             <i32 as m::Item<'a>>::skip(r, v)?;
@@ -811,6 +818,7 @@ impl<'a> m::Item<'a> for Listener<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 2 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -959,6 +967,7 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(12 + (if v.number >= 2 { 16 } else { 0 }) + (if v.number >= 1 { 16 } else { 0 }))?;
         if v.flexible {

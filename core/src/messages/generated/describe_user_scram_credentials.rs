@@ -35,6 +35,7 @@ impl<'a> m::Item<'a> for DescribeUserScramCredentialsRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <Option<m::Array<'a, UserName<'a>>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -129,6 +130,7 @@ impl<'a> m::Item<'a> for UserName<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -227,6 +229,7 @@ impl<'a> m::Item<'a> for DescribeUserScramCredentialsResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -340,6 +343,7 @@ impl<'a> m::Item<'a> for DescribeUserScramCredentialsResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <i16 as m::Item<'a>>::skip(r, v)?;
@@ -442,6 +446,7 @@ impl<'a> m::Item<'a> for CredentialInfo<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(5)?;
         if v.flexible {

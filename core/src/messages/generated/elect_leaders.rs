@@ -45,6 +45,7 @@ impl<'a> m::Item<'a> for ElectLeadersRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 1 {
             <i8 as m::Item<'a>>::skip(r, v)?;
@@ -161,6 +162,7 @@ impl<'a> m::Item<'a> for TopicPartitions<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
@@ -261,6 +263,7 @@ impl<'a> m::Item<'a> for ElectLeadersResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(4 + (if v.number >= 1 { 2 } else { 0 }))?;
         <m::Array<'a, ReplicaElectionResult<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -370,6 +373,7 @@ impl<'a> m::Item<'a> for ReplicaElectionResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, PartitionResult<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -468,6 +472,7 @@ impl<'a> m::Item<'a> for PartitionResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;

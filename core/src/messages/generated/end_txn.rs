@@ -50,6 +50,7 @@ impl<'a> m::Item<'a> for EndTxnRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         r.take(11)?;
@@ -173,6 +174,7 @@ impl<'a> m::Item<'a> for EndTxnResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6 + (if v.number >= 5 { 10 } else { 0 }))?;
         if v.flexible {

@@ -39,6 +39,7 @@ impl<'a> m::Item<'a> for ExpireDelegationTokenRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a [u8] as m::Item<'a>>::skip(r, v)?;
         <i64 as m::Item<'a>>::skip(r, v)?;
@@ -148,6 +149,7 @@ impl<'a> m::Item<'a> for ExpireDelegationTokenResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(14)?;
         if v.flexible {

@@ -110,6 +110,7 @@ impl<'a> m::Item<'a> for FetchRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(
             8 + (if v.number <= 14 { 4 } else { 0 })
@@ -356,6 +357,7 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(if v.number >= 15 { 12 } else { 0 })?;
         if v.flexible {
@@ -470,6 +472,7 @@ impl<'a> m::Item<'a> for FetchTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number <= 12 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -622,6 +625,7 @@ impl<'a> m::Item<'a> for FetchPartition<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(
             16 + (if v.number >= 9 { 4 } else { 0 })
@@ -785,6 +789,7 @@ impl<'a> m::Item<'a> for ForgottenTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if (7..=12).contains(&v.number) {
             <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -937,6 +942,7 @@ impl<'a> m::Item<'a> for FetchResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take((if v.number >= 1 { 4 } else { 0 }) + (if v.number >= 7 { 6 } else { 0 }))?;
         <m::Array<'a, FetchableTopicResponse<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -1099,6 +1105,7 @@ impl<'a> m::Item<'a> for FetchableTopicResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number <= 12 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -1264,6 +1271,7 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(14 + (if v.number >= 4 { 8 } else { 0 }) + (if v.number >= 5 { 8 } else { 0 }))?;
         if v.number >= 4 {
@@ -1478,6 +1486,7 @@ impl<'a> m::Item<'a> for EpochEndOffset<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(if v.number >= 12 { 12 } else { 0 })?;
         if v.flexible {
@@ -1591,6 +1600,7 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(if v.number >= 12 { 8 } else { 0 })?;
         if v.flexible {
@@ -1700,6 +1710,7 @@ impl<'a> m::Item<'a> for SnapshotId<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(12)?;
         if v.flexible {
@@ -1797,6 +1808,7 @@ impl<'a> m::Item<'a> for AbortedTransaction<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(if v.number >= 4 { 16 } else { 0 })?;
         if v.flexible {
@@ -1919,6 +1931,7 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 16 {
             <i32 as m::Item<'a>>::skip(r, v)?;

@@ -49,6 +49,7 @@ impl<'a> m::Item<'a> for FindCoordinatorRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number <= 3 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -224,6 +225,7 @@ impl<'a> m::Item<'a> for FindCoordinatorResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take((if v.number >= 1 { 4 } else { 0 }) + (if v.number <= 3 { 2 } else { 0 }))?;
         if (1..=3).contains(&v.number) {
@@ -434,6 +436,7 @@ impl<'a> m::Item<'a> for Coordinator<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 4 {
             <&'a str as m::Item<'a>>::skip(r, v)?;

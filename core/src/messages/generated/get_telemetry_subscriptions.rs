@@ -35,6 +35,7 @@ impl<'a> m::Item<'a> for GetTelemetrySubscriptionsRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <w::Uuid as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -167,6 +168,7 @@ impl<'a> m::Item<'a> for GetTelemetrySubscriptionsResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(26)?;
         <m::Array<'a, i8> as m::Item<'a>>::skip(r, v)?;

@@ -49,6 +49,7 @@ impl<'a> m::Item<'a> for HeartbeatRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <i32 as m::Item<'a>>::skip(r, v)?;
@@ -174,6 +175,7 @@ impl<'a> m::Item<'a> for HeartbeatResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(2 + (if v.number >= 1 { 4 } else { 0 }))?;
         if v.flexible {

@@ -54,6 +54,7 @@ impl<'a> m::Item<'a> for InitProducerIdRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         r.take(4 + (if v.number >= 3 { 10 } else { 0 }))?;
@@ -189,6 +190,7 @@ impl<'a> m::Item<'a> for InitProducerIdResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(16)?;
         if v.flexible {

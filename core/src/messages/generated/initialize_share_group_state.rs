@@ -39,6 +39,7 @@ impl<'a> m::Item<'a> for InitializeShareGroupStateRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, InitializeStateData<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -141,6 +142,7 @@ impl<'a> m::Item<'a> for InitializeStateData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <w::Uuid as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, PartitionData<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -239,6 +241,7 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(16)?;
         if v.flexible {
@@ -328,6 +331,7 @@ impl<'a> m::Item<'a> for InitializeShareGroupStateResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, InitializeStateResult<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -422,6 +426,7 @@ impl<'a> m::Item<'a> for InitializeStateResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <w::Uuid as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, PartitionResult<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -520,6 +525,7 @@ impl<'a> m::Item<'a> for PartitionResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;

@@ -72,6 +72,7 @@ impl<'a> m::Item<'a> for JoinGroupRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         r.take(4 + (if v.number >= 1 { 4 } else { 0 }))?;
@@ -221,6 +222,7 @@ impl<'a> m::Item<'a> for JoinGroupRequestProtocol<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a [u8] as m::Item<'a>>::skip(r, v)?;
@@ -353,6 +355,7 @@ impl<'a> m::Item<'a> for JoinGroupResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6 + (if v.number >= 2 { 4 } else { 0 }))?;
         if v.number >= 7 {
@@ -523,6 +526,7 @@ impl<'a> m::Item<'a> for JoinGroupResponseMember<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         if v.number >= 5 {

@@ -47,6 +47,7 @@ impl<'a> m::Item<'a> for LeaveGroupRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         if v.number <= 2 {
@@ -183,6 +184,7 @@ impl<'a> m::Item<'a> for MemberIdentity<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 3 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -317,6 +319,7 @@ impl<'a> m::Item<'a> for LeaveGroupResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(2 + (if v.number >= 1 { 4 } else { 0 }))?;
         if v.number >= 3 {
@@ -444,6 +447,7 @@ impl<'a> m::Item<'a> for MemberResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 3 {
             <&'a str as m::Item<'a>>::skip(r, v)?;

@@ -31,6 +31,7 @@ impl<'a> m::Item<'a> for ListClientMetricsResourcesRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -132,6 +133,7 @@ impl<'a> m::Item<'a> for ListClientMetricsResourcesResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         <m::Array<'a, ClientMetricsResource<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -229,6 +231,7 @@ impl<'a> m::Item<'a> for ClientMetricsResource<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         if v.flexible {

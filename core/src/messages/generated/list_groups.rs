@@ -43,6 +43,7 @@ impl<'a> m::Item<'a> for ListGroupsRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 4 {
             <m::Array<'a, &'a str> as m::Item<'a>>::skip(r, v)?;
@@ -174,6 +175,7 @@ impl<'a> m::Item<'a> for ListGroupsResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(2 + (if v.number >= 1 { 4 } else { 0 }))?;
         <m::Array<'a, ListedGroup<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -293,6 +295,7 @@ impl<'a> m::Item<'a> for ListedGroup<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;

@@ -54,6 +54,7 @@ impl<'a> m::Item<'a> for ListOffsetsRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(4 + (if v.number >= 2 { 1 } else { 0 }))?;
         <m::Array<'a, ListOffsetsTopic<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -179,6 +180,7 @@ impl<'a> m::Item<'a> for ListOffsetsTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, ListOffsetsPartition<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -287,6 +289,7 @@ impl<'a> m::Item<'a> for ListOffsetsPartition<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(12 + (if v.number >= 4 { 4 } else { 0 }) + (if v.number <= 0 { 4 } else { 0 }))?;
         if v.flexible {
@@ -399,6 +402,7 @@ impl<'a> m::Item<'a> for ListOffsetsResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 2 {
             <i32 as m::Item<'a>>::skip(r, v)?;
@@ -505,6 +509,7 @@ impl<'a> m::Item<'a> for ListOffsetsTopicResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, ListOffsetsPartitionResponse<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -628,6 +633,7 @@ impl<'a> m::Item<'a> for ListOffsetsPartitionResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         if v.number <= 0 {

@@ -45,6 +45,7 @@ impl<'a> m::Item<'a> for ListTransactionsRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, &'a str> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, i64> as m::Item<'a>>::skip(r, v)?;
@@ -172,6 +173,7 @@ impl<'a> m::Item<'a> for ListTransactionsResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         <m::Array<'a, &'a str> as m::Item<'a>>::skip(r, v)?;
@@ -281,6 +283,7 @@ impl<'a> m::Item<'a> for TransactionState<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <i64 as m::Item<'a>>::skip(r, v)?;

@@ -64,6 +64,7 @@ impl<'a> m::Item<'a> for MetadataRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 1 {
             <Option<m::Array<'a, MetadataRequestTopic<'a>>> as m::Item<'a>>::skip(r, v)?;
@@ -240,6 +241,7 @@ impl<'a> m::Item<'a> for MetadataRequestTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 10 {
             <w::Uuid as m::Item<'a>>::skip(r, v)?;
@@ -379,6 +381,7 @@ impl<'a> m::Item<'a> for MetadataResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 3 {
             <i32 as m::Item<'a>>::skip(r, v)?;
@@ -541,6 +544,7 @@ impl<'a> m::Item<'a> for MetadataResponseBroker<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i32 as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -679,6 +683,7 @@ impl<'a> m::Item<'a> for MetadataResponseTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i16 as m::Item<'a>>::skip(r, v)?;
         if v.number >= 12 {
@@ -854,6 +859,7 @@ impl<'a> m::Item<'a> for MetadataResponsePartition<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(10 + (if v.number >= 7 { 4 } else { 0 }))?;
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;

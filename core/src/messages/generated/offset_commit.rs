@@ -63,6 +63,7 @@ impl<'a> m::Item<'a> for OffsetCommitRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         if v.number >= 1 {
@@ -215,6 +216,7 @@ impl<'a> m::Item<'a> for OffsetCommitRequestTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, OffsetCommitRequestPartition<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -328,6 +330,7 @@ impl<'a> m::Item<'a> for OffsetCommitRequestPartition<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(
             12 + (if v.number >= 6 { 4 } else { 0 })
@@ -447,6 +450,7 @@ impl<'a> m::Item<'a> for OffsetCommitResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 3 {
             <i32 as m::Item<'a>>::skip(r, v)?;
@@ -553,6 +557,7 @@ impl<'a> m::Item<'a> for OffsetCommitResponseTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, OffsetCommitResponsePartition<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -647,6 +652,7 @@ impl<'a> m::Item<'a> for OffsetCommitResponsePartition<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         if v.flexible {

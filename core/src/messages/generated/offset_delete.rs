@@ -35,6 +35,7 @@ impl<'a> m::Item<'a> for OffsetDeleteRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, OffsetDeleteRequestTopic<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -109,6 +110,7 @@ impl<'a> m::Item<'a> for OffsetDeleteRequestTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, OffsetDeleteRequestPartition<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -168,6 +170,7 @@ impl<'a> m::Item<'a> for OffsetDeleteRequestPartition<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i32 as m::Item<'a>>::skip(r, v)?;
         Ok(())
@@ -234,6 +237,7 @@ impl<'a> m::Item<'a> for OffsetDeleteResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         <m::Array<'a, OffsetDeleteResponseTopic<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -307,6 +311,7 @@ impl<'a> m::Item<'a> for OffsetDeleteResponseTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, OffsetDeleteResponsePartition<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -373,6 +378,7 @@ impl<'a> m::Item<'a> for OffsetDeleteResponsePartition<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, _: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         Ok(())

@@ -59,6 +59,7 @@ impl<'a> m::Item<'a> for OffsetFetchRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number <= 7 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -229,6 +230,7 @@ impl<'a> m::Item<'a> for OffsetFetchRequestTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number <= 7 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -360,6 +362,7 @@ impl<'a> m::Item<'a> for OffsetFetchRequestGroup<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 8 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -499,6 +502,7 @@ impl<'a> m::Item<'a> for OffsetFetchRequestTopics<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 8 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -630,6 +634,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 3 {
             <i32 as m::Item<'a>>::skip(r, v)?;
@@ -776,6 +781,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponseTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number <= 7 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -915,6 +921,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartition<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(
             (if v.number <= 7 { 12 } else { 0 })
@@ -1071,6 +1078,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponseGroup<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 8 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -1200,6 +1208,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponseTopics<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 8 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -1336,6 +1345,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartitions<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(if v.number >= 8 { 16 } else { 0 })?;
         if v.number >= 8 {

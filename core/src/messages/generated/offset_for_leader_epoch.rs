@@ -41,6 +41,7 @@ impl<'a> m::Item<'a> for OffsetForLeaderEpochRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 3 {
             <i32 as m::Item<'a>>::skip(r, v)?;
@@ -151,6 +152,7 @@ impl<'a> m::Item<'a> for OffsetForLeaderTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, OffsetForLeaderPartition<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -251,6 +253,7 @@ impl<'a> m::Item<'a> for OffsetForLeaderPartition<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(8 + (if v.number >= 2 { 4 } else { 0 }))?;
         if v.flexible {
@@ -352,6 +355,7 @@ impl<'a> m::Item<'a> for OffsetForLeaderEpochResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 2 {
             <i32 as m::Item<'a>>::skip(r, v)?;
@@ -458,6 +462,7 @@ impl<'a> m::Item<'a> for OffsetForLeaderTopicResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, EpochEndOffset<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -562,6 +567,7 @@ impl<'a> m::Item<'a> for EpochEndOffset<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(14 + (if v.number >= 1 { 4 } else { 0 }))?;
         if v.flexible {

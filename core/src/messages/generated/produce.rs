@@ -52,6 +52,7 @@ impl<'a> m::Item<'a> for ProduceRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 3 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -171,6 +172,7 @@ impl<'a> m::Item<'a> for TopicProduceData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, PartitionProduceData<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -262,6 +264,7 @@ impl<'a> m::Item<'a> for PartitionProduceData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i32 as m::Item<'a>>::skip(r, v)?;
         <Option<&'a [u8]> as m::Item<'a>>::skip(r, v)?;
@@ -367,6 +370,7 @@ impl<'a> m::Item<'a> for ProduceResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, TopicProduceResponse<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.number >= 1 {
@@ -503,6 +507,7 @@ impl<'a> m::Item<'a> for TopicProduceResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, PartitionProduceResponse<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -639,6 +644,7 @@ impl<'a> m::Item<'a> for PartitionProduceResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(14 + (if v.number >= 2 { 8 } else { 0 }) + (if v.number >= 5 { 8 } else { 0 }))?;
         if v.number >= 8 {
@@ -813,6 +819,7 @@ impl<'a> m::Item<'a> for BatchIndexAndErrorMessage<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 8 {
             <i32 as m::Item<'a>>::skip(r, v)?;
@@ -935,6 +942,7 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(if v.number >= 10 { 8 } else { 0 })?;
         if v.flexible {
@@ -1057,6 +1065,7 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         if v.number >= 10 {
             <i32 as m::Item<'a>>::skip(r, v)?;

@@ -54,6 +54,7 @@ impl<'a> m::Item<'a> for PushTelemetryRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(22)?;
         <&'a [u8] as m::Item<'a>>::skip(r, v)?;
@@ -168,6 +169,7 @@ impl<'a> m::Item<'a> for PushTelemetryResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         if v.flexible {

@@ -39,6 +39,7 @@ impl<'a> m::Item<'a> for ReadShareGroupStateRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, ReadStateData<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -141,6 +142,7 @@ impl<'a> m::Item<'a> for ReadStateData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <w::Uuid as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, PartitionData<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -235,6 +237,7 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(8)?;
         if v.flexible {
@@ -321,6 +324,7 @@ impl<'a> m::Item<'a> for ReadShareGroupStateResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, ReadStateResult<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -415,6 +419,7 @@ impl<'a> m::Item<'a> for ReadStateResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <w::Uuid as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, PartitionResult<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -528,6 +533,7 @@ impl<'a> m::Item<'a> for PartitionResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -644,6 +650,7 @@ impl<'a> m::Item<'a> for StateBatch<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(19)?;
         if v.flexible {

@@ -39,6 +39,7 @@ impl<'a> m::Item<'a> for ReadShareGroupStateSummaryRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, ReadStateSummaryData<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -141,6 +142,7 @@ impl<'a> m::Item<'a> for ReadStateSummaryData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <w::Uuid as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, PartitionData<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -235,6 +237,7 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(8)?;
         if v.flexible {
@@ -321,6 +324,7 @@ impl<'a> m::Item<'a> for ReadShareGroupStateSummaryResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, ReadStateSummaryResult<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -415,6 +419,7 @@ impl<'a> m::Item<'a> for ReadStateSummaryResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <w::Uuid as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, PartitionResult<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -524,6 +529,7 @@ impl<'a> m::Item<'a> for PartitionResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;

@@ -35,6 +35,7 @@ impl<'a> m::Item<'a> for SaslAuthenticateRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a [u8] as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -143,6 +144,7 @@ impl<'a> m::Item<'a> for SaslAuthenticateResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i16 as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;

@@ -31,6 +31,7 @@ impl<'a> m::Item<'a> for SaslHandshakeRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         Ok(())
@@ -101,6 +102,7 @@ impl<'a> m::Item<'a> for SaslHandshakeResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i16 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, &'a str> as m::Item<'a>>::skip(r, v)?;

@@ -47,6 +47,7 @@ impl<'a> m::Item<'a> for ShareAcknowledgeRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -157,6 +158,7 @@ impl<'a> m::Item<'a> for AcknowledgeTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <w::Uuid as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, AcknowledgePartition<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -248,6 +250,7 @@ impl<'a> m::Item<'a> for AcknowledgePartition<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i32 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, AcknowledgementBatch<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -346,6 +349,7 @@ impl<'a> m::Item<'a> for AcknowledgementBatch<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(16)?;
         <m::Array<'a, i8> as m::Item<'a>>::skip(r, v)?;
@@ -455,6 +459,7 @@ impl<'a> m::Item<'a> for ShareAcknowledgeResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -564,6 +569,7 @@ impl<'a> m::Item<'a> for ShareAcknowledgeTopicResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <w::Uuid as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, PartitionData<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -666,6 +672,7 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -767,6 +774,7 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(8)?;
         if v.flexible {
@@ -865,6 +873,7 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i32 as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;

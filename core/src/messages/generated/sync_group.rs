@@ -65,6 +65,7 @@ impl<'a> m::Item<'a> for SyncGroupRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <i32 as m::Item<'a>>::skip(r, v)?;
@@ -213,6 +214,7 @@ impl<'a> m::Item<'a> for SyncGroupRequestAssignment<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a [u8] as m::Item<'a>>::skip(r, v)?;
@@ -325,6 +327,7 @@ impl<'a> m::Item<'a> for SyncGroupResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(2 + (if v.number >= 1 { 4 } else { 0 }))?;
         if v.number >= 5 {

@@ -72,6 +72,7 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -224,6 +225,7 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequestTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, TxnOffsetCommitRequestPartition<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -328,6 +330,7 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequestPartition<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(12 + (if v.number >= 2 { 4 } else { 0 }))?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -431,6 +434,7 @@ impl<'a> m::Item<'a> for TxnOffsetCommitResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i32 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, TxnOffsetCommitResponseTopic<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -529,6 +533,7 @@ impl<'a> m::Item<'a> for TxnOffsetCommitResponseTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, TxnOffsetCommitResponsePartition<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -623,6 +628,7 @@ impl<'a> m::Item<'a> for TxnOffsetCommitResponsePartition<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         if v.flexible {

@@ -35,6 +35,7 @@ impl<'a> m::Item<'a> for WriteTxnMarkersRequest<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, WritableTxnMarker<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -148,6 +149,7 @@ impl<'a> m::Item<'a> for WritableTxnMarker<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(11)?;
         <m::Array<'a, WritableTxnMarkerTopic<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -249,6 +251,7 @@ impl<'a> m::Item<'a> for WritableTxnMarkerTopic<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
@@ -336,6 +339,7 @@ impl<'a> m::Item<'a> for WriteTxnMarkersResponse<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <m::Array<'a, WritableTxnMarkerResult<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -430,6 +434,7 @@ impl<'a> m::Item<'a> for WritableTxnMarkerResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <i64 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, WritableTxnMarkerTopicResult<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -521,6 +526,7 @@ impl<'a> m::Item<'a> for WritableTxnMarkerTopicResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, WritableTxnMarkerPartitionResult<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -615,6 +621,7 @@ impl<'a> m::Item<'a> for WritableTxnMarkerPartitionResult<'a> {
         Ok(s)
     }
 
+    #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
         r.take(6)?;
         if v.flexible {
