@@ -40,7 +40,7 @@ fn example(name: &str) -> PathBuf {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut command = Command::new(cargo);
         command
-            .args(["build", "-p", "franzl-examples", "--bins"])
+            .args(["build", "--quiet", "-p", "franzl-examples", "--bins"])
             .current_dir(xtask::workspace::root());
         // Cargo sets these for this test binary; build scripts (ring's) rerun when they change,
         // so passing them on would rebuild those crates here and again in the next `cargo test`.
