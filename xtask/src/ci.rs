@@ -125,6 +125,7 @@ fn fuzz_smoke() -> Result<(), String> {
                 let _ = std::fs::copy(entry.path(), corpus.join(entry.file_name()));
             }
         }
+        // The rustup proxy, not `$CARGO` (the stable toolchain's own binary), so `+nightly` works.
         let mut command = std::process::Command::new("cargo");
         command
             .current_dir(&root)

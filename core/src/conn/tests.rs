@@ -391,16 +391,21 @@ fn sasl_handshake_refused_mechanism_is_its_own_error() {
     );
 }
 
+/// The SCRAM-SHA-256 exchange of RFC 7677 section 3: the client's side and the server's first
+/// message.
+const RFC_7677_CREDENTIALS: Credentials<'static> = Credentials {
+    mechanism: SaslMechanism::Scram(ScramMechanism::Sha256),
+    username: "user",
+    password: "pencil",
+    nonce: "rOprNGfwEbeRWgbNEkqO",
+};
+const RFC_7677_SERVER_FIRST: &[u8] =
+    b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+
 #[test]
 fn sasl_scram_sha256_runs_the_rfc_7677_exchange() {
-    let credentials = Credentials {
-        mechanism: SaslMechanism::Scram(ScramMechanism::Sha256),
-        username: "user",
-        password: "pencil",
-        nonce: "rOprNGfwEbeRWgbNEkqO",
-    };
     let mut conn = Conn::new(ConnectionConfig {
-        sasl: Some(credentials),
+        sasl: Some(RFC_7677_CREDENTIALS),
         ..Default::default()
     });
     let mut broker = Broker::new();
@@ -408,7 +413,7 @@ fn sasl_scram_sha256_runs_the_rfc_7677_exchange() {
     let (id, version, auth) = sasl_until_authenticate(&mut conn, &mut broker, &mut out);
     assert_eq!(auth, b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO");
     let server_first = SaslAuthenticateResponse {
-        auth_bytes: b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
+        auth_bytes: RFC_7677_SERVER_FIRST,
         ..Default::default()
     };
     assert_eq!(
@@ -431,21 +436,15 @@ fn sasl_scram_sha256_runs_the_rfc_7677_exchange() {
 
 #[test]
 fn sasl_scram_wrong_server_signature_fails() {
-    let credentials = Credentials {
-        mechanism: SaslMechanism::Scram(ScramMechanism::Sha256),
-        username: "user",
-        password: "pencil",
-        nonce: "rOprNGfwEbeRWgbNEkqO",
-    };
     let mut conn = Conn::new(ConnectionConfig {
-        sasl: Some(credentials),
+        sasl: Some(RFC_7677_CREDENTIALS),
         ..Default::default()
     });
     let mut broker = Broker::new();
     let mut out = [0u8; 512];
     let (id, version, _) = sasl_until_authenticate(&mut conn, &mut broker, &mut out);
     let server_first = SaslAuthenticateResponse {
-        auth_bytes: b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
+        auth_bytes: RFC_7677_SERVER_FIRST,
         ..Default::default()
     };
     conn.handle_frame(broker.respond(id, version, &server_first))
