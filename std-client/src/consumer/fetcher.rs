@@ -68,7 +68,7 @@ async fn run(shared: &Shared, node: i32) {
     let mut backoff = Backoff::new(client.retry_backoff, client.retry_backoff_max, seed);
     let mut session = FetchSession::default();
     while !shared.is_closed() {
-        let listener = shared.listen();
+        let listener = shared.listen_fetchers();
         let targets = shared.state().take_fetchable(node);
         if targets.is_empty() {
             futures_lite::future::or(listener, async {
@@ -86,7 +86,8 @@ async fn run(shared: &Shared, node: i32) {
         })
         .await;
         shared.state().finish_fetch(&targets);
-        shared.notify();
+        // Partitions this round held may be fetchable by another node's fetcher now.
+        shared.notify_fetchers();
         match result {
             Ok(Round::Served) => backoff.reset(),
             Ok(Round::Retry) => {
@@ -347,6 +348,7 @@ async fn read_fetched(
             .then_some(data.last_stable_offset),
         filter,
         check_crcs: shared.config.check_crcs,
+        inflate: &shared.inflate,
     };
     let deliver = |batch| shared.deliver(Delivery::Batch { epoch, batch });
     match read_partition(read, &shared.budget, deliver).await {

@@ -25,6 +25,9 @@ use crate::cluster::Cluster;
 use crate::config::{ConsumerConfig, IsolationLevel};
 use crate::error::{Error, Result};
 
+/// The most records a poll reserves room for up front (`max.poll.records` may be set huge).
+const MAX_POLL_RESERVE: usize = 4096;
+
 /// The batch being handed out.
 #[derive(Debug)]
 struct Current {
@@ -219,7 +222,8 @@ impl Consumer {
         let max = usize::try_from(self.shared.config.max_poll_records)
             .unwrap_or(usize::MAX)
             .max(1);
-        let mut out = Vec::new();
+        // Sized once: a poll allocates its vector and nothing per record.
+        let mut out = Vec::with_capacity(max.min(MAX_POLL_RESERVE));
         self.take(max, |record| out.push(record));
         if out.is_empty() {
             let first = futures_lite::future::or(async { Some(self.next().await) }, async {

@@ -2,7 +2,7 @@
 //! to earliest, latest or a timestamp with ListOffsets, and starts a fetcher per leader node.
 //!
 //! It wakes on every [`Shared::notify`] (assignment, seek, lost leader) and otherwise every
-//! second; while work is left (no leader yet, a ListOffsets that failed) it retries with backoff.
+//! second, and wakes the fetchers ([`Shared::notify_fetchers`]) after each pass; while work is left (no leader yet, a ListOffsets that failed) it retries with backoff.
 //! Closing the consumer stops it, and it joins the fetchers it started.
 
 use std::collections::BTreeMap;
@@ -38,7 +38,7 @@ async fn run(shared: Arc<Shared>) {
     let mut backoff = Backoff::new(client.retry_backoff, client.retry_backoff_max, 0x5eed);
     let mut fetchers: BTreeMap<i32, JoinHandle<()>> = BTreeMap::new();
     while !shared.is_closed() {
-        let listener = shared.listen();
+        let listener = shared.listen_manager();
         let pending = futures_lite::future::or(step(&shared, &mut fetchers), async {
             shared.closed().await;
             false
@@ -88,7 +88,8 @@ async fn step(shared: &Arc<Shared>, fetchers: &mut BTreeMap<i32, JoinHandle<()>>
             Err(error) => log::error!("cannot start the fetcher of node {node}: {error}"),
         }
     }
-    shared.notify();
+    // Fetchers of nodes that gained partitions start now.
+    shared.notify_fetchers();
     let mut pending = !shared.state().topics_without_leader().is_empty();
     let resets = shared.state().pending_resets();
     let mut nodes: Vec<i32> = resets.iter().map(|reset| reset.2.node).collect();
@@ -97,6 +98,8 @@ async fn step(shared: &Arc<Shared>, fetchers: &mut BTreeMap<i32, JoinHandle<()>>
     for node in nodes {
         let group: Vec<_> = resets.iter().filter(|reset| reset.2.node == node).collect();
         pending |= resolve(shared, node, &group).await;
+        // The partitions whose seeks were resolved can be fetched.
+        shared.notify_fetchers();
     }
     pending
 }

@@ -12,6 +12,7 @@
 //! which Kafka 4 no longer stores, or a batch inflating past the whole prefetch bound.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use franzl_core::compression::{self, Compression, CompressionError};
 use franzl_core::record::{Batch, Batches, RecordBatch, Records};
@@ -21,10 +22,45 @@ use super::record::{BatchCollector, BatchData, RecordMeta, SharedBytes};
 use super::transactions::AbortedFilter;
 use crate::error::{Error, Result};
 
-/// The first guess for a batch's decompressed size, as a multiple of its compressed size.
-const INFLATE_GUESS: usize = 4;
+/// The first guess for a batch's decompressed size, in sixteenths of its compressed size (4x).
+const FIRST_RATIO: usize = 64;
 /// The smallest decompression buffer tried.
 const MIN_INFLATE: usize = 16 * 1024;
+/// The fewest bytes a v2 record takes (length, attributes, timestamp and offset deltas, key and
+/// value lengths, header count: one byte each): bounds the record count a header claims.
+const MIN_RECORD_LEN: usize = 7;
+
+/// The decompression ratio last seen on this consumer's batches, so the next batch's buffer is
+/// sized right the first time instead of grown (each growth decompresses again). Only a guess:
+/// a wrong one costs a retry, never correctness.
+#[derive(Debug)]
+pub(crate) struct InflateGuess {
+    /// Decompressed size over compressed size, in sixteenths.
+    ratio: AtomicUsize,
+}
+
+impl Default for InflateGuess {
+    fn default() -> Self {
+        Self {
+            ratio: AtomicUsize::new(FIRST_RATIO),
+        }
+    }
+}
+
+impl InflateGuess {
+    /// The buffer to try for `compressed` bytes: the last ratio with an eighth to spare.
+    fn size_for(&self, compressed: usize) -> usize {
+        let ratio = self.ratio.load(Ordering::Relaxed);
+        compressed.saturating_mul(ratio.saturating_add(ratio / 8)) / 16
+    }
+
+    /// Records that `compressed` bytes inflated to `inflated`.
+    fn observe(&self, compressed: usize, inflated: usize) {
+        if let Some(ratio) = inflated.saturating_mul(16).checked_div(compressed) {
+            self.ratio.store(ratio.max(16), Ordering::Relaxed);
+        }
+    }
+}
 
 /// Records of one batch, ready to hand to the caller.
 #[derive(Debug)]
@@ -48,6 +84,8 @@ pub(crate) struct PartitionRead<'a> {
     pub(crate) stable_end: Option<i64>,
     pub(crate) filter: AbortedFilter,
     pub(crate) check_crcs: bool,
+    /// The consumer's decompression ratio, shared by its fetchers.
+    pub(crate) inflate: &'a InflateGuess,
 }
 
 fn protocol(what: &str, error: impl std::fmt::Display) -> Error {
@@ -97,7 +135,7 @@ pub(crate) async fn read_partition(
         let collector = if read.filter.keep(&batch) {
             collect(&read, &batch, budget).await?
         } else {
-            collector(&read, &batch, Arc::clone(read.body))
+            collector(&read, &batch, Arc::clone(read.body), 0)
         };
         let (data, records) = collector.finish();
         deliver(FetchedBatch {
@@ -109,17 +147,22 @@ pub(crate) async fn read_partition(
     Ok(next_offset)
 }
 
+/// A collector for `batch`'s records read from `records_len` bytes of `source`.
 fn collector(
     read: &PartitionRead<'_>,
     batch: &RecordBatch<'_>,
     source: Arc<SharedBytes>,
+    records_len: usize,
 ) -> BatchCollector {
+    // The header's count comes off the network: room for no more records than the bytes hold.
+    let claimed = usize::try_from(batch.record_count()).unwrap_or(usize::MAX);
     BatchCollector::new(
         Arc::clone(&read.topic),
         read.partition,
         batch.timestamp_type(),
         batch.partition_leader_epoch(),
         source,
+        claimed.min(records_len / MIN_RECORD_LEN),
     )
 }
 
@@ -129,14 +172,16 @@ async fn collect(
     budget: &Arc<PrefetchBudget>,
 ) -> Result<BatchCollector> {
     if batch.compression() == Compression::None {
-        let mut collector = collector(read, batch, Arc::clone(read.body));
+        let len = batch.records_bytes().len();
+        let mut collector = collector(read, batch, Arc::clone(read.body), len);
         let records = batch.records().map_err(|e| protocol("fetched batch", e))?;
         push_records(read, &mut collector, records)?;
         return Ok(collector);
     }
-    let (inflated, permit) = inflate(batch, budget).await?;
+    let (inflated, permit) = inflate(batch, budget, read.inflate).await?;
+    let len = inflated.len();
     let source = SharedBytes::new(inflated, Some(permit));
-    let mut collector = collector(read, batch, Arc::clone(&source));
+    let mut collector = collector(read, batch, Arc::clone(&source), len);
     push_records(
         read,
         &mut collector,
@@ -170,13 +215,11 @@ fn push_records(
 async fn inflate(
     batch: &RecordBatch<'_>,
     budget: &Arc<PrefetchBudget>,
+    guess: &InflateGuess,
 ) -> Result<(Vec<u8>, Permit)> {
     let input = batch.records_bytes();
     let limit = budget.limit().max(MIN_INFLATE);
-    let mut size = input
-        .len()
-        .saturating_mul(INFLATE_GUESS)
-        .clamp(MIN_INFLATE, limit);
+    let mut size = guess.size_for(input.len()).clamp(MIN_INFLATE, limit);
     loop {
         let Some(mut permit) = budget.acquire(size, true).await else {
             return Err(protocol("fetch", "the consumer is closed"));
@@ -184,6 +227,7 @@ async fn inflate(
         let mut out = vec![0u8; size];
         match compression::decompress(batch.compression(), input, &mut out) {
             Ok(len) => {
+                guess.observe(input.len(), len);
                 out.truncate(len);
                 // Give back a buffer mostly unused; what is kept stays counted.
                 if out.capacity() / 4 > len {

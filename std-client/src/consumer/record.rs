@@ -27,18 +27,19 @@ impl ByteSource for Vec<u8> {
     }
 }
 
-/// A buffer with the prefetch bytes it holds.
-pub(crate) struct SharedBytes {
-    source: Box<dyn ByteSource>,
+/// A buffer with the prefetch bytes it holds. One allocation: the source lives inside the
+/// shared block (the `Arc` is unsized to `dyn ByteSource`), not in a box of its own.
+pub(crate) struct SharedBytes<S: ?Sized + ByteSource = dyn ByteSource> {
     _permit: Option<Permit>,
+    source: S,
 }
 
 impl SharedBytes {
     /// Wraps `source`, keeping `permit` until the buffer is dropped.
     pub(crate) fn new(source: impl ByteSource, permit: Option<Permit>) -> Arc<Self> {
-        Arc::new(Self {
-            source: Box::new(source),
+        Arc::new(SharedBytes {
             _permit: permit,
+            source,
         })
     }
 
@@ -121,13 +122,16 @@ pub(crate) struct BatchCollector {
 }
 
 impl BatchCollector {
-    /// An empty batch over `source`.
+    /// An empty batch over `source`, with room for `expected` records (the count a batch
+    /// header claims: the caller bounds it by the bytes there are, since it comes off the
+    /// network).
     pub(crate) fn new(
         topic: Arc<str>,
         partition: i32,
         timestamp_type: TimestampType,
         leader_epoch: i32,
         source: Arc<SharedBytes>,
+        expected: usize,
     ) -> Self {
         Self {
             data: BatchData {
@@ -138,7 +142,7 @@ impl BatchCollector {
                 source,
                 headers: Vec::new(),
             },
-            records: Vec::new(),
+            records: Vec::with_capacity(expected),
         }
     }
 

@@ -1,9 +1,12 @@
 //! [`Shared`]: what a consumer handle, its fetcher threads and its partition manager share, and
 //! the [`Delivery`] queue from the fetchers to the handle.
 //!
-//! Locking: [`Shared::state`] is a plain mutex, never held across an await; whoever changes the
-//! assignment in a way a thread may wait for (a seek, a leader lost or found, a fetch finished)
-//! calls [`Shared::notify`]. The delivery queue is unbounded in items but not in bytes: every
+//! Locking: [`Shared::state`] is a plain mutex, never held across an await. Wake-ups go by who
+//! must act: a change the manager resolves (an assignment, a seek, a leader lost or moved, an
+//! offset reset) calls [`Shared::notify`], which wakes the manager and the fetchers; a change
+//! only fetchers act on (a fetch finished, leaders applied, seeks resolved) calls
+//! [`Shared::notify_fetchers`]. The manager never wakes itself, so it sleeps until there is
+//! work; closing wakes everyone through its own event. The delivery queue is unbounded in items but not in bytes: every
 //! queued batch holds its share of the prefetch budget.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,7 +16,7 @@ use event_listener::{Event, EventListener};
 
 use super::assignment::Assignment;
 use super::budget::PrefetchBudget;
-use super::partition_read::FetchedBatch;
+use super::partition_read::{FetchedBatch, InflateGuess};
 use crate::cluster::Cluster;
 use crate::config::ConsumerConfig;
 use crate::error::Error;
@@ -39,8 +42,15 @@ pub(crate) struct Shared {
     pub(crate) config: ConsumerConfig,
     pub(crate) cluster: Cluster,
     pub(crate) budget: Arc<PrefetchBudget>,
+    /// The decompression ratio the fetchers size their buffers by.
+    pub(crate) inflate: InflateGuess,
     state: Mutex<Assignment>,
-    changed: Event,
+    /// Work for the manager (and so, later, for the fetchers).
+    manager_work: Event,
+    /// Partitions that may have become fetchable.
+    fetch_work: Event,
+    /// The consumer is closing.
+    closing: Event,
     closed: AtomicBool,
     deliveries: async_channel::Sender<Delivery>,
 }
@@ -54,10 +64,13 @@ impl Shared {
         let (sender, receiver) = async_channel::unbounded();
         let shared = Arc::new(Self {
             budget: PrefetchBudget::new(config.max_prefetch_bytes),
+            inflate: InflateGuess::default(),
             config,
             cluster,
             state: Mutex::new(Assignment::default()),
-            changed: Event::new(),
+            manager_work: Event::new(),
+            fetch_work: Event::new(),
+            closing: Event::new(),
             closed: AtomicBool::new(false),
             deliveries: sender,
         });
@@ -69,14 +82,27 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Wakes the threads waiting for a change.
+    /// Wakes the manager and the fetchers: the assignment changed in a way the manager acts on.
     pub(crate) fn notify(&self) {
-        self.changed.notify(usize::MAX);
+        self.manager_work.notify(usize::MAX);
+        self.fetch_work.notify(usize::MAX);
     }
 
-    /// A listener for the next [`Shared::notify`]; take it before looking at the state.
-    pub(crate) fn listen(&self) -> EventListener {
-        self.changed.listen()
+    /// Wakes the fetchers only: partitions may have become fetchable.
+    pub(crate) fn notify_fetchers(&self) {
+        self.fetch_work.notify(usize::MAX);
+    }
+
+    /// The manager's listener for the next [`Shared::notify`]; take it before looking at the
+    /// state.
+    pub(crate) fn listen_manager(&self) -> EventListener {
+        self.manager_work.listen()
+    }
+
+    /// A fetcher's listener for the next [`Shared::notify`] or [`Shared::notify_fetchers`];
+    /// take it before looking at the state.
+    pub(crate) fn listen_fetchers(&self) -> EventListener {
+        self.fetch_work.listen()
     }
 
     /// Queues `delivery` for the handle (dropped if the handle is gone).
@@ -94,7 +120,7 @@ impl Shared {
     /// for a long poll or a connection attempt to end.
     pub(crate) async fn closed(&self) {
         loop {
-            let listener = self.listen();
+            let listener = self.closing.listen();
             if self.is_closed() {
                 return;
             }
@@ -107,6 +133,7 @@ impl Shared {
         self.closed.store(true, Ordering::Release);
         self.budget.close();
         self.deliveries.close();
+        self.closing.notify(usize::MAX);
         self.notify();
     }
 }

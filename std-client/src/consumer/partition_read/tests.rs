@@ -56,6 +56,7 @@ fn read(
         stable_end,
         filter,
         check_crcs: true,
+        inflate: &InflateGuess::default(),
     };
     let next = block_on(read_partition(request, budget, |batch| out.push(batch)));
     (next, out)
