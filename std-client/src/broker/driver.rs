@@ -105,6 +105,7 @@ pub(super) async fn run(args: DriverArgs) {
         let mut stream = net::open(
             &address,
             options.address_family,
+            &options.socket,
             options.tls.as_ref(),
             options.connect_timeout,
         )

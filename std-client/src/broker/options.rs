@@ -1,7 +1,7 @@
 //! [`ConnectOptions`]: what a broker connection needs, prepared once from a [`ClientConfig`]
 //! (the TLS configuration is built here, so a bad CA file fails before any connection).
 
-use crate::config::{self, ClientConfig, SaslConfig};
+use crate::config::{self, ClientConfig, SaslConfig, SocketOptions};
 use crate::error::{Error, Result};
 use crate::net::{self, AddressFamily, TlsOptions};
 use futures_rustls::rustls;
@@ -19,6 +19,8 @@ pub struct ConnectOptions {
     pub client_id: String,
     /// IP versions to connect over.
     pub address_family: AddressFamily,
+    /// Buffer sizes, `TCP_NODELAY` and keepalive, set before each connect.
+    pub socket: SocketOptions,
     /// TLS client configuration, when the security protocol uses TLS.
     pub tls: Option<Arc<rustls::ClientConfig>>,
     /// SASL credentials, when the security protocol uses SASL.
@@ -77,6 +79,7 @@ impl ConnectOptions {
         Ok(Self {
             client_id,
             address_family,
+            socket: config.socket,
             tls,
             sasl: config
                 .security_protocol

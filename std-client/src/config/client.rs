@@ -96,10 +96,13 @@ impl Default for TlsConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SocketOptions {
-    /// `SO_SNDBUF` in bytes; `None` keeps the OS default. Java default: 128 KiB.
+    /// `SO_SNDBUF` in bytes, set before the connect; `None` (the default, as in librdkafka)
+    /// leaves the size to the OS, which tunes it to the connection. The Java client fixes
+    /// 128 KiB.
     pub send_buffer: Option<usize>,
-    /// `SO_RCVBUF` in bytes; `None` keeps the OS default. Java default: 64 KiB (32 KiB for a
-    /// producer).
+    /// `SO_RCVBUF` in bytes, set before the connect; `None` (the default, as in librdkafka)
+    /// leaves the size to the OS. A fixed size turns off the OS's tuning and caps the window
+    /// a fetch can use; the Java client fixes 64 KiB (32 KiB for a producer).
     pub receive_buffer: Option<usize>,
     /// `TCP_NODELAY`; on, as the Java client always sets it.
     pub nodelay: bool,
@@ -110,8 +113,8 @@ pub struct SocketOptions {
 impl Default for SocketOptions {
     fn default() -> Self {
         Self {
-            send_buffer: Some(128 * 1024),
-            receive_buffer: Some(64 * 1024),
+            send_buffer: None,
+            receive_buffer: None,
             nodelay: true,
             keepalive: false,
         }

@@ -165,11 +165,8 @@ pub(super) struct ProducerSettings {
 
 impl Default for ProducerConfigBuilder {
     fn default() -> Self {
-        let mut client = ClientConfigBuilder::default();
-        // The Java producer's receive.buffer.bytes default is 32 KiB, not 64.
-        client.config.socket.receive_buffer = Some(32 * 1024);
         Self {
-            client,
+            client: ClientConfigBuilder::default(),
             config: ProducerSettings {
                 acks: Acks::All,
                 linger: Duration::from_millis(5),

@@ -1,7 +1,10 @@
 //! TCP connections to a broker: resolution off the executor, one address family if asked, a
-//! deadline on each step, and `TCP_NODELAY` (Kafka requests are small and latency matters).
+//! deadline on each step, and the client's socket options (`TCP_NODELAY` on by default: Kafka
+//! requests are small and latency matters).
 
 use super::address::{AddressFamily, BrokerAddress};
+use super::socket::connect_with;
+use crate::config::SocketOptions;
 use crate::error::{Error, Result};
 use async_io::Timer;
 use async_net::TcpStream;
@@ -57,19 +60,20 @@ pub async fn resolve(
 }
 
 /// Connects to the first of `address`'s resolved addresses that accepts, each attempt bounded by
-/// `timeout`.
+/// `timeout`, with `socket`'s options set before the connect.
 ///
 /// # Errors
 /// The last attempt's error when none accepts; resolution errors as [`resolve`].
 pub async fn connect(
     address: &BrokerAddress,
     family: AddressFamily,
+    socket: &SocketOptions,
     timeout: Duration,
 ) -> Result<TcpStream> {
     let mut last = None;
     for socket_address in resolve(address, family, timeout).await? {
         let attempt = async {
-            TcpStream::connect(socket_address).await.map_err(|error| {
+            connect_with(socket_address, socket).await.map_err(|error| {
                 Error::io(format!("connecting to {address} ({socket_address})"), error)
             })
         };
@@ -81,9 +85,6 @@ pub async fn connect(
         .await
         {
             Ok(stream) => {
-                stream.set_nodelay(true).map_err(|error| {
-                    Error::io(format!("setting TCP_NODELAY on {address}"), error)
-                })?;
                 log::debug!("connected to {address} ({socket_address})");
                 return Ok(stream);
             }
@@ -109,14 +110,24 @@ mod tests {
             let listener = async_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let port = listener.local_addr().unwrap().port();
             let address = BrokerAddress::new("127.0.0.1", port);
-            let stream = connect(&address, AddressFamily::V4, Duration::from_secs(5))
-                .await
-                .unwrap();
+            let stream = connect(
+                &address,
+                AddressFamily::V4,
+                &SocketOptions::default(),
+                Duration::from_secs(5),
+            )
+            .await
+            .unwrap();
             assert!(stream.nodelay().unwrap());
             drop(listener);
-            let error = connect(&address, AddressFamily::V4, Duration::from_secs(5))
-                .await
-                .unwrap_err();
+            let error = connect(
+                &address,
+                AddressFamily::V4,
+                &SocketOptions::default(),
+                Duration::from_secs(5),
+            )
+            .await
+            .unwrap_err();
             assert!(
                 matches!(error, Error::Io { .. }) && error.is_retriable(),
                 "{error}"

@@ -7,6 +7,7 @@
 mod address;
 mod backoff;
 mod connect;
+mod socket;
 mod stream;
 mod tls;
 
@@ -16,21 +17,24 @@ pub use connect::{connect, resolve, with_timeout};
 pub use stream::Stream;
 pub use tls::{TlsOptions, client_config, server_name};
 
+use crate::config::SocketOptions;
 use crate::error::{Error, Result};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Opens a stream to `address`: TCP, then TLS when `tls` is given, all within `timeout` per step.
+/// Opens a stream to `address`: TCP with `socket`'s options, then TLS when `tls` is given, all
+/// within `timeout` per step.
 ///
 /// # Errors
 /// Resolution, connect, and TLS handshake failures, and timeouts, each naming the broker.
 pub async fn open(
     address: &BrokerAddress,
     family: AddressFamily,
+    socket: &SocketOptions,
     tls: Option<&Arc<futures_rustls::rustls::ClientConfig>>,
     timeout: Duration,
 ) -> Result<Stream> {
-    let tcp = connect(address, family, timeout).await?;
+    let tcp = connect(address, family, socket, timeout).await?;
     let Some(config) = tls else {
         return Ok(Stream::Plain(tcp));
     };

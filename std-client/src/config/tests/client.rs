@@ -31,8 +31,8 @@ fn defaults_are_the_java_clients() {
         (ms(50), ms(1000))
     );
     assert_eq!((c.retry_backoff, c.retry_backoff_max), (ms(100), ms(1000)));
-    assert_eq!(c.socket.send_buffer, Some(131_072));
-    assert_eq!(c.socket.receive_buffer, Some(65_536));
+    assert_eq!(c.socket.send_buffer, None);
+    assert_eq!(c.socket.receive_buffer, None);
     assert!(c.socket.nodelay);
     assert!(!c.socket.keepalive);
     assert_eq!(c.address_family, AddressFamily::Any);

@@ -29,7 +29,7 @@ fn defaults_are_the_java_producers() {
     assert_eq!(p.transaction_timeout, ms(60_000));
     assert_eq!(p.client.request_timeout, ms(30_000));
     assert_eq!(p.client.retry_backoff, ms(100));
-    assert_eq!(p.client.socket.receive_buffer, Some(32_768));
+    assert_eq!(p.client.socket.receive_buffer, None);
 }
 
 #[test]
