@@ -1,12 +1,13 @@
 //! The producer against the plain broker: acks 0, 1 and all; keyed records on the partition
 //! the Java client picks; sticky spreading of keyless records; a caller's own partitioner;
-//! headers and timestamps; records over the limits; a topic that does not exist.
+//! headers and timestamps; records over the limits; batches over the topic's limit split and
+//! sent again; a topic that does not exist.
 
 use std::collections::HashMap;
 
 use franzl::Error;
 use franzl::admin::NewTopic;
-use franzl::config::Acks;
+use franzl::config::{Acks, CompressionType};
 use franzl::core::ErrorCode;
 use franzl::producer::{Header, Partitioner, Producer, ProducerRecord, RecordMetadata};
 use franzl_tests::java_tools;
@@ -219,6 +220,108 @@ fn records_over_the_limits_are_clear_errors() {
         matches!(&error, Error::Kafka { code, .. } if *code == ErrorCode::MESSAGE_TOO_LARGE),
         "{error}"
     );
+}
+
+/// `count` values of `len` letters that compress poorly (xorshift), each starting with its
+/// number so an independent reader can check the order.
+fn poorly_compressible(count: usize, len: usize) -> Vec<String> {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    (0..count)
+        .map(|i| {
+            let mut value = format!("{i:04}-");
+            while value.len() < len {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                value.push(char::from(b'a' + (state % 26) as u8));
+            }
+            value
+        })
+        .collect()
+}
+
+#[test]
+fn batches_over_the_topic_limit_are_split_and_every_record_lands_once() {
+    let broker = broker(Profile::Plain);
+    for (idempotent, compression) in [
+        (true, CompressionType::None),
+        (false, CompressionType::None),
+        (true, CompressionType::Lz4),
+    ] {
+        let topic = unique_topic("split");
+        // About twelve 150 B records per batch the broker takes; the producer's batches hold
+        // a hundred, so each is split three or four times over.
+        create_topic_with(
+            broker,
+            NewTopic::new(&topic, 1, 1).config("max.message.bytes", "2000"),
+        );
+        let config = producer_config(broker, |b| {
+            b.enable_idempotence(idempotent)
+                .compression(compression)
+                .batch_size(16 * 1024)
+                .linger(std::time::Duration::from_millis(200))
+        });
+        let values = poorly_compressible(300, 150);
+        let too_big = poorly_compressible(1, 5000).remove(0);
+        let outcomes = smol::block_on(async {
+            let producer = Producer::connect(config).await.unwrap();
+            let mut deliveries = Vec::new();
+            for (i, value) in values.iter().enumerate() {
+                deliveries.push(
+                    producer
+                        .send(ProducerRecord::new(&topic, value.as_bytes()).partition(0))
+                        .await
+                        .unwrap(),
+                );
+                // One record that no split can make fit, in the middle of a batch.
+                if i == 150 {
+                    deliveries.push(
+                        producer
+                            .send(ProducerRecord::new(&topic, too_big.as_bytes()).partition(0))
+                            .await
+                            .unwrap(),
+                    );
+                }
+            }
+            // flush waits for the halves of every split batch too.
+            producer.flush().await;
+            let mut outcomes = Vec::new();
+            for mut delivery in deliveries {
+                let outcome = futures_lite::future::poll_once(&mut delivery).await;
+                outcomes.push(outcome.expect("complete once flush returned"));
+            }
+            outcomes
+        });
+        let label = format!("idempotent {idempotent}, {compression:?}");
+        let (failed, written): (Vec<_>, Vec<_>) = outcomes.into_iter().partition(Result::is_err);
+        assert_eq!(
+            failed.len(),
+            1,
+            "{label}: only the record too large on its own fails"
+        );
+        let error = failed.into_iter().next().unwrap().unwrap_err();
+        assert_eq!(
+            error.kafka_code(),
+            Some(ErrorCode::MESSAGE_TOO_LARGE),
+            "{label}: {error}"
+        );
+        let offsets: Vec<i64> = written.into_iter().map(|r| r.unwrap().offset).collect();
+        // An independent reader sees each record once; each delivery's offset is where its
+        // record is.
+        let read: Vec<String> = kcat_read(&broker.bootstrap(), &topic)
+            .into_iter()
+            .map(|record| record.value)
+            .collect();
+        assert_eq!(read.len(), values.len(), "{label}");
+        for (value, offset) in values.iter().zip(&offsets) {
+            let at = usize::try_from(*offset).unwrap();
+            assert_eq!(read.get(at), Some(value), "{label}: offset {offset}");
+        }
+        if idempotent {
+            // Idempotence also keeps the order across the splits and the retries after them.
+            assert_eq!(read, values, "{label}");
+        }
+    }
 }
 
 #[test]

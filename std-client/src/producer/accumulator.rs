@@ -6,7 +6,7 @@
 //! or someone flushes, closes, or waits for memory. Batches older than `delivery.timeout.ms`
 //! that are not in flight fail with a timeout.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -53,6 +53,8 @@ pub(crate) enum Verdict {
     /// `OUT_OF_ORDER_SEQUENCE_NUMBER`: expected after an earlier batch of the partition failed
     /// in the same round (retry as it is); otherwise a real gap (retry after an epoch bump).
     OutOfOrder(Failure),
+    /// `MESSAGE_TOO_LARGE`: split in two and sent again, or failed when it holds one record.
+    TooLarge(Failure),
 }
 
 /// The result of an append attempt.
@@ -82,7 +84,9 @@ struct State {
     topics: HashMap<Arc<str>, TopicQueues>,
     random: Random,
     next_batch_id: u64,
-    incomplete: BTreeSet<u64>,
+    /// Batch ids not completed, with how many batches hold each (a split batch's halves share
+    /// its id).
+    incomplete: BTreeMap<u64, u32>,
     in_flight: usize,
     flushing: usize,
     closed: bool,
@@ -207,7 +211,7 @@ impl Accumulator {
                 retriable: false,
             });
         };
-        state.incomplete.insert(batch.id);
+        state.incomplete.insert(batch.id, 1);
         queue.open = Some(batch);
         drop(guard);
         self.wake.notify(1);
@@ -329,7 +333,7 @@ impl Accumulator {
         &self,
         queue: &mut PartitionQueue,
         now: Instant,
-        incomplete: &mut BTreeSet<u64>,
+        incomplete: &mut BTreeMap<u64, u32>,
     ) -> bool {
         let timeout = self.settings.delivery_timeout;
         let mut bump = false;
@@ -357,20 +361,22 @@ impl Accumulator {
         bump
     }
 
-    fn finish(&self, incomplete: &mut BTreeSet<u64>, batch: ProducerBatch) {
-        incomplete.remove(&batch.id);
+    fn finish(&self, incomplete: &mut BTreeMap<u64, u32>, batch: ProducerBatch) {
+        completed_one(incomplete, batch.id);
         self.pool.release(batch.into_buffer());
         self.completed.notify(usize::MAX);
     }
 
     /// Takes back an in-flight batch of `topic` with the broker's verdict; true when the
-    /// producer needs a new epoch before sending more.
+    /// producer needs a new epoch before sending more. `scratch` is the sender's, for
+    /// splitting a batch that was too large.
     pub(crate) fn complete(
         &self,
         topic: &str,
         batch: ProducerBatch,
         verdict: Verdict,
         now: Instant,
+        scratch: &mut Vec<u8>,
     ) -> bool {
         let mut guard = self.lock();
         let state = &mut *guard;
@@ -406,6 +412,14 @@ impl Accumulator {
                 let bump_epoch = !queue.rewinding;
                 self.retry_or_fail(queue, incomplete, batch, error, bump_epoch, now)
             }
+            Verdict::TooLarge(failure) if batch.record_count() < 2 => {
+                let sequenced = batch.stamp.base_sequence >= 0;
+                batch.completion.failed(failure);
+                self.finish(incomplete, batch);
+                // Later batches' sequences follow this one's, which the broker never took.
+                sequenced
+            }
+            Verdict::TooLarge(failure) => self.split(queue, incomplete, batch, failure, scratch),
             Verdict::Fail {
                 failure,
                 bump_epoch,
@@ -428,7 +442,7 @@ impl Accumulator {
     fn retry_or_fail(
         &self,
         queue: &mut PartitionQueue,
-        incomplete: &mut BTreeSet<u64>,
+        incomplete: &mut BTreeMap<u64, u32>,
         mut batch: ProducerBatch,
         error: Failure,
         bump_epoch: bool,
@@ -536,8 +550,8 @@ impl Accumulator {
     pub(crate) fn flushed(&self, upto: u64) -> bool {
         self.lock()
             .incomplete
-            .first()
-            .is_none_or(|&first| first >= upto)
+            .first_key_value()
+            .is_none_or(|(&first, _)| first >= upto)
     }
 
     /// Ends a flush started with [`Self::begin_flush`].
@@ -570,6 +584,16 @@ impl Accumulator {
                     self.finish(&mut state.incomplete, batch);
                 }
             }
+        }
+    }
+}
+
+/// One batch of id `id` is done: the id is complete when no other batch holds it.
+pub(crate) fn completed_one(incomplete: &mut BTreeMap<u64, u32>, id: u64) {
+    if let Some(holders) = incomplete.get_mut(&id) {
+        *holders = holders.saturating_sub(1);
+        if *holders == 0 {
+            incomplete.remove(&id);
         }
     }
 }

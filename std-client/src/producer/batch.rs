@@ -11,10 +11,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use franzl_core::compression::Compression;
+use franzl_core::compression::{self, Compression};
 use franzl_core::crc::crc32c;
 use franzl_core::record::{
-    BATCH_HEADER_LEN, BatchOptions, BuilderProgress, NewRecord, RecordBatchBuilder, RecordError,
+    BATCH_HEADER_LEN, BatchOptions, BuilderProgress, NewRecord, RecordBatch, RecordBatchBuilder,
+    RecordError,
 };
 
 use super::ProducerRecord;
@@ -227,6 +228,47 @@ impl ProducerBatch {
         if let Some(slot) = bytes.get_mut(CRC_RANGE) {
             slot.copy_from_slice(&crc.to_be_bytes());
         }
+    }
+
+    /// The timestamp its records' deltas count from.
+    pub(crate) fn base_timestamp(&self) -> i64 {
+        self.base_timestamp
+    }
+
+    /// The length of its buffer (at least `batch.size`).
+    pub(crate) fn buffer_len(&self) -> usize {
+        self.buffer.len()
+    }
+
+    /// Copies a sealed batch's records, decompressed, into `out` (grown to fit); returns their
+    /// length.
+    ///
+    /// # Errors
+    /// [`RecordError`] when the sealed bytes do not read back (never for a batch built here).
+    pub(crate) fn records_into(&self, out: &mut Vec<u8>) -> Result<usize, RecordError> {
+        let view = RecordBatch::new_checked(self.wire())?;
+        let len = self.progress.records_len();
+        if out.len() < len {
+            out.resize(len, 0);
+        }
+        let target = out.get_mut(..len).ok_or(RecordError::Compression(
+            compression::CompressionError::OutputFull,
+        ))?;
+        if view.compression() == Compression::None {
+            let source = view.records_bytes();
+            target
+                .get_mut(..source.len())
+                .ok_or(RecordError::Compression(
+                    compression::CompressionError::OutputFull,
+                ))?
+                .copy_from_slice(source);
+            return Ok(source.len());
+        }
+        Ok(compression::decompress(
+            view.compression(),
+            view.records_bytes(),
+            target,
+        )?)
     }
 
     /// The sealed batch's bytes (empty before [`Self::seal`]).

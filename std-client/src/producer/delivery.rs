@@ -2,7 +2,8 @@
 //!
 //! One [`Completion`] is allocated per batch, not per record: each record's [`Delivery`] holds
 //! the batch's `Arc` plus its own offset delta and timestamp. The sender completes a batch
-//! exactly once; later completions are ignored.
+//! exactly once; later completions are ignored. A batch the broker found too large is split
+//! ([`Completion::split`]): its completion then points each record at the part that holds it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -55,6 +56,9 @@ enum Outcome {
         log_append_time: i64,
     },
     Failed(Failure),
+    /// The batch was split: the parts, each with the offset delta of its first record, in
+    /// order.
+    Split(Vec<(i32, Arc<Completion>)>),
 }
 
 #[derive(Debug, Default)]
@@ -97,6 +101,12 @@ impl Completion {
     pub(crate) fn failed(&self, failure: Failure) {
         self.finish(Outcome::Failed(failure));
     }
+
+    /// The batch was split into `parts`, each given with the offset delta (in this batch) of
+    /// its first record, in order; each record's delivery follows the part that holds it.
+    pub(crate) fn split(&self, parts: Vec<(i32, Arc<Completion>)>) {
+        self.finish(Outcome::Split(parts));
+    }
 }
 
 /// The future `send` returns: resolves to where the record landed, or why it did not.
@@ -138,35 +148,66 @@ impl Future for Delivery {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let mut state = this
-            .completion
-            .state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        match &state.outcome {
-            Outcome::Pending => {
-                if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
-                    state.wakers.push(cx.waker().clone());
+        loop {
+            let (start, part) = {
+                let mut state = this
+                    .completion
+                    .state
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                match &state.outcome {
+                    Outcome::Pending => {
+                        if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                            state.wakers.push(cx.waker().clone());
+                        }
+                        return Poll::Pending;
+                    }
+                    Outcome::Written {
+                        base_offset,
+                        log_append_time,
+                    } => return Poll::Ready(Ok(this.metadata(*base_offset, *log_append_time))),
+                    Outcome::Failed(failure) => {
+                        return Poll::Ready(Err(failure.to_error(this.partition)));
+                    }
+                    Outcome::Split(parts) => {
+                        let holding = parts
+                            .iter()
+                            .rev()
+                            .find(|(start, _)| *start <= this.offset_delta);
+                        match holding {
+                            Some((start, part)) => (*start, Arc::clone(part)),
+                            None => {
+                                return Poll::Ready(Err(Failure::Other {
+                                    reason: "a split batch lost a record".into(),
+                                    retriable: false,
+                                }
+                                .to_error(this.partition)));
+                            }
+                        }
+                    }
                 }
-                Poll::Pending
-            }
-            Outcome::Written {
-                base_offset,
-                log_append_time,
-            } => Poll::Ready(Ok(RecordMetadata {
-                partition: this.partition,
-                offset: if *base_offset < 0 {
-                    -1
-                } else {
-                    base_offset.saturating_add(i64::from(this.offset_delta))
-                },
-                timestamp: if *log_append_time >= 0 {
-                    *log_append_time
-                } else {
-                    this.timestamp
-                },
-            })),
-            Outcome::Failed(failure) => Poll::Ready(Err(failure.to_error(this.partition))),
+            };
+            // Follow the record into its part, with its place there.
+            this.completion = part;
+            this.offset_delta -= start;
+        }
+    }
+}
+
+impl Delivery {
+    fn metadata(&self, base_offset: i64, log_append_time: i64) -> RecordMetadata {
+        RecordMetadata {
+            partition: self.partition,
+            offset: if base_offset < 0 {
+                -1
+            } else {
+                base_offset.saturating_add(i64::from(self.offset_delta))
+            },
+            timestamp: if log_append_time >= 0 {
+                log_append_time
+            } else {
+                self.timestamp
+            },
         }
     }
 }
@@ -189,6 +230,33 @@ mod tests {
             (3, 40, 1000)
         );
         assert_eq!((second.offset, second.timestamp), (41, 1001));
+    }
+
+    #[test]
+    fn records_of_a_split_batch_follow_their_part() {
+        let whole = Arc::new(Completion::default());
+        let deliveries: Vec<_> = (0..5)
+            .map(|i| Delivery::new(whole.clone(), 1, i, 100 + i64::from(i)))
+            .collect();
+        let (head, tail) = (
+            Arc::new(Completion::default()),
+            Arc::new(Completion::default()),
+        );
+        whole.split(vec![(0, head.clone()), (2, tail.clone())]);
+        // A part may itself be split again.
+        let (tail_a, tail_b) = (
+            Arc::new(Completion::default()),
+            Arc::new(Completion::default()),
+        );
+        tail.split(vec![(0, tail_a.clone()), (1, tail_b.clone())]);
+        head.written(10, -1);
+        tail_a.written(30, -1);
+        tail_b.written(50, -1);
+        let offsets: Vec<i64> = deliveries
+            .into_iter()
+            .map(|d| smol::block_on(d).unwrap().offset)
+            .collect();
+        assert_eq!(offsets, [10, 11, 30, 50, 51]);
     }
 
     #[test]

@@ -46,6 +46,7 @@ mod producer;
 mod record;
 mod request;
 mod sender;
+mod split;
 mod verdict;
 
 pub use delivery::Delivery;

@@ -65,13 +65,22 @@ impl PartitionQueue {
         None
     }
 
-    /// Puts back a batch to retry, before every batch sent after it.
+    /// Puts back a batch to retry, before every batch sent after it: by sequence number with
+    /// idempotence, else by batch id (the halves of a split batch share its id: the later
+    /// one is requeued first).
     pub(crate) fn requeue(&mut self, batch: ProducerBatch) {
-        let sequence = batch.stamp.base_sequence;
+        let (sequence, id) = (batch.stamp.base_sequence, batch.id);
         let at = self
             .queue
             .iter()
-            .position(|queued| !queued.is_sealed() || queued.stamp.base_sequence > sequence)
+            .position(|queued| {
+                !queued.is_sealed()
+                    || if sequence >= 0 {
+                        queued.stamp.base_sequence > sequence
+                    } else {
+                        queued.id >= id
+                    }
+            })
             .unwrap_or(self.queue.len());
         self.queue.insert(at, batch);
     }

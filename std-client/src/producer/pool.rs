@@ -4,7 +4,10 @@
 //! kept on a free list and reused, so steady-state producing allocates nothing; a larger buffer
 //! (for a record bigger than `batch.size`) is freed on return. The bytes handed out never exceed
 //! `buffer.memory`: when they would, [`BufferPool::allocate`] waits for a return, up to a
-//! deadline (`max.block.ms`).
+//! deadline (`max.block.ms`). The one exception is [`BufferPool::allocate_now`], for splitting
+//! a batch the broker refused as too large, which cannot wait: what it takes past the bound is
+//! a debt, repaid from the next buffers returned, so the bound is overrun by at most one
+//! batch's size and only while a split is under way.
 
 use std::sync::Mutex;
 use std::time::Instant;
@@ -18,6 +21,8 @@ struct State {
     free: Vec<Vec<u8>>,
     /// Bytes neither handed out nor on the free list.
     unallocated: usize,
+    /// Bytes handed out past the bound by [`BufferPool::allocate_now`], not yet repaid.
+    debt: usize,
     waiters: usize,
 }
 
@@ -37,6 +42,7 @@ impl BufferPool {
             state: Mutex::new(State {
                 free: Vec::new(),
                 unallocated: total,
+                debt: 0,
                 waiters: 0,
             }),
             returned: Event::new(),
@@ -126,13 +132,35 @@ impl BufferPool {
         }
     }
 
-    /// Takes a buffer back: pooled when it has `batch.size` capacity, else freed.
+    /// A buffer of `size` bytes now, past the bound if need be (see the module docs).
+    pub(crate) fn allocate_now(&self, size: usize) -> Vec<u8> {
+        if let Some(buffer) = self.try_allocate(size) {
+            return buffer;
+        }
+        let mut state = self.lock();
+        while let Some(buffer) = state.free.pop() {
+            state.unallocated += buffer.capacity();
+        }
+        let covered = state.unallocated.min(size);
+        state.unallocated -= covered;
+        state.debt += size - covered;
+        drop(state);
+        vec![0; size]
+    }
+
+    /// Takes a buffer back: pooled when it has `batch.size` capacity (and no debt is owed),
+    /// else freed.
     pub(crate) fn release(&self, buffer: Vec<u8>) {
         let mut state = self.lock();
-        if buffer.capacity() == self.batch_size {
+        let bytes = buffer.capacity();
+        if state.debt > 0 {
+            let repaid = state.debt.min(bytes);
+            state.debt -= repaid;
+            state.unallocated += bytes - repaid;
+        } else if bytes == self.batch_size {
             state.free.push(buffer);
         } else {
-            state.unallocated += buffer.capacity();
+            state.unallocated += bytes;
         }
         drop(state);
         self.returned.notify(1);
@@ -164,6 +192,28 @@ mod tests {
         pool.release(big);
         pool.release(c);
         assert!(pool.try_allocate(300).is_some());
+    }
+
+    #[test]
+    fn a_buffer_past_the_bound_is_repaid_by_the_next_returns() {
+        let pool = BufferPool::new(200, 100);
+        let a = pool.try_allocate(100).unwrap();
+        let b = pool.try_allocate(100).unwrap();
+        let over = pool.allocate_now(60);
+        assert_eq!(over.len(), 60);
+        assert!(pool.try_allocate(100).is_none());
+        // The first return repays the 60 bytes owed; 40 of it are free again.
+        pool.release(a);
+        assert!(pool.try_allocate(100).is_none());
+        assert!(pool.try_allocate(40).is_some());
+        pool.release(b);
+        pool.release(over);
+        assert!(pool.try_allocate(100).is_some());
+        assert!(pool.try_allocate(60).is_some());
+        assert!(
+            pool.try_allocate(1).is_none(),
+            "never more than the bound in all"
+        );
     }
 
     #[test]

@@ -228,9 +228,23 @@ impl Sender {
                 Verdict::Fail { failure, .. } => {
                     log::warn!("producer: {topic}-{} failed: {failure:?}", batch.partition);
                 }
+                Verdict::TooLarge(_) => log::info!(
+                    "producer: {topic}-{}: a batch of {} records ({} bytes) is too large for \
+                     the broker; {}",
+                    batch.partition,
+                    batch.record_count(),
+                    batch.wire().len(),
+                    if batch.record_count() > 1 {
+                        "splitting it"
+                    } else {
+                        "failing its record"
+                    }
+                ),
                 Verdict::Written { .. } => {}
             }
-            let bump = self.accumulator.complete(&topic, batch, verdict, now);
+            let bump = self
+                .accumulator
+                .complete(&topic, batch, verdict, now, &mut self.scratch);
             self.needs_new_epoch |= bump && self.identity.is_some();
         }
     }

@@ -31,6 +31,9 @@ pub(crate) fn judge(
             log_append_time: -1,
         },
         ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER if idempotent => Verdict::OutOfOrder(failure()),
+        // Split in two and sent again when it holds more than one record (the accumulator
+        // knows); refused before its sequence was taken.
+        ErrorCode::MESSAGE_TOO_LARGE => Verdict::TooLarge(failure()),
         // The broker lost or fenced this producer's state: a new epoch, then the batch again.
         ErrorCode::UNKNOWN_PRODUCER_ID
         | ErrorCode::INVALID_PRODUCER_EPOCH
@@ -92,13 +95,17 @@ mod tests {
         ));
         assert!(matches!(
             judged(ErrorCode::MESSAGE_TOO_LARGE, true),
+            Verdict::TooLarge(_)
+        ));
+        assert!(matches!(
+            judged(ErrorCode::INVALID_RECORD, true),
             Verdict::Fail {
                 bump_epoch: true,
                 ..
             }
         ));
         assert!(matches!(
-            judged(ErrorCode::MESSAGE_TOO_LARGE, false),
+            judged(ErrorCode::INVALID_RECORD, false),
             Verdict::Fail {
                 bump_epoch: false,
                 ..

@@ -67,7 +67,7 @@ fn batches_linger_then_go_to_their_leader_with_sequences() {
         base_offset: 10,
         log_append_time: -1,
     };
-    assert!(!acc.complete(&topic, batch, verdict, now));
+    assert!(!acc.complete(&topic, batch, verdict, now, &mut Vec::new()));
     assert_eq!(smol::block_on(first).unwrap().offset, 10);
     assert_eq!(smol::block_on(second).unwrap().offset, 11);
     assert!(acc.flushed(u64::MAX));
@@ -90,7 +90,7 @@ fn a_full_batch_is_ready_and_the_retry_keeps_its_sequence() {
         },
         bump_epoch: false,
     };
-    assert!(!acc.complete(&topic, batch, retry, now));
+    assert!(!acc.complete(&topic, batch, retry, now, &mut Vec::new()));
     // Backoff, then the same batch again, with the same sequence.
     assert!(drain(&acc, now).is_empty());
     let later = now + Duration::from_millis(20);
@@ -100,7 +100,7 @@ fn a_full_batch_is_ready_and_the_retry_keeps_its_sequence() {
         base_offset: 0,
         log_append_time: -1,
     };
-    acc.complete(&topic, batch, verdict, later);
+    acc.complete(&topic, batch, verdict, later, &mut Vec::new());
     let (_, batch) = drain(&acc, later).pop().unwrap().batches.pop().unwrap();
     assert_eq!(batch.stamp.base_sequence, 2);
     // The flush makes the open batch ready; it continues the sequence.
@@ -164,8 +164,8 @@ fn out_of_order_after_an_earlier_failure_is_retried_in_order_without_a_bump() {
         (0, 2)
     );
     // The first is lost; the broker then refuses the second as out of order.
-    assert!(!acc.complete(&topic, first, retry(), now));
-    assert!(!acc.complete(&topic, second, out_of_order(), now));
+    assert!(!acc.complete(&topic, first, retry(), now, &mut Vec::new()));
+    assert!(!acc.complete(&topic, second, out_of_order(), now, &mut Vec::new()));
     let later = now + Duration::from_millis(20);
     let (topic, again) = take_one(&acc, later);
     assert_eq!(again.stamp.base_sequence, 0, "the earliest goes first");
@@ -173,7 +173,7 @@ fn out_of_order_after_an_earlier_failure_is_retried_in_order_without_a_bump() {
         base_offset: 0,
         log_append_time: -1,
     };
-    acc.complete(&topic, again, written, later);
+    acc.complete(&topic, again, written, later, &mut Vec::new());
     let (_, next) = take_one(&acc, later);
     assert_eq!(next.stamp.base_sequence, 2);
     drop(held);
@@ -188,10 +188,10 @@ fn a_real_gap_asks_for_a_new_epoch_and_sequences_restart() {
     let (topic, first) = take_one(&acc, now);
     let (_, second) = take_one(&acc, now);
     assert!(
-        acc.complete(&topic, first, out_of_order(), now),
+        acc.complete(&topic, first, out_of_order(), now, &mut Vec::new()),
         "nothing failed before it"
     );
-    assert!(!acc.complete(&topic, second, out_of_order(), now));
+    assert!(!acc.complete(&topic, second, out_of_order(), now, &mut Vec::new()));
     let bumped = Stamp {
         producer_epoch: 1,
         ..STAMP
