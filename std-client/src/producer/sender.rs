@@ -146,7 +146,12 @@ impl Sender {
             }
             Err(error) => {
                 let delay = self.init_backoff.next_delay();
-                log::warn!("producer: InitProducerId failed: {error}; retrying in {delay:?}");
+                if error.is_retriable() {
+                    // Expected while a fresh broker loads its state (COORDINATOR_LOAD_IN_PROGRESS).
+                    log::debug!("producer: InitProducerId: {error}; retrying in {delay:?}");
+                } else {
+                    log::warn!("producer: InitProducerId failed: {error}");
+                }
                 self.init_retry_at = Some(Instant::now() + delay);
                 if !error.is_retriable() {
                     let failure = super::delivery::Failure::Other {
