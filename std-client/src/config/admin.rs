@@ -36,11 +36,7 @@ impl AdminConfig {
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        let mut builder = Self::builder();
-        for (key, value) in pairs {
-            builder.set(key.as_ref(), value.as_ref())?;
-        }
-        builder.build()
+        super::properties::from_pairs::<AdminConfigBuilder, _, _, _>(pairs)
     }
 
     /// Reads a configuration from the text of a Java `.properties` file.
@@ -48,7 +44,7 @@ impl AdminConfig {
     /// # Errors
     /// As [`AdminConfig::from_properties`], plus [`ConfigError::PropertiesSyntax`].
     pub fn from_properties_text(text: &str) -> Result<Self, ConfigError> {
-        Self::from_properties(super::parse_properties(text)?)
+        super::properties::from_text::<AdminConfigBuilder>(text)
     }
 }
 
@@ -108,5 +104,17 @@ impl AdminConfigBuilder {
             client: self.client.build()?,
             default_api_timeout: self.default_api_timeout,
         })
+    }
+}
+
+impl super::properties::FromProperties for AdminConfigBuilder {
+    type Config = AdminConfig;
+
+    fn set_property(&mut self, property: &str, value: &str) -> Result<(), ConfigError> {
+        self.set(property, value)
+    }
+
+    fn build_config(self) -> Result<AdminConfig, ConfigError> {
+        self.build()
     }
 }

@@ -208,11 +208,7 @@ impl ClientConfig {
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        let mut builder = Self::builder();
-        for (key, value) in pairs {
-            builder.set(key.as_ref(), value.as_ref())?;
-        }
-        builder.build()
+        super::properties::from_pairs::<ClientConfigBuilder, _, _, _>(pairs)
     }
 
     /// Reads a configuration from the text of a Java `.properties` file.
@@ -220,6 +216,18 @@ impl ClientConfig {
     /// # Errors
     /// As [`ClientConfig::from_properties`], plus [`ConfigError::PropertiesSyntax`].
     pub fn from_properties_text(text: &str) -> Result<Self, ConfigError> {
-        Self::from_properties(super::parse_properties(text)?)
+        super::properties::from_text::<ClientConfigBuilder>(text)
+    }
+}
+
+impl super::properties::FromProperties for ClientConfigBuilder {
+    type Config = ClientConfig;
+
+    fn set_property(&mut self, property: &str, value: &str) -> Result<(), ConfigError> {
+        self.set(property, value)
+    }
+
+    fn build_config(self) -> Result<ClientConfig, ConfigError> {
+        self.build()
     }
 }

@@ -124,11 +124,7 @@ impl ConsumerConfig {
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        let mut builder = Self::builder();
-        for (key, value) in pairs {
-            builder.set(key.as_ref(), value.as_ref())?;
-        }
-        builder.build()
+        super::properties::from_pairs::<ConsumerConfigBuilder, _, _, _>(pairs)
     }
 
     /// Reads a configuration from the text of a Java `.properties` file.
@@ -136,7 +132,7 @@ impl ConsumerConfig {
     /// # Errors
     /// As [`ConsumerConfig::from_properties`], plus [`ConfigError::PropertiesSyntax`].
     pub fn from_properties_text(text: &str) -> Result<Self, ConfigError> {
-        Self::from_properties(super::parse_properties(text)?)
+        super::properties::from_text::<ConsumerConfigBuilder>(text)
     }
 }
 
@@ -336,5 +332,17 @@ impl ConsumerConfigBuilder {
             });
         }
         Ok(config)
+    }
+}
+
+impl super::properties::FromProperties for ConsumerConfigBuilder {
+    type Config = ConsumerConfig;
+
+    fn set_property(&mut self, property: &str, value: &str) -> Result<(), ConfigError> {
+        self.set(property, value)
+    }
+
+    fn build_config(self) -> Result<ConsumerConfig, ConfigError> {
+        self.build()
     }
 }

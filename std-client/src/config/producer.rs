@@ -120,11 +120,7 @@ impl ProducerConfig {
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        let mut builder = Self::builder();
-        for (key, value) in pairs {
-            builder.set(key.as_ref(), value.as_ref())?;
-        }
-        builder.build()
+        super::properties::from_pairs::<ProducerConfigBuilder, _, _, _>(pairs)
     }
 
     /// Reads a configuration from the text of a Java `.properties` file.
@@ -132,7 +128,7 @@ impl ProducerConfig {
     /// # Errors
     /// As [`ProducerConfig::from_properties`], plus [`ConfigError::PropertiesSyntax`].
     pub fn from_properties_text(text: &str) -> Result<Self, ConfigError> {
-        Self::from_properties(super::parse_properties(text)?)
+        super::properties::from_text::<ProducerConfigBuilder>(text)
     }
 }
 
@@ -362,5 +358,17 @@ impl ProducerConfigBuilder {
             transactional_id: s.transactional_id,
             transaction_timeout: s.transaction_timeout,
         })
+    }
+}
+
+impl super::properties::FromProperties for ProducerConfigBuilder {
+    type Config = ProducerConfig;
+
+    fn set_property(&mut self, property: &str, value: &str) -> Result<(), ConfigError> {
+        self.set(property, value)
+    }
+
+    fn build_config(self) -> Result<ProducerConfig, ConfigError> {
+        self.build()
     }
 }

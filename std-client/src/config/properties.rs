@@ -34,6 +34,37 @@ fn natural_lines(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// A builder that takes properties by name: what every configuration's `from_properties`
+/// and `from_properties_text` are made of.
+pub(crate) trait FromProperties: Default {
+    /// The configuration built.
+    type Config;
+    /// Sets one property.
+    fn set_property(&mut self, property: &str, value: &str) -> Result<(), ConfigError>;
+    /// Builds the configuration.
+    fn build_config(self) -> Result<Self::Config, ConfigError>;
+}
+
+/// Builds `B`'s configuration from `(property, value)` pairs; later pairs win.
+pub(crate) fn from_pairs<B, I, K, V>(pairs: I) -> Result<B::Config, ConfigError>
+where
+    B: FromProperties,
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let mut builder = B::default();
+    for (key, value) in pairs {
+        builder.set_property(key.as_ref(), value.as_ref())?;
+    }
+    builder.build_config()
+}
+
+/// Builds `B`'s configuration from the text of a `.properties` file.
+pub(crate) fn from_text<B: FromProperties>(text: &str) -> Result<B::Config, ConfigError> {
+    from_pairs::<B, _, _, _>(parse_properties(text)?)
+}
+
 /// Parses properties text into `(key, value)` pairs, in order (later duplicates are kept; the
 /// config readers let the last one win, as `Properties` does).
 ///
