@@ -1,9 +1,12 @@
 //! Framing: the `i32` size prefix, request headers (v0–v2) and response headers (v0–v1), and
 //! which header version each API version uses.
 //!
-//! Contract: [`split_frame`] never reads past its input and reports an incomplete frame as
-//! `Ok(None)`; header readers check every length; [`encode_request`] writes size, header and
+//! Contract: a size prefix is judged by [`check_size_prefix`] alone (negative, or above the
+//! caller's maximum), for [`split_frame`] here and for the connection's frame reader alike;
+//! [`split_frame`] never reads past its input and reports an incomplete frame as `Ok(None)`; header readers check every length; [`encode_request`] writes size, header and
 //! body in one call, or fails before writing, naming the buffer size it needs.
+
+use core::fmt;
 
 use crate::messages::{ApiKey, Message, Request};
 use crate::wire::{DecodeError, EncodeError, RawTaggedFields, Reader, Writer};
@@ -164,6 +167,75 @@ impl<'a> ResponseHeader<'a> {
     }
 }
 
+/// Bytes in the size prefix of every frame.
+pub const SIZE_PREFIX_LEN: usize = 4;
+
+/// Why the byte stream cannot be split into frames. The connection cannot go on after any of
+/// these: the stream's framing is lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum FrameError {
+    /// The size prefix was negative.
+    NegativeSize {
+        /// The size as read.
+        size: i32,
+    },
+    /// The size prefix was above the maximum frame size.
+    TooLarge {
+        /// The size as read.
+        size: usize,
+        /// The configured maximum.
+        max: usize,
+    },
+    /// The frame fits the maximum but not the receive buffer.
+    ExceedsBuffer {
+        /// Bytes the frame needs with its prefix.
+        needed: usize,
+        /// The buffer's size.
+        capacity: usize,
+    },
+}
+
+impl fmt::Display for FrameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NegativeSize { size } => write!(f, "frame size prefix is negative ({size})"),
+            Self::TooLarge { size, max } => {
+                write!(
+                    f,
+                    "frame of {size} bytes exceeds the maximum frame size of {max} bytes"
+                )
+            }
+            Self::ExceedsBuffer { needed, capacity } => write!(
+                f,
+                "frame needs {needed} bytes but the receive buffer holds {capacity}"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for FrameError {}
+
+/// Reads a size prefix and checks it against `max_frame`.
+///
+/// # Errors
+/// [`FrameError::NegativeSize`] or [`FrameError::TooLarge`].
+pub fn check_size_prefix(
+    prefix: [u8; SIZE_PREFIX_LEN],
+    max_frame: usize,
+) -> Result<usize, FrameError> {
+    let size = i32::from_be_bytes(prefix);
+    let size = usize::try_from(size).map_err(|_| FrameError::NegativeSize { size })?;
+    if size > max_frame {
+        return Err(FrameError::TooLarge {
+            size,
+            max: max_frame,
+        });
+    }
+    Ok(size)
+}
+
 /// A complete frame's contents (after the size prefix) and the input that follows it.
 pub type FrameSplit<'a> = (&'a [u8], &'a [u8]);
 
@@ -171,17 +243,12 @@ pub type FrameSplit<'a> = (&'a [u8], &'a [u8]);
 /// is complete, `Ok(None)` when more bytes are needed. `frame` excludes the prefix.
 ///
 /// # Errors
-/// [`DecodeError::InvalidLength`] for a negative size, [`DecodeError::LengthExceedsInput`] for
-/// a size above `max_size` (the caller's limit on buffered frames).
-pub fn split_frame(input: &[u8], max_size: usize) -> Result<Option<FrameSplit<'_>>, DecodeError> {
-    let Some((prefix, rest)) = input.split_first_chunk::<4>() else {
+/// As [`check_size_prefix`], with `max_size` the caller's limit on buffered frames.
+pub fn split_frame(input: &[u8], max_size: usize) -> Result<Option<FrameSplit<'_>>, FrameError> {
+    let Some((prefix, rest)) = input.split_first_chunk::<SIZE_PREFIX_LEN>() else {
         return Ok(None);
     };
-    let size =
-        usize::try_from(i32::from_be_bytes(*prefix)).map_err(|_| DecodeError::InvalidLength)?;
-    if size > max_size {
-        return Err(DecodeError::LengthExceedsInput);
-    }
+    let size = check_size_prefix(*prefix, max_size)?;
     Ok(rest.split_at_checked(size))
 }
 
@@ -339,11 +406,14 @@ mod tests {
         );
         assert_eq!(
             split_frame(&[0xff, 0xff, 0xff, 0xff], 100),
-            Err(DecodeError::InvalidLength)
+            Err(FrameError::NegativeSize { size: -1 })
         );
         assert_eq!(
             split_frame(&[0, 0, 1, 0], 100),
-            Err(DecodeError::LengthExceedsInput)
+            Err(FrameError::TooLarge {
+                size: 256,
+                max: 100
+            })
         );
     }
 }

@@ -14,76 +14,7 @@
 //! into it; [`FrameReader::commit`] the number of bytes read; then call
 //! [`FrameReader::next_frame`] until it returns `Ok(None)`.
 
-use core::fmt;
-
-/// Bytes in the size prefix of every frame.
-pub const SIZE_PREFIX_LEN: usize = 4;
-
-/// Why the byte stream cannot be split into frames. The connection cannot go on after any of
-/// these: the stream's framing is lost.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub enum FrameError {
-    /// The size prefix was negative.
-    NegativeSize {
-        /// The size as read.
-        size: i32,
-    },
-    /// The size prefix was above the maximum frame size.
-    TooLarge {
-        /// The size as read.
-        size: usize,
-        /// The configured maximum.
-        max: usize,
-    },
-    /// The frame fits the maximum but not the receive buffer.
-    ExceedsBuffer {
-        /// Bytes the frame needs with its prefix.
-        needed: usize,
-        /// The buffer's size.
-        capacity: usize,
-    },
-}
-
-impl fmt::Display for FrameError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NegativeSize { size } => write!(f, "frame size prefix is negative ({size})"),
-            Self::TooLarge { size, max } => {
-                write!(
-                    f,
-                    "frame of {size} bytes exceeds the maximum frame size of {max} bytes"
-                )
-            }
-            Self::ExceedsBuffer { needed, capacity } => write!(
-                f,
-                "frame needs {needed} bytes but the receive buffer holds {capacity}"
-            ),
-        }
-    }
-}
-
-impl core::error::Error for FrameError {}
-
-/// Reads a size prefix and checks it against `max_frame`.
-///
-/// # Errors
-/// [`FrameError::NegativeSize`] or [`FrameError::TooLarge`].
-pub fn check_size_prefix(
-    prefix: [u8; SIZE_PREFIX_LEN],
-    max_frame: usize,
-) -> Result<usize, FrameError> {
-    let size = i32::from_be_bytes(prefix);
-    let size = usize::try_from(size).map_err(|_| FrameError::NegativeSize { size })?;
-    if size > max_frame {
-        return Err(FrameError::TooLarge {
-            size,
-            max: max_frame,
-        });
-    }
-    Ok(size)
-}
+use crate::frame::{FrameError, SIZE_PREFIX_LEN, check_size_prefix};
 
 /// Splits a byte stream into frames inside a caller-owned buffer (see the module docs).
 #[derive(Debug, Clone)]

@@ -21,9 +21,10 @@ mod sasl_step;
 mod tests;
 mod time;
 
+pub use crate::frame::{FrameError, SIZE_PREFIX_LEN, check_size_prefix};
 pub use connection::{Connection, ConnectionConfig, Event, Response, Sent};
 pub use error::ConnError;
-pub use framing::{FrameError, FrameReader, SIZE_PREFIX_LEN, check_size_prefix};
+pub use framing::FrameReader;
 pub use in_flight::{InFlight, Pending};
 pub use sasl_step::{Credentials, MAX_SASL_MESSAGE};
 pub use time::Instant;
