@@ -219,17 +219,18 @@ impl Accumulator {
     }
 
     /// Takes the batches that can be sent now, at most one per partition and one request per
-    /// node that `has_slot`, each request within `max.request.size`. Sealing stamps a batch
-    /// with `stamp` (producer id and epoch; `None` without idempotence) and its sequence.
-    /// Expired batches fail on the way; returns whether one of them needs an epoch bump.
+    /// node that `has_slot`, each request within `max.request.size`. A batch not sent before
+    /// gets `stamp` (producer id and epoch; `None` without idempotence) and its sequence, and
+    /// comes back unsealed: the caller seals it ([`ProducerBatch::seal`] with its stamp) outside
+    /// the lock, so `send` goes on while it compresses. Expired batches fail on the way;
+    /// returns whether one of them needs an epoch bump.
     pub(crate) fn drain(
         &self,
         now: Instant,
         leader_of: &mut dyn FnMut(&str, i32) -> Option<i32>,
         has_slot: &mut dyn FnMut(i32) -> bool,
         stamp: Option<Stamp>,
-        scratch: &mut Vec<u8>,
-        missing_leader: &mut Vec<Arc<str>>,
+        missing_leaders: &mut Vec<Arc<str>>,
     ) -> (Vec<Drained>, bool) {
         let mut out: Vec<Drained> = Vec::new();
         let mut bump = false;
@@ -245,8 +246,8 @@ impl Accumulator {
                     continue;
                 }
                 let Some(leader) = leader_of(name, partition) else {
-                    if !missing_leader.contains(name) {
-                        missing_leader.push(name.clone());
+                    if !missing_leaders.contains(name) {
+                        missing_leaders.push(name.clone());
                     }
                     continue;
                 };
@@ -283,29 +284,22 @@ impl Accumulator {
                     continue;
                 };
                 if !batch.is_sealed() {
-                    let stamp = match stamp {
+                    // Its sequence is taken here, in queue order; the sender seals it (and
+                    // compresses it) after the lock is released.
+                    batch.stamp = match stamp {
                         Some(stamp) => Stamp {
                             base_sequence: queue.take_sequence(batch.record_count()),
                             ..stamp
                         },
                         None => Stamp::NONE,
                     };
-                    if let Err(error) = batch.seal(self.settings.compression, stamp, scratch) {
-                        let failure = Failure::Other {
-                            reason: format!("cannot seal a batch: {error}"),
-                            retriable: false,
-                        };
-                        batch.completion.failed(failure);
-                        self.finish(&mut state.incomplete, batch);
-                        continue;
-                    }
                 }
                 batch.attempts += 1;
                 batch.retry_at = None;
                 queue.in_flight += 1;
                 queue.in_flight_node = leader;
                 state.in_flight += 1;
-                drained.bytes += batch.wire().len();
+                drained.bytes += batch.size();
                 drained.batches.push((name.clone(), batch));
             }
         }

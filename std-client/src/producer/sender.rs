@@ -2,7 +2,8 @@
 //!
 //! Each round it refreshes metadata if needed, gets a producer id (or a new epoch) when
 //! idempotence asks for one and nothing is in flight, drains ready batches into one Produce
-//! request per leader (at most `max.in.flight.requests.per.connection` per broker), and waits
+//! request per leader (at most `max.in.flight.requests.per.connection` per broker), seals and
+//! compresses the new ones outside the accumulator's lock (so `send` goes on meanwhile), and waits
 //! for a response, a wake-up from `send`/`flush`/`close`, or the next linger or backoff
 //! deadline. Requests are polled in the order they were made, so two requests for one broker
 //! reach its connection in order. It stops once the producer is closed and every batch has
@@ -18,6 +19,8 @@ use std::time::{Duration, Instant};
 use event_listener::listener;
 
 use super::accumulator::{Accumulator, Verdict};
+use super::batch::ProducerBatch;
+use super::delivery::Failure;
 use super::identity::ProducerIdentity;
 use super::request::{self, RequestSettings, Sent};
 use crate::cluster::Cluster;
@@ -184,11 +187,14 @@ impl Sender {
             &mut |topic, partition| cluster.cached_leader(topic, partition),
             &mut |node| node_in_flight.get(&node).copied().unwrap_or(0) < limit,
             stamp,
-            &mut self.scratch,
             &mut self.missing_leaders,
         );
         self.needs_new_epoch |= bump && self.identity.is_some();
-        for drained in drained {
+        for mut drained in drained {
+            self.seal(&mut drained.batches);
+            if drained.batches.is_empty() {
+                continue;
+            }
             *self.node_in_flight.entry(drained.node).or_default() += 1;
             let future = request::send(
                 self.cluster.clone(),
@@ -197,6 +203,39 @@ impl Sender {
                 self.request.clone(),
             );
             self.in_flight.push(Box::pin(future));
+        }
+    }
+
+    /// Seals (and compresses) the batches drained for one request that were not sent before,
+    /// with the stamps the drain gave them; a batch that cannot be sealed fails and leaves the
+    /// request.
+    fn seal(&mut self, batches: &mut Vec<(Arc<str>, ProducerBatch)>) {
+        let compression = self.accumulator.settings.compression;
+        let mut index = 0;
+        while let Some((_, batch)) = batches.get_mut(index) {
+            let stamp = batch.stamp;
+            let sealed =
+                batch.is_sealed() || batch.seal(compression, stamp, &mut self.scratch).is_ok();
+            if sealed {
+                index += 1;
+                continue;
+            }
+            let (topic, batch) = batches.remove(index);
+            let verdict = Verdict::Fail {
+                failure: Failure::Other {
+                    reason: "the batch cannot be sealed".into(),
+                    retriable: false,
+                },
+                bump_epoch: stamp.base_sequence >= 0,
+            };
+            let bump = self.accumulator.complete(
+                &topic,
+                batch,
+                verdict,
+                Instant::now(),
+                &mut self.scratch,
+            );
+            self.needs_new_epoch |= bump && self.identity.is_some();
         }
     }
 

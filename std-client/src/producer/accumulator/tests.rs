@@ -34,18 +34,26 @@ const STAMP: Stamp = Stamp {
     transactional: false,
 };
 
+/// Drains as the sender does: then seals what was not sent before, with its stamp.
 fn drain(acc: &Accumulator, now: Instant) -> Vec<Drained> {
     let mut missing = Vec::new();
-    let (drained, bump) = acc.drain(
+    let (mut drained, bump) = acc.drain(
         now,
         &mut |_, p| Some(p + 1),
         &mut |_| true,
         Some(STAMP),
-        &mut Vec::new(),
         &mut missing,
     );
     assert!(!bump);
     assert!(missing.is_empty());
+    for (_, batch) in drained.iter_mut().flat_map(|d| d.batches.iter_mut()) {
+        if !batch.is_sealed() {
+            let stamp = batch.stamp;
+            batch
+                .seal(Compression::None, stamp, &mut Vec::new())
+                .unwrap();
+        }
+    }
     drained
 }
 
