@@ -82,7 +82,8 @@ impl<'a> RawTaggedFields<'a> {
     ///
     /// # Errors
     /// A malformed section, tags out of order, or whatever `on_known` returns.
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
+    #[cfg_attr(not(feature = "std"), inline)]
     pub fn read_section(
         r: &mut Reader<'a>,
         known: &'static [u32],
