@@ -87,7 +87,7 @@ impl<'a> RawTaggedFields<'a> {
     pub fn read_section(
         r: &mut Reader<'a>,
         known: &'static [u32],
-        on_known: impl FnMut(u32, &mut Reader<'a>) -> Result<(), DecodeError>,
+        mut on_known: impl FnMut(u32, &mut Reader<'a>) -> Result<(), DecodeError>,
     ) -> Result<Self, DecodeError> {
         // Most sections are empty: one zero byte.
         if let [0, rest @ ..] = r.rest() {
@@ -97,13 +97,15 @@ impl<'a> RawTaggedFields<'a> {
                 known,
             });
         }
-        Self::read_fields(r, known, on_known)
+        Self::read_fields(r, known, &mut on_known)
     }
 
+    /// The rare non-empty section. One copy for every struct (the known fields through a `dyn`
+    /// call) rather than one per struct, which would cost flash for little speed.
     fn read_fields(
         r: &mut Reader<'a>,
         known: &'static [u32],
-        mut on_known: impl FnMut(u32, &mut Reader<'a>) -> Result<(), DecodeError>,
+        on_known: &mut dyn FnMut(u32, &mut Reader<'a>) -> Result<(), DecodeError>,
     ) -> Result<Self, DecodeError> {
         let count = r.uvarint()?;
         // Each field takes at least two bytes (tag and size).
