@@ -1,6 +1,8 @@
 //! `cargo xtask size [--release]`: builds the bare-metal link checks (`examples/bare-metal`) for
 //! `thumbv7em-none-eabihf` and prints the text, data and bss sizes of each program: the record
-//! batch round trip and the embedded client's produce-and-fetch example.
+//! batch round trip and the embedded client's produce-and-fetch example. The client is built
+//! twice: without the `gzip` feature, the configuration its flash goal (48 KiB) counts, and with
+//! it. A release build fails when the client (without gzip) outgrows its ceiling.
 //!
 //! The sizes come from the ELF section headers, read here, with Berkeley `size` accounting:
 //! text is every allocated read-only section (code, vector table, constants), data every
@@ -15,7 +17,9 @@ use crate::workspace;
 const TARGET: &str = "thumbv7em-none-eabihf";
 const PACKAGE: &str = "franzl-bare-metal";
 /// The package's programs, by binary name.
-const PROGRAMS: [&str; 2] = ["franzl-bare-metal", "franzl-embedded-client"];
+const PROGRAMS: [&str; 2] = ["franzl-bare-metal", CLIENT];
+/// The embedded client's produce-and-fetch program.
+const CLIENT: &str = "franzl-embedded-client";
 
 /// Section sizes in Berkeley `size` accounting.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -87,10 +91,11 @@ pub(crate) fn section_sizes(elf: &[u8]) -> Result<Sizes, String> {
 }
 
 /// The step of `cargo xtask test`: builds the bare-metal programs optimised for size, as they
-/// would ship, and prints their sizes.
+/// would ship, prints their sizes, and checks the client's flash against its ceiling.
 ///
 /// # Errors
-/// The build fails (a stray allocation fails the link), or a program cannot be read.
+/// The build fails (a stray allocation fails the link), a program cannot be read, or the
+/// client outgrew its ceiling.
 pub fn bare_metal_size_report() -> Result<(), String> {
     build_and_report(true)
 }
@@ -108,10 +113,51 @@ pub fn run(args: &[String]) -> Result<(), String> {
     build_and_report(release)
 }
 
+/// The goal for the embedded client's flash (text), as built without the `gzip` feature: a
+/// produce-and-fetch client in 48 KiB.
+const CLIENT_GOAL: u64 = 48 << 10;
+/// The ceiling the check enforces until the goal is reached: the release build's text when last
+/// measured, rounded up, so that growth fails `cargo xtask test` instead of going unnoticed.
+const CLIENT_CEILING: u64 = CLIENT_CEILING_KIB << 10;
+const CLIENT_CEILING_KIB: u64 = 66;
+
 fn build_and_report(release: bool) -> Result<(), String> {
+    let profile = if release { "release" } else { "debug" };
+    let target_dir = workspace::target_dir().join("bare-metal");
+    let elf = |program: &str| target_dir.join(TARGET).join(profile).join(program);
+    println!("   text    data     bss     dec     hex filename");
+    // The client as the flash goal counts it, without gzip; then both programs with gzip.
+    build(release, &[], &target_dir)?;
+    let client = print_sizes(&elf(CLIENT), "")?;
+    build(release, &["--features", "gzip"], &target_dir)?;
+    for program in PROGRAMS {
+        print_sizes(&elf(program), " (features: gzip)")?;
+    }
+    if release {
+        check_client(client.text)?;
+    }
+    Ok(())
+}
+
+/// Fails when the release build of the client (without gzip) outgrew its ceiling.
+fn check_client(text: u64) -> Result<(), String> {
+    if text > CLIENT_CEILING {
+        return Err(format!(
+            "{CLIENT} takes {text} bytes of flash, more than its ceiling of {CLIENT_CEILING_KIB} KiB"
+        ));
+    }
+    if text > CLIENT_GOAL {
+        println!(
+            "{CLIENT}: {text} bytes of flash, under the {CLIENT_CEILING_KIB} KiB ceiling but not \
+             yet under the 48 KiB goal"
+        );
+    }
+    Ok(())
+}
+
+fn build(release: bool, features: &[&str], target_dir: &Path) -> Result<(), String> {
     let root = workspace::root();
     let manifest = root.join("examples/bare-metal/Cargo.toml");
-    let target_dir = workspace::target_dir().join("bare-metal");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut build = Command::new(cargo);
     // From the package's folder, so that its `.cargo/config.toml` applies.
@@ -122,7 +168,8 @@ fn build_and_report(release: bool) -> Result<(), String> {
         .arg(&manifest)
         .args(["--target", TARGET])
         .arg("--target-dir")
-        .arg(&target_dir);
+        .arg(target_dir)
+        .args(features);
     if release {
         build.arg("--release");
     }
@@ -130,23 +177,18 @@ fn build_and_report(release: bool) -> Result<(), String> {
         .status()
         .map_err(|error| format!("running cargo: {error}"))?;
     if !status.success() {
-        return Err(format!("building {PACKAGE} failed ({status})"));
-    }
-    let profile = if release { "release" } else { "debug" };
-    println!("   text    data     bss     dec     hex filename");
-    for program in PROGRAMS {
-        print_sizes(&target_dir.join(TARGET).join(profile).join(program))?;
+        return Err(format!("building {PACKAGE} {features:?} failed ({status})"));
     }
     Ok(())
 }
 
-fn print_sizes(elf_path: &Path) -> Result<(), String> {
+fn print_sizes(elf_path: &Path, note: &str) -> Result<Sizes, String> {
     let elf = std::fs::read(elf_path)
         .map_err(|error| format!("reading {}: {error}", elf_path.display()))?;
     let sizes = section_sizes(&elf)?;
     let total = sizes.text + sizes.data + sizes.bss;
     println!(
-        "{:>7} {:>7} {:>7} {:>7} {:>7x} {}",
+        "{:>7} {:>7} {:>7} {:>7} {:>7x} {}{note}",
         sizes.text,
         sizes.data,
         sizes.bss,
@@ -154,7 +196,7 @@ fn print_sizes(elf_path: &Path) -> Result<(), String> {
         total,
         elf_path.display()
     );
-    Ok(())
+    Ok(sizes)
 }
 
 #[cfg(test)]
