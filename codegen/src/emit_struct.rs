@@ -27,10 +27,40 @@ pub(crate) fn emit_struct(
     emit_skip(&mut out, &plans, &tagged, &known, flexible);
     emit_write(&mut out, &plans, &tagged, &known, flexible);
     emit_len(&mut out, &plans, &tagged, &known, flexible);
+    if flexible {
+        out = guard_versions(&out, ctx.flexible.lo);
+    }
     out.push_str("}\n\n");
     writeln!(out, "impl<'a> m::Nullable<'a> for {name}<'a> {{}}\n").unwrap();
     emit_fill(&mut out, name, &plans, flexible);
     Ok(out)
+}
+
+/// Starts each decoder and encoder with the check of `m::refuses`, so that a build with
+/// `--cfg franzl_flexible_only` links no code for versions before `first_flexible`.
+fn guard_versions(code: &str, first_flexible: i16) -> String {
+    let mut out = String::with_capacity(code.len());
+    for line in code.split_inclusive('\n') {
+        // A skipper that ignored its version uses it now.
+        out.push_str(&line.replace("_: m::Version", "v: m::Version"));
+        let error = if line.contains("-> Result<(), w::DecodeError> {")
+            || line.contains("-> Result<Self, w::DecodeError> {")
+        {
+            "DecodeError"
+        } else if line.contains("fn write(&self, w: &mut w::Writer<'_>, v: m::Version)")
+            || line.contains("fn wire_len(&self, v: m::Version)")
+        {
+            "EncodeError"
+        } else {
+            continue;
+        };
+        writeln!(
+            out,
+            "        if m::refuses(v.flexible, v.number, {first_flexible}) {{\n            return Err(w::{error}::UnsupportedVersion);\n        }}"
+        )
+        .unwrap();
+    }
+    out
 }
 
 fn field_doc(p: &FieldPlan<'_>) -> String {

@@ -38,6 +38,9 @@ impl Default for AddPartitionsToTxnRequest<'_> {
 impl<'a> m::Item<'a> for AddPartitionsToTxnRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 4 {
             s.transactions = m::Item::read(r, v)?;
@@ -66,6 +69,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 4 {
             <m::Array<'a, AddPartitionsToTxnTransaction<'a>> as m::Item<'a>>::skip(r, v)?;
         }
@@ -84,6 +90,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 4 {
             m::Item::write(&self.transactions, w, v)?;
         }
@@ -110,6 +119,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnRequest<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.transactions, v)?);
@@ -235,6 +247,9 @@ impl Default for AddPartitionsToTxnTransaction<'_> {
 impl<'a> m::Item<'a> for AddPartitionsToTxnTransaction<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 4 {
             s.transactional_id = m::Item::read(r, v)?;
@@ -263,6 +278,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTransaction<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 4 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -278,6 +296,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTransaction<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 4 {
             m::Item::write(&self.transactional_id, w, v)?;
         }
@@ -304,6 +325,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTransaction<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.transactional_id, v)?);
@@ -397,6 +421,9 @@ impl Default for AddPartitionsToTxnTopic<'_> {
 impl<'a> m::Item<'a> for AddPartitionsToTxnTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         s.partitions = m::Item::read(r, v)?;
@@ -409,6 +436,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -419,6 +449,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
         if v.flexible {
@@ -432,6 +465,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTopic<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partitions, v)?);
@@ -495,6 +531,9 @@ impl Default for AddPartitionsToTxnResponse<'_> {
 impl<'a> m::Item<'a> for AddPartitionsToTxnResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(4 + (if v.number >= 4 { 2 } else { 0 }))?);
@@ -518,6 +557,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(4 + (if v.number >= 4 { 2 } else { 0 }))?;
         if v.number >= 4 {
             <m::Array<'a, AddPartitionsToTxnResult<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -533,6 +575,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.throttle_time_ms, w, v)?;
         if v.number >= 4 {
             m::Item::write(&self.error_code, w, v)?;
@@ -554,6 +599,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
         if v.number >= 4 {
@@ -646,6 +694,9 @@ impl Default for AddPartitionsToTxnResult<'_> {
 impl<'a> m::Item<'a> for AddPartitionsToTxnResult<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 4 {
             s.transactional_id = m::Item::read(r, v)?;
@@ -662,6 +713,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResult<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 4 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -676,6 +730,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResult<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 4 {
             m::Item::write(&self.transactional_id, w, v)?;
         }
@@ -693,6 +750,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResult<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.transactional_id, v)?);
@@ -762,6 +822,9 @@ impl Default for AddPartitionsToTxnTopicResult<'_> {
 impl<'a> m::Item<'a> for AddPartitionsToTxnTopicResult<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         s.results_by_partition = m::Item::read(r, v)?;
@@ -774,6 +837,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTopicResult<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, AddPartitionsToTxnPartitionResult<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -784,6 +850,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTopicResult<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.results_by_partition, w, v)?;
         if v.flexible {
@@ -797,6 +866,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTopicResult<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.results_by_partition, v)?);
@@ -854,6 +926,9 @@ impl Default for AddPartitionsToTxnPartitionResult<'_> {
 impl<'a> m::Item<'a> for AddPartitionsToTxnPartitionResult<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(6)?);
@@ -869,6 +944,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnPartitionResult<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(6)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -878,6 +956,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnPartitionResult<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.partition_index, w, v)?;
         m::Item::write(&self.partition_error_code, w, v)?;
         if v.flexible {
@@ -891,6 +972,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnPartitionResult<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partition_error_code, v)?);

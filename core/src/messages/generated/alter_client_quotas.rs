@@ -29,6 +29,9 @@ impl Default for AlterClientQuotasRequest<'_> {
 impl<'a> m::Item<'a> for AlterClientQuotasRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.entries = m::Item::read(r, v)?;
         s.validate_only = m::Item::read(r, v)?;
@@ -41,6 +44,9 @@ impl<'a> m::Item<'a> for AlterClientQuotasRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <m::Array<'a, AlterClientQuotasRequestEntryData<'a>> as m::Item<'a>>::skip(r, v)?;
         <bool as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -51,6 +57,9 @@ impl<'a> m::Item<'a> for AlterClientQuotasRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.entries, w, v)?;
         m::Item::write(&self.validate_only, w, v)?;
         if v.flexible {
@@ -64,6 +73,9 @@ impl<'a> m::Item<'a> for AlterClientQuotasRequest<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.entries, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.validate_only, v)?);
@@ -132,6 +144,9 @@ impl Default for AlterClientQuotasRequestEntryData<'_> {
 impl<'a> m::Item<'a> for AlterClientQuotasRequestEntryData<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.entity = m::Item::read(r, v)?;
         s.ops = m::Item::read(r, v)?;
@@ -144,6 +159,9 @@ impl<'a> m::Item<'a> for AlterClientQuotasRequestEntryData<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <m::Array<'a, AlterClientQuotasRequestEntityData<'a>> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, OpData<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -154,6 +172,9 @@ impl<'a> m::Item<'a> for AlterClientQuotasRequestEntryData<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.entity, w, v)?;
         m::Item::write(&self.ops, w, v)?;
         if v.flexible {
@@ -167,6 +188,9 @@ impl<'a> m::Item<'a> for AlterClientQuotasRequestEntryData<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.entity, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.ops, v)?);
@@ -224,6 +248,9 @@ impl Default for AlterClientQuotasRequestEntityData<'_> {
 impl<'a> m::Item<'a> for AlterClientQuotasRequestEntityData<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.entity_type = m::Item::read(r, v)?;
         s.entity_name = m::Item::read(r, v)?;
@@ -236,6 +263,9 @@ impl<'a> m::Item<'a> for AlterClientQuotasRequestEntityData<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -246,6 +276,9 @@ impl<'a> m::Item<'a> for AlterClientQuotasRequestEntityData<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.entity_type, w, v)?;
         m::Item::write(&self.entity_name, w, v)?;
         if v.flexible {
@@ -259,6 +292,9 @@ impl<'a> m::Item<'a> for AlterClientQuotasRequestEntityData<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.entity_type, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.entity_name, v)?);
@@ -319,6 +355,9 @@ impl Default for OpData<'_> {
 impl<'a> m::Item<'a> for OpData<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.key = m::Item::read(r, v)?;
         {
@@ -335,6 +374,9 @@ impl<'a> m::Item<'a> for OpData<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         r.take(9)?;
         if v.flexible {
@@ -345,6 +387,9 @@ impl<'a> m::Item<'a> for OpData<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.key, w, v)?;
         m::Item::write(&self.value, w, v)?;
         m::Item::write(&self.remove, w, v)?;
@@ -359,6 +404,9 @@ impl<'a> m::Item<'a> for OpData<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.key, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.value, v)?);
@@ -418,6 +466,9 @@ impl Default for AlterClientQuotasResponse<'_> {
 impl<'a> m::Item<'a> for AlterClientQuotasResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.throttle_time_ms = m::Item::read(r, v)?;
         s.entries = m::Item::read(r, v)?;
@@ -430,6 +481,9 @@ impl<'a> m::Item<'a> for AlterClientQuotasResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i32 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, AlterClientQuotasResponseEntryData<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -440,6 +494,9 @@ impl<'a> m::Item<'a> for AlterClientQuotasResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.throttle_time_ms, w, v)?;
         m::Item::write(&self.entries, w, v)?;
         if v.flexible {
@@ -453,6 +510,9 @@ impl<'a> m::Item<'a> for AlterClientQuotasResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.entries, v)?);
@@ -520,6 +580,9 @@ impl Default for AlterClientQuotasResponseEntryData<'_> {
 impl<'a> m::Item<'a> for AlterClientQuotasResponseEntryData<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
         s.error_message = m::Item::read(r, v)?;
@@ -533,6 +596,9 @@ impl<'a> m::Item<'a> for AlterClientQuotasResponseEntryData<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i16 as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, AlterClientQuotasResponseEntityData<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -544,6 +610,9 @@ impl<'a> m::Item<'a> for AlterClientQuotasResponseEntryData<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.error_message, w, v)?;
         m::Item::write(&self.entity, w, v)?;
@@ -558,6 +627,9 @@ impl<'a> m::Item<'a> for AlterClientQuotasResponseEntryData<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.error_message, v)?);
@@ -617,6 +689,9 @@ impl Default for AlterClientQuotasResponseEntityData<'_> {
 impl<'a> m::Item<'a> for AlterClientQuotasResponseEntityData<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.entity_type = m::Item::read(r, v)?;
         s.entity_name = m::Item::read(r, v)?;
@@ -629,6 +704,9 @@ impl<'a> m::Item<'a> for AlterClientQuotasResponseEntityData<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -639,6 +717,9 @@ impl<'a> m::Item<'a> for AlterClientQuotasResponseEntityData<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.entity_type, w, v)?;
         m::Item::write(&self.entity_name, w, v)?;
         if v.flexible {
@@ -652,6 +733,9 @@ impl<'a> m::Item<'a> for AlterClientQuotasResponseEntityData<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.entity_type, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.entity_name, v)?);

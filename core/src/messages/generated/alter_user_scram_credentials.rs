@@ -29,6 +29,9 @@ impl Default for AlterUserScramCredentialsRequest<'_> {
 impl<'a> m::Item<'a> for AlterUserScramCredentialsRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.deletions = m::Item::read(r, v)?;
         s.upsertions = m::Item::read(r, v)?;
@@ -41,6 +44,9 @@ impl<'a> m::Item<'a> for AlterUserScramCredentialsRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <m::Array<'a, ScramCredentialDeletion<'a>> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, ScramCredentialUpsertion<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -51,6 +57,9 @@ impl<'a> m::Item<'a> for AlterUserScramCredentialsRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.deletions, w, v)?;
         m::Item::write(&self.upsertions, w, v)?;
         if v.flexible {
@@ -64,6 +73,9 @@ impl<'a> m::Item<'a> for AlterUserScramCredentialsRequest<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.deletions, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.upsertions, v)?);
@@ -132,6 +144,9 @@ impl Default for ScramCredentialDeletion<'_> {
 impl<'a> m::Item<'a> for ScramCredentialDeletion<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         s.mechanism = m::Item::read(r, v)?;
@@ -144,6 +159,9 @@ impl<'a> m::Item<'a> for ScramCredentialDeletion<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <i8 as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -154,6 +172,9 @@ impl<'a> m::Item<'a> for ScramCredentialDeletion<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.mechanism, w, v)?;
         if v.flexible {
@@ -167,6 +188,9 @@ impl<'a> m::Item<'a> for ScramCredentialDeletion<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.mechanism, v)?);
@@ -233,6 +257,9 @@ impl Default for ScramCredentialUpsertion<'_> {
 impl<'a> m::Item<'a> for ScramCredentialUpsertion<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         {
@@ -251,6 +278,9 @@ impl<'a> m::Item<'a> for ScramCredentialUpsertion<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         r.take(5)?;
         <&'a [u8] as m::Item<'a>>::skip(r, v)?;
@@ -263,6 +293,9 @@ impl<'a> m::Item<'a> for ScramCredentialUpsertion<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.mechanism, w, v)?;
         m::Item::write(&self.iterations, w, v)?;
@@ -279,6 +312,9 @@ impl<'a> m::Item<'a> for ScramCredentialUpsertion<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.mechanism, v)?);
@@ -342,6 +378,9 @@ impl Default for AlterUserScramCredentialsResponse<'_> {
 impl<'a> m::Item<'a> for AlterUserScramCredentialsResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.throttle_time_ms = m::Item::read(r, v)?;
         s.results = m::Item::read(r, v)?;
@@ -354,6 +393,9 @@ impl<'a> m::Item<'a> for AlterUserScramCredentialsResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i32 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, AlterUserScramCredentialsResult<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -364,6 +406,9 @@ impl<'a> m::Item<'a> for AlterUserScramCredentialsResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.throttle_time_ms, w, v)?;
         m::Item::write(&self.results, w, v)?;
         if v.flexible {
@@ -377,6 +422,9 @@ impl<'a> m::Item<'a> for AlterUserScramCredentialsResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.results, v)?);
@@ -444,6 +492,9 @@ impl Default for AlterUserScramCredentialsResult<'_> {
 impl<'a> m::Item<'a> for AlterUserScramCredentialsResult<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.user = m::Item::read(r, v)?;
         s.error_code = m::Item::read(r, v)?;
@@ -457,6 +508,9 @@ impl<'a> m::Item<'a> for AlterUserScramCredentialsResult<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <i16 as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -468,6 +522,9 @@ impl<'a> m::Item<'a> for AlterUserScramCredentialsResult<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.user, w, v)?;
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.error_message, w, v)?;
@@ -482,6 +539,9 @@ impl<'a> m::Item<'a> for AlterUserScramCredentialsResult<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.user, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);

@@ -35,6 +35,9 @@ impl Default for CreateDelegationTokenRequest<'_> {
 impl<'a> m::Item<'a> for CreateDelegationTokenRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 3 {
             s.owner_principal_type = m::Item::read(r, v)?;
@@ -53,6 +56,9 @@ impl<'a> m::Item<'a> for CreateDelegationTokenRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }
@@ -69,6 +75,9 @@ impl<'a> m::Item<'a> for CreateDelegationTokenRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             m::Item::write(&self.owner_principal_type, w, v)?;
         }
@@ -88,6 +97,9 @@ impl<'a> m::Item<'a> for CreateDelegationTokenRequest<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.owner_principal_type, v)?);
@@ -172,6 +184,9 @@ impl Default for CreatableRenewers<'_> {
 impl<'a> m::Item<'a> for CreatableRenewers<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.principal_type = m::Item::read(r, v)?;
         s.principal_name = m::Item::read(r, v)?;
@@ -184,6 +199,9 @@ impl<'a> m::Item<'a> for CreatableRenewers<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -194,6 +212,9 @@ impl<'a> m::Item<'a> for CreatableRenewers<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.principal_type, w, v)?;
         m::Item::write(&self.principal_name, w, v)?;
         if v.flexible {
@@ -207,6 +228,9 @@ impl<'a> m::Item<'a> for CreatableRenewers<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.principal_type, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.principal_name, v)?);
@@ -291,6 +315,9 @@ impl Default for CreateDelegationTokenResponse<'_> {
 impl<'a> m::Item<'a> for CreateDelegationTokenResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
         s.principal_type = m::Item::read(r, v)?;
@@ -319,6 +346,9 @@ impl<'a> m::Item<'a> for CreateDelegationTokenResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i16 as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -340,6 +370,9 @@ impl<'a> m::Item<'a> for CreateDelegationTokenResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.principal_type, w, v)?;
         m::Item::write(&self.principal_name, w, v)?;
@@ -366,6 +399,9 @@ impl<'a> m::Item<'a> for CreateDelegationTokenResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.principal_type, v)?);

@@ -32,6 +32,9 @@ impl Default for CreateTopicsRequest<'_> {
 impl<'a> m::Item<'a> for CreateTopicsRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.topics = m::Item::read(r, v)?;
         {
@@ -50,6 +53,9 @@ impl<'a> m::Item<'a> for CreateTopicsRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <m::Array<'a, CreatableTopic<'a>> as m::Item<'a>>::skip(r, v)?;
         r.take(4 + (if v.number >= 1 { 1 } else { 0 }))?;
         if v.flexible {
@@ -60,6 +66,9 @@ impl<'a> m::Item<'a> for CreateTopicsRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.topics, w, v)?;
         m::Item::write(&self.timeout_ms, w, v)?;
         if v.number >= 1 {
@@ -76,6 +85,9 @@ impl<'a> m::Item<'a> for CreateTopicsRequest<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.topics, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.timeout_ms, v)?);
@@ -161,6 +173,9 @@ impl Default for CreatableTopic<'_> {
 impl<'a> m::Item<'a> for CreatableTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         {
@@ -179,6 +194,9 @@ impl<'a> m::Item<'a> for CreatableTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         r.take(6)?;
         <m::Array<'a, CreatableReplicaAssignment<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -191,6 +209,9 @@ impl<'a> m::Item<'a> for CreatableTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.num_partitions, w, v)?;
         m::Item::write(&self.replication_factor, w, v)?;
@@ -207,6 +228,9 @@ impl<'a> m::Item<'a> for CreatableTopic<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.num_partitions, v)?);
@@ -270,6 +294,9 @@ impl Default for CreatableReplicaAssignment<'_> {
 impl<'a> m::Item<'a> for CreatableReplicaAssignment<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.partition_index = m::Item::read(r, v)?;
         s.broker_ids = m::Item::read(r, v)?;
@@ -282,6 +309,9 @@ impl<'a> m::Item<'a> for CreatableReplicaAssignment<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i32 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -292,6 +322,9 @@ impl<'a> m::Item<'a> for CreatableReplicaAssignment<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.partition_index, w, v)?;
         m::Item::write(&self.broker_ids, w, v)?;
         if v.flexible {
@@ -305,6 +338,9 @@ impl<'a> m::Item<'a> for CreatableReplicaAssignment<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.broker_ids, v)?);
@@ -362,6 +398,9 @@ impl Default for CreatableTopicConfig<'_> {
 impl<'a> m::Item<'a> for CreatableTopicConfig<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         s.value = m::Item::read(r, v)?;
@@ -374,6 +413,9 @@ impl<'a> m::Item<'a> for CreatableTopicConfig<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -384,6 +426,9 @@ impl<'a> m::Item<'a> for CreatableTopicConfig<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.value, w, v)?;
         if v.flexible {
@@ -397,6 +442,9 @@ impl<'a> m::Item<'a> for CreatableTopicConfig<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.value, v)?);
@@ -454,6 +502,9 @@ impl Default for CreateTopicsResponse<'_> {
 impl<'a> m::Item<'a> for CreateTopicsResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 2 {
             s.throttle_time_ms = m::Item::read(r, v)?;
@@ -468,6 +519,9 @@ impl<'a> m::Item<'a> for CreateTopicsResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 2 {
             <i32 as m::Item<'a>>::skip(r, v)?;
         }
@@ -480,6 +534,9 @@ impl<'a> m::Item<'a> for CreateTopicsResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 2 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
         }
@@ -495,6 +552,9 @@ impl<'a> m::Item<'a> for CreateTopicsResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 2 {
             n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
@@ -581,6 +641,9 @@ impl Default for CreatableTopicResult<'_> {
 impl<'a> m::Item<'a> for CreatableTopicResult<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         {
@@ -619,6 +682,9 @@ impl<'a> m::Item<'a> for CreatableTopicResult<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         r.take(2 + (if v.number >= 7 { 16 } else { 0 }))?;
         if v.number >= 1 {
@@ -636,6 +702,9 @@ impl<'a> m::Item<'a> for CreatableTopicResult<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.name, w, v)?;
         if v.number >= 7 {
             m::Item::write(&self.topic_id, w, v)?;
@@ -670,6 +739,9 @@ impl<'a> m::Item<'a> for CreatableTopicResult<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         if v.number >= 7 {
@@ -773,6 +845,9 @@ impl Default for CreatableTopicConfigs<'_> {
 impl<'a> m::Item<'a> for CreatableTopicConfigs<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 5 {
             s.name = m::Item::read(r, v)?;
@@ -801,6 +876,9 @@ impl<'a> m::Item<'a> for CreatableTopicConfigs<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 5 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -816,6 +894,9 @@ impl<'a> m::Item<'a> for CreatableTopicConfigs<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 5 {
             m::Item::write(&self.name, w, v)?;
         }
@@ -842,6 +923,9 @@ impl<'a> m::Item<'a> for CreatableTopicConfigs<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 5 {
             n = n.saturating_add(m::Item::wire_len(&self.name, v)?);

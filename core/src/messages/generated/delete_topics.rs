@@ -32,6 +32,9 @@ impl Default for DeleteTopicsRequest<'_> {
 impl<'a> m::Item<'a> for DeleteTopicsRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 6 {
             s.topics = m::Item::read(r, v)?;
@@ -49,6 +52,9 @@ impl<'a> m::Item<'a> for DeleteTopicsRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 6 {
             <m::Array<'a, DeleteTopicState<'a>> as m::Item<'a>>::skip(r, v)?;
         }
@@ -64,6 +70,9 @@ impl<'a> m::Item<'a> for DeleteTopicsRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 6 {
             m::Item::write(&self.topics, w, v)?;
         }
@@ -82,6 +91,9 @@ impl<'a> m::Item<'a> for DeleteTopicsRequest<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 6 {
             n = n.saturating_add(m::Item::wire_len(&self.topics, v)?);
@@ -162,6 +174,9 @@ impl Default for DeleteTopicState<'_> {
 impl<'a> m::Item<'a> for DeleteTopicState<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 6 {
             s.name = m::Item::read(r, v)?;
@@ -178,6 +193,9 @@ impl<'a> m::Item<'a> for DeleteTopicState<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 6 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }
@@ -192,6 +210,9 @@ impl<'a> m::Item<'a> for DeleteTopicState<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 6 {
             m::Item::write(&self.name, w, v)?;
         }
@@ -209,6 +230,9 @@ impl<'a> m::Item<'a> for DeleteTopicState<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 6 {
             n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
@@ -278,6 +302,9 @@ impl Default for DeleteTopicsResponse<'_> {
 impl<'a> m::Item<'a> for DeleteTopicsResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 1 {
             s.throttle_time_ms = m::Item::read(r, v)?;
@@ -292,6 +319,9 @@ impl<'a> m::Item<'a> for DeleteTopicsResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 1 {
             <i32 as m::Item<'a>>::skip(r, v)?;
         }
@@ -304,6 +334,9 @@ impl<'a> m::Item<'a> for DeleteTopicsResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 1 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
         }
@@ -319,6 +352,9 @@ impl<'a> m::Item<'a> for DeleteTopicsResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
@@ -393,6 +429,9 @@ impl Default for DeletableTopicResult<'_> {
 impl<'a> m::Item<'a> for DeletableTopicResult<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = if v.number >= 6 {
             m::Item::read(r, v)?
@@ -418,6 +457,9 @@ impl<'a> m::Item<'a> for DeletableTopicResult<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 6 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         } else {
@@ -435,6 +477,9 @@ impl<'a> m::Item<'a> for DeletableTopicResult<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 6 {
             m::Item::write(&self.name, w, v)?;
         } else {
@@ -458,6 +503,9 @@ impl<'a> m::Item<'a> for DeletableTopicResult<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(if v.number >= 6 {
             m::Item::wire_len(&self.name, v)?

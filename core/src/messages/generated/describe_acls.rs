@@ -44,6 +44,9 @@ impl Default for DescribeAclsRequest<'_> {
 impl<'a> m::Item<'a> for DescribeAclsRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.resource_type_filter = m::Item::read(r, v)?;
         s.resource_name_filter = m::Item::read(r, v)?;
@@ -66,6 +69,9 @@ impl<'a> m::Item<'a> for DescribeAclsRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i8 as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         if v.number >= 1 {
@@ -82,6 +88,9 @@ impl<'a> m::Item<'a> for DescribeAclsRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.resource_type_filter, w, v)?;
         m::Item::write(&self.resource_name_filter, w, v)?;
         if v.number >= 1 {
@@ -102,6 +111,9 @@ impl<'a> m::Item<'a> for DescribeAclsRequest<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.resource_type_filter, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.resource_name_filter, v)?);
@@ -192,6 +204,9 @@ impl Default for DescribeAclsResponse<'_> {
 impl<'a> m::Item<'a> for DescribeAclsResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(6)?);
@@ -209,6 +224,9 @@ impl<'a> m::Item<'a> for DescribeAclsResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, DescribeAclsResource<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -220,6 +238,9 @@ impl<'a> m::Item<'a> for DescribeAclsResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.throttle_time_ms, w, v)?;
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.error_message, w, v)?;
@@ -235,6 +256,9 @@ impl<'a> m::Item<'a> for DescribeAclsResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
@@ -309,6 +333,9 @@ impl Default for DescribeAclsResource<'_> {
 impl<'a> m::Item<'a> for DescribeAclsResource<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.resource_type = m::Item::read(r, v)?;
         s.resource_name = m::Item::read(r, v)?;
@@ -325,6 +352,9 @@ impl<'a> m::Item<'a> for DescribeAclsResource<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i8 as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         if v.number >= 1 {
@@ -339,6 +369,9 @@ impl<'a> m::Item<'a> for DescribeAclsResource<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.resource_type, w, v)?;
         m::Item::write(&self.resource_name, w, v)?;
         if v.number >= 1 {
@@ -356,6 +389,9 @@ impl<'a> m::Item<'a> for DescribeAclsResource<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.resource_type, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.resource_name, v)?);
@@ -429,6 +465,9 @@ impl Default for AclDescription<'_> {
 impl<'a> m::Item<'a> for AclDescription<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.principal = m::Item::read(r, v)?;
         s.host = m::Item::read(r, v)?;
@@ -446,6 +485,9 @@ impl<'a> m::Item<'a> for AclDescription<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         r.take(2)?;
@@ -457,6 +499,9 @@ impl<'a> m::Item<'a> for AclDescription<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.principal, w, v)?;
         m::Item::write(&self.host, w, v)?;
         m::Item::write(&self.operation, w, v)?;
@@ -472,6 +517,9 @@ impl<'a> m::Item<'a> for AclDescription<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.principal, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.host, v)?);

@@ -29,6 +29,9 @@ impl Default for DescribeClientQuotasRequest<'_> {
 impl<'a> m::Item<'a> for DescribeClientQuotasRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.components = m::Item::read(r, v)?;
         s.strict = m::Item::read(r, v)?;
@@ -41,6 +44,9 @@ impl<'a> m::Item<'a> for DescribeClientQuotasRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <m::Array<'a, ComponentData<'a>> as m::Item<'a>>::skip(r, v)?;
         <bool as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -51,6 +57,9 @@ impl<'a> m::Item<'a> for DescribeClientQuotasRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.components, w, v)?;
         m::Item::write(&self.strict, w, v)?;
         if v.flexible {
@@ -64,6 +73,9 @@ impl<'a> m::Item<'a> for DescribeClientQuotasRequest<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.components, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.strict, v)?);
@@ -135,6 +147,9 @@ impl Default for ComponentData<'_> {
 impl<'a> m::Item<'a> for ComponentData<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.entity_type = m::Item::read(r, v)?;
         s.match_type = m::Item::read(r, v)?;
@@ -148,6 +163,9 @@ impl<'a> m::Item<'a> for ComponentData<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <i8 as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -159,6 +177,9 @@ impl<'a> m::Item<'a> for ComponentData<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.entity_type, w, v)?;
         m::Item::write(&self.match_type, w, v)?;
         m::Item::write(&self.match_, w, v)?;
@@ -173,6 +194,9 @@ impl<'a> m::Item<'a> for ComponentData<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.entity_type, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.match_type, v)?);
@@ -238,6 +262,9 @@ impl Default for DescribeClientQuotasResponse<'_> {
 impl<'a> m::Item<'a> for DescribeClientQuotasResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(6)?);
@@ -255,6 +282,9 @@ impl<'a> m::Item<'a> for DescribeClientQuotasResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <Option<m::Array<'a, EntryData<'a>>> as m::Item<'a>>::skip(r, v)?;
@@ -266,6 +296,9 @@ impl<'a> m::Item<'a> for DescribeClientQuotasResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.throttle_time_ms, w, v)?;
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.error_message, w, v)?;
@@ -281,6 +314,9 @@ impl<'a> m::Item<'a> for DescribeClientQuotasResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
@@ -349,6 +385,9 @@ impl Default for EntryData<'_> {
 impl<'a> m::Item<'a> for EntryData<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.entity = m::Item::read(r, v)?;
         s.values = m::Item::read(r, v)?;
@@ -361,6 +400,9 @@ impl<'a> m::Item<'a> for EntryData<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <m::Array<'a, EntityData<'a>> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, ValueData<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -371,6 +413,9 @@ impl<'a> m::Item<'a> for EntryData<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.entity, w, v)?;
         m::Item::write(&self.values, w, v)?;
         if v.flexible {
@@ -384,6 +429,9 @@ impl<'a> m::Item<'a> for EntryData<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.entity, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.values, v)?);
@@ -441,6 +489,9 @@ impl Default for EntityData<'_> {
 impl<'a> m::Item<'a> for EntityData<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.entity_type = m::Item::read(r, v)?;
         s.entity_name = m::Item::read(r, v)?;
@@ -453,6 +504,9 @@ impl<'a> m::Item<'a> for EntityData<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -463,6 +517,9 @@ impl<'a> m::Item<'a> for EntityData<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.entity_type, w, v)?;
         m::Item::write(&self.entity_name, w, v)?;
         if v.flexible {
@@ -476,6 +533,9 @@ impl<'a> m::Item<'a> for EntityData<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.entity_type, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.entity_name, v)?);
@@ -533,6 +593,9 @@ impl Default for ValueData<'_> {
 impl<'a> m::Item<'a> for ValueData<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.key = m::Item::read(r, v)?;
         s.value = m::Item::read(r, v)?;
@@ -545,6 +608,9 @@ impl<'a> m::Item<'a> for ValueData<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <f64 as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -555,6 +621,9 @@ impl<'a> m::Item<'a> for ValueData<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.key, w, v)?;
         m::Item::write(&self.value, w, v)?;
         if v.flexible {
@@ -568,6 +637,9 @@ impl<'a> m::Item<'a> for ValueData<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.key, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.value, v)?);

@@ -26,6 +26,9 @@ impl Default for DescribeDelegationTokenRequest<'_> {
 impl<'a> m::Item<'a> for DescribeDelegationTokenRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.owners = m::Item::read(r, v)?;
         if v.flexible {
@@ -37,6 +40,9 @@ impl<'a> m::Item<'a> for DescribeDelegationTokenRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <Option<m::Array<'a, DescribeDelegationTokenOwner<'a>>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -46,6 +52,9 @@ impl<'a> m::Item<'a> for DescribeDelegationTokenRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.owners, w, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -58,6 +67,9 @@ impl<'a> m::Item<'a> for DescribeDelegationTokenRequest<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.owners, v)?);
         if v.flexible {
@@ -124,6 +136,9 @@ impl Default for DescribeDelegationTokenOwner<'_> {
 impl<'a> m::Item<'a> for DescribeDelegationTokenOwner<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.principal_type = m::Item::read(r, v)?;
         s.principal_name = m::Item::read(r, v)?;
@@ -136,6 +151,9 @@ impl<'a> m::Item<'a> for DescribeDelegationTokenOwner<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -146,6 +164,9 @@ impl<'a> m::Item<'a> for DescribeDelegationTokenOwner<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.principal_type, w, v)?;
         m::Item::write(&self.principal_name, w, v)?;
         if v.flexible {
@@ -159,6 +180,9 @@ impl<'a> m::Item<'a> for DescribeDelegationTokenOwner<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.principal_type, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.principal_name, v)?);
@@ -219,6 +243,9 @@ impl Default for DescribeDelegationTokenResponse<'_> {
 impl<'a> m::Item<'a> for DescribeDelegationTokenResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
         s.tokens = m::Item::read(r, v)?;
@@ -232,6 +259,9 @@ impl<'a> m::Item<'a> for DescribeDelegationTokenResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i16 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, DescribedDelegationToken<'a>> as m::Item<'a>>::skip(r, v)?;
         <i32 as m::Item<'a>>::skip(r, v)?;
@@ -243,6 +273,9 @@ impl<'a> m::Item<'a> for DescribeDelegationTokenResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.tokens, w, v)?;
         m::Item::write(&self.throttle_time_ms, w, v)?;
@@ -257,6 +290,9 @@ impl<'a> m::Item<'a> for DescribeDelegationTokenResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.tokens, v)?);
@@ -347,6 +383,9 @@ impl Default for DescribedDelegationToken<'_> {
 impl<'a> m::Item<'a> for DescribedDelegationToken<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.principal_type = m::Item::read(r, v)?;
         s.principal_name = m::Item::read(r, v)?;
@@ -374,6 +413,9 @@ impl<'a> m::Item<'a> for DescribedDelegationToken<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         if v.number >= 3 {
@@ -394,6 +436,9 @@ impl<'a> m::Item<'a> for DescribedDelegationToken<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.principal_type, w, v)?;
         m::Item::write(&self.principal_name, w, v)?;
         if v.number >= 3 {
@@ -419,6 +464,9 @@ impl<'a> m::Item<'a> for DescribedDelegationToken<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.principal_type, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.principal_name, v)?);
@@ -512,6 +560,9 @@ impl Default for DescribedDelegationTokenRenewer<'_> {
 impl<'a> m::Item<'a> for DescribedDelegationTokenRenewer<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.principal_type = m::Item::read(r, v)?;
         s.principal_name = m::Item::read(r, v)?;
@@ -524,6 +575,9 @@ impl<'a> m::Item<'a> for DescribedDelegationTokenRenewer<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -534,6 +588,9 @@ impl<'a> m::Item<'a> for DescribedDelegationTokenRenewer<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.principal_type, w, v)?;
         m::Item::write(&self.principal_name, w, v)?;
         if v.flexible {
@@ -547,6 +604,9 @@ impl<'a> m::Item<'a> for DescribedDelegationTokenRenewer<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.principal_type, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.principal_name, v)?);

@@ -29,6 +29,9 @@ impl Default for DescribeGroupsRequest<'_> {
 impl<'a> m::Item<'a> for DescribeGroupsRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.groups = m::Item::read(r, v)?;
         if v.number >= 3 {
@@ -43,6 +46,9 @@ impl<'a> m::Item<'a> for DescribeGroupsRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <m::Array<'a, &'a str> as m::Item<'a>>::skip(r, v)?;
         if v.number >= 3 {
             <bool as m::Item<'a>>::skip(r, v)?;
@@ -55,6 +61,9 @@ impl<'a> m::Item<'a> for DescribeGroupsRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.groups, w, v)?;
         if v.number >= 3 {
             m::Item::write(&self.include_authorized_operations, w, v)?;
@@ -70,6 +79,9 @@ impl<'a> m::Item<'a> for DescribeGroupsRequest<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.groups, v)?);
         if v.number >= 3 {
@@ -148,6 +160,9 @@ impl Default for DescribeGroupsResponse<'_> {
 impl<'a> m::Item<'a> for DescribeGroupsResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 1 {
             s.throttle_time_ms = m::Item::read(r, v)?;
@@ -162,6 +177,9 @@ impl<'a> m::Item<'a> for DescribeGroupsResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 1 {
             <i32 as m::Item<'a>>::skip(r, v)?;
         }
@@ -174,6 +192,9 @@ impl<'a> m::Item<'a> for DescribeGroupsResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 1 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
         }
@@ -189,6 +210,9 @@ impl<'a> m::Item<'a> for DescribeGroupsResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
@@ -272,6 +296,9 @@ impl Default for DescribedGroup<'_> {
 impl<'a> m::Item<'a> for DescribedGroup<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
         s.group_id = m::Item::read(r, v)?;
@@ -291,6 +318,9 @@ impl<'a> m::Item<'a> for DescribedGroup<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i16 as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -308,6 +338,9 @@ impl<'a> m::Item<'a> for DescribedGroup<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.group_id, w, v)?;
         m::Item::write(&self.group_state, w, v)?;
@@ -328,6 +361,9 @@ impl<'a> m::Item<'a> for DescribedGroup<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.group_id, v)?);
@@ -417,6 +453,9 @@ impl Default for DescribedGroupMember<'_> {
 impl<'a> m::Item<'a> for DescribedGroupMember<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.member_id = m::Item::read(r, v)?;
         if v.number >= 4 {
@@ -435,6 +474,9 @@ impl<'a> m::Item<'a> for DescribedGroupMember<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         if v.number >= 4 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -451,6 +493,9 @@ impl<'a> m::Item<'a> for DescribedGroupMember<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.member_id, w, v)?;
         if v.number >= 4 {
             m::Item::write(&self.group_instance_id, w, v)?;
@@ -470,6 +515,9 @@ impl<'a> m::Item<'a> for DescribedGroupMember<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 5) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.member_id, v)?);
         if v.number >= 4 {

@@ -26,6 +26,9 @@ impl Default for DescribeQuorumRequest<'_> {
 impl<'a> m::Item<'a> for DescribeQuorumRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.topics = m::Item::read(r, v)?;
         if v.flexible {
@@ -37,6 +40,9 @@ impl<'a> m::Item<'a> for DescribeQuorumRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <m::Array<'a, DescribeQuorumRequestTopicData<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -46,6 +52,9 @@ impl<'a> m::Item<'a> for DescribeQuorumRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.topics, w, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -58,6 +67,9 @@ impl<'a> m::Item<'a> for DescribeQuorumRequest<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.topics, v)?);
         if v.flexible {
@@ -124,6 +136,9 @@ impl Default for DescribeQuorumRequestTopicData<'_> {
 impl<'a> m::Item<'a> for DescribeQuorumRequestTopicData<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.topic_name = m::Item::read(r, v)?;
         s.partitions = m::Item::read(r, v)?;
@@ -136,6 +151,9 @@ impl<'a> m::Item<'a> for DescribeQuorumRequestTopicData<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, DescribeQuorumRequestPartitionData<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -146,6 +164,9 @@ impl<'a> m::Item<'a> for DescribeQuorumRequestTopicData<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.topic_name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
         if v.flexible {
@@ -159,6 +180,9 @@ impl<'a> m::Item<'a> for DescribeQuorumRequestTopicData<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.topic_name, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partitions, v)?);
@@ -213,6 +237,9 @@ impl Default for DescribeQuorumRequestPartitionData<'_> {
 impl<'a> m::Item<'a> for DescribeQuorumRequestPartitionData<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.partition_index = m::Item::read(r, v)?;
         if v.flexible {
@@ -224,6 +251,9 @@ impl<'a> m::Item<'a> for DescribeQuorumRequestPartitionData<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i32 as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -233,6 +263,9 @@ impl<'a> m::Item<'a> for DescribeQuorumRequestPartitionData<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.partition_index, w, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -245,6 +278,9 @@ impl<'a> m::Item<'a> for DescribeQuorumRequestPartitionData<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);
         if v.flexible {
@@ -306,6 +342,9 @@ impl Default for DescribeQuorumResponse<'_> {
 impl<'a> m::Item<'a> for DescribeQuorumResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
         if v.number >= 2 {
@@ -324,6 +363,9 @@ impl<'a> m::Item<'a> for DescribeQuorumResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i16 as m::Item<'a>>::skip(r, v)?;
         if v.number >= 2 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -340,6 +382,9 @@ impl<'a> m::Item<'a> for DescribeQuorumResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.error_code, w, v)?;
         if v.number >= 2 {
             m::Item::write(&self.error_message, w, v)?;
@@ -359,6 +404,9 @@ impl<'a> m::Item<'a> for DescribeQuorumResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         if v.number >= 2 {
@@ -437,6 +485,9 @@ impl Default for DescribeQuorumResponseTopicData<'_> {
 impl<'a> m::Item<'a> for DescribeQuorumResponseTopicData<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.topic_name = m::Item::read(r, v)?;
         s.partitions = m::Item::read(r, v)?;
@@ -449,6 +500,9 @@ impl<'a> m::Item<'a> for DescribeQuorumResponseTopicData<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, DescribeQuorumResponsePartitionData<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -459,6 +513,9 @@ impl<'a> m::Item<'a> for DescribeQuorumResponseTopicData<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.topic_name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
         if v.flexible {
@@ -472,6 +529,9 @@ impl<'a> m::Item<'a> for DescribeQuorumResponseTopicData<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.topic_name, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partitions, v)?);
@@ -547,6 +607,9 @@ impl Default for DescribeQuorumResponsePartitionData<'_> {
 impl<'a> m::Item<'a> for DescribeQuorumResponsePartitionData<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(6)?);
@@ -573,6 +636,9 @@ impl<'a> m::Item<'a> for DescribeQuorumResponsePartitionData<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(6)?;
         if v.number >= 2 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -588,6 +654,9 @@ impl<'a> m::Item<'a> for DescribeQuorumResponsePartitionData<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.partition_index, w, v)?;
         m::Item::write(&self.error_code, w, v)?;
         if v.number >= 2 {
@@ -609,6 +678,9 @@ impl<'a> m::Item<'a> for DescribeQuorumResponsePartitionData<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
@@ -682,6 +754,9 @@ impl Default for Node<'_> {
 impl<'a> m::Item<'a> for Node<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 2 {
             s.node_id = m::Item::read(r, v)?;
@@ -698,6 +773,9 @@ impl<'a> m::Item<'a> for Node<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 2 {
             <i32 as m::Item<'a>>::skip(r, v)?;
         }
@@ -712,6 +790,9 @@ impl<'a> m::Item<'a> for Node<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 2 {
             m::Item::write(&self.node_id, w, v)?;
         }
@@ -729,6 +810,9 @@ impl<'a> m::Item<'a> for Node<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 2 {
             n = n.saturating_add(m::Item::wire_len(&self.node_id, v)?);
@@ -801,6 +885,9 @@ impl Default for Listener<'_> {
 impl<'a> m::Item<'a> for Listener<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 2 {
             s.name = m::Item::read(r, v)?;
@@ -820,6 +907,9 @@ impl<'a> m::Item<'a> for Listener<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 2 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -837,6 +927,9 @@ impl<'a> m::Item<'a> for Listener<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 2 {
             m::Item::write(&self.name, w, v)?;
         }
@@ -857,6 +950,9 @@ impl<'a> m::Item<'a> for Listener<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 2 {
             n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
@@ -943,6 +1039,9 @@ impl Default for ReplicaState<'_> {
 impl<'a> m::Item<'a> for ReplicaState<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(
@@ -969,6 +1068,9 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(12 + (if v.number >= 2 { 16 } else { 0 }) + (if v.number >= 1 { 16 } else { 0 }))?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -978,6 +1080,9 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.replica_id, w, v)?;
         if v.number >= 2 {
             m::Item::write(&self.replica_directory_id, w, v)?;
@@ -1000,6 +1105,9 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.replica_id, v)?);
         if v.number >= 2 {

@@ -59,6 +59,9 @@ impl Default for FetchRequest<'_> {
 impl<'a> m::Item<'a> for FetchRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(
@@ -112,6 +115,9 @@ impl<'a> m::Item<'a> for FetchRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(
             8 + (if v.number <= 14 { 4 } else { 0 })
                 + (if v.number >= 3 { 4 } else { 0 })
@@ -144,6 +150,9 @@ impl<'a> m::Item<'a> for FetchRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number <= 14 {
             m::Item::write(&self.replica_id, w, v)?;
         }
@@ -195,6 +204,9 @@ impl<'a> m::Item<'a> for FetchRequest<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number <= 14 {
             n = n.saturating_add(m::Item::wire_len(&self.replica_id, v)?);
@@ -340,6 +352,9 @@ impl Default for ReplicaState<'_> {
 impl<'a> m::Item<'a> for ReplicaState<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(if v.number >= 15 { 12 } else { 0 })?);
@@ -359,6 +374,9 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(if v.number >= 15 { 12 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -368,6 +386,9 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 15 {
             m::Item::write(&self.replica_id, w, v)?;
         }
@@ -385,6 +406,9 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 15 {
             n = n.saturating_add(m::Item::wire_len(&self.replica_id, v)?);
@@ -457,6 +481,9 @@ impl Default for FetchTopic<'_> {
 impl<'a> m::Item<'a> for FetchTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number <= 12 {
             s.topic = m::Item::read(r, v)?;
@@ -474,6 +501,9 @@ impl<'a> m::Item<'a> for FetchTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number <= 12 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -489,6 +519,9 @@ impl<'a> m::Item<'a> for FetchTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number <= 12 {
             m::Item::write(&self.topic, w, v)?;
         }
@@ -507,6 +540,9 @@ impl<'a> m::Item<'a> for FetchTopic<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number <= 12 {
             n = n.saturating_add(m::Item::wire_len(&self.topic, v)?);
@@ -589,6 +625,9 @@ impl Default for FetchPartition<'_> {
 impl<'a> m::Item<'a> for FetchPartition<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(
@@ -627,6 +666,9 @@ impl<'a> m::Item<'a> for FetchPartition<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(
             16 + (if v.number >= 9 { 4 } else { 0 })
                 + (if v.number >= 12 { 4 } else { 0 })
@@ -646,6 +688,9 @@ impl<'a> m::Item<'a> for FetchPartition<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.partition, w, v)?;
         if v.number >= 9 {
             m::Item::write(&self.current_leader_epoch, w, v)?;
@@ -679,6 +724,9 @@ impl<'a> m::Item<'a> for FetchPartition<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.partition, v)?);
         if v.number >= 9 {
@@ -772,6 +820,9 @@ impl Default for ForgottenTopic<'_> {
 impl<'a> m::Item<'a> for ForgottenTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if (7..=12).contains(&v.number) {
             s.topic = m::Item::read(r, v)?;
@@ -791,6 +842,9 @@ impl<'a> m::Item<'a> for ForgottenTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if (7..=12).contains(&v.number) {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -808,6 +862,9 @@ impl<'a> m::Item<'a> for ForgottenTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if (7..=12).contains(&v.number) {
             m::Item::write(&self.topic, w, v)?;
         }
@@ -828,6 +885,9 @@ impl<'a> m::Item<'a> for ForgottenTopic<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if (7..=12).contains(&v.number) {
             n = n.saturating_add(m::Item::wire_len(&self.topic, v)?);
@@ -910,6 +970,9 @@ impl Default for FetchResponse<'_> {
 impl<'a> m::Item<'a> for FetchResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(
@@ -944,6 +1007,9 @@ impl<'a> m::Item<'a> for FetchResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take((if v.number >= 1 { 4 } else { 0 }) + (if v.number >= 7 { 6 } else { 0 }))?;
         <m::Array<'a, FetchableTopicResponse<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -960,6 +1026,9 @@ impl<'a> m::Item<'a> for FetchResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 1 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
         }
@@ -991,6 +1060,9 @@ impl<'a> m::Item<'a> for FetchResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
@@ -1090,6 +1162,9 @@ impl Default for FetchableTopicResponse<'_> {
 impl<'a> m::Item<'a> for FetchableTopicResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number <= 12 {
             s.topic = m::Item::read(r, v)?;
@@ -1107,6 +1182,9 @@ impl<'a> m::Item<'a> for FetchableTopicResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number <= 12 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -1122,6 +1200,9 @@ impl<'a> m::Item<'a> for FetchableTopicResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number <= 12 {
             m::Item::write(&self.topic, w, v)?;
         }
@@ -1140,6 +1221,9 @@ impl<'a> m::Item<'a> for FetchableTopicResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number <= 12 {
             n = n.saturating_add(m::Item::wire_len(&self.topic, v)?);
@@ -1234,6 +1318,9 @@ impl Default for PartitionData<'_> {
 impl<'a> m::Item<'a> for PartitionData<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(
@@ -1273,6 +1360,9 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(14 + (if v.number >= 4 { 8 } else { 0 }) + (if v.number >= 5 { 8 } else { 0 }))?;
         if v.number >= 4 {
             <Option<m::Array<'a, AbortedTransaction<'a>>> as m::Item<'a>>::skip(r, v)?;
@@ -1297,6 +1387,9 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.partition_index, w, v)?;
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.high_watermark, w, v)?;
@@ -1344,6 +1437,9 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
@@ -1469,6 +1565,9 @@ impl Default for EpochEndOffset<'_> {
 impl<'a> m::Item<'a> for EpochEndOffset<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(if v.number >= 12 { 12 } else { 0 })?);
@@ -1488,6 +1587,9 @@ impl<'a> m::Item<'a> for EpochEndOffset<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(if v.number >= 12 { 12 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -1497,6 +1599,9 @@ impl<'a> m::Item<'a> for EpochEndOffset<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 12 {
             m::Item::write(&self.epoch, w, v)?;
         }
@@ -1514,6 +1619,9 @@ impl<'a> m::Item<'a> for EpochEndOffset<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 12 {
             n = n.saturating_add(m::Item::wire_len(&self.epoch, v)?);
@@ -1583,6 +1691,9 @@ impl Default for LeaderIdAndEpoch<'_> {
 impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(if v.number >= 12 { 8 } else { 0 })?);
@@ -1602,6 +1713,9 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(if v.number >= 12 { 8 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -1611,6 +1725,9 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 12 {
             m::Item::write(&self.leader_id, w, v)?;
         }
@@ -1628,6 +1745,9 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 12 {
             n = n.saturating_add(m::Item::wire_len(&self.leader_id, v)?);
@@ -1697,6 +1817,9 @@ impl Default for SnapshotId<'_> {
 impl<'a> m::Item<'a> for SnapshotId<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(12)?);
@@ -1712,6 +1835,9 @@ impl<'a> m::Item<'a> for SnapshotId<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(12)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -1721,6 +1847,9 @@ impl<'a> m::Item<'a> for SnapshotId<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.end_offset, w, v)?;
         m::Item::write(&self.epoch, w, v)?;
         if v.flexible {
@@ -1734,6 +1863,9 @@ impl<'a> m::Item<'a> for SnapshotId<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.end_offset, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.epoch, v)?);
@@ -1791,6 +1923,9 @@ impl Default for AbortedTransaction<'_> {
 impl<'a> m::Item<'a> for AbortedTransaction<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(if v.number >= 4 { 16 } else { 0 })?);
@@ -1810,6 +1945,9 @@ impl<'a> m::Item<'a> for AbortedTransaction<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(if v.number >= 4 { 16 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -1819,6 +1957,9 @@ impl<'a> m::Item<'a> for AbortedTransaction<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 4 {
             m::Item::write(&self.producer_id, w, v)?;
         }
@@ -1836,6 +1977,9 @@ impl<'a> m::Item<'a> for AbortedTransaction<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.producer_id, v)?);
@@ -1911,6 +2055,9 @@ impl Default for NodeEndpoint<'_> {
 impl<'a> m::Item<'a> for NodeEndpoint<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 16 {
             s.node_id = m::Item::read(r, v)?;
@@ -1933,6 +2080,9 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 16 {
             <i32 as m::Item<'a>>::skip(r, v)?;
         }
@@ -1953,6 +2103,9 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 16 {
             m::Item::write(&self.node_id, w, v)?;
         }
@@ -1976,6 +2129,9 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 16 {
             n = n.saturating_add(m::Item::wire_len(&self.node_id, v)?);

@@ -32,6 +32,9 @@ impl Default for FindCoordinatorRequest<'_> {
 impl<'a> m::Item<'a> for FindCoordinatorRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number <= 3 {
             s.key = m::Item::read(r, v)?;
@@ -51,6 +54,9 @@ impl<'a> m::Item<'a> for FindCoordinatorRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number <= 3 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -68,6 +74,9 @@ impl<'a> m::Item<'a> for FindCoordinatorRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number <= 3 {
             m::Item::write(&self.key, w, v)?;
         }
@@ -88,6 +97,9 @@ impl<'a> m::Item<'a> for FindCoordinatorRequest<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number <= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.key, v)?);
@@ -191,6 +203,9 @@ impl Default for FindCoordinatorResponse<'_> {
 impl<'a> m::Item<'a> for FindCoordinatorResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(
@@ -227,6 +242,9 @@ impl<'a> m::Item<'a> for FindCoordinatorResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take((if v.number >= 1 { 4 } else { 0 }) + (if v.number <= 3 { 2 } else { 0 }))?;
         if (1..=3).contains(&v.number) {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -251,6 +269,9 @@ impl<'a> m::Item<'a> for FindCoordinatorResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 1 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
         }
@@ -283,6 +304,9 @@ impl<'a> m::Item<'a> for FindCoordinatorResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
@@ -407,6 +431,9 @@ impl Default for Coordinator<'_> {
 impl<'a> m::Item<'a> for Coordinator<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 4 {
             s.key = m::Item::read(r, v)?;
@@ -438,6 +465,9 @@ impl<'a> m::Item<'a> for Coordinator<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 4 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -459,6 +489,9 @@ impl<'a> m::Item<'a> for Coordinator<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 4 {
             m::Item::write(&self.key, w, v)?;
         }
@@ -488,6 +521,9 @@ impl<'a> m::Item<'a> for Coordinator<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.key, v)?);

@@ -35,6 +35,9 @@ impl Default for ListOffsetsRequest<'_> {
 impl<'a> m::Item<'a> for ListOffsetsRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(4 + (if v.number >= 2 { 1 } else { 0 }))?);
@@ -56,6 +59,9 @@ impl<'a> m::Item<'a> for ListOffsetsRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(4 + (if v.number >= 2 { 1 } else { 0 }))?;
         <m::Array<'a, ListOffsetsTopic<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.number >= 10 {
@@ -69,6 +75,9 @@ impl<'a> m::Item<'a> for ListOffsetsRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.replica_id, w, v)?;
         if v.number >= 2 {
             m::Item::write(&self.isolation_level, w, v)?;
@@ -88,6 +97,9 @@ impl<'a> m::Item<'a> for ListOffsetsRequest<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.replica_id, v)?);
         if v.number >= 2 {
@@ -170,6 +182,9 @@ impl Default for ListOffsetsTopic<'_> {
 impl<'a> m::Item<'a> for ListOffsetsTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         s.partitions = m::Item::read(r, v)?;
@@ -182,6 +197,9 @@ impl<'a> m::Item<'a> for ListOffsetsTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, ListOffsetsPartition<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -192,6 +210,9 @@ impl<'a> m::Item<'a> for ListOffsetsTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
         if v.flexible {
@@ -205,6 +226,9 @@ impl<'a> m::Item<'a> for ListOffsetsTopic<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partitions, v)?);
@@ -268,6 +292,9 @@ impl Default for ListOffsetsPartition<'_> {
 impl<'a> m::Item<'a> for ListOffsetsPartition<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(
@@ -291,6 +318,9 @@ impl<'a> m::Item<'a> for ListOffsetsPartition<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(12 + (if v.number >= 4 { 4 } else { 0 }) + (if v.number <= 0 { 4 } else { 0 }))?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -300,6 +330,9 @@ impl<'a> m::Item<'a> for ListOffsetsPartition<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.partition_index, w, v)?;
         if v.number >= 4 {
             m::Item::write(&self.current_leader_epoch, w, v)?;
@@ -319,6 +352,9 @@ impl<'a> m::Item<'a> for ListOffsetsPartition<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);
         if v.number >= 4 {
@@ -390,6 +426,9 @@ impl Default for ListOffsetsResponse<'_> {
 impl<'a> m::Item<'a> for ListOffsetsResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 2 {
             s.throttle_time_ms = m::Item::read(r, v)?;
@@ -404,6 +443,9 @@ impl<'a> m::Item<'a> for ListOffsetsResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 2 {
             <i32 as m::Item<'a>>::skip(r, v)?;
         }
@@ -416,6 +458,9 @@ impl<'a> m::Item<'a> for ListOffsetsResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 2 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
         }
@@ -431,6 +476,9 @@ impl<'a> m::Item<'a> for ListOffsetsResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 2 {
             n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
@@ -499,6 +547,9 @@ impl Default for ListOffsetsTopicResponse<'_> {
 impl<'a> m::Item<'a> for ListOffsetsTopicResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         s.partitions = m::Item::read(r, v)?;
@@ -511,6 +562,9 @@ impl<'a> m::Item<'a> for ListOffsetsTopicResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, ListOffsetsPartitionResponse<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -521,6 +575,9 @@ impl<'a> m::Item<'a> for ListOffsetsTopicResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
         if v.flexible {
@@ -534,6 +591,9 @@ impl<'a> m::Item<'a> for ListOffsetsTopicResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partitions, v)?);
@@ -603,6 +663,9 @@ impl Default for ListOffsetsPartitionResponse<'_> {
 impl<'a> m::Item<'a> for ListOffsetsPartitionResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(6)?);
@@ -635,6 +698,9 @@ impl<'a> m::Item<'a> for ListOffsetsPartitionResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(6)?;
         if v.number <= 0 {
             <m::Array<'a, i64> as m::Item<'a>>::skip(r, v)?;
@@ -648,6 +714,9 @@ impl<'a> m::Item<'a> for ListOffsetsPartitionResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.partition_index, w, v)?;
         m::Item::write(&self.error_code, w, v)?;
         if v.number <= 0 {
@@ -673,6 +742,9 @@ impl<'a> m::Item<'a> for ListOffsetsPartitionResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);

@@ -35,6 +35,9 @@ impl Default for MetadataRequest<'_> {
 impl<'a> m::Item<'a> for MetadataRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.topics = if v.number >= 1 {
             m::Item::read(r, v)?
@@ -66,6 +69,9 @@ impl<'a> m::Item<'a> for MetadataRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 1 {
             <Option<m::Array<'a, MetadataRequestTopic<'a>>> as m::Item<'a>>::skip(r, v)?;
         } else {
@@ -84,6 +90,9 @@ impl<'a> m::Item<'a> for MetadataRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 1 {
             m::Item::write(&self.topics, w, v)?;
         } else {
@@ -109,6 +118,9 @@ impl<'a> m::Item<'a> for MetadataRequest<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(if v.number >= 1 {
             m::Item::wire_len(&self.topics, v)?
@@ -225,6 +237,9 @@ impl Default for MetadataRequestTopic<'_> {
 impl<'a> m::Item<'a> for MetadataRequestTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 10 {
             s.topic_id = m::Item::read(r, v)?;
@@ -243,6 +258,9 @@ impl<'a> m::Item<'a> for MetadataRequestTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 10 {
             <w::Uuid as m::Item<'a>>::skip(r, v)?;
         }
@@ -259,6 +277,9 @@ impl<'a> m::Item<'a> for MetadataRequestTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 10 {
             m::Item::write(&self.topic_id, w, v)?;
         }
@@ -278,6 +299,9 @@ impl<'a> m::Item<'a> for MetadataRequestTopic<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 10 {
             n = n.saturating_add(m::Item::wire_len(&self.topic_id, v)?);
@@ -359,6 +383,9 @@ impl Default for MetadataResponse<'_> {
 impl<'a> m::Item<'a> for MetadataResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 3 {
             s.throttle_time_ms = m::Item::read(r, v)?;
@@ -383,6 +410,9 @@ impl<'a> m::Item<'a> for MetadataResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             <i32 as m::Item<'a>>::skip(r, v)?;
         }
@@ -405,6 +435,9 @@ impl<'a> m::Item<'a> for MetadataResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
         }
@@ -430,6 +463,9 @@ impl<'a> m::Item<'a> for MetadataResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
@@ -530,6 +566,9 @@ impl Default for MetadataResponseBroker<'_> {
 impl<'a> m::Item<'a> for MetadataResponseBroker<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.node_id = m::Item::read(r, v)?;
         s.host = m::Item::read(r, v)?;
@@ -546,6 +585,9 @@ impl<'a> m::Item<'a> for MetadataResponseBroker<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i32 as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <i32 as m::Item<'a>>::skip(r, v)?;
@@ -560,6 +602,9 @@ impl<'a> m::Item<'a> for MetadataResponseBroker<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.node_id, w, v)?;
         m::Item::write(&self.host, w, v)?;
         m::Item::write(&self.port, w, v)?;
@@ -577,6 +622,9 @@ impl<'a> m::Item<'a> for MetadataResponseBroker<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.node_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.host, v)?);
@@ -654,6 +702,9 @@ impl Default for MetadataResponseTopic<'_> {
 impl<'a> m::Item<'a> for MetadataResponseTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
         s.name = if v.number >= 12 {
@@ -685,6 +736,9 @@ impl<'a> m::Item<'a> for MetadataResponseTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i16 as m::Item<'a>>::skip(r, v)?;
         if v.number >= 12 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -704,6 +758,9 @@ impl<'a> m::Item<'a> for MetadataResponseTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.error_code, w, v)?;
         if v.number >= 12 {
             m::Item::write(&self.name, w, v)?;
@@ -731,6 +788,9 @@ impl<'a> m::Item<'a> for MetadataResponseTopic<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         n = n.saturating_add(if v.number >= 12 {
@@ -837,6 +897,9 @@ impl Default for MetadataResponsePartition<'_> {
 impl<'a> m::Item<'a> for MetadataResponsePartition<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(10 + (if v.number >= 7 { 4 } else { 0 }))?);
@@ -861,6 +924,9 @@ impl<'a> m::Item<'a> for MetadataResponsePartition<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(10 + (if v.number >= 7 { 4 } else { 0 }))?;
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
@@ -875,6 +941,9 @@ impl<'a> m::Item<'a> for MetadataResponsePartition<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.partition_index, w, v)?;
         m::Item::write(&self.leader_id, w, v)?;
@@ -897,6 +966,9 @@ impl<'a> m::Item<'a> for MetadataResponsePartition<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);

@@ -35,6 +35,9 @@ impl Default for OffsetFetchRequest<'_> {
 impl<'a> m::Item<'a> for OffsetFetchRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number <= 7 {
             s.group_id = m::Item::read(r, v)?;
@@ -61,6 +64,9 @@ impl<'a> m::Item<'a> for OffsetFetchRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number <= 7 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -85,6 +91,9 @@ impl<'a> m::Item<'a> for OffsetFetchRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number <= 7 {
             m::Item::write(&self.group_id, w, v)?;
         }
@@ -112,6 +121,9 @@ impl<'a> m::Item<'a> for OffsetFetchRequest<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number <= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.group_id, v)?);
@@ -216,6 +228,9 @@ impl Default for OffsetFetchRequestTopic<'_> {
 impl<'a> m::Item<'a> for OffsetFetchRequestTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number <= 7 {
             s.name = m::Item::read(r, v)?;
@@ -232,6 +247,9 @@ impl<'a> m::Item<'a> for OffsetFetchRequestTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number <= 7 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -246,6 +264,9 @@ impl<'a> m::Item<'a> for OffsetFetchRequestTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number <= 7 {
             m::Item::write(&self.name, w, v)?;
         }
@@ -263,6 +284,9 @@ impl<'a> m::Item<'a> for OffsetFetchRequestTopic<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number <= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
@@ -342,6 +366,9 @@ impl Default for OffsetFetchRequestGroup<'_> {
 impl<'a> m::Item<'a> for OffsetFetchRequestGroup<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 8 {
             s.group_id = m::Item::read(r, v)?;
@@ -364,6 +391,9 @@ impl<'a> m::Item<'a> for OffsetFetchRequestGroup<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -384,6 +414,9 @@ impl<'a> m::Item<'a> for OffsetFetchRequestGroup<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             m::Item::write(&self.group_id, w, v)?;
         }
@@ -407,6 +440,9 @@ impl<'a> m::Item<'a> for OffsetFetchRequestGroup<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.group_id, v)?);
@@ -488,6 +524,9 @@ impl Default for OffsetFetchRequestTopics<'_> {
 impl<'a> m::Item<'a> for OffsetFetchRequestTopics<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 8 {
             s.name = m::Item::read(r, v)?;
@@ -504,6 +543,9 @@ impl<'a> m::Item<'a> for OffsetFetchRequestTopics<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -518,6 +560,9 @@ impl<'a> m::Item<'a> for OffsetFetchRequestTopics<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             m::Item::write(&self.name, w, v)?;
         }
@@ -535,6 +580,9 @@ impl<'a> m::Item<'a> for OffsetFetchRequestTopics<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
@@ -614,6 +662,9 @@ impl Default for OffsetFetchResponse<'_> {
 impl<'a> m::Item<'a> for OffsetFetchResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 3 {
             s.throttle_time_ms = m::Item::read(r, v)?;
@@ -636,6 +687,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             <i32 as m::Item<'a>>::skip(r, v)?;
         }
@@ -656,6 +710,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
         }
@@ -679,6 +736,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
@@ -767,6 +827,9 @@ impl Default for OffsetFetchResponseTopic<'_> {
 impl<'a> m::Item<'a> for OffsetFetchResponseTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number <= 7 {
             s.name = m::Item::read(r, v)?;
@@ -783,6 +846,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponseTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number <= 7 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -797,6 +863,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponseTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number <= 7 {
             m::Item::write(&self.name, w, v)?;
         }
@@ -814,6 +883,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponseTopic<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number <= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
@@ -892,6 +964,9 @@ impl Default for OffsetFetchResponsePartition<'_> {
 impl<'a> m::Item<'a> for OffsetFetchResponsePartition<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(
@@ -923,6 +998,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartition<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(
             (if v.number <= 7 { 12 } else { 0 })
                 + (if (5..=7).contains(&v.number) { 4 } else { 0 }),
@@ -941,6 +1019,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartition<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number <= 7 {
             m::Item::write(&self.partition_index, w, v)?;
         }
@@ -967,6 +1048,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartition<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number <= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);
@@ -1061,6 +1145,9 @@ impl Default for OffsetFetchResponseGroup<'_> {
 impl<'a> m::Item<'a> for OffsetFetchResponseGroup<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 8 {
             s.group_id = m::Item::read(r, v)?;
@@ -1080,6 +1167,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponseGroup<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -1097,6 +1187,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponseGroup<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             m::Item::write(&self.group_id, w, v)?;
         }
@@ -1117,6 +1210,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponseGroup<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.group_id, v)?);
@@ -1194,6 +1290,9 @@ impl Default for OffsetFetchResponseTopics<'_> {
 impl<'a> m::Item<'a> for OffsetFetchResponseTopics<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 8 {
             s.name = m::Item::read(r, v)?;
@@ -1210,6 +1309,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponseTopics<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -1224,6 +1326,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponseTopics<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             m::Item::write(&self.name, w, v)?;
         }
@@ -1241,6 +1346,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponseTopics<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
@@ -1319,6 +1427,9 @@ impl Default for OffsetFetchResponsePartitions<'_> {
 impl<'a> m::Item<'a> for OffsetFetchResponsePartitions<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(if v.number >= 8 { 16 } else { 0 })?);
@@ -1347,6 +1458,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartitions<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(if v.number >= 8 { 16 } else { 0 })?;
         if v.number >= 8 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -1362,6 +1476,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartitions<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             m::Item::write(&self.partition_index, w, v)?;
         }
@@ -1388,6 +1505,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartitions<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);

@@ -35,6 +35,9 @@ impl Default for ProduceRequest<'_> {
 impl<'a> m::Item<'a> for ProduceRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 3 {
             s.transactional_id = m::Item::read(r, v)?;
@@ -54,6 +57,9 @@ impl<'a> m::Item<'a> for ProduceRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }
@@ -67,6 +73,9 @@ impl<'a> m::Item<'a> for ProduceRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             m::Item::write(&self.transactional_id, w, v)?;
         }
@@ -84,6 +93,9 @@ impl<'a> m::Item<'a> for ProduceRequest<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.transactional_id, v)?);
@@ -162,6 +174,9 @@ impl Default for TopicProduceData<'_> {
 impl<'a> m::Item<'a> for TopicProduceData<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         s.partition_data = m::Item::read(r, v)?;
@@ -174,6 +189,9 @@ impl<'a> m::Item<'a> for TopicProduceData<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, PartitionProduceData<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -184,6 +202,9 @@ impl<'a> m::Item<'a> for TopicProduceData<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partition_data, w, v)?;
         if v.flexible {
@@ -197,6 +218,9 @@ impl<'a> m::Item<'a> for TopicProduceData<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partition_data, v)?);
@@ -254,6 +278,9 @@ impl Default for PartitionProduceData<'_> {
 impl<'a> m::Item<'a> for PartitionProduceData<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.index = m::Item::read(r, v)?;
         s.records = m::Item::read(r, v)?;
@@ -266,6 +293,9 @@ impl<'a> m::Item<'a> for PartitionProduceData<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i32 as m::Item<'a>>::skip(r, v)?;
         <Option<&'a [u8]> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -276,6 +306,9 @@ impl<'a> m::Item<'a> for PartitionProduceData<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.index, w, v)?;
         m::Item::write(&self.records, w, v)?;
         if v.flexible {
@@ -289,6 +322,9 @@ impl<'a> m::Item<'a> for PartitionProduceData<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.index, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.records, v)?);
@@ -349,6 +385,9 @@ impl Default for ProduceResponse<'_> {
 impl<'a> m::Item<'a> for ProduceResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.responses = m::Item::read(r, v)?;
         if v.number >= 1 {
@@ -372,6 +411,9 @@ impl<'a> m::Item<'a> for ProduceResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <m::Array<'a, TopicProduceResponse<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.number >= 1 {
             <i32 as m::Item<'a>>::skip(r, v)?;
@@ -390,6 +432,9 @@ impl<'a> m::Item<'a> for ProduceResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.responses, w, v)?;
         if v.number >= 1 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
@@ -415,6 +460,9 @@ impl<'a> m::Item<'a> for ProduceResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.responses, v)?);
         if v.number >= 1 {
@@ -497,6 +545,9 @@ impl Default for TopicProduceResponse<'_> {
 impl<'a> m::Item<'a> for TopicProduceResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         s.partition_responses = m::Item::read(r, v)?;
@@ -509,6 +560,9 @@ impl<'a> m::Item<'a> for TopicProduceResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, PartitionProduceResponse<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -519,6 +573,9 @@ impl<'a> m::Item<'a> for TopicProduceResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partition_responses, w, v)?;
         if v.flexible {
@@ -532,6 +589,9 @@ impl<'a> m::Item<'a> for TopicProduceResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partition_responses, v)?);
@@ -607,6 +667,9 @@ impl Default for PartitionProduceResponse<'_> {
 impl<'a> m::Item<'a> for PartitionProduceResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(
@@ -646,6 +709,9 @@ impl<'a> m::Item<'a> for PartitionProduceResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(14 + (if v.number >= 2 { 8 } else { 0 }) + (if v.number >= 5 { 8 } else { 0 }))?;
         if v.number >= 8 {
             <m::Array<'a, BatchIndexAndErrorMessage<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -667,6 +733,9 @@ impl<'a> m::Item<'a> for PartitionProduceResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.index, w, v)?;
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.base_offset, w, v)?;
@@ -704,6 +773,9 @@ impl<'a> m::Item<'a> for PartitionProduceResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.index, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
@@ -805,6 +877,9 @@ impl Default for BatchIndexAndErrorMessage<'_> {
 impl<'a> m::Item<'a> for BatchIndexAndErrorMessage<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 8 {
             s.batch_index = m::Item::read(r, v)?;
@@ -821,6 +896,9 @@ impl<'a> m::Item<'a> for BatchIndexAndErrorMessage<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             <i32 as m::Item<'a>>::skip(r, v)?;
         }
@@ -835,6 +913,9 @@ impl<'a> m::Item<'a> for BatchIndexAndErrorMessage<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             m::Item::write(&self.batch_index, w, v)?;
         }
@@ -852,6 +933,9 @@ impl<'a> m::Item<'a> for BatchIndexAndErrorMessage<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.batch_index, v)?);
@@ -925,6 +1009,9 @@ impl Default for LeaderIdAndEpoch<'_> {
 impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(if v.number >= 10 { 8 } else { 0 })?);
@@ -944,6 +1031,9 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(if v.number >= 10 { 8 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -953,6 +1043,9 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 10 {
             m::Item::write(&self.leader_id, w, v)?;
         }
@@ -970,6 +1063,9 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 10 {
             n = n.saturating_add(m::Item::wire_len(&self.leader_id, v)?);
@@ -1045,6 +1141,9 @@ impl Default for NodeEndpoint<'_> {
 impl<'a> m::Item<'a> for NodeEndpoint<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 10 {
             s.node_id = m::Item::read(r, v)?;
@@ -1067,6 +1166,9 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 10 {
             <i32 as m::Item<'a>>::skip(r, v)?;
         }
@@ -1087,6 +1189,9 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 10 {
             m::Item::write(&self.node_id, w, v)?;
         }
@@ -1110,6 +1215,9 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 10 {
             n = n.saturating_add(m::Item::wire_len(&self.node_id, v)?);

@@ -32,6 +32,9 @@ impl Default for UpdateFeaturesRequest<'_> {
 impl<'a> m::Item<'a> for UpdateFeaturesRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.timeout_ms = m::Item::read(r, v)?;
         s.feature_updates = m::Item::read(r, v)?;
@@ -47,6 +50,9 @@ impl<'a> m::Item<'a> for UpdateFeaturesRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i32 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, FeatureUpdateKey<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.number >= 1 {
@@ -60,6 +66,9 @@ impl<'a> m::Item<'a> for UpdateFeaturesRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.timeout_ms, w, v)?;
         m::Item::write(&self.feature_updates, w, v)?;
         if v.number >= 1 {
@@ -76,6 +85,9 @@ impl<'a> m::Item<'a> for UpdateFeaturesRequest<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.timeout_ms, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.feature_updates, v)?);
@@ -158,6 +170,9 @@ impl Default for FeatureUpdateKey<'_> {
 impl<'a> m::Item<'a> for FeatureUpdateKey<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.feature = m::Item::read(r, v)?;
         {
@@ -181,6 +196,9 @@ impl<'a> m::Item<'a> for FeatureUpdateKey<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         r.take(2 + (if v.number <= 0 { 1 } else { 0 }) + (if v.number >= 1 { 1 } else { 0 }))?;
         if v.flexible {
@@ -191,6 +209,9 @@ impl<'a> m::Item<'a> for FeatureUpdateKey<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.feature, w, v)?;
         m::Item::write(&self.max_version_level, w, v)?;
         if v.number <= 0 {
@@ -210,6 +231,9 @@ impl<'a> m::Item<'a> for FeatureUpdateKey<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.feature, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.max_version_level, v)?);
@@ -289,6 +313,9 @@ impl Default for UpdateFeaturesResponse<'_> {
 impl<'a> m::Item<'a> for UpdateFeaturesResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(6)?);
@@ -308,6 +335,9 @@ impl<'a> m::Item<'a> for UpdateFeaturesResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         if v.number <= 1 {
@@ -321,6 +351,9 @@ impl<'a> m::Item<'a> for UpdateFeaturesResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.throttle_time_ms, w, v)?;
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.error_message, w, v)?;
@@ -338,6 +371,9 @@ impl<'a> m::Item<'a> for UpdateFeaturesResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
@@ -413,6 +449,9 @@ impl Default for UpdatableFeatureResult<'_> {
 impl<'a> m::Item<'a> for UpdatableFeatureResult<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.feature = m::Item::read(r, v)?;
         s.error_code = m::Item::read(r, v)?;
@@ -426,6 +465,9 @@ impl<'a> m::Item<'a> for UpdatableFeatureResult<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <i16 as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -437,6 +479,9 @@ impl<'a> m::Item<'a> for UpdatableFeatureResult<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.feature, w, v)?;
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.error_message, w, v)?;
@@ -451,6 +496,9 @@ impl<'a> m::Item<'a> for UpdatableFeatureResult<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.feature, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);

@@ -26,6 +26,9 @@ impl Default for WriteTxnMarkersRequest<'_> {
 impl<'a> m::Item<'a> for WriteTxnMarkersRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.markers = m::Item::read(r, v)?;
         if v.flexible {
@@ -37,6 +40,9 @@ impl<'a> m::Item<'a> for WriteTxnMarkersRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <m::Array<'a, WritableTxnMarker<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -46,6 +52,9 @@ impl<'a> m::Item<'a> for WriteTxnMarkersRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.markers, w, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -58,6 +67,9 @@ impl<'a> m::Item<'a> for WriteTxnMarkersRequest<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.markers, v)?);
         if v.flexible {
@@ -133,6 +145,9 @@ impl Default for WritableTxnMarker<'_> {
 impl<'a> m::Item<'a> for WritableTxnMarker<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(11)?);
@@ -151,6 +166,9 @@ impl<'a> m::Item<'a> for WritableTxnMarker<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(11)?;
         <m::Array<'a, WritableTxnMarkerTopic<'a>> as m::Item<'a>>::skip(r, v)?;
         <i32 as m::Item<'a>>::skip(r, v)?;
@@ -162,6 +180,9 @@ impl<'a> m::Item<'a> for WritableTxnMarker<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.producer_id, w, v)?;
         m::Item::write(&self.producer_epoch, w, v)?;
         m::Item::write(&self.transaction_result, w, v)?;
@@ -178,6 +199,9 @@ impl<'a> m::Item<'a> for WritableTxnMarker<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.producer_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.producer_epoch, v)?);
@@ -241,6 +265,9 @@ impl Default for WritableTxnMarkerTopic<'_> {
 impl<'a> m::Item<'a> for WritableTxnMarkerTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         s.partition_indexes = m::Item::read(r, v)?;
@@ -253,6 +280,9 @@ impl<'a> m::Item<'a> for WritableTxnMarkerTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -263,6 +293,9 @@ impl<'a> m::Item<'a> for WritableTxnMarkerTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partition_indexes, w, v)?;
         if v.flexible {
@@ -276,6 +309,9 @@ impl<'a> m::Item<'a> for WritableTxnMarkerTopic<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partition_indexes, v)?);
@@ -330,6 +366,9 @@ impl Default for WriteTxnMarkersResponse<'_> {
 impl<'a> m::Item<'a> for WriteTxnMarkersResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.markers = m::Item::read(r, v)?;
         if v.flexible {
@@ -341,6 +380,9 @@ impl<'a> m::Item<'a> for WriteTxnMarkersResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <m::Array<'a, WritableTxnMarkerResult<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -350,6 +392,9 @@ impl<'a> m::Item<'a> for WriteTxnMarkersResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.markers, w, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -362,6 +407,9 @@ impl<'a> m::Item<'a> for WriteTxnMarkersResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.markers, v)?);
         if v.flexible {
@@ -424,6 +472,9 @@ impl Default for WritableTxnMarkerResult<'_> {
 impl<'a> m::Item<'a> for WritableTxnMarkerResult<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.producer_id = m::Item::read(r, v)?;
         s.topics = m::Item::read(r, v)?;
@@ -436,6 +487,9 @@ impl<'a> m::Item<'a> for WritableTxnMarkerResult<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i64 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, WritableTxnMarkerTopicResult<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -446,6 +500,9 @@ impl<'a> m::Item<'a> for WritableTxnMarkerResult<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.producer_id, w, v)?;
         m::Item::write(&self.topics, w, v)?;
         if v.flexible {
@@ -459,6 +516,9 @@ impl<'a> m::Item<'a> for WritableTxnMarkerResult<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.producer_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.topics, v)?);
@@ -516,6 +576,9 @@ impl Default for WritableTxnMarkerTopicResult<'_> {
 impl<'a> m::Item<'a> for WritableTxnMarkerTopicResult<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         s.partitions = m::Item::read(r, v)?;
@@ -528,6 +591,9 @@ impl<'a> m::Item<'a> for WritableTxnMarkerTopicResult<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, WritableTxnMarkerPartitionResult<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -538,6 +604,9 @@ impl<'a> m::Item<'a> for WritableTxnMarkerTopicResult<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
         if v.flexible {
@@ -551,6 +620,9 @@ impl<'a> m::Item<'a> for WritableTxnMarkerTopicResult<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partitions, v)?);
@@ -608,6 +680,9 @@ impl Default for WritableTxnMarkerPartitionResult<'_> {
 impl<'a> m::Item<'a> for WritableTxnMarkerPartitionResult<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(6)?);
@@ -623,6 +698,9 @@ impl<'a> m::Item<'a> for WritableTxnMarkerPartitionResult<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(6)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -632,6 +710,9 @@ impl<'a> m::Item<'a> for WritableTxnMarkerPartitionResult<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.partition_index, w, v)?;
         m::Item::write(&self.error_code, w, v)?;
         if v.flexible {
@@ -645,6 +726,9 @@ impl<'a> m::Item<'a> for WritableTxnMarkerPartitionResult<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 1) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
