@@ -365,19 +365,18 @@ fn emit_write(
             Cond::Expr(e) => writeln!(out, "        if {e} {{ {write} }}").unwrap(),
         }
     }
-    if flexible {
+    if flexible && tagged.is_empty() {
+        out.push_str(
+            "        if v.flexible {\n            self.unknown_tagged_fields.write_section(w)?;\n        }\n",
+        );
+    } else if flexible {
         writeln!(
             out,
             "        if v.flexible {{\n            let known: &'static [u32] = {known};"
         )
         .unwrap();
         out.push_str("            let unknown = &self.unknown_tagged_fields;\n");
-        let mutable = if tagged.is_empty() { "" } else { "mut " };
-        writeln!(
-            out,
-            "            let {mutable}count = unknown.count_excluding(known);"
-        )
-        .unwrap();
+        out.push_str("            let mut count = unknown.count_excluding(known);\n");
         for p in tagged {
             writeln!(
                 out,
@@ -485,24 +484,22 @@ fn emit_len(
             }
         }
     }
-    if flexible {
+    if flexible && tagged.is_empty() {
+        out.push_str("        if v.flexible {\n            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);\n");
+        out.push_str(
+            "        } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {\n",
+        );
+        out.push_str("            return Err(w::EncodeError::FieldNotInVersion { field: \"unknown tagged fields\" });\n");
+        out.push_str("        }\n");
+    } else if flexible {
         writeln!(
             out,
             "        if v.flexible {{\n            let known: &'static [u32] = {known};"
         )
         .unwrap();
         out.push_str("            let unknown = &self.unknown_tagged_fields;\n");
-        let mutable = if tagged.is_empty() { "" } else { "mut " };
-        writeln!(
-            out,
-            "            let {mutable}count = unknown.count_excluding(known);"
-        )
-        .unwrap();
-        writeln!(
-            out,
-            "            let {mutable}body = unknown.len_excluding(known);"
-        )
-        .unwrap();
+        out.push_str("            let mut count = unknown.count_excluding(known);\n");
+        out.push_str("            let mut body = unknown.len_excluding(known);\n");
         for p in tagged {
             let tag = p.tagged.as_ref().map_or(0, |t| t.0);
             writeln!(
