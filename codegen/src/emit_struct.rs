@@ -27,10 +27,40 @@ pub(crate) fn emit_struct(
     emit_skip(&mut out, &plans, &tagged, &known, flexible);
     emit_write(&mut out, &plans, &tagged, &known, flexible);
     emit_len(&mut out, &plans, &tagged, &known, flexible);
+    if flexible {
+        out = guard_versions(&out, ctx.flexible.lo);
+    }
     out.push_str("}\n\n");
     writeln!(out, "impl<'a> m::Nullable<'a> for {name}<'a> {{}}\n").unwrap();
     emit_fill(&mut out, name, &plans, flexible);
     Ok(out)
+}
+
+/// Starts each decoder and encoder with the check of `m::refuses`, so that a build with
+/// `--cfg franzl_flexible_only` links no code for versions before `first_flexible`.
+fn guard_versions(code: &str, first_flexible: i16) -> String {
+    let mut out = String::with_capacity(code.len());
+    for line in code.split_inclusive('\n') {
+        // A skipper that ignored its version uses it now.
+        out.push_str(&line.replace("_: m::Version", "v: m::Version"));
+        let error = if line.contains("-> Result<(), w::DecodeError> {")
+            || line.contains("-> Result<Self, w::DecodeError> {")
+        {
+            "DecodeError"
+        } else if line.contains("fn write(&self, w: &mut w::Writer<'_>, v: m::Version)")
+            || line.contains("fn wire_len(&self, v: m::Version)")
+        {
+            "EncodeError"
+        } else {
+            continue;
+        };
+        writeln!(
+            out,
+            "        if m::refuses(v.flexible, v.number, {first_flexible}) {{\n            return Err(w::{error}::UnsupportedVersion);\n        }}"
+        )
+        .unwrap();
+    }
+    out
 }
 
 fn field_doc(p: &FieldPlan<'_>) -> String {
@@ -335,19 +365,18 @@ fn emit_write(
             Cond::Expr(e) => writeln!(out, "        if {e} {{ {write} }}").unwrap(),
         }
     }
-    if flexible {
+    if flexible && tagged.is_empty() {
+        out.push_str(
+            "        if v.flexible {\n            self.unknown_tagged_fields.write_section(w)?;\n        }\n",
+        );
+    } else if flexible {
         writeln!(
             out,
             "        if v.flexible {{\n            let known: &'static [u32] = {known};"
         )
         .unwrap();
         out.push_str("            let unknown = &self.unknown_tagged_fields;\n");
-        let mutable = if tagged.is_empty() { "" } else { "mut " };
-        writeln!(
-            out,
-            "            let {mutable}count = unknown.count_excluding(known);"
-        )
-        .unwrap();
+        out.push_str("            let mut count = unknown.count_excluding(known);\n");
         for p in tagged {
             writeln!(
                 out,
@@ -455,24 +484,22 @@ fn emit_len(
             }
         }
     }
-    if flexible {
+    if flexible && tagged.is_empty() {
+        out.push_str("        if v.flexible {\n            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);\n");
+        out.push_str(
+            "        } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {\n",
+        );
+        out.push_str("            return Err(w::EncodeError::FieldNotInVersion { field: \"unknown tagged fields\" });\n");
+        out.push_str("        }\n");
+    } else if flexible {
         writeln!(
             out,
             "        if v.flexible {{\n            let known: &'static [u32] = {known};"
         )
         .unwrap();
         out.push_str("            let unknown = &self.unknown_tagged_fields;\n");
-        let mutable = if tagged.is_empty() { "" } else { "mut " };
-        writeln!(
-            out,
-            "            let {mutable}count = unknown.count_excluding(known);"
-        )
-        .unwrap();
-        writeln!(
-            out,
-            "            let {mutable}body = unknown.len_excluding(known);"
-        )
-        .unwrap();
+        out.push_str("            let mut count = unknown.count_excluding(known);\n");
+        out.push_str("            let mut body = unknown.len_excluding(known);\n");
         for p in tagged {
             let tag = p.tagged.as_ref().map_or(0, |t| t.0);
             writeln!(

@@ -2,8 +2,9 @@
 //! legacy message sets.
 //!
 //! With the `std` feature, CRC-32C runs on the `crc32c` crate and CRC-32 on `crc32fast`, which
-//! use the CPU's CRC or carry-less multiply instructions where present. Without it, portable
-//! slicing-by-8 implementations give the same answers (tests compare them). Every function
+//! use the CPU's CRC or carry-less multiply instructions where present. Without it (on a
+//! microcontroller), portable implementations with one 256-entry table each (1 KiB of flash per
+//! polynomial) give the same answers (tests compare them). Every function
 //! takes any input and cannot fail.
 
 /// The reflected CRC-32C polynomial (Castagnoli).
@@ -13,11 +14,12 @@ const CASTAGNOLI: u32 = 0x82F6_3B78;
 #[cfg(any(not(feature = "std"), test))]
 const IEEE: u32 = 0xEDB8_8320;
 
-/// Eight lookup tables for slicing-by-8: table `k` gives the CRC of a byte followed by `k`
-/// zero bytes, so eight input bytes are folded with eight lookups.
+/// The byte-at-a-time lookup table of a reflected CRC: entry `n` is the CRC of the byte `n`.
+/// One 1 KiB table per polynomial, rather than the eight of slicing-by-8, because the portable
+/// code runs where flash is scarce (microcontrollers) and hosts use the accelerated crates.
 #[cfg(any(not(feature = "std"), test))]
-const fn slicing_tables(poly: u32) -> [[u32; 256]; 8] {
-    let mut tables = [[0u32; 256]; 8];
+const fn byte_table(poly: u32) -> [u32; 256] {
+    let mut table = [0u32; 256];
     let mut n = 0;
     while n < 256 {
         let mut crc = n as u32;
@@ -30,47 +32,25 @@ const fn slicing_tables(poly: u32) -> [[u32; 256]; 8] {
             };
             bit += 1;
         }
-        tables[0][n] = crc;
+        table[n] = crc;
         n += 1;
     }
-    let mut k = 1;
-    while k < 8 {
-        let mut n = 0;
-        while n < 256 {
-            let prev = tables[k - 1][n];
-            tables[k][n] = (prev >> 8) ^ tables[0][(prev & 0xFF) as usize];
-            n += 1;
-        }
-        k += 1;
-    }
-    tables
+    table
 }
 
 #[cfg(any(not(feature = "std"), test))]
-static CASTAGNOLI_TABLES: [[u32; 256]; 8] = slicing_tables(CASTAGNOLI);
+static CASTAGNOLI_TABLE: [u32; 256] = byte_table(CASTAGNOLI);
 #[cfg(any(not(feature = "std"), test))]
-static IEEE_TABLES: [[u32; 256]; 8] = slicing_tables(IEEE);
+static IEEE_TABLE: [u32; 256] = byte_table(IEEE);
 
-/// Continues a reflected CRC (without the final inversion undone) over `data`.
+/// Continues a reflected CRC (without the final inversion undone) over `data`, one byte and
+/// one lookup at a time.
 #[cfg(any(not(feature = "std"), test))]
-fn slicing_update(tables: &[[u32; 256]; 8], mut crc: u32, data: &[u8]) -> u32 {
-    let mut chunks = data.chunks_exact(8);
-    for chunk in &mut chunks {
-        let lo = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]) ^ crc;
-        let hi = u32::from_le_bytes([chunk[4], chunk[5], chunk[6], chunk[7]]);
-        crc = tables[7][(lo & 0xFF) as usize]
-            ^ tables[6][((lo >> 8) & 0xFF) as usize]
-            ^ tables[5][((lo >> 16) & 0xFF) as usize]
-            ^ tables[4][(lo >> 24) as usize]
-            ^ tables[3][(hi & 0xFF) as usize]
-            ^ tables[2][((hi >> 8) & 0xFF) as usize]
-            ^ tables[1][((hi >> 16) & 0xFF) as usize]
-            ^ tables[0][(hi >> 24) as usize];
-    }
-    for &byte in chunks.remainder() {
-        crc = (crc >> 8) ^ tables[0][((crc ^ u32::from(byte)) & 0xFF) as usize];
-    }
-    crc
+fn table_update(table: &[u32; 256], crc: u32, data: &[u8]) -> u32 {
+    data.iter().fold(crc, |crc, &byte| {
+        // The index is masked to 0..=255, so the lookup cannot go out of bounds.
+        (crc >> 8) ^ table[((crc ^ u32::from(byte)) & 0xFF) as usize]
+    })
 }
 
 /// CRC-32C of `data`, the checksum of a v2 record batch.
@@ -101,7 +81,7 @@ pub fn crc32c_append(crc: u32, data: &[u8]) -> u32 {
 /// hardware-accelerated one.
 #[cfg(any(not(feature = "std"), test))]
 fn crc32c_portable_append(crc: u32, data: &[u8]) -> u32 {
-    !slicing_update(&CASTAGNOLI_TABLES, !crc, data)
+    !table_update(&CASTAGNOLI_TABLE, !crc, data)
 }
 
 /// CRC-32 (IEEE) of `data`, as in the gzip trailer and legacy (magic 0 and 1) messages.
@@ -132,7 +112,7 @@ pub fn crc32_ieee_append(crc: u32, data: &[u8]) -> u32 {
 /// The portable CRC-32 (IEEE), used without `std`; kept callable in tests.
 #[cfg(any(not(feature = "std"), test))]
 fn crc32_ieee_portable_append(crc: u32, data: &[u8]) -> u32 {
-    !slicing_update(&IEEE_TABLES, !crc, data)
+    !table_update(&IEEE_TABLE, !crc, data)
 }
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
 //! `cargo xtask size [--release]`: builds the bare-metal link checks (`examples/bare-metal`) for
 //! `thumbv7em-none-eabihf` and prints the text, data and bss sizes of each program: the record
-//! batch round trip and the embedded client's produce-and-fetch example.
+//! batch round trip and the embedded client's produce-and-fetch example. The client is built
+//! three ways: as the package's config sets it up (`--cfg franzl_flexible_only`) without the
+//! `gzip` feature, the configuration its flash goal (48 KiB) counts; the same speaking every
+//! protocol version; and with gzip. A release build fails when the first outgrows its ceiling.
 //!
 //! The sizes come from the ELF section headers, read here, with Berkeley `size` accounting:
 //! text is every allocated read-only section (code, vector table, constants), data every
@@ -15,7 +18,9 @@ use crate::workspace;
 const TARGET: &str = "thumbv7em-none-eabihf";
 const PACKAGE: &str = "franzl-bare-metal";
 /// The package's programs, by binary name.
-const PROGRAMS: [&str; 2] = ["franzl-bare-metal", "franzl-embedded-client"];
+const PROGRAMS: [&str; 2] = ["franzl-bare-metal", CLIENT];
+/// The embedded client's produce-and-fetch program.
+const CLIENT: &str = "franzl-embedded-client";
 
 /// Section sizes in Berkeley `size` accounting.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -87,10 +92,11 @@ pub(crate) fn section_sizes(elf: &[u8]) -> Result<Sizes, String> {
 }
 
 /// The step of `cargo xtask test`: builds the bare-metal programs optimised for size, as they
-/// would ship, and prints their sizes.
+/// would ship, prints their sizes, and checks the client's flash against its ceiling.
 ///
 /// # Errors
-/// The build fails (a stray allocation fails the link), or a program cannot be read.
+/// The build fails (a stray allocation fails the link), a program cannot be read, or the
+/// client outgrew its ceiling.
 pub fn bare_metal_size_report() -> Result<(), String> {
     build_and_report(true)
 }
@@ -108,10 +114,75 @@ pub fn run(args: &[String]) -> Result<(), String> {
     build_and_report(release)
 }
 
+/// The goal for the embedded client's flash (text), as the package's config builds it without
+/// the `gzip` feature: a produce-and-fetch client in 48 KiB.
+const CLIENT_GOAL: u64 = 48 << 10;
+/// The ceiling the check enforces until the goal is reached: the release build's text when last
+/// measured, rounded up, so that growth fails `cargo xtask test` instead of going unnoticed.
+const CLIENT_CEILING: u64 = CLIENT_CEILING_KIB << 10;
+const CLIENT_CEILING_KIB: u64 = 62;
+
+/// The rustflags of `examples/bare-metal/.cargo/config.toml` less `--cfg franzl_flexible_only`:
+/// the client that speaks every protocol version, measured for comparison.
+const EVERY_VERSION_RUSTFLAGS: &str = "--cfg sha2_backend_soft=\"compact\"";
+
 fn build_and_report(release: bool) -> Result<(), String> {
+    let profile = if release { "release" } else { "debug" };
+    let target_dir = workspace::target_dir().join("bare-metal");
+    // Other rustflags rebuild everything, so that build keeps its own folder.
+    let every_version_dir = target_dir.join("every-version");
+    let elf = |dir: &Path, program: &str| dir.join(TARGET).join(profile).join(program);
+    println!("   text    data     bss     dec     hex filename");
+    // The client as the flash goal counts it: the package's config (flexible versions only),
+    // without gzip.
+    build(release, &[], None, &target_dir)?;
+    let client = print_sizes(&elf(&target_dir, CLIENT), "")?;
+    build(
+        release,
+        &[],
+        Some(EVERY_VERSION_RUSTFLAGS),
+        &every_version_dir,
+    )?;
+    print_sizes(
+        &elf(&every_version_dir, CLIENT),
+        " (every protocol version)",
+    )?;
+    build(release, &["--features", "gzip"], None, &target_dir)?;
+    for program in PROGRAMS {
+        print_sizes(&elf(&target_dir, program), " (features: gzip)")?;
+    }
+    if release {
+        check_client(client.text)?;
+    }
+    Ok(())
+}
+
+/// Fails when the release build of the client (flexible versions only, without gzip) outgrew
+/// its ceiling.
+fn check_client(text: u64) -> Result<(), String> {
+    if text > CLIENT_CEILING {
+        return Err(format!(
+            "{CLIENT} takes {text} bytes of flash, more than its ceiling of {CLIENT_CEILING_KIB} KiB"
+        ));
+    }
+    if text > CLIENT_GOAL {
+        println!(
+            "{CLIENT}: {text} bytes of flash, under the {CLIENT_CEILING_KIB} KiB ceiling but not \
+             yet under the 48 KiB goal"
+        );
+    }
+    Ok(())
+}
+
+/// Builds the package with `features`, and with `rustflags` instead of its config's if given.
+fn build(
+    release: bool,
+    features: &[&str],
+    rustflags: Option<&str>,
+    target_dir: &Path,
+) -> Result<(), String> {
     let root = workspace::root();
     let manifest = root.join("examples/bare-metal/Cargo.toml");
-    let target_dir = workspace::target_dir().join("bare-metal");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut build = Command::new(cargo);
     // From the package's folder, so that its `.cargo/config.toml` applies.
@@ -122,7 +193,13 @@ fn build_and_report(release: bool) -> Result<(), String> {
         .arg(&manifest)
         .args(["--target", TARGET])
         .arg("--target-dir")
-        .arg(&target_dir);
+        .arg(target_dir)
+        .args(features);
+    if let Some(flags) = rustflags {
+        // RUSTFLAGS replaces the config file's flags (a target's flags from the environment
+        // would be merged with them); with --target, it reaches no build script.
+        build.env("RUSTFLAGS", flags);
+    }
     if release {
         build.arg("--release");
     }
@@ -130,23 +207,18 @@ fn build_and_report(release: bool) -> Result<(), String> {
         .status()
         .map_err(|error| format!("running cargo: {error}"))?;
     if !status.success() {
-        return Err(format!("building {PACKAGE} failed ({status})"));
-    }
-    let profile = if release { "release" } else { "debug" };
-    println!("   text    data     bss     dec     hex filename");
-    for program in PROGRAMS {
-        print_sizes(&target_dir.join(TARGET).join(profile).join(program))?;
+        return Err(format!("building {PACKAGE} {features:?} failed ({status})"));
     }
     Ok(())
 }
 
-fn print_sizes(elf_path: &Path) -> Result<(), String> {
+fn print_sizes(elf_path: &Path, note: &str) -> Result<Sizes, String> {
     let elf = std::fs::read(elf_path)
         .map_err(|error| format!("reading {}: {error}", elf_path.display()))?;
     let sizes = section_sizes(&elf)?;
     let total = sizes.text + sizes.data + sizes.bss;
     println!(
-        "{:>7} {:>7} {:>7} {:>7} {:>7x} {}",
+        "{:>7} {:>7} {:>7} {:>7} {:>7x} {}{note}",
         sizes.text,
         sizes.data,
         sizes.bss,
@@ -154,7 +226,7 @@ fn print_sizes(elf_path: &Path) -> Result<(), String> {
         total,
         elf_path.display()
     );
-    Ok(())
+    Ok(sizes)
 }
 
 #[cfg(test)]

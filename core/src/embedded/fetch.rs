@@ -135,19 +135,25 @@ impl<T: Read + Write, C: Clock> Client<'_, '_, T, C> {
         if !code.is_ok() {
             return Err(ClientError::Broker(code));
         }
-        let found = response
-            .responses
-            .iter()
-            .filter(|entry| {
-                if by_id {
-                    entry.topic_id == topic.id
-                } else {
-                    entry.topic == topic.name
+        // Plain loops rather than iterator adapters: the same work in less flash.
+        let mut found = None;
+        for entry in response.responses.iter() {
+            let ours = if by_id {
+                entry.topic_id == topic.id
+            } else {
+                entry.topic == topic.name
+            };
+            if ours {
+                found = entry
+                    .partitions
+                    .iter()
+                    .find(|entry| entry.partition_index == partition);
+                if found.is_some() {
+                    break;
                 }
-            })
-            .flat_map(|entry| entry.partitions.iter())
-            .find(|entry| entry.partition_index == partition)
-            .ok_or(ClientError::MissingFromResponse)?;
+            }
+        }
+        let found = found.ok_or(ClientError::MissingFromResponse)?;
         let code = ErrorCode(found.error_code);
         if !code.is_ok() {
             return Err(ClientError::Broker(code));

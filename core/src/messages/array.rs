@@ -3,6 +3,9 @@
 //!
 //! Contract: a decoded array was fully validated when its message was decoded, so iterating it
 //! cannot fail and yields exactly [`Array::len`] items; nothing is allocated.
+//!
+//! The read paths are forced inline with `std` only, as in [`crate::wire`] (flash counts more
+//! than speed without it).
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -96,7 +99,8 @@ impl<'a, T: Item<'a>> Array<'a, T> {
     }
 
     /// Reads `count` items, validating each, and keeps their bytes.
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
+    #[cfg_attr(not(feature = "std"), inline)]
     fn read_items(r: &mut Reader<'a>, count: usize, v: Version) -> Result<Self, DecodeError> {
         let start = r.rest();
         skip_items::<T>(r, count, v)?;
@@ -182,7 +186,8 @@ impl<'a, T: Item<'a>> IntoIterator for &Array<'a, T> {
 }
 
 impl<'a, T: Item<'a>> Item<'a> for Array<'a, T> {
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
+    #[cfg_attr(not(feature = "std"), inline)]
     fn read(r: &mut Reader<'a>, v: Version) -> Result<Self, DecodeError> {
         let count = if v.flexible {
             r.compact_array_len()?
@@ -192,7 +197,8 @@ impl<'a, T: Item<'a>> Item<'a> for Array<'a, T> {
         Self::read_items(r, count.ok_or(DecodeError::UnexpectedNull)?, v)
     }
 
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
+    #[cfg_attr(not(feature = "std"), inline)]
     fn skip(r: &mut Reader<'a>, v: Version) -> Result<(), DecodeError> {
         let count = if v.flexible {
             r.compact_array_len()?
@@ -270,7 +276,8 @@ impl<'a, T: Item<'a>> Nullable<'a> for Array<'a, T> {
 }
 
 /// Advances past `count` items, validating each.
-#[inline(always)]
+#[cfg_attr(feature = "std", inline(always))]
+#[cfg_attr(not(feature = "std"), inline)]
 fn skip_items<'a, T: Item<'a>>(
     r: &mut Reader<'a>,
     count: usize,

@@ -335,6 +335,19 @@ impl<'a> Nullable<'a> for &'a [u8] {
     }
 }
 
+/// Whether this build refuses a version of a message whose first flexible version is
+/// `first_flexible`: only with `--cfg franzl_flexible_only`, and only the versions before it.
+///
+/// That cfg is for microcontroller builds that talk to brokers offering flexible versions of
+/// every API they use (Kafka 2.8 and later): each generated decoder and encoder starts with this
+/// check, so the compiler drops the code of the older versions. Without the cfg it is always
+/// false and compiles to nothing.
+#[inline(always)]
+#[must_use]
+pub const fn refuses(flexible: bool, number: i16, first_flexible: i16) -> bool {
+    cfg!(franzl_flexible_only) && (!flexible || number < first_flexible)
+}
+
 /// The value of a field that is nullable in some versions but not in `v`.
 ///
 /// # Errors

@@ -32,6 +32,6 @@ pub use array::{Array, ArrayIter};
 pub use generated::*;
 pub use item::{Item, Nullable, Version};
 #[doc(hidden)]
-pub use item::{absent, non_null, put_tagged, tagged_len};
+pub use item::{absent, non_null, put_tagged, refuses, tagged_len};
 pub use message::{Message, Request};
 pub use negotiate::NegotiatedVersions;

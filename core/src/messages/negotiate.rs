@@ -18,7 +18,8 @@ impl NegotiatedVersions {
         versions: [None; ApiKey::ALL.len()],
     };
 
-    /// Intersects the broker's ranges with franzl's (up to each API's newest stable version).
+    /// Intersects the broker's ranges with franzl's (up to each API's newest stable version; from
+    /// its first flexible version with `--cfg franzl_flexible_only`).
     /// APIs the broker does not list, or whose ranges do not overlap, are unusable. Keys franzl
     /// does not know are ignored; a repeated key uses its last entry.
     #[must_use]
@@ -32,7 +33,12 @@ impl NegotiatedVersions {
             let Some(ours) = api.max_stable_version() else {
                 continue;
             };
-            let lo = entry.min_version.max(api.min_version());
+            // A build with `--cfg franzl_flexible_only` has no code for older versions.
+            let ours_lo = match api.flexible_from() {
+                Some(first) if cfg!(franzl_flexible_only) => first,
+                _ => api.min_version(),
+            };
+            let lo = entry.min_version.max(ours_lo);
             let hi = entry.max_version.min(ours);
             if let Some(slot) = out.versions.get_mut(index) {
                 *slot = (lo <= hi).then_some(hi);
@@ -97,7 +103,13 @@ mod tests {
             negotiated.get(ApiKey::Metadata),
             ApiKey::Metadata.max_stable_version()
         );
-        assert_eq!(negotiated.get(ApiKey::ApiVersions), Some(2));
+        // ApiVersions is flexible from v3: a build for flexible versions only shares none.
+        let expected = if cfg!(franzl_flexible_only) {
+            None
+        } else {
+            Some(2)
+        };
+        assert_eq!(negotiated.get(ApiKey::ApiVersions), expected);
         assert_eq!(negotiated.get(ApiKey::SaslHandshake), None);
         assert_eq!(negotiated.get(ApiKey::Produce), None);
     }

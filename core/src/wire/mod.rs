@@ -11,6 +11,10 @@
 //! - compact forms: unsigned varint `length + 1` (0 is null) then the bytes;
 //! - `ARRAY`: `i32` count (-1 is null); compact arrays: unsigned varint `count + 1`;
 //! - tagged fields: unsigned varint count, then per field a varint tag, a varint size and the data.
+//!
+//! Inlining: the decoding hot paths (varints, lengths, `take`, array reads) are forced inline
+//! only with the `std` feature, where speed counts; without it (microcontrollers) they are merely
+//! hinted, since forcing them into every decoder costs the embedded client about 15 KiB of flash.
 
 mod error;
 mod reader;

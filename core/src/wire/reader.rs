@@ -81,7 +81,8 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`DecodeError::UnexpectedEnd`] if fewer than `len` bytes remain.
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
+    #[cfg_attr(not(feature = "std"), inline)]
     pub fn take(&mut self, len: usize) -> Result<&'a [u8], DecodeError> {
         let Some((head, tail)) = self.rest.split_at_checked(len) else {
             return Err(DecodeError::UnexpectedEnd);
@@ -99,7 +100,8 @@ impl<'a> Reader<'a> {
         Ok(Reader::new(self.take(len)?))
     }
 
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
+    #[cfg_attr(not(feature = "std"), inline)]
     fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
         let Some((head, tail)) = self.rest.split_first_chunk::<N>() else {
             return Err(DecodeError::UnexpectedEnd);
@@ -145,7 +147,8 @@ impl<'a> Reader<'a> {
         self.array()
     }
 
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
+    #[cfg_attr(not(feature = "std"), inline)]
     fn uvarint_width(&mut self, width: u32) -> Result<u64, DecodeError> {
         let (value, used) = decode_uvarint(self.rest, width)?;
         self.rest = self.rest.get(used..).unwrap_or_default();
@@ -156,7 +159,8 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`DecodeError::UnexpectedEnd`] or [`DecodeError::OverlongVarint`].
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
+    #[cfg_attr(not(feature = "std"), inline)]
     pub fn uvarint(&mut self) -> Result<u32, DecodeError> {
         // The width check guarantees the value fits.
         u32::try_from(self.uvarint_width(32)?).map_err(|_| DecodeError::OverlongVarint)
@@ -191,7 +195,8 @@ impl<'a> Reader<'a> {
 
     /// Reads a length prefix in the given form; `None` is null (-1 classic, 0 compact).
     /// The length is checked against the bytes left.
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
+    #[cfg_attr(not(feature = "std"), inline)]
     fn length(&mut self, form: LengthForm) -> Result<Option<usize>, DecodeError> {
         let len: i64 = match form {
             LengthForm::I16 => self.i16()?.into(),
@@ -308,7 +313,8 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// Truncation, a count below -1, or a count above the bytes left.
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
+    #[cfg_attr(not(feature = "std"), inline)]
     pub fn array_len(&mut self) -> Result<Option<usize>, DecodeError> {
         self.length(LengthForm::I32)
     }
@@ -318,7 +324,8 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// Truncation, a bad varint, or a count above the bytes left.
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
+    #[cfg_attr(not(feature = "std"), inline)]
     pub fn compact_array_len(&mut self) -> Result<Option<usize>, DecodeError> {
         self.length(LengthForm::Compact)
     }

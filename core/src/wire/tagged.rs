@@ -82,11 +82,12 @@ impl<'a> RawTaggedFields<'a> {
     ///
     /// # Errors
     /// A malformed section, tags out of order, or whatever `on_known` returns.
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
+    #[cfg_attr(not(feature = "std"), inline)]
     pub fn read_section(
         r: &mut Reader<'a>,
         known: &'static [u32],
-        on_known: impl FnMut(u32, &mut Reader<'a>) -> Result<(), DecodeError>,
+        mut on_known: impl FnMut(u32, &mut Reader<'a>) -> Result<(), DecodeError>,
     ) -> Result<Self, DecodeError> {
         // Most sections are empty: one zero byte.
         if let [0, rest @ ..] = r.rest() {
@@ -96,13 +97,15 @@ impl<'a> RawTaggedFields<'a> {
                 known,
             });
         }
-        Self::read_fields(r, known, on_known)
+        Self::read_fields(r, known, &mut on_known)
     }
 
+    /// The rare non-empty section. One copy for every struct (the known fields through a `dyn`
+    /// call) rather than one per struct, which would cost flash for little speed.
     fn read_fields(
         r: &mut Reader<'a>,
         known: &'static [u32],
-        mut on_known: impl FnMut(u32, &mut Reader<'a>) -> Result<(), DecodeError>,
+        on_known: &mut dyn FnMut(u32, &mut Reader<'a>) -> Result<(), DecodeError>,
     ) -> Result<Self, DecodeError> {
         let count = r.uvarint()?;
         // Each field takes at least two bytes (tag and size).
@@ -151,6 +154,27 @@ impl<'a> RawTaggedFields<'a> {
     #[must_use]
     pub fn len_excluding(&self, known: &[u32]) -> usize {
         self.unknown(known).map(|f| f.encoded_len()).sum()
+    }
+
+    /// Writes a whole tagged section (count, then every field) for a struct that has no tagged
+    /// fields of its own: one call from each generated encoder instead of the same few lines in
+    /// each.
+    ///
+    /// # Errors
+    /// [`EncodeError::BufferTooSmall`]; [`EncodeError::TooLong`] for more than `u32::MAX` fields.
+    pub fn write_section(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        let count = u32::try_from(self.count_excluding(&[])).map_err(|_| EncodeError::TooLong)?;
+        w.put_uvarint(count)?;
+        self.write_range(w, 0, u64::MAX, &[])
+    }
+
+    /// The size [`Self::write_section`] writes.
+    ///
+    /// # Errors
+    /// [`EncodeError::TooLong`] for more than `u32::MAX` fields.
+    pub fn section_len(&self) -> Result<usize, EncodeError> {
+        let count = u32::try_from(self.count_excluding(&[])).map_err(|_| EncodeError::TooLong)?;
+        Ok(uvarint_len(count).saturating_add(self.len_excluding(&[])))
     }
 
     /// Writes the fields with `from <= tag < to` that are not in `known`, in order.
@@ -235,6 +259,18 @@ mod tests {
             d.u8().map(drop)
         });
         assert_eq!(r, Err(DecodeError::InvalidTaggedField));
+    }
+
+    #[test]
+    fn whole_section_is_the_count_then_the_entries() {
+        let entries = [0x01, 0x00, 0x03, 0x01, 0x07];
+        let raw = RawTaggedFields::from_entries(&entries).unwrap();
+        let mut buf = [0u8; 8];
+        let mut w = Writer::new(&mut buf);
+        raw.write_section(&mut w).unwrap();
+        assert_eq!(w.written(), &[0x02, 0x01, 0x00, 0x03, 0x01, 0x07]);
+        assert_eq!(raw.section_len(), Ok(6));
+        assert_eq!(RawTaggedFields::EMPTY.section_len(), Ok(1));
     }
 
     #[test]

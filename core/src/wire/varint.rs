@@ -50,7 +50,8 @@ pub(super) const fn unzigzag64(v: u64) -> i64 {
 
 /// Decodes an unsigned varint of at most `width` bits from the front of `input`.
 /// Returns the value and the bytes consumed.
-#[inline(always)]
+#[cfg_attr(feature = "std", inline(always))]
+#[cfg_attr(not(feature = "std"), inline)]
 pub(super) fn decode_uvarint(input: &[u8], width: u32) -> Result<(u64, usize), DecodeError> {
     // Most varints on the wire (counts, lengths, tags) fit in one byte.
     if let Some(&byte) = input.first()

@@ -38,6 +38,9 @@ impl Default for AddPartitionsToTxnRequest<'_> {
 impl<'a> m::Item<'a> for AddPartitionsToTxnRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 4 {
             s.transactions = m::Item::read(r, v)?;
@@ -66,6 +69,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 4 {
             <m::Array<'a, AddPartitionsToTxnTransaction<'a>> as m::Item<'a>>::skip(r, v)?;
         }
@@ -84,6 +90,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 4 {
             m::Item::write(&self.transactions, w, v)?;
         }
@@ -100,16 +109,15 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnRequest<'a> {
             m::Item::write(&self.v3_and_below_topics, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.transactions, v)?);
@@ -149,12 +157,7 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnRequest<'a> {
             )?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -235,6 +238,9 @@ impl Default for AddPartitionsToTxnTransaction<'_> {
 impl<'a> m::Item<'a> for AddPartitionsToTxnTransaction<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 4 {
             s.transactional_id = m::Item::read(r, v)?;
@@ -263,6 +269,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTransaction<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 4 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -278,6 +287,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTransaction<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 4 {
             m::Item::write(&self.transactional_id, w, v)?;
         }
@@ -294,16 +306,15 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTransaction<'a> {
             m::Item::write(&self.topics, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.transactional_id, v)?);
@@ -331,12 +342,7 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTransaction<'a> {
             m::absent(&self.topics, &m::Array::EMPTY, "Topics")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -397,6 +403,9 @@ impl Default for AddPartitionsToTxnTopic<'_> {
 impl<'a> m::Item<'a> for AddPartitionsToTxnTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         s.partitions = m::Item::read(r, v)?;
@@ -409,6 +418,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -419,29 +431,26 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partitions, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -495,6 +504,9 @@ impl Default for AddPartitionsToTxnResponse<'_> {
 impl<'a> m::Item<'a> for AddPartitionsToTxnResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(4 + (if v.number >= 4 { 2 } else { 0 }))?);
@@ -518,6 +530,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(4 + (if v.number >= 4 { 2 } else { 0 }))?;
         if v.number >= 4 {
             <m::Array<'a, AddPartitionsToTxnResult<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -533,6 +548,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.throttle_time_ms, w, v)?;
         if v.number >= 4 {
             m::Item::write(&self.error_code, w, v)?;
@@ -544,16 +562,15 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResponse<'a> {
             m::Item::write(&self.results_by_topic_v3_and_below, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
         if v.number >= 4 {
@@ -578,12 +595,7 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResponse<'a> {
             )?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -646,6 +658,9 @@ impl Default for AddPartitionsToTxnResult<'_> {
 impl<'a> m::Item<'a> for AddPartitionsToTxnResult<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 4 {
             s.transactional_id = m::Item::read(r, v)?;
@@ -662,6 +677,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResult<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 4 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -676,6 +694,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResult<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 4 {
             m::Item::write(&self.transactional_id, w, v)?;
         }
@@ -683,16 +704,15 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResult<'a> {
             m::Item::write(&self.topic_results, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.transactional_id, v)?);
@@ -705,12 +725,7 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResult<'a> {
             m::absent(&self.topic_results, &m::Array::EMPTY, "TopicResults")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -762,6 +777,9 @@ impl Default for AddPartitionsToTxnTopicResult<'_> {
 impl<'a> m::Item<'a> for AddPartitionsToTxnTopicResult<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         s.results_by_partition = m::Item::read(r, v)?;
@@ -774,6 +792,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTopicResult<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, AddPartitionsToTxnPartitionResult<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -784,29 +805,26 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTopicResult<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.results_by_partition, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.results_by_partition, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -854,6 +872,9 @@ impl Default for AddPartitionsToTxnPartitionResult<'_> {
 impl<'a> m::Item<'a> for AddPartitionsToTxnPartitionResult<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(6)?);
@@ -869,6 +890,9 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnPartitionResult<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(6)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -878,29 +902,26 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnPartitionResult<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.partition_index, w, v)?;
         m::Item::write(&self.partition_error_code, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partition_error_code, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",

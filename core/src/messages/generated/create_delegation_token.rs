@@ -35,6 +35,9 @@ impl Default for CreateDelegationTokenRequest<'_> {
 impl<'a> m::Item<'a> for CreateDelegationTokenRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 3 {
             s.owner_principal_type = m::Item::read(r, v)?;
@@ -53,6 +56,9 @@ impl<'a> m::Item<'a> for CreateDelegationTokenRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }
@@ -69,6 +75,9 @@ impl<'a> m::Item<'a> for CreateDelegationTokenRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             m::Item::write(&self.owner_principal_type, w, v)?;
         }
@@ -78,16 +87,15 @@ impl<'a> m::Item<'a> for CreateDelegationTokenRequest<'a> {
         m::Item::write(&self.renewers, w, v)?;
         m::Item::write(&self.max_lifetime_ms, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.owner_principal_type, v)?);
@@ -102,12 +110,7 @@ impl<'a> m::Item<'a> for CreateDelegationTokenRequest<'a> {
         n = n.saturating_add(m::Item::wire_len(&self.renewers, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.max_lifetime_ms, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -172,6 +175,9 @@ impl Default for CreatableRenewers<'_> {
 impl<'a> m::Item<'a> for CreatableRenewers<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.principal_type = m::Item::read(r, v)?;
         s.principal_name = m::Item::read(r, v)?;
@@ -184,6 +190,9 @@ impl<'a> m::Item<'a> for CreatableRenewers<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -194,29 +203,26 @@ impl<'a> m::Item<'a> for CreatableRenewers<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.principal_type, w, v)?;
         m::Item::write(&self.principal_name, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.principal_type, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.principal_name, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -291,6 +297,9 @@ impl Default for CreateDelegationTokenResponse<'_> {
 impl<'a> m::Item<'a> for CreateDelegationTokenResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
         s.principal_type = m::Item::read(r, v)?;
@@ -319,6 +328,9 @@ impl<'a> m::Item<'a> for CreateDelegationTokenResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i16 as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -340,6 +352,9 @@ impl<'a> m::Item<'a> for CreateDelegationTokenResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.principal_type, w, v)?;
         m::Item::write(&self.principal_name, w, v)?;
@@ -356,16 +371,15 @@ impl<'a> m::Item<'a> for CreateDelegationTokenResponse<'a> {
         m::Item::write(&self.hmac, w, v)?;
         m::Item::write(&self.throttle_time_ms, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.principal_type, v)?);
@@ -395,12 +409,7 @@ impl<'a> m::Item<'a> for CreateDelegationTokenResponse<'a> {
         n = n.saturating_add(m::Item::wire_len(&self.hmac, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",

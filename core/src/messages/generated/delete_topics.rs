@@ -32,6 +32,9 @@ impl Default for DeleteTopicsRequest<'_> {
 impl<'a> m::Item<'a> for DeleteTopicsRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 6 {
             s.topics = m::Item::read(r, v)?;
@@ -49,6 +52,9 @@ impl<'a> m::Item<'a> for DeleteTopicsRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 6 {
             <m::Array<'a, DeleteTopicState<'a>> as m::Item<'a>>::skip(r, v)?;
         }
@@ -64,6 +70,9 @@ impl<'a> m::Item<'a> for DeleteTopicsRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 6 {
             m::Item::write(&self.topics, w, v)?;
         }
@@ -72,16 +81,15 @@ impl<'a> m::Item<'a> for DeleteTopicsRequest<'a> {
         }
         m::Item::write(&self.timeout_ms, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 6 {
             n = n.saturating_add(m::Item::wire_len(&self.topics, v)?);
@@ -93,12 +101,7 @@ impl<'a> m::Item<'a> for DeleteTopicsRequest<'a> {
         }
         n = n.saturating_add(m::Item::wire_len(&self.timeout_ms, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -162,6 +165,9 @@ impl Default for DeleteTopicState<'_> {
 impl<'a> m::Item<'a> for DeleteTopicState<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 6 {
             s.name = m::Item::read(r, v)?;
@@ -178,6 +184,9 @@ impl<'a> m::Item<'a> for DeleteTopicState<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 6 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }
@@ -192,6 +201,9 @@ impl<'a> m::Item<'a> for DeleteTopicState<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 6 {
             m::Item::write(&self.name, w, v)?;
         }
@@ -199,16 +211,15 @@ impl<'a> m::Item<'a> for DeleteTopicState<'a> {
             m::Item::write(&self.topic_id, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 6 {
             n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
@@ -221,12 +232,7 @@ impl<'a> m::Item<'a> for DeleteTopicState<'a> {
             m::absent(&self.topic_id, &[0; 16], "TopicId")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -278,6 +284,9 @@ impl Default for DeleteTopicsResponse<'_> {
 impl<'a> m::Item<'a> for DeleteTopicsResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 1 {
             s.throttle_time_ms = m::Item::read(r, v)?;
@@ -292,6 +301,9 @@ impl<'a> m::Item<'a> for DeleteTopicsResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 1 {
             <i32 as m::Item<'a>>::skip(r, v)?;
         }
@@ -304,33 +316,30 @@ impl<'a> m::Item<'a> for DeleteTopicsResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 1 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
         }
         m::Item::write(&self.responses, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
         }
         n = n.saturating_add(m::Item::wire_len(&self.responses, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -393,6 +402,9 @@ impl Default for DeletableTopicResult<'_> {
 impl<'a> m::Item<'a> for DeletableTopicResult<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = if v.number >= 6 {
             m::Item::read(r, v)?
@@ -418,6 +430,9 @@ impl<'a> m::Item<'a> for DeletableTopicResult<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 6 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         } else {
@@ -435,6 +450,9 @@ impl<'a> m::Item<'a> for DeletableTopicResult<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 6 {
             m::Item::write(&self.name, w, v)?;
         } else {
@@ -448,16 +466,15 @@ impl<'a> m::Item<'a> for DeletableTopicResult<'a> {
             m::Item::write(&self.error_message, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(if v.number >= 6 {
             m::Item::wire_len(&self.name, v)?
@@ -472,12 +489,7 @@ impl<'a> m::Item<'a> for DeletableTopicResult<'a> {
             n = n.saturating_add(m::Item::wire_len(&self.error_message, v)?);
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",

@@ -32,6 +32,9 @@ impl Default for ElectLeadersRequest<'_> {
 impl<'a> m::Item<'a> for ElectLeadersRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 1 {
             s.election_type = m::Item::read(r, v)?;
@@ -47,6 +50,9 @@ impl<'a> m::Item<'a> for ElectLeadersRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 1 {
             <i8 as m::Item<'a>>::skip(r, v)?;
         }
@@ -60,22 +66,24 @@ impl<'a> m::Item<'a> for ElectLeadersRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 1 {
             m::Item::write(&self.election_type, w, v)?;
         }
         m::Item::write(&self.topic_partitions, w, v)?;
         m::Item::write(&self.timeout_ms, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.election_type, v)?);
@@ -85,12 +93,7 @@ impl<'a> m::Item<'a> for ElectLeadersRequest<'a> {
         n = n.saturating_add(m::Item::wire_len(&self.topic_partitions, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.timeout_ms, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -152,6 +155,9 @@ impl Default for TopicPartitions<'_> {
 impl<'a> m::Item<'a> for TopicPartitions<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.topic = m::Item::read(r, v)?;
         s.partitions = m::Item::read(r, v)?;
@@ -164,6 +170,9 @@ impl<'a> m::Item<'a> for TopicPartitions<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -174,29 +183,26 @@ impl<'a> m::Item<'a> for TopicPartitions<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.topic, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.topic, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partitions, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -247,6 +253,9 @@ impl Default for ElectLeadersResponse<'_> {
 impl<'a> m::Item<'a> for ElectLeadersResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(4 + (if v.number >= 1 { 2 } else { 0 }))?);
@@ -265,6 +274,9 @@ impl<'a> m::Item<'a> for ElectLeadersResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(4 + (if v.number >= 1 { 2 } else { 0 }))?;
         <m::Array<'a, ReplicaElectionResult<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -275,22 +287,24 @@ impl<'a> m::Item<'a> for ElectLeadersResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.throttle_time_ms, w, v)?;
         if v.number >= 1 {
             m::Item::write(&self.error_code, w, v)?;
         }
         m::Item::write(&self.replica_election_results, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
         if v.number >= 1 {
@@ -300,12 +314,7 @@ impl<'a> m::Item<'a> for ElectLeadersResponse<'a> {
         }
         n = n.saturating_add(m::Item::wire_len(&self.replica_election_results, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -363,6 +372,9 @@ impl Default for ReplicaElectionResult<'_> {
 impl<'a> m::Item<'a> for ReplicaElectionResult<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.topic = m::Item::read(r, v)?;
         s.partition_result = m::Item::read(r, v)?;
@@ -375,6 +387,9 @@ impl<'a> m::Item<'a> for ReplicaElectionResult<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, PartitionResult<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -385,29 +400,26 @@ impl<'a> m::Item<'a> for ReplicaElectionResult<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.topic, w, v)?;
         m::Item::write(&self.partition_result, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.topic, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partition_result, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -458,6 +470,9 @@ impl Default for PartitionResult<'_> {
 impl<'a> m::Item<'a> for PartitionResult<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(6)?);
@@ -474,6 +489,9 @@ impl<'a> m::Item<'a> for PartitionResult<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -484,31 +502,28 @@ impl<'a> m::Item<'a> for PartitionResult<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.partition_id, w, v)?;
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.error_message, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.partition_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.error_message, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",

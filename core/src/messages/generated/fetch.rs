@@ -59,6 +59,9 @@ impl Default for FetchRequest<'_> {
 impl<'a> m::Item<'a> for FetchRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(
@@ -112,6 +115,9 @@ impl<'a> m::Item<'a> for FetchRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(
             8 + (if v.number <= 14 { 4 } else { 0 })
                 + (if v.number >= 3 { 4 } else { 0 })
@@ -144,6 +150,9 @@ impl<'a> m::Item<'a> for FetchRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number <= 14 {
             m::Item::write(&self.replica_id, w, v)?;
         }
@@ -195,6 +204,9 @@ impl<'a> m::Item<'a> for FetchRequest<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number <= 14 {
             n = n.saturating_add(m::Item::wire_len(&self.replica_id, v)?);
@@ -340,6 +352,9 @@ impl Default for ReplicaState<'_> {
 impl<'a> m::Item<'a> for ReplicaState<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(if v.number >= 15 { 12 } else { 0 })?);
@@ -359,6 +374,9 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(if v.number >= 15 { 12 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -368,6 +386,9 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 15 {
             m::Item::write(&self.replica_id, w, v)?;
         }
@@ -375,16 +396,15 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
             m::Item::write(&self.replica_epoch, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 15 {
             n = n.saturating_add(m::Item::wire_len(&self.replica_id, v)?);
@@ -397,12 +417,7 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
             m::absent(&self.replica_epoch, &-1, "ReplicaEpoch")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -457,6 +472,9 @@ impl Default for FetchTopic<'_> {
 impl<'a> m::Item<'a> for FetchTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number <= 12 {
             s.topic = m::Item::read(r, v)?;
@@ -474,6 +492,9 @@ impl<'a> m::Item<'a> for FetchTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number <= 12 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -489,6 +510,9 @@ impl<'a> m::Item<'a> for FetchTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number <= 12 {
             m::Item::write(&self.topic, w, v)?;
         }
@@ -497,16 +521,15 @@ impl<'a> m::Item<'a> for FetchTopic<'a> {
         }
         m::Item::write(&self.partitions, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number <= 12 {
             n = n.saturating_add(m::Item::wire_len(&self.topic, v)?);
@@ -516,12 +539,7 @@ impl<'a> m::Item<'a> for FetchTopic<'a> {
         }
         n = n.saturating_add(m::Item::wire_len(&self.partitions, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -589,6 +607,9 @@ impl Default for FetchPartition<'_> {
 impl<'a> m::Item<'a> for FetchPartition<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(
@@ -627,6 +648,9 @@ impl<'a> m::Item<'a> for FetchPartition<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(
             16 + (if v.number >= 9 { 4 } else { 0 })
                 + (if v.number >= 12 { 4 } else { 0 })
@@ -646,6 +670,9 @@ impl<'a> m::Item<'a> for FetchPartition<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.partition, w, v)?;
         if v.number >= 9 {
             m::Item::write(&self.current_leader_epoch, w, v)?;
@@ -679,6 +706,9 @@ impl<'a> m::Item<'a> for FetchPartition<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.partition, v)?);
         if v.number >= 9 {
@@ -772,6 +802,9 @@ impl Default for ForgottenTopic<'_> {
 impl<'a> m::Item<'a> for ForgottenTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if (7..=12).contains(&v.number) {
             s.topic = m::Item::read(r, v)?;
@@ -791,6 +824,9 @@ impl<'a> m::Item<'a> for ForgottenTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if (7..=12).contains(&v.number) {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -808,6 +844,9 @@ impl<'a> m::Item<'a> for ForgottenTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if (7..=12).contains(&v.number) {
             m::Item::write(&self.topic, w, v)?;
         }
@@ -818,16 +857,15 @@ impl<'a> m::Item<'a> for ForgottenTopic<'a> {
             m::Item::write(&self.partitions, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if (7..=12).contains(&v.number) {
             n = n.saturating_add(m::Item::wire_len(&self.topic, v)?);
@@ -841,12 +879,7 @@ impl<'a> m::Item<'a> for ForgottenTopic<'a> {
             m::absent(&self.partitions, &m::Array::EMPTY, "Partitions")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -910,6 +943,9 @@ impl Default for FetchResponse<'_> {
 impl<'a> m::Item<'a> for FetchResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(
@@ -944,6 +980,9 @@ impl<'a> m::Item<'a> for FetchResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take((if v.number >= 1 { 4 } else { 0 }) + (if v.number >= 7 { 6 } else { 0 }))?;
         <m::Array<'a, FetchableTopicResponse<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -960,6 +999,9 @@ impl<'a> m::Item<'a> for FetchResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 1 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
         }
@@ -991,6 +1033,9 @@ impl<'a> m::Item<'a> for FetchResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
@@ -1090,6 +1135,9 @@ impl Default for FetchableTopicResponse<'_> {
 impl<'a> m::Item<'a> for FetchableTopicResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number <= 12 {
             s.topic = m::Item::read(r, v)?;
@@ -1107,6 +1155,9 @@ impl<'a> m::Item<'a> for FetchableTopicResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number <= 12 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -1122,6 +1173,9 @@ impl<'a> m::Item<'a> for FetchableTopicResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number <= 12 {
             m::Item::write(&self.topic, w, v)?;
         }
@@ -1130,16 +1184,15 @@ impl<'a> m::Item<'a> for FetchableTopicResponse<'a> {
         }
         m::Item::write(&self.partitions, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number <= 12 {
             n = n.saturating_add(m::Item::wire_len(&self.topic, v)?);
@@ -1149,12 +1202,7 @@ impl<'a> m::Item<'a> for FetchableTopicResponse<'a> {
         }
         n = n.saturating_add(m::Item::wire_len(&self.partitions, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -1234,6 +1282,9 @@ impl Default for PartitionData<'_> {
 impl<'a> m::Item<'a> for PartitionData<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(
@@ -1273,6 +1324,9 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(14 + (if v.number >= 4 { 8 } else { 0 }) + (if v.number >= 5 { 8 } else { 0 }))?;
         if v.number >= 4 {
             <Option<m::Array<'a, AbortedTransaction<'a>>> as m::Item<'a>>::skip(r, v)?;
@@ -1297,6 +1351,9 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.partition_index, w, v)?;
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.high_watermark, w, v)?;
@@ -1344,6 +1401,9 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
@@ -1469,6 +1529,9 @@ impl Default for EpochEndOffset<'_> {
 impl<'a> m::Item<'a> for EpochEndOffset<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(if v.number >= 12 { 12 } else { 0 })?);
@@ -1488,6 +1551,9 @@ impl<'a> m::Item<'a> for EpochEndOffset<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(if v.number >= 12 { 12 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -1497,6 +1563,9 @@ impl<'a> m::Item<'a> for EpochEndOffset<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 12 {
             m::Item::write(&self.epoch, w, v)?;
         }
@@ -1504,16 +1573,15 @@ impl<'a> m::Item<'a> for EpochEndOffset<'a> {
             m::Item::write(&self.end_offset, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 12 {
             n = n.saturating_add(m::Item::wire_len(&self.epoch, v)?);
@@ -1526,12 +1594,7 @@ impl<'a> m::Item<'a> for EpochEndOffset<'a> {
             m::absent(&self.end_offset, &-1, "EndOffset")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -1583,6 +1646,9 @@ impl Default for LeaderIdAndEpoch<'_> {
 impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(if v.number >= 12 { 8 } else { 0 })?);
@@ -1602,6 +1668,9 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(if v.number >= 12 { 8 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -1611,6 +1680,9 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 12 {
             m::Item::write(&self.leader_id, w, v)?;
         }
@@ -1618,16 +1690,15 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
             m::Item::write(&self.leader_epoch, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 12 {
             n = n.saturating_add(m::Item::wire_len(&self.leader_id, v)?);
@@ -1640,12 +1711,7 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
             m::absent(&self.leader_epoch, &-1, "LeaderEpoch")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -1697,6 +1763,9 @@ impl Default for SnapshotId<'_> {
 impl<'a> m::Item<'a> for SnapshotId<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(12)?);
@@ -1712,6 +1781,9 @@ impl<'a> m::Item<'a> for SnapshotId<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(12)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -1721,29 +1793,26 @@ impl<'a> m::Item<'a> for SnapshotId<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.end_offset, w, v)?;
         m::Item::write(&self.epoch, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.end_offset, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.epoch, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -1791,6 +1860,9 @@ impl Default for AbortedTransaction<'_> {
 impl<'a> m::Item<'a> for AbortedTransaction<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(if v.number >= 4 { 16 } else { 0 })?);
@@ -1810,6 +1882,9 @@ impl<'a> m::Item<'a> for AbortedTransaction<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(if v.number >= 4 { 16 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -1819,6 +1894,9 @@ impl<'a> m::Item<'a> for AbortedTransaction<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 4 {
             m::Item::write(&self.producer_id, w, v)?;
         }
@@ -1826,16 +1904,15 @@ impl<'a> m::Item<'a> for AbortedTransaction<'a> {
             m::Item::write(&self.first_offset, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.producer_id, v)?);
@@ -1848,12 +1925,7 @@ impl<'a> m::Item<'a> for AbortedTransaction<'a> {
             m::absent(&self.first_offset, &0, "FirstOffset")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -1911,6 +1983,9 @@ impl Default for NodeEndpoint<'_> {
 impl<'a> m::Item<'a> for NodeEndpoint<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 16 {
             s.node_id = m::Item::read(r, v)?;
@@ -1933,6 +2008,9 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 16 {
             <i32 as m::Item<'a>>::skip(r, v)?;
         }
@@ -1953,6 +2031,9 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 16 {
             m::Item::write(&self.node_id, w, v)?;
         }
@@ -1966,16 +2047,15 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
             m::Item::write(&self.rack, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 12) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 16 {
             n = n.saturating_add(m::Item::wire_len(&self.node_id, v)?);
@@ -1998,12 +2078,7 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
             m::absent(&self.rack, &None, "Rack")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",

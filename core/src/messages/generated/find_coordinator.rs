@@ -32,6 +32,9 @@ impl Default for FindCoordinatorRequest<'_> {
 impl<'a> m::Item<'a> for FindCoordinatorRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number <= 3 {
             s.key = m::Item::read(r, v)?;
@@ -51,6 +54,9 @@ impl<'a> m::Item<'a> for FindCoordinatorRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number <= 3 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -68,6 +74,9 @@ impl<'a> m::Item<'a> for FindCoordinatorRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number <= 3 {
             m::Item::write(&self.key, w, v)?;
         }
@@ -78,16 +87,15 @@ impl<'a> m::Item<'a> for FindCoordinatorRequest<'a> {
             m::Item::write(&self.coordinator_keys, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number <= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.key, v)?);
@@ -105,12 +113,7 @@ impl<'a> m::Item<'a> for FindCoordinatorRequest<'a> {
             m::absent(&self.coordinator_keys, &m::Array::EMPTY, "CoordinatorKeys")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -191,6 +194,9 @@ impl Default for FindCoordinatorResponse<'_> {
 impl<'a> m::Item<'a> for FindCoordinatorResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(
@@ -227,6 +233,9 @@ impl<'a> m::Item<'a> for FindCoordinatorResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take((if v.number >= 1 { 4 } else { 0 }) + (if v.number <= 3 { 2 } else { 0 }))?;
         if (1..=3).contains(&v.number) {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -251,6 +260,9 @@ impl<'a> m::Item<'a> for FindCoordinatorResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 1 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
         }
@@ -273,16 +285,15 @@ impl<'a> m::Item<'a> for FindCoordinatorResponse<'a> {
             m::Item::write(&self.coordinators, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
@@ -316,12 +327,7 @@ impl<'a> m::Item<'a> for FindCoordinatorResponse<'a> {
             m::absent(&self.coordinators, &m::Array::EMPTY, "Coordinators")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -407,6 +413,9 @@ impl Default for Coordinator<'_> {
 impl<'a> m::Item<'a> for Coordinator<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 4 {
             s.key = m::Item::read(r, v)?;
@@ -438,6 +447,9 @@ impl<'a> m::Item<'a> for Coordinator<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 4 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -459,6 +471,9 @@ impl<'a> m::Item<'a> for Coordinator<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 4 {
             m::Item::write(&self.key, w, v)?;
         }
@@ -478,16 +493,15 @@ impl<'a> m::Item<'a> for Coordinator<'a> {
             m::Item::write(&self.error_message, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.key, v)?);
@@ -518,12 +532,7 @@ impl<'a> m::Item<'a> for Coordinator<'a> {
             n = n.saturating_add(m::Item::wire_len(&self.error_message, v)?);
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",

@@ -47,6 +47,9 @@ impl Default for JoinGroupRequest<'_> {
 impl<'a> m::Item<'a> for JoinGroupRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
         {
@@ -74,6 +77,9 @@ impl<'a> m::Item<'a> for JoinGroupRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         r.take(4 + (if v.number >= 1 { 4 } else { 0 }))?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -93,6 +99,9 @@ impl<'a> m::Item<'a> for JoinGroupRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.group_id, w, v)?;
         m::Item::write(&self.session_timeout_ms, w, v)?;
         if v.number >= 1 {
@@ -108,16 +117,15 @@ impl<'a> m::Item<'a> for JoinGroupRequest<'a> {
             m::Item::write(&self.reason, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.group_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.session_timeout_ms, v)?);
@@ -136,12 +144,7 @@ impl<'a> m::Item<'a> for JoinGroupRequest<'a> {
             n = n.saturating_add(m::Item::wire_len(&self.reason, v)?);
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -212,6 +215,9 @@ impl Default for JoinGroupRequestProtocol<'_> {
 impl<'a> m::Item<'a> for JoinGroupRequestProtocol<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         s.metadata = m::Item::read(r, v)?;
@@ -224,6 +230,9 @@ impl<'a> m::Item<'a> for JoinGroupRequestProtocol<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a [u8] as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -234,29 +243,26 @@ impl<'a> m::Item<'a> for JoinGroupRequestProtocol<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.metadata, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.metadata, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -325,6 +331,9 @@ impl Default for JoinGroupResponse<'_> {
 impl<'a> m::Item<'a> for JoinGroupResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(6 + (if v.number >= 2 { 4 } else { 0 }))?);
@@ -357,6 +366,9 @@ impl<'a> m::Item<'a> for JoinGroupResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(6 + (if v.number >= 2 { 4 } else { 0 }))?;
         if v.number >= 7 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -380,6 +392,9 @@ impl<'a> m::Item<'a> for JoinGroupResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 2 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
         }
@@ -400,16 +415,15 @@ impl<'a> m::Item<'a> for JoinGroupResponse<'a> {
         m::Item::write(&self.member_id, w, v)?;
         m::Item::write(&self.members, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 2 {
             n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
@@ -433,12 +447,7 @@ impl<'a> m::Item<'a> for JoinGroupResponse<'a> {
         n = n.saturating_add(m::Item::wire_len(&self.member_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.members, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -513,6 +522,9 @@ impl Default for JoinGroupResponseMember<'_> {
 impl<'a> m::Item<'a> for JoinGroupResponseMember<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.member_id = m::Item::read(r, v)?;
         if v.number >= 5 {
@@ -528,6 +540,9 @@ impl<'a> m::Item<'a> for JoinGroupResponseMember<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         if v.number >= 5 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -541,22 +556,24 @@ impl<'a> m::Item<'a> for JoinGroupResponseMember<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.member_id, w, v)?;
         if v.number >= 5 {
             m::Item::write(&self.group_instance_id, w, v)?;
         }
         m::Item::write(&self.metadata, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.member_id, v)?);
         if v.number >= 5 {
@@ -564,12 +581,7 @@ impl<'a> m::Item<'a> for JoinGroupResponseMember<'a> {
         }
         n = n.saturating_add(m::Item::wire_len(&self.metadata, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",

@@ -32,6 +32,9 @@ impl Default for LeaveGroupRequest<'_> {
 impl<'a> m::Item<'a> for LeaveGroupRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
         if v.number <= 2 {
@@ -49,6 +52,9 @@ impl<'a> m::Item<'a> for LeaveGroupRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         if v.number <= 2 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -64,6 +70,9 @@ impl<'a> m::Item<'a> for LeaveGroupRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.group_id, w, v)?;
         if v.number <= 2 {
             m::Item::write(&self.member_id, w, v)?;
@@ -72,16 +81,15 @@ impl<'a> m::Item<'a> for LeaveGroupRequest<'a> {
             m::Item::write(&self.members, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.group_id, v)?);
         if v.number <= 2 {
@@ -95,12 +103,7 @@ impl<'a> m::Item<'a> for LeaveGroupRequest<'a> {
             m::absent(&self.members, &m::Array::EMPTY, "Members")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -167,6 +170,9 @@ impl Default for MemberIdentity<'_> {
 impl<'a> m::Item<'a> for MemberIdentity<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 3 {
             s.member_id = m::Item::read(r, v)?;
@@ -186,6 +192,9 @@ impl<'a> m::Item<'a> for MemberIdentity<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -203,6 +212,9 @@ impl<'a> m::Item<'a> for MemberIdentity<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             m::Item::write(&self.member_id, w, v)?;
         }
@@ -213,16 +225,15 @@ impl<'a> m::Item<'a> for MemberIdentity<'a> {
             m::Item::write(&self.reason, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.member_id, v)?);
@@ -238,12 +249,7 @@ impl<'a> m::Item<'a> for MemberIdentity<'a> {
             n = n.saturating_add(m::Item::wire_len(&self.reason, v)?);
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -301,6 +307,9 @@ impl Default for LeaveGroupResponse<'_> {
 impl<'a> m::Item<'a> for LeaveGroupResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(2 + (if v.number >= 1 { 4 } else { 0 }))?);
@@ -321,6 +330,9 @@ impl<'a> m::Item<'a> for LeaveGroupResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(2 + (if v.number >= 1 { 4 } else { 0 }))?;
         if v.number >= 3 {
             <m::Array<'a, MemberResponse<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -333,6 +345,9 @@ impl<'a> m::Item<'a> for LeaveGroupResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 1 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
         }
@@ -341,16 +356,15 @@ impl<'a> m::Item<'a> for LeaveGroupResponse<'a> {
             m::Item::write(&self.members, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
@@ -362,12 +376,7 @@ impl<'a> m::Item<'a> for LeaveGroupResponse<'a> {
             m::absent(&self.members, &m::Array::EMPTY, "Members")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -430,6 +439,9 @@ impl Default for MemberResponse<'_> {
 impl<'a> m::Item<'a> for MemberResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 3 {
             s.member_id = m::Item::read(r, v)?;
@@ -449,6 +461,9 @@ impl<'a> m::Item<'a> for MemberResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -466,6 +481,9 @@ impl<'a> m::Item<'a> for MemberResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             m::Item::write(&self.member_id, w, v)?;
         }
@@ -476,16 +494,15 @@ impl<'a> m::Item<'a> for MemberResponse<'a> {
             m::Item::write(&self.error_code, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.member_id, v)?);
@@ -503,12 +520,7 @@ impl<'a> m::Item<'a> for MemberResponse<'a> {
             m::absent(&self.error_code, &0, "ErrorCode")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",

@@ -29,6 +29,9 @@ impl Default for ListGroupsRequest<'_> {
 impl<'a> m::Item<'a> for ListGroupsRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 4 {
             s.states_filter = m::Item::read(r, v)?;
@@ -45,6 +48,9 @@ impl<'a> m::Item<'a> for ListGroupsRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 4 {
             <m::Array<'a, &'a str> as m::Item<'a>>::skip(r, v)?;
         }
@@ -59,6 +65,9 @@ impl<'a> m::Item<'a> for ListGroupsRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 4 {
             m::Item::write(&self.states_filter, w, v)?;
         }
@@ -66,16 +75,15 @@ impl<'a> m::Item<'a> for ListGroupsRequest<'a> {
             m::Item::write(&self.types_filter, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.states_filter, v)?);
@@ -88,12 +96,7 @@ impl<'a> m::Item<'a> for ListGroupsRequest<'a> {
             m::absent(&self.types_filter, &m::Array::EMPTY, "TypesFilter")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -159,6 +162,9 @@ impl Default for ListGroupsResponse<'_> {
 impl<'a> m::Item<'a> for ListGroupsResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(2 + (if v.number >= 1 { 4 } else { 0 }))?);
@@ -177,6 +183,9 @@ impl<'a> m::Item<'a> for ListGroupsResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(2 + (if v.number >= 1 { 4 } else { 0 }))?;
         <m::Array<'a, ListedGroup<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -187,22 +196,24 @@ impl<'a> m::Item<'a> for ListGroupsResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 1 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
         }
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.groups, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
@@ -210,12 +221,7 @@ impl<'a> m::Item<'a> for ListGroupsResponse<'a> {
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.groups, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -279,6 +285,9 @@ impl Default for ListedGroup<'_> {
 impl<'a> m::Item<'a> for ListedGroup<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
         s.protocol_type = m::Item::read(r, v)?;
@@ -297,6 +306,9 @@ impl<'a> m::Item<'a> for ListedGroup<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         if v.number >= 4 {
@@ -313,6 +325,9 @@ impl<'a> m::Item<'a> for ListedGroup<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.group_id, w, v)?;
         m::Item::write(&self.protocol_type, w, v)?;
         if v.number >= 4 {
@@ -322,16 +337,15 @@ impl<'a> m::Item<'a> for ListedGroup<'a> {
             m::Item::write(&self.group_type, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.group_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.protocol_type, v)?);
@@ -342,12 +356,7 @@ impl<'a> m::Item<'a> for ListedGroup<'a> {
             n = n.saturating_add(m::Item::wire_len(&self.group_type, v)?);
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",

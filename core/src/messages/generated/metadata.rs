@@ -35,6 +35,9 @@ impl Default for MetadataRequest<'_> {
 impl<'a> m::Item<'a> for MetadataRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.topics = if v.number >= 1 {
             m::Item::read(r, v)?
@@ -66,6 +69,9 @@ impl<'a> m::Item<'a> for MetadataRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 1 {
             <Option<m::Array<'a, MetadataRequestTopic<'a>>> as m::Item<'a>>::skip(r, v)?;
         } else {
@@ -84,6 +90,9 @@ impl<'a> m::Item<'a> for MetadataRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 1 {
             m::Item::write(&self.topics, w, v)?;
         } else {
@@ -99,16 +108,15 @@ impl<'a> m::Item<'a> for MetadataRequest<'a> {
             m::Item::write(&self.include_topic_authorized_operations, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(if v.number >= 1 {
             m::Item::wire_len(&self.topics, v)?
@@ -149,12 +157,7 @@ impl<'a> m::Item<'a> for MetadataRequest<'a> {
             )?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -225,6 +228,9 @@ impl Default for MetadataRequestTopic<'_> {
 impl<'a> m::Item<'a> for MetadataRequestTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 10 {
             s.topic_id = m::Item::read(r, v)?;
@@ -243,6 +249,9 @@ impl<'a> m::Item<'a> for MetadataRequestTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 10 {
             <w::Uuid as m::Item<'a>>::skip(r, v)?;
         }
@@ -259,6 +268,9 @@ impl<'a> m::Item<'a> for MetadataRequestTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 10 {
             m::Item::write(&self.topic_id, w, v)?;
         }
@@ -268,16 +280,15 @@ impl<'a> m::Item<'a> for MetadataRequestTopic<'a> {
             m::Item::write(&self.name.unwrap_or_default(), w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 10 {
             n = n.saturating_add(m::Item::wire_len(&self.topic_id, v)?);
@@ -288,12 +299,7 @@ impl<'a> m::Item<'a> for MetadataRequestTopic<'a> {
             m::Item::wire_len(&m::non_null(self.name, "Name")?, v)?
         });
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -359,6 +365,9 @@ impl Default for MetadataResponse<'_> {
 impl<'a> m::Item<'a> for MetadataResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 3 {
             s.throttle_time_ms = m::Item::read(r, v)?;
@@ -383,6 +392,9 @@ impl<'a> m::Item<'a> for MetadataResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             <i32 as m::Item<'a>>::skip(r, v)?;
         }
@@ -405,6 +417,9 @@ impl<'a> m::Item<'a> for MetadataResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
         }
@@ -420,16 +435,15 @@ impl<'a> m::Item<'a> for MetadataResponse<'a> {
             m::Item::write(&self.cluster_authorized_operations, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
@@ -452,12 +466,7 @@ impl<'a> m::Item<'a> for MetadataResponse<'a> {
             )?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -530,6 +539,9 @@ impl Default for MetadataResponseBroker<'_> {
 impl<'a> m::Item<'a> for MetadataResponseBroker<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.node_id = m::Item::read(r, v)?;
         s.host = m::Item::read(r, v)?;
@@ -546,6 +558,9 @@ impl<'a> m::Item<'a> for MetadataResponseBroker<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i32 as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <i32 as m::Item<'a>>::skip(r, v)?;
@@ -560,6 +575,9 @@ impl<'a> m::Item<'a> for MetadataResponseBroker<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.node_id, w, v)?;
         m::Item::write(&self.host, w, v)?;
         m::Item::write(&self.port, w, v)?;
@@ -567,16 +585,15 @@ impl<'a> m::Item<'a> for MetadataResponseBroker<'a> {
             m::Item::write(&self.rack, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.node_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.host, v)?);
@@ -585,12 +602,7 @@ impl<'a> m::Item<'a> for MetadataResponseBroker<'a> {
             n = n.saturating_add(m::Item::wire_len(&self.rack, v)?);
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -654,6 +666,9 @@ impl Default for MetadataResponseTopic<'_> {
 impl<'a> m::Item<'a> for MetadataResponseTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
         s.name = if v.number >= 12 {
@@ -685,6 +700,9 @@ impl<'a> m::Item<'a> for MetadataResponseTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i16 as m::Item<'a>>::skip(r, v)?;
         if v.number >= 12 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -704,6 +722,9 @@ impl<'a> m::Item<'a> for MetadataResponseTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.error_code, w, v)?;
         if v.number >= 12 {
             m::Item::write(&self.name, w, v)?;
@@ -721,16 +742,15 @@ impl<'a> m::Item<'a> for MetadataResponseTopic<'a> {
             m::Item::write(&self.topic_authorized_operations, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         n = n.saturating_add(if v.number >= 12 {
@@ -755,12 +775,7 @@ impl<'a> m::Item<'a> for MetadataResponseTopic<'a> {
             )?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -837,6 +852,9 @@ impl Default for MetadataResponsePartition<'_> {
 impl<'a> m::Item<'a> for MetadataResponsePartition<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(10 + (if v.number >= 7 { 4 } else { 0 }))?);
@@ -861,6 +879,9 @@ impl<'a> m::Item<'a> for MetadataResponsePartition<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(10 + (if v.number >= 7 { 4 } else { 0 }))?;
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
@@ -875,6 +896,9 @@ impl<'a> m::Item<'a> for MetadataResponsePartition<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.partition_index, w, v)?;
         m::Item::write(&self.leader_id, w, v)?;
@@ -887,16 +911,15 @@ impl<'a> m::Item<'a> for MetadataResponsePartition<'a> {
             m::Item::write(&self.offline_replicas, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);
@@ -910,12 +933,7 @@ impl<'a> m::Item<'a> for MetadataResponsePartition<'a> {
             n = n.saturating_add(m::Item::wire_len(&self.offline_replicas, v)?);
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",

@@ -35,6 +35,9 @@ impl Default for OffsetFetchRequest<'_> {
 impl<'a> m::Item<'a> for OffsetFetchRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number <= 7 {
             s.group_id = m::Item::read(r, v)?;
@@ -61,6 +64,9 @@ impl<'a> m::Item<'a> for OffsetFetchRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number <= 7 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -85,6 +91,9 @@ impl<'a> m::Item<'a> for OffsetFetchRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number <= 7 {
             m::Item::write(&self.group_id, w, v)?;
         }
@@ -102,16 +111,15 @@ impl<'a> m::Item<'a> for OffsetFetchRequest<'a> {
             m::Item::write(&self.require_stable, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number <= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.group_id, v)?);
@@ -138,12 +146,7 @@ impl<'a> m::Item<'a> for OffsetFetchRequest<'a> {
             m::absent(&self.require_stable, &false, "RequireStable")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -216,6 +219,9 @@ impl Default for OffsetFetchRequestTopic<'_> {
 impl<'a> m::Item<'a> for OffsetFetchRequestTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number <= 7 {
             s.name = m::Item::read(r, v)?;
@@ -232,6 +238,9 @@ impl<'a> m::Item<'a> for OffsetFetchRequestTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number <= 7 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -246,6 +255,9 @@ impl<'a> m::Item<'a> for OffsetFetchRequestTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number <= 7 {
             m::Item::write(&self.name, w, v)?;
         }
@@ -253,16 +265,15 @@ impl<'a> m::Item<'a> for OffsetFetchRequestTopic<'a> {
             m::Item::write(&self.partition_indexes, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number <= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
@@ -279,12 +290,7 @@ impl<'a> m::Item<'a> for OffsetFetchRequestTopic<'a> {
             )?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -342,6 +348,9 @@ impl Default for OffsetFetchRequestGroup<'_> {
 impl<'a> m::Item<'a> for OffsetFetchRequestGroup<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 8 {
             s.group_id = m::Item::read(r, v)?;
@@ -364,6 +373,9 @@ impl<'a> m::Item<'a> for OffsetFetchRequestGroup<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -384,6 +396,9 @@ impl<'a> m::Item<'a> for OffsetFetchRequestGroup<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             m::Item::write(&self.group_id, w, v)?;
         }
@@ -397,16 +412,15 @@ impl<'a> m::Item<'a> for OffsetFetchRequestGroup<'a> {
             m::Item::write(&self.topics, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.group_id, v)?);
@@ -425,12 +439,7 @@ impl<'a> m::Item<'a> for OffsetFetchRequestGroup<'a> {
             m::absent(&self.topics, &Some(m::Array::EMPTY), "Topics")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -488,6 +497,9 @@ impl Default for OffsetFetchRequestTopics<'_> {
 impl<'a> m::Item<'a> for OffsetFetchRequestTopics<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 8 {
             s.name = m::Item::read(r, v)?;
@@ -504,6 +516,9 @@ impl<'a> m::Item<'a> for OffsetFetchRequestTopics<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -518,6 +533,9 @@ impl<'a> m::Item<'a> for OffsetFetchRequestTopics<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             m::Item::write(&self.name, w, v)?;
         }
@@ -525,16 +543,15 @@ impl<'a> m::Item<'a> for OffsetFetchRequestTopics<'a> {
             m::Item::write(&self.partition_indexes, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
@@ -551,12 +568,7 @@ impl<'a> m::Item<'a> for OffsetFetchRequestTopics<'a> {
             )?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -614,6 +626,9 @@ impl Default for OffsetFetchResponse<'_> {
 impl<'a> m::Item<'a> for OffsetFetchResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 3 {
             s.throttle_time_ms = m::Item::read(r, v)?;
@@ -636,6 +651,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             <i32 as m::Item<'a>>::skip(r, v)?;
         }
@@ -656,6 +674,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
         }
@@ -669,16 +690,15 @@ impl<'a> m::Item<'a> for OffsetFetchResponse<'a> {
             m::Item::write(&self.groups, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
@@ -697,12 +717,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponse<'a> {
             m::absent(&self.groups, &m::Array::EMPTY, "Groups")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -767,6 +782,9 @@ impl Default for OffsetFetchResponseTopic<'_> {
 impl<'a> m::Item<'a> for OffsetFetchResponseTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number <= 7 {
             s.name = m::Item::read(r, v)?;
@@ -783,6 +801,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponseTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number <= 7 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -797,6 +818,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponseTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number <= 7 {
             m::Item::write(&self.name, w, v)?;
         }
@@ -804,16 +828,15 @@ impl<'a> m::Item<'a> for OffsetFetchResponseTopic<'a> {
             m::Item::write(&self.partitions, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number <= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
@@ -826,12 +849,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponseTopic<'a> {
             m::absent(&self.partitions, &m::Array::EMPTY, "Partitions")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -892,6 +910,9 @@ impl Default for OffsetFetchResponsePartition<'_> {
 impl<'a> m::Item<'a> for OffsetFetchResponsePartition<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(
@@ -923,6 +944,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartition<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(
             (if v.number <= 7 { 12 } else { 0 })
                 + (if (5..=7).contains(&v.number) { 4 } else { 0 }),
@@ -941,6 +965,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartition<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number <= 7 {
             m::Item::write(&self.partition_index, w, v)?;
         }
@@ -957,16 +984,15 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartition<'a> {
             m::Item::write(&self.error_code, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number <= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);
@@ -992,12 +1018,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartition<'a> {
             m::absent(&self.error_code, &0, "ErrorCode")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -1061,6 +1082,9 @@ impl Default for OffsetFetchResponseGroup<'_> {
 impl<'a> m::Item<'a> for OffsetFetchResponseGroup<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 8 {
             s.group_id = m::Item::read(r, v)?;
@@ -1080,6 +1104,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponseGroup<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -1097,6 +1124,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponseGroup<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             m::Item::write(&self.group_id, w, v)?;
         }
@@ -1107,16 +1137,15 @@ impl<'a> m::Item<'a> for OffsetFetchResponseGroup<'a> {
             m::Item::write(&self.error_code, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.group_id, v)?);
@@ -1134,12 +1163,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponseGroup<'a> {
             m::absent(&self.error_code, &0, "ErrorCode")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -1194,6 +1218,9 @@ impl Default for OffsetFetchResponseTopics<'_> {
 impl<'a> m::Item<'a> for OffsetFetchResponseTopics<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 8 {
             s.name = m::Item::read(r, v)?;
@@ -1210,6 +1237,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponseTopics<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             <&'a str as m::Item<'a>>::skip(r, v)?;
         }
@@ -1224,6 +1254,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponseTopics<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             m::Item::write(&self.name, w, v)?;
         }
@@ -1231,16 +1264,15 @@ impl<'a> m::Item<'a> for OffsetFetchResponseTopics<'a> {
             m::Item::write(&self.partitions, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
@@ -1253,12 +1285,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponseTopics<'a> {
             m::absent(&self.partitions, &m::Array::EMPTY, "Partitions")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -1319,6 +1346,9 @@ impl Default for OffsetFetchResponsePartitions<'_> {
 impl<'a> m::Item<'a> for OffsetFetchResponsePartitions<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(if v.number >= 8 { 16 } else { 0 })?);
@@ -1347,6 +1377,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartitions<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(if v.number >= 8 { 16 } else { 0 })?;
         if v.number >= 8 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -1362,6 +1395,9 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartitions<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             m::Item::write(&self.partition_index, w, v)?;
         }
@@ -1378,16 +1414,15 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartitions<'a> {
             m::Item::write(&self.error_code, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 6) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);
@@ -1413,12 +1448,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartitions<'a> {
             m::absent(&self.error_code, &0, "ErrorCode")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",

@@ -29,6 +29,9 @@ impl Default for OffsetForLeaderEpochRequest<'_> {
 impl<'a> m::Item<'a> for OffsetForLeaderEpochRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 3 {
             s.replica_id = m::Item::read(r, v)?;
@@ -43,6 +46,9 @@ impl<'a> m::Item<'a> for OffsetForLeaderEpochRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             <i32 as m::Item<'a>>::skip(r, v)?;
         }
@@ -55,33 +61,30 @@ impl<'a> m::Item<'a> for OffsetForLeaderEpochRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             m::Item::write(&self.replica_id, w, v)?;
         }
         m::Item::write(&self.topics, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.replica_id, v)?);
         }
         n = n.saturating_add(m::Item::wire_len(&self.topics, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -142,6 +145,9 @@ impl Default for OffsetForLeaderTopic<'_> {
 impl<'a> m::Item<'a> for OffsetForLeaderTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.topic = m::Item::read(r, v)?;
         s.partitions = m::Item::read(r, v)?;
@@ -154,6 +160,9 @@ impl<'a> m::Item<'a> for OffsetForLeaderTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, OffsetForLeaderPartition<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -164,29 +173,26 @@ impl<'a> m::Item<'a> for OffsetForLeaderTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.topic, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.topic, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partitions, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -237,6 +243,9 @@ impl Default for OffsetForLeaderPartition<'_> {
 impl<'a> m::Item<'a> for OffsetForLeaderPartition<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(8 + (if v.number >= 2 { 4 } else { 0 }))?);
@@ -255,6 +264,9 @@ impl<'a> m::Item<'a> for OffsetForLeaderPartition<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(8 + (if v.number >= 2 { 4 } else { 0 }))?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -264,22 +276,24 @@ impl<'a> m::Item<'a> for OffsetForLeaderPartition<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.partition, w, v)?;
         if v.number >= 2 {
             m::Item::write(&self.current_leader_epoch, w, v)?;
         }
         m::Item::write(&self.leader_epoch, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.partition, v)?);
         if v.number >= 2 {
@@ -287,12 +301,7 @@ impl<'a> m::Item<'a> for OffsetForLeaderPartition<'a> {
         }
         n = n.saturating_add(m::Item::wire_len(&self.leader_epoch, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -343,6 +352,9 @@ impl Default for OffsetForLeaderEpochResponse<'_> {
 impl<'a> m::Item<'a> for OffsetForLeaderEpochResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 2 {
             s.throttle_time_ms = m::Item::read(r, v)?;
@@ -357,6 +369,9 @@ impl<'a> m::Item<'a> for OffsetForLeaderEpochResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 2 {
             <i32 as m::Item<'a>>::skip(r, v)?;
         }
@@ -369,33 +384,30 @@ impl<'a> m::Item<'a> for OffsetForLeaderEpochResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 2 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
         }
         m::Item::write(&self.topics, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 2 {
             n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
         }
         n = n.saturating_add(m::Item::wire_len(&self.topics, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -452,6 +464,9 @@ impl Default for OffsetForLeaderTopicResult<'_> {
 impl<'a> m::Item<'a> for OffsetForLeaderTopicResult<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.topic = m::Item::read(r, v)?;
         s.partitions = m::Item::read(r, v)?;
@@ -464,6 +479,9 @@ impl<'a> m::Item<'a> for OffsetForLeaderTopicResult<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, EpochEndOffset<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -474,29 +492,26 @@ impl<'a> m::Item<'a> for OffsetForLeaderTopicResult<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.topic, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.topic, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partitions, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -550,6 +565,9 @@ impl Default for EpochEndOffset<'_> {
 impl<'a> m::Item<'a> for EpochEndOffset<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(14 + (if v.number >= 1 { 4 } else { 0 }))?);
@@ -569,6 +587,9 @@ impl<'a> m::Item<'a> for EpochEndOffset<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(14 + (if v.number >= 1 { 4 } else { 0 }))?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -578,6 +599,9 @@ impl<'a> m::Item<'a> for EpochEndOffset<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.partition, w, v)?;
         if v.number >= 1 {
@@ -585,16 +609,15 @@ impl<'a> m::Item<'a> for EpochEndOffset<'a> {
         }
         m::Item::write(&self.end_offset, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partition, v)?);
@@ -603,12 +626,7 @@ impl<'a> m::Item<'a> for EpochEndOffset<'a> {
         }
         n = n.saturating_add(m::Item::wire_len(&self.end_offset, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",

@@ -35,6 +35,9 @@ impl Default for ProduceRequest<'_> {
 impl<'a> m::Item<'a> for ProduceRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 3 {
             s.transactional_id = m::Item::read(r, v)?;
@@ -54,6 +57,9 @@ impl<'a> m::Item<'a> for ProduceRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }
@@ -67,6 +73,9 @@ impl<'a> m::Item<'a> for ProduceRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 3 {
             m::Item::write(&self.transactional_id, w, v)?;
         }
@@ -74,16 +83,15 @@ impl<'a> m::Item<'a> for ProduceRequest<'a> {
         m::Item::write(&self.timeout_ms, w, v)?;
         m::Item::write(&self.topic_data, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.transactional_id, v)?);
@@ -94,12 +102,7 @@ impl<'a> m::Item<'a> for ProduceRequest<'a> {
         n = n.saturating_add(m::Item::wire_len(&self.timeout_ms, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.topic_data, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -162,6 +165,9 @@ impl Default for TopicProduceData<'_> {
 impl<'a> m::Item<'a> for TopicProduceData<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         s.partition_data = m::Item::read(r, v)?;
@@ -174,6 +180,9 @@ impl<'a> m::Item<'a> for TopicProduceData<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, PartitionProduceData<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -184,29 +193,26 @@ impl<'a> m::Item<'a> for TopicProduceData<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partition_data, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partition_data, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -254,6 +260,9 @@ impl Default for PartitionProduceData<'_> {
 impl<'a> m::Item<'a> for PartitionProduceData<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.index = m::Item::read(r, v)?;
         s.records = m::Item::read(r, v)?;
@@ -266,6 +275,9 @@ impl<'a> m::Item<'a> for PartitionProduceData<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i32 as m::Item<'a>>::skip(r, v)?;
         <Option<&'a [u8]> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -276,29 +288,26 @@ impl<'a> m::Item<'a> for PartitionProduceData<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.index, w, v)?;
         m::Item::write(&self.records, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.index, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.records, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -349,6 +358,9 @@ impl Default for ProduceResponse<'_> {
 impl<'a> m::Item<'a> for ProduceResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.responses = m::Item::read(r, v)?;
         if v.number >= 1 {
@@ -372,6 +384,9 @@ impl<'a> m::Item<'a> for ProduceResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <m::Array<'a, TopicProduceResponse<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.number >= 1 {
             <i32 as m::Item<'a>>::skip(r, v)?;
@@ -390,6 +405,9 @@ impl<'a> m::Item<'a> for ProduceResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.responses, w, v)?;
         if v.number >= 1 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
@@ -415,6 +433,9 @@ impl<'a> m::Item<'a> for ProduceResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.responses, v)?);
         if v.number >= 1 {
@@ -497,6 +518,9 @@ impl Default for TopicProduceResponse<'_> {
 impl<'a> m::Item<'a> for TopicProduceResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         s.partition_responses = m::Item::read(r, v)?;
@@ -509,6 +533,9 @@ impl<'a> m::Item<'a> for TopicProduceResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, PartitionProduceResponse<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -519,29 +546,26 @@ impl<'a> m::Item<'a> for TopicProduceResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partition_responses, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partition_responses, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -607,6 +631,9 @@ impl Default for PartitionProduceResponse<'_> {
 impl<'a> m::Item<'a> for PartitionProduceResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(
@@ -646,6 +673,9 @@ impl<'a> m::Item<'a> for PartitionProduceResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(14 + (if v.number >= 2 { 8 } else { 0 }) + (if v.number >= 5 { 8 } else { 0 }))?;
         if v.number >= 8 {
             <m::Array<'a, BatchIndexAndErrorMessage<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -667,6 +697,9 @@ impl<'a> m::Item<'a> for PartitionProduceResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.index, w, v)?;
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.base_offset, w, v)?;
@@ -704,6 +737,9 @@ impl<'a> m::Item<'a> for PartitionProduceResponse<'a> {
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.index, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
@@ -805,6 +841,9 @@ impl Default for BatchIndexAndErrorMessage<'_> {
 impl<'a> m::Item<'a> for BatchIndexAndErrorMessage<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 8 {
             s.batch_index = m::Item::read(r, v)?;
@@ -821,6 +860,9 @@ impl<'a> m::Item<'a> for BatchIndexAndErrorMessage<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             <i32 as m::Item<'a>>::skip(r, v)?;
         }
@@ -835,6 +877,9 @@ impl<'a> m::Item<'a> for BatchIndexAndErrorMessage<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 8 {
             m::Item::write(&self.batch_index, w, v)?;
         }
@@ -842,16 +887,15 @@ impl<'a> m::Item<'a> for BatchIndexAndErrorMessage<'a> {
             m::Item::write(&self.batch_index_error_message, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.batch_index, v)?);
@@ -868,12 +912,7 @@ impl<'a> m::Item<'a> for BatchIndexAndErrorMessage<'a> {
             )?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -925,6 +964,9 @@ impl Default for LeaderIdAndEpoch<'_> {
 impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(if v.number >= 10 { 8 } else { 0 })?);
@@ -944,6 +986,9 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(if v.number >= 10 { 8 } else { 0 })?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -953,6 +998,9 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 10 {
             m::Item::write(&self.leader_id, w, v)?;
         }
@@ -960,16 +1008,15 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
             m::Item::write(&self.leader_epoch, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 10 {
             n = n.saturating_add(m::Item::wire_len(&self.leader_id, v)?);
@@ -982,12 +1029,7 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
             m::absent(&self.leader_epoch, &-1, "LeaderEpoch")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -1045,6 +1087,9 @@ impl Default for NodeEndpoint<'_> {
 impl<'a> m::Item<'a> for NodeEndpoint<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         if v.number >= 10 {
             s.node_id = m::Item::read(r, v)?;
@@ -1067,6 +1112,9 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         if v.number >= 10 {
             <i32 as m::Item<'a>>::skip(r, v)?;
         }
@@ -1087,6 +1135,9 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 10 {
             m::Item::write(&self.node_id, w, v)?;
         }
@@ -1100,16 +1151,15 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
             m::Item::write(&self.rack, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 9) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 10 {
             n = n.saturating_add(m::Item::wire_len(&self.node_id, v)?);
@@ -1132,12 +1182,7 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
             m::absent(&self.rack, &None, "Rack")?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",

@@ -38,6 +38,9 @@ impl Default for PushTelemetryRequest<'_> {
 impl<'a> m::Item<'a> for PushTelemetryRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(22)?);
@@ -56,6 +59,9 @@ impl<'a> m::Item<'a> for PushTelemetryRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(22)?;
         <&'a [u8] as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -66,22 +72,24 @@ impl<'a> m::Item<'a> for PushTelemetryRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.client_instance_id, w, v)?;
         m::Item::write(&self.subscription_id, w, v)?;
         m::Item::write(&self.terminating, w, v)?;
         m::Item::write(&self.compression_type, w, v)?;
         m::Item::write(&self.metrics, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.client_instance_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.subscription_id, v)?);
@@ -89,12 +97,7 @@ impl<'a> m::Item<'a> for PushTelemetryRequest<'a> {
         n = n.saturating_add(m::Item::wire_len(&self.compression_type, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.metrics, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -156,6 +159,9 @@ impl Default for PushTelemetryResponse<'_> {
 impl<'a> m::Item<'a> for PushTelemetryResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(6)?);
@@ -171,6 +177,9 @@ impl<'a> m::Item<'a> for PushTelemetryResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(6)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -180,29 +189,26 @@ impl<'a> m::Item<'a> for PushTelemetryResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.throttle_time_ms, w, v)?;
         m::Item::write(&self.error_code, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",

@@ -29,6 +29,9 @@ impl Default for RenewDelegationTokenRequest<'_> {
 impl<'a> m::Item<'a> for RenewDelegationTokenRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.hmac = m::Item::read(r, v)?;
         s.renew_period_ms = m::Item::read(r, v)?;
@@ -41,6 +44,9 @@ impl<'a> m::Item<'a> for RenewDelegationTokenRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a [u8] as m::Item<'a>>::skip(r, v)?;
         <i64 as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -51,29 +57,26 @@ impl<'a> m::Item<'a> for RenewDelegationTokenRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.hmac, w, v)?;
         m::Item::write(&self.renew_period_ms, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.hmac, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.renew_period_ms, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -135,6 +138,9 @@ impl Default for RenewDelegationTokenResponse<'_> {
 impl<'a> m::Item<'a> for RenewDelegationTokenResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(14)?);
@@ -151,6 +157,9 @@ impl<'a> m::Item<'a> for RenewDelegationTokenResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(14)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -160,31 +169,28 @@ impl<'a> m::Item<'a> for RenewDelegationTokenResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.expiry_timestamp_ms, w, v)?;
         m::Item::write(&self.throttle_time_ms, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.expiry_timestamp_ms, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",

@@ -26,6 +26,9 @@ impl Default for SaslAuthenticateRequest<'_> {
 impl<'a> m::Item<'a> for SaslAuthenticateRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.auth_bytes = m::Item::read(r, v)?;
         if v.flexible {
@@ -37,6 +40,9 @@ impl<'a> m::Item<'a> for SaslAuthenticateRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a [u8] as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -46,27 +52,24 @@ impl<'a> m::Item<'a> for SaslAuthenticateRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.auth_bytes, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.auth_bytes, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -130,6 +133,9 @@ impl Default for SaslAuthenticateResponse<'_> {
 impl<'a> m::Item<'a> for SaslAuthenticateResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.error_code = m::Item::read(r, v)?;
         s.error_message = m::Item::read(r, v)?;
@@ -146,6 +152,9 @@ impl<'a> m::Item<'a> for SaslAuthenticateResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i16 as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <&'a [u8] as m::Item<'a>>::skip(r, v)?;
@@ -160,6 +169,9 @@ impl<'a> m::Item<'a> for SaslAuthenticateResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.error_message, w, v)?;
         m::Item::write(&self.auth_bytes, w, v)?;
@@ -167,16 +179,15 @@ impl<'a> m::Item<'a> for SaslAuthenticateResponse<'a> {
             m::Item::write(&self.session_lifetime_ms, w, v)?;
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 2) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.error_message, v)?);
@@ -185,12 +196,7 @@ impl<'a> m::Item<'a> for SaslAuthenticateResponse<'a> {
             n = n.saturating_add(m::Item::wire_len(&self.session_lifetime_ms, v)?);
         }
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",

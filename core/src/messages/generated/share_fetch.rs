@@ -47,6 +47,9 @@ impl Default for ShareFetchRequest<'_> {
 impl<'a> m::Item<'a> for ShareFetchRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
         s.member_id = m::Item::read(r, v)?;
@@ -68,6 +71,9 @@ impl<'a> m::Item<'a> for ShareFetchRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         r.take(16)?;
@@ -81,6 +87,9 @@ impl<'a> m::Item<'a> for ShareFetchRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.group_id, w, v)?;
         m::Item::write(&self.member_id, w, v)?;
         m::Item::write(&self.share_session_epoch, w, v)?;
@@ -90,16 +99,15 @@ impl<'a> m::Item<'a> for ShareFetchRequest<'a> {
         m::Item::write(&self.topics, w, v)?;
         m::Item::write(&self.forgotten_topics_data, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.group_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.member_id, v)?);
@@ -110,12 +118,7 @@ impl<'a> m::Item<'a> for ShareFetchRequest<'a> {
         n = n.saturating_add(m::Item::wire_len(&self.topics, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.forgotten_topics_data, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -180,6 +183,9 @@ impl Default for FetchTopic<'_> {
 impl<'a> m::Item<'a> for FetchTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;
         s.partitions = m::Item::read(r, v)?;
@@ -192,6 +198,9 @@ impl<'a> m::Item<'a> for FetchTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <w::Uuid as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, FetchPartition<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -202,29 +211,26 @@ impl<'a> m::Item<'a> for FetchTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.topic_id, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.topic_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partitions, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -275,6 +281,9 @@ impl Default for FetchPartition<'_> {
 impl<'a> m::Item<'a> for FetchPartition<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(8)?);
@@ -291,6 +300,9 @@ impl<'a> m::Item<'a> for FetchPartition<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(8)?;
         <m::Array<'a, AcknowledgementBatch<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -301,31 +313,28 @@ impl<'a> m::Item<'a> for FetchPartition<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.partition_index, w, v)?;
         m::Item::write(&self.partition_max_bytes, w, v)?;
         m::Item::write(&self.acknowledgement_batches, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partition_max_bytes, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.acknowledgement_batches, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -377,6 +386,9 @@ impl Default for AcknowledgementBatch<'_> {
 impl<'a> m::Item<'a> for AcknowledgementBatch<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(16)?);
@@ -393,6 +405,9 @@ impl<'a> m::Item<'a> for AcknowledgementBatch<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(16)?;
         <m::Array<'a, i8> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -403,31 +418,28 @@ impl<'a> m::Item<'a> for AcknowledgementBatch<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.first_offset, w, v)?;
         m::Item::write(&self.last_offset, w, v)?;
         m::Item::write(&self.acknowledge_types, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.first_offset, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.last_offset, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.acknowledge_types, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -476,6 +488,9 @@ impl Default for ForgottenTopic<'_> {
 impl<'a> m::Item<'a> for ForgottenTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;
         s.partitions = m::Item::read(r, v)?;
@@ -488,6 +503,9 @@ impl<'a> m::Item<'a> for ForgottenTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <w::Uuid as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -498,29 +516,26 @@ impl<'a> m::Item<'a> for ForgottenTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.topic_id, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.topic_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partitions, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -577,6 +592,9 @@ impl Default for ShareFetchResponse<'_> {
 impl<'a> m::Item<'a> for ShareFetchResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(6)?);
@@ -595,6 +613,9 @@ impl<'a> m::Item<'a> for ShareFetchResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, ShareFetchableTopicResponse<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -607,22 +628,24 @@ impl<'a> m::Item<'a> for ShareFetchResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.throttle_time_ms, w, v)?;
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.error_message, w, v)?;
         m::Item::write(&self.responses, w, v)?;
         m::Item::write(&self.node_endpoints, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
@@ -630,12 +653,7 @@ impl<'a> m::Item<'a> for ShareFetchResponse<'a> {
         n = n.saturating_add(m::Item::wire_len(&self.responses, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.node_endpoints, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -693,6 +711,9 @@ impl Default for ShareFetchableTopicResponse<'_> {
 impl<'a> m::Item<'a> for ShareFetchableTopicResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;
         s.partitions = m::Item::read(r, v)?;
@@ -705,6 +726,9 @@ impl<'a> m::Item<'a> for ShareFetchableTopicResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <w::Uuid as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, PartitionData<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -715,29 +739,26 @@ impl<'a> m::Item<'a> for ShareFetchableTopicResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.topic_id, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.topic_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partitions, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -803,6 +824,9 @@ impl Default for PartitionData<'_> {
 impl<'a> m::Item<'a> for PartitionData<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(6)?);
@@ -824,6 +848,9 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <i16 as m::Item<'a>>::skip(r, v)?;
@@ -839,6 +866,9 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.partition_index, w, v)?;
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.error_message, w, v)?;
@@ -848,16 +878,15 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
         m::Item::write(&self.records, w, v)?;
         m::Item::write(&self.acquired_records, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
@@ -868,12 +897,7 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
         n = n.saturating_add(m::Item::wire_len(&self.records, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.acquired_records, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -927,6 +951,9 @@ impl Default for LeaderIdAndEpoch<'_> {
 impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(8)?);
@@ -942,6 +969,9 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(8)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -951,29 +981,26 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.leader_id, w, v)?;
         m::Item::write(&self.leader_epoch, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.leader_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.leader_epoch, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -1024,6 +1051,9 @@ impl Default for AcquiredRecords<'_> {
 impl<'a> m::Item<'a> for AcquiredRecords<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(18)?);
@@ -1040,6 +1070,9 @@ impl<'a> m::Item<'a> for AcquiredRecords<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(18)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -1049,31 +1082,28 @@ impl<'a> m::Item<'a> for AcquiredRecords<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.first_offset, w, v)?;
         m::Item::write(&self.last_offset, w, v)?;
         m::Item::write(&self.delivery_count, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.first_offset, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.last_offset, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.delivery_count, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -1128,6 +1158,9 @@ impl Default for NodeEndpoint<'_> {
 impl<'a> m::Item<'a> for NodeEndpoint<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.node_id = m::Item::read(r, v)?;
         s.host = m::Item::read(r, v)?;
@@ -1142,6 +1175,9 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i32 as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <i32 as m::Item<'a>>::skip(r, v)?;
@@ -1154,33 +1190,30 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.node_id, w, v)?;
         m::Item::write(&self.host, w, v)?;
         m::Item::write(&self.port, w, v)?;
         m::Item::write(&self.rack, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.node_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.host, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.port, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.rack, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",

@@ -38,6 +38,9 @@ impl Default for ShareGroupHeartbeatRequest<'_> {
 impl<'a> m::Item<'a> for ShareGroupHeartbeatRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
         s.member_id = m::Item::read(r, v)?;
@@ -53,6 +56,9 @@ impl<'a> m::Item<'a> for ShareGroupHeartbeatRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <i32 as m::Item<'a>>::skip(r, v)?;
@@ -66,22 +72,24 @@ impl<'a> m::Item<'a> for ShareGroupHeartbeatRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.group_id, w, v)?;
         m::Item::write(&self.member_id, w, v)?;
         m::Item::write(&self.member_epoch, w, v)?;
         m::Item::write(&self.rack_id, w, v)?;
         m::Item::write(&self.subscribed_topic_names, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.group_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.member_id, v)?);
@@ -89,12 +97,7 @@ impl<'a> m::Item<'a> for ShareGroupHeartbeatRequest<'a> {
         n = n.saturating_add(m::Item::wire_len(&self.rack_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.subscribed_topic_names, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -171,6 +174,9 @@ impl Default for ShareGroupHeartbeatResponse<'_> {
 impl<'a> m::Item<'a> for ShareGroupHeartbeatResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(6)?);
@@ -194,6 +200,9 @@ impl<'a> m::Item<'a> for ShareGroupHeartbeatResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -207,6 +216,9 @@ impl<'a> m::Item<'a> for ShareGroupHeartbeatResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.throttle_time_ms, w, v)?;
         m::Item::write(&self.error_code, w, v)?;
         m::Item::write(&self.error_message, w, v)?;
@@ -215,16 +227,15 @@ impl<'a> m::Item<'a> for ShareGroupHeartbeatResponse<'a> {
         m::Item::write(&self.heartbeat_interval_ms, w, v)?;
         m::Item::write(&self.assignment, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
@@ -234,12 +245,7 @@ impl<'a> m::Item<'a> for ShareGroupHeartbeatResponse<'a> {
         n = n.saturating_add(m::Item::wire_len(&self.heartbeat_interval_ms, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.assignment, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -296,6 +302,9 @@ impl Default for Assignment<'_> {
 impl<'a> m::Item<'a> for Assignment<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.topic_partitions = m::Item::read(r, v)?;
         if v.flexible {
@@ -307,6 +316,9 @@ impl<'a> m::Item<'a> for Assignment<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <m::Array<'a, TopicPartitions<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -316,27 +328,24 @@ impl<'a> m::Item<'a> for Assignment<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.topic_partitions, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.topic_partitions, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -383,6 +392,9 @@ impl Default for TopicPartitions<'_> {
 impl<'a> m::Item<'a> for TopicPartitions<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.topic_id = m::Item::read(r, v)?;
         s.partitions = m::Item::read(r, v)?;
@@ -395,6 +407,9 @@ impl<'a> m::Item<'a> for TopicPartitions<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <w::Uuid as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, i32> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -405,29 +420,26 @@ impl<'a> m::Item<'a> for TopicPartitions<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.topic_id, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 0) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.topic_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partitions, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",

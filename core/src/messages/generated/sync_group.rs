@@ -44,6 +44,9 @@ impl Default for SyncGroupRequest<'_> {
 impl<'a> m::Item<'a> for SyncGroupRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.group_id = m::Item::read(r, v)?;
         s.generation_id = m::Item::read(r, v)?;
@@ -67,6 +70,9 @@ impl<'a> m::Item<'a> for SyncGroupRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <i32 as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -88,6 +94,9 @@ impl<'a> m::Item<'a> for SyncGroupRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.group_id, w, v)?;
         m::Item::write(&self.generation_id, w, v)?;
         m::Item::write(&self.member_id, w, v)?;
@@ -102,16 +111,15 @@ impl<'a> m::Item<'a> for SyncGroupRequest<'a> {
         }
         m::Item::write(&self.assignments, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.group_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.generation_id, v)?);
@@ -129,12 +137,7 @@ impl<'a> m::Item<'a> for SyncGroupRequest<'a> {
         }
         n = n.saturating_add(m::Item::wire_len(&self.assignments, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -204,6 +207,9 @@ impl Default for SyncGroupRequestAssignment<'_> {
 impl<'a> m::Item<'a> for SyncGroupRequestAssignment<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.member_id = m::Item::read(r, v)?;
         s.assignment = m::Item::read(r, v)?;
@@ -216,6 +222,9 @@ impl<'a> m::Item<'a> for SyncGroupRequestAssignment<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a [u8] as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -226,29 +235,26 @@ impl<'a> m::Item<'a> for SyncGroupRequestAssignment<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.member_id, w, v)?;
         m::Item::write(&self.assignment, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.member_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.assignment, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -305,6 +311,9 @@ impl Default for SyncGroupResponse<'_> {
 impl<'a> m::Item<'a> for SyncGroupResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(2 + (if v.number >= 1 { 4 } else { 0 }))?);
@@ -329,6 +338,9 @@ impl<'a> m::Item<'a> for SyncGroupResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(2 + (if v.number >= 1 { 4 } else { 0 }))?;
         if v.number >= 5 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
@@ -345,6 +357,9 @@ impl<'a> m::Item<'a> for SyncGroupResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         if v.number >= 1 {
             m::Item::write(&self.throttle_time_ms, w, v)?;
         }
@@ -357,16 +372,15 @@ impl<'a> m::Item<'a> for SyncGroupResponse<'a> {
         }
         m::Item::write(&self.assignment, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 4) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
@@ -380,12 +394,7 @@ impl<'a> m::Item<'a> for SyncGroupResponse<'a> {
         }
         n = n.saturating_add(m::Item::wire_len(&self.assignment, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",

@@ -47,6 +47,9 @@ impl Default for TxnOffsetCommitRequest<'_> {
 impl<'a> m::Item<'a> for TxnOffsetCommitRequest<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.transactional_id = m::Item::read(r, v)?;
         s.group_id = m::Item::read(r, v)?;
@@ -74,6 +77,9 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequest<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         r.take(10 + (if v.number >= 3 { 4 } else { 0 }))?;
@@ -92,6 +98,9 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequest<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.transactional_id, w, v)?;
         m::Item::write(&self.group_id, w, v)?;
         m::Item::write(&self.producer_id, w, v)?;
@@ -107,16 +116,15 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequest<'a> {
         }
         m::Item::write(&self.topics, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.transactional_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.group_id, v)?);
@@ -139,12 +147,7 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequest<'a> {
         }
         n = n.saturating_add(m::Item::wire_len(&self.topics, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -215,6 +218,9 @@ impl Default for TxnOffsetCommitRequestTopic<'_> {
 impl<'a> m::Item<'a> for TxnOffsetCommitRequestTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         s.partitions = m::Item::read(r, v)?;
@@ -227,6 +233,9 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequestTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, TxnOffsetCommitRequestPartition<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -237,29 +246,26 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequestTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partitions, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -313,6 +319,9 @@ impl Default for TxnOffsetCommitRequestPartition<'_> {
 impl<'a> m::Item<'a> for TxnOffsetCommitRequestPartition<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(12 + (if v.number >= 2 { 4 } else { 0 }))?);
@@ -332,6 +341,9 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequestPartition<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(12 + (if v.number >= 2 { 4 } else { 0 }))?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -342,6 +354,9 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequestPartition<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.partition_index, w, v)?;
         m::Item::write(&self.committed_offset, w, v)?;
         if v.number >= 2 {
@@ -349,16 +364,15 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequestPartition<'a> {
         }
         m::Item::write(&self.committed_metadata, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.committed_offset, v)?);
@@ -367,12 +381,7 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequestPartition<'a> {
         }
         n = n.saturating_add(m::Item::wire_len(&self.committed_metadata, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -424,6 +433,9 @@ impl Default for TxnOffsetCommitResponse<'_> {
 impl<'a> m::Item<'a> for TxnOffsetCommitResponse<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.throttle_time_ms = m::Item::read(r, v)?;
         s.topics = m::Item::read(r, v)?;
@@ -436,6 +448,9 @@ impl<'a> m::Item<'a> for TxnOffsetCommitResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <i32 as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, TxnOffsetCommitResponseTopic<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -446,29 +461,26 @@ impl<'a> m::Item<'a> for TxnOffsetCommitResponse<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.throttle_time_ms, w, v)?;
         m::Item::write(&self.topics, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.topics, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -523,6 +535,9 @@ impl Default for TxnOffsetCommitResponseTopic<'_> {
 impl<'a> m::Item<'a> for TxnOffsetCommitResponseTopic<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         s.name = m::Item::read(r, v)?;
         s.partitions = m::Item::read(r, v)?;
@@ -535,6 +550,9 @@ impl<'a> m::Item<'a> for TxnOffsetCommitResponseTopic<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, TxnOffsetCommitResponsePartition<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -545,29 +563,26 @@ impl<'a> m::Item<'a> for TxnOffsetCommitResponseTopic<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.name, w, v)?;
         m::Item::write(&self.partitions, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.partitions, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
@@ -615,6 +630,9 @@ impl Default for TxnOffsetCommitResponsePartition<'_> {
 impl<'a> m::Item<'a> for TxnOffsetCommitResponsePartition<'a> {
     #[inline]
     fn read(r: &mut w::Reader<'a>, v: m::Version) -> Result<Self, w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         let mut s = Self::default();
         {
             let c = &mut w::Reader::new(r.take(6)?);
@@ -630,6 +648,9 @@ impl<'a> m::Item<'a> for TxnOffsetCommitResponsePartition<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::DecodeError::UnsupportedVersion);
+        }
         r.take(6)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -639,29 +660,26 @@ impl<'a> m::Item<'a> for TxnOffsetCommitResponsePartition<'a> {
     }
 
     fn write(&self, w: &mut w::Writer<'_>, v: m::Version) -> Result<(), w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         m::Item::write(&self.partition_index, w, v)?;
         m::Item::write(&self.error_code, w, v)?;
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
-            unknown.write_range(w, 0, u64::MAX, known)?;
+            self.unknown_tagged_fields.write_section(w)?;
         }
         Ok(())
     }
 
     fn wire_len(&self, v: m::Version) -> Result<usize, w::EncodeError> {
+        if m::refuses(v.flexible, v.number, 3) {
+            return Err(w::EncodeError::UnsupportedVersion);
+        }
         let mut n = 0usize;
         n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         if v.flexible {
-            let known: &'static [u32] = &[];
-            let unknown = &self.unknown_tagged_fields;
-            let count = unknown.count_excluding(known);
-            let body = unknown.len_excluding(known);
-            let count = u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?;
-            n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
+            n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
                 field: "unknown tagged fields",
