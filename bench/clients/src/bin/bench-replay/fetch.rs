@@ -219,3 +219,58 @@ pub(crate) fn run(args: &Args, allocator: &'static CountingAllocator) -> Result<
         percentiles: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use franzl_core::record::{BatchOptions, NewRecord, RecordBatchBuilder};
+
+    use super::*;
+
+    /// A batch of `count` one-byte records from `base_offset`.
+    fn batch(base_offset: i64, count: i32) -> Vec<u8> {
+        let mut out = vec![0; 1024];
+        let options = BatchOptions {
+            base_offset,
+            ..BatchOptions::default()
+        };
+        let mut builder = RecordBatchBuilder::new(&mut out, options).unwrap();
+        for offset_delta in 0..count {
+            let record = NewRecord {
+                offset_delta,
+                value: Some(b"v"),
+                ..NewRecord::default()
+            };
+            builder.append(&record).unwrap();
+        }
+        let len = builder.finish().unwrap();
+        out.truncate(len);
+        out
+    }
+
+    #[test]
+    fn counts_from_the_batch_headers_and_advances_past_them() {
+        let mut records = batch(0, 3);
+        records.extend(batch(3, 2));
+        // The broker cut the next batch short: it is not counted, and read again next time.
+        records.extend(&batch(5, 4)[..20]);
+        let mut cursor = Cursor {
+            partition: 0,
+            offset: 0,
+        };
+        assert_eq!(count_batches(&records, &mut cursor), Ok(5));
+        assert_eq!(cursor.offset, 5);
+        // A fetch from inside the first batch counts only the records from there on.
+        let mut inside = Cursor {
+            partition: 0,
+            offset: 1,
+        };
+        assert_eq!(count_batches(&records, &mut inside), Ok(4));
+        // Batches wholly before the cursor are skipped.
+        let mut past = Cursor {
+            partition: 0,
+            offset: 4,
+        };
+        assert_eq!(count_batches(&records, &mut past), Ok(1));
+        assert_eq!(count_batches(&[], &mut past), Ok(0));
+    }
+}
