@@ -1,8 +1,11 @@
 //! `cargo xtask test`: everything CI runs, in the order a developer wants to see failures.
 //!
 //! Formatting, clippy, the bare-metal build of franzl-core, the generated-code drift check, unit
-//! tests, then the integration tests against real brokers. The brokers that the integration tests
-//! bring up are stopped at the end by their recorded PIDs, whether the tests passed or not.
+//! tests, then the integration tests against real brokers, and on the `plain` broker they left
+//! running the client benchmark's smoke test (`cargo xtask bench --quick`: every client builds,
+//! runs every scenario it claims, and its counts match the broker's). The brokers that the
+//! integration tests bring up are stopped at the end by their recorded PIDs, whether the tests
+//! passed or not.
 
 use crate::process::{cargo, output, run};
 use std::process::Command;
@@ -142,14 +145,24 @@ fn fuzz_smoke() -> Result<(), String> {
     Ok(())
 }
 
-/// Runs the integration tests; the brokers they started are stopped afterwards in every case.
+/// Runs the integration tests, then the benchmark's smoke test; the brokers they started are
+/// stopped afterwards in every case.
 fn integration_tests() -> Result<(), String> {
     let result = run(
         "integration tests against real brokers",
         cargo(&["test", "-p", "franzl-tests", "--", "--test-threads", "4"]),
-    );
+    )
+    .and_then(|()| bench_smoke());
     let stopped = stop_brokers();
     result.and(stopped)
+}
+
+/// `cargo xtask bench --quick`: builds every client program (a client that does not build is a
+/// failure here, not a skipped row) and checks each one's counts against the broker.
+fn bench_smoke() -> Result<(), String> {
+    eprintln!("\n==> client benchmark smoke test (cargo xtask bench --quick)");
+    crate::bench::run(&["--quick".to_string()])
+        .map_err(|error| format!("client benchmark smoke test: {error}"))
 }
 
 /// Stops every profile's brokers by their recorded PIDs.

@@ -12,7 +12,7 @@ commands:
   size [--release]          build the bare-metal link check and print its text/data/bss sizes
   test                      everything CI runs
   demo                      bring up the plain broker and run the quickstart
-  bench [--quick]           franzl against librdkafka, Java, rskafka, franz-go (target/bench/)";
+  bench [--quick]           franzl against librdkafka, Java, rskafka, franz-go and replay (target/bench/)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -175,8 +175,8 @@ mod tests {
         assert!(svg.trim_end().ends_with("</svg>"));
         assert_eq!(
             svg.matches("<rect x=").count(),
-            4,
-            "two measured clients in two scenarios"
+            6,
+            "three measured clients in two scenarios"
         );
         assert!(svg.contains("1.50× (3 000 rec/s)"));
         assert!(svg.contains("franzl: pending · rskafka: failed"));

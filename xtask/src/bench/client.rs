@@ -1,10 +1,9 @@
 //! The clients compared, each driven the same way: one process per run, given a topic and a
 //! scenario, pinned to the client core, measured by `bench-measure`.
 //!
-//! Two rows are partly slots: franzl's own client (`bench-franzl`) runs the consume scenarios; its
-//! produce and round-trip rows wait for `std-client`'s producer to be wired. `replay`, the ceiling
-//! (pre-encoded Produce and Fetch requests), needs franzl-core's Produce encoding and record batch
-//! builder. What is not there yet is reported as "pending", never with figures.
+//! franzl's own client (`bench-franzl`) and `replay`, the ceiling (`bench-replay`: Produce
+//! requests encoded before the clock, Fetch responses read only as far as counting needs), run
+//! every scenario. A row a client cannot run says why (`NotApplicable`), never with figures.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +12,7 @@ use super::scenario::{Mode, Scenario};
 /// The clients, in report order; librdkafka is the reference the ratios are taken against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Client {
-    /// franzl's std client (slot).
+    /// franzl's std client.
     Franzl,
     /// librdkafka through the `rdkafka` crate.
     Rdkafka,
@@ -23,7 +22,7 @@ pub(crate) enum Client {
     Rskafka,
     /// franz-go's kgo.
     FranzGo,
-    /// Pre-encoded requests: the ceiling (slot).
+    /// Pre-encoded requests on franzl-core alone: the ceiling.
     Replay,
 }
 
@@ -39,6 +38,9 @@ pub(crate) const CLIENTS: &[Client] = &[
 
 /// The reference client of the ratios.
 pub(crate) const REFERENCE: Client = Client::Rdkafka;
+
+/// The ceiling each client's share is taken of.
+pub(crate) const CEILING: Client = Client::Replay;
 
 /// How one client runs one scenario.
 #[derive(Debug, Clone)]
@@ -81,26 +83,15 @@ impl Client {
             Client::Franzl => Some(rust_bin.join("bench-franzl")),
             Client::Rdkafka => Some(rust_bin.join("bench-rdkafka")),
             Client::Rskafka => Some(rust_bin.join("bench-rskafka")),
+            Client::Replay => Some(rust_bin.join("bench-replay")),
             Client::FranzGo => Some(go_bin.to_path_buf()),
-            Client::Java | Client::Replay => None,
+            Client::Java => None,
         }
     }
 
     /// How this client runs `scenario`.
     pub(crate) fn plan(self, scenario: &Scenario) -> Plan {
         match self {
-            Client::Franzl if scenario.mode != Mode::Consume => Plan::NotApplicable(
-                "pending: franzl's producer is not wired yet (std-client/src/producer); \
-                 bench-franzl will run this row through the same contract"
-                    .into(),
-            ),
-            Client::Franzl => Plan::Contract {
-                acks: scenario.acks,
-                note: None,
-            },
-            Client::Replay => Plan::NotApplicable(
-                "pending: needs franzl-core's Produce encoding and record batch builder".into(),
-            ),
             Client::Java if scenario.mode == Mode::Roundtrip => Plan::NotApplicable(
                 "the perf tool has no one-request-in-flight mode (its latencies include queueing)"
                     .into(),
@@ -115,7 +106,11 @@ impl Client {
                     note: Some("acks=all: rskafka always asks for all"),
                 }
             }
-            Client::Rdkafka | Client::Rskafka | Client::FranzGo => Plan::Contract {
+            Client::Franzl
+            | Client::Rdkafka
+            | Client::Rskafka
+            | Client::FranzGo
+            | Client::Replay => Plan::Contract {
                 acks: scenario.acks,
                 note: None,
             },
@@ -165,24 +160,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn slots_never_run_and_the_reference_runs_everything() {
+    fn franzl_the_reference_and_the_ceiling_run_everything_as_asked() {
         for scenario in SCENARIOS {
-            let franzl_runs = matches!(Client::Franzl.plan(scenario), Plan::Contract { .. });
-            assert_eq!(
-                franzl_runs,
-                scenario.mode == Mode::Consume,
-                "{}",
-                scenario.id
-            );
-            assert!(matches!(
-                Client::Replay.plan(scenario),
-                Plan::NotApplicable(_)
-            ));
-            assert!(matches!(
-                REFERENCE.plan(scenario),
-                Plan::Contract { note: None, .. }
-            ));
+            for client in [Client::Franzl, REFERENCE, CEILING] {
+                match client.plan(scenario) {
+                    Plan::Contract { acks, note: None } => assert_eq!(acks, scenario.acks),
+                    other => panic!("{} / {}: {other:?}", scenario.id, client.name()),
+                }
+            }
         }
+        let rust_bin = Path::new("bin");
+        assert_eq!(
+            Client::Replay.program(rust_bin, Path::new("go")),
+            Some(rust_bin.join("bench-replay"))
+        );
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! `report.md`: the machine, how the figures were taken, an overview of throughput ratios, and one
-//! table per scenario with every figure and its ratio to librdkafka.
+//! table per scenario with every figure, its ratio to librdkafka and its share of replay's rate
+//! (the ceiling).
 
 use std::fmt::Write as _;
 
-use super::client::REFERENCE;
-use super::report::{Context, Results, clients, ratio, reference, status};
+use super::client::{Client, REFERENCE};
+use super::report::{Context, Results, ceiling, clients, ratio, reference, status};
 use super::summary::{Outcome, Row, Stat};
 
 /// A number with about three significant digits, grouped for reading.
@@ -42,8 +43,12 @@ fn times(value: Option<f64>) -> String {
     value.map_or("-".into(), |value| format!("{value:.2}×"))
 }
 
+fn percent(value: Option<f64>) -> String {
+    value.map_or("-".into(), |value| format!("{:.0}%", value * 100.0))
+}
+
 fn table_row(row: &Row, rows: &[Row]) -> String {
-    let reference = reference(rows);
+    let (reference, ceiling) = (reference(rows), ceiling(rows));
     let note = row.note.unwrap_or("");
     let Some(figures) = row.figures() else {
         let why = match &row.outcome {
@@ -51,7 +56,7 @@ fn table_row(row: &Row, rows: &[Row]) -> String {
             Outcome::Measured { .. } => "",
         };
         return format!(
-            "| {} | {} | | | | | | | | {} |\n",
+            "| {} | {} | | | | | | | | | {} |\n",
             row.client.name(),
             status(row),
             why.replace('|', "/")
@@ -66,13 +71,17 @@ fn table_row(row: &Row, rows: &[Row]) -> String {
         )
     });
     format!(
-        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
         row.client.name(),
         with_spread(figures.records_per_s),
         figure(figures.mb_per_s.median),
         times(ratio(
             Some(figures.records_per_s.median),
             reference.map(|f| f.records_per_s.median)
+        )),
+        percent(ratio(
+            Some(figures.records_per_s.median),
+            ceiling.map(|f| f.records_per_s.median)
         )),
         figure(figures.cpu_us_per_record.median),
         times(ratio(
@@ -118,7 +127,9 @@ pub(crate) fn render(context: &Context, results: &Results) -> String {
          (start-up, JVM included) over every record it handled; allocs/record are heap allocations in the \
          timed part (Rust programs: a counting global allocator; franz-go: Go's heap objects; librdkafka's \
          C allocations and the JVM's are not seen). Every count a client claims is checked against the \
-         broker's offsets. Ratios are to librdkafka; a shared machine makes ratios, not absolute figures, \
+         broker's offsets. Ratios are to librdkafka; \"of replay\" is the share of replay's records/s, the ceiling \
+         (Produce requests encoded before the clock and sent as fast as the broker answers; Fetch responses \
+         read only as far as the batch headers). A shared machine makes ratios, not absolute figures, \
          the thing to read.\n\n",
     );
     md.push_str("## Overview: records/s as a multiple of librdkafka's\n\n| scenario |");
@@ -126,12 +137,16 @@ pub(crate) fn render(context: &Context, results: &Results) -> String {
     for client in &clients {
         let _ = write!(md, " {} |", client.name());
     }
-    md.push_str("\n|---|");
-    md.push_str(&"---|".repeat(clients.len()));
+    md.push_str(" franzl of replay |\n|---|");
+    md.push_str(&"---|".repeat(clients.len() + 1));
     md.push('\n');
     for (scenario, rows) in results {
         let _ = write!(md, "| {} |", scenario.title);
         let reference = reference(rows);
+        let franzl = rows
+            .iter()
+            .find(|row| row.client == Client::Franzl)
+            .and_then(|row| row.figures());
         for row in rows {
             let cell = match row.figures() {
                 Some(_) if row.client == REFERENCE => format!(
@@ -146,7 +161,11 @@ pub(crate) fn render(context: &Context, results: &Results) -> String {
             };
             let _ = write!(md, " {cell} |");
         }
-        md.push('\n');
+        let share = ratio(
+            franzl.map(|f| f.records_per_s.median),
+            ceiling(rows).map(|f| f.records_per_s.median),
+        );
+        let _ = writeln!(md, " {} |", percent(share));
     }
     for (scenario, rows) in results {
         let _ = write!(
@@ -165,8 +184,8 @@ pub(crate) fn render(context: &Context, results: &Results) -> String {
             }
         );
         md.push_str(
-            "| client | records/s | MB/s | × librdkafka | CPU µs/record | × librdkafka | allocs/record | peak MiB | p50 / p99 / p99.9 µs | note |\n\
-             |---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
+            "| client | records/s | MB/s | × librdkafka | of replay | CPU µs/record | × librdkafka | allocs/record | peak MiB | p50 / p99 / p99.9 µs | note |\n\
+             |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
         );
         for row in rows {
             md.push_str(&table_row(row, rows));
@@ -192,9 +211,14 @@ mod tests {
     #[test]
     fn every_row_is_in_the_tables() {
         let md = render(&context(), &results());
-        assert!(md.contains("| franzl | pending | | | | | | | | pending: not yet |"));
-        assert!(md.contains("| franz-go | 3 000 ±0% | 0.30 | 1.50× |"));
-        assert!(md.contains("| librdkafka | 2 000 ±0% | 0.20 | 1.00× |"));
+        assert!(md.contains("| franzl | pending | | | | | | | | | pending: not yet |"));
+        assert!(md.contains("| franz-go | 3 000 ±0% | 0.30 | 1.50× | 75% |"));
+        assert!(md.contains("| librdkafka | 2 000 ±0% | 0.20 | 1.00× | 50% |"));
+        assert!(md.contains("| replay | 4 000 ±0% | 0.40 | 2.00× | 100% |"));
+        assert!(
+            md.contains(" 2.00× | - |\n"),
+            "the overview's franzl share: {md}"
+        );
         assert!(md.contains("| 100 / 200 / 300 |"));
         assert!(md.contains("| rskafka | failed |"));
     }

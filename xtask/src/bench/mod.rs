@@ -1,6 +1,6 @@
 //! `cargo xtask bench [--quick] [--runs N] [--scenario ID]... [--bootstrap H:P] [--out DIR]`:
-//! franzl against librdkafka, the Java client, rskafka and franz-go (and, once they land, franzl's
-//! own client and the replay ceiling), each scenario run by each client, on one broker.
+//! franzl against librdkafka, the Java client, rskafka and franz-go, and the share each reaches of
+//! replay (pre-encoded requests, the ceiling), each scenario run by each client, on one broker.
 //!
 //! It builds the client programs, brings the broker up through the project's launcher (the `plain`
 //! profile, or `--profile cluster3`; `--bootstrap` uses a running broker instead), pins the broker and the clients to different cores when there are two,

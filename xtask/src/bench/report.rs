@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 
-use super::client::{Client, REFERENCE};
+use super::client::{CEILING, Client, REFERENCE};
 use super::json::{number, quote};
 use super::scenario::Scenario;
 use super::summary::{Figures, Outcome, Row, Stat};
@@ -53,6 +53,13 @@ pub(crate) fn reference(rows: &[Row]) -> Option<&Figures> {
         .and_then(Row::figures)
 }
 
+/// The ceiling's (replay's) figures in `rows`, if it was measured.
+pub(crate) fn ceiling(rows: &[Row]) -> Option<&Figures> {
+    rows.iter()
+        .find(|row| row.client == CEILING)
+        .and_then(Row::figures)
+}
+
 /// `value / reference`, when both are there and the reference is not zero.
 pub(crate) fn ratio(value: Option<f64>, reference: Option<f64>) -> Option<f64> {
     match (value, reference) {
@@ -83,7 +90,7 @@ fn stat_json(stat: Option<Stat>) -> String {
     }
 }
 
-fn row_json(row: &Row, reference: Option<&Figures>) -> String {
+fn row_json(row: &Row, reference: Option<&Figures>, ceiling: Option<&Figures>) -> String {
     let mut json = format!(
         "{{\"client\":{},\"status\":\"{}\"",
         quote(row.client.name()),
@@ -119,6 +126,14 @@ fn row_json(row: &Row, reference: Option<&Figures>) -> String {
                 number(ratio(
                     Some(figures.cpu_us_per_record.median),
                     reference.map(|f| f.cpu_us_per_record.median)
+                )),
+            );
+            let _ = write!(
+                json,
+                ",\"share_of_replay\":{{\"records_per_s\":{}}}",
+                number(ratio(
+                    Some(figures.records_per_s.median),
+                    ceiling.map(|f| f.records_per_s.median)
                 )),
             );
             let runs: Vec<String> = samples
@@ -164,8 +179,11 @@ fn to_json(context: &Context, results: &Results) -> String {
         quote(REFERENCE.name())
     );
     for (index, (scenario, rows)) in results.iter().enumerate() {
-        let reference = reference(rows);
-        let rows: Vec<String> = rows.iter().map(|row| row_json(row, reference)).collect();
+        let (reference, ceiling) = (reference(rows), ceiling(rows));
+        let rows: Vec<String> = rows
+            .iter()
+            .map(|row| row_json(row, reference, ceiling))
+            .collect();
         let _ = write!(
             json,
             "{}\n{{\"id\":{},\"title\":{},\"mode\":\"{}\",\"partitions\":{},\"size\":{},\"acks\":{},\
@@ -202,7 +220,8 @@ pub(crate) mod tests {
     use super::super::scenario::SCENARIOS;
     use super::*;
 
-    /// A small result set: librdkafka measured, franzl pending, rskafka failed.
+    /// A small result set: librdkafka, franz-go and replay measured, franzl pending, rskafka
+    /// failed.
     pub(crate) fn results() -> Vec<(Scenario, Vec<Row>)> {
         let sample = |rate: f64| Sample {
             reported: Reported {
@@ -243,6 +262,7 @@ pub(crate) mod tests {
                 outcome: Outcome::Failed("count \"x\"".into()),
                 note: Some("acks=all"),
             },
+            measured(Client::Replay, 4000.0),
         ];
         vec![(SCENARIOS[0], rows.clone()), (SCENARIOS[10], rows)]
     }
@@ -263,6 +283,7 @@ pub(crate) mod tests {
         assert!(json.contains("\"client\":\"franzl\",\"status\":\"pending\""));
         assert!(json.contains("\"client\":\"rskafka\",\"status\":\"failed\",\"note\":\"acks=all\",\"reason\":\"count \\\"x\\\"\""));
         assert!(json.contains("\"ratio_to_librdkafka\":{\"records_per_s\":1.5,"));
+        assert!(json.contains("\"share_of_replay\":{\"records_per_s\":0.75}"));
         assert_eq!(json.matches('{').count(), json.matches('}').count());
     }
 

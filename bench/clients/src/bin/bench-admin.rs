@@ -1,14 +1,16 @@
 //! `bench-admin`: the benchmark's topic chores, through librdkafka's admin client, so that making and
 //! checking a topic costs no JVM start.
 //!
-//! - `bench-admin create --bootstrap H:P --topic T --partitions P`
+//! - `bench-admin create --bootstrap H:P --topic T --partitions P`: returns once the broker's
+//!   metadata shows every partition with a leader, so no client starts on a topic its metadata
+//!   request would call unknown
 //! - `bench-admin delete --bootstrap H:P --topic T`
 //! - `bench-admin records --bootstrap H:P --topic T --partitions P`: prints
 //!   `{"records":N}`, the sum over partitions of high minus low watermark, as the broker tells it:
 //!   the independent count that a producer's claim is checked against.
 
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::executor::block_on;
 use rdkafka::ClientConfig;
@@ -71,7 +73,35 @@ fn create(request: &Request) -> Result<(), String> {
     {
         result.map_err(|(topic, code)| format!("create {topic}: {code}"))?;
     }
-    Ok(())
+    await_leaders(request)
+}
+
+/// Waits until the broker's metadata shows `request.partitions` partitions of the topic, each
+/// with a leader.
+fn await_leaders(request: &Request) -> Result<(), String> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", &request.bootstrap)
+        .create()
+        .map_err(|error| format!("consumer: {error}"))?;
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let metadata = consumer
+            .fetch_metadata(Some(&request.topic), TIMEOUT)
+            .map_err(|error| format!("metadata of {}: {error}", request.topic))?;
+        let ready = metadata.topics().iter().any(|topic| {
+            topic.name() == request.topic
+                && topic.error().is_none()
+                && topic.partitions().len() == request.partitions as usize
+                && topic.partitions().iter().all(|p| p.leader() >= 0)
+        });
+        if ready {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{}: no leaders after 30 s", request.topic));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 fn delete(request: &Request) -> Result<(), String> {
