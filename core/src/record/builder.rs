@@ -255,22 +255,41 @@ impl<'b> RecordBatchBuilder<'b> {
     /// size needed, header included for an uncompressed batch) when it does not fit, or
     /// [`EncodeError::TooLong`] for a key, value or header beyond `i32::MAX` bytes.
     pub fn append(&mut self, record: &NewRecord<'_>) -> Result<(), RecordError> {
+        if self.try_append(record)? {
+            return Ok(());
+        }
+        let header = if self.compression == Compression::None {
+            HEADER_LEN
+        } else {
+            0
+        };
+        let needed = (header + self.records_len).saturating_add(record.encoded_len());
+        Err(EncodeError::BufferTooSmall { needed }.into())
+    }
+
+    /// Appends `record` if it fits: `Ok(false)` (nothing appended) when it does not. Sizes the
+    /// record once, so a producer filling batches record by record pays for one size
+    /// computation, not one to ask and one to append.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::TooLong`] for a key, value or header beyond `i32::MAX` bytes, or a batch
+    /// already holding `i32::MAX` records.
+    pub fn try_append(&mut self, record: &NewRecord<'_>) -> Result<bool, RecordError> {
         if self.count == i32::MAX {
             return Err(EncodeError::TooLong.into());
         }
+        let (body, len) = record.lens();
         let start = self.records_len;
-        if !self.fits(record) {
-            let header = if self.compression == Compression::None {
-                HEADER_LEN
-            } else {
-                0
-            };
-            let needed = (header + start).saturating_add(record.encoded_len());
-            return Err(EncodeError::BufferTooSmall { needed }.into());
+        if start
+            .checked_add(len)
+            .is_none_or(|end| end > self.records_capacity())
+        {
+            return Ok(false);
         }
         let area = self.records_area();
         let mut writer = Writer::new(area.get_mut(start..).unwrap_or_default());
-        record.write(&mut writer)?;
+        record.write_sized(&mut writer, body)?;
         let written = writer.position();
         self.records_len += written;
         self.max_timestamp_delta = if self.count == 0 {
@@ -284,7 +303,7 @@ impl<'b> RecordBatchBuilder<'b> {
             self.last_offset_delta.max(record.offset_delta)
         };
         self.count += 1;
-        Ok(())
+        Ok(true)
     }
 
     /// Writes the header (compressing the records first if asked) and the CRC-32C; returns the

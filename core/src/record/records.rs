@@ -80,13 +80,28 @@ impl NewRecord<'_> {
 
     /// The exact bytes this record takes in an uncompressed batch, length prefix included.
     pub fn encoded_len(&self) -> usize {
-        let body = self.body_len();
+        Self::len_with_prefix(self.body_len())
+    }
+
+    /// The bytes a record of `body` bytes after its prefix takes, prefix included.
+    fn len_with_prefix(body: usize) -> usize {
         varint_len(i32::try_from(body).unwrap_or(i32::MAX)).saturating_add(body)
     }
 
-    /// Writes the record; on error the writer may hold part of it.
-    pub(super) fn write(&self, writer: &mut Writer<'_>) -> Result<(), EncodeError> {
-        writer.put_varint(i32::try_from(self.body_len()).map_err(|_| EncodeError::TooLong)?)?;
+    /// The body's length and the whole record's, for a writer that sizes once.
+    pub(super) fn lens(&self) -> (usize, usize) {
+        let body = self.body_len();
+        (body, Self::len_with_prefix(body))
+    }
+
+    /// Writes the record, whose body takes `body` bytes (from [`Self::lens`]); on error the
+    /// writer may hold part of it.
+    pub(super) fn write_sized(
+        &self,
+        writer: &mut Writer<'_>,
+        body: usize,
+    ) -> Result<(), EncodeError> {
+        writer.put_varint(i32::try_from(body).map_err(|_| EncodeError::TooLong)?)?;
         writer.put_i8(0)?;
         writer.put_varlong(self.timestamp_delta)?;
         writer.put_varint(self.offset_delta)?;

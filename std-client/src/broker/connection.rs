@@ -199,6 +199,7 @@ impl BrokerConnection {
         };
         let len = request_frame_len(&header, request).map_err(failed)?;
         let mut frame = self.inner.shared.take_buffer();
+        // A reused buffer keeps its old bytes: only what it lacks is zeroed.
         frame.resize(len, 0);
         let written = encode_request(&header, request, &mut frame).map_err(failed)?;
         frame.truncate(written);

@@ -35,7 +35,8 @@ const POOLED_BUFFERS: usize = 16;
 const POOLED_BUFFER_MAX: usize = 1 << 20;
 
 impl Shared {
-    /// Takes a cleared buffer from the pool, or a new one.
+    /// Takes a buffer from the pool (holding an earlier frame's bytes, which the caller
+    /// overwrites: not zeroing it again is the point), or a new one.
     pub(super) fn take_buffer(&self) -> Vec<u8> {
         let mut buffers = self.buffers.lock().unwrap_or_else(|p| p.into_inner());
         buffers.pop().unwrap_or_default()
@@ -46,7 +47,8 @@ impl Shared {
         if buffer.capacity() > POOLED_BUFFER_MAX {
             return;
         }
-        buffer.clear();
+        // Kept at its full capacity's length, so the next frame needs no zeroing up to it.
+        buffer.resize(buffer.capacity(), 0);
         let mut buffers = self.buffers.lock().unwrap_or_else(|p| p.into_inner());
         if buffers.len() < POOLED_BUFFERS {
             buffers.push(buffer);

@@ -6,7 +6,7 @@
 //! or someone flushes, closes, or waits for memory. Batches older than `delivery.timeout.ms`
 //! that are not in flight fail with a timeout.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -19,6 +19,7 @@ use super::delivery::{Delivery, Failure};
 use super::partition_queue::PartitionQueue;
 use super::partitioner::{Random, Sticky};
 use super::pool::BufferPool;
+use super::topics::Topics;
 use crate::{Error, Result};
 
 /// What the accumulator needs from the configuration.
@@ -57,6 +58,16 @@ pub(crate) enum Verdict {
     TooLarge(Failure),
 }
 
+/// A record on its way into a batch, with what `send` worked out once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Appending<'r, 'a> {
+    pub(crate) record: &'r ProducerRecord<'a>,
+    /// The bytes it takes in a batch of its own ([`ProducerBatch::size_for_one`]).
+    pub(crate) size: usize,
+    /// Its timestamp, milliseconds since the Unix epoch.
+    pub(crate) timestamp: i64,
+}
+
 /// The result of an append attempt.
 #[derive(Debug)]
 pub(crate) enum Append {
@@ -81,7 +92,7 @@ struct TopicQueues {
 
 #[derive(Debug, Default)]
 struct State {
-    topics: HashMap<Arc<str>, TopicQueues>,
+    topics: Topics<TopicQueues>,
     random: Random,
     next_batch_id: u64,
     /// Batch ids not completed, with how many batches hold each (a split batch's halves share
@@ -119,23 +130,26 @@ impl Accumulator {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Appends `record` to `partition` (or the topic's sticky partition, among the `available`
-    /// ones, when `None`), using
-    /// `buffer` for a new batch if one is needed and given.
+    /// Appends `item.record` to `partition` (or the topic's sticky partition, among the
+    /// `available` ones, when `None`), using `buffer` for a new batch if one is needed and
+    /// given.
     ///
     /// # Errors
     /// A closed producer; a record the batch format cannot hold.
     pub(crate) fn append(
         &self,
-        record: &ProducerRecord<'_>,
+        item: &Appending<'_, '_>,
         partition_count: i32,
         partition: Option<i32>,
         available: &dyn Fn(i32) -> bool,
-        timestamp: i64,
         buffer: &mut Option<Vec<u8>>,
     ) -> Result<Append> {
-        let one = ProducerBatch::size_for_one(record);
-        let record_len = one - franzl_core::record::BATCH_HEADER_LEN;
+        let Appending {
+            record,
+            size: one,
+            timestamp,
+        } = *item;
+        let record_len = one.saturating_sub(franzl_core::record::BATCH_HEADER_LEN);
         let mut guard = self.lock();
         let state = &mut *guard;
         if state.closed {
@@ -144,10 +158,7 @@ impl Accumulator {
                 retriable: false,
             });
         }
-        let topic = match state.topics.get_mut(record.topic) {
-            Some(topic) => topic,
-            None => state.topics.entry(Arc::from(record.topic)).or_default(),
-        };
+        let topic = state.topics.get_or_default(record.topic);
         let count = usize::try_from(partition_count).unwrap_or(0);
         if topic.partitions.len() < count {
             topic.partitions.resize_with(count, PartitionQueue::default);
@@ -238,7 +249,7 @@ impl Accumulator {
         let state = &mut *guard;
         let eager = state.flushing > 0 || state.closed || self.pool.is_exhausted();
         let linger = self.settings.linger;
-        for (name, topic) in &mut state.topics {
+        for (name, topic) in state.topics.iter_mut() {
             for (index, queue) in topic.partitions.iter_mut().enumerate() {
                 let partition = i32::try_from(index).unwrap_or(i32::MAX);
                 bump |= self.expire(queue, now, &mut state.incomplete);

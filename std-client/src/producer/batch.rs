@@ -118,10 +118,9 @@ impl ProducerBatch {
             BatchOptions::default(),
             self.progress,
         )?;
-        if !builder.fits(&new) {
+        if !builder.try_append(&new)? {
             return Ok(None);
         }
-        builder.append(&new)?;
         self.progress = builder.progress();
         Ok(Some(Delivery::new(
             self.completion.clone(),

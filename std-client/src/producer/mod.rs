@@ -47,6 +47,7 @@ mod record;
 mod request;
 mod sender;
 mod split;
+mod topics;
 mod verdict;
 
 pub use delivery::Delivery;

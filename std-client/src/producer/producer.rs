@@ -7,7 +7,7 @@ use event_listener::listener;
 use franzl_core::ErrorCode;
 use franzl_core::compression::Compression;
 
-use super::accumulator::{Accumulator, Append, Settings};
+use super::accumulator::{Accumulator, Append, Appending, Settings};
 use super::batch::ProducerBatch;
 use super::identity::ProducerIdentity;
 use super::partitioner::{self, Partitioner};
@@ -166,15 +166,18 @@ impl Producer {
             self.partitioner
                 .partition(record.topic, record.key, record.value, partition_count)
         });
-        let timestamp = record.timestamp.unwrap_or_else(now_ms);
+        let item = Appending {
+            record: &record,
+            size,
+            timestamp: record.timestamp.unwrap_or_else(now_ms),
+        };
         let mut buffer = None;
         loop {
             match self.accumulator.append(
-                &record,
+                &item,
                 partition_count,
                 partition,
                 &available,
-                timestamp,
                 &mut buffer,
             )? {
                 Append::Appended(delivery) => {

@@ -9,7 +9,7 @@ use std::vec::Vec;
 fn encode(record: &NewRecord<'_>) -> Vec<u8> {
     let mut buf = vec![0u8; record.encoded_len()];
     let mut writer = Writer::new(&mut buf);
-    record.write(&mut writer).unwrap();
+    record.write_sized(&mut writer, record.lens().0).unwrap();
     assert_eq!(writer.position(), record.encoded_len());
     buf
 }

@@ -17,9 +17,18 @@ fn settings() -> Settings {
     }
 }
 
+/// `record` as `send` hands it on, at timestamp 0.
+fn item<'r, 'a>(record: &'r ProducerRecord<'a>) -> Appending<'r, 'a> {
+    Appending {
+        record,
+        size: ProducerBatch::size_for_one(record),
+        timestamp: 0,
+    }
+}
+
 fn append(acc: &Accumulator, record: &ProducerRecord<'_>) -> Delivery {
     match acc
-        .append(record, 2, record.partition, &|_| true, 0, &mut None)
+        .append(&item(record), 2, record.partition, &|_| true, &mut None)
         .unwrap()
     {
         Append::Appended(delivery) => delivery,
@@ -127,12 +136,12 @@ fn memory_is_bounded_and_unknown_partitions_are_errors() {
     let held: Vec<Delivery> = (0..2).map(|_| append(&acc, &record)).collect();
     let other = ProducerRecord::new("t", b"x").partition(1);
     assert!(matches!(
-        acc.append(&other, 2, Some(1), &|_| true, 0, &mut None)
+        acc.append(&item(&other), 2, Some(1), &|_| true, &mut None)
             .unwrap(),
         Append::NeedBuffer(200)
     ));
     assert!(
-        acc.append(&other, 2, Some(5), &|_| true, 0, &mut None)
+        acc.append(&item(&other), 2, Some(5), &|_| true, &mut None)
             .is_err()
     );
     drop(held);
