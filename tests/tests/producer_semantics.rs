@@ -325,9 +325,19 @@ fn batches_over_the_topic_limit_are_split_and_every_record_lands_once() {
 }
 
 #[test]
-fn a_topic_that_does_not_exist_is_an_error() {
+fn a_topic_that_does_not_exist_is_an_error_once_max_block_passes() {
     let broker = broker(Profile::Plain);
-    let config = producer_config(broker, |b| b);
+    let max_block = std::time::Duration::from_secs(2);
+    let config = producer_config(broker, |b| {
+        b.client(|c| {
+            c.timeouts(
+                std::time::Duration::from_secs(10),
+                std::time::Duration::from_secs(30),
+                max_block,
+            )
+        })
+    });
+    let started = std::time::Instant::now();
     let error = smol::block_on(async {
         let producer = Producer::connect(config).await.unwrap();
         producer
@@ -340,4 +350,35 @@ fn a_topic_that_does_not_exist_is_an_error() {
         Some(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION),
         "{error}"
     );
+    assert!(error.to_string().contains("max.block.ms"), "{error}");
+    // It asked again while max.block.ms lasted (within one backoff of its end).
+    assert!(
+        started.elapsed() >= max_block / 2,
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn send_waits_for_a_topic_being_created() {
+    let broker = broker(Profile::Plain);
+    let topic = unique_topic("late");
+    let config = producer_config(broker, |b| b);
+    let creator = {
+        let topic = topic.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            create_topic(broker, &topic, 1, 1);
+        })
+    };
+    let written = smol::block_on(async {
+        let producer = Producer::connect(config).await.unwrap();
+        let delivery = producer
+            .send(ProducerRecord::new(&topic, b"waited"))
+            .await
+            .expect("send waits for the topic's metadata");
+        delivery.await
+    });
+    creator.join().unwrap();
+    assert_eq!(written.expect("delivered").offset, 0);
 }

@@ -18,6 +18,7 @@ use crate::cluster::{Cluster, MetadataSnapshot};
 use crate::config::{CompressionType, ProducerConfig};
 use crate::net::Backoff;
 use crate::{Error, Result};
+use async_io::Timer;
 
 /// Sends records to Kafka in batches; see the [module docs](super) for the behaviour.
 ///
@@ -139,7 +140,9 @@ impl Producer {
     ///
     /// # Errors
     /// [`Error::Kafka`] with `MESSAGE_TOO_LARGE` for a record larger than `max.request.size`
-    /// or `buffer.memory`, with `UNKNOWN_TOPIC_OR_PARTITION` for a topic that does not exist;
+    /// or `buffer.memory`, with `UNKNOWN_TOPIC_OR_PARTITION` for a topic still missing from the
+    /// metadata when `max.block.ms` has passed (a topic being created is waited for), and with
+    /// the topic's own error when retrying cannot help (authorization, an invalid name);
     /// [`Error::Producer`] for a partition out of range or a closed producer;
     /// [`Error::Timeout`] when `max.block.ms` passes.
     pub async fn send(&self, record: ProducerRecord<'_>) -> Result<Delivery> {
@@ -156,7 +159,7 @@ impl Producer {
                 format!("sending to {}", record.topic),
             ));
         }
-        let (partition_count, metadata) = self.partition_count(record.topic).await?;
+        let (partition_count, metadata) = self.partition_count(record.topic, deadline).await?;
         let available = |p: i32| {
             metadata
                 .partition(record.topic, p)
@@ -194,8 +197,16 @@ impl Producer {
         }
     }
 
-    /// The topic's partition count, with the metadata it comes from.
-    async fn partition_count(&self, topic: &str) -> Result<(i32, Arc<MetadataSnapshot>)> {
+    /// The topic's partition count, with the metadata it comes from. A topic metadata does
+    /// not know yet (just created, or being created) is asked for again after
+    /// `retry.backoff.ms`, doubling, until `deadline` (`max.block.ms`), as the Java client
+    /// waits; a topic error that retrying cannot help (authorization, an invalid name) fails
+    /// at once.
+    async fn partition_count(
+        &self,
+        topic: &str,
+        deadline: Instant,
+    ) -> Result<(i32, Arc<MetadataSnapshot>)> {
         let count = |snapshot: &MetadataSnapshot| {
             snapshot
                 .topic(topic)
@@ -206,21 +217,37 @@ impl Producer {
         if let Some(count) = count(&cached) {
             return Ok((count, cached));
         }
-        let snapshot = self.cluster.refresh_metadata(&[topic]).await?;
-        match snapshot.topic(topic) {
-            Some(metadata) if !metadata.error.is_ok() => Err(Error::kafka(
-                metadata.error,
-                None,
-                format!("sending to {topic}"),
-            )),
-            _ => match count(&snapshot) {
-                Some(count) => Ok((count, snapshot)),
-                None => Err(Error::kafka(
-                    ErrorCode::UNKNOWN_TOPIC_OR_PARTITION,
-                    Some("the topic does not exist"),
+        let client = self.cluster.config();
+        let mut backoff = Backoff::new(client.retry_backoff, client.retry_backoff_max, 11);
+        loop {
+            let snapshot = self.cluster.refresh_metadata(&[topic]).await?;
+            if let Some(count) = count(&snapshot) {
+                return Ok((count, snapshot));
+            }
+            let code = snapshot
+                .topic(topic)
+                .map_or(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION, |t| t.error);
+            // No partitions yet but no error either: the topic is still being created.
+            let code = if code.is_ok() {
+                ErrorCode::LEADER_NOT_AVAILABLE
+            } else {
+                code
+            };
+            let delay = backoff.next_delay();
+            if !code.is_retriable() || Instant::now() + delay >= deadline {
+                let reason = if code.is_retriable() {
+                    format!("{topic} is not in the cluster's metadata (waited max.block.ms)")
+                } else {
+                    format!("{topic} cannot be produced to")
+                };
+                return Err(Error::kafka(
+                    code,
+                    Some(&reason),
                     format!("sending to {topic}"),
-                )),
-            },
+                ));
+            }
+            log::debug!("producer: {topic}: {code}; asking for its metadata again in {delay:?}");
+            Timer::after(delay).await;
         }
     }
 
