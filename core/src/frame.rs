@@ -298,7 +298,7 @@ pub fn encode_request<'r, R: Request<'r>>(
 
 /// Writes the size prefix, `header` and a body of `body_len` bytes written by `write_body`;
 /// returns the frame's length. Not generic, so that every request type shares it.
-fn write_frame(
+pub(crate) fn write_frame(
     header: &RequestHeader<'_>,
     header_version: i16,
     body_len: usize,
