@@ -283,19 +283,44 @@ pub fn encode_request<'r, R: Request<'r>>(
         api_key: R::API_KEY.key(),
         ..*header
     };
-    let len = request_frame_len(&header, body)?;
-    if buf.len() < len {
-        return Err(EncodeError::BufferTooSmall { needed: len });
-    }
+    // The body's size is computed once, here; the framing below is one copy for every request
+    // type, and the body is written straight into the frame's writer.
+    let version = R::version(header.api_version).ok_or(EncodeError::UnsupportedVersion)?;
+    let body_len = body.encoded_len(header.api_version)?;
+    write_frame(
+        &header,
+        request_header_version(R::API_KEY, header.api_version),
+        body_len,
+        buf,
+        &mut |w| body.write(w, version),
+    )
+}
+
+/// Writes the size prefix, `header` and a body of `body_len` bytes written by `write_body`;
+/// returns the frame's length. Not generic, so that every request type shares it.
+pub(crate) fn write_frame(
+    header: &RequestHeader<'_>,
+    header_version: i16,
+    body_len: usize,
+    buf: &mut [u8],
+    write_body: &mut dyn FnMut(&mut Writer<'_>) -> Result<(), EncodeError>,
+) -> Result<usize, EncodeError> {
+    let len = header
+        .encoded_len(header_version)
+        .checked_add(body_len)
+        .filter(|&len| len <= i32::MAX as usize)
+        .ok_or(EncodeError::TooLong)?
+        + SIZE_PREFIX_LEN;
+    // Bounded to the frame, so a body that wrote more than its size fails instead of running on.
+    let buf = buf
+        .get_mut(..len)
+        .ok_or(EncodeError::BufferTooSmall { needed: len })?;
     let mut w = Writer::new(buf);
     let size = w.reserve_length()?;
-    header.write(
-        &mut w,
-        request_header_version(R::API_KEY, header.api_version),
-    )?;
-    let body_len = body.encode(header.api_version, w.unwritten_mut())?;
-    w.advance(body_len)?;
+    header.write(&mut w, header_version)?;
+    write_body(&mut w)?;
     w.patch_length(size)?;
+    debug_assert_eq!(w.position(), len, "encoded_len disagrees with encode");
     Ok(w.position())
 }
 
@@ -360,6 +385,21 @@ mod tests {
         assert_eq!(
             encode_request(&header, &body, &mut buf[..10]),
             Err(EncodeError::BufferTooSmall { needed: 22 })
+        );
+        assert_eq!(
+            encode_request(&header, &body, &mut buf[..21]),
+            Err(EncodeError::BufferTooSmall { needed: 22 })
+        );
+        let mut exact = [0u8; 22];
+        assert_eq!(encode_request(&header, &body, &mut exact), Ok(22));
+        assert_eq!(exact, expected);
+        let unknown_version = RequestHeader {
+            api_version: 99,
+            ..header
+        };
+        assert_eq!(
+            encode_request(&unknown_version, &body, &mut buf),
+            Err(EncodeError::UnsupportedVersion)
         );
         let (frame, rest) = split_frame(&buf[..len], 1 << 20).unwrap().unwrap();
         assert!(rest.is_empty());

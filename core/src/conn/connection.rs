@@ -21,12 +21,15 @@ use super::in_flight::{InFlight, Pending};
 use super::sasl_step::{Credentials, Progress, SaslRequest, SaslStep};
 use super::time::Instant;
 use crate::ErrorCode;
-use crate::frame::{RequestHeader, ResponseHeader, encode_request, response_header_version};
+use crate::frame::{
+    RequestHeader, ResponseHeader, encode_request, request_header_version, response_header_version,
+    write_frame,
+};
 use crate::messages::api_versions::{ApiVersionsRequest, ApiVersionsResponse};
 use crate::messages::sasl_authenticate::{SaslAuthenticateRequest, SaslAuthenticateResponse};
 use crate::messages::sasl_handshake::{SaslHandshakeRequest, SaslHandshakeResponse};
 use crate::messages::{ApiKey, Message, NegotiatedVersions, Request};
-use crate::wire::{DecodeError, RawTaggedFields, Reader};
+use crate::wire::{DecodeError, EncodeError, RawTaggedFields, Reader, Writer};
 use core::time::Duration;
 
 /// Settings of one connection. Borrowed strings live as long as the connection.
@@ -119,6 +122,14 @@ enum State<'c> {
 /// Bytes of the broker's error text kept from a failed authentication.
 const SERVER_ERROR_LEN: usize = 128;
 
+/// A request body to frame: its API, version and encoded size.
+#[derive(Debug, Clone, Copy)]
+struct Body {
+    api: ApiKey,
+    version: i16,
+    len: usize,
+}
+
 /// One broker connection (see the module docs), with at most `N` requests in flight.
 #[derive(Debug)]
 pub struct Connection<'c, const N: usize> {
@@ -193,7 +204,7 @@ impl<'c, const N: usize> Connection<'c, N> {
                     client_software_version: self.config.software_version,
                     unknown_tagged_fields: RawTaggedFields::EMPTY,
                 };
-                let (_, len) = self.write_request(&request, version, now, out)?;
+                let (_, len) = self.write_request(&request, version, true, now, out)?;
                 self.state = State::AwaitVersions(version);
                 len
             }
@@ -205,7 +216,7 @@ impl<'c, const N: usize> Connection<'c, N> {
                         mechanism,
                         ..Default::default()
                     };
-                    let (_, len) = self.write_request(&request, 1, now, out)?;
+                    let (_, len) = self.write_request(&request, 1, true, now, out)?;
                     len
                 }
                 Some(SaslRequest::Authenticate(auth_bytes)) => {
@@ -217,6 +228,7 @@ impl<'c, const N: usize> Connection<'c, N> {
                         Ok(version) => version,
                         Err(error) => return Err(self.close(error)),
                     };
+                    // `auth_bytes` borrows the SASL state, so this frames without `&mut self`.
                     let header = self.header(ApiKey::SaslAuthenticate, version, self.peek_id()?);
                     let len = encode_request(&header, &request, out)?;
                     self.record(ApiKey::SaslAuthenticate, version, now)?;
@@ -255,22 +267,10 @@ impl<'c, const N: usize> Connection<'c, N> {
             Some(version) => version,
             None => self.negotiated(R::API_KEY)?,
         };
-        if expects_response {
-            let (correlation_id, len) = self.write_request(request, version, now, out)?;
-            return Ok(Sent {
-                correlation_id: Some(correlation_id),
-                len,
-            });
-        }
-        let correlation_id = self.peek_id()?;
-        let len = encode_request(
-            &self.header(R::API_KEY, version, correlation_id),
-            request,
-            out,
-        )?;
-        self.in_flight.skip(correlation_id);
+        let (correlation_id, len) =
+            self.write_request(request, version, expects_response, now, out)?;
         Ok(Sent {
-            correlation_id: None,
+            correlation_id: expects_response.then_some(correlation_id),
             len,
         })
     }
@@ -473,12 +473,46 @@ impl<'c, const N: usize> Connection<'c, N> {
         &mut self,
         request: &R,
         version: i16,
+        expects_response: bool,
         now: Instant,
         out: &mut [u8],
     ) -> Result<(i32, usize), ConnError> {
-        let header = self.header(R::API_KEY, version, self.peek_id()?);
-        let len = encode_request(&header, request, out)?;
-        let correlation_id = self.record(R::API_KEY, version, now)?;
+        let v = R::version(version).ok_or(EncodeError::UnsupportedVersion)?;
+        let body_len = request.encoded_len(version)?;
+        let body = Body {
+            api: R::API_KEY,
+            version,
+            len: body_len,
+        };
+        self.write_body(
+            body,
+            &mut |w| request.write(w, v),
+            expects_response,
+            now,
+            out,
+        )
+    }
+
+    /// The part of [`Connection::write_request`] that is the same for every request type, so
+    /// that it is compiled once: frames the body, then records the request as in flight (or
+    /// skips its correlation id when no response comes). Nothing is recorded on an error.
+    fn write_body(
+        &mut self,
+        body: Body,
+        write: &mut dyn FnMut(&mut Writer<'_>) -> Result<(), EncodeError>,
+        expects_response: bool,
+        now: Instant,
+        out: &mut [u8],
+    ) -> Result<(i32, usize), ConnError> {
+        let correlation_id = self.peek_id()?;
+        let header = self.header(body.api, body.version, correlation_id);
+        let header_version = request_header_version(body.api, body.version);
+        let len = write_frame(&header, header_version, body.len, out, write)?;
+        if expects_response {
+            let recorded = self.record(body.api, body.version, now)?;
+            return Ok((recorded, len));
+        }
+        self.in_flight.skip(correlation_id);
         Ok((correlation_id, len))
     }
 

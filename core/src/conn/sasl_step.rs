@@ -58,6 +58,11 @@ enum Phase {
     AwaitAuthenticate,
 }
 
+/// Whether any SCRAM mechanism is built in. Without one, [`ScramClient::new`] refuses every
+/// SCRAM mechanism, and the steps below skip the SCRAM branches at compile time, so SCRAM's
+/// parsing and base64 are not linked either.
+const SCRAM_LINKED: bool = cfg!(any(feature = "scram-sha256", feature = "scram-sha512"));
+
 /// The SASL exchange of one connection.
 pub(super) struct SaslStep<'c> {
     credentials: Credentials<'c>,
@@ -151,7 +156,7 @@ impl<'c> SaslStep<'c> {
             return Err(ConnError::MechanismNotEnabled(code));
         }
         let credentials = self.credentials;
-        self.message_len = match &mut self.scram {
+        self.message_len = match self.scram.as_mut().filter(|_| SCRAM_LINKED) {
             Some(scram) => scram
                 .client_first(&mut self.message)
                 .map_err(ConnError::Scram)?,
@@ -182,7 +187,7 @@ impl<'c> SaslStep<'c> {
         }
         let round = self.rounds;
         self.rounds = self.rounds.saturating_add(1);
-        let Some(scram) = &mut self.scram else {
+        let Some(scram) = self.scram.as_mut().filter(|_| SCRAM_LINKED) else {
             return Ok(Progress::Done);
         };
         if round == 0 {

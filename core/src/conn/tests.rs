@@ -10,6 +10,7 @@ use crate::messages::sasl_authenticate::{SaslAuthenticateRequest, SaslAuthentica
 use crate::messages::sasl_handshake::{SaslHandshakeRequest, SaslHandshakeResponse};
 use crate::messages::{ApiKey, Array, Message};
 use crate::sasl::SaslMechanism;
+#[cfg(feature = "scram-sha256")]
 use crate::sasl::scram::ScramMechanism;
 use crate::wire::{RawTaggedFields, Reader, Writer};
 use core::time::Duration;
@@ -393,16 +394,19 @@ fn sasl_handshake_refused_mechanism_is_its_own_error() {
 
 /// The SCRAM-SHA-256 exchange of RFC 7677 section 3: the client's side and the server's first
 /// message.
+#[cfg(feature = "scram-sha256")]
 const RFC_7677_CREDENTIALS: Credentials<'static> = Credentials {
     mechanism: SaslMechanism::Scram(ScramMechanism::Sha256),
     username: "user",
     password: "pencil",
     nonce: "rOprNGfwEbeRWgbNEkqO",
 };
+#[cfg(feature = "scram-sha256")]
 const RFC_7677_SERVER_FIRST: &[u8] =
     b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
 
 #[test]
+#[cfg(feature = "scram-sha256")]
 fn sasl_scram_sha256_runs_the_rfc_7677_exchange() {
     let mut conn = Conn::new(ConnectionConfig {
         sasl: Some(RFC_7677_CREDENTIALS),
@@ -435,6 +439,7 @@ fn sasl_scram_sha256_runs_the_rfc_7677_exchange() {
 }
 
 #[test]
+#[cfg(feature = "scram-sha256")]
 fn sasl_scram_wrong_server_signature_fails() {
     let mut conn = Conn::new(ConnectionConfig {
         sasl: Some(RFC_7677_CREDENTIALS),

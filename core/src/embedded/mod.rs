@@ -10,7 +10,8 @@
 //! 1. Open the transport (a TCP socket of the caller's network stack), then [`Client::new`]
 //!    with it, a [`Clock`], a [`ConnectionConfig`] (SASL credentials if the listener wants
 //!    them) and the two buffers.
-//! 2. [`Client::connect`]: ApiVersions with version negotiation, then SASL PLAIN or SCRAM.
+//! 2. [`Client::connect`]: ApiVersions with version negotiation, then SASL PLAIN or SCRAM
+//!    (SCRAM needs franzl-core's `scram-sha256` or `scram-sha512` feature, on by default).
 //! 3. Any of [`Client::metadata`], [`Client::produce`] / [`Client::produce_batch`],
 //!    [`Client::fetch`], [`Client::list_offsets`], or [`Client::request`] for any other API.
 //!    Partitions are addressed on the broker the transport reaches; leader routing is the

@@ -3,11 +3,18 @@
 //! Hi is PBKDF2 with HMAC as the PRF and one output block, written here on `hmac`. Every key
 //! lives in a fixed [`MAX_HASH_LEN`] array of which the mechanism's hash length is used; the
 //! arrays are zeroed when dropped. The work is `iterations` HMAC computations, so the caller
-//! bounds `iterations` before calling (the client does, see `ScramClient`).
+//! bounds `iterations` before calling (the client does, see `ScramClient`). A mechanism whose
+//! cargo feature is off (`scram-sha256`, `scram-sha512`) is not derived, so its hash, HMAC and
+//! PBKDF2 code is not linked.
+// Without either feature only `derive`'s refusal is left of this file's code paths.
+#![cfg_attr(
+    not(any(feature = "scram-sha256", feature = "scram-sha512")),
+    allow(dead_code)
+)]
 
 use hmac::digest::FixedOutput;
 use hmac::{EagerHash, Hmac, KeyInit, Mac};
-use sha2::{Digest, Sha256, Sha512};
+use sha2::Digest;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::ScramMechanism;
@@ -42,17 +49,36 @@ pub(crate) struct ProofAndSignature {
 
 /// Derives the client proof and the expected server signature.
 ///
-/// `iterations` must already be bounded by the caller: the cost is linear in it.
+/// `iterations` must already be bounded by the caller: the cost is linear in it. `None` if the
+/// mechanism's feature is off in this build.
 pub(crate) fn derive(
     mechanism: ScramMechanism,
     password: &[u8],
     salt: &[u8],
     iterations: u32,
     auth_message: &dyn AuthMessage,
-) -> ProofAndSignature {
+) -> Option<ProofAndSignature> {
+    // A mechanism whose feature is off links no hash code; `ScramClient::new` refuses it first.
     match mechanism {
-        ScramMechanism::Sha256 => derive_with::<Sha256>(password, salt, iterations, auth_message),
-        ScramMechanism::Sha512 => derive_with::<Sha512>(password, salt, iterations, auth_message),
+        #[cfg(feature = "scram-sha256")]
+        ScramMechanism::Sha256 => Some(derive_with::<sha2::Sha256>(
+            password,
+            salt,
+            iterations,
+            auth_message,
+        )),
+        #[cfg(feature = "scram-sha512")]
+        ScramMechanism::Sha512 => Some(derive_with::<sha2::Sha512>(
+            password,
+            salt,
+            iterations,
+            auth_message,
+        )),
+        #[allow(unreachable_patterns)]
+        _ => {
+            let _ = (password, salt, iterations, auth_message);
+            None
+        }
     }
 }
 
@@ -186,6 +212,7 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Sha256, Sha512};
 
     #[test]
     fn hi_matches_pbkdf2_test_vectors() {

@@ -50,6 +50,8 @@ pub enum ScramError {
     /// The server ended the exchange with `e=`; its text can be read from
     /// `ScramClient::server_error_text`.
     ServerError(ServerErrorValue),
+    /// The mechanism's cargo feature (`scram-sha256` or `scram-sha512`) is off in this build.
+    MechanismDisabled,
 }
 
 impl fmt::Display for ScramError {
@@ -74,6 +76,7 @@ impl fmt::Display for ScramError {
             Self::MissingVerifier => "SCRAM: server-final message has no verifier",
             Self::InvalidVerifier => "SCRAM: server verifier is not base64",
             Self::ServerSignatureMismatch => "SCRAM: server signature does not match",
+            Self::MechanismDisabled => "SCRAM: mechanism not enabled in this build",
         };
         f.write_str(text)
     }

@@ -46,9 +46,10 @@ mod client_messages;
 mod crypto;
 mod error;
 mod parse;
-#[cfg(test)]
+// The exchanges below need both mechanisms built in (the default features).
+#[cfg(all(test, feature = "scram-sha256", feature = "scram-sha512"))]
 mod property_tests;
-#[cfg(test)]
+#[cfg(all(test, feature = "scram-sha256", feature = "scram-sha512"))]
 mod tests;
 
 use core::fmt;
@@ -102,6 +103,17 @@ impl ScramMechanism {
         match self {
             Self::Sha256 => 32,
             Self::Sha512 => 64,
+        }
+    }
+
+    /// Whether this build of franzl-core can run the mechanism: its cargo feature
+    /// (`scram-sha256`, `scram-sha512`, both on by default) is enabled. Without it the
+    /// mechanism's hash is not linked and [`ScramClient::new`] refuses it.
+    #[must_use]
+    pub const fn is_enabled(self) -> bool {
+        match self {
+            Self::Sha256 => cfg!(feature = "scram-sha256"),
+            Self::Sha512 => cfg!(feature = "scram-sha512"),
         }
     }
 }
@@ -162,13 +174,17 @@ impl<'a> ScramClient<'a> {
     ///
     /// # Errors
     /// [`ScramError::InvalidClientNonce`] if the nonce is empty or has a byte that is not
-    /// printable ASCII, or a `,`.
+    /// printable ASCII, or a `,`; [`ScramError::MechanismDisabled`] if the mechanism's cargo
+    /// feature is off (see [`ScramMechanism::is_enabled`]).
     pub fn new(
         mechanism: ScramMechanism,
         username: &'a str,
         password: &'a str,
         client_nonce: &'a str,
     ) -> Result<Self, ScramError> {
+        if !mechanism.is_enabled() {
+            return Err(ScramError::MechanismDisabled);
+        }
         if !parse::is_valid_nonce(client_nonce) {
             return Err(ScramError::InvalidClientNonce);
         }
@@ -291,7 +307,8 @@ impl<'a> ScramClient<'a> {
             salt.get(..salt_len).unwrap_or(&[]),
             server_first.iterations,
             &auth_message,
-        );
+        )
+        .ok_or(ScramError::MechanismDisabled)?;
         let proof = keys.client_proof.get(..hash_len).unwrap_or(&[]);
         let written = client_messages::write_client_final(nonce, proof, out)?;
         Ok((written, keys.server_signature))
@@ -374,5 +391,22 @@ impl<'a> ScramClient<'a> {
     #[must_use]
     pub const fn is_failed(&self) -> bool {
         matches!(self.state, State::Failed)
+    }
+}
+
+#[cfg(test)]
+mod feature_tests {
+    use super::*;
+
+    #[test]
+    fn a_mechanism_is_refused_exactly_when_its_feature_is_off() {
+        for mechanism in [ScramMechanism::Sha256, ScramMechanism::Sha512] {
+            let result = ScramClient::new(mechanism, "user", "pencil", "rOprNGfwEbeRWgbNEkqO");
+            if mechanism.is_enabled() {
+                assert!(result.is_ok(), "{mechanism:?}");
+            } else {
+                assert_eq!(result.err(), Some(ScramError::MechanismDisabled));
+            }
+        }
     }
 }
