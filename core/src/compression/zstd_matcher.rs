@@ -108,12 +108,14 @@ impl FastMatcher {
     /// Sizes the window, the hash table and the spaces for a frame of `len` bytes; call before
     /// each frame (the compressor then calls `reset`). The table only ever grows.
     pub(crate) fn prepare(&mut self, len: usize) {
-        self.window = len.next_power_of_two().clamp(MIN_WINDOW, MAX_WINDOW);
+        let rounded = len.checked_next_power_of_two().unwrap_or(usize::MAX);
+        self.window = rounded.clamp(MIN_WINDOW, MAX_WINDOW);
         self.remaining = Some(len);
-        let wanted = len
-            .next_power_of_two()
-            .ilog2()
-            .clamp(MIN_HASH_LOG, MAX_HASH_LOG);
+        // The frame's history grows to this; reserving it now saves the copies of doubling.
+        let keep = len.min(self.window.saturating_mul(2).saturating_add(MAX_BLOCK));
+        self.history
+            .reserve(keep.saturating_sub(self.history.len()));
+        let wanted = rounded.ilog2().clamp(MIN_HASH_LOG, MAX_HASH_LOG);
         if wanted > self.hash_log {
             self.hash_log = wanted;
             self.table = vec![0; 1 << wanted];
@@ -123,8 +125,8 @@ impl FastMatcher {
     }
 
     fn position(&self, index: usize) -> u32 {
-        // `history` never holds more than MAX_WINDOW + MAX_BLOCK bytes and `base` stays below
-        // POSITION_LIMIT, so this does not wrap.
+        // `history` never holds more than two windows and a block (a few MiB) and `base` stays
+        // below POSITION_LIMIT, so this does not wrap.
         self.base.wrapping_add(index as u32)
     }
 
