@@ -31,6 +31,10 @@ pub mod snappy;
 mod xxhash32;
 #[cfg(feature = "zstd")]
 pub mod zstd;
+#[cfg(feature = "zstd")]
+mod zstd_matcher;
+#[cfg(all(test, feature = "zstd"))]
+mod zstd_round_trips;
 
 #[cfg(all(test, any(feature = "gzip", feature = "lz4", feature = "zstd")))]
 mod fixture_text;

@@ -9,12 +9,22 @@
 //! chunk and one block, whatever the input. Preset dictionaries are not supported. The
 //! frame's optional content checksum is not verified (the record batch's CRC-32C covers the
 //! compressed bytes).
+//!
+//! Compression ([`ZstdCompressor`], or [`compress`] for one call) uses `ruzstd`'s encoder for
+//! the entropy coding and this crate's match finder (`zstd_matcher`), several times faster
+//! than `ruzstd`'s own at a similar or better ratio; frames carry no content size and no
+//! checksum, and declare a window of 128 KiB to 1 MiB.
 
 use ruzstd::decoding::{BlockDecodingStrategy, FrameDecoder};
-use ruzstd::encoding::{CompressionLevel, compress_to_vec};
+extern crate alloc;
+
+use alloc::vec::Vec;
+
+use ruzstd::encoding::{CompressionLevel, FrameCompressor};
 use ruzstd::io::Read as _;
 
 use super::CompressionError;
+use super::zstd_matcher::FastMatcher;
 
 /// The largest window accepted regardless of the output buffer: 8 MiB covers what the Java
 /// client and librdkafka write at their default levels.
@@ -158,19 +168,62 @@ fn decompress_frame(
     Ok(pos)
 }
 
-/// Compresses `input` into `output` as one zstd frame (`ruzstd`'s fastest level), returning
-/// the bytes written. The frame is built on the heap, then copied.
+/// A zstd compressor that keeps its match finder's tables and its output buffer from frame to
+/// frame: keep one per thread (a producer's sender) to compress many batches without
+/// allocating the tables again.
+///
+/// Frames are built by `ruzstd`'s encoder (fastest level, Huffman and FSE coding) with the
+/// match finder of this crate (`zstd_matcher`); their window is the input's length rounded up to a
+/// power of two, between 128 KiB and 1 MiB, so any zstd decoder reads them with a small buffer.
+#[derive(Debug, Default)]
+pub struct ZstdCompressor {
+    matcher: FastMatcher,
+    frame: Vec<u8>,
+}
+
+impl ZstdCompressor {
+    /// A compressor; it allocates on first use.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Compresses `input` into `output` as one zstd frame, returning the bytes written. The
+    /// frame is built in a buffer this compressor keeps, then copied.
+    ///
+    /// # Errors
+    ///
+    /// [`CompressionError::OutputFull`] when `output` is too small.
+    pub fn compress(&mut self, input: &[u8], output: &mut [u8]) -> Result<usize, CompressionError> {
+        let mut matcher = core::mem::take(&mut self.matcher);
+        matcher.prepare(input.len());
+        let mut frame = core::mem::take(&mut self.frame);
+        frame.clear();
+        let mut compressor = FrameCompressor::new_with_matcher(matcher, CompressionLevel::Fastest);
+        compressor.set_source(input);
+        compressor.set_drain(&mut frame);
+        compressor.compress();
+        self.matcher = compressor.replace_matcher(FastMatcher::new());
+        drop(compressor);
+        let written = output
+            .get_mut(..frame.len())
+            .ok_or(CompressionError::OutputFull)
+            .map(|target| {
+                target.copy_from_slice(&frame);
+                frame.len()
+            });
+        self.frame = frame;
+        written
+    }
+}
+
+/// Compresses `input` into `output` as one zstd frame, returning the bytes written: a
+/// [`ZstdCompressor`] made for this call (keep one instead to reuse its tables).
 ///
 /// # Errors
 ///
 /// [`CompressionError::OutputFull`] when `output` is too small.
 pub fn compress(input: &[u8], output: &mut [u8]) -> Result<usize, CompressionError> {
-    let frame = compress_to_vec(input, CompressionLevel::Fastest);
-    output
-        .get_mut(..frame.len())
-        .ok_or(CompressionError::OutputFull)?
-        .copy_from_slice(&frame);
-    Ok(frame.len())
+    ZstdCompressor::new().compress(input, output)
 }
 
 #[cfg(test)]
