@@ -89,10 +89,17 @@ impl PartitionQueue {
     /// from `i32::MAX` to 0.
     pub(crate) fn take_sequence(&mut self, records: usize) -> i32 {
         let base = self.next_sequence;
-        let count = i32::try_from(records).unwrap_or(i32::MAX);
-        self.next_sequence = (i64::from(base) + i64::from(count)).rem_euclid(1 << 31) as i32;
+        self.next_sequence = sequence_after(base, records);
         base
     }
+}
+
+/// The sequence number `records` records after `base`: Kafka's sequences wrap from `i32::MAX`
+/// to 0.
+pub(crate) fn sequence_after(base: i32, records: usize) -> i32 {
+    let count = i32::try_from(records).unwrap_or(i32::MAX);
+    // In 0..2^31 after the remainder, so the conversion cannot fail.
+    i32::try_from((i64::from(base) + i64::from(count)).rem_euclid(1 << 31)).unwrap_or(0)
 }
 
 #[cfg(test)]

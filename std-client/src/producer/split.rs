@@ -21,7 +21,7 @@ use super::ProducerRecord;
 use super::accumulator::{Accumulator, completed_one};
 use super::batch::{ProducerBatch, Stamp};
 use super::delivery::Failure;
-use super::partition_queue::PartitionQueue;
+use super::partition_queue::{PartitionQueue, sequence_after};
 use super::pool::BufferPool;
 
 impl Accumulator {
@@ -141,7 +141,7 @@ pub(crate) fn split_in_two(
                 scratch,
             )?;
             if sequence >= 0 {
-                sequence = next_sequence(sequence, count);
+                sequence = sequence_after(sequence, count);
             }
         }
         Ok(())
@@ -158,13 +158,6 @@ pub(crate) fn split_in_two(
         (first_of_second, parts[1].completion.clone()),
     ]);
     Ok(parts)
-}
-
-/// The sequence after `count` records from `base`: Kafka's sequences wrap from `i32::MAX` to 0.
-fn next_sequence(base: i32, count: usize) -> i32 {
-    let count = i64::try_from(count).unwrap_or(i64::MAX);
-    // In 0..2^31 after the remainder, so the conversion cannot fail.
-    i32::try_from((i64::from(base).saturating_add(count)).rem_euclid(1 << 31)).unwrap_or(0)
 }
 
 #[cfg(test)]
