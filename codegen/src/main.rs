@@ -2,7 +2,7 @@
 //! generated messages (`core/src/messages/generated/`), formatted with rustfmt.
 //!
 //! Usage: `cargo run -p franzl-codegen [-- [--check] [--input DIR] [--output DIR]]`.
-//! Defaults: `../shared/kafka-protocol` beside the checkout, `core/src/messages/generated`, and
+//! Defaults: `../shared/kafka-protocol/4.3.1` beside the checkout, `core/src/messages/generated`, and
 //! `core/src/error_code/table.rs` (`--errors-output FILE`) from `error_codes.tsv`.
 //! `--check` writes nothing and exits with status 1 when the committed files differ from what
 //! the definitions give; when the definitions folder is absent it says so and exits 0.
@@ -35,7 +35,7 @@ fn parse_args() -> Result<Args, String> {
         .to_path_buf();
     let mut args = Args {
         check: false,
-        input: root.join("../shared/kafka-protocol"),
+        input: root.join("../shared/kafka-protocol/4.3.1"),
         output: root.join("core/src/messages/generated"),
         errors_output: root.join("core/src/error_code/table.rs"),
     };

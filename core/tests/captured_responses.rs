@@ -20,10 +20,10 @@ use franzl_core::messages::{
     describe_producers, describe_quorum, describe_topic_partitions, describe_transactions,
     describe_user_scram_credentials, elect_leaders, end_txn, expire_delegation_token, fetch,
     find_coordinator, heartbeat, incremental_alter_configs, init_producer_id, join_group,
-    leave_group, list_client_metrics_resources, list_groups, list_offsets,
-    list_partition_reassignments, list_transactions, metadata, offset_commit, offset_delete,
-    offset_fetch, offset_for_leader_epoch, produce, renew_delegation_token, sasl_authenticate,
-    sasl_handshake, sync_group, txn_offset_commit, update_features,
+    leave_group, list_config_resources, list_groups, list_offsets, list_partition_reassignments,
+    list_transactions, metadata, offset_commit, offset_delete, offset_fetch,
+    offset_for_leader_epoch, produce, renew_delegation_token, sasl_authenticate, sasl_handshake,
+    sync_group, txn_offset_commit, update_features,
 };
 
 /// One captured body: its API, version and bytes.
@@ -225,8 +225,7 @@ fn captured_responses_encode_back_to_the_same_bytes() {
             ListTransactions => list_transactions::ListTransactionsResponse,
             ConsumerGroupHeartbeat => consumer_group_heartbeat::ConsumerGroupHeartbeatResponse,
             ConsumerGroupDescribe => consumer_group_describe::ConsumerGroupDescribeResponse,
-            ListClientMetricsResources =>
-                list_client_metrics_resources::ListClientMetricsResourcesResponse,
+            ListConfigResources => list_config_resources::ListConfigResourcesResponse,
             DescribeTopicPartitions => describe_topic_partitions::DescribeTopicPartitionsResponse,
         );
         assert_eq!(again, f.body, "{} re-encoded", f.file.display());

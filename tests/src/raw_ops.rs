@@ -189,7 +189,9 @@ pub fn produce_once(
         topic_data: Array::from_slice(&topics),
         ..Default::default()
     };
-    let reply = client.call_latest(&request).expect("Produce");
+    // Named topics: Produce v13 addresses them by id, so this helper stays at v12.
+    let version = client.latest::<ProduceRequest<'_>>().min(12);
+    let reply = client.call(version, &request).expect("Produce");
     let body = reply.body();
     let result = body
         .responses

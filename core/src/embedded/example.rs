@@ -48,7 +48,7 @@ pub async fn produce_and_fetch<T: Read + Write, C: Clock>(
         id: metadata.id(),
     };
     let start_offset = client.list_offsets(topic, 0, LATEST).await?;
-    let base_offset = client.produce(topic, 0, records, options).await?;
+    let base_offset = client.produce(topic_ref, 0, records, options).await?;
     let mut seen = RoundTrip {
         start_offset,
         base_offset,

@@ -45,7 +45,6 @@ impl<T: Read + Write, C: Clock> Client<'_, '_, T, C> {
             ..Default::default()
         };
         let response = self.request(&request).await?;
-        let version = response.api_version;
         let response = response.decode::<ListOffsetsRequest<'_>>()?;
         // Plain loops rather than iterator adapters: the same work in less flash.
         let mut found = None;
@@ -64,10 +63,6 @@ impl<T: Read + Write, C: Clock> Client<'_, '_, T, C> {
         let code = ErrorCode(found.error_code);
         if !code.is_ok() {
             return Err(ClientError::Broker(code));
-        }
-        if version == 0 {
-            // v0 answers with a list of offsets, the newest first.
-            return Ok(found.old_style_offsets.iter().next().unwrap_or(-1));
         }
         Ok(found.offset)
     }

@@ -4,6 +4,7 @@
 use super::Clock;
 use super::client::Client;
 use super::error::ClientError;
+use super::fetch::TopicRef;
 use crate::ErrorCode;
 use crate::compression::Compression;
 use crate::conn::{ConnError, Connection, Instant, Sent};
@@ -12,6 +13,9 @@ use crate::messages::produce::{PartitionProduceData, ProduceRequest, TopicProduc
 use crate::record::{BatchOptions, NewRecord, RecordBatchBuilder};
 use core::time::Duration;
 use embedded_io_async::{Read, Write};
+
+/// The last Produce version that names topics; from v13 on they are named by id.
+const LAST_VERSION_WITH_NAMES: i16 = 12;
 
 /// How many replicas must have a batch before the broker answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +68,8 @@ impl Default for ProduceOptions {
 
 impl<T: Read + Write, C: Clock> Client<'_, '_, T, C> {
     /// Builds a batch of `records` in the receive buffer (idle between calls) and produces it
-    /// to `topic`'s `partition`; returns the offset of its first record, or `None` for
+    /// to `topic`'s `partition` (by id from Produce v13 on, by name when its id is unknown);
+    /// returns the offset of its first record, or `None` for
     /// acks=0. Offset deltas are numbered here in order (0, 1, 2, ...); timestamp deltas come
     /// from the records as given.
     ///
@@ -76,7 +81,7 @@ impl<T: Read + Write, C: Clock> Client<'_, '_, T, C> {
     /// in); as [`Client::produce_batch`].
     pub async fn produce(
         &mut self,
-        topic: &str,
+        topic: TopicRef<'_>,
         partition: i32,
         records: &[NewRecord<'_>],
         options: &ProduceOptions,
@@ -132,7 +137,7 @@ impl<T: Read + Write, C: Clock> Client<'_, '_, T, C> {
     /// `BufferTooSmall` when the request does not fit `tx`; as [`Client::request`].
     pub async fn produce_batch(
         &mut self,
-        topic: &str,
+        topic: TopicRef<'_>,
         partition: i32,
         batch: &[u8],
         options: &ProduceOptions,
@@ -154,17 +159,23 @@ impl<T: Read + Write, C: Clock> Client<'_, '_, T, C> {
     async fn produce_response(
         &mut self,
         sent: Sent,
-        topic: &str,
+        topic: TopicRef<'_>,
         partition: i32,
     ) -> Result<Option<i64>, ClientError> {
         let Some(response) = self.exchange(sent).await? else {
             return Ok(None);
         };
+        let by_id = response.api_version > LAST_VERSION_WITH_NAMES;
         let response = response.decode::<ProduceRequest<'_>>()?;
         // Plain loops rather than iterator adapters: the same work in less flash.
         let mut found = None;
         for entry in response.responses.iter() {
-            if entry.name == topic {
+            let ours = if by_id {
+                entry.topic_id == topic.id
+            } else {
+                entry.name == topic.name
+            };
+            if ours {
                 found = entry
                     .partition_responses
                     .iter()
@@ -202,7 +213,7 @@ fn send_produce<const N: usize>(
     conn: &mut Connection<'_, N>,
     now: Instant,
     tx: &mut [u8],
-    topic: &str,
+    topic: TopicRef<'_>,
     partition: i32,
     batch: &[u8],
     options: &ProduceOptions,
@@ -213,7 +224,8 @@ fn send_produce<const N: usize>(
         ..Default::default()
     }];
     let topics = [TopicProduceData {
-        name: topic,
+        name: topic.name,
+        topic_id: topic.id,
         partition_data: Array::from_slice(&partitions),
         ..Default::default()
     }];
@@ -225,5 +237,10 @@ fn send_produce<const N: usize>(
         ..Default::default()
     };
     let expects_response = options.acks != Acks::None;
-    conn.send(&request, None, expects_response, now, tx)
+    // Without an id, only versions that name topics can address it.
+    let version = match conn.versions().get(crate::messages::ApiKey::Produce) {
+        Some(version) if topic.id == [0; 16] => Some(version.min(LAST_VERSION_WITH_NAMES)),
+        other => other,
+    };
+    conn.send(&request, version, expects_response, now, tx)
 }

@@ -204,6 +204,8 @@ impl ErrorCode {
     pub const PRINCIPAL_DESERIALIZATION_FAILURE: Self = Self(97);
     /// `SNAPSHOT_NOT_FOUND` (98), not retriable.
     pub const SNAPSHOT_NOT_FOUND: Self = Self(98);
+    /// `POSITION_OUT_OF_RANGE` (99), not retriable.
+    pub const POSITION_OUT_OF_RANGE: Self = Self(99);
     /// `UNKNOWN_TOPIC_ID` (100), retriable.
     pub const UNKNOWN_TOPIC_ID: Self = Self(100);
     /// `DUPLICATE_BROKER_REGISTRATION` (101), not retriable.
@@ -262,6 +264,16 @@ impl ErrorCode {
     pub const VOTER_NOT_FOUND: Self = Self(127);
     /// `INVALID_REGULAR_EXPRESSION` (128), not retriable.
     pub const INVALID_REGULAR_EXPRESSION: Self = Self(128);
+    /// `REBOOTSTRAP_REQUIRED` (129), not retriable.
+    pub const REBOOTSTRAP_REQUIRED: Self = Self(129);
+    /// `STREAMS_INVALID_TOPOLOGY` (130), not retriable.
+    pub const STREAMS_INVALID_TOPOLOGY: Self = Self(130);
+    /// `STREAMS_INVALID_TOPOLOGY_EPOCH` (131), not retriable.
+    pub const STREAMS_INVALID_TOPOLOGY_EPOCH: Self = Self(131);
+    /// `STREAMS_TOPOLOGY_FENCED` (132), not retriable.
+    pub const STREAMS_TOPOLOGY_FENCED: Self = Self(132);
+    /// `SHARE_SESSION_LIMIT_REACHED` (133), retriable.
+    pub const SHARE_SESSION_LIMIT_REACHED: Self = Self(133);
 }
 
 /// The name of a known code.
@@ -367,6 +379,7 @@ pub(super) const fn name_of(code: i16) -> Option<&'static str> {
         96 => "FEATURE_UPDATE_FAILED",
         97 => "PRINCIPAL_DESERIALIZATION_FAILURE",
         98 => "SNAPSHOT_NOT_FOUND",
+        99 => "POSITION_OUT_OF_RANGE",
         100 => "UNKNOWN_TOPIC_ID",
         101 => "DUPLICATE_BROKER_REGISTRATION",
         102 => "BROKER_ID_NOT_REGISTERED",
@@ -396,6 +409,11 @@ pub(super) const fn name_of(code: i16) -> Option<&'static str> {
         126 => "DUPLICATE_VOTER",
         127 => "VOTER_NOT_FOUND",
         128 => "INVALID_REGULAR_EXPRESSION",
+        129 => "REBOOTSTRAP_REQUIRED",
+        130 => "STREAMS_INVALID_TOPOLOGY",
+        131 => "STREAMS_INVALID_TOPOLOGY_EPOCH",
+        132 => "STREAMS_TOPOLOGY_FENCED",
+        133 => "SHARE_SESSION_LIMIT_REACHED",
         _ => return None,
     })
 }
@@ -434,5 +452,6 @@ pub(super) const fn is_retriable(code: i16) -> bool {
             | 106
             | 122
             | 123
+            | 133
     )
 }

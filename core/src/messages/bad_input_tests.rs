@@ -165,7 +165,7 @@ fn metadata_v12_damage_is_an_error() {
     assert_eq!(decode(&long), Err(DecodeError::TrailingBytes));
     // The wrong version.
     assert_eq!(
-        MetadataResponse::decode(13, METADATA_V12),
+        MetadataResponse::decode(14, METADATA_V12),
         Err(DecodeError::UnsupportedVersion)
     );
     assert_eq!(

@@ -23,11 +23,20 @@ use crate::{Error, Result};
 /// The lowest Produce version that carries v2 record batches.
 const MIN_PRODUCE_VERSION: i16 = 3;
 
+/// The first Produce version that names topics by id (KIP-516) instead of by name.
+const FIRST_PRODUCE_VERSION_BY_ID: i16 = 13;
+
+/// A topic id that no topic has: metadata gave none.
+const NO_TOPIC_ID: [u8; 16] = [0; 16];
+
 /// A finished request: its batches and how it went.
 #[derive(Debug)]
 pub(crate) struct Sent {
     pub(crate) node: i32,
     pub(crate) batches: Vec<(Arc<str>, ProducerBatch)>,
+    /// The id of each batch's topic when the request named topics by id (Produce v13+), in the
+    /// order of `batches`; empty when it named them by name.
+    pub(crate) topic_ids: Vec<[u8; 16]>,
     /// The response; `None` with `acks=0`.
     pub(crate) result: Result<Option<ResponseFrame>>,
 }
@@ -47,10 +56,12 @@ pub(crate) async fn send(
     batches: Vec<(Arc<str>, ProducerBatch)>,
     settings: RequestSettings,
 ) -> Sent {
-    let result = send_batches(&cluster, node, &batches, &settings).await;
+    let mut topic_ids = Vec::new();
+    let result = send_batches(&cluster, node, &batches, &settings, &mut topic_ids).await;
     Sent {
         node,
         batches,
+        topic_ids,
         result,
     }
 }
@@ -60,14 +71,24 @@ async fn send_batches(
     node: i32,
     batches: &[(Arc<str>, ProducerBatch)],
     settings: &RequestSettings,
+    topic_ids: &mut Vec<[u8; 16]>,
 ) -> Result<Option<ResponseFrame>> {
     let connection = cluster.broker(node).await?;
-    let version = connection.version(ApiKey::Produce)?;
+    let mut version = connection.version(ApiKey::Produce)?;
     if version < MIN_PRODUCE_VERSION {
         return Err(Error::UnsupportedByBroker {
             api: ApiKey::Produce,
             broker: format!("broker {node} (Produce v3+ for record batches)"),
         });
+    }
+    if version >= FIRST_PRODUCE_VERSION_BY_ID {
+        *topic_ids = ids_of(cluster, batches);
+        if topic_ids.contains(&NO_TOPIC_ID) {
+            // Metadata gave no id for a topic (an older broker behind a newer one, say): name
+            // the topics, at the newest version that still does.
+            topic_ids.clear();
+            version = FIRST_PRODUCE_VERSION_BY_ID - 1;
+        }
     }
     let partitions: Vec<PartitionProduceData<'_>> = batches
         .iter()
@@ -87,6 +108,7 @@ async fn send_batches(
             .map_or(batches.len(), |n| start + n);
         topics.push(TopicProduceData {
             name,
+            topic_id: topic_ids.get(start).copied().unwrap_or(NO_TOPIC_ID),
             partition_data: Array::from_slice(partitions.get(start..end).unwrap_or_default()),
             ..Default::default()
         });
@@ -105,6 +127,15 @@ async fn send_batches(
     } else {
         connection.request_at(&request, version).await.map(Some)
     }
+}
+
+/// The id of each batch's topic, as the current metadata has it ([`NO_TOPIC_ID`] when unknown).
+fn ids_of(cluster: &Cluster, batches: &[(Arc<str>, ProducerBatch)]) -> Vec<[u8; 16]> {
+    let metadata = cluster.metadata();
+    batches
+        .iter()
+        .map(|(topic, _)| metadata.topic(topic).map_or(NO_TOPIC_ID, |t| t.id))
+        .collect()
 }
 
 /// The verdict on each batch of a finished request, in order; `refresh` is set when a leader
@@ -128,7 +159,7 @@ pub(crate) fn verdicts(sent: &Sent, refresh: &mut bool) -> Vec<Verdict> {
         }
     };
     match frame.decode::<ProduceRequest<'_>>() {
-        Ok(response) => judge_response(&response, &sent.batches, refresh),
+        Ok(response) => judge_response(&response, &sent.batches, &sent.topic_ids, refresh),
         Err(error) => sent
             .batches
             .iter()
@@ -137,19 +168,23 @@ pub(crate) fn verdicts(sent: &Sent, refresh: &mut bool) -> Vec<Verdict> {
     }
 }
 
-/// The verdict on each of `batches` from a decoded response.
+/// The verdict on each of `batches` from a decoded response. Topics are matched by id when the
+/// request named them by id (`topic_ids` parallel to `batches`), by name otherwise.
 fn judge_response(
     response: &ProduceResponse<'_>,
     batches: &[(Arc<str>, ProducerBatch)],
+    topic_ids: &[[u8; 16]],
     refresh: &mut bool,
 ) -> Vec<Verdict> {
     batches
         .iter()
-        .map(|(topic, batch)| {
+        .enumerate()
+        .map(|(index, (topic, batch))| {
+            let id = topic_ids.get(index);
             let answer = response
                 .responses
                 .iter()
-                .filter(|t| t.name == &**topic)
+                .filter(|t| id.map_or(t.name == &**topic, |id| t.topic_id == *id))
                 .flat_map(|t| t.partition_responses.iter())
                 .find(|p| p.index == batch.partition);
             let Some(answer) = answer else {
@@ -232,7 +267,7 @@ mod tests {
             ..Default::default()
         };
         let mut refresh = false;
-        let verdicts = judge_response(&response, &batches, &mut refresh);
+        let verdicts = judge_response(&response, &batches, &[], &mut refresh);
         assert!(matches!(
             verdicts[0],
             Verdict::Written {
@@ -252,5 +287,41 @@ mod tests {
             "b was left out"
         );
         assert!(refresh, "NOT_LEADER_OR_FOLLOWER refreshes metadata");
+    }
+
+    #[test]
+    fn batches_are_matched_by_topic_id_when_sent_by_id() {
+        let mut batch = ProducerBatch::new(0, vec![0; 128], 0);
+        let _ = batch.try_append(&super::super::ProducerRecord::new("t", b"v"), 0);
+        let batches = vec![(Arc::from("a"), batch)];
+        let ok = [PartitionProduceResponse {
+            index: 0,
+            base_offset: 9,
+            ..Default::default()
+        }];
+        // Produce v13 answers with ids and empty names.
+        let topics = [TopicProduceResponse {
+            name: "",
+            topic_id: [4; 16],
+            partition_responses: Array::from_slice(&ok),
+            ..Default::default()
+        }];
+        let response = ProduceResponse {
+            responses: Array::from_slice(&topics),
+            ..Default::default()
+        };
+        let mut refresh = false;
+        let by_id = judge_response(&response, &batches, &[[4; 16]], &mut refresh);
+        assert!(matches!(by_id[0], Verdict::Written { base_offset: 9, .. }));
+        let other_id = judge_response(&response, &batches, &[[5; 16]], &mut refresh);
+        assert!(
+            matches!(other_id[0], Verdict::Fail { .. }),
+            "another topic's answer"
+        );
+        let by_name = judge_response(&response, &batches, &[], &mut refresh);
+        assert!(
+            matches!(by_name[0], Verdict::Fail { .. }),
+            "no name in the answer"
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! with synonyms and documentation) and the security APIs a plain listener refuses, at every shared version:
 //! DescribeTopicPartitions, DescribeLogDirs, DescribeQuorum, ListPartitionReassignments,
 //! ElectLeaders, DescribeClientQuotas, AlterClientQuotas (validate only),
-//! DescribeUserScramCredentials, ListClientMetricsResources; CreateAcls and DeleteAcls (no
+//! DescribeUserScramCredentials, ListConfigResources; CreateAcls and DeleteAcls (no
 //! authorizer), SaslAuthenticate (no SASL), CreateDelegationToken (not over PLAINTEXT).
 
 use franzl_core::ErrorCode;
@@ -25,7 +25,7 @@ use franzl_core::messages::describe_topic_partitions::{
 };
 use franzl_core::messages::describe_user_scram_credentials::DescribeUserScramCredentialsRequest;
 use franzl_core::messages::elect_leaders::{ElectLeadersRequest, TopicPartitions};
-use franzl_core::messages::list_client_metrics_resources::ListClientMetricsResourcesRequest;
+use franzl_core::messages::list_config_resources::ListConfigResourcesRequest;
 use franzl_core::messages::list_partition_reassignments::ListPartitionReassignmentsRequest;
 use franzl_core::messages::metadata::MetadataRequest;
 use franzl_core::messages::sasl_authenticate::SaslAuthenticateRequest;
@@ -124,7 +124,7 @@ fn inspection(ex: &mut Exerciser, topic: &str) {
             .collect()
     });
 
-    let request = ListClientMetricsResourcesRequest::default();
+    let request = ListConfigResourcesRequest::default();
     every_version(ex, &request, ErrorCode::NONE, |body| vec![body.error_code]);
 }
 

@@ -189,16 +189,7 @@ fn list_offsets(ex: &mut Exerciser, topic: &str, end: i64) {
             .collect();
         let codes = partitions.iter().map(|p| p.error_code);
         expect_codes(ApiKey::ListOffsets, v, codes, ErrorCode::NONE, &body);
-        let offsets: Vec<i64> = partitions
-            .iter()
-            .map(|p| {
-                if v == 0 {
-                    p.old_style_offsets.iter().next().unwrap_or(-1)
-                } else {
-                    p.offset
-                }
-            })
-            .collect();
+        let offsets: Vec<i64> = partitions.iter().map(|p| p.offset).collect();
         assert_eq!(offsets, [end], "ListOffsets v{v}: {body:?}");
     }
 }

@@ -131,7 +131,7 @@ fn acks_zero_reads_no_response_and_the_next_call_works() {
         ..ProduceOptions::default()
     };
     assert_eq!(
-        block_on(client.produce("t", 0, &records(), &options)),
+        block_on(client.produce(TopicRef::named("t"), 0, &records(), &options)),
         Ok(None)
     );
     assert_eq!(block_on(client.list_offsets("t", 0, LATEST)), Ok(3));
@@ -258,8 +258,8 @@ fn a_response_larger_than_rx_is_a_frame_error() {
         value: Some(&value),
         ..NewRecord::default()
     }];
-    block_on(client.produce("t", 0, &record, &ProduceOptions::default())).unwrap();
-    block_on(client.produce("t", 0, &record, &ProduceOptions::default())).unwrap();
+    block_on(client.produce(TopicRef::named("t"), 0, &record, &ProduceOptions::default())).unwrap();
+    block_on(client.produce(TopicRef::named("t"), 0, &record, &ProduceOptions::default())).unwrap();
     let error = block_on(client.fetch(
         TopicRef {
             name: "t",
@@ -347,7 +347,7 @@ fn a_caller_built_batch_is_produced_and_a_topic_without_id_is_fetched_by_name() 
     let len = builder.finish().unwrap();
     let options = ProduceOptions::default();
     assert_eq!(
-        block_on(client.produce_batch("t", 0, &batch[..len], &options)),
+        block_on(client.produce_batch(TopicRef::named("t"), 0, &batch[..len], &options)),
         Ok(Some(0))
     );
     let fetched =
@@ -375,7 +375,8 @@ fn a_produce_frame_is_its_batch_plus_at_most_40_bytes_the_client_id_and_the_topi
             &mut rx,
         );
         block_on(client.connect()).unwrap();
-        block_on(client.produce("t", 0, &record, &ProduceOptions::default())).is_ok()
+        block_on(client.produce(TopicRef::named("t"), 0, &record, &ProduceOptions::default()))
+            .is_ok()
     };
     let batch_len = crate::record::encoded_batch_len(&record);
     let names = ConnectionConfig::default().client_id.len() + "t".len();
@@ -403,7 +404,9 @@ fn a_batch_larger_than_rx_is_a_record_error_and_sends_nothing() {
         value: Some(&value),
         ..NewRecord::default()
     }];
-    let error = block_on(client.produce("t", 0, &record, &ProduceOptions::default())).unwrap_err();
+    let error =
+        block_on(client.produce(TopicRef::named("t"), 0, &record, &ProduceOptions::default()))
+            .unwrap_err();
     assert!(matches!(error, ClientError::Record(_)), "{error:?}");
     assert_eq!(error.kind(), ErrorKind::OutOfMemory);
     assert_eq!(

@@ -14,6 +14,7 @@ pub mod alter_client_quotas;
 pub mod alter_configs;
 pub mod alter_partition_reassignments;
 pub mod alter_replica_log_dirs;
+pub mod alter_share_group_offsets;
 pub mod alter_user_scram_credentials;
 pub mod api_versions;
 pub mod consumer_group_describe;
@@ -25,6 +26,7 @@ pub mod create_topics;
 pub mod delete_acls;
 pub mod delete_groups;
 pub mod delete_records;
+pub mod delete_share_group_offsets;
 pub mod delete_share_group_state;
 pub mod delete_topics;
 pub mod describe_acls;
@@ -36,6 +38,7 @@ pub mod describe_groups;
 pub mod describe_log_dirs;
 pub mod describe_producers;
 pub mod describe_quorum;
+pub mod describe_share_group_offsets;
 pub mod describe_topic_partitions;
 pub mod describe_transactions;
 pub mod describe_user_scram_credentials;
@@ -51,7 +54,7 @@ pub mod init_producer_id;
 pub mod initialize_share_group_state;
 pub mod join_group;
 pub mod leave_group;
-pub mod list_client_metrics_resources;
+pub mod list_config_resources;
 pub mod list_groups;
 pub mod list_offsets;
 pub mod list_partition_reassignments;
@@ -73,6 +76,8 @@ pub mod share_acknowledge;
 pub mod share_fetch;
 pub mod share_group_describe;
 pub mod share_group_heartbeat;
+pub mod streams_group_describe;
+pub mod streams_group_heartbeat;
 pub mod sync_group;
 pub mod txn_offset_commit;
 pub mod unregister_broker;
@@ -438,15 +443,11 @@ pub fn decode_body(
         (ApiKey::PushTelemetry, true) => visit(&push_telemetry::PushTelemetryResponse::decode(
             version, input,
         )?),
-        (ApiKey::ListClientMetricsResources, false) => visit(
-            &list_client_metrics_resources::ListClientMetricsResourcesRequest::decode(
-                version, input,
-            )?,
+        (ApiKey::ListConfigResources, false) => visit(
+            &list_config_resources::ListConfigResourcesRequest::decode(version, input)?,
         ),
-        (ApiKey::ListClientMetricsResources, true) => visit(
-            &list_client_metrics_resources::ListClientMetricsResourcesResponse::decode(
-                version, input,
-            )?,
+        (ApiKey::ListConfigResources, true) => visit(
+            &list_config_resources::ListConfigResourcesResponse::decode(version, input)?,
         ),
         (ApiKey::DescribeTopicPartitions, false) => visit(
             &describe_topic_partitions::DescribeTopicPartitionsRequest::decode(version, input)?,
@@ -527,6 +528,40 @@ pub fn decode_body(
             &read_share_group_state_summary::ReadShareGroupStateSummaryResponse::decode(
                 version, input,
             )?,
+        ),
+        (ApiKey::StreamsGroupHeartbeat, false) => {
+            visit(&streams_group_heartbeat::StreamsGroupHeartbeatRequest::decode(version, input)?)
+        }
+        (ApiKey::StreamsGroupHeartbeat, true) => {
+            visit(&streams_group_heartbeat::StreamsGroupHeartbeatResponse::decode(version, input)?)
+        }
+        (ApiKey::StreamsGroupDescribe, false) => {
+            visit(&streams_group_describe::StreamsGroupDescribeRequest::decode(version, input)?)
+        }
+        (ApiKey::StreamsGroupDescribe, true) => {
+            visit(&streams_group_describe::StreamsGroupDescribeResponse::decode(version, input)?)
+        }
+        (ApiKey::DescribeShareGroupOffsets, false) => visit(
+            &describe_share_group_offsets::DescribeShareGroupOffsetsRequest::decode(
+                version, input,
+            )?,
+        ),
+        (ApiKey::DescribeShareGroupOffsets, true) => visit(
+            &describe_share_group_offsets::DescribeShareGroupOffsetsResponse::decode(
+                version, input,
+            )?,
+        ),
+        (ApiKey::AlterShareGroupOffsets, false) => visit(
+            &alter_share_group_offsets::AlterShareGroupOffsetsRequest::decode(version, input)?,
+        ),
+        (ApiKey::AlterShareGroupOffsets, true) => visit(
+            &alter_share_group_offsets::AlterShareGroupOffsetsResponse::decode(version, input)?,
+        ),
+        (ApiKey::DeleteShareGroupOffsets, false) => visit(
+            &delete_share_group_offsets::DeleteShareGroupOffsetsRequest::decode(version, input)?,
+        ),
+        (ApiKey::DeleteShareGroupOffsets, true) => visit(
+            &delete_share_group_offsets::DeleteShareGroupOffsetsResponse::decode(version, input)?,
         ),
     }
     Ok(())
