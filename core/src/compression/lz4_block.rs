@@ -208,7 +208,13 @@ pub(super) fn decompress_block(
         }
         let from = pos - offset;
         if offset >= match_len {
-            output.copy_within(from..from + match_len, pos);
+            // Disjoint: a plain copy (memcpy, not memmove).
+            let (done, rest) = output.split_at_mut(pos);
+            if let (Some(source), Some(target)) =
+                (done.get(from..from + match_len), rest.get_mut(..match_len))
+            {
+                target.copy_from_slice(source);
+            }
         } else {
             // Overlapping copy: each byte may be one this copy just wrote (runs).
             for i in 0..match_len {

@@ -4,37 +4,16 @@
 use super::Clock;
 use super::client::Client;
 use super::error::ClientError;
+use super::topic::TopicRef;
 use crate::ErrorCode;
 use crate::messages::Array;
 use crate::messages::fetch::{FetchPartition, FetchRequest, FetchTopic};
 use crate::record::Batches;
-use crate::wire::Uuid;
 use embedded_io_async::{Read, Write};
 
 /// Bytes of `rx` kept for the Fetch response's own fields: the records asked for are at most
 /// `rx.len()` less this.
 pub const FETCH_OVERHEAD: usize = 256;
-
-/// The newest Fetch version that names topics; later ones name them by id only.
-const LAST_VERSION_WITH_NAMES: i16 = 12;
-
-/// A topic as Fetch addresses it: by name up to Fetch v12, by id after.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct TopicRef<'a> {
-    /// The topic's name.
-    pub name: &'a str,
-    /// The topic's id from [`super::TopicMetadata::id`]; all zeros if unknown, in which case
-    /// the client fetches at v12, which names topics.
-    pub id: Uuid,
-}
-
-impl<'a> TopicRef<'a> {
-    /// A topic known by name only.
-    pub const fn named(name: &'a str) -> Self {
-        Self { name, id: [0; 16] }
-    }
-}
 
 /// How long and how much to fetch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,13 +102,9 @@ impl<T: Read + Write, C: Clock> Client<'_, '_, T, C> {
             topics: Array::from_slice(&topics),
             ..Default::default()
         };
-        // Without an id, only versions that name topics can address it.
-        let version = match self.conn.versions().get(crate::messages::ApiKey::Fetch) {
-            Some(version) if topic.id == [0; 16] => Some(version.min(LAST_VERSION_WITH_NAMES)),
-            other => other,
-        };
+        let version = topic.version(self.conn.versions().get(crate::messages::ApiKey::Fetch));
         let response = self.request_at(&request, version).await?;
-        let by_id = response.api_version > LAST_VERSION_WITH_NAMES;
+        let version = response.api_version;
         let response = response.decode::<FetchRequest<'_>>()?;
         let code = ErrorCode(response.error_code);
         if !code.is_ok() {
@@ -138,12 +113,7 @@ impl<T: Read + Write, C: Clock> Client<'_, '_, T, C> {
         // Plain loops rather than iterator adapters: the same work in less flash.
         let mut found = None;
         for entry in response.responses.iter() {
-            let ours = if by_id {
-                entry.topic_id == topic.id
-            } else {
-                entry.topic == topic.name
-            };
-            if ours {
+            if topic.is(version, entry.topic, &entry.topic_id) {
                 found = entry
                     .partitions
                     .iter()

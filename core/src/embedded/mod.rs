@@ -68,14 +68,16 @@ mod offsets;
 mod produce;
 #[cfg(test)]
 mod tests;
+mod topic;
 
 pub use crate::conn::ConnectionConfig;
 pub use client::Client;
 pub use error::ClientError;
-pub use fetch::{FETCH_OVERHEAD, FetchOptions, FetchedPartition, TopicRef};
+pub use fetch::{FETCH_OVERHEAD, FetchOptions, FetchedPartition};
 pub use metadata::TopicMetadata;
 pub use offsets::{EARLIEST, LATEST};
 pub use produce::{Acks, ProduceOptions};
+pub use topic::TopicRef;
 
 use crate::conn::Instant;
 

@@ -4,7 +4,7 @@
 use super::Clock;
 use super::client::Client;
 use super::error::ClientError;
-use super::fetch::TopicRef;
+use super::topic::TopicRef;
 use crate::ErrorCode;
 use crate::compression::Compression;
 use crate::conn::{ConnError, Connection, Instant, Sent};
@@ -13,9 +13,6 @@ use crate::messages::produce::{PartitionProduceData, ProduceRequest, TopicProduc
 use crate::record::{BatchOptions, NewRecord, RecordBatchBuilder};
 use core::time::Duration;
 use embedded_io_async::{Read, Write};
-
-/// The last Produce version that names topics; from v13 on they are named by id.
-const LAST_VERSION_WITH_NAMES: i16 = 12;
 
 /// How many replicas must have a batch before the broker answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,17 +162,12 @@ impl<T: Read + Write, C: Clock> Client<'_, '_, T, C> {
         let Some(response) = self.exchange(sent).await? else {
             return Ok(None);
         };
-        let by_id = response.api_version > LAST_VERSION_WITH_NAMES;
+        let version = response.api_version;
         let response = response.decode::<ProduceRequest<'_>>()?;
         // Plain loops rather than iterator adapters: the same work in less flash.
         let mut found = None;
         for entry in response.responses.iter() {
-            let ours = if by_id {
-                entry.topic_id == topic.id
-            } else {
-                entry.name == topic.name
-            };
-            if ours {
+            if topic.is(version, entry.name, &entry.topic_id) {
                 found = entry
                     .partition_responses
                     .iter()
@@ -237,10 +229,6 @@ fn send_produce<const N: usize>(
         ..Default::default()
     };
     let expects_response = options.acks != Acks::None;
-    // Without an id, only versions that name topics can address it.
-    let version = match conn.versions().get(crate::messages::ApiKey::Produce) {
-        Some(version) if topic.id == [0; 16] => Some(version.min(LAST_VERSION_WITH_NAMES)),
-        other => other,
-    };
+    let version = topic.version(conn.versions().get(crate::messages::ApiKey::Produce));
     conn.send(&request, version, expects_response, now, tx)
 }
