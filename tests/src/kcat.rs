@@ -1,8 +1,9 @@
 //! `kcat` (librdkafka's command-line client, from Debian's packages) as an independent test
 //! client: consume a partition with a format string, produce lines with a codec.
 //!
-//! `.ci/run` installs kcat; on a machine without it, `apt-get install -y kcat`. A missing kcat
-//! is a test failure that says so, never a skip.
+//! `cargo xtask test` installs kcat when it is missing (`xtask/src/setup.rs`, apt-get as root);
+//! elsewhere, `apt-get install -y kcat`. A missing kcat is a test failure that says so, never a
+//! skip.
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

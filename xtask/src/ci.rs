@@ -1,14 +1,15 @@
 //! `cargo xtask test`: everything CI runs, in the order a developer wants to see failures.
 //!
-//! Formatting, clippy, the bare-metal build of franzl-core, the generated-code drift check, unit
-//! tests, then the integration tests against real brokers, and on the `plain` broker they left
-//! running the client benchmark's smoke test (`cargo xtask bench --quick`: every client builds,
-//! runs every scenario it claims, and its counts match the broker's). The brokers that the
-//! integration tests bring up are stopped at the end by their recorded PIDs, whether the tests
-//! passed or not.
+//! First the set-up ([`crate::setup`]): whatever the steps need beyond the README's prerequisites
+//! (rustfmt and clippy, the bare-metal target, nightly, cargo-fuzz, kcat) is installed when
+//! missing. Then formatting, clippy, the bare-metal build of franzl-core, the generated-code drift
+//! check, unit tests, the fuzz smoke test, then the integration tests against real brokers, and on
+//! the `plain` broker they left running the client benchmark's smoke test (`cargo xtask bench
+//! --quick`: every client builds, runs every scenario it claims, and its counts match the
+//! broker's). The brokers that the integration tests bring up are stopped at the end by their
+//! recorded PIDs, whether the tests passed or not.
 
-use crate::process::{cargo, output, run};
-use std::process::Command;
+use crate::process::{cargo, run};
 
 /// The bare-metal target franzl-core must build for without an allocator.
 pub const BARE_METAL_TARGET: &str = "thumbv7em-none-eabihf";
@@ -18,6 +19,7 @@ pub const BARE_METAL_TARGET: &str = "thumbv7em-none-eabihf";
 /// # Errors
 /// The failing step, by name.
 pub fn test(_args: &[String]) -> Result<(), String> {
+    crate::setup::install_missing()?;
     run("format check", cargo(&["fmt", "--all", "--check"]))?;
     run(
         "clippy (workspace, all targets)",
@@ -58,19 +60,8 @@ pub fn test(_args: &[String]) -> Result<(), String> {
     integration_tests()
 }
 
-/// Builds franzl-core for bare metal, installing the target with rustup when it is missing.
+/// Builds franzl-core for bare metal (the set-up installed the target).
 fn bare_metal_build() -> Result<(), String> {
-    let mut list = Command::new("rustup");
-    list.args(["target", "list", "--installed"]);
-    let installed = output(list)?;
-    if !installed
-        .lines()
-        .any(|line| line.trim() == BARE_METAL_TARGET)
-    {
-        let mut add = Command::new("rustup");
-        add.args(["target", "add", BARE_METAL_TARGET]);
-        run("install the bare-metal target", add)?;
-    }
     run(
         "franzl-core for bare metal, no allocator",
         cargo(&[

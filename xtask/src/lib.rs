@@ -6,5 +6,6 @@ pub mod broker;
 pub mod ci;
 pub mod demo;
 pub mod process;
+pub mod setup;
 pub mod size;
 pub mod workspace;

@@ -10,7 +10,8 @@ commands:
   broker up|down|status --profile plain|sasl|tls|cluster3
   kafka-tool NAME ARGS...   run a tool from the broker's jars (console-producer, topics, ...)
   size [--release]          build the bare-metal link check and print its text/data/bss sizes
-  test                      everything CI runs
+  test                      everything CI runs (after the set-up below)
+  setup                     install what test needs and lacks: nightly, cargo-fuzz, kcat, ...
   demo                      bring up the plain broker and run the quickstart
   bench [--quick]           franzl against librdkafka, Java, rskafka, franz-go and replay (target/bench/)";
 
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
             Err(message) => Err(message),
         },
         Some("test") => xtask::ci::test(&args[1..]),
+        Some("setup") => xtask::setup::command(&args[1..]),
         Some("demo") => xtask::demo::demo(&args[1..]),
         Some("size") => xtask::size::run(&args[1..]),
         Some("bench") => xtask::bench::run(&args[1..]),
