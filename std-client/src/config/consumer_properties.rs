@@ -3,28 +3,30 @@
 //!
 //! | property | alias (librdkafka) | field |
 //! |---|---|---|
-//! | `group.id`, `group.instance.id` | | `group_id`, `group_instance_id` |
 //! | `auto.offset.reset` (`earliest`, `latest`, `none`) | values `smallest`, `beginning` / `largest`, `end` / `error` | `auto_offset_reset` |
 //! | `isolation.level` (`read_uncommitted`, `read_committed`) | | `isolation_level` |
 //! | `fetch.min.bytes`, `fetch.max.bytes` | | fetch sizes |
 //! | `max.partition.fetch.bytes` | `fetch.message.max.bytes` | `max_partition_fetch_bytes` |
 //! | `fetch.max.wait.ms` | `fetch.wait.max.ms` | `fetch_max_wait` |
 //! | `queued.max.messages.kbytes` (KiB) | | `max_prefetch_bytes` |
-//! | `enable.auto.commit`, `auto.commit.interval.ms` | | auto commit |
-//! | `session.timeout.ms`, `heartbeat.interval.ms`, `max.poll.interval.ms` | | group timing |
 //! | `max.poll.records` | | `max_poll_records` |
-//! | `partition.assignment.strategy` (`range`, `roundrobin`, `cooperative-sticky`, or the Java class names) | | `assignors` |
 //! | `check.crcs`, `client.rack`, `default.api.timeout.ms` | | |
-//! | `allow.auto.create.topics`, `exclude.internal.topics` | | |
+//!
+//! Consumer groups are not built yet, so the group properties are refused as unsupported,
+//! naming the property, rather than accepted and ignored: `group.id` (an empty value means no
+//! group and is accepted), `group.instance.id`, `auto.commit.interval.ms`, `session.timeout.ms`,
+//! `heartbeat.interval.ms`, `max.poll.interval.ms`, `partition.assignment.strategy`, `group.protocol`,
+//! `group.remote.assignor`. Three properties whose other value is what franzl does are
+//! accepted at that value only: `enable.auto.commit=false` (the consumer never commits
+//! offsets), `allow.auto.create.topics=false` (it never creates topics: an assigned topic
+//! must exist) and `exclude.internal.topics=true` (it never subscribes by pattern).
 //!
 //! `key.deserializer` and `value.deserializer` name Java classes and are refused as
 //! unsupported: franzl hands out bytes.
 
 use super::ConfigError;
-use super::consumer::{Assignor, AutoOffsetReset, ConsumerConfigBuilder, IsolationLevel};
-use super::values::{
-    optional_string, parse_bool, parse_bytes, parse_count, parse_list, parse_ms, parse_name,
-};
+use super::consumer::{AutoOffsetReset, ConsumerConfigBuilder, IsolationLevel};
+use super::values::{optional_string, parse_bool, parse_bytes, parse_count, parse_ms, parse_name};
 
 const RESETS: [(&str, AutoOffsetReset); 8] = [
     ("earliest", AutoOffsetReset::Earliest),
@@ -42,21 +44,27 @@ const LEVELS: [(&str, IsolationLevel); 2] = [
     ("read_committed", IsolationLevel::ReadCommitted),
 ];
 
-const ASSIGNORS: [(&str, Assignor); 6] = [
-    ("range", Assignor::Range),
+/// Why a group property is refused.
+const NO_GROUPS: &str = "consumer groups are not supported yet: the consumer would neither join a \
+     group nor commit offsets; read partitions with Consumer::assign";
+
+/// Group properties that franzl acts on at one value only (what it always does), with that value.
+const ONLY_AT: [(&str, bool, &str); 3] = [
     (
-        "org.apache.kafka.clients.consumer.RangeAssignor",
-        Assignor::Range,
+        "enable.auto.commit",
+        false,
+        "only false is supported: the consumer does not commit offsets (consumer groups are not \
+         supported yet)",
     ),
-    ("roundrobin", Assignor::RoundRobin),
     (
-        "org.apache.kafka.clients.consumer.RoundRobinAssignor",
-        Assignor::RoundRobin,
+        "allow.auto.create.topics",
+        false,
+        "only false is supported: the consumer reads assigned topics, which must exist",
     ),
-    ("cooperative-sticky", Assignor::CooperativeSticky),
     (
-        "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
-        Assignor::CooperativeSticky,
+        "exclude.internal.topics",
+        true,
+        "only true is supported: the consumer does not subscribe by pattern",
     ),
 ];
 
@@ -80,8 +88,30 @@ impl ConsumerConfigBuilder {
     fn apply(&mut self, property: &str, value: &str) -> Result<bool, ConfigError> {
         let c = &mut self.config;
         match property {
-            "group.id" => c.group_id = optional_string(value),
-            "group.instance.id" => c.group_instance_id = optional_string(value),
+            "group.id" => {
+                if optional_string(value).is_some() {
+                    return Err(ConfigError::unsupported(property, NO_GROUPS));
+                }
+            }
+            "group.instance.id"
+            | "auto.commit.interval.ms"
+            | "session.timeout.ms"
+            | "heartbeat.interval.ms"
+            | "max.poll.interval.ms"
+            | "partition.assignment.strategy"
+            | "group.protocol"
+            | "group.remote.assignor" => {
+                return Err(ConfigError::unsupported(property, NO_GROUPS));
+            }
+            "enable.auto.commit" | "allow.auto.create.topics" | "exclude.internal.topics" => {
+                let on = parse_bool(property, value)?;
+                let refused = ONLY_AT
+                    .iter()
+                    .find(|(name, only, _)| *name == property && on != *only);
+                if let Some((_, _, reason)) = refused {
+                    return Err(ConfigError::unsupported(property, reason));
+                }
+            }
             "auto.offset.reset" => {
                 c.auto_offset_reset =
                     parse_name(property, value, &RESETS, "earliest, latest or none")?;
@@ -108,33 +138,12 @@ impl ConsumerConfigBuilder {
                     .checked_mul(1024)
                     .ok_or_else(|| ConfigError::invalid(property, value, "a size in KiB"))?;
             }
-            "enable.auto.commit" => {
-                c.enable_auto_commit = parse_bool(property, value)?;
-                self.auto_commit_explicit = true;
-            }
-            "auto.commit.interval.ms" => c.auto_commit_interval = parse_ms(property, value, 0, MS)?,
-            "session.timeout.ms" => c.session_timeout = parse_ms(property, value, 1, MS)?,
-            "heartbeat.interval.ms" => c.heartbeat_interval = parse_ms(property, value, 1, MS)?,
-            "max.poll.interval.ms" => c.max_poll_interval = parse_ms(property, value, 1, MS)?,
             "max.poll.records" => {
                 c.max_poll_records = parse_count(property, value, 1, "a count of at least 1")?;
-            }
-            "partition.assignment.strategy" => {
-                let expected = "a list of range, roundrobin, cooperative-sticky";
-                let mut assignors = Vec::new();
-                for name in parse_list(value) {
-                    let assignor = parse_name(property, &name, &ASSIGNORS, expected)?;
-                    if !assignors.contains(&assignor) {
-                        assignors.push(assignor);
-                    }
-                }
-                c.assignors = assignors;
             }
             "check.crcs" => c.check_crcs = parse_bool(property, value)?,
             "client.rack" => c.client_rack = optional_string(value),
             "default.api.timeout.ms" => c.default_api_timeout = parse_ms(property, value, 1, MS)?,
-            "allow.auto.create.topics" => c.allow_auto_create_topics = parse_bool(property, value)?,
-            "exclude.internal.topics" => c.exclude_internal_topics = parse_bool(property, value)?,
             "key.deserializer" | "value.deserializer" => {
                 return Err(ConfigError::unsupported(
                     property,

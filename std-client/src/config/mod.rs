@@ -36,9 +36,7 @@ pub use client::{
     AddressFamily, ClientConfig, SaslConfig, SecurityProtocol, SocketOptions, TlsConfig,
 };
 pub use client_builder::ClientConfigBuilder;
-pub use consumer::{
-    Assignor, AutoOffsetReset, ConsumerConfig, ConsumerConfigBuilder, IsolationLevel,
-};
+pub use consumer::{AutoOffsetReset, ConsumerConfig, ConsumerConfigBuilder, IsolationLevel};
 pub use error::ConfigError;
 pub use franzl_core::sasl::SaslMechanism;
 pub use franzl_core::sasl::scram::ScramMechanism;

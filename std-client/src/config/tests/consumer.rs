@@ -13,9 +13,7 @@ fn ms(n: u64) -> Duration {
 
 #[test]
 fn defaults_are_the_java_consumers() {
-    let c = consumer(&[("group.id", "g")]).unwrap();
-    assert_eq!(c.group_id.as_deref(), Some("g"));
-    assert_eq!(c.group_instance_id, None);
+    let c = consumer(&[]).unwrap();
     assert_eq!(c.auto_offset_reset, AutoOffsetReset::Latest);
     assert_eq!(c.isolation_level, IsolationLevel::ReadUncommitted);
     assert_eq!(c.fetch_min_bytes, 1);
@@ -23,18 +21,10 @@ fn defaults_are_the_java_consumers() {
     assert_eq!(c.max_partition_fetch_bytes, 1_048_576);
     assert_eq!(c.fetch_max_wait, ms(500));
     assert_eq!(c.max_prefetch_bytes, 65_536 * 1024);
-    assert!(c.enable_auto_commit);
-    assert_eq!(c.auto_commit_interval, ms(5000));
-    assert_eq!(c.session_timeout, ms(45_000));
-    assert_eq!(c.heartbeat_interval, ms(3000));
-    assert_eq!(c.max_poll_interval, ms(300_000));
     assert_eq!(c.max_poll_records, 500);
-    assert_eq!(c.assignors, [Assignor::Range, Assignor::CooperativeSticky]);
     assert!(c.check_crcs);
     assert_eq!(c.client_rack, None);
     assert_eq!(c.default_api_timeout, ms(60_000));
-    assert!(c.allow_auto_create_topics);
-    assert!(c.exclude_internal_topics);
     // Left to the OS (as librdkafka does), unlike Java's fixed 64 KiB.
     assert_eq!(c.client.socket.receive_buffer, None);
 }
@@ -42,8 +32,6 @@ fn defaults_are_the_java_consumers() {
 #[test]
 fn every_property() {
     let c = consumer(&[
-        ("group.id", "orders"),
-        ("group.instance.id", "gw-1"),
         ("auto.offset.reset", "earliest"),
         ("isolation.level", "read_committed"),
         ("fetch.min.bytes", "100"),
@@ -51,24 +39,12 @@ fn every_property() {
         ("max.partition.fetch.bytes", "200000"),
         ("fetch.max.wait.ms", "250"),
         ("queued.max.messages.kbytes", "1024"),
-        ("enable.auto.commit", "false"),
-        ("auto.commit.interval.ms", "1000"),
-        ("session.timeout.ms", "10000"),
-        ("heartbeat.interval.ms", "1000"),
-        ("max.poll.interval.ms", "60000"),
         ("max.poll.records", "50"),
-        (
-            "partition.assignment.strategy",
-            "cooperative-sticky, roundrobin",
-        ),
         ("check.crcs", "false"),
         ("client.rack", "eu-1a"),
         ("default.api.timeout.ms", "5000"),
-        ("allow.auto.create.topics", "false"),
-        ("exclude.internal.topics", "false"),
     ])
     .unwrap();
-    assert_eq!(c.group_instance_id.as_deref(), Some("gw-1"));
     assert_eq!(c.auto_offset_reset, AutoOffsetReset::Earliest);
     assert_eq!(c.isolation_level, IsolationLevel::ReadCommitted);
     assert_eq!(c.isolation_level.as_i8(), 1);
@@ -76,42 +52,23 @@ fn every_property() {
     assert_eq!(c.max_partition_fetch_bytes, 200_000);
     assert_eq!(c.fetch_max_wait, ms(250));
     assert_eq!(c.max_prefetch_bytes, 1024 * 1024);
-    assert!(!c.enable_auto_commit);
-    assert_eq!(c.auto_commit_interval, ms(1000));
-    assert_eq!(
-        (c.session_timeout, c.heartbeat_interval),
-        (ms(10_000), ms(1000))
-    );
-    assert_eq!(c.max_poll_interval, ms(60_000));
     assert_eq!(c.max_poll_records, 50);
-    assert_eq!(
-        c.assignors,
-        [Assignor::CooperativeSticky, Assignor::RoundRobin]
-    );
     assert!(!c.check_crcs);
     assert_eq!(c.client_rack.as_deref(), Some("eu-1a"));
     assert_eq!(c.default_api_timeout, ms(5000));
-    assert!(!c.allow_auto_create_topics);
-    assert!(!c.exclude_internal_topics);
 }
 
 #[test]
 fn librdkafka_aliases_and_values() {
     let c = consumer(&[
-        ("group.id", "g"),
         ("auto.offset.reset", "smallest"),
         ("fetch.message.max.bytes", "4096"),
         ("fetch.wait.max.ms", "100"),
-        (
-            "partition.assignment.strategy",
-            "org.apache.kafka.clients.consumer.RangeAssignor,range",
-        ),
     ])
     .unwrap();
     assert_eq!(c.auto_offset_reset, AutoOffsetReset::Earliest);
     assert_eq!(c.max_partition_fetch_bytes, 4096);
     assert_eq!(c.fetch_max_wait, ms(100));
-    assert_eq!(c.assignors, [Assignor::Range]);
     for (value, reset) in [
         ("beginning", AutoOffsetReset::Earliest),
         ("largest", AutoOffsetReset::Latest),
@@ -129,18 +86,42 @@ fn librdkafka_aliases_and_values() {
 }
 
 #[test]
-fn auto_commit_needs_a_group() {
-    let c = consumer(&[]).unwrap();
-    assert_eq!(c.group_id, None);
-    assert!(
-        !c.enable_auto_commit,
-        "turned off without a group, as in the Java consumer"
-    );
-    let error = consumer(&[("enable.auto.commit", "true")]).unwrap_err();
-    assert_eq!(error.property(), Some("enable.auto.commit"));
-    assert_eq!(consumer(&[("group.id", " ")]).unwrap().group_id, None);
-    let error = consumer(&[("group.instance.id", "i")]).unwrap_err();
-    assert_eq!(error.property(), Some("group.instance.id"));
+fn group_properties_are_refused_until_groups_exist() {
+    // Refused whatever the value: the consumer would neither join a group nor commit.
+    for (property, value) in [
+        ("group.id", "orders"),
+        ("group.instance.id", "gw-1"),
+        ("auto.commit.interval.ms", "1000"),
+        ("session.timeout.ms", "10000"),
+        ("heartbeat.interval.ms", "1000"),
+        ("max.poll.interval.ms", "60000"),
+        ("partition.assignment.strategy", "range"),
+        ("group.protocol", "consumer"),
+        ("group.remote.assignor", "uniform"),
+        // Only the value franzl acts on is accepted.
+        ("enable.auto.commit", "true"),
+        ("allow.auto.create.topics", "true"),
+        ("exclude.internal.topics", "false"),
+    ] {
+        let error = consumer(&[(property, value)]).unwrap_err();
+        assert!(
+            matches!(error, ConfigError::UnsupportedProperty { .. }),
+            "{property}: {error}"
+        );
+        assert_eq!(error.property(), Some(property));
+        assert!(error.to_string().contains(property), "{error}");
+    }
+    // What franzl does anyway: no group, no commits, no topic creation, no pattern.
+    consumer(&[
+        ("group.id", " "),
+        ("enable.auto.commit", "false"),
+        ("allow.auto.create.topics", "false"),
+        ("exclude.internal.topics", "true"),
+    ])
+    .unwrap();
+    // A value that is not a boolean is still an invalid value.
+    let error = consumer(&[("enable.auto.commit", "maybe")]).unwrap_err();
+    assert!(matches!(error, ConfigError::InvalidValue { .. }), "{error}");
 }
 
 #[test]
@@ -160,17 +141,14 @@ fn invalid_unknown_and_unsupported() {
     for (property, value) in [
         ("auto.offset.reset", "oldest"),
         ("isolation.level", "serializable"),
-        ("partition.assignment.strategy", "sticky"),
         ("max.poll.records", "0"),
-        ("session.timeout.ms", "soon"),
+        ("default.api.timeout.ms", "soon"),
         ("check.crcs", "on"),
     ] {
-        let error = consumer(&[("group.id", "g"), (property, value)]).unwrap_err();
+        let error = consumer(&[(property, value)]).unwrap_err();
         assert!(matches!(error, ConfigError::InvalidValue { .. }), "{error}");
         assert!(error.to_string().contains(value));
     }
-    let error = consumer(&[("group.id", "g"), ("partition.assignment.strategy", "")]).unwrap_err();
-    assert_eq!(error.property(), Some("partition.assignment.strategy"));
     assert!(matches!(
         consumer(&[("key.deserializer", "x")]),
         Err(ConfigError::UnsupportedProperty { .. })
@@ -187,16 +165,10 @@ fn invalid_unknown_and_unsupported() {
 fn typed_builder() {
     let c = ConsumerConfig::builder()
         .client(|c| c.bootstrap_servers(["k:9092"]))
-        .group_id("g")
-        .group_instance_id("i")
         .auto_offset_reset(AutoOffsetReset::Earliest)
         .isolation_level(IsolationLevel::ReadCommitted)
-        .enable_auto_commit(false)
         .fetch(10, 1 << 20, 1 << 18, ms(100))
-        .auto_commit_interval(ms(2000))
-        .group_timing(ms(30_000), ms(2000), ms(100_000))
         .max_poll_records(10)
-        .assignors([Assignor::RoundRobin])
         .client_rack("r")
         .default_api_timeout(ms(1000))
         .max_prefetch_bytes(1 << 20)
@@ -204,8 +176,6 @@ fn typed_builder() {
         .unwrap();
     assert_eq!(c.fetch_max_bytes, 1 << 20);
     assert_eq!(c.max_prefetch_bytes, 1 << 20);
-    assert!(!c.enable_auto_commit);
-    assert_eq!(c.assignors, [Assignor::RoundRobin]);
 }
 
 #[test]
