@@ -71,19 +71,6 @@ impl Exerciser {
         versions
     }
 
-    /// The shared versions of `api` from `min` on; those below are noted as skipped because
-    /// of `why`.
-    pub(crate) fn versions_from(&mut self, api: ApiKey, min: i16, why: &str) -> Vec<i16> {
-        let (below, from): (Vec<i16>, Vec<i16>) =
-            self.versions(api).into_iter().partition(|&v| v < min);
-        for v in below {
-            self.record
-                .skipped
-                .insert(format!("{} v{v} ({why})", api.name()));
-        }
-        from
-    }
-
     /// Sends `request` at `version`, records the pair and the body, and returns the reply.
     ///
     /// # Panics
