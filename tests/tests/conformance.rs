@@ -32,6 +32,12 @@ mod markers;
 mod offsets;
 #[path = "conformance/refusals.rs"]
 mod refusals;
+#[path = "conformance/share.rs"]
+mod share;
+#[path = "conformance/share_state.rs"]
+mod share_state;
+#[path = "conformance/streams.rs"]
+mod streams;
 #[path = "conformance/transactions.rs"]
 mod transactions;
 
@@ -72,6 +78,9 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("cluster", cluster::run),
     ("alterations", alterations::run),
     ("refusals", refusals::run),
+    ("share", share::run),
+    ("share_state", share_state::run),
+    ("streams", streams::run),
 ];
 
 #[test]
