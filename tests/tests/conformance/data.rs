@@ -1,5 +1,5 @@
-//! Producing and reading at every shared version: Produce (acks=all, a v2 batch), Fetch (the
-//! batches decode), ListOffsets, OffsetForLeaderEpoch, DeleteRecords and an idempotent
+//! Producing and reading at every shared version: Produce (acks=all, a v2 batch; the topic by
+//! name up to v12, by id from v13), Fetch (the batches decode), ListOffsets, OffsetForLeaderEpoch, DeleteRecords and an idempotent
 //! InitProducerId.
 
 use franzl_core::ErrorCode;

@@ -1,6 +1,7 @@
 //! Committed offsets and the new consumer group protocol at every shared version: OffsetCommit
-//! and OffsetFetch (a standalone group: generation -1, no member), OffsetDelete, DeleteGroups,
-//! and ConsumerGroupHeartbeat (join, then leave) with ConsumerGroupDescribe.
+//! and OffsetFetch (a standalone group: generation -1, no member; topics by name up to v9, by id
+//! from v10), OffsetDelete, DeleteGroups, and ConsumerGroupHeartbeat (join, then leave) with
+//! ConsumerGroupDescribe.
 
 use franzl_core::ErrorCode;
 use franzl_core::messages::consumer_group_describe::ConsumerGroupDescribeRequest;

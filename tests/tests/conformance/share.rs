@@ -219,7 +219,9 @@ fn acquire(ex: &mut Exerciser, v: i16, share: &Share<'_>) -> (i64, i64) {
     let deadline = Instant::now() + TIMEOUT;
     let mut epoch = OPEN;
     loop {
-        // The first request names the partition; later ones in the session fetch it again.
+        // Every request names the partition: adding it again to the session is harmless, and
+        // it puts back a partition the broker dropped from the session (on a fresh broker, one
+        // whose share state was still loading).
         let request = fetch::ShareFetchRequest {
             group_id: Some(share.group),
             member_id: Some(share.member),
@@ -229,7 +231,7 @@ fn acquire(ex: &mut Exerciser, v: i16, share: &Share<'_>) -> (i64, i64) {
             max_bytes: 1 << 20,
             max_records: 2,
             batch_size: 2,
-            topics: Array::from_slice(if epoch == OPEN { &topics[..] } else { &[] }),
+            topics: Array::from_slice(&topics),
             ..Default::default()
         };
         let reply = ex.call(v, &request);
@@ -256,7 +258,10 @@ fn acquire(ex: &mut Exerciser, v: i16, share: &Share<'_>) -> (i64, i64) {
             assert!(count >= 2, "{api:?} v{v}: {count} records");
             return (first, last);
         }
-        assert!(Instant::now() < deadline, "{api:?} v{v}: nothing acquired");
+        assert!(
+            Instant::now() < deadline,
+            "{api:?} v{v}: nothing acquired: {body:?}"
+        );
         epoch += 1;
     }
 }

@@ -5,6 +5,11 @@
 //! transaction. One more transaction is aborted; `markers.rs` then reads the partition as a
 //! `read_committed` consumer. ListTransactions, DescribeTransactions and DescribeProducers look
 //! at them all.
+//!
+//! The broker runs transactions of the second version (KIP-890 part 2, `transaction.version`
+//! 2): a client that ends its transaction with EndTxn v5 may produce at v12+ and commit offsets
+//! with TxnOffsetCommit v5 in it, and the rounds line those versions up; the other rounds
+//! produce at v11.
 
 use franzl_core::ErrorCode;
 use franzl_core::messages::add_offsets_to_txn::AddOffsetsToTxnRequest;
