@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use franzl_core::ErrorCode;
 use franzl_core::messages::alter_share_group_offsets as alter;
 use franzl_core::messages::delete_share_group_offsets as delete;
+use franzl_core::messages::describe_configs::{DescribeConfigsRequest, DescribeConfigsResource};
 use franzl_core::messages::describe_share_group_offsets as describe;
 use franzl_core::messages::incremental_alter_configs as configs;
 use franzl_core::messages::share_acknowledge as ack;
@@ -69,7 +70,8 @@ pub(crate) fn run(bootstrap: &str) -> Record {
     ex.record
 }
 
-/// Sets the group's `share.auto.offset.reset` to `earliest` (not counted: a setup step).
+/// Sets the group's `share.auto.offset.reset` to `earliest` and waits until the broker applies
+/// it (not counted: a setup step).
 fn read_from_earliest(ex: &mut Exerciser, group: &str) {
     /// `AlterConfigOp.OpType.SET`.
     const SET: i8 = 0;
@@ -100,6 +102,38 @@ fn read_from_earliest(ex: &mut Exerciser, group: &str) {
         .map(|r| r.error_code)
         .collect();
     assert_eq!(codes, [0], "share.auto.offset.reset of {group}");
+    // The controller commits the config; the broker applies it once its metadata catches up
+    // (seconds on a fresh broker). A share partition initialised before then starts at the
+    // log end, past the records: wait until the broker describes the new value.
+    let keys = ["share.auto.offset.reset"];
+    let resources = [DescribeConfigsResource {
+        resource_type: RESOURCE_GROUP,
+        resource_name: group,
+        configuration_keys: Some(Array::from_slice(&keys)),
+        ..Default::default()
+    }];
+    let request = DescribeConfigsRequest {
+        resources: Array::from_slice(&resources),
+        ..Default::default()
+    };
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let reply = ex.client.call_latest(&request).expect("DescribeConfigs");
+        let body = reply.body();
+        let applied = body
+            .results
+            .iter()
+            .flat_map(|r| r.configs.iter())
+            .any(|c| c.name == keys[0] && c.value == Some("earliest"));
+        if applied {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "group config not applied: {body:?}"
+        );
+        sleep(Duration::from_millis(100));
+    }
 }
 
 /// Two records numbered from `first`, in one batch.
@@ -219,9 +253,7 @@ fn acquire(ex: &mut Exerciser, v: i16, share: &Share<'_>) -> (i64, i64) {
     let deadline = Instant::now() + TIMEOUT;
     let mut epoch = OPEN;
     loop {
-        // Every request names the partition: adding it again to the session is harmless, and
-        // it puts back a partition the broker dropped from the session (on a fresh broker, one
-        // whose share state was still loading).
+        // The first request names the partition; later ones in the session fetch it again.
         let request = fetch::ShareFetchRequest {
             group_id: Some(share.group),
             member_id: Some(share.member),
@@ -231,7 +263,7 @@ fn acquire(ex: &mut Exerciser, v: i16, share: &Share<'_>) -> (i64, i64) {
             max_bytes: 1 << 20,
             max_records: 2,
             batch_size: 2,
-            topics: Array::from_slice(&topics),
+            topics: Array::from_slice(if epoch == OPEN { &topics[..] } else { &[] }),
             ..Default::default()
         };
         let reply = ex.call(v, &request);
