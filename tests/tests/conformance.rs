@@ -37,6 +37,8 @@ mod offsets;
 mod refusals;
 #[path = "conformance/share.rs"]
 mod share;
+#[path = "conformance/share_offsets.rs"]
+mod share_offsets;
 #[path = "conformance/share_state.rs"]
 mod share_state;
 #[path = "conformance/streams.rs"]

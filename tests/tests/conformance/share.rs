@@ -1,8 +1,8 @@
 //! Share groups (KIP-932) at every shared version: a member joins with ShareGroupHeartbeat and
 //! waits for its partition, ShareGroupDescribe lists it, each ShareFetch version opens a share
 //! session and acquires the two records produced for it, and each ShareAcknowledge version
-//! accepts them and closes the session; once the member has left, DescribeShareGroupOffsets,
-//! AlterShareGroupOffsets and DeleteShareGroupOffsets work on the empty group.
+//! accepts them and closes the session; once the member has left, `share_offsets.rs` works on
+//! the empty group's offsets.
 //!
 //! The group reads from the earliest offset (`share.auto.offset.reset`, a group config), so
 //! records produced before the share partition was initialised are delivered too.
@@ -11,10 +11,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use franzl_core::ErrorCode;
-use franzl_core::messages::alter_share_group_offsets as alter;
-use franzl_core::messages::delete_share_group_offsets as delete;
 use franzl_core::messages::describe_configs::{DescribeConfigsRequest, DescribeConfigsResource};
-use franzl_core::messages::describe_share_group_offsets as describe;
 use franzl_core::messages::incremental_alter_configs as configs;
 use franzl_core::messages::share_acknowledge as ack;
 use franzl_core::messages::share_fetch as fetch;
@@ -28,6 +25,7 @@ use franzl_tests::unique_topic;
 
 use crate::coordinators::wait_for_group_coordinator;
 use crate::exercise::{Exerciser, Record, expect_codes, new_member_id};
+use crate::share_offsets;
 
 /// `ConfigResource.Type.GROUP` on the wire.
 const RESOURCE_GROUP: i8 = 32;
@@ -37,14 +35,14 @@ const ACCEPT: i8 = 1;
 const OPEN: i32 = 0;
 const CLOSE: i32 = -1;
 /// How long the member may wait for its assignment and its records.
-const TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The group, its member and the topic it reads.
-struct Share<'a> {
-    group: &'a str,
-    member: &'a str,
-    topic: &'a str,
-    topic_id: Uuid,
+pub(crate) struct Share<'a> {
+    pub(crate) group: &'a str,
+    pub(crate) member: &'a str,
+    pub(crate) topic: &'a str,
+    pub(crate) topic_id: Uuid,
 }
 
 /// Runs every scenario of this file on one connection.
@@ -66,7 +64,7 @@ pub(crate) fn run(bootstrap: &str) -> Record {
     share_group_describe(&mut ex, &share);
     let end = fetch_and_acknowledge(&mut ex, &share);
     leave(&mut ex, &share, epoch);
-    share_group_offsets(&mut ex, &share, end);
+    share_offsets::check(&mut ex, &share, end);
     ex.record
 }
 
@@ -347,110 +345,4 @@ fn leave(ex: &mut Exerciser, share: &Share<'_>, epoch: i32) {
     let body = reply.body();
     expect_codes(api, v, [body.error_code], ErrorCode::NONE, &body);
     assert_eq!(body.member_epoch, -1, "{api:?} v{v} leave: {body:?}");
-}
-
-/// The offsets of the group, now without members: described (every record before `end`
-/// delivered), moved back to 0, deleted.
-fn share_group_offsets(ex: &mut Exerciser, share: &Share<'_>, end: i64) {
-    let partitions = [0];
-    let topics = [describe::DescribeShareGroupOffsetsRequestTopic {
-        topic_name: share.topic,
-        partitions: Array::from_slice(&partitions),
-        ..Default::default()
-    }];
-    let groups = [describe::DescribeShareGroupOffsetsRequestGroup {
-        group_id: share.group,
-        topics: Some(Array::from_slice(&topics)),
-        ..Default::default()
-    }];
-    let request = describe::DescribeShareGroupOffsetsRequest {
-        groups: Array::from_slice(&groups),
-        ..Default::default()
-    };
-    let api = ApiKey::DescribeShareGroupOffsets;
-    // The share partition writes its state to the share coordinator after the acknowledgement
-    // is answered: wait (not counted) until the partition has no lag (v1+).
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        let reply = ex
-            .client
-            .call_latest(&request)
-            .expect("DescribeShareGroupOffsets");
-        let body = reply.body();
-        let lags: Vec<i64> = body
-            .groups
-            .iter()
-            .flat_map(|g| g.topics.iter())
-            .flat_map(|t| t.partitions.iter())
-            .map(|p| p.lag)
-            .collect();
-        if lags == [0] || reply.version() == 0 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "{api:?}: {body:?}");
-        sleep(Duration::from_millis(200));
-    }
-    for v in ex.versions(api) {
-        let reply = ex.call(v, &request);
-        let body = reply.body();
-        let partitions: Vec<_> = body
-            .groups
-            .iter()
-            .flat_map(|g| g.topics.iter())
-            .flat_map(|t| t.partitions.iter())
-            .collect();
-        let codes = body.groups.iter().map(|g| g.error_code);
-        let codes = codes.chain(partitions.iter().map(|p| p.error_code));
-        expect_codes(api, v, codes, ErrorCode::NONE, &body);
-        // Kafka 4.3 keeps the start at the last batch accepted, counting it as delivered; the
-        // lag (v1+) says every record is.
-        let [partition] = partitions[..] else {
-            panic!("{api:?} v{v}: one partition expected: {body:?}")
-        };
-        let (start, lag) = (partition.start_offset, partition.lag);
-        assert!((0..=end).contains(&start), "{api:?} v{v}: {body:?}");
-        assert_eq!(lag, if v >= 1 { 0 } else { -1 }, "{api:?} v{v}: {body:?}");
-    }
-
-    let partitions = [alter::AlterShareGroupOffsetsRequestPartition {
-        partition_index: 0,
-        start_offset: 0,
-        ..Default::default()
-    }];
-    let topics = [alter::AlterShareGroupOffsetsRequestTopic {
-        topic_name: share.topic,
-        partitions: Array::from_slice(&partitions),
-        ..Default::default()
-    }];
-    let request = alter::AlterShareGroupOffsetsRequest {
-        group_id: share.group,
-        topics: Array::from_slice(&topics),
-        ..Default::default()
-    };
-    let api = ApiKey::AlterShareGroupOffsets;
-    for v in ex.versions(api) {
-        let reply = ex.call(v, &request);
-        let body = reply.body();
-        let partitions = body.responses.iter().flat_map(|t| t.partitions.iter());
-        let codes = std::iter::once(body.error_code).chain(partitions.map(|p| p.error_code));
-        expect_codes(api, v, codes, ErrorCode::NONE, &body);
-    }
-
-    let topics = [delete::DeleteShareGroupOffsetsRequestTopic {
-        topic_name: share.topic,
-        ..Default::default()
-    }];
-    let request = delete::DeleteShareGroupOffsetsRequest {
-        group_id: share.group,
-        topics: Array::from_slice(&topics),
-        ..Default::default()
-    };
-    let api = ApiKey::DeleteShareGroupOffsets;
-    for v in ex.versions(api) {
-        let reply = ex.call(v, &request);
-        let body = reply.body();
-        let topics = body.responses.iter().map(|t| t.error_code);
-        let codes = std::iter::once(body.error_code).chain(topics);
-        expect_codes(api, v, codes, ErrorCode::NONE, &body);
-    }
 }
