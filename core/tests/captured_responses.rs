@@ -1,5 +1,5 @@
-//! Response bodies captured from a real Apache Kafka broker (4.3, by the `franzl-tests`
-//! conformance test with `FRANZL_WRITE_FIXTURES=1`), one per API at the highest version both
+//! Response bodies captured from a real Apache Kafka broker (4.3.1, by the `franzl-tests`
+//! conformance test with `FRANZL_WRITE_FIXTURES=all`), one per API at the highest version both
 //! sides support, in `fixtures/responses/<key>-<name>-v<version>.bin`.
 //!
 //! Each must decode whole and encode back to the same bytes; each of its prefixes (the body
@@ -11,19 +11,24 @@ use std::path::{Path, PathBuf};
 
 use franzl_core::messages::{ApiKey, Message, decode_body};
 use franzl_core::messages::{
-    add_offsets_to_txn, add_partitions_to_txn, alter_client_quotas, alter_configs,
-    alter_partition_reassignments, alter_replica_log_dirs, alter_user_scram_credentials,
-    api_versions, consumer_group_describe, consumer_group_heartbeat, create_acls,
-    create_delegation_token, create_partitions, create_topics, delete_acls, delete_groups,
-    delete_records, delete_topics, describe_acls, describe_client_quotas, describe_cluster,
-    describe_configs, describe_delegation_token, describe_groups, describe_log_dirs,
-    describe_producers, describe_quorum, describe_topic_partitions, describe_transactions,
-    describe_user_scram_credentials, elect_leaders, end_txn, expire_delegation_token, fetch,
-    find_coordinator, heartbeat, incremental_alter_configs, init_producer_id, join_group,
-    leave_group, list_config_resources, list_groups, list_offsets, list_partition_reassignments,
-    list_transactions, metadata, offset_commit, offset_delete, offset_fetch,
-    offset_for_leader_epoch, produce, renew_delegation_token, sasl_authenticate, sasl_handshake,
-    sync_group, txn_offset_commit, update_features,
+    add_offsets_to_txn, add_partitions_to_txn, add_raft_voter, alter_client_quotas, alter_configs,
+    alter_partition_reassignments, alter_replica_log_dirs, alter_share_group_offsets,
+    alter_user_scram_credentials, api_versions, consumer_group_describe, consumer_group_heartbeat,
+    create_acls, create_delegation_token, create_partitions, create_topics, delete_acls,
+    delete_groups, delete_records, delete_share_group_offsets, delete_share_group_state,
+    delete_topics, describe_acls, describe_client_quotas, describe_cluster, describe_configs,
+    describe_delegation_token, describe_groups, describe_log_dirs, describe_producers,
+    describe_quorum, describe_share_group_offsets, describe_topic_partitions,
+    describe_transactions, describe_user_scram_credentials, elect_leaders, end_txn,
+    expire_delegation_token, fetch, find_coordinator, heartbeat, incremental_alter_configs,
+    init_producer_id, initialize_share_group_state, join_group, leave_group, list_config_resources,
+    list_groups, list_offsets, list_partition_reassignments, list_transactions, metadata,
+    offset_commit, offset_delete, offset_fetch, offset_for_leader_epoch, produce,
+    read_share_group_state, read_share_group_state_summary, remove_raft_voter,
+    renew_delegation_token, sasl_authenticate, sasl_handshake, share_acknowledge, share_fetch,
+    share_group_describe, share_group_heartbeat, streams_group_describe, streams_group_heartbeat,
+    sync_group, txn_offset_commit, unregister_broker, update_features, write_share_group_state,
+    write_txn_markers,
 };
 
 /// One captured body: its API, version and bytes.
@@ -67,7 +72,7 @@ fn fixtures() -> Vec<Fixture> {
 #[test]
 fn there_is_one_fixture_per_exercised_api() {
     let fixtures = fixtures();
-    assert!(fixtures.len() >= 57, "only {} fixtures", fixtures.len());
+    assert!(fixtures.len() >= 75, "only {} fixtures", fixtures.len());
 }
 
 #[test]
@@ -189,6 +194,7 @@ fn captured_responses_encode_back_to_the_same_bytes() {
             AddPartitionsToTxn => add_partitions_to_txn::AddPartitionsToTxnResponse,
             AddOffsetsToTxn => add_offsets_to_txn::AddOffsetsToTxnResponse,
             EndTxn => end_txn::EndTxnResponse,
+            WriteTxnMarkers => write_txn_markers::WriteTxnMarkersResponse,
             TxnOffsetCommit => txn_offset_commit::TxnOffsetCommitResponse,
             DescribeAcls => describe_acls::DescribeAclsResponse,
             CreateAcls => create_acls::CreateAclsResponse,
@@ -221,12 +227,32 @@ fn captured_responses_encode_back_to_the_same_bytes() {
             UpdateFeatures => update_features::UpdateFeaturesResponse,
             DescribeCluster => describe_cluster::DescribeClusterResponse,
             DescribeProducers => describe_producers::DescribeProducersResponse,
+            UnregisterBroker => unregister_broker::UnregisterBrokerResponse,
             DescribeTransactions => describe_transactions::DescribeTransactionsResponse,
             ListTransactions => list_transactions::ListTransactionsResponse,
             ConsumerGroupHeartbeat => consumer_group_heartbeat::ConsumerGroupHeartbeatResponse,
             ConsumerGroupDescribe => consumer_group_describe::ConsumerGroupDescribeResponse,
             ListConfigResources => list_config_resources::ListConfigResourcesResponse,
             DescribeTopicPartitions => describe_topic_partitions::DescribeTopicPartitionsResponse,
+            ShareGroupHeartbeat => share_group_heartbeat::ShareGroupHeartbeatResponse,
+            ShareGroupDescribe => share_group_describe::ShareGroupDescribeResponse,
+            ShareFetch => share_fetch::ShareFetchResponse,
+            ShareAcknowledge => share_acknowledge::ShareAcknowledgeResponse,
+            AddRaftVoter => add_raft_voter::AddRaftVoterResponse,
+            RemoveRaftVoter => remove_raft_voter::RemoveRaftVoterResponse,
+            InitializeShareGroupState =>
+                initialize_share_group_state::InitializeShareGroupStateResponse,
+            ReadShareGroupState => read_share_group_state::ReadShareGroupStateResponse,
+            WriteShareGroupState => write_share_group_state::WriteShareGroupStateResponse,
+            DeleteShareGroupState => delete_share_group_state::DeleteShareGroupStateResponse,
+            ReadShareGroupStateSummary =>
+                read_share_group_state_summary::ReadShareGroupStateSummaryResponse,
+            StreamsGroupHeartbeat => streams_group_heartbeat::StreamsGroupHeartbeatResponse,
+            StreamsGroupDescribe => streams_group_describe::StreamsGroupDescribeResponse,
+            DescribeShareGroupOffsets =>
+                describe_share_group_offsets::DescribeShareGroupOffsetsResponse,
+            AlterShareGroupOffsets => alter_share_group_offsets::AlterShareGroupOffsetsResponse,
+            DeleteShareGroupOffsets => delete_share_group_offsets::DeleteShareGroupOffsetsResponse,
         );
         assert_eq!(again, f.body, "{} re-encoded", f.file.display());
     }

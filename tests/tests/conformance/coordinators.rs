@@ -24,6 +24,7 @@ use crate::groups::find_coordinator_request;
 /// `FindCoordinator` key types.
 pub(crate) const KEY_GROUP: i8 = 0;
 pub(crate) const KEY_TRANSACTION: i8 = 1;
+pub(crate) const KEY_SHARE: i8 = 2;
 
 /// How long a fresh broker may take to create and load an internal topic.
 const LOAD_TIMEOUT: Duration = Duration::from_secs(60);
@@ -55,7 +56,7 @@ fn covering_keys(prefix: &str, partitions: usize) -> Vec<String> {
 
 /// Polls FindCoordinator (latest version) for `key` until it names a coordinator, which makes
 /// the broker create the internal topic.
-fn find(client: &mut RawClient, key: &str, key_type: i8) {
+pub(crate) fn find(client: &mut RawClient, key: &str, key_type: i8) {
     let v = client.latest::<FindCoordinatorRequest<'_>>();
     let keys = [key];
     let request = find_coordinator_request(v, &keys, key_type);

@@ -1,5 +1,5 @@
-//! Producing and reading at every shared version: Produce (acks=all, a v2 batch), Fetch (the
-//! batches decode), ListOffsets, OffsetForLeaderEpoch, DeleteRecords and an idempotent
+//! Producing and reading at every shared version: Produce (acks=all, a v2 batch; the topic by
+//! name up to v12, by id from v13), Fetch (the batches decode), ListOffsets, OffsetForLeaderEpoch, DeleteRecords and an idempotent
 //! InitProducerId.
 
 use franzl_core::ErrorCode;
@@ -35,7 +35,7 @@ pub(crate) fn run(bootstrap: &str) -> Record {
     let topic_id = create_topic(&mut ex.client, &topic, 1);
     // Waits out a new partition's moment without a leader on the broker, as a client would.
     let mut end = produce(&mut ex.client, &topic, 0, &batch(0, 2)) + 2;
-    end = produce_every_version(&mut ex, &topic, end);
+    end = produce_every_version(&mut ex, &topic, topic_id, end);
     fetch_every_version(&mut ex, &topic, topic_id, end);
     list_offsets(&mut ex, &topic, end);
     offset_for_leader_epoch(&mut ex, &topic, end);
@@ -79,19 +79,21 @@ fn batch(first: usize, count: usize) -> Vec<u8> {
 }
 
 /// Produces two records at each version; returns the new log end offset.
-fn produce_every_version(ex: &mut Exerciser, topic: &str, mut end: i64) -> i64 {
-    // Kafka 4 still lists Produce v0-2 (for librdkafka's feature probe, KAFKA-18659) but closes
-    // the connection on them; they also cannot carry a v2 batch, which needs v3.
-    let why = "listed by the broker, refused: magic-2 batches need v3+";
-    for v in ex.versions_from(ApiKey::Produce, 3, why) {
+///
+/// Kafka 4 still lists Produce v0-2 (for librdkafka's feature probe, KAFKA-18659) but closes the
+/// connection on them; franzl starts at v3, the first that carries a v2 batch.
+fn produce_every_version(ex: &mut Exerciser, topic: &str, topic_id: Uuid, mut end: i64) -> i64 {
+    for v in ex.versions(ApiKey::Produce) {
         let records = batch(usize::try_from(end).unwrap_or(0), 2);
         let partitions = [PartitionProduceData {
             index: 0,
             records: Some(&records),
             ..Default::default()
         }];
+        // Named up to v12, identified from v13: both are set, each version writes its own.
         let topics = [TopicProduceData {
             name: topic,
+            topic_id,
             partition_data: Array::from_slice(&partitions),
             ..Default::default()
         }];

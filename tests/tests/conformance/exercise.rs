@@ -71,19 +71,6 @@ impl Exerciser {
         versions
     }
 
-    /// The shared versions of `api` from `min` on; those below are noted as skipped because
-    /// of `why`.
-    pub(crate) fn versions_from(&mut self, api: ApiKey, min: i16, why: &str) -> Vec<i16> {
-        let (below, from): (Vec<i16>, Vec<i16>) =
-            self.versions(api).into_iter().partition(|&v| v < min);
-        for v in below {
-            self.record
-                .skipped
-                .insert(format!("{} v{v} ({why})", api.name()));
-        }
-        from
-    }
-
     /// Sends `request` at `version`, records the pair and the body, and returns the reply.
     ///
     /// # Panics
@@ -146,5 +133,49 @@ pub(crate) fn expect_codes(
             "{} v{version}: got {code}, expected {expected}; response {response:?}",
             api.name()
         );
+    }
+}
+
+/// A fresh member id in the form Kafka's `Uuid.toString` writes, which share-group members
+/// must use.
+pub(crate) fn new_member_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{SystemTime, UNIX_EPOCH};
+    static COUNTER: AtomicU64 = AtomicU64::new(1);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos());
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let pid = u128::from(std::process::id());
+    let mixed = (nanos ^ (u128::from(count) << 64) ^ (pid << 96)) | (1 << 127);
+    uuid_string(mixed.to_be_bytes())
+}
+
+/// `uuid` as Kafka's `Uuid.toString` writes it: 22 characters of unpadded URL-safe base64.
+pub(crate) fn uuid_string(uuid: [u8; 16]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(22);
+    for chunk in uuid.chunks(3) {
+        let word = (0..)
+            .zip(chunk)
+            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            let index = (word >> (18 - 6 * i)) & 0x3f;
+            out.extend(ALPHABET.get(index as usize).map(|&c| char::from(c)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuid_strings_match_kafka() {
+        // `new Uuid(0, 0).toString()` and `new Uuid(-1, -1).toString()` on a JVM.
+        assert_eq!(uuid_string([0; 16]), "AAAAAAAAAAAAAAAAAAAAAA");
+        assert_eq!(uuid_string([0xff; 16]), "_____________________w");
+        assert_eq!(new_member_id().len(), 22);
     }
 }

@@ -1,6 +1,7 @@
 //! Committed offsets and the new consumer group protocol at every shared version: OffsetCommit
-//! and OffsetFetch (a standalone group: generation -1, no member), OffsetDelete, DeleteGroups,
-//! and ConsumerGroupHeartbeat (join, then leave) with ConsumerGroupDescribe.
+//! and OffsetFetch (a standalone group: generation -1, no member; topics by name up to v9, by id
+//! from v10), OffsetDelete, DeleteGroups, and ConsumerGroupHeartbeat (join, then leave) with
+//! ConsumerGroupDescribe.
 
 use franzl_core::ErrorCode;
 use franzl_core::messages::consumer_group_describe::ConsumerGroupDescribeRequest;
@@ -16,6 +17,7 @@ use franzl_core::messages::offset_fetch::{
     OffsetFetchRequest, OffsetFetchRequestGroup, OffsetFetchRequestTopic, OffsetFetchRequestTopics,
 };
 use franzl_core::messages::{ApiKey, Array};
+use franzl_core::wire::Uuid;
 use franzl_tests::raw_ops::create_topic;
 use franzl_tests::unique_topic;
 
@@ -26,26 +28,36 @@ use crate::exercise::{Exerciser, Record, expect_codes};
 pub(crate) fn run(bootstrap: &str) -> Record {
     let mut ex = Exerciser::connect(bootstrap);
     let topic = unique_topic("conf-offsets");
-    create_topic(&mut ex.client, &topic, 1);
+    let id = create_topic(&mut ex.client, &topic, 1);
+    let topic = Topic { name: &topic, id };
     let group = unique_topic("conf-commit");
     wait_for_group_coordinator(&mut ex.client);
-    offset_commit_and_fetch(&mut ex, &group, &topic);
-    offset_delete(&mut ex, &topic);
-    delete_groups(&mut ex, &topic);
-    consumer_group_heartbeat(&mut ex, &topic);
+    offset_commit_and_fetch(&mut ex, &group, topic);
+    offset_delete(&mut ex, topic);
+    delete_groups(&mut ex, topic);
+    consumer_group_heartbeat(&mut ex, topic.name);
     ex.record
 }
 
-/// Commits `offset` for partition 0 of `topic` at OffsetCommit version `v`; returns the codes.
-fn commit(ex: &mut Exerciser, v: i16, group: &str, topic: &str, offset: i64) {
+/// A topic by name (OffsetCommit up to v9, OffsetFetch up to v9) and id (both from v10).
+#[derive(Clone, Copy)]
+struct Topic<'a> {
+    name: &'a str,
+    id: Uuid,
+}
+
+/// Commits `offset` for partition 0 of `topic` at OffsetCommit version `v`.
+fn commit(ex: &mut Exerciser, v: i16, group: &str, topic: Topic<'_>, offset: i64) {
     let partitions = [OffsetCommitRequestPartition {
         partition_index: 0,
         committed_offset: offset,
         committed_metadata: Some("conformance"),
         ..Default::default()
     }];
+    // Both set: each version writes its own.
     let topics = [OffsetCommitRequestTopic {
-        name: topic,
+        name: topic.name,
+        topic_id: topic.id,
         partitions: Array::from_slice(&partitions),
         ..Default::default()
     }];
@@ -68,15 +80,16 @@ fn commit(ex: &mut Exerciser, v: i16, group: &str, topic: &str, offset: i64) {
 }
 
 /// Fetches the committed offset of partition 0 of `topic` at OffsetFetch version `v`.
-fn fetch_committed(ex: &mut Exerciser, v: i16, group: &str, topic: &str) -> i64 {
+fn fetch_committed(ex: &mut Exerciser, v: i16, group: &str, topic: Topic<'_>) -> i64 {
     let indexes = [0];
     let old_topics = [OffsetFetchRequestTopic {
-        name: topic,
+        name: topic.name,
         partition_indexes: Array::from_slice(&indexes),
         ..Default::default()
     }];
     let new_topics = [OffsetFetchRequestTopics {
-        name: topic,
+        name: topic.name,
+        topic_id: topic.id,
         partition_indexes: Array::from_slice(&indexes),
         ..Default::default()
     }];
@@ -125,7 +138,7 @@ fn fetch_committed(ex: &mut Exerciser, v: i16, group: &str, topic: &str) -> i64 
     offset
 }
 
-fn offset_commit_and_fetch(ex: &mut Exerciser, group: &str, topic: &str) {
+fn offset_commit_and_fetch(ex: &mut Exerciser, group: &str, topic: Topic<'_>) {
     let mut last = 0;
     for v in ex.versions(ApiKey::OffsetCommit) {
         last = 100 + i64::from(v);
@@ -140,7 +153,7 @@ fn offset_commit_and_fetch(ex: &mut Exerciser, group: &str, topic: &str) {
     }
 }
 
-fn offset_delete(ex: &mut Exerciser, topic: &str) {
+fn offset_delete(ex: &mut Exerciser, topic: Topic<'_>) {
     let commit_version = ex.client.latest::<OffsetCommitRequest<'_>>();
     for v in ex.versions(ApiKey::OffsetDelete) {
         let group = unique_topic(&format!("conf-offset-delete-v{v}"));
@@ -150,7 +163,7 @@ fn offset_delete(ex: &mut Exerciser, topic: &str) {
             ..Default::default()
         }];
         let topics = [OffsetDeleteRequestTopic {
-            name: topic,
+            name: topic.name,
             partitions: Array::from_slice(&partitions),
             ..Default::default()
         }];
@@ -167,7 +180,7 @@ fn offset_delete(ex: &mut Exerciser, topic: &str) {
     }
 }
 
-fn delete_groups(ex: &mut Exerciser, topic: &str) {
+fn delete_groups(ex: &mut Exerciser, topic: Topic<'_>) {
     let commit_version = ex.client.latest::<OffsetCommitRequest<'_>>();
     for v in ex.versions(ApiKey::DeleteGroups) {
         let group = unique_topic(&format!("conf-delete-group-v{v}"));
@@ -202,10 +215,15 @@ fn consumer_group_heartbeat(ex: &mut Exerciser, topic: &str) {
     for v in ex.versions(ApiKey::ConsumerGroupHeartbeat) {
         let group = unique_topic(&format!("conf-cgh-v{v}"));
         // Joining: epoch 0, the subscription, and an empty list of owned partitions. The
-        // coordinator names the member (v0).
+        // coordinator names the member at v0; from v1 the member names itself (KIP-1082).
+        let own_id = if v >= 1 {
+            unique_topic("conf-member")
+        } else {
+            String::new()
+        };
         let join = ConsumerGroupHeartbeatRequest {
             group_id: &group,
-            member_id: "",
+            member_id: &own_id,
             member_epoch: 0,
             rebalance_timeout_ms: 30_000,
             subscribed_topic_names: Some(Array::from_slice(&subscribed)),

@@ -1,7 +1,8 @@
 //! Data-path requests the broker must refuse, at the newest shared version, with the error a
 //! client acts on: a batch whose CRC does not match (CORRUPT_MESSAGE), a Produce to a topic that
-//! does not exist (UNKNOWN_TOPIC_OR_PARTITION), a Fetch past the log end (OFFSET_OUT_OF_RANGE),
-//! and ListOffsets for a partition the topic lacks (UNKNOWN_TOPIC_OR_PARTITION).
+//! does not exist (UNKNOWN_TOPIC_OR_PARTITION by name at v12, UNKNOWN_TOPIC_ID by id from v13),
+//! a Fetch past the log end (OFFSET_OUT_OF_RANGE), and ListOffsets for a partition the topic
+//! lacks (UNKNOWN_TOPIC_OR_PARTITION).
 
 use franzl_core::ErrorCode;
 use franzl_core::messages::fetch::{FetchPartition, FetchRequest, FetchTopic};
@@ -20,6 +21,9 @@ use crate::exercise::{Exerciser, Record, expect_codes};
 /// Where a v2 batch keeps its CRC-32C.
 const CRC_AT: usize = 17;
 
+/// A topic id no topic has.
+const NO_SUCH_ID: Uuid = [0x5a; 16];
+
 /// Runs every scenario of this file on one connection.
 pub(crate) fn run(bootstrap: &str) -> Record {
     let mut ex = Exerciser::connect(bootstrap);
@@ -31,10 +35,36 @@ pub(crate) fn run(bootstrap: &str) -> Record {
     if let Some(crc) = corrupt.get_mut(CRC_AT) {
         *crc ^= 0xff;
     }
-    produce_expecting(&mut ex, &topic, &corrupt, ErrorCode::CORRUPT_MESSAGE);
+    let latest = ex.client.latest::<ProduceRequest<'_>>();
+    let corrupt_message = ErrorCode::CORRUPT_MESSAGE;
+    produce_expecting(
+        &mut ex,
+        latest,
+        (&topic, topic_id),
+        &corrupt,
+        corrupt_message,
+    );
+    // A topic that does not exist: by name up to v12, by id from v13.
     let missing = unique_topic("conf-no-such-topic");
-    let expected = ErrorCode::UNKNOWN_TOPIC_OR_PARTITION;
-    produce_expecting(&mut ex, &missing, &one_record(), expected);
+    let unknown_topic = ErrorCode::UNKNOWN_TOPIC_OR_PARTITION;
+    let by_name = latest.min(12);
+    produce_expecting(
+        &mut ex,
+        by_name,
+        (&missing, NO_SUCH_ID),
+        &one_record(),
+        unknown_topic,
+    );
+    if latest >= 13 {
+        let unknown_id = ErrorCode::UNKNOWN_TOPIC_ID;
+        produce_expecting(
+            &mut ex,
+            latest,
+            (&missing, NO_SUCH_ID),
+            &one_record(),
+            unknown_id,
+        );
+    }
     fetch_past_the_end(&mut ex, &topic, topic_id, end);
     list_offsets_of_missing_partition(&mut ex, &topic);
     ex.record
@@ -54,7 +84,14 @@ fn one_record() -> Vec<u8> {
     out
 }
 
-fn produce_expecting(ex: &mut Exerciser, topic: &str, batch: &[u8], expected: ErrorCode) {
+/// Produces `batch` to partition 0 of `topic` (name and id) at version `v`.
+fn produce_expecting(
+    ex: &mut Exerciser,
+    v: i16,
+    (topic, topic_id): (&str, Uuid),
+    batch: &[u8],
+    expected: ErrorCode,
+) {
     let partitions = [PartitionProduceData {
         index: 0,
         records: Some(batch),
@@ -62,6 +99,7 @@ fn produce_expecting(ex: &mut Exerciser, topic: &str, batch: &[u8], expected: Er
     }];
     let topics = [TopicProduceData {
         name: topic,
+        topic_id,
         partition_data: Array::from_slice(&partitions),
         ..Default::default()
     }];
@@ -71,7 +109,6 @@ fn produce_expecting(ex: &mut Exerciser, topic: &str, batch: &[u8], expected: Er
         topic_data: Array::from_slice(&topics),
         ..Default::default()
     };
-    let v = ex.client.latest::<ProduceRequest<'_>>();
     let reply = ex.call(v, &request);
     let body = reply.body();
     let codes = body

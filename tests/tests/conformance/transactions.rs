@@ -5,6 +5,11 @@
 //! transaction. One more transaction is aborted; `markers.rs` then reads the partition as a
 //! `read_committed` consumer. ListTransactions, DescribeTransactions and DescribeProducers look
 //! at them all.
+//!
+//! The broker runs transactions of the second version (KIP-890 part 2, `transaction.version`
+//! 2): a client that ends its transaction with EndTxn v5 may produce at v12+ and commit offsets
+//! with TxnOffsetCommit v5 in it, and the rounds line those versions up; the other rounds
+//! produce at v11.
 
 use franzl_core::ErrorCode;
 use franzl_core::messages::add_offsets_to_txn::AddOffsetsToTxnRequest;
@@ -22,6 +27,7 @@ use franzl_core::messages::txn_offset_commit::{
 };
 use franzl_core::messages::{ApiKey, Array};
 use franzl_core::record::{BatchOptions, NewRecord, RecordBatchBuilder, encoded_batch_len};
+use franzl_core::wire::Uuid;
 use franzl_tests::raw_ops::create_topic;
 use franzl_tests::unique_topic;
 
@@ -62,7 +68,7 @@ pub(crate) fn run(bootstrap: &str) -> Record {
         let transactional_id = unique_topic(&format!("conf-txn-{round}"));
         let producer = init_producer_id(&mut ex, pick(0, round), transactional_id);
         add_partitions(&mut ex, pick(1, round), &producer, &topic);
-        produce(&mut ex, &producer, &topic);
+        produce(&mut ex, pick(4, round), &producer, (&topic, topic_id));
         add_offsets(&mut ex, pick(2, round), &producer, &group);
         txn_offset_commit(&mut ex, pick(3, round), &producer, &group, &topic);
         end_txn(&mut ex, pick(4, round), &producer, Ending::Commit);
@@ -71,7 +77,7 @@ pub(crate) fn run(bootstrap: &str) -> Record {
     // One transaction aborted, for the markers a read_committed consumer must see.
     let aborted = init_producer_id(&mut ex, pick(0, 0), unique_topic("conf-txn-aborted"));
     add_partitions(&mut ex, pick(1, 0), &aborted, &topic);
-    let first_offset = produce(&mut ex, &aborted, &topic);
+    let first_offset = produce(&mut ex, pick(4, 0), &aborted, (&topic, topic_id));
     end_txn(&mut ex, pick(4, 0), &aborted, Ending::Abort);
     let expected = markers::Expected {
         committed: producers.iter().map(|p| p.id).collect(),
@@ -165,7 +171,16 @@ fn add_partitions(ex: &mut Exerciser, v: i16, producer: &Producer, topic: &str) 
 }
 
 /// One transactional record, sequence 0 of this producer epoch; returns its offset.
-fn produce(ex: &mut Exerciser, producer: &Producer, topic: &str) -> i64 {
+///
+/// Produce v12+ (and TxnOffsetCommit v5) belong to transactions of the second version
+/// (KIP-890 part 2), which a client ends with EndTxn v5: with an older `end_txn_version` the
+/// record goes at v11.
+fn produce(
+    ex: &mut Exerciser,
+    end_txn_version: i16,
+    producer: &Producer,
+    (topic, topic_id): (&str, Uuid),
+) -> i64 {
     let record = [NewRecord {
         key: Some(b"txn"),
         value: Some(producer.transactional_id.as_bytes()),
@@ -189,6 +204,7 @@ fn produce(ex: &mut Exerciser, producer: &Producer, topic: &str) -> i64 {
     }];
     let topics = [TopicProduceData {
         name: topic,
+        topic_id,
         partition_data: Array::from_slice(&partitions),
         ..Default::default()
     }];
@@ -199,7 +215,12 @@ fn produce(ex: &mut Exerciser, producer: &Producer, topic: &str) -> i64 {
         topic_data: Array::from_slice(&topics),
         ..Default::default()
     };
-    let v = ex.client.latest::<ProduceRequest<'_>>();
+    let latest = ex.client.latest::<ProduceRequest<'_>>();
+    let v = if end_txn_version >= 5 {
+        latest
+    } else {
+        latest.min(11)
+    };
     let reply = ex.call(v, &request);
     let body = reply.body();
     let partitions: Vec<_> = body
