@@ -49,7 +49,7 @@ fn consumer_follows_a_leader_change() {
         let rest = 2_000 - consumed.len();
         consumed.extend(collect(&mut consumer, rest, Duration::from_secs(120)).await);
         assert_eq!(consumer.position(&tp), Some(2_000));
-        consumer.close();
+        consumer.close().await;
         consumed
     });
     let restarted = xtask::broker::restart_node(Profile::Cluster3, leader);
@@ -114,6 +114,6 @@ fn partitions_of_two_topics_on_three_brokers() {
             assert_eq!(values, expected, "{tp}");
             assert_eq!(consumer.lag(tp), Some(0), "{tp}");
         }
-        consumer.close();
+        consumer.close().await;
     });
 }

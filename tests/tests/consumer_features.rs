@@ -124,7 +124,7 @@ fn seeks_and_offsets_for_times() {
                 .unwrap(),
             [11]
         );
-        consumer.close();
+        consumer.close().await;
     });
 }
 
@@ -149,7 +149,7 @@ fn lag_counts_from_the_position_to_the_high_watermark() {
         assert_eq!(consumer.lag(&tp), Some(6));
         collect(&mut consumer, 6, WAIT).await;
         assert_eq!(consumer.lags(), [(tp.clone(), Some(0))]);
-        consumer.close();
+        consumer.close().await;
     });
 }
 
@@ -227,7 +227,7 @@ fn read_committed_skips_aborted_transactions_and_stops_at_the_stable_offset() {
                 "c"
             ]
         );
-        uncommitted.close();
+        uncommitted.close().await;
 
         end_transaction(&cluster, &open, true).await;
         let rest = collect(&mut consumer, 2, WAIT).await;
@@ -246,7 +246,7 @@ fn read_committed_skips_aborted_transactions_and_stops_at_the_stable_offset() {
             );
             consumer.poll(Duration::from_millis(100)).await.unwrap();
         }
-        consumer.close();
+        consumer.close().await;
     });
 }
 
@@ -304,7 +304,7 @@ fn out_of_range_offsets_follow_the_reset_policy() {
             values(&collect(&mut none, 4, WAIT).await),
             ["r6", "r7", "r8", "r9"]
         );
-        none.close();
+        none.close().await;
 
         let mut earliest = Consumer::new(with(AutoOffsetReset::Earliest))
             .await
@@ -312,7 +312,7 @@ fn out_of_range_offsets_follow_the_reset_policy() {
         earliest.assign([tp.clone()]);
         earliest.seek(&tp, SeekTo::Offset(2)).unwrap();
         assert_eq!(collect(&mut earliest, 1, WAIT).await[0].offset(), 5);
-        earliest.close();
+        earliest.close().await;
 
         let mut latest = Consumer::new(with(AutoOffsetReset::Latest)).await.unwrap();
         latest.assign([tp.clone()]);
@@ -332,7 +332,7 @@ fn out_of_range_offsets_follow_the_reset_policy() {
                     .is_empty()
             );
         }
-        latest.close();
+        latest.close().await;
     });
 }
 
@@ -383,7 +383,7 @@ fn prefetch_stays_within_its_bound_while_the_caller_is_slow() {
             peak > BOUND / 2,
             "peak {peak}: the fetcher did not run ahead"
         );
-        consumer.close();
+        consumer.close().await;
     });
 }
 
@@ -404,7 +404,7 @@ fn records_come_as_a_stream_too() {
             assert_eq!(record.value(), Some(format!("v{i}").as_bytes()));
         }
         assert_eq!(consumer.position(&tp), Some(500));
-        consumer.close();
+        consumer.close().await;
     });
 }
 
@@ -428,7 +428,7 @@ fn closing_does_not_wait_for_a_long_poll() {
         );
         assert_eq!(consumer.position(&tp), Some(0));
         let started = std::time::Instant::now();
-        consumer.close();
+        consumer.close().await;
         assert!(
             started.elapsed() < Duration::from_secs(2),
             "{:?}",

@@ -78,7 +78,7 @@ fn java_console_producer(codec: &str) {
             );
             assert_eq!((record.topic(), record.partition()), (topic.as_str(), 0));
         }
-        consumer.close();
+        consumer.close().await;
     });
 }
 
@@ -147,7 +147,7 @@ fn kcat_codec(codec: &str) {
         }
         assert_eq!(consumer.position(&partition), Some(COUNT as i64));
         assert_eq!(consumer.lag(&partition), Some(0));
-        consumer.close();
+        consumer.close().await;
     });
 }
 
@@ -195,7 +195,7 @@ fn secured(profile: Profile, properties: std::path::PathBuf) {
         let records = collect(&mut consumer, 2, Duration::from_secs(30)).await;
         let values: Vec<&[u8]> = records.iter().map(|r| r.value().unwrap()).collect();
         assert_eq!(values, [&b"one"[..], b"two"]);
-        consumer.close();
+        consumer.close().await;
     });
 }
 

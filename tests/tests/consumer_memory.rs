@@ -147,7 +147,7 @@ fn consume(
         } = tally;
         let allocations = region.map_or(0, |region| region.change().allocations) as u64;
         let elapsed = started.elapsed();
-        consumer.close();
+        consumer.close().await;
         assert!(value_bytes > 0);
         (allocations, polls, elapsed)
     })

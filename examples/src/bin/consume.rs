@@ -83,7 +83,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         printed += 1;
     }
     out.flush()?;
-    consumer.close();
+    consumer.close().await;
     Ok(())
 }
 

@@ -97,6 +97,6 @@ async fn run() -> Result<(), String> {
             read += 1;
         }
     }
-    consumer.close();
+    consumer.close().await;
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! [`BrokerConnection`]: the handle callers use; requests go to the driver thread over a channel.
+//! [`BrokerConnection`]: the handle callers use; requests go to the driver task over a channel.
 
 use super::driver::{self, DriverArgs, Shared};
 use super::options::ConnectOptions;
@@ -12,7 +12,7 @@ use franzl_core::wire::RawTaggedFields;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-/// A connection to one broker, ready for requests. Cheap to clone; the driver thread stops when
+/// A connection to one broker, ready for requests. Cheap to clone; the driver task stops when
 /// the last clone is dropped.
 #[derive(Debug, Clone)]
 pub struct BrokerConnection {
@@ -54,15 +54,12 @@ impl BrokerConnection {
             Some(id) => format!("broker {id} ({address})"),
             None => address.to_string(),
         };
-        let thread_name = match node_id {
-            Some(id) => format!("franzl-broker-{id}"),
-            None => format!("franzl-broker-{address}"),
-        };
         log::debug!("connecting to {label}");
         let (ready_tx, ready_rx) = async_channel::bounded(1);
         let (requests_tx, requests_rx) = async_channel::bounded(options.max_in_flight.max(1));
         let shared = Arc::new(Shared::default());
         let client_id = options.client_id.clone();
+        let spawner = options.spawner.clone();
         let args = DriverArgs {
             address: address.clone(),
             label: label.clone(),
@@ -71,10 +68,11 @@ impl BrokerConnection {
             ready: ready_tx,
             requests: requests_rx,
         };
-        std::thread::Builder::new()
-            .name(thread_name)
-            .spawn(move || async_io::block_on(driver::run(args)))
-            .map_err(|error| Error::io(format!("starting the thread for {label}"), error))?;
+        crate::runtime::spawn(
+            spawner.as_ref(),
+            format!("connection to {label}"),
+            driver::run(args),
+        );
         let versions = ready_rx.recv().await.map_err(|_| Error::Closed {
             what: format!("connection to {label}"),
         })??;

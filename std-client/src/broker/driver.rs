@@ -1,4 +1,4 @@
-//! The driver of one broker connection, on its own thread: open the stream, run the handshake,
+//! The driver of one broker connection, a task: open the stream, run the handshake,
 //! report readiness, then hand over to the pipeline ([`super::pipeline`]).
 //!
 //! The sans-I/O [`Connection`] borrows the client id and credentials, so it lives in this
@@ -56,7 +56,7 @@ impl Shared {
     }
 }
 
-/// Everything the driver thread owns.
+/// Everything the driver task owns.
 pub(super) struct DriverArgs {
     pub(super) address: BrokerAddress,
     pub(super) label: String,

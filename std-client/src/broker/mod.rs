@@ -1,7 +1,6 @@
-//! One broker connection: a cheap handle ([`BrokerConnection`]) and the driver thread behind it.
+//! One broker connection: a cheap handle ([`BrokerConnection`]) and the driver task behind it.
 //!
-//! [`BrokerConnection::connect`] starts a thread named `franzl-broker-<id>` (or
-//! `franzl-broker-<host:port>` before the node id is known) that opens the stream (TCP with
+//! [`BrokerConnection::connect`] starts a task (see [`crate::runtime`]) that opens the stream (TCP with
 //! `TCP_NODELAY`, then TLS if configured), runs the handshake (ApiVersions, then SASL) on
 //! `franzl-core`'s sans-I/O [`franzl_core::conn::Connection`], and then serves requests:
 //! pipelined up to [`ConnectOptions::max_in_flight`], responses routed back by correlation id.
@@ -15,7 +14,7 @@
 //!   [`crate::Error::Io`]; an undecodable header or a response nobody asked for closes it with
 //!   [`crate::Error::Protocol`]; a request not answered within the request timeout closes it with
 //!   [`crate::Error::Timeout`]. A closed connection is never reopened: the cluster makes a new one.
-//! - The thread stops when the last handle is dropped or the connection fails.
+//! - The task stops when the last handle is dropped or the connection fails.
 
 mod connection;
 mod driver;

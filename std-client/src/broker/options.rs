@@ -36,6 +36,8 @@ pub struct ConnectOptions {
     pub max_in_flight: usize,
     /// Hex dumps of every frame, on log target `franzl::wire` at trace level.
     pub hex_dump: bool,
+    /// Where the connection's task runs (`None`: franzl's shared executor).
+    pub spawner: Option<crate::runtime::Spawner>,
 }
 
 impl ConnectOptions {
@@ -91,6 +93,7 @@ impl ConnectOptions {
             max_response_size: config.max_response_size,
             max_in_flight: 16,
             hex_dump: config.hex_dump,
+            spawner: config.spawner.clone(),
         })
     }
 

@@ -2,7 +2,7 @@
 //! responses), responses read and routed by correlation id, deadlines watched.
 //!
 //! Three loops run concurrently in the driver's one task and share the sans-I/O connection
-//! through a `RefCell` (never borrowed across an await): the writer, the reader and the timer.
+//! through a `Mutex` (uncontended, never held across an await): the writer, the reader and the timer.
 //! The first to fail ends the connection; every request in flight or queued then fails with a
 //! copy of that error.
 
@@ -19,8 +19,8 @@ use franzl_core::conn::{ConnError, Event, Instant};
 use franzl_core::messages::ApiKey;
 use futures_lite::io::{BufReader, ReadHalf, WriteHalf};
 use futures_lite::{AsyncWriteExt, future};
-use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 /// A reply to one request: the response, or `None` for a request that gets none.
@@ -56,7 +56,7 @@ pub(super) async fn serve(
     now: impl Fn() -> Instant + Copy,
 ) {
     let (read_half, write_half) = futures_lite::io::split(stream);
-    let state = RefCell::new(State {
+    let state = Mutex::new(State {
         conn,
         waiting: HashMap::new(),
     });
@@ -79,7 +79,7 @@ pub(super) async fn serve(
         }
     };
     requests.close();
-    let mut state = state.into_inner();
+    let mut state = state.into_inner().unwrap_or_else(PoisonError::into_inner);
     let unanswered: Vec<i32> = state
         .conn
         .drain_in_flight()
@@ -100,7 +100,7 @@ pub(super) async fn serve(
 
 async fn read_loop(
     read_half: ReadHalf<Stream>,
-    state: &RefCell<State<'_>>,
+    state: &Mutex<State<'_>>,
     options: &ConnectOptions,
     label: &str,
     room: &Sender<()>,
@@ -111,7 +111,7 @@ async fn read_loop(
         if options.hex_dump {
             hex_dump::log_frame(&format!("received from {label}"), &frame);
         }
-        let mut state = state.borrow_mut();
+        let mut state = lock(state);
         let (id, api_key, version, body_start) = match state.conn.handle_frame(&frame) {
             Ok(Event::Response(response)) => (
                 response.correlation_id,
@@ -140,7 +140,7 @@ async fn read_loop(
 #[allow(clippy::too_many_arguments)]
 async fn write_loop(
     mut write_half: WriteHalf<Stream>,
-    state: &RefCell<State<'_>>,
+    state: &Mutex<State<'_>>,
     options: &ConnectOptions,
     label: &str,
     shared: &Shared,
@@ -150,7 +150,7 @@ async fn write_loop(
     now: impl Fn() -> Instant,
 ) -> Result<()> {
     loop {
-        while state.borrow().conn.in_flight() >= options.max_in_flight {
+        while lock(state).conn.in_flight() >= options.max_in_flight {
             if room.recv().await.is_err() {
                 return Ok(());
             }
@@ -160,7 +160,7 @@ async fn write_loop(
             return Ok(());
         };
         let sent = {
-            let mut state = state.borrow_mut();
+            let mut state = lock(state);
             let sent =
                 state
                     .conn
@@ -204,14 +204,14 @@ async fn write_loop(
 }
 
 async fn timer_loop(
-    state: &RefCell<State<'_>>,
+    state: &Mutex<State<'_>>,
     options: &ConnectOptions,
     label: &str,
     wake: &Receiver<()>,
     now: impl Fn() -> Instant,
 ) -> Result<()> {
     loop {
-        let deadline = state.borrow().conn.poll_timeout();
+        let deadline = lock(state).conn.poll_timeout();
         match deadline {
             None => {
                 if wake.recv().await.is_err() {
@@ -230,7 +230,7 @@ async fn timer_loop(
                     },
                 )
                 .await;
-                let expired = state.borrow_mut().conn.handle_timeout(now());
+                let expired = lock(state).conn.handle_timeout(now());
                 if let Some(expired) = expired {
                     let api = ApiKey::from_key(expired.api_key).map_or("request", ApiKey::name);
                     return Err(Error::Timeout {
@@ -244,4 +244,9 @@ async fn timer_loop(
             }
         }
     }
+}
+
+/// The connection state, for one step between awaits (a panic elsewhere leaves it usable).
+fn lock<'s, 'c>(state: &'s Mutex<State<'c>>) -> MutexGuard<'s, State<'c>> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -32,7 +32,7 @@ pub(super) struct Inner {
     pub(super) stale: AtomicBool,
     refresh_lock: async_lock::Mutex<()>,
     pub(super) coordinators: CoordinatorCache,
-    /// Wakes the refresher thread; dropping it (with the cluster) stops the thread.
+    /// Wakes the refresher task; dropping it (with the cluster) stops the task.
     pub(super) refresh_wake: async_channel::Sender<()>,
 }
 

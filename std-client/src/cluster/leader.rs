@@ -114,7 +114,7 @@ impl Cluster {
 
     /// Marks the cached leader of `topic`'s partition `partition` as wrong (after
     /// `NOT_LEADER_OR_FOLLOWER` and the like, see [`super::needs_metadata_refresh`]): the
-    /// refresher thread refreshes the metadata soon, and the next [`Cluster::leader`] does if it
+    /// refresher task refreshes the metadata soon, and the next [`Cluster::leader`] does if it
     /// has not yet.
     pub fn invalidate_leader(&self, topic: &str, partition: i32) {
         log::debug!("leader of {topic}-{partition} invalidated; metadata will be refreshed");

@@ -15,7 +15,7 @@
 //! - [`Cluster::leader`] and [`Cluster::coordinator`] retry retriable failures (refreshing
 //!   metadata, with `retry.backoff.ms` backoff) until `max.block.ms`; a topic that does not exist
 //!   fails at once with `UNKNOWN_TOPIC_OR_PARTITION`.
-//! - One background thread per cluster, `franzl-metadata`, refreshes the metadata every
+//! - One background task per cluster refreshes the metadata every
 //!   `metadata.max.age.ms` and soon after an invalidation; it stops with the last handle.
 //!   Callers that need fresh metadata at once ([`Cluster::leader`]) refresh in their own task.
 //!

@@ -111,7 +111,7 @@ impl Pool {
         })
     }
 
-    /// Drops every pooled connection (their threads stop once callers drop their clones).
+    /// Drops every pooled connection (their tasks stop once callers drop their clones).
     pub(super) fn clear(&self) {
         self.slots.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }

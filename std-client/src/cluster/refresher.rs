@@ -1,4 +1,4 @@
-//! The metadata refresher: a thread (`franzl-metadata`) that refreshes the cached metadata every
+//! The metadata refresher: a task (see [`crate::runtime`]) that refreshes the cached metadata every
 //! `metadata.max.age.ms`, and soon after [`super::Cluster::invalidate_leader`] asks for it (at
 //! most once per `retry.backoff.ms`), so routing follows leader changes without a caller waiting.
 //!
@@ -17,12 +17,11 @@ pub(super) fn start(cluster: &Cluster, wake: async_channel::Receiver<()>) {
     let weak = Arc::downgrade(&cluster.inner);
     let max_age = cluster.config().metadata_max_age;
     let pause = cluster.config().retry_backoff;
-    let spawned = std::thread::Builder::new()
-        .name("franzl-metadata".into())
-        .spawn(move || async_io::block_on(run(weak, wake, max_age, pause)));
-    if let Err(error) = spawned {
-        log::warn!("no metadata refresher thread ({error}); metadata is refreshed on use only");
-    }
+    crate::runtime::spawn(
+        cluster.config().spawner.as_ref(),
+        "metadata refresher",
+        run(weak, wake, max_age, pause),
+    );
 }
 
 async fn run(

@@ -163,6 +163,9 @@ pub struct ClientConfig {
     pub max_response_size: usize,
     /// Log every frame sent and received as a hex dump (`franzl.hex.dump`); default off.
     pub hex_dump: bool,
+    /// Where the client's background tasks run; `None` (the default): on franzl's one shared
+    /// executor thread. Not a property: set with [`ClientConfigBuilder::spawner`].
+    pub spawner: Option<crate::runtime::Spawner>,
 }
 
 impl Default for ClientConfig {
@@ -186,6 +189,7 @@ impl Default for ClientConfig {
             address_family: AddressFamily::Any,
             max_response_size: 100_000_000,
             hex_dump: false,
+            spawner: None,
         }
     }
 }

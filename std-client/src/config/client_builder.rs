@@ -160,6 +160,14 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Runs the client's background tasks on the program's executor instead of franzl's shared
+    /// executor thread (see [`crate::runtime`]).
+    #[must_use]
+    pub fn spawner(mut self, spawner: crate::runtime::Spawner) -> Self {
+        self.config.spawner = Some(spawner);
+        self
+    }
+
     /// Validates and returns the configuration.
     ///
     /// # Errors

@@ -1,4 +1,4 @@
-//! The fetch loop of one broker, on its own thread (`franzl-fetch-<node>`).
+//! The fetch loop of one broker, a task (see [`crate::runtime`]).
 //!
 //! Each round takes the partitions this node leads that have an offset and no fetch in flight,
 //! reserves of the prefetch budget the most the response can hold (`fetch.max.bytes`, or
@@ -6,7 +6,7 @@
 //! incremental fetch session, `fetch_session`, when the broker grants one), and reads each
 //! partition into the delivery queue.
 //! Then it goes straight to the next round: fetching runs ahead of the caller until the budget
-//! is spent. The thread ends when the consumer closes.
+//! is spent. The task ends when the consumer closes.
 //!
 //! Errors per partition: `OFFSET_OUT_OF_RANGE` applies `auto.offset.reset` (`none` delivers the
 //! error and stops the partition until a seek); leader errors (`NOT_LEADER_OR_FOLLOWER`,
@@ -17,8 +17,8 @@
 //! response naming a newer leader (KIP-951) or, with `client.rack`, a replica to read from
 //! (KIP-392) moves the partition there at once.
 
+use crate::runtime::TaskHandle;
 use std::sync::Arc;
-use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use async_io::Timer;
@@ -52,14 +52,16 @@ impl ByteSource for ResponseFrame {
     }
 }
 
-/// Starts the fetch thread of node `node`.
-///
-/// # Errors
-/// The operating system refused a thread.
-pub(crate) fn spawn(shared: Arc<Shared>, node: i32) -> std::io::Result<JoinHandle<()>> {
-    thread::Builder::new()
-        .name(format!("franzl-fetch-{node}"))
-        .spawn(move || async_io::block_on(run(&shared, node)))
+/// Starts the fetch task of node `node`.
+pub(crate) fn spawn(shared: Arc<Shared>, node: i32) -> TaskHandle {
+    let spawner = shared.config.client.spawner.clone();
+    crate::runtime::spawn(
+        spawner.as_ref(),
+        format!("fetcher of node {node}"),
+        async move {
+            run(&shared, node).await;
+        },
+    )
 }
 
 async fn run(shared: &Shared, node: i32) {

@@ -6,10 +6,10 @@
 //! as it is handed out, so [`Consumer::position`] is the offset of the next record the caller
 //! gets, and [`Consumer::lag`] counts what is left from there.
 
+use crate::runtime::TaskHandle;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use async_io::Timer;
@@ -38,7 +38,8 @@ struct Current {
 
 /// A consumer of manually assigned partitions (see the module docs of [`crate::consumer`]).
 ///
-/// Dropping it (or [`Consumer::close`]) stops its threads.
+/// [`Consumer::close`] stops its tasks and waits for them; dropping it stops them without
+/// waiting (a drop never blocks).
 #[derive(Debug)]
 pub struct Consumer {
     shared: Arc<Shared>,
@@ -47,15 +48,15 @@ pub struct Consumer {
     current: Option<Current>,
     /// An error met while gathering a poll's records, returned by the next call.
     stashed: Option<Error>,
-    manager: Option<JoinHandle<()>>,
+    manager: TaskHandle,
 }
 
 impl Consumer {
-    /// Connects to the cluster of `config` and starts the consumer's manager thread. Nothing is
+    /// Connects to the cluster of `config` and starts the consumer's manager task. Nothing is
     /// fetched until partitions are assigned.
     ///
     /// # Errors
-    /// As [`Cluster::connect`]; [`Error::Io`] when no thread can be started.
+    /// As [`Cluster::connect`].
     pub async fn new(config: ConsumerConfig) -> Result<Self> {
         let cluster = Cluster::connect(config.client.clone()).await?;
         Self::with_cluster(config, cluster)
@@ -64,17 +65,16 @@ impl Consumer {
     /// A consumer sharing an existing cluster handle (its `config.client` is then unused).
     ///
     /// # Errors
-    /// [`Error::Io`] when no thread can be started.
+    /// None today; kept fallible for set-up that may fail.
     pub fn with_cluster(config: ConsumerConfig, cluster: Cluster) -> Result<Self> {
         let (shared, deliveries) = Shared::new(config, cluster);
-        let manager = manager::spawn(Arc::clone(&shared))
-            .map_err(|error| Error::io("starting the consumer thread", error))?;
+        let manager = manager::spawn(Arc::clone(&shared));
         Ok(Self {
             shared,
             deliveries: Box::pin(deliveries),
             current: None,
             stashed: None,
-            manager: Some(manager),
+            manager,
         })
     }
 
@@ -254,17 +254,11 @@ impl Consumer {
         Ok(out)
     }
 
-    /// Stops the consumer's threads and waits for them.
-    pub fn close(mut self) {
-        self.stop();
-    }
-
-    fn stop(&mut self) {
+    /// Stops the consumer's tasks and waits until they have ended (their connections then
+    /// belong to the cluster alone).
+    pub async fn close(self) {
         self.shared.close();
-        if let Some(manager) = self.manager.take() {
-            // A manager that panicked has nothing more to say here.
-            let _ = manager.join();
-        }
+        self.manager.join().await;
     }
 
     /// Takes the next delivery into `current`, or returns the error it carries.
@@ -355,8 +349,9 @@ impl Stream for Consumer {
 }
 
 impl Drop for Consumer {
+    /// Stops the consumer's tasks without waiting for them.
     fn drop(&mut self) {
-        self.stop();
+        self.shared.close();
     }
 }
 

@@ -1,13 +1,13 @@
-//! The partition manager, on its own thread (`franzl-consumer`): finds leaders, resolves seeks
+//! The partition manager, a task (see [`crate::runtime`]): finds leaders, resolves seeks
 //! to earliest, latest or a timestamp with ListOffsets, and starts a fetcher per leader node.
 //!
 //! It wakes on every [`Shared::notify`] (assignment, seek, lost leader) and otherwise every
 //! second, and wakes the fetchers ([`Shared::notify_fetchers`]) after each pass; while work is left (no leader yet, a ListOffsets that failed) it retries with backoff.
 //! Closing the consumer stops it, and it joins the fetchers it started.
 
+use crate::runtime::TaskHandle;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use async_io::Timer;
@@ -23,20 +23,16 @@ use crate::net::Backoff;
 /// How long the manager sleeps when nothing wakes it and nothing is pending.
 const IDLE: Duration = Duration::from_secs(1);
 
-/// Starts the manager thread.
-///
-/// # Errors
-/// The operating system refused a thread.
-pub(crate) fn spawn(shared: Arc<Shared>) -> std::io::Result<JoinHandle<()>> {
-    thread::Builder::new()
-        .name("franzl-consumer".into())
-        .spawn(move || async_io::block_on(run(shared)))
+/// Starts the manager task; it ends after the fetch tasks it started.
+pub(crate) fn spawn(shared: Arc<Shared>) -> TaskHandle {
+    let spawner = shared.config.client.spawner.clone();
+    crate::runtime::spawn(spawner.as_ref(), "consumer manager", run(shared))
 }
 
 async fn run(shared: Arc<Shared>) {
     let client = &shared.config.client;
     let mut backoff = Backoff::new(client.retry_backoff, client.retry_backoff_max, 0x5eed);
-    let mut fetchers: BTreeMap<i32, JoinHandle<()>> = BTreeMap::new();
+    let mut fetchers: BTreeMap<i32, TaskHandle> = BTreeMap::new();
     while !shared.is_closed() {
         let listener = shared.listen_manager();
         let pending = futures_lite::future::or(step(&shared, &mut fetchers), async {
@@ -55,14 +51,13 @@ async fn run(shared: Arc<Shared>) {
         })
         .await;
     }
-    for (_, fetcher) in fetchers {
-        // A fetcher that panicked has nothing more to say here.
-        let _ = fetcher.join();
+    for fetcher in fetchers.values() {
+        fetcher.join().await;
     }
 }
 
 /// One pass; returns whether work is left to retry.
-async fn step(shared: &Arc<Shared>, fetchers: &mut BTreeMap<i32, JoinHandle<()>>) -> bool {
+async fn step(shared: &Arc<Shared>, fetchers: &mut BTreeMap<i32, TaskHandle>) -> bool {
     let topics = shared.state().topics_without_leader();
     let snapshot = if topics.is_empty() {
         shared.cluster.metadata()
@@ -81,12 +76,7 @@ async fn step(shared: &Arc<Shared>, fetchers: &mut BTreeMap<i32, JoinHandle<()>>
         if fetchers.contains_key(&node) {
             continue;
         }
-        match fetcher::spawn(Arc::clone(shared), node) {
-            Ok(handle) => {
-                fetchers.insert(node, handle);
-            }
-            Err(error) => log::error!("cannot start the fetcher of node {node}: {error}"),
-        }
+        fetchers.insert(node, fetcher::spawn(Arc::clone(shared), node));
     }
     // Fetchers of nodes that gained partitions start now.
     shared.notify_fetchers();

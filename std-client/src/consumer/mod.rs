@@ -2,9 +2,9 @@
 //! offset or a timestamp, with records delivered as a [`futures_lite::Stream`] or in batches
 //! by [`Consumer::poll`].
 //!
-//! How it runs: a manager thread (`franzl-consumer`, `manager`) finds partition leaders and
-//! resolves seeks with ListOffsets; one fetch thread per leader broker (`franzl-fetch-<id>`,
-//! `fetcher`) sends Fetch requests for all the partitions that broker leads (in an incremental
+//! How it runs, as tasks (see [`crate::runtime`]): a manager task (`manager`) finds partition
+//! leaders and resolves seeks with ListOffsets; one fetch task per leader broker (`fetcher`)
+//! sends Fetch requests for all the partitions that broker leads (in an incremental
 //! fetch session when the broker grants one), reads the
 //! records in place (`partition_read`) and queues them for the [`Consumer`] handle. Fetching
 //! runs ahead of the caller within `max_prefetch_bytes` (`budget`), decompressed batches

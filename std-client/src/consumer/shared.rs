@@ -1,4 +1,4 @@
-//! [`Shared`]: what a consumer handle, its fetcher threads and its partition manager share, and
+//! [`Shared`]: what a consumer handle, its fetcher tasks and its partition manager share, and
 //! the [`Delivery`] queue from the fetchers to the handle.
 //!
 //! Locking: [`Shared::state`] is a plain mutex, never held across an await. Wake-ups go by who
@@ -36,7 +36,7 @@ pub(crate) enum Delivery {
     },
 }
 
-/// State shared by a consumer's handle and threads.
+/// State shared by a consumer's handle and tasks.
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) config: ConsumerConfig,
@@ -128,7 +128,7 @@ impl Shared {
         }
     }
 
-    /// Stops the threads: they see the flag, waiters on the budget and on changes wake.
+    /// Stops the tasks: they see the flag, waiters on the budget and on changes wake.
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::Release);
         self.budget.close();

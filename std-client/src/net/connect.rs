@@ -40,6 +40,14 @@ pub async fn resolve(
     family: AddressFamily,
     timeout: Duration,
 ) -> Result<Vec<std::net::SocketAddr>> {
+    // An IP literal needs no lookup (and no thread of the blocking pool).
+    let literal = address.host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = literal.parse::<std::net::IpAddr>() {
+        let socket_address = std::net::SocketAddr::new(ip, address.port);
+        if family.allows(&socket_address) {
+            return Ok(vec![socket_address]);
+        }
+    }
     let lookup = async {
         async_net::resolve((address.host.as_str(), address.port))
             .await

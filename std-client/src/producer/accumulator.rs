@@ -103,7 +103,7 @@ struct State {
     closed: bool,
 }
 
-/// Every partition's batches; shared by `send` callers and the sender thread.
+/// Every partition's batches; shared by `send` callers and the sender task.
 #[derive(Debug)]
 pub(crate) struct Accumulator {
     state: Mutex<State>,

@@ -31,8 +31,8 @@
 //! # }
 //! ```
 //!
-//! Threads: one `franzl-producer` thread runs the sender with `async_io::block_on`; it stops
-//! after the producer is dropped and its batches are done.
+//! Tasks (see [`crate::runtime`]): one sender task per producer; it stops after the producer
+//! is dropped or closed and its batches are done.
 
 mod accumulator;
 mod batch;

@@ -34,7 +34,7 @@ pub struct Producer {
 }
 
 impl Producer {
-    /// Connects to the cluster and starts the sender thread, with the partitioner the
+    /// Connects to the cluster and starts the sender task, with the partitioner the
     /// configuration names.
     ///
     /// # Errors
@@ -115,10 +115,11 @@ impl Producer {
             init_retry_at: None,
             last_refresh: None,
         };
-        std::thread::Builder::new()
-            .name("franzl-producer".into())
-            .spawn(move || async_io::block_on(sender.run()))
-            .map_err(|error| Error::io("starting the producer thread", error))?;
+        crate::runtime::spawn(
+            config.client.spawner.as_ref(),
+            "producer sender",
+            sender.run(),
+        );
         Ok(Self {
             accumulator,
             cluster,

@@ -1,4 +1,4 @@
-//! The sender: the producer's background loop, on its own thread (`franzl-producer`).
+//! The sender: the producer's background loop, a task (see [`crate::runtime`]).
 //!
 //! Each round it refreshes metadata if needed, gets a producer id (or a new epoch) when
 //! idempotence asks for one and nothing is in flight, drains ready batches into one Produce
@@ -82,6 +82,9 @@ impl Sender {
                 .min()
                 .unwrap_or_else(|| Instant::now() + IDLE_POLL)
                 .min(Instant::now() + IDLE_POLL);
+            let deadline = not_yet_passed(deadline, !self.in_flight.is_empty(), || {
+                self.cluster.config().retry_backoff
+            });
             let in_flight = &mut self.in_flight;
             let next_sent = std::future::poll_fn(|cx| {
                 for index in 0..in_flight.len() {
@@ -291,5 +294,25 @@ impl Sender {
                 .complete(&topic, batch, verdict, now, &mut self.scratch);
             self.needs_new_epoch |= bump && self.identity.is_some();
         }
+    }
+}
+
+/// The time to wake at, from the earliest `deadline` of the queues. A deadline already passed
+/// means a batch is due that this round could not send: with requests in flight it waits for a
+/// free slot, which a response brings (so only the idle bound applies); without, for a leader or
+/// a producer id, retried after `backoff`. Never a time already passed: the loop shares its
+/// executor with the connections whose responses it waits for, so it must not spin.
+fn not_yet_passed(
+    deadline: Instant,
+    in_flight: bool,
+    backoff: impl FnOnce() -> Duration,
+) -> Instant {
+    let now = Instant::now();
+    if deadline > now {
+        deadline
+    } else if in_flight {
+        now + IDLE_POLL
+    } else {
+        now + backoff().max(Duration::from_millis(1))
     }
 }

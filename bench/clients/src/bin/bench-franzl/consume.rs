@@ -61,7 +61,7 @@ pub(crate) async fn run(
     }
     let elapsed = first_record.map_or(Duration::ZERO, |first| first.elapsed());
     let allocations = allocations.map(|count| count.read());
-    consumer.close();
+    consumer.close().await;
     Ok(Outcome {
         client: "franzl",
         mode: "consume",
