@@ -11,7 +11,7 @@
 //! (async-io's reactor thread, `async-io`, serves both).
 //!
 //! Contract: a task's panic is caught at its edge and logged; it ends that task only (its
-//! [`TaskHandle`] completes), never the executor. Waiting for a task ([`TaskHandle::join`]) is
+//! task's handle completes), never the executor. Waiting for a task (`TaskHandle::join`) is
 //! async; nothing here blocks an executor thread.
 
 use std::fmt;
