@@ -188,8 +188,9 @@ impl<'c, const N: usize> Connection<'c, N> {
     }
 
     /// The handshake's ApiVersions response in `frame`, decoded, when `frame` (without its size
-    /// prefix) answers it; `None` for any other frame, or one that does not decode. It reads
-    /// the frame without handling it: pass the frame to [`Connection::handle_frame`] as usual.
+    /// prefix) answers it (its correlation id is the ApiVersions request's); `None` for any other
+    /// frame, or one that does not decode. It reads the frame without handling it: pass the
+    /// frame to [`Connection::handle_frame`] as usual.
     /// For a caller that wants more of the response than the connection keeps (every finalized
     /// feature by name, the supported feature ranges).
     pub fn versions_response<'f>(&self, frame: &'f [u8]) -> Option<ApiVersionsResponse<'f>> {
@@ -198,7 +199,11 @@ impl<'c, const N: usize> Connection<'c, N> {
         };
         let mut reader = Reader::new(frame);
         let header_version = response_header_version(ApiKey::ApiVersions, version);
-        ResponseHeader::read(&mut reader, header_version).ok()?;
+        let header = ResponseHeader::read(&mut reader, header_version).ok()?;
+        let pending = self.in_flight.get(header.correlation_id)?;
+        if pending.api_key != ApiKey::ApiVersions.key() {
+            return None;
+        }
         decode_versions(version, reader.rest()).ok()
     }
 

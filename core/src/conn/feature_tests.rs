@@ -213,3 +213,27 @@ fn a_reconnect_after_a_feature_change_sees_the_new_level_and_epoch() {
     assert!(after.is_newer_than(&before));
     assert!(!before.is_newer_than(&after));
 }
+
+#[test]
+fn only_the_answer_to_the_handshake_is_read_as_its_versions() {
+    let mut conn = Conn::new(ConnectionConfig::default());
+    let mut broker = Broker::new();
+    let mut out = [0u8; 256];
+    let n = conn.poll_transmit(T0, &mut out).unwrap();
+    let (header, _) = Broker::read(&out[..n]);
+    let response = ApiVersionsResponse {
+        api_keys: Array::from_slice(&BROKER_APIS),
+        finalized_features_epoch: 3,
+        finalized_features: Array::from_slice(&FINALIZED),
+        ..Default::default()
+    };
+    let stray = broker.respond(header.correlation_id + 1, header.api_version, &response);
+    assert_eq!(conn.versions_response(stray), None);
+    assert_eq!(
+        conn.versions_response(&[0, 0]),
+        None,
+        "too short for a header"
+    );
+    let frame = broker.respond(header.correlation_id, header.api_version, &response);
+    assert_eq!(conn.versions_response(frame), Some(response));
+}
