@@ -91,6 +91,15 @@ impl<const N: usize> InFlight<N> {
         self.next_id = correlation_id.checked_add(1).unwrap_or(0);
     }
 
+    /// The request with `correlation_id`, if it is in flight (it stays in the table).
+    pub fn get(&self, correlation_id: i32) -> Option<Pending> {
+        self.slots
+            .iter()
+            .flatten()
+            .find(|p| p.correlation_id == correlation_id)
+            .copied()
+    }
+
     /// Removes and returns the request with `correlation_id`, if it is in flight.
     pub fn take(&mut self, correlation_id: i32) -> Option<Pending> {
         self.slots

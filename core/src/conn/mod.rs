@@ -14,6 +14,8 @@
 
 mod connection;
 mod error;
+#[cfg(all(test, feature = "finalized-features"))]
+mod feature_tests;
 mod framing;
 mod in_flight;
 mod sasl_step;

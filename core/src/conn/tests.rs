@@ -17,17 +17,17 @@ use core::time::Duration;
 extern crate std;
 use std::format;
 
-const T0: Instant = Instant::from_millis(1_000);
-type Conn<'c> = Connection<'c, 4>;
+pub(super) const T0: Instant = Instant::from_millis(1_000);
+pub(super) type Conn<'c> = Connection<'c, 4>;
 
 /// The broker's side of the script: reads a request frame, writes a response frame.
-struct Broker {
+pub(super) struct Broker {
     buf: [u8; 1024],
     len: usize,
 }
 
 impl Broker {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self {
             buf: [0; 1024],
             len: 0,
@@ -35,7 +35,7 @@ impl Broker {
     }
 
     /// Parses a request frame (with its size prefix) into header and body.
-    fn read<'a>(frame: &'a [u8]) -> (RequestHeader<'a>, &'a [u8]) {
+    pub(super) fn read<'a>(frame: &'a [u8]) -> (RequestHeader<'a>, &'a [u8]) {
         let size = i32::from_be_bytes(frame[..4].try_into().unwrap()) as usize;
         assert_eq!(
             size + 4,
@@ -48,7 +48,7 @@ impl Broker {
     }
 
     /// Builds a response frame body (no size prefix) for `request`'s correlation id.
-    fn respond<'m, M: Message<'m>>(
+    pub(super) fn respond<'m, M: Message<'m>>(
         &mut self,
         correlation_id: i32,
         version: i16,
@@ -70,7 +70,7 @@ impl Broker {
     }
 }
 
-const BROKER_APIS: [ApiVersion<'static>; 4] = [
+pub(super) const BROKER_APIS: [ApiVersion<'static>; 4] = [
     ApiVersion {
         api_key: 3,
         min_version: 0,

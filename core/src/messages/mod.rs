@@ -21,6 +21,7 @@
 mod array;
 #[cfg(test)]
 mod bad_input_tests;
+mod features;
 #[cfg(test)]
 pub(crate) mod fill;
 mod generated;
@@ -29,6 +30,7 @@ mod message;
 mod negotiate;
 
 pub use array::{Array, ArrayIter};
+pub use features::{Feature, FeatureLevels};
 pub use generated::*;
 pub use item::{Item, Nullable, Version};
 #[doc(hidden)]

@@ -4,6 +4,7 @@ use super::driver::{self, DriverArgs, Shared};
 use super::options::ConnectOptions;
 use super::pipeline::Outgoing;
 use super::response::ResponseFrame;
+use crate::cluster::FinalizedFeatures;
 use crate::error::{Error, Result};
 use crate::net::BrokerAddress;
 use franzl_core::frame::{RequestHeader, encode_request, request_frame_len};
@@ -24,6 +25,7 @@ struct Inner {
     requests: async_channel::Sender<Outgoing>,
     shared: Arc<Shared>,
     versions: NegotiatedVersions,
+    features: Arc<FinalizedFeatures>,
     node_id: Option<i32>,
     address: BrokerAddress,
     label: String,
@@ -73,14 +75,15 @@ impl BrokerConnection {
             format!("connection to {label}"),
             driver::run(args),
         );
-        let versions = ready_rx.recv().await.map_err(|_| Error::Closed {
+        let handshaken = ready_rx.recv().await.map_err(|_| Error::Closed {
             what: format!("connection to {label}"),
         })??;
         Ok(Self {
             inner: Arc::new(Inner {
                 requests: requests_tx,
                 shared,
-                versions,
+                versions: handshaken.versions,
+                features: handshaken.features,
                 node_id,
                 address: address.clone(),
                 label,
@@ -111,6 +114,13 @@ impl BrokerConnection {
                 api,
                 broker: self.inner.label.clone(),
             })
+    }
+
+    /// The cluster-wide finalized features the broker reported in its handshake (unknown when
+    /// it reported none). A change in the cluster afterwards shows on a new connection, or
+    /// through [`crate::Cluster::refresh_finalized_features`].
+    pub fn finalized_features(&self) -> &Arc<FinalizedFeatures> {
+        &self.inner.features
     }
 
     /// Whether the connection has failed or been closed (a new one is needed).

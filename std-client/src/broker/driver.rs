@@ -9,6 +9,7 @@ use super::hex_dump;
 use super::nonce::new_nonce;
 use super::options::{ConnectOptions, MAX_IN_FLIGHT_LIMIT};
 use super::pipeline::{self, Outgoing};
+use crate::cluster::FinalizedFeatures;
 use crate::error::{Error, Result};
 use crate::net::{self, BrokerAddress, Stream};
 use franzl_core::conn::{ConnError, Connection, ConnectionConfig, Credentials, Event, Instant};
@@ -62,8 +63,17 @@ pub(super) struct DriverArgs {
     pub(super) label: String,
     pub(super) options: Arc<ConnectOptions>,
     pub(super) shared: Arc<Shared>,
-    pub(super) ready: async_channel::Sender<Result<NegotiatedVersions>>,
+    pub(super) ready: async_channel::Sender<Result<Handshaken>>,
     pub(super) requests: async_channel::Receiver<Outgoing>,
+}
+
+/// What the handshake learnt about the broker.
+#[derive(Debug)]
+pub(super) struct Handshaken {
+    /// The versions agreed.
+    pub(super) versions: NegotiatedVersions,
+    /// The finalized features it reported.
+    pub(super) features: Arc<FinalizedFeatures>,
 }
 
 /// Runs the connection until it fails or every handle is gone.
@@ -112,16 +122,16 @@ pub(super) async fn run(args: DriverArgs) {
             options.connect_timeout,
         )
         .await?;
-        handshake(&mut conn, &mut stream, &options, &label, now).await?;
-        Ok(stream)
+        let features = handshake(&mut conn, &mut stream, &options, &label, now).await?;
+        Ok((stream, features))
     };
     let setup = net::with_timeout(
         || format!("setting up the connection to {label}"),
         options.connect_timeout,
         setup,
     );
-    let stream = match setup.await {
-        Ok(stream) => stream,
+    let (stream, features) = match setup.await {
+        Ok(done) => done,
         Err(error) => {
             log::debug!("connection to {label} failed: {error}");
             shared.closed.store(true, Ordering::Release);
@@ -129,7 +139,11 @@ pub(super) async fn run(args: DriverArgs) {
             return;
         }
     };
-    if ready.send(Ok(*conn.versions())).await.is_err() {
+    let handshaken = Handshaken {
+        versions: *conn.versions(),
+        features: Arc::new(features),
+    };
+    if ready.send(Ok(handshaken)).await.is_err() {
         // Nobody waits for this connection any more.
         shared.closed.store(true, Ordering::Release);
         return;
@@ -154,14 +168,16 @@ fn log_handshake_frame(heading: &str, frame: &[u8], sasl: bool) {
     }
 }
 
-/// ApiVersions, then SASL, one frame at a time.
+/// ApiVersions, then SASL, one frame at a time; returns the finalized features the broker's
+/// ApiVersions response listed.
 async fn handshake(
     conn: &mut Conn<'_>,
     stream: &mut Stream,
     options: &ConnectOptions,
     label: &str,
     now: impl Fn() -> Instant,
-) -> Result<()> {
+) -> Result<FinalizedFeatures> {
+    let mut features = FinalizedFeatures::default();
     let mut out = vec![0u8; 512];
     let mut sent_sasl = false;
     loop {
@@ -195,6 +211,9 @@ async fn handshake(
             let heading = format!("handshake received from {label}");
             log_handshake_frame(&heading, &frame, sent_sasl);
         }
+        if let Some(response) = conn.versions_response(&frame) {
+            features = FinalizedFeatures::from_response(&response);
+        }
         match conn.handle_frame(&frame) {
             Ok(Event::Handshake) => {}
             Ok(Event::Ready) => {
@@ -205,7 +224,7 @@ async fn handshake(
                         sasl.mechanism.name()
                     );
                 }
-                return Ok(());
+                return Ok(features);
             }
             Ok(Event::Response(_)) => {
                 return Err(Error::protocol(format!(

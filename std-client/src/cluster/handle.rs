@@ -141,6 +141,10 @@ impl Cluster {
             let options = Arc::clone(self.inner.pool.options());
             match BrokerConnection::connect(address, options).await {
                 Ok(connection) => {
+                    self.inner
+                        .pool
+                        .features()
+                        .observe(connection.finalized_features());
                     *self
                         .inner
                         .bootstrap_connection

@@ -18,6 +18,9 @@
 //! - One background task per cluster refreshes the metadata every
 //!   `metadata.max.age.ms` and soon after an invalidation; it stops with the last handle.
 //!   Callers that need fresh metadata at once ([`Cluster::leader`]) refresh in their own task.
+//! - [`Cluster::finalized_features`] gives the cluster's finalized feature levels
+//!   (`transaction.version`, `group.version`, ...), the newest (highest epoch) any connection's
+//!   handshake reported; [`Cluster::refresh_finalized_features`] asks a broker again.
 //!
 //! ```no_run
 //! use franzl::Cluster;
@@ -39,6 +42,7 @@
 //! ```
 
 mod coordinator;
+mod features;
 mod handle;
 mod leader;
 mod metadata;
@@ -46,6 +50,7 @@ mod pool;
 mod refresher;
 
 pub use coordinator::CoordinatorKind;
+pub use features::FinalizedFeatures;
 pub use handle::Cluster;
 pub use leader::needs_metadata_refresh;
 pub use metadata::{MetadataSnapshot, PartitionMetadata, TopicMetadata};

@@ -4,6 +4,7 @@
 //! Each node has its own async lock, so concurrent callers wanting the same broker share one
 //! connect attempt, and a slow broker does not hold up the others.
 
+use super::features::FeatureCache;
 use crate::broker::{BrokerConnection, ConnectOptions};
 use crate::error::Result;
 use crate::net::{Backoff, BrokerAddress};
@@ -18,6 +19,8 @@ pub(super) struct Pool {
     options: Arc<ConnectOptions>,
     backoff: (Duration, Duration),
     slots: Mutex<HashMap<i32, Arc<async_lock::Mutex<Slot>>>>,
+    /// The newest finalized features the connections reported.
+    features: FeatureCache,
 }
 
 #[derive(Debug)]
@@ -35,12 +38,19 @@ impl Pool {
             options,
             backoff,
             slots: Mutex::new(HashMap::new()),
+            features: FeatureCache::default(),
         }
     }
 
     /// The options connections are made with.
     pub(super) fn options(&self) -> &Arc<ConnectOptions> {
         &self.options
+    }
+
+    /// The newest finalized features any connection reported (kept when a connection is made,
+    /// here or elsewhere through [`FeatureCache::observe`]).
+    pub(super) fn features(&self) -> &FeatureCache {
+        &self.features
     }
 
     /// An open connection to node `node_id` at `address`: the pooled one, or a new one (after
@@ -79,6 +89,7 @@ impl Pool {
             .await
         {
             Ok(connection) => {
+                self.features.observe(connection.finalized_features());
                 slot.backoff.reset();
                 slot.next_attempt = None;
                 slot.connection = Some(connection.clone());

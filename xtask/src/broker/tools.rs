@@ -35,6 +35,7 @@ pub const TOOLS: &[(&str, &str)] = &[
         "consumer-groups",
         "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
     ),
+    ("features", "org.apache.kafka.tools.FeatureCommand"),
 ];
 
 /// The main class of the tool called `name`.

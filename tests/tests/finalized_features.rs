@@ -1,0 +1,130 @@
+//! Finalized features against the plain broker: the levels Kafka 4.3.1 reports in ApiVersions,
+//! and a change made with Kafka's own feature tool (`kafka-features.sh`, the Java class
+//! `org.apache.kafka.tools.FeatureCommand`) showing on a new connection with a newer epoch.
+//!
+//! The test lowers `transaction.version` on the shared broker and puts it back before it
+//! returns (also when it fails), so other test binaries find the level the broker started with.
+//! It is the only test in this binary, so nothing here runs while the level is lowered.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use franzl::broker::{BrokerConnection, ConnectOptions};
+use franzl::cluster::{Cluster, FinalizedFeatures};
+use franzl::core::messages::Feature;
+use franzl::net::BrokerAddress;
+use franzl_tests::client::{builder, plain_config};
+use franzl_tests::java_tools::{self, ToolRun};
+use franzl_tests::{Profile, broker};
+
+/// How long a change may take to reach the broker's metadata after the tool returns.
+const PROPAGATION: Duration = Duration::from_secs(20);
+
+/// Sets `feature` to `level` with the feature tool (`upgrade` or `downgrade`).
+fn set_level(bootstrap: &str, verb: &str, feature: &str, level: i16) -> ToolRun {
+    let setting = format!("{feature}={level}");
+    let args = ["--bootstrap-server", bootstrap, verb, "--feature", &setting];
+    java_tools::run("features", &args, None, "")
+}
+
+/// Puts `transaction.version` back to 2 when dropped, also after a failed assertion.
+struct RestoreTransactionVersion<'a> {
+    bootstrap: &'a str,
+}
+
+impl Drop for RestoreTransactionVersion<'_> {
+    fn drop(&mut self) {
+        let run = set_level(self.bootstrap, "upgrade", "transaction.version", 2);
+        if !run.success {
+            // No panic here: it could be during another panic, which would abort.
+            eprintln!("restoring transaction.version=2 failed: {run:?}");
+        }
+    }
+}
+
+/// The finalized features a new connection's handshake reports.
+fn new_connection_features(bootstrap: &str) -> Arc<FinalizedFeatures> {
+    let config = builder(bootstrap).build().unwrap();
+    let options = Arc::new(ConnectOptions::from_config(&config).unwrap());
+    let address = BrokerAddress::parse(bootstrap).unwrap();
+    let connection = smol::block_on(BrokerConnection::connect(&address, options)).unwrap();
+    Arc::clone(connection.finalized_features())
+}
+
+/// New connections until one reports `transaction.version` at `level`; returns its features.
+fn wait_for_transaction_version(bootstrap: &str, level: i16) -> Arc<FinalizedFeatures> {
+    let deadline = Instant::now() + PROPAGATION;
+    loop {
+        let features = new_connection_features(bootstrap);
+        if features.transaction_version() == Some(level) {
+            return features;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "transaction.version still not {level} after {PROPAGATION:?}: {features:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_broker_reports_finalized_features_and_a_change_shows_with_a_newer_epoch() {
+    let broker = broker(Profile::Plain);
+    let bootstrap = broker.bootstrap();
+    let cluster = smol::block_on(Cluster::connect(plain_config(broker))).unwrap();
+
+    // What Kafka 4.3.1 in KRaft mode finalizes when its storage is formatted.
+    let before = cluster.finalized_features();
+    let listed: Vec<_> = before.iter().collect();
+    eprintln!("epoch {:?}, finalized {listed:?}", before.epoch());
+    assert!(before.is_known(), "{before:?}");
+    assert!(before.epoch().is_some_and(|epoch| epoch >= 0));
+    assert_eq!(before.transaction_version(), Some(2));
+    assert_eq!(before.group_version(), Some(1));
+    assert_eq!(before.level("transaction.version"), Some(2));
+    assert_eq!(before.level("group.version"), Some(1));
+    assert_eq!(before.level("share.version"), Some(1));
+    assert_eq!(before.level("streams.version"), Some(1));
+    assert_eq!(before.level("eligible.leader.replicas.version"), Some(1));
+    // A single node with a static controller quorum: kraft.version 0, so it is not listed.
+    assert_eq!(before.level("kraft.version"), Some(0));
+    assert!(!listed.iter().any(|(name, _)| *name == "kraft.version"));
+    // 4.3-IV0, the newest production metadata version of Kafka 4.3.1.
+    assert_eq!(before.level("metadata.version"), Some(30));
+    assert_eq!(
+        before.feature(Feature::MetadataVersion),
+        before.level("metadata.version")
+    );
+    // Every connection's handshake agrees with the cluster's view.
+    assert_eq!(*new_connection_features(&bootstrap), *before);
+
+    let restore = RestoreTransactionVersion {
+        bootstrap: &bootstrap,
+    };
+    let run = set_level(&bootstrap, "downgrade", "transaction.version", 1);
+    assert!(run.success, "downgrade failed: {run:?}");
+    let lowered = wait_for_transaction_version(&bootstrap, 1);
+    assert!(
+        lowered.epoch() > before.epoch(),
+        "{lowered:?} after {before:?}"
+    );
+    assert!(lowered.is_newer_than(&before));
+    assert_eq!(lowered.group_version(), Some(1), "other features unchanged");
+    assert_eq!(
+        lowered.level("metadata.version"),
+        before.level("metadata.version")
+    );
+
+    // The cluster's pooled connection still has the old handshake; asking again sees the
+    // change, and the newest epoch wins.
+    assert_eq!(cluster.finalized_features().transaction_version(), Some(2));
+    let refreshed = smol::block_on(cluster.refresh_finalized_features()).unwrap();
+    assert_eq!(refreshed.transaction_version(), Some(1));
+    assert!(refreshed.epoch() >= lowered.epoch());
+    assert_eq!(cluster.finalized_features(), refreshed);
+
+    drop(restore);
+    let restored = wait_for_transaction_version(&bootstrap, 2);
+    assert!(restored.epoch() > lowered.epoch());
+    cluster.close();
+}
