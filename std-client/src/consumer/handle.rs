@@ -330,7 +330,9 @@ fn closed() -> Error {
 impl Stream for Consumer {
     type Item = Result<ConsumerRecord>;
 
-    /// The next record, waiting for one as long as it takes; `None` once closed.
+    /// The next record, waiting for one as long as it takes; an `Err` item for a
+    /// non-retriable error, as [`Consumer::poll`] returns it (the consumer goes on after it);
+    /// `None` once closed.
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         loop {
