@@ -2,8 +2,9 @@
 //!
 //! Defaults are the Java consumer's; the prefetch bound is librdkafka's
 //! `queued.max.messages.kbytes` (64 MiB). [`ConsumerConfigBuilder::build`] requires the prefetch
-//! bound to hold one whole fetch (`fetch.max.bytes`), so the memory bound is real. Properties
-//! are read by `consumer_properties.rs`.
+//! bound to hold one whole fetch (`fetch.max.bytes`), so the memory bound is real, and
+//! `receive.message.max.bytes` to be at least `fetch.max.bytes`, as a larger response is refused.
+//! Properties are read by `consumer_properties.rs`.
 //!
 //! The consumer reads partitions it is assigned ([`crate::Consumer`]'s `assign`); it does not
 //! join consumer groups yet, so it takes no group settings: `group.id` and the properties that
@@ -210,7 +211,9 @@ impl ConsumerConfigBuilder {
     ///
     /// # Errors
     /// Anything [`ClientConfigBuilder::build`] refuses; [`ConfigError::Conflict`] for a
-    /// prefetch bound below `fetch.max.bytes`.
+    /// prefetch bound below `fetch.max.bytes`; [`ConfigError::TooSmall`] for
+    /// `receive.message.max.bytes` below `fetch.max.bytes` (such fetch responses would always be
+    /// refused).
     pub fn build(self) -> Result<ConsumerConfig, ConfigError> {
         let mut config = self.config;
         config.client = self.client.build()?;
@@ -218,6 +221,15 @@ impl ConsumerConfigBuilder {
             return Err(ConfigError::Conflict {
                 property: "queued.max.messages.kbytes",
                 reason: "the prefetch bound must hold one fetch of fetch.max.bytes",
+            });
+        }
+        if config.client.max_response_size < config.fetch_max_bytes {
+            return Err(ConfigError::TooSmall {
+                property: "receive.message.max.bytes",
+                value: config.client.max_response_size,
+                other: "fetch.max.bytes",
+                other_value: config.fetch_max_bytes,
+                reason: "a fetch response of fetch.max.bytes would be refused",
             });
         }
         Ok(config)

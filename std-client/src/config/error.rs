@@ -42,6 +42,20 @@ pub enum ConfigError {
         /// What conflicts with what.
         reason: &'static str,
     },
+    /// A size is below another setting's size that it must hold; `property` is the one to
+    /// change (or `other`).
+    TooSmall {
+        /// The property that is too small.
+        property: &'static str,
+        /// Its value.
+        value: usize,
+        /// The property it must hold.
+        other: &'static str,
+        /// That property's value.
+        other_value: usize,
+        /// What would go wrong.
+        reason: &'static str,
+    },
     /// A `.properties` text could not be read.
     PropertiesSyntax {
         /// The 1-based line where the faulty logical line starts.
@@ -83,9 +97,9 @@ impl ConfigError {
             Self::UnknownProperty { property }
             | Self::UnsupportedProperty { property, .. }
             | Self::InvalidValue { property, .. } => Some(property),
-            Self::MissingProperty { property, .. } | Self::Conflict { property, .. } => {
-                Some(property)
-            }
+            Self::MissingProperty { property, .. }
+            | Self::Conflict { property, .. }
+            | Self::TooSmall { property, .. } => Some(property),
             Self::PropertiesSyntax { .. } => None,
         }
     }
@@ -130,6 +144,16 @@ impl fmt::Display for ConfigError {
                 write!(f, "missing property `{property}`: {reason}")
             }
             Self::Conflict { property, reason } => write!(f, "conflict at `{property}`: {reason}"),
+            Self::TooSmall {
+                property,
+                value,
+                other,
+                other_value,
+                reason,
+            } => write!(
+                f,
+                "`{property}` ({value}) is below `{other}` ({other_value}): {reason}"
+            ),
             Self::PropertiesSyntax { line, reason } => {
                 write!(f, "properties text, line {line}: {reason}")
             }

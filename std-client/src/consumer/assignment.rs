@@ -13,6 +13,9 @@
 use std::fmt;
 use std::sync::Arc;
 
+use franzl_core::ErrorCode;
+
+use super::shared::PartitionAt;
 use crate::cluster::MetadataSnapshot;
 use crate::config::AutoOffsetReset;
 
@@ -87,7 +90,9 @@ pub(crate) struct PartitionState {
     pub(crate) reset: Option<SeekTo>,
     pub(crate) leader: Option<Leader>,
     pub(crate) in_flight: bool,
-    /// Stopped after an error the caller must act on (reset policy `none`); a seek clears it.
+    /// Stopped after a non-retriable error reported to the caller (reset policy `none`, a
+    /// refused response, an authorization failure, ...): not fetched, no leader looked up, no
+    /// offset listed. A seek clears it.
     pub(crate) failed: bool,
     pub(crate) high_watermark: Option<i64>,
     pub(crate) last_stable_offset: Option<i64>,
@@ -252,10 +257,61 @@ impl Assignment {
         }
     }
 
-    /// Topics with a partition that needs its leader looked up.
+    /// Stops the partitions of `at` still at their epoch (see [`PartitionState::failed`]) and
+    /// returns them.
+    pub(crate) fn stop(&mut self, at: &[PartitionAt]) -> Vec<PartitionAt> {
+        let mut stopped = Vec::new();
+        for (topic, partition, epoch) in at {
+            if let Some(state) = self.current(topic, *partition, *epoch)
+                && !state.failed
+            {
+                state.failed = true;
+                state.reset = None;
+                stopped.push((Arc::clone(topic), *partition, *epoch));
+            }
+        }
+        stopped
+    }
+
+    /// The partitions of the stopped ones, as [`TopicPartition`]s.
+    pub(crate) fn stopped(&self) -> Vec<TopicPartition> {
+        let stopped = self.partitions.iter().filter(|s| s.failed);
+        stopped.map(PartitionState::topic_partition).collect()
+    }
+
+    /// The partitions, not stopped, that wait for their leader to be looked up.
+    pub(crate) fn leaderless(&self) -> Vec<PartitionAt> {
+        let waiting = self
+            .partitions
+            .iter()
+            .filter(|s| s.leader.is_none() && !s.failed);
+        waiting
+            .map(|s| (Arc::clone(&s.topic), s.partition, s.epoch))
+            .collect()
+    }
+
+    /// The partitions waiting for a leader whose topic `metadata` answers with a non-retriable
+    /// error (`TOPIC_AUTHORIZATION_FAILED`, `INVALID_TOPIC_EXCEPTION`), with that error. An
+    /// unknown topic is retriable: it may yet be created.
+    pub(crate) fn unusable(&self, metadata: &MetadataSnapshot) -> Vec<(PartitionAt, ErrorCode)> {
+        let mut unusable = Vec::new();
+        for at in self.leaderless() {
+            let code = metadata.topic(&at.0).map_or(ErrorCode::NONE, |t| t.error);
+            if !code.is_ok() && !code.is_retriable() {
+                unusable.push((at, code));
+            }
+        }
+        unusable
+    }
+
+    /// Topics with a partition (not stopped) that needs its leader looked up.
     pub(crate) fn topics_without_leader(&self) -> Vec<Arc<str>> {
         let mut topics: Vec<Arc<str>> = Vec::new();
-        for state in self.partitions.iter().filter(|s| s.leader.is_none()) {
+        for state in self
+            .partitions
+            .iter()
+            .filter(|s| s.leader.is_none() && !s.failed)
+        {
             if !topics.contains(&state.topic) {
                 topics.push(Arc::clone(&state.topic));
             }
@@ -287,10 +343,11 @@ impl Assignment {
         nodes
     }
 
-    /// Partitions waiting for a ListOffsets, with their leader, seek and epoch.
+    /// Partitions (not stopped) waiting for a ListOffsets, with their leader, seek and epoch.
     pub(crate) fn pending_resets(&self) -> Vec<(Arc<str>, i32, Leader, SeekTo, u64)> {
         self.partitions
             .iter()
+            .filter(|s| !s.failed)
             .filter_map(|s| {
                 let (leader, reset) = (s.leader?, s.reset?);
                 Some((Arc::clone(&s.topic), s.partition, leader, reset, s.epoch))

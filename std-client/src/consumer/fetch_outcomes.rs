@@ -9,7 +9,7 @@ use franzl_core::ErrorCode;
 use franzl_core::messages::fetch::PartitionData;
 
 use super::assignment::{FetchTarget, Leader, reset_seek};
-use super::shared::{Delivery, Shared};
+use super::shared::{PartitionAt, Shared};
 use crate::error::Error;
 
 /// Forgets the leaders of `targets`, so the manager looks them up again.
@@ -98,23 +98,16 @@ pub(crate) fn out_of_range(shared: &Shared, target: &FetchTarget) {
                 Some("and auto.offset.reset is none"),
                 format!("offset {} of {topic}-{partition}", target.fetch_offset),
             );
-            fail(shared, target, error);
+            fail(shared, std::slice::from_ref(target), error);
         }
     }
 }
 
-/// Stops the partition until a seek and hands `error` to the caller.
-pub(crate) fn fail(shared: &Shared, target: &FetchTarget, error: Error) {
-    let (topic, partition, epoch) = (&target.topic, target.partition, target.epoch);
-    match shared.state().current(topic, partition, epoch) {
-        Some(state) => state.failed = true,
-        None => return,
-    }
-    log::warn!("{topic}-{partition} stopped: {error}");
-    shared.deliver(Delivery::Error {
-        topic: Arc::clone(topic),
-        partition,
-        epoch,
-        error,
-    });
+/// Stops the partitions of `targets` until a seek and hands `error` to the caller.
+pub(crate) fn fail(shared: &Shared, targets: &[FetchTarget], error: Error) {
+    let at: Vec<PartitionAt> = targets
+        .iter()
+        .map(|t| (Arc::clone(&t.topic), t.partition, t.epoch))
+        .collect();
+    shared.fail(&at, error);
 }

@@ -12,8 +12,12 @@
 //! error and stops the partition until a seek); leader errors (`NOT_LEADER_OR_FOLLOWER`,
 //! `FENCED_LEADER_EPOCH`, ...) forget the leader so the manager looks it up again; other
 //! retriable codes are retried; after either the fetcher backs off before its next round, as
-//! metadata may lag behind a leader change. Other codes are delivered to the caller. A failed
-//! request (connection lost) forgets the leaders of all its partitions and backs off. A
+//! metadata may lag behind a leader change. Other codes are delivered to the caller, and the
+//! partition stops until a seek. A request that fails with a retriable error (connection lost,
+//! timeout) forgets the leaders of all its partitions and backs off; one that fails with a
+//! non-retriable error (a response over `receive.message.max.bytes`, TLS or authentication
+//! failures, a response that does not decode, a non-retriable top-level code, no usable Fetch
+//! version) stops all its partitions, with the error delivered to the caller once. A
 //! response naming a newer leader (KIP-951) or, with `client.rack`, a replica to read from
 //! (KIP-392) moves the partition there at once.
 
@@ -96,6 +100,12 @@ async fn run(shared: &Shared, node: i32) {
                 Timer::after(backoff.next_delay()).await;
             }
             Err(_) if shared.is_closed() => break,
+            Err(error) if !error.is_retriable() => {
+                // Every partition of the request stops and the caller sees the error: no
+                // retry, as the same request would fail the same way.
+                session.reset();
+                fail(shared, &targets, error);
+            }
             Err(error) => {
                 session.reset();
                 let delay = backoff.next_delay();
@@ -316,7 +326,7 @@ async fn read_fetched(
     }
     if !code.is_ok() {
         let error = Error::kafka(code, None, format!("fetching {topic}-{partition}"));
-        fail(shared, target, error);
+        fail(shared, std::slice::from_ref(target), error);
         return Round::Served;
     }
     if data.preferred_read_replica >= 0 && data.preferred_read_replica != target.leader.node {
@@ -360,7 +370,7 @@ async fn read_fetched(
             }
         }
         Err(_) if shared.is_closed() => {}
-        Err(error) => fail(shared, target, error),
+        Err(error) => fail(shared, std::slice::from_ref(target), error),
     }
     Round::Served
 }

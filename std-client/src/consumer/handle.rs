@@ -150,6 +150,13 @@ impl Consumer {
             .collect()
     }
 
+    /// The assigned partitions stopped by a non-retriable error, which [`Consumer::poll`] (or
+    /// the stream) reports: they are not fetched until [`Consumer::seek`] (or an assignment
+    /// without them) clears them.
+    pub fn stopped(&self) -> Vec<TopicPartition> {
+        self.shared.state().stopped()
+    }
+
     /// Bytes fetched and not yet dropped by the caller (response bodies and decompressed
     /// batches), against the bound `max_prefetch_bytes`.
     pub fn buffered_bytes(&self) -> usize {
@@ -212,9 +219,13 @@ impl Consumer {
     /// an empty batch when the time ran out.
     ///
     /// # Errors
-    /// An error about a partition (out of range with `auto.offset.reset=none`, a corrupt batch,
-    /// an authorization failure): that partition stops until it is seeked. [`Error::Closed`]
-    /// once the consumer is closed.
+    /// A non-retriable error, once, as soon as it happens: about one partition (out of range
+    /// with `auto.offset.reset=none`, a corrupt batch, an authorization failure), or about a
+    /// request to a broker (a response over `receive.message.max.bytes`, failed authentication
+    /// or TLS, a response that does not decode). The partitions it concerns stop until they are
+    /// seeked (see [`Consumer::stopped`]); the others go on. Records already fetched come
+    /// before it, and the next call goes on with them. Retriable errors are retried (and logged),
+    /// never returned. [`Error::Closed`] once the consumer is closed.
     pub async fn poll(&mut self, timeout: Duration) -> Result<Vec<ConsumerRecord>> {
         if let Some(error) = self.stashed.take() {
             return Err(error);
@@ -272,14 +283,13 @@ impl Consumer {
                 });
                 None
             }
-            Delivery::Error {
-                topic,
-                partition,
-                epoch,
-                error,
-            } => {
+            Delivery::Error { partitions, error } => {
+                // Not reported if every partition it stopped has been seeked since.
                 let mut state = self.shared.state();
-                state.current(&topic, partition, epoch).map(|_| error)
+                let current = partitions.iter().any(|(topic, partition, epoch)| {
+                    state.current(topic, *partition, *epoch).is_some()
+                });
+                current.then_some(error)
             }
         }
     }
@@ -320,7 +330,9 @@ fn closed() -> Error {
 impl Stream for Consumer {
     type Item = Result<ConsumerRecord>;
 
-    /// The next record, waiting for one as long as it takes; `None` once closed.
+    /// The next record, waiting for one as long as it takes; an `Err` item for a
+    /// non-retriable error, as [`Consumer::poll`] returns it (the consumer goes on after it);
+    /// `None` once closed.
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         loop {

@@ -2,7 +2,12 @@
 //! to earliest, latest or a timestamp with ListOffsets, and starts a fetcher per leader node.
 //!
 //! It wakes on every [`Shared::notify`] (assignment, seek, lost leader) and otherwise every
-//! second, and wakes the fetchers ([`Shared::notify_fetchers`]) after each pass; while work is left (no leader yet, a ListOffsets that failed) it retries with backoff.
+//! second, and wakes the fetchers ([`Shared::notify_fetchers`]) after each pass; while work is
+//! left (no leader yet, a ListOffsets that failed) it retries with backoff. A non-retriable
+//! error (a metadata refresh or ListOffsets refused for authentication or TLS, a topic the
+//! metadata calls unauthorized or invalid, a ListOffsets code such as
+//! `TOPIC_AUTHORIZATION_FAILED`) is not retried: the partitions it concerns stop until a seek,
+//! and the error goes to the caller ([`Shared::fail`]).
 //! Closing the consumer stops it, and it joins the fetchers it started.
 
 use crate::runtime::TaskHandle;
@@ -15,7 +20,7 @@ use async_io::Timer;
 use super::assignment::{Leader, SeekTo};
 use super::fetcher;
 use super::list_offsets::{LATEST, OffsetQuery, list_offsets};
-use super::shared::{Delivery, Shared};
+use super::shared::{PartitionAt, Shared};
 use crate::cluster::needs_metadata_refresh;
 use crate::error::Error;
 use crate::net::Backoff;
@@ -65,13 +70,24 @@ async fn step(shared: &Arc<Shared>, fetchers: &mut BTreeMap<i32, TaskHandle>) ->
         let names: Vec<&str> = topics.iter().map(|topic| &**topic).collect();
         match shared.cluster.refresh_metadata(&names).await {
             Ok(snapshot) => snapshot,
-            Err(error) => {
+            Err(error) if error.is_retriable() => {
                 log::warn!("consumer metadata refresh failed: {error}");
                 return true;
+            }
+            Err(error) => {
+                // Authentication, TLS, ...: the partitions waiting for a leader stop.
+                let waiting = shared.state().leaderless();
+                shared.fail(&waiting, error);
+                shared.cluster.metadata()
             }
         }
     };
     let nodes = shared.state().apply_leaders(&snapshot);
+    let unusable = shared.state().unusable(&snapshot);
+    for (at, code) in unusable {
+        let context = format!("metadata of {}-{}", at.0, at.1);
+        shared.fail(&[at], Error::kafka(code, None, context));
+    }
     for node in nodes {
         if fetchers.contains_key(&node) {
             continue;
@@ -117,6 +133,16 @@ async fn resolve(shared: &Shared, node: i32, resets: &[&Reset]) -> bool {
     };
     let answers = match answers {
         Ok(answers) => answers,
+        Err(error) if !error.is_retriable() => {
+            // The request itself cannot succeed (authentication, TLS, a refused response, no
+            // usable version): the partitions stop and the caller sees the error.
+            let at: Vec<PartitionAt> = resets
+                .iter()
+                .map(|(topic, partition, .., epoch)| (Arc::clone(topic), *partition, *epoch))
+                .collect();
+            shared.fail(&at, error);
+            return false;
+        }
         Err(error) => {
             log::warn!("ListOffsets to node {node} failed: {error}");
             let mut state = shared.state();
@@ -128,6 +154,7 @@ async fn resolve(shared: &Shared, node: i32, resets: &[&Reset]) -> bool {
         }
     };
     let mut pending = false;
+    let mut failed = Vec::new();
     let mut state = shared.state();
     for (&(topic, partition, _, seek, epoch), answer) in resets.iter().zip(answers) {
         match answer {
@@ -149,23 +176,15 @@ async fn resolve(shared: &Shared, node: i32, resets: &[&Reset]) -> bool {
             }
             Err(code) if code.is_retriable() => pending = true,
             Err(code) => {
-                let Some(current) = state.current(topic, *partition, *epoch) else {
-                    continue;
-                };
-                current.failed = true;
-                current.reset = None;
-                shared.deliver(Delivery::Error {
-                    topic: Arc::clone(topic),
-                    partition: *partition,
-                    epoch: *epoch,
-                    error: Error::kafka(
-                        code,
-                        None,
-                        format!("listing offsets of {topic}-{partition}"),
-                    ),
-                });
+                let context = format!("listing offsets of {topic}-{partition}");
+                let at = (Arc::clone(topic), *partition, *epoch);
+                failed.push((at, Error::kafka(code, None, context)));
             }
         }
+    }
+    drop(state);
+    for (at, error) in failed {
+        shared.fail(&[at], error);
     }
     pending
 }

@@ -17,6 +17,21 @@
 //! current leader epoch goes in every Fetch); an offset out of range is handled by
 //! `auto.offset.reset`.
 //!
+//! Errors: a retriable error (a lost connection, a timeout, a leader moving,
+//! `NOT_LEADER_OR_FOLLOWER`, ...) is retried with backoff (`retry.backoff.ms` up to `retry.backoff.max.ms`) and logged;
+//! the caller never sees it. A non-retriable one ([`crate::Error::is_retriable`] is false) is
+//! returned once by [`Consumer::poll`], or as an `Err` item of the stream: an error code about
+//! one partition (`TOPIC_AUTHORIZATION_FAILED`, `OFFSET_OUT_OF_RANGE` with
+//! `auto.offset.reset=none`, a batch that fails its CRC, ...), or a failed request to a broker
+//! (a response over `receive.message.max.bytes`, failed authentication or TLS, a response that
+//! does not decode, `UNSUPPORTED_VERSION`), which concerns every partition in it (all the
+//! partitions that broker leads, or whose offsets it was asked). Those partitions then *stop*,
+//! as the Java consumer's `poll` throws and the position stays where it was: they are not
+//! fetched, their leader is not looked up and their offsets are not listed, so nothing is
+//! retried in a loop, until [`Consumer::seek`] (or reassigning them after an assignment
+//! without them) starts them again; [`Consumer::stopped`] lists them. Their records fetched
+//! before the error are still handed out first, and the other partitions go on.
+//!
 //! Consumer groups (a later issue) are meant to drive `assignment`: a rebalance assigns, and
 //! committed offsets become seeks.
 //!

@@ -26,15 +26,18 @@ use crate::error::Error;
 pub(crate) enum Delivery {
     /// Records of `topic`'s partition, fetched under the partition epoch `epoch`.
     Batch { epoch: u64, batch: FetchedBatch },
-    /// An error about a partition the caller must see (out of range with no reset policy, an
-    /// authorization failure, a corrupt batch).
+    /// A non-retriable error the caller must see, about the partitions it stopped (out of range
+    /// with no reset policy, an authorization failure, a corrupt batch; or a connection-level
+    /// error such as a refused response, which stops every partition of the request). Reported
+    /// if one of them is still at the epoch given.
     Error {
-        topic: Arc<str>,
-        partition: i32,
-        epoch: u64,
+        partitions: Vec<PartitionAt>,
         error: Error,
     },
 }
+
+/// A partition as a task saw it: topic, partition and partition epoch.
+pub(crate) type PartitionAt = (Arc<str>, i32, u64);
 
 /// State shared by a consumer's handle and tasks.
 #[derive(Debug)]
@@ -109,6 +112,24 @@ impl Shared {
     pub(crate) fn deliver(&self, delivery: Delivery) {
         // Unbounded: fails only when the receiver is gone, and then nobody wants it.
         let _ = self.deliveries.try_send(delivery);
+    }
+
+    /// Stops `partitions` (those still at their epoch) until a seek, and hands `error` to the
+    /// caller once for all of them. Nothing happens if none is current any more.
+    pub(crate) fn fail(&self, partitions: &[PartitionAt], error: Error) {
+        let stopped = self.state().stop(partitions);
+        if stopped.is_empty() {
+            return;
+        }
+        let names: Vec<String> = stopped
+            .iter()
+            .map(|(topic, partition, _)| format!("{topic}-{partition}"))
+            .collect();
+        log::warn!("{} stopped until a seek: {error}", names.join(", "));
+        self.deliver(Delivery::Error {
+            partitions: stopped,
+            error,
+        });
     }
 
     /// Whether the consumer is closing.

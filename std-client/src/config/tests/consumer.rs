@@ -137,6 +137,36 @@ fn prefetch_bound_holds_one_fetch() {
 }
 
 #[test]
+fn responses_may_be_as_large_as_a_fetch() {
+    let error = consumer(&[("receive.message.max.bytes", "1000000")]).unwrap_err();
+    assert_eq!(error.property(), Some("receive.message.max.bytes"));
+    assert_eq!(
+        error.to_string(),
+        "`receive.message.max.bytes` (1000000) is below `fetch.max.bytes` (52428800): a fetch \
+         response of fetch.max.bytes would be refused"
+    );
+    let typed = ConsumerConfig::builder()
+        .client(|client| client.bootstrap_servers(["b:9092"]).max_response_size(4096))
+        .fetch(1, 8192, 8192, ms(100))
+        .build()
+        .unwrap_err();
+    assert!(matches!(
+        typed,
+        ConfigError::TooSmall {
+            value: 4096,
+            other_value: 8192,
+            ..
+        }
+    ));
+    let c = consumer(&[
+        ("receive.message.max.bytes", "1000000"),
+        ("fetch.max.bytes", "1000000"),
+    ])
+    .unwrap();
+    assert_eq!(c.client.max_response_size, c.fetch_max_bytes);
+}
+
+#[test]
 fn invalid_unknown_and_unsupported() {
     for (property, value) in [
         ("auto.offset.reset", "oldest"),

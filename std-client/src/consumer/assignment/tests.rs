@@ -96,3 +96,64 @@ fn losing_a_leader_stops_fetching_until_metadata_names_one() {
     assignment.apply_leaders(&metadata(2));
     assert_eq!(assignment.take_fetchable(2).len(), 1);
 }
+
+#[test]
+fn a_stopped_partition_waits_for_a_seek() {
+    let mut assignment = assigned();
+    let at = |a: &Assignment, partition| {
+        (
+            Arc::from("t"),
+            partition,
+            a.get("t", partition).unwrap().epoch,
+        )
+    };
+    // Waiting for a leader: stopping it ends the lookups.
+    let t0 = at(&assignment, 0);
+    let once = std::slice::from_ref(&t0);
+    assert_eq!(assignment.stop(once), once);
+    // Stopped once: a second error about it is not reported again.
+    assert!(assignment.stop(std::slice::from_ref(&t0)).is_empty());
+    assert_eq!(assignment.leaderless(), [at(&assignment, 1)]);
+    assignment.apply_leaders(&metadata(1));
+    assert!(assignment.topics_without_leader().is_empty());
+    let resets = assignment.pending_resets();
+    assert_eq!(resets.len(), 1, "no ListOffsets for the stopped partition");
+    assert_eq!(resets[0].1, 1);
+    // Fetching: stopped, it is no longer offered; the other one goes on.
+    assignment.apply_reset("t", 1, resets[0].4, 10);
+    assignment.seek("t", 0, SeekTo::Offset(3));
+    let targets = assignment.take_fetchable(1);
+    assert_eq!(targets.len(), 2);
+    assignment.finish_fetch(&targets);
+    let stopped = assignment.stop(&[at(&assignment, 0), at(&assignment, 1)]);
+    assert_eq!(stopped.len(), 2);
+    assert!(assignment.take_fetchable(1).is_empty());
+    assert_eq!(
+        assignment.stopped(),
+        [TopicPartition::new("t", 0), TopicPartition::new("t", 1)]
+    );
+    // A stale epoch stops nothing; a seek starts the partition again.
+    assert!(assignment.stop(&[t0]).is_empty());
+    assignment.seek("t", 1, SeekTo::Offset(10));
+    assert_eq!(assignment.take_fetchable(1).len(), 1);
+    assert_eq!(assignment.stopped(), [TopicPartition::new("t", 0)]);
+}
+
+#[test]
+fn topics_the_metadata_refuses_are_unusable_but_unknown_ones_may_appear() {
+    let mut assignment = assigned();
+    let mut snapshot = metadata(1);
+    let topic = snapshot.topics.get_mut("t").unwrap();
+    topic.partitions.clear();
+    topic.error = ErrorCode::UNKNOWN_TOPIC_OR_PARTITION;
+    assignment.apply_leaders(&snapshot);
+    assert!(assignment.unusable(&snapshot).is_empty());
+    snapshot.topics.get_mut("t").unwrap().error = ErrorCode::TOPIC_AUTHORIZATION_FAILED;
+    let unusable = assignment.unusable(&snapshot);
+    assert_eq!(unusable.len(), 2);
+    assert_eq!(unusable[0].1, ErrorCode::TOPIC_AUTHORIZATION_FAILED);
+    let at: Vec<_> = unusable.into_iter().map(|(at, _)| at).collect();
+    assignment.stop(&at);
+    assert!(assignment.unusable(&snapshot).is_empty());
+    assert!(assignment.topics_without_leader().is_empty());
+}
