@@ -32,7 +32,9 @@ pub enum Error {
         /// Why.
         reason: String,
     },
-    /// The TLS handshake failed or TLS could not be set up (bad CA file, certificate rejected).
+    /// The TLS handshake failed or TLS could not be set up (bad CA file, certificate rejected),
+    /// or TLS failed later on an established connection (a fatal alert from the broker, such as
+    /// its refusal of the client certificate, which under TLS 1.3 comes after the handshake).
     Tls {
         /// What went wrong.
         reason: String,
@@ -88,8 +90,18 @@ pub enum Error {
 }
 
 impl Error {
-    /// An I/O error with what franzl was doing at the time.
+    /// An I/O error with what franzl was doing at the time; a TLS failure that rustls reports as
+    /// an I/O error (a fatal alert or a bad record on an established connection) is
+    /// [`Error::Tls`] instead, so retriability does not depend on when TLS failed.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        let tls = source
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<futures_rustls::rustls::Error>());
+        if let Some(tls) = tls {
+            return Self::Tls {
+                reason: format!("{}: {tls}", context.into()),
+            };
+        }
         Self::Io {
             context: context.into(),
             source,
@@ -286,6 +298,22 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tls_failures_reported_as_io_are_tls_errors() {
+        use futures_rustls::rustls::{self, AlertDescription};
+        let alert = rustls::Error::AlertReceived(AlertDescription::CertificateRequired);
+        let source = std::io::Error::new(std::io::ErrorKind::InvalidData, alert);
+        let error = Error::io("reading from b:9093", source);
+        assert!(matches!(error, Error::Tls { .. }), "{error:?}");
+        assert!(!error.is_retriable());
+        assert_eq!(
+            error.to_string(),
+            "TLS: reading from b:9093: received fatal alert: CertificateRequired"
+        );
+        let reset = Error::io("reading", std::io::ErrorKind::ConnectionReset.into());
+        assert!(matches!(reset, Error::Io { .. }) && reset.is_retriable());
+    }
 
     #[test]
     fn kafka_errors_name_the_code_the_context_and_the_message() {

@@ -32,9 +32,11 @@
 //! [`printed`] run kcat and read what it and the Java console consumer print;
 //! [`record_cases`] builds the records the interoperability tests exchange, and
 //! [`tool_records`] has the tools write records and checks what franzl reads of them.
+//! [`hex_dump`] reads franzl's hex dumps back into the frames' bytes.
 
 pub mod client;
 pub mod consumer;
+pub mod hex_dump;
 pub mod java_tools;
 pub mod kcat;
 pub mod listening;

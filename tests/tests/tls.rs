@@ -1,9 +1,11 @@
 //! The tls profile's PKI: the broker's certificate verifies against the test CA (and not without
-//! it), and a client certificate minted from the kept CA key is accepted.
+//! it), and a client certificate minted from the kept CA key is accepted on the listener that
+//! requires one.
 //!
-//! The broker runs with `ssl.client.auth=requested`: a Java client sends a certificate only if
-//! the broker names its issuer, so one from an unknown CA is simply not sent (the connection is
-//! then anonymous). Tests that need refusals of client certificates want `required`.
+//! The `SSL` listener runs with `ssl.client.auth=requested`: a Java client sends a certificate
+//! only if the broker names its issuer, so one from an unknown CA is simply not sent (the
+//! connection is then anonymous). The `MTLS` listener runs with `required`; the refusals there
+//! are tested with franzl's client (`client_tls.rs`).
 
 use std::path::PathBuf;
 
@@ -46,7 +48,11 @@ fn client_certificate_from_the_test_ca_is_accepted() {
             keystore.display()
         ),
     );
-    let args = ["--bootstrap-server", &broker.bootstrap(), "--list"];
+    // On the listener that requires a certificate: one that was not sent would fail the run.
+    let bootstrap = broker
+        .client_auth_bootstrap()
+        .expect("tls has an MTLS listener");
+    let args = ["--bootstrap-server", &bootstrap, "--list"];
     let run = run("topics", &args, Some(&config), "");
     let _ = std::fs::remove_file(&config);
     let _ = std::fs::remove_file(&keystore);

@@ -3,7 +3,9 @@
 //!
 //! Every listener binds 127.0.0.1. Client traffic uses the listener named after its security
 //! protocol (`PLAINTEXT`, `SASL_PLAINTEXT`, `SSL`); sasl and tls add an internal PLAINTEXT
-//! listener `BROKER` for inter-broker traffic; `CONTROLLER` carries the KRaft quorum.
+//! listener `BROKER` for inter-broker traffic; `CONTROLLER` carries the KRaft quorum. tls adds a
+//! second SSL listener, `MTLS`, that requires a client certificate from the test CA (the `SSL`
+//! one only requests it, so the Java tools can connect without one).
 
 use std::fmt::Write as _;
 
@@ -20,6 +22,8 @@ pub(crate) struct NodePorts {
     pub(crate) client: u16,
     /// The internal PLAINTEXT listener (sasl and tls), else the same as `client`.
     pub(crate) internal: u16,
+    /// The SSL listener that requires a client certificate (tls), else the same as `client`.
+    pub(crate) client_auth: u16,
     /// The KRaft controller listener.
     pub(crate) controller: u16,
 }
@@ -36,30 +40,36 @@ pub(crate) fn server_properties(
         .iter()
         .map(|n| format!("{}@127.0.0.1:{}", n.id, n.controller))
         .collect();
-    let (listeners, advertised, protocol_map, inter_broker) = if profile.has_internal_listener() {
-        (
-            format!(
-                "{client}://127.0.0.1:{},BROKER://127.0.0.1:{},CONTROLLER://127.0.0.1:{}",
-                node.client, node.internal, node.controller
-            ),
-            format!(
-                "{client}://127.0.0.1:{},BROKER://127.0.0.1:{}",
-                node.client, node.internal
-            ),
-            format!("{client}:{client},BROKER:PLAINTEXT,CONTROLLER:PLAINTEXT"),
-            "BROKER",
-        )
-    } else {
-        (
-            format!(
-                "PLAINTEXT://127.0.0.1:{},CONTROLLER://127.0.0.1:{}",
-                node.client, node.controller
-            ),
-            format!("PLAINTEXT://127.0.0.1:{}", node.client),
-            "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT".to_string(),
-            "PLAINTEXT",
-        )
-    };
+    let (mut listeners, mut advertised, mut protocol_map, inter_broker) =
+        if profile.has_internal_listener() {
+            (
+                format!(
+                    "{client}://127.0.0.1:{},BROKER://127.0.0.1:{},CONTROLLER://127.0.0.1:{}",
+                    node.client, node.internal, node.controller
+                ),
+                format!(
+                    "{client}://127.0.0.1:{},BROKER://127.0.0.1:{}",
+                    node.client, node.internal
+                ),
+                format!("{client}:{client},BROKER:PLAINTEXT,CONTROLLER:PLAINTEXT"),
+                "BROKER",
+            )
+        } else {
+            (
+                format!(
+                    "PLAINTEXT://127.0.0.1:{},CONTROLLER://127.0.0.1:{}",
+                    node.client, node.controller
+                ),
+                format!("PLAINTEXT://127.0.0.1:{}", node.client),
+                "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT".to_string(),
+                "PLAINTEXT",
+            )
+        };
+    if profile.has_client_auth_listener() {
+        let _ = write!(listeners, ",MTLS://127.0.0.1:{}", node.client_auth);
+        let _ = write!(advertised, ",MTLS://127.0.0.1:{}", node.client_auth);
+        protocol_map.push_str(",MTLS:SSL");
+    }
     let replicas = all.len();
     let min_isr = if replicas >= 3 { 2 } else { 1 };
 
@@ -100,8 +110,10 @@ pub(crate) fn server_properties(
             set("ssl.keystore.location", &layout.broker_keystore().display());
             set("ssl.truststore.type", &"PEM");
             set("ssl.truststore.location", &layout.ca_cert().display());
-            // Clients may present a certificate (tests of mutual TLS) or not (the tools).
+            // On SSL, clients may present a certificate or not (the tools); on MTLS they must
+            // present one that chains to the test CA (tests of mutual TLS).
             set("ssl.client.auth", &"requested");
+            set("listener.name.mtls.ssl.client.auth", &"required");
         }
         Profile::Plain | Profile::Cluster3 => {}
     }
@@ -224,6 +236,7 @@ mod tests {
                 id,
                 client: 9000 + id as u16,
                 internal: 9100,
+                client_auth: 9300 + id as u16,
                 controller: 9200 + id as u16,
             })
             .collect();
@@ -237,12 +250,37 @@ mod tests {
     }
 
     #[test]
+    fn tls_has_a_listener_that_requires_client_certificates() {
+        let node = NodePorts {
+            id: 1,
+            client: 9001,
+            internal: 9101,
+            client_auth: 9301,
+            controller: 9201,
+        };
+        let text = server_properties(&ProfileLayout::new(Profile::Tls), node, &[node]);
+        assert!(text.contains(
+            "listeners=SSL://127.0.0.1:9001,BROKER://127.0.0.1:9101,CONTROLLER://127.0.0.1:9201,\
+             MTLS://127.0.0.1:9301\n"
+        ));
+        assert!(text.contains(
+            "listener.security.protocol.map=SSL:SSL,BROKER:PLAINTEXT,\
+             CONTROLLER:PLAINTEXT,MTLS:SSL\n"
+        ));
+        assert!(text.contains("\nssl.client.auth=requested\n"));
+        assert!(text.contains("\nlistener.name.mtls.ssl.client.auth=required\n"));
+        let plain = server_properties(&ProfileLayout::new(Profile::Plain), node, &[node]);
+        assert!(!plain.contains("MTLS"));
+    }
+
+    #[test]
     fn cluster_quorum_lists_all_voters() {
         let nodes: Vec<NodePorts> = (1..=3)
             .map(|id| NodePorts {
                 id,
                 client: 1,
                 internal: 1,
+                client_auth: 1,
                 controller: 7000 + id as u16,
             })
             .collect();

@@ -152,6 +152,10 @@ pub(crate) fn broker(layout: &ProfileLayout, nodes: &[NodePorts], pids: &[(u32, 
             id,
             pid,
             address: std::net::SocketAddr::from(([127, 0, 0, 1], node.client)),
+            // A ports file written before the listener existed has no port of its own for it.
+            client_auth_address: (layout.profile().has_client_auth_listener()
+                && node.client_auth != node.client)
+                .then(|| std::net::SocketAddr::from(([127, 0, 0, 1], node.client_auth))),
         })
         .collect();
     Broker {

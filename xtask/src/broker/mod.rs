@@ -35,7 +35,9 @@ pub use control::{NodeStatus, down, kill_node, restart_node, status};
 pub use error::{Error, Result};
 pub use layout::{ProfileLayout, kafka_dir};
 pub use profile::Profile;
-pub use tls::{ClientCertificate, issue_client_certificate};
+pub use tls::{
+    ClientCertificate, issue_client_certificate, issue_client_certificate_from_another_ca,
+};
 pub use tools::{TOOLS, tool_class, tool_command};
 pub use users::{Credentials, PLAIN_USER, SCRAM_SHA_256_USER, SCRAM_SHA_512_USER, SaslMechanism};
 
@@ -59,6 +61,9 @@ pub struct Node {
     pub pid: u32,
     /// The client listener (PLAINTEXT, SASL_PLAINTEXT or SSL by profile), on 127.0.0.1.
     pub address: SocketAddr,
+    /// The SSL listener that requires a client certificate from the test CA (tls only), on
+    /// 127.0.0.1. `address`, on tls, only requests one.
+    pub client_auth_address: Option<SocketAddr>,
 }
 
 impl Broker {
@@ -77,6 +82,16 @@ impl Broker {
             .map(|node| node.address.to_string())
             .collect();
         addresses.join(",")
+    }
+
+    /// The bootstrap servers of the listeners that require a client certificate (tls only).
+    pub fn client_auth_bootstrap(&self) -> Option<String> {
+        let addresses: Option<Vec<String>> = self
+            .nodes
+            .iter()
+            .map(|node| node.client_auth_address.map(|a| a.to_string()))
+            .collect();
+        addresses.map(|addresses| addresses.join(","))
     }
 
     /// The node with this id.

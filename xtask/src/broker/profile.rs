@@ -11,7 +11,8 @@ pub enum Profile {
     Plain,
     /// One node, a SASL_PLAINTEXT listener with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512.
     Sasl,
-    /// One node, an SSL listener with a certificate from a test CA made at start.
+    /// One node, an SSL listener with a certificate from a test CA made at start, which
+    /// requests a client certificate, and a second one (`MTLS`) which requires it.
     Tls,
     /// Three combined broker+controller nodes, PLAINTEXT, replication factor 3, min ISR 2.
     Cluster3,
@@ -56,6 +57,11 @@ impl Profile {
 
     /// Whether the client listener is SSL, so a raw-bytes probe must use the internal listener.
     pub(crate) fn client_listener_is_tls(self) -> bool {
+        self == Profile::Tls
+    }
+
+    /// Whether the profile has a second SSL listener that requires a client certificate.
+    pub(crate) fn has_client_auth_listener(self) -> bool {
         self == Profile::Tls
     }
 

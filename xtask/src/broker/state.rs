@@ -1,7 +1,9 @@
 //! What a running profile records beside its nodes: the ports chosen at the first start (so a
 //! restarted node gets the same addresses) and the bootstrap file.
 //!
-//! The ports file has one line per node: `id client internal controller`.
+//! The ports file has one line per node: `id client internal controller client_auth` (files
+//! written before the `client_auth` listener existed lack the last field, which then defaults
+//! to `client`).
 
 use std::net::TcpListener;
 
@@ -15,11 +17,9 @@ use super::layout::ProfileLayout;
 /// the brokers bind them, which leaves a short window in which another program could take one.
 pub(crate) fn choose_ports(layout: &ProfileLayout) -> Result<Vec<NodePorts>> {
     let profile = layout.profile();
-    let per_node = if profile.has_internal_listener() {
-        3
-    } else {
-        2
-    };
+    let per_node = 2
+        + usize::from(profile.has_internal_listener())
+        + usize::from(profile.has_client_auth_listener());
     let count = profile.node_ids().count() * per_node;
     let listeners = (0..count)
         .map(|_| TcpListener::bind("127.0.0.1:0"))
@@ -35,11 +35,26 @@ pub(crate) fn choose_ports(layout: &ProfileLayout) -> Result<Vec<NodePorts>> {
     let nodes = profile
         .node_ids()
         .zip(ports.chunks(per_node))
-        .map(|(id, chunk)| NodePorts {
-            id,
-            client: chunk[0],
-            internal: if per_node == 3 { chunk[1] } else { chunk[0] },
-            controller: chunk[per_node - 1],
+        .map(|(id, chunk)| {
+            // client, [internal], [client_auth], controller
+            let mut extra = chunk[1..per_node - 1].iter().copied();
+            let internal = if profile.has_internal_listener() {
+                extra.next()
+            } else {
+                None
+            };
+            let client_auth = if profile.has_client_auth_listener() {
+                extra.next()
+            } else {
+                None
+            };
+            NodePorts {
+                id,
+                client: chunk[0],
+                internal: internal.unwrap_or(chunk[0]),
+                client_auth: client_auth.unwrap_or(chunk[0]),
+                controller: chunk[per_node - 1],
+            }
         })
         .collect();
     Ok(nodes)
@@ -49,7 +64,12 @@ pub(crate) fn choose_ports(layout: &ProfileLayout) -> Result<Vec<NodePorts>> {
 pub(crate) fn write_ports(layout: &ProfileLayout, nodes: &[NodePorts]) -> Result<()> {
     let text: String = nodes
         .iter()
-        .map(|n| format!("{} {} {} {}\n", n.id, n.client, n.internal, n.controller))
+        .map(|n| {
+            format!(
+                "{} {} {} {} {}\n",
+                n.id, n.client, n.internal, n.controller, n.client_auth
+            )
+        })
         .collect();
     let path = layout.ports_file();
     std::fs::write(&path, text).map_err(|e| Error::io("writing", &path, e))
@@ -68,11 +88,20 @@ pub(crate) fn read_ports(layout: &ProfileLayout) -> Option<Vec<NodePorts>> {
 
 fn parse_line(line: &str) -> Option<NodePorts> {
     let mut fields = line.split_whitespace();
+    let id = fields.next()?.parse().ok()?;
+    let client = fields.next()?.parse().ok()?;
+    let internal = fields.next()?.parse().ok()?;
+    let controller = fields.next()?.parse().ok()?;
+    let client_auth = match fields.next() {
+        Some(field) => field.parse().ok()?,
+        None => client,
+    };
     let node = NodePorts {
-        id: fields.next()?.parse().ok()?,
-        client: fields.next()?.parse().ok()?,
-        internal: fields.next()?.parse().ok()?,
-        controller: fields.next()?.parse().ok()?,
+        id,
+        client,
+        internal,
+        client_auth,
+        controller,
     };
     fields.next().is_none().then_some(node)
 }
@@ -88,14 +117,23 @@ mod tests {
     use super::parse_line;
 
     #[test]
-    fn ports_line_has_four_numbers() {
-        let node = parse_line("2 4001 4002 4003").unwrap();
+    fn ports_line_has_five_numbers_or_four() {
+        let node = parse_line("2 4001 4002 4003 4004").unwrap();
         assert_eq!(
-            (node.id, node.client, node.internal, node.controller),
-            (2, 4001, 4002, 4003)
+            (
+                node.id,
+                node.client,
+                node.internal,
+                node.controller,
+                node.client_auth
+            ),
+            (2, 4001, 4002, 4003, 4004)
         );
+        let node = parse_line("2 4001 4002 4003").unwrap();
+        assert_eq!(node.client_auth, 4001);
         assert!(parse_line("2 4001 4002").is_none());
-        assert!(parse_line("2 4001 4002 4003 9").is_none());
+        assert!(parse_line("2 4001 4002 4003 4004 9").is_none());
         assert!(parse_line("2 4001 4002 70000").is_none());
+        assert!(parse_line("2 4001 4002 4003 70000").is_none());
     }
 }

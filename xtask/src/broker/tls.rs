@@ -54,8 +54,8 @@ pub(crate) fn write_test_pki(layout: &ProfileLayout) -> Result<()> {
 }
 
 /// Issues a client certificate for `common_name`, signed by the tls profile's test CA, for
-/// tests of client authentication (the broker runs with `ssl.client.auth=requested`, so a client
-/// may present one or not; one it presents must chain to the CA).
+/// tests of client authentication (the `SSL` listener runs with `ssl.client.auth=requested`, so
+/// a client may present one or not; the `MTLS` listener requires one that chains to the CA).
 ///
 /// # Errors
 ///
@@ -78,6 +78,34 @@ pub fn issue_client_certificate(common_name: &str) -> Result<ClientCertificate> 
     let cert = params.signed_by(&key, &issuer).map_err(rcgen_error)?;
     Ok(ClientCertificate {
         chain_pem: format!("{}{ca_pem}", cert.pem()),
+        key_pem: key.serialize_pem(),
+    })
+}
+
+/// Issues a client certificate for `common_name` from a new CA, named `ca_common_name`, that
+/// exists only in memory: the broker must refuse it. The chain holds the certificate, then that
+/// CA's. With `ca_common_name` `"franzl test CA"` the impostor has the test CA's very name, and
+/// only the signature tells them apart.
+///
+/// # Errors
+///
+/// rcgen fails to make a key or a certificate.
+pub fn issue_client_certificate_from_another_ca(
+    common_name: &str,
+    ca_common_name: &str,
+) -> Result<ClientCertificate> {
+    let ca_key = KeyPair::generate().map_err(rcgen_error)?;
+    let mut ca = ca_params()?;
+    ca.distinguished_name = name(ca_common_name);
+    let ca_cert = ca.clone().self_signed(&ca_key).map_err(rcgen_error)?;
+    let issuer = Issuer::new(ca, &ca_key);
+
+    let key = KeyPair::generate().map_err(rcgen_error)?;
+    let mut params = leaf_params(common_name, Vec::new())?;
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let cert = params.signed_by(&key, &issuer).map_err(rcgen_error)?;
+    Ok(ClientCertificate {
+        chain_pem: format!("{}{}", cert.pem(), ca_cert.pem()),
         key_pem: key.serialize_pem(),
     })
 }
