@@ -7,6 +7,7 @@
 //! that are not in flight fail with a timeout.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -113,6 +114,8 @@ pub(crate) struct Accumulator {
     pub(crate) wake: Event,
     /// Notified as batches complete, for `flush`.
     pub(crate) completed: Event,
+    /// Records appended whose delivery has not resolved yet (written or failed).
+    unfinished_records: AtomicUsize,
 }
 
 impl Accumulator {
@@ -123,6 +126,7 @@ impl Accumulator {
             settings,
             wake: Event::new(),
             completed: Event::new(),
+            unfinished_records: AtomicUsize::new(0),
         }
     }
 
@@ -193,6 +197,7 @@ impl Accumulator {
         };
         if let Some(open) = &mut queue.open {
             if let Some(delivery) = open.try_append(record, timestamp).map_err(record_error)? {
+                self.unfinished_records.fetch_add(1, Ordering::Relaxed);
                 return Ok(Append::Appended(delivery));
             }
             queue.close_open();
@@ -224,6 +229,7 @@ impl Accumulator {
         };
         state.incomplete.insert(batch.id, 1);
         queue.open = Some(batch);
+        self.unfinished_records.fetch_add(1, Ordering::Relaxed);
         drop(guard);
         self.wake.notify(1);
         Ok(Append::Appended(delivery))
@@ -368,6 +374,12 @@ impl Accumulator {
 
     fn finish(&self, incomplete: &mut BTreeMap<u64, u32>, batch: ProducerBatch) {
         completed_one(incomplete, batch.id);
+        let records = batch.record_count();
+        let _ = self
+            .unfinished_records
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                Some(n.saturating_sub(records))
+            });
         self.pool.release(batch.into_buffer());
         self.completed.notify(usize::MAX);
     }
@@ -541,14 +553,23 @@ impl Accumulator {
         earliest
     }
 
-    /// Starts a flush: open batches become ready. Returns the first batch id not covered.
-    pub(crate) fn begin_flush(&self) -> u64 {
+    /// Records given to `send` whose delivery has not resolved yet.
+    pub(crate) fn unfinished_records(&self) -> usize {
+        self.unfinished_records.load(Ordering::Relaxed)
+    }
+
+    /// Starts a flush: open batches become ready until the returned [`Flush`] is dropped
+    /// (also when the flushing future is cancelled, so `linger.ms` holds again afterwards).
+    pub(crate) fn begin_flush(&self) -> Flush<'_> {
         let mut state = self.lock();
         state.flushing += 1;
-        let next = state.next_batch_id;
+        let upto = state.next_batch_id;
         drop(state);
         self.wake.notify(1);
-        next
+        Flush {
+            accumulator: self,
+            upto,
+        }
     }
 
     /// Whether every batch before `upto` has completed.
@@ -559,8 +580,7 @@ impl Accumulator {
             .is_none_or(|(&first, _)| first >= upto)
     }
 
-    /// Ends a flush started with [`Self::begin_flush`].
-    pub(crate) fn end_flush(&self) {
+    fn end_flush(&self) {
         let mut state = self.lock();
         state.flushing = state.flushing.saturating_sub(1);
     }
@@ -590,6 +610,20 @@ impl Accumulator {
                 }
             }
         }
+    }
+}
+
+/// A flush in progress ([`Accumulator::begin_flush`]); dropping it ends the flush.
+#[derive(Debug)]
+pub(crate) struct Flush<'a> {
+    accumulator: &'a Accumulator,
+    /// The first batch id the flush does not cover.
+    pub(crate) upto: u64,
+}
+
+impl Drop for Flush<'_> {
+    fn drop(&mut self) {
+        self.accumulator.end_flush();
     }
 }
 

@@ -254,27 +254,83 @@ impl Producer {
 
     /// Sends every record given to `send` before this call without waiting for `linger.ms`,
     /// and waits until each has been delivered or has failed (each [`Delivery`] says which).
+    /// Each record resolves within `delivery.timeout.ms` of its `send`; to bound the wait
+    /// otherwise, use [`Producer::flush_within`].
     pub async fn flush(&self) {
-        let upto = self.accumulator.begin_flush();
+        // Dropped with this future, so a cancelled flush ends too.
+        let flush = self.accumulator.begin_flush();
         loop {
             listener!(self.accumulator.completed => completed);
-            if self.accumulator.flushed(upto) {
+            if self.accumulator.flushed(flush.upto) {
                 break;
             }
             completed.await;
         }
-        self.accumulator.end_flush();
     }
 
-    /// Flushes, then stops the sender.
+    /// As [`Producer::flush`], waiting at most `timeout` (librdkafka's `flush(timeout)`).
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] when records sent before the call are still unresolved after
+    /// `timeout`; they go on being sent, and their [`Delivery`] futures still resolve.
+    pub async fn flush_within(&self, timeout: Duration) -> Result<()> {
+        let flushed = futures_lite::future::or(
+            async {
+                self.flush().await;
+                true
+            },
+            async {
+                Timer::after(timeout).await;
+                false
+            },
+        )
+        .await;
+        if flushed {
+            return Ok(());
+        }
+        Err(Error::Timeout {
+            what: format!(
+                "flushing the producer ({} records not yet delivered)",
+                self.accumulator.unfinished_records()
+            ),
+            after: timeout,
+        })
+    }
+
+    /// Flushes, then stops the sender: every record given to `send` has been delivered or has
+    /// failed when this returns.
     pub async fn close(self) {
         self.flush().await;
         drop(self);
     }
+
+    /// As [`Producer::close`], waiting at most `timeout` (the Java client's
+    /// `close(Duration)`).
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] when records are still unresolved after `timeout`: they are still sent
+    /// in the background while the process runs (each until `delivery.timeout.ms`), but nothing
+    /// waits for them.
+    pub async fn close_within(self, timeout: Duration) -> Result<()> {
+        let flushed = self.flush_within(timeout).await;
+        drop(self);
+        flushed
+    }
 }
 
 impl Drop for Producer {
+    /// Stops taking records without waiting. Records already given to `send` are still sent in
+    /// the background while the process runs (each until `delivery.timeout.ms`); a process that
+    /// exits first loses them, so a warning says how many: [`Producer::close`] waits for them.
     fn drop(&mut self) {
+        let unfinished = self.accumulator.unfinished_records();
+        if unfinished > 0 {
+            log::warn!(
+                "producer dropped with {unfinished} records not yet delivered: they are sent in \
+                 the background only while the process runs; Producer::close (or \
+                 close_within) waits for them"
+            );
+        }
         self.accumulator.close();
     }
 }

@@ -121,11 +121,11 @@ fn a_full_batch_is_ready_and_the_retry_keeps_its_sequence() {
     let (_, batch) = drain(&acc, later).pop().unwrap().batches.pop().unwrap();
     assert_eq!(batch.stamp.base_sequence, 2);
     // The flush makes the open batch ready; it continues the sequence.
-    let upto = acc.begin_flush();
+    let flush = acc.begin_flush();
     let (_, batch) = drain(&acc, later).pop().unwrap().batches.pop().unwrap();
     assert_eq!(batch.stamp.base_sequence, 4);
-    assert!(!acc.flushed(upto));
-    acc.end_flush();
+    assert!(!acc.flushed(flush.upto));
+    drop(flush);
     drop(deliveries);
 }
 
@@ -245,4 +245,37 @@ fn retry_backoff_doubles_up_to_its_maximum() {
         .map(|attempts| acc.retry_backoff(attempts).as_millis() as u64)
         .collect();
     assert_eq!(backoffs, [10, 20, 35, 35]);
+}
+
+#[test]
+fn a_dropped_flush_ends_and_batches_linger_again() {
+    let acc = Accumulator::new(settings(), 1000);
+    let record = ProducerRecord::new("t", &[7; 50]).partition(1);
+    let _first = append(&acc, &record);
+    let now = Instant::now();
+    let flush = acc.begin_flush();
+    assert_eq!(drain(&acc, now).len(), 1, "a flush sends at once");
+    // A flush whose future is cancelled (flush_within's timeout) ends with it.
+    drop(flush);
+    let _second = append(&acc, &record);
+    let again = drain(&acc, now);
+    assert!(again.is_empty(), "lingering again: {again:?}");
+    assert_eq!(drain(&acc, now + Duration::from_millis(60)).len(), 1);
+}
+
+#[test]
+fn unfinished_records_count_until_their_batch_completes() {
+    let acc = Accumulator::new(settings(), 1000);
+    let record = ProducerRecord::new("t", &[7; 50]).partition(1);
+    let _deliveries = [append(&acc, &record), append(&acc, &record)];
+    assert_eq!(acc.unfinished_records(), 2);
+    let later = Instant::now() + Duration::from_millis(60);
+    let (topic, batch) = drain(&acc, later).pop().unwrap().batches.pop().unwrap();
+    assert_eq!(acc.unfinished_records(), 2, "in flight is not delivered");
+    let verdict = Verdict::Written {
+        base_offset: 0,
+        log_append_time: -1,
+    };
+    acc.complete(&topic, batch, verdict, later, &mut Vec::new());
+    assert_eq!(acc.unfinished_records(), 0);
 }
