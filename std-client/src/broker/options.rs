@@ -73,6 +73,15 @@ impl ConnectOptions {
             config::AddressFamily::V4 => AddressFamily::V4,
             config::AddressFamily::V6 => AddressFamily::V6,
         };
+        if let Some(sasl) = &config.sasl
+            && config.security_protocol == config::SecurityProtocol::SaslPlaintext
+            && sasl.mechanism == franzl_core::sasl::SaslMechanism::Plain
+        {
+            log::warn!(
+                "SASL PLAIN over SASL_PLAINTEXT sends the password in clear to every broker; \
+                 use SASL_SSL, or SCRAM"
+            );
+        }
         let client_id = if config.client_id.is_empty() {
             "franzl".to_owned()
         } else {

@@ -219,7 +219,14 @@ impl Accumulator {
         let mut batch = ProducerBatch::new(partition, buffer, timestamp);
         batch.id = state.next_batch_id;
         state.next_batch_id += 1;
-        let delivery = batch.try_append(record, timestamp).map_err(record_error)?;
+        let delivery = match batch.try_append(record, timestamp) {
+            Ok(delivery) => delivery,
+            Err(error) => {
+                // The buffer goes back to the pool, or buffer.memory would shrink for good.
+                self.pool.release(batch.into_buffer());
+                return Err(record_error(error));
+            }
+        };
         let Some(delivery) = delivery else {
             self.pool.release(batch.into_buffer());
             return Err(Error::Producer {

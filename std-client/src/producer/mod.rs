@@ -12,7 +12,14 @@
 //!   `delivery.timeout.ms`; acks 0, 1 and all.
 //! - **Idempotence** (on by default): a producer id from InitProducerId, sequence numbers per
 //!   partition, up to 5 batches in flight per partition without reordering or duplicates, and a
-//!   new epoch after errors that leave the sequence in doubt.
+//!   new epoch after errors that leave the sequence in doubt. **Without idempotence**
+//!   (`enable.idempotence=false`), a retry can write a batch twice (the first attempt was
+//!   written but its answer lost) and, with more than one request in flight per connection, a
+//!   retried batch can land after a later one; set `max.in.flight.requests.per.connection=1`
+//!   to keep order, or keep idempotence on to avoid both.
+//! - **Shutdown**: [`Producer::close`] (or [`Producer::close_within`], bounded) waits until every
+//!   record is delivered or has failed. Dropping a producer waits for nothing: records already
+//!   sent go on in the background only while the process runs, and a warning says how many.
 //! - **Compression**: gzip, snappy, lz4, zstd per batch (`compression.type`).
 //!
 //! ```no_run
