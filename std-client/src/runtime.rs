@@ -106,6 +106,17 @@ pub(crate) fn spawn(
     name: impl Into<String>,
     task: impl Future<Output = ()> + Send + 'static,
 ) -> TaskHandle {
+    spawn_with_recovery(spawner, name, task, || {})
+}
+
+/// As [`spawn`], and `on_panic` runs if the task panics, to fail what callers wait for (a
+/// delivery, a poll) instead of leaving it pending forever.
+pub(crate) fn spawn_with_recovery(
+    spawner: Option<&Spawner>,
+    name: impl Into<String>,
+    task: impl Future<Output = ()> + Send + 'static,
+    on_panic: impl FnOnce() + Send + 'static,
+) -> TaskHandle {
     let done = Arc::new(Done::default());
     let handle = TaskHandle {
         done: Arc::clone(&done),
@@ -114,6 +125,9 @@ pub(crate) fn spawn(
     let wrapped = async move {
         if AssertUnwindSafe(task).catch_unwind().await.is_err() {
             log::error!("franzl task {name} panicked; it has stopped");
+            if std::panic::catch_unwind(AssertUnwindSafe(on_panic)).is_err() {
+                log::error!("franzl task {name}: its recovery panicked too");
+            }
         }
         done.flag.store(true, Ordering::Release);
         done.event.notify(usize::MAX);
@@ -167,6 +181,17 @@ mod tests {
         let (tx, rx) = async_channel::bounded(1);
         spawn(None, "after", async move { tx.send(()).await.unwrap() });
         futures_lite::future::block_on(rx.recv()).unwrap();
+    }
+
+    #[test]
+    fn a_panicking_task_runs_its_recovery() {
+        let (tx, rx) = async_channel::bounded(1);
+        let handle =
+            spawn_with_recovery(None, "panics", async { panic!("on purpose") }, move || {
+                tx.try_send(()).unwrap();
+            });
+        futures_lite::future::block_on(handle.join());
+        assert!(rx.try_recv().is_ok(), "the recovery ran");
     }
 
     #[test]

@@ -59,12 +59,14 @@ impl ByteSource for ResponseFrame {
 /// Starts the fetch task of node `node`.
 pub(crate) fn spawn(shared: Arc<Shared>, node: i32) -> TaskHandle {
     let spawner = shared.config.client.spawner.clone();
-    crate::runtime::spawn(
+    let broken = Arc::clone(&shared);
+    crate::runtime::spawn_with_recovery(
         spawner.as_ref(),
         format!("fetcher of node {node}"),
         async move {
             run(&shared, node).await;
         },
+        move || broken.break_down("fetch"),
     )
 }
 

@@ -291,6 +291,7 @@ impl Consumer {
                 });
                 current.then_some(error)
             }
+            Delivery::Broken(error) => Some(error),
         }
     }
 

@@ -31,7 +31,15 @@ const IDLE: Duration = Duration::from_secs(1);
 /// Starts the manager task; it ends after the fetch tasks it started.
 pub(crate) fn spawn(shared: Arc<Shared>) -> TaskHandle {
     let spawner = shared.config.client.spawner.clone();
-    crate::runtime::spawn(spawner.as_ref(), "consumer manager", run(shared))
+    let broken = Arc::clone(&shared);
+    crate::runtime::spawn_with_recovery(
+        spawner.as_ref(),
+        "consumer manager",
+        run(shared),
+        move || {
+            broken.break_down("partition manager");
+        },
+    )
 }
 
 async fn run(shared: Arc<Shared>) {

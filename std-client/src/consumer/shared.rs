@@ -34,6 +34,9 @@ pub(crate) enum Delivery {
         partitions: Vec<PartitionAt>,
         error: Error,
     },
+    /// The consumer's background work is gone (a task panicked): reported whatever the
+    /// partitions, after which the consumer is closed.
+    Broken(Error),
 }
 
 /// A partition as a task saw it: topic, partition and partition epoch.
@@ -130,6 +133,15 @@ impl Shared {
             partitions: stopped,
             error,
         });
+    }
+
+    /// A task of the consumer panicked: the caller is told why, then the consumer closes (a
+    /// poll never waits for work that nobody will do).
+    pub(crate) fn break_down(&self, task: &str) {
+        self.deliver(Delivery::Broken(Error::Closed {
+            what: format!("consumer: its {task} task panicked"),
+        }));
+        self.close();
     }
 
     /// Whether the consumer is closing.

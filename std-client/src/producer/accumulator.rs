@@ -604,6 +604,18 @@ impl Accumulator {
         state.closed && state.incomplete.is_empty()
     }
 
+    /// The sender is gone (its task panicked): refuses new records, fails every batch not in
+    /// flight (those in flight fail as their requests are dropped), and lets `flush` and `close`
+    /// return.
+    pub(crate) fn abandon(&self, failure: &Failure) {
+        self.lock().closed = true;
+        self.fail_all(failure);
+        self.lock().incomplete.clear();
+        self.unfinished_records.store(0, Ordering::Relaxed);
+        self.completed.notify(usize::MAX);
+        self.wake.notify(usize::MAX);
+    }
+
     /// Fails every batch not in flight (the sender is stopping for good).
     pub(crate) fn fail_all(&self, failure: &Failure) {
         let mut guard = self.lock();

@@ -9,6 +9,7 @@ use franzl_core::compression::Compression;
 
 use super::accumulator::{Accumulator, Append, Appending, Settings};
 use super::batch::ProducerBatch;
+use super::delivery::Failure;
 use super::identity::ProducerIdentity;
 use super::partitioner::{self, Partitioner};
 use super::request::RequestSettings;
@@ -115,10 +116,17 @@ impl Producer {
             init_retry_at: None,
             last_refresh: None,
         };
-        crate::runtime::spawn(
+        let abandoned = Arc::clone(&accumulator);
+        crate::runtime::spawn_with_recovery(
             config.client.spawner.as_ref(),
             "producer sender",
             sender.run(),
+            move || {
+                abandoned.abandon(&Failure::Other {
+                    reason: "the producer's sender task panicked".into(),
+                    retriable: false,
+                });
+            },
         );
         Ok(Self {
             accumulator,

@@ -57,12 +57,36 @@ pub(crate) async fn send(
     settings: RequestSettings,
 ) -> Sent {
     let mut topic_ids = Vec::new();
-    let result = send_batches(&cluster, node, &batches, &settings, &mut topic_ids).await;
+    let guard = Unanswered(batches);
+    let result = send_batches(&cluster, node, &guard.0, &settings, &mut topic_ids).await;
     Sent {
         node,
-        batches,
+        batches: guard.take(),
         topic_ids,
         result,
+    }
+}
+
+/// Batches on their way to a broker. Dropped before the answer came (the sender stopped, or its
+/// task panicked), it fails their deliveries: nothing will ever say whether they were written.
+struct Unanswered(Vec<(Arc<str>, ProducerBatch)>);
+
+impl Unanswered {
+    fn take(mut self) -> Vec<(Arc<str>, ProducerBatch)> {
+        std::mem::take(&mut self.0)
+    }
+}
+
+impl Drop for Unanswered {
+    fn drop(&mut self) {
+        for (_, batch) in &self.0 {
+            batch.completion.failed(Failure::Other {
+                reason: "the producer stopped before the broker answered: the record may or \
+                         may not have been written"
+                    .into(),
+                retriable: false,
+            });
+        }
     }
 }
 
@@ -323,5 +347,31 @@ mod tests {
             matches!(by_name[0], Verdict::Fail { .. }),
             "no name in the answer"
         );
+    }
+
+    #[test]
+    fn batches_dropped_before_their_answer_fail_their_deliveries() {
+        let mut batch = ProducerBatch::new(0, vec![0; 128], 0);
+        let delivery = batch
+            .try_append(&super::super::ProducerRecord::new("t", b"v"), 0)
+            .unwrap()
+            .unwrap();
+        let answered = Unanswered(vec![(Arc::from("t"), batch)]);
+        drop(answered);
+        let error = futures_lite::future::block_on(delivery).unwrap_err();
+        assert!(error.to_string().contains("may or may not"), "{error}");
+        assert!(!error.is_retriable());
+
+        // Taken back with an answer: nothing is failed.
+        let mut batch = ProducerBatch::new(0, vec![0; 128], 0);
+        let delivery = batch
+            .try_append(&super::super::ProducerRecord::new("t", b"v"), 0)
+            .unwrap()
+            .unwrap();
+        let batches = Unanswered(vec![(Arc::from("t"), batch)]).take();
+        assert!(
+            futures_lite::future::block_on(futures_lite::future::poll_once(delivery)).is_none()
+        );
+        drop(batches);
     }
 }

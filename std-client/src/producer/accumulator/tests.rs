@@ -279,3 +279,25 @@ fn unfinished_records_count_until_their_batch_completes() {
     acc.complete(&topic, batch, verdict, later, &mut Vec::new());
     assert_eq!(acc.unfinished_records(), 0);
 }
+
+#[test]
+fn an_abandoned_accumulator_fails_what_it_holds_and_refuses_more() {
+    let acc = Accumulator::new(settings(), 1000);
+    let record = ProducerRecord::new("t", &[7; 50]).partition(1);
+    let queued = append(&acc, &record);
+    let flush = acc.begin_flush();
+    assert!(!acc.flushed(flush.upto));
+    acc.abandon(&Failure::Other {
+        reason: "the sender panicked".into(),
+        retriable: false,
+    });
+    assert!(acc.flushed(flush.upto), "flush and close return");
+    assert_eq!(acc.unfinished_records(), 0);
+    let error = futures_lite::future::block_on(queued).unwrap_err();
+    assert!(error.to_string().contains("panicked"), "{error}");
+    assert!(
+        acc.append(&item(&record), 2, record.partition, &|_| true, &mut None)
+            .is_err(),
+        "no record is taken that nobody would send"
+    );
+}
