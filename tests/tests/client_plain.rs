@@ -326,6 +326,41 @@ fn metadata_is_refreshed_in_the_background() {
 }
 
 #[test]
+fn a_refresh_asked_after_a_topic_is_created_sees_it_while_the_refresher_runs() {
+    // The refresher refreshes without pause, so a caller's refresh often queues behind one that
+    // started before the topic existed (and did not ask about it, as it was reported missing).
+    let broker = broker(Profile::Plain);
+    let config = builder(&broker.bootstrap())
+        .metadata_max_age(Duration::from_millis(1))
+        .build()
+        .unwrap();
+    smol::block_on(async {
+        let cluster = Cluster::connect(config).await.unwrap();
+        let admin = Admin::connect_client(plain_config(broker)).await.unwrap();
+        for round in 0..10 {
+            let topic = franzl_tests::unique_topic(&format!("refresh-race-{round}"));
+            let before = cluster.refresh_metadata(&[&topic]).await.unwrap();
+            assert_eq!(
+                before.topic(&topic).unwrap().error,
+                ErrorCode::UNKNOWN_TOPIC_OR_PARTITION
+            );
+            admin
+                .create_topic(NewTopic::new(&topic, 1, 1))
+                .await
+                .unwrap();
+            let after = cluster.refresh_metadata(&[&topic]).await.unwrap();
+            let error = after.topic(&topic).unwrap().error;
+            assert_ne!(
+                error,
+                ErrorCode::UNKNOWN_TOPIC_OR_PARTITION,
+                "round {round}: a refresh after the creation still calls {topic} missing"
+            );
+            admin.delete_topics(&[&topic]).await.unwrap();
+        }
+    });
+}
+
+#[test]
 fn a_connection_cut_inside_the_handshake_is_a_retriable_error() {
     let broker = broker(Profile::Plain);
     let proxy = CuttingProxy::start(broker.nodes[0].address);

@@ -8,6 +8,7 @@ use crate::config::ClientConfig;
 use crate::error::{Error, Result};
 use crate::net::{Backoff, BrokerAddress};
 use async_io::Timer;
+use franzl_core::ErrorCode;
 use franzl_core::messages::Array;
 use franzl_core::messages::metadata::{MetadataRequest, MetadataRequestTopic};
 use std::collections::BTreeSet;
@@ -203,16 +204,21 @@ impl Cluster {
     pub async fn refresh_metadata(&self, topics: &[&str]) -> Result<Arc<MetadataSnapshot>> {
         let asked_at = Instant::now();
         let _refreshing = self.inner.refresh_lock.lock().await;
-        // Callers that queued behind a refresh share its answer when it covers their topics.
+        // Callers that queued behind a refresh share its answer when it covers their topics. A
+        // topic reported missing before is not asked about by such a refresh (only live topics
+        // are), so its entry is no answer: ask again (it may have been created meanwhile).
         let refreshed_at = *self
             .inner
             .refreshed_at
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         let current = self.metadata();
-        if refreshed_at.is_some_and(|at| at >= asked_at)
-            && topics.iter().all(|name| current.topic(name).is_some())
-        {
+        let covered = |name: &&str| {
+            current
+                .topic(name)
+                .is_some_and(|topic| topic.error != ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)
+        };
+        if refreshed_at.is_some_and(|at| at >= asked_at) && topics.iter().all(covered) {
             return Ok(current);
         }
         let mut names: BTreeSet<String> = self.metadata().live_topic_names().into_iter().collect();
