@@ -190,7 +190,9 @@ pub fn produce_once(
         ..Default::default()
     };
     // Named topics: Produce v13 addresses them by id, so this helper stays at v12.
-    let version = client.latest::<ProduceRequest<'_>>().min(12);
+    let version = client
+        .latest::<ProduceRequest<'_>>()
+        .min(franzl_core::messages::FIRST_VERSION_WITH_TOPIC_IDS - 1);
     let reply = client.call(version, &request).expect("Produce");
     let body = reply.body();
     let result = body

@@ -2,10 +2,11 @@
 //! from v13 on, and the version and response-matching rules that follow from that. Shared by
 //! both calls (out of line, so their code is in flash once).
 
+use crate::messages::FIRST_VERSION_WITH_TOPIC_IDS;
 use crate::wire::Uuid;
 
 /// The newest Fetch and Produce version that names topics; later ones name them by id only.
-pub(super) const LAST_VERSION_WITH_NAMES: i16 = 12;
+const LAST_VERSION_WITH_NAMES: i16 = FIRST_VERSION_WITH_TOPIC_IDS - 1;
 
 /// A topic as Fetch and Produce address it: by name up to v12, by id after.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -37,3 +37,8 @@ pub use item::{Item, Nullable, Version};
 pub use item::{absent, non_null, put_tagged, refuses, tagged_len};
 pub use message::{Message, Request};
 pub use negotiate::NegotiatedVersions;
+
+/// The first version of Fetch and of Produce that names topics by id (KIP-516) and leaves
+/// their names out; earlier versions name them, so a topic whose id is unknown is addressed at
+/// the version before this.
+pub const FIRST_VERSION_WITH_TOPIC_IDS: i16 = 13;

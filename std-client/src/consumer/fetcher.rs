@@ -172,7 +172,7 @@ async fn fetch(
     let connection = shared.cluster.broker(node).await?;
     let version = connection.version(ApiKey::Fetch)?;
     // From v13 topics go by id; the name must then be left out, and the other way round.
-    let by_id = version >= 13;
+    let by_id = version >= franzl_core::messages::FIRST_VERSION_WITH_TOPIC_IDS;
     let plan = session.plan(targets, version);
     let named: Vec<&FetchTarget> = plan
         .include

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use franzl_core::ErrorCode;
 use franzl_core::messages::{
-    ApiKey, Array,
+    ApiKey, Array, FIRST_VERSION_WITH_TOPIC_IDS,
     produce::{PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduceData},
 };
 
@@ -22,9 +22,6 @@ use crate::{Error, Result};
 
 /// The lowest Produce version that carries v2 record batches.
 const MIN_PRODUCE_VERSION: i16 = 3;
-
-/// The first Produce version that names topics by id (KIP-516) instead of by name.
-const FIRST_PRODUCE_VERSION_BY_ID: i16 = 13;
 
 /// A topic id that no topic has: metadata gave none.
 const NO_TOPIC_ID: [u8; 16] = [0; 16];
@@ -105,13 +102,13 @@ async fn send_batches(
             broker: format!("broker {node} (Produce v3+ for record batches)"),
         });
     }
-    if version >= FIRST_PRODUCE_VERSION_BY_ID {
+    if version >= FIRST_VERSION_WITH_TOPIC_IDS {
         *topic_ids = ids_of(cluster, batches);
         if topic_ids.contains(&NO_TOPIC_ID) {
             // Metadata gave no id for a topic (an older broker behind a newer one, say): name
             // the topics, at the newest version that still does.
             topic_ids.clear();
-            version = FIRST_PRODUCE_VERSION_BY_ID - 1;
+            version = FIRST_VERSION_WITH_TOPIC_IDS - 1;
         }
     }
     let partitions: Vec<PartitionProduceData<'_>> = batches

@@ -53,7 +53,7 @@ fn prepare<'a>(args: &'a Args, values: &'a Values) -> Result<(Layout, Encoder<'a
         .get(ApiKey::Produce)
         .ok_or("the broker does not take Produce")?
         // Replay names its topic; Produce v13 would address it by id.
-        .min(12);
+        .min(franzl_core::messages::FIRST_VERSION_WITH_TOPIC_IDS - 1);
     let producer = match args.idempotent {
         true => Some(cluster::producer_id(&mut link)?),
         false => None,
