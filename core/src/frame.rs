@@ -8,6 +8,9 @@
 
 use core::fmt;
 
+#[cfg(feature = "gather")]
+extern crate alloc;
+
 use crate::messages::{ApiKey, Message, Request};
 use crate::wire::{DecodeError, EncodeError, RawTaggedFields, Reader, Writer};
 
@@ -296,6 +299,21 @@ pub fn encode_request<'r, R: Request<'r>>(
     )
 }
 
+/// The length of a frame (size prefix included) of `header` and a body of `body_len` bytes.
+#[inline]
+fn frame_len(
+    header: &RequestHeader<'_>,
+    header_version: i16,
+    body_len: usize,
+) -> Result<usize, EncodeError> {
+    Ok(header
+        .encoded_len(header_version)
+        .checked_add(body_len)
+        .filter(|&len| len <= i32::MAX as usize)
+        .ok_or(EncodeError::TooLong)?
+        + SIZE_PREFIX_LEN)
+}
+
 /// Writes the size prefix, `header` and a body of `body_len` bytes written by `write_body`;
 /// returns the frame's length. Not generic, so that every request type shares it.
 pub(crate) fn write_frame(
@@ -305,12 +323,7 @@ pub(crate) fn write_frame(
     buf: &mut [u8],
     write_body: &mut dyn FnMut(&mut Writer<'_>) -> Result<(), EncodeError>,
 ) -> Result<usize, EncodeError> {
-    let len = header
-        .encoded_len(header_version)
-        .checked_add(body_len)
-        .filter(|&len| len <= i32::MAX as usize)
-        .ok_or(EncodeError::TooLong)?
-        + SIZE_PREFIX_LEN;
+    let len = frame_len(header, header_version, body_len)?;
     // Bounded to the frame, so a body that wrote more than its size fails instead of running on.
     let buf = buf
         .get_mut(..len)
@@ -322,6 +335,32 @@ pub(crate) fn write_frame(
     w.patch_length(size)?;
     debug_assert_eq!(w.position(), len, "encoded_len disagrees with encode");
     Ok(w.position())
+}
+
+/// As [`write_frame`] with a gathering writer ([`Writer::gathering`]): the body's `BYTES`
+/// contents are left out of `buf` and listed as gaps, so `buf` needs room for everything else
+/// only. Returns the bytes written into `buf` and the gaps.
+#[cfg(feature = "gather")]
+pub(crate) fn write_frame_gathered(
+    header: &RequestHeader<'_>,
+    header_version: i16,
+    body_len: usize,
+    buf: &mut [u8],
+    gaps: alloc::vec::Vec<crate::wire::Gap>,
+    write_body: &mut dyn FnMut(&mut Writer<'_>) -> Result<(), EncodeError>,
+) -> Result<(usize, alloc::vec::Vec<crate::wire::Gap>), EncodeError> {
+    let len = frame_len(header, header_version, body_len)?;
+    let mut w = Writer::gathering(buf, gaps);
+    let size = w.reserve_length()?;
+    header.write(&mut w, header_version)?;
+    write_body(&mut w)?;
+    w.patch_length(size)?;
+    if w.position() != len {
+        // The body wrote other than its announced size: never send such a frame.
+        return Err(EncodeError::TooLong);
+    }
+    let gaps = w.take_gaps();
+    Ok((w.written().len(), gaps))
 }
 
 /// Decodes a response frame's contents (after the size prefix): its header and its body at

@@ -16,6 +16,9 @@
 //! Frames come from a [`super::FrameReader`] (or any other framing) with the size prefix
 //! removed. Time is the caller's [`Instant`]. Nothing here allocates.
 
+#[cfg(feature = "gather")]
+extern crate alloc;
+
 use super::error::ConnError;
 use super::in_flight::{InFlight, Pending};
 use super::sasl_step::{Credentials, Progress, SaslRequest, SaslStep};
@@ -81,6 +84,8 @@ pub struct Response<'f> {
     pub api_key: i16,
     /// The version the request was sent at, which the response body uses too.
     pub api_version: i16,
+    /// The token the request was sent with (0 for [`Connection::send`]).
+    pub token: u32,
     /// The response body, borrowed from the frame.
     pub body: &'f [u8],
 }
@@ -130,6 +135,7 @@ struct Body {
     api: ApiKey,
     version: i16,
     len: usize,
+    token: u32,
 }
 
 /// One broker connection (see the module docs), with at most `N` requests in flight.
@@ -241,7 +247,7 @@ impl<'c, const N: usize> Connection<'c, N> {
                     client_software_version: self.config.software_version,
                     unknown_tagged_fields: RawTaggedFields::EMPTY,
                 };
-                let (_, len) = self.write_request(&request, version, true, now, out)?;
+                let (_, len) = self.write_request(&request, version, 0, true, now, out)?;
                 self.state = State::AwaitVersions(version);
                 len
             }
@@ -253,7 +259,7 @@ impl<'c, const N: usize> Connection<'c, N> {
                         mechanism,
                         ..Default::default()
                     };
-                    let (_, len) = self.write_request(&request, 1, true, now, out)?;
+                    let (_, len) = self.write_request(&request, 1, 0, true, now, out)?;
                     len
                 }
                 Some(SaslRequest::Authenticate(auth_bytes)) => {
@@ -268,7 +274,7 @@ impl<'c, const N: usize> Connection<'c, N> {
                     // `auth_bytes` borrows the SASL state, so this frames without `&mut self`.
                     let header = self.header(ApiKey::SaslAuthenticate, version, self.peek_id()?);
                     let len = encode_request(&header, &request, out)?;
-                    self.record(ApiKey::SaslAuthenticate, version, now)?;
+                    self.record(ApiKey::SaslAuthenticate, version, now, 0)?;
                     len
                 }
             },
@@ -305,52 +311,108 @@ impl<'c, const N: usize> Connection<'c, N> {
             None => self.negotiated(R::API_KEY)?,
         };
         let (correlation_id, len) =
-            self.write_request(request, version, expects_response, now, out)?;
+            self.write_request(request, version, 0, expects_response, now, out)?;
         Ok(Sent {
             correlation_id: expects_response.then_some(correlation_id),
             len,
         })
     }
 
-    /// Sends a request frame that was encoded elsewhere (for example in another task, with
-    /// [`crate::frame::encode_request`] and any correlation id): patches a fresh correlation id
-    /// into `frame` and records the request unless `expects_response` is false. The frame holds
-    /// its size prefix, and its header carries the API key and version.
+    /// Writes into `out` the size prefix and header of a request to `api` at `version` whose
+    /// body, `body_len` bytes encoded by the caller (in another task, say), follows right after
+    /// on the stream; records it with `token` unless `expects_response` is false. Returns the
+    /// header's length in `out`.
     ///
     /// # Errors
-    /// [`ConnError::NotReady`], [`ConnError::InFlightFull`], and [`ConnError::Encode`] when
-    /// `frame` is not a request frame (too short, or a size prefix that disagrees with its
-    /// length). Nothing is recorded when an error is returned.
-    pub fn send_encoded(
+    /// [`ConnError::NotReady`], [`ConnError::InFlightFull`], [`ConnError::Encode`] (`out` too
+    /// small, or a frame over `i32::MAX` bytes). Nothing is recorded on an error.
+    #[allow(clippy::too_many_arguments)]
+    pub fn send_header(
         &mut self,
-        frame: &mut [u8],
+        api: ApiKey,
+        version: i16,
+        body_len: usize,
+        token: u32,
         expects_response: bool,
         now: Instant,
-    ) -> Result<Option<i32>, ConnError> {
+        out: &mut [u8],
+    ) -> Result<Sent, ConnError> {
         if !self.is_ready() {
             return Err(ConnError::NotReady);
         }
-        let malformed = ConnError::Encode(crate::wire::EncodeError::TooLong);
-        let (prefix, rest) = frame.split_first_chunk_mut::<4>().ok_or(malformed)?;
-        if usize::try_from(i32::from_be_bytes(*prefix)).ok() != Some(rest.len()) {
-            return Err(malformed);
-        }
-        let (api_key, rest) = rest.split_first_chunk_mut::<2>().ok_or(malformed)?;
-        let (api_version, rest) = rest.split_first_chunk_mut::<2>().ok_or(malformed)?;
-        let (id_bytes, _) = rest.split_first_chunk_mut::<4>().ok_or(malformed)?;
-        let api_key = i16::from_be_bytes(*api_key);
-        let api_version = i16::from_be_bytes(*api_version);
         let correlation_id = self.peek_id()?;
-        *id_bytes = correlation_id.to_be_bytes();
-        if !expects_response {
-            self.in_flight.skip(correlation_id);
-            return Ok(None);
+        let header = self.header(api, version, correlation_id);
+        let header_version = request_header_version(api, version);
+        let header_len = header.encoded_len(header_version);
+        let size = header_len
+            .checked_add(body_len)
+            .and_then(|size| i32::try_from(size).ok())
+            .ok_or(EncodeError::TooLong)?;
+        let mut w = Writer::new(out);
+        w.put_i32(size)?;
+        header.write(&mut w, header_version)?;
+        let len = w.position();
+        let correlation_id =
+            self.commit(api, version, correlation_id, token, expects_response, now)?;
+        Ok(Sent {
+            correlation_id,
+            len,
+        })
+    }
+
+    /// As [`Connection::send`] at `version`, recording `token` with the request (its [`Response`]
+    /// carries it back), and framing `request` with a gathering writer
+    /// ([`crate::wire::Writer::gathering`]): `out` receives everything but the contents of its
+    /// `BYTES` fields (a Produce request's record batches), whose places are returned as gaps
+    /// (in `gaps`, cleared first). The caller writes `out[..len]` with each field's bytes put
+    /// back at its gap, in one vectored write. `expects_response` false (acks=0 Produce) records
+    /// nothing. With the `gather` feature.
+    ///
+    /// # Errors
+    /// As [`Connection::send`]; nothing is recorded on an error.
+    #[cfg(feature = "gather")]
+    #[allow(clippy::too_many_arguments)]
+    pub fn send_gathered<'r, R: Request<'r>>(
+        &mut self,
+        request: &R,
+        version: i16,
+        token: u32,
+        expects_response: bool,
+        now: Instant,
+        out: &mut [u8],
+        gaps: alloc::vec::Vec<crate::wire::Gap>,
+    ) -> Result<(Sent, alloc::vec::Vec<crate::wire::Gap>), ConnError> {
+        if !self.is_ready() {
+            return Err(ConnError::NotReady);
         }
-        let deadline = now.saturating_add(self.config.request_timeout);
-        self.in_flight
-            .insert(api_key, api_version, deadline)
-            .ok_or(ConnError::InFlightFull)?;
-        Ok(Some(correlation_id))
+        let v = R::version(version).ok_or(EncodeError::UnsupportedVersion)?;
+        let body_len = request.encoded_len(version)?;
+        let correlation_id = self.peek_id()?;
+        let header = self.header(R::API_KEY, version, correlation_id);
+        let header_version = request_header_version(R::API_KEY, version);
+        let (len, gaps) = crate::frame::write_frame_gathered(
+            &header,
+            header_version,
+            body_len,
+            out,
+            gaps,
+            &mut |w| request.write(w, v),
+        )?;
+        let correlation_id = self.commit(
+            R::API_KEY,
+            version,
+            correlation_id,
+            token,
+            expects_response,
+            now,
+        )?;
+        Ok((
+            Sent {
+                correlation_id,
+                len,
+            },
+            gaps,
+        ))
     }
 
     /// Handles one frame from the broker (without its size prefix).
@@ -428,6 +490,7 @@ impl<'c, const N: usize> Connection<'c, N> {
                 correlation_id,
                 api_key: pending.api_key,
                 api_version: pending.api_version,
+                token: pending.token,
                 body,
             })),
             // A handshake response to a request the handshake did not send.
@@ -504,11 +567,35 @@ impl<'c, const N: usize> Connection<'c, N> {
         }
     }
 
-    fn record(&mut self, api: ApiKey, version: i16, now: Instant) -> Result<i32, ConnError> {
+    fn record(
+        &mut self,
+        api: ApiKey,
+        version: i16,
+        now: Instant,
+        token: u32,
+    ) -> Result<i32, ConnError> {
         let deadline = now.saturating_add(self.config.request_timeout);
         self.in_flight
-            .insert(api.key(), version, deadline)
+            .insert(api.key(), version, deadline, token)
             .ok_or(ConnError::InFlightFull)
+    }
+
+    /// Records a request framed under `correlation_id` (from [`Self::peek_id`]) as in flight with
+    /// `token`, or uses up its id when no response comes; returns the id to wait for.
+    fn commit(
+        &mut self,
+        api: ApiKey,
+        version: i16,
+        correlation_id: i32,
+        token: u32,
+        expects_response: bool,
+        now: Instant,
+    ) -> Result<Option<i32>, ConnError> {
+        if expects_response {
+            return self.record(api, version, now, token).map(Some);
+        }
+        self.in_flight.skip(correlation_id);
+        Ok(None)
     }
 
     /// Encodes a request frame under the next correlation id and records it as in flight.
@@ -516,6 +603,7 @@ impl<'c, const N: usize> Connection<'c, N> {
         &mut self,
         request: &R,
         version: i16,
+        token: u32,
         expects_response: bool,
         now: Instant,
         out: &mut [u8],
@@ -526,6 +614,7 @@ impl<'c, const N: usize> Connection<'c, N> {
             api: R::API_KEY,
             version,
             len: body_len,
+            token,
         };
         self.write_body(
             body,
@@ -552,7 +641,7 @@ impl<'c, const N: usize> Connection<'c, N> {
         let header_version = request_header_version(body.api, body.version);
         let len = write_frame(&header, header_version, body.len, out, write)?;
         if expects_response {
-            let recorded = self.record(body.api, body.version, now)?;
+            let recorded = self.record(body.api, body.version, now, body.token)?;
             return Ok((recorded, len));
         }
         self.in_flight.skip(correlation_id);

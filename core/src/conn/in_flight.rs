@@ -18,6 +18,9 @@ pub struct Pending {
     pub api_version: i16,
     /// When the request times out.
     pub deadline: Instant,
+    /// The caller's token for the request (0 unless sent with one): whatever lets the caller
+    /// find what the request was for when its response comes, so it keeps no table of its own.
+    pub token: u32,
 }
 
 /// Requests in flight on one connection, at most `N` (see the module docs).
@@ -72,7 +75,13 @@ impl<const N: usize> InFlight<N> {
 
     /// Records a request sent with id [`InFlight::next_correlation_id`]; returns that id, or
     /// `None` (nothing recorded) when the table is full.
-    pub fn insert(&mut self, api_key: i16, api_version: i16, deadline: Instant) -> Option<i32> {
+    pub fn insert(
+        &mut self,
+        api_key: i16,
+        api_version: i16,
+        deadline: Instant,
+        token: u32,
+    ) -> Option<i32> {
         let correlation_id = self.next_correlation_id()?;
         let slot = self.slots.iter_mut().find(|slot| slot.is_none())?;
         *slot = Some(Pending {
@@ -80,6 +89,7 @@ impl<const N: usize> InFlight<N> {
             api_key,
             api_version,
             deadline,
+            token,
         });
         self.next_id = correlation_id.checked_add(1).unwrap_or(0);
         Some(correlation_id)
@@ -137,16 +147,16 @@ mod tests {
     #[test]
     fn ids_are_sequential_and_table_is_bounded() {
         let mut table = InFlight::<2>::new();
-        assert_eq!(table.insert(3, 12, T0), Some(0));
-        assert_eq!(table.insert(0, 9, T0), Some(1));
-        assert_eq!(table.insert(1, 16, T0), None, "full");
+        assert_eq!(table.insert(3, 12, T0, 0), Some(0));
+        assert_eq!(table.insert(0, 9, T0, 0), Some(1));
+        assert_eq!(table.insert(1, 16, T0, 0), None, "full");
         assert_eq!(table.take(7), None, "never sent");
         assert_eq!(
             table.take(0).map(|p| (p.api_key, p.api_version)),
             Some((3, 12))
         );
         assert_eq!(table.take(0), None, "already answered");
-        assert_eq!(table.insert(1, 16, T0), Some(2));
+        assert_eq!(table.insert(1, 16, T0, 0), Some(2));
         assert_eq!(table.len(), 2);
     }
 
@@ -156,19 +166,19 @@ mod tests {
             slots: [None; 2],
             next_id: i32::MAX,
         };
-        assert_eq!(table.insert(0, 0, T0), Some(i32::MAX));
-        assert_eq!(table.insert(0, 0, T0), Some(0));
+        assert_eq!(table.insert(0, 0, T0, 0), Some(i32::MAX));
+        assert_eq!(table.insert(0, 0, T0, 0), Some(0));
         table.take(0);
         table.next_id = i32::MAX;
-        assert_eq!(table.insert(0, 0, T0), Some(0), "MAX is still in flight");
+        assert_eq!(table.insert(0, 0, T0, 0), Some(0), "MAX is still in flight");
     }
 
     #[test]
     fn expiry_in_deadline_order() {
         let mut table = InFlight::<4>::new();
-        table.insert(0, 0, Instant::from_millis(30));
-        table.insert(0, 0, Instant::from_millis(10));
-        table.insert(0, 0, Instant::from_millis(20));
+        table.insert(0, 0, Instant::from_millis(30), 0);
+        table.insert(0, 0, Instant::from_millis(10), 0);
+        table.insert(0, 0, Instant::from_millis(20), 0);
         assert_eq!(table.next_deadline(), Some(Instant::from_millis(10)));
         let now = Instant::from_millis(25);
         assert_eq!(table.expire(now).map(|p| p.correlation_id), Some(1));

@@ -8,7 +8,7 @@ use crate::messages::api_versions::{ApiVersion, ApiVersionsRequest, ApiVersionsR
 use crate::messages::metadata::{MetadataRequest, MetadataResponse};
 use crate::messages::sasl_authenticate::{SaslAuthenticateRequest, SaslAuthenticateResponse};
 use crate::messages::sasl_handshake::{SaslHandshakeRequest, SaslHandshakeResponse};
-use crate::messages::{ApiKey, Array, Message};
+use crate::messages::{ApiKey, Array, Item, Message};
 use crate::sasl::SaslMechanism;
 #[cfg(feature = "scram-sha256")]
 use crate::sasl::scram::ScramMechanism;
@@ -514,43 +514,114 @@ fn frames_split_at_every_position_reach_the_connection_whole() {
 }
 
 #[test]
-fn frames_encoded_elsewhere_get_a_fresh_correlation_id() {
+fn a_body_encoded_elsewhere_is_framed_with_a_header_and_answered_with_its_token() {
     let mut conn = Conn::new(ConnectionConfig::default());
     let mut broker = Broker::new();
     versions_exchange(&mut conn, &mut broker);
-    let header = RequestHeader {
-        api_key: ApiKey::Metadata.key(),
-        api_version: 12,
-        correlation_id: 0,
-        client_id: Some("other-task"),
-        unknown_tagged_fields: RawTaggedFields::EMPTY,
-    };
-    let mut frame = [0u8; 64];
-    let n = crate::frame::encode_request(&header, &MetadataRequest::default(), &mut frame).unwrap();
-    let first = conn
-        .send(&MetadataRequest::default(), None, true, T0, &mut [0; 64])
+    let request = MetadataRequest::default();
+    let mut body = [0u8; 32];
+    let body_len = request.encoded_len(12).unwrap();
+    request
+        .write(
+            &mut Writer::new(&mut body),
+            MetadataRequest::version(12).unwrap(),
+        )
         .unwrap();
-    let id = conn
-        .send_encoded(&mut frame[..n], true, T0)
-        .unwrap()
+    let first = conn.send(&request, None, true, T0, &mut [0; 64]).unwrap();
+    let mut header = [0u8; 64];
+    let sent = conn
+        .send_header(ApiKey::Metadata, 12, body_len, 7, true, T0, &mut header)
         .unwrap();
+    let id = sent.correlation_id.unwrap();
     assert_ne!(Some(id), first.correlation_id);
-    assert_eq!(Broker::read(&frame[..n]).0.correlation_id, id);
+    let mut frame = std::vec::Vec::from(&header[..sent.len]);
+    frame.extend_from_slice(&body[..body_len]);
+    let (read, read_body) = Broker::read(&frame);
+    assert_eq!(read.correlation_id, id);
+    assert_eq!(
+        read_body,
+        &body[..body_len],
+        "the size prefix counts the body"
+    );
     let response = broker.respond(id, 12, &MetadataResponse::default());
     let Event::Response(response) = conn.handle_frame(response).unwrap() else {
         panic!()
     };
+    assert_eq!(response.token, 7, "the token comes back with the response");
     assert_eq!(
-        (response.api_key, response.api_version),
-        (ApiKey::Metadata.key(), 12)
+        conn.send_header(ApiKey::Metadata, 12, 0, 0, true, T0, &mut [0u8; 8]),
+        Err(ConnError::Encode(
+            crate::wire::EncodeError::BufferTooSmall { needed: 12 }
+        )),
+        "too small for the header: nothing recorded"
     );
-    assert!(
-        conn.send_encoded(&mut frame[..n - 1], true, T0).is_err(),
-        "size prefix must match"
-    );
-    assert!(
-        conn.send_encoded(&mut [0, 0, 0, 2, 0, 3], true, T0)
-            .is_err(),
-        "too short"
-    );
+    assert_eq!(conn.in_flight(), 1, "only the first request is left");
+}
+
+#[cfg(feature = "gather")]
+#[test]
+fn a_gathered_produce_request_leaves_out_its_batches_and_reassembles_to_the_same_frame() {
+    use crate::messages::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
+    let batches: [&[u8]; 2] = [&[1; 40], &[2; 70]];
+    let partitions = [
+        PartitionProduceData {
+            index: 0,
+            records: Some(batches[0]),
+            ..Default::default()
+        },
+        PartitionProduceData {
+            index: 1,
+            records: Some(batches[1]),
+            ..Default::default()
+        },
+    ];
+    let topics = [TopicProduceData {
+        name: "t",
+        partition_data: Array::from_slice(&partitions),
+        ..Default::default()
+    }];
+    let request = ProduceRequest {
+        acks: -1,
+        timeout_ms: 100,
+        topic_data: Array::from_slice(&topics),
+        ..Default::default()
+    };
+    for version in [8, 12] {
+        let mut copied = Conn::new(ConnectionConfig::default());
+        let mut gathered = Conn::new(ConnectionConfig::default());
+        versions_exchange(&mut copied, &mut Broker::new());
+        versions_exchange(&mut gathered, &mut Broker::new());
+        let mut whole = [0u8; 512];
+        let sent = copied
+            .send(&request, Some(version), true, T0, &mut whole)
+            .unwrap();
+        let mut head = [0u8; 512];
+        let (short, gaps) = gathered
+            .send_gathered(
+                &request,
+                version,
+                3,
+                true,
+                T0,
+                &mut head,
+                std::vec::Vec::new(),
+            )
+            .unwrap();
+        assert_eq!(gaps.len(), 2, "one gap per batch");
+        assert_eq!(
+            short.len + 110,
+            sent.len,
+            "the batches are not in the buffer"
+        );
+        let mut frame = std::vec::Vec::new();
+        let mut from = 0;
+        for (gap, batch) in gaps.iter().zip(batches) {
+            assert_eq!(gap.len, batch.len());
+            frame.extend_from_slice(&head[from..gap.at]);
+            frame.extend_from_slice(batch);
+            from = gap.at;
+        }
+        frame.extend_from_slice(&head[from..short.len]);
+        assert_eq!(frame, &whole[..sent.len], "v{version}: the same frame");
+    }
 }

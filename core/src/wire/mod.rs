@@ -26,6 +26,8 @@ pub use error::{DecodeError, EncodeError};
 pub use reader::Reader;
 pub use tagged::{RawTaggedField, RawTaggedFields};
 pub use varint::{uvarint_len, uvarint64_len, varint_len, varlong_len};
+#[cfg(feature = "gather")]
+pub use writer::Gap;
 pub use writer::{LengthPlaceholder, Writer};
 
 /// A UUID as its 16 wire bytes (Kafka's topic ids; all zeros means "none").

@@ -1,5 +1,8 @@
 //! [`Writer`]: a cursor into a caller's `&mut [u8]` that never writes past its end.
 
+#[cfg(feature = "gather")]
+extern crate alloc;
+
 use super::varint::{zigzag32, zigzag64};
 use super::{EncodeError, Uuid};
 
@@ -23,6 +26,25 @@ use super::{EncodeError, Uuid};
 pub struct Writer<'a> {
     buf: &'a mut [u8],
     pos: usize,
+    /// With the `gather` feature: the bytes fields left out of `buf` (see [`Writer::gathering`]).
+    #[cfg(feature = "gather")]
+    gaps: Option<alloc::vec::Vec<Gap>>,
+    /// Bytes left out so far: the logical position is `pos + elided`.
+    #[cfg(feature = "gather")]
+    elided: usize,
+}
+
+/// A `BYTES` field's contents that a gathering writer ([`Writer::gathering`]) left out of its
+/// buffer: they belong at offset `at` of the written bytes, `len` bytes long. The caller sends
+/// the written bytes with each field's own slice put back at its gap (a vectored write), so
+/// large payloads such as a Produce request's record batches are never copied into the frame.
+#[cfg(feature = "gather")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gap {
+    /// Where the field's bytes go, as an offset into [`Writer::written`].
+    pub at: usize,
+    /// How many bytes go there.
+    pub len: usize,
 }
 
 /// Where an `i32` length prefix was reserved by [`Writer::reserve_length`], to be patched.
@@ -50,14 +72,50 @@ impl<'a> Writer<'a> {
     #[must_use]
     #[inline]
     pub const fn new(buf: &'a mut [u8]) -> Self {
-        Self { buf, pos: 0 }
+        Self {
+            buf,
+            pos: 0,
+            #[cfg(feature = "gather")]
+            gaps: None,
+            #[cfg(feature = "gather")]
+            elided: 0,
+        }
     }
 
-    /// Bytes written so far.
+    /// A writer at the start of `buf` that leaves the contents of every non-empty `BYTES`
+    /// field out of `buf`, writing only its length prefix and noting a [`Gap`] in `gaps`
+    /// (cleared first; taken back with [`Writer::take_gaps`]). Length prefixes and
+    /// [`Writer::position`] count the left-out bytes as written. With the `gather` feature.
+    #[cfg(feature = "gather")]
+    #[must_use]
+    pub fn gathering(buf: &'a mut [u8], mut gaps: alloc::vec::Vec<Gap>) -> Self {
+        gaps.clear();
+        Self {
+            buf,
+            pos: 0,
+            gaps: Some(gaps),
+            elided: 0,
+        }
+    }
+
+    /// The gaps a gathering writer left, in order (empty for another writer).
+    #[cfg(feature = "gather")]
+    pub fn take_gaps(&mut self) -> alloc::vec::Vec<Gap> {
+        self.gaps.take().unwrap_or_default()
+    }
+
+    /// Bytes written so far (with a gathering writer, counting the bytes left out).
     #[must_use]
     #[inline]
     pub const fn position(&self) -> usize {
-        self.pos
+        #[cfg(feature = "gather")]
+        {
+            self.pos.saturating_add(self.elided)
+        }
+        #[cfg(not(feature = "gather"))]
+        {
+            self.pos
+        }
     }
 
     /// Room left in the buffer.
@@ -78,7 +136,7 @@ impl<'a> Writer<'a> {
     #[must_use]
     #[inline]
     pub fn into_written(self) -> &'a mut [u8] {
-        let Self { buf, pos } = self;
+        let Self { buf, pos, .. } = self;
         let len = buf.len();
         buf.split_at_mut(pos.min(len)).0
     }
@@ -216,11 +274,41 @@ impl<'a> Writer<'a> {
         write: impl FnOnce(&mut Self) -> Result<(), EncodeError>,
     ) -> Result<(), EncodeError> {
         let start = self.pos;
+        #[cfg(feature = "gather")]
+        let (elided, gaps) = (
+            self.elided,
+            self.gaps.as_ref().map_or(0, alloc::vec::Vec::len),
+        );
         let result = write(self);
         if result.is_err() {
             self.pos = start;
+            #[cfg(feature = "gather")]
+            {
+                self.elided = elided;
+                if let Some(list) = &mut self.gaps {
+                    list.truncate(gaps);
+                }
+            }
         }
         result
+    }
+
+    /// Writes a `BYTES` field's contents: into the buffer, or, for a gathering writer, as a
+    /// [`Gap`] to fill at send time.
+    #[inline]
+    fn put_payload(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
+        #[cfg(feature = "gather")]
+        if let Some(gaps) = &mut self.gaps
+            && !bytes.is_empty()
+        {
+            gaps.push(Gap {
+                at: self.pos,
+                len: bytes.len(),
+            });
+            self.elided = self.elided.saturating_add(bytes.len());
+            return Ok(());
+        }
+        self.put_raw(bytes)
     }
 
     #[inline]
@@ -288,7 +376,7 @@ impl<'a> Writer<'a> {
     /// [`EncodeError::TooLong`] or [`EncodeError::BufferTooSmall`].
     #[inline]
     pub fn put_compact_nullable_string(&mut self, value: Option<&str>) -> Result<(), EncodeError> {
-        self.put_compact_nullable_bytes(value.map(str::as_bytes))
+        self.put_compact_text(value.map(str::as_bytes))
     }
 
     /// Writes a `COMPACT_STRING`.
@@ -297,7 +385,21 @@ impl<'a> Writer<'a> {
     /// [`EncodeError::TooLong`] or [`EncodeError::BufferTooSmall`].
     #[inline]
     pub fn put_compact_string(&mut self, value: &str) -> Result<(), EncodeError> {
-        self.put_compact_nullable_bytes(Some(value.as_bytes()))
+        self.put_compact_text(Some(value.as_bytes()))
+    }
+
+    /// A compact string's bytes: as compact bytes, except that a gathering writer never leaves
+    /// them out (only `BYTES` fields are gathered).
+    #[inline]
+    fn put_compact_text(&mut self, value: Option<&[u8]>) -> Result<(), EncodeError> {
+        #[cfg(feature = "gather")]
+        if self.gaps.is_some() {
+            return self.whole(|w| {
+                w.put_compact_array_len(value.map(<[u8]>::len))?;
+                w.put_raw(value.unwrap_or_default())
+            });
+        }
+        self.put_compact_nullable_bytes(value)
     }
 
     /// Writes `NULLABLE_BYTES` (`i32` length, -1 for `None`).
@@ -308,7 +410,7 @@ impl<'a> Writer<'a> {
     pub fn put_nullable_bytes(&mut self, value: Option<&[u8]>) -> Result<(), EncodeError> {
         self.whole(|w| {
             w.put_array_len(value.map(<[u8]>::len))?;
-            w.put_raw(value.unwrap_or_default())
+            w.put_payload(value.unwrap_or_default())
         })
     }
 
@@ -329,7 +431,7 @@ impl<'a> Writer<'a> {
     pub fn put_compact_nullable_bytes(&mut self, value: Option<&[u8]>) -> Result<(), EncodeError> {
         self.whole(|w| {
             w.put_compact_array_len(value.map(<[u8]>::len))?;
-            w.put_raw(value.unwrap_or_default())
+            w.put_payload(value.unwrap_or_default())
         })
     }
 
@@ -360,7 +462,9 @@ impl<'a> Writer<'a> {
     /// [`EncodeError::TooLong`] if that count exceeds `i32::MAX`.
     #[inline]
     pub fn patch_length(&mut self, placeholder: LengthPlaceholder) -> Result<(), EncodeError> {
-        let counted = self.pos.saturating_sub(placeholder.at.saturating_add(4));
+        let counted = self
+            .position()
+            .saturating_sub(placeholder.at.saturating_add(4));
         let value = i32::try_from(counted).map_err(|_| EncodeError::TooLong)?;
         self.patch_i32(placeholder, value)
     }

@@ -1,4 +1,5 @@
-//! [`BrokerConnection`]: the handle callers use; requests go to the driver task over a channel.
+//! [`BrokerConnection`]: the handle callers use; request bodies go to the driver task over a
+//! channel, and the driver frames each under its correlation id.
 
 use super::driver::{self, DriverArgs, Shared};
 use super::options::ConnectOptions;
@@ -7,9 +8,8 @@ use super::response::ResponseFrame;
 use crate::cluster::FinalizedFeatures;
 use crate::error::{Error, Result};
 use crate::net::BrokerAddress;
-use franzl_core::frame::{RequestHeader, encode_request, request_frame_len};
 use franzl_core::messages::{ApiKey, NegotiatedVersions, Request};
-use franzl_core::wire::RawTaggedFields;
+use franzl_core::wire::{EncodeError, Writer};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -29,7 +29,6 @@ struct Inner {
     node_id: Option<i32>,
     address: BrokerAddress,
     label: String,
-    client_id: String,
 }
 
 impl BrokerConnection {
@@ -60,7 +59,6 @@ impl BrokerConnection {
         let (ready_tx, ready_rx) = async_channel::bounded(1);
         let (requests_tx, requests_rx) = async_channel::bounded(options.max_in_flight.max(1));
         let shared = Arc::new(Shared::default());
-        let client_id = options.client_id.clone();
         let spawner = options.spawner.clone();
         let args = DriverArgs {
             address: address.clone(),
@@ -87,7 +85,6 @@ impl BrokerConnection {
                 node_id,
                 address: address.clone(),
                 label,
-                client_id,
             }),
         })
     }
@@ -173,7 +170,7 @@ impl BrokerConnection {
         version: i16,
         expects_response: bool,
     ) -> Result<Option<ResponseFrame>> {
-        let frame = self.encode(request, version)?;
+        let body = self.encode(request, version)?;
         let (reply, replies) = async_channel::bounded(1);
         let closed = || Error::Closed {
             what: format!("connection to {}", self.inner.label),
@@ -181,7 +178,9 @@ impl BrokerConnection {
         self.inner
             .requests
             .send(Outgoing {
-                frame,
+                api: R::API_KEY,
+                version,
+                body,
                 expects_response,
                 reply,
             })
@@ -190,27 +189,24 @@ impl BrokerConnection {
         replies.recv().await.map_err(|_| closed())?
     }
 
-    /// Encodes `request` as a whole frame (correlation id 0) into a pooled buffer.
+    /// Encodes `request`'s body at `version` into a pooled buffer (the driver frames it).
     fn encode<'r, R: Request<'r>>(&self, request: &R, version: i16) -> Result<Vec<u8>> {
-        let header = RequestHeader {
-            api_key: R::API_KEY.key(),
-            api_version: version,
-            correlation_id: 0,
-            client_id: Some(&self.inner.client_id),
-            unknown_tagged_fields: RawTaggedFields::EMPTY,
-        };
         let failed = |error| {
             Error::protocol(format!(
                 "encoding {} v{version}: {error}",
                 R::API_KEY.name()
             ))
         };
-        let len = request_frame_len(&header, request).map_err(failed)?;
-        let mut frame = self.inner.shared.take_buffer();
+        let flexible =
+            R::version(version).ok_or_else(|| failed(EncodeError::UnsupportedVersion))?;
+        let len = request.encoded_len(version).map_err(failed)?;
+        let mut body = self.inner.shared.take_buffer();
         // A reused buffer keeps its old bytes: only what it lacks is zeroed.
-        frame.resize(len, 0);
-        let written = encode_request(&header, request, &mut frame).map_err(failed)?;
-        frame.truncate(written);
-        Ok(frame)
+        body.resize(len, 0);
+        let mut writer = Writer::new(&mut body);
+        request.write(&mut writer, flexible).map_err(failed)?;
+        let written = writer.position();
+        body.truncate(written);
+        Ok(body)
     }
 }

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The sans-I/O connection as the driver uses it.
-pub(super) type Conn<'c> = Connection<'c, MAX_IN_FLIGHT_LIMIT>;
+pub(crate) type Conn<'c> = Connection<'c, MAX_IN_FLIGHT_LIMIT>;
 
 /// What the driver and the handles share.
 #[derive(Debug, Default)]
@@ -86,51 +86,17 @@ pub(super) async fn run(args: DriverArgs) {
         ready,
         requests,
     } = args;
-    let origin = std::time::Instant::now();
-    let now = move || {
-        Instant::from_millis(u64::try_from(origin.elapsed().as_millis()).unwrap_or(u64::MAX))
-    };
-    let nonce = match options.sasl {
-        Some(_) => new_nonce(),
-        None => Ok(String::new()),
-    };
-    let nonce = match nonce {
+    let clock = Clock::start();
+    let now = move || clock.now();
+    let nonce = match sasl_nonce(&options) {
         Ok(nonce) => nonce,
         Err(error) => {
             let _ = ready.send(Err(error)).await;
             return;
         }
     };
-    let config = ConnectionConfig {
-        client_id: &options.client_id,
-        request_timeout: options.request_timeout,
-        sasl: options.sasl.as_ref().map(|sasl| Credentials {
-            mechanism: sasl.mechanism,
-            username: &sasl.username,
-            password: sasl.password.expose(),
-            nonce: &nonce,
-        }),
-        ..ConnectionConfig::default()
-    };
-    let mut conn = Conn::new(config);
-    let setup = async {
-        let mut stream = net::open(
-            &address,
-            options.address_family,
-            &options.socket,
-            options.tls.as_ref(),
-            options.connect_timeout,
-        )
-        .await?;
-        let features = handshake(&mut conn, &mut stream, &options, &label, now).await?;
-        Ok((stream, features))
-    };
-    let setup = net::with_timeout(
-        || format!("setting up the connection to {label}"),
-        options.connect_timeout,
-        setup,
-    );
-    let (stream, features) = match setup.await {
+    let mut conn = Conn::new(connection_config(&options, &nonce));
+    let (stream, features) = match establish(&mut conn, &address, &options, &label, now).await {
         Ok(done) => done,
         Err(error) => {
             log::debug!("connection to {label} failed: {error}");
@@ -152,6 +118,84 @@ pub(super) async fn run(args: DriverArgs) {
     log::debug!("connection to {label} ready");
     pipeline::serve(stream, conn, &options, &label, &shared, &requests, now).await;
     shared.closed.store(true, Ordering::Release);
+}
+
+/// The clock a connection's deadlines are kept on: milliseconds since the connection began.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Clock(std::time::Instant);
+
+impl Clock {
+    /// A clock starting now.
+    pub(crate) fn start() -> Self {
+        Self(std::time::Instant::now())
+    }
+
+    /// The time now, for the sans-I/O connection.
+    pub(crate) fn now(self) -> Instant {
+        Instant::from_millis(u64::try_from(self.0.elapsed().as_millis()).unwrap_or(u64::MAX))
+    }
+}
+
+/// The SASL client nonce a connection needs (empty without SASL).
+///
+/// # Errors
+/// When the system's random source fails.
+pub(crate) fn sasl_nonce(options: &ConnectOptions) -> Result<String> {
+    match options.sasl {
+        Some(_) => new_nonce(),
+        None => Ok(String::new()),
+    }
+}
+
+/// The sans-I/O connection's configuration, borrowing the client id and credentials.
+pub(crate) fn connection_config<'o>(
+    options: &'o ConnectOptions,
+    nonce: &'o str,
+) -> ConnectionConfig<'o> {
+    ConnectionConfig {
+        client_id: &options.client_id,
+        request_timeout: options.request_timeout,
+        sasl: options.sasl.as_ref().map(|sasl| Credentials {
+            mechanism: sasl.mechanism,
+            username: &sasl.username,
+            password: sasl.password.expose(),
+            nonce,
+        }),
+        ..ConnectionConfig::default()
+    }
+}
+
+/// Opens the stream to `address` (TCP, then TLS if configured) and runs the handshake on
+/// `conn`, all within the connect timeout; returns the stream, ready for requests, and the
+/// finalized features the broker reported. Every task that owns a connection starts here.
+///
+/// # Errors
+/// Resolution, connect, TLS and handshake failures; [`Error::Timeout`] past the connect timeout.
+pub(crate) async fn establish(
+    conn: &mut Conn<'_>,
+    address: &BrokerAddress,
+    options: &ConnectOptions,
+    label: &str,
+    now: impl Fn() -> Instant,
+) -> Result<(Stream, FinalizedFeatures)> {
+    let setup = async {
+        let mut stream = net::open(
+            address,
+            options.address_family,
+            &options.socket,
+            options.tls.as_ref(),
+            options.connect_timeout,
+        )
+        .await?;
+        let features = handshake(conn, &mut stream, options, label, now).await?;
+        Ok((stream, features))
+    };
+    net::with_timeout(
+        || format!("setting up the connection to {label}"),
+        options.connect_timeout,
+        setup,
+    )
+    .await
 }
 
 /// Hex-dumps a handshake frame, except SASL authentication bytes (a PLAIN frame holds the

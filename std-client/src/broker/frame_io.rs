@@ -6,8 +6,9 @@
 
 use crate::error::{Error, Result};
 use franzl_core::conn::{FrameError, SIZE_PREFIX_LEN, check_size_prefix};
-use futures_lite::{AsyncRead, AsyncReadExt};
+use futures_lite::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use std::io;
+use std::io::IoSlice;
 
 /// Bytes reserved up front for a frame; larger frames grow as they arrive.
 const INITIAL_RESERVE: usize = 64 * 1024;
@@ -17,7 +18,7 @@ const INITIAL_RESERVE: usize = 64 * 1024;
 /// # Errors
 /// [`Error::Frame`] for a negative or oversized prefix; [`Error::Io`] (retriable) when the
 /// stream ends before or inside a frame, naming `peer`.
-pub(super) async fn read_frame<R: AsyncRead + Unpin>(
+pub(crate) async fn read_frame<R: AsyncRead + Unpin>(
     reader: &mut R,
     max_frame: usize,
     peer: &str,
@@ -68,6 +69,26 @@ pub(super) async fn read_frame<R: AsyncRead + Unpin>(
         ));
     }
     Ok(frame)
+}
+
+/// Writes every byte of `slices`, in order, with vectored writes (a frame's header and the
+/// body or record batches it carries, without copying them together first).
+///
+/// # Errors
+/// The stream's error; `WriteZero` when it accepts no more bytes.
+pub(crate) async fn write_all_vectored<W: AsyncWrite + Unpin>(
+    writer: &mut W,
+    mut slices: &mut [IoSlice<'_>],
+) -> io::Result<()> {
+    IoSlice::advance_slices(&mut slices, 0);
+    while !slices.is_empty() {
+        let written = writer.write_vectored(slices).await?;
+        if written == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        IoSlice::advance_slices(&mut slices, written);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,8 +6,10 @@
 //! pipelined up to [`ConnectOptions::max_in_flight`], responses routed back by correlation id.
 //!
 //! Contract:
-//! - Requests are encoded in the caller's task (borrowed fields cannot cross threads) into a
-//!   pooled buffer; the driver patches in its correlation id.
+//! - A request's body is encoded in the caller's task (borrowed fields cannot cross tasks) into
+//!   a pooled buffer; the driver writes the header under its correlation id and sends header and
+//!   body in one vectored write, and the core connection carries each request's reply slot as its
+//!   token (no second correlation table).
 //! - A response frame larger than [`ConnectOptions::max_response_size`] is refused from its size
 //!   prefix, before its body is read, and closes the connection with [`crate::Error::Frame`].
 //! - A connection closed by the broker fails every request in flight with a retriable

@@ -7,7 +7,7 @@
 //! copy of that error.
 
 use super::driver::{Conn, Shared};
-use super::frame_io::read_frame;
+use super::frame_io::{read_frame, write_all_vectored};
 use super::hex_dump;
 use super::options::ConnectOptions;
 use super::response::ResponseFrame;
@@ -19,7 +19,7 @@ use franzl_core::conn::{ConnError, Event, Instant};
 use franzl_core::messages::ApiKey;
 use futures_lite::io::{BufReader, ReadHalf, WriteHalf};
 use futures_lite::{AsyncWriteExt, future};
-use std::collections::HashMap;
+use std::io::IoSlice;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -29,8 +29,11 @@ pub(super) type Reply = Result<Option<ResponseFrame>>;
 /// One request on its way to the driver.
 #[derive(Debug)]
 pub(super) struct Outgoing {
-    /// The whole frame, correlation id still to be patched in.
-    pub(super) frame: Vec<u8>,
+    /// Its API and version, for the header the driver writes.
+    pub(super) api: ApiKey,
+    pub(super) version: i16,
+    /// The encoded body (the header is framed by the driver, under its correlation id).
+    pub(super) body: Vec<u8>,
     /// False for acks=0 Produce.
     pub(super) expects_response: bool,
     /// Where the reply goes (a bounded(1) channel used as a oneshot).
@@ -42,7 +45,23 @@ const READ_BUFFER: usize = 64 * 1024;
 
 struct State<'c> {
     conn: Conn<'c>,
-    waiting: HashMap<i32, Sender<Reply>>,
+    /// Where each request in flight is answered, at the index of its token in the connection.
+    waiting: Vec<Option<Sender<Reply>>>,
+}
+
+impl State<'_> {
+    /// A free token for the next request's reply.
+    fn free_token(&self) -> usize {
+        self.waiting
+            .iter()
+            .position(Option::is_none)
+            .unwrap_or(self.waiting.len())
+    }
+
+    fn take_reply(&mut self, token: u32) -> Option<Sender<Reply>> {
+        let index = usize::try_from(token).ok()?;
+        self.waiting.get_mut(index).and_then(Option::take)
+    }
 }
 
 /// Serves requests until the connection fails or the request channel closes.
@@ -58,7 +77,7 @@ pub(super) async fn serve(
     let (read_half, write_half) = futures_lite::io::split(stream);
     let state = Mutex::new(State {
         conn,
-        waiting: HashMap::new(),
+        waiting: Vec::new(),
     });
     // Signals as bounded(1) channels: "a response freed a slot", "a deadline was added".
     let (room_tx, room_rx) = async_channel::bounded::<()>(1);
@@ -80,17 +99,8 @@ pub(super) async fn serve(
     };
     requests.close();
     let mut state = state.into_inner().unwrap_or_else(PoisonError::into_inner);
-    let unanswered: Vec<i32> = state
-        .conn
-        .drain_in_flight()
-        .map(|pending| pending.correlation_id)
-        .collect();
-    for id in unanswered {
-        if let Some(reply) = state.waiting.remove(&id) {
-            let _ = reply.try_send(Err(error.duplicate()));
-        }
-    }
-    for (_, reply) in state.waiting.drain() {
+    state.conn.drain_in_flight().for_each(drop);
+    for reply in state.waiting.drain(..).flatten() {
         let _ = reply.try_send(Err(error.duplicate()));
     }
     while let Ok(outgoing) = requests.try_recv() {
@@ -112,9 +122,9 @@ async fn read_loop(
             hex_dump::log_frame(&format!("received from {label}"), &frame);
         }
         let mut state = lock(state);
-        let (id, api_key, version, body_start) = match state.conn.handle_frame(&frame) {
+        let (token, api_key, version, body_start) = match state.conn.handle_frame(&frame) {
             Ok(Event::Response(response)) => (
-                response.correlation_id,
+                response.token,
                 response.api_key,
                 response.api_version,
                 frame.len() - response.body.len(),
@@ -128,7 +138,7 @@ async fn read_loop(
         };
         let api = ApiKey::from_key(api_key)
             .ok_or_else(|| Error::protocol(format!("unknown API key {api_key}")))?;
-        if let Some(reply) = state.waiting.remove(&id) {
+        if let Some(reply) = state.take_reply(token) {
             let _ = reply.try_send(Ok(Some(ResponseFrame::new(
                 api, version, frame, body_start,
             ))));
@@ -149,32 +159,51 @@ async fn write_loop(
     wake: &Sender<()>,
     now: impl Fn() -> Instant,
 ) -> Result<()> {
+    // A request header: size, API key and version, correlation id, client id, tagged fields.
+    let mut header = vec![0u8; 16 + options.client_id.len()];
     loop {
         while lock(state).conn.in_flight() >= options.max_in_flight {
             if room.recv().await.is_err() {
                 return Ok(());
             }
         }
-        let Ok(mut outgoing) = requests.recv().await else {
+        let Ok(outgoing) = requests.recv().await else {
             // Every handle is gone.
             return Ok(());
         };
         let sent = {
             let mut state = lock(state);
-            let sent =
-                state
-                    .conn
-                    .send_encoded(&mut outgoing.frame, outgoing.expects_response, now());
-            if let Ok(Some(id)) = sent {
-                state.waiting.insert(id, outgoing.reply.clone());
+            let token = state.free_token();
+            let sent = state.conn.send_header(
+                outgoing.api,
+                outgoing.version,
+                outgoing.body.len(),
+                u32::try_from(token).unwrap_or(u32::MAX),
+                outgoing.expects_response,
+                now(),
+                &mut header,
+            );
+            if let Ok(franzl_core::conn::Sent {
+                correlation_id: Some(_),
+                ..
+            }) = sent
+            {
+                if token == state.waiting.len() {
+                    state.waiting.push(None);
+                }
+                if let Some(slot) = state.waiting.get_mut(token) {
+                    *slot = Some(outgoing.reply.clone());
+                }
             }
             sent
         };
-        match sent {
-            Ok(Some(_)) => {
-                let _ = wake.try_send(());
+        let header_len = match sent {
+            Ok(sent) => {
+                if sent.correlation_id.is_some() {
+                    let _ = wake.try_send(());
+                }
+                sent.len
             }
-            Ok(None) => {}
             Err(error @ (ConnError::NotReady | ConnError::Closed)) => {
                 return Err(Error::from_conn(error, label, None));
             }
@@ -184,12 +213,14 @@ async fn write_loop(
                     .try_send(Err(Error::from_conn(error, label, None)));
                 continue;
             }
-        }
+        };
+        let head = header.get(..header_len).unwrap_or_default();
         if options.hex_dump {
-            hex_dump::log_frame(&format!("sent to {label}"), &outgoing.frame);
+            let frame = [head, &outgoing.body].concat();
+            hex_dump::log_frame(&format!("sent to {label}"), &frame);
         }
-        write_half
-            .write_all(&outgoing.frame)
+        let mut slices = [IoSlice::new(head), IoSlice::new(&outgoing.body)];
+        write_all_vectored(&mut write_half, &mut slices)
             .await
             .map_err(|error| Error::io(format!("writing to {label}"), error))?;
         write_half
@@ -199,7 +230,7 @@ async fn write_loop(
         if !outgoing.expects_response {
             let _ = outgoing.reply.try_send(Ok(None));
         }
-        shared.give_buffer(outgoing.frame);
+        shared.give_buffer(outgoing.body);
     }
 }
 

@@ -9,13 +9,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use franzl_bench_clients::payload::Values;
 use franzl_core::compression::Compression;
-use franzl_core::frame::{RequestHeader, encode_request, request_frame_len};
-use franzl_core::messages::Array;
 use franzl_core::messages::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
+use franzl_core::messages::{Array, Item, Message};
 use franzl_core::record::{
     BATCH_HEADER_LEN, BatchOptions, NewRecord, RecordBatchBuilder, encoded_batch_len,
 };
-use franzl_core::wire::RawTaggedFields;
+use franzl_core::wire::Writer;
 
 /// Value bytes a batch holds at most: half the broker's default `message.max.bytes`, so every
 /// batch fits whatever the codec makes of it.
@@ -27,8 +26,10 @@ const ACK_TIMEOUT_MS: i32 = 30_000;
 /// One pre-encoded Produce request.
 #[derive(Debug)]
 pub(crate) struct Frame {
-    /// The whole frame; its correlation id is patched when it is sent.
+    /// The request's body; the link frames it with a header under its correlation id.
     pub(crate) bytes: Vec<u8>,
+    /// The Produce version it is encoded at.
+    pub(crate) version: i16,
     /// The partition its batch goes to.
     pub(crate) partition: i32,
     /// Records in its batch.
@@ -107,20 +108,17 @@ impl Encoder<'_> {
             topic_data: Array::from_slice(&topics),
             ..Default::default()
         };
-        let header = RequestHeader {
-            api_key: 0,
-            api_version: self.version,
-            correlation_id: 0,
-            client_id: Some("bench-replay"),
-            unknown_tagged_fields: RawTaggedFields::EMPTY,
-        };
-        let len =
-            request_frame_len(&header, &request).map_err(|error| format!("produce: {error}"))?;
+        let failed = |error| format!("produce: {error}");
+        let flexible = ProduceRequest::version(self.version)
+            .ok_or_else(|| format!("produce: no version {}", self.version))?;
+        let len = request.encoded_len(self.version).map_err(failed)?;
         let mut bytes = vec![0; len];
-        encode_request(&header, &request, &mut bytes)
-            .map_err(|error| format!("produce: {error}"))?;
+        request
+            .write(&mut Writer::new(&mut bytes), flexible)
+            .map_err(failed)?;
         Ok(Frame {
             bytes,
+            version: self.version,
             partition,
             records: count,
         })

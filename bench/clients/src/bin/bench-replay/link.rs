@@ -2,17 +2,17 @@
 //! blocking `TcpStream`, with no async runtime.
 //!
 //! Call order: [`Link::connect`] (TCP, then the ApiVersions handshake), then any mix of
-//! [`Link::send`] (a request encoded here), [`Link::send_frame`] (a request frame encoded before,
-//! its correlation id patched in) and [`Link::receive`] (the next response, in order). Up to
+//! [`Link::send`] (a request encoded here), [`Link::send_body`] (a Produce body encoded before,
+//! framed here under its correlation id) and [`Link::receive`] (the next response, in order). Up to
 //! [`MAX_IN_FLIGHT`] requests may await their responses. Every error is a message; the link is
 //! useless after one.
 
-use std::io::{Read, Write};
+use std::io::{IoSlice, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant as StdInstant};
 
 use franzl_core::conn::{Connection, ConnectionConfig, Event, FrameReader, Instant, Response};
-use franzl_core::messages::{NegotiatedVersions, Request};
+use franzl_core::messages::{ApiKey, NegotiatedVersions, Request};
 
 /// Requests in flight on one connection at most.
 pub(crate) const MAX_IN_FLIGHT: usize = 16;
@@ -117,25 +117,46 @@ impl Link {
         self.write(sent.len)
     }
 
-    /// Sends a request frame encoded before (size prefix and header included); returns its
-    /// correlation id, or `None` when no response is expected (acks=0).
+    /// Sends a Produce request whose `body` was encoded before at `version`: the connection
+    /// frames its header under a fresh correlation id, and header and body go out in one
+    /// vectored write. Returns the correlation id, or `None` when no response is expected
+    /// (acks=0).
     ///
     /// # Errors
-    /// When the frame is malformed, too many requests are in flight, or the write fails.
-    pub(crate) fn send_frame(
+    /// When too many requests are in flight or the write fails.
+    pub(crate) fn send_body(
         &mut self,
-        frame: &mut [u8],
+        version: i16,
+        body: &[u8],
         expects_response: bool,
     ) -> Result<Option<i32>, String> {
         let now = self.now();
-        let id = self
+        let sent = self
             .conn
-            .send_encoded(frame, expects_response, now)
+            .send_header(
+                ApiKey::Produce,
+                version,
+                body.len(),
+                0,
+                expects_response,
+                now,
+                &mut self.tx,
+            )
             .map_err(|error| format!("send: {error}"))?;
-        self.stream
-            .write_all(frame)
-            .map_err(|error| format!("write: {error}"))?;
-        Ok(id)
+        let head = self.tx.get(..sent.len).unwrap_or_default();
+        let mut slices = [IoSlice::new(head), IoSlice::new(body)];
+        let mut slices = &mut slices[..];
+        while !slices.is_empty() {
+            let written = self
+                .stream
+                .write_vectored(slices)
+                .map_err(|error| format!("write: {error}"))?;
+            if written == 0 {
+                return Err("write: the connection accepts no more bytes".into());
+            }
+            IoSlice::advance_slices(&mut slices, written);
+        }
+        Ok(sent.correlation_id)
     }
 
     /// Reads until the receive buffer holds a whole frame.

@@ -115,7 +115,7 @@ fn pipeline(link: &mut Link, frames: &mut [Frame], acks: Acks) -> Result<u64, St
         if waiting.len() == WINDOW {
             acknowledged += settle(link, &mut waiting)?;
         }
-        match link.send_frame(&mut frame.bytes, expects_response)? {
+        match link.send_body(frame.version, &frame.bytes, expects_response)? {
             Some(id) => waiting.push_back((id, frame.records)),
             None => acknowledged += frame.records,
         }
@@ -150,6 +150,7 @@ fn share(frames: &mut [Frame], partitions: &[i32]) -> Vec<Frame> {
         if partitions.contains(&frame.partition) {
             mine.push(Frame {
                 bytes: std::mem::take(&mut frame.bytes),
+                version: frame.version,
                 partition: frame.partition,
                 records: frame.records,
             });
@@ -251,7 +252,7 @@ pub(crate) fn roundtrip(
     let mut waiting = VecDeque::with_capacity(1);
     let mut once = |link: &mut Link, frame: &mut Frame| -> Result<(), String> {
         let id = link
-            .send_frame(&mut frame.bytes, true)?
+            .send_body(frame.version, &frame.bytes, true)?
             .ok_or("no correlation id")?;
         waiting.push_back((id, 1));
         settle(link, &mut waiting).map(drop)
