@@ -50,6 +50,8 @@ impl IsolationLevel {
 }
 
 /// Consumer settings. Build with [`ConsumerConfig::builder`] or read from properties.
+///
+#[doc = include_str!("reference/consumer.md")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ConsumerConfig {

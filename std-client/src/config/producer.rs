@@ -85,6 +85,8 @@ pub enum Partitioner {
 }
 
 /// Producer settings. Build with [`ProducerConfig::builder`] or read from properties.
+///
+#[doc = include_str!("reference/producer.md")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ProducerConfig {
