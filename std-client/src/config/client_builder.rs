@@ -175,9 +175,8 @@ impl ClientConfigBuilder {
     /// credentials when the protocol uses SASL; [`ConfigError::InvalidValue`] for a bootstrap
     /// entry that is not `host:port`; [`ConfigError::Conflict`] for credentials in both
     /// `sasl.jaas.config` and `sasl.username`/`sasl.password`, a login module that does not
-    /// fit the mechanism, or a client certificate without a key (or the reverse);
-    /// [`ConfigError::UnsupportedProperty`] for `ssl.truststore.location` without
-    /// `ssl.truststore.type=PEM`.
+    /// fit the mechanism, a client certificate without a key (or the reverse), or
+    /// `ssl.truststore.location` without `ssl.truststore.type=PEM`.
     pub fn build(self) -> Result<ClientConfig, ConfigError> {
         let mut config = self.config;
         if config.bootstrap_servers.is_empty() {
@@ -201,10 +200,15 @@ impl ClientConfigBuilder {
             None
         };
         if self.truststore_location_given && !self.truststore_is_pem {
-            return Err(ConfigError::unsupported(
-                "ssl.truststore.type",
-                "only PEM trust stores are read: set ssl.truststore.type=PEM or use ssl.ca.location",
-            ));
+            let location = config.tls.ca_file.as_ref();
+            return Err(ConfigError::Conflict {
+                property: "ssl.truststore.type",
+                value: UNSET.to_owned(),
+                other: "ssl.truststore.location",
+                other_value: location.map_or_else(|| UNSET.to_owned(), |f| f.display().to_string()),
+                reason: "only PEM trust stores are read: set ssl.truststore.type=PEM or use \
+                         ssl.ca.location",
+            });
         }
         if config.tls.cert_file.is_some() != config.tls.key_file.is_some() {
             let path = |file: &Option<PathBuf>| {

@@ -280,8 +280,9 @@ fn tls_properties() {
 fn tls_errors() {
     let err = |pairs: &[(&str, &str)]| client(pairs).unwrap_err();
     assert_eq!(
-        err(&[("ssl.truststore.location", "/t.jks")]).property(),
-        Some("ssl.truststore.type")
+        err(&[("ssl.truststore.location", "/t.jks")]).to_string(),
+        "`ssl.truststore.type` = (unset) conflicts with `ssl.truststore.location` = /t.jks: only \
+         PEM trust stores are read: set ssl.truststore.type=PEM or use ssl.ca.location"
     );
     assert!(matches!(
         err(&[("ssl.truststore.type", "JKS")]),
