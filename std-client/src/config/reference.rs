@@ -94,7 +94,9 @@ impl<B> Table<B> {
     /// properties, those accepted with no effect, and those refused.
     pub(crate) fn render(&self) -> String {
         let mut out = format!(
-            "<!-- Generated from the property tables in std-client/src/config; do not edit. -->\n\
+            "<!-- Generated from the property tables in std-client/src/config; do not edit: \
+             change the tables, then run \
+             `FRANZL_BLESS_REFERENCE=1 cargo test -p franzl --lib config::tests::reference`. -->\n\
              {}\n",
             self.intro.trim_end()
         );
