@@ -1,14 +1,37 @@
 //! [`AdminConfig`]: the client settings plus the default timeout of admin calls.
 //!
 //! Properties: every client property, and `default.api.timeout.ms` (default 60 s, as the Java
-//! admin client).
+//! admin client), from the table [`ADMIN`] here (see `reference.rs`), rendered into
+//! `reference/admin.md`.
 
 use std::time::Duration;
 
+use super::reference::{DefaultValue::Value, Property, Table};
 use super::values::parse_ms;
 use super::{ClientConfig, ClientConfigBuilder, ConfigError};
 
+/// Every admin property beyond the client's.
+pub(crate) static ADMIN: Table<AdminConfigBuilder> = Table {
+    intro: "# Properties\n\n\
+        What [`AdminConfig::from_properties`] and [`AdminConfigBuilder::set`] accept, besides \
+        every client property (see [`ClientConfig`]).",
+    properties: &[Property {
+        name: "default.api.timeout.ms",
+        aliases: &[],
+        default: Value("60000"),
+        meaning: "Milliseconds an admin call that is given no timeout may take.",
+        no_effect: None,
+        set: |b, p, v| {
+            b.default_api_timeout = parse_ms(p, v, 1, "a number of milliseconds")?;
+            Ok(())
+        },
+    }],
+    refused: &[],
+};
+
 /// Admin client settings.
+///
+#[doc = include_str!("reference/admin.md")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AdminConfig {
@@ -79,16 +102,14 @@ impl AdminConfigBuilder {
         self
     }
 
-    /// Sets one admin or client property by its Java or librdkafka name.
+    /// Sets one admin or client property by its Java or librdkafka name (see the reference in
+    /// [`AdminConfig`]'s docs).
     ///
     /// # Errors
     /// [`ConfigError::UnknownProperty`], [`ConfigError::UnsupportedProperty`] or
     /// [`ConfigError::InvalidValue`], naming the property.
     pub fn set(&mut self, property: &str, value: &str) -> Result<(), ConfigError> {
-        if property == "default.api.timeout.ms" {
-            self.default_api_timeout = parse_ms(property, value, 1, "a number of milliseconds")?;
-            Ok(())
-        } else if self.client.apply(property, value)? {
+        if ADMIN.apply(self, property, value)? || self.client.apply(property, value)? {
             Ok(())
         } else {
             Err(ConfigError::unknown(property))

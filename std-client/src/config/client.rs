@@ -123,6 +123,8 @@ impl Default for SocketOptions {
 
 /// The settings every franzl client shares. Build it with [`ClientConfig::builder`] or read it
 /// from properties with [`ClientConfig::from_properties`].
+///
+#[doc = include_str!("reference/client.md")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ClientConfig {

@@ -175,9 +175,8 @@ impl ClientConfigBuilder {
     /// credentials when the protocol uses SASL; [`ConfigError::InvalidValue`] for a bootstrap
     /// entry that is not `host:port`; [`ConfigError::Conflict`] for credentials in both
     /// `sasl.jaas.config` and `sasl.username`/`sasl.password`, a login module that does not
-    /// fit the mechanism, or a client certificate without a key (or the reverse);
-    /// [`ConfigError::UnsupportedProperty`] for `ssl.truststore.location` without
-    /// `ssl.truststore.type=PEM`.
+    /// fit the mechanism, a client certificate without a key (or the reverse), or
+    /// `ssl.truststore.location` without `ssl.truststore.type=PEM`.
     pub fn build(self) -> Result<ClientConfig, ConfigError> {
         let mut config = self.config;
         if config.bootstrap_servers.is_empty() {
@@ -201,15 +200,28 @@ impl ClientConfigBuilder {
             None
         };
         if self.truststore_location_given && !self.truststore_is_pem {
-            return Err(ConfigError::unsupported(
-                "ssl.truststore.type",
-                "only PEM trust stores are read: set ssl.truststore.type=PEM or use ssl.ca.location",
-            ));
+            let location = config.tls.ca_file.as_ref();
+            return Err(ConfigError::Conflict {
+                property: "ssl.truststore.type",
+                value: UNSET.to_owned(),
+                other: "ssl.truststore.location",
+                other_value: location.map_or_else(|| UNSET.to_owned(), |f| f.display().to_string()),
+                reason: "only PEM trust stores are read: set ssl.truststore.type=PEM or use \
+                         ssl.ca.location",
+            });
         }
         if config.tls.cert_file.is_some() != config.tls.key_file.is_some() {
+            let path = |file: &Option<PathBuf>| {
+                file.as_ref()
+                    .map_or_else(|| UNSET.to_owned(), |f| f.display().to_string())
+            };
             return Err(ConfigError::Conflict {
                 property: "ssl.key.location",
-                reason: "a client certificate and its key go together (ssl.certificate.location)",
+                value: path(&config.tls.key_file),
+                other: "ssl.certificate.location",
+                other_value: path(&config.tls.cert_file),
+                reason: "a client certificate and its private key go together: give both or \
+                         neither",
             });
         }
         // As the Java client: a maximum below the minimum is raised to it.
@@ -218,6 +230,11 @@ impl ClientConfigBuilder {
         Ok(config)
     }
 }
+
+/// How a conflict shows a secret's value.
+const HIDDEN: &str = "(hidden)";
+/// How a conflict shows a property that was not given.
+const UNSET: &str = "(unset)";
 
 /// Checks one `bootstrap.servers` entry: `host:port` or `[ipv6]:port`, port 1..=65535.
 fn check_host_port(server: &str) -> Result<(), ConfigError> {
@@ -247,14 +264,22 @@ fn resolve_sasl(
         reason: "SASL needs PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (the Java default, GSSAPI, \
                  is not supported)",
     })?;
+    if jaas.is_some() && (username.is_some() || password.is_some()) {
+        let (other, other_value) = match username {
+            Some(username) => ("sasl.username", username),
+            None => ("sasl.password", HIDDEN.to_owned()),
+        };
+        return Err(ConfigError::Conflict {
+            property: "sasl.jaas.config",
+            value: HIDDEN.to_owned(),
+            other,
+            other_value,
+            reason: "credentials are given twice: keep sasl.jaas.config or \
+                     sasl.username/sasl.password",
+        });
+    }
     let (username, password) = match (jaas, username, password) {
-        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-            return Err(ConfigError::Conflict {
-                property: "sasl.jaas.config",
-                reason: "credentials are given both here and in sasl.username/sasl.password",
-            });
-        }
-        (Some(jaas), None, None) => {
+        (Some(jaas), _, _) => {
             let fits = matches!(
                 (jaas.module, mechanism),
                 (LoginModule::Plain, SaslMechanism::Plain)
@@ -263,7 +288,11 @@ fn resolve_sasl(
             if !fits {
                 return Err(ConfigError::Conflict {
                     property: "sasl.jaas.config",
-                    reason: "the login module does not fit sasl.mechanism",
+                    value: format!("{} (credentials hidden)", jaas.module.class_name()),
+                    other: "sasl.mechanism",
+                    other_value: mechanism.name().to_owned(),
+                    reason: "the login module does not fit the mechanism: PlainLoginModule \
+                             goes with PLAIN, ScramLoginModule with SCRAM-SHA-256/512",
                 });
             }
             (jaas.username, jaas.password)

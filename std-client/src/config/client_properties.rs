@@ -1,33 +1,11 @@
-//! Reading [`ClientConfig`](super::ClientConfig) settings from Java/librdkafka property names.
-//!
-//! | property | alias | field |
-//! |---|---|---|
-//! | `bootstrap.servers` | `metadata.broker.list` | `bootstrap_servers` |
-//! | `client.id` | | `client_id` |
-//! | `security.protocol` | | `security_protocol` |
-//! | `sasl.mechanism` | `sasl.mechanisms` | SASL mechanism |
-//! | `sasl.username`, `sasl.password` | | SASL credentials (librdkafka) |
-//! | `sasl.jaas.config` | | SASL credentials (Java) |
-//! | `ssl.ca.location` | `ssl.truststore.location` (with `ssl.truststore.type=PEM`) | `tls.ca_file` |
-//! | `ssl.certificate.location`, `ssl.key.location` | | `tls.cert_file`, `tls.key_file` |
-//! | `ssl.key.password` | | `tls.key_password` |
-//! | `ssl.endpoint.identification.algorithm` (`https`, or empty/`none` to skip) | | `tls.verify_hostname` |
-//! | `socket.connection.setup.timeout.ms` | | `connect_timeout` |
-//! | `request.timeout.ms` | | `request_timeout` |
-//! | `max.block.ms` | | `metadata_timeout` |
-//! | `metadata.max.age.ms` | `topic.metadata.refresh.interval.ms` | `metadata_max_age` |
-//! | `reconnect.backoff.ms`, `reconnect.backoff.max.ms` | | reconnect backoff |
-//! | `retry.backoff.ms`, `retry.backoff.max.ms` | | retry backoff |
-//! | `send.buffer.bytes`, `receive.buffer.bytes` (`-1`: OS default) | `socket.send.buffer.bytes`, `socket.receive.buffer.bytes` (`0`: OS default) | `socket` |
-//! | `socket.nagle.disable` | | `socket.nodelay` |
-//! | `socket.keepalive.enable` | | `socket.keepalive` |
-//! | `broker.address.family` (`any`, `v4`, `v6`) | | `address_family` |
-//! | `receive.message.max.bytes` | | `max_response_size` |
-//! | `franzl.hex.dump` | | `hex_dump` |
+//! The client properties: every one [`ClientConfig`](super::ClientConfig) reads, and those
+//! it refuses, as a [`Table`] (see `reference.rs`). The producer, consumer and admin clients
+//! read them too. The reference rendered from this table is `reference/client.md`.
 
 use franzl_core::sasl::SaslMechanism;
 
 use super::jaas::parse_jaas_config;
+use super::reference::{DefaultValue::Unset, DefaultValue::Value, Property, Refused, Table};
 use super::values::{
     optional_string, parse_bool, parse_bytes, parse_int, parse_list, parse_ms, parse_name,
 };
@@ -50,7 +28,8 @@ const FAMILIES: [(&str, AddressFamily); 3] = [
 const MS: &str = "a number of milliseconds";
 
 impl ClientConfigBuilder {
-    /// Sets one property by its Java or librdkafka name (see the table in the module docs).
+    /// Sets one property by its Java or librdkafka name (see the reference in
+    /// [`ClientConfig`](super::ClientConfig)'s docs).
     ///
     /// # Errors
     /// [`ConfigError::UnknownProperty`], [`ConfigError::UnsupportedProperty`] or
@@ -65,128 +44,454 @@ impl ClientConfigBuilder {
 
     /// Applies a client property; `Ok(false)` if `property` is not a client property.
     pub(crate) fn apply(&mut self, property: &str, value: &str) -> Result<bool, ConfigError> {
-        let config = &mut self.config;
-        match property {
-            "bootstrap.servers" | "metadata.broker.list" => {
-                config.bootstrap_servers = parse_list(value);
-            }
-            "client.id" => config.client_id = value.trim().to_owned(),
-            "security.protocol" => {
-                config.security_protocol = parse_name(
-                    property,
-                    value,
+        CLIENT.apply(self, property, value)
+    }
+}
+
+/// Why key stores are refused.
+const NO_KEY_STORES: &str =
+    "key stores are not read: use ssl.certificate.location and ssl.key.location (PEM)";
+
+/// Every client property.
+pub(crate) static CLIENT: Table<ClientConfigBuilder> = Table {
+    intro: "# Properties\n\n\
+        What [`ClientConfig::from_properties`], [`ClientConfigBuilder::set`] and every other \
+        client's property reader accept as client settings (the producer, consumer and admin \
+        clients read these too). Names are the Java client's, aliases librdkafka's; values are \
+        trimmed, and names of values (`true`, `PLAINTEXT`, ...) are read in any case. An \
+        unknown property is an error that names it.",
+    properties: &[
+        Property {
+            name: "bootstrap.servers",
+            aliases: &["metadata.broker.list"],
+            default: Unset("none: required"),
+            meaning: "The brokers to start from: comma-separated `host:port` entries \
+                      (`[address]:port` for IPv6 literals).",
+            no_effect: None,
+            set: |b, _, v| {
+                b.config.bootstrap_servers = parse_list(v);
+                Ok(())
+            },
+        },
+        Property {
+            name: "client.id",
+            aliases: &[],
+            default: Value(""),
+            meaning: "Sent in every request header; names this client in the brokers' logs, \
+                      metrics and quotas.",
+            no_effect: None,
+            set: |b, _, v| {
+                b.config.client_id = v.trim().to_owned();
+                Ok(())
+            },
+        },
+        Property {
+            name: "security.protocol",
+            aliases: &[],
+            default: Value("PLAINTEXT"),
+            meaning: "How connections are made: `PLAINTEXT` (TCP), `SSL` (TLS), \
+                      `SASL_PLAINTEXT` (SASL over TCP) or `SASL_SSL` (SASL over TLS).",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.security_protocol = parse_name(
+                    p,
+                    v,
                     &PROTOCOLS,
                     "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL",
                 )?;
-            }
-            "sasl.mechanism" | "sasl.mechanisms" => {
-                let name = value.trim().to_ascii_uppercase();
-                self.sasl_mechanism = Some(SaslMechanism::from_name(&name).ok_or_else(|| {
+                Ok(())
+            },
+        },
+        Property {
+            name: "sasl.mechanism",
+            aliases: &["sasl.mechanisms"],
+            default: Unset("none: required with a SASL protocol"),
+            meaning: "`PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512`; `GSSAPI` (the Java default) \
+                      and `OAUTHBEARER` are refused. The `sasl.*` properties are used only when \
+                      `security.protocol` is `SASL_PLAINTEXT` or `SASL_SSL`, as in the Java \
+                      client.",
+            no_effect: None,
+            set: |b, p, v| {
+                let name = v.trim().to_ascii_uppercase();
+                let mechanism = SaslMechanism::from_name(&name).ok_or_else(|| {
                     if matches!(name.as_str(), "GSSAPI" | "OAUTHBEARER") {
-                        ConfigError::unsupported(
-                            property,
-                            "only PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512",
-                        )
+                        ConfigError::unsupported(p, "only PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512")
                     } else {
-                        ConfigError::invalid(
-                            property,
-                            value,
-                            "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512",
-                        )
+                        ConfigError::invalid(p, v, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
                     }
-                })?);
-            }
-            "sasl.username" => self.sasl_username = Some(value.to_owned()),
-            "sasl.password" => self.sasl_password = Some(Secret::new(value)),
-            "sasl.jaas.config" => self.jaas = Some(parse_jaas_config(value)?),
-            "ssl.ca.location" => config.tls.ca_file = optional_string(value).map(Into::into),
-            "ssl.truststore.location" => {
-                config.tls.ca_file = optional_string(value).map(Into::into);
-                self.truststore_location_given = true;
-            }
-            "ssl.truststore.type" => {
-                if !value.trim().eq_ignore_ascii_case("PEM") {
+                })?;
+                b.sasl_mechanism = Some(mechanism);
+                Ok(())
+            },
+        },
+        Property {
+            name: "sasl.username",
+            aliases: &[],
+            default: Unset("none"),
+            meaning: "The SASL user name (librdkafka's way; or `sasl.jaas.config`).",
+            no_effect: None,
+            set: |b, _, v| {
+                b.sasl_username = Some(v.to_owned());
+                Ok(())
+            },
+        },
+        Property {
+            name: "sasl.password",
+            aliases: &[],
+            default: Unset("none"),
+            meaning: "The SASL password. A secret: never shown by `Debug` or in errors.",
+            no_effect: None,
+            set: |b, _, v| {
+                b.sasl_password = Some(Secret::new(v));
+                Ok(())
+            },
+        },
+        Property {
+            name: "sasl.jaas.config",
+            aliases: &[],
+            default: Unset("none"),
+            meaning: "The Java client's way to give SASL credentials: \
+                      `PlainLoginModule` or `ScramLoginModule` (package optional) \
+                      `required username=\"...\" password=\"...\";`. Not together with \
+                      `sasl.username` / `sasl.password`. A secret.",
+            no_effect: None,
+            set: |b, _, v| {
+                b.jaas = Some(parse_jaas_config(v)?);
+                Ok(())
+            },
+        },
+        Property {
+            name: "ssl.ca.location",
+            aliases: &[],
+            default: Unset("none: the platform's trusted roots"),
+            meaning: "A PEM file of CA certificates to trust instead of the platform's roots. \
+                      The `ssl.*` properties are used only when `security.protocol` is `SSL` or \
+                      `SASL_SSL`.",
+            no_effect: None,
+            set: |b, _, v| {
+                b.config.tls.ca_file = optional_string(v).map(Into::into);
+                Ok(())
+            },
+        },
+        Property {
+            name: "ssl.truststore.location",
+            aliases: &[],
+            default: Unset("none"),
+            meaning: "As `ssl.ca.location`, by the Java client's name: needs \
+                      `ssl.truststore.type=PEM`.",
+            no_effect: None,
+            set: |b, _, v| {
+                b.config.tls.ca_file = optional_string(v).map(Into::into);
+                b.truststore_location_given = true;
+                Ok(())
+            },
+        },
+        Property {
+            name: "ssl.truststore.type",
+            aliases: &[],
+            default: Unset("none"),
+            meaning: "`PEM` only (Java's `JKS` and `PKCS12` stores are refused); required with \
+                      `ssl.truststore.location`.",
+            no_effect: Some(
+                "only `PEM` is accepted, the one format franzl reads; the Java client needs it \
+                 beside `ssl.truststore.location`, and so does franzl, so that a JKS store is \
+                 refused rather than misread.",
+            ),
+            set: |b, p, v| {
+                if !v.trim().eq_ignore_ascii_case("PEM") {
                     return Err(ConfigError::unsupported(
-                        property,
+                        p,
                         "only PEM trust stores are read",
                     ));
                 }
-                self.truststore_is_pem = true;
-            }
-            "ssl.keystore.location" | "ssl.keystore.type" | "ssl.keystore.password" => {
-                return Err(ConfigError::unsupported(
-                    property,
-                    "key stores are not read: use ssl.certificate.location and ssl.key.location (PEM)",
-                ));
-            }
-            "ssl.certificate.location" => {
-                config.tls.cert_file = optional_string(value).map(Into::into)
-            }
-            "ssl.key.location" => config.tls.key_file = optional_string(value).map(Into::into),
-            "ssl.key.password" => config.tls.key_password = Some(Secret::new(value)),
-            "ssl.endpoint.identification.algorithm" => {
-                let algorithm = value.trim();
-                config.tls.verify_hostname = if algorithm.eq_ignore_ascii_case("https") {
+                b.truststore_is_pem = true;
+                Ok(())
+            },
+        },
+        Property {
+            name: "ssl.certificate.location",
+            aliases: &[],
+            default: Unset("none: no client certificate"),
+            meaning: "A PEM file with the client certificate chain, for mutual TLS; goes with \
+                      `ssl.key.location`.",
+            no_effect: None,
+            set: |b, _, v| {
+                b.config.tls.cert_file = optional_string(v).map(Into::into);
+                Ok(())
+            },
+        },
+        Property {
+            name: "ssl.key.location",
+            aliases: &[],
+            default: Unset("none"),
+            meaning: "A PEM file with the client certificate's private key; goes with \
+                      `ssl.certificate.location`.",
+            no_effect: None,
+            set: |b, _, v| {
+                b.config.tls.key_file = optional_string(v).map(Into::into);
+                Ok(())
+            },
+        },
+        Property {
+            name: "ssl.key.password",
+            aliases: &[],
+            default: Unset("none: the key is not encrypted"),
+            meaning: "The password of an encrypted private key. A secret.",
+            no_effect: None,
+            set: |b, _, v| {
+                b.config.tls.key_password = Some(Secret::new(v));
+                Ok(())
+            },
+        },
+        Property {
+            name: "ssl.endpoint.identification.algorithm",
+            aliases: &[],
+            default: Value("https"),
+            meaning: "`https` checks that the broker's certificate names the host connected to; \
+                      empty or `none` skips that check (for tests only).",
+            no_effect: None,
+            set: |b, p, v| {
+                let algorithm = v.trim();
+                b.config.tls.verify_hostname = if algorithm.eq_ignore_ascii_case("https") {
                     true
                 } else if algorithm.is_empty() || algorithm.eq_ignore_ascii_case("none") {
                     false
                 } else {
                     return Err(ConfigError::invalid(
-                        property,
-                        value,
+                        p,
+                        v,
                         "https, or empty or none to skip",
                     ));
                 };
-            }
-            "socket.connection.setup.timeout.ms" => {
-                config.connect_timeout = parse_ms(property, value, 1, MS)?
-            }
-            "request.timeout.ms" => config.request_timeout = parse_ms(property, value, 1, MS)?,
-            "max.block.ms" => config.metadata_timeout = parse_ms(property, value, 0, MS)?,
-            "metadata.max.age.ms" | "topic.metadata.refresh.interval.ms" => {
-                config.metadata_max_age = parse_ms(property, value, 0, MS)?;
-            }
-            "reconnect.backoff.ms" => config.reconnect_backoff = parse_ms(property, value, 0, MS)?,
-            "reconnect.backoff.max.ms" => {
-                config.reconnect_backoff_max = parse_ms(property, value, 0, MS)?
-            }
-            "retry.backoff.ms" => config.retry_backoff = parse_ms(property, value, 0, MS)?,
-            "retry.backoff.max.ms" => config.retry_backoff_max = parse_ms(property, value, 0, MS)?,
-            "send.buffer.bytes" | "receive.buffer.bytes" => {
-                let bytes = parse_int(
-                    property,
-                    value,
-                    -1,
-                    i64::from(i32::MAX),
-                    "-1 (OS default) or a size in bytes",
-                )?;
-                let bytes = usize::try_from(bytes).ok();
-                set_buffer(self, property, bytes);
-            }
-            "socket.send.buffer.bytes" | "socket.receive.buffer.bytes" => {
-                let bytes = parse_bytes(property, value, 0, "0 (OS default) or a size in bytes")?;
-                set_buffer(self, property, (bytes > 0).then_some(bytes));
-            }
-            "socket.nagle.disable" => config.socket.nodelay = parse_bool(property, value)?,
-            "socket.keepalive.enable" => config.socket.keepalive = parse_bool(property, value)?,
-            "broker.address.family" => {
-                config.address_family = parse_name(property, value, &FAMILIES, "any, v4 or v6")?;
-            }
-            "receive.message.max.bytes" => {
-                config.max_response_size =
-                    parse_bytes(property, value, 1000, "a size in bytes, at least 1000")?;
-            }
-            "franzl.hex.dump" => config.hex_dump = parse_bool(property, value)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
+                Ok(())
+            },
+        },
+        Property {
+            name: "socket.connection.setup.timeout.ms",
+            aliases: &[],
+            default: Value("10000"),
+            meaning: "Milliseconds to set up a connection, TLS and SASL included.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.connect_timeout = parse_ms(p, v, 1, MS)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "request.timeout.ms",
+            aliases: &[],
+            default: Value("30000"),
+            meaning: "Milliseconds to wait for a broker's answer to a request.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.request_timeout = parse_ms(p, v, 1, MS)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "max.block.ms",
+            aliases: &[],
+            default: Value("60000"),
+            meaning: "Milliseconds a call may wait for metadata (the cluster, a topic's \
+                      partitions and leaders); the producer's `send` also waits at most this \
+                      long for buffer space.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.metadata_timeout = parse_ms(p, v, 0, MS)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "metadata.max.age.ms",
+            aliases: &["topic.metadata.refresh.interval.ms"],
+            default: Value("300000"),
+            meaning: "Metadata older than this many milliseconds is refreshed, even without an \
+                      error that calls for it.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.metadata_max_age = parse_ms(p, v, 0, MS)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "reconnect.backoff.ms",
+            aliases: &[],
+            default: Value("50"),
+            meaning: "Milliseconds before reconnecting to a broker after a failed connection; \
+                      doubles with each failure in a row, up to `reconnect.backoff.max.ms`.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.reconnect_backoff = parse_ms(p, v, 0, MS)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "reconnect.backoff.max.ms",
+            aliases: &[],
+            default: Value("1000"),
+            meaning: "The longest reconnect delay, in milliseconds; a value below \
+                      `reconnect.backoff.ms` is raised to it, as in the Java client.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.reconnect_backoff_max = parse_ms(p, v, 0, MS)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "retry.backoff.ms",
+            aliases: &[],
+            default: Value("100"),
+            meaning: "Milliseconds before retrying a failed request; doubles with each retry, up \
+                      to `retry.backoff.max.ms`.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.retry_backoff = parse_ms(p, v, 0, MS)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "retry.backoff.max.ms",
+            aliases: &[],
+            default: Value("1000"),
+            meaning: "The longest retry delay, in milliseconds; a value below \
+                      `retry.backoff.ms` is raised to it.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.retry_backoff_max = parse_ms(p, v, 0, MS)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "send.buffer.bytes",
+            aliases: &[],
+            default: Value("-1"),
+            meaning: "The socket send buffer (`SO_SNDBUF`) in bytes; `-1` leaves it to the OS, \
+                      which tunes it to the connection (the Java client's default is 131072).",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.socket.send_buffer = java_buffer_size(p, v)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "receive.buffer.bytes",
+            aliases: &[],
+            default: Value("-1"),
+            meaning: "The socket receive buffer (`SO_RCVBUF`) in bytes; `-1` leaves it to the \
+                      OS. A fixed size turns off the OS's tuning and caps the window a fetch \
+                      can use (the Java client's default is 65536).",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.socket.receive_buffer = java_buffer_size(p, v)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "socket.send.buffer.bytes",
+            aliases: &[],
+            default: Value("0"),
+            meaning: "librdkafka's `send.buffer.bytes`: `0` leaves the size to the OS.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.socket.send_buffer = librdkafka_buffer_size(p, v)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "socket.receive.buffer.bytes",
+            aliases: &[],
+            default: Value("0"),
+            meaning: "librdkafka's `receive.buffer.bytes`: `0` leaves the size to the OS.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.socket.receive_buffer = librdkafka_buffer_size(p, v)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "socket.nagle.disable",
+            aliases: &[],
+            default: Value("true"),
+            meaning: "`true` sets `TCP_NODELAY`, so a request goes out at once (as the Java \
+                      client always does; librdkafka's default is `false`).",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.socket.nodelay = parse_bool(p, v)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "socket.keepalive.enable",
+            aliases: &[],
+            default: Value("false"),
+            meaning: "`true` sets `SO_KEEPALIVE` on broker connections.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.socket.keepalive = parse_bool(p, v)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "broker.address.family",
+            aliases: &[],
+            default: Value("any"),
+            meaning: "Which resolved addresses to connect to: `any`, `v4` or `v6`.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.address_family = parse_name(p, v, &FAMILIES, "any, v4 or v6")?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "receive.message.max.bytes",
+            aliases: &[],
+            default: Value("100000000"),
+            meaning: "The largest response accepted, in bytes (at least 1000); a larger one \
+                      closes the connection. A consumer needs at least `fetch.max.bytes`.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.max_response_size =
+                    parse_bytes(p, v, 1000, "a size in bytes, at least 1000")?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "franzl.hex.dump",
+            aliases: &[],
+            default: Value("false"),
+            meaning: "`true` logs every frame sent and received as a hex dump, at trace level \
+                      on the log target `franzl::wire` (franzl's own property).",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.hex_dump = parse_bool(p, v)?;
+                Ok(())
+            },
+        },
+    ],
+    refused: &[Refused {
+        names: &[
+            "ssl.keystore.location",
+            "ssl.keystore.type",
+            "ssl.keystore.password",
+        ],
+        reason: NO_KEY_STORES,
+    }],
+};
+
+/// Reads the Java client's socket buffer sizes: `-1` for the OS's choice.
+fn java_buffer_size(property: &str, value: &str) -> Result<Option<usize>, ConfigError> {
+    let bytes = parse_int(
+        property,
+        value,
+        -1,
+        i64::from(i32::MAX),
+        "-1 (OS default) or a size in bytes",
+    )?;
+    Ok(usize::try_from(bytes).ok())
 }
 
-fn set_buffer(builder: &mut ClientConfigBuilder, property: &str, bytes: Option<usize>) {
-    if property.contains("send") {
-        builder.config.socket.send_buffer = bytes;
-    } else {
-        builder.config.socket.receive_buffer = bytes;
-    }
+/// Reads librdkafka's socket buffer sizes: `0` for the OS's choice.
+fn librdkafka_buffer_size(property: &str, value: &str) -> Result<Option<usize>, ConfigError> {
+    let bytes = parse_bytes(property, value, 0, "0 (OS default) or a size in bytes")?;
+    Ok((bytes > 0).then_some(bytes))
 }

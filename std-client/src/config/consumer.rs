@@ -50,6 +50,8 @@ impl IsolationLevel {
 }
 
 /// Consumer settings. Build with [`ConsumerConfig::builder`] or read from properties.
+///
+#[doc = include_str!("reference/consumer.md")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ConsumerConfig {
@@ -218,9 +220,17 @@ impl ConsumerConfigBuilder {
         let mut config = self.config;
         config.client = self.client.build()?;
         if config.max_prefetch_bytes < config.fetch_max_bytes {
+            let bound = config.max_prefetch_bytes;
             return Err(ConfigError::Conflict {
                 property: "queued.max.messages.kbytes",
-                reason: "the prefetch bound must hold one fetch of fetch.max.bytes",
+                value: if bound.is_multiple_of(1024) {
+                    format!("{} ({bound} bytes)", bound / 1024)
+                } else {
+                    format!("{bound} bytes")
+                },
+                other: "fetch.max.bytes",
+                other_value: config.fetch_max_bytes.to_string(),
+                reason: "the prefetch bound must hold one whole fetch",
             });
         }
         if config.client.max_response_size < config.fetch_max_bytes {

@@ -1,32 +1,17 @@
-//! Reading [`ConsumerConfig`](super::ConsumerConfig) settings from property names; every
-//! client property (see `client_properties.rs`) is accepted too.
+//! The consumer properties: every one [`ConsumerConfig`](super::ConsumerConfig) reads beyond
+//! the client properties (`client_properties.rs`), and those it refuses, as a [`Table`] (see
+//! `reference.rs`). The reference rendered from this table is `reference/consumer.md`.
 //!
-//! | property | alias (librdkafka) | field |
-//! |---|---|---|
-//! | `auto.offset.reset` (`earliest`, `latest`, `none`) | values `smallest`, `beginning` / `largest`, `end` / `error` | `auto_offset_reset` |
-//! | `isolation.level` (`read_uncommitted`, `read_committed`) | | `isolation_level` |
-//! | `fetch.min.bytes`, `fetch.max.bytes` | | fetch sizes |
-//! | `max.partition.fetch.bytes` | `fetch.message.max.bytes` | `max_partition_fetch_bytes` |
-//! | `fetch.max.wait.ms` | `fetch.wait.max.ms` | `fetch_max_wait` |
-//! | `queued.max.messages.kbytes` (KiB) | | `max_prefetch_bytes` |
-//! | `max.poll.records` | | `max_poll_records` |
-//! | `check.crcs`, `client.rack`, `default.api.timeout.ms` | | |
-//!
-//! Consumer groups are not built yet, so the group properties are refused as unsupported,
-//! naming the property, rather than accepted and ignored: `group.id` (an empty value means no
-//! group and is accepted), `group.instance.id`, `auto.commit.interval.ms`, `session.timeout.ms`,
-//! `heartbeat.interval.ms`, `max.poll.interval.ms`, `partition.assignment.strategy`, `group.protocol`,
-//! `group.remote.assignor`. Three properties whose other value is what franzl does are
-//! accepted at that value only: `enable.auto.commit=false` (the consumer never commits
-//! offsets), `allow.auto.create.topics=false` (it never creates topics: an assigned topic
-//! must exist) and `exclude.internal.topics=true` (it never subscribes by pattern).
-//!
-//! `key.deserializer` and `value.deserializer` name Java classes and are refused as
-//! unsupported: franzl hands out bytes.
+//! Consumer groups are not built yet, so the group properties are refused, naming the
+//! property, rather than accepted and ignored; three whose other value is what franzl does
+//! anyway are accepted at that value only.
 
 use super::ConfigError;
 use super::consumer::{AutoOffsetReset, ConsumerConfigBuilder, IsolationLevel};
-use super::values::{optional_string, parse_bool, parse_bytes, parse_count, parse_ms, parse_name};
+use super::reference::{DefaultValue::Value, Property, Refused, Table};
+use super::values::{
+    optional_string, parse_bool, parse_bytes, parse_count, parse_kib, parse_ms, parse_name,
+};
 
 const RESETS: [(&str, AutoOffsetReset); 8] = [
     ("earliest", AutoOffsetReset::Earliest),
@@ -48,31 +33,24 @@ const LEVELS: [(&str, IsolationLevel); 2] = [
 const NO_GROUPS: &str = "consumer groups are not supported yet: the consumer would neither join a \
      group nor commit offsets; read partitions with Consumer::assign";
 
-/// Group properties that franzl acts on at one value only (what it always does), with that value.
-const ONLY_AT: [(&str, bool, &str); 3] = [
-    (
-        "enable.auto.commit",
-        false,
-        "only false is supported: the consumer does not commit offsets (consumer groups are not \
-         supported yet)",
-    ),
-    (
-        "allow.auto.create.topics",
-        false,
-        "only false is supported: the consumer reads assigned topics, which must exist",
-    ),
-    (
-        "exclude.internal.topics",
-        true,
-        "only true is supported: the consumer does not subscribe by pattern",
-    ),
-];
+/// Why `enable.auto.commit=true` is refused.
+const NO_AUTO_COMMIT: &str = "only false is supported: the consumer does not commit offsets \
+     (consumer groups are not supported yet)";
+
+/// Why `allow.auto.create.topics=true` is refused.
+const NO_AUTO_CREATE: &str =
+    "only false is supported: the consumer reads assigned topics, which must exist";
+
+/// Why `exclude.internal.topics=false` is refused.
+const NO_INTERNAL_TOPICS: &str =
+    "only true is supported: the consumer does not subscribe by pattern";
 
 const MS: &str = "a number of milliseconds";
 const BYTES: &str = "a size in bytes";
 
 impl ConsumerConfigBuilder {
-    /// Sets one consumer or client property by its Java or librdkafka name.
+    /// Sets one consumer or client property by its Java or librdkafka name (see the reference
+    /// in [`ConsumerConfig`](super::ConsumerConfig)'s docs).
     ///
     /// # Errors
     /// [`ConfigError::UnknownProperty`], [`ConfigError::UnsupportedProperty`] or
@@ -86,72 +64,229 @@ impl ConsumerConfigBuilder {
     }
 
     fn apply(&mut self, property: &str, value: &str) -> Result<bool, ConfigError> {
-        let c = &mut self.config;
-        match property {
-            "group.id" => {
-                if optional_string(value).is_some() {
-                    return Err(ConfigError::unsupported(property, NO_GROUPS));
-                }
-            }
-            "group.instance.id"
-            | "auto.commit.interval.ms"
-            | "session.timeout.ms"
-            | "heartbeat.interval.ms"
-            | "max.poll.interval.ms"
-            | "partition.assignment.strategy"
-            | "group.protocol"
-            | "group.remote.assignor" => {
-                return Err(ConfigError::unsupported(property, NO_GROUPS));
-            }
-            "enable.auto.commit" | "allow.auto.create.topics" | "exclude.internal.topics" => {
-                let on = parse_bool(property, value)?;
-                let refused = ONLY_AT
-                    .iter()
-                    .find(|(name, only, _)| *name == property && on != *only);
-                if let Some((_, _, reason)) = refused {
-                    return Err(ConfigError::unsupported(property, reason));
-                }
-            }
-            "auto.offset.reset" => {
-                c.auto_offset_reset =
-                    parse_name(property, value, &RESETS, "earliest, latest or none")?;
-            }
-            "isolation.level" => {
-                c.isolation_level = parse_name(
-                    property,
-                    value,
-                    &LEVELS,
-                    "read_uncommitted or read_committed",
-                )?;
-            }
-            "fetch.min.bytes" => c.fetch_min_bytes = parse_bytes(property, value, 0, BYTES)?,
-            "fetch.max.bytes" => c.fetch_max_bytes = parse_bytes(property, value, 0, BYTES)?,
-            "max.partition.fetch.bytes" | "fetch.message.max.bytes" => {
-                c.max_partition_fetch_bytes = parse_bytes(property, value, 1, BYTES)?;
-            }
-            "fetch.max.wait.ms" | "fetch.wait.max.ms" => {
-                c.fetch_max_wait = parse_ms(property, value, 0, MS)?;
-            }
-            "queued.max.messages.kbytes" => {
-                let kib = parse_bytes(property, value, 1, "a size in KiB")?;
-                c.max_prefetch_bytes = kib
-                    .checked_mul(1024)
-                    .ok_or_else(|| ConfigError::invalid(property, value, "a size in KiB"))?;
-            }
-            "max.poll.records" => {
-                c.max_poll_records = parse_count(property, value, 1, "a count of at least 1")?;
-            }
-            "check.crcs" => c.check_crcs = parse_bool(property, value)?,
-            "client.rack" => c.client_rack = optional_string(value),
-            "default.api.timeout.ms" => c.default_api_timeout = parse_ms(property, value, 1, MS)?,
-            "key.deserializer" | "value.deserializer" => {
-                return Err(ConfigError::unsupported(
-                    property,
-                    "a Java class: franzl hands out bytes",
-                ));
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
+        CONSUMER.apply(self, property, value)
     }
 }
+
+/// Reads a boolean that franzl accepts at `only` alone, refusing the other value with `why`.
+fn only_at(property: &str, value: &str, only: bool, why: &'static str) -> Result<(), ConfigError> {
+    if parse_bool(property, value)? == only {
+        Ok(())
+    } else {
+        Err(ConfigError::unsupported(property, why))
+    }
+}
+
+/// Every consumer property beyond the client's.
+pub(crate) static CONSUMER: Table<ConsumerConfigBuilder> = Table {
+    intro: "# Properties\n\n\
+        What [`ConsumerConfig::from_properties`] and [`ConsumerConfigBuilder::set`] accept, \
+        besides every client property (see [`ClientConfig`]). Names are the Java consumer's, \
+        aliases librdkafka's; defaults are the Java consumer's, but for the prefetch bound \
+        (librdkafka's). The consumer reads the partitions it is assigned; it does not join \
+        consumer groups yet, so the group properties are refused (see below).",
+    properties: &[
+        Property {
+            name: "auto.offset.reset",
+            aliases: &[],
+            default: Value("latest"),
+            meaning: "Where to start reading a partition that has no position: `earliest` \
+                      (also `smallest`, `beginning`), `latest` (also `largest`, `end`) or `none` \
+                      (also `error`: report an error).",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.auto_offset_reset = parse_name(p, v, &RESETS, "earliest, latest or none")?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "isolation.level",
+            aliases: &[],
+            default: Value("read_uncommitted"),
+            meaning: "`read_uncommitted` returns every record; `read_committed` only records of \
+                      committed transactions.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.isolation_level =
+                    parse_name(p, v, &LEVELS, "read_uncommitted or read_committed")?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "fetch.min.bytes",
+            aliases: &[],
+            default: Value("1"),
+            meaning: "Bytes a broker waits for (at most `fetch.max.wait.ms`) before answering a \
+                      fetch.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.fetch_min_bytes = parse_bytes(p, v, 0, BYTES)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "fetch.max.bytes",
+            aliases: &[],
+            default: Value("52428800"),
+            meaning: "The most bytes a broker returns in one fetch (it returns at least one \
+                      batch); at most `queued.max.messages.kbytes` and \
+                      `receive.message.max.bytes`.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.fetch_max_bytes = parse_bytes(p, v, 0, BYTES)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "max.partition.fetch.bytes",
+            aliases: &["fetch.message.max.bytes"],
+            default: Value("1048576"),
+            meaning: "The most bytes a broker returns for one partition in one fetch.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.max_partition_fetch_bytes = parse_bytes(p, v, 1, BYTES)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "fetch.max.wait.ms",
+            aliases: &["fetch.wait.max.ms"],
+            default: Value("500"),
+            meaning: "Milliseconds a broker may hold a fetch while it has less than \
+                      `fetch.min.bytes`.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.fetch_max_wait = parse_ms(p, v, 0, MS)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "queued.max.messages.kbytes",
+            aliases: &[],
+            default: Value("65536"),
+            meaning: "The bound, in KiB, on fetched records not yet returned by `poll`, \
+                      decompressed data included; fetching pauses at it. Must hold one \
+                      `fetch.max.bytes`.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.max_prefetch_bytes = parse_kib(p, v)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "max.poll.records",
+            aliases: &[],
+            default: Value("500"),
+            meaning: "The most records one `poll` returns (at least 1).",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.max_poll_records = parse_count(p, v, 1, "a count of at least 1")?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "check.crcs",
+            aliases: &[],
+            default: Value("true"),
+            meaning: "`true` checks the CRC32C of every fetched batch; a mismatch is an error.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.check_crcs = parse_bool(p, v)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "client.rack",
+            aliases: &[],
+            default: Value(""),
+            meaning: "The rack the client is in, sent in fetches so that a replica in the same \
+                      rack can serve them (KIP-392).",
+            no_effect: None,
+            set: |b, _, v| {
+                b.config.client_rack = optional_string(v);
+                Ok(())
+            },
+        },
+        Property {
+            name: "default.api.timeout.ms",
+            aliases: &[],
+            default: Value("60000"),
+            meaning: "Milliseconds a consumer call without a timeout of its own may take (such \
+                      as looking up offsets).",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.default_api_timeout = parse_ms(p, v, 1, MS)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "group.id",
+            aliases: &[],
+            default: Value(""),
+            meaning: "Refused unless empty: consumer groups are not supported yet.",
+            no_effect: Some(
+                "only an empty value, which means no group, is accepted; any other is refused \
+                 until consumer groups are supported.",
+            ),
+            set: |_, p, v| match optional_string(v) {
+                Some(_) => Err(ConfigError::unsupported(p, NO_GROUPS)),
+                None => Ok(()),
+            },
+        },
+        Property {
+            name: "enable.auto.commit",
+            aliases: &[],
+            default: Value("false"),
+            meaning: "Accepted as `false` only (the Java default is `true`): the consumer does \
+                      not commit offsets.",
+            no_effect: Some(
+                "only `false` is accepted: without consumer groups there are no offsets to \
+                 commit, and the consumer commits none.",
+            ),
+            set: |_, p, v| only_at(p, v, false, NO_AUTO_COMMIT),
+        },
+        Property {
+            name: "allow.auto.create.topics",
+            aliases: &[],
+            default: Value("false"),
+            meaning: "Accepted as `false` only (the Java default is `true`): an assigned topic \
+                      must exist.",
+            no_effect: Some(
+                "only `false` is accepted: the consumer never asks the broker to create a \
+                 topic.",
+            ),
+            set: |_, p, v| only_at(p, v, false, NO_AUTO_CREATE),
+        },
+        Property {
+            name: "exclude.internal.topics",
+            aliases: &[],
+            default: Value("true"),
+            meaning: "Accepted as `true` only: internal topics are left out of pattern \
+                      subscriptions, and the consumer has none.",
+            no_effect: Some(
+                "only `true` is accepted: it filters pattern subscriptions, which need \
+                 consumer groups; an assigned internal topic is read as any other.",
+            ),
+            set: |_, p, v| only_at(p, v, true, NO_INTERNAL_TOPICS),
+        },
+    ],
+    refused: &[
+        Refused {
+            names: &[
+                "group.instance.id",
+                "auto.commit.interval.ms",
+                "session.timeout.ms",
+                "heartbeat.interval.ms",
+                "max.poll.interval.ms",
+                "partition.assignment.strategy",
+                "group.protocol",
+                "group.remote.assignor",
+            ],
+            reason: NO_GROUPS,
+        },
+        Refused {
+            names: &["key.deserializer", "value.deserializer"],
+            reason: "a Java class: franzl hands out bytes",
+        },
+    ],
+};

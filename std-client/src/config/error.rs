@@ -35,11 +35,19 @@ pub enum ConfigError {
         /// Why it is required.
         reason: &'static str,
     },
-    /// Two or more settings contradict each other; `property` is the one to change.
+    /// Two settings contradict each other. Both are named with their values; `property` is
+    /// the one to change (or `other`).
     Conflict {
         /// The property name.
         property: &'static str,
-        /// What conflicts with what.
+        /// Its value as a property value; `(hidden)` for a secret, `(unset)` when not given.
+        value: String,
+        /// The property it conflicts with (or a sum of properties, such as
+        /// `linger.ms + request.timeout.ms`).
+        other: &'static str,
+        /// That property's value, written as `value` is.
+        other_value: String,
+        /// Why the two cannot go together.
         reason: &'static str,
     },
     /// A size is below another setting's size that it must hold; `property` is the one to
@@ -143,7 +151,16 @@ impl fmt::Display for ConfigError {
             Self::MissingProperty { property, reason } => {
                 write!(f, "missing property `{property}`: {reason}")
             }
-            Self::Conflict { property, reason } => write!(f, "conflict at `{property}`: {reason}"),
+            Self::Conflict {
+                property,
+                value,
+                other,
+                other_value,
+                reason,
+            } => write!(
+                f,
+                "`{property}` = {value} conflicts with `{other}` = {other_value}: {reason}"
+            ),
             Self::TooSmall {
                 property,
                 value,

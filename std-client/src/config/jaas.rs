@@ -22,6 +22,16 @@ pub(crate) enum LoginModule {
     Scram,
 }
 
+impl LoginModule {
+    /// The module's Java class name, without its package.
+    pub(crate) const fn class_name(self) -> &'static str {
+        match self {
+            Self::Plain => "PlainLoginModule",
+            Self::Scram => "ScramLoginModule",
+        }
+    }
+}
+
 /// What a `sasl.jaas.config` value says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct JaasLogin {

@@ -3,10 +3,13 @@
 //!
 //! - [`ClientConfig`]: what every client shares (brokers, security, timeouts, sockets);
 //!   [`ProducerConfig`], [`ConsumerConfig`] and [`AdminConfig`] contain one.
-//! - Each has a builder with typed setters, a `set(property, value)` for Java/librdkafka names
-//!   (the tables are in the `*_properties` files' docs), `from_properties` for an iterator of
-//!   pairs or a map, and `from_properties_text` for a Java `.properties` file
-//!   ([`parse_properties`]).
+//! - Each has a builder with typed setters, a `set(property, value)` for Java/librdkafka names,
+//!   `from_properties` for an iterator of pairs or a map, and `from_properties_text` for a Java
+//!   `.properties` file ([`parse_properties`]).
+//! - Each config type's docs hold its property reference: every property it accepts, with its
+//!   aliases, default and meaning, those accepted with no effect, and those refused and why.
+//!   The reference is rendered from the property tables the setters read (`reference.rs`), and
+//!   a test fails when the committed Markdown drifts from them.
 //! - Defaults are the Java client's. `build()` validates as the Java client does, and the
 //!   builders' docs say where franzl is stricter.
 //! - Unknown and unsupported properties are errors that name the property; invalid values name
@@ -26,6 +29,7 @@ mod jaas;
 mod producer;
 mod producer_properties;
 mod properties;
+mod reference;
 mod secret;
 #[cfg(test)]
 mod tests;

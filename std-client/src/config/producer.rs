@@ -1,16 +1,24 @@
-//! [`ProducerConfig`]: acks, batching, compression, idempotence, retries and transactions.
+//! [`ProducerConfig`]: acks, batching, compression, idempotence and retries.
 //!
 //! Defaults are the Java producer's (Kafka 4.0: `acks=all`, `linger.ms=5`,
 //! `enable.idempotence=true`). [`ProducerConfigBuilder::build`] settles idempotence as the Java
 //! producer does: explicitly enabled idempotence with `acks` other than `all`,
 //! `max.in.flight.requests.per.connection` above 5 or `retries=0` is an error; left at its
-//! default, it is turned off instead. A `transactional.id` needs idempotence. A
-//! `delivery.timeout.ms` below `linger.ms + request.timeout.ms` is an error if set, and raised
-//! to that sum if left at its default. Properties are read by `producer_properties.rs`.
+//! default, it is turned off instead. A `delivery.timeout.ms` below
+//! `linger.ms + request.timeout.ms` is an error if set, and raised to that sum if left at its
+//! default. Transactions are not supported yet: a `transactional.id` or a
+//! `transaction.timeout.ms` is refused. Properties are read by `producer_properties.rs`.
 
 use std::time::Duration;
 
 use super::{ClientConfig, ClientConfigBuilder, ConfigError};
+
+/// Why `transactional.id` and `transaction.timeout.ms` are refused.
+pub(super) const NO_TRANSACTIONS: &str = "transactions are not supported yet: the producer would \
+     write outside any transaction; leave transactional.id and transaction.timeout.ms unset";
+
+/// `transaction.timeout.ms` when not set (the Java producer's 60 s).
+const DEFAULT_TRANSACTION_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How many replicas must have a record before the broker answers (`acks`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -25,6 +33,16 @@ pub enum Acks {
 }
 
 impl Acks {
+    /// The value of the `acks` property that selects this: `0`, `1` or `all`.
+    #[must_use]
+    pub const fn property_value(self) -> &'static str {
+        match self {
+            Self::None => "0",
+            Self::Leader => "1",
+            Self::All => "all",
+        }
+    }
+
     /// The value of the `acks` field of a Produce request.
     #[must_use]
     pub const fn as_i16(self) -> i16 {
@@ -67,6 +85,8 @@ pub enum Partitioner {
 }
 
 /// Producer settings. Build with [`ProducerConfig::builder`] or read from properties.
+///
+#[doc = include_str!("reference/producer.md")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ProducerConfig {
@@ -96,9 +116,9 @@ pub struct ProducerConfig {
     pub delivery_timeout: Duration,
     /// The partitioner.
     pub partitioner: Partitioner,
-    /// `transactional.id`; `None` for a producer without transactions.
+    /// `transactional.id`; always `None` until transactions are supported.
     pub transactional_id: Option<String>,
-    /// `transaction.timeout.ms`; default 60 s.
+    /// `transaction.timeout.ms`; always the default, 60 s, until transactions are supported.
     pub transaction_timeout: Duration,
 }
 
@@ -176,7 +196,7 @@ impl Default for ProducerConfigBuilder {
                 delivery_timeout: Duration::from_secs(120),
                 partitioner: Partitioner::Default,
                 transactional_id: None,
-                transaction_timeout: Duration::from_secs(60),
+                transaction_timeout: DEFAULT_TRANSACTION_TIMEOUT,
             },
             idempotence_explicit: false,
             delivery_timeout_explicit: false,
@@ -271,14 +291,16 @@ impl ProducerConfigBuilder {
         self
     }
 
-    /// Sets `transactional.id` (which needs idempotence).
+    /// Sets `transactional.id`. Transactions are not supported yet, so [`Self::build`] refuses
+    /// any transactional id.
     #[must_use]
     pub fn transactional_id(mut self, id: impl Into<String>) -> Self {
         self.config.transactional_id = Some(id.into());
         self
     }
 
-    /// Sets `transaction.timeout.ms`.
+    /// Sets `transaction.timeout.ms`. Transactions are not supported yet, so [`Self::build`]
+    /// refuses any value but the default (60 s).
     #[must_use]
     pub fn transaction_timeout(mut self, timeout: Duration) -> Self {
         self.config.transaction_timeout = timeout;
@@ -289,10 +311,11 @@ impl ProducerConfigBuilder {
     ///
     /// # Errors
     /// Anything [`ClientConfigBuilder::build`] refuses; [`ConfigError::InvalidValue`] for
-    /// `max.in.flight.requests.per.connection=0`; [`ConfigError::Conflict`] for explicit
-    /// idempotence with `acks`, `max.in.flight.requests.per.connection` or `retries` that
-    /// break it, a `transactional.id` without idempotence, or an explicit `delivery.timeout.ms`
-    /// below `linger.ms + request.timeout.ms`.
+    /// `max.in.flight.requests.per.connection=0`; [`ConfigError::UnsupportedProperty`] for a
+    /// `transactional.id` or a `transaction.timeout.ms` other than the default;
+    /// [`ConfigError::Conflict`] for explicit idempotence with `acks`,
+    /// `max.in.flight.requests.per.connection` or `retries` that break it, or an explicit
+    /// `delivery.timeout.ms` below `linger.ms + request.timeout.ms`.
     pub fn build(self) -> Result<ProducerConfig, ConfigError> {
         let client = self.client.build()?;
         let mut s = self.config;
@@ -303,41 +326,68 @@ impl ProducerConfigBuilder {
                 "at least 1",
             ));
         }
+        if s.transactional_id.is_some() {
+            return Err(ConfigError::unsupported(
+                "transactional.id",
+                NO_TRANSACTIONS,
+            ));
+        }
+        if s.transaction_timeout != DEFAULT_TRANSACTION_TIMEOUT {
+            return Err(ConfigError::unsupported(
+                "transaction.timeout.ms",
+                NO_TRANSACTIONS,
+            ));
+        }
         if s.enable_idempotence {
             let conflict = if s.max_in_flight > 5 {
                 Some((
                     "max.in.flight.requests.per.connection",
-                    "idempotence needs at most 5",
+                    s.max_in_flight.to_string(),
+                    "idempotence keeps order with at most 5 requests in flight per connection",
                 ))
             } else if s.retries == 0 {
-                Some(("retries", "idempotence needs retries above 0"))
+                Some((
+                    "retries",
+                    "0".to_owned(),
+                    "idempotence needs retries above 0",
+                ))
             } else if s.acks != Acks::All {
-                Some(("acks", "idempotence needs acks=all"))
+                Some((
+                    "acks",
+                    s.acks.property_value().to_owned(),
+                    "idempotence needs acks=all",
+                ))
             } else {
                 None
             };
             match conflict {
-                Some((property, reason)) if self.idempotence_explicit => {
-                    return Err(ConfigError::Conflict { property, reason });
+                Some((property, value, reason)) if self.idempotence_explicit => {
+                    return Err(ConfigError::Conflict {
+                        property,
+                        value,
+                        other: "enable.idempotence",
+                        other_value: "true".to_owned(),
+                        reason,
+                    });
                 }
                 // As the Java producer: default idempotence yields to explicit settings.
                 Some(_) => s.enable_idempotence = false,
                 None => {}
             }
         }
-        if s.transactional_id.is_some() && !s.enable_idempotence {
-            return Err(ConfigError::Conflict {
-                property: "transactional.id",
-                reason: "transactions need idempotence (enable.idempotence, acks=all, \
-                         retries > 0, max.in.flight.requests.per.connection <= 5)",
-            });
-        }
         let minimum = s.linger.saturating_add(client.request_timeout);
         if s.delivery_timeout < minimum {
             if self.delivery_timeout_explicit {
                 return Err(ConfigError::Conflict {
                     property: "delivery.timeout.ms",
-                    reason: "must be at least linger.ms + request.timeout.ms",
+                    value: s.delivery_timeout.as_millis().to_string(),
+                    other: "linger.ms + request.timeout.ms",
+                    other_value: format!(
+                        "{} + {}",
+                        s.linger.as_millis(),
+                        client.request_timeout.as_millis()
+                    ),
+                    reason: "a record must be allowed to linger and then wait for one answer",
                 });
             }
             s.delivery_timeout = minimum;

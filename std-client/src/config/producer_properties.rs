@@ -1,29 +1,13 @@
-//! Reading [`ProducerConfig`](super::ProducerConfig) settings from property names; every
-//! client property (see `client_properties.rs`) is accepted too.
-//!
-//! | property | alias (librdkafka) | field |
-//! |---|---|---|
-//! | `acks` (`all`, `-1`, `0`, `1`) | `request.required.acks` | `acks` |
-//! | `linger.ms` | `queue.buffering.max.ms` | `linger` |
-//! | `batch.size` | | `batch_size` |
-//! | `buffer.memory` | `queue.buffering.max.kbytes` (KiB) | `buffer_memory` |
-//! | `max.request.size` | `message.max.bytes` | `max_request_size` |
-//! | `compression.type` (`none`, `gzip`, `snappy`, `lz4`, `zstd`) | `compression.codec` | `compression` |
-//! | `enable.idempotence` | | `enable_idempotence` |
-//! | `max.in.flight.requests.per.connection` | `max.in.flight` | `max_in_flight` |
-//! | `retries` | `message.send.max.retries` | `retries` |
-//! | `delivery.timeout.ms` | `message.timeout.ms` | `delivery_timeout` |
-//! | `partitioner` (`murmur2_random` only) | | `partitioner` |
-//! | `partitioner.ignore.keys` | | `partitioner` |
-//! | `transactional.id` | | `transactional_id` |
-//! | `transaction.timeout.ms` | | `transaction_timeout` |
-//!
-//! `key.serializer`, `value.serializer` and `partitioner.class` name Java classes and are
-//! refused as unsupported: franzl takes bytes.
+//! The producer properties: every one [`ProducerConfig`](super::ProducerConfig) reads beyond the
+//! client properties (`client_properties.rs`), and those it refuses, as a [`Table`] (see
+//! `reference.rs`). The reference rendered from this table is `reference/producer.md`.
 
 use super::ConfigError;
-use super::producer::{Acks, CompressionType, Partitioner, ProducerConfigBuilder};
-use super::values::{optional_string, parse_bool, parse_bytes, parse_count, parse_ms, parse_name};
+use super::producer::{Acks, CompressionType, NO_TRANSACTIONS, Partitioner, ProducerConfigBuilder};
+use super::reference::{DefaultValue::Unset, DefaultValue::Value, Property, Refused, Table};
+use super::values::{
+    optional_string, parse_bool, parse_bytes, parse_count, parse_kib, parse_ms, parse_name,
+};
 
 const ACKS: [(&str, Acks); 4] = [
     ("all", Acks::All),
@@ -42,8 +26,12 @@ const CODECS: [(&str, CompressionType); 5] = [
 
 const MS: &str = "a number of milliseconds";
 
+/// Why properties that name Java classes are refused.
+const JAVA_CLASS: &str = "a Java class: franzl takes bytes";
+
 impl ProducerConfigBuilder {
-    /// Sets one producer or client property by its Java or librdkafka name.
+    /// Sets one producer or client property by its Java or librdkafka name (see the reference
+    /// in [`ProducerConfig`](super::ProducerConfig)'s docs).
     ///
     /// # Errors
     /// [`ConfigError::UnknownProperty`], [`ConfigError::UnsupportedProperty`] or
@@ -57,69 +45,210 @@ impl ProducerConfigBuilder {
     }
 
     fn apply(&mut self, property: &str, value: &str) -> Result<bool, ConfigError> {
-        let s = &mut self.config;
-        match property {
-            "acks" | "request.required.acks" => {
-                s.acks = parse_name(property, value, &ACKS, "all, -1, 0 or 1")?;
-            }
-            "linger.ms" | "queue.buffering.max.ms" => s.linger = parse_ms(property, value, 0, MS)?,
-            "batch.size" => s.batch_size = parse_bytes(property, value, 0, "a size in bytes")?,
-            "buffer.memory" => {
-                s.buffer_memory = parse_bytes(property, value, 0, "a size in bytes")?;
-            }
-            "queue.buffering.max.kbytes" => {
-                let kib = parse_bytes(property, value, 1, "a size in KiB")?;
-                s.buffer_memory = kib
-                    .checked_mul(1024)
-                    .ok_or_else(|| ConfigError::invalid(property, value, "a size in KiB"))?;
-            }
-            "max.request.size" | "message.max.bytes" => {
-                s.max_request_size = parse_bytes(property, value, 1, "a size in bytes")?;
-            }
-            "compression.type" | "compression.codec" => {
-                s.compression =
-                    parse_name(property, value, &CODECS, "none, gzip, snappy, lz4 or zstd")?;
-            }
-            "enable.idempotence" => {
-                s.enable_idempotence = parse_bool(property, value)?;
-                self.idempotence_explicit = true;
-            }
-            "max.in.flight.requests.per.connection" | "max.in.flight" => {
-                s.max_in_flight = parse_count(property, value, 1, "a count of at least 1")?;
-            }
-            "retries" | "message.send.max.retries" => {
-                s.retries = parse_count(property, value, 0, "a count")?;
-            }
-            "delivery.timeout.ms" | "message.timeout.ms" => {
-                s.delivery_timeout = parse_ms(property, value, 1, MS)?;
-                self.delivery_timeout_explicit = true;
-            }
-            "partitioner" => {
-                if !value.trim().eq_ignore_ascii_case("murmur2_random") {
+        PRODUCER.apply(self, property, value)
+    }
+}
+
+/// Every producer property beyond the client's.
+pub(crate) static PRODUCER: Table<ProducerConfigBuilder> = Table {
+    intro: "# Properties\n\n\
+        What [`ProducerConfig::from_properties`] and [`ProducerConfigBuilder::set`] accept, \
+        besides every client property (see [`ClientConfig`]). Names are the Java producer's, \
+        aliases librdkafka's; defaults are the Java producer's (Kafka 4.0).",
+    properties: &[
+        Property {
+            name: "acks",
+            aliases: &["request.required.acks"],
+            default: Value("all"),
+            meaning: "How many replicas must have a record before the broker answers: `all` \
+                      (or `-1`) every in-sync replica, `1` the leader, `0` no answer is awaited.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.acks = parse_name(p, v, &ACKS, "all, -1, 0 or 1")?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "linger.ms",
+            aliases: &["queue.buffering.max.ms"],
+            default: Value("5"),
+            meaning: "Milliseconds a batch may wait for more records before it is sent.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.linger = parse_ms(p, v, 0, MS)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "batch.size",
+            aliases: &[],
+            default: Value("16384"),
+            meaning: "The largest batch per partition, in bytes (a larger record gets a batch \
+                      of its own).",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.batch_size = parse_bytes(p, v, 0, "a size in bytes")?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "buffer.memory",
+            aliases: &[],
+            default: Value("33554432"),
+            meaning: "Bytes of records awaiting sending the producer may hold; when full, \
+                      `send` waits, at most `max.block.ms`.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.buffer_memory = parse_bytes(p, v, 0, "a size in bytes")?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "queue.buffering.max.kbytes",
+            aliases: &[],
+            default: Value("32768"),
+            meaning: "librdkafka's `buffer.memory`, in KiB.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.buffer_memory = parse_kib(p, v)?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "max.request.size",
+            aliases: &["message.max.bytes"],
+            default: Value("1048576"),
+            meaning: "The largest Produce request, in bytes; a larger record is refused by \
+                      `send`.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.max_request_size = parse_bytes(p, v, 1, "a size in bytes")?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "compression.type",
+            aliases: &["compression.codec"],
+            default: Value("none"),
+            meaning: "The codec of record batches: `none`, `gzip`, `snappy`, `lz4` or `zstd`.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.compression =
+                    parse_name(p, v, &CODECS, "none, gzip, snappy, lz4 or zstd")?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "enable.idempotence",
+            aliases: &[],
+            default: Value("true"),
+            meaning: "Each record is written once and in order, even when retried. Needs \
+                      `acks=all`, `retries` above 0 and at most 5 requests in flight: set \
+                      explicitly, a conflict with those is an error; left at its default, it is \
+                      turned off instead, as in the Java producer.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.enable_idempotence = parse_bool(p, v)?;
+                b.idempotence_explicit = true;
+                Ok(())
+            },
+        },
+        Property {
+            name: "max.in.flight.requests.per.connection",
+            aliases: &["max.in.flight"],
+            default: Value("5"),
+            meaning: "Produce requests sent to a broker before its answers; at least 1, at \
+                      most 5 with idempotence.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.max_in_flight = parse_count(p, v, 1, "a count of at least 1")?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "retries",
+            aliases: &["message.send.max.retries"],
+            default: Value("2147483647"),
+            meaning: "How often a batch that failed with a retriable error is sent again; \
+                      bounded in practice by `delivery.timeout.ms`.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.retries = parse_count(p, v, 0, "a count")?;
+                Ok(())
+            },
+        },
+        Property {
+            name: "delivery.timeout.ms",
+            aliases: &["message.timeout.ms"],
+            default: Value("120000"),
+            meaning: "Milliseconds from `send` to a record's success or failure, retries \
+                      included; at least `linger.ms + request.timeout.ms` (set lower it is an \
+                      error, left at its default it is raised to that).",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.delivery_timeout = parse_ms(p, v, 1, MS)?;
+                b.delivery_timeout_explicit = true;
+                Ok(())
+            },
+        },
+        Property {
+            name: "partitioner",
+            aliases: &[],
+            default: Unset("none: the Java client's partitioner"),
+            meaning: "librdkafka's partitioner choice; only `murmur2_random` (murmur2 of the \
+                      key, as the Java client, and a random partition for a record without a \
+                      key) is accepted. Without it, records without a key stick to one \
+                      partition per batch (KIP-794).",
+            no_effect: None,
+            set: |b, p, v| {
+                if !v.trim().eq_ignore_ascii_case("murmur2_random") {
                     return Err(ConfigError::unsupported(
-                        property,
+                        p,
                         "only murmur2_random (the Java-compatible one)",
                     ));
                 }
-                s.partitioner = Partitioner::Murmur2Random;
-            }
-            "partitioner.ignore.keys" => {
-                s.partitioner = if parse_bool(property, value)? {
+                b.config.partitioner = Partitioner::Murmur2Random;
+                Ok(())
+            },
+        },
+        Property {
+            name: "partitioner.ignore.keys",
+            aliases: &[],
+            default: Value("false"),
+            meaning: "`true` ignores keys: every record sticks to one partition per batch.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.partitioner = if parse_bool(p, v)? {
                     Partitioner::UniformSticky
                 } else {
                     Partitioner::Default
                 };
-            }
-            "transactional.id" => s.transactional_id = optional_string(value),
-            "transaction.timeout.ms" => s.transaction_timeout = parse_ms(property, value, 1, MS)?,
-            "key.serializer" | "value.serializer" | "partitioner.class" => {
-                return Err(ConfigError::unsupported(
-                    property,
-                    "a Java class: franzl takes bytes",
-                ));
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-}
+                Ok(())
+            },
+        },
+        Property {
+            name: "transactional.id",
+            aliases: &[],
+            default: Value(""),
+            meaning: "Refused unless empty: transactions are not supported yet.",
+            no_effect: Some(
+                "only an empty value, which means no transactions, is accepted; any other is \
+                 refused until transactions are supported.",
+            ),
+            set: |_, p, v| match optional_string(v) {
+                Some(_) => Err(ConfigError::unsupported(p, NO_TRANSACTIONS)),
+                None => Ok(()),
+            },
+        },
+    ],
+    refused: &[
+        Refused {
+            names: &["transaction.timeout.ms"],
+            reason: NO_TRANSACTIONS,
+        },
+        Refused {
+            names: &["key.serializer", "value.serializer", "partitioner.class"],
+            reason: JAVA_CLASS,
+        },
+    ],
+};

@@ -65,6 +65,13 @@ pub(crate) fn parse_bytes(
     usize::try_from(n).map_err(|_| ConfigError::invalid(property, value, expected))
 }
 
+/// Parses a size given in KiB (librdkafka's `*.kbytes` properties), at least 1, in bytes.
+pub(crate) fn parse_kib(property: &str, value: &str) -> Result<usize, ConfigError> {
+    let kib = parse_bytes(property, value, 1, "a size in KiB")?;
+    kib.checked_mul(1024)
+        .ok_or_else(|| ConfigError::invalid(property, value, "a size in KiB"))
+}
+
 /// Parses a duration given in milliseconds, at least `min_ms`.
 pub(crate) fn parse_ms(
     property: &str,

@@ -100,8 +100,25 @@ fn protocol(what: &str, error: impl std::fmt::Display) -> Error {
 /// ([`PrefetchBudget::reading`]) while this runs.
 ///
 /// # Errors
-/// See the module docs; all are [`Error::Protocol`].
+/// See the module docs; all are [`Error::Protocol`], naming the topic and partition.
 pub(crate) async fn read_partition(
+    read: PartitionRead<'_>,
+    budget: &Arc<PrefetchBudget>,
+    deliver: impl FnMut(FetchedBatch),
+) -> Result<i64> {
+    let (topic, partition) = (Arc::clone(&read.topic), read.partition);
+    read_batches(read, budget, deliver)
+        .await
+        .map_err(|error| match error {
+            Error::Protocol { reason } => Error::Protocol {
+                reason: format!("{topic}-{partition}: {reason}"),
+            },
+            other => other,
+        })
+}
+
+/// [`read_partition`], with errors that do not name the partition yet.
+async fn read_batches(
     mut read: PartitionRead<'_>,
     budget: &Arc<PrefetchBudget>,
     mut deliver: impl FnMut(FetchedBatch),

@@ -162,7 +162,7 @@ impl Accumulator {
                 retriable: false,
             });
         }
-        let topic = state.topics.get_or_default(record.topic);
+        let (topic_name, topic) = state.topics.entry_or_default(record.topic);
         let count = usize::try_from(partition_count).unwrap_or(0);
         if topic.partitions.len() < count {
             topic.partitions.resize_with(count, PartitionQueue::default);
@@ -217,6 +217,7 @@ impl Accumulator {
             }
         };
         let mut batch = ProducerBatch::new(partition, buffer, timestamp);
+        batch.completion.set_topic(Arc::clone(topic_name));
         batch.id = state.next_batch_id;
         state.next_batch_id += 1;
         let delivery = match batch.try_append(record, timestamp) {

@@ -7,7 +7,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -28,19 +28,22 @@ pub(crate) enum Failure {
 }
 
 impl Failure {
-    pub(crate) fn to_error(&self, partition: i32) -> Error {
+    /// The error a record of `topic`'s `partition` gets: names the topic, the partition and
+    /// the cause (with the broker's error code and message when it sent them).
+    pub(crate) fn to_error(&self, topic: &str, partition: i32) -> Error {
+        let what = format!("delivery to topic {topic}, partition {partition}");
         match self {
             Self::Kafka { code, message } => Error::Kafka {
                 code: *code,
                 message: (!message.is_empty()).then(|| message.clone()),
-                context: format!("producing to partition {partition}"),
+                context: what,
             },
             Self::Timeout(after) => Error::Timeout {
-                what: format!("delivery to partition {partition} (delivery.timeout.ms)"),
+                what: format!("{what}: not acknowledged within delivery.timeout.ms"),
                 after: *after,
             },
             Self::Other { reason, retriable } => Error::Producer {
-                reason: format!("partition {partition}: {reason}"),
+                reason: format!("{what}: {reason}"),
                 retriable: *retriable,
             },
         }
@@ -70,10 +73,23 @@ struct State {
 /// The outcome of one batch.
 #[derive(Debug, Default)]
 pub(crate) struct Completion {
+    /// The batch's topic, for its records' errors: set once when the batch is made
+    /// ([`Completion::set_topic`]); a split hands it to its parts.
+    topic: OnceLock<Arc<str>>,
     state: Mutex<State>,
 }
 
 impl Completion {
+    /// Names the batch's topic; a second call changes nothing.
+    pub(crate) fn set_topic(&self, topic: Arc<str>) {
+        let _ = self.topic.set(topic);
+    }
+
+    /// The batch's topic, as errors name it.
+    fn topic(&self) -> &str {
+        self.topic.get().map_or("(unnamed)", |topic| topic)
+    }
+
     fn finish(&self, outcome: Outcome) {
         let wakers = {
             let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -105,6 +121,11 @@ impl Completion {
     /// The batch was split into `parts`, each given with the offset delta (in this batch) of
     /// its first record, in order; each record's delivery follows the part that holds it.
     pub(crate) fn split(&self, parts: Vec<(i32, Arc<Completion>)>) {
+        if let Some(topic) = self.topic.get() {
+            for (_, part) in &parts {
+                part.set_topic(Arc::clone(topic));
+            }
+        }
         self.finish(Outcome::Split(parts));
     }
 }
@@ -167,7 +188,8 @@ impl Future for Delivery {
                         log_append_time,
                     } => return Poll::Ready(Ok(this.metadata(*base_offset, *log_append_time))),
                     Outcome::Failed(failure) => {
-                        return Poll::Ready(Err(failure.to_error(this.partition)));
+                        let topic = this.completion.topic();
+                        return Poll::Ready(Err(failure.to_error(topic, this.partition)));
                     }
                     Outcome::Split(parts) => {
                         let holding = parts
@@ -177,11 +199,12 @@ impl Future for Delivery {
                         match holding {
                             Some((start, part)) => (*start, Arc::clone(part)),
                             None => {
-                                return Poll::Ready(Err(Failure::Other {
+                                let lost = Failure::Other {
                                     reason: "a split batch lost a record".into(),
                                     retriable: false,
-                                }
-                                .to_error(this.partition)));
+                                };
+                                let topic = this.completion.topic();
+                                return Poll::Ready(Err(lost.to_error(topic, this.partition)));
                             }
                         }
                     }
@@ -272,5 +295,61 @@ mod tests {
         let error = waiter.join().unwrap().unwrap_err();
         assert!(error.to_string().contains("MESSAGE_TOO_LARGE"), "{error}");
         assert!(error.to_string().contains("too big"), "{error}");
+    }
+
+    /// The text of the error a record of partition 1 of `orders` gets when its batch ends
+    /// with `failure`.
+    fn failed_delivery_text(failure: Failure) -> String {
+        let completion = Arc::new(Completion::default());
+        completion.set_topic("orders".into());
+        let delivery = Delivery::new(completion.clone(), 1, 0, 0);
+        completion.failed(failure);
+        smol::block_on(delivery).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn delivery_errors_name_topic_partition_and_cause() {
+        let code = ErrorCode::NOT_ENOUGH_REPLICAS;
+        assert_eq!(
+            failed_delivery_text(Failure::Kafka {
+                code,
+                message: "2 in sync, 3 needed".into(),
+            }),
+            format!("delivery to topic orders, partition 1: {code}: 2 in sync, 3 needed")
+        );
+        assert_eq!(
+            failed_delivery_text(Failure::Kafka {
+                code,
+                message: String::new(),
+            }),
+            format!("delivery to topic orders, partition 1: {code}")
+        );
+        assert_eq!(
+            failed_delivery_text(Failure::Timeout(Duration::from_secs(120))),
+            "timed out after 120s: delivery to topic orders, partition 1: not acknowledged \
+             within delivery.timeout.ms"
+        );
+        assert_eq!(
+            failed_delivery_text(Failure::Other {
+                reason: "the batch cannot be sealed".into(),
+                retriable: false,
+            }),
+            "producer: delivery to topic orders, partition 1: the batch cannot be sealed"
+        );
+    }
+
+    #[test]
+    fn parts_of_a_split_batch_keep_its_topic() {
+        let whole = Arc::new(Completion::default());
+        whole.set_topic("orders".into());
+        let delivery = Delivery::new(whole.clone(), 2, 1, 0);
+        let (head, tail) = (
+            Arc::new(Completion::default()),
+            Arc::new(Completion::default()),
+        );
+        whole.split(vec![(0, head.clone()), (1, tail.clone())]);
+        tail.failed(Failure::Timeout(Duration::from_secs(1)));
+        let error = smol::block_on(delivery).unwrap_err().to_string();
+        assert!(error.contains("topic orders, partition 2"), "{error}");
     }
 }

@@ -43,8 +43,9 @@ impl<T> Topics<T> {
         self.entries.get_mut(at).map(|(_, value)| value)
     }
 
-    /// The value of `name`, made with `T::default()` on first use.
-    pub(crate) fn get_or_default(&mut self, name: &str) -> &mut T
+    /// The entry of `name`, its value made with `T::default()` on first use: the topic's
+    /// shared name and its value.
+    pub(crate) fn entry_or_default(&mut self, name: &str) -> (&Arc<str>, &mut T)
     where
         T: Default,
     {
@@ -59,8 +60,8 @@ impl<T> Topics<T> {
         };
         self.last = at;
         // An index just found or pushed.
-        let (_, value) = &mut self.entries[at];
-        value
+        let (name, value) = &mut self.entries[at];
+        (&*name, value)
     }
 
     /// Every topic with its value, in the order they were first used.
@@ -87,9 +88,9 @@ mod tests {
     fn topics_are_found_by_name_first_used_first() {
         let mut topics: Topics<u32> = Topics::default();
         assert!(topics.get_mut("a").is_none());
-        *topics.get_or_default("a") += 1;
-        *topics.get_or_default("b") += 10;
-        *topics.get_or_default("a") += 1;
+        *topics.entry_or_default("a").1 += 1;
+        *topics.entry_or_default("b").1 += 10;
+        *topics.entry_or_default("a").1 += 1;
         assert_eq!(topics.get_mut("b").copied(), Some(10));
         assert_eq!(topics.get_mut("a").copied(), Some(2));
         assert!(topics.get_mut("c").is_none());

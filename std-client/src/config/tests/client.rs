@@ -193,27 +193,49 @@ fn sasl_errors() {
         Some("sasl.password")
     );
     let jaas = "PlainLoginModule required username=u password=p;";
-    assert!(matches!(
-        err(&[
-            ("sasl.mechanism", "PLAIN"),
-            ("sasl.jaas.config", jaas),
-            ("sasl.username", "u")
-        ]),
-        ConfigError::Conflict {
-            property: "sasl.jaas.config",
-            ..
-        }
-    ));
-    assert!(matches!(
-        err(&[
-            ("sasl.mechanism", "SCRAM-SHA-256"),
-            ("sasl.jaas.config", jaas)
-        ]),
-        ConfigError::Conflict {
-            property: "sasl.jaas.config",
-            ..
-        }
-    ));
+    let conflicts = [
+        (
+            &[
+                ("sasl.mechanism", "PLAIN"),
+                ("sasl.jaas.config", jaas),
+                ("sasl.username", "alice"),
+            ][..],
+            "`sasl.jaas.config` = (hidden) conflicts with `sasl.username` = alice: credentials \
+             are given twice: keep sasl.jaas.config or sasl.username/sasl.password",
+        ),
+        (
+            &[
+                ("sasl.mechanism", "PLAIN"),
+                ("sasl.jaas.config", jaas),
+                ("sasl.password", "hunter2"),
+            ][..],
+            "`sasl.jaas.config` = (hidden) conflicts with `sasl.password` = (hidden): \
+             credentials are given twice: keep sasl.jaas.config or sasl.username/sasl.password",
+        ),
+        (
+            &[
+                ("sasl.mechanism", "SCRAM-SHA-256"),
+                ("sasl.jaas.config", jaas),
+            ][..],
+            "`sasl.jaas.config` = PlainLoginModule (credentials hidden) conflicts with \
+             `sasl.mechanism` = SCRAM-SHA-256: the login module does not fit the mechanism: \
+             PlainLoginModule goes with PLAIN, ScramLoginModule with SCRAM-SHA-256/512",
+        ),
+    ];
+    for (pairs, message) in conflicts {
+        let error = err(pairs);
+        assert!(
+            matches!(
+                error,
+                ConfigError::Conflict {
+                    property: "sasl.jaas.config",
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert_eq!(error.to_string(), message);
+    }
 }
 
 #[test]
@@ -258,8 +280,9 @@ fn tls_properties() {
 fn tls_errors() {
     let err = |pairs: &[(&str, &str)]| client(pairs).unwrap_err();
     assert_eq!(
-        err(&[("ssl.truststore.location", "/t.jks")]).property(),
-        Some("ssl.truststore.type")
+        err(&[("ssl.truststore.location", "/t.jks")]).to_string(),
+        "`ssl.truststore.type` = (unset) conflicts with `ssl.truststore.location` = /t.jks: only \
+         PEM trust stores are read: set ssl.truststore.type=PEM or use ssl.ca.location"
     );
     assert!(matches!(
         err(&[("ssl.truststore.type", "JKS")]),
@@ -270,8 +293,14 @@ fn tls_errors() {
         ConfigError::UnsupportedProperty { .. }
     ));
     assert_eq!(
-        err(&[("ssl.certificate.location", "/c.pem")]).property(),
-        Some("ssl.key.location")
+        err(&[("ssl.certificate.location", "/c.pem")]).to_string(),
+        "`ssl.key.location` = (unset) conflicts with `ssl.certificate.location` = /c.pem: a \
+         client certificate and its private key go together: give both or neither"
+    );
+    assert_eq!(
+        err(&[("ssl.key.location", "/k.pem")]).to_string(),
+        "`ssl.key.location` = /k.pem conflicts with `ssl.certificate.location` = (unset): a \
+         client certificate and its private key go together: give both or neither"
     );
     assert_eq!(
         err(&[("ssl.endpoint.identification.algorithm", "ldaps")]).property(),

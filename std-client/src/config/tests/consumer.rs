@@ -128,6 +128,21 @@ fn group_properties_are_refused_until_groups_exist() {
 fn prefetch_bound_holds_one_fetch() {
     let error = consumer(&[("queued.max.messages.kbytes", "1024")]).unwrap_err();
     assert_eq!(error.property(), Some("queued.max.messages.kbytes"));
+    assert_eq!(
+        error.to_string(),
+        "`queued.max.messages.kbytes` = 1024 (1048576 bytes) conflicts with `fetch.max.bytes` \
+         = 52428800: the prefetch bound must hold one whole fetch"
+    );
+    let typed = ConsumerConfig::builder()
+        .client(|client| client.bootstrap_servers(["b:9092"]))
+        .max_prefetch_bytes(1000)
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        typed.to_string(),
+        "`queued.max.messages.kbytes` = 1000 bytes conflicts with `fetch.max.bytes` = \
+         52428800: the prefetch bound must hold one whole fetch"
+    );
     let c = consumer(&[
         ("queued.max.messages.kbytes", "1024"),
         ("fetch.max.bytes", "1048576"),

@@ -5,6 +5,7 @@ mod client;
 mod consumer;
 mod producer;
 mod redaction;
+mod reference;
 
 /// `pairs` plus a bootstrap server, so the config can be built.
 fn with_bootstrap<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {

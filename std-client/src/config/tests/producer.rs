@@ -46,8 +46,7 @@ fn every_property() {
         ("retries", "7"),
         ("delivery.timeout.ms", "60000"),
         ("partitioner.ignore.keys", "true"),
-        ("transactional.id", "tx-1"),
-        ("transaction.timeout.ms", "9000"),
+        ("transactional.id", ""),
         ("request.timeout.ms", "15000"),
         ("retry.backoff.ms", "250"),
     ])
@@ -63,8 +62,7 @@ fn every_property() {
     assert_eq!(p.retries, 7);
     assert_eq!(p.delivery_timeout, ms(60_000));
     assert_eq!(p.partitioner, Partitioner::UniformSticky);
-    assert_eq!(p.transactional_id.as_deref(), Some("tx-1"));
-    assert_eq!(p.transaction_timeout, ms(9000));
+    assert_eq!(p.transactional_id, None);
     assert_eq!(p.client.request_timeout, ms(15_000));
     assert_eq!(p.client.retry_backoff, ms(250));
 }
@@ -148,35 +146,75 @@ fn default_idempotence_yields_to_conflicting_settings() {
 
 #[test]
 fn explicit_idempotence_refuses_conflicting_settings() {
-    for (property, value) in [
-        ("acks", "0"),
-        ("max.in.flight.requests.per.connection", "6"),
-        ("retries", "0"),
+    for (property, value, message) in [
+        (
+            "acks",
+            "0",
+            "`acks` = 0 conflicts with `enable.idempotence` = true: idempotence needs acks=all",
+        ),
+        (
+            "acks",
+            "1",
+            "`acks` = 1 conflicts with `enable.idempotence` = true: idempotence needs acks=all",
+        ),
+        (
+            "max.in.flight.requests.per.connection",
+            "6",
+            "`max.in.flight.requests.per.connection` = 6 conflicts with `enable.idempotence` = \
+             true: idempotence keeps order with at most 5 requests in flight per connection",
+        ),
+        (
+            "retries",
+            "0",
+            "`retries` = 0 conflicts with `enable.idempotence` = true: idempotence needs \
+             retries above 0",
+        ),
     ] {
         let error = producer(&[("enable.idempotence", "true"), (property, value)]).unwrap_err();
         assert!(matches!(error, ConfigError::Conflict { .. }), "{error}");
         assert_eq!(error.property(), Some(property));
+        assert_eq!(error.to_string(), message);
     }
     let p = producer(&[("enable.idempotence", "false"), ("acks", "0")]).unwrap();
     assert!(!p.enable_idempotence);
 }
 
 #[test]
-fn transactions_need_idempotence() {
-    for pairs in [
-        [("transactional.id", "t"), ("enable.idempotence", "false")],
-        [("transactional.id", "t"), ("acks", "1")],
+fn transactions_are_refused_until_supported() {
+    for (property, value) in [
+        ("transactional.id", "t"),
+        ("transaction.timeout.ms", "9000"),
     ] {
-        assert_eq!(
-            producer(&pairs).unwrap_err().property(),
-            Some("transactional.id")
+        let error = producer(&[(property, value)]).unwrap_err();
+        assert!(
+            matches!(error, ConfigError::UnsupportedProperty { .. }),
+            "{error}"
         );
+        assert_eq!(error.property(), Some(property));
+        assert!(error.to_string().contains("not supported yet"), "{error}");
     }
+    // Empty means no transactions, as in the Java client.
     assert_eq!(
         producer(&[("transactional.id", "")])
             .unwrap()
             .transactional_id,
         None
+    );
+    let typed = |builder: ProducerConfigBuilder| {
+        builder
+            .client(|c| c.bootstrap_servers(["k:9092"]))
+            .build()
+            .unwrap_err()
+            .property()
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        typed(ProducerConfig::builder().transactional_id("t")).as_deref(),
+        Some("transactional.id")
+    );
+    assert_eq!(
+        typed(ProducerConfig::builder().transaction_timeout(ms(9000))).as_deref(),
+        Some("transaction.timeout.ms")
     );
 }
 
@@ -184,6 +222,11 @@ fn transactions_need_idempotence() {
 fn delivery_timeout_covers_linger_and_request_timeout() {
     let error = producer(&[("delivery.timeout.ms", "1000")]).unwrap_err();
     assert_eq!(error.property(), Some("delivery.timeout.ms"));
+    assert_eq!(
+        error.to_string(),
+        "`delivery.timeout.ms` = 1000 conflicts with `linger.ms + request.timeout.ms` = 5 + \
+         30000: a record must be allowed to linger and then wait for one answer"
+    );
     // Left at its default, it is raised, as in the Java producer.
     let p = producer(&[("request.timeout.ms", "200000"), ("linger.ms", "100")]).unwrap();
     assert_eq!(p.delivery_timeout, ms(200_100));
@@ -237,14 +280,11 @@ fn typed_builder() {
         .retries(10)
         .delivery_timeout(ms(31_001))
         .partitioner(Partitioner::Murmur2Random)
-        .transactional_id("tx")
-        .transaction_timeout(ms(5000))
         .build()
         .unwrap();
     assert_eq!(p.client.client_id, "typed");
     assert_eq!(p.compression, CompressionType::Gzip);
     assert_eq!(p.delivery_timeout, ms(31_001));
-    assert_eq!(p.transactional_id.as_deref(), Some("tx"));
     let error = ProducerConfig::builder()
         .client(|c| c.bootstrap_servers(["k:9092"]))
         .enable_idempotence(true)

@@ -177,6 +177,9 @@ fn a_corrupt_batch_is_an_error() {
     body[last] ^= 0xff;
     let (next, _) = read(body, 0, None, AbortedFilter::default(), &budget);
     assert!(matches!(next, Err(Error::Protocol { .. })), "{next:?}");
+    // The error names the topic and partition it is about.
+    let text = next.unwrap_err().to_string();
+    assert_eq!(text, "protocol: t-3: fetched batch: batch CRC mismatch");
 }
 
 proptest::proptest! {
