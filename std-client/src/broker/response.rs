@@ -14,7 +14,7 @@ pub struct ResponseFrame {
 }
 
 impl ResponseFrame {
-    pub(super) fn new(api_key: ApiKey, version: i16, frame: Vec<u8>, body_start: usize) -> Self {
+    pub(crate) fn new(api_key: ApiKey, version: i16, frame: Vec<u8>, body_start: usize) -> Self {
         Self {
             api_key,
             version,

@@ -100,6 +100,15 @@ impl Cluster {
     /// # Errors
     /// [`Error::Resolve`] (retriable) when the node is not in the metadata; connect errors.
     pub async fn broker(&self, node_id: i32) -> Result<BrokerConnection> {
+        let address = self.broker_address(node_id).await?;
+        self.inner.pool.get(node_id, &address).await
+    }
+
+    /// The address of node `node_id`, from the metadata (refreshed once if it lacks the node).
+    ///
+    /// # Errors
+    /// [`Error::Resolve`] (retriable) when the node is not in the metadata.
+    pub(crate) async fn broker_address(&self, node_id: i32) -> Result<BrokerAddress> {
         let known = self.metadata().brokers.get(&node_id).cloned();
         let address = match known {
             Some(address) => address,
@@ -114,7 +123,7 @@ impl Cluster {
                     reason: "not in the cluster metadata".into(),
                 })?,
         };
-        self.inner.pool.get(node_id, &address).await
+        Ok(address)
     }
 
     /// An open connection to some broker: a pooled one, else a known broker, else a bootstrap

@@ -38,13 +38,19 @@
 //! # }
 //! ```
 //!
-//! Tasks (see [`crate::runtime`]): one sender task per producer; it stops after the producer
-//! is dropped or closed and its batches are done.
+//! Tasks (see [`crate::runtime`]): one sender task per producer, which drains ready batches,
+//! and one link task per broker it produces to, which owns that broker's Produce connection
+//! (separate from the connections that carry metadata and fetches). A record's hops: the caller
+//! appends it to a batch; the sender drains the batch and hands it to the broker's link; the link
+//! writes the batch's own buffer into the request (a vectored write, no copy), reads the answer
+//! and completes the delivery, which wakes the caller. The tasks stop after the producer is
+//! dropped or closed and its batches are done.
 
 mod accumulator;
 mod batch;
 mod delivery;
 mod identity;
+mod link;
 mod partition_queue;
 mod partitioner;
 mod pool;

@@ -11,6 +11,7 @@ use super::accumulator::{Accumulator, Append, Appending, Settings};
 use super::batch::ProducerBatch;
 use super::delivery::Failure;
 use super::identity::ProducerIdentity;
+use super::link::LinkContext;
 use super::partitioner::{self, Partitioner};
 use super::request::RequestSettings;
 use super::sender::Sender;
@@ -90,6 +91,11 @@ impl Producer {
         let accumulator = Arc::new(Accumulator::new(settings, config.buffer_memory));
         let timeout_ms =
             i32::try_from(config.client.request_timeout.as_millis()).unwrap_or(i32::MAX);
+        let request = RequestSettings {
+            acks: config.acks.as_i16(),
+            timeout_ms,
+            transactional_id: None,
+        };
         let sender = Sender {
             cluster: cluster.clone(),
             accumulator: Arc::clone(&accumulator),
@@ -97,14 +103,14 @@ impl Producer {
                 let timeout = config.transaction_timeout.as_millis();
                 ProducerIdentity::new(None, i32::try_from(timeout).unwrap_or(i32::MAX))
             }),
-            request: RequestSettings {
-                acks: config.acks.as_i16(),
-                timeout_ms,
-                transactional_id: None,
+            links: std::collections::HashMap::new(),
+            link_context: LinkContext {
+                cluster: cluster.clone(),
+                accumulator: Arc::clone(&accumulator),
+                settings: request,
+                max_in_flight,
+                producer: Arc::default(),
             },
-            max_in_flight_per_node: max_in_flight,
-            in_flight: Vec::new(),
-            node_in_flight: std::collections::HashMap::new(),
             needs_new_epoch: false,
             scratch: Vec::new(),
             missing_leaders: Vec::new(),

@@ -5,6 +5,7 @@
 //! hands them back in [`Sent`] with the response (or the error), whatever happened.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use franzl_core::ErrorCode;
 use franzl_core::messages::{
@@ -12,6 +13,7 @@ use franzl_core::messages::{
     produce::{PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduceData},
 };
 
+use super::accumulator::Accumulator;
 use super::accumulator::Verdict;
 use super::batch::ProducerBatch;
 use super::delivery::Failure;
@@ -46,64 +48,32 @@ pub(crate) struct RequestSettings {
     pub(crate) transactional_id: Option<Arc<str>>,
 }
 
-/// Sends `batches` (grouped by topic, as drained) to broker `node`.
-pub(crate) async fn send(
-    cluster: Cluster,
-    node: i32,
-    batches: Vec<(Arc<str>, ProducerBatch)>,
-    settings: RequestSettings,
-) -> Sent {
-    let mut topic_ids = Vec::new();
-    let guard = Unanswered(batches);
-    let result = send_batches(&cluster, node, &guard.0, &settings, &mut topic_ids).await;
-    Sent {
-        node,
-        batches: guard.take(),
-        topic_ids,
-        result,
-    }
-}
-
-/// Batches on their way to a broker. Dropped before the answer came (the sender stopped, or its
-/// task panicked), it fails their deliveries: nothing will ever say whether they were written.
-struct Unanswered(Vec<(Arc<str>, ProducerBatch)>);
-
-impl Unanswered {
-    fn take(mut self) -> Vec<(Arc<str>, ProducerBatch)> {
-        std::mem::take(&mut self.0)
-    }
-}
-
-impl Drop for Unanswered {
-    fn drop(&mut self) {
-        for (_, batch) in &self.0 {
-            batch.completion.failed(Failure::Other {
-                reason: "the producer stopped before the broker answered: the record may or \
-                         may not have been written"
-                    .into(),
-                retriable: false,
-            });
-        }
-    }
-}
-
-async fn send_batches(
+/// Builds the Produce request for `batches` (grouped by topic, as drained) to broker `node`,
+/// whose connection agreed Produce `version` (`None`: none), and gives it to `frame` with the
+/// version to send it at; returns what `frame` returned and the id of each batch's topic when
+/// the request names topics by id (empty when by name).
+///
+/// # Errors
+/// [`Error::UnsupportedByBroker`] below Produce v3; `frame`'s error.
+pub(crate) fn with_request<T>(
     cluster: &Cluster,
     node: i32,
-    batches: &[(Arc<str>, ProducerBatch)],
+    version: Option<i16>,
     settings: &RequestSettings,
-    topic_ids: &mut Vec<[u8; 16]>,
-) -> Result<Option<ResponseFrame>> {
-    let connection = cluster.broker(node).await?;
-    let mut version = connection.version(ApiKey::Produce)?;
+    batches: &[(Arc<str>, ProducerBatch)],
+    frame: impl FnOnce(&ProduceRequest<'_>, i16) -> Result<T>,
+) -> Result<(T, Vec<[u8; 16]>)> {
+    let unsupported = || Error::UnsupportedByBroker {
+        api: ApiKey::Produce,
+        broker: format!("broker {node} (Produce v3+ for record batches)"),
+    };
+    let mut version = version.ok_or_else(unsupported)?;
     if version < MIN_PRODUCE_VERSION {
-        return Err(Error::UnsupportedByBroker {
-            api: ApiKey::Produce,
-            broker: format!("broker {node} (Produce v3+ for record batches)"),
-        });
+        return Err(unsupported());
     }
+    let mut topic_ids = Vec::new();
     if version >= FIRST_VERSION_WITH_TOPIC_IDS {
-        *topic_ids = ids_of(cluster, batches);
+        topic_ids = ids_of(cluster, batches);
         if topic_ids.contains(&NO_TOPIC_ID) {
             // Metadata gave no id for a topic (an older broker behind a newer one, say): name
             // the topics, at the newest version that still does.
@@ -142,11 +112,39 @@ async fn send_batches(
         topic_data: Array::from_slice(&topics),
         ..Default::default()
     };
-    if settings.acks == 0 {
-        connection.send_without_response(&request, version).await?;
-        Ok(None)
-    } else {
-        connection.request_at(&request, version).await.map(Some)
+    Ok((frame(&request, version)?, topic_ids))
+}
+
+/// Batches on their way to a broker. Dropped before the answer came (the producer stopped, or
+/// its task panicked), it fails their deliveries: nothing will ever say whether they were written.
+pub(crate) struct Unanswered(Vec<(Arc<str>, ProducerBatch)>);
+
+impl Unanswered {
+    pub(crate) fn new(batches: Vec<(Arc<str>, ProducerBatch)>) -> Self {
+        Self(batches)
+    }
+
+    /// The batches, in request order.
+    pub(crate) fn get(&self) -> &[(Arc<str>, ProducerBatch)] {
+        &self.0
+    }
+
+    /// The batches back, for their verdicts: nothing is failed.
+    pub(crate) fn take(mut self) -> Vec<(Arc<str>, ProducerBatch)> {
+        std::mem::take(&mut self.0)
+    }
+}
+
+impl Drop for Unanswered {
+    fn drop(&mut self) {
+        for (_, batch) in &self.0 {
+            batch.completion.failed(Failure::Other {
+                reason: "the producer stopped before the broker answered: the record may or \
+                         may not have been written"
+                    .into(),
+                retriable: false,
+            });
+        }
     }
 }
 
@@ -157,6 +155,64 @@ fn ids_of(cluster: &Cluster, batches: &[(Arc<str>, ProducerBatch)]) -> Vec<[u8; 
         .iter()
         .map(|(topic, _)| metadata.topic(topic).map_or(NO_TOPIC_ID, |t| t.id))
         .collect()
+}
+
+/// Judges each batch of a finished request and completes it in `accumulator` (which resolves
+/// its deliveries, or queues it again); forgets the leaders that moved. Returns whether a batch
+/// asks for a new producer epoch.
+pub(crate) fn settle(cluster: &Cluster, accumulator: &Accumulator, sent: Sent) -> bool {
+    let mut refresh = false;
+    let verdicts = verdicts(&sent, &mut refresh);
+    if let Err(error) = &sent.result {
+        log::info!("producer: request to broker {} failed: {error}", sent.node);
+    }
+    let now = Instant::now();
+    // Used only to seal the halves of a batch split for being too large.
+    let mut scratch = Vec::new();
+    let mut bump = false;
+    for ((topic, batch), verdict) in sent.batches.into_iter().zip(verdicts) {
+        if refresh {
+            cluster.invalidate_leader(&topic, batch.partition);
+        }
+        log_verdict(&topic, &batch, &verdict);
+        bump |= accumulator.complete(&topic, batch, verdict, now, &mut scratch);
+    }
+    bump
+}
+
+fn log_verdict(topic: &str, batch: &ProducerBatch, verdict: &Verdict) {
+    match verdict {
+        Verdict::Retry { error, bump_epoch } => log::debug!(
+            "producer: {topic}-{} attempt {} failed ({error:?}); retrying{}",
+            batch.partition,
+            batch.attempts,
+            if *bump_epoch {
+                " after a new epoch"
+            } else {
+                ""
+            }
+        ),
+        Verdict::OutOfOrder(_) => log::debug!(
+            "producer: {topic}-{} out of sequence at {}; retrying in order",
+            batch.partition,
+            batch.stamp.base_sequence
+        ),
+        Verdict::Fail { failure, .. } => {
+            log::warn!("producer: {topic}-{} failed: {failure:?}", batch.partition);
+        }
+        Verdict::TooLarge(_) => log::info!(
+            "producer: {topic}-{}: a batch of {} records ({} bytes) is too large for the broker; {}",
+            batch.partition,
+            batch.record_count(),
+            batch.wire().len(),
+            if batch.record_count() > 1 {
+                "splitting it"
+            } else {
+                "failing its record"
+            }
+        ),
+        Verdict::Written { .. } => {}
+    }
 }
 
 /// The verdict on each batch of a finished request, in order; `refresh` is set when a leader

@@ -1,19 +1,19 @@
-//! The sender: the producer's background loop, a task (see [`crate::runtime`]).
+//! The sender: the producer's coordinating task (see [`crate::runtime`]).
 //!
 //! Each round it refreshes metadata if needed, gets a producer id (or a new epoch) when
 //! idempotence asks for one and nothing is in flight, drains ready batches into one Produce
 //! request per leader (at most `max.in.flight.requests.per.connection` per broker), seals and
-//! compresses the new ones outside the accumulator's lock (so `send` goes on meanwhile), and waits
-//! for a response, a wake-up from `send`/`flush`/`close`, or the next linger or backoff
-//! deadline. Requests are polled in the order they were made, so two requests for one broker
-//! reach its connection in order. It stops once the producer is closed and every batch has
-//! completed.
+//! compresses the new ones outside the accumulator's lock (so `send` goes on meanwhile), and
+//! hands each request to its broker's [`Link`], which writes it, reads the answer and completes
+//! the batches. It then waits for a wake-up (from `send`, `flush`, `close`, or a link that
+//! completed a request) or the next deadline that linger, retry backoff, delivery timeout or a
+//! producer-id retry sets; no fixed polling interval. Requests for one broker reach its link in
+//! the order they were drained. It stops once the producer is closed and every batch has
+//! completed; the links stop with it.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use event_listener::listener;
@@ -22,14 +22,9 @@ use super::accumulator::{Accumulator, Verdict};
 use super::batch::ProducerBatch;
 use super::delivery::Failure;
 use super::identity::ProducerIdentity;
-use super::request::{self, RequestSettings, Sent};
+use super::link::{Link, LinkContext};
 use crate::cluster::Cluster;
 use crate::net::Backoff;
-
-type InFlight = Pin<Box<dyn Future<Output = Sent> + Send>>;
-
-/// The longest the loop sleeps without a reason, so a missed wake-up costs little.
-const IDLE_POLL: Duration = Duration::from_millis(100);
 
 /// The background loop's state.
 pub(crate) struct Sender {
@@ -37,10 +32,9 @@ pub(crate) struct Sender {
     pub(crate) accumulator: Arc<Accumulator>,
     /// `None` without idempotence.
     pub(crate) identity: Option<ProducerIdentity>,
-    pub(crate) request: RequestSettings,
-    pub(crate) max_in_flight_per_node: usize,
-    pub(crate) in_flight: Vec<InFlight>,
-    pub(crate) node_in_flight: HashMap<i32, usize>,
+    /// The link of each broker requests went to.
+    pub(crate) links: HashMap<i32, Link>,
+    pub(crate) link_context: LinkContext,
     pub(crate) needs_new_epoch: bool,
     pub(crate) scratch: Vec<u8>,
     pub(crate) missing_leaders: Vec<Arc<str>>,
@@ -49,18 +43,14 @@ pub(crate) struct Sender {
     pub(crate) last_refresh: Option<Instant>,
 }
 
-enum Event {
-    Sent(Sent),
-    Woken,
-}
-
 impl Sender {
     /// Runs until the producer is closed and every batch has completed.
     pub(crate) async fn run(mut self) {
         loop {
             let accumulator = Arc::clone(&self.accumulator);
             listener!(accumulator.wake => woken);
-            if accumulator.is_done() && self.in_flight.is_empty() {
+            self.take_epoch_requests();
+            if accumulator.is_done() && self.in_flight() == 0 {
                 break;
             }
             self.refresh_metadata().await;
@@ -79,39 +69,39 @@ impl Sender {
                         })
                         .flatten(),
                 )
-                .min()
-                .unwrap_or_else(|| Instant::now() + IDLE_POLL)
-                .min(Instant::now() + IDLE_POLL);
-            let deadline = not_yet_passed(deadline, !self.in_flight.is_empty(), || {
-                self.cluster.config().retry_backoff
+                .min();
+            let deadline = deadline.and_then(|deadline| {
+                not_yet_passed(deadline, self.in_flight() > 0, || {
+                    self.cluster.config().retry_backoff
+                })
             });
-            let in_flight = &mut self.in_flight;
-            let next_sent = std::future::poll_fn(|cx| {
-                for index in 0..in_flight.len() {
-                    if let Some(Poll::Ready(sent)) =
-                        in_flight.get_mut(index).map(|f| f.as_mut().poll(cx))
-                    {
-                        drop(in_flight.remove(index));
-                        return Poll::Ready(Event::Sent(sent));
-                    }
+            match deadline {
+                Some(deadline) => {
+                    futures_lite::future::or(woken, async {
+                        async_io::Timer::at(deadline).await;
+                    })
+                    .await;
                 }
-                Poll::Pending
-            });
-            let woken = async {
-                woken.await;
-                Event::Woken
-            };
-            let timer = async {
-                async_io::Timer::at(deadline).await;
-                Event::Woken
-            };
-            let event =
-                futures_lite::future::or(next_sent, futures_lite::future::or(woken, timer)).await;
-            if let Event::Sent(sent) = event {
-                self.handle(sent);
+                None => woken.await,
             }
         }
+        self.links.clear();
         log::debug!("producer sender stopped");
+    }
+
+    /// Requests handed to links and not completed.
+    fn in_flight(&self) -> usize {
+        self.links.values().map(Link::in_flight).sum()
+    }
+
+    /// Takes the links' requests for a new epoch (from batches they completed).
+    fn take_epoch_requests(&mut self) {
+        let asked = self
+            .link_context
+            .producer
+            .needs_new_epoch
+            .swap(false, Ordering::AcqRel);
+        self.needs_new_epoch |= asked && self.identity.is_some();
     }
 
     async fn refresh_metadata(&mut self) {
@@ -134,13 +124,14 @@ impl Sender {
 
     /// Gets a producer id, or a new epoch, once nothing is in flight.
     async fn renew_identity(&mut self) {
+        let in_flight = self.in_flight();
         let Some(identity) = &mut self.identity else {
             return;
         };
         if identity.is_ready() && !self.needs_new_epoch {
             return;
         }
-        if !self.in_flight.is_empty() || self.init_retry_at.is_some_and(|at| Instant::now() < at) {
+        if in_flight > 0 || self.init_retry_at.is_some_and(|at| Instant::now() < at) {
             return;
         }
         match identity.renew(&self.cluster).await {
@@ -182,13 +173,16 @@ impl Sender {
             }
             None => None,
         };
+        // A link whose connection failed is replaced, once its requests are completed.
+        self.links
+            .retain(|_, link| !link.is_closed() || link.in_flight() > 0);
         let cluster = &self.cluster;
-        let node_in_flight = &self.node_in_flight;
-        let limit = self.max_in_flight_per_node;
+        let links = &self.links;
+        let limit = self.link_context.max_in_flight.max(1);
         let (drained, bump) = self.accumulator.drain(
             Instant::now(),
             &mut |topic, partition| cluster.cached_leader(topic, partition),
-            &mut |node| node_in_flight.get(&node).copied().unwrap_or(0) < limit,
+            &mut |node| links.get(&node).is_none_or(|link| link.has_room(limit)),
             stamp,
             &mut self.missing_leaders,
         );
@@ -198,14 +192,15 @@ impl Sender {
             if drained.batches.is_empty() {
                 continue;
             }
-            *self.node_in_flight.entry(drained.node).or_default() += 1;
-            let future = request::send(
-                self.cluster.clone(),
-                drained.node,
-                drained.batches,
-                self.request.clone(),
-            );
-            self.in_flight.push(Box::pin(future));
+            let context = &self.link_context;
+            let link = self
+                .links
+                .entry(drained.node)
+                .or_insert_with(|| Link::start(drained.node, context.clone()));
+            if link.is_closed() {
+                *link = Link::start(drained.node, context.clone());
+            }
+            link.hand_over(drained.batches, context);
         }
     }
 
@@ -241,78 +236,24 @@ impl Sender {
             self.needs_new_epoch |= bump && self.identity.is_some();
         }
     }
-
-    fn handle(&mut self, sent: Sent) {
-        if let Some(count) = self.node_in_flight.get_mut(&sent.node) {
-            *count = count.saturating_sub(1);
-        }
-        let mut refresh = false;
-        let verdicts = request::verdicts(&sent, &mut refresh);
-        if let Err(error) = &sent.result {
-            log::info!("producer: request to broker {} failed: {error}", sent.node);
-        }
-        let now = Instant::now();
-        for ((topic, batch), verdict) in sent.batches.into_iter().zip(verdicts) {
-            if refresh {
-                self.cluster.invalidate_leader(&topic, batch.partition);
-            }
-            match &verdict {
-                Verdict::Retry { error, bump_epoch } => log::debug!(
-                    "producer: {topic}-{} attempt {} failed ({error:?}); retrying{}",
-                    batch.partition,
-                    batch.attempts,
-                    if *bump_epoch {
-                        " after a new epoch"
-                    } else {
-                        ""
-                    }
-                ),
-                Verdict::OutOfOrder(_) => log::debug!(
-                    "producer: {topic}-{} out of sequence at {}; retrying in order",
-                    batch.partition,
-                    batch.stamp.base_sequence
-                ),
-                Verdict::Fail { failure, .. } => {
-                    log::warn!("producer: {topic}-{} failed: {failure:?}", batch.partition);
-                }
-                Verdict::TooLarge(_) => log::info!(
-                    "producer: {topic}-{}: a batch of {} records ({} bytes) is too large for \
-                     the broker; {}",
-                    batch.partition,
-                    batch.record_count(),
-                    batch.wire().len(),
-                    if batch.record_count() > 1 {
-                        "splitting it"
-                    } else {
-                        "failing its record"
-                    }
-                ),
-                Verdict::Written { .. } => {}
-            }
-            let bump = self
-                .accumulator
-                .complete(&topic, batch, verdict, now, &mut self.scratch);
-            self.needs_new_epoch |= bump && self.identity.is_some();
-        }
-    }
 }
 
 /// The time to wake at, from the earliest `deadline` of the queues. A deadline already passed
 /// means a batch is due that this round could not send: with requests in flight it waits for a
-/// free slot, which a response brings (so only the idle bound applies); without, for a leader or
-/// a producer id, retried after `backoff`. Never a time already passed: the loop shares its
-/// executor with the connections whose responses it waits for, so it must not spin.
+/// free slot, which a completed request announces (so no timer: `None`); without, for a leader
+/// or a producer id, retried after `backoff`. Never a time already passed: the loop shares its
+/// executor with the links whose answers it waits for, so it must not spin.
 fn not_yet_passed(
     deadline: Instant,
     in_flight: bool,
     backoff: impl FnOnce() -> Duration,
-) -> Instant {
+) -> Option<Instant> {
     let now = Instant::now();
     if deadline > now {
-        deadline
+        Some(deadline)
     } else if in_flight {
-        now + IDLE_POLL
+        None
     } else {
-        now + backoff().max(Duration::from_millis(1))
+        Some(now + backoff().max(Duration::from_millis(1)))
     }
 }
