@@ -8,6 +8,9 @@
 //! Then it goes straight to the next round: fetching runs ahead of the caller until the budget
 //! is spent. The task ends when the consumer closes.
 //!
+//! Its Fetch requests go over the broker's fetch connection ([`crate::cluster::Purpose::Fetch`]),
+//! so the broker holding one for `fetch.max.wait.ms` delays no control request to it.
+//!
 //! Errors per partition: `OFFSET_OUT_OF_RANGE` applies `auto.offset.reset` (`none` delivers the
 //! error and stops the partition until a seek); leader errors (`NOT_LEADER_OR_FOLLOWER`,
 //! `FENCED_LEADER_EPOCH`, ...) forget the leader so the manager looks it up again; other
@@ -42,7 +45,7 @@ use super::record::{ByteSource, SharedBytes};
 use super::shared::{Delivery, Shared};
 use super::transactions::AbortedFilter;
 use crate::broker::ResponseFrame;
-use crate::cluster::needs_metadata_refresh;
+use crate::cluster::{Purpose, needs_metadata_refresh};
 use crate::config::IsolationLevel;
 use crate::error::{Error, Result};
 use crate::net::Backoff;
@@ -169,7 +172,7 @@ async fn fetch(
         .acquire(reserve, false)
         .await
         .ok_or_else(closed)?;
-    let connection = shared.cluster.broker(node).await?;
+    let connection = shared.cluster.broker_for(node, Purpose::Fetch).await?;
     let version = connection.version(ApiKey::Fetch)?;
     // From v13 topics go by id; the name must then be left out, and the other way round.
     let by_id = version >= franzl_core::messages::FIRST_VERSION_WITH_TOPIC_IDS;
