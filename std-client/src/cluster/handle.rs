@@ -213,6 +213,22 @@ impl Cluster {
             || refreshed_at.is_none_or(|at| at.elapsed() >= self.inner.config.metadata_max_age)
     }
 
+    /// When the cache reaches `metadata.max.age.ms`: now if it was never filled or was
+    /// invalidated.
+    pub(super) fn metadata_due(&self) -> Instant {
+        let refreshed_at = *self
+            .inner
+            .refreshed_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        match refreshed_at {
+            Some(at) if !self.inner.stale.load(Ordering::Acquire) => {
+                at + self.inner.config.metadata_max_age
+            }
+            _ => Instant::now(),
+        }
+    }
+
     /// Fetches metadata for `topics` and every topic already cached, and returns the new
     /// snapshot. With no topics and none cached, fetches the broker list only.
     ///

@@ -23,8 +23,11 @@
 //! - [`Cluster::leader`] and [`Cluster::coordinator`] retry retriable failures (refreshing
 //!   metadata, with `retry.backoff.ms` backoff) until `max.block.ms`; a topic that does not exist
 //!   fails at once with `UNKNOWN_TOPIC_OR_PARTITION`.
-//! - One background task per cluster refreshes the metadata every
-//!   `metadata.max.age.ms` and soon after an invalidation; it stops with the last handle.
+//! - One background task per cluster refreshes the metadata when it reaches
+//!   `metadata.max.age.ms` (whoever refreshed it last) and soon after an invalidation; it
+//!   stops with the last handle. No task of the cluster polls: each waits for an event or for
+//!   a deadline the configuration sets (`metadata.max.age.ms`, `retry.backoff.ms`,
+//!   `reconnect.backoff.ms`, the request timeout).
 //!   Callers that need fresh metadata at once ([`Cluster::leader`]) refresh in their own task.
 //! - [`Cluster::finalized_features`] gives the cluster's finalized feature levels
 //!   (`transaction.version`, `group.version`, ...), the newest (highest epoch) any connection's

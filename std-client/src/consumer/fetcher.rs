@@ -9,7 +9,10 @@
 //! is spent. The task ends when the consumer closes.
 //!
 //! Its Fetch requests go over the broker's fetch connection ([`crate::cluster::Purpose::Fetch`]),
-//! so the broker holding one for `fetch.max.wait.ms` delays no control request to it.
+//! so the broker holding one for `fetch.max.wait.ms` delays no control request to it. It never
+//! polls: with nothing to fetch it sleeps until [`Shared::notify_fetchers`] (or
+//! [`Shared::notify`]); with a full budget, until memory is given back; its only timer is the
+//! backoff after a failed round (`retry.backoff.ms` up to `retry.backoff.max.ms`).
 //!
 //! Errors per partition: `OFFSET_OUT_OF_RANGE` applies `auto.offset.reset` (`none` delivers the
 //! error and stops the partition until a seek); leader errors (`NOT_LEADER_OR_FOLLOWER`,
@@ -26,7 +29,6 @@
 
 use crate::runtime::TaskHandle;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_io::Timer;
 use franzl_core::ErrorCode;
@@ -49,9 +51,6 @@ use crate::cluster::{Purpose, needs_metadata_refresh};
 use crate::config::IsolationLevel;
 use crate::error::{Error, Result};
 use crate::net::Backoff;
-
-/// How long an idle fetcher sleeps when nothing wakes it.
-const IDLE: Duration = Duration::from_millis(500);
 
 impl ByteSource for ResponseFrame {
     fn bytes(&self) -> &[u8] {
@@ -82,10 +81,9 @@ async fn run(shared: &Shared, node: i32) {
         let listener = shared.listen_fetchers();
         let targets = shared.state().take_fetchable(node);
         if targets.is_empty() {
-            futures_lite::future::or(listener, async {
-                Timer::after(IDLE).await;
-            })
-            .await;
+            // Nothing to fetch until an event makes a partition fetchable (a seek resolved, a
+            // leader found, another fetch ended, closing): no timer.
+            listener.await;
             continue;
         }
         let fetched = fetch(shared, node, &targets, &mut session);
