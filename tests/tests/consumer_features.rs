@@ -1,6 +1,7 @@
 //! Consumer features against the real broker: seeks (earliest, latest, offset, timestamp) and
 //! ListOffsets, lag, read_committed with an aborted and an open transaction, the reset policy
-//! on an out-of-range offset, and the prefetch memory bound.
+//! on an out-of-range offset, the prefetch memory bound, and control requests (metadata, admin,
+//! ListOffsets) answered at once while a fetch long poll waits on the same broker.
 
 use std::time::Duration;
 
@@ -408,6 +409,15 @@ fn records_come_as_a_stream_too() {
     });
 }
 
+/// Assigns `consumer` the empty partition `tp` and waits (a second) until its first Fetch is
+/// sent, which the broker then holds for `fetch.max.wait.ms`.
+async fn start_long_poll(consumer: &mut Consumer, tp: &TopicPartition) {
+    consumer.assign([tp.clone()]);
+    let polled = consumer.poll(Duration::from_secs(1)).await.unwrap();
+    assert!(polled.is_empty());
+    assert_eq!(consumer.position(tp), Some(0));
+}
+
 #[test]
 fn closing_does_not_wait_for_a_long_poll() {
     let (bootstrap, _topic, tp) = new_topic("consumer-close");
@@ -417,16 +427,8 @@ fn closing_does_not_wait_for_a_long_poll() {
             .build()
             .unwrap();
         let mut consumer = Consumer::new(config).await.unwrap();
-        consumer.assign([tp.clone()]);
         // The empty partition's fetch now waits at the broker for up to 10 s.
-        assert!(
-            consumer
-                .poll(Duration::from_secs(2))
-                .await
-                .unwrap()
-                .is_empty()
-        );
-        assert_eq!(consumer.position(&tp), Some(0));
+        start_long_poll(&mut consumer, &tp).await;
         let started = std::time::Instant::now();
         consumer.close().await;
         assert!(
@@ -434,5 +436,41 @@ fn closing_does_not_wait_for_a_long_poll() {
             "{:?}",
             started.elapsed()
         );
+    });
+}
+
+/// A broker answers one connection's requests in order, so a request sharing a connection with
+/// a Fetch the broker holds waits out `fetch.max.wait.ms`. Metadata and admin requests go over
+/// the control connection, apart from the consumer's fetch connection to the same broker.
+#[test]
+fn control_requests_do_not_wait_behind_a_fetch_long_poll() {
+    let (bootstrap, topic, tp) = new_topic("consumer-purpose");
+    let long_poll = Duration::from_secs(6);
+    smol::block_on(async {
+        let cluster = cluster(&bootstrap).await;
+        let config = config(&bootstrap)
+            .fetch(1, 1024 * 1024, 1024 * 1024, long_poll)
+            .build()
+            .unwrap();
+        let mut consumer = Consumer::with_cluster(config, cluster.clone()).unwrap();
+        // The empty partition's fetch now waits at the broker for up to 6 s.
+        start_long_poll(&mut consumer, &tp).await;
+        let admin = franzl::Admin::from_cluster(cluster.clone(), WAIT);
+        let started = std::time::Instant::now();
+        let snapshot = cluster.refresh_metadata(&[&topic]).await.unwrap();
+        let metadata_took = started.elapsed();
+        let node = snapshot.partition(&topic, 0).unwrap().leader;
+        let description = admin.describe_cluster().await.unwrap();
+        assert!(description.brokers.iter().any(|b| b.node_id == node));
+        let offsets = consumer.end_offsets(std::slice::from_ref(&tp)).await;
+        assert_eq!(offsets.unwrap(), [0]);
+        let all_took = started.elapsed();
+        // Sharing the fetch connection, the first of them would wait about 5 s.
+        assert!(
+            all_took < Duration::from_secs(2),
+            "metadata took {metadata_took:?}, metadata, DescribeCluster and ListOffsets \
+             {all_took:?} while a fetch waited up to {long_poll:?}"
+        );
+        consumer.close().await;
     });
 }

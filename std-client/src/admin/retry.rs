@@ -52,13 +52,17 @@ impl Admin {
         }
     }
 
-    /// Polls `done` every 100 ms until it is true or the call timeout passes.
+    /// Asks `done` until it is true or the call timeout passes, backing off between asks from
+    /// `retry.backoff.ms` up to `retry.backoff.max.ms` (the broker announces no metadata
+    /// change, so asking again is the only way to see one).
     pub(super) async fn wait_until(
         &self,
         what: &str,
         mut done: impl AsyncFnMut() -> Result<bool>,
     ) -> Result<()> {
+        let config = self.cluster.config();
         let deadline = Instant::now() + self.timeout;
+        let mut backoff = Backoff::new(config.retry_backoff, config.retry_backoff_max, 19);
         loop {
             if done().await? {
                 return Ok(());
@@ -69,7 +73,8 @@ impl Admin {
                     after: self.timeout,
                 });
             }
-            Timer::after(std::time::Duration::from_millis(100)).await;
+            let delay = backoff.next_delay();
+            Timer::at((Instant::now() + delay).min(deadline)).await;
         }
     }
 

@@ -2,6 +2,7 @@
 //! transactional id, cached until invalidated.
 
 use super::handle::Cluster;
+use super::pool::Purpose;
 use crate::broker::BrokerConnection;
 use crate::error::{Error, Result};
 use crate::net::{Backoff, BrokerAddress};
@@ -74,7 +75,12 @@ impl Cluster {
         let mut backoff = Backoff::new(config.retry_backoff, config.retry_backoff_max, 13);
         loop {
             let result = match self.inner.coordinators.get(kind, key) {
-                Some((node_id, address)) => self.inner.pool.get(node_id, &address).await,
+                Some((node_id, address)) => {
+                    self.inner
+                        .pool
+                        .get(node_id, Purpose::Control, &address)
+                        .await
+                }
                 None => self.find_coordinator(kind, key).await,
             };
             match result {
@@ -159,6 +165,9 @@ impl Cluster {
         self.inner
             .coordinators
             .put(kind, key, (node_id, address.clone()));
-        self.inner.pool.get(node_id, &address).await
+        self.inner
+            .pool
+            .get(node_id, Purpose::Control, &address)
+            .await
     }
 }

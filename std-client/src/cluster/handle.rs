@@ -2,7 +2,7 @@
 
 use super::coordinator::CoordinatorCache;
 use super::metadata::MetadataSnapshot;
-use super::pool::Pool;
+use super::pool::{Pool, Purpose};
 use crate::broker::{BrokerConnection, ConnectOptions};
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
@@ -95,13 +95,25 @@ impl Cluster {
         self.inner.pool.options()
     }
 
-    /// An open connection to node `node_id`: pooled, or new (after any backoff).
+    /// An open control connection to node `node_id` (for metadata, coordinator, ListOffsets
+    /// and admin requests): pooled, or new (after any backoff). The same as
+    /// [`Cluster::broker_for`] with [`Purpose::Control`].
+    ///
+    /// # Errors
+    /// As [`Cluster::broker_for`].
+    pub async fn broker(&self, node_id: i32) -> Result<BrokerConnection> {
+        self.broker_for(node_id, Purpose::Control).await
+    }
+
+    /// An open connection for `purpose` to node `node_id`: pooled, or new (after any backoff).
+    /// Each purpose has its own connection to a broker, so a Fetch the broker holds for
+    /// `fetch.max.wait.ms` delays no Produce or Metadata request.
     ///
     /// # Errors
     /// [`Error::Resolve`] (retriable) when the node is not in the metadata; connect errors.
-    pub async fn broker(&self, node_id: i32) -> Result<BrokerConnection> {
+    pub async fn broker_for(&self, node_id: i32, purpose: Purpose) -> Result<BrokerConnection> {
         let address = self.broker_address(node_id).await?;
-        self.inner.pool.get(node_id, &address).await
+        self.inner.pool.get(node_id, purpose, &address).await
     }
 
     /// The address of node `node_id`, from the metadata (refreshed once if it lacks the node).
@@ -126,13 +138,13 @@ impl Cluster {
         Ok(address)
     }
 
-    /// An open connection to some broker: a pooled one, else a known broker, else a bootstrap
-    /// address (each tried in turn).
+    /// An open control connection to some broker: a pooled one, else a known broker, else a
+    /// bootstrap address (each tried in turn).
     ///
     /// # Errors
     /// The last connect error when none can be reached.
     pub async fn any_broker(&self) -> Result<BrokerConnection> {
-        if let Some(connection) = self.inner.pool.any_open() {
+        if let Some(connection) = self.inner.pool.any_open(Purpose::Control) {
             return Ok(connection);
         }
         if let Some(connection) = self.open_bootstrap_connection() {
@@ -141,7 +153,12 @@ impl Cluster {
         let mut last = None;
         let known: Vec<_> = self.metadata().brokers.clone().into_iter().collect();
         for (node_id, address) in known {
-            match self.inner.pool.get(node_id, &address).await {
+            match self
+                .inner
+                .pool
+                .get(node_id, Purpose::Control, &address)
+                .await
+            {
                 Ok(connection) => return Ok(connection),
                 Err(error) if !error.is_retriable() => return Err(error),
                 Err(error) => last = Some(error),
@@ -203,6 +220,22 @@ impl Cluster {
             .unwrap_or_else(|p| p.into_inner());
         self.inner.stale.load(Ordering::Acquire)
             || refreshed_at.is_none_or(|at| at.elapsed() >= self.inner.config.metadata_max_age)
+    }
+
+    /// When the cache reaches `metadata.max.age.ms`: now if it was never filled or was
+    /// invalidated.
+    pub(super) fn metadata_due(&self) -> Instant {
+        let refreshed_at = *self
+            .inner
+            .refreshed_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        match refreshed_at {
+            Some(at) if !self.inner.stale.load(Ordering::Acquire) => {
+                at + self.inner.config.metadata_max_age
+            }
+            _ => Instant::now(),
+        }
     }
 
     /// Fetches metadata for `topics` and every topic already cached, and returns the new

@@ -10,13 +10,24 @@
 //!   `UNKNOWN_LEADER_EPOCH`, `UNKNOWN_TOPIC_OR_PARTITION`, `KAFKA_STORAGE_ERROR`, or a connection
 //!   error on the leader; [`needs_metadata_refresh`] says which codes), and on demand. The cache
 //!   holds the topics asked about; refreshes ask about them again.
-//! - Connections are pooled by node id; a failed one is replaced on next use, after an
-//!   exponential backoff with jitter (`reconnect.backoff.ms` to `reconnect.backoff.max.ms`).
+//! - Connections are pooled by node id and [`Purpose`]: up to three connections per broker,
+//!   one for control requests (metadata, coordinator lookups, ListOffsets, admin), one for
+//!   Produce and one for Fetch, so a fetch long poll (which the broker may hold for
+//!   `fetch.max.wait.ms`) never delays a Produce or a Metadata request; each is made on first
+//!   use ([`Cluster::broker_for`]; [`Cluster::broker`], [`Cluster::leader`],
+//!   [`Cluster::coordinator`] and [`Cluster::any_broker`] give control connections). A failed
+//!   one is replaced on next use, after an exponential backoff with jitter
+//!   (`reconnect.backoff.ms` to `reconnect.backoff.max.ms`). Metadata requests go over
+//!   any open pooled control connection, else over a connection to a bootstrap address, which
+//!   is kept for that (so one broker may have a fourth).
 //! - [`Cluster::leader`] and [`Cluster::coordinator`] retry retriable failures (refreshing
 //!   metadata, with `retry.backoff.ms` backoff) until `max.block.ms`; a topic that does not exist
 //!   fails at once with `UNKNOWN_TOPIC_OR_PARTITION`.
-//! - One background task per cluster refreshes the metadata every
-//!   `metadata.max.age.ms` and soon after an invalidation; it stops with the last handle.
+//! - One background task per cluster refreshes the metadata when it reaches
+//!   `metadata.max.age.ms` (whoever refreshed it last) and soon after an invalidation; it
+//!   stops with the last handle. No task of the cluster polls: each waits for an event or for
+//!   a deadline the configuration sets (`metadata.max.age.ms`, `retry.backoff.ms`,
+//!   `reconnect.backoff.ms`, the request timeout).
 //!   Callers that need fresh metadata at once ([`Cluster::leader`]) refresh in their own task.
 //! - [`Cluster::finalized_features`] gives the cluster's finalized feature levels
 //!   (`transaction.version`, `group.version`, ...), the newest (highest epoch) any connection's
@@ -54,3 +65,4 @@ pub use features::FinalizedFeatures;
 pub use handle::Cluster;
 pub use leader::needs_metadata_refresh;
 pub use metadata::{MetadataSnapshot, PartitionMetadata, TopicMetadata};
+pub use pool::Purpose;

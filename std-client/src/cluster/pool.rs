@@ -1,8 +1,13 @@
-//! The pool of broker connections, keyed by node id: one connection per broker, made on first
-//! use, replaced when it fails, with exponential backoff and jitter between failed attempts.
+//! The pool of broker connections, keyed by node id and [`Purpose`]: up to three connections
+//! per broker (control, produce, fetch), each made on first use, replaced when it fails, with
+//! exponential backoff and jitter between failed attempts.
 //!
-//! Each node has its own async lock, so concurrent callers wanting the same broker share one
-//! connect attempt, and a slow broker does not hold up the others.
+//! A Kafka broker answers the requests of one connection in order, one at a time, so a request
+//! queued behind a Fetch that waits up to `fetch.max.wait.ms` for data waits as long. Separate
+//! connections per purpose keep a fetch long poll from delaying a Produce or a Metadata request.
+//!
+//! Each (node, purpose) has its own async lock, so concurrent callers wanting the same
+//! connection share one connect attempt, and a slow broker does not hold up the others.
 
 use super::features::FeatureCache;
 use crate::broker::{BrokerConnection, ConnectOptions};
@@ -13,15 +18,43 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Connections by node id (see the module docs).
+/// What a broker connection carries: each purpose has its own connection to a broker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Purpose {
+    /// Metadata, coordinator lookups, ListOffsets, admin calls and the like: short requests
+    /// that must not wait behind a long poll or a large Produce.
+    Control,
+    /// Produce requests. The producer's own link tasks open theirs themselves (each owns its
+    /// broker's Produce connection); this purpose is for other callers of
+    /// [`crate::Cluster::broker_for`].
+    Produce,
+    /// The consumer's Fetch requests, which the broker may hold for `fetch.max.wait.ms`.
+    Fetch,
+}
+
+impl Purpose {
+    /// The purpose's name, for logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Control => "control",
+            Self::Produce => "produce",
+            Self::Fetch => "fetch",
+        }
+    }
+}
+
+/// Connections by node id and purpose (see the module docs).
 #[derive(Debug)]
 pub(super) struct Pool {
     options: Arc<ConnectOptions>,
     backoff: (Duration, Duration),
-    slots: Mutex<HashMap<i32, Arc<async_lock::Mutex<Slot>>>>,
+    slots: Mutex<HashMap<(i32, Purpose), SharedSlot>>,
     /// The newest finalized features the connections reported.
     features: FeatureCache,
 }
+
+/// One (node, purpose)'s slot, locked across a connect attempt.
+type SharedSlot = Arc<async_lock::Mutex<Slot>>;
 
 #[derive(Debug)]
 struct Slot {
@@ -53,33 +86,35 @@ impl Pool {
         &self.features
     }
 
-    /// An open connection to node `node_id` at `address`: the pooled one, or a new one (after
-    /// waiting out the backoff of an earlier failure).
+    /// An open connection for `purpose` to node `node_id` at `address`: the pooled one, or a
+    /// new one (after waiting out the backoff of an earlier failure of that connection).
     ///
     /// # Errors
     /// The connect error; the next attempt backs off further.
     pub(super) async fn get(
         &self,
         node_id: i32,
+        purpose: Purpose,
         address: &BrokerAddress,
     ) -> Result<BrokerConnection> {
         let slot = {
             let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
             let (initial, max) = self.backoff;
-            Arc::clone(slots.entry(node_id).or_insert_with(|| {
+            Arc::clone(slots.entry((node_id, purpose)).or_insert_with(|| {
                 Arc::new(async_lock::Mutex::new(Slot {
                     connection: None,
-                    backoff: Backoff::new(initial, max, seed(node_id)),
+                    backoff: Backoff::new(initial, max, seed(node_id, purpose)),
                     next_attempt: None,
                 }))
             }))
         };
         let mut slot = slot.lock().await;
+        let purpose = purpose.name();
         if let Some(connection) = &slot.connection {
             if !connection.is_closed() && connection.address() == address {
                 return Ok(connection.clone());
             }
-            log::debug!("connection to broker {node_id} is closed; reconnecting");
+            log::debug!("{purpose} connection to broker {node_id} is closed; reconnecting");
             slot.connection = None;
         }
         if let Some(at) = slot.next_attempt {
@@ -98,8 +133,8 @@ impl Pool {
             Err(error) => {
                 let delay = slot.backoff.next_delay();
                 log::info!(
-                    "connecting to broker {node_id} ({address}) failed: {error}; next attempt in \
-                     {delay:?}"
+                    "{purpose} connection to broker {node_id} ({address}) failed: {error}; next \
+                     attempt in {delay:?}"
                 );
                 slot.next_attempt = Some(Instant::now() + delay);
                 Err(error)
@@ -107,11 +142,15 @@ impl Pool {
         }
     }
 
-    /// Any open pooled connection, without connecting.
-    pub(super) fn any_open(&self) -> Option<BrokerConnection> {
+    /// Any open pooled connection for `purpose`, without connecting.
+    pub(super) fn any_open(&self, purpose: Purpose) -> Option<BrokerConnection> {
         let slots: Vec<_> = {
             let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-            slots.values().cloned().collect()
+            slots
+                .iter()
+                .filter(|((_, slot_purpose), _)| *slot_purpose == purpose)
+                .map(|(_, slot)| Arc::clone(slot))
+                .collect()
         };
         slots.iter().find_map(|slot| {
             let slot = slot.try_lock()?;
@@ -128,12 +167,15 @@ impl Pool {
     }
 }
 
-/// A jitter seed that differs per node and per process.
-fn seed(node_id: i32) -> u64 {
+/// A jitter seed that differs per node, purpose and process.
+fn seed(node_id: i32, purpose: Purpose) -> u64 {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.subsec_nanos());
-    u64::from(nanos) ^ (u64::from(std::process::id()) << 32) ^ u64::from(node_id.unsigned_abs())
+    u64::from(nanos)
+        ^ (u64::from(std::process::id()) << 32)
+        ^ u64::from(node_id.unsigned_abs())
+        ^ ((purpose as u64) << 24)
 }
 
 #[cfg(test)]
@@ -141,27 +183,47 @@ mod tests {
     use super::*;
     use crate::config::ClientConfig;
 
+    /// An empty pool backing off from `initial` to `max`, and an address nobody listens on.
+    fn pool_and_dead_address(initial: Duration, max: Duration) -> (Pool, BrokerAddress) {
+        let options = Arc::new(ConnectOptions::from_config(&ClientConfig::default()).unwrap());
+        let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = BrokerAddress::new("127.0.0.1", dead.local_addr().unwrap().port());
+        (Pool::new(options, (initial, max)), address)
+    }
+
     #[test]
     fn failed_connects_back_off_and_success_is_pooled() {
         smol::block_on(async {
-            let options = Arc::new(ConnectOptions::from_config(&ClientConfig::default()).unwrap());
-            let pool = Pool::new(
-                options,
-                (Duration::from_millis(200), Duration::from_secs(1)),
-            );
-            let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            let address = BrokerAddress::new("127.0.0.1", dead.local_addr().unwrap().port());
-            drop(dead);
-            assert!(pool.get(1, &address).await.is_err());
+            let (pool, address) =
+                pool_and_dead_address(Duration::from_millis(200), Duration::from_secs(1));
+            assert!(pool.get(1, Purpose::Control, &address).await.is_err());
             let started = Instant::now();
-            assert!(pool.get(1, &address).await.is_err());
+            assert!(pool.get(1, Purpose::Control, &address).await.is_err());
             // The second attempt waited out the first backoff: 100 to 200 ms with jitter.
             assert!(
                 started.elapsed() >= Duration::from_millis(100),
                 "{:?}",
                 started.elapsed()
             );
-            assert!(pool.any_open().is_none());
+            assert!(pool.any_open(Purpose::Control).is_none());
+        });
+    }
+
+    #[test]
+    fn each_purpose_has_its_own_connection_and_backoff() {
+        smol::block_on(async {
+            let (pool, address) =
+                pool_and_dead_address(Duration::from_secs(2), Duration::from_secs(4));
+            assert!(pool.get(1, Purpose::Fetch, &address).await.is_err());
+            // The fetch connection's failure (1 to 2 s of backoff) holds up no control request.
+            let started = Instant::now();
+            assert!(pool.get(1, Purpose::Control, &address).await.is_err());
+            assert!(
+                started.elapsed() < Duration::from_millis(500),
+                "{:?}",
+                started.elapsed()
+            );
+            assert_eq!(pool.slots.lock().unwrap().len(), 2);
         });
     }
 }

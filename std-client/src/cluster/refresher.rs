@@ -1,56 +1,91 @@
-//! The metadata refresher: a task (see [`crate::runtime`]) that refreshes the cached metadata every
-//! `metadata.max.age.ms`, and soon after [`super::Cluster::invalidate_leader`] asks for it (at
-//! most once per `retry.backoff.ms`), so routing follows leader changes without a caller waiting.
+//! The metadata refresher: a task (see [`crate::runtime`]) that refreshes the cached metadata
+//! when it reaches `metadata.max.age.ms` (counted from the last refresh, whoever made it), and
+//! soon after [`super::Cluster::invalidate_leader`] asks for it (at most once per
+//! `retry.backoff.ms`), so routing follows leader changes without a caller waiting.
+//!
+//! Its only timers are those deadlines: the cache's age, the pause after a refresh asked for by
+//! an invalidation (so a burst of them causes one refresh), and after a failed refresh a backoff
+//! from `retry.backoff.ms` up to `retry.backoff.max.ms`. Otherwise it waits on the wake channel.
 //!
 //! It holds only a weak reference to the cluster and stops when the cluster's last handle is
 //! dropped (the wake channel's sender lives in the cluster).
 
 use super::handle::{Cluster, Inner};
+use crate::net::Backoff;
 use async_io::Timer;
 use futures_lite::future;
 use std::sync::{Arc, Weak};
-use std::time::Duration;
 
 /// Starts the refresher for `cluster`; `wake` is the receiving end of the cluster's wake
 /// channel.
 pub(super) fn start(cluster: &Cluster, wake: async_channel::Receiver<()>) {
     let weak = Arc::downgrade(&cluster.inner);
-    let max_age = cluster.config().metadata_max_age;
-    let pause = cluster.config().retry_backoff;
     crate::runtime::spawn(
         cluster.config().spawner.as_ref(),
         "metadata refresher",
-        run(weak, wake, max_age, pause),
+        run(weak, wake),
     );
 }
 
-async fn run(
-    weak: Weak<Inner>,
-    wake: async_channel::Receiver<()>,
-    max_age: Duration,
-    pause: Duration,
-) {
+/// Why the refresher woke.
+enum Woken {
+    /// The cache reached its maximum age.
+    Due,
+    /// An invalidation asked for a refresh.
+    Invalidated,
+    /// The cluster is gone.
+    Stop,
+}
+
+async fn run(weak: Weak<Inner>, wake: async_channel::Receiver<()>) {
+    let mut failures = None;
     loop {
+        let Some(due) = weak.upgrade().map(|inner| Cluster { inner }.metadata_due()) else {
+            return;
+        };
         let woken = future::or(
             async {
-                Timer::after(max_age).await;
-                true
+                Timer::at(due).await;
+                Woken::Due
             },
-            async { wake.recv().await.is_ok() },
+            async {
+                match wake.recv().await {
+                    Ok(()) => Woken::Invalidated,
+                    Err(_) => Woken::Stop,
+                }
+            },
         )
         .await;
-        if !woken {
-            return;
-        }
         let Some(inner) = weak.upgrade() else {
             return;
         };
         let cluster = Cluster { inner };
-        if let Err(error) = cluster.refresh_metadata(&[]).await {
-            log::info!("periodic metadata refresh failed: {error}");
+        let config = cluster.config();
+        let pause = config.retry_backoff;
+        let backoff = failures.get_or_insert_with(|| {
+            Backoff::new(config.retry_backoff, config.retry_backoff_max, 23)
+        });
+        match woken {
+            Woken::Stop => return,
+            // Refreshed meanwhile by a caller: sleep until the new deadline.
+            Woken::Due if !cluster.metadata_is_stale() => continue,
+            Woken::Due | Woken::Invalidated => {}
         }
+        let delay = match cluster.refresh_metadata(&[]).await {
+            Ok(_) => {
+                backoff.reset();
+                // Invalidations in a burst (every partition of a dead leader) cause one refresh.
+                matches!(woken, Woken::Invalidated).then_some(pause)
+            }
+            Err(error) => {
+                let delay = backoff.next_delay();
+                log::info!("metadata refresh failed: {error}; next attempt in {delay:?}");
+                Some(delay)
+            }
+        };
         drop(cluster);
-        // Invalidations in a burst (every partition of a dead leader) cause one refresh.
-        Timer::after(pause).await;
+        if let Some(delay) = delay {
+            Timer::after(delay).await;
+        }
     }
 }

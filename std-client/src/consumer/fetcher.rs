@@ -8,6 +8,12 @@
 //! Then it goes straight to the next round: fetching runs ahead of the caller until the budget
 //! is spent. The task ends when the consumer closes.
 //!
+//! Its Fetch requests go over the broker's fetch connection ([`crate::cluster::Purpose::Fetch`]),
+//! so the broker holding one for `fetch.max.wait.ms` delays no control request to it. It never
+//! polls: with nothing to fetch it sleeps until [`Shared::notify_fetchers`] (or
+//! [`Shared::notify`]); with a full budget, until memory is given back; its only timer is the
+//! backoff after a failed round (`retry.backoff.ms` up to `retry.backoff.max.ms`).
+//!
 //! Errors per partition: `OFFSET_OUT_OF_RANGE` applies `auto.offset.reset` (`none` delivers the
 //! error and stops the partition until a seek); leader errors (`NOT_LEADER_OR_FOLLOWER`,
 //! `FENCED_LEADER_EPOCH`, ...) forget the leader so the manager looks it up again; other
@@ -23,7 +29,6 @@
 
 use crate::runtime::TaskHandle;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_io::Timer;
 use franzl_core::ErrorCode;
@@ -42,13 +47,10 @@ use super::record::{ByteSource, SharedBytes};
 use super::shared::{Delivery, Shared};
 use super::transactions::AbortedFilter;
 use crate::broker::ResponseFrame;
-use crate::cluster::needs_metadata_refresh;
+use crate::cluster::{Purpose, needs_metadata_refresh};
 use crate::config::IsolationLevel;
 use crate::error::{Error, Result};
 use crate::net::Backoff;
-
-/// How long an idle fetcher sleeps when nothing wakes it.
-const IDLE: Duration = Duration::from_millis(500);
 
 impl ByteSource for ResponseFrame {
     fn bytes(&self) -> &[u8] {
@@ -79,10 +81,9 @@ async fn run(shared: &Shared, node: i32) {
         let listener = shared.listen_fetchers();
         let targets = shared.state().take_fetchable(node);
         if targets.is_empty() {
-            futures_lite::future::or(listener, async {
-                Timer::after(IDLE).await;
-            })
-            .await;
+            // Nothing to fetch until an event makes a partition fetchable (a seek resolved, a
+            // leader found, another fetch ended, closing): no timer.
+            listener.await;
             continue;
         }
         let fetched = fetch(shared, node, &targets, &mut session);
@@ -169,7 +170,7 @@ async fn fetch(
         .acquire(reserve, false)
         .await
         .ok_or_else(closed)?;
-    let connection = shared.cluster.broker(node).await?;
+    let connection = shared.cluster.broker_for(node, Purpose::Fetch).await?;
     let version = connection.version(ApiKey::Fetch)?;
     // From v13 topics go by id; the name must then be left out, and the other way round.
     let by_id = version >= franzl_core::messages::FIRST_VERSION_WITH_TOPIC_IDS;

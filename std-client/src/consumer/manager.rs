@@ -1,9 +1,11 @@
 //! The partition manager, a task (see [`crate::runtime`]): finds leaders, resolves seeks
 //! to earliest, latest or a timestamp with ListOffsets, and starts a fetcher per leader node.
 //!
-//! It wakes on every [`Shared::notify`] (assignment, seek, lost leader) and otherwise every
-//! second, and wakes the fetchers ([`Shared::notify_fetchers`]) after each pass; while work is
-//! left (no leader yet, a ListOffsets that failed) it retries with backoff. A non-retriable
+//! It wakes on every [`Shared::notify`] (assignment, seek, lost or moved leader, offset reset,
+//! closing) and on nothing else, and wakes the fetchers ([`Shared::notify_fetchers`]) after
+//! each pass; while work is left (no leader yet, a ListOffsets that failed) it also retries
+//! after a backoff (`retry.backoff.ms` up to `retry.backoff.max.ms`). With nothing left to do
+//! it sleeps until the next event: no timer runs. A non-retriable
 //! error (a metadata refresh or ListOffsets refused for authentication or TLS, a topic the
 //! metadata calls unauthorized or invalid, a ListOffsets code such as
 //! `TOPIC_AUTHORIZATION_FAILED`) is not retried: the partitions it concerns stop until a seek,
@@ -13,7 +15,6 @@
 use crate::runtime::TaskHandle;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_io::Timer;
 
@@ -24,9 +25,6 @@ use super::shared::{PartitionAt, Shared};
 use crate::cluster::needs_metadata_refresh;
 use crate::error::Error;
 use crate::net::Backoff;
-
-/// How long the manager sleeps when nothing wakes it and nothing is pending.
-const IDLE: Duration = Duration::from_secs(1);
 
 /// Starts the manager task; it ends after the fetch tasks it started.
 pub(crate) fn spawn(shared: Arc<Shared>) -> TaskHandle {
@@ -53,16 +51,16 @@ async fn run(shared: Arc<Shared>) {
             false
         })
         .await;
-        let wait = if pending {
-            backoff.next_delay()
+        if pending {
+            let delay = backoff.next_delay();
+            futures_lite::future::or(listener, async {
+                Timer::after(delay).await;
+            })
+            .await;
         } else {
             backoff.reset();
-            IDLE
-        };
-        futures_lite::future::or(listener, async {
-            Timer::after(wait).await;
-        })
-        .await;
+            listener.await;
+        }
     }
     for fetcher in fetchers.values() {
         fetcher.join().await;
