@@ -152,10 +152,6 @@ impl Error {
                 api,
                 broker: broker.to_owned(),
             },
-            ConnError::TimedOut { .. } => Self::Timeout {
-                what: format!("{error} on {broker}"),
-                after: Duration::ZERO,
-            },
             ConnError::Closed | ConnError::NotReady => Self::Closed {
                 what: format!("connection to {broker}"),
             },

@@ -89,10 +89,10 @@ impl<'f> Response<'f> {
     /// Decodes the body as the response to a request of type `R`.
     ///
     /// # Errors
-    /// [`DecodeError::UnsupportedVersion`] when `R` is not the request's API; any malformation.
+    /// [`DecodeError::WrongApi`] when `R` is not the request's API; any malformation.
     pub fn decode<'r, R: Request<'r>>(&self) -> Result<R::Response<'f>, DecodeError> {
         if R::API_KEY.key() != self.api_key {
-            return Err(DecodeError::UnsupportedVersion);
+            return Err(DecodeError::WrongApi);
         }
         <R::Response<'f> as Message<'f>>::decode(self.api_version, self.body)
     }
@@ -229,9 +229,9 @@ impl<'c, const N: usize> Connection<'c, N> {
     /// its length, or 0 when there is nothing to send now.
     ///
     /// # Errors
-    /// [`ConnError::Encode`] with `BufferTooSmall` (retry with a larger buffer);
-    /// [`ConnError::UnsupportedByBroker`] when the broker lacks SASL; both close the connection
-    /// except `BufferTooSmall`.
+    /// [`ConnError::Encode`] (with `BufferTooSmall`, retry with a larger buffer: the connection
+    /// stays as it was); [`ConnError::CredentialsTooLong`], [`ConnError::Scram`] or
+    /// [`ConnError::Plain`] when the next SASL message cannot be written, which closes it.
     pub fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Result<usize, ConnError> {
         let written = match &self.state {
             State::SendVersions(version) => {
@@ -318,9 +318,10 @@ impl<'c, const N: usize> Connection<'c, N> {
     /// its size prefix, and its header carries the API key and version.
     ///
     /// # Errors
-    /// [`ConnError::NotReady`], [`ConnError::InFlightFull`], and [`ConnError::Encode`] when
-    /// `frame` is not a request frame (too short, or a size prefix that disagrees with its
-    /// length). Nothing is recorded when an error is returned.
+    /// [`ConnError::NotReady`], [`ConnError::InFlightFull`], and
+    /// [`ConnError::MalformedRequestFrame`] when `frame` is not a request frame (too short, a
+    /// size prefix that disagrees with its length, an API key franzl does not know). Nothing is
+    /// recorded when an error is returned.
     pub fn send_encoded(
         &mut self,
         frame: &mut [u8],
@@ -330,7 +331,7 @@ impl<'c, const N: usize> Connection<'c, N> {
         if !self.is_ready() {
             return Err(ConnError::NotReady);
         }
-        let malformed = ConnError::Encode(crate::wire::EncodeError::TooLong);
+        let malformed = ConnError::MalformedRequestFrame;
         let (prefix, rest) = frame.split_first_chunk_mut::<4>().ok_or(malformed)?;
         if usize::try_from(i32::from_be_bytes(*prefix)).ok() != Some(rest.len()) {
             return Err(malformed);
@@ -340,6 +341,8 @@ impl<'c, const N: usize> Connection<'c, N> {
         let (id_bytes, _) = rest.split_first_chunk_mut::<4>().ok_or(malformed)?;
         let api_key = i16::from_be_bytes(*api_key);
         let api_version = i16::from_be_bytes(*api_version);
+        // A response is read by its request's API, so one franzl does not know is refused here.
+        ApiKey::from_key(api_key).ok_or(malformed)?;
         let correlation_id = self.peek_id()?;
         *id_bytes = correlation_id.to_be_bytes();
         if !expects_response {
@@ -392,7 +395,8 @@ impl<'c, const N: usize> Connection<'c, N> {
             .in_flight
             .take(correlation_id)
             .ok_or(ConnError::UnknownCorrelationId(correlation_id))?;
-        let api = ApiKey::from_key(pending.api_key).ok_or(DecodeError::UnsupportedVersion)?;
+        // Only keys franzl knows are recorded (`send_encoded` refuses the others).
+        let api = ApiKey::from_key(pending.api_key).ok_or(ConnError::MalformedRequestFrame)?;
         let mut reader = Reader::new(frame);
         ResponseHeader::read(
             &mut reader,

@@ -173,9 +173,10 @@ fn handshake_negotiates_versions_then_requests_are_matched_by_correlation_id() {
             response.decode::<MetadataRequest<'_>>().unwrap(),
             MetadataResponse::default()
         );
-        assert!(
-            response.decode::<ApiVersionsRequest<'_>>().is_err(),
-            "wrong API is refused"
+        assert_eq!(
+            response.decode::<ApiVersionsRequest<'_>>(),
+            Err(crate::wire::DecodeError::WrongApi),
+            "wrong API is refused as such"
         );
     }
     assert_eq!(conn.in_flight(), 0);
@@ -544,13 +545,34 @@ fn frames_encoded_elsewhere_get_a_fresh_correlation_id() {
         (response.api_key, response.api_version),
         (ApiKey::Metadata.key(), 12)
     );
-    assert!(
-        conn.send_encoded(&mut frame[..n - 1], true, T0).is_err(),
+    assert_eq!(
+        conn.send_encoded(&mut frame[..n - 1], true, T0),
+        Err(ConnError::MalformedRequestFrame),
         "size prefix must match"
     );
-    assert!(
-        conn.send_encoded(&mut [0, 0, 0, 2, 0, 3], true, T0)
-            .is_err(),
+    assert_eq!(
+        conn.send_encoded(&mut [0, 0, 0, 2, 0, 3], true, T0),
+        Err(ConnError::MalformedRequestFrame),
         "too short"
     );
+    // An API key franzl does not know: its response could not be read.
+    frame[4..6].copy_from_slice(&i16::MAX.to_be_bytes());
+    assert_eq!(
+        conn.send_encoded(&mut frame[..n], true, T0),
+        Err(ConnError::MalformedRequestFrame),
+        "unknown API key"
+    );
+    assert!(
+        !conn.is_closed(),
+        "a refused frame leaves the connection usable"
+    );
+}
+
+#[test]
+fn what_the_broker_sends_the_same_way_again_is_not_retriable() {
+    assert!(!ConnError::Decode(crate::wire::DecodeError::InvalidUtf8).is_retriable());
+    assert!(!ConnError::UnknownCorrelationId(3).is_retriable());
+    assert!(!ConnError::MalformedRequestFrame.is_retriable());
+    assert!(ConnError::Closed.is_retriable());
+    assert!(ConnError::InFlightFull.is_retriable());
 }
