@@ -199,12 +199,8 @@ impl BrokerConnection {
             client_id: Some(&self.inner.client_id),
             unknown_tagged_fields: RawTaggedFields::EMPTY,
         };
-        let failed = |error| {
-            Error::protocol(format!(
-                "encoding {} v{version}: {error}",
-                R::API_KEY.name()
-            ))
-        };
+        let failed =
+            |error| Error::core(format!("encoding {} v{version}", R::API_KEY.name()), error);
         let len = request_frame_len(&header, request).map_err(failed)?;
         let mut frame = self.inner.shared.take_buffer();
         // A reused buffer keeps its old bytes: only what it lacks is zeroed.

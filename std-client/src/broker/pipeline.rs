@@ -87,14 +87,14 @@ pub(super) async fn serve(
         .collect();
     for id in unanswered {
         if let Some(reply) = state.waiting.remove(&id) {
-            let _ = reply.try_send(Err(error.duplicate()));
+            let _ = reply.try_send(Err(error.clone()));
         }
     }
     for (_, reply) in state.waiting.drain() {
-        let _ = reply.try_send(Err(error.duplicate()));
+        let _ = reply.try_send(Err(error.clone()));
     }
     while let Ok(outgoing) = requests.try_recv() {
-        let _ = outgoing.reply.try_send(Err(error.duplicate()));
+        let _ = outgoing.reply.try_send(Err(error.clone()));
     }
 }
 

@@ -1,14 +1,33 @@
 //! The one error type of the std client: what happened, and whether retrying can help.
+//!
+//! Contract:
+//! - Every variant says what happened in words (its `Display`, which includes the cause's text,
+//!   so printing the error alone says everything) and keeps what it wraps as a typed value:
+//!   the operating system's [`std::io::Error`], franzl-core's errors ([`CoreError`], and
+//!   [`FrameError`] and [`ConnError`] where they are the whole story), the rustls error
+//!   ([`TlsCause`]). `source()` returns that value.
+//! - [`Error`] is `Clone`, so one failure can fail several requests; causes that are not
+//!   `Clone` themselves are shared behind an `Arc`.
+//! - [`Error::is_retriable`] is derived from the same facts as the layers below: the Kafka
+//!   error-code table ([`ErrorCode::is_retriable`]) and the connection's
+//!   ([`ConnError::is_retriable`]); its docs list the answer for each variant.
+
+mod cause;
+#[cfg(test)]
+mod tests;
+
+pub use cause::{CoreError, TlsCause};
 
 use franzl_core::ErrorCode;
 use franzl_core::conn::{ConnError, FrameError};
 use franzl_core::messages::ApiKey;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Anything that can go wrong in franzl. Each case says what happened; [`Error::is_retriable`]
 /// says whether the same operation may succeed if tried again.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Error {
     /// An I/O error on a connection (refused, reset, closed mid-response, ...).
@@ -16,7 +35,7 @@ pub enum Error {
         /// What franzl was doing.
         context: String,
         /// The operating system's error.
-        source: std::io::Error,
+        source: Arc<std::io::Error>,
     },
     /// A deadline passed.
     Timeout {
@@ -36,15 +55,22 @@ pub enum Error {
     /// or TLS failed later on an established connection (a fatal alert from the broker, such as
     /// its refusal of the client certificate, which under TLS 1.3 comes after the handshake).
     Tls {
-        /// What went wrong.
+        /// What franzl was doing, and what went wrong when there is no typed cause.
         reason: String,
+        /// What TLS failed on.
+        source: Option<TlsCause>,
     },
     /// The broker's bytes could not be framed (an oversized or negative size prefix).
     Frame(FrameError),
-    /// The broker sent something franzl could not make sense of.
+    /// franzl and a broker could not exchange a message: the broker sent something franzl could
+    /// not make sense of (a response that does not decode, a broken record batch, a response
+    /// nobody asked for), or a request could not be encoded at the version agreed with it.
     Protocol {
-        /// What did not decode, and where.
+        /// What franzl was reading or writing, and where.
         reason: String,
+        /// The core's error, when the failure is one (`None` for franzl's own checks of a
+        /// decoded response).
+        source: Option<CoreError>,
     },
     /// A broker answered with a Kafka error code.
     Kafka {
@@ -59,8 +85,12 @@ pub enum Error {
     Authentication {
         /// What failed, with the broker's message when it sent one (never the password).
         reason: String,
+        /// The connection's error (refused credentials with the broker's code, a failed SCRAM
+        /// check, a mechanism the broker does not enable), when the failure is one.
+        source: Option<ConnError>,
     },
-    /// The broker supports no version of an API that franzl supports.
+    /// The broker and franzl share no version of an API: the broker does not offer the API,
+    /// or offers only versions outside the range this build of franzl has code for.
     UnsupportedByBroker {
         /// The API.
         api: ApiKey,
@@ -72,8 +102,8 @@ pub enum Error {
         /// What was closed.
         what: String,
     },
-    /// The producer could not take or deliver a record (closed, record too large for the
-    /// configured limits, a partition that does not exist, ...).
+    /// The producer could not take or deliver a record (its sender stopped, a record too large
+    /// for the configured limits, a delivery that failed after its retries, ...).
     Producer {
         /// What went wrong.
         reason: String,
@@ -87,23 +117,37 @@ pub enum Error {
         /// What is wrong with it (never the value of a secret).
         reason: String,
     },
+    /// The caller used franzl in a way it does not allow: a seek on a partition the consumer is
+    /// not assigned, a record for a partition the topic does not have. The same call fails
+    /// again; the caller's code must change.
+    Usage {
+        /// What was asked, and why it cannot be done.
+        what: String,
+    },
 }
 
 impl Error {
     /// An I/O error with what franzl was doing at the time; a TLS failure that rustls reports as
     /// an I/O error (a fatal alert or a bad record on an established connection) is
-    /// [`Error::Tls`] instead, so retriability does not depend on when TLS failed.
+    /// [`Error::Tls`] instead, with the rustls error as its cause, so retriability does not
+    /// depend on when TLS failed.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        let tls = source
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<futures_rustls::rustls::Error>());
-        if let Some(tls) = tls {
+        if let Some(tls) = cause::rustls_inside(&source) {
             return Self::Tls {
-                reason: format!("{}: {tls}", context.into()),
+                reason: context.into(),
+                source: Some(TlsCause::Rustls(tls.clone())),
             };
         }
         Self::Io {
             context: context.into(),
+            source: Arc::new(source),
+        }
+    }
+
+    /// A TLS error: `reason` says what franzl was doing (and what failed, without a cause).
+    pub fn tls(reason: impl Into<String>, source: Option<TlsCause>) -> Self {
+        Self::Tls {
+            reason: reason.into(),
             source,
         }
     }
@@ -117,11 +161,26 @@ impl Error {
         }
     }
 
-    /// A protocol error: the broker sent something that did not decode.
+    /// A protocol error found by franzl's own checks (a decoded response that makes no sense).
     pub fn protocol(reason: impl Into<String>) -> Self {
         Self::Protocol {
             reason: reason.into(),
+            source: None,
         }
+    }
+
+    /// A protocol error caused by franzl-core: `context` says what franzl was reading or
+    /// writing (`decoding a Fetch v16 response`), `source` is the core's error.
+    pub fn core(context: impl Into<String>, source: impl Into<CoreError>) -> Self {
+        Self::Protocol {
+            reason: context.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// A misuse by the caller: `what` says what was asked and why it cannot be done.
+    pub fn usage(what: impl Into<String>) -> Self {
+        Self::Usage { what: what.into() }
     }
 
     /// The Kafka error code, when the broker answered with one.
@@ -133,7 +192,7 @@ impl Error {
     }
 
     /// Converts an error of the sans-I/O connection on the broker `broker`, with the broker's
-    /// text for a failed authentication.
+    /// text for a failed authentication. The connection's error stays the cause.
     pub fn from_conn(error: ConnError, broker: &str, server_text: Option<&str>) -> Self {
         match error {
             ConnError::AuthenticationFailed(code) => Self::Authentication {
@@ -141,12 +200,14 @@ impl Error {
                     "{broker} refused the credentials: {code}{}",
                     server_text.map_or(String::new(), |text| format!(": {text}"))
                 ),
+                source: Some(error),
             },
             ConnError::MechanismNotEnabled(_)
             | ConnError::Scram(_)
             | ConnError::Plain(_)
             | ConnError::CredentialsTooLong => Self::Authentication {
                 reason: format!("with {broker}: {error}"),
+                source: Some(error),
             },
             ConnError::UnsupportedByBroker(api) => Self::UnsupportedByBroker {
                 api,
@@ -155,77 +216,41 @@ impl Error {
             ConnError::Closed | ConnError::NotReady => Self::Closed {
                 what: format!("connection to {broker}"),
             },
-            _ => Self::Protocol {
-                reason: format!("{broker}: {error}"),
-            },
-        }
-    }
-
-    /// A copy of this error, for failing several requests with the same cause (an I/O error
-    /// keeps its kind and text).
-    pub fn duplicate(&self) -> Self {
-        match self {
-            Self::Io { context, source } => Self::Io {
-                context: context.clone(),
-                source: std::io::Error::new(source.kind(), source.to_string()),
-            },
-            Self::Timeout { what, after } => Self::Timeout {
-                what: what.clone(),
-                after: *after,
-            },
-            Self::Resolve { address, reason } => Self::Resolve {
-                address: address.clone(),
-                reason: reason.clone(),
-            },
-            Self::Tls { reason } => Self::Tls {
-                reason: reason.clone(),
-            },
-            Self::Frame(error) => Self::Frame(*error),
-            Self::Protocol { reason } => Self::Protocol {
-                reason: reason.clone(),
-            },
-            Self::Config { property, reason } => Self::Config {
-                property: property.clone(),
-                reason: reason.clone(),
-            },
-            Self::Kafka {
-                code,
-                message,
-                context,
-            } => Self::Kafka {
-                code: *code,
-                message: message.clone(),
-                context: context.clone(),
-            },
-            Self::Authentication { reason } => Self::Authentication {
-                reason: reason.clone(),
-            },
-            Self::UnsupportedByBroker { api, broker } => Self::UnsupportedByBroker {
-                api: *api,
-                broker: broker.clone(),
-            },
-            Self::Closed { what } => Self::Closed { what: what.clone() },
-            Self::Producer { reason, retriable } => Self::Producer {
-                reason: reason.clone(),
-                retriable: *retriable,
-            },
+            _ => Self::core(broker, error),
         }
     }
 
     /// Whether the operation may succeed if tried again (on the same or a new connection).
+    ///
+    /// The answer for each variant, and where it comes from:
+    /// - [`Error::Kafka`]: the Kafka error-code table ([`ErrorCode::is_retriable`]).
+    /// - [`Error::Protocol`] with a cause: the core's answer ([`CoreError::is_retriable`],
+    ///   which is [`ConnError::is_retriable`] for a connection's error); without one (franzl's
+    ///   own checks of a response), no.
+    /// - [`Error::Authentication`]: no, as [`ConnError::is_retriable`] says of every SASL
+    ///   failure.
+    /// - [`Error::Frame`]: no, as [`FrameError::is_retriable`] says: the stream's framing is
+    ///   lost, and a broker that sent an impossible size sends it again.
+    /// - [`Error::Producer`]: as the producer decided for that failure.
+    /// - [`Error::Io`], [`Error::Timeout`], [`Error::Resolve`], [`Error::Closed`]: yes, on a
+    ///   new connection (as [`ConnError::Closed`]).
+    /// - [`Error::Tls`], [`Error::UnsupportedByBroker`] (as
+    ///   [`ConnError::UnsupportedByBroker`]), [`Error::Config`], [`Error::Usage`]: no; the
+    ///   setup, the broker or the caller's code must change.
     pub fn is_retriable(&self) -> bool {
         match self {
             Self::Io { .. } | Self::Timeout { .. } | Self::Resolve { .. } | Self::Closed { .. } => {
                 true
             }
             Self::Kafka { code, .. } => code.is_retriable(),
+            Self::Protocol { source, .. } => source.is_some_and(|cause| cause.is_retriable()),
+            Self::Authentication { source, .. } => source.is_some_and(|cause| cause.is_retriable()),
+            Self::Frame(error) => error.is_retriable(),
             Self::Producer { retriable, .. } => *retriable,
             Self::Tls { .. }
-            | Self::Frame(_)
-            | Self::Protocol { .. }
             | Self::Config { .. }
-            | Self::Authentication { .. }
-            | Self::UnsupportedByBroker { .. } => false,
+            | Self::UnsupportedByBroker { .. }
+            | Self::Usage { .. } => false,
         }
     }
 }
@@ -236,9 +261,21 @@ impl fmt::Display for Error {
             Self::Io { context, source } => write!(f, "{context}: {source}"),
             Self::Timeout { what, after } => write!(f, "timed out after {after:?}: {what}"),
             Self::Resolve { address, reason } => write!(f, "cannot resolve {address}: {reason}"),
-            Self::Tls { reason } => write!(f, "TLS: {reason}"),
+            Self::Tls { reason, source } => {
+                write!(f, "TLS: {reason}")?;
+                match source {
+                    Some(cause) => write!(f, ": {cause}"),
+                    None => Ok(()),
+                }
+            }
             Self::Frame(error) => write!(f, "broker framing: {error}"),
-            Self::Protocol { reason } => write!(f, "protocol: {reason}"),
+            Self::Protocol { reason, source } => {
+                write!(f, "protocol: {reason}")?;
+                match source {
+                    Some(cause) => write!(f, ": {cause}"),
+                    None => Ok(()),
+                }
+            }
             Self::Config { property, reason } => write!(f, "configuration {property}: {reason}"),
             Self::Kafka {
                 code,
@@ -251,7 +288,7 @@ impl fmt::Display for Error {
                     None => Ok(()),
                 }
             }
-            Self::Authentication { reason } => write!(f, "authentication: {reason}"),
+            Self::Authentication { reason, .. } => write!(f, "authentication: {reason}"),
             Self::UnsupportedByBroker { api, broker } => write!(
                 f,
                 "{broker} supports no version of {} that franzl supports",
@@ -259,6 +296,7 @@ impl fmt::Display for Error {
             ),
             Self::Closed { what } => write!(f, "{what} is closed"),
             Self::Producer { reason, .. } => write!(f, "producer: {reason}"),
+            Self::Usage { what } => write!(f, "usage: {what}"),
         }
     }
 }
@@ -266,9 +304,21 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Io { source, .. } => Some(source),
+            Self::Io { source, .. } => Some(&**source),
+            Self::Tls { source, .. } => source.as_ref().map(TlsCause::as_error),
             Self::Frame(error) => Some(error),
-            _ => None,
+            Self::Protocol { source, .. } => source.as_ref().map(CoreError::as_error),
+            Self::Authentication { source, .. } => source
+                .as_ref()
+                .map(|error| error as &(dyn std::error::Error + 'static)),
+            Self::Kafka { code, .. } => Some(code),
+            Self::Timeout { .. }
+            | Self::Resolve { .. }
+            | Self::UnsupportedByBroker { .. }
+            | Self::Closed { .. }
+            | Self::Producer { .. }
+            | Self::Config { .. }
+            | Self::Usage { .. } => None,
         }
     }
 }
@@ -290,70 +340,3 @@ impl From<crate::config::ConfigError> for Error {
 
 /// The std client's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tls_failures_reported_as_io_are_tls_errors() {
-        use futures_rustls::rustls::{self, AlertDescription};
-        let alert = rustls::Error::AlertReceived(AlertDescription::CertificateRequired);
-        let source = std::io::Error::new(std::io::ErrorKind::InvalidData, alert);
-        let error = Error::io("reading from b:9093", source);
-        assert!(matches!(error, Error::Tls { .. }), "{error:?}");
-        assert!(!error.is_retriable());
-        assert_eq!(
-            error.to_string(),
-            "TLS: reading from b:9093: received fatal alert: CertificateRequired"
-        );
-        let reset = Error::io("reading", std::io::ErrorKind::ConnectionReset.into());
-        assert!(matches!(reset, Error::Io { .. }) && reset.is_retriable());
-    }
-
-    #[test]
-    fn kafka_errors_name_the_code_the_context_and_the_message() {
-        let error = Error::kafka(
-            ErrorCode::INVALID_REPLICATION_FACTOR,
-            Some("Replication factor: 5 larger than available brokers: 1."),
-            "creating topic t",
-        );
-        assert_eq!(
-            error.to_string(),
-            "creating topic t: INVALID_REPLICATION_FACTOR (38): Replication factor: 5 larger \
-             than available brokers: 1."
-        );
-        assert!(!error.is_retriable());
-        let error = Error::kafka(ErrorCode::NOT_LEADER_OR_FOLLOWER, Some(""), "t-0");
-        assert_eq!(error.to_string(), "t-0: NOT_LEADER_OR_FOLLOWER (6)");
-        assert!(error.is_retriable());
-        assert_eq!(error.kafka_code(), Some(ErrorCode::NOT_LEADER_OR_FOLLOWER));
-    }
-
-    #[test]
-    fn connection_errors_keep_their_meaning() {
-        let refused = Error::from_conn(
-            ConnError::AuthenticationFailed(ErrorCode(58)),
-            "b:9092",
-            Some("Authentication failed: Invalid username or password"),
-        );
-        assert!(matches!(refused, Error::Authentication { .. }));
-        assert!(refused.to_string().contains("Invalid username or password"));
-        assert!(!refused.is_retriable());
-        let unsupported =
-            Error::from_conn(ConnError::UnsupportedByBroker(ApiKey::Fetch), "b", None);
-        assert!(matches!(unsupported, Error::UnsupportedByBroker { .. }));
-        let garbage = Error::from_conn(ConnError::UnknownCorrelationId(7), "b", None);
-        assert!(matches!(garbage, Error::Protocol { .. }) && !garbage.is_retriable());
-    }
-
-    #[test]
-    fn duplicates_keep_kind_and_text() {
-        let io = Error::io("reading", std::io::ErrorKind::UnexpectedEof.into());
-        let copy = io.duplicate();
-        assert_eq!(copy.to_string(), io.to_string());
-        assert!(
-            matches!(copy, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::UnexpectedEof)
-        );
-    }
-}
