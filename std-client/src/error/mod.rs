@@ -50,6 +50,8 @@ pub enum Error {
         address: String,
         /// Why.
         reason: String,
+        /// The system's lookup error, when the lookup itself failed.
+        source: Option<Arc<std::io::Error>>,
     },
     /// The TLS handshake failed or TLS could not be set up (bad CA file, certificate rejected),
     /// or TLS failed later on an established connection (a fatal alert from the broker, such as
@@ -141,6 +143,15 @@ impl Error {
         Self::Io {
             context: context.into(),
             source: Arc::new(source),
+        }
+    }
+
+    /// An address that could not be resolved, for `reason` (no lookup error behind it).
+    pub fn resolve(address: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Resolve {
+            address: address.into(),
+            reason: reason.into(),
+            source: None,
         }
     }
 
@@ -260,7 +271,17 @@ impl fmt::Display for Error {
         match self {
             Self::Io { context, source } => write!(f, "{context}: {source}"),
             Self::Timeout { what, after } => write!(f, "timed out after {after:?}: {what}"),
-            Self::Resolve { address, reason } => write!(f, "cannot resolve {address}: {reason}"),
+            Self::Resolve {
+                address,
+                reason,
+                source,
+            } => {
+                write!(f, "cannot resolve {address}: {reason}")?;
+                match source {
+                    Some(cause) => write!(f, ": {cause}"),
+                    None => Ok(()),
+                }
+            }
             Self::Tls { reason, source } => {
                 write!(f, "TLS: {reason}")?;
                 match source {
@@ -305,6 +326,9 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Io { source, .. } => Some(&**source),
+            Self::Resolve { source, .. } => source
+                .as_deref()
+                .map(|error| error as &(dyn std::error::Error + 'static)),
             Self::Tls { source, .. } => source.as_ref().map(TlsCause::as_error),
             Self::Frame(error) => Some(error),
             Self::Protocol { source, .. } => source.as_ref().map(CoreError::as_error),
@@ -313,7 +337,6 @@ impl std::error::Error for Error {
                 .map(|error| error as &(dyn std::error::Error + 'static)),
             Self::Kafka { code, .. } => Some(code),
             Self::Timeout { .. }
-            | Self::Resolve { .. }
             | Self::UnsupportedByBroker { .. }
             | Self::Closed { .. }
             | Self::Producer { .. }

@@ -117,6 +117,16 @@ fn core_errors_stay_values_behind_source() {
     assert!(frame.source().unwrap().is::<FrameError>());
     let io = Error::io("reading", std::io::ErrorKind::UnexpectedEof.into());
     assert!(io.source().unwrap().is::<std::io::Error>());
+    let lookup = Error::Resolve {
+        address: "nowhere:9092".into(),
+        reason: "the lookup failed".into(),
+        source: Some(Arc::new(std::io::Error::other("no such host"))),
+    };
+    assert!(lookup.source().unwrap().is::<std::io::Error>());
+    assert_eq!(
+        lookup.to_string(),
+        "cannot resolve nowhere:9092: the lookup failed: no such host"
+    );
     let kafka = Error::kafka(ErrorCode::NOT_COORDINATOR, None, "group g");
     assert!(kafka.source().unwrap().is::<ErrorCode>());
     assert!(Error::usage("seek").source().is_none());
@@ -174,10 +184,7 @@ fn every_variant_is_retriable_as_its_layer_says() {
             what: "a Metadata response".into(),
             after: Duration::from_secs(30),
         },
-        Error::Resolve {
-            address: "nowhere:9092".into(),
-            reason: "no address".into(),
-        },
+        Error::resolve("nowhere:9092", "no address"),
         Error::tls("handshake", Some(rustls::Error::DecryptError.into())),
         Error::protocol("a topic without a name"),
         Error::core("decoding", DecodeError::UnexpectedEnd),
