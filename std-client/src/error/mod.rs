@@ -277,25 +277,16 @@ impl fmt::Display for Error {
                 source,
             } => {
                 write!(f, "cannot resolve {address}: {reason}")?;
-                match source {
-                    Some(cause) => write!(f, ": {cause}"),
-                    None => Ok(()),
-                }
+                then_cause(f, source.as_deref())
             }
             Self::Tls { reason, source } => {
                 write!(f, "TLS: {reason}")?;
-                match source {
-                    Some(cause) => write!(f, ": {cause}"),
-                    None => Ok(()),
-                }
+                then_cause(f, source.as_ref())
             }
             Self::Frame(error) => write!(f, "broker framing: {error}"),
             Self::Protocol { reason, source } => {
                 write!(f, "protocol: {reason}")?;
-                match source {
-                    Some(cause) => write!(f, ": {cause}"),
-                    None => Ok(()),
-                }
+                then_cause(f, source.as_ref())
             }
             Self::Config { property, reason } => write!(f, "configuration {property}: {reason}"),
             Self::Kafka {
@@ -304,10 +295,7 @@ impl fmt::Display for Error {
                 context,
             } => {
                 write!(f, "{context}: {code}")?;
-                match message {
-                    Some(message) => write!(f, ": {message}"),
-                    None => Ok(()),
-                }
+                then_cause(f, message.as_ref())
             }
             Self::Authentication { reason, .. } => write!(f, "authentication: {reason}"),
             Self::UnsupportedByBroker { api, broker } => write!(
@@ -319,6 +307,14 @@ impl fmt::Display for Error {
             Self::Producer { reason, .. } => write!(f, "producer: {reason}"),
             Self::Usage { what } => write!(f, "usage: {what}"),
         }
+    }
+}
+
+/// Writes `: cause` after the text, when there is a cause.
+fn then_cause(f: &mut fmt::Formatter<'_>, cause: Option<&impl fmt::Display>) -> fmt::Result {
+    match cause {
+        Some(cause) => write!(f, ": {cause}"),
+        None => Ok(()),
     }
 }
 
