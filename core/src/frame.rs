@@ -200,6 +200,16 @@ pub enum FrameError {
     },
 }
 
+impl FrameError {
+    /// Never: the stream's framing is lost, and a peer that sent an impossible size (or a
+    /// response larger than the buffer or the maximum allow) sends it again on a new
+    /// connection. Raising the maximum or the buffer is the fix.
+    #[must_use]
+    pub const fn is_retriable(&self) -> bool {
+        false
+    }
+}
+
 impl fmt::Display for FrameError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

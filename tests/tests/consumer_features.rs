@@ -143,6 +143,9 @@ fn lag_counts_from_the_position_to_the_high_watermark() {
         let config = config(&bootstrap).max_poll_records(4).build().unwrap();
         let mut consumer = Consumer::new(config).await.unwrap();
         assert_eq!(consumer.lag(&tp), None, "not assigned");
+        let misuse = consumer.seek(&tp, SeekTo::Offset(0)).unwrap_err();
+        assert!(matches!(misuse, franzl::Error::Usage { .. }), "{misuse}");
+        assert!(!misuse.is_retriable());
         consumer.assign([tp.clone()]);
         let first = collect(&mut consumer, 4, WAIT).await;
         assert_eq!(first.len(), 4);

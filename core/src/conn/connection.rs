@@ -94,10 +94,10 @@ impl<'f> Response<'f> {
     /// Decodes the body as the response to a request of type `R`.
     ///
     /// # Errors
-    /// [`DecodeError::UnsupportedVersion`] when `R` is not the request's API; any malformation.
+    /// [`DecodeError::WrongApi`] when `R` is not the request's API; any malformation.
     pub fn decode<'r, R: Request<'r>>(&self) -> Result<R::Response<'f>, DecodeError> {
         if R::API_KEY.key() != self.api_key {
-            return Err(DecodeError::UnsupportedVersion);
+            return Err(DecodeError::WrongApi);
         }
         <R::Response<'f> as Message<'f>>::decode(self.api_version, self.body)
     }
@@ -235,9 +235,9 @@ impl<'c, const N: usize> Connection<'c, N> {
     /// its length, or 0 when there is nothing to send now.
     ///
     /// # Errors
-    /// [`ConnError::Encode`] with `BufferTooSmall` (retry with a larger buffer);
-    /// [`ConnError::UnsupportedByBroker`] when the broker lacks SASL; both close the connection
-    /// except `BufferTooSmall`.
+    /// [`ConnError::Encode`] (with `BufferTooSmall`, retry with a larger buffer: the connection
+    /// stays as it was); [`ConnError::CredentialsTooLong`], [`ConnError::Scram`] or
+    /// [`ConnError::Plain`] when the next SASL message cannot be written, which closes it.
     pub fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Result<usize, ConnError> {
         let written = match &self.state {
             State::SendVersions(version) => {
@@ -454,7 +454,8 @@ impl<'c, const N: usize> Connection<'c, N> {
             .in_flight
             .take(correlation_id)
             .ok_or(ConnError::UnknownCorrelationId(correlation_id))?;
-        let api = ApiKey::from_key(pending.api_key).ok_or(DecodeError::UnsupportedVersion)?;
+        // Every way of sending records a key franzl knows (an `ApiKey`), so this holds.
+        let api = ApiKey::from_key(pending.api_key).ok_or(DecodeError::WrongApi)?;
         let mut reader = Reader::new(frame);
         ResponseHeader::read(
             &mut reader,

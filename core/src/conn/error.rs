@@ -9,7 +9,9 @@ use core::fmt;
 
 /// Why the connection could not do what was asked. After any error other than
 /// [`ConnError::Encode`] with `BufferTooSmall`, [`ConnError::NotReady`], [`ConnError::InFlightFull`]
-/// and [`ConnError::UnsupportedByBroker`], the connection is closed and must be replaced.
+/// and [`ConnError::UnsupportedByBroker`], the connection is closed and must be replaced. A
+/// request whose deadline passes is not an error of a call:
+/// [`super::Connection::handle_timeout`] hands it back, and the caller says how it reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -24,7 +26,11 @@ pub enum ConnError {
     NotReady,
     /// As many requests are in flight as the connection allows.
     InFlightFull,
-    /// The broker supports no version of this API that franzl also supports.
+    /// The broker and this build of franzl share no version of this API: the broker's
+    /// ApiVersions response does not list it, or lists only versions outside the range this
+    /// build has code for (a `franzl_flexible_only` build has none below the first flexible
+    /// version). Returned by [`super::Connection::send`] without a version; the connection stays
+    /// usable.
     UnsupportedByBroker(ApiKey),
     /// The broker refused the ApiVersions request at every version tried.
     VersionsRefused(ErrorCode),
@@ -39,25 +45,23 @@ pub enum ConnError {
     /// A SASL message (credentials, or the server's nonce) is longer than franzl's fixed
     /// SASL buffer.
     CredentialsTooLong,
-    /// A request was not answered before its deadline.
-    TimedOut {
-        /// The API of the request.
-        api_key: i16,
-        /// Its correlation id.
-        correlation_id: i32,
-    },
     /// An earlier error closed the connection.
     Closed,
 }
 
 impl ConnError {
-    /// Whether a new connection (after backoff) may succeed where this one failed.
+    /// Whether the call may succeed when tried again: on this connection once a request is
+    /// answered ([`ConnError::InFlightFull`]) or with the larger buffer named
+    /// (`BufferTooSmall`), on a new connection after backoff for a closed one. Not for what the
+    /// broker sends the same way again (a response that does not decode, one nobody asked for),
+    /// nor for what the broker, the credentials or the caller's request must change.
     pub fn is_retriable(&self) -> bool {
         match self {
-            Self::TimedOut { .. } | Self::NotReady | Self::InFlightFull | Self::Closed => true,
-            Self::UnknownCorrelationId(_) | Self::Decode(_) => true,
+            Self::NotReady | Self::InFlightFull | Self::Closed => true,
             Self::Encode(EncodeError::BufferTooSmall { .. }) => true,
-            Self::Encode(_)
+            Self::UnknownCorrelationId(_)
+            | Self::Decode(_)
+            | Self::Encode(_)
             | Self::UnsupportedByBroker(_)
             | Self::VersionsRefused(_)
             | Self::MechanismNotEnabled(_)
@@ -99,19 +103,25 @@ impl fmt::Display for ConnError {
             Self::CredentialsTooLong => {
                 f.write_str("SASL message longer than franzl's SASL buffer")
             }
-            Self::TimedOut {
-                api_key,
-                correlation_id,
-            } => write!(
-                f,
-                "request timed out (api key {api_key}, correlation id {correlation_id})"
-            ),
             Self::Closed => f.write_str("connection closed by an earlier error"),
         }
     }
 }
 
-impl core::error::Error for ConnError {}
+impl core::error::Error for ConnError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Encode(error) => Some(error),
+            Self::Decode(error) => Some(error),
+            Self::Scram(error) => Some(error),
+            Self::Plain(error) => Some(error),
+            Self::AuthenticationFailed(code)
+            | Self::MechanismNotEnabled(code)
+            | Self::VersionsRefused(code) => Some(code),
+            _ => None,
+        }
+    }
+}
 
 impl From<EncodeError> for ConnError {
     fn from(error: EncodeError) -> Self {

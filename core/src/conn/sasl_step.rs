@@ -147,9 +147,8 @@ impl<'c> SaslStep<'c> {
         response: &SaslHandshakeResponse<'_>,
     ) -> Result<(), ConnError> {
         if self.phase != Phase::AwaitHandshake {
-            return Err(ConnError::Decode(
-                crate::wire::DecodeError::UnsupportedVersion,
-            ));
+            // A response of the other SASL API than the step awaits.
+            return Err(ConnError::Decode(crate::wire::DecodeError::WrongApi));
         }
         let code = ErrorCode(response.error_code);
         if !code.is_ok() {
@@ -181,9 +180,8 @@ impl<'c> SaslStep<'c> {
         response: &SaslAuthenticateResponse<'_>,
     ) -> Result<Progress, ConnError> {
         if self.phase != Phase::AwaitAuthenticate {
-            return Err(ConnError::Decode(
-                crate::wire::DecodeError::UnsupportedVersion,
-            ));
+            // A response of the other SASL API than the step awaits.
+            return Err(ConnError::Decode(crate::wire::DecodeError::WrongApi));
         }
         let round = self.rounds;
         self.rounds = self.rounds.saturating_add(1);

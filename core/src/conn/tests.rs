@@ -173,9 +173,10 @@ fn handshake_negotiates_versions_then_requests_are_matched_by_correlation_id() {
             response.decode::<MetadataRequest<'_>>().unwrap(),
             MetadataResponse::default()
         );
-        assert!(
-            response.decode::<ApiVersionsRequest<'_>>().is_err(),
-            "wrong API is refused"
+        assert_eq!(
+            response.decode::<ApiVersionsRequest<'_>>(),
+            Err(crate::wire::DecodeError::WrongApi),
+            "wrong API is refused as such"
         );
     }
     assert_eq!(conn.in_flight(), 0);

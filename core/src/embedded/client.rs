@@ -185,15 +185,15 @@ impl<'b, 'c, T: Read + Write, C: Clock> Client<'b, 'c, T, C> {
     }
 
     /// After the caller's timeout cancelled a call: if the request's deadline has passed on
-    /// the clock, closes the connection and returns [`ConnError::TimedOut`] for it. Then
+    /// the clock, closes the connection and returns [`ClientError::TimedOut`] for it. Then
     /// [`Client::reset`] onto a new transport.
     pub fn handle_timeout(&mut self) -> Option<ClientError> {
         let now = self.clock.now();
         let expired: Pending = self.conn.handle_timeout(now)?;
-        Some(ClientError::Connection(ConnError::TimedOut {
+        Some(ClientError::TimedOut {
             api_key: expired.api_key,
             correlation_id: expired.correlation_id,
-        }))
+        })
     }
 
     /// Closes the connection (for example when the caller gives up on a cancelled call before

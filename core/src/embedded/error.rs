@@ -10,9 +10,9 @@ use embedded_io_async::ErrorKind;
 
 /// Why a call of [`super::Client`] failed.
 ///
-/// After [`ClientError::Io`], [`ClientError::ConnectionClosed`], [`ClientError::Frame`] and
-/// most [`ClientError::Connection`] errors (see [`ConnError`]) the connection is closed: make a
-/// new transport and call [`super::Client::reset`]. [`ClientError::Broker`] and
+/// After [`ClientError::Io`], [`ClientError::ConnectionClosed`], [`ClientError::Frame`],
+/// [`ClientError::TimedOut`] and most [`ClientError::Connection`] errors (see [`ConnError`]) the
+/// connection is closed: make a new transport and call [`super::Client::reset`]. [`ClientError::Broker`] and
 /// [`ClientError::MissingFromResponse`] leave it usable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -29,6 +29,14 @@ pub enum ClientError {
     /// words are in [`super::Client::server_error_text`]), correlation, timeouts, encoding a
     /// request into the send buffer.
     Connection(ConnError),
+    /// A request was not answered before its deadline (see [`super::Client::handle_timeout`]);
+    /// the connection is closed.
+    TimedOut {
+        /// The API of the request.
+        api_key: i16,
+        /// Its correlation id.
+        correlation_id: i32,
+    },
     /// A response body did not decode.
     Decode(DecodeError),
     /// A record batch could not be built in the buffers.
@@ -47,7 +55,8 @@ impl ClientError {
     /// that close it).
     pub fn is_retriable(&self) -> bool {
         match self {
-            Self::Io(_) | Self::ConnectionClosed | Self::Frame(_) | Self::Cancelled => true,
+            Self::Io(_) | Self::ConnectionClosed | Self::TimedOut { .. } | Self::Cancelled => true,
+            Self::Frame(error) => error.is_retriable(),
             Self::Connection(error) => error.is_retriable(),
             Self::Broker(code) => code.is_retriable(),
             Self::Decode(_) | Self::Record(_) | Self::MissingFromResponse => false,
@@ -62,6 +71,13 @@ impl fmt::Display for ClientError {
             Self::ConnectionClosed => f.write_str("the broker closed the connection"),
             Self::Frame(error) => write!(f, "framing: {error}"),
             Self::Connection(error) => write!(f, "connection: {error}"),
+            Self::TimedOut {
+                api_key,
+                correlation_id,
+            } => write!(
+                f,
+                "request timed out (api key {api_key}, correlation id {correlation_id})"
+            ),
             Self::Decode(error) => write!(f, "decoding a response: {error}"),
             Self::Record(error) => write!(f, "building a record batch: {error}"),
             Self::Broker(code) => write!(f, "broker error: {code}"),
@@ -91,6 +107,7 @@ impl embedded_io_async::Error for ClientError {
             Self::Frame(_) | Self::Decode(_) => ErrorKind::InvalidData,
             Self::Record(_) => ErrorKind::InvalidInput,
             Self::Broker(_) | Self::MissingFromResponse => ErrorKind::Other,
+            Self::TimedOut { .. } => ErrorKind::TimedOut,
             Self::Cancelled => ErrorKind::Interrupted,
         }
     }
@@ -98,7 +115,6 @@ impl embedded_io_async::Error for ClientError {
 
 fn connection_kind(error: &ConnError) -> ErrorKind {
     match error {
-        ConnError::TimedOut { .. } => ErrorKind::TimedOut,
         ConnError::AuthenticationFailed(_)
         | ConnError::MechanismNotEnabled(_)
         | ConnError::Scram(_)

@@ -48,7 +48,7 @@
 //! own timeout (for example `embassy_time::with_timeout`, or racing an `async_io::Timer`),
 //! ending no later than [`Client::poll_timeout`] after the request is sent. When the timeout
 //! fires, the call's future is dropped mid-exchange and the stream is out of step: call
-//! [`Client::handle_timeout`] (which reports [`crate::conn::ConnError::TimedOut`] once the
+//! [`Client::handle_timeout`] (which reports [`ClientError::TimedOut`] once the
 //! deadline has passed on the clock), then [`Client::reset`] onto a new transport and
 //! [`Client::connect`] again. A call made without that first fails with
 //! [`ClientError::Cancelled`] and closes the connection.

@@ -2,7 +2,8 @@
 
 use core::fmt;
 
-/// Why input could not be decoded. Every variant is a property of the input, never a bug.
+/// Why input could not be decoded. Every variant but [`DecodeError::WrongApi`] is a property of
+/// the input, never a bug.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -25,6 +26,9 @@ pub enum DecodeError {
     InvalidTaggedField,
     /// The message does not exist at the requested version.
     UnsupportedVersion,
+    /// A response was decoded as the response of another API than its request's: the caller's
+    /// mistake, not the input's.
+    WrongApi,
 }
 
 impl fmt::Display for DecodeError {
@@ -39,6 +43,7 @@ impl fmt::Display for DecodeError {
             Self::TrailingBytes => "trailing bytes after value",
             Self::InvalidTaggedField => "tagged fields out of order or malformed",
             Self::UnsupportedVersion => "unsupported message version",
+            Self::WrongApi => "decoded as the response of another API than the request's",
         })
     }
 }

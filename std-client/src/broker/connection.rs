@@ -191,12 +191,8 @@ impl BrokerConnection {
 
     /// Encodes `request`'s body at `version` into a pooled buffer (the driver frames it).
     fn encode<'r, R: Request<'r>>(&self, request: &R, version: i16) -> Result<Vec<u8>> {
-        let failed = |error| {
-            Error::protocol(format!(
-                "encoding {} v{version}: {error}",
-                R::API_KEY.name()
-            ))
-        };
+        let failed =
+            |error| Error::core(format!("encoding {} v{version}", R::API_KEY.name()), error);
         let flexible =
             R::version(version).ok_or_else(|| failed(EncodeError::UnsupportedVersion))?;
         let len = request.encoded_len(version).map_err(failed)?;

@@ -17,6 +17,7 @@ pub(super) fn new_nonce() -> Result<String> {
     let mut bytes = [0u8; NONCE_BYTES];
     getrandom::fill(&mut bytes).map_err(|error| Error::Authentication {
         reason: format!("no randomness for the SCRAM nonce: {error}"),
+        source: None,
     })?;
     Ok(encode(&bytes))
 }

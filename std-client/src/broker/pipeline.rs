@@ -101,10 +101,10 @@ pub(super) async fn serve(
     let mut state = state.into_inner().unwrap_or_else(PoisonError::into_inner);
     state.conn.drain_in_flight().for_each(drop);
     for reply in state.waiting.drain(..).flatten() {
-        let _ = reply.try_send(Err(error.duplicate()));
+        let _ = reply.try_send(Err(error.clone()));
     }
     while let Ok(outgoing) = requests.try_recv() {
-        let _ = outgoing.reply.try_send(Err(error.duplicate()));
+        let _ = outgoing.reply.try_send(Err(error.clone()));
     }
 }
 

@@ -51,11 +51,12 @@ impl ResponseFrame {
             )));
         }
         <R::Response<'s> as Message<'s>>::decode(self.version, self.body()).map_err(|error| {
-            Error::protocol(format!(
-                "decoding a {} v{} response: {error}",
+            let what = format!(
+                "decoding a {} v{} response",
                 self.api_key.name(),
                 self.version
-            ))
+            );
+            Error::core(what, error)
         })
     }
 }

@@ -130,9 +130,8 @@ impl Cluster {
                 .brokers
                 .get(&node_id)
                 .cloned()
-                .ok_or_else(|| Error::Resolve {
-                    address: format!("node {node_id}"),
-                    reason: "not in the cluster metadata".into(),
+                .ok_or_else(|| {
+                    Error::resolve(format!("node {node_id}"), "not in the cluster metadata")
                 })?,
         };
         Ok(address)

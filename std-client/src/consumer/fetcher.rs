@@ -254,9 +254,8 @@ async fn fetch(
     permit.resize(frame.body().len());
     let _reading = shared.budget.reading(permit.bytes());
     let body = SharedBytes::new(frame, Some(permit));
-    let response = FetchResponse::decode(version, body.bytes()).map_err(|error| {
-        Error::protocol(format!("decoding a Fetch v{version} response: {error}"))
-    })?;
+    let response = FetchResponse::decode(version, body.bytes())
+        .map_err(|error| Error::core(format!("decoding a Fetch v{version} response"), error))?;
     let code = ErrorCode(response.error_code);
     if code == ErrorCode::FETCH_SESSION_ID_NOT_FOUND
         || code == ErrorCode::INVALID_FETCH_SESSION_EPOCH

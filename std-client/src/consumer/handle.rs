@@ -100,17 +100,16 @@ impl Consumer {
     /// Moves an assigned partition's position; records fetched before are dropped.
     ///
     /// # Errors
-    /// [`Error::Config`] when the partition is not assigned.
+    /// [`Error::Usage`] when the partition is not assigned.
     pub fn seek(&self, partition: &TopicPartition, to: SeekTo) -> Result<()> {
         if !self
             .shared
             .state()
             .seek(&partition.topic, partition.partition, to)
         {
-            return Err(Error::Config {
-                property: "seek".into(),
-                reason: format!("{partition} is not assigned"),
-            });
+            return Err(Error::usage(format!(
+                "seek on {partition}, which is not assigned to this consumer"
+            )));
         }
         self.shared.notify();
         Ok(())

@@ -20,7 +20,7 @@ use franzl_core::record::{Batch, Batches, RecordBatch, Records};
 use super::budget::{Permit, PrefetchBudget};
 use super::record::{BatchCollector, BatchData, RecordMeta, SharedBytes};
 use super::transactions::AbortedFilter;
-use crate::error::{Error, Result};
+use crate::error::{CoreError, Error, Result};
 
 /// The first guess for a batch's decompressed size, in sixteenths of its compressed size (4x).
 const FIRST_RATIO: usize = 64;
@@ -88,10 +88,8 @@ pub(crate) struct PartitionRead<'a> {
     pub(crate) inflate: &'a InflateGuess,
 }
 
-fn protocol(what: &str, error: impl std::fmt::Display) -> Error {
-    Error::Protocol {
-        reason: format!("{what}: {error}"),
-    }
+fn protocol(what: &str, error: impl Into<CoreError>) -> Error {
+    Error::core(what, error)
 }
 
 /// Reads the partition, handing each batch to `deliver` (also a batch without records to
@@ -100,7 +98,9 @@ fn protocol(what: &str, error: impl std::fmt::Display) -> Error {
 /// ([`PrefetchBudget::reading`]) while this runs.
 ///
 /// # Errors
-/// See the module docs; all are [`Error::Protocol`], naming the topic and partition.
+/// See the module docs; all are [`Error::Protocol`] (with the core's error as the cause where
+/// it is one), naming the topic and partition, except [`Error::Closed`] when the consumer
+/// closes while a batch waits for budget.
 pub(crate) async fn read_partition(
     read: PartitionRead<'_>,
     budget: &Arc<PrefetchBudget>,
@@ -110,8 +110,9 @@ pub(crate) async fn read_partition(
     read_batches(read, budget, deliver)
         .await
         .map_err(|error| match error {
-            Error::Protocol { reason } => Error::Protocol {
+            Error::Protocol { reason, source } => Error::Protocol {
                 reason: format!("{topic}-{partition}: {reason}"),
+                source,
             },
             other => other,
         })
@@ -128,9 +129,8 @@ async fn read_batches(
         let batch = match batch.map_err(|e| protocol("fetched batch", e))? {
             Batch::V2(batch) => batch,
             Batch::Legacy(_) => {
-                return Err(protocol(
-                    "fetched records",
-                    "legacy message format (magic 0/1)",
+                return Err(Error::protocol(
+                    "fetched records in the legacy message format (magic 0/1)",
                 ));
             }
         };
@@ -221,7 +221,7 @@ fn push_records(
             break;
         }
         if !collector.push(&record) {
-            return Err(protocol("fetched record", "not within its buffer"));
+            return Err(Error::protocol("a fetched record not within its buffer"));
         }
     }
     Ok(())
@@ -239,7 +239,9 @@ async fn inflate(
     let mut size = guess.size_for(input.len()).clamp(MIN_INFLATE, limit);
     loop {
         let Some(mut permit) = budget.acquire(size, true).await else {
-            return Err(protocol("fetch", "the consumer is closed"));
+            return Err(Error::Closed {
+                what: "consumer".into(),
+            });
         };
         let mut out = vec![0u8; size];
         match compression::decompress(batch.compression(), input, &mut out) {

@@ -53,16 +53,17 @@ pub async fn resolve(
             .await
             .map_err(|error| Error::Resolve {
                 address: address.to_string(),
-                reason: error.to_string(),
+                reason: "the lookup failed".into(),
+                source: Some(std::sync::Arc::new(error)),
             })
     };
     let all = with_timeout(|| format!("resolving {address}"), timeout, lookup).await?;
     let usable: Vec<_> = all.into_iter().filter(|a| family.allows(a)).collect();
     if usable.is_empty() {
-        return Err(Error::Resolve {
-            address: address.to_string(),
-            reason: format!("no {family:?} address"),
-        });
+        return Err(Error::resolve(
+            address.to_string(),
+            format!("no {family:?} address"),
+        ));
     }
     Ok(usable)
 }
@@ -102,10 +103,7 @@ pub async fn connect(
             }
         }
     }
-    Err(last.unwrap_or_else(|| Error::Resolve {
-        address: address.to_string(),
-        reason: "no address".into(),
-    }))
+    Err(last.unwrap_or_else(|| Error::resolve(address.to_string(), "no address")))
 }
 
 #[cfg(test)]

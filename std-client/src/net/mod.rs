@@ -18,7 +18,7 @@ pub use stream::Stream;
 pub use tls::{TlsOptions, client_config, server_name};
 
 use crate::config::SocketOptions;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TlsCause};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,8 +43,13 @@ pub async fn open(
         futures_rustls::TlsConnector::from(Arc::clone(config))
             .connect(name, tcp)
             .await
-            .map_err(|error| Error::Tls {
-                reason: format!("handshake with {address}: {error}"),
+            .map_err(|error| {
+                let reason = format!("handshake with {address}");
+                match Error::io(reason.clone(), error) {
+                    // The transport failed under TLS: still a failed TLS setup.
+                    Error::Io { source, .. } => Error::tls(reason, Some(TlsCause::Io(source))),
+                    tls => tls,
+                }
             })
     };
     let stream = with_timeout(

@@ -47,19 +47,17 @@ impl Default for TlsOptions {
 }
 
 fn tls_error(reason: impl Into<String>) -> Error {
-    Error::Tls {
-        reason: reason.into(),
-    }
+    Error::tls(reason, None)
 }
 
 fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     let certificates = CertificateDer::pem_file_iter(path)
         .and_then(|iter| iter.collect::<Result<Vec<_>, _>>())
         .map_err(|error| {
-            tls_error(format!(
-                "reading certificates from {}: {error}",
-                path.display()
-            ))
+            Error::tls(
+                format!("reading certificates from {}", path.display()),
+                Some(error.into()),
+            )
         })?;
     if certificates.is_empty() {
         return Err(tls_error(format!("no certificate in {}", path.display())));
@@ -96,13 +94,13 @@ pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>> {
     let roots = Arc::new(root_store(options.ca_file.as_deref())?);
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|error| tls_error(error.to_string()))?;
+        .map_err(|error| Error::tls("choosing protocol versions", Some(error.into())))?;
     let builder = if options.verify_hostname {
         builder.with_root_certificates(roots)
     } else {
         let verifier = WebPkiServerVerifier::builder_with_provider(roots, provider)
             .build()
-            .map_err(|error| tls_error(error.to_string()))?;
+            .map_err(|error| Error::tls("building the certificate verifier", Some(error.into())))?;
         builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(ChainOnlyVerifier(verifier)))
@@ -112,14 +110,14 @@ pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>> {
         Some((cert_file, key_file)) => {
             let chain = read_certificates(cert_file)?;
             let key = PrivateKeyDer::from_pem_file(key_file).map_err(|error| {
-                tls_error(format!(
-                    "reading private key from {}: {error}",
-                    key_file.display()
-                ))
+                Error::tls(
+                    format!("reading private key from {}", key_file.display()),
+                    Some(error.into()),
+                )
             })?;
             builder
                 .with_client_auth_cert(chain, key)
-                .map_err(|error| tls_error(format!("client certificate: {error}")))?
+                .map_err(|error| Error::tls("client certificate", Some(error.into())))?
         }
     };
     Ok(Arc::new(config))

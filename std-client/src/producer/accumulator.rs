@@ -187,13 +187,11 @@ impl Accumulator {
             .ok()
             .and_then(|p| topic.partitions.get_mut(p))
         else {
-            return Err(Error::Producer {
-                reason: format!(
-                    "partition {partition} of {} does not exist ({partition_count} partitions)",
-                    record.topic
-                ),
-                retriable: false,
-            });
+            return Err(Error::usage(format!(
+                "send to partition {partition} of {}, which does not exist ({partition_count} \
+                 partitions)",
+                record.topic
+            )));
         };
         if let Some(open) = &mut queue.open {
             if let Some(delivery) = open.try_append(record, timestamp).map_err(record_error)? {

@@ -190,7 +190,7 @@ async fn run(
             node,
             batches,
             topic_ids: Vec::new(),
-            result: Err(error.duplicate()),
+            result: Err(error.clone()),
         };
         complete(&context, sent, Ticket::counted(&shared, &context));
     }
@@ -249,7 +249,7 @@ async fn serve(
             node,
             batches: waiting.batches.take(),
             topic_ids: waiting.topic_ids,
-            result: Err(error.duplicate()),
+            result: Err(error.clone()),
         };
         complete(context, sent, waiting.ticket);
     }
@@ -369,7 +369,7 @@ async fn write_loop(
                     node,
                     batches: batches.take(),
                     topic_ids: Vec::new(),
-                    result: Err(error.duplicate()),
+                    result: Err(error.clone()),
                 };
                 complete(context, sent, ticket);
                 if fatal {
@@ -400,7 +400,7 @@ async fn write_loop(
                 node,
                 batches: batches.take(),
                 topic_ids,
-                result: Err(error.duplicate()),
+                result: Err(error.clone()),
             };
             // The request may be half written: the connection cannot go on.
             let mut state = lock(state);

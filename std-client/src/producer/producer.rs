@@ -158,7 +158,8 @@ impl Producer {
     /// or `buffer.memory`, with `UNKNOWN_TOPIC_OR_PARTITION` for a topic still missing from the
     /// metadata when `max.block.ms` has passed (a topic being created is waited for), and with
     /// the topic's own error when retrying cannot help (authorization, an invalid name);
-    /// [`Error::Producer`] for a partition out of range or a closed producer;
+    /// [`Error::Usage`] for a partition out of range; [`Error::Producer`] once the producer's
+    /// sender has stopped;
     /// [`Error::Timeout`] when `max.block.ms` passes.
     pub async fn send(&self, record: ProducerRecord<'_>) -> Result<Delivery> {
         let deadline = Instant::now() + self.max_block;

@@ -140,10 +140,12 @@ fn memory_is_bounded_and_unknown_partitions_are_errors() {
             .unwrap(),
         Append::NeedBuffer(200)
     ));
-    assert!(
-        acc.append(&item(&other), 2, Some(5), &|_| true, &mut None)
-            .is_err()
-    );
+    let error = acc
+        .append(&item(&other), 2, Some(5), &|_| true, &mut None)
+        .err()
+        .unwrap();
+    assert!(matches!(error, Error::Usage { .. }), "{error}");
+    assert!(!error.is_retriable());
     drop(held);
 }
 
