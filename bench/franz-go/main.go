@@ -3,6 +3,9 @@
 //
 // Allocations are the Go runtime's count of heap objects (runtime.MemStats.Mallocs) made during
 // the timed part: comparable in kind to the Rust programs' counting allocator, not to malloc calls.
+//
+// `--set KEY=VALUE` (repeatable) sets a kgo option by its name, for the tuned rows: only the
+// options in setters are known, and any other key is an error rather than ignored.
 package main
 
 import (
@@ -13,6 +16,8 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +37,32 @@ type args struct {
 	idempotent  bool
 	warmup      int64
 	lingerMs    int
+	// options are the kgo options given with --set, in order.
+	options []kgo.Opt
+}
+
+// setters are the kgo options --set knows, by name, each from its value.
+var setters = map[string]func(string) (kgo.Opt, error){
+	"MaxBufferedRecords": func(value string) (kgo.Opt, error) {
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("MaxBufferedRecords takes a positive number, not %q", value)
+		}
+		return kgo.MaxBufferedRecords(n), nil
+	},
+}
+
+// parseSet reads one --set KEY=VALUE into a kgo option.
+func parseSet(setting string) (kgo.Opt, error) {
+	key, value, ok := strings.Cut(setting, "=")
+	if !ok {
+		return nil, fmt.Errorf("--set takes KEY=VALUE, not %q", setting)
+	}
+	setter, known := setters[key]
+	if !known {
+		return nil, fmt.Errorf("--set %s: not an option this program knows", key)
+	}
+	return setter(value)
 }
 
 // outcome is what a run did, printed as one JSON line.
@@ -60,6 +91,13 @@ func parseArgs() (args, error) {
 	fs.BoolVar(&a.idempotent, "idempotent", false, "idempotent producer")
 	fs.Int64Var(&a.warmup, "warmup", 0, "untimed records first")
 	fs.IntVar(&a.lingerMs, "linger-ms", 5, "linger")
+	fs.Func("set", "KEY=VALUE: a kgo option by name (repeatable)", func(setting string) error {
+		opt, err := parseSet(setting)
+		if err == nil {
+			a.options = append(a.options, opt)
+		}
+		return err
+	})
 	if err := fs.Parse(os.Args[2:]); err != nil {
 		return a, err
 	}
@@ -101,6 +139,7 @@ func (v values) get(index int64) []byte {
 
 func producerOptions(a args, linger time.Duration) ([]kgo.Opt, error) {
 	opts := []kgo.Opt{kgo.SeedBrokers(a.bootstrap), kgo.DefaultProduceTopic(a.topic), kgo.ProducerLinger(linger)}
+	opts = append(opts, a.options...)
 	switch a.acks {
 	case "0":
 		opts = append(opts, kgo.RequiredAcks(kgo.NoAck()))
@@ -201,8 +240,9 @@ func consume(ctx context.Context, a args) (outcome, error) {
 	for p := 0; p < a.partitions; p++ {
 		offsets[int32(p)] = kgo.NewOffset().AtStart()
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(a.bootstrap),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{a.topic: offsets}))
+	opts := []kgo.Opt{kgo.SeedBrokers(a.bootstrap),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{a.topic: offsets})}
+	cl, err := kgo.NewClient(append(opts, a.options...)...)
 	if err != nil {
 		return outcome{}, err
 	}

@@ -28,3 +28,15 @@ func TestPercentileIsNearestRank(t *testing.T) {
 		t.Fatal("one sample")
 	}
 }
+
+// A --set key the program does not know is an error, never ignored.
+func TestSetKnowsItsOptionsAndRefusesOthers(t *testing.T) {
+	if _, err := parseSet("MaxBufferedRecords=1000"); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"MaxBufferedRecords=0", "MaxBufferedRecords=x", "FetchMaxWait=1s", "MaxBufferedRecords"} {
+		if _, err := parseSet(bad); err == nil {
+			t.Fatalf("%q accepted", bad)
+		}
+	}
+}

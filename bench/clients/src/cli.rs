@@ -1,10 +1,12 @@
 //! The command line every client program accepts:
 //! `<client> produce|consume|roundtrip --bootstrap H:P --topic T [--partitions P] --count N
 //! [--size S] [--acks 0|1|all] [--compression none|gzip|lz4|zstd|snappy] [--idempotent]
-//! [--warmup W] [--linger-ms L]`.
+//! [--warmup W] [--linger-ms L] [--set KEY=VALUE]...`, and
+//! `<client> idle-producer|idle-consumer --bootstrap H:P --topic T [--idle-s S]`.
 //!
 //! Parsing fails with a message naming the argument; a client that cannot honour an option it was
-//! given (rskafka and `--acks 1`, say) must fail rather than silently run something else.
+//! given (rskafka and `--acks 1`, say, or a `--set` property) must fail rather than silently run
+//! something else.
 
 use std::time::Duration;
 
@@ -18,6 +20,29 @@ pub enum Mode {
     Consume,
     /// Send `count` records one at a time, each after the previous one was acknowledged.
     Roundtrip,
+    /// Make a producer, connect it, send nothing, and count the process's wake-ups while it idles.
+    IdleProducer,
+    /// Make a consumer assigned to partition 0 at its end, and count the process's wake-ups
+    /// while it waits for records that never come.
+    IdleConsumer,
+}
+
+impl Mode {
+    /// Whether this is one of the idle modes (no records, a window of `idle` instead).
+    pub fn is_idle(self) -> bool {
+        matches!(self, Mode::IdleProducer | Mode::IdleConsumer)
+    }
+
+    /// The mode's name on the command line and in the result line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Produce => "produce",
+            Mode::Consume => "consume",
+            Mode::Roundtrip => "roundtrip",
+            Mode::IdleProducer => "idle-producer",
+            Mode::IdleConsumer => "idle-consumer",
+        }
+    }
 }
 
 /// The acknowledgement level asked of the broker.
@@ -67,6 +92,11 @@ pub struct Args {
     pub warmup: u64,
     /// How long the producer may wait to fill a batch (default 5 ms, the Java client's default).
     pub linger: Duration,
+    /// Client properties given with `--set KEY=VALUE`, in order: the documented throughput
+    /// settings of a peer's tuned row. A program that cannot apply one must fail.
+    pub properties: Vec<(String, String)>,
+    /// The idle modes' measuring window (default 5 s).
+    pub idle: Duration,
 }
 
 impl Args {
@@ -88,7 +118,13 @@ impl Args {
             Some("produce") => Mode::Produce,
             Some("consume") => Mode::Consume,
             Some("roundtrip") => Mode::Roundtrip,
-            other => return Err(format!("expected produce|consume|roundtrip, got {other:?}")),
+            Some("idle-producer") => Mode::IdleProducer,
+            Some("idle-consumer") => Mode::IdleConsumer,
+            other => {
+                return Err(format!(
+                    "expected produce|consume|roundtrip|idle-producer|idle-consumer, got {other:?}"
+                ));
+            }
         };
         let mut parsed = Args {
             mode,
@@ -102,6 +138,8 @@ impl Args {
             idempotent: false,
             warmup: 0,
             linger: Duration::from_millis(5),
+            properties: Vec::new(),
+            idle: Duration::from_secs(5),
         };
         while let Some(flag) = args.next() {
             if flag == "--idempotent" {
@@ -118,6 +156,16 @@ impl Args {
                 "--warmup" => parsed.warmup = number(&flag, &value)?,
                 "--linger-ms" => parsed.linger = Duration::from_millis(number(&flag, &value)?),
                 "--compression" => parsed.compression = value,
+                "--idle-s" => parsed.idle = Duration::from_secs(number(&flag, &value)?),
+                "--set" => {
+                    let (key, property) = value
+                        .split_once('=')
+                        .filter(|(key, _)| !key.is_empty())
+                        .ok_or_else(|| format!("--set takes KEY=VALUE, not {value:?}"))?;
+                    parsed
+                        .properties
+                        .push((key.to_string(), property.to_string()));
+                }
                 "--acks" => {
                     parsed.acks = match value.as_str() {
                         "0" => Acks::None,
@@ -129,13 +177,41 @@ impl Args {
                 _ => return Err(format!("unknown argument {flag:?}")),
             }
         }
-        if parsed.bootstrap.is_empty() || parsed.topic.is_empty() || parsed.count == 0 {
-            return Err("--bootstrap, --topic and a non-zero --count are required".to_string());
+        if parsed.bootstrap.is_empty() || parsed.topic.is_empty() {
+            return Err("--bootstrap and --topic are required".to_string());
+        }
+        if parsed.count == 0 && !mode.is_idle() {
+            return Err(format!("{} needs a non-zero --count", mode.as_str()));
+        }
+        if parsed.idle.is_zero() {
+            return Err("--idle-s must be at least 1".to_string());
         }
         if parsed.partitions < 1 {
             return Err("--partitions must be at least 1".to_string());
         }
         Ok(parsed)
+    }
+}
+
+impl Args {
+    /// Fails when properties were given with `--set`: for a program that runs every scenario as
+    /// given and has no tuned row, so a property is never accepted and ignored.
+    ///
+    /// # Errors
+    /// A message naming the properties.
+    pub fn refuse_properties(&self, client: &str) -> Result<(), String> {
+        if self.properties.is_empty() {
+            return Ok(());
+        }
+        let given: Vec<String> = self
+            .properties
+            .iter()
+            .map(|(key, value)| format!("{key}={value}"))
+            .collect();
+        Err(format!(
+            "{client} takes no --set properties, given {}",
+            given.join(" ")
+        ))
     }
 }
 
@@ -157,7 +233,8 @@ mod tests {
     fn reads_every_option() {
         let args = parse(
             "produce --bootstrap 127.0.0.1:9092 --topic t --partitions 6 --count 10 --size 1024 \
-             --acks all --compression zstd --idempotent --warmup 5 --linger-ms 0",
+             --acks all --compression zstd --idempotent --warmup 5 --linger-ms 0 \
+             --set fetch.queue.backoff.ms=0 --set a=b=c",
         )
         .unwrap();
         assert_eq!(args.mode, Mode::Produce);
@@ -169,6 +246,26 @@ mod tests {
         assert_eq!(args.compression, "zstd");
         assert!(args.idempotent);
         assert_eq!(args.linger, Duration::ZERO);
+        assert_eq!(
+            args.properties,
+            [
+                ("fetch.queue.backoff.ms".to_string(), "0".to_string()),
+                ("a".to_string(), "b=c".to_string())
+            ]
+        );
+        assert!(args.refuse_properties("x").is_err());
+    }
+
+    #[test]
+    fn idle_modes_need_no_count() {
+        let args = parse("idle-consumer --bootstrap h:1 --topic t --idle-s 3").unwrap();
+        assert_eq!(args.mode, Mode::IdleConsumer);
+        assert_eq!(args.idle, Duration::from_secs(3));
+        assert_eq!(args.refuse_properties("x"), Ok(()));
+        assert!(parse("idle-producer --bootstrap h:1 --topic t --idle-s 0").is_err());
+        assert!(parse("produce --bootstrap h:1 --topic t").is_err());
+        assert!(parse("produce --bootstrap h:1 --topic t --count 1 --set =1").is_err());
+        assert!(parse("produce --bootstrap h:1 --topic t --count 1 --set a").is_err());
     }
 
     #[test]

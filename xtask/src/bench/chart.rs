@@ -1,14 +1,15 @@
-//! `report.svg`: for every scenario, one bar per measured client showing its records/s as a
-//! multiple of librdkafka's on a doubling (log2) scale centred on 1×: faster clients reach right,
-//! slower ones left, and the absolute figure stands beside each bar. Ratios beyond 1/16× or 16×
-//! are drawn at the edge (the label keeps the true value). Clients without figures (pending slots,
-//! not applicable, failed) are named under their scenario.
+//! `report.svg`: for every scenario, one bar per measured row showing its records/s as a
+//! multiple of librdkafka's faster row on a doubling (log2) scale centred on 1×: faster rows reach
+//! right, slower ones left, and the absolute figure stands beside each bar; a tuned row's bar is
+//! its client's colour, lighter. Ratios beyond 1/16× or 16× are drawn at the edge (the label keeps
+//! the true value). Rows without figures (pending slots, not applicable, failed) are named under
+//! their scenario.
 //!
 //! Plain SVG 1.1 written by hand: no scripts, no external fonts, readable in any browser.
 
 use std::fmt::Write as _;
 
-use super::client::Client;
+use super::client::{Client, Settings};
 use super::markdown::figure;
 use super::report::{Context, Results, ratio, reference, status};
 
@@ -82,7 +83,7 @@ pub(crate) fn render(context: &Context, results: &Results) -> String {
         for row in rows {
             let rate = row.figures().map(|f| f.records_per_s.median);
             let (Some(rate), Some(ratio)) = (rate, ratio(rate, reference)) else {
-                absent.push(format!("{}: {}", row.client.name(), status(row)));
+                absent.push(format!("{}: {}", row.name(), status(row)));
                 continue;
             };
             let end = x(ratio);
@@ -94,13 +95,18 @@ pub(crate) fn render(context: &Context, results: &Results) -> String {
             let _ = writeln!(
                 body,
                 "<text x=\"{:.0}\" y=\"{:.0}\" class=\"client\">{}</text>\
-                 <rect x=\"{from:.1}\" y=\"{y:.0}\" width=\"{:.1}\" height=\"{BAR}\" fill=\"{}\"/>\
+                 <rect x=\"{from:.1}\" y=\"{y:.0}\" width=\"{:.1}\" height=\"{BAR}\" fill=\"{}\" fill-opacity=\"{}\"/>\
                  <text x=\"{:.1}\" y=\"{:.0}\" class=\"value\">{ratio:.2}× ({} rec/s)</text>",
                 LEFT - 8.0,
                 y + 12.0,
-                row.client.name(),
+                row.name(),
                 width.max(2.0),
                 colour(row.client),
+                if row.settings == Settings::Tuned {
+                    "0.5"
+                } else {
+                    "1"
+                },
                 end.max(centre) + 6.0,
                 y + 12.0,
                 figure(rate)
@@ -175,10 +181,13 @@ mod tests {
         assert!(svg.trim_end().ends_with("</svg>"));
         assert_eq!(
             svg.matches("<rect x=").count(),
-            6,
-            "three measured clients in two scenarios"
+            8,
+            "four measured rows in two scenarios"
         );
         assert!(svg.contains("1.50× (3 000 rec/s)"));
+        assert!(svg.contains("0.50× (1 000 rec/s)"));
+        assert!(svg.contains(">librdkafka tuned</text>"));
+        assert_eq!(svg.matches("fill-opacity=\"0.5\"").count(), 2);
         assert!(svg.contains("franzl: pending · rskafka: failed"));
         assert!(svg.contains("test &lt;cpu&gt;"));
     }

@@ -4,10 +4,14 @@
 //! franzl's own client (`bench-franzl`) and `replay`, the ceiling (`bench-replay`: Produce
 //! requests encoded before the clock, Fetch responses read only as far as counting needs), run
 //! every scenario. A row a client cannot run says why (`NotApplicable`), never with figures.
+//!
+//! A peer with documented throughput settings has two rows (see `tuning.rs`): its defaults and
+//! its tuned settings, each a [`Contender`].
 
 use std::path::{Path, PathBuf};
 
 use super::scenario::{Mode, Scenario};
+use super::tuning::{self, Tuning};
 
 /// The clients, in report order; librdkafka is the reference the ratios are taken against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,8 +40,89 @@ pub(crate) const CLIENTS: &[Client] = &[
     Client::Replay,
 ];
 
-/// The reference client of the ratios.
+/// The reference client of the ratios: the faster of its rows in each scenario.
 pub(crate) const REFERENCE: Client = Client::Rdkafka;
+
+/// Which settings a row runs a client with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Settings {
+    /// The scenario's contract and the client's own defaults for the rest.
+    Defaults,
+    /// The contract, plus the throughput settings the client's documentation recommends.
+    Tuned,
+}
+
+impl Settings {
+    /// The name in the report.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Settings::Defaults => "defaults",
+            Settings::Tuned => "tuned",
+        }
+    }
+}
+
+/// One row of every scenario: a client and its settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Contender {
+    /// The client.
+    pub(crate) client: Client,
+    /// Its settings.
+    pub(crate) settings: Settings,
+}
+
+impl Contender {
+    /// The row's name: the client's, with ` tuned` after it for a tuned row.
+    pub(crate) fn name(self) -> String {
+        match self.settings {
+            Settings::Defaults => self.client.name().to_string(),
+            Settings::Tuned => format!("{} tuned", self.client.name()),
+        }
+    }
+
+    /// A short, topic-safe id.
+    pub(crate) fn id(self) -> String {
+        match self.settings {
+            Settings::Defaults => self.client.id().to_string(),
+            Settings::Tuned => format!("{}-tuned", self.client.id()),
+        }
+    }
+
+    /// How this row runs `scenario`: the client's plan, with the tuned settings on a tuned row.
+    pub(crate) fn plan(self, scenario: &Scenario) -> Plan {
+        let plan = self.client.plan(scenario);
+        if self.settings == Settings::Defaults || matches!(plan, Plan::NotApplicable(_)) {
+            return plan;
+        }
+        match (plan, tuning::tuned(self.client, scenario)) {
+            (_, Err(why)) => Plan::NotApplicable(why),
+            (Plan::Contract { acks, note, .. }, Ok(tuning)) => {
+                Plan::Contract { acks, note, tuning }
+            }
+            (Plan::JavaPerf { .. }, Ok(tuning)) => Plan::JavaPerf { tuning },
+            (plan @ Plan::NotApplicable(_), Ok(_)) => plan,
+        }
+    }
+}
+
+/// Every row, in report order: each client, and after a peer with documented throughput settings
+/// its tuned row.
+pub(crate) fn contenders() -> Vec<Contender> {
+    CLIENTS
+        .iter()
+        .flat_map(|&client| {
+            let tuned = tuning::has_tuned_row(client).then_some(Contender {
+                client,
+                settings: Settings::Tuned,
+            });
+            std::iter::once(Contender {
+                client,
+                settings: Settings::Defaults,
+            })
+            .chain(tuned)
+        })
+        .collect()
+}
 
 /// The ceiling each client's share is taken of.
 pub(crate) const CEILING: Client = Client::Replay;
@@ -45,13 +130,15 @@ pub(crate) const CEILING: Client = Client::Replay;
 /// How one client runs one scenario.
 #[derive(Debug, Clone)]
 pub(crate) enum Plan {
-    /// A client program of the contract, with the acks it is given and a note for the reader.
+    /// A client program of the contract, with the acks it is given, a note for the reader, and
+    /// the settings beyond the contract (none on a defaults row).
     Contract {
         acks: &'static str,
         note: Option<&'static str>,
+        tuning: Tuning,
     },
-    /// The Java perf tools.
-    JavaPerf,
+    /// The Java perf tools, with the settings beyond the scenario's.
+    JavaPerf { tuning: Tuning },
     /// Not run, and why.
     NotApplicable(String),
 }
@@ -96,7 +183,9 @@ impl Client {
                 "the perf tool has no one-request-in-flight mode (its latencies include queueing)"
                     .into(),
             ),
-            Client::Java => Plan::JavaPerf,
+            Client::Java => Plan::JavaPerf {
+                tuning: Tuning::default(),
+            },
             Client::Rskafka if scenario.idempotent => {
                 Plan::NotApplicable("rskafka has no idempotent producer".into())
             }
@@ -104,6 +193,7 @@ impl Client {
                 Plan::Contract {
                     acks: "all",
                     note: Some("acks=all: rskafka always asks for all"),
+                    tuning: Tuning::default(),
                 }
             }
             Client::Franzl
@@ -113,15 +203,17 @@ impl Client {
             | Client::Replay => Plan::Contract {
                 acks: scenario.acks,
                 note: None,
+                tuning: Tuning::default(),
             },
         }
     }
 }
 
-/// The contract's arguments for `scenario`, after the program's name.
+/// The contract's arguments for `scenario` with `tuning`, after the program's name.
 pub(crate) fn contract_args(
     scenario: &Scenario,
     acks: &str,
+    tuning: &Tuning,
     bootstrap: &str,
     topic: &str,
     quick: bool,
@@ -148,8 +240,15 @@ pub(crate) fn contract_args(
     if scenario.idempotent {
         args.push("--idempotent".into());
     }
-    if scenario.mode == Mode::Roundtrip {
-        args.extend(["--linger-ms".into(), "0".into()]);
+    let linger = match scenario.mode {
+        Mode::Roundtrip => Some(0),
+        _ => tuning.linger_ms,
+    };
+    if let Some(linger) = linger {
+        args.extend(["--linger-ms".into(), linger.to_string()]);
+    }
+    for (key, value) in &tuning.properties {
+        args.extend(["--set".into(), format!("{key}={value}")]);
     }
     args
 }
@@ -164,7 +263,14 @@ mod tests {
         for scenario in SCENARIOS {
             for client in [Client::Franzl, REFERENCE, CEILING] {
                 match client.plan(scenario) {
-                    Plan::Contract { acks, note: None } => assert_eq!(acks, scenario.acks),
+                    Plan::Contract {
+                        acks,
+                        note: None,
+                        tuning,
+                    } => {
+                        assert_eq!(acks, scenario.acks);
+                        assert_eq!(tuning, Tuning::default());
+                    }
                     other => panic!("{} / {}: {other:?}", scenario.id, client.name()),
                 }
             }
@@ -177,14 +283,64 @@ mod tests {
     }
 
     #[test]
+    fn each_peer_with_documented_settings_has_two_rows() {
+        let names: Vec<String> = contenders().into_iter().map(Contender::name).collect();
+        assert_eq!(
+            names,
+            [
+                "franzl",
+                "librdkafka",
+                "librdkafka tuned",
+                "java",
+                "java tuned",
+                "rskafka",
+                "franz-go",
+                "franz-go tuned",
+                "replay"
+            ]
+        );
+        let roundtrip = SCENARIOS
+            .iter()
+            .find(|s| s.mode == Mode::Roundtrip)
+            .unwrap();
+        let tuned_java = Contender {
+            client: Client::Java,
+            settings: Settings::Tuned,
+        };
+        assert!(matches!(tuned_java.plan(roundtrip), Plan::NotApplicable(_)));
+    }
+
+    #[test]
     fn contract_arguments() {
         let idempotent = SCENARIOS.iter().find(|s| s.idempotent).unwrap();
-        let args = contract_args(idempotent, "all", "127.0.0.1:9092", "t", true);
+        let args = contract_args(
+            idempotent,
+            "all",
+            &Tuning::default(),
+            "127.0.0.1:9092",
+            "t",
+            true,
+        );
         assert_eq!(
             args.join(" "),
             "produce --bootstrap 127.0.0.1:9092 --topic t --partitions 6 --count 2000 --size 100 \
              --acks all --compression none --warmup 200 --idempotent"
         );
+        let tuned = Contender {
+            client: REFERENCE,
+            settings: Settings::Tuned,
+        };
+        let Plan::Contract { tuning, .. } = tuned.plan(idempotent) else {
+            panic!("librdkafka's tuned row runs every produce scenario");
+        };
+        let args = contract_args(idempotent, "all", &tuning, "h:1", "t", true);
+        assert!(args.join(" ").ends_with("--idempotent --linger-ms 100"));
+        let consume = SCENARIOS.iter().find(|s| s.mode == Mode::Consume).unwrap();
+        let Plan::Contract { tuning, .. } = tuned.plan(consume) else {
+            panic!("librdkafka's tuned row runs every consume scenario");
+        };
+        let args = contract_args(consume, "1", &tuning, "h:1", "t", true);
+        assert!(args.join(" ").ends_with("--set fetch.queue.backoff.ms=0"));
         assert!(matches!(
             Client::Rskafka.plan(idempotent),
             Plan::NotApplicable(_)

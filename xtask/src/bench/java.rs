@@ -7,10 +7,18 @@
 
 use super::run::Reported;
 use super::scenario::{Mode, Scenario};
+use super::tuning::Tuning;
 
-/// The perf tool's arguments for `scenario`, after those of the launcher's `tool_command`
-/// (`consumer-perf-test` for consuming, `producer-perf-test` else).
-pub(crate) fn args(scenario: &Scenario, bootstrap: &str, topic: &str, quick: bool) -> Vec<String> {
+/// The perf tool's arguments for `scenario` with `tuning` (a tuned row's linger and properties),
+/// after those of the launcher's `tool_command` (`consumer-perf-test` for consuming,
+/// `producer-perf-test` else).
+pub(crate) fn args(
+    scenario: &Scenario,
+    tuning: &Tuning,
+    bootstrap: &str,
+    topic: &str,
+    quick: bool,
+) -> Vec<String> {
     let count = scenario.count(quick);
     let warmup = scenario.warmup(quick);
     let mut args: Vec<String> = Vec::new();
@@ -28,6 +36,9 @@ pub(crate) fn args(scenario: &Scenario, bootstrap: &str, topic: &str, quick: boo
             ]
             .map(String::from),
         );
+        for (key, value) in &tuning.properties {
+            args.extend(["--command-property".into(), format!("{key}={value}")]);
+        }
         return args;
     }
     args.extend(
@@ -54,8 +65,14 @@ pub(crate) fn args(scenario: &Scenario, bootstrap: &str, topic: &str, quick: boo
         format!("acks={}", scenario.acks),
         format!("compression.type={}", scenario.compression),
         format!("enable.idempotence={}", scenario.idempotent),
-        "linger.ms=5".to_string(),
+        format!("linger.ms={}", tuning.linger_ms.unwrap_or(5)),
     ]);
+    args.extend(
+        tuning
+            .properties
+            .iter()
+            .map(|(key, value)| format!("{key}={value}")),
+    );
     args
 }
 
@@ -136,7 +153,28 @@ pub(crate) fn parse_consumer(stdout: &str, size: usize) -> Result<Reported, Stri
 
 #[cfg(test)]
 mod tests {
+    use super::super::scenario::SCENARIOS;
     use super::*;
+
+    #[test]
+    fn a_tuned_row_replaces_the_linger_and_adds_its_properties() {
+        let tuning = Tuning {
+            linger_ms: Some(100),
+            properties: vec![("batch.size", "200000".into())],
+        };
+        let produce = args(&SCENARIOS[0], &tuning, "h:1", "t", true).join(" ");
+        assert!(produce.ends_with("enable.idempotence=false linger.ms=100 batch.size=200000"));
+        assert!(!produce.contains("linger.ms=5"));
+        let plain = args(&SCENARIOS[0], &Tuning::default(), "h:1", "t", true).join(" ");
+        assert!(plain.ends_with("linger.ms=5"));
+        let consume = SCENARIOS.iter().find(|s| s.mode == Mode::Consume).unwrap();
+        let tuning = Tuning {
+            linger_ms: None,
+            properties: vec![("fetch.min.bytes", "100000".into())],
+        };
+        let consume = args(consume, &tuning, "h:1", "t", true).join(" ");
+        assert!(consume.ends_with("--command-property fetch.min.bytes=100000"));
+    }
 
     #[test]
     fn reads_the_steady_state_line() {

@@ -1,11 +1,15 @@
-//! `report.md`: the machine, how the figures were taken, an overview of throughput ratios, and one
-//! table per scenario with every figure, its ratio to librdkafka and its share of replay's rate
-//! (the ceiling).
+//! `report.md`: the machine, how the figures were taken, an overview of throughput ratios, one
+//! table per scenario with every row (a peer's defaults and tuned rows each), its ratio to
+//! librdkafka's faster row and its share of replay's rate (the ceiling), and the idle wake-ups.
 
 use std::fmt::Write as _;
 
-use super::client::{Client, REFERENCE};
-use super::report::{Context, Results, ceiling, clients, ratio, reference, status};
+use super::client::{Client, REFERENCE, Settings};
+use super::idle::Idle;
+use super::report::{
+    Context, Results, ceiling, clients, faster, is_faster_of_two, ratio, reference, reference_row,
+    status,
+};
 use super::summary::{Outcome, Row, Stat};
 
 /// A number with about three significant digits, grouped for reading.
@@ -47,9 +51,25 @@ fn percent(value: Option<f64>) -> String {
     value.map_or("-".into(), |value| format!("{:.0}%", value * 100.0))
 }
 
+/// The note column: what a tuned row set, the row's own note, and which row the ratios use.
+fn notes(row: &Row, rows: &[Row]) -> String {
+    let mut notes: Vec<String> = Vec::new();
+    if row.settings == Settings::Tuned && !row.tuning.is_empty() {
+        notes.push(format!("`{}`", row.tuning));
+    }
+    notes.extend(row.note.map(String::from));
+    if is_faster_of_two(rows, row) {
+        notes.push("the faster of its two rows".into());
+    }
+    if reference_row(rows).is_some_and(|r| r.client == row.client && r.settings == row.settings) {
+        notes.push("**the reference: ratios are to this row**".into());
+    }
+    notes.join("; ")
+}
+
 fn table_row(row: &Row, rows: &[Row]) -> String {
     let (reference, ceiling) = (reference(rows), ceiling(rows));
-    let note = row.note.unwrap_or("");
+    let note = notes(row, rows);
     let Some(figures) = row.figures() else {
         let why = match &row.outcome {
             Outcome::NotApplicable(why) | Outcome::Failed(why) => why.as_str(),
@@ -57,7 +77,7 @@ fn table_row(row: &Row, rows: &[Row]) -> String {
         };
         return format!(
             "| {} | {} | | | | | | | | | {} |\n",
-            row.client.name(),
+            row.name(),
             status(row),
             why.replace('|', "/")
         );
@@ -72,7 +92,7 @@ fn table_row(row: &Row, rows: &[Row]) -> String {
     });
     format!(
         "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-        row.client.name(),
+        row.name(),
         with_spread(figures.records_per_s),
         figure(figures.mb_per_s.median),
         times(ratio(
@@ -97,8 +117,71 @@ fn table_row(row: &Row, rows: &[Row]) -> String {
     )
 }
 
+/// The overview's cell of `client` in a scenario: its faster row's ratio to the reference
+/// (librdkafka's own figure), marked when that was the tuned row.
+fn overview_cell(rows: &[Row], client: Client) -> String {
+    let Some(row) = faster(rows, client) else {
+        return rows
+            .iter()
+            .find(|row| row.client == client)
+            .map_or("-".into(), |row| status(row).to_string());
+    };
+    let tuned = if row.settings == Settings::Tuned {
+        " (tuned)"
+    } else {
+        ""
+    };
+    let rate = row.figures().map(|f| f.records_per_s.median);
+    if client == REFERENCE {
+        return format!("{} rec/s{tuned}", figure(rate.unwrap_or(0.0)));
+    }
+    let ratio = ratio(rate, reference(rows).map(|f| f.records_per_s.median));
+    format!("{}{tuned}", times(ratio))
+}
+
+/// The idle table.
+fn idle_table(md: &mut String, idle: &[Idle]) {
+    md.push_str(
+        "\n## Idle wake-ups\n\nEach program counts its own threads' context switches \
+         (`voluntary_ctxt_switches` + `nonvoluntary_ctxt_switches` of every `/proc/self/task/*/status`) \
+         over a window before its client exists (the baseline) and over the same window with the \
+         client idle: a producer connected to the partition's leader with nothing to send, or a \
+         consumer assigned to partition 0 at its end of a topic nothing writes to, waiting in \
+         `poll`. Wake-ups/s is the difference per second.\n\n\
+         | client | role | wake-ups/s | switches/s idle | switches/s baseline | window s | threads (before) |\n\
+         |---|---|---:|---:|---:|---:|---:|\n",
+    );
+    for row in idle {
+        match &row.measured {
+            Ok(m) => {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {} | {} | {} | {} ({}) |",
+                    row.client.name(),
+                    row.role.as_str(),
+                    figure(m.wakeups_per_s),
+                    figure(m.idle_per_s),
+                    figure(m.baseline_per_s),
+                    figure(m.window_s),
+                    m.threads,
+                    m.baseline_threads
+                );
+            }
+            Err(why) => {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | failed | | | | {} |",
+                    row.client.name(),
+                    row.role.as_str(),
+                    why.replace('|', "/")
+                );
+            }
+        }
+    }
+}
+
 /// The whole report.
-pub(crate) fn render(context: &Context, results: &Results) -> String {
+pub(crate) fn render(context: &Context, results: &Results, idle: &[Idle]) -> String {
     let mut md = String::from("# franzl client benchmark\n\n");
     if context.quick {
         md.push_str(
@@ -127,12 +210,19 @@ pub(crate) fn render(context: &Context, results: &Results) -> String {
          (start-up, JVM included) over every record it handled; allocs/record are heap allocations in the \
          timed part (Rust programs: a counting global allocator; franz-go: Go's heap objects; librdkafka's \
          C allocations and the JVM's are not seen). Every count a client claims is checked against the \
-         broker's offsets. Ratios are to librdkafka; \"of replay\" is the share of replay's records/s, the ceiling \
+         broker's offsets. A peer whose documentation recommends throughput settings has two rows, its \
+         defaults and `tuned` (the settings are in the note, their sources in `xtask/src/bench/tuning.rs`; \
+         what the scenario fixes, such as acks, compression and idempotence, stays fixed); franzl runs \
+         the scenario with its own defaults. Ratios are to the faster of librdkafka's two rows (marked \
+         in each table); the overview gives each peer's faster row. \"of replay\" is the share of replay's records/s, the ceiling \
          (Produce requests encoded before the clock and sent as fast as the broker answers; Fetch responses \
          read only as far as the batch headers). A shared machine makes ratios, not absolute figures, \
          the thing to read.\n\n",
     );
-    md.push_str("## Overview: records/s as a multiple of librdkafka's\n\n| scenario |");
+    md.push_str(
+        "## Overview: records/s as a multiple of librdkafka's faster row\n\n\
+         Each peer's cell is its faster row, `(tuned)` when that was the tuned one.\n\n| scenario |",
+    );
     let clients = clients(results);
     for client in &clients {
         let _ = write!(md, " {} |", client.name());
@@ -142,24 +232,9 @@ pub(crate) fn render(context: &Context, results: &Results) -> String {
     md.push('\n');
     for (scenario, rows) in results {
         let _ = write!(md, "| {} |", scenario.title);
-        let reference = reference(rows);
-        let franzl = rows
-            .iter()
-            .find(|row| row.client == Client::Franzl)
-            .and_then(|row| row.figures());
-        for row in rows {
-            let cell = match row.figures() {
-                Some(_) if row.client == REFERENCE => format!(
-                    "{} rec/s",
-                    figure(row.figures().map_or(0.0, |f| f.records_per_s.median))
-                ),
-                Some(figures) => times(ratio(
-                    Some(figures.records_per_s.median),
-                    reference.map(|f| f.records_per_s.median),
-                )),
-                None => status(row).to_string(),
-            };
-            let _ = write!(md, " {cell} |");
+        let franzl = faster(rows, Client::Franzl).and_then(Row::figures);
+        for &client in &clients {
+            let _ = write!(md, " {} |", overview_cell(rows, client));
         }
         let share = ratio(
             franzl.map(|f| f.records_per_s.median),
@@ -191,12 +266,13 @@ pub(crate) fn render(context: &Context, results: &Results) -> String {
             md.push_str(&table_row(row, rows));
         }
     }
+    idle_table(&mut md, idle);
     md
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::report::tests::{context, results};
+    use super::super::report::tests::{context, idle, results};
     use super::*;
 
     #[test]
@@ -210,10 +286,20 @@ mod tests {
 
     #[test]
     fn every_row_is_in_the_tables() {
-        let md = render(&context(), &results());
+        let md = render(&context(), &results(), &idle());
         assert!(md.contains("| franzl | pending | | | | | | | | | pending: not yet |"));
         assert!(md.contains("| franz-go | 3 000 ±0% | 0.30 | 1.50× | 75% |"));
-        assert!(md.contains("| librdkafka | 2 000 ±0% | 0.20 | 1.00× | 50% |"));
+        assert!(md.contains("| librdkafka | 1 000 ±0% | 0.10 | 0.50× | 25% |"));
+        assert!(md.contains("| librdkafka tuned | 2 000 ±0% | 0.20 | 1.00× | 50% |"));
+        assert!(md.contains(
+            "| `linger.ms=100`; the faster of its two rows; **the reference: ratios are to this row** |"
+        ));
+        assert!(
+            md.contains("| 2 000 rec/s (tuned) | 1.50× |"),
+            "overview: {md}"
+        );
+        assert!(md.contains("| franzl | consumer | 2.50 | 4.00 | 1.50 | 2.00 | 3 (1) |"));
+        assert!(md.contains("| librdkafka | producer | failed | | | | no broker |"));
         assert!(md.contains("| replay | 4 000 ±0% | 0.40 | 2.00× | 100% |"));
         assert!(
             md.contains(" 2.00× | - |\n"),

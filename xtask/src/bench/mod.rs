@@ -1,6 +1,9 @@
 //! `cargo xtask bench [--quick] [--runs N] [--scenario ID]... [--bootstrap H:P] [--out DIR]`:
 //! franzl against librdkafka, the Java client, rskafka and franz-go, and the share each reaches of
 //! replay (pre-encoded requests, the ceiling), each scenario run by each client, on one broker.
+//! A peer whose documentation recommends throughput settings runs twice, with its defaults and
+//! with those settings (`tuning.rs`); ratios are to the faster of librdkafka's two rows. Then the
+//! idle wake-ups of franzl's and librdkafka's producer and consumer (`idle.rs`).
 //!
 //! It builds the client programs, brings the broker up through the project's launcher (the `plain`
 //! profile, or `--profile cluster3`; `--bootstrap` uses a running broker instead), pins the broker and the clients to different cores when there are two,
@@ -13,6 +16,7 @@ mod broker;
 mod build;
 mod chart;
 mod client;
+mod idle;
 mod java;
 mod json;
 mod machine;
@@ -21,16 +25,18 @@ mod report;
 mod run;
 mod scenario;
 mod summary;
+mod tuning;
 
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::broker::Profile;
-use client::{CLIENTS, Client, Plan};
+use client::{Client, Plan};
 use run::{Reported, Runner, Sample};
 use scenario::{Mode, SCENARIOS, Scenario};
 use summary::{Figures, Outcome, Row};
+use tuning::Tuning;
 
 /// The command line of `cargo xtask bench`.
 #[derive(Debug, Clone)]
@@ -167,6 +173,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
         eprintln!("==> {}", scenario.title);
         results.push((*scenario, bench.scenario(scenario)));
     }
+    eprintln!("==> idle wake-ups");
+    let idle = idle::measure(
+        &bench.runner,
+        &bench.programs.rust_bin,
+        &bench.stamp,
+        bench.quick,
+    );
     let broker_pinning = match &broker {
         Some(broker) => broker.pinning.clone(),
         None => "the broker was given (--bootstrap): not pinned".into(),
@@ -183,7 +196,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         pinning,
         elapsed_s: started.elapsed().as_secs_f64(),
     };
-    report::write(&out, &context, &results)?;
+    report::write(&out, &context, &results, &idle)?;
     eprintln!(
         "==> report in {} ({:.0} s)",
         out.join("report.md").display(),
@@ -193,12 +206,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .iter()
         .flat_map(|(scenario, rows)| {
             rows.iter().filter_map(move |row| match &row.outcome {
-                Outcome::Failed(why) => {
-                    Some(format!("{} / {}: {why}", scenario.id, row.client.name()))
-                }
+                Outcome::Failed(why) => Some(format!("{} / {}: {why}", scenario.id, row.name())),
                 _ => None,
             })
         })
+        .chain(idle.iter().filter_map(|idle| {
+            let why = idle.measured.as_ref().err()?;
+            Some(format!(
+                "idle {} / {}: {why}",
+                idle.role.as_str(),
+                idle.client.name()
+            ))
+        }))
         .collect();
     if failures.is_empty() {
         Ok(())
@@ -214,21 +233,34 @@ pub fn run(args: &[String]) -> Result<(), String> {
 impl Bench {
     /// Every client's rows for one scenario.
     fn scenario(&self, scenario: &Scenario) -> Vec<Row> {
-        let mut rows: Vec<(Row, Plan, Vec<Sample>)> = CLIENTS
-            .iter()
-            .map(|&client| {
-                let mut plan = client.plan(scenario);
+        let mut rows: Vec<(Row, Plan, Vec<Sample>)> = client::contenders()
+            .into_iter()
+            .map(|contender| {
+                let client = contender.client;
+                let mut plan = contender.plan(scenario);
                 if let (Client::FranzGo, Err(reason)) = (client, &self.programs.franz_go) {
                     plan = Plan::NotApplicable(format!("franz-go {reason}"));
                 }
-                let (outcome, note) = match &plan {
-                    Plan::NotApplicable(why) => (Outcome::NotApplicable(why.clone()), None),
-                    Plan::Contract { note, .. } => (Outcome::Failed("not run".into()), *note),
-                    Plan::JavaPerf => (Outcome::Failed("not run".into()), None),
+                let (outcome, note, tuning) = match &plan {
+                    Plan::NotApplicable(why) => {
+                        (Outcome::NotApplicable(why.clone()), None, String::new())
+                    }
+                    Plan::Contract { note, tuning, .. } => (
+                        Outcome::Failed("not run".into()),
+                        *note,
+                        tuning.describe(client),
+                    ),
+                    Plan::JavaPerf { tuning } => (
+                        Outcome::Failed("not run".into()),
+                        None,
+                        tuning.describe(client),
+                    ),
                 };
                 (
                     Row {
                         client,
+                        settings: contender.settings,
+                        tuning,
                         outcome,
                         note,
                     },
@@ -251,7 +283,7 @@ impl Bench {
                 let result = match scenario.mode {
                     Mode::Consume => self.once(scenario, row.client, plan, &shared_topic),
                     _ => {
-                        let topic = format!("{shared_topic}-{}-{run}", row.client.id());
+                        let topic = format!("{shared_topic}-{}-{run}", row.contender().id());
                         self.with_topic(scenario, &topic, |topic| {
                             self.once(scenario, row.client, plan, topic)
                         })
@@ -260,8 +292,8 @@ impl Bench {
                 match result {
                     Ok(sample) => {
                         eprintln!(
-                            "    {:<10} run {}/{}: {:>12.0} records/s",
-                            row.client.name(),
+                            "    {:<16} run {}/{}: {:>12.0} records/s",
+                            row.name(),
                             run + 1,
                             self.runs,
                             sample.reported.records as f64 / sample.reported.elapsed_s.max(1e-9)
@@ -270,8 +302,8 @@ impl Bench {
                     }
                     Err(why) => {
                         eprintln!(
-                            "    {:<10} run {}/{}: FAILED: {why}",
-                            row.client.name(),
+                            "    {:<16} run {}/{}: FAILED: {why}",
+                            row.name(),
                             run + 1,
                             self.runs
                         );
@@ -324,8 +356,14 @@ impl Bench {
             mode: Mode::Produce,
             ..*scenario
         };
-        let mut args =
-            client::contract_args(&produce, "1", &self.runner.bootstrap, topic, self.quick);
+        let mut args = client::contract_args(
+            &produce,
+            "1",
+            &Tuning::default(),
+            &self.runner.bootstrap,
+            topic,
+            self.quick,
+        );
         // No warm-up: the topic must hold exactly `count` records.
         if let Some(at) = args.iter().position(|arg| arg == "--warmup") {
             args[at + 1] = "0".into();
@@ -359,27 +397,28 @@ impl Bench {
     ) -> Result<Sample, String> {
         let bootstrap = &self.runner.bootstrap;
         let (stdout, usage) = match plan {
-            Plan::Contract { acks, .. } => {
+            Plan::Contract { acks, tuning, .. } => {
                 let program = match client {
                     Client::FranzGo => self.programs.franz_go.clone()?,
                     _ => client
                         .program(&self.programs.rust_bin, &self.programs.rust_bin)
                         .ok_or("no program")?,
                 };
-                let args = client::contract_args(scenario, acks, bootstrap, topic, self.quick);
+                let args =
+                    client::contract_args(scenario, acks, tuning, bootstrap, topic, self.quick);
                 self.runner.measured(&program.to_string_lossy(), &args)?
             }
-            Plan::JavaPerf => {
+            Plan::JavaPerf { tuning } => {
                 let tool = usize::from(scenario.mode == Mode::Consume);
                 let (program, mut args) = self.java[tool].clone();
-                args.extend(java::args(scenario, bootstrap, topic, self.quick));
+                args.extend(java::args(scenario, tuning, bootstrap, topic, self.quick));
                 self.runner.measured(&program.to_string_lossy(), &args)?
             }
             Plan::NotApplicable(why) => return Err(why.clone()),
         };
         let reported = match (plan, scenario.mode) {
-            (Plan::JavaPerf, Mode::Consume) => java::parse_consumer(&stdout, scenario.size)?,
-            (Plan::JavaPerf, _) => {
+            (Plan::JavaPerf { .. }, Mode::Consume) => java::parse_consumer(&stdout, scenario.size)?,
+            (Plan::JavaPerf { .. }, _) => {
                 java::parse_producer(&stdout, scenario.size, scenario.warmup(self.quick))?
             }
             _ => Reported::from_contract(run::last_json_line(&stdout).ok_or("no result line")?)?,

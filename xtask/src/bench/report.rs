@@ -1,11 +1,15 @@
 //! Writing the benchmark's results: `report.json` (every run and every figure, for tools),
 //! `report.md` (the tables, for people) and `report.svg` (the chart), into one folder.
+//!
+//! Ratios in every scenario are to librdkafka's faster row (defaults or tuned, by records/s), and
+//! each file says which row that was.
 
 use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 
 use super::client::{CEILING, Client, REFERENCE};
+use super::idle::Idle;
 use super::json::{number, quote};
 use super::scenario::Scenario;
 use super::summary::{Figures, Outcome, Row, Stat};
@@ -32,11 +36,16 @@ pub(crate) type Results = [(Scenario, Vec<Row>)];
 ///
 /// # Errors
 /// When a file cannot be written.
-pub(crate) fn write(dir: &Path, context: &Context, results: &Results) -> Result<(), String> {
+pub(crate) fn write(
+    dir: &Path,
+    context: &Context,
+    results: &Results,
+    idle: &[Idle],
+) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|error| format!("{}: {error}", dir.display()))?;
     let files = [
-        ("report.json", to_json(context, results)),
-        ("report.md", super::markdown::render(context, results)),
+        ("report.json", to_json(context, results, idle)),
+        ("report.md", super::markdown::render(context, results, idle)),
         ("report.svg", super::chart::render(context, results)),
     ];
     for (name, text) in files {
@@ -46,11 +55,36 @@ pub(crate) fn write(dir: &Path, context: &Context, results: &Results) -> Result<
     Ok(())
 }
 
+/// The faster (by median records/s) of `client`'s measured rows in `rows`: the row its ratios
+/// and franzl's ratios to it count.
+pub(crate) fn faster(rows: &[Row], client: Client) -> Option<&Row> {
+    rows.iter()
+        .filter(|row| row.client == client)
+        .filter_map(|row| {
+            row.figures()
+                .map(|figures| (row, figures.records_per_s.median))
+        })
+        .max_by(|(_, a), (_, b)| a.total_cmp(b))
+        .map(|(row, _)| row)
+}
+
+/// Whether `row` is the faster of its client's rows, where the client has more than one measured.
+pub(crate) fn is_faster_of_two(rows: &[Row], row: &Row) -> bool {
+    let measured = rows
+        .iter()
+        .filter(|other| other.client == row.client && other.figures().is_some())
+        .count();
+    measured > 1 && faster(rows, row.client).is_some_and(|faster| faster.settings == row.settings)
+}
+
+/// The reference row (librdkafka's faster) in `rows`, if one was measured.
+pub(crate) fn reference_row(rows: &[Row]) -> Option<&Row> {
+    faster(rows, REFERENCE)
+}
+
 /// The reference row's figures in `rows`, if it was measured.
 pub(crate) fn reference(rows: &[Row]) -> Option<&Figures> {
-    rows.iter()
-        .find(|row| row.client == REFERENCE)
-        .and_then(Row::figures)
+    reference_row(rows).and_then(Row::figures)
 }
 
 /// The ceiling's (replay's) figures in `rows`, if it was measured.
@@ -90,10 +124,17 @@ fn stat_json(stat: Option<Stat>) -> String {
     }
 }
 
-fn row_json(row: &Row, reference: Option<&Figures>, ceiling: Option<&Figures>) -> String {
+fn row_json(
+    row: &Row,
+    faster_of_two: bool,
+    reference: Option<&Figures>,
+    ceiling: Option<&Figures>,
+) -> String {
     let mut json = format!(
-        "{{\"client\":{},\"status\":\"{}\"",
+        "{{\"client\":{},\"settings\":\"{}\",\"tuning\":{},\"status\":\"{}\"",
         quote(row.client.name()),
+        row.settings.as_str(),
+        quote(&row.tuning),
         status(row)
     );
     let _ = write!(json, ",\"note\":{}", row.note.map_or("null".into(), quote));
@@ -102,6 +143,7 @@ fn row_json(row: &Row, reference: Option<&Figures>, ceiling: Option<&Figures>) -
             let _ = write!(json, ",\"reason\":{}}}", quote(why));
         }
         Outcome::Measured { samples, figures } => {
+            let _ = write!(json, ",\"faster_of_its_two_rows\":{faster_of_two}");
             let latency = |index: usize| figures.latency_us.map(|stats| stats[index]);
             let _ = write!(
                 json,
@@ -163,7 +205,33 @@ fn row_json(row: &Row, reference: Option<&Figures>, ceiling: Option<&Figures>) -
     json
 }
 
-fn to_json(context: &Context, results: &Results) -> String {
+fn idle_json(idle: &Idle) -> String {
+    let mut json = format!(
+        "{{\"client\":{},\"role\":\"{}\"",
+        quote(idle.client.name()),
+        idle.role.as_str()
+    );
+    match &idle.measured {
+        Ok(m) => {
+            let _ = write!(
+                json,
+                ",\"status\":\"ok\",\"window_s\":{},\"wakeups_per_s\":{},\"idle_switches_per_s\":{},                 \"baseline_switches_per_s\":{},\"threads\":{},\"baseline_threads\":{}}}",
+                number(Some(m.window_s)),
+                number(Some(m.wakeups_per_s)),
+                number(Some(m.idle_per_s)),
+                number(Some(m.baseline_per_s)),
+                m.threads,
+                m.baseline_threads
+            );
+        }
+        Err(why) => {
+            let _ = write!(json, ",\"status\":\"failed\",\"reason\":{}}}", quote(why));
+        }
+    }
+    json
+}
+
+fn to_json(context: &Context, results: &Results, idle: &[Idle]) -> String {
     let machine: Vec<String> = context
         .machine
         .iter()
@@ -180,14 +248,16 @@ fn to_json(context: &Context, results: &Results) -> String {
     );
     for (index, (scenario, rows)) in results.iter().enumerate() {
         let (reference, ceiling) = (reference(rows), ceiling(rows));
-        let rows: Vec<String> = rows
+        let reference_settings = reference_row(rows).map(|row| row.settings.as_str());
+        let rows_json: Vec<String> = rows
             .iter()
-            .map(|row| row_json(row, reference, ceiling))
+            .map(|row| row_json(row, is_faster_of_two(rows, row), reference, ceiling))
             .collect();
         let _ = write!(
             json,
             "{}\n{{\"id\":{},\"title\":{},\"mode\":\"{}\",\"partitions\":{},\"size\":{},\"acks\":{},\
-             \"compression\":{},\"idempotent\":{},\"count\":{},\"warmup\":{},\"results\":[{}]}}",
+             \"compression\":{},\"idempotent\":{},\"count\":{},\"warmup\":{},\
+             \"reference_settings\":{},\"results\":[{}]}}",
             if index == 0 { "" } else { "," },
             quote(scenario.id),
             quote(scenario.title),
@@ -199,29 +269,36 @@ fn to_json(context: &Context, results: &Results) -> String {
             scenario.idempotent,
             scenario.count(context.quick),
             scenario.warmup(context.quick),
-            rows.join(",\n")
+            reference_settings.map_or("null".into(), quote),
+            rows_json.join(",\n")
         );
     }
-    json.push_str("]}\n");
+    let idle: Vec<String> = idle.iter().map(idle_json).collect();
+    let _ = write!(json, "],\n\"idle\":[{}]}}\n", idle.join(",\n"));
     json
 }
 
-/// The clients that have a row in every scenario, for legends.
+/// The clients that have a row in every scenario, once each, for legends and overviews.
 pub(crate) fn clients(results: &Results) -> Vec<Client> {
-    results
-        .first()
-        .map(|(_, rows)| rows.iter().map(|row| row.client).collect())
-        .unwrap_or_default()
+    let mut clients: Vec<Client> = Vec::new();
+    for row in results.first().map_or(&[][..], |(_, rows)| rows.as_slice()) {
+        if !clients.contains(&row.client) {
+            clients.push(row.client);
+        }
+    }
+    clients
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
+    use super::super::client::Settings;
+    use super::super::idle::{Role, Wakeups};
     use super::super::run::{Reported, Sample, Usage};
     use super::super::scenario::SCENARIOS;
     use super::*;
 
-    /// A small result set: librdkafka, franz-go and replay measured, franzl pending, rskafka
-    /// failed.
+    /// A small result set: librdkafka (defaults slower than tuned), franz-go and replay
+    /// measured, franzl pending, rskafka failed.
     pub(crate) fn results() -> Vec<(Scenario, Vec<Row>)> {
         let sample = |rate: f64| Sample {
             reported: Reported {
@@ -237,34 +314,67 @@ pub(crate) mod tests {
                 max_rss_kib: 10240.0,
             },
         };
-        let measured = |client, rate| {
+        let row = |client, settings, outcome, note| Row {
+            client,
+            settings,
+            tuning: match settings {
+                Settings::Tuned => "linger.ms=100".into(),
+                Settings::Defaults => String::new(),
+            },
+            outcome,
+            note,
+        };
+        let measured = |client, settings, rate| {
             let samples = vec![sample(rate)];
             let figures = Figures::of(&samples).unwrap();
-            Row {
-                client,
-                outcome: Outcome::Measured {
-                    samples,
-                    figures: Box::new(figures),
-                },
-                note: None,
-            }
+            let outcome = Outcome::Measured {
+                samples,
+                figures: Box::new(figures),
+            };
+            row(client, settings, outcome, None)
         };
         let rows = vec![
-            Row {
-                client: Client::Franzl,
-                outcome: Outcome::NotApplicable("pending: not yet".into()),
-                note: None,
-            },
-            measured(Client::Rdkafka, 2000.0),
-            measured(Client::FranzGo, 3000.0),
-            Row {
-                client: Client::Rskafka,
-                outcome: Outcome::Failed("count \"x\"".into()),
-                note: Some("acks=all"),
-            },
-            measured(Client::Replay, 4000.0),
+            row(
+                Client::Franzl,
+                Settings::Defaults,
+                Outcome::NotApplicable("pending: not yet".into()),
+                None,
+            ),
+            measured(Client::Rdkafka, Settings::Defaults, 1000.0),
+            measured(Client::Rdkafka, Settings::Tuned, 2000.0),
+            measured(Client::FranzGo, Settings::Defaults, 3000.0),
+            row(
+                Client::Rskafka,
+                Settings::Defaults,
+                Outcome::Failed("count \"x\"".into()),
+                Some("acks=all"),
+            ),
+            measured(Client::Replay, Settings::Defaults, 4000.0),
         ];
         vec![(SCENARIOS[0], rows.clone()), (SCENARIOS[10], rows)]
+    }
+
+    /// Idle rows: franzl measured, librdkafka failed.
+    pub(crate) fn idle() -> Vec<Idle> {
+        vec![
+            Idle {
+                client: Client::Franzl,
+                role: Role::Consumer,
+                measured: Ok(Wakeups {
+                    window_s: 2.0,
+                    wakeups_per_s: 2.5,
+                    idle_per_s: 4.0,
+                    baseline_per_s: 1.5,
+                    threads: 3,
+                    baseline_threads: 1,
+                }),
+            },
+            Idle {
+                client: Client::Rdkafka,
+                role: Role::Producer,
+                measured: Err("no broker".into()),
+            },
+        ]
     }
 
     pub(crate) fn context() -> Context {
@@ -279,12 +389,68 @@ pub(crate) mod tests {
 
     #[test]
     fn json_report_has_every_row_and_the_ratios() {
-        let json = to_json(&context(), &results());
-        assert!(json.contains("\"client\":\"franzl\",\"status\":\"pending\""));
-        assert!(json.contains("\"client\":\"rskafka\",\"status\":\"failed\",\"note\":\"acks=all\",\"reason\":\"count \\\"x\\\"\""));
+        let json = to_json(&context(), &results(), &idle());
+        assert!(json.contains(
+            "\"client\":\"franzl\",\"settings\":\"defaults\",\"tuning\":\"\",\"status\":\"pending\""
+        ));
+        assert!(json.contains("\"client\":\"rskafka\",\"settings\":\"defaults\",\"tuning\":\"\",\"status\":\"failed\",\"note\":\"acks=all\",\"reason\":\"count \\\"x\\\"\""));
+        // Ratios are to librdkafka's faster row, the tuned one here.
+        assert!(json.contains("\"reference_settings\":\"tuned\""));
         assert!(json.contains("\"ratio_to_librdkafka\":{\"records_per_s\":1.5,"));
+        assert!(json.contains("\"ratio_to_librdkafka\":{\"records_per_s\":0.5,"));
+        assert!(json.contains(
+            "\"settings\":\"tuned\",\"tuning\":\"linger.ms=100\",\"status\":\"ok\",\"note\":null,\
+             \"faster_of_its_two_rows\":true"
+        ));
+        assert!(json.contains(
+            "\"role\":\"consumer\",\"status\":\"ok\",\"window_s\":2,\"wakeups_per_s\":2.5"
+        ));
+        assert!(
+            json.contains("\"role\":\"producer\",\"status\":\"failed\",\"reason\":\"no broker\"")
+        );
         assert!(json.contains("\"share_of_replay\":{\"records_per_s\":0.75}"));
         assert_eq!(json.matches('{').count(), json.matches('}').count());
+    }
+
+    #[test]
+    fn the_reference_is_the_faster_of_librdkafkas_rows() {
+        let (_, rows) = &results()[0];
+        let reference = reference_row(rows).unwrap();
+        assert_eq!(reference.settings, Settings::Tuned);
+        assert!(is_faster_of_two(rows, reference));
+        let defaults = rows
+            .iter()
+            .find(|row| row.client == REFERENCE && row.settings == Settings::Defaults)
+            .unwrap();
+        assert!(!is_faster_of_two(rows, defaults));
+        let franz_go = rows
+            .iter()
+            .find(|row| row.client == Client::FranzGo)
+            .unwrap();
+        assert!(
+            !is_faster_of_two(rows, franz_go),
+            "one row, nothing to be faster than"
+        );
+        let mut not_run = rows.clone();
+        not_run.push(Row {
+            settings: Settings::Tuned,
+            outcome: Outcome::NotApplicable("no setting".into()),
+            ..franz_go.clone()
+        });
+        assert!(
+            !is_faster_of_two(&not_run, franz_go),
+            "a row not run is not slower"
+        );
+        assert_eq!(
+            clients(&results()),
+            [
+                Client::Franzl,
+                Client::Rdkafka,
+                Client::FranzGo,
+                Client::Rskafka,
+                Client::Replay
+            ]
+        );
     }
 
     #[test]

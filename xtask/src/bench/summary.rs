@@ -4,7 +4,7 @@
 //! CPU time per record divides the process's whole CPU time (start-up and warm-up included) by
 //! every record it handled (warm-up included), so a client that starts a JVM pays for it here.
 
-use super::client::Client;
+use super::client::{Client, Contender, Settings};
 use super::run::Sample;
 
 /// A figure over the repeated runs.
@@ -122,6 +122,10 @@ pub(crate) enum Outcome {
 pub(crate) struct Row {
     /// The client.
     pub(crate) client: Client,
+    /// Its settings: defaults, or the documented throughput settings.
+    pub(crate) settings: Settings,
+    /// What a tuned row set beyond the scenario (`linger.ms=100`, say); empty otherwise.
+    pub(crate) tuning: String,
     /// What happened.
     pub(crate) outcome: Outcome,
     /// A note for the reader (a setting that differs from the scenario's).
@@ -129,6 +133,19 @@ pub(crate) struct Row {
 }
 
 impl Row {
+    /// The row's client and settings.
+    pub(crate) fn contender(&self) -> Contender {
+        Contender {
+            client: self.client,
+            settings: self.settings,
+        }
+    }
+
+    /// The row's name in the report: `librdkafka tuned`, say.
+    pub(crate) fn name(&self) -> String {
+        self.contender().name()
+    }
+
     /// The figures, when measured.
     pub(crate) fn figures(&self) -> Option<&Figures> {
         match &self.outcome {

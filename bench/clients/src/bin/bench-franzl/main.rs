@@ -1,8 +1,11 @@
 //! `bench-franzl`: the benchmark's franzl client (the `std-client` crate), speaking the CLI contract
 //! of `bench/clients/README.md`: `produce` and `roundtrip` through franzl's `Producer`, `consume`
-//! through its `Consumer`, each with the counting allocator over the timed part.
+//! through its `Consumer`, each with the counting allocator over the timed part; the idle modes
+//! count the process's wake-ups with each client idle. It takes no `--set` properties: franzl runs
+//! every scenario with the contract's settings and its own defaults.
 
 mod consume;
+mod idle;
 mod produce;
 
 use std::process::ExitCode;
@@ -15,17 +18,22 @@ static GLOBAL: &CountingAllocator = &stats_alloc::INSTRUMENTED_SYSTEM;
 
 fn main() -> ExitCode {
     let result = Args::from_env().and_then(|args| {
+        args.refuse_properties("bench-franzl")?;
         async_io::block_on(async {
-            match args.mode {
+            let outcome = match args.mode {
                 Mode::Produce => produce::throughput(&args, GLOBAL).await,
                 Mode::Roundtrip => produce::roundtrip(&args, GLOBAL).await,
                 Mode::Consume => consume::run(&args, GLOBAL).await,
-            }
+                Mode::IdleProducer | Mode::IdleConsumer => {
+                    return idle::run(&args).await.map(|idle| idle.to_json());
+                }
+            };
+            outcome.map(|outcome| outcome.to_json())
         })
     });
     match result {
-        Ok(outcome) => {
-            println!("{}", outcome.to_json());
+        Ok(line) => {
+            println!("{line}");
             ExitCode::SUCCESS
         }
         Err(message) => {

@@ -21,7 +21,7 @@ use franzl_bench_clients::payload::Values;
 const PENDING: usize = 400_000;
 
 /// The producer for `args`, with `linger` (the contract's, or 0 for round trips).
-async fn producer(args: &Args, linger: Duration) -> Result<Producer, String> {
+pub(crate) async fn producer(args: &Args, linger: Duration) -> Result<Producer, String> {
     let linger_ms = linger.as_millis().to_string();
     let properties = [
         ("bootstrap.servers", args.bootstrap.as_str()),

@@ -40,7 +40,8 @@ impl ProducerContext<NoCustomPartitioner> for DeliveryCount {
 
 type CountingProducer = BaseProducer<DeliveryCount>;
 
-fn config(args: &Args, linger: Duration) -> ClientConfig {
+/// The producer's configuration: the contract's settings, then the `--set` properties.
+pub(crate) fn config(args: &Args, linger: Duration) -> ClientConfig {
     let mut config = ClientConfig::new();
     config
         .set("bootstrap.servers", &args.bootstrap)
@@ -48,6 +49,9 @@ fn config(args: &Args, linger: Duration) -> ClientConfig {
         .set("compression.type", &args.compression)
         .set("enable.idempotence", args.idempotent.to_string())
         .set("linger.ms", linger.as_millis().to_string());
+    for (key, value) in &args.properties {
+        config.set(key, value);
+    }
     config
 }
 

@@ -29,10 +29,17 @@ use franzl_bench_clients::outcome::CountingAllocator;
 static GLOBAL: &CountingAllocator = &stats_alloc::INSTRUMENTED_SYSTEM;
 
 fn main() -> ExitCode {
-    let result = Args::from_env().and_then(|args| match args.mode {
-        Mode::Produce => produce::throughput(&args, GLOBAL),
-        Mode::Roundtrip => produce::roundtrip(&args, GLOBAL),
-        Mode::Consume => fetch::run(&args, GLOBAL),
+    let result = Args::from_env().and_then(|args| {
+        args.refuse_properties("bench-replay")?;
+        match args.mode {
+            Mode::Produce => produce::throughput(&args, GLOBAL),
+            Mode::Roundtrip => produce::roundtrip(&args, GLOBAL),
+            Mode::Consume => fetch::run(&args, GLOBAL),
+            Mode::IdleProducer | Mode::IdleConsumer => Err(format!(
+                "{} means nothing for replay, which has no client to idle",
+                args.mode.as_str()
+            )),
+        }
     });
     match result {
         Ok(outcome) => {

@@ -28,11 +28,16 @@ fn main() -> ExitCode {
         }
     };
     let result = Args::from_env().and_then(|args| {
+        args.refuse_properties("bench-rskafka")?;
         runtime.block_on(async {
             match args.mode {
                 Mode::Produce => produce::throughput(&args, GLOBAL).await,
                 Mode::Roundtrip => produce::roundtrip(&args, GLOBAL).await,
                 Mode::Consume => consume::run(&args, GLOBAL).await,
+                Mode::IdleProducer | Mode::IdleConsumer => Err(format!(
+                    "{} is not measured for rskafka",
+                    args.mode.as_str()
+                )),
             }
         })
     });
