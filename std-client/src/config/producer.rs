@@ -13,6 +13,10 @@ use std::time::Duration;
 
 use super::{ClientConfig, ClientConfigBuilder, ConfigError};
 
+/// `batch.size` when not set: librdkafka's and franz-go's largest batch. Batches grow to it from
+/// 16 KiB, so a quiet partition holds no more than that.
+pub(super) const DEFAULT_BATCH_SIZE: usize = 1_000_000;
+
 /// Why `transactional.id` and `transaction.timeout.ms` are refused.
 pub(super) const NO_TRANSACTIONS: &str = "transactions are not supported yet: the producer would \
      write outside any transaction; leave transactional.id and transaction.timeout.ms unset";
@@ -96,7 +100,9 @@ pub struct ProducerConfig {
     pub acks: Acks,
     /// How long a batch may wait for more records (`linger.ms`); default 5 ms.
     pub linger: Duration,
-    /// Largest batch per partition, in bytes (`batch.size`); default 16384.
+    /// Largest batch per partition, in bytes (`batch.size`); default 1,000,000. A batch starts
+    /// small (16 KiB, or what the partition's last batch needed) and grows up to this size while
+    /// `buffer.memory` allows.
     pub batch_size: usize,
     /// Bound on the bytes of records awaiting sending (`buffer.memory`); default 32 MiB. When
     /// full, `send` waits.
@@ -186,7 +192,7 @@ impl Default for ProducerConfigBuilder {
             config: ProducerSettings {
                 acks: Acks::All,
                 linger: Duration::from_millis(5),
-                batch_size: 16_384,
+                batch_size: DEFAULT_BATCH_SIZE,
                 buffer_memory: 32 * 1024 * 1024,
                 max_request_size: 1024 * 1024,
                 compression: CompressionType::None,

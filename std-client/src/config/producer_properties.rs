@@ -82,9 +82,11 @@ pub(crate) static PRODUCER: Table<ProducerConfigBuilder> = Table {
         Property {
             name: "batch.size",
             aliases: &[],
-            default: Value("16384"),
+            default: Value("1000000"),
             meaning: "The largest batch per partition, in bytes (a larger record gets a batch \
-                      of its own).",
+                      of its own). A batch starts at 16 KiB (or the size the partition's last \
+                      batch needed) and grows up to this while buffer.memory allows; the Java \
+                      client's default is 16384, librdkafka's and franz-go's about 1 MB.",
             no_effect: None,
             set: |b, p, v| {
                 b.config.batch_size = parse_bytes(p, v, 0, "a size in bytes")?;

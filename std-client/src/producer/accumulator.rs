@@ -26,7 +26,10 @@ use crate::{Error, Result};
 /// What the accumulator needs from the configuration.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
+    /// The most a batch grows to (`batch.size`).
     pub(crate) batch_size: usize,
+    /// The buffer a partition's first batch starts with (at most `batch_size`).
+    pub(crate) first_batch_size: usize,
     pub(crate) linger: Duration,
     pub(crate) compression: Compression,
     pub(crate) max_request_size: usize,
@@ -168,11 +171,16 @@ impl Accumulator {
             topic.partitions.resize_with(count, PartitionQueue::default);
         }
         let partitions = &mut topic.partitions;
+        let batch_size = self.settings.batch_size;
         let needs_new_batch = |p: i32| {
             usize::try_from(p)
                 .ok()
                 .and_then(|p| partitions.get(p))
-                .is_none_or(|q| q.open.as_ref().is_none_or(|b| b.is_full_for(record_len)))
+                .is_none_or(|q| {
+                    q.open
+                        .as_ref()
+                        .is_none_or(|b| b.is_full_for(record_len, batch_size))
+                })
         };
         let partition = match partition {
             Some(p) => p,
@@ -198,10 +206,25 @@ impl Accumulator {
                 self.unfinished_records.fetch_add(1, Ordering::Relaxed);
                 return Ok(Append::Appended(delivery));
             }
+            // Full: grow it (doubling, up to batch.size) if buffer.memory allows, else close it.
+            let grown = open.capacity().saturating_mul(2).min(batch_size);
+            let fits = open.size().saturating_add(record_len) <= grown;
+            if fits
+                && let Some(buffer) = open.buffer_to_grow()
+                && self.pool.try_grow(buffer, grown)
+                && let Some(delivery) = open.try_append(record, timestamp).map_err(record_error)?
+            {
+                self.unfinished_records.fetch_add(1, Ordering::Relaxed);
+                return Ok(Append::Appended(delivery));
+            }
             queue.close_open();
-            self.wake.notify(1);
+            self.wake.notify(usize::MAX);
         }
-        let size = one.max(self.settings.batch_size);
+        let first = match queue.next_buffer {
+            0 => self.settings.first_batch_size,
+            hint => hint.clamp(self.settings.first_batch_size, batch_size),
+        };
+        let size = one.max(first);
         let buffer = match buffer.take() {
             Some(buffer) if buffer.len() >= size => buffer,
             other => {
@@ -237,7 +260,7 @@ impl Accumulator {
         queue.open = Some(batch);
         self.unfinished_records.fetch_add(1, Ordering::Relaxed);
         drop(guard);
-        self.wake.notify(1);
+        self.wake.notify(usize::MAX);
         Ok(Append::Appended(delivery))
     }
 
@@ -456,7 +479,7 @@ impl Accumulator {
             queue.rewinding = false;
         }
         drop(guard);
-        self.wake.notify(1);
+        self.wake.notify(usize::MAX);
         bump
     }
 
@@ -571,7 +594,7 @@ impl Accumulator {
         state.flushing += 1;
         let upto = state.next_batch_id;
         drop(state);
-        self.wake.notify(1);
+        self.wake.notify(usize::MAX);
         Flush {
             accumulator: self,
             upto,
@@ -594,7 +617,7 @@ impl Accumulator {
     /// Refuses new records and sends the rest without lingering.
     pub(crate) fn close(&self) {
         self.lock().closed = true;
-        self.wake.notify(1);
+        self.wake.notify(usize::MAX);
     }
 
     /// Whether the producer is closed and every batch has completed.

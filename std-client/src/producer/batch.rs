@@ -136,8 +136,19 @@ impl ProducerBatch {
     }
 
     /// Whether another record of `len` encoded bytes could not fit.
-    pub(crate) fn is_full_for(&self, len: usize) -> bool {
-        BATCH_HEADER_LEN + self.progress.records_len() + len > self.buffer.len()
+    pub(crate) fn is_full_for(&self, len: usize, max: usize) -> bool {
+        BATCH_HEADER_LEN + self.progress.records_len() + len > self.buffer.len().max(max)
+    }
+
+    /// The buffer's size: the most the batch can hold without growing.
+    pub(crate) fn capacity(&self) -> usize {
+        self.buffer.len()
+    }
+
+    /// The buffer, to grow it (only before the batch is sealed: appends resume at the same
+    /// offsets in the larger buffer).
+    pub(crate) fn buffer_to_grow(&mut self) -> Option<&mut Vec<u8>> {
+        (!self.is_sealed()).then_some(&mut self.buffer)
     }
 
     /// Its bytes on the wire: exact once sealed, the uncompressed size before.

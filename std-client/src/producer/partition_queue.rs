@@ -27,6 +27,9 @@ pub(crate) struct PartitionQueue {
     pub(crate) next_sequence: i32,
     /// A batch failed: wait for every in-flight batch before sending again.
     pub(crate) rewinding: bool,
+    /// The buffer size the next batch starts with (0: the first size): what the last batch
+    /// that stopped taking records held, rounded up to a power of two.
+    pub(crate) next_buffer: usize,
 }
 
 impl PartitionQueue {
@@ -46,6 +49,7 @@ impl PartitionQueue {
     /// Closes the open batch: it joins the queue.
     pub(crate) fn close_open(&mut self) {
         if let Some(batch) = self.open.take() {
+            self.next_buffer = batch.size().next_power_of_two();
             self.queue.push_back(batch);
         }
     }
@@ -60,7 +64,11 @@ impl PartitionQueue {
             return Some(batch);
         }
         if self.open.as_ref().is_some_and(take_open) {
-            return self.open.take();
+            let batch = self.open.take();
+            if let Some(batch) = &batch {
+                self.next_buffer = batch.size().next_power_of_two();
+            }
+            return batch;
         }
         None
     }

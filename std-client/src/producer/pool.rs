@@ -1,8 +1,10 @@
 //! The batch buffer pool and the `buffer.memory` bound.
 //!
-//! Every batch buffer comes from here and goes back here. Buffers of `batch.size` bytes are
-//! kept on a free list and reused, so steady-state producing allocates nothing; a larger buffer
-//! (for a record bigger than `batch.size`) is freed on return. The bytes handed out never exceed
+//! Every batch buffer comes from here and goes back here. A batch starts with a buffer of the
+//! size its partition's last batch needed (16 KiB at first) and grows, through
+//! [`BufferPool::try_grow`], up to `batch.size`. Returned buffers up to `batch.size` are kept on
+//! a free list and reused for a batch of the same size, so steady-state producing allocates
+//! nothing; a larger buffer (for a record bigger than `batch.size`) is freed on return. The bytes handed out never exceed
 //! `buffer.memory`: when they would, [`BufferPool::allocate`] waits for a return, up to a
 //! deadline (`max.block.ms`). The one exception is [`BufferPool::allocate_now`], for splitting
 //! a batch the broker refused as too large, which cannot wait: what it takes past the bound is
@@ -68,10 +70,8 @@ impl BufferPool {
     /// A buffer of `size` bytes (length and capacity), if the bound allows now.
     pub(crate) fn try_allocate(&self, size: usize) -> Option<Vec<u8>> {
         let mut state = self.lock();
-        if size == self.batch_size
-            && let Some(buffer) = state.free.pop()
-        {
-            return Some(buffer);
+        if let Some(at) = state.free.iter().position(|buffer| buffer.len() == size) {
+            return Some(state.free.swap_remove(at));
         }
         // Free pooled buffers until the request fits.
         while state.unallocated < size {
@@ -82,6 +82,35 @@ impl BufferPool {
         drop(state);
         // Zeroed once; a reused buffer keeps its length and is overwritten by the builder.
         Some(vec![0; size])
+    }
+
+    /// Grows `buffer` (a batch's, from this pool) to `len` bytes if the bound allows now, freeing
+    /// pooled buffers to make room; false (nothing changed) when it does not.
+    pub(crate) fn try_grow(&self, buffer: &mut Vec<u8>, len: usize) -> bool {
+        let extra = len.saturating_sub(buffer.len());
+        if extra == 0 || buffer.len() != buffer.capacity() {
+            return false;
+        }
+        let mut state = self.lock();
+        if state.waiters > 0 {
+            // A `send` waits for memory: what is free goes to it, not to a bigger batch.
+            return false;
+        }
+        while state.unallocated < extra {
+            let Some(freed) = state.free.pop() else {
+                return false;
+            };
+            state.unallocated += freed.capacity();
+        }
+        state.unallocated -= extra;
+        drop(state);
+        buffer.reserve_exact(extra);
+        buffer.resize(len, 0);
+        if buffer.capacity() != len {
+            // The allocator gave more: keep the accounting exact by giving the rest back.
+            buffer.shrink_to(len);
+        }
+        true
     }
 
     /// As [`Self::try_allocate`], waiting until `deadline` for buffers to come back.
@@ -157,7 +186,7 @@ impl BufferPool {
             let repaid = state.debt.min(bytes);
             state.debt -= repaid;
             state.unallocated += bytes - repaid;
-        } else if bytes == self.batch_size {
+        } else if bytes <= self.batch_size && buffer.len() == bytes {
             state.free.push(buffer);
         } else {
             state.unallocated += bytes;

@@ -22,6 +22,9 @@ use crate::net::Backoff;
 use crate::{Error, Result};
 use async_io::Timer;
 
+/// The buffer a partition's first batch starts with; batches grow from it to `batch.size`.
+const FIRST_BATCH_SIZE: usize = 16 * 1024;
+
 /// Sends records to Kafka in batches; see the [module docs](super) for the behaviour.
 ///
 /// Cheap to share by reference across tasks (`send` takes `&self`). Dropping it closes it: the
@@ -71,10 +74,12 @@ impl Producer {
         let cluster = Cluster::connect(config.client.clone()).await?;
         let idempotent = config.enable_idempotence;
         let max_in_flight = usize::try_from(config.max_in_flight).unwrap_or(5).max(1);
+        let batch_size = config
+            .batch_size
+            .max(franzl_core::record::BATCH_HEADER_LEN + 1);
         let settings = Settings {
-            batch_size: config
-                .batch_size
-                .max(franzl_core::record::BATCH_HEADER_LEN + 1),
+            batch_size,
+            first_batch_size: batch_size.min(FIRST_BATCH_SIZE),
             linger: config.linger,
             compression: codec(config.compression),
             max_request_size: config.max_request_size,
@@ -206,7 +211,7 @@ impl Producer {
                     return Ok(delivery);
                 }
                 Append::NeedBuffer(size) => {
-                    self.accumulator.wake.notify(1);
+                    self.accumulator.wake.notify(usize::MAX);
                     buffer = Some(self.accumulator.pool.allocate(size, deadline).await?);
                 }
             }

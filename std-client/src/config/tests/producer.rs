@@ -12,11 +12,12 @@ fn ms(n: u64) -> Duration {
 }
 
 #[test]
-fn defaults_are_the_java_producers() {
+fn defaults_are_the_java_producers_but_batches_grow_to_librdkafkas_size() {
     let p = producer(&[]).unwrap();
     assert_eq!(p.acks, Acks::All);
     assert_eq!(p.linger, ms(5));
-    assert_eq!(p.batch_size, 16_384);
+    // Not Java's 16384: batches start at 16 KiB and grow to this (librdkafka's, franz-go's).
+    assert_eq!(p.batch_size, 1_000_000);
     assert_eq!(p.buffer_memory, 33_554_432);
     assert_eq!(p.max_request_size, 1_048_576);
     assert_eq!(p.compression, CompressionType::None);

@@ -6,6 +6,7 @@ use super::*;
 fn settings() -> Settings {
     Settings {
         batch_size: 200,
+        first_batch_size: 200,
         linger: Duration::from_millis(50),
         compression: Compression::None,
         max_request_size: 1 << 20,
@@ -301,5 +302,71 @@ fn an_abandoned_accumulator_fails_what_it_holds_and_refuses_more() {
         acc.append(&item(&record), 2, record.partition, &|_| true, &mut None)
             .is_err(),
         "no record is taken that nobody would send"
+    );
+}
+
+#[test]
+fn a_full_batch_grows_to_batch_size_while_memory_allows_and_the_next_starts_at_its_size() {
+    let settings = Settings {
+        batch_size: 400,
+        first_batch_size: 100,
+        ..settings()
+    };
+    let acc = Accumulator::new(settings.clone(), 10_000);
+    let record = ProducerRecord::new("t", b"0123456789").partition(0);
+    for _ in 0..12 {
+        let _written = append(&acc, &record);
+    }
+    let now = Instant::now() + Duration::from_secs(1);
+    let batches: Vec<_> = drain(&acc, now)
+        .into_iter()
+        .flat_map(|d| d.batches)
+        .collect();
+    assert_eq!(batches.len(), 1, "twelve records in one batch that grew");
+    let (_, batch) = &batches[0];
+    assert_eq!(batch.record_count(), 12);
+    assert!(
+        batch.capacity() > 100 && batch.capacity() <= 400,
+        "{}",
+        batch.capacity()
+    );
+    for (_, batch) in batches {
+        acc.complete(
+            "t",
+            batch,
+            Verdict::Written {
+                base_offset: 0,
+                log_append_time: -1,
+            },
+            now,
+            &mut Vec::new(),
+        );
+    }
+    // The next batch starts at the size the last one needed: no growing again.
+    let _next = append(&acc, &record);
+    let next: Vec<_> = drain(&acc, now + Duration::from_secs(1))
+        .into_iter()
+        .flat_map(|d| d.batches)
+        .collect();
+    assert!(next[0].1.capacity() > 100, "{}", next[0].1.capacity());
+
+    // With buffer.memory too small to grow into, a full batch closes and another starts.
+    let acc = Accumulator::new(settings, 200);
+    for _ in 0..12 {
+        match acc
+            .append(&item(&record), 2, record.partition, &|_| true, &mut None)
+            .unwrap()
+        {
+            Append::Appended(_) => {}
+            Append::NeedBuffer(_) => break,
+        }
+    }
+    let batches: Vec<_> = drain(&acc, now)
+        .into_iter()
+        .flat_map(|d| d.batches)
+        .collect();
+    assert!(
+        batches.iter().all(|(_, b)| b.capacity() <= 200),
+        "growth stays within buffer.memory"
     );
 }
