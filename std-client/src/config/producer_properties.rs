@@ -3,7 +3,7 @@
 //! `reference.rs`). The reference rendered from this table is `reference/producer.md`.
 
 use super::ConfigError;
-use super::producer::{Acks, CompressionType, NO_TRANSACTIONS, Partitioner, ProducerConfigBuilder};
+use super::producer::{Acks, Compression, NO_TRANSACTIONS, Partitioner, ProducerConfigBuilder};
 use super::reference::{DefaultValue::Unset, DefaultValue::Value, Property, Refused, Table};
 use super::values::{
     optional_string, parse_bool, parse_bytes, parse_count, parse_kib, parse_ms, parse_name,
@@ -16,12 +16,12 @@ const ACKS: [(&str, Acks); 4] = [
     ("1", Acks::Leader),
 ];
 
-const CODECS: [(&str, CompressionType); 5] = [
-    ("none", CompressionType::None),
-    ("gzip", CompressionType::Gzip),
-    ("snappy", CompressionType::Snappy),
-    ("lz4", CompressionType::Lz4),
-    ("zstd", CompressionType::Zstd),
+const CODECS: [(&str, Compression); 5] = [
+    ("none", Compression::None),
+    ("gzip", Compression::Gzip),
+    ("snappy", Compression::Snappy),
+    ("lz4", Compression::Lz4),
+    ("zstd", Compression::Zstd),
 ];
 
 const MS: &str = "a number of milliseconds";
