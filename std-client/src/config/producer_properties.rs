@@ -16,14 +16,6 @@ const ACKS: [(&str, Acks); 4] = [
     ("1", Acks::Leader),
 ];
 
-const CODECS: [(&str, Compression); 5] = [
-    ("none", Compression::None),
-    ("gzip", Compression::Gzip),
-    ("snappy", Compression::Snappy),
-    ("lz4", Compression::Lz4),
-    ("zstd", Compression::Zstd),
-];
-
 const MS: &str = "a number of milliseconds";
 
 /// Why properties that name Java classes are refused.
@@ -133,8 +125,9 @@ pub(crate) static PRODUCER: Table<ProducerConfigBuilder> = Table {
             meaning: "The codec of record batches: `none`, `gzip`, `snappy`, `lz4` or `zstd`.",
             no_effect: None,
             set: |b, p, v| {
+                let codecs = Compression::ALL.map(|codec| (codec.name(), codec));
                 b.config.compression =
-                    parse_name(p, v, &CODECS, "none, gzip, snappy, lz4 or zstd")?;
+                    parse_name(p, v, &codecs, "none, gzip, snappy, lz4 or zstd")?;
                 Ok(())
             },
         },
