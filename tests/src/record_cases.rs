@@ -1,6 +1,7 @@
-//! The records the interoperability tests exchange with the Java tools and kcat: codec names as
-//! the tools spell them, compressible values, franzl-built batches of [`PrintedRecord`]s, and
-//! franzl's decoded records in the same printed form, so both sides compare with `==`.
+//! The records the interoperability tests exchange with the Java tools and kcat (which name
+//! codecs as [`Compression::name`] does): compressible values, franzl-built batches of
+//! [`PrintedRecord`]s, and franzl's decoded records in the same printed form, so both sides
+//! compare with `==`.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -9,17 +10,6 @@ use franzl_core::record::{BatchOptions, Header, NewRecord, RecordBatchBuilder, e
 
 use crate::printed::PrintedRecord;
 use crate::raw_ops::OwnedRecord;
-
-/// The codec's name for the Java tools (`compression.type`) and kcat (`-z`).
-pub fn codec_name(codec: Compression) -> &'static str {
-    match codec {
-        Compression::Gzip => "gzip",
-        Compression::Snappy => "snappy",
-        Compression::Lz4 => "lz4",
-        Compression::Zstd => "zstd",
-        _ => "none",
-    }
-}
 
 /// The wall clock in milliseconds since the epoch.
 pub fn now_ms() -> i64 {

@@ -9,7 +9,7 @@ use franzl_core::wire::Uuid;
 use crate::printed::{KCAT_FORMAT, PrintedRecord, parse_kcat};
 use crate::raw_client::RawClient;
 use crate::raw_ops::{Fetched, fetch_records};
-use crate::record_cases::{as_printed, codec_name, compressible_value, now_ms};
+use crate::record_cases::{as_printed, compressible_value, now_ms};
 use crate::{java_tools, kcat};
 
 /// Records a tool wrote to partition 0 of a topic, and when.
@@ -35,7 +35,7 @@ pub fn tool_records(source: &str, codec: Compression, count: usize) -> Vec<Print
             value: compressible_value(i),
             headers: vec![
                 ("source".to_string(), Some(source.to_string())),
-                ("codec".to_string(), Some(codec_name(codec).to_string())),
+                ("codec".to_string(), Some(codec.name().to_string())),
             ],
             timestamp: 0,
         })
@@ -74,7 +74,7 @@ pub fn java_produce(
         topic,
         // The tool sets `compression.type` from this option, over `--producer-property`.
         "--compression-codec",
-        codec_name(codec),
+        codec.name(),
         "--producer-property",
         "acks=all",
         "--reader-property",
@@ -104,10 +104,7 @@ pub fn kcat_produce(
     records: &[PrintedRecord],
     extra: &[&str],
 ) -> (i64, i64) {
-    let headers = [
-        "source=kcat".to_string(),
-        format!("codec={}", codec_name(codec)),
-    ];
+    let headers = ["source=kcat".to_string(), format!("codec={}", codec.name())];
     let expected = tool_records("kcat", codec, 1);
     assert!(
         records.iter().all(|r| r.headers == expected[0].headers),
@@ -122,7 +119,7 @@ pub fn kcat_produce(
         .map(|r| format!("{}\t{}", r.key.as_deref().unwrap_or_default(), r.value))
         .collect();
     let from = now_ms();
-    kcat::produce(bootstrap, topic, codec_name(codec), &args, &lines);
+    kcat::produce(bootstrap, topic, codec.name(), &args, &lines);
     (from, now_ms())
 }
 

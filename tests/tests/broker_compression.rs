@@ -7,7 +7,7 @@ use franzl_core::compression::Compression;
 use franzl_tests::printed::PrintedRecord;
 use franzl_tests::raw_client::RawClient;
 use franzl_tests::raw_ops::{create_topic_with, fetch_records, produce};
-use franzl_tests::record_cases::{as_printed, build_batch, codec_name, compressible_value, now_ms};
+use franzl_tests::record_cases::{as_printed, build_batch, compressible_value, now_ms};
 use franzl_tests::{Profile, broker, unique_topic};
 
 const RECORDS: usize = 50;
@@ -15,8 +15,8 @@ const RECORDS: usize = 50;
 fn broker_compressed_batch_decodes(codec: Compression) {
     let bootstrap = broker(Profile::Plain).bootstrap();
     let mut client = RawClient::connect(&bootstrap).expect("connect");
-    let topic = unique_topic(&format!("broker-compressed-{}", codec_name(codec)));
-    let configs = [("compression.type", codec_name(codec))];
+    let topic = unique_topic(&format!("broker-compressed-{}", codec.name()));
+    let configs = [("compression.type", codec.name())];
     let topic_id = create_topic_with(&mut client, &topic, 1, &configs);
     let base = now_ms() - 60_000;
     let records: Vec<PrintedRecord> = (0..RECORDS)

@@ -8,10 +8,10 @@ use std::time::Duration;
 use franzl::admin::NewTopic;
 use franzl::cluster::{Cluster, needs_metadata_refresh};
 use franzl::core::ErrorCode;
-use franzl::core::messages::Array;
 use franzl::core::messages::list_offsets::{
     ListOffsetsPartition, ListOffsetsRequest, ListOffsetsTopic,
 };
+use franzl::core::messages::{Array, LIST_OFFSETS_LATEST};
 use franzl::{Admin, Error, Result};
 use franzl_tests::client::builder;
 use franzl_tests::{Profile, broker, unique_topic};
@@ -67,7 +67,7 @@ async fn latest_offset(cluster: &Cluster, topic: &str) -> Result<(i32, i64)> {
     let connection = cluster.leader(topic, 0).await?;
     let partitions = [ListOffsetsPartition {
         partition_index: 0,
-        timestamp: -1,
+        timestamp: LIST_OFFSETS_LATEST,
         ..Default::default()
     }];
     let topics = [ListOffsetsTopic {

@@ -9,7 +9,7 @@
 use std::alloc::System;
 use std::time::{Duration, Instant};
 
-use franzl::config::CompressionType;
+use franzl::config::Compression;
 use franzl::consumer::{Consumer, ConsumerRecord, SeekTo, TopicPartition};
 use franzl::producer::{Producer, ProducerRecord};
 use franzl_tests::consumer::config;
@@ -34,12 +34,7 @@ const PER_BATCH: f64 = 8.0;
 const STALL: Duration = Duration::from_secs(30);
 
 /// Writes `count` records of `size` bytes to a new topic of [`PARTITIONS`] partitions.
-fn fill(
-    broker: &xtask::broker::Broker,
-    size: usize,
-    count: usize,
-    codec: CompressionType,
-) -> String {
+fn fill(broker: &xtask::broker::Broker, size: usize, count: usize, codec: Compression) -> String {
     let topic = unique_topic(&format!("consume-memory-{size}"));
     create_topic(broker, &topic, PARTITIONS, 1);
     let config = producer_config(broker, |b| {
@@ -164,9 +159,9 @@ fn consuming_does_not_allocate_per_record() {
     let bootstrap = broker.bootstrap();
     let mut failures = Vec::new();
     for (size, count, codec) in [
-        (100, 200_000, CompressionType::None),
-        (1024, 40_000, CompressionType::None),
-        (1024, 40_000, CompressionType::Lz4),
+        (100, 200_000, Compression::None),
+        (1024, 40_000, Compression::None),
+        (1024, 40_000, Compression::Lz4),
     ] {
         let topic = fill(broker, size, count, codec);
         for reading in [Reading::Stream, Reading::Poll] {

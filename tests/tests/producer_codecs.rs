@@ -4,14 +4,14 @@
 
 use std::collections::HashMap;
 
-use franzl::config::CompressionType;
+use franzl::config::Compression;
 use franzl::producer::{Producer, ProducerRecord, RecordMetadata};
 use franzl_tests::producer::{create_topic, kcat_read, producer_config};
 use franzl_tests::{Profile, broker, unique_topic};
 
 const COUNT: usize = 100_000;
 
-fn round_trip(codec: CompressionType) {
+fn round_trip(codec: Compression) {
     let broker = broker(Profile::Plain);
     let topic = unique_topic(&format!("codec-{codec:?}"));
     create_topic(broker, &topic, 3, 1);
@@ -53,25 +53,25 @@ fn round_trip(codec: CompressionType) {
 
 #[test]
 fn no_compression() {
-    round_trip(CompressionType::None);
+    round_trip(Compression::None);
 }
 
 #[test]
 fn gzip() {
-    round_trip(CompressionType::Gzip);
+    round_trip(Compression::Gzip);
 }
 
 #[test]
 fn snappy() {
-    round_trip(CompressionType::Snappy);
+    round_trip(Compression::Snappy);
 }
 
 #[test]
 fn lz4() {
-    round_trip(CompressionType::Lz4);
+    round_trip(Compression::Lz4);
 }
 
 #[test]
 fn zstd() {
-    round_trip(CompressionType::Zstd);
+    round_trip(Compression::Zstd);
 }

@@ -3,7 +3,7 @@
 //! (some null), values, headers (some records without, one header with a null value) and
 //! explicit timestamps, printed back exactly as sent and in the order sent.
 
-use franzl::config::CompressionType;
+use franzl::config::Compression;
 use franzl::producer::{Header, Producer, ProducerRecord, RecordMetadata};
 use franzl_tests::printed::{PrintedRecord, console_consumer};
 use franzl_tests::producer::{create_topic, producer_config};
@@ -17,7 +17,7 @@ const BACKDATE_MS: i64 = 3_600_000;
 
 /// Record `i`: every 10th without a key, every 7th without headers, every 13th with a header
 /// whose value is null; timestamps 3 ms apart from `base_timestamp`.
-fn expected_record(i: usize, codec: CompressionType, base_timestamp: i64) -> PrintedRecord {
+fn expected_record(i: usize, codec: Compression, base_timestamp: i64) -> PrintedRecord {
     let mut headers = Vec::new();
     if !i.is_multiple_of(7) {
         headers.push(("trace".to_string(), Some(format!("t{i}"))));
@@ -68,7 +68,7 @@ fn produce(
     })
 }
 
-fn read_by_java(codec: CompressionType) {
+fn read_by_java(codec: Compression) {
     let broker = broker(Profile::Plain);
     let topic = unique_topic(&format!("producer-java-{codec:?}"));
     create_topic(broker, &topic, 1, 1);
@@ -94,25 +94,25 @@ fn read_by_java(codec: CompressionType) {
 
 #[test]
 fn none() {
-    read_by_java(CompressionType::None);
+    read_by_java(Compression::None);
 }
 
 #[test]
 fn gzip() {
-    read_by_java(CompressionType::Gzip);
+    read_by_java(Compression::Gzip);
 }
 
 #[test]
 fn snappy() {
-    read_by_java(CompressionType::Snappy);
+    read_by_java(Compression::Snappy);
 }
 
 #[test]
 fn lz4() {
-    read_by_java(CompressionType::Lz4);
+    read_by_java(Compression::Lz4);
 }
 
 #[test]
 fn zstd() {
-    read_by_java(CompressionType::Zstd);
+    read_by_java(Compression::Zstd);
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use franzl::Error;
 use franzl::admin::NewTopic;
-use franzl::config::{Acks, CompressionType};
+use franzl::config::{Acks, Compression};
 use franzl::core::ErrorCode;
 use franzl::producer::{Header, Partitioner, Producer, ProducerRecord, RecordMetadata};
 use franzl_tests::java_tools;
@@ -244,9 +244,9 @@ fn poorly_compressible(count: usize, len: usize) -> Vec<String> {
 fn batches_over_the_topic_limit_are_split_and_every_record_lands_once() {
     let broker = broker(Profile::Plain);
     for (idempotent, compression) in [
-        (true, CompressionType::None),
-        (false, CompressionType::None),
-        (true, CompressionType::Lz4),
+        (true, Compression::None),
+        (false, Compression::None),
+        (true, Compression::Lz4),
     ] {
         let topic = unique_topic("split");
         // About twelve 150 B records per batch the broker takes; the producer's batches hold

@@ -16,7 +16,7 @@ use franzl_core::compression::Compression;
 use franzl_tests::printed::{KCAT_FORMAT, PrintedRecord, console_consumer, parse_kcat};
 use franzl_tests::raw_client::RawClient;
 use franzl_tests::raw_ops::{create_topic, produce};
-use franzl_tests::record_cases::{build_batch, codec_name, compressible_value, now_ms};
+use franzl_tests::record_cases::{build_batch, compressible_value, now_ms};
 use franzl_tests::tool_records::{
     Written, assert_fetched, java_produce, kcat_produce, tool_records,
 };
@@ -37,7 +37,7 @@ fn franzl_records(codec: Compression, base_timestamp: i64) -> Vec<PrintedRecord>
         .map(|i| {
             let mut headers = vec![
                 ("trace".to_string(), Some(format!("t{i}"))),
-                ("codec".to_string(), Some(codec_name(codec).to_string())),
+                ("codec".to_string(), Some(codec.name().to_string())),
             ];
             match i {
                 2 => headers.clear(),
@@ -57,7 +57,7 @@ fn franzl_records(codec: Compression, base_timestamp: i64) -> Vec<PrintedRecord>
 fn franzl_batch_read_by_java_and_kcat(codec: Compression) {
     let bootstrap = broker(Profile::Plain).bootstrap();
     let mut client = RawClient::connect(&bootstrap).expect("connect");
-    let topic = unique_topic(&format!("interop-franzl-{}", codec_name(codec)));
+    let topic = unique_topic(&format!("interop-franzl-{}", codec.name()));
     create_topic(&mut client, &topic, 1);
     let expected = franzl_records(codec, now_ms() - BACKDATE_MS);
     assert_eq!(
@@ -74,7 +74,7 @@ fn franzl_batch_read_by_java_and_kcat(codec: Compression) {
 fn java_records_decoded_by_franzl(codec: Compression) {
     let bootstrap = broker(Profile::Plain).bootstrap();
     let mut client = RawClient::connect(&bootstrap).expect("connect");
-    let topic = unique_topic(&format!("interop-java-{}", codec_name(codec)));
+    let topic = unique_topic(&format!("interop-java-{}", codec.name()));
     let topic_id = create_topic(&mut client, &topic, 1);
     let records = tool_records("java", codec, RECORDS);
     let span = java_produce(&bootstrap, &topic, codec, &records, &[]);
@@ -91,7 +91,7 @@ fn java_records_decoded_by_franzl(codec: Compression) {
 fn kcat_records_decoded_by_franzl(codec: Compression) {
     let bootstrap = broker(Profile::Plain).bootstrap();
     let mut client = RawClient::connect(&bootstrap).expect("connect");
-    let topic = unique_topic(&format!("interop-kcat-{}", codec_name(codec)));
+    let topic = unique_topic(&format!("interop-kcat-{}", codec.name()));
     let topic_id = create_topic(&mut client, &topic, 1);
     let records = tool_records("kcat", codec, RECORDS);
     let span = kcat_produce(&bootstrap, &topic, codec, &records, &[]);

@@ -12,7 +12,7 @@ use franzl_core::compression::Compression;
 use franzl_tests::printed::{KCAT_FORMAT, PrintedRecord, console_consumer, parse_kcat};
 use franzl_tests::raw_client::RawClient;
 use franzl_tests::raw_ops::{create_topic, produce};
-use franzl_tests::record_cases::{build_batch, codec_name, compressible_value, now_ms};
+use franzl_tests::record_cases::{build_batch, compressible_value, now_ms};
 use franzl_tests::tool_records::{
     Written, assert_fetched, java_produce, kcat_produce, tool_records,
 };
@@ -44,7 +44,7 @@ fn franzl_records(base_timestamp: i64) -> Vec<PrintedRecord> {
 fn franzl_batch_read_by_java_and_kcat(codec: Compression) {
     let bootstrap = broker(Profile::Plain).bootstrap();
     let mut client = RawClient::connect(&bootstrap).expect("connect");
-    let topic = unique_topic(&format!("interop-large-franzl-{}", codec_name(codec)));
+    let topic = unique_topic(&format!("interop-large-franzl-{}", codec.name()));
     create_topic(&mut client, &topic, 1);
     let expected = franzl_records(now_ms() - BACKDATE_MS);
     let batch = build_batch(codec, &expected);
@@ -64,7 +64,7 @@ fn franzl_batch_read_by_java_and_kcat(codec: Compression) {
 fn java_batches_decoded_by_franzl(codec: Compression) {
     let bootstrap = broker(Profile::Plain).bootstrap();
     let mut client = RawClient::connect(&bootstrap).expect("connect");
-    let topic = unique_topic(&format!("interop-large-java-{}", codec_name(codec)));
+    let topic = unique_topic(&format!("interop-large-java-{}", codec.name()));
     let topic_id = create_topic(&mut client, &topic, 1);
     let records = tool_records("java", codec, RECORDS);
     let properties = ["batch.size=4096", "linger.ms=100"];
@@ -84,7 +84,7 @@ fn java_batches_decoded_by_franzl(codec: Compression) {
 fn kcat_batches_decoded_by_franzl(codec: Compression) {
     let bootstrap = broker(Profile::Plain).bootstrap();
     let mut client = RawClient::connect(&bootstrap).expect("connect");
-    let topic = unique_topic(&format!("interop-large-kcat-{}", codec_name(codec)));
+    let topic = unique_topic(&format!("interop-large-kcat-{}", codec.name()));
     let topic_id = create_topic(&mut client, &topic, 1);
     let records = tool_records("kcat", codec, RECORDS);
     let extra = ["-X", "batch.num.messages=100"];

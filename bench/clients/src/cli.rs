@@ -45,27 +45,8 @@ impl Mode {
     }
 }
 
-/// The acknowledgement level asked of the broker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Acks {
-    /// `acks=0`.
-    None,
-    /// `acks=1`: the leader wrote it.
-    Leader,
-    /// `acks=all` (`-1`).
-    All,
-}
-
-impl Acks {
-    /// The property value the Java client and librdkafka take.
-    pub fn as_property(self) -> &'static str {
-        match self {
-            Acks::None => "0",
-            Acks::Leader => "1",
-            Acks::All => "all",
-        }
-    }
-}
+/// The acknowledgement level asked of the broker: franzl-core's.
+pub use franzl_core::messages::Acks;
 
 /// One run's parameters, as given on the command line.
 #[derive(Debug, Clone)]

@@ -57,6 +57,37 @@ pub enum Compression {
 }
 
 impl Compression {
+    /// Every codec Kafka defines, in id order.
+    pub const ALL: [Self; 5] = [Self::None, Self::Gzip, Self::Snappy, Self::Lz4, Self::Zstd];
+
+    /// The codec's name as Kafka's `compression.type` (and the Java tools, kcat and
+    /// librdkafka) spell it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use franzl_core::compression::Compression;
+    /// assert_eq!(Compression::Lz4.name(), "lz4");
+    /// assert_eq!(Compression::from_name("LZ4"), Some(Compression::Lz4));
+    /// assert_eq!(Compression::from_name("brotli"), None);
+    /// ```
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Gzip => "gzip",
+            Self::Snappy => "snappy",
+            Self::Lz4 => "lz4",
+            Self::Zstd => "zstd",
+        }
+    }
+
+    /// The codec named `name` (ASCII case ignored), or `None` for a name Kafka does not define.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|codec| codec.name().eq_ignore_ascii_case(name))
+    }
+
     /// The codec named by `id` (the attribute bits `0..3` of a batch), or `None` for an id Kafka
     /// does not define.
     pub const fn from_id(id: u8) -> Option<Self> {

@@ -10,9 +10,9 @@ use crate::messages::list_offsets::{ListOffsetsPartition, ListOffsetsRequest, Li
 use embedded_io_async::{Read, Write};
 
 /// The timestamp that asks [`Client::list_offsets`] for the offset the next record will get.
-pub const LATEST: i64 = -1;
+pub const LATEST: i64 = crate::messages::LIST_OFFSETS_LATEST;
 /// The timestamp that asks [`Client::list_offsets`] for the partition's first offset.
-pub const EARLIEST: i64 = -2;
+pub const EARLIEST: i64 = crate::messages::LIST_OFFSETS_EARLIEST;
 
 impl<T: Read + Write, C: Clock> Client<'_, '_, T, C> {
     /// The first offset of `topic`'s `partition` whose timestamp is at or after `timestamp`

@@ -8,34 +8,11 @@ use super::topic::TopicRef;
 use crate::ErrorCode;
 use crate::compression::Compression;
 use crate::conn::{ConnError, Connection, Instant, Sent};
-use crate::messages::Array;
 use crate::messages::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
+use crate::messages::{Acks, Array};
 use crate::record::{BatchOptions, NewRecord, RecordBatchBuilder};
 use core::time::Duration;
 use embedded_io_async::{Read, Write};
-
-/// How many replicas must have a batch before the broker answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Acks {
-    /// acks=0: the broker sends no response; nothing says whether the batch was written.
-    None,
-    /// acks=1: the leader has written it.
-    Leader,
-    /// acks=all (-1): every in-sync replica has it.
-    All,
-}
-
-impl Acks {
-    /// The value of the Produce request's `acks` field.
-    pub const fn value(self) -> i16 {
-        match self {
-            Self::None => 0,
-            Self::Leader => 1,
-            Self::All => -1,
-        }
-    }
-}
 
 /// How to produce a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,6 +18,7 @@
 //! # Ok::<(), franzl_core::wire::EncodeError>(())
 //! ```
 
+mod acks;
 mod array;
 #[cfg(test)]
 mod bad_input_tests;
@@ -29,6 +30,7 @@ mod item;
 mod message;
 mod negotiate;
 
+pub use acks::Acks;
 pub use array::{Array, ArrayIter};
 pub use features::{Feature, FeatureLevels};
 pub use generated::*;
@@ -42,3 +44,9 @@ pub use negotiate::NegotiatedVersions;
 /// their names out; earlier versions name them, so a topic whose id is unknown is addressed at
 /// the version before this.
 pub const FIRST_VERSION_WITH_TOPIC_IDS: i16 = 13;
+
+/// The ListOffsets timestamp that asks for a partition's first offset (its log start offset).
+pub const LIST_OFFSETS_EARLIEST: i64 = -2;
+/// The ListOffsets timestamp that asks for the offset the next record will get (the high
+/// watermark, or the last stable offset when reading committed records only).
+pub const LIST_OFFSETS_LATEST: i64 = -1;

@@ -6,7 +6,7 @@
 //! already, a client may want to again. Records of a compressed batch are read from a buffer
 //! the caller gives to [`RecordBatch::records_in`].
 
-use super::layout::{self, HEADER_LEN, LOG_OVERHEAD, field};
+use super::layout::{self, HEADER_LEN, field};
 use super::{Attributes, RecordError, Records, TimestampType};
 use crate::compression::{self, Compression};
 use crate::crc::crc32c;
@@ -29,19 +29,7 @@ impl<'a> RecordBatch<'a> {
     /// [`RecordError::UnsupportedMagic`] (not 2), [`RecordError::RecordCountMismatch`] for a
     /// negative count, [`RecordError::UnknownCompression`].
     pub fn new_checked(input: &'a [u8]) -> Result<Self, RecordError> {
-        if input.len() < HEADER_LEN {
-            return Err(DecodeError::UnexpectedEnd.into());
-        }
-        let magic = i8::from_be_bytes([input[layout::MAGIC]]);
-        if magic != 2 {
-            return Err(RecordError::UnsupportedMagic(magic));
-        }
-        let batch_length = i32::from_be_bytes(field(input, layout::BATCH_LENGTH));
-        let total = usize::try_from(batch_length)
-            .ok()
-            .and_then(|len| len.checked_add(LOG_OVERHEAD))
-            .filter(|&total| total >= HEADER_LEN)
-            .ok_or(RecordError::InvalidBatchLength)?;
+        let total = layout::checked_batch_len(input)?;
         let bytes = input.get(..total).ok_or(DecodeError::UnexpectedEnd)?;
         let batch = Self { bytes };
         if batch.record_count_raw() < 0 {

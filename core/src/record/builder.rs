@@ -17,10 +17,10 @@
 //! allowed: records appended uncompressed into one buffer can be finished compressed by
 //! resuming with that buffer's records area as `scratch`.
 
-use super::layout::{self, HEADER_LEN, LOG_OVERHEAD};
+use super::batch_mut;
+use super::layout::{HEADER_LEN, LOG_OVERHEAD};
 use super::{Attributes, NewRecord, RecordError, TimestampType};
 use crate::compression::{self, Compression};
-use crate::crc::crc32c;
 use crate::wire::{EncodeError, Writer};
 
 /// The header fields of a batch that the caller chooses.
@@ -352,10 +352,7 @@ impl<'b> RecordBatchBuilder<'b> {
         writer.put_i16(options.producer_epoch)?;
         writer.put_i32(options.base_sequence)?;
         writer.put_i32(self.count)?;
-        let crc = crc32c(self.out.get(layout::CRC_START..len).unwrap_or_default());
-        if let Some(slot) = self.out.get_mut(layout::CRC) {
-            slot.copy_from_slice(&crc.to_be_bytes());
-        }
+        batch_mut::fill_crc(self.out.get_mut(..len).unwrap_or_default());
         Ok(len)
     }
 }

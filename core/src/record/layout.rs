@@ -10,6 +10,9 @@
 
 use core::ops::Range;
 
+use super::RecordError;
+use crate::wire::DecodeError;
+
 pub(super) const BASE_OFFSET: Range<usize> = 0..8;
 pub(super) const BATCH_LENGTH: Range<usize> = 8..12;
 pub(super) const PARTITION_LEADER_EPOCH: Range<usize> = 12..16;
@@ -37,4 +40,27 @@ pub(super) fn field<const N: usize>(bytes: &[u8], range: Range<usize>) -> [u8; N
         .get(range)
         .and_then(|slice| <[u8; N]>::try_from(slice).ok())
         .unwrap_or([0; N])
+}
+
+/// The length of the v2 batch at the start of `input` (which may hold more after it): checks
+/// that the header is there, the magic is 2, and the batch length is at least the header's and
+/// within `input`.
+pub(super) fn checked_batch_len(input: &[u8]) -> Result<usize, RecordError> {
+    if input.len() < HEADER_LEN {
+        return Err(DecodeError::UnexpectedEnd.into());
+    }
+    let magic = i8::from_be_bytes(field(input, MAGIC..MAGIC + 1));
+    if magic != 2 {
+        return Err(RecordError::UnsupportedMagic(magic));
+    }
+    let batch_length = i32::from_be_bytes(field(input, BATCH_LENGTH));
+    let total = usize::try_from(batch_length)
+        .ok()
+        .and_then(|len| len.checked_add(LOG_OVERHEAD))
+        .filter(|&total| total >= HEADER_LEN)
+        .ok_or(RecordError::InvalidBatchLength)?;
+    if total > input.len() {
+        return Err(DecodeError::UnexpectedEnd.into());
+    }
+    Ok(total)
 }

@@ -7,6 +7,8 @@
 //!   after which no accessor panics; [`RecordBatch::verify_crc`] checks the CRC-32C on demand.
 //!   Its [`Records`] iterator borrows keys, values and headers from the input (or, for a
 //!   compressed batch, from the caller's decompression buffer).
+//! - [`RecordBatchMut`] rewrites a batch's producer fields and attributes in place and fills
+//!   its CRC-32C (a producer restamping a batch it resends).
 //! - [`Batches`] walks the `records` bytes of a Fetch response partition, v2 batches and legacy
 //!   messages alike; a partial batch at the end (the broker cuts at `max_bytes`) ends the
 //!   iteration cleanly.
@@ -15,6 +17,7 @@
 //! Nothing here allocates; every count and length is checked against the bytes it claims.
 
 mod batch;
+mod batch_mut;
 mod batches;
 mod builder;
 mod control;
@@ -24,6 +27,7 @@ mod legacy;
 mod records;
 
 pub use batch::RecordBatch;
+pub use batch_mut::RecordBatchMut;
 pub use batches::{Batch, Batches};
 pub use builder::{BatchOptions, BuilderProgress, RecordBatchBuilder, encoded_batch_len};
 pub use control::{ControlRecord, ControlType};

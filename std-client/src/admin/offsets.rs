@@ -6,13 +6,13 @@ use super::retry::check;
 use crate::cluster::needs_metadata_refresh;
 use crate::error::{Error, Result};
 use franzl_core::ErrorCode;
-use franzl_core::messages::Array;
 use franzl_core::messages::delete_records::{
     DeleteRecordsPartition, DeleteRecordsRequest, DeleteRecordsTopic,
 };
 use franzl_core::messages::list_offsets::{
     ListOffsetsPartition, ListOffsetsRequest, ListOffsetsTopic,
 };
+use franzl_core::messages::{Array, LIST_OFFSETS_EARLIEST, LIST_OFFSETS_LATEST};
 use std::collections::BTreeMap;
 
 /// Which offset to look up.
@@ -29,8 +29,8 @@ pub enum OffsetSpec {
 impl OffsetSpec {
     fn timestamp(self) -> i64 {
         match self {
-            Self::Earliest => -2,
-            Self::Latest => -1,
+            Self::Earliest => LIST_OFFSETS_EARLIEST,
+            Self::Latest => LIST_OFFSETS_LATEST,
             Self::Timestamp(millis) => millis,
         }
     }

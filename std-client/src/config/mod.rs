@@ -44,6 +44,6 @@ pub use consumer::{AutoOffsetReset, ConsumerConfig, ConsumerConfigBuilder, Isola
 pub use error::ConfigError;
 pub use franzl_core::sasl::SaslMechanism;
 pub use franzl_core::sasl::scram::ScramMechanism;
-pub use producer::{Acks, CompressionType, Partitioner, ProducerConfig, ProducerConfigBuilder};
+pub use producer::{Acks, Compression, Partitioner, ProducerConfig, ProducerConfigBuilder};
 pub use properties::parse_properties;
 pub use secret::Secret;

@@ -24,55 +24,12 @@ pub(super) const NO_TRANSACTIONS: &str = "transactions are not supported yet: th
 /// `transaction.timeout.ms` when not set (the Java producer's 60 s).
 const DEFAULT_TRANSACTION_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// How many replicas must have a record before the broker answers (`acks`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Acks {
-    /// `0`: no answer is awaited.
-    None,
-    /// `1`: the partition leader has it.
-    Leader,
-    /// `all` (`-1`): all in-sync replicas have it (the default).
-    #[default]
-    All,
-}
+/// How many replicas must have a record before the broker answers (`acks`): franzl-core's,
+/// as the embedded client uses it; default `all`.
+pub use franzl_core::messages::Acks;
 
-impl Acks {
-    /// The value of the `acks` property that selects this: `0`, `1` or `all`.
-    #[must_use]
-    pub const fn property_value(self) -> &'static str {
-        match self {
-            Self::None => "0",
-            Self::Leader => "1",
-            Self::All => "all",
-        }
-    }
-
-    /// The value of the `acks` field of a Produce request.
-    #[must_use]
-    pub const fn as_i16(self) -> i16 {
-        match self {
-            Self::None => 0,
-            Self::Leader => 1,
-            Self::All => -1,
-        }
-    }
-}
-
-/// The codec for record batches (`compression.type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum CompressionType {
-    /// No compression (the default).
-    #[default]
-    None,
-    /// gzip.
-    Gzip,
-    /// Snappy.
-    Snappy,
-    /// LZ4.
-    Lz4,
-    /// Zstandard.
-    Zstd,
-}
+/// The codec for record batches (`compression.type`): franzl-core's; default none.
+pub use franzl_core::compression::Compression;
 
 /// How records are spread over partitions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -110,7 +67,7 @@ pub struct ProducerConfig {
     /// Largest Produce request, in bytes (`max.request.size`); default 1 MiB.
     pub max_request_size: usize,
     /// `compression.type`; default none.
-    pub compression: CompressionType,
+    pub compression: Compression,
     /// `enable.idempotence` after validation; default true.
     pub enable_idempotence: bool,
     /// `max.in.flight.requests.per.connection`; default 5 (at most 5 with idempotence).
@@ -175,7 +132,7 @@ pub(super) struct ProducerSettings {
     pub(super) batch_size: usize,
     pub(super) buffer_memory: usize,
     pub(super) max_request_size: usize,
-    pub(super) compression: CompressionType,
+    pub(super) compression: Compression,
     pub(super) enable_idempotence: bool,
     pub(super) max_in_flight: u32,
     pub(super) retries: u32,
@@ -195,7 +152,7 @@ impl Default for ProducerConfigBuilder {
                 batch_size: DEFAULT_BATCH_SIZE,
                 buffer_memory: 32 * 1024 * 1024,
                 max_request_size: 1024 * 1024,
-                compression: CompressionType::None,
+                compression: Compression::None,
                 enable_idempotence: true,
                 max_in_flight: 5,
                 retries: i32::MAX as u32,
@@ -255,7 +212,7 @@ impl ProducerConfigBuilder {
 
     /// Sets `compression.type`.
     #[must_use]
-    pub fn compression(mut self, compression: CompressionType) -> Self {
+    pub fn compression(mut self, compression: Compression) -> Self {
         self.config.compression = compression;
         self
     }

@@ -3,7 +3,7 @@
 //! `reference.rs`). The reference rendered from this table is `reference/producer.md`.
 
 use super::ConfigError;
-use super::producer::{Acks, CompressionType, NO_TRANSACTIONS, Partitioner, ProducerConfigBuilder};
+use super::producer::{Acks, Compression, NO_TRANSACTIONS, Partitioner, ProducerConfigBuilder};
 use super::reference::{DefaultValue::Unset, DefaultValue::Value, Property, Refused, Table};
 use super::values::{
     optional_string, parse_bool, parse_bytes, parse_count, parse_kib, parse_ms, parse_name,
@@ -14,14 +14,6 @@ const ACKS: [(&str, Acks); 4] = [
     ("-1", Acks::All),
     ("0", Acks::None),
     ("1", Acks::Leader),
-];
-
-const CODECS: [(&str, CompressionType); 5] = [
-    ("none", CompressionType::None),
-    ("gzip", CompressionType::Gzip),
-    ("snappy", CompressionType::Snappy),
-    ("lz4", CompressionType::Lz4),
-    ("zstd", CompressionType::Zstd),
 ];
 
 const MS: &str = "a number of milliseconds";
@@ -135,8 +127,9 @@ pub(crate) static PRODUCER: Table<ProducerConfigBuilder> = Table {
             meaning: "The codec of record batches: `none`, `gzip`, `snappy`, `lz4` or `zstd`.",
             no_effect: None,
             set: |b, p, v| {
+                let codecs = Compression::ALL.map(|codec| (codec.name(), codec));
                 b.config.compression =
-                    parse_name(p, v, &CODECS, "none, gzip, snappy, lz4 or zstd")?;
+                    parse_name(p, v, &codecs, "none, gzip, snappy, lz4 or zstd")?;
                 Ok(())
             },
         },

@@ -14,6 +14,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use franzl_core::ErrorCode;
+use franzl_core::messages::{LIST_OFFSETS_EARLIEST, LIST_OFFSETS_LATEST};
 
 use super::shared::PartitionAt;
 use crate::cluster::MetadataSnapshot;
@@ -62,8 +63,8 @@ impl SeekTo {
     /// The ListOffsets timestamp that resolves this seek, `None` for [`SeekTo::Offset`].
     pub(crate) fn list_offsets_timestamp(self) -> Option<i64> {
         match self {
-            Self::Earliest => Some(-2),
-            Self::Latest => Some(-1),
+            Self::Earliest => Some(LIST_OFFSETS_EARLIEST),
+            Self::Latest => Some(LIST_OFFSETS_LATEST),
             Self::Timestamp(timestamp) => Some(timestamp),
             Self::Offset(_) => None,
         }

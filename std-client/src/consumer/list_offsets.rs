@@ -22,10 +22,9 @@ use crate::config::IsolationLevel;
 use crate::error::{Error, Result};
 use crate::net::Backoff;
 
-/// ListOffsets' timestamp for the earliest offset.
-pub(crate) const EARLIEST: i64 = -2;
-/// ListOffsets' timestamp for the latest offset.
-pub(crate) const LATEST: i64 = -1;
+pub(crate) use franzl_core::messages::{
+    LIST_OFFSETS_EARLIEST as EARLIEST, LIST_OFFSETS_LATEST as LATEST,
+};
 
 /// One partition's question.
 #[derive(Debug, Clone, Copy)]

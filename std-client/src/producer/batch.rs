@@ -12,21 +12,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use franzl_core::compression::{self, Compression};
-use franzl_core::crc::crc32c;
 use franzl_core::record::{
     BATCH_HEADER_LEN, BatchOptions, BuilderProgress, NewRecord, RecordBatch, RecordBatchBuilder,
-    RecordError,
+    RecordBatchMut, RecordError,
 };
 
 use super::ProducerRecord;
 use super::delivery::{Completion, Delivery};
-
-/// Byte ranges of the v2 batch header that a restamp rewrites (Kafka's record batch layout).
-const CRC_RANGE: std::ops::Range<usize> = 17..21;
-const CRC_START: usize = 21;
-const PRODUCER_ID_AT: usize = 43;
-const PRODUCER_EPOCH_AT: usize = 51;
-const BASE_SEQUENCE_AT: usize = 53;
 
 /// The producer fields a batch carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,23 +213,19 @@ impl ProducerBatch {
     /// Rewrites a sealed batch's producer id, epoch and base sequence, and its checksum.
     pub(crate) fn restamp(&mut self, stamp: Stamp) {
         self.stamp = stamp;
-        let Some(bytes) = self.buffer.get_mut(..self.wire_len) else {
+        let wire_len = self.wire_len;
+        // A sealed batch was built here and always checks; an unsealed one has no header yet.
+        let Some(Ok(mut header)) = self
+            .buffer
+            .get_mut(..wire_len)
+            .map(RecordBatchMut::new_checked)
+        else {
             return;
         };
-        let fields = [
-            (PRODUCER_ID_AT, &stamp.producer_id.to_be_bytes()[..]),
-            (PRODUCER_EPOCH_AT, &stamp.producer_epoch.to_be_bytes()[..]),
-            (BASE_SEQUENCE_AT, &stamp.base_sequence.to_be_bytes()[..]),
-        ];
-        for (at, value) in fields {
-            if let Some(slot) = bytes.get_mut(at..at + value.len()) {
-                slot.copy_from_slice(value);
-            }
-        }
-        let crc = crc32c(bytes.get(CRC_START..).unwrap_or_default());
-        if let Some(slot) = bytes.get_mut(CRC_RANGE) {
-            slot.copy_from_slice(&crc.to_be_bytes());
-        }
+        header.set_producer_id(stamp.producer_id);
+        header.set_producer_epoch(stamp.producer_epoch);
+        header.set_base_sequence(stamp.base_sequence);
+        header.fill_crc();
     }
 
     /// The timestamp its records' deltas count from.

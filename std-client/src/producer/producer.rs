@@ -5,7 +5,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use event_listener::listener;
 use franzl_core::ErrorCode;
-use franzl_core::compression::Compression;
 
 use super::accumulator::{Accumulator, Append, Appending, Settings};
 use super::batch::ProducerBatch;
@@ -17,7 +16,7 @@ use super::request::RequestSettings;
 use super::sender::Sender;
 use super::{Delivery, ProducerRecord};
 use crate::cluster::{Cluster, MetadataSnapshot};
-use crate::config::{CompressionType, ProducerConfig};
+use crate::config::ProducerConfig;
 use crate::net::Backoff;
 use crate::{Error, Result};
 use async_io::Timer;
@@ -81,7 +80,7 @@ impl Producer {
             batch_size,
             first_batch_size: batch_size.min(FIRST_BATCH_SIZE),
             linger: config.linger,
-            compression: codec(config.compression),
+            compression: config.compression,
             max_request_size: config.max_request_size,
             delivery_timeout: config.delivery_timeout,
             retry_backoff: config.client.retry_backoff,
@@ -97,7 +96,7 @@ impl Producer {
         let timeout_ms =
             i32::try_from(config.client.request_timeout.as_millis()).unwrap_or(i32::MAX);
         let request = RequestSettings {
-            acks: config.acks.as_i16(),
+            acks: config.acks.value(),
             timeout_ms,
             transactional_id: None,
         };
@@ -352,16 +351,6 @@ impl Drop for Producer {
             );
         }
         self.accumulator.close();
-    }
-}
-
-fn codec(compression: CompressionType) -> Compression {
-    match compression {
-        CompressionType::None => Compression::None,
-        CompressionType::Gzip => Compression::Gzip,
-        CompressionType::Snappy => Compression::Snappy,
-        CompressionType::Lz4 => Compression::Lz4,
-        CompressionType::Zstd => Compression::Zstd,
     }
 }
 

@@ -16,7 +16,7 @@ use franzl_core::messages::offset_for_leader_epoch::{
     OffsetForLeaderEpochRequest, OffsetForLeaderPartition, OffsetForLeaderTopic,
 };
 use franzl_core::messages::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
-use franzl_core::messages::{ApiKey, Array};
+use franzl_core::messages::{ApiKey, Array, LIST_OFFSETS_LATEST};
 use franzl_core::record::{BatchOptions, Header, NewRecord, RecordBatchBuilder, encoded_batch_len};
 use franzl_core::wire::Uuid;
 use franzl_tests::raw_ops::{create_topic, decode_batches, produce};
@@ -24,9 +24,6 @@ use franzl_tests::unique_topic;
 
 use crate::coordinators::wait_for_producer_ids;
 use crate::exercise::{Exerciser, Record, expect_codes};
-
-/// `ListOffsets`' "latest" timestamp: the log end offset.
-const LATEST: i64 = -1;
 
 /// Runs every scenario of this file on one connection.
 pub(crate) fn run(bootstrap: &str) -> Record {
@@ -169,7 +166,7 @@ fn list_offsets(ex: &mut Exerciser, topic: &str, end: i64) {
     for v in ex.versions(ApiKey::ListOffsets) {
         let partitions = [ListOffsetsPartition {
             partition_index: 0,
-            timestamp: LATEST,
+            timestamp: LIST_OFFSETS_LATEST,
             ..Default::default()
         }];
         let topics = [ListOffsetsTopic {

@@ -10,7 +10,7 @@ use franzl_core::messages::list_offsets::{
     ListOffsetsPartition, ListOffsetsRequest, ListOffsetsTopic,
 };
 use franzl_core::messages::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
-use franzl_core::messages::{ApiKey, Array};
+use franzl_core::messages::{ApiKey, Array, LIST_OFFSETS_LATEST};
 use franzl_core::record::{BatchOptions, NewRecord, RecordBatchBuilder, encoded_batch_len};
 use franzl_core::wire::Uuid;
 use franzl_tests::raw_ops::{create_topic, produce};
@@ -158,7 +158,7 @@ fn fetch_past_the_end(ex: &mut Exerciser, topic: &str, topic_id: Uuid, end: i64)
 fn list_offsets_of_missing_partition(ex: &mut Exerciser, topic: &str) {
     let partitions = [ListOffsetsPartition {
         partition_index: 5,
-        timestamp: -1,
+        timestamp: LIST_OFFSETS_LATEST,
         ..Default::default()
     }];
     let topics = [ListOffsetsTopic {

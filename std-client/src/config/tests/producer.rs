@@ -20,7 +20,7 @@ fn defaults_are_the_java_producers_but_batches_grow_to_librdkafkas_size() {
     assert_eq!(p.batch_size, 1_000_000);
     assert_eq!(p.buffer_memory, 33_554_432);
     assert_eq!(p.max_request_size, 1_048_576);
-    assert_eq!(p.compression, CompressionType::None);
+    assert_eq!(p.compression, Compression::None);
     assert!(p.enable_idempotence);
     assert_eq!(p.max_in_flight, 5);
     assert_eq!(p.retries, 2_147_483_647);
@@ -57,7 +57,7 @@ fn every_property() {
     assert_eq!(p.batch_size, 0);
     assert_eq!(p.buffer_memory, 1 << 20);
     assert_eq!(p.max_request_size, 2_000_000);
-    assert_eq!(p.compression, CompressionType::Zstd);
+    assert_eq!(p.compression, Compression::Zstd);
     assert!(p.enable_idempotence);
     assert_eq!(p.max_in_flight, 3);
     assert_eq!(p.retries, 7);
@@ -79,13 +79,13 @@ fn acks_and_codecs() {
         let p = producer(&[("acks", value), ("enable.idempotence", "false")]).unwrap();
         assert_eq!(p.acks, acks);
     }
-    assert_eq!(Acks::All.as_i16(), -1);
+    assert_eq!(Acks::All.value(), -1);
     for (value, codec) in [
-        ("none", CompressionType::None),
-        ("gzip", CompressionType::Gzip),
-        ("snappy", CompressionType::Snappy),
-        ("LZ4", CompressionType::Lz4),
-        ("zstd", CompressionType::Zstd),
+        ("none", Compression::None),
+        ("gzip", Compression::Gzip),
+        ("snappy", Compression::Snappy),
+        ("LZ4", Compression::Lz4),
+        ("zstd", Compression::Zstd),
     ] {
         assert_eq!(
             producer(&[("compression.type", value)])
@@ -124,7 +124,7 @@ fn librdkafka_aliases() {
     assert_eq!(p.linger, ms(50));
     assert_eq!(p.buffer_memory, 2048 * 1024);
     assert_eq!(p.max_request_size, 3_000_000);
-    assert_eq!(p.compression, CompressionType::Lz4);
+    assert_eq!(p.compression, Compression::Lz4);
     assert_eq!(p.max_in_flight, 10);
     assert_eq!(p.retries, 3);
     assert_eq!(p.delivery_timeout, ms(40_000));
@@ -275,7 +275,7 @@ fn typed_builder() {
         .batch_size(1 << 16)
         .buffer_memory(1 << 22)
         .max_request_size(1 << 21)
-        .compression(CompressionType::Gzip)
+        .compression(Compression::Gzip)
         .enable_idempotence(true)
         .max_in_flight(1)
         .retries(10)
@@ -284,7 +284,7 @@ fn typed_builder() {
         .build()
         .unwrap();
     assert_eq!(p.client.client_id, "typed");
-    assert_eq!(p.compression, CompressionType::Gzip);
+    assert_eq!(p.compression, Compression::Gzip);
     assert_eq!(p.delivery_timeout, ms(31_001));
     let error = ProducerConfig::builder()
         .client(|c| c.bootstrap_servers(["k:9092"]))
@@ -303,6 +303,6 @@ fn reads_properties_text() {
     .unwrap();
     assert_eq!(
         (p.acks, p.linger, p.compression),
-        (Acks::Leader, ms(10), CompressionType::Snappy)
+        (Acks::Leader, ms(10), Compression::Snappy)
     );
 }

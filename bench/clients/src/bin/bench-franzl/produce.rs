@@ -25,7 +25,7 @@ pub(crate) async fn producer(args: &Args, linger: Duration) -> Result<Producer, 
     let linger_ms = linger.as_millis().to_string();
     let properties = [
         ("bootstrap.servers", args.bootstrap.as_str()),
-        ("acks", args.acks.as_property()),
+        ("acks", args.acks.property_value()),
         ("compression.type", args.compression.as_str()),
         (
             "enable.idempotence",

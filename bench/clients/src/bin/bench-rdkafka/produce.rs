@@ -45,7 +45,7 @@ pub(crate) fn config(args: &Args, linger: Duration) -> ClientConfig {
     let mut config = ClientConfig::new();
     config
         .set("bootstrap.servers", &args.bootstrap)
-        .set("acks", args.acks.as_property())
+        .set("acks", args.acks.property_value())
         .set("compression.type", &args.compression)
         .set("enable.idempotence", args.idempotent.to_string())
         .set("linger.ms", linger.as_millis().to_string());

@@ -178,14 +178,7 @@ impl Encoder<'_> {
 /// # Errors
 /// An unknown name.
 pub(crate) fn codec(name: &str) -> Result<Compression, String> {
-    match name {
-        "none" => Ok(Compression::None),
-        "gzip" => Ok(Compression::Gzip),
-        "snappy" => Ok(Compression::Snappy),
-        "lz4" => Ok(Compression::Lz4),
-        "zstd" => Ok(Compression::Zstd),
-        other => Err(format!("unknown compression {other:?}")),
-    }
+    Compression::from_name(name).ok_or_else(|| format!("unknown compression {name:?}"))
 }
 
 fn now_ms() -> i64 {

@@ -30,15 +30,6 @@ const WINDOW: usize = 5;
 /// Receive buffer of a producing connection: Produce responses are small.
 const RX_LEN: usize = 1 << 20;
 
-/// The `acks` field for `acks`.
-fn acks_value(acks: Acks) -> i16 {
-    match acks {
-        Acks::None => 0,
-        Acks::Leader => 1,
-        Acks::All => -1,
-    }
-}
-
 /// Connects to the bootstrap broker, reads the topic's layout, and makes the encoder (with a
 /// producer id for an idempotent run).
 fn prepare<'a>(args: &'a Args, values: &'a Values) -> Result<(Layout, Encoder<'a>), String> {
@@ -62,7 +53,7 @@ fn prepare<'a>(args: &'a Args, values: &'a Values) -> Result<(Layout, Encoder<'a
         topic: &args.topic,
         values,
         compression,
-        acks: acks_value(args.acks),
+        acks: args.acks.value(),
         version,
         producer,
         sequences: vec![0; args.partitions as usize],
