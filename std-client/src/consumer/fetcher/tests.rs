@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_net::{TcpListener, TcpStream};
-use franzl_core::frame::{RequestHeader, response_header_version};
+use franzl_core::frame::RequestHeader;
 use franzl_core::messages::api_versions::{ApiVersion, ApiVersionsResponse};
 use franzl_core::messages::fetch::{
     EpochEndOffset, FetchRequest, FetchResponse, FetchableTopicResponse, PartitionData,
@@ -24,8 +24,9 @@ use franzl_core::messages::metadata::{
 use franzl_core::messages::{ApiKey, Array, Message};
 use franzl_core::record::{BatchOptions, NewRecord, RecordBatchBuilder};
 use franzl_core::wire::Reader;
-use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use futures_lite::AsyncReadExt;
 
+use crate::broker::tests::respond;
 use crate::config::ConsumerConfig;
 use crate::consumer::{Consumer, ConsumerRecord, SeekTo, TopicPartition};
 use crate::error::Error;
@@ -57,21 +58,6 @@ fn batch(base_offset: i64, epoch: i32, values: &[&str]) -> Vec<u8> {
     let len = builder.finish().unwrap();
     out.truncate(len);
     out
-}
-
-async fn respond<'a, M: Message<'a>>(stream: &mut TcpStream, header: &RequestHeader<'_>, body: &M) {
-    let api = ApiKey::from_key(header.api_key).unwrap();
-    let mut frame = header.correlation_id.to_be_bytes().to_vec();
-    if response_header_version(api, header.api_version) >= 1 {
-        frame.push(0);
-    }
-    let start = frame.len();
-    frame.resize(start + body.encoded_len(header.api_version).unwrap(), 0);
-    body.encode(header.api_version, &mut frame[start..])
-        .unwrap();
-    let mut out = u32::try_from(frame.len()).unwrap().to_be_bytes().to_vec();
-    out.extend_from_slice(&frame);
-    stream.write_all(&out).await.unwrap();
 }
 
 /// Starts the broker; returns its port and what it saw of each Fetch.
