@@ -27,7 +27,7 @@ mod options;
 mod pipeline;
 mod response;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use connection::BrokerConnection;
 pub(crate) use driver::{Clock, Conn, connection_config, establish, sasl_nonce};

@@ -16,8 +16,12 @@ use franzl_core::wire::Reader;
 use futures_lite::AsyncWriteExt;
 use std::sync::Arc;
 
-/// Writes `body` as the response to `header`.
-async fn respond<'a, M: Message<'a>>(stream: &mut TcpStream, header: &RequestHeader<'_>, body: &M) {
+/// Writes `body` as the response to `header` (also for the consumer's scripted broker).
+pub(crate) async fn respond<'a, M: Message<'a>>(
+    stream: &mut TcpStream,
+    header: &RequestHeader<'_>,
+    body: &M,
+) {
     let api = ApiKey::from_key(header.api_key).unwrap();
     let mut frame = header.correlation_id.to_be_bytes().to_vec();
     if response_header_version(api, header.api_version) >= 1 {

@@ -5,7 +5,12 @@
 //! as records are handed out; and the *fetch offset*, the next offset to fetch, moved as fetched
 //! batches are queued. A seek sets both (or clears them while a ListOffsets resolves it) and
 //! bumps the partition's *epoch*; fetch results and queued batches carry the epoch they were
-//! made under, and are dropped when it is no longer current. Group membership (a later issue)
+//! made under, and are dropped when it is no longer current. With the fetch offset goes the
+//! leader epoch of the last batch fetched below it (KIP-320): each Fetch carries it as
+//! `last_fetched_epoch`, so the leader can say where its log diverges from what was read. A seek
+//! forgets it (the epoch of the records before an offset the caller chose is unknown, and
+//! franzl does not ask OffsetsForLeaderEpoch for it): the first Fetch after a seek carries none,
+//! and so is not checked for divergence, as the Java consumer's `seek(offset)`. Group membership (a later issue)
 //! fits here: a rebalance is an [`Assignment::assign`] with committed offsets as seeks.
 //!
 //! Pure state, no I/O: the fetchers and the consumer handle call it under one lock.
@@ -87,6 +92,9 @@ pub(crate) struct PartitionState {
     pub(crate) epoch: u64,
     pub(crate) position: Option<i64>,
     pub(crate) fetch_offset: Option<i64>,
+    /// The partition leader epoch of the last batch fetched below `fetch_offset`, `None` after
+    /// a seek until a batch that has one is fetched.
+    pub(crate) fetched_epoch: Option<i32>,
     /// A seek waiting for ListOffsets.
     pub(crate) reset: Option<SeekTo>,
     pub(crate) leader: Option<Leader>,
@@ -108,6 +116,7 @@ impl PartitionState {
             epoch: 0,
             position: None,
             fetch_offset: None,
+            fetched_epoch: None,
             reset: None,
             leader: None,
             in_flight: false,
@@ -125,6 +134,7 @@ impl PartitionState {
     fn seek(&mut self, to: SeekTo) {
         self.epoch = self.epoch.wrapping_add(1);
         self.failed = false;
+        self.fetched_epoch = None;
         match to {
             SeekTo::Offset(offset) => {
                 self.position = Some(offset);
@@ -155,6 +165,8 @@ pub(crate) struct FetchTarget {
     pub(crate) partition: i32,
     pub(crate) epoch: u64,
     pub(crate) fetch_offset: i64,
+    /// The leader epoch of the last batch fetched before `fetch_offset`, if known.
+    pub(crate) last_fetched_epoch: Option<i32>,
     pub(crate) leader: Leader,
 }
 
@@ -234,6 +246,7 @@ impl Assignment {
                 partition: state.partition,
                 epoch: state.epoch,
                 fetch_offset,
+                last_fetched_epoch: state.fetched_epoch,
                 leader,
             });
         }
@@ -354,6 +367,27 @@ impl Assignment {
                 Some((Arc::clone(&s.topic), s.partition, leader, reset, s.epoch))
             })
             .collect()
+    }
+
+    /// Moves a partition still at `epoch` back to `offset` after its leader's log was found to
+    /// diverge there (KIP-320): a seek (queued records are dropped and fetched again), except
+    /// that the leader epoch `leader_epoch` the leader gave for the records before `offset` is
+    /// kept as the last fetched epoch, so the next Fetch is checked too. `false` if the
+    /// partition moved on meanwhile.
+    pub(crate) fn seek_diverged(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        epoch: u64,
+        offset: i64,
+        leader_epoch: Option<i32>,
+    ) -> bool {
+        let Some(state) = self.current(topic, partition, epoch) else {
+            return false;
+        };
+        state.seek(SeekTo::Offset(offset));
+        state.fetched_epoch = leader_epoch;
+        true
     }
 
     /// Completes a seek resolved by ListOffsets to `offset`, if the epoch is still `epoch`.

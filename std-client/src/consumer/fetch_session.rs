@@ -1,8 +1,9 @@
 //! [`FetchSession`]: a fetcher's incremental fetch session with its broker (KIP-227).
 //!
 //! The first Fetch is a full one that asks for a session (id 0, epoch 0). If the broker grants
-//! one, later Fetches name only the partitions that are new or whose fetch offset or leader
-//! epoch changed, and list as forgotten those no longer fetched; the broker remembers the rest
+//! one, later Fetches name only the partitions that are new or whose fetch offset, leader
+//! epoch or last fetched epoch changed (the broker keeps the last one it was told and checks
+//! divergence against it), and list as forgotten those no longer fetched; the broker remembers the rest
 //! and leaves partitions without news out of its answers. Any top-level error or failed request
 //! ends the session, and the next Fetch is a full one again. Below Fetch v7 there are no
 //! sessions: every Fetch is full (epoch -1).
@@ -20,6 +21,7 @@ use super::assignment::FetchTarget;
 struct Sent {
     fetch_offset: i64,
     leader_epoch: i32,
+    last_fetched_epoch: Option<i32>,
 }
 
 /// The partitions to name in one Fetch and its session fields.
@@ -123,6 +125,7 @@ fn sent_of(target: &FetchTarget) -> Sent {
     Sent {
         fetch_offset: target.fetch_offset,
         leader_epoch: target.leader.epoch,
+        last_fetched_epoch: target.last_fetched_epoch,
     }
 }
 
@@ -137,6 +140,7 @@ mod tests {
             partition,
             epoch: 1,
             fetch_offset,
+            last_fetched_epoch: None,
             leader: Leader {
                 node: 1,
                 epoch: 3,
@@ -175,6 +179,19 @@ mod tests {
         // It comes back: named again.
         let round = [target(0, 15), target(1, 20)];
         assert_eq!(session.plan(&round, 16).include, [1]);
+    }
+
+    #[test]
+    fn a_new_last_fetched_epoch_is_sent_even_at_the_same_offset() {
+        let mut session = FetchSession::default();
+        let round = [target(0, 10)];
+        let plan = session.plan(&round, 16);
+        session.answered(&plan, &round, 55);
+        let moved = [FetchTarget {
+            last_fetched_epoch: Some(4),
+            ..target(0, 10)
+        }];
+        assert_eq!(session.plan(&moved, 16).include, [0]);
     }
 
     #[test]

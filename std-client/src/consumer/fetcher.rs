@@ -14,9 +14,16 @@
 //! [`Shared::notify`]); with a full budget, until memory is given back; its only timer is the
 //! backoff after a failed round (`retry.backoff.ms` up to `retry.backoff.max.ms`).
 //!
+//! Log truncation (KIP-320): from Fetch v12 each partition carries `last_fetched_epoch`, the
+//! leader epoch of the last batch fetched (see `assignment`), and from v9 `current_leader_epoch`
+//! from metadata. A partition answered with a `diverging_epoch` (epoch >= 0) was read from a
+//! log the leader no longer has; `fetch_outcomes::diverged` seeks back to where it diverges or,
+//! with `auto.offset.reset=none`, reports [`Error::LogTruncated`] and stops the partition.
+//!
 //! Errors per partition: `OFFSET_OUT_OF_RANGE` applies `auto.offset.reset` (`none` delivers the
 //! error and stops the partition until a seek); leader errors (`NOT_LEADER_OR_FOLLOWER`,
-//! `FENCED_LEADER_EPOCH`, ...) forget the leader so the manager looks it up again; other
+//! `FENCED_LEADER_EPOCH` and `UNKNOWN_LEADER_EPOCH` too: this consumer's metadata is older or
+//! newer than the broker's) forget the leader so the manager looks it up again; other
 //! retriable codes are retried; after either the fetcher backs off before its next round, as
 //! metadata may lag behind a leader change. Other codes are delivered to the caller, and the
 //! partition stops until a seek. A request that fails with a retriable error (connection lost,
@@ -39,7 +46,7 @@ use franzl_core::messages::{ApiKey, Array, Message};
 
 use super::assignment::FetchTarget;
 use super::fetch_outcomes::{
-    fail, follow_new_leader, forget_leaders, out_of_range, read_from_replica,
+    diverged, fail, follow_new_leader, forget_leaders, out_of_range, read_from_replica,
 };
 use super::fetch_session::FetchSession;
 use super::partition_read::{PartitionRead, read_partition};
@@ -190,6 +197,11 @@ async fn fetch(
                 -1
             },
             fetch_offset: target.fetch_offset,
+            // Left at -1 below v12, where the field does not exist.
+            last_fetched_epoch: match target.last_fetched_epoch {
+                Some(epoch) if version >= 12 => epoch,
+                _ => -1,
+            },
             partition_max_bytes: clamp_i32(config.max_partition_fetch_bytes),
             ..FetchPartition::default()
         })
@@ -331,6 +343,10 @@ async fn read_fetched(
         fail(shared, std::slice::from_ref(target), error);
         return Round::Served;
     }
+    if data.diverging_epoch.epoch >= 0 {
+        diverged(shared, target, data.diverging_epoch);
+        return Round::Served;
+    }
     if data.preferred_read_replica >= 0 && data.preferred_read_replica != target.leader.node {
         read_from_replica(shared, target, data.preferred_read_replica);
         return Round::Served;
@@ -366,9 +382,10 @@ async fn read_fetched(
     };
     let deliver = |batch| shared.deliver(Delivery::Batch { epoch, batch });
     match read_partition(read, &shared.budget, deliver).await {
-        Ok(next) => {
+        Ok(end) => {
             if let Some(state) = shared.state().current(topic, partition, epoch) {
-                state.fetch_offset = Some(next);
+                state.fetch_offset = Some(end.next_offset);
+                state.fetched_epoch = end.last_epoch.or(state.fetched_epoch);
             }
         }
         Err(_) if shared.is_closed() => {}
@@ -376,3 +393,6 @@ async fn read_fetched(
     }
     Round::Served
 }
+
+#[cfg(test)]
+mod tests;

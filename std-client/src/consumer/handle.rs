@@ -97,7 +97,12 @@ impl Consumer {
             .collect()
     }
 
-    /// Moves an assigned partition's position; records fetched before are dropped.
+    /// Moves an assigned partition's position; records fetched before are dropped. It also
+    /// starts a partition stopped by an error again (such as [`Error::LogTruncated`]).
+    ///
+    /// The leader epoch of the records before the new position is not known, so the first
+    /// Fetch after a seek carries no last fetched epoch and the broker does not check it for
+    /// log truncation; the Fetches after it do (as the Java consumer after `seek(offset)`).
     ///
     /// # Errors
     /// [`Error::Usage`] when the partition is not assigned.

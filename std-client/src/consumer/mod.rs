@@ -15,7 +15,11 @@
 //! (`transactions`) and stops at the last stable offset. Leader changes are followed
 //! (`NOT_LEADER_OR_FOLLOWER`, `FENCED_LEADER_EPOCH`: the leader is looked up again, and the
 //! current leader epoch goes in every Fetch); an offset out of range is handled by
-//! `auto.offset.reset`.
+//! `auto.offset.reset`. Log truncation is detected as KIP-320 says: every Fetch (v12+) carries
+//! the leader epoch of the last batch fetched, and when the leader answers that its log
+//! diverges from there (after an unclean leader election), the partition reads again from the
+//! divergence point, or with `auto.offset.reset=none` stops with [`crate::Error::LogTruncated`].
+//! After [`Consumer::seek`] that epoch is unknown and the first Fetch carries none.
 //!
 //! Errors: a retriable error (a lost connection, a timeout, a leader moving,
 //! `NOT_LEADER_OR_FOLLOWER`, ...) is retried with backoff (`retry.backoff.ms` up to `retry.backoff.max.ms`) and logged;

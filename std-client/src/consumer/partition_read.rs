@@ -71,6 +71,16 @@ pub(crate) struct FetchedBatch {
     pub(crate) next_offset: i64,
 }
 
+/// Where reading a partition ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ReadEnd {
+    /// The next offset to fetch.
+    pub(crate) next_offset: i64,
+    /// The partition leader epoch of the last batch read (`None` if no batch read had one):
+    /// the next Fetch's `last_fetched_epoch` (KIP-320).
+    pub(crate) last_epoch: Option<i32>,
+}
+
 /// One partition of a Fetch response.
 #[derive(Debug)]
 pub(crate) struct PartitionRead<'a> {
@@ -94,7 +104,7 @@ fn protocol(what: &str, error: impl Into<CoreError>) -> Error {
 
 /// Reads the partition, handing each batch to `deliver` (also a batch without records to
 /// deliver, so that the caller's position moves past skipped offsets), and returns the next
-/// offset to fetch. The caller marks the response as being read
+/// offset to fetch with the leader epoch of the last batch read. The caller marks the response as being read
 /// ([`PrefetchBudget::reading`]) while this runs.
 ///
 /// # Errors
@@ -105,7 +115,7 @@ pub(crate) async fn read_partition(
     read: PartitionRead<'_>,
     budget: &Arc<PrefetchBudget>,
     deliver: impl FnMut(FetchedBatch),
-) -> Result<i64> {
+) -> Result<ReadEnd> {
     let (topic, partition) = (Arc::clone(&read.topic), read.partition);
     read_batches(read, budget, deliver)
         .await
@@ -123,8 +133,9 @@ async fn read_batches(
     mut read: PartitionRead<'_>,
     budget: &Arc<PrefetchBudget>,
     mut deliver: impl FnMut(FetchedBatch),
-) -> Result<i64> {
+) -> Result<ReadEnd> {
     let mut next_offset = read.fetch_offset;
+    let mut last_epoch = None;
     for batch in Batches::new(read.records) {
         let batch = match batch.map_err(|e| protocol("fetched batch", e))? {
             Batch::V2(batch) => batch,
@@ -149,6 +160,9 @@ async fn read_batches(
                 .map_err(|e| protocol("fetched batch", e))?;
         }
         next_offset = batch.last_offset().saturating_add(1).max(next_offset);
+        if batch.partition_leader_epoch() >= 0 {
+            last_epoch = Some(batch.partition_leader_epoch());
+        }
         let collector = if read.filter.keep(&batch) {
             collect(&read, &batch, budget).await?
         } else {
@@ -161,7 +175,10 @@ async fn read_batches(
             next_offset,
         });
     }
-    Ok(next_offset)
+    Ok(ReadEnd {
+        next_offset,
+        last_epoch,
+    })
 }
 
 /// A collector for `batch`'s records read from `records_len` bytes of `source`.

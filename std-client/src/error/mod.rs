@@ -119,6 +119,21 @@ pub enum Error {
         /// What is wrong with it (never the value of a secret).
         reason: String,
     },
+    /// The consumer found that the leader's log of a partition diverges from what it fetched
+    /// (KIP-320: records it read were lost in an unclean leader election, or the log was
+    /// otherwise truncated), and `auto.offset.reset` is `none`, so it may not choose where to
+    /// go on: the partition stops until [`crate::consumer::Consumer::seek`]. Not retriable.
+    LogTruncated {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: i32,
+        /// The offset the consumer was fetching from.
+        fetch_offset: i64,
+        /// The first offset known to diverge: records read at or after it may not be in the
+        /// leader's log (`None` when the leader could not say).
+        diverging_offset: Option<i64>,
+    },
     /// The caller used franzl in a way it does not allow: a seek on a partition the consumer is
     /// not assigned, a record for a partition the topic does not have. The same call fails
     /// again; the caller's code must change.
@@ -248,6 +263,7 @@ impl Error {
     /// - [`Error::Tls`], [`Error::UnsupportedByBroker`] (as
     ///   [`ConnError::UnsupportedByBroker`]), [`Error::Config`], [`Error::Usage`]: no; the
     ///   setup, the broker or the caller's code must change.
+    /// - [`Error::LogTruncated`]: no; the caller must choose where to read from.
     pub fn is_retriable(&self) -> bool {
         match self {
             Self::Io { .. } | Self::Timeout { .. } | Self::Resolve { .. } | Self::Closed { .. } => {
@@ -261,6 +277,7 @@ impl Error {
             Self::Tls { .. }
             | Self::Config { .. }
             | Self::UnsupportedByBroker { .. }
+            | Self::LogTruncated { .. }
             | Self::Usage { .. } => false,
         }
     }
@@ -305,6 +322,28 @@ impl fmt::Display for Error {
             ),
             Self::Closed { what } => write!(f, "{what} is closed"),
             Self::Producer { reason, .. } => write!(f, "producer: {reason}"),
+            Self::LogTruncated {
+                topic,
+                partition,
+                fetch_offset,
+                diverging_offset,
+            } => {
+                write!(
+                    f,
+                    "log truncation on {topic}-{partition} detected fetching offset {fetch_offset}: "
+                )?;
+                match diverging_offset {
+                    Some(offset) => write!(
+                        f,
+                        "the leader's log diverges from offset {offset}, records read from there on may be lost"
+                    )?,
+                    None => write!(f, "the leader could not say where its log diverges")?,
+                }
+                write!(
+                    f,
+                    "; auto.offset.reset is none, so the partition stops until a seek"
+                )
+            }
             Self::Usage { what } => write!(f, "usage: {what}"),
         }
     }
@@ -337,6 +376,7 @@ impl std::error::Error for Error {
             | Self::Closed { .. }
             | Self::Producer { .. }
             | Self::Config { .. }
+            | Self::LogTruncated { .. }
             | Self::Usage { .. } => None,
         }
     }

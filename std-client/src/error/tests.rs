@@ -171,7 +171,10 @@ fn expected_retriable(error: &Error) -> bool {
         Error::UnsupportedByBroker { api, .. } => {
             ConnError::UnsupportedByBroker(*api).is_retriable()
         }
-        Error::Tls { .. } | Error::Config { .. } | Error::Usage { .. } => false,
+        Error::Tls { .. }
+        | Error::Config { .. }
+        | Error::LogTruncated { .. }
+        | Error::Usage { .. } => false,
     }
 }
 

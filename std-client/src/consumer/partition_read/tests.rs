@@ -58,8 +58,8 @@ fn read(
         check_crcs: true,
         inflate: &InflateGuess::default(),
     };
-    let next = block_on(read_partition(request, budget, |batch| out.push(batch)));
-    (next, out)
+    let end = block_on(read_partition(request, budget, |batch| out.push(batch)));
+    (end.map(|end| end.next_offset), out)
 }
 
 fn records(batches: &[FetchedBatch]) -> Vec<super::super::ConsumerRecord> {
@@ -211,4 +211,40 @@ proptest::proptest! {
             let _ = (record.key(), record.value(), record.headers().count());
         }
     }
+}
+
+#[test]
+fn the_last_batch_read_gives_the_last_fetched_epoch() {
+    let budget = PrefetchBudget::new(1 << 20);
+    let at_epoch = |base_offset, epoch| {
+        let options = BatchOptions {
+            partition_leader_epoch: epoch,
+            ..BatchOptions::default()
+        };
+        batch(base_offset, 2, Compression::None, options)
+    };
+    let mut body = at_epoch(0, 3);
+    body.extend(at_epoch(2, 5));
+    // A batch without an epoch (written before KIP-101) leaves the last one known.
+    body.extend(at_epoch(4, -1));
+    let body = SharedBytes::new(body, None);
+    let read = PartitionRead {
+        topic: Arc::from("t"),
+        partition: 0,
+        body: &body,
+        records: body.bytes(),
+        fetch_offset: 0,
+        stable_end: None,
+        filter: AbortedFilter::default(),
+        check_crcs: true,
+        inflate: &InflateGuess::default(),
+    };
+    let end = block_on(read_partition(read, &budget, |_| {})).unwrap();
+    assert_eq!(
+        end,
+        ReadEnd {
+            next_offset: 6,
+            last_epoch: Some(5)
+        }
+    );
 }
