@@ -48,6 +48,16 @@ impl AdminConfig {
         AdminConfigBuilder::default()
     }
 
+    /// The admin settings at their defaults over `client` (for example a
+    /// [`Client`](crate::Client)'s own, to make an [`Admin`](crate::Admin) from it).
+    #[must_use]
+    pub fn from_client(client: ClientConfig) -> Self {
+        Self {
+            client,
+            default_api_timeout: AdminConfigBuilder::default().default_api_timeout,
+        }
+    }
+
     /// Reads a configuration from `(property, value)` pairs; later pairs win.
     ///
     /// # Errors
