@@ -1,7 +1,10 @@
 //! The cluster as a client sees it: bootstrap, the metadata cache, the pool of broker
 //! connections, leader routing and coordinators.
 //!
-//! [`Client`] is a cheap `Clone` handle. Contract:
+//! [`Client`] is the one client handle (also `franzl::Client`): producers, consumers and admin
+//! clients are made from it and share its metadata and connections. It is a cheap `Clone`
+//! handle; the types here besides it are what it hands out (metadata snapshots, raw
+//! [`BrokerConnection`]s for requests franzl has no call for). Contract:
 //! - [`Client::connect`] tries the bootstrap addresses in order (failover), in rounds with
 //!   backoff until `max.block.ms` (`ClientConfig::metadata_timeout`), and fetches the broker list.
 //! - Metadata is cached as an immutable [`MetadataSnapshot`]. It is refreshed on use when older
