@@ -21,6 +21,48 @@ fn connect(bootstrap: &str) -> Result<BrokerConnection> {
     smol::block_on(BrokerConnection::open(bootstrap, &config))
 }
 
+/// A handle made from a client runs on the client's settings: a config whose client part
+/// differs is refused, naming the setting and both values, and one with the client's own is
+/// taken by all three handles.
+#[test]
+fn handles_made_from_a_client_take_its_settings_or_are_refused() {
+    let broker = broker(Profile::Plain);
+    smol::block_on(async {
+        let client = Client::connect(plain_config(broker)).await.unwrap();
+        let mut producer_config = franzl::ProducerConfig::from_properties([
+            ("bootstrap.servers", broker.bootstrap().as_str()),
+            ("client.id", "someone-else"),
+        ])
+        .unwrap();
+        let refused = franzl::Producer::new(&client, producer_config.clone()).unwrap_err();
+        let Error::Usage { what } = &refused else {
+            panic!("{refused:?}");
+        };
+        assert!(
+            what.contains("client.id") && what.contains("someone-else"),
+            "{what}"
+        );
+        let mut consumer_config = franzl::ConsumerConfig::from_properties([(
+            "bootstrap.servers",
+            broker.bootstrap().as_str(),
+        )])
+        .unwrap();
+        let refused = franzl::Consumer::new(&client, consumer_config.clone()).unwrap_err();
+        assert!(matches!(refused, Error::Usage { .. }), "{refused:?}");
+
+        producer_config.client = client.config().clone();
+        consumer_config.client = client.config().clone();
+        let producer = franzl::Producer::new(&client, producer_config).unwrap();
+        let consumer = franzl::Consumer::new(&client, consumer_config).unwrap();
+        let admin = Admin::new(&client, AdminConfig::from_client(client.config().clone())).unwrap();
+        assert_eq!(admin.describe_cluster().await.unwrap().brokers.len(), 1);
+        producer.close().await;
+        consumer.close().await;
+        admin.close().await;
+        client.close().await;
+    });
+}
+
 #[test]
 fn cluster_metadata_lists_the_broker() {
     let broker = broker(Profile::Plain);
