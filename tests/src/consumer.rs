@@ -1,5 +1,5 @@
 //! Helpers for the consumer's tests: a consumer config for a test broker, records written by
-//! kcat, raw Produce requests (explicit timestamps, transactions) through franzl's `Cluster`,
+//! kcat, raw Produce requests (explicit timestamps, transactions) through franzl's `Client`,
 //! and collecting records with a deadline.
 
 use std::io::Write;
@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use franzl::Error;
-use franzl::cluster::{Cluster, CoordinatorKind};
+use franzl::cluster::{Client, CoordinatorKind};
 use franzl::config::{ClientConfig, ConsumerConfigBuilder};
 use franzl::consumer::{Consumer, ConsumerRecord};
 use franzl::core::ErrorCode;
@@ -32,12 +32,12 @@ pub fn config(bootstrap: &str) -> ConsumerConfigBuilder {
 ///
 /// # Panics
 /// The cluster cannot be reached.
-pub async fn cluster(bootstrap: &str) -> Cluster {
+pub async fn cluster(bootstrap: &str) -> Client {
     let config = ClientConfig::builder()
         .bootstrap_servers(bootstrap.split(','))
         .build()
         .expect("client config");
-    Cluster::connect(config).await.expect("cluster")
+    Client::connect(config).await.expect("cluster")
 }
 
 /// Writes `input` (one record per line, `key:value`) to `topic` with kcat, compressed with
@@ -111,7 +111,7 @@ pub fn batch(records: &[NewRecord<'_>], codec: Compression, options: BatchOption
 /// # Errors
 /// The request fails or the broker answers with an error.
 pub async fn produce_batch(
-    cluster: &Cluster,
+    cluster: &Client,
     topic: &str,
     partition: i32,
     batch: &[u8],
@@ -203,7 +203,7 @@ fn check(code: i16, what: &str) -> Result<(), Error> {
 /// # Panics
 /// The coordinator refuses (after retrying retriable errors for a minute).
 pub async fn begin_transaction(
-    cluster: &Cluster,
+    cluster: &Client,
     id: &str,
     topic: &str,
     partition: i32,
@@ -264,7 +264,7 @@ pub async fn begin_transaction(
 ///
 /// # Panics
 /// The coordinator refuses (after retrying retriable errors for a minute).
-pub async fn end_transaction(cluster: &Cluster, transaction: &Transaction, commit: bool) {
+pub async fn end_transaction(cluster: &Client, transaction: &Transaction, commit: bool) {
     retry(async || {
         let coordinator = cluster
             .coordinator(CoordinatorKind::Transaction, &transaction.id)

@@ -3,6 +3,7 @@
 
 use std::process::Command;
 
+use franzl::AdminConfig;
 use franzl::admin::{Admin, NewTopic};
 use franzl::config::{ClientConfigBuilder, ProducerConfig, ProducerConfigBuilder};
 use xtask::broker::Broker;
@@ -34,7 +35,9 @@ pub fn create_topic(broker: &Broker, topic: &str, partitions: i32, replication: 
 pub fn create_topic_with(broker: &Broker, new_topic: NewTopic) {
     smol::block_on(async {
         let config = client_builder(broker).build().expect("client config");
-        let admin = Admin::connect_client(config).await.expect("admin");
+        let admin = Admin::connect(AdminConfig::from_client(config))
+            .await
+            .expect("admin");
         admin.create_topic(new_topic).await.expect("create topic");
     });
 }

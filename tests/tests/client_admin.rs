@@ -3,16 +3,19 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use franzl::Admin;
 use franzl::admin::{AlterConfigOp, ConfigSource, NewTopic, OffsetSpec};
 use franzl::core::ErrorCode;
+use franzl::{Admin, AdminConfig};
 use franzl_tests::client::plain_config;
 use franzl_tests::java_tools::produce;
 use franzl_tests::{Profile, broker, unique_topic};
 
 fn admin() -> Admin {
     let broker = broker(Profile::Plain);
-    smol::block_on(Admin::connect_client(plain_config(broker))).unwrap()
+    smol::block_on(Admin::connect(AdminConfig::from_client(plain_config(
+        broker,
+    ))))
+    .unwrap()
 }
 
 #[test]
@@ -25,7 +28,7 @@ fn create_describe_list_and_delete_a_topic() {
             .await
             .unwrap();
         // The metadata already shows it, with a leader per partition.
-        let metadata = admin.cluster().metadata();
+        let metadata = admin.client().metadata();
         let described = metadata.topic(&topic).expect("in the metadata");
         assert_eq!(described.partitions.len(), 3);
         assert!(described.partitions.iter().all(|p| p.leader >= 0));
@@ -107,7 +110,7 @@ fn partitions_can_be_added() {
         admin.create_partitions(&topic, 4).await.unwrap();
         assert_eq!(
             admin
-                .cluster()
+                .client()
                 .metadata()
                 .topic(&topic)
                 .unwrap()

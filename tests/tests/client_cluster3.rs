@@ -6,20 +6,20 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use franzl::admin::NewTopic;
-use franzl::cluster::{Cluster, needs_metadata_refresh};
+use franzl::cluster::{Client, needs_metadata_refresh};
 use franzl::core::ErrorCode;
 use franzl::core::messages::list_offsets::{
     ListOffsetsPartition, ListOffsetsRequest, ListOffsetsTopic,
 };
 use franzl::core::messages::{Array, LIST_OFFSETS_LATEST};
-use franzl::{Admin, Error, Result};
+use franzl::{Admin, AdminConfig, Error, Result};
 use franzl_tests::client::builder;
 use franzl_tests::{Profile, broker, unique_topic};
 
 /// The tests of this binary take turns: one of them kills a node.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-fn cluster() -> Cluster {
+fn cluster() -> Client {
     let broker = broker(Profile::Cluster3);
     let config = builder(&broker.bootstrap())
         .timeouts(
@@ -29,7 +29,7 @@ fn cluster() -> Cluster {
         )
         .build()
         .unwrap();
-    smol::block_on(Cluster::connect(config)).unwrap()
+    smol::block_on(Client::connect(config)).unwrap()
 }
 
 #[test]
@@ -63,7 +63,7 @@ impl Drop for Restart {
 }
 
 /// The latest offset of partition 0 of `topic`, asked of the leader franzl routes to.
-async fn latest_offset(cluster: &Cluster, topic: &str) -> Result<(i32, i64)> {
+async fn latest_offset(cluster: &Client, topic: &str) -> Result<(i32, i64)> {
     let connection = cluster.leader(topic, 0).await?;
     let partitions = [ListOffsetsPartition {
         partition_index: 0,
@@ -99,7 +99,7 @@ async fn latest_offset(cluster: &Cluster, topic: &str) -> Result<(i32, i64)> {
 fn a_leader_change_is_followed() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     let cluster = cluster();
-    let admin = Admin::from_cluster(cluster.clone(), Duration::from_secs(60));
+    let admin = Admin::new(&cluster, AdminConfig::from_client(cluster.config().clone())).unwrap();
     let topic = unique_topic("client-leader-change");
     smol::block_on(admin.create_topic(NewTopic::new(&topic, 1, 3))).unwrap();
     let (leader, offset) = smol::block_on(following_leader(&cluster, &topic));
@@ -139,7 +139,7 @@ fn a_leader_change_is_followed() {
 
 /// [`latest_offset`], invalidating the cached leader and retrying while the error says the
 /// leader moved or the connection failed (as a producer or consumer does).
-async fn following_leader(cluster: &Cluster, topic: &str) -> (i32, i64) {
+async fn following_leader(cluster: &Client, topic: &str) -> (i32, i64) {
     let mut attempts = 0;
     loop {
         attempts += 1;

@@ -2,38 +2,72 @@
 //! connection cut in the middle of a response, brokers that answer garbage or nothing, frames
 //! above the limit, a topic that does not exist.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use franzl::Admin;
 use franzl::admin::NewTopic;
-use franzl::broker::{BrokerConnection, ConnectOptions};
-use franzl::cluster::{Cluster, CoordinatorKind};
+use franzl::cluster::{BrokerConnection, Client, CoordinatorKind};
 use franzl::config::AddressFamily;
 use franzl::core::ErrorCode;
 use franzl::core::conn::FrameError;
 use franzl::core::messages::api_versions::ApiVersionsRequest;
 use franzl::core::messages::metadata::MetadataRequest;
-use franzl::net::BrokerAddress;
+use franzl::{Admin, AdminConfig};
 use franzl::{Error, Result};
 use franzl_tests::client::{CuttingProxy, FakeBroker, builder, noise, plain_config};
 use franzl_tests::{Profile, broker};
 
-fn options(bootstrap: &str) -> Arc<ConnectOptions> {
+fn connect(bootstrap: &str) -> Result<BrokerConnection> {
     let config = builder(bootstrap).build().unwrap();
-    Arc::new(ConnectOptions::from_config(&config).unwrap())
+    smol::block_on(BrokerConnection::open(bootstrap, &config))
 }
 
-fn connect(bootstrap: &str) -> Result<BrokerConnection> {
-    let address = BrokerAddress::parse(bootstrap).unwrap();
-    smol::block_on(BrokerConnection::connect(&address, options(bootstrap)))
+/// A handle made from a client runs on the client's settings: a config whose client part
+/// differs is refused, naming the setting and both values, and one with the client's own is
+/// taken by all three handles.
+#[test]
+fn handles_made_from_a_client_take_its_settings_or_are_refused() {
+    let broker = broker(Profile::Plain);
+    smol::block_on(async {
+        let client = Client::connect(plain_config(broker)).await.unwrap();
+        let mut producer_config = franzl::ProducerConfig::from_properties([
+            ("bootstrap.servers", broker.bootstrap().as_str()),
+            ("client.id", "someone-else"),
+        ])
+        .unwrap();
+        let refused = franzl::Producer::new(&client, producer_config.clone()).unwrap_err();
+        let Error::Usage { what } = &refused else {
+            panic!("{refused:?}");
+        };
+        assert!(
+            what.contains("client.id") && what.contains("someone-else"),
+            "{what}"
+        );
+        let mut consumer_config = franzl::ConsumerConfig::from_properties([(
+            "bootstrap.servers",
+            broker.bootstrap().as_str(),
+        )])
+        .unwrap();
+        let refused = franzl::Consumer::new(&client, consumer_config.clone()).unwrap_err();
+        assert!(matches!(refused, Error::Usage { .. }), "{refused:?}");
+
+        producer_config.client = client.config().clone();
+        consumer_config.client = client.config().clone();
+        let producer = franzl::Producer::new(&client, producer_config).unwrap();
+        let consumer = franzl::Consumer::new(&client, consumer_config).unwrap();
+        let admin = Admin::new(&client, AdminConfig::from_client(client.config().clone())).unwrap();
+        assert_eq!(admin.describe_cluster().await.unwrap().brokers.len(), 1);
+        producer.close().await;
+        consumer.close().await;
+        admin.close().await;
+        client.close().await;
+    });
 }
 
 #[test]
 fn cluster_metadata_lists_the_broker() {
     let broker = broker(Profile::Plain);
     smol::block_on(async {
-        let cluster = Cluster::connect(plain_config(broker)).await.unwrap();
+        let cluster = Client::connect(plain_config(broker)).await.unwrap();
         let metadata = cluster.metadata();
         assert_eq!(metadata.brokers.len(), 1, "{metadata:?}");
         assert!(metadata.cluster_id.is_some());
@@ -85,7 +119,7 @@ fn pipelined_requests_are_answered_in_their_own_replies() {
 fn a_topic_that_does_not_exist_is_a_clear_error() {
     let broker = broker(Profile::Plain);
     smol::block_on(async {
-        let cluster = Cluster::connect(plain_config(broker)).await.unwrap();
+        let cluster = Client::connect(plain_config(broker)).await.unwrap();
         let started = Instant::now();
         let error = cluster.leader("franzl-no-such-topic", 0).await.unwrap_err();
         assert_eq!(
@@ -196,9 +230,7 @@ fn responses_above_the_limit_are_refused() {
         .max_response_size(64)
         .build()
         .unwrap();
-    let options = Arc::new(ConnectOptions::from_config(&config).unwrap());
-    let address = BrokerAddress::parse(&broker.bootstrap()).unwrap();
-    let error = smol::block_on(BrokerConnection::connect(&address, options)).unwrap_err();
+    let error = smol::block_on(BrokerConnection::open(&broker.bootstrap(), &config)).unwrap_err();
     assert!(
         matches!(error, Error::Frame(FrameError::TooLarge { max: 64, .. })),
         "{error}"
@@ -213,7 +245,7 @@ fn the_address_family_can_be_forced() {
             .address_family(AddressFamily::V4)
             .build()
             .unwrap();
-        Cluster::connect(v4).await.unwrap();
+        Client::connect(v4).await.unwrap();
         let v6 = builder(&broker.bootstrap())
             .address_family(AddressFamily::V6)
             .timeouts(
@@ -223,7 +255,7 @@ fn the_address_family_can_be_forced() {
             )
             .build()
             .unwrap();
-        let error = Cluster::connect(v6).await.unwrap_err();
+        let error = Client::connect(v6).await.unwrap_err();
         assert!(matches!(error, Error::Resolve { .. }), "{error}");
     });
 }
@@ -239,7 +271,7 @@ fn bootstrap_fails_over_to_the_next_address() {
         .build()
         .unwrap();
     smol::block_on(async {
-        let cluster = Cluster::connect(config).await.unwrap();
+        let cluster = Client::connect(config).await.unwrap();
         assert_eq!(cluster.metadata().brokers.len(), 1);
     });
 }
@@ -256,9 +288,7 @@ fn an_unanswered_request_times_out_and_closes_the_connection() {
         )
         .build()
         .unwrap();
-    let options = Arc::new(ConnectOptions::from_config(&config).unwrap());
-    let address = BrokerAddress::parse(&proxy.bootstrap()).unwrap();
-    let connection = smol::block_on(BrokerConnection::connect(&address, options)).unwrap();
+    let connection = smol::block_on(BrokerConnection::open(&proxy.bootstrap(), &config)).unwrap();
     proxy.stall();
     let started = Instant::now();
     let error = smol::block_on(connection.request(&MetadataRequest::default())).unwrap_err();
@@ -276,7 +306,7 @@ fn an_unanswered_request_times_out_and_closes_the_connection() {
 fn coordinators_are_found_for_groups_and_transactions() {
     let broker = broker(Profile::Plain);
     smol::block_on(async {
-        let cluster = Cluster::connect(plain_config(broker)).await.unwrap();
+        let cluster = Client::connect(plain_config(broker)).await.unwrap();
         for kind in [CoordinatorKind::Group, CoordinatorKind::Transaction] {
             let key = franzl_tests::unique_topic("coordinator-key");
             let coordinator = cluster
@@ -301,13 +331,15 @@ fn metadata_is_refreshed_in_the_background() {
         .build()
         .unwrap();
     smol::block_on(async {
-        let cluster = Cluster::connect(config).await.unwrap();
+        let cluster = Client::connect(config).await.unwrap();
         let snapshot = cluster.refresh_metadata(&[&topic]).await.unwrap();
         assert_eq!(
             snapshot.topic(&topic).unwrap().error,
             ErrorCode::UNKNOWN_TOPIC_OR_PARTITION
         );
-        let admin = Admin::connect_client(plain_config(broker)).await.unwrap();
+        let admin = Admin::connect(AdminConfig::from_client(plain_config(broker)))
+            .await
+            .unwrap();
         admin
             .create_topic(NewTopic::new(&topic, 2, 1))
             .await
@@ -335,8 +367,10 @@ fn a_refresh_asked_after_a_topic_is_created_sees_it_while_the_refresher_runs() {
         .build()
         .unwrap();
     smol::block_on(async {
-        let cluster = Cluster::connect(config).await.unwrap();
-        let admin = Admin::connect_client(plain_config(broker)).await.unwrap();
+        let cluster = Client::connect(config).await.unwrap();
+        let admin = Admin::connect(AdminConfig::from_client(plain_config(broker)))
+            .await
+            .unwrap();
         for round in 0..10 {
             let topic = franzl_tests::unique_topic(&format!("refresh-race-{round}"));
             let before = cluster.refresh_metadata(&[&topic]).await.unwrap();

@@ -4,14 +4,14 @@
 use std::sync::{Mutex, PoisonError};
 
 use franzl::Error;
-use franzl::cluster::Cluster;
+use franzl::cluster::Client;
 use franzl_tests::client::sasl_config;
 use franzl_tests::{Profile, SaslMechanism, broker, hex_dump};
 
 fn accepted(mechanism: SaslMechanism) {
     let broker = broker(Profile::Sasl);
     smol::block_on(async {
-        let cluster = Cluster::connect(sasl_config(broker, mechanism, None))
+        let cluster = Client::connect(sasl_config(broker, mechanism, None))
             .await
             .unwrap_or_else(|error| panic!("{}: {error}", mechanism.name()));
         assert_eq!(cluster.metadata().brokers.len(), 1);
@@ -39,7 +39,7 @@ fn scram_sha_512_is_accepted() {
 fn refused(mechanism: SaslMechanism) {
     let broker = broker(Profile::Sasl);
     let config = sasl_config(broker, mechanism, Some("not-the-password"));
-    let error = smol::block_on(Cluster::connect(config)).unwrap_err();
+    let error = smol::block_on(Client::connect(config)).unwrap_err();
     assert!(
         matches!(error, Error::Authentication { .. }),
         "{}: {error}",
@@ -89,9 +89,9 @@ fn logs_and_hex_dumps_never_show_the_password() {
     let mechanism = SaslMechanism::Plain;
     let mut config = sasl_config(broker, mechanism, None);
     config.hex_dump = true;
-    smol::block_on(Cluster::connect(config)).unwrap();
+    smol::block_on(Client::connect(config)).unwrap();
     let wrong = sasl_config(broker, mechanism, Some("a-wrong-secret"));
-    smol::block_on(Cluster::connect(wrong)).unwrap_err();
+    smol::block_on(Client::connect(wrong)).unwrap_err();
 
     let logged = LOGGED.lock().unwrap_or_else(PoisonError::into_inner);
     // The frames the dumps show, read back into bytes: a password that a line break of the

@@ -11,7 +11,7 @@ use std::net::ToSocketAddrs;
 use std::path::PathBuf;
 
 use franzl::Error;
-use franzl::cluster::Cluster;
+use franzl::cluster::Client;
 use franzl::config::{ClientConfig, ClientConfigBuilder, SecurityProtocol};
 use franzl_tests::client::builder;
 use franzl_tests::{Broker, Profile, broker, unique_topic};
@@ -58,8 +58,8 @@ fn wrong_name(broker: &Broker) -> String {
     format!("{host}:{port}")
 }
 
-fn connect(config: ClientConfig) -> franzl::Result<Cluster> {
-    smol::block_on(Cluster::connect(config))
+fn connect(config: ClientConfig) -> franzl::Result<Client> {
+    smol::block_on(Client::connect(config))
 }
 
 #[test]
@@ -116,7 +116,7 @@ fn client_auth_bootstrap(broker: &Broker) -> String {
 fn connect_with_certificate(
     builder: ClientConfigBuilder,
     certificate: &ClientCertificate,
-) -> franzl::Result<Cluster> {
+) -> franzl::Result<Client> {
     let chain = scratch_file("client-chain", &certificate.chain_pem);
     let key = scratch_file("client-key", &certificate.key_pem);
     let result = connect(builder.tls_client_auth(&chain, &key).build().unwrap());
@@ -128,7 +128,7 @@ fn connect_with_certificate(
 /// A refusal of the client (its certificate, or its lack of one) by the broker: a TLS error
 /// that is not retriable and names the alert the broker sent, so no failure of the client's own
 /// (a file it could not read) passes for one.
-fn assert_refused(what: &str, result: franzl::Result<Cluster>) {
+fn assert_refused(what: &str, result: franzl::Result<Client>) {
     let error = match result {
         Ok(_) => panic!("{what}: the broker accepted the client"),
         Err(error) => error,

@@ -35,7 +35,7 @@ fn consumer_follows_a_leader_change() {
     });
 
     let consumed = smol::block_on(async {
-        let mut consumer = Consumer::new(config(&bootstrap).build().unwrap())
+        let mut consumer = Consumer::connect(config(&bootstrap).build().unwrap())
             .await
             .unwrap();
         let tp = TopicPartition::new(&topic, 0);
@@ -97,7 +97,7 @@ fn partitions_of_two_topics_on_three_brokers() {
             "all partitions on one broker: {leaders:?}"
         );
 
-        let mut consumer = Consumer::new(config(&bootstrap).build().unwrap())
+        let mut consumer = Consumer::connect(config(&bootstrap).build().unwrap())
             .await
             .unwrap();
         consumer.assign(assigned.iter().cloned());

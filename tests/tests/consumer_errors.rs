@@ -57,7 +57,7 @@ fn a_response_over_receive_message_max_bytes_reaches_poll_and_stops_the_partitio
             .fetch(1, 8 * 1024, 8 * 1024, Duration::from_millis(100))
             .build()
             .unwrap();
-        let mut consumer = Consumer::new(consumer_config).await.unwrap();
+        let mut consumer = Consumer::connect(consumer_config).await.unwrap();
         consumer.assign([tp.clone()]);
         let started = Instant::now();
         let (offsets, error) = poll_until_error(&mut consumer).await;
@@ -85,7 +85,7 @@ fn a_response_over_receive_message_max_bytes_reaches_poll_and_stops_the_partitio
 fn an_invalid_topic_reaches_poll() {
     let bootstrap = broker(Profile::Plain).bootstrap();
     smol::block_on(async {
-        let mut consumer = Consumer::new(config(&bootstrap).build().unwrap())
+        let mut consumer = Consumer::connect(config(&bootstrap).build().unwrap())
             .await
             .unwrap();
         let tp = TopicPartition::new("not a valid topic name!", 0);

@@ -70,7 +70,7 @@ fn seeks_and_offsets_for_times() {
         produce_batch(&cluster, &topic, 0, &first, None)
             .await
             .unwrap();
-        let mut consumer = Consumer::new(config(&bootstrap).build().unwrap())
+        let mut consumer = Consumer::connect(config(&bootstrap).build().unwrap())
             .await
             .unwrap();
         consumer.assign([tp.clone()]);
@@ -141,7 +141,7 @@ fn lag_counts_from_the_position_to_the_high_watermark() {
             .await
             .unwrap();
         let config = config(&bootstrap).max_poll_records(4).build().unwrap();
-        let mut consumer = Consumer::new(config).await.unwrap();
+        let mut consumer = Consumer::connect(config).await.unwrap();
         assert_eq!(consumer.lag(&tp), None, "not assigned");
         let misuse = consumer.seek(&tp, SeekTo::Offset(0)).unwrap_err();
         assert!(matches!(misuse, franzl::Error::Usage { .. }), "{misuse}");
@@ -202,7 +202,7 @@ fn read_committed_skips_aborted_transactions_and_stops_at_the_stable_offset() {
             .isolation_level(IsolationLevel::ReadCommitted)
             .build()
             .unwrap();
-        let mut consumer = Consumer::new(committed).await.unwrap();
+        let mut consumer = Consumer::connect(committed).await.unwrap();
         consumer.assign([tp.clone()]);
         let got = collect(&mut consumer, 3, WAIT).await;
         assert_eq!(values(&got), ["a", "committed-1", "b"]);
@@ -214,7 +214,7 @@ fn read_committed_skips_aborted_transactions_and_stops_at_the_stable_offset() {
             values(&more)
         );
 
-        let mut uncommitted = Consumer::new(config(&bootstrap).build().unwrap())
+        let mut uncommitted = Consumer::connect(config(&bootstrap).build().unwrap())
             .await
             .unwrap();
         uncommitted.assign([tp.clone()]);
@@ -288,7 +288,9 @@ fn out_of_range_offsets_follow_the_reset_policy() {
     smol::block_on(async {
         let with = |reset| config(&bootstrap).auto_offset_reset(reset).build().unwrap();
 
-        let mut none = Consumer::new(with(AutoOffsetReset::None)).await.unwrap();
+        let mut none = Consumer::connect(with(AutoOffsetReset::None))
+            .await
+            .unwrap();
         none.assign([tp.clone()]);
         assert_eq!(none.position(&tp), None, "no policy: waits for a seek");
         none.seek(&tp, SeekTo::Offset(2)).unwrap();
@@ -310,7 +312,7 @@ fn out_of_range_offsets_follow_the_reset_policy() {
         );
         none.close().await;
 
-        let mut earliest = Consumer::new(with(AutoOffsetReset::Earliest))
+        let mut earliest = Consumer::connect(with(AutoOffsetReset::Earliest))
             .await
             .unwrap();
         earliest.assign([tp.clone()]);
@@ -318,7 +320,9 @@ fn out_of_range_offsets_follow_the_reset_policy() {
         assert_eq!(collect(&mut earliest, 1, WAIT).await[0].offset(), 5);
         earliest.close().await;
 
-        let mut latest = Consumer::new(with(AutoOffsetReset::Latest)).await.unwrap();
+        let mut latest = Consumer::connect(with(AutoOffsetReset::Latest))
+            .await
+            .unwrap();
         latest.assign([tp.clone()]);
         latest.seek(&tp, SeekTo::Offset(2)).unwrap();
         let deadline = std::time::Instant::now() + WAIT;
@@ -363,7 +367,7 @@ fn prefetch_stays_within_its_bound_while_the_caller_is_slow() {
             .max_poll_records(200)
             .build()
             .unwrap();
-        let mut consumer = Consumer::new(config).await.unwrap();
+        let mut consumer = Consumer::connect(config).await.unwrap();
         consumer.assign([tp.clone()]);
         let mut seen = 0;
         while seen < COUNT {
@@ -398,7 +402,7 @@ fn records_come_as_a_stream_too() {
     let input: String = (0..500).map(|i| format!("k{i}:v{i}\n")).collect();
     kcat_produce(&bootstrap, &topic, "snappy", &[], &input);
     smol::block_on(async {
-        let mut consumer = Consumer::new(config(&bootstrap).build().unwrap())
+        let mut consumer = Consumer::connect(config(&bootstrap).build().unwrap())
             .await
             .unwrap();
         consumer.assign([tp.clone()]);
@@ -429,7 +433,7 @@ fn closing_does_not_wait_for_a_long_poll() {
             .fetch(1, 1024 * 1024, 1024 * 1024, Duration::from_secs(10))
             .build()
             .unwrap();
-        let mut consumer = Consumer::new(config).await.unwrap();
+        let mut consumer = Consumer::connect(config).await.unwrap();
         // The empty partition's fetch now waits at the broker for up to 10 s.
         start_long_poll(&mut consumer, &tp).await;
         let started = std::time::Instant::now();
@@ -455,10 +459,12 @@ fn control_requests_do_not_wait_behind_a_fetch_long_poll() {
             .fetch(1, 1024 * 1024, 1024 * 1024, long_poll)
             .build()
             .unwrap();
-        let mut consumer = Consumer::with_cluster(config, cluster.clone()).unwrap();
+        let mut consumer = Consumer::new(&cluster, config).unwrap();
         // The empty partition's fetch now waits at the broker for up to 6 s.
         start_long_poll(&mut consumer, &tp).await;
-        let admin = franzl::Admin::from_cluster(cluster.clone(), WAIT);
+        let mut admin_config = franzl::AdminConfig::from_client(cluster.config().clone());
+        admin_config.default_api_timeout = WAIT;
+        let admin = franzl::Admin::new(&cluster, admin_config).unwrap();
         let started = std::time::Instant::now();
         let snapshot = cluster.refresh_metadata(&[&topic]).await.unwrap();
         let metadata_took = started.elapsed();

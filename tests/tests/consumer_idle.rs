@@ -54,7 +54,7 @@ fn idle_wake_ups(max_wait: Duration, max_age: Duration, window: Duration) -> (u6
         .fetch(1, 1024 * 1024, 1024 * 1024, max_wait)
         .build()
         .unwrap();
-    let mut consumer = smol::block_on(Consumer::new(config)).unwrap();
+    let mut consumer = smol::block_on(Consumer::connect(config)).unwrap();
     consumer.assign([tp.clone()]);
     // Settle: the seek resolved, the fetcher long-polls the empty partition.
     let polled = smol::block_on(consumer.poll(Duration::from_secs(2))).unwrap();

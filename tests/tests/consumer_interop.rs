@@ -38,7 +38,7 @@ fn java_console_producer(codec: &str) {
     assert!(produced.success, "console-producer: {produced:?}");
     let after = now_ms();
     smol::block_on(async {
-        let mut consumer = Consumer::new(config(&bootstrap).build().unwrap())
+        let mut consumer = Consumer::connect(config(&bootstrap).build().unwrap())
             .await
             .unwrap();
         consumer.assign([TopicPartition::new(&topic, 0)]);
@@ -126,7 +126,7 @@ fn kcat_codec(codec: &str) {
     );
     let after = now_ms();
     smol::block_on(async {
-        let mut consumer = Consumer::new(config(&bootstrap).build().unwrap())
+        let mut consumer = Consumer::connect(config(&bootstrap).build().unwrap())
             .await
             .unwrap();
         let partition = TopicPartition::new(&topic, 0);
@@ -190,7 +190,7 @@ fn secured(profile: Profile, properties: std::path::PathBuf) {
     let text = format!("{text}\nbootstrap.servers={bootstrap}\nauto.offset.reset=earliest\n");
     let config = franzl::config::ConsumerConfig::from_properties_text(&text).unwrap();
     smol::block_on(async {
-        let mut consumer = Consumer::new(config).await.unwrap();
+        let mut consumer = Consumer::connect(config).await.unwrap();
         consumer.assign([TopicPartition::new(&topic, 0)]);
         let records = collect(&mut consumer, 2, Duration::from_secs(30)).await;
         let values: Vec<&[u8]> = records.iter().map(|r| r.value().unwrap()).collect();

@@ -100,7 +100,7 @@ fn consume(
     reading: Reading,
 ) -> (u64, usize, Duration) {
     smol::block_on(async {
-        let mut consumer = Consumer::new(config(bootstrap).build().expect("config"))
+        let mut consumer = Consumer::connect(config(bootstrap).build().expect("config"))
             .await
             .expect("consumer");
         let partitions: Vec<TopicPartition> = (0..PARTITIONS)

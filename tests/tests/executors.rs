@@ -55,7 +55,7 @@ async fn round_trip(
         .auto_offset_reset(AutoOffsetReset::Earliest)
         .build()
         .unwrap();
-    let mut consumer = Consumer::new(config).await.unwrap();
+    let mut consumer = Consumer::connect(config).await.unwrap();
     consumer.assign([TopicPartition::new(&topic, 0)]);
     let read = collect(&mut consumer, RECORDS, Duration::from_secs(60)).await;
     consumer.close().await;

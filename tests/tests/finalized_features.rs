@@ -9,10 +9,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use franzl::broker::{BrokerConnection, ConnectOptions};
-use franzl::cluster::{Cluster, FinalizedFeatures};
+use franzl::cluster::{BrokerConnection, Client, FinalizedFeatures};
 use franzl::core::messages::Feature;
-use franzl::net::BrokerAddress;
 use franzl_tests::client::{builder, plain_config};
 use franzl_tests::java_tools::{self, ToolRun};
 use franzl_tests::{Profile, broker};
@@ -45,9 +43,7 @@ impl Drop for RestoreTransactionVersion<'_> {
 /// The finalized features a new connection's handshake reports.
 fn new_connection_features(bootstrap: &str) -> Arc<FinalizedFeatures> {
     let config = builder(bootstrap).build().unwrap();
-    let options = Arc::new(ConnectOptions::from_config(&config).unwrap());
-    let address = BrokerAddress::parse(bootstrap).unwrap();
-    let connection = smol::block_on(BrokerConnection::connect(&address, options)).unwrap();
+    let connection = smol::block_on(BrokerConnection::open(bootstrap, &config)).unwrap();
     Arc::clone(connection.finalized_features())
 }
 
@@ -71,7 +67,7 @@ fn wait_for_transaction_version(bootstrap: &str, level: i16) -> Arc<FinalizedFea
 fn the_broker_reports_finalized_features_and_a_change_shows_with_a_newer_epoch() {
     let broker = broker(Profile::Plain);
     let bootstrap = broker.bootstrap();
-    let cluster = smol::block_on(Cluster::connect(plain_config(broker))).unwrap();
+    let cluster = smol::block_on(Client::connect(plain_config(broker))).unwrap();
 
     // What Kafka 4.3.1 in KRaft mode finalizes when its storage is formatted.
     let before = cluster.finalized_features();
@@ -126,5 +122,5 @@ fn the_broker_reports_finalized_features_and_a_change_shows_with_a_newer_epoch()
     drop(restore);
     let restored = wait_for_transaction_version(&bootstrap, 2);
     assert!(restored.epoch() > lowered.epoch());
-    cluster.close();
+    smol::block_on(cluster.close());
 }

@@ -74,7 +74,7 @@ fn idempotent_producer_keeps_order_without_duplicates_across_a_leader_kill() {
     };
     std::thread::sleep(Duration::from_secs(3));
     let leader = producer
-        .cluster()
+        .client()
         .cached_leader(&topic, 0)
         .expect("partition 0 has a leader");
     let leader = u32::try_from(leader).unwrap();

@@ -5,11 +5,11 @@
 
 use std::collections::HashMap;
 
-use franzl::Error;
 use franzl::admin::NewTopic;
 use franzl::config::{Acks, Compression};
 use franzl::core::ErrorCode;
 use franzl::producer::{Header, Partitioner, Producer, ProducerRecord, RecordMetadata};
+use franzl::{Client, Error};
 use franzl_tests::java_tools;
 use franzl_tests::producer::{create_topic, create_topic_with, kcat_read, producer_config};
 use franzl_tests::{Profile, broker, unique_topic};
@@ -163,9 +163,8 @@ fn own_partitioner_headers_and_timestamps() {
         },
     ];
     let metadata = smol::block_on(async {
-        let producer = Producer::with_partitioner(config, LastPartition)
-            .await
-            .unwrap();
+        let client = Client::connect(config.client.clone()).await.unwrap();
+        let producer = Producer::with_partitioner(&client, config, LastPartition).unwrap();
         let record = ProducerRecord::new(&topic, b"with headers")
             .key(b"k")
             .headers(&headers)

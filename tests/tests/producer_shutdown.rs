@@ -109,3 +109,41 @@ fn close_within_is_ok_once_every_record_is_delivered() {
         }
     });
 }
+
+/// Clones share one producer: `close` on one waits for the records every clone sent (with a
+/// long `linger.ms`, none is sent before the close), and a send on any clone after it is a
+/// usage error.
+#[test]
+fn close_on_a_clone_closes_every_clone_after_their_records() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+    let topic = unique_topic("clones");
+    create_topic(broker(Profile::Plain), &topic, 1, 1);
+    let config = producer_config(broker(Profile::Plain), |b| {
+        b.linger(Duration::from_secs(60))
+    });
+    smol::block_on(async {
+        let producer = Producer::connect(config).await.unwrap();
+        let other = producer.clone();
+        let mut deliveries = send_ten(&producer, &topic).await;
+        deliveries.extend(send_ten(&other, &topic).await);
+        let started = Instant::now();
+        producer.close().await;
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "close sends at once, without lingering: {:?}",
+            started.elapsed()
+        );
+        for delivery in deliveries {
+            let poll = futures_lite::future::poll_once(delivery).await;
+            assert!(
+                matches!(poll, Some(Ok(_))),
+                "every clone's record is delivered when close returns: {poll:?}"
+            );
+        }
+        let refused = other.send(ProducerRecord::new(&topic, b"late")).await;
+        assert!(
+            matches!(refused, Err(Error::Usage { .. })),
+            "a send on a clone after close: {refused:?}"
+        );
+    });
+}

@@ -11,11 +11,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use franzl::Admin;
 use franzl::config::{ClientConfigBuilder, ConsumerConfig, ProducerConfig};
 use franzl::consumer::{Consumer, TopicPartition};
 use franzl::producer::{Producer, ProducerRecord};
 use franzl::runtime::Spawner;
+use franzl::{Admin, AdminConfig, Client};
 use franzl_tests::consumer::collect;
 use franzl_tests::java_tools::create_topic;
 use franzl_tests::{Profile, broker, unique_topic};
@@ -56,20 +56,22 @@ async fn run_clients(
         .client(base.clone())
         .build()
         .unwrap();
-    let producer = Producer::connect(producer_config).await.unwrap();
-    let admin = Admin::connect_client(
+    // One client, and the three handles made from it, sharing its metadata and connections.
+    let client = Client::connect(
         base(franzl::config::ClientConfig::builder())
             .build()
             .unwrap(),
     )
     .await
     .unwrap();
+    let producer = Producer::new(&client, producer_config).unwrap();
+    let admin = Admin::new(&client, AdminConfig::from_client(client.config().clone())).unwrap();
     let consumer_config = ConsumerConfig::builder()
         .client(base.clone())
         .auto_offset_reset(franzl::config::AutoOffsetReset::Earliest)
         .build()
         .unwrap();
-    let mut consumer = Consumer::new(consumer_config).await.unwrap();
+    let mut consumer = Consumer::new(&client, consumer_config).unwrap();
     consumer.assign((0..3).map(|p| TopicPartition::new(topic, p)));
 
     let mut deliveries = Vec::new();
@@ -89,7 +91,7 @@ async fn run_clients(
         delivery.await.unwrap();
     }
     let nodes: std::collections::BTreeSet<i32> = producer
-        .cluster()
+        .client()
         .metadata()
         .topic(topic)
         .expect("topic metadata")
@@ -100,7 +102,8 @@ async fn run_clients(
     assert_eq!(nodes.len(), 3, "one leader per broker: {nodes:?}");
     consumer.close().await;
     producer.close().await;
-    drop(admin);
+    admin.close().await;
+    client.close().await;
     during
 }
 

@@ -59,7 +59,7 @@ fn parse_args() -> Result<Args, String> {
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let config = ConsumerConfig::from_properties(args.properties)?;
-    let mut consumer = Consumer::new(config).await?;
+    let mut consumer = Consumer::connect(config).await?;
     let partition = TopicPartition::new(&args.topic, args.partition);
     consumer.assign([partition.clone()]);
     consumer.seek(&partition, args.from)?;

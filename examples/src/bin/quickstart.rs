@@ -4,17 +4,17 @@
 //! quickstart [--bootstrap host:port] [--command-config FILE] [--property k=v]... [TOPIC]
 //! ```
 //! The topic (default `franzl-quickstart`) is created with one partition if it does not exist.
-//! The records are read back with the consumer, from the first offset produced.
+//! The records are read back with the consumer, from the first offset produced. The admin
+//! client, the producer and the consumer are made from one [`Client`] and share its metadata
+//! and connections.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use franzl::Admin;
 use franzl::admin::NewTopic;
-use franzl::config::{AdminConfig, ConsumerConfig, ProducerConfig};
-use franzl::consumer::{Consumer, SeekTo, TopicPartition};
 use franzl::core::ErrorCode;
-use franzl::producer::{Producer, ProducerRecord};
+use franzl::{Admin, AdminConfig, Client, ClientConfig, Consumer, ConsumerConfig};
+use franzl::{Producer, ProducerConfig, ProducerRecord, SeekTo, TopicPartition};
 use franzl_examples::{common_args, init_logging};
 
 fn main() -> ExitCode {
@@ -35,10 +35,12 @@ async fn run() -> Result<(), String> {
         .first()
         .cloned()
         .unwrap_or_else(|| "franzl-quickstart".into());
-    let admin_config =
-        AdminConfig::from_properties(args.properties.clone()).map_err(|e| e.to_string())?;
-    let admin = Admin::connect(admin_config)
+    let client_config =
+        ClientConfig::from_properties(args.properties.clone()).map_err(|e| e.to_string())?;
+    let client = Client::connect(client_config)
         .await
+        .map_err(|e| e.to_string())?;
+    let admin = Admin::new(&client, AdminConfig::from_client(client.config().clone()))
         .map_err(|e| e.to_string())?;
     match admin.create_topic(NewTopic::new(&topic, 1, 1)).await {
         Ok(()) => println!("created topic {topic}"),
@@ -50,7 +52,7 @@ async fn run() -> Result<(), String> {
 
     let config =
         ProducerConfig::from_properties(args.properties.clone()).map_err(|e| e.to_string())?;
-    let producer = Producer::connect(config).await.map_err(|e| e.to_string())?;
+    let producer = Producer::new(&client, config).map_err(|e| e.to_string())?;
     let mut first_offset = None;
     for (key, value) in [
         ("greeting", "hello"),
@@ -69,7 +71,7 @@ async fn run() -> Result<(), String> {
     producer.close().await;
 
     let config = ConsumerConfig::from_properties(args.properties).map_err(|e| e.to_string())?;
-    let mut consumer = Consumer::new(config).await.map_err(|e| e.to_string())?;
+    let mut consumer = Consumer::new(&client, config).map_err(|e| e.to_string())?;
     let partition = TopicPartition::new(&topic, 0);
     consumer.assign([partition.clone()]);
     let from = first_offset.unwrap_or(0);
@@ -98,5 +100,7 @@ async fn run() -> Result<(), String> {
         }
     }
     consumer.close().await;
+    admin.close().await;
+    client.close().await;
     Ok(())
 }

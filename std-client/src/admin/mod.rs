@@ -37,45 +37,50 @@ pub use configs::{AlterConfigOp, ConfigEntry, ConfigSource};
 pub use offsets::{ListedOffset, OffsetSpec};
 pub use topics::{NewTopic, TopicListing};
 
-use crate::cluster::Cluster;
-use crate::config::{AdminConfig, ClientConfig};
+use crate::cluster::Client;
+use crate::config::AdminConfig;
 use crate::error::Result;
 use std::time::Duration;
 
-/// An admin client (see the module docs). Cheap to clone.
+/// An admin client (see the module docs). Cheap to clone: clones share the client.
 #[derive(Debug, Clone)]
 pub struct Admin {
-    cluster: Cluster,
+    cluster: Client,
     timeout: Duration,
 }
 
 impl Admin {
-    /// Connects with `config`.
+    /// Connects a client of its own with `config.client` and makes an admin client over it
+    /// (see [`Admin::new`]).
     ///
     /// # Errors
-    /// As [`Cluster::connect`].
+    /// As [`Client::connect`].
     pub async fn connect(config: AdminConfig) -> Result<Self> {
-        let timeout = config.default_api_timeout;
-        let cluster = Cluster::connect(config.client).await?;
-        Ok(Self { cluster, timeout })
+        let client = Client::connect(config.client.clone()).await?;
+        Self::new(&client, config)
     }
 
-    /// Connects with client settings and the default call timeout (60 s).
+    /// An admin client over `client`, sharing its metadata and connections; each call is
+    /// bounded by `config.default_api_timeout`. Waits for nothing.
     ///
     /// # Errors
-    /// As [`Cluster::connect`].
-    pub async fn connect_client(config: ClientConfig) -> Result<Self> {
-        let cluster = Cluster::connect(config).await?;
-        Ok(Self::from_cluster(cluster, Duration::from_secs(60)))
+    /// [`crate::Error::Usage`] when `config.client` is not `client`'s configuration (the admin
+    /// client runs on the client's settings; the error names the first that differs).
+    pub fn new(client: &Client, config: AdminConfig) -> Result<Self> {
+        client.check_settings("admin client", &config.client)?;
+        Ok(Self {
+            cluster: client.clone(),
+            timeout: config.default_api_timeout,
+        })
     }
 
-    /// An admin client over an existing cluster handle, with `timeout` per call.
-    pub fn from_cluster(cluster: Cluster, timeout: Duration) -> Self {
-        Self { cluster, timeout }
-    }
-
-    /// The cluster handle underneath.
-    pub fn cluster(&self) -> &Cluster {
+    /// The client this admin client was made from.
+    pub fn client(&self) -> &Client {
         &self.cluster
     }
+
+    /// Drops this handle; it waits for nothing, as an admin call in progress holds what it
+    /// needs (async for the same shape as every handle's `close`). The client it was made from
+    /// stays open.
+    pub async fn close(self) {}
 }

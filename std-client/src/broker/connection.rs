@@ -38,15 +38,32 @@ impl BrokerConnection {
     /// # Errors
     /// Resolution, connect, TLS and handshake failures, [`Error::Authentication`] for refused
     /// credentials, [`Error::Timeout`] when a step exceeds the connect timeout.
-    pub async fn connect(address: &BrokerAddress, options: Arc<ConnectOptions>) -> Result<Self> {
+    pub(crate) async fn connect(
+        address: &BrokerAddress,
+        options: Arc<ConnectOptions>,
+    ) -> Result<Self> {
         Self::connect_node(address, None, options).await
+    }
+
+    /// Opens one connection to `address` (`host:port`) with `config`'s security, timeouts and
+    /// socket settings, outside any [`Client`](crate::Client)'s pool: for talking to one
+    /// broker as it is, without metadata. A [`Client`](crate::Client) gives pooled
+    /// connections ([`Client::broker`](crate::Client::broker), ...).
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an address that is not `host:port` or TLS files that cannot be
+    /// read; otherwise as the connect itself fails (resolution, TCP, TLS, SASL, timeouts).
+    pub async fn open(address: &str, config: &crate::config::ClientConfig) -> Result<Self> {
+        let address = BrokerAddress::parse(address)?;
+        let options = Arc::new(ConnectOptions::from_config(config)?);
+        Self::connect(&address, options).await
     }
 
     /// As [`BrokerConnection::connect`], for the broker known as `node_id`.
     ///
     /// # Errors
     /// As [`BrokerConnection::connect`].
-    pub async fn connect_node(
+    pub(crate) async fn connect_node(
         address: &BrokerAddress,
         node_id: Option<i32>,
         options: Arc<ConnectOptions>,
@@ -115,7 +132,7 @@ impl BrokerConnection {
 
     /// The cluster-wide finalized features the broker reported in its handshake (unknown when
     /// it reported none). A change in the cluster afterwards shows on a new connection, or
-    /// through [`crate::Cluster::refresh_finalized_features`].
+    /// through [`crate::Client::refresh_finalized_features`].
     pub fn finalized_features(&self) -> &Arc<FinalizedFeatures> {
         &self.inner.features
     }

@@ -32,5 +32,5 @@ pub(crate) mod tests;
 pub use connection::BrokerConnection;
 pub(crate) use driver::{Clock, Conn, connection_config, establish, sasl_nonce};
 pub(crate) use frame_io::{read_frame, write_all_vectored};
-pub use options::{ConnectOptions, MAX_IN_FLIGHT_LIMIT};
+pub(crate) use options::ConnectOptions;
 pub use response::ResponseFrame;

@@ -9,12 +9,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The largest number of requests in flight on one connection that franzl supports.
-pub const MAX_IN_FLIGHT_LIMIT: usize = 64;
+pub(crate) const MAX_IN_FLIGHT_LIMIT: usize = 64;
 
 /// Settings of every broker connection of one client.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub struct ConnectOptions {
+pub(crate) struct ConnectOptions {
     /// Sent in every request header.
     pub client_id: String,
     /// IP versions to connect over.
@@ -47,7 +47,7 @@ impl ConnectOptions {
     /// # Errors
     /// [`Error::Tls`] when the CA file or client identity cannot be read;
     /// [`Error::Config`] for an encrypted private key (not supported).
-    pub fn from_config(config: &ClientConfig) -> Result<Self> {
+    pub(crate) fn from_config(config: &ClientConfig) -> Result<Self> {
         let tls = if config.security_protocol.uses_tls() {
             if config.tls.key_password.is_some() {
                 return Err(Error::Config {
@@ -104,13 +104,5 @@ impl ConnectOptions {
             hex_dump: config.hex_dump,
             spawner: config.spawner.clone(),
         })
-    }
-
-    /// These options with `n` requests in flight per connection (clamped to
-    /// 1..=[`MAX_IN_FLIGHT_LIMIT`]).
-    #[must_use]
-    pub fn with_max_in_flight(mut self, n: usize) -> Self {
-        self.max_in_flight = n.clamp(1, MAX_IN_FLIGHT_LIMIT);
-        self
     }
 }

@@ -1,7 +1,7 @@
 //! Coordinators (FindCoordinator): the broker that coordinates a consumer group or a
 //! transactional id, cached until invalidated.
 
-use super::handle::Cluster;
+use super::handle::Client;
 use super::pool::Purpose;
 use crate::broker::BrokerConnection;
 use crate::error::{Error, Result};
@@ -62,7 +62,7 @@ impl CoordinatorCache {
     }
 }
 
-impl Cluster {
+impl Client {
     /// A connection to the coordinator of `key` (a group id or transactional id).
     ///
     /// # Errors
@@ -100,7 +100,7 @@ impl Cluster {
     }
 
     /// Forgets the cached coordinator of `key` (after `NOT_COORDINATOR` or
-    /// `COORDINATOR_NOT_AVAILABLE`); the next [`Cluster::coordinator`] asks again.
+    /// `COORDINATOR_NOT_AVAILABLE`); the next [`Client::coordinator`] asks again.
     pub fn invalidate_coordinator(&self, kind: CoordinatorKind, key: &str) {
         self.inner.coordinators.remove(kind, key);
     }

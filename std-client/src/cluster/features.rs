@@ -10,10 +10,10 @@
 //! - When brokers disagree (one has not yet applied a change), the levels with the highest
 //!   epoch win: the epoch grows with every change, so they are the cluster's latest. Levels from
 //!   a broker that reports none never replace known ones.
-//! - Levels are read from each connection's handshake; [`crate::Cluster::refresh_finalized_features`]
+//! - Levels are read from each connection's handshake; [`crate::Client::refresh_finalized_features`]
 //!   asks a broker again.
 
-use super::Cluster;
+use super::Client;
 use crate::error::{Error, Result};
 use franzl_core::ErrorCode;
 use franzl_core::messages::api_versions::{ApiVersionsRequest, ApiVersionsResponse};
@@ -39,7 +39,7 @@ impl FinalizedFeatures {
     /// The finalized features in a decoded ApiVersions response (a feature listed more than
     /// once keeps its last entry).
     #[must_use]
-    pub fn from_response(response: &ApiVersionsResponse<'_>) -> Self {
+    pub(crate) fn from_response(response: &ApiVersionsResponse<'_>) -> Self {
         let known = FeatureLevels::from_response(response);
         if !known.is_known() {
             return Self::default();
@@ -143,7 +143,7 @@ impl FeatureCache {
     }
 }
 
-impl Cluster {
+impl Client {
     /// The cluster's finalized feature levels: the newest (highest epoch) that any connection
     /// of this cluster reported in its handshake, unknown when none reported any. Transactions
     /// v2 and the KIP-848 consumer protocol are chosen by these levels.
@@ -152,7 +152,7 @@ impl Cluster {
     }
 
     /// Asks a broker for the finalized features again (an ApiVersions request on an open
-    /// connection) and returns the newest known afterwards, as [`Cluster::finalized_features`].
+    /// connection) and returns the newest known afterwards, as [`Client::finalized_features`].
     ///
     /// # Errors
     /// Connection failures; [`Error::Kafka`] when the broker refuses the request.

@@ -1,4 +1,5 @@
-//! [`Cluster`]: bootstrap, the metadata cache and the connection pool behind one handle.
+//! [`Client`]: bootstrap, the metadata cache and the connection pool behind one handle, which
+//! producers, consumers and admin clients share.
 
 use super::coordinator::CoordinatorCache;
 use super::metadata::MetadataSnapshot;
@@ -16,9 +17,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
-/// A client's view of the Kafka cluster (see the module docs). Cheap to clone.
+/// The client handle: one cluster's metadata and broker connections, shared by every
+/// [`Producer`](crate::Producer), [`Consumer`](crate::Consumer) and [`Admin`](crate::Admin)
+/// made from it (see the [module docs](super) for its contract). Cheap to clone: clones share
+/// everything.
+///
+/// It also gives the raw connections its handles use ([`Client::leader`], [`Client::broker`],
+/// ...), for requests franzl has no call for.
 #[derive(Debug, Clone)]
-pub struct Cluster {
+pub struct Client {
     pub(super) inner: Arc<Inner>,
 }
 
@@ -37,7 +44,7 @@ pub(super) struct Inner {
     pub(super) refresh_wake: async_channel::Sender<()>,
 }
 
-impl Cluster {
+impl Client {
     /// Connects to the cluster through `config`'s bootstrap servers and fetches the broker list.
     ///
     /// # Errors
@@ -45,15 +52,6 @@ impl Cluster {
     /// otherwise the last connection error once `max.block.ms` has passed.
     pub async fn connect(config: ClientConfig) -> Result<Self> {
         let options = ConnectOptions::from_config(&config)?;
-        Self::connect_with(config, options).await
-    }
-
-    /// As [`Cluster::connect`], with connection options prepared by the caller (for example
-    /// [`ConnectOptions::with_max_in_flight`]).
-    ///
-    /// # Errors
-    /// As [`Cluster::connect`].
-    pub async fn connect_with(config: ClientConfig, options: ConnectOptions) -> Result<Self> {
         let bootstrap = BrokerAddress::parse_list(&config.bootstrap_servers.join(","))?;
         let pool = Pool::new(
             Arc::new(options),
@@ -90,17 +88,35 @@ impl Cluster {
         &self.inner.config
     }
 
+    /// Checks that a handle's client settings (`handle` names it, "producer", ...) are this
+    /// client's: a handle made from a client runs on the client's settings, so different ones
+    /// would be accepted and ignored.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] naming the first setting that differs, with both values.
+    pub(crate) fn check_settings(&self, handle: &str, config: &ClientConfig) -> Result<()> {
+        match config.first_difference(&self.inner.config) {
+            None => Ok(()),
+            Some((setting, given, client)) => Err(Error::usage(format!(
+                "the {handle}'s config has {setting} = {given}, but the client it is made from \
+                 has {client}: a {handle} made from a client runs on the client's settings, so \
+                 set {setting} on the client, or give the {handle} the client's settings \
+                 (`config.client = client.config().clone()`)"
+            ))),
+        }
+    }
+
     /// The options every broker connection uses.
-    pub fn connect_options(&self) -> &Arc<ConnectOptions> {
+    pub(crate) fn connect_options(&self) -> &Arc<ConnectOptions> {
         self.inner.pool.options()
     }
 
     /// An open control connection to node `node_id` (for metadata, coordinator, ListOffsets
     /// and admin requests): pooled, or new (after any backoff). The same as
-    /// [`Cluster::broker_for`] with [`Purpose::Control`].
+    /// [`Client::broker_for`] with [`Purpose::Control`].
     ///
     /// # Errors
-    /// As [`Cluster::broker_for`].
+    /// As [`Client::broker_for`].
     pub async fn broker(&self, node_id: i32) -> Result<BrokerConnection> {
         self.broker_for(node_id, Purpose::Control).await
     }
@@ -277,7 +293,7 @@ impl Cluster {
     /// Fetches metadata for every topic in the cluster (replacing the cached topics).
     ///
     /// # Errors
-    /// As [`Cluster::refresh_metadata`].
+    /// As [`Client::refresh_metadata`].
     pub async fn refresh_all_topics(&self) -> Result<Arc<MetadataSnapshot>> {
         let _refreshing = self.inner.refresh_lock.lock().await;
         self.fetch_metadata(None).await
@@ -334,8 +350,20 @@ impl Cluster {
         }
     }
 
-    /// Drops the pooled connections; they close once no caller holds a clone.
-    pub fn close(&self) {
+    /// Closes the pooled connections and drops this handle; it waits for nothing (it is async
+    /// for the same shape as every handle's `close`).
+    ///
+    /// A connection closes once no request is in flight on it and no one holds it. Producers,
+    /// consumers and admin clients made from this client hold their own clones of it: close
+    /// them first; one still in use opens new connections as it needs them. The metadata
+    /// refresher stops with the last clone.
+    pub async fn close(self) {
+        self.clear_connections();
+    }
+
+    /// Drops the pooled connections (the last clone's drop needs no such step: the pool goes
+    /// with it).
+    fn clear_connections(&self) {
         self.inner.pool.clear();
         *self
             .inner

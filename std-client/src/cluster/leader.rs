@@ -1,6 +1,6 @@
 //! Leader routing: the connection to a partition's leader, refreshing metadata as needed.
 
-use super::handle::Cluster;
+use super::handle::Client;
 use crate::broker::BrokerConnection;
 use crate::error::{Error, Result};
 use crate::net::Backoff;
@@ -27,7 +27,7 @@ pub fn needs_metadata_refresh(code: ErrorCode) -> bool {
     .contains(&code)
 }
 
-impl Cluster {
+impl Client {
     /// A connection to the leader of `topic`'s partition `partition`.
     ///
     /// # Errors
@@ -114,7 +114,7 @@ impl Cluster {
 
     /// Marks the cached leader of `topic`'s partition `partition` as wrong (after
     /// `NOT_LEADER_OR_FOLLOWER` and the like, see [`super::needs_metadata_refresh`]): the
-    /// refresher task refreshes the metadata soon, and the next [`Cluster::leader`] does if it
+    /// refresher task refreshes the metadata soon, and the next [`Client::leader`] does if it
     /// has not yet.
     pub fn invalidate_leader(&self, topic: &str, partition: i32) {
         log::debug!("leader of {topic}-{partition} invalidated; metadata will be refreshed");

@@ -73,7 +73,7 @@ impl MetadataSnapshot {
     }
 
     /// The topics worth asking about again: those known and not reported missing.
-    pub fn live_topic_names(&self) -> Vec<String> {
+    pub(crate) fn live_topic_names(&self) -> Vec<String> {
         self.topics
             .iter()
             .filter(|(_, topic)| topic.error != ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)
@@ -87,7 +87,11 @@ impl MetadataSnapshot {
     ///
     /// # Errors
     /// [`Error::Protocol`] for a broker with a port outside `u16` or a topic without a name.
-    pub fn updated(&self, response: &MetadataResponse<'_>, all_topics: bool) -> Result<Self> {
+    pub(crate) fn updated(
+        &self,
+        response: &MetadataResponse<'_>,
+        all_topics: bool,
+    ) -> Result<Self> {
         let mut brokers = BTreeMap::new();
         for broker in response.brokers.iter() {
             let port = u16::try_from(broker.port).map_err(|_| {

@@ -26,7 +26,7 @@ pub enum Purpose {
     Control,
     /// Produce requests. The producer's own link tasks open theirs themselves (each owns its
     /// broker's Produce connection); this purpose is for other callers of
-    /// [`crate::Cluster::broker_for`].
+    /// [`crate::Client::broker_for`].
     Produce,
     /// The consumer's Fetch requests, which the broker may hold for `fetch.max.wait.ms`.
     Fetch,

@@ -1,6 +1,6 @@
 //! The metadata refresher: a task (see [`crate::runtime`]) that refreshes the cached metadata
 //! when it reaches `metadata.max.age.ms` (counted from the last refresh, whoever made it), and
-//! soon after [`super::Cluster::invalidate_leader`] asks for it (at most once per
+//! soon after [`super::Client::invalidate_leader`] asks for it (at most once per
 //! `retry.backoff.ms`), so routing follows leader changes without a caller waiting.
 //!
 //! Its only timers are those deadlines: the cache's age, the pause after a refresh asked for by
@@ -10,7 +10,7 @@
 //! It holds only a weak reference to the cluster and stops when the cluster's last handle is
 //! dropped (the wake channel's sender lives in the cluster).
 
-use super::handle::{Cluster, Inner};
+use super::handle::{Client, Inner};
 use crate::net::Backoff;
 use async_io::Timer;
 use futures_lite::future;
@@ -18,7 +18,7 @@ use std::sync::{Arc, Weak};
 
 /// Starts the refresher for `cluster`; `wake` is the receiving end of the cluster's wake
 /// channel.
-pub(super) fn start(cluster: &Cluster, wake: async_channel::Receiver<()>) {
+pub(super) fn start(cluster: &Client, wake: async_channel::Receiver<()>) {
     let weak = Arc::downgrade(&cluster.inner);
     crate::runtime::spawn(
         cluster.config().spawner.as_ref(),
@@ -40,7 +40,7 @@ enum Woken {
 async fn run(weak: Weak<Inner>, wake: async_channel::Receiver<()>) {
     let mut failures = None;
     loop {
-        let Some(due) = weak.upgrade().map(|inner| Cluster { inner }.metadata_due()) else {
+        let Some(due) = weak.upgrade().map(|inner| Client { inner }.metadata_due()) else {
             return;
         };
         let woken = future::or(
@@ -59,7 +59,7 @@ async fn run(weak: Weak<Inner>, wake: async_channel::Receiver<()>) {
         let Some(inner) = weak.upgrade() else {
             return;
         };
-        let cluster = Cluster { inner };
+        let cluster = Client { inner };
         let config = cluster.config();
         let pause = config.retry_backoff;
         let backoff = failures.get_or_insert_with(|| {

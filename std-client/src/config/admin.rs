@@ -35,7 +35,9 @@ pub(crate) static ADMIN: Table<AdminConfigBuilder> = Table {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AdminConfig {
-    /// Brokers, security, timeouts.
+    /// Brokers, security, timeouts. For a admin client made from a [`Client`](crate::Client)
+    /// (`Admin::new`), this must be the client's own configuration: the admin client runs on the
+    /// client's settings.
     pub client: ClientConfig,
     /// Timeout of an admin call that is given none (`default.api.timeout.ms`); default 60 s.
     pub default_api_timeout: Duration,
@@ -46,6 +48,16 @@ impl AdminConfig {
     #[must_use]
     pub fn builder() -> AdminConfigBuilder {
         AdminConfigBuilder::default()
+    }
+
+    /// The admin settings at their defaults over `client` (for example a
+    /// [`Client`](crate::Client)'s own, to make an [`Admin`](crate::Admin) from it).
+    #[must_use]
+    pub fn from_client(client: ClientConfig) -> Self {
+        Self {
+            client,
+            default_api_timeout: AdminConfigBuilder::default().default_api_timeout,
+        }
     }
 
     /// Reads a configuration from `(property, value)` pairs; later pairs win.

@@ -226,6 +226,118 @@ impl ClientConfig {
     }
 }
 
+impl ClientConfig {
+    /// The first setting in which `self` and `other` differ: its name (the property, where it
+    /// has one) and both values as `Debug` shows them (secrets stay hidden).
+    pub(crate) fn first_difference(&self, other: &Self) -> Option<(&'static str, String, String)> {
+        fn differ<T: PartialEq + std::fmt::Debug>(
+            name: &'static str,
+            a: &T,
+            b: &T,
+        ) -> Option<(&'static str, String, String)> {
+            (a != b).then(|| (name, format!("{a:?}"), format!("{b:?}")))
+        }
+        let Self {
+            bootstrap_servers,
+            client_id,
+            security_protocol,
+            sasl,
+            tls,
+            connect_timeout,
+            request_timeout,
+            metadata_timeout,
+            metadata_max_age,
+            reconnect_backoff,
+            reconnect_backoff_max,
+            retry_backoff,
+            retry_backoff_max,
+            socket,
+            address_family,
+            max_response_size,
+            hex_dump,
+            spawner,
+        } = self;
+        None.or_else(|| {
+            differ(
+                "bootstrap.servers",
+                bootstrap_servers,
+                &other.bootstrap_servers,
+            )
+        })
+        .or_else(|| differ("client.id", client_id, &other.client_id))
+        .or_else(|| {
+            differ(
+                "security.protocol",
+                security_protocol,
+                &other.security_protocol,
+            )
+        })
+        .or_else(|| differ("sasl.*", sasl, &other.sasl))
+        .or_else(|| differ("ssl.*", tls, &other.tls))
+        .or_else(|| {
+            differ(
+                "socket.connection.setup.timeout.ms",
+                connect_timeout,
+                &other.connect_timeout,
+            )
+        })
+        .or_else(|| {
+            differ(
+                "request.timeout.ms",
+                request_timeout,
+                &other.request_timeout,
+            )
+        })
+        .or_else(|| differ("max.block.ms", metadata_timeout, &other.metadata_timeout))
+        .or_else(|| {
+            differ(
+                "metadata.max.age.ms",
+                metadata_max_age,
+                &other.metadata_max_age,
+            )
+        })
+        .or_else(|| {
+            differ(
+                "reconnect.backoff.ms",
+                reconnect_backoff,
+                &other.reconnect_backoff,
+            )
+        })
+        .or_else(|| {
+            differ(
+                "reconnect.backoff.max.ms",
+                reconnect_backoff_max,
+                &other.reconnect_backoff_max,
+            )
+        })
+        .or_else(|| differ("retry.backoff.ms", retry_backoff, &other.retry_backoff))
+        .or_else(|| {
+            differ(
+                "retry.backoff.max.ms",
+                retry_backoff_max,
+                &other.retry_backoff_max,
+            )
+        })
+        .or_else(|| differ("socket options", socket, &other.socket))
+        .or_else(|| {
+            differ(
+                "broker.address.family",
+                address_family,
+                &other.address_family,
+            )
+        })
+        .or_else(|| {
+            differ(
+                "receive.message.max.bytes",
+                max_response_size,
+                &other.max_response_size,
+            )
+        })
+        .or_else(|| differ("franzl.hex.dump", hex_dump, &other.hex_dump))
+        .or_else(|| differ("the spawner", spawner, &other.spawner))
+    }
+}
+
 impl super::properties::FromProperties for ClientConfigBuilder {
     type Config = ClientConfig;
 

@@ -55,7 +55,9 @@ impl IsolationLevel {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ConsumerConfig {
-    /// Brokers, security, timeouts.
+    /// Brokers, security, timeouts. For a consumer made from a [`Client`](crate::Client)
+    /// (`Consumer::new`), this must be the client's own configuration: the consumer runs on the
+    /// client's settings.
     pub client: ClientConfig,
     /// `auto.offset.reset`; default latest.
     pub auto_offset_reset: AutoOffsetReset,

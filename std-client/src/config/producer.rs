@@ -51,7 +51,9 @@ pub enum Partitioner {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ProducerConfig {
-    /// Brokers, security, timeouts (`request.timeout.ms`, `retry.backoff.ms` live here).
+    /// Brokers, security, timeouts (`request.timeout.ms`, `retry.backoff.ms` live here). For a
+    /// producer made from a [`Client`](crate::Client) (`Producer::new`), this must be the
+    /// client's own configuration: the producer runs on the client's settings.
     pub client: ClientConfig,
     /// `acks`; default all.
     pub acks: Acks,

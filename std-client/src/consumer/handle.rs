@@ -21,7 +21,7 @@ use super::manager;
 use super::partition_read::FetchedBatch;
 use super::record::ConsumerRecord;
 use super::shared::{Delivery, Shared};
-use crate::cluster::Cluster;
+use crate::cluster::Client;
 use crate::config::{ConsumerConfig, IsolationLevel};
 use crate::error::{Error, Result};
 
@@ -52,21 +52,26 @@ pub struct Consumer {
 }
 
 impl Consumer {
-    /// Connects to the cluster of `config` and starts the consumer's manager task. Nothing is
-    /// fetched until partitions are assigned.
+    /// Connects a client of its own with `config.client` and makes a consumer over it (see
+    /// [`Consumer::new`]).
     ///
     /// # Errors
-    /// As [`Cluster::connect`].
-    pub async fn new(config: ConsumerConfig) -> Result<Self> {
-        let cluster = Cluster::connect(config.client.clone()).await?;
-        Self::with_cluster(config, cluster)
+    /// As [`Client::connect`].
+    pub async fn connect(config: ConsumerConfig) -> Result<Self> {
+        let client = Client::connect(config.client.clone()).await?;
+        Self::new(&client, config)
     }
 
-    /// A consumer sharing an existing cluster handle (its `config.client` is then unused).
+    /// A consumer over `client`, sharing its metadata and connections (Fetch requests go over
+    /// connections of their own, one per broker). Starts the consumer's manager task; nothing
+    /// is fetched until partitions are assigned, and nothing is waited for.
     ///
     /// # Errors
-    /// None today; kept fallible for set-up that may fail.
-    pub fn with_cluster(config: ConsumerConfig, cluster: Cluster) -> Result<Self> {
+    /// [`Error::Usage`] when `config.client` is not `client`'s configuration (the consumer
+    /// runs on the client's settings; the error names the first that differs).
+    pub fn new(client: &Client, config: ConsumerConfig) -> Result<Self> {
+        client.check_settings("consumer", &config.client)?;
+        let cluster = client.clone();
         let (shared, deliveries) = Shared::new(config, cluster);
         let manager = manager::spawn(Arc::clone(&shared));
         Ok(Self {
@@ -270,7 +275,7 @@ impl Consumer {
     }
 
     /// Stops the consumer's tasks and waits until they have ended (their connections then
-    /// belong to the cluster alone).
+    /// belong to the client alone). The client it was made from stays open.
     pub async fn close(self) {
         self.shared.close();
         self.manager.join().await;

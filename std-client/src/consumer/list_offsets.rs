@@ -17,7 +17,7 @@ use franzl_core::messages::{ApiKey, Array};
 
 use super::assignment::TopicPartition;
 use crate::broker::BrokerConnection;
-use crate::cluster::{Cluster, needs_metadata_refresh};
+use crate::cluster::{Client, needs_metadata_refresh};
 use crate::config::IsolationLevel;
 use crate::error::{Error, Result};
 use crate::net::Backoff;
@@ -125,7 +125,7 @@ pub(crate) async fn list_offsets(
 /// # Errors
 /// The first non-retriable error at once; the last retriable one at the deadline.
 pub(crate) async fn list_offsets_with_retries(
-    cluster: &Cluster,
+    cluster: &Client,
     isolation: IsolationLevel,
     queries: &[(TopicPartition, i64)],
     deadline: Instant,

@@ -45,7 +45,7 @@
 //! use futures_lite::StreamExt;
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = ConsumerConfig::from_properties([("bootstrap.servers", "127.0.0.1:9092")])?;
-//! let mut consumer = Consumer::new(config).await?;
+//! let mut consumer = Consumer::connect(config).await?;
 //! let orders = TopicPartition::new("orders", 0);
 //! consumer.assign([orders.clone()]);
 //! consumer.seek(&orders, SeekTo::Earliest)?;

@@ -17,7 +17,7 @@ use event_listener::{Event, EventListener};
 use super::assignment::Assignment;
 use super::budget::PrefetchBudget;
 use super::partition_read::{FetchedBatch, InflateGuess};
-use crate::cluster::Cluster;
+use crate::cluster::Client;
 use crate::config::ConsumerConfig;
 use crate::error::Error;
 
@@ -46,7 +46,7 @@ pub(crate) type PartitionAt = (Arc<str>, i32, u64);
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) config: ConsumerConfig,
-    pub(crate) cluster: Cluster,
+    pub(crate) cluster: Client,
     pub(crate) budget: Arc<PrefetchBudget>,
     /// The decompression ratio the fetchers size their buffers by.
     pub(crate) inflate: InflateGuess,
@@ -65,7 +65,7 @@ impl Shared {
     /// The shared state and the receiving end of its delivery queue.
     pub(crate) fn new(
         config: ConsumerConfig,
-        cluster: Cluster,
+        cluster: Client,
     ) -> (Arc<Self>, async_channel::Receiver<Delivery>) {
         let (sender, receiver) = async_channel::unbounded();
         let shared = Arc::new(Self {

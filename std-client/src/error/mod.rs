@@ -219,7 +219,7 @@ impl Error {
 
     /// Converts an error of the sans-I/O connection on the broker `broker`, with the broker's
     /// text for a failed authentication. The connection's error stays the cause.
-    pub fn from_conn(error: ConnError, broker: &str, server_text: Option<&str>) -> Self {
+    pub(crate) fn from_conn(error: ConnError, broker: &str, server_text: Option<&str>) -> Self {
         match error {
             ConnError::AuthenticationFailed(code) => Self::Authentication {
                 reason: format!(

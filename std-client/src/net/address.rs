@@ -5,7 +5,7 @@ use std::fmt;
 
 /// Which IP versions franzl may connect over (`broker.address.family`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum AddressFamily {
+pub(crate) enum AddressFamily {
     /// IPv4 or IPv6, in the order the resolver returns them.
     #[default]
     Any,
@@ -17,7 +17,7 @@ pub enum AddressFamily {
 
 impl AddressFamily {
     /// Whether `address` may be used under this setting.
-    pub fn allows(self, address: &std::net::SocketAddr) -> bool {
+    pub(crate) fn allows(self, address: &std::net::SocketAddr) -> bool {
         match self {
             Self::Any => true,
             Self::V4 => address.is_ipv4(),

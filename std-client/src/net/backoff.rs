@@ -8,7 +8,7 @@ use std::time::Duration;
 
 /// Backoff state for one thing that is retried (a broker connection, a request).
 #[derive(Debug, Clone)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     initial: Duration,
     max: Duration,
     failures: u32,
@@ -18,7 +18,7 @@ pub struct Backoff {
 impl Backoff {
     /// A backoff from `initial` doubling up to `max`, with jitter seeded by `seed` (any value;
     /// different per client so their retries spread).
-    pub fn new(initial: Duration, max: Duration, seed: u64) -> Self {
+    pub(crate) fn new(initial: Duration, max: Duration, seed: u64) -> Self {
         Self {
             initial,
             max: max.max(initial),
@@ -28,7 +28,7 @@ impl Backoff {
     }
 
     /// Records a failure and returns how long to wait before the next attempt.
-    pub fn next_delay(&mut self) -> Duration {
+    pub(crate) fn next_delay(&mut self) -> Duration {
         let ceiling = self
             .initial
             .checked_mul(1u32.checked_shl(self.failures).unwrap_or(u32::MAX))
@@ -40,13 +40,8 @@ impl Backoff {
     }
 
     /// Records a success: the next failure starts again from `initial`.
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.failures = 0;
-    }
-
-    /// Failures since the last success.
-    pub fn failures(&self) -> u32 {
-        self.failures
     }
 
     /// xorshift64*: plenty for jitter, and no dependency.

@@ -15,7 +15,7 @@ use std::time::Duration;
 ///
 /// # Errors
 /// The future's own error, or the timeout.
-pub async fn with_timeout<T>(
+pub(crate) async fn with_timeout<T>(
     what: impl FnOnce() -> String,
     after: Duration,
     future: impl Future<Output = Result<T>>,
@@ -35,7 +35,7 @@ pub async fn with_timeout<T>(
 ///
 /// # Errors
 /// [`Error::Resolve`] when nothing usable comes back, [`Error::Timeout`] after `timeout`.
-pub async fn resolve(
+pub(crate) async fn resolve(
     address: &BrokerAddress,
     family: AddressFamily,
     timeout: Duration,
@@ -73,7 +73,7 @@ pub async fn resolve(
 ///
 /// # Errors
 /// The last attempt's error when none accepts; resolution errors as [`resolve`].
-pub async fn connect(
+pub(crate) async fn connect(
     address: &BrokerAddress,
     family: AddressFamily,
     socket: &SocketOptions,

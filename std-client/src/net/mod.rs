@@ -11,11 +11,12 @@ mod socket;
 mod stream;
 mod tls;
 
-pub use address::{AddressFamily, BrokerAddress};
-pub use backoff::Backoff;
-pub use connect::{connect, resolve, with_timeout};
-pub use stream::Stream;
-pub use tls::{TlsOptions, client_config, server_name};
+pub(crate) use address::AddressFamily;
+pub use address::BrokerAddress;
+pub(crate) use backoff::Backoff;
+pub(crate) use connect::{connect, with_timeout};
+pub(crate) use stream::Stream;
+pub(crate) use tls::{TlsOptions, client_config, server_name};
 
 use crate::config::SocketOptions;
 use crate::error::{Error, Result, TlsCause};
@@ -27,7 +28,7 @@ use std::time::Duration;
 ///
 /// # Errors
 /// Resolution, connect, and TLS handshake failures, and timeouts, each naming the broker.
-pub async fn open(
+pub(crate) async fn open(
     address: &BrokerAddress,
     family: AddressFamily,
     socket: &SocketOptions,

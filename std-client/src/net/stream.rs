@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 
 /// The transport under one broker connection.
 #[derive(Debug)]
-pub enum Stream {
+pub(crate) enum Stream {
     /// Plain TCP.
     Plain(TcpStream),
     /// TLS over TCP.

@@ -27,7 +27,7 @@ const SYSTEM_CA_BUNDLES: [&str; 4] = [
 
 /// How to set up TLS to brokers.
 #[derive(Debug, Clone)]
-pub struct TlsOptions {
+pub(crate) struct TlsOptions {
     /// PEM file of the CAs to trust; the system's bundle when `None`.
     pub ca_file: Option<PathBuf>,
     /// PEM certificate chain and private key to present to the broker.
@@ -89,7 +89,7 @@ fn root_store(ca_file: Option<&Path>) -> Result<RootCertStore> {
 ///
 /// # Errors
 /// [`Error::Tls`] when a file cannot be read or holds no usable certificate or key.
-pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>> {
+pub(crate) fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let roots = Arc::new(root_store(options.ca_file.as_deref())?);
     let builder = ClientConfig::builder_with_provider(provider.clone())
@@ -127,7 +127,7 @@ pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>> {
 ///
 /// # Errors
 /// [`Error::Tls`] when `host` is neither.
-pub fn server_name(host: &str) -> Result<ServerName<'static>> {
+pub(crate) fn server_name(host: &str) -> Result<ServerName<'static>> {
     ServerName::try_from(host.to_string())
         .map_err(|_| tls_error(format!("{host:?} is not a valid server name")))
 }

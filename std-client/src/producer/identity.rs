@@ -12,7 +12,7 @@ use franzl_core::ErrorCode;
 use franzl_core::messages::init_producer_id::InitProducerIdRequest;
 
 use super::batch::Stamp;
-use crate::cluster::Cluster;
+use crate::cluster::Client;
 use crate::{Error, Result};
 
 /// The producer id and epoch batches are stamped with.
@@ -54,7 +54,7 @@ impl ProducerIdentity {
     ///
     /// # Errors
     /// Connection errors and the broker's error code (retriable ones are the caller's to retry).
-    pub(crate) async fn renew(&mut self, cluster: &Cluster) -> Result<()> {
+    pub(crate) async fn renew(&mut self, cluster: &Client) -> Result<()> {
         let connection = cluster.any_broker().await?;
         let version = connection.version(franzl_core::messages::ApiKey::InitProducerId)?;
         // Bumping the same id needs v3 (KIP-360); an epoch at its maximum needs a new id.

@@ -38,7 +38,7 @@ use super::batch::ProducerBatch;
 use super::request::{self, RequestSettings, Sent, Unanswered};
 use crate::broker::{Clock, Conn, ResponseFrame, establish, read_frame, write_all_vectored};
 use crate::broker::{connection_config, sasl_nonce};
-use crate::cluster::Cluster;
+use crate::cluster::Client;
 use crate::error::{Error, Result};
 
 /// Bytes of the read buffer in front of the stream (Produce responses are small).
@@ -67,7 +67,7 @@ pub(crate) struct LinkShared {
 /// Everything a link task works with.
 #[derive(Clone)]
 pub(crate) struct LinkContext {
-    pub(crate) cluster: Cluster,
+    pub(crate) cluster: Client,
     pub(crate) accumulator: Arc<Accumulator>,
     pub(crate) settings: RequestSettings,
     pub(crate) max_in_flight: usize,

@@ -17,9 +17,14 @@
 //!   written but its answer lost) and, with more than one request in flight per connection, a
 //!   retried batch can land after a later one; set `max.in.flight.requests.per.connection=1`
 //!   to keep order, or keep idempotence on to avoid both.
-//! - **Shutdown**: [`Producer::close`] (or [`Producer::close_within`], bounded) waits until every
-//!   record is delivered or has failed. Dropping a producer waits for nothing: records already
-//!   sent go on in the background only while the process runs, and a warning says how many.
+//! - **Handles**: [`Producer::new`] makes a producer over a [`Client`](crate::Client) (sharing
+//!   its metadata and connections), [`Producer::connect`] over a client of its own. A
+//!   `Producer` is `Clone`: clones share one accumulator and one sender.
+//! - **Shutdown**: [`Producer::close`] (or [`Producer::close_within`], bounded) on any clone
+//!   closes the producer for every clone: `send` is then [`Error::Usage`](crate::Error::Usage),
+//!   and it waits until every record any clone sent is delivered or has failed. Dropping the
+//!   last clone waits for nothing: records already sent go on in the background only while
+//!   the process runs, and a warning says how many.
 //! - **Compression**: gzip, snappy, lz4, zstd per batch (`compression.type`).
 //!
 //! ```no_run

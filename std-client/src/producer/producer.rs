@@ -1,6 +1,7 @@
 //! [`Producer`]: the handle callers send records through.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use event_listener::listener;
@@ -15,7 +16,7 @@ use super::partitioner::{self, Partitioner};
 use super::request::RequestSettings;
 use super::sender::Sender;
 use super::{Delivery, ProducerRecord};
-use crate::cluster::{Cluster, MetadataSnapshot};
+use crate::cluster::{Client, MetadataSnapshot};
 use crate::config::ProducerConfig;
 use crate::net::Backoff;
 use crate::{Error, Result};
@@ -26,51 +27,76 @@ const FIRST_BATCH_SIZE: usize = 16 * 1024;
 
 /// Sends records to Kafka in batches; see the [module docs](super) for the behaviour.
 ///
-/// Cheap to share by reference across tasks (`send` takes `&self`). Dropping it closes it: the
-/// records already sent are still delivered in the background, within `delivery.timeout.ms`.
-#[derive(Debug)]
+/// Cheap to clone: clones share one batch accumulator and one sender, and `send` takes
+/// `&self`, so any number of tasks may send through one producer. [`Producer::close`] on any
+/// clone closes the producer for every clone; dropping the last clone closes it too, without
+/// waiting (see [`Producer::close`] and the `Drop` impl for what each guarantees).
+#[derive(Debug, Clone)]
 pub struct Producer {
+    shared: Arc<Shared>,
+}
+
+/// What the clones of one producer share; its drop (with the last clone) closes the producer.
+#[derive(Debug)]
+struct Shared {
     accumulator: Arc<Accumulator>,
-    cluster: Cluster,
+    client: Client,
     partitioner: Box<dyn Partitioner>,
     max_block: Duration,
     max_request_size: usize,
+    /// `close` was called on some clone: `send` is a usage error from then on.
+    closed: AtomicBool,
 }
 
 impl Producer {
-    /// Connects to the cluster and starts the sender task, with the partitioner the
-    /// configuration names.
+    /// Connects a client of its own with `config.client` and makes a producer over it (see
+    /// [`Producer::new`]).
     ///
     /// # Errors
-    /// As [`Cluster::connect`]; [`Error::Config`] for a `transactional.id` (transactions are
-    /// not supported yet).
+    /// As [`Client::connect`] and [`Producer::new`].
     pub async fn connect(config: ProducerConfig) -> Result<Self> {
-        let partitioner = partitioner::from_config(config.partitioner);
-        Self::connect_with(config, partitioner).await
+        let client = Client::connect(config.client.clone()).await?;
+        Self::new(&client, config)
     }
 
-    /// As [`Producer::connect`], with the caller's own partitioner.
+    /// A producer over `client`, sharing its metadata and connections (Produce requests go
+    /// over connections of their own, one per broker), with the partitioner the configuration
+    /// names. Starts the sender task; waits for nothing.
     ///
     /// # Errors
-    /// As [`Producer::connect`].
-    pub async fn with_partitioner(
+    /// [`Error::Usage`] when `config.client` is not `client`'s configuration (the producer
+    /// runs on the client's settings; the error names the first that differs);
+    /// [`Error::Config`] for a `transactional.id` (transactions are not supported yet).
+    pub fn new(client: &Client, config: ProducerConfig) -> Result<Self> {
+        let partitioner = partitioner::from_config(config.partitioner);
+        Self::start(client, config, partitioner)
+    }
+
+    /// As [`Producer::new`], with the caller's own partitioner.
+    ///
+    /// # Errors
+    /// As [`Producer::new`].
+    pub fn with_partitioner(
+        client: &Client,
         config: ProducerConfig,
         partitioner: impl Partitioner + 'static,
     ) -> Result<Self> {
-        Self::connect_with(config, Box::new(partitioner)).await
+        Self::start(client, config, Box::new(partitioner))
     }
 
-    async fn connect_with(
+    fn start(
+        client: &Client,
         config: ProducerConfig,
         partitioner: Box<dyn Partitioner>,
     ) -> Result<Self> {
+        client.check_settings("producer", &config.client)?;
         if config.transactional_id.is_some() {
             return Err(Error::Config {
                 property: "transactional.id".into(),
                 reason: "transactions are not supported yet".into(),
             });
         }
-        let cluster = Cluster::connect(config.client.clone()).await?;
+        let cluster = client.clone();
         let idempotent = config.enable_idempotence;
         let max_in_flight = usize::try_from(config.max_in_flight).unwrap_or(5).max(1);
         let batch_size = config
@@ -139,17 +165,20 @@ impl Producer {
             },
         );
         Ok(Self {
-            accumulator,
-            cluster,
-            partitioner,
-            max_block: config.client.metadata_timeout,
-            max_request_size: config.max_request_size,
+            shared: Arc::new(Shared {
+                accumulator,
+                client: cluster,
+                partitioner,
+                max_block: config.client.metadata_timeout,
+                max_request_size: config.max_request_size,
+                closed: AtomicBool::new(false),
+            }),
         })
     }
 
-    /// The cluster this producer talks to (for metadata or admin-style requests).
-    pub fn cluster(&self) -> &Cluster {
-        &self.cluster
+    /// The client this producer was made from (for metadata or admin-style requests).
+    pub fn client(&self) -> &Client {
+        &self.shared.client
     }
 
     /// Puts `record` into its partition's batch and returns the future of its delivery.
@@ -162,13 +191,23 @@ impl Producer {
     /// or `buffer.memory`, with `UNKNOWN_TOPIC_OR_PARTITION` for a topic still missing from the
     /// metadata when `max.block.ms` has passed (a topic being created is waited for), and with
     /// the topic's own error when retrying cannot help (authorization, an invalid name);
-    /// [`Error::Usage`] for a partition out of range; [`Error::Producer`] once the producer's
+    /// [`Error::Usage`] for a partition out of range, and once `close` has been called on any
+    /// clone; [`Error::Producer`] once the producer's
     /// sender has stopped;
     /// [`Error::Timeout`] when `max.block.ms` passes.
     pub async fn send(&self, record: ProducerRecord<'_>) -> Result<Delivery> {
-        let deadline = Instant::now() + self.max_block;
+        if self.shared.closed.load(Ordering::Acquire) {
+            return Err(Error::usage(format!(
+                "send to {} on a closed producer (`close` was called on it or on a clone)",
+                record.topic
+            )));
+        }
+        let deadline = Instant::now() + self.shared.max_block;
         let size = ProducerBatch::size_for_one(&record);
-        let limit = self.max_request_size.min(self.accumulator.pool.total());
+        let limit = self
+            .shared
+            .max_request_size
+            .min(self.shared.accumulator.pool.total());
         if size > limit {
             return Err(Error::kafka(
                 ErrorCode::MESSAGE_TOO_LARGE,
@@ -186,8 +225,12 @@ impl Producer {
                 .is_some_and(|m| m.leader >= 0)
         };
         let partition = record.partition.or_else(|| {
-            self.partitioner
-                .partition(record.topic, record.key, record.value, partition_count)
+            self.shared.partitioner.partition(
+                record.topic,
+                record.key,
+                record.value,
+                partition_count,
+            )
         });
         let item = Appending {
             record: &record,
@@ -196,7 +239,7 @@ impl Producer {
         };
         let mut buffer = None;
         loop {
-            match self.accumulator.append(
+            match self.shared.accumulator.append(
                 &item,
                 partition_count,
                 partition,
@@ -205,13 +248,19 @@ impl Producer {
             )? {
                 Append::Appended(delivery) => {
                     if let Some(unused) = buffer {
-                        self.accumulator.pool.release(unused);
+                        self.shared.accumulator.pool.release(unused);
                     }
                     return Ok(delivery);
                 }
                 Append::NeedBuffer(size) => {
-                    self.accumulator.wake.notify(usize::MAX);
-                    buffer = Some(self.accumulator.pool.allocate(size, deadline).await?);
+                    self.shared.accumulator.wake.notify(usize::MAX);
+                    buffer = Some(
+                        self.shared
+                            .accumulator
+                            .pool
+                            .allocate(size, deadline)
+                            .await?,
+                    );
                 }
             }
         }
@@ -233,14 +282,14 @@ impl Producer {
                 .filter(|t| t.error.is_ok() && !t.partitions.is_empty())
                 .map(|t| i32::try_from(t.partitions.len()).unwrap_or(i32::MAX))
         };
-        let cached = self.cluster.metadata();
+        let cached = self.shared.client.metadata();
         if let Some(count) = count(&cached) {
             return Ok((count, cached));
         }
-        let client = self.cluster.config();
+        let client = self.shared.client.config();
         let mut backoff = Backoff::new(client.retry_backoff, client.retry_backoff_max, 11);
         loop {
-            let snapshot = self.cluster.refresh_metadata(&[topic]).await?;
+            let snapshot = self.shared.client.refresh_metadata(&[topic]).await?;
             if let Some(count) = count(&snapshot) {
                 return Ok((count, snapshot));
             }
@@ -277,10 +326,10 @@ impl Producer {
     /// otherwise, use [`Producer::flush_within`].
     pub async fn flush(&self) {
         // Dropped with this future, so a cancelled flush ends too.
-        let flush = self.accumulator.begin_flush();
+        let flush = self.shared.accumulator.begin_flush();
         loop {
-            listener!(self.accumulator.completed => completed);
-            if self.accumulator.flushed(flush.upto) {
+            listener!(self.shared.accumulator.completed => completed);
+            if self.shared.accumulator.flushed(flush.upto) {
                 break;
             }
             completed.await;
@@ -310,37 +359,79 @@ impl Producer {
         Err(Error::Timeout {
             what: format!(
                 "flushing the producer ({} records not yet delivered)",
-                self.accumulator.unfinished_records()
+                self.shared.accumulator.unfinished_records()
             ),
             after: timeout,
         })
     }
 
-    /// Flushes, then stops the sender: every record given to `send` has been delivered or has
-    /// failed when this returns.
+    /// Closes the producer, for this clone and every other, and waits until every record given
+    /// to `send` (by any clone) has been delivered or has failed (each [`Delivery`] says
+    /// which): batches go at once, without waiting for `linger.ms`. Each record resolves
+    /// within `delivery.timeout.ms` of its `send`; to bound the wait otherwise, use
+    /// [`Producer::close_within`]. From the call on, `send` on any clone fails with
+    /// [`Error::Usage`]. The sender and link tasks end once the records are done.
     pub async fn close(self) {
-        self.flush().await;
-        drop(self);
+        self.refuse_records();
+        self.wait_done().await;
     }
 
     /// As [`Producer::close`], waiting at most `timeout` (the Java client's
     /// `close(Duration)`).
     ///
     /// # Errors
-    /// [`Error::Timeout`] when records are still unresolved after `timeout`: they are still sent
-    /// in the background while the process runs (each until `delivery.timeout.ms`), but nothing
-    /// waits for them.
+    /// [`Error::Timeout`] when records are still unresolved after `timeout`: the producer is
+    /// closed all the same, and they are still sent in the background while the process runs
+    /// (each until `delivery.timeout.ms`), but nothing waits for them.
     pub async fn close_within(self, timeout: Duration) -> Result<()> {
-        let flushed = self.flush_within(timeout).await;
-        drop(self);
-        flushed
+        self.refuse_records();
+        let done = futures_lite::future::or(
+            async {
+                self.wait_done().await;
+                true
+            },
+            async {
+                Timer::after(timeout).await;
+                false
+            },
+        )
+        .await;
+        if done {
+            return Ok(());
+        }
+        Err(Error::Timeout {
+            what: format!(
+                "closing the producer ({} records not yet delivered)",
+                self.shared.accumulator.unfinished_records()
+            ),
+            after: timeout,
+        })
+    }
+
+    /// Marks the producer closed for every clone, and sends what is left without lingering.
+    fn refuse_records(&self) {
+        self.shared.closed.store(true, Ordering::Release);
+        self.shared.accumulator.close();
+    }
+
+    /// Waits until every batch has completed (the accumulator refuses new ones by now).
+    async fn wait_done(&self) {
+        let accumulator = &self.shared.accumulator;
+        loop {
+            listener!(accumulator.completed => completed);
+            if accumulator.is_done() {
+                break;
+            }
+            completed.await;
+        }
     }
 }
 
-impl Drop for Producer {
-    /// Stops taking records without waiting. Records already given to `send` are still sent in
-    /// the background while the process runs (each until `delivery.timeout.ms`); a process that
-    /// exits first loses them, so a warning says how many: [`Producer::close`] waits for them.
+impl Drop for Shared {
+    /// With the last clone: stops taking records without waiting. Records already given to
+    /// `send` are still sent in the background while the process runs (each until
+    /// `delivery.timeout.ms`); a process that exits first loses them, so a warning says how
+    /// many: [`Producer::close`] waits for them.
     fn drop(&mut self) {
         let unfinished = self.accumulator.unfinished_records();
         if unfinished > 0 {

@@ -19,7 +19,7 @@ use super::batch::ProducerBatch;
 use super::delivery::Failure;
 use super::verdict::judge;
 use crate::broker::ResponseFrame;
-use crate::cluster::Cluster;
+use crate::cluster::Client;
 use crate::{Error, Result};
 
 /// The lowest Produce version that carries v2 record batches.
@@ -56,7 +56,7 @@ pub(crate) struct RequestSettings {
 /// # Errors
 /// [`Error::UnsupportedByBroker`] below Produce v3; `frame`'s error.
 pub(crate) fn with_request<T>(
-    cluster: &Cluster,
+    cluster: &Client,
     node: i32,
     version: Option<i16>,
     settings: &RequestSettings,
@@ -149,7 +149,7 @@ impl Drop for Unanswered {
 }
 
 /// The id of each batch's topic, as the current metadata has it ([`NO_TOPIC_ID`] when unknown).
-fn ids_of(cluster: &Cluster, batches: &[(Arc<str>, ProducerBatch)]) -> Vec<[u8; 16]> {
+fn ids_of(cluster: &Client, batches: &[(Arc<str>, ProducerBatch)]) -> Vec<[u8; 16]> {
     let metadata = cluster.metadata();
     batches
         .iter()
@@ -160,7 +160,7 @@ fn ids_of(cluster: &Cluster, batches: &[(Arc<str>, ProducerBatch)]) -> Vec<[u8; 
 /// Judges each batch of a finished request and completes it in `accumulator` (which resolves
 /// its deliveries, or queues it again); forgets the leaders that moved. Returns whether a batch
 /// asks for a new producer epoch.
-pub(crate) fn settle(cluster: &Cluster, accumulator: &Accumulator, sent: Sent) -> bool {
+pub(crate) fn settle(cluster: &Client, accumulator: &Accumulator, sent: Sent) -> bool {
     let mut refresh = false;
     let verdicts = verdicts(&sent, &mut refresh);
     if let Err(error) = &sent.result {

@@ -23,12 +23,12 @@ use super::batch::ProducerBatch;
 use super::delivery::Failure;
 use super::identity::ProducerIdentity;
 use super::link::{Link, LinkContext};
-use crate::cluster::Cluster;
+use crate::cluster::Client;
 use crate::net::Backoff;
 
 /// The background loop's state.
 pub(crate) struct Sender {
-    pub(crate) cluster: Cluster,
+    pub(crate) cluster: Client,
     pub(crate) accumulator: Arc<Accumulator>,
     /// `None` without idempotence.
     pub(crate) identity: Option<ProducerIdentity>,

@@ -428,3 +428,38 @@ sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule require
         Err(ConfigError::PropertiesSyntax { line: 2, .. })
     ));
 }
+
+#[test]
+fn the_first_differing_setting_is_named_with_both_values() {
+    let base = || ClientConfig::builder().bootstrap_servers(["a:9092"]);
+    let client = base().build().unwrap();
+    assert_eq!(client.first_difference(&base().build().unwrap()), None);
+    let other = base().client_id("other").build().unwrap();
+    assert_eq!(
+        other.first_difference(&client),
+        Some(("client.id", "\"other\"".into(), "\"\"".into()))
+    );
+    let slower = base()
+        .retry_backoff(Duration::from_millis(500), Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let (name, given, _) = slower.first_difference(&client).unwrap();
+    assert_eq!((name, given.as_str()), ("retry.backoff.ms", "500ms"));
+    let secret = base()
+        .security_protocol(SecurityProtocol::SaslPlaintext)
+        .sasl(SaslMechanism::Plain, "user", "hunter2")
+        .build()
+        .unwrap();
+    assert_eq!(
+        secret.first_difference(&client).unwrap().0,
+        "security.protocol"
+    );
+    let sasl_only = {
+        let mut config = client.clone();
+        config.sasl = secret.sasl.clone();
+        config
+    };
+    let (name, given_sasl, _) = sasl_only.first_difference(&client).unwrap();
+    assert_eq!(name, "sasl.*");
+    assert!(!given_sasl.contains("hunter2"), "{given_sasl}");
+}

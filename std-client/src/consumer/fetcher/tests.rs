@@ -251,7 +251,7 @@ async fn consumer(port: u16, reset: &str) -> Consumer {
         ("retry.backoff.ms", "10".to_owned()),
     ])
     .unwrap();
-    let consumer = Consumer::new(config).await.unwrap();
+    let consumer = Consumer::connect(config).await.unwrap();
     let partition = TopicPartition::new("t", 0);
     consumer.assign([partition.clone()]);
     consumer.seek(&partition, SeekTo::Offset(0)).unwrap();

@@ -23,7 +23,7 @@ pub(crate) async fn run(
 ) -> Result<Outcome, String> {
     let config = ConsumerConfig::from_properties([("bootstrap.servers", args.bootstrap.as_str())])
         .map_err(|error| format!("config: {error}"))?;
-    let mut consumer = Consumer::new(config)
+    let mut consumer = Consumer::connect(config)
         .await
         .map_err(|error| format!("consumer: {error}"))?;
     let partitions: Vec<TopicPartition> = (0..args.partitions)

@@ -29,7 +29,7 @@ pub(crate) async fn run(args: &Args) -> Result<IdleOutcome, String> {
         let producer = producer(args, args.linger).await?;
         // Finding the partition's leader connects to it, as a first send would.
         producer
-            .cluster()
+            .client()
             .leader(&args.topic, 0)
             .await
             .map_err(|error| format!("leader of {} 0: {error}", args.topic))?;
@@ -43,7 +43,7 @@ pub(crate) async fn run(args: &Args) -> Result<IdleOutcome, String> {
         let config =
             ConsumerConfig::from_properties([("bootstrap.servers", args.bootstrap.as_str())])
                 .map_err(|error| format!("config: {error}"))?;
-        let mut consumer = Consumer::new(config)
+        let mut consumer = Consumer::connect(config)
             .await
             .map_err(|error| format!("consumer: {error}"))?;
         let partition = TopicPartition::new(&args.topic, 0);
