@@ -561,21 +561,27 @@ impl Accumulator {
         }
     }
 
-    /// When the sender should look again without being woken: the earliest linger end, retry
-    /// backoff end or delivery timeout.
-    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+    /// When a link should look again without being woken: the earliest time a partition that
+    /// `mine` claims becomes sendable by time alone — its first queued batch's retry backoff
+    /// ends, or, with nothing queued, its open batch has lingered long enough. (A partition
+    /// waiting for an answer is woken by the answer; delivery timeouts are the sender's.)
+    pub(crate) fn next_deadline(&self, mine: &mut dyn FnMut(&str, i32) -> bool) -> Option<Instant> {
         let state = self.lock();
         let linger = self.settings.linger;
-        let timeout = self.settings.delivery_timeout;
         let mut earliest: Option<Instant> = None;
-        let mut consider = |at: Instant| earliest = Some(earliest.map_or(at, |e| e.min(at)));
-        for topic in state.topics.values() {
-            for queue in &topic.partitions {
-                if let Some(open) = &queue.open {
-                    consider(open.created + linger);
+        for (name, topic) in state.topics.iter() {
+            for (index, queue) in topic.partitions.iter().enumerate() {
+                let at = match (queue.queue.front(), &queue.open) {
+                    (Some(front), _) => front.retry_at,
+                    (None, Some(open)) => Some(open.created + linger),
+                    (None, None) => None,
+                };
+                let Some(at) = at else { continue };
+                if earliest.is_some_and(|e| e <= at) {
+                    continue;
                 }
-                if let Some(front) = queue.queue.front() {
-                    consider(front.retry_at.unwrap_or(front.created + timeout));
+                if mine(name, i32::try_from(index).unwrap_or(i32::MAX)) {
+                    earliest = Some(at);
                 }
             }
         }
@@ -684,6 +690,8 @@ fn record_error(error: franzl_core::record::RecordError) -> Error {
         retriable: false,
     }
 }
+
+mod scan;
 
 #[cfg(test)]
 mod tests;

@@ -1,31 +1,37 @@
-//! [`Link`]: the producer's task for one broker, which owns its own Produce connection.
+//! [`Link`]: the producer's task for one broker, which owns that broker's Produce connection
+//! and does the producer's work for it.
 //!
-//! The sender drains the batches ready for a broker and hands them to that broker's link; the
-//! link frames the Produce request with the core's gathering writer (a small header, then each
-//! batch's own buffer: the batch bytes are never copied into a request frame), writes it with
-//! one vectored write, reads the responses, judges each batch and completes it in the
-//! accumulator, which resolves the deliveries. A record so crosses caller -> sender -> link ->
-//! caller, and the link's connection carries nothing but Produce requests (a fetch long poll or
-//! a metadata request never waits behind them, nor they behind it).
+//! The link drains the batches ready for its broker from the accumulator itself (when `send`
+//! fills a batch or starts one, at a linger deadline, or when an answer frees a slot), seals
+//! them, frames the Produce request with the core's gathering writer (a small header, then each
+//! batch's own buffer: batch bytes are never copied into a request frame), writes it in one
+//! vectored write, reads the answers, judges each batch and completes it in the accumulator,
+//! which resolves the deliveries. A record so crosses caller -> link -> caller, and the link's
+//! connection carries nothing but Produce requests (a fetch long poll or a metadata request
+//! never waits behind them, nor they behind it).
 //!
 //! Contract:
-//! - Requests are written in the order the sender handed them over, at most
+//! - Requests are written in the order they were drained, at most
 //!   `max.in.flight.requests.per.connection` awaiting answers; the broker answers in order.
 //! - The core connection carries each request's slot as its token: no second correlation table.
-//! - A connection that cannot be opened, or that fails, fails every request it holds or is
-//!   handed with that (retriable) error, then the link stops; the sender opens a new link for
-//!   the next request to that broker. A request not answered within `request.timeout.ms` fails
-//!   the connection the same way.
+//! - New batches are stamped with the producer's current [`Stamping`]; while it is `Waiting`
+//!   (a producer id or a new epoch is on its way) the link sends nothing.
+//! - A connection that cannot be opened, or that fails, fails every request it holds with that
+//!   (retriable) error, and the link stops; the sender starts a new link for the broker after a
+//!   backoff. A request not answered within `request.timeout.ms` fails the connection the same
+//!   way.
 //! - A request's batches are always completed exactly once: answered, failed with the
 //!   connection's error, or, if the link is dropped (its task panicked), failed as "may or may
-//!   not have been written"; each completion wakes the sender.
+//!   not have been written"; each completion wakes the producer's tasks.
+//! - The link stops once the producer is closed and has no batch left.
 
 use std::io::IoSlice;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_io::Timer;
+use event_listener::listener;
 use franzl_core::conn::{ConnError, Event};
 use franzl_core::messages::ApiKey;
 use franzl_core::messages::produce::ProduceRequest;
@@ -33,35 +39,33 @@ use franzl_core::wire::Gap;
 use futures_lite::io::{BufReader, ReadHalf, WriteHalf};
 use futures_lite::{AsyncWriteExt, future};
 
-use super::accumulator::Accumulator;
+use super::accumulator::{Accumulator, Verdict};
 use super::batch::ProducerBatch;
+use super::delivery::Failure;
 use super::request::{self, RequestSettings, Sent, Unanswered};
+use super::shared::{ProducerShared, Stamping, Ticket};
 use crate::broker::{Clock, Conn, ResponseFrame, establish, read_frame, write_all_vectored};
 use crate::broker::{connection_config, sasl_nonce};
 use crate::cluster::Client;
 use crate::error::{Error, Result};
 
+/// The batches of one request, with their topics, in request order.
+type Batches = Vec<(Arc<str>, ProducerBatch)>;
+
 /// Bytes of the read buffer in front of the stream (Produce responses are small).
 const READ_BUFFER: usize = 16 * 1024;
 
-/// One request the sender hands to a link.
-pub(crate) struct Handoff {
-    pub(crate) batches: Vec<(Arc<str>, ProducerBatch)>,
-}
-
-/// What the sender keeps of a link.
+/// What the sender keeps of a running link.
 pub(crate) struct Link {
-    requests: async_channel::Sender<Handoff>,
-    shared: Arc<LinkShared>,
+    state: Arc<LinkState>,
 }
 
-/// What a link and the sender share.
 #[derive(Debug, Default)]
-pub(crate) struct LinkShared {
-    /// Requests handed over and not yet completed.
-    pub(crate) in_flight: AtomicUsize,
-    /// Set when a completed batch asks for a new producer epoch.
-    pub(crate) needs_new_epoch: AtomicBool,
+struct LinkState {
+    /// The link has stopped (its connection failed, or the producer is done).
+    stopped: AtomicBool,
+    /// Its connection was opened: the broker was reachable.
+    connected: AtomicBool,
 }
 
 /// Everything a link task works with.
@@ -71,94 +75,31 @@ pub(crate) struct LinkContext {
     pub(crate) accumulator: Arc<Accumulator>,
     pub(crate) settings: RequestSettings,
     pub(crate) max_in_flight: usize,
-    /// Shared by every link of the producer.
-    pub(crate) producer: Arc<LinkShared>,
+    pub(crate) shared: Arc<ProducerShared>,
 }
 
 impl Link {
-    /// Starts the link task for broker `node`.
-    pub(crate) fn start(node: i32, context: LinkContext) -> Self {
-        let (requests, handed) = async_channel::unbounded();
-        let shared = Arc::new(LinkShared::default());
+    /// Starts the link task for broker `node`, connecting no earlier than `not_before`.
+    pub(crate) fn start(node: i32, context: LinkContext, not_before: Option<Instant>) -> Self {
+        let state = Arc::new(LinkState::default());
         let spawner = context.cluster.config().spawner.clone();
-        let task = run(node, context, Arc::clone(&shared), handed);
+        let task = run(node, context, Arc::clone(&state), not_before);
         crate::runtime::spawn(
             spawner.as_ref(),
             format!("producer link to broker {node}"),
             task,
         );
-        Self { requests, shared }
+        Self { state }
     }
 
-    /// Whether the link can take another request now.
-    pub(crate) fn has_room(&self, limit: usize) -> bool {
-        !self.requests.is_closed() && self.shared.in_flight.load(Ordering::Acquire) < limit
+    /// Whether the link has stopped.
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.state.stopped.load(Ordering::Acquire)
     }
 
-    /// Whether the link has stopped (its connection failed).
-    pub(crate) fn is_closed(&self) -> bool {
-        self.requests.is_closed()
-    }
-
-    /// Requests handed over and not completed.
-    pub(crate) fn in_flight(&self) -> usize {
-        self.shared.in_flight.load(Ordering::Acquire)
-    }
-
-    /// Hands `batches` to the link; they come back through the accumulator.
-    pub(crate) fn hand_over(&self, batches: Vec<(Arc<str>, ProducerBatch)>, context: &LinkContext) {
-        let ticket = Ticket::new(&self.shared, context);
-        let handoff = Handoff { batches };
-        if let Err(refused) = self.requests.try_send(handoff) {
-            // The link stopped between the check and now: fail them as its connection did.
-            let error = Error::Closed {
-                what: "the producer's connection".into(),
-            };
-            let Handoff { batches } = refused.into_inner();
-            complete(
-                context,
-                Sent {
-                    node: -1,
-                    batches,
-                    topic_ids: Vec::new(),
-                    result: Err(error),
-                },
-                ticket,
-            );
-            return;
-        }
-        std::mem::forget(ticket);
-    }
-}
-
-/// One request counted in flight: dropped, it is counted out and the sender woken.
-struct Ticket {
-    link: Arc<LinkShared>,
-    accumulator: Arc<Accumulator>,
-}
-
-impl Ticket {
-    fn new(link: &Arc<LinkShared>, context: &LinkContext) -> Self {
-        link.in_flight.fetch_add(1, Ordering::AcqRel);
-        Self {
-            link: Arc::clone(link),
-            accumulator: Arc::clone(&context.accumulator),
-        }
-    }
-
-    /// The ticket of a request already counted by [`Link::hand_over`].
-    fn counted(link: &Arc<LinkShared>, context: &LinkContext) -> Self {
-        Self {
-            link: Arc::clone(link),
-            accumulator: Arc::clone(&context.accumulator),
-        }
-    }
-}
-
-impl Drop for Ticket {
-    fn drop(&mut self) {
-        self.link.in_flight.fetch_sub(1, Ordering::AcqRel);
-        self.accumulator.wake.notify(usize::MAX);
+    /// Whether the link reached its broker.
+    pub(crate) fn was_connected(&self) -> bool {
+        self.state.connected.load(Ordering::Acquire)
     }
 }
 
@@ -175,51 +116,31 @@ struct State<'c> {
     waiting: Vec<Option<Waiting>>,
 }
 
-/// The link task: connect, then serve until the connection fails or the sender is gone.
-async fn run(
-    node: i32,
-    context: LinkContext,
-    shared: Arc<LinkShared>,
-    handed: async_channel::Receiver<Handoff>,
-) {
-    let error = serve(node, &context, &shared, &handed).await;
-    handed.close();
-    log::debug!("producer link to broker {node} stopped: {error}");
-    while let Ok(Handoff { batches }) = handed.try_recv() {
-        let sent = Sent {
-            node,
-            batches,
-            topic_ids: Vec::new(),
-            result: Err(error.clone()),
-        };
-        complete(&context, sent, Ticket::counted(&shared, &context));
+/// The link task: connect, then serve until the connection fails or the producer is done.
+async fn run(node: i32, context: LinkContext, state: Arc<LinkState>, not_before: Option<Instant>) {
+    if let Some(at) = not_before {
+        Timer::at(at).await;
+    }
+    let outcome = serve(node, &context, &state).await;
+    state.stopped.store(true, Ordering::Release);
+    context.accumulator.wake.notify(usize::MAX);
+    match outcome {
+        Ok(()) => log::debug!("producer link to broker {node} stopped"),
+        Err(error) => log::debug!("producer link to broker {node} stopped: {error}"),
     }
 }
 
 /// Connects and serves; returns why it stopped (every request it held is completed).
-async fn serve(
-    node: i32,
-    context: &LinkContext,
-    shared: &Arc<LinkShared>,
-    handed: &async_channel::Receiver<Handoff>,
-) -> Error {
+async fn serve(node: i32, context: &LinkContext, link: &LinkState) -> Result<()> {
     let options = Arc::clone(context.cluster.connect_options());
-    let address = match context.cluster.broker_address(node).await {
-        Ok(address) => address,
-        Err(error) => return error,
-    };
+    let address = context.cluster.broker_address(node).await?;
     let label = format!("broker {node} ({address}) for produce");
     let clock = Clock::start();
     let now = move || clock.now();
-    let nonce = match sasl_nonce(&options) {
-        Ok(nonce) => nonce,
-        Err(error) => return error,
-    };
+    let nonce = sasl_nonce(&options)?;
     let mut conn = Conn::new(connection_config(&options, &nonce));
-    let stream = match establish(&mut conn, &address, &options, &label, now).await {
-        Ok((stream, _)) => stream,
-        Err(error) => return error,
-    };
+    let (stream, _) = establish(&mut conn, &address, &options, &label, now).await?;
+    link.connected.store(true, Ordering::Release);
     let (read_half, write_half) = futures_lite::io::split(stream);
     let state = Mutex::new(State {
         conn,
@@ -229,14 +150,13 @@ async fn serve(
     let (wake_tx, wake_rx) = async_channel::bounded::<()>(1);
     let reader = read_loop(read_half, &state, context, &label, &room_tx);
     let writer = write_loop(
-        write_half, &state, context, shared, node, &label, handed, &room_rx, &wake_tx, now,
+        write_half, &state, context, node, &label, &room_rx, &wake_tx, now,
     );
     let timer = timer_loop(&state, &label, &wake_rx, options.request_timeout, now);
     let outcome = future::or(future::or(writer, reader), timer).await;
     let error = match outcome {
-        Ok(()) => Error::Closed {
-            what: format!("connection to {label}"),
-        },
+        // The producer is done and nothing is in flight.
+        Ok(()) => return Ok(()),
         Err(error) => {
             log::info!("connection to {label} closed: {error}");
             error
@@ -253,7 +173,7 @@ async fn serve(
         };
         complete(context, sent, waiting.ticket);
     }
-    error
+    Err(error)
 }
 
 async fn read_loop(
@@ -307,27 +227,50 @@ async fn write_loop(
     mut write_half: WriteHalf<crate::net::Stream>,
     state: &Mutex<State<'_>>,
     context: &LinkContext,
-    shared: &Arc<LinkShared>,
     node: i32,
     label: &str,
-    handed: &async_channel::Receiver<Handoff>,
     room: &async_channel::Receiver<()>,
     wake: &async_channel::Sender<()>,
     now: impl Fn() -> franzl_core::conn::Instant,
 ) -> Result<()> {
     let mut head = Vec::new();
     let mut gaps: Vec<Gap> = Vec::new();
+    let mut scratch = Vec::new();
+    let accumulator = Arc::clone(&context.accumulator);
     loop {
         while lock(state).conn.in_flight() >= context.max_in_flight.max(1) {
             if room.recv().await.is_err() {
                 return Ok(());
             }
         }
-        let Ok(Handoff { batches }) = handed.recv().await else {
-            // The sender is gone and nothing more will come.
+        listener!(accumulator.wake => woken);
+        if accumulator.is_done() && lock(state).conn.in_flight() == 0 {
             return Ok(());
+        }
+        let drained_at = Instant::now();
+        let Some((mut batches, ticket)) = drain(context, node, drained_at) else {
+            // Nothing for this broker now: wait for `send`, an answer, or the next deadline.
+            // One passed before the drain belongs to a batch this link cannot send yet (and
+            // whatever frees it wakes the link); one passed since is due now.
+            let cluster = &context.cluster;
+            let deadline = accumulator.next_deadline(&mut |topic, partition| {
+                cluster.cached_leader(topic, partition) == Some(node)
+            });
+            match deadline {
+                Some(at) if at > drained_at => {
+                    future::or(woken, async {
+                        Timer::at(at).await;
+                    })
+                    .await;
+                }
+                _ => woken.await,
+            }
+            continue;
         };
-        let ticket = Ticket::counted(shared, context);
+        seal(context, &mut batches, &mut scratch);
+        if batches.is_empty() {
+            continue;
+        }
         let batches = Unanswered::new(batches);
         let expects_response = context.settings.acks != 0;
         let framed = {
@@ -528,12 +471,71 @@ async fn timer_loop(
 /// Judges a finished request's batches and completes them in the accumulator.
 fn complete(context: &LinkContext, sent: Sent, ticket: Ticket) {
     if request::settle(&context.cluster, &context.accumulator, sent) {
-        context
-            .producer
-            .needs_new_epoch
-            .store(true, Ordering::Release);
+        context.shared.ask_new_epoch();
     }
     drop(ticket);
+}
+
+/// Takes the batches ready for `node`, stamped with the producer's current stamp, and counts
+/// their request in flight; `None` when there are none or the stamp is being renewed.
+fn drain(context: &LinkContext, node: i32, now: Instant) -> Option<(Batches, Ticket)> {
+    let stamping = context.shared.stamping();
+    let stamp = match *stamping {
+        Stamping::Waiting => return None,
+        Stamping::Plain => None,
+        Stamping::Ready(stamp) => Some(stamp),
+    };
+    let cluster = &context.cluster;
+    // Topics without a leader are the sender's to look up (it finds them itself).
+    let mut missing_leaders = Vec::new();
+    let (drained, bump) = context.accumulator.drain(
+        now,
+        &mut |topic, partition| cluster.cached_leader(topic, partition),
+        &mut |leader| leader == node,
+        stamp,
+        &mut missing_leaders,
+    );
+    if bump && stamp.is_some() {
+        context.shared.ask_new_epoch();
+        context.accumulator.wake.notify(usize::MAX);
+    }
+    let batches = drained.into_iter().next()?.batches;
+    let ticket = Ticket::new(&context.shared, &context.accumulator);
+    drop(stamping);
+    Some((batches, ticket))
+}
+
+/// Seals (and compresses) the drained batches that were not sent before, with the stamps the
+/// drain gave them; a batch that cannot be sealed fails and leaves the request.
+fn seal(
+    context: &LinkContext,
+    batches: &mut Vec<(Arc<str>, ProducerBatch)>,
+    scratch: &mut Vec<u8>,
+) {
+    let compression = context.accumulator.settings.compression;
+    let mut index = 0;
+    while let Some((_, batch)) = batches.get_mut(index) {
+        let stamp = batch.stamp;
+        if batch.is_sealed() || batch.seal(compression, stamp, scratch).is_ok() {
+            index += 1;
+            continue;
+        }
+        let (topic, batch) = batches.remove(index);
+        let verdict = Verdict::Fail {
+            failure: Failure::Other {
+                reason: "the batch cannot be sealed".into(),
+                retriable: false,
+            },
+            bump_epoch: stamp.base_sequence >= 0,
+        };
+        let now = Instant::now();
+        if context
+            .accumulator
+            .complete(&topic, batch, verdict, now, scratch)
+        {
+            context.shared.ask_new_epoch();
+        }
+    }
 }
 
 /// The link's state, for one step between awaits.

@@ -43,13 +43,15 @@
 //! # }
 //! ```
 //!
-//! Tasks (see [`crate::runtime`]): one sender task per producer, which drains ready batches,
-//! and one link task per broker it produces to, which owns that broker's Produce connection
-//! (separate from the connections that carry metadata and fetches). A record's hops: the caller
-//! appends it to a batch; the sender drains the batch and hands it to the broker's link; the link
-//! writes the batch's own buffer into the request (a vectored write, no copy), reads the answer
-//! and completes the delivery, which wakes the caller. The tasks stop after the producer is
-//! dropped or closed and its batches are done.
+//! Tasks (see [`crate::runtime`]): one link task per broker the producer sends to, which owns
+//! that broker's Produce connection (separate from the connections that carry metadata and
+//! fetches) and does that broker's work, and one sender task per producer, which carries no
+//! records: it finds leaders, gets the producer id or a new epoch, fails batches past
+//! `delivery.timeout.ms` and starts links. A record's hops: the caller appends it to a batch
+//! (waking the links when a batch fills or starts); the broker's link drains the batch, writes
+//! the batch's own buffer into the request (a vectored write, no copy), reads the answer and
+//! completes the delivery, which wakes the caller: caller -> link -> caller. The tasks stop
+//! after the producer is dropped or closed and its batches are done.
 
 mod accumulator;
 mod batch;
@@ -64,6 +66,7 @@ mod producer;
 mod record;
 mod request;
 mod sender;
+mod shared;
 mod split;
 mod topics;
 mod verdict;

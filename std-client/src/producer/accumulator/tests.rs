@@ -370,3 +370,28 @@ fn a_full_batch_grows_to_batch_size_while_memory_allows_and_the_next_starts_at_i
         "growth stays within buffer.memory"
     );
 }
+
+#[test]
+fn a_link_waits_for_the_retry_backoff_of_a_queued_batch_not_the_linger_of_the_one_behind_it() {
+    let acc = Accumulator::new(settings(), 1000);
+    let record = ProducerRecord::new("t", &[7; 50]).partition(0);
+    let deliveries: Vec<Delivery> = (0..3).map(|_| append(&acc, &record)).collect();
+    let start = Instant::now();
+    let (topic, batch) = take_one(&acc, start);
+    // Answered late: its retry is due 100 ms after the open batch behind it lingered enough.
+    let answered = start + Duration::from_millis(100);
+    assert!(!acc.complete(&topic, batch, retry(), answered, &mut Vec::new()));
+    let deadline = acc.next_deadline(&mut |_, _| true).unwrap();
+    assert!(
+        deadline > answered,
+        "the retry backoff, not the linger: {deadline:?}"
+    );
+    assert!(
+        drain(&acc, answered).is_empty(),
+        "nothing is sendable before it"
+    );
+    assert_eq!(drain(&acc, deadline).len(), 1);
+    // A link that leads no partition with batches has no deadline.
+    assert_eq!(acc.next_deadline(&mut |_, _| false), None);
+    drop(deliveries);
+}
