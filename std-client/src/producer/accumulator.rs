@@ -80,14 +80,6 @@ pub(crate) enum Append {
     NeedBuffer(usize),
 }
 
-/// Batches drained for one broker.
-#[derive(Debug)]
-pub(crate) struct Drained {
-    pub(crate) node: i32,
-    pub(crate) batches: Vec<(Arc<str>, ProducerBatch)>,
-    bytes: usize,
-}
-
 #[derive(Debug, Default)]
 struct TopicQueues {
     partitions: Vec<PartitionQueue>,
@@ -264,22 +256,25 @@ impl Accumulator {
         Ok(Append::Appended(delivery))
     }
 
-    /// Takes the batches that can be sent now, at most one per partition and one request per
-    /// node that `has_slot`, each request within `max.request.size`. A batch not sent before
-    /// gets `stamp` (producer id and epoch; `None` without idempotence) and its sequence, and
-    /// comes back unsealed: the caller seals it ([`ProducerBatch::seal`] with its stamp) outside
-    /// the lock, so `send` goes on while it compresses. Expired batches fail on the way;
-    /// returns whether one of them needs an epoch bump.
+    /// Appends to `out` the batches that can be sent to broker `node` now (the leader of their
+    /// partition as `leader_of` knows it), at most one per partition, within
+    /// `max.request.size` together. A batch not sent before gets `stamp` (producer id and
+    /// epoch; `None` without idempotence) and its sequence, and comes back unsealed: the caller
+    /// seals it ([`ProducerBatch::seal`] with its stamp) outside the lock, so `send` goes on
+    /// while it compresses. Topics of partitions with batches and no known leader are added to
+    /// `missing_leaders`. Expired batches fail on the way; returns whether one of them needs an
+    /// epoch bump. `out` keeps its capacity from request to request: a drain allocates nothing.
     pub(crate) fn drain(
         &self,
         now: Instant,
         leader_of: &mut dyn FnMut(&str, i32) -> Option<i32>,
-        has_slot: &mut dyn FnMut(i32) -> bool,
+        node: i32,
         stamp: Option<Stamp>,
         missing_leaders: &mut Vec<Arc<str>>,
-    ) -> (Vec<Drained>, bool) {
-        let mut out: Vec<Drained> = Vec::new();
+        out: &mut Vec<(Arc<str>, ProducerBatch)>,
+    ) -> bool {
         let mut bump = false;
+        let mut bytes = 0;
         let mut guard = self.lock();
         let state = &mut *guard;
         let eager = state.flushing > 0 || state.closed || self.pool.is_exhausted();
@@ -297,32 +292,17 @@ impl Accumulator {
                     }
                     continue;
                 };
-                if !queue.can_send(leader, self.settings.max_in_flight_per_partition, now) {
+                if leader != node
+                    || !queue.can_send(leader, self.settings.max_in_flight_per_partition, now)
+                {
                     continue;
                 }
-                let slot = match out.iter().position(|d| d.node == leader) {
-                    Some(slot) => slot,
-                    None if has_slot(leader) => {
-                        out.push(Drained {
-                            node: leader,
-                            batches: Vec::new(),
-                            bytes: 0,
-                        });
-                        out.len() - 1
-                    }
-                    None => continue,
-                };
-                let Some(drained) = out.get_mut(slot) else {
-                    continue;
-                };
                 let next_len = queue
                     .queue
                     .front()
                     .or(queue.open.as_ref())
                     .map_or(0, ProducerBatch::size);
-                if !drained.batches.is_empty()
-                    && drained.bytes + next_len > self.settings.max_request_size
-                {
+                if !out.is_empty() && bytes + next_len > self.settings.max_request_size {
                     continue;
                 }
                 let ready = |b: &ProducerBatch| eager || now >= b.created + linger;
@@ -330,7 +310,7 @@ impl Accumulator {
                     continue;
                 };
                 if !batch.is_sealed() {
-                    // Its sequence is taken here, in queue order; the sender seals it (and
+                    // Its sequence is taken here, in queue order; the link seals it (and
                     // compresses it) after the lock is released.
                     batch.stamp = match stamp {
                         Some(stamp) => Stamp {
@@ -345,12 +325,11 @@ impl Accumulator {
                 queue.in_flight += 1;
                 queue.in_flight_node = leader;
                 state.in_flight += 1;
-                drained.bytes += batch.size();
-                drained.batches.push((name.clone(), batch));
+                bytes += batch.size();
+                out.push((name.clone(), batch));
             }
         }
-        out.retain(|d| !d.batches.is_empty());
-        (out, bump)
+        bump
     }
 
     /// Fails every queued batch older than `delivery.timeout.ms`, for rounds that send nothing

@@ -31,8 +31,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use async_io::Timer;
-use event_listener::listener;
-use franzl_core::conn::{ConnError, Event};
+use event_listener::{Event, listener};
+use franzl_core::conn::{ConnError, Event as ConnEvent};
 use franzl_core::messages::ApiKey;
 use franzl_core::messages::produce::ProduceRequest;
 use franzl_core::wire::Gap;
@@ -42,15 +42,12 @@ use futures_lite::{AsyncWriteExt, future};
 use super::accumulator::{Accumulator, Verdict};
 use super::batch::ProducerBatch;
 use super::delivery::Failure;
-use super::request::{self, RequestSettings, Sent, Unanswered};
+use super::request::{self, INLINE_BATCHES, Outcome, RequestSettings, Unanswered};
 use super::shared::{ProducerShared, Stamping, Ticket};
-use crate::broker::{Clock, Conn, ResponseFrame, establish, read_frame, write_all_vectored};
+use crate::broker::{Clock, Conn, establish, read_frame_into, write_all_vectored};
 use crate::broker::{connection_config, sasl_nonce};
 use crate::cluster::Client;
 use crate::error::{Error, Result};
-
-/// The batches of one request, with their topics, in request order.
-type Batches = Vec<(Arc<str>, ProducerBatch)>;
 
 /// Bytes of the read buffer in front of the stream (Produce responses are small).
 const READ_BUFFER: usize = 16 * 1024;
@@ -103,17 +100,28 @@ impl Link {
     }
 }
 
-/// A request written and awaiting its answer.
-struct Waiting {
+/// A request slot: a request written and awaiting its answer while it holds a ticket. Its
+/// lists keep their capacity from request to request.
+#[derive(Default)]
+struct Slot {
     batches: Unanswered,
     topic_ids: Vec<[u8; 16]>,
-    ticket: Ticket,
+    ticket: Option<Ticket>,
 }
 
 struct State<'c> {
     conn: Conn<'c>,
-    /// The requests awaiting answers, at the index of their token.
-    waiting: Vec<Option<Waiting>>,
+    /// The request slots, at the index of their token.
+    slots: Vec<Slot>,
+}
+
+/// What the link's loops tell each other.
+#[derive(Default)]
+struct Signals {
+    /// An answer came: a request slot is free.
+    answered: Event,
+    /// A request was written while none was awaiting an answer: its deadline starts.
+    first_sent: Event,
 }
 
 /// The link task: connect, then serve until the connection fails or the producer is done.
@@ -144,15 +152,12 @@ async fn serve(node: i32, context: &LinkContext, link: &LinkState) -> Result<()>
     let (read_half, write_half) = futures_lite::io::split(stream);
     let state = Mutex::new(State {
         conn,
-        waiting: Vec::new(),
+        slots: Vec::new(),
     });
-    let (room_tx, room_rx) = async_channel::bounded::<()>(1);
-    let (wake_tx, wake_rx) = async_channel::bounded::<()>(1);
-    let reader = read_loop(read_half, &state, context, &label, &room_tx);
-    let writer = write_loop(
-        write_half, &state, context, node, &label, &room_rx, &wake_tx, now,
-    );
-    let timer = timer_loop(&state, &label, &wake_rx, options.request_timeout, now);
+    let signals = Signals::default();
+    let reader = read_loop(read_half, &state, context, node, &label, &signals);
+    let writer = write_loop(write_half, &state, context, node, &label, &signals, now);
+    let timer = timer_loop(&state, &label, &signals, options.request_timeout, now);
     let outcome = future::or(future::or(writer, reader), timer).await;
     let error = match outcome {
         // The producer is done and nothing is in flight.
@@ -164,14 +169,11 @@ async fn serve(node: i32, context: &LinkContext, link: &LinkState) -> Result<()>
     };
     let mut state = state.into_inner().unwrap_or_else(PoisonError::into_inner);
     state.conn.drain_in_flight().for_each(drop);
-    for waiting in state.waiting.drain(..).flatten() {
-        let sent = Sent {
-            node,
-            batches: waiting.batches.take(),
-            topic_ids: waiting.topic_ids,
-            result: Err(error.clone()),
-        };
-        complete(context, sent, waiting.ticket);
+    for mut slot in state.slots.drain(..) {
+        if let Some(ticket) = slot.ticket.take() {
+            let outcome = Outcome::Failed(&error);
+            complete(context, node, &mut slot, outcome, ticket);
+        }
     }
     Err(error)
 }
@@ -180,17 +182,22 @@ async fn read_loop(
     read_half: ReadHalf<crate::net::Stream>,
     state: &Mutex<State<'_>>,
     context: &LinkContext,
+    node: i32,
     label: &str,
-    room: &async_channel::Sender<()>,
+    signals: &Signals,
 ) -> Result<()> {
     let mut reader = BufReader::with_capacity(READ_BUFFER, read_half);
     let max = context.cluster.connect_options().max_response_size;
+    let mut frame = Vec::new();
+    // The batches and topic ids of the request being settled, swapped out of its slot (which
+    // gets these empty lists instead).
+    let mut answered = Slot::default();
     loop {
-        let frame = read_frame(&mut reader, max, label).await?;
-        let (waiting, version, body_start) = {
+        read_frame_into(&mut reader, &mut frame, max, label).await?;
+        let (version, body_start) = {
             let mut state = lock(state);
             let (token, version, body_start) = match state.conn.handle_frame(&frame) {
-                Ok(Event::Response(response)) => (
+                Ok(ConnEvent::Response(response)) => (
                     response.token,
                     response.api_version,
                     frame.len() - response.body.len(),
@@ -202,57 +209,58 @@ async fn read_loop(
                 }
                 Err(error) => return Err(Error::from_conn(error, label, None)),
             };
-            let waiting = usize::try_from(token)
+            let slot = usize::try_from(token)
                 .ok()
-                .and_then(|index| state.waiting.get_mut(index))
-                .and_then(Option::take);
-            (waiting, version, body_start)
+                .and_then(|index| state.slots.get_mut(index));
+            if let Some(slot) = slot {
+                std::mem::swap(&mut slot.batches, &mut answered.batches);
+                std::mem::swap(&mut slot.topic_ids, &mut answered.topic_ids);
+                answered.ticket = slot.ticket.take();
+            }
+            (version, body_start)
         };
-        if let Some(waiting) = waiting {
-            let response = ResponseFrame::new(ApiKey::Produce, version, frame, body_start);
-            let sent = Sent {
-                node: -1,
-                batches: waiting.batches.take(),
-                topic_ids: waiting.topic_ids,
-                result: Ok(Some(response)),
-            };
-            complete(context, sent, waiting.ticket);
+        if let Some(ticket) = answered.ticket.take() {
+            let body = frame.get(body_start..).unwrap_or_default();
+            let outcome = Outcome::Answered { version, body };
+            complete(context, node, &mut answered, outcome, ticket);
         }
-        let _ = room.try_send(());
+        signals.answered.notify(1);
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn write_loop(
     mut write_half: WriteHalf<crate::net::Stream>,
     state: &Mutex<State<'_>>,
     context: &LinkContext,
     node: i32,
     label: &str,
-    room: &async_channel::Receiver<()>,
-    wake: &async_channel::Sender<()>,
+    signals: &Signals,
     now: impl Fn() -> franzl_core::conn::Instant,
 ) -> Result<()> {
     let mut head = Vec::new();
     let mut gaps: Vec<Gap> = Vec::new();
     let mut scratch = Vec::new();
+    // The request being built; moved into a free slot (whose empty lists it takes) once written.
+    let mut request = Slot::default();
     let accumulator = Arc::clone(&context.accumulator);
+    let cluster = &context.cluster;
     loop {
-        while lock(state).conn.in_flight() >= context.max_in_flight.max(1) {
-            if room.recv().await.is_err() {
-                return Ok(());
+        loop {
+            listener!(signals.answered => answered);
+            if lock(state).conn.in_flight() < context.max_in_flight.max(1) {
+                break;
             }
+            answered.await;
         }
         listener!(accumulator.wake => woken);
         if accumulator.is_done() && lock(state).conn.in_flight() == 0 {
             return Ok(());
         }
         let drained_at = Instant::now();
-        let Some((mut batches, ticket)) = drain(context, node, drained_at) else {
-            // Nothing for this broker now: wait for `send`, an answer, or the next deadline.
-            // One passed before the drain belongs to a batch this link cannot send yet (and
-            // whatever frees it wakes the link); one passed since is due now.
-            let cluster = &context.cluster;
+        let Some(ticket) = drain(context, node, drained_at, request.batches.get_mut()) else {
+            // Nothing for this broker now: wait for `send`, an answer, or the next deadline of
+            // its partitions. One passed before the drain belongs to a batch this link cannot
+            // send yet (and whatever frees it wakes the link); one passed since is due now.
             let deadline = accumulator.next_deadline(&mut |topic, partition| {
                 cluster.cached_leader(topic, partition) == Some(node)
             });
@@ -267,115 +275,136 @@ async fn write_loop(
             }
             continue;
         };
-        seal(context, &mut batches, &mut scratch);
-        if batches.is_empty() {
+        seal(context, request.batches.get_mut(), &mut scratch);
+        if request.batches.is_empty() {
             continue;
         }
-        let batches = Unanswered::new(batches);
         let expects_response = context.settings.acks != 0;
         let framed = {
             let mut state = lock(state);
             let token = state
-                .waiting
+                .slots
                 .iter()
-                .position(Option::is_none)
-                .unwrap_or(state.waiting.len());
+                .position(|slot| slot.ticket.is_none())
+                .unwrap_or(state.slots.len());
             let version = state.conn.versions().get(ApiKey::Produce);
             let conn = &mut state.conn;
             request::with_request(
-                &context.cluster,
+                cluster,
                 node,
                 version,
                 &context.settings,
-                batches.get(),
+                request.batches.get(),
+                &mut request.topic_ids,
                 |produce, version| {
-                    frame(
-                        conn,
-                        produce,
-                        version,
+                    let at = now();
+                    let framing = Framing {
                         token,
                         expects_response,
-                        now(),
-                        &mut head,
-                        &mut gaps,
-                        label,
+                        batches: request.batches.get().len(),
+                    };
+                    frame(
+                        conn, produce, version, framing, at, &mut head, &mut gaps, label,
                     )
                 },
             )
-            .map(|(len, topic_ids)| (token, len, topic_ids))
+            .map(|len| (token, len))
         };
-        let (token, head_len, topic_ids) = match framed {
+        let (token, head_len) = match framed {
             Ok(framed) => framed,
             Err(error) => {
                 let fatal = !lock(state).conn.is_ready();
-                let sent = Sent {
-                    node,
-                    batches: batches.take(),
-                    topic_ids: Vec::new(),
-                    result: Err(error.clone()),
-                };
-                complete(context, sent, ticket);
+                let outcome = Outcome::Failed(&error);
+                complete(context, node, &mut request, outcome, ticket);
                 if fatal {
                     return Err(error);
                 }
                 continue;
             }
         };
-        let written = {
-            let head = head.get(..head_len).unwrap_or_default();
-            let mut slices = Vec::with_capacity(gaps.len() * 2 + 1);
-            let mut from = 0;
-            for (gap, (_, batch)) in gaps.iter().zip(batches.get()) {
-                slices.push(IoSlice::new(head.get(from..gap.at).unwrap_or_default()));
-                slices.push(IoSlice::new(batch.wire()));
-                from = gap.at;
-            }
-            slices.push(IoSlice::new(head.get(from..).unwrap_or_default()));
-            write_all_vectored(&mut write_half, &mut slices).await
-        };
-        let written = match written {
-            Ok(()) => write_half.flush().await,
-            Err(error) => Err(error),
-        };
+        let head = head.get(..head_len).unwrap_or_default();
+        let written = write_request(&mut write_half, head, &gaps, request.batches.get()).await;
         if let Err(error) = written {
             let error = Error::io(format!("writing to {label}"), error);
-            let sent = Sent {
-                node,
-                batches: batches.take(),
-                topic_ids,
-                result: Err(error.clone()),
-            };
             // The request may be half written: the connection cannot go on.
-            let mut state = lock(state);
-            state.conn.drain_in_flight().for_each(drop);
-            drop(state);
-            complete(context, sent, ticket);
+            lock(state).conn.drain_in_flight().for_each(drop);
+            let outcome = Outcome::Failed(&error);
+            complete(context, node, &mut request, outcome, ticket);
             return Err(error);
         }
-        if expects_response {
-            let mut state = lock(state);
-            if token == state.waiting.len() {
-                state.waiting.push(None);
-            }
-            if let Some(slot) = state.waiting.get_mut(token) {
-                *slot = Some(Waiting {
-                    batches,
-                    topic_ids,
-                    ticket,
-                });
-            }
-            drop(state);
-            let _ = wake.try_send(());
-        } else {
-            let sent = Sent {
-                node,
-                batches: batches.take(),
-                topic_ids,
-                result: Ok(None),
-            };
-            complete(context, sent, ticket);
+        if !expects_response {
+            let outcome = Outcome::Unacknowledged;
+            complete(context, node, &mut request, outcome, ticket);
+            continue;
+        }
+        let mut state = lock(state);
+        let first = state.slots.iter().all(|slot| slot.ticket.is_none());
+        if token == state.slots.len() {
+            state.slots.push(Slot::default());
+        }
+        if let Some(slot) = state.slots.get_mut(token) {
+            std::mem::swap(&mut slot.batches, &mut request.batches);
+            std::mem::swap(&mut slot.topic_ids, &mut request.topic_ids);
+            slot.ticket = Some(ticket);
+        }
+        drop(state);
+        if first {
+            signals.first_sent.notify(1);
         }
     }
+}
+
+/// Writes a framed request: `head` with each batch's own buffer at its gap, in one vectored
+/// write (the list of slices on the stack for up to [`INLINE_BATCHES`] batches), then flushes.
+async fn write_request(
+    write_half: &mut WriteHalf<crate::net::Stream>,
+    head: &[u8],
+    gaps: &[Gap],
+    batches: &[(Arc<str>, ProducerBatch)],
+) -> std::io::Result<()> {
+    if gaps.len() <= INLINE_BATCHES {
+        let mut slices = [IoSlice::new(&[]); 2 * INLINE_BATCHES + 1];
+        let count = fill_slices(head, gaps, batches, &mut slices);
+        write_all_vectored(write_half, slices.get_mut(..count).unwrap_or_default()).await?;
+    } else {
+        let mut slices = vec![IoSlice::new(&[]); 2 * gaps.len() + 1];
+        let count = fill_slices(head, gaps, batches, &mut slices);
+        write_all_vectored(write_half, slices.get_mut(..count).unwrap_or_default()).await?;
+    }
+    write_half.flush().await
+}
+
+/// Fills `slices` with `head` cut at `gaps` and each batch's bytes in its gap; returns how
+/// many it filled (`slices` holds at least two per batch and one more).
+fn fill_slices<'a>(
+    head: &'a [u8],
+    gaps: &[Gap],
+    batches: &'a [(Arc<str>, ProducerBatch)],
+    slices: &mut [IoSlice<'a>],
+) -> usize {
+    let mut from = 0;
+    let mut count = 0;
+    for (gap, (_, batch)) in gaps.iter().zip(batches) {
+        if let Some([before, records]) = slices.get_mut(count..count + 2) {
+            *before = IoSlice::new(head.get(from..gap.at).unwrap_or_default());
+            *records = IoSlice::new(batch.wire());
+            count += 2;
+        }
+        from = gap.at;
+    }
+    if let Some(last) = slices.get_mut(count) {
+        *last = IoSlice::new(head.get(from..).unwrap_or_default());
+        count += 1;
+    }
+    count
+}
+
+/// How a request is framed: its slot's token, whether an answer comes, and how many batches
+/// it carries (one gap each).
+struct Framing {
+    token: usize,
+    expects_response: bool,
+    batches: usize,
 }
 
 /// Frames `produce` into `head` (growing it as needed), its batches left out as `gaps`; returns
@@ -385,20 +414,19 @@ fn frame(
     conn: &mut Conn<'_>,
     produce: &ProduceRequest<'_>,
     version: i16,
-    token: usize,
-    expects_response: bool,
+    framing: Framing,
     now: franzl_core::conn::Instant,
     head: &mut Vec<u8>,
     gaps: &mut Vec<Gap>,
     label: &str,
 ) -> Result<usize> {
-    let token = u32::try_from(token).unwrap_or(u32::MAX);
+    let token = u32::try_from(framing.token).unwrap_or(u32::MAX);
     loop {
         let result = conn.send_gathered(
             produce,
             version,
             token,
-            expects_response,
+            framing.expects_response,
             now,
             head,
             std::mem::take(gaps),
@@ -406,15 +434,11 @@ fn frame(
         match result {
             Ok((sent, list)) => {
                 *gaps = list;
-                let batches = produce
-                    .topic_data
-                    .iter()
-                    .map(|topic| topic.partition_data.iter().count())
-                    .sum::<usize>();
-                if gaps.len() != batches {
+                if gaps.len() != framing.batches {
                     return Err(Error::protocol(format!(
-                        "a Produce request to {label} framed {} record sets for {batches} batches",
-                        gaps.len()
+                        "a Produce request to {label} framed {} record sets for {} batches",
+                        gaps.len(),
+                        framing.batches
                     )));
                 }
                 return Ok(sent.len);
@@ -427,58 +451,64 @@ fn frame(
     }
 }
 
+/// Fails the connection when its oldest request goes unanswered past `request.timeout.ms`.
+/// It sleeps until that request's deadline (answers do not wake it: at the deadline it looks
+/// again), or, with nothing awaiting an answer, until a request is written.
 async fn timer_loop(
     state: &Mutex<State<'_>>,
     label: &str,
-    wake: &async_channel::Receiver<()>,
+    signals: &Signals,
     request_timeout: Duration,
     now: impl Fn() -> franzl_core::conn::Instant,
 ) -> Result<()> {
     loop {
+        listener!(signals.first_sent => sent);
         let deadline = lock(state).conn.poll_timeout();
-        match deadline {
-            None => {
-                if wake.recv().await.is_err() {
-                    return Ok(());
-                }
-            }
-            Some(deadline) => {
-                let wait = deadline.saturating_duration_since(now());
-                future::or(
-                    async {
-                        Timer::after(wait + Duration::from_millis(1)).await;
-                    },
-                    async {
-                        let _ = wake.recv().await;
-                    },
-                )
-                .await;
-                let expired = lock(state).conn.handle_timeout(now());
-                if let Some(expired) = expired {
-                    return Err(Error::Timeout {
-                        what: format!(
-                            "Produce response from {label} (correlation id {})",
-                            expired.correlation_id
-                        ),
-                        after: request_timeout,
-                    });
-                }
-            }
+        let Some(deadline) = deadline else {
+            sent.await;
+            continue;
+        };
+        let wait = deadline.saturating_duration_since(now());
+        Timer::after(wait + Duration::from_millis(1)).await;
+        let expired = lock(state).conn.handle_timeout(now());
+        if let Some(expired) = expired {
+            return Err(Error::Timeout {
+                what: format!(
+                    "Produce response from {label} (correlation id {})",
+                    expired.correlation_id
+                ),
+                after: request_timeout,
+            });
         }
     }
 }
 
-/// Judges a finished request's batches and completes them in the accumulator.
-fn complete(context: &LinkContext, sent: Sent, ticket: Ticket) {
-    if request::settle(&context.cluster, &context.accumulator, sent) {
+/// Judges a finished request's batches and completes them in the accumulator, leaving its
+/// lists empty; then counts the request out.
+fn complete(
+    context: &LinkContext,
+    node: i32,
+    request: &mut Slot,
+    outcome: Outcome<'_>,
+    ticket: Ticket,
+) {
+    let (cluster, accumulator) = (&context.cluster, &context.accumulator);
+    let (batches, ids) = (&mut request.batches, &request.topic_ids);
+    if request::settle(cluster, accumulator, node, batches, ids, outcome) {
         context.shared.ask_new_epoch();
     }
     drop(ticket);
 }
 
-/// Takes the batches ready for `node`, stamped with the producer's current stamp, and counts
-/// their request in flight; `None` when there are none or the stamp is being renewed.
-fn drain(context: &LinkContext, node: i32, now: Instant) -> Option<(Batches, Ticket)> {
+/// Takes the batches ready for `node` into `batches`, stamped with the producer's current
+/// stamp, and counts their request in flight; `None` when there are none or the stamp is being
+/// renewed.
+fn drain(
+    context: &LinkContext,
+    node: i32,
+    now: Instant,
+    batches: &mut Vec<(Arc<str>, ProducerBatch)>,
+) -> Option<Ticket> {
     let stamping = context.shared.stamping();
     let stamp = match *stamping {
         Stamping::Waiting => return None,
@@ -488,21 +518,24 @@ fn drain(context: &LinkContext, node: i32, now: Instant) -> Option<(Batches, Tic
     let cluster = &context.cluster;
     // Topics without a leader are the sender's to look up (it finds them itself).
     let mut missing_leaders = Vec::new();
-    let (drained, bump) = context.accumulator.drain(
+    let bump = context.accumulator.drain(
         now,
         &mut |topic, partition| cluster.cached_leader(topic, partition),
-        &mut |leader| leader == node,
+        node,
         stamp,
         &mut missing_leaders,
+        batches,
     );
     if bump && stamp.is_some() {
         context.shared.ask_new_epoch();
         context.accumulator.wake.notify(usize::MAX);
     }
-    let batches = drained.into_iter().next()?.batches;
+    if batches.is_empty() {
+        return None;
+    }
     let ticket = Ticket::new(&context.shared, &context.accumulator);
     drop(stamping);
-    Some((batches, ticket))
+    Some(ticket)
 }
 
 /// Seals (and compresses) the drained batches that were not sent before, with the stamps the

@@ -149,6 +149,7 @@ impl Producer {
             },
             needs_new_epoch: false,
             missing_leaders: Vec::new(),
+            leaders: Vec::new(),
             init_backoff: Backoff::new(
                 config.client.retry_backoff,
                 config.client.retry_backoff_max,

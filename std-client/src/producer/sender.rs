@@ -36,6 +36,8 @@ pub(crate) struct Sender {
     pub(crate) link_context: LinkContext,
     pub(crate) needs_new_epoch: bool,
     pub(crate) missing_leaders: Vec<Arc<str>>,
+    /// The leaders of partitions with batches, found each round (kept for its capacity).
+    pub(crate) leaders: Vec<i32>,
     pub(crate) init_backoff: Backoff,
     pub(crate) init_retry_at: Option<Instant>,
     pub(crate) last_refresh: Option<Instant>,
@@ -157,11 +159,13 @@ impl Sender {
     /// (one whose last link could not reach it waits out a backoff before connecting).
     fn start_links(&mut self) {
         let cluster = &self.cluster;
-        let leaders = self.accumulator.leaders_with_batches(
+        let mut leaders = std::mem::take(&mut self.leaders);
+        self.accumulator.leaders_with_batches(
             &mut |topic, partition| cluster.cached_leader(topic, partition),
             &mut self.missing_leaders,
+            &mut leaders,
         );
-        for node in leaders {
+        for &node in &leaders {
             if self.links.get(&node).is_some_and(|link| !link.is_stopped()) {
                 continue;
             }
@@ -186,5 +190,6 @@ impl Sender {
             let link = Link::start(node, self.link_context.clone(), not_before);
             self.links.insert(node, link);
         }
+        self.leaders = leaders;
     }
 }

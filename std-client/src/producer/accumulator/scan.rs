@@ -8,15 +8,17 @@ use std::time::Instant;
 use super::Accumulator;
 
 impl Accumulator {
-    /// The leaders of every partition holding batches, in ascending order, as `leader_of` knows
-    /// them; topics with such a partition and no known leader are added to `missing_leaders`.
+    /// Fills `leaders` with the leaders of every partition holding batches, in ascending order,
+    /// as `leader_of` knows them; topics with such a partition and no known leader are added to
+    /// `missing_leaders`.
     pub(crate) fn leaders_with_batches(
         &self,
         leader_of: &mut dyn FnMut(&str, i32) -> Option<i32>,
         missing_leaders: &mut Vec<Arc<str>>,
-    ) -> Vec<i32> {
+        leaders: &mut Vec<i32>,
+    ) {
         let state = self.lock();
-        let mut leaders: Vec<i32> = Vec::new();
+        leaders.clear();
         for (name, topic) in state.topics.iter() {
             for (index, queue) in topic.partitions.iter().enumerate() {
                 if queue.queue.is_empty() && queue.open.is_none() {
@@ -37,7 +39,6 @@ impl Accumulator {
                 }
             }
         }
-        leaders
     }
 
     /// When the oldest batch not in flight reaches `delivery.timeout.ms`, if any.

@@ -44,27 +44,43 @@ const STAMP: Stamp = Stamp {
     transactional: false,
 };
 
-/// Drains as the sender does: then seals what was not sent before, with its stamp.
+/// Batches drained for one broker.
+#[derive(Debug)]
+struct Drained {
+    node: i32,
+    batches: Vec<(Arc<str>, ProducerBatch)>,
+}
+
+/// Drains as the links of brokers 1 to 8 do (partition `p` is led by broker `p + 1`), then
+/// seals what was not sent before, with its stamp.
 fn drain(acc: &Accumulator, now: Instant) -> Vec<Drained> {
-    let mut missing = Vec::new();
-    let (mut drained, bump) = acc.drain(
-        now,
-        &mut |_, p| Some(p + 1),
-        &mut |_| true,
-        Some(STAMP),
-        &mut missing,
-    );
-    assert!(!bump);
-    assert!(missing.is_empty());
-    for (_, batch) in drained.iter_mut().flat_map(|d| d.batches.iter_mut()) {
-        if !batch.is_sealed() {
-            let stamp = batch.stamp;
-            batch
-                .seal(Compression::None, stamp, &mut Vec::new())
-                .unwrap();
+    let mut out = Vec::new();
+    for node in 1..=8 {
+        let mut missing = Vec::new();
+        let mut batches = Vec::new();
+        let bump = acc.drain(
+            now,
+            &mut |_, p| Some(p + 1),
+            node,
+            Some(STAMP),
+            &mut missing,
+            &mut batches,
+        );
+        assert!(!bump);
+        assert!(missing.is_empty());
+        for (_, batch) in &mut batches {
+            if !batch.is_sealed() {
+                let stamp = batch.stamp;
+                batch
+                    .seal(Compression::None, stamp, &mut Vec::new())
+                    .unwrap();
+            }
+        }
+        if !batches.is_empty() {
+            out.push(Drained { node, batches });
         }
     }
-    drained
+    out
 }
 
 #[test]
