@@ -27,6 +27,8 @@ mod options;
 mod pipeline;
 mod response;
 #[cfg(test)]
+pub(crate) mod scripted;
+#[cfg(test)]
 pub(crate) mod tests;
 
 pub use connection::BrokerConnection;

@@ -80,6 +80,15 @@ pub(crate) enum Append {
     NeedBuffer(usize),
 }
 
+/// Which batches [`Accumulator::drain`] takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Drain {
+    /// Any that is ready; new ones get this stamp (`None` without idempotence).
+    New(Option<Stamp>),
+    /// Only batches in doubt, under their own stamps: a new epoch is due.
+    InDoubtOnly,
+}
+
 #[derive(Debug, Default)]
 struct TopicQueues {
     partitions: Vec<PartitionQueue>,
@@ -258,10 +267,12 @@ impl Accumulator {
 
     /// Appends to `out` the batches that can be sent to broker `node` now (the leader of their
     /// partition as `leader_of` knows it), at most one per partition, within
-    /// `max.request.size` together. A batch not sent before gets `stamp` (producer id and
-    /// epoch; `None` without idempotence) and its sequence, and comes back unsealed: the caller
-    /// seals it ([`ProducerBatch::seal`] with its stamp) outside the lock, so `send` goes on
-    /// while it compresses. Topics of partitions with batches and no known leader are added to
+    /// `max.request.size` together. With [`Drain::New`], a batch not sent before gets its
+    /// stamp (producer id and epoch; `None` without idempotence) and its sequence, and comes
+    /// back unsealed: the caller seals it ([`ProducerBatch::seal`] with its stamp) outside the
+    /// lock, so `send` goes on while it compresses. With [`Drain::InDoubtOnly`] (a new epoch
+    /// is due) only batches [in doubt](ProducerBatch::in_doubt) at the head of their queues
+    /// go, under the stamp they were first sent with. Topics of partitions with batches and no known leader are added to
     /// `missing_leaders`. Expired batches fail on the way; returns whether one of them needs an
     /// epoch bump. `out` keeps its capacity from request to request: a drain allocates nothing.
     pub(crate) fn drain(
@@ -269,10 +280,14 @@ impl Accumulator {
         now: Instant,
         leader_of: &mut dyn FnMut(&str, i32) -> Option<i32>,
         node: i32,
-        stamp: Option<Stamp>,
+        mode: Drain,
         missing_leaders: &mut Vec<Arc<str>>,
         out: &mut Vec<(Arc<str>, ProducerBatch)>,
     ) -> bool {
+        let stamp = match mode {
+            Drain::New(stamp) => stamp,
+            Drain::InDoubtOnly => None,
+        };
         let mut bump = false;
         let mut bytes = 0;
         let mut guard = self.lock();
@@ -294,6 +309,14 @@ impl Accumulator {
                 };
                 if leader != node
                     || !queue.can_send(leader, self.settings.max_in_flight_per_partition, now)
+                {
+                    continue;
+                }
+                if mode == Drain::InDoubtOnly
+                    && !queue
+                        .queue
+                        .front()
+                        .is_some_and(|b| b.in_doubt && b.is_sealed())
                 {
                     continue;
                 }
@@ -431,9 +454,16 @@ impl Accumulator {
                 false
             }
             Verdict::Retry { error, bump_epoch } => {
+                // Refused for its producer state (a new epoch is due): not written. Any other
+                // retriable error leaves it unknown whether the broker wrote it.
+                let mut batch = batch;
+                batch.in_doubt = !bump_epoch;
                 self.retry_or_fail(queue, incomplete, batch, error, bump_epoch, now)
             }
             Verdict::OutOfOrder(error) => {
+                // Refused for its sequence: not written.
+                let mut batch = batch;
+                batch.in_doubt = false;
                 let bump_epoch = !queue.rewinding;
                 self.retry_or_fail(queue, incomplete, batch, error, bump_epoch, now)
             }
@@ -511,8 +541,21 @@ impl Accumulator {
             )
     }
 
+    /// Whether a queued batch is [in doubt](ProducerBatch::in_doubt): a new epoch must wait
+    /// until it is settled under its own.
+    pub(crate) fn has_in_doubt(&self) -> bool {
+        let state = self.lock();
+        state
+            .topics
+            .iter()
+            .flat_map(|(_, topic)| topic.partitions.iter())
+            .any(|queue| queue.queue.iter().any(|batch| batch.in_doubt))
+    }
+
     /// After a new producer id or epoch: every partition's sequences restart at 0 and the
-    /// queued sealed batches are restamped in order. Call only with nothing in flight.
+    /// queued sealed batches are restamped in order. Call only with nothing in flight and
+    /// nothing [in doubt](Self::has_in_doubt): a batch the broker may hold under the old
+    /// epoch would be written again under the new one.
     pub(crate) fn restart_sequences(&self, stamp: Stamp) {
         let mut state = self.lock();
         for topic in state.topics.values_mut() {

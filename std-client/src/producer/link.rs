@@ -14,8 +14,9 @@
 //! - Requests are written in the order they were drained, at most
 //!   `max.in.flight.requests.per.connection` awaiting answers; the broker answers in order.
 //! - The core connection carries each request's slot as its token: no second correlation table.
-//! - New batches are stamped with the producer's current [`Stamping`]; while it is `Waiting`
-//!   (a producer id or a new epoch is on its way) the link sends nothing.
+//! - New batches are stamped with the producer's current [`Stamping`]; while a producer id or
+//!   a new epoch is due (`Waiting`) the link sends only batches in doubt, under their own
+//!   stamps, and while it is asked for (`Renewing`) nothing.
 //! - A connection that cannot be opened, or that fails, fails every request it holds with that
 //!   (retriable) error, and the link stops; the sender starts a new link for the broker after a
 //!   backoff. A request not answered within `request.timeout.ms` fails the connection the same
@@ -39,7 +40,7 @@ use franzl_core::wire::Gap;
 use futures_lite::io::{BufReader, ReadHalf, WriteHalf};
 use futures_lite::{AsyncWriteExt, future};
 
-use super::accumulator::{Accumulator, Verdict};
+use super::accumulator::{Accumulator, Drain, Verdict};
 use super::batch::ProducerBatch;
 use super::delivery::Failure;
 use super::request::{self, INLINE_BATCHES, Outcome, RequestSettings, Unanswered};
@@ -510,10 +511,11 @@ fn drain(
     batches: &mut Vec<(Arc<str>, ProducerBatch)>,
 ) -> Option<Ticket> {
     let stamping = context.shared.stamping();
-    let stamp = match *stamping {
-        Stamping::Waiting => return None,
-        Stamping::Plain => None,
-        Stamping::Ready(stamp) => Some(stamp),
+    let mode = match *stamping {
+        Stamping::Renewing => return None,
+        Stamping::Waiting => Drain::InDoubtOnly,
+        Stamping::Plain => Drain::New(None),
+        Stamping::Ready(stamp) => Drain::New(Some(stamp)),
     };
     let cluster = &context.cluster;
     // Topics without a leader are the sender's to look up (it finds them itself).
@@ -522,11 +524,11 @@ fn drain(
         now,
         &mut |topic, partition| cluster.cached_leader(topic, partition),
         node,
-        stamp,
+        mode,
         &mut missing_leaders,
         batches,
     );
-    if bump && stamp.is_some() {
+    if bump && *stamping != Stamping::Plain {
         context.shared.ask_new_epoch();
         context.accumulator.wake.notify(usize::MAX);
     }

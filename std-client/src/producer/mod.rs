@@ -12,7 +12,11 @@
 //!   `delivery.timeout.ms`; acks 0, 1 and all.
 //! - **Idempotence** (on by default): a producer id from InitProducerId, sequence numbers per
 //!   partition, up to 5 batches in flight per partition without reordering or duplicates, and a
-//!   new epoch after errors that leave the sequence in doubt. **Without idempotence**
+//!   new epoch after errors that leave a gap in a partition's sequence. A batch the broker may
+//!   or may not have written (a retriable error, a lost connection, no answer in time) is sent
+//!   again only under the epoch and sequence it was first sent with, so the broker can tell a
+//!   duplicate: a new epoch waits until every such batch is settled (written, refused, or
+//!   failed at `delivery.timeout.ms`). **Without idempotence**
 //!   (`enable.idempotence=false`), a retry can write a batch twice (the first attempt was
 //!   written but its answer lost) and, with more than one request in flight per connection, a
 //!   retried batch can land after a later one; set `max.in.flight.requests.per.connection=1`
@@ -70,6 +74,9 @@ mod shared;
 mod split;
 mod topics;
 mod verdict;
+
+#[cfg(test)]
+mod epoch_bump_tests;
 
 pub use delivery::Delivery;
 pub use partitioner::{

@@ -121,9 +121,17 @@ impl Sender {
             return;
         }
         let shared = Arc::clone(&self.link_context.shared);
-        *shared.stamping() = Stamping::Waiting;
-        if shared.in_flight() > 0 || self.init_retry_at.is_some_and(|at| Instant::now() < at) {
-            return;
+        {
+            let mut stamping = shared.stamping();
+            *stamping = Stamping::Waiting;
+            // Batches in doubt are settled under the old epoch first (the links send them).
+            if shared.in_flight() > 0
+                || self.accumulator.has_in_doubt()
+                || self.init_retry_at.is_some_and(|at| Instant::now() < at)
+            {
+                return;
+            }
+            *stamping = Stamping::Renewing;
         }
         match identity.renew(&self.cluster).await {
             Ok(()) => {
@@ -136,6 +144,7 @@ impl Sender {
                 self.accumulator.wake.notify(usize::MAX);
             }
             Err(error) => {
+                *shared.stamping() = Stamping::Waiting;
                 let delay = self.init_backoff.next_delay();
                 if error.is_retriable() {
                     // Expected while a fresh broker loads its state (COORDINATOR_LOAD_IN_PROGRESS).

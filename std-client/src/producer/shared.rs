@@ -1,10 +1,13 @@
 //! [`ProducerShared`]: what the producer's tasks share — the stamp the links send new batches
 //! with, the count of requests in flight, and a link's request for a new epoch.
 //!
-//! Contract: a link drains and counts its request in flight under the stamp's lock, so once the
-//! sender has set [`Stamping::Waiting`] (under the same lock) and then sees nothing in flight,
-//! no batch can be on its way with the old epoch; it renews the producer id or epoch, restarts
-//! the sequences, and publishes the new stamp.
+//! Contract: a link drains and counts its request in flight under the stamp's lock. Once the
+//! sender has set [`Stamping::Waiting`], links send only batches in doubt (under the stamp they
+//! were first sent with, so the broker can tell a duplicate); when the sender then sees, under
+//! the same lock, nothing in flight and nothing in doubt, it sets [`Stamping::Renewing`] (no
+//! batch can be on its way with the old epoch, and none that the broker may hold is left to be
+//! sent under the new one), renews the producer id or epoch, restarts the sequences, and
+//! publishes the new stamp.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -19,8 +22,12 @@ pub(crate) enum Stamping {
     Plain,
     /// Idempotence, with this producer id and epoch.
     Ready(Stamp),
-    /// Idempotence, waiting for a producer id or a new epoch: nothing new is sent.
+    /// Idempotence, waiting for a producer id or a new epoch: nothing new is sent, but
+    /// batches [in doubt](super::batch::ProducerBatch::in_doubt) are, under their own stamps,
+    /// until every one is settled.
     Waiting,
+    /// Idempotence, asking for a producer id or a new epoch: nothing is sent.
+    Renewing,
 }
 
 /// Shared by the sender and every link of one producer.

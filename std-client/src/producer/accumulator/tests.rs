@@ -62,7 +62,7 @@ fn drain(acc: &Accumulator, now: Instant) -> Vec<Drained> {
             now,
             &mut |_, p| Some(p + 1),
             node,
-            Some(STAMP),
+            Drain::New(Some(STAMP)),
             &mut missing,
             &mut batches,
         );
@@ -409,5 +409,45 @@ fn a_link_waits_for_the_retry_backoff_of_a_queued_batch_not_the_linger_of_the_on
     assert_eq!(drain(&acc, deadline).len(), 1);
     // A link that leads no partition with batches has no deadline.
     assert_eq!(acc.next_deadline(&mut |_, _| false), None);
+    drop(deliveries);
+}
+
+#[test]
+fn a_batch_retried_after_an_unknown_outcome_is_in_doubt_and_alone_goes_while_an_epoch_is_due() {
+    let acc = Accumulator::new(settings(), 1000);
+    let record = ProducerRecord::new("t", &[7; 50]).partition(0);
+    let deliveries: Vec<Delivery> = (0..3).map(|_| append(&acc, &record)).collect();
+    let now = Instant::now();
+    let (topic, batch) = take_one(&acc, now);
+    assert!(!acc.has_in_doubt());
+    // Retriable: it may have been written.
+    assert!(!acc.complete(&topic, batch, retry(), now, &mut Vec::new()));
+    assert!(acc.has_in_doubt());
+    let later = now + Duration::from_millis(100);
+    let in_doubt_only = |acc: &Accumulator| {
+        let mut out = Vec::new();
+        let mode = Drain::InDoubtOnly;
+        acc.drain(
+            later,
+            &mut |_, p| Some(p + 1),
+            1,
+            mode,
+            &mut Vec::new(),
+            &mut out,
+        );
+        out
+    };
+    let mut taken = in_doubt_only(&acc);
+    assert_eq!(taken.len(), 1);
+    let (topic, batch) = taken.pop().unwrap();
+    assert_eq!(
+        (batch.stamp.base_sequence, batch.attempts),
+        (0, 2),
+        "its own stamp"
+    );
+    // Refused for its sequence: not written, no longer in doubt; nothing else goes.
+    assert!(acc.complete(&topic, batch, out_of_order(), later, &mut Vec::new()));
+    assert!(!acc.has_in_doubt());
+    assert!(in_doubt_only(&acc).is_empty());
     drop(deliveries);
 }
