@@ -42,6 +42,8 @@ pub(super) struct Inner {
     pub(super) coordinators: CoordinatorCache,
     /// Wakes the refresher task; dropping it (with the cluster) stops the task.
     pub(super) refresh_wake: async_channel::Sender<()>,
+    /// Notified each time a new metadata snapshot is in place.
+    metadata_changed: event_listener::Event,
 }
 
 impl Client {
@@ -70,6 +72,7 @@ impl Client {
                 refresh_lock: async_lock::Mutex::new(()),
                 coordinators: CoordinatorCache::default(),
                 refresh_wake,
+                metadata_changed: event_listener::Event::new(),
             }),
         };
         let snapshot = cluster.refresh_metadata(&[]).await?;
@@ -215,6 +218,12 @@ impl Client {
         guard.as_ref().filter(|c| !c.is_closed()).cloned()
     }
 
+    /// Notified each time new metadata is in place, by whoever fetched it: a task that waits
+    /// for a leader listens to it (register the listener before reading the metadata).
+    pub(crate) fn metadata_changed(&self) -> &event_listener::Event {
+        &self.inner.metadata_changed
+    }
+
     /// The latest cached metadata.
     pub fn metadata(&self) -> Arc<MetadataSnapshot> {
         Arc::clone(
@@ -338,6 +347,7 @@ impl Client {
                         .lock()
                         .unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
                     self.inner.stale.store(false, Ordering::Release);
+                    self.inner.metadata_changed.notify(usize::MAX);
                     return Ok(snapshot);
                 }
                 Err(error) if error.is_retriable() && Instant::now() < deadline => {

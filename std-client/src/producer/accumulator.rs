@@ -85,7 +85,8 @@ pub(crate) enum Append {
 pub(crate) enum Drain {
     /// Any that is ready; new ones get this stamp (`None` without idempotence).
     New(Option<Stamp>),
-    /// Only batches in doubt, under their own stamps: a new epoch is due.
+    /// Only the sealed batches of partitions holding one in doubt, under their own stamps: a
+    /// new epoch is due.
     InDoubtOnly,
 }
 
@@ -271,10 +272,11 @@ impl Accumulator {
     /// stamp (producer id and epoch; `None` without idempotence) and its sequence, and comes
     /// back unsealed: the caller seals it ([`ProducerBatch::seal`] with its stamp) outside the
     /// lock, so `send` goes on while it compresses. With [`Drain::InDoubtOnly`] (a new epoch
-    /// is due) only batches [in doubt](ProducerBatch::in_doubt) at the head of their queues
-    /// go, under the stamp they were first sent with. Topics of partitions with batches and no known leader are added to
-    /// `missing_leaders`. Expired batches fail on the way; returns whether one of them needs an
-    /// epoch bump. `out` keeps its capacity from request to request: a drain allocates nothing.
+    /// is due) only partitions holding a batch [in doubt](ProducerBatch::in_doubt) send, their
+    /// sealed batches in sequence order, each under the stamp it was first sent with. Topics of
+    /// partitions with batches and no known leader are added to `missing_leaders`. Expired
+    /// batches fail on the way; returns whether one of them needs an epoch bump. `out` keeps
+    /// its capacity from request to request: a drain allocates nothing.
     pub(crate) fn drain(
         &self,
         now: Instant,
@@ -312,11 +314,11 @@ impl Accumulator {
                 {
                     continue;
                 }
+                // A partition's batches go in sequence order: one in doubt waits for the
+                // sealed batches before it, which go again under their own stamps too.
                 if mode == Drain::InDoubtOnly
-                    && !queue
-                        .queue
-                        .front()
-                        .is_some_and(|b| b.in_doubt && b.is_sealed())
+                    && !(queue.queue.front().is_some_and(ProducerBatch::is_sealed)
+                        && queue.queue.iter().any(|b| b.in_doubt))
                 {
                     continue;
                 }
@@ -583,11 +585,17 @@ impl Accumulator {
         }
     }
 
-    /// When a link should look again without being woken: the earliest time a partition that
-    /// `mine` claims becomes sendable by time alone — its first queued batch's retry backoff
-    /// ends, or, with nothing queued, its open batch has lingered long enough. (A partition
-    /// waiting for an answer is woken by the answer; delivery timeouts are the sender's.)
-    pub(crate) fn next_deadline(&self, mine: &mut dyn FnMut(&str, i32) -> bool) -> Option<Instant> {
+    /// When a link that found nothing to send at `drained` should look again without being
+    /// woken: the earliest time after `drained` at which a partition that `mine` claims becomes
+    /// sendable by time alone — its first queued batch's retry backoff ends, or, with nothing
+    /// queued, its open batch has lingered long enough. A time already passed at the drain
+    /// belongs to a batch held back for another reason (an answer awaited, a new epoch due, no
+    /// leader), whose end wakes the link.
+    pub(crate) fn next_deadline(
+        &self,
+        drained: Instant,
+        mine: &mut dyn FnMut(&str, i32) -> bool,
+    ) -> Option<Instant> {
         let state = self.lock();
         let linger = self.settings.linger;
         let mut earliest: Option<Instant> = None;
@@ -598,7 +606,9 @@ impl Accumulator {
                     (None, Some(open)) => Some(open.created + linger),
                     (None, None) => None,
                 };
-                let Some(at) = at else { continue };
+                let Some(at) = at.filter(|at| *at > drained) else {
+                    continue;
+                };
                 if earliest.is_some_and(|e| e <= at) {
                     continue;
                 }

@@ -4,10 +4,11 @@
 //! the broker's duplicate check (a batch whose producer id, epoch and base sequence the log
 //! already holds is answered with its first offset, not appended again).
 //!
-//! The script: the first Produce request's batch for `t`-0 is appended and answered
-//! `NOT_ENOUGH_REPLICAS_AFTER_APPEND` (written, but the producer cannot know); its batch for
+//! The script: the first batch for `t`-0 is appended and answered
+//! `NOT_ENOUGH_REPLICAS_AFTER_APPEND` (written, but the producer cannot know); the first for
 //! `t`-1 is refused with `INVALID_RECORD`, which leaves a gap in that partition's sequence and
 //! so asks for a new epoch. Every later batch is appended (or found a duplicate) and answered.
+//! The test sends both first batches in one request (a flush while they linger).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -43,7 +44,8 @@ struct Appended {
 #[derive(Debug, Default)]
 struct Logs {
     partitions: [Vec<Appended>; 2],
-    produce_requests: usize,
+    /// Batches received per partition.
+    received: [usize; 2],
     epochs: Vec<i16>,
 }
 
@@ -98,14 +100,15 @@ async fn serve(mut stream: TcpStream, port: u16, logs: Shared) {
                 let mut answers = Vec::new();
                 {
                     let mut logs = logs.lock().unwrap();
-                    logs.produce_requests += 1;
-                    let first_request = logs.produce_requests == 1;
                     for topic in request.topic_data.iter() {
                         for data in topic.partition_data.iter() {
                             let index = data.index;
                             let batch = RecordBatch::new_checked(data.records.unwrap()).unwrap();
-                            let log = &mut logs.partitions[usize::try_from(index).unwrap()];
-                            let (code, offset) = append(log, &batch, first_request, index);
+                            let slot = usize::try_from(index).unwrap();
+                            logs.received[slot] += 1;
+                            let first = logs.received[slot] == 1;
+                            let log = &mut logs.partitions[slot];
+                            let (code, offset) = append(log, &batch, first, index);
                             answers.push(PartitionProduceResponse {
                                 index,
                                 error_code: code.0,
@@ -135,10 +138,10 @@ async fn serve(mut stream: TcpStream, port: u16, logs: Shared) {
 fn append(
     log: &mut Vec<Appended>,
     batch: &RecordBatch<'_>,
-    first_request: bool,
+    first: bool,
     index: i32,
 ) -> (ErrorCode, i64) {
-    if first_request && index == 1 {
+    if first && index == 1 {
         return (ErrorCode::INVALID_RECORD, -1);
     }
     let (producer_id, epoch) = (batch.producer_id(), batch.producer_epoch());
@@ -164,7 +167,7 @@ fn append(
         offset,
         values,
     });
-    if first_request {
+    if first {
         (ErrorCode::NOT_ENOUGH_REPLICAS_AFTER_APPEND, -1)
     } else {
         (ErrorCode::NONE, offset)
@@ -177,14 +180,14 @@ fn a_batch_in_doubt_is_not_written_again_under_a_new_epoch() {
         let (port, logs) = scripted_broker().await;
         let config = ProducerConfig::from_properties([
             ("bootstrap.servers", format!("127.0.0.1:{port}")),
-            ("linger.ms", "50".to_owned()),
+            ("linger.ms", "5000".to_owned()),
             ("retry.backoff.ms", "10".to_owned()),
             ("delivery.timeout.ms", "10000".to_owned()),
             ("request.timeout.ms", "5000".to_owned()),
         ])
         .unwrap();
         let producer = Producer::connect(config).await.unwrap();
-        // Both batches linger, then go in one request.
+        // Both batches linger; the flush sends them in one request.
         let kept = producer
             .send(ProducerRecord::new("t", b"kept").partition(0))
             .await
@@ -193,6 +196,7 @@ fn a_batch_in_doubt_is_not_written_again_under_a_new_epoch() {
             .send(ProducerRecord::new("t", b"refused").partition(1))
             .await
             .unwrap();
+        producer.flush().await;
         let kept = kept.await;
         let refused = refused.await;
         // A record sent after the new epoch goes under it.
@@ -200,6 +204,7 @@ fn a_batch_in_doubt_is_not_written_again_under_a_new_epoch() {
             .send(ProducerRecord::new("t", b"after").partition(0))
             .await
             .unwrap();
+        producer.flush().await;
         let after = smol::future::or(after, async {
             async_io::Timer::after(Duration::from_secs(10)).await;
             panic!("the record after the new epoch was not delivered");

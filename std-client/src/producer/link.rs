@@ -2,7 +2,8 @@
 //! and does the producer's work for it.
 //!
 //! The link drains the batches ready for its broker from the accumulator itself (when `send`
-//! fills a batch or starts one, at a linger deadline, or when an answer frees a slot), seals
+//! fills a batch or starts one, at a linger or retry deadline, when an answer frees a slot, or
+//! when new metadata may have made it the leader of a partition with batches), seals
 //! them, frames the Produce request with the core's gathering writer (a small header, then each
 //! batch's own buffer: batch bytes are never copied into a request frame), writes it in one
 //! vectored write, reads the answers, judges each batch and completes it in the accumulator,
@@ -20,7 +21,8 @@
 //! - A connection that cannot be opened, or that fails, fails every request it holds with that
 //!   (retriable) error, and the link stops; the sender starts a new link for the broker after a
 //!   backoff. A request not answered within `request.timeout.ms` fails the connection the same
-//!   way.
+//!   way; so does a request sent with `acks=0` (no answer comes) that cannot be written within
+//!   that time.
 //! - A request's batches are always completed exactly once: answered, failed with the
 //!   connection's error, or, if the link is dropped (its task panicked), failed as "may or may
 //!   not have been written"; each completion wakes the producer's tasks.
@@ -254,25 +256,28 @@ async fn write_loop(
             answered.await;
         }
         listener!(accumulator.wake => woken);
+        // A partition without a known leader waits for metadata: it may turn out to be this
+        // broker's, whoever fetched the metadata.
+        listener!(cluster.metadata_changed() => leaders_changed);
         if accumulator.is_done() && lock(state).conn.in_flight() == 0 {
             return Ok(());
         }
         let drained_at = Instant::now();
         let Some(ticket) = drain(context, node, drained_at, request.batches.get_mut()) else {
-            // Nothing for this broker now: wait for `send`, an answer, or the next deadline of
-            // its partitions. One passed before the drain belongs to a batch this link cannot
-            // send yet (and whatever frees it wakes the link); one passed since is due now.
-            let deadline = accumulator.next_deadline(&mut |topic, partition| {
+            // Nothing for this broker now: wait for `send`, an answer, new metadata, a new
+            // stamp, or the next deadline of its partitions.
+            let deadline = accumulator.next_deadline(drained_at, &mut |topic, partition| {
                 cluster.cached_leader(topic, partition) == Some(node)
             });
+            let woken = future::or(woken, leaders_changed);
             match deadline {
-                Some(at) if at > drained_at => {
+                Some(at) => {
                     future::or(woken, async {
                         Timer::at(at).await;
                     })
                     .await;
                 }
-                _ => woken.await,
+                None => woken.await,
             }
             continue;
         };
@@ -324,7 +329,24 @@ async fn write_loop(
             }
         };
         let head = head.get(..head_len).unwrap_or_default();
-        let written = write_request(&mut write_half, head, &gaps, request.batches.get()).await;
+        let write = write_request(&mut write_half, head, &gaps, request.batches.get());
+        let written = if expects_response {
+            // The connection's timer fails it when the answer is late, written or not.
+            write.await
+        } else {
+            // No answer comes, so no deadline would end a write the broker never takes.
+            let limit = cluster.connect_options().request_timeout;
+            future::or(write, async {
+                Timer::after(limit).await;
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!(
+                        "the broker took no bytes of a request for {limit:?} (request.timeout.ms)"
+                    ),
+                ))
+            })
+            .await
+        };
         if let Err(error) = written {
             let error = Error::io(format!("writing to {label}"), error);
             // The request may be half written: the connection cannot go on.

@@ -77,6 +77,8 @@ mod verdict;
 
 #[cfg(test)]
 mod epoch_bump_tests;
+#[cfg(test)]
+mod stall_tests;
 
 pub use delivery::Delivery;
 pub use partitioner::{

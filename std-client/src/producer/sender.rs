@@ -2,11 +2,11 @@
 //!
 //! Each round it refreshes metadata for topics whose partitions hold batches but have no known
 //! leader, gets a producer id (or a new epoch) when idempotence asks for one, once nothing is in
-//! flight (see [`super::shared`]), fails batches past `delivery.timeout.ms`, and starts a
+//! flight or in doubt (see [`super::shared`]), fails batches past `delivery.timeout.ms`, and starts a
 //! [`Link`] for every broker that leads a partition with batches and has none (after a backoff
 //! when the broker's last link could not reach it). The links drain, send and complete the
 //! batches themselves. It then waits for a wake-up (`send`, `flush`, `close`, a completed request,
-//! a stopped link) or the next deadline that a producer-id retry, a leader lookup, a link's
+//! a stopped link, new metadata) or the next deadline that a producer-id retry, a leader lookup, a link's
 //! backoff or a delivery timeout sets; no fixed polling interval. It stops once the producer is
 //! closed and every batch has completed; the links stop then too.
 
@@ -48,7 +48,10 @@ impl Sender {
     pub(crate) async fn run(mut self) {
         loop {
             let accumulator = Arc::clone(&self.accumulator);
+            let cluster = self.cluster.clone();
             listener!(accumulator.wake => woken);
+            // New metadata (whoever fetched it) may name leaders that need links.
+            listener!(cluster.metadata_changed() => leaders_changed);
             self.needs_new_epoch |=
                 self.link_context.shared.take_epoch_request() && self.identity.is_some();
             if accumulator.is_done() && self.link_context.shared.in_flight() == 0 {
@@ -76,6 +79,7 @@ impl Sender {
             .flatten()
             .min()
             .map(|at| at.max(Instant::now() + Duration::from_millis(1)));
+            let woken = futures_lite::future::or(woken, leaders_changed);
             match deadline {
                 Some(deadline) => {
                     futures_lite::future::or(woken, async {

@@ -397,7 +397,7 @@ fn a_link_waits_for_the_retry_backoff_of_a_queued_batch_not_the_linger_of_the_on
     // Answered late: its retry is due 100 ms after the open batch behind it lingered enough.
     let answered = start + Duration::from_millis(100);
     assert!(!acc.complete(&topic, batch, retry(), answered, &mut Vec::new()));
-    let deadline = acc.next_deadline(&mut |_, _| true).unwrap();
+    let deadline = acc.next_deadline(start, &mut |_, _| true).unwrap();
     assert!(
         deadline > answered,
         "the retry backoff, not the linger: {deadline:?}"
@@ -408,7 +408,7 @@ fn a_link_waits_for_the_retry_backoff_of_a_queued_batch_not_the_linger_of_the_on
     );
     assert_eq!(drain(&acc, deadline).len(), 1);
     // A link that leads no partition with batches has no deadline.
-    assert_eq!(acc.next_deadline(&mut |_, _| false), None);
+    assert_eq!(acc.next_deadline(start, &mut |_, _| false), None);
     drop(deliveries);
 }
 
