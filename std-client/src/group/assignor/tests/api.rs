@@ -75,3 +75,61 @@ fn assignments_encode_as_the_java_client_writes_them() {
     assert!(MemberAssignment::decode(&golden[..1]).is_err());
     assert!(assignment.encode(4).is_err());
 }
+
+#[test]
+fn sticky_user_data_is_what_the_java_assignors_write() {
+    use super::super::{Assignor, CooperativeStickyAssignor, StickyAssignor};
+    let previous = [
+        TopicPartition::new("orders", 2),
+        TopicPartition::new("orders", 0),
+    ];
+    let java =
+        include_bytes!("../../../../../core/src/consumer_protocol/testdata/sticky_user_data.bin");
+    assert_eq!(
+        StickyAssignor
+            .subscription_user_data(&previous, Some(5))
+            .unwrap(),
+        java
+    );
+    assert_eq!(StickyAssignor.subscription_user_data(&[], None), None);
+    let java = include_bytes!(
+        "../../../../../core/src/consumer_protocol/testdata/cooperative_sticky_user_data.bin"
+    );
+    assert_eq!(
+        CooperativeStickyAssignor
+            .subscription_user_data(&previous, Some(5))
+            .unwrap(),
+        java
+    );
+    assert_eq!(
+        CooperativeStickyAssignor
+            .subscription_user_data(&[], None)
+            .unwrap(),
+        (-1i32).to_be_bytes()
+    );
+}
+
+#[test]
+fn degenerate_groups_get_empty_assignments_without_panicking() {
+    use std::collections::BTreeMap;
+    let counts = BTreeMap::from([("t".to_owned(), 3), ("negative".to_owned(), -4)]);
+    let idle = GroupMember {
+        member_id: "idle".to_owned(),
+        topics: vec!["negative".to_owned(), "absent".to_owned()],
+        owned_partitions: vec![
+            TopicPartition::new("t", 7),
+            TopicPartition::new("absent", 0),
+        ],
+        generation: Some(3),
+        user_data: Some(vec![0xff; 3]),
+        ..GroupMember::default()
+    };
+    for name in BUILT_IN_NAMES {
+        let assignor = built_in(name).unwrap();
+        assert!(assignor.assign(&[], &counts).unwrap().is_empty(), "{name}");
+        let assignment = assignor
+            .assign(std::slice::from_ref(&idle), &counts)
+            .unwrap();
+        assert_eq!(assignment["idle"], MemberAssignment::default(), "{name}");
+    }
+}

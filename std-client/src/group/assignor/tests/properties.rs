@@ -279,3 +279,34 @@ fn churn_with_unequal_subscriptions_stays_valid_balanced_and_never_double_owned(
         );
     });
 }
+
+/// A large group with unequal subscriptions and a member joining (2,000 partitions over 100
+/// members): valid and balanced (each assignment takes tens of milliseconds in a debug build).
+#[test]
+fn a_large_group_with_unequal_subscriptions_is_assigned() {
+    let mut rng = Rng::new(7);
+    let counts: PartitionCounts = (0..50).map(|t| (format!("topic-{t:02}"), 40)).collect();
+    let mut members = Vec::new();
+    for _ in 0..100 {
+        let topics = random_subscription(&mut rng, &counts, false);
+        let member = random_member(&mut rng, topics, &members);
+        members.push(member);
+    }
+    for assignor in [&StickyAssignor as &dyn Assignor, &CooperativeStickyAssignor] {
+        let mut owners = BTreeMap::new();
+        let mut group = members.clone();
+        let (_, generation) = settle(assignor, &group, &counts, &mut owners, 1, assignor.name());
+        let topics = random_subscription(&mut rng, &counts, false);
+        group.push(random_member(&mut rng, topics, &group));
+        let (assignment, _) = settle(
+            assignor,
+            &group,
+            &counts,
+            &mut owners,
+            generation,
+            assignor.name(),
+        );
+        check_valid(&group, &counts, &assignment, true, assignor.name());
+        assert!(is_balanced(&group, &assignment));
+    }
+}
