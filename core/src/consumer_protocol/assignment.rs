@@ -42,7 +42,9 @@ impl<'a> Assignment<'a> {
     /// name, user data or list too long for its length prefix.
     pub fn encoded_len(&self, version: i16) -> Result<usize, EncodeError> {
         check_version(version)?;
-        Ok(2 + field_len(&self.assigned_partitions)? + field_len(&self.user_data)?)
+        let fields =
+            field_len(&self.assigned_partitions)?.saturating_add(field_len(&self.user_data)?);
+        Ok(fields.saturating_add(2))
     }
 
     /// Encodes the assignment at `version` into `buf`; returns the bytes written, exactly

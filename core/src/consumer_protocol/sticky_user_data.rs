@@ -49,7 +49,7 @@ impl<'a> StickyUserData<'a> {
     /// [`EncodeError::TooLong`] for a name or list too long for its length prefix.
     pub fn encoded_len(&self) -> Result<usize, EncodeError> {
         let generation = if self.generation.is_some() { 4 } else { 0 };
-        Ok(field_len(&self.previous_assignment)? + generation)
+        Ok(field_len(&self.previous_assignment)?.saturating_add(generation))
     }
 
     /// Encodes the user data into `buf`; returns the bytes written, exactly

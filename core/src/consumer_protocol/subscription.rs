@@ -72,17 +72,18 @@ impl<'a> Subscription<'a> {
     /// name, user data or list too long for its length prefix.
     pub fn encoded_len(&self, version: i16) -> Result<usize, EncodeError> {
         check_version(version)?;
-        let mut len = 2 + field_len(&self.topics)? + field_len(&self.user_data)?;
+        // Saturating: a sum past `usize::MAX` can only be a buffer too small.
+        let mut len = field_len(&self.topics)?.saturating_add(field_len(&self.user_data)?);
         if version >= 1 {
-            len += field_len(&self.owned_partitions)?;
+            len = len.saturating_add(field_len(&self.owned_partitions)?);
         }
         if version >= 2 {
-            len += 4;
+            len = len.saturating_add(4);
         }
         if version >= 3 {
-            len += field_len(&self.rack_id)?;
+            len = len.saturating_add(field_len(&self.rack_id)?);
         }
-        Ok(len)
+        Ok(len.saturating_add(2))
     }
 
     /// Encodes the subscription at `version` into `buf`; returns the bytes written, exactly

@@ -20,7 +20,8 @@
 //! Ownership claims (the sticky assignors): a member's claims count only when its generation is
 //! the group's highest (a member without a generation counts only when no member has one); a
 //! partition claimed by two members of that generation is taken from both; claims on topics a
-//! member no longer subscribes to, or partitions that no longer exist, are dropped.
+//! member no longer subscribes to, or partitions that no longer exist, are dropped (the
+//! cooperative assignor holds the first kind back for a round too: the member still has them).
 //!
 //! Contract: an assignor is pure (no I/O, no clock, no randomness): the same input gives the
 //! same assignment. Every member gets an entry in the result, possibly empty; every partition
@@ -71,6 +72,56 @@ pub enum RebalanceProtocol {
 /// subscribed topic to at most one member, and only to a member subscribed to its topic; an
 /// assignor that supports [`RebalanceProtocol::Cooperative`] must also never give a partition
 /// to a member while another member still claims it (leave it out for a round instead).
+///
+/// # Examples
+///
+/// An assignor that gives each topic whole to one member, in turn:
+///
+/// ```
+/// use franzl::TopicPartition;
+/// use franzl::group::assignor::{
+///     Assignor, GroupAssignment, GroupMember, MemberAssignment, PartitionCounts,
+/// };
+///
+/// #[derive(Debug)]
+/// struct WholeTopics;
+///
+/// impl Assignor for WholeTopics {
+///     fn name(&self) -> &str {
+///         "whole-topics"
+///     }
+///
+///     fn assign(
+///         &self,
+///         members: &[GroupMember],
+///         counts: &PartitionCounts,
+///     ) -> franzl::Result<GroupAssignment> {
+///         let mut assignment: GroupAssignment = members
+///             .iter()
+///             .map(|m| (m.member_id.clone(), MemberAssignment::default()))
+///             .collect();
+///         for (turn, (topic, &count)) in counts.iter().enumerate() {
+///             let takers: Vec<_> = members.iter().filter(|m| m.topics.contains(topic)).collect();
+///             if let Some(member) = takers.get(turn % takers.len().max(1)) {
+///                 let partitions = &mut assignment.get_mut(&member.member_id).unwrap().partitions;
+///                 partitions.extend((0..count).map(|p| TopicPartition::new(topic, p)));
+///             }
+///         }
+///         Ok(assignment)
+///     }
+/// }
+///
+/// let member = |id: &str| GroupMember {
+///     member_id: id.to_owned(),
+///     topics: vec!["a".to_owned(), "b".to_owned()],
+///     ..GroupMember::default()
+/// };
+/// let counts = PartitionCounts::from([("a".to_owned(), 2), ("b".to_owned(), 1)]);
+/// let assignment = WholeTopics.assign(&[member("m1"), member("m2")], &counts)?;
+/// assert_eq!(assignment["m1"].partitions.len(), 2);
+/// assert_eq!(assignment["m2"].partitions, [TopicPartition::new("b", 0)]);
+/// # Ok::<(), franzl::Error>(())
+/// ```
 pub trait Assignor: fmt::Debug + Send + Sync {
     /// The name the members vote with in JoinGroup; members of one group must agree on it
     /// (`range`, `roundrobin`, `sticky`, `cooperative-sticky` for the built-in ones, which the

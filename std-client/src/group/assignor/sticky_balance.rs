@@ -6,8 +6,9 @@
 //! exactly one member subscribed to its topic. Afterwards no partition can move to another
 //! member subscribed to its topic that has two or more partitions fewer than its owner: with
 //! equal subscriptions the loads differ by at most one. Owned partitions move only for that
-//! balance, and only from members above their share, so the fewest owned partitions move that
-//! balance allows; among a member's partitions, the ones it did not own before move first.
+//! balance, from a most loaded member, so with equal subscriptions the fewest owned partitions
+//! move that balance allows (with unequal ones this is a heuristic, as in the Java client);
+//! among a member's partitions, the ones it did not own before move first.
 //! Deterministic: ties go to the lower member id, and the highest partition moves first.
 
 use super::GroupMember;
