@@ -10,6 +10,7 @@
 
 pub mod compression;
 pub mod conn;
+pub mod consumer_protocol;
 pub mod crc;
 pub mod embedded;
 pub mod error_code;

@@ -58,6 +58,7 @@ pub mod cluster;
 pub mod config;
 pub mod consumer;
 pub mod error;
+pub mod group;
 pub(crate) mod net;
 pub mod producer;
 pub mod runtime;
