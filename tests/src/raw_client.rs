@@ -193,12 +193,12 @@ impl RawClient {
             let body = frame.get(4..).unwrap_or_default();
             // A broker that does not know `version` answers with a v0 body.
             let response = match ApiVersionsResponse::decode(version.min(ours), body) {
-                Ok(response) if response.error_code == 0 => response,
+                Ok(response) if response.error_code.is_ok() => response,
                 _ => ApiVersionsResponse::decode(0, body).map_err(|error| {
                     RawError::Decode(ApiKey::ApiVersions, version.min(ours), error)
                 })?,
             };
-            let code = ErrorCode(response.error_code);
+            let code = response.error_code;
             if code == ErrorCode::UNSUPPORTED_VERSION {
                 let broker_max = response
                     .api_keys

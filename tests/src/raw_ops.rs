@@ -95,7 +95,7 @@ pub fn create_topic_with(
     let reply = client.call_latest(&request).expect("CreateTopics");
     for result in reply.body().topics.iter() {
         assert_eq!(
-            ErrorCode(result.error_code),
+            result.error_code,
             ErrorCode::NONE,
             "CreateTopics {name}: {:?}",
             result.error_message
@@ -123,13 +123,13 @@ pub fn wait_for_leaders(client: &mut RawClient, name: &str, partitions: i32) -> 
         let reply = client.call_latest(&request).expect("Metadata");
         let body = reply.body();
         let ready = body.topics.iter().find(|topic| {
-            topic.error_code == 0
+            topic.error_code.is_ok()
                 && topic.name == Some(name)
                 && topic.partitions.len() == usize::try_from(partitions).unwrap_or(0)
                 && topic
                     .partitions
                     .iter()
-                    .all(|p| p.error_code == 0 && p.leader_id >= 0)
+                    .all(|p| p.error_code.is_ok() && p.leader_id >= 0)
         });
         if let Some(topic) = ready {
             return topic.topic_id;
@@ -201,9 +201,7 @@ pub fn produce_once(
         .flat_map(|topic| topic.partition_responses.iter())
         .find(|p| p.index == partition)
         .unwrap_or_else(|| panic!("Produce reply without partition {partition}: {body:?}"));
-    ErrorCode(result.error_code)
-        .into_result()
-        .map(|()| result.base_offset)
+    result.error_code.into_result().map(|()| result.base_offset)
 }
 
 /// The records bytes of one Fetch from `offset`, at most `max_bytes` of them (the broker may
@@ -242,18 +240,14 @@ pub fn fetch_once(
     };
     let reply = client.call_latest(&request).expect("Fetch");
     let body = reply.body();
-    assert_eq!(
-        ErrorCode(body.error_code),
-        ErrorCode::NONE,
-        "Fetch: {body:?}"
-    );
+    assert_eq!(body.error_code, ErrorCode::NONE, "Fetch: {body:?}");
     let data = body
         .responses
         .iter()
         .flat_map(|topic| topic.partitions.iter())
         .find(|p| p.partition_index == partition)
         .unwrap_or_else(|| panic!("Fetch reply without partition {partition}: {body:?}"));
-    ErrorCode(data.error_code)
+    data.error_code
         .into_result()
         .map(|()| data.records.unwrap_or_default().to_vec())
 }

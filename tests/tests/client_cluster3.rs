@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use franzl::admin::NewTopic;
 use franzl::cluster::{Client, needs_metadata_refresh};
-use franzl::core::ErrorCode;
 use franzl::core::messages::list_offsets::{
     ListOffsetsPartition, ListOffsetsRequest, ListOffsetsTopic,
 };
@@ -88,7 +87,7 @@ async fn latest_offset(cluster: &Client, topic: &str) -> Result<(i32, i64)> {
         .flat_map(|t| t.partitions.iter())
         .next()
         .ok_or_else(|| Error::protocol("no partition in the answer"))?;
-    let code = ErrorCode(answer.error_code);
+    let code = answer.error_code;
     if !code.is_ok() {
         return Err(Error::kafka(code, None, format!("{topic}-0")));
     }

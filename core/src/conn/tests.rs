@@ -215,7 +215,7 @@ fn old_broker_answers_in_v0_and_the_client_steps_down() {
         ..Default::default()
     }];
     let refusal = ApiVersionsResponse {
-        error_code: ErrorCode::UNSUPPORTED_VERSION.0,
+        error_code: ErrorCode::UNSUPPORTED_VERSION,
         api_keys: Array::from_slice(&old),
         ..Default::default()
     };
@@ -345,7 +345,7 @@ fn sasl_plain_succeeds_and_a_refusal_keeps_the_brokers_words() {
     let mut conn = Conn::new(config);
     let (id, version, _) = sasl_until_authenticate(&mut conn, &mut broker, &mut out);
     let refusal = SaslAuthenticateResponse {
-        error_code: ErrorCode::SASL_AUTHENTICATION_FAILED.0,
+        error_code: ErrorCode::SASL_AUTHENTICATION_FAILED,
         error_message: Some("Authentication failed: Invalid username or password"),
         ..Default::default()
     };
@@ -381,7 +381,7 @@ fn sasl_handshake_refused_mechanism_is_its_own_error() {
     let n = conn.poll_transmit(T0, &mut out).unwrap();
     let (header, _) = Broker::read(&out[..n]);
     let refusal = SaslHandshakeResponse {
-        error_code: ErrorCode::UNSUPPORTED_SASL_MECHANISM.0,
+        error_code: ErrorCode::UNSUPPORTED_SASL_MECHANISM,
         ..Default::default()
     };
     let frame = broker.respond(header.correlation_id, 1, &refusal);

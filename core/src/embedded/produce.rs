@@ -5,7 +5,6 @@ use super::Clock;
 use super::client::Client;
 use super::error::ClientError;
 use super::topic::TopicRef;
-use crate::ErrorCode;
 use crate::compression::Compression;
 use crate::conn::{ConnError, Connection, Instant, Sent};
 use crate::messages::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
@@ -155,7 +154,7 @@ impl<T: Read + Write, C: Clock> Client<'_, '_, T, C> {
             }
         }
         let found = found.ok_or(ClientError::MissingFromResponse)?;
-        let code = ErrorCode(found.error_code);
+        let code = found.error_code;
         if !code.is_ok() {
             return Err(ClientError::Broker(code));
         }

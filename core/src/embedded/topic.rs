@@ -22,7 +22,10 @@ pub struct TopicRef<'a> {
 impl<'a> TopicRef<'a> {
     /// A topic known by name only.
     pub const fn named(name: &'a str) -> Self {
-        Self { name, id: [0; 16] }
+        Self {
+            name,
+            id: Uuid::ZERO,
+        }
     }
 
     /// The version to send at, from the `negotiated` one: without an id, only versions that
@@ -30,7 +33,7 @@ impl<'a> TopicRef<'a> {
     #[inline(never)]
     pub(super) fn version(&self, negotiated: Option<i16>) -> Option<i16> {
         match negotiated {
-            Some(version) if self.id == [0; 16] => Some(version.min(LAST_VERSION_WITH_NAMES)),
+            Some(version) if self.id.is_zero() => Some(version.min(LAST_VERSION_WITH_NAMES)),
             other => other,
         }
     }

@@ -7,11 +7,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use franzl_core::ErrorCode;
 use franzl_core::messages::{
     ApiKey, Array, FIRST_VERSION_WITH_TOPIC_IDS,
     produce::{PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduceData},
 };
+use franzl_core::wire::Uuid;
 
 use super::accumulator::Accumulator;
 use super::accumulator::Verdict;
@@ -99,7 +99,7 @@ pub(crate) fn with_request<T>(
             .map_or(batches.len(), |n| start + n);
         topics.push(TopicProduceData {
             name,
-            topic_id: topic_ids.get(start).copied().unwrap_or(NO_TOPIC_ID),
+            topic_id: Uuid(topic_ids.get(start).copied().unwrap_or(NO_TOPIC_ID)),
             partition_data: Array::from_slice(partitions.get(start..end).unwrap_or_default()),
             ..Default::default()
         });
@@ -153,7 +153,7 @@ fn ids_of(cluster: &Client, batches: &[(Arc<str>, ProducerBatch)]) -> Vec<[u8; 1
     let metadata = cluster.metadata();
     batches
         .iter()
-        .map(|(topic, _)| metadata.topic(topic).map_or(NO_TOPIC_ID, |t| t.id))
+        .map(|(topic, _)| metadata.topic(topic).map_or(NO_TOPIC_ID, |t| t.id.0))
         .collect()
 }
 
@@ -261,7 +261,7 @@ fn judge_response(
             let answer = response
                 .responses
                 .iter()
-                .filter(|t| id.map_or(t.name == &**topic, |id| t.topic_id == *id))
+                .filter(|t| id.map_or(t.name == &**topic, |id| t.topic_id.0 == *id))
                 .flat_map(|t| t.partition_responses.iter())
                 .find(|p| p.index == batch.partition);
             let Some(answer) = answer else {
@@ -273,7 +273,7 @@ fn judge_response(
                     bump_epoch: batch.stamp.base_sequence >= 0,
                 };
             };
-            let code = ErrorCode(answer.error_code);
+            let code = answer.error_code;
             *refresh |= crate::cluster::needs_metadata_refresh(code);
             judge(
                 code,
@@ -307,6 +307,7 @@ fn request_failed(error: &Error) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use franzl_core::ErrorCode;
     use franzl_core::messages::produce::{PartitionProduceResponse, TopicProduceResponse};
 
     #[test]
@@ -324,7 +325,7 @@ mod tests {
         let a = [
             PartitionProduceResponse {
                 index: 1,
-                error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER.0,
+                error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER,
                 ..Default::default()
             },
             PartitionProduceResponse {
@@ -379,7 +380,7 @@ mod tests {
         // Produce v13 answers with ids and empty names.
         let topics = [TopicProduceResponse {
             name: "",
-            topic_id: [4; 16],
+            topic_id: Uuid([4; 16]),
             partition_responses: Array::from_slice(&ok),
             ..Default::default()
         }];

@@ -124,7 +124,7 @@ async fn serve(mut stream: TcpStream, port: u16, seen: Seen) {
                 }];
                 let topics = [MetadataResponseTopic {
                     name: Some("t"),
-                    topic_id: [7; 16],
+                    topic_id: franzl_core::wire::Uuid([7; 16]),
                     partitions: Array::from_slice(&partitions),
                     ..Default::default()
                 }];
