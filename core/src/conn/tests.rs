@@ -500,7 +500,7 @@ fn frames_split_at_every_position_reach_the_connection_whole() {
         let mut buf = [0u8; 128];
         let mut seen = 0;
         for part in [&stream[..split], &stream[split..]] {
-            reader.spare(&mut buf)[..part.len()].copy_from_slice(part);
+            reader.receive_space(&mut buf).unwrap()[..part.len()].copy_from_slice(part);
             reader.commit(part.len());
             while let Some(frame) = reader.next_frame(&buf).unwrap() {
                 let Event::Response(response) = fresh.handle_frame(frame).unwrap() else {
