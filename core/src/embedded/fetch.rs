@@ -4,8 +4,8 @@
 use super::Clock;
 use super::client::Client;
 use super::error::ClientError;
-use super::topic::TopicRef;
 use crate::messages::Array;
+use crate::messages::TopicRef;
 use crate::messages::fetch::{FetchPartition, FetchRequest, FetchTopic};
 use crate::record::Batches;
 use embedded_io_async::{Read, Write};
