@@ -42,7 +42,7 @@ use franzl_core::ErrorCode;
 use franzl_core::messages::fetch::{
     FetchPartition, FetchRequest, FetchResponse, FetchTopic, ForgottenTopic, PartitionData,
 };
-use franzl_core::messages::{ApiKey, Array, Message};
+use franzl_core::messages::{ApiKey, Array, Message, TopicRef};
 use franzl_core::wire::Uuid;
 
 use super::assignment::FetchTarget;
@@ -287,13 +287,14 @@ async fn fetch(
     let mut round = Round::Served;
     for topic in &response.responses {
         for data in &topic.partitions {
+            // By id from Fetch v13, by name before: the core's rule for every driver.
             let target = targets.iter().find(|t| {
+                let ours = TopicRef {
+                    name: &t.topic,
+                    id: t.leader.topic_id,
+                };
                 t.partition == data.partition_index
-                    && if by_id {
-                        t.leader.topic_id == topic.topic_id
-                    } else {
-                        *t.topic == *topic.topic
-                    }
+                    && ours.is(version, topic.topic, &topic.topic_id)
             });
             if let Some(target) = target
                 && read_fetched(shared, target, &data, &body).await == Round::Retry
