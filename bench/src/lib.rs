@@ -7,6 +7,7 @@ use franzl_core::messages::fetch::{FetchResponse, FetchableTopicResponse, Partit
 use franzl_core::messages::metadata::{
     MetadataResponse, MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
 };
+use franzl_core::wire::Uuid;
 
 /// The Metadata version the benchmark uses.
 pub const METADATA_VERSION: i16 = 12;
@@ -52,7 +53,7 @@ pub fn metadata_response() -> MetadataResponse<'static> {
             );
             MetadataResponseTopic {
                 name: Some(Box::leak(format!("topic-{t}").into_boxed_str())),
-                topic_id: [t + 1; 16],
+                topic_id: Uuid([t + 1; 16]),
                 partitions: Array::from_slice(partitions),
                 ..Default::default()
             }
@@ -83,7 +84,7 @@ pub fn fetch_response() -> FetchResponse<'static> {
         ..Default::default()
     }]);
     let topics = leak(vec![FetchableTopicResponse {
-        topic_id: [7; 16],
+        topic_id: Uuid([7; 16]),
         partitions: Array::from_slice(partitions),
         ..Default::default()
     }]);
@@ -102,8 +103,9 @@ pub fn walk_metadata(m: &MetadataResponse<'_>) -> i64 {
         sum += i64::from(b.node_id) + i64::from(b.port) + b.host.len() as i64;
     }
     for t in m.topics.iter() {
-        sum +=
-            t.name.map_or(0, str::len) as i64 + i64::from(t.error_code) + i64::from(t.topic_id[0]);
+        sum += t.name.map_or(0, str::len) as i64
+            + i64::from(t.error_code.0)
+            + i64::from(t.topic_id.0[0]);
         for p in t.partitions.iter() {
             sum +=
                 i64::from(p.partition_index) + i64::from(p.leader_id) + i64::from(p.leader_epoch);
@@ -120,7 +122,7 @@ pub fn walk_fetch(f: &FetchResponse<'_>) -> i64 {
     let mut sum = 0;
     for t in f.responses.iter() {
         for p in t.partitions.iter() {
-            sum += p.high_watermark + i64::from(p.error_code);
+            sum += p.high_watermark + i64::from(p.error_code.0);
             sum += p.records.map_or(0, <[u8]>::len) as i64;
         }
     }

@@ -115,7 +115,11 @@ impl Ctx<'_> {
                 field.name
             ));
         }
-        let base = self.base_type(&field.ty)?;
+        let base = if is_error_code(field) {
+            ERROR_CODE_TYPE.into()
+        } else {
+            self.base_type(&field.ty)?
+        };
         let rust_ty = if optional {
             format!("Option<{base}>")
         } else {
@@ -172,6 +176,11 @@ impl Ctx<'_> {
         if optional && (is_null || (given.is_none() && field.ty == Type::Records)) {
             return Ok("None".into());
         }
+        if is_error_code(field) {
+            let code =
+                parse_int(given.unwrap_or("0")).map_err(|e| format!("{}: {e}", field.name))?;
+            return Ok(wrap(format!("{ERROR_CODE_TYPE}({code})")));
+        }
         Ok(match &field.ty {
             Type::Int8 | Type::Int16 | Type::Uint16 | Type::Int32 | Type::Int64 => {
                 parse_int(given.unwrap_or("0"))
@@ -190,7 +199,7 @@ impl Ctx<'_> {
                 "false" => "false".into(),
                 other => return Err(format!("{}: bad bool default {other}", field.name)),
             },
-            Type::Uuid => "[0; 16]".into(),
+            Type::Uuid => "w::Uuid::ZERO".into(),
             Type::String => wrap(format!(
                 "{:?}",
                 if is_null { "" } else { given.unwrap_or("") }
@@ -200,6 +209,16 @@ impl Ctx<'_> {
             Type::Struct(name) => wrap(format!("{}::default()", self.struct_name(name)?)),
         })
     }
+}
+
+/// The Rust type of a Kafka error code field.
+const ERROR_CODE_TYPE: &str = "crate::ErrorCode";
+
+/// Whether `field` holds a Kafka error code (`ErrorCode`, `PartitionErrorCode`, ...): an `int16`
+/// whose name ends in `ErrorCode`. Such fields are typed [`ERROR_CODE_TYPE`]; the wire format is
+/// the same `i16`.
+fn is_error_code(field: &Field) -> bool {
+    field.ty == Type::Int16 && field.name.ends_with("ErrorCode")
 }
 
 /// The wire size of a field type whose size never varies.

@@ -147,12 +147,14 @@ fn as_stream(selector: u8, chunk: usize, input: &[u8]) {
     let mut reader = FrameReader::new(1 << 20);
     let mut fed = 0;
     while fed < input.len() {
-        let spare = reader.spare(&mut buf);
-        let n = chunk.min(spare.len()).min(input.len() - fed);
+        let Ok(space) = reader.receive_space(&mut buf) else {
+            return;
+        };
+        let n = chunk.min(space.len()).min(input.len() - fed);
         if n == 0 {
             return;
         }
-        spare[..n].copy_from_slice(&input[fed..fed + n]);
+        space[..n].copy_from_slice(&input[fed..fed + n]);
         fed += n;
         reader.commit(n);
         loop {

@@ -189,8 +189,7 @@ async fn retry<T, F: AsyncFnMut() -> Result<T, Error>>(mut attempt: F) -> T {
     }
 }
 
-fn check(code: i16, what: &str) -> Result<(), Error> {
-    let code = ErrorCode(code);
+fn check(code: ErrorCode, what: &str) -> Result<(), Error> {
     if code.is_ok() {
         Ok(())
     } else {

@@ -8,8 +8,9 @@
 //!   does. The broker's ranges are kept: [`RawClient::shared_versions`] is every version both
 //!   sides support, [`RawClient::negotiated`] the highest.
 //! - [`RawClient::call`] frames a request with `encode_request` into a buffer sized by
-//!   `request_frame_len`, reads the 4-byte size and then the response, checks the correlation
-//!   id and decodes the body with `decode_response`. Every socket read has a timeout, so a
+//!   `request_frame_len`, reads the response through franzl-core's `FrameReader` (the size
+//!   prefix judged before the body is read; one receive buffer, grown to the largest response
+//!   and reused), checks the correlation id and decodes the body with `decode_response`. Every socket read has a timeout, so a
 //!   broker that stays silent fails the call instead of hanging the test.
 //!
 //! Test-only: no TLS, no SASL, no reconnects; the real clients are built elsewhere.
@@ -23,6 +24,7 @@ use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use franzl_core::ErrorCode;
+use franzl_core::conn::{FrameError, FrameReader};
 use franzl_core::frame::{
     RequestHeader, ResponseHeader, decode_response, encode_request, request_frame_len,
     response_header_version,
@@ -50,7 +52,9 @@ pub enum RawError {
     /// franzl-core could not decode the response: the API, version and error.
     Decode(ApiKey, i16, DecodeError),
     /// The response frame's size is negative or above the test limit.
-    BadFrameSize(i32),
+    BadFrame(FrameError),
+    /// The broker closed the connection before a whole response arrived.
+    Closed,
     /// The response answers another request.
     CorrelationMismatch {
         /// The id sent.
@@ -70,7 +74,8 @@ impl fmt::Display for RawError {
             Self::Decode(api, version, error) => {
                 write!(f, "decode {} v{version}: {error}", api.name())
             }
-            Self::BadFrameSize(size) => write!(f, "response frame size {size}"),
+            Self::BadFrame(error) => write!(f, "response frame: {error}"),
+            Self::Closed => write!(f, "the broker closed the connection"),
             Self::CorrelationMismatch { expected, received } => {
                 write!(f, "correlation id {received}, expected {expected}")
             }
@@ -84,6 +89,12 @@ impl std::error::Error for RawError {}
 impl From<io::Error> for RawError {
     fn from(error: io::Error) -> Self {
         Self::Io(error)
+    }
+}
+
+impl From<FrameError> for RawError {
+    fn from(error: FrameError) -> Self {
+        Self::BadFrame(error)
     }
 }
 
@@ -140,6 +151,10 @@ impl<'r, R: Request<'r>> Reply<R> {
 /// One PLAINTEXT connection to a broker, after the ApiVersions handshake.
 pub struct RawClient {
     stream: TcpStream,
+    /// Splits the stream into frames inside `rx`.
+    frames: FrameReader,
+    /// The receive buffer: grown to the largest response yet, and reused.
+    rx: Vec<u8>,
     next_correlation_id: i32,
     /// The broker's advertised `(min, max)` by API key.
     broker_ranges: BTreeMap<i16, (i16, i16)>,
@@ -170,6 +185,8 @@ impl RawClient {
         stream.set_nodelay(true)?;
         let mut client = Self {
             stream,
+            frames: FrameReader::new(MAX_FRAME),
+            rx: Vec::new(),
             next_correlation_id: 1,
             broker_ranges: BTreeMap::new(),
             negotiated: NegotiatedVersions::NONE,
@@ -193,12 +210,12 @@ impl RawClient {
             let body = frame.get(4..).unwrap_or_default();
             // A broker that does not know `version` answers with a v0 body.
             let response = match ApiVersionsResponse::decode(version.min(ours), body) {
-                Ok(response) if response.error_code == 0 => response,
+                Ok(response) if response.error_code.is_ok() => response,
                 _ => ApiVersionsResponse::decode(0, body).map_err(|error| {
                     RawError::Decode(ApiKey::ApiVersions, version.min(ours), error)
                 })?,
             };
-            let code = ErrorCode(response.error_code);
+            let code = response.error_code;
             if code == ErrorCode::UNSUPPORTED_VERSION {
                 let broker_max = response
                     .api_keys
@@ -311,20 +328,12 @@ impl RawClient {
         if header_version != version {
             // The API version sits after the size prefix and the API key.
             out.get_mut(6..8)
-                .ok_or(RawError::BadFrameSize(0))?
+                .ok_or(RawError::Encode(EncodeError::BufferTooSmall { needed: 8 }))?
                 .copy_from_slice(&header_version.to_be_bytes());
         }
         self.stream.write_all(&out)?;
 
-        let mut size = [0u8; 4];
-        self.stream.read_exact(&mut size)?;
-        let size = i32::from_be_bytes(size);
-        let len = usize::try_from(size)
-            .ok()
-            .filter(|&len| len <= MAX_FRAME)
-            .ok_or(RawError::BadFrameSize(size))?;
-        let mut frame = vec![0u8; len];
-        self.stream.read_exact(&mut frame)?;
+        let frame = self.read_frame()?;
         let received = frame
             .first_chunk::<4>()
             .map_or(-1, |id| i32::from_be_bytes(*id));
@@ -335,5 +344,27 @@ impl RawClient {
             });
         }
         Ok(frame)
+    }
+
+    /// Reads until a whole frame is in the receive buffer (grown to the frame's size as its
+    /// bytes arrive) and returns a copy of it, without its size prefix.
+    fn read_frame(&mut self) -> Result<Vec<u8>, RawError> {
+        loop {
+            let needed = self.frames.needed_len(&self.rx)?;
+            if self.rx.len() < needed {
+                self.rx.resize(needed, 0);
+            }
+            let space = self.frames.receive_space(&mut self.rx)?;
+            if space.is_empty() {
+                break;
+            }
+            let read = self.stream.read(space)?;
+            if read == 0 {
+                return Err(RawError::Closed);
+            }
+            self.frames.commit(read);
+        }
+        let frame = self.frames.next_frame(&self.rx)?.ok_or(RawError::Closed)?;
+        Ok(frame.to_vec())
     }
 }

@@ -13,9 +13,10 @@ use franzl_core::messages::Array;
 use franzl_core::messages::create_topics::{
     CreatableTopic, CreatableTopicConfig, CreateTopicsRequest,
 };
-use franzl_core::messages::fetch::{FetchPartition, FetchRequest, FetchTopic};
+use franzl_core::messages::fetch::FetchRequest;
 use franzl_core::messages::metadata::{MetadataRequest, MetadataRequestTopic};
 use franzl_core::messages::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
+use franzl_core::messages::{OnePartitionFetch, TopicRef};
 use franzl_core::record::{Batch, Batches};
 use franzl_core::wire::Uuid;
 
@@ -95,7 +96,7 @@ pub fn create_topic_with(
     let reply = client.call_latest(&request).expect("CreateTopics");
     for result in reply.body().topics.iter() {
         assert_eq!(
-            ErrorCode(result.error_code),
+            result.error_code,
             ErrorCode::NONE,
             "CreateTopics {name}: {:?}",
             result.error_message
@@ -123,13 +124,13 @@ pub fn wait_for_leaders(client: &mut RawClient, name: &str, partitions: i32) -> 
         let reply = client.call_latest(&request).expect("Metadata");
         let body = reply.body();
         let ready = body.topics.iter().find(|topic| {
-            topic.error_code == 0
+            topic.error_code.is_ok()
                 && topic.name == Some(name)
                 && topic.partitions.len() == usize::try_from(partitions).unwrap_or(0)
                 && topic
                     .partitions
                     .iter()
-                    .all(|p| p.error_code == 0 && p.leader_id >= 0)
+                    .all(|p| p.error_code.is_ok() && p.leader_id >= 0)
         });
         if let Some(topic) = ready {
             return topic.topic_id;
@@ -173,6 +174,10 @@ pub fn produce_once(
     partition: i32,
     batch: &[u8],
 ) -> Result<i64, ErrorCode> {
+    let named = TopicRef::named(topic);
+    // Named topics: Produce v13 addresses them by id, so this helper stays at v12.
+    let latest = client.latest::<ProduceRequest<'_>>();
+    let version = named.version(Some(latest)).unwrap_or(latest);
     let partitions = [PartitionProduceData {
         index: partition,
         records: Some(batch),
@@ -189,21 +194,12 @@ pub fn produce_once(
         topic_data: Array::from_slice(&topics),
         ..Default::default()
     };
-    // Named topics: Produce v13 addresses them by id, so this helper stays at v12.
-    let version = client
-        .latest::<ProduceRequest<'_>>()
-        .min(franzl_core::messages::FIRST_VERSION_WITH_TOPIC_IDS - 1);
     let reply = client.call(version, &request).expect("Produce");
     let body = reply.body();
-    let result = body
-        .responses
-        .iter()
-        .flat_map(|topic| topic.partition_responses.iter())
-        .find(|p| p.index == partition)
+    let result = named
+        .produced(&body, version, partition)
         .unwrap_or_else(|| panic!("Produce reply without partition {partition}: {body:?}"));
-    ErrorCode(result.error_code)
-        .into_result()
-        .map(|()| result.base_offset)
+    result.error_code.into_result().map(|()| result.base_offset)
 }
 
 /// The records bytes of one Fetch from `offset`, at most `max_bytes` of them (the broker may
@@ -221,39 +217,32 @@ pub fn fetch_once(
     offset: i64,
     max_bytes: i32,
 ) -> Result<Vec<u8>, ErrorCode> {
-    let partitions = [FetchPartition {
+    let fetch = OnePartitionFetch {
+        topic: TopicRef {
+            name: topic,
+            id: topic_id,
+        },
         partition,
-        fetch_offset: offset,
-        partition_max_bytes: max_bytes,
-        ..Default::default()
-    }];
-    let topics = [FetchTopic {
-        topic,
-        topic_id,
-        partitions: Array::from_slice(&partitions),
-        ..Default::default()
-    }];
-    let request = FetchRequest {
+        offset,
         max_wait_ms: 200,
         min_bytes: 1,
-        max_bytes: 16 << 20,
-        topics: Array::from_slice(&topics),
-        ..Default::default()
+        max_bytes,
+        isolation_level: 0,
     };
-    let reply = client.call_latest(&request).expect("Fetch");
+    let latest = client.latest::<FetchRequest<'_>>();
+    let version = fetch.topic.version(Some(latest)).unwrap_or(latest);
+    let partitions = fetch.partitions();
+    let topics = fetch.topics(&partitions);
+    let reply = client
+        .call(version, &fetch.request(&topics))
+        .expect("Fetch");
     let body = reply.body();
-    assert_eq!(
-        ErrorCode(body.error_code),
-        ErrorCode::NONE,
-        "Fetch: {body:?}"
-    );
-    let data = body
-        .responses
-        .iter()
-        .flat_map(|topic| topic.partitions.iter())
-        .find(|p| p.partition_index == partition)
+    assert_eq!(body.error_code, ErrorCode::NONE, "Fetch: {body:?}");
+    let data = fetch
+        .topic
+        .fetched(&body, version, partition)
         .unwrap_or_else(|| panic!("Fetch reply without partition {partition}: {body:?}"));
-    ErrorCode(data.error_code)
+    data.error_code
         .into_result()
         .map(|()| data.records.unwrap_or_default().to_vec())
 }

@@ -7,11 +7,8 @@ use std::time::Duration;
 
 use franzl::admin::NewTopic;
 use franzl::cluster::{Client, needs_metadata_refresh};
-use franzl::core::ErrorCode;
-use franzl::core::messages::list_offsets::{
-    ListOffsetsPartition, ListOffsetsRequest, ListOffsetsTopic,
-};
-use franzl::core::messages::{Array, LIST_OFFSETS_LATEST};
+use franzl::core::messages::list_offsets::ListOffsetsRequest;
+use franzl::core::messages::{LIST_OFFSETS_LATEST, OnePartitionListOffsets};
 use franzl::{Admin, AdminConfig, Error, Result};
 use franzl_tests::client::builder;
 use franzl_tests::{Profile, broker, unique_topic};
@@ -65,30 +62,21 @@ impl Drop for Restart {
 /// The latest offset of partition 0 of `topic`, asked of the leader franzl routes to.
 async fn latest_offset(cluster: &Client, topic: &str) -> Result<(i32, i64)> {
     let connection = cluster.leader(topic, 0).await?;
-    let partitions = [ListOffsetsPartition {
-        partition_index: 0,
+    let list = OnePartitionListOffsets {
+        topic,
+        partition: 0,
         timestamp: LIST_OFFSETS_LATEST,
-        ..Default::default()
-    }];
-    let topics = [ListOffsetsTopic {
-        name: topic,
-        partitions: Array::from_slice(&partitions),
-        ..Default::default()
-    }];
-    let request = ListOffsetsRequest {
-        replica_id: -1,
-        topics: Array::from_slice(&topics),
-        ..Default::default()
+        isolation_level: 0,
+        timeout_ms: 30_000,
     };
-    let response = connection.request(&request).await?;
+    let partitions = list.partitions();
+    let topics = list.topics(&partitions);
+    let response = connection.request(&list.request(&topics)).await?;
     let decoded = response.decode::<ListOffsetsRequest<'_>>()?;
-    let answer = decoded
-        .topics
-        .iter()
-        .flat_map(|t| t.partitions.iter())
-        .next()
+    let answer = list
+        .find(&decoded)
         .ok_or_else(|| Error::protocol("no partition in the answer"))?;
-    let code = ErrorCode(answer.error_code);
+    let code = answer.error_code;
     if !code.is_ok() {
         return Err(Error::kafka(code, None, format!("{topic}-0")));
     }

@@ -102,7 +102,7 @@ fn pipelined_requests_are_answered_in_their_own_replies() {
                     };
                     let response = connection.request(&request).await?;
                     let versions = response.decode::<ApiVersionsRequest<'_>>()?;
-                    assert_eq!(versions.error_code, 0);
+                    assert_eq!(versions.error_code, ErrorCode::NONE);
                 }
                 Ok::<_, Error>(())
             }

@@ -70,7 +70,7 @@ async fn create_topic(client: &mut HostClient<'_, '_>, topic: &str) {
         .expect("decode CreateTopics");
     let created = response.topics.iter().next().expect("one topic");
     assert_eq!(
-        ErrorCode(created.error_code),
+        created.error_code,
         ErrorCode::NONE,
         "{:?}",
         created.error_message

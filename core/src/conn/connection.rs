@@ -474,7 +474,7 @@ impl<'c, const N: usize> Connection<'c, N> {
             }
             (State::Sasl(step), ApiKey::SaslAuthenticate) if step.awaits() => {
                 let response = SaslAuthenticateResponse::decode(pending.api_version, body)?;
-                let code = ErrorCode(response.error_code);
+                let code = response.error_code;
                 if !code.is_ok() {
                     self.keep_server_error(response.error_message.unwrap_or_default());
                     return Err(ConnError::AuthenticationFailed(code));
@@ -512,7 +512,7 @@ impl<'c, const N: usize> Connection<'c, N> {
             // A broker that does not know `version` answers in v0, whatever was asked.
             Err(error) => ApiVersionsResponse::decode(0, body).map_err(|_| error)?,
         };
-        let code = ErrorCode(response.error_code);
+        let code = response.error_code;
         if code == ErrorCode::UNSUPPORTED_VERSION {
             let broker_max = response
                 .api_keys

@@ -171,7 +171,7 @@ fn a_broker_below_v3_reports_no_features() {
         ..Default::default()
     }];
     let refusal = ApiVersionsResponse {
-        error_code: ErrorCode::UNSUPPORTED_VERSION.0,
+        error_code: ErrorCode::UNSUPPORTED_VERSION,
         api_keys: Array::from_slice(&old),
         ..Default::default()
     };

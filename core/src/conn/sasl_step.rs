@@ -5,7 +5,6 @@
 //! computed when the server's message arrives and sent when the caller next asks for output.
 
 use super::error::ConnError;
-use crate::ErrorCode;
 use crate::messages::sasl_authenticate::SaslAuthenticateResponse;
 use crate::messages::sasl_handshake::SaslHandshakeResponse;
 use crate::sasl::SaslMechanism;
@@ -150,7 +149,7 @@ impl<'c> SaslStep<'c> {
             // A response of the other SASL API than the step awaits.
             return Err(ConnError::Decode(crate::wire::DecodeError::WrongApi));
         }
-        let code = ErrorCode(response.error_code);
+        let code = response.error_code;
         if !code.is_ok() {
             return Err(ConnError::MechanismNotEnabled(code));
         }

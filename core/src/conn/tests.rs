@@ -215,7 +215,7 @@ fn old_broker_answers_in_v0_and_the_client_steps_down() {
         ..Default::default()
     }];
     let refusal = ApiVersionsResponse {
-        error_code: ErrorCode::UNSUPPORTED_VERSION.0,
+        error_code: ErrorCode::UNSUPPORTED_VERSION,
         api_keys: Array::from_slice(&old),
         ..Default::default()
     };
@@ -345,7 +345,7 @@ fn sasl_plain_succeeds_and_a_refusal_keeps_the_brokers_words() {
     let mut conn = Conn::new(config);
     let (id, version, _) = sasl_until_authenticate(&mut conn, &mut broker, &mut out);
     let refusal = SaslAuthenticateResponse {
-        error_code: ErrorCode::SASL_AUTHENTICATION_FAILED.0,
+        error_code: ErrorCode::SASL_AUTHENTICATION_FAILED,
         error_message: Some("Authentication failed: Invalid username or password"),
         ..Default::default()
     };
@@ -381,7 +381,7 @@ fn sasl_handshake_refused_mechanism_is_its_own_error() {
     let n = conn.poll_transmit(T0, &mut out).unwrap();
     let (header, _) = Broker::read(&out[..n]);
     let refusal = SaslHandshakeResponse {
-        error_code: ErrorCode::UNSUPPORTED_SASL_MECHANISM.0,
+        error_code: ErrorCode::UNSUPPORTED_SASL_MECHANISM,
         ..Default::default()
     };
     let frame = broker.respond(header.correlation_id, 1, &refusal);
@@ -500,7 +500,7 @@ fn frames_split_at_every_position_reach_the_connection_whole() {
         let mut buf = [0u8; 128];
         let mut seen = 0;
         for part in [&stream[..split], &stream[split..]] {
-            reader.spare(&mut buf)[..part.len()].copy_from_slice(part);
+            reader.receive_space(&mut buf).unwrap()[..part.len()].copy_from_slice(part);
             reader.commit(part.len());
             while let Some(frame) = reader.next_frame(&buf).unwrap() {
                 let Event::Response(response) = fresh.handle_frame(frame).unwrap() else {

@@ -4,9 +4,8 @@
 use super::Clock;
 use super::client::Client;
 use super::error::ClientError;
-use super::topic::TopicRef;
-use crate::ErrorCode;
 use crate::messages::Array;
+use crate::messages::TopicRef;
 use crate::messages::fetch::{FetchPartition, FetchRequest, FetchTopic};
 use crate::record::Batches;
 use embedded_io_async::{Read, Write};
@@ -106,7 +105,7 @@ impl<T: Read + Write, C: Clock> Client<'_, '_, T, C> {
         let response = self.request_at(&request, version).await?;
         let version = response.api_version;
         let response = response.decode::<FetchRequest<'_>>()?;
-        let code = ErrorCode(response.error_code);
+        let code = response.error_code;
         if !code.is_ok() {
             return Err(ClientError::Broker(code));
         }
@@ -124,7 +123,7 @@ impl<T: Read + Write, C: Clock> Client<'_, '_, T, C> {
             }
         }
         let found = found.ok_or(ClientError::MissingFromResponse)?;
-        let code = ErrorCode(found.error_code);
+        let code = found.error_code;
         if !code.is_ok() {
             return Err(ClientError::Broker(code));
         }

@@ -76,30 +76,20 @@ impl<'b, T: Read + Write> Link<'b, T> {
     /// prefix).
     pub(super) async fn read_frame(&mut self) -> Result<&[u8], ClientError> {
         loop {
-            // A copy of the reader's offsets looks for a frame without consuming it, so the
-            // frame is taken below, outside the loop that also reads into the buffer.
-            let mut probe = self.reader.clone();
-            if probe.next_frame(self.rx)?.is_some() {
+            // Empty once a whole frame is buffered; an error for one that can never fit.
+            let space = self.reader.receive_space(self.rx)?;
+            if space.is_empty() {
                 break;
-            }
-            let spare = self.reader.spare(self.rx);
-            if spare.is_empty() {
-                // next_frame refuses a frame larger than the buffer, so this cannot happen; an
-                // error beats reading into nothing forever.
-                return Err(ClientError::Frame(crate::conn::FrameError::ExceedsBuffer {
-                    needed: self.rx.len().saturating_add(1),
-                    capacity: self.rx.len(),
-                }));
             }
             let read = self
                 .transport
-                .read(spare)
+                .read(space)
                 .await
                 .map_err(|error| ClientError::Io(error.kind()))?;
             if read == 0 {
                 return Err(ClientError::ConnectionClosed);
             }
-            self.reader.commit(read.min(spare.len()));
+            self.reader.commit(read);
         }
         self.reader
             .next_frame(self.rx)?

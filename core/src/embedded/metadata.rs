@@ -4,7 +4,6 @@
 use super::Clock;
 use super::client::Client;
 use super::error::ClientError;
-use crate::ErrorCode;
 use crate::messages::Array;
 use crate::messages::metadata::{
     MetadataRequest, MetadataRequestTopic, MetadataResponseBroker, MetadataResponsePartition,
@@ -72,7 +71,7 @@ impl<T: Read + Write, C: Clock> Client<'_, '_, T, C> {
             .iter()
             .find(|entry| entry.name == Some(topic))
             .ok_or(ClientError::MissingFromResponse)?;
-        let code = ErrorCode(found.error_code);
+        let code = found.error_code;
         if !code.is_ok() {
             return Err(ClientError::Broker(code));
         }

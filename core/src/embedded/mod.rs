@@ -68,17 +68,16 @@ mod offsets;
 mod produce;
 #[cfg(test)]
 mod tests;
-mod topic;
 
 pub use crate::conn::ConnectionConfig;
 pub use crate::messages::Acks;
+pub use crate::messages::TopicRef;
 pub use client::Client;
 pub use error::ClientError;
 pub use fetch::{FETCH_OVERHEAD, FetchOptions, FetchedPartition};
 pub use metadata::TopicMetadata;
 pub use offsets::{EARLIEST, LATEST};
 pub use produce::ProduceOptions;
-pub use topic::TopicRef;
 
 use crate::conn::Instant;
 

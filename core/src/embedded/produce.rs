@@ -4,12 +4,10 @@
 use super::Clock;
 use super::client::Client;
 use super::error::ClientError;
-use super::topic::TopicRef;
-use crate::ErrorCode;
 use crate::compression::Compression;
 use crate::conn::{ConnError, Connection, Instant, Sent};
-use crate::messages::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
-use crate::messages::{Acks, Array};
+use crate::messages::produce::ProduceRequest;
+use crate::messages::{Acks, OnePartitionProduce, TopicRef};
 use crate::record::{BatchOptions, NewRecord, RecordBatchBuilder};
 use core::time::Duration;
 use embedded_io_async::{Read, Write};
@@ -141,21 +139,9 @@ impl<T: Read + Write, C: Clock> Client<'_, '_, T, C> {
         };
         let version = response.api_version;
         let response = response.decode::<ProduceRequest<'_>>()?;
-        // Plain loops rather than iterator adapters: the same work in less flash.
-        let mut found = None;
-        for entry in response.responses.iter() {
-            if topic.is(version, entry.name, &entry.topic_id) {
-                found = entry
-                    .partition_responses
-                    .iter()
-                    .find(|entry| entry.index == partition);
-                if found.is_some() {
-                    break;
-                }
-            }
-        }
+        let found = topic.produced(&response, version, partition);
         let found = found.ok_or(ClientError::MissingFromResponse)?;
-        let code = ErrorCode(found.error_code);
+        let code = found.error_code;
         if !code.is_ok() {
             return Err(ClientError::Broker(code));
         }
@@ -187,25 +173,15 @@ fn send_produce<const N: usize>(
     batch: &[u8],
     options: &ProduceOptions,
 ) -> Result<Sent, ConnError> {
-    let partitions = [PartitionProduceData {
-        index: partition,
-        records: Some(batch),
-        ..Default::default()
-    }];
-    let topics = [TopicProduceData {
-        name: topic.name,
-        topic_id: topic.id,
-        partition_data: Array::from_slice(&partitions),
-        ..Default::default()
-    }];
-    let request = ProduceRequest {
-        transactional_id: None,
+    let produce = OnePartitionProduce {
+        topic,
+        partition,
         acks: options.acks.value(),
         timeout_ms: i32::try_from(options.timeout.as_millis()).unwrap_or(i32::MAX),
-        topic_data: Array::from_slice(&topics),
-        ..Default::default()
+        transactional_id: None,
+        records: batch,
     };
     let expects_response = options.acks != Acks::None;
     let version = topic.version(conn.versions().get(crate::messages::ApiKey::Produce));
-    conn.send(&request, version, expects_response, now, tx)
+    produce.with_request(|request| conn.send(request, version, expects_response, now, tx))
 }

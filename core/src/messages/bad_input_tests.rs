@@ -180,7 +180,7 @@ fn metadata_v0_negative_and_huge_lengths() {
     let decode = |bytes: &[u8]| MetadataResponse::decode(0, bytes).map(drop);
     let m = MetadataResponse::decode(0, input).unwrap();
     assert_eq!(
-        m.topics.iter().next().map(|t| (t.error_code, t.name)),
+        m.topics.iter().next().map(|t| (t.error_code.0, t.name)),
         Some((3, Some("t")))
     );
     every_truncation_fails::<MetadataResponse<'_>>(0, &METADATA_V0[..17]);

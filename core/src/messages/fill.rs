@@ -87,12 +87,18 @@ impl Fill for f64 {
     }
 }
 
+impl Fill for crate::ErrorCode {
+    fn fill(g: &mut Gen, v: Version) -> Self {
+        Self(i16::fill(g, v))
+    }
+}
+
 impl Fill for Uuid {
     fn fill(g: &mut Gen, _: Version) -> Self {
         let mut id = [0u8; 16];
         id[..8].copy_from_slice(&g.next().to_be_bytes());
         id[8..].copy_from_slice(&g.next().to_be_bytes());
-        id
+        Uuid(id)
     }
 }
 

@@ -178,6 +178,31 @@ fixed_items! {
     bool => bool, put_bool;
 }
 
+/// An error code is its `i16` on the wire.
+impl<'a> Item<'a> for crate::ErrorCode {
+    const FIXED_LEN: Option<usize> = Some(2);
+
+    #[inline]
+    fn read(r: &mut Reader<'a>, _: Version) -> Result<Self, DecodeError> {
+        r.i16().map(Self)
+    }
+
+    #[inline]
+    fn skip(r: &mut Reader<'a>, _: Version) -> Result<(), DecodeError> {
+        r.take(2).map(drop)
+    }
+
+    #[inline]
+    fn write(&self, w: &mut Writer<'_>, _: Version) -> Result<(), EncodeError> {
+        w.put_i16(self.0)
+    }
+
+    #[inline]
+    fn wire_len(&self, _: Version) -> Result<usize, EncodeError> {
+        Ok(2)
+    }
+}
+
 impl<'a> Item<'a> for Uuid {
     const FIXED_LEN: Option<usize> = Some(16);
 

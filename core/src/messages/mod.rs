@@ -29,6 +29,7 @@ mod generated;
 mod item;
 mod message;
 mod negotiate;
+mod one_partition;
 
 pub use acks::Acks;
 pub use array::{Array, ArrayIter};
@@ -39,6 +40,9 @@ pub use item::{Item, Nullable, Version};
 pub use item::{absent, non_null, put_tagged, refuses, tagged_len};
 pub use message::{Message, Request};
 pub use negotiate::NegotiatedVersions;
+pub use one_partition::{
+    OnePartitionFetch, OnePartitionListOffsets, OnePartitionProduce, TopicRef,
+};
 
 /// The first version of Fetch and of Produce that names topics by id (KIP-516) and leaves
 /// their names out; earlier versions name them, so a topic whose id is unknown is addressed at

@@ -19,16 +19,15 @@
 mod error;
 mod reader;
 mod tagged;
+mod uuid;
 mod varint;
 mod writer;
 
 pub use error::{DecodeError, EncodeError};
 pub use reader::Reader;
 pub use tagged::{RawTaggedField, RawTaggedFields};
+pub use uuid::Uuid;
 pub use varint::{uvarint_len, uvarint64_len, varint_len, varlong_len};
 #[cfg(feature = "gather")]
 pub use writer::Gap;
 pub use writer::{LengthPlaceholder, Writer};
-
-/// A UUID as its 16 wire bytes (Kafka's topic ids; all zeros means "none").
-pub type Uuid = [u8; 16];

@@ -144,7 +144,7 @@ impl<'a> Reader<'a> {
     /// [`DecodeError::UnexpectedEnd`] if fewer than 16 bytes remain.
     #[inline]
     pub fn uuid(&mut self) -> Result<Uuid, DecodeError> {
-        self.array()
+        self.array().map(Uuid)
     }
 
     #[cfg_attr(feature = "std", inline(always))]

@@ -216,7 +216,7 @@ impl<'a> Writer<'a> {
     /// [`EncodeError::BufferTooSmall`] if the buffer has too little room.
     #[inline]
     pub fn put_uuid(&mut self, value: &Uuid) -> Result<(), EncodeError> {
-        self.put_raw(value)
+        self.put_raw(&value.0)
     }
 
     /// Writes an unsigned 64-bit varint (also used for 32-bit values: the encodings agree).

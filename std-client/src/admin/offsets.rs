@@ -54,11 +54,11 @@ fn partition_error(
     admin: &Admin,
     topic: &str,
     partition: i32,
-    code: i16,
+    code: ErrorCode,
     message: Option<&str>,
     what: &str,
 ) -> Result<()> {
-    if needs_metadata_refresh(ErrorCode(code)) {
+    if needs_metadata_refresh(code) {
         admin.cluster.invalidate_leader(topic, partition);
     }
     check(code, message, || {

@@ -9,11 +9,10 @@ use std::time::Instant;
 
 /// `Ok` for `NONE`, else [`Error::Kafka`] with the broker's message and `context`.
 pub(super) fn check(
-    code: i16,
+    code: ErrorCode,
     message: Option<&str>,
     context: impl FnOnce() -> String,
 ) -> Result<()> {
-    let code = ErrorCode(code);
     if code.is_ok() {
         Ok(())
     } else {

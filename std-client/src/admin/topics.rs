@@ -272,7 +272,7 @@ impl Admin {
                         format!("topic {name}"),
                     )
                 })?;
-                check(topic.error.0, None, || format!("topic {name}"))?;
+                check(topic.error, None, || format!("topic {name}"))?;
                 Ok(((*name).to_owned(), topic.clone()))
             })
             .collect()

@@ -1,11 +1,16 @@
 //! Reading whole size-prefixed frames from a byte stream, refusing an oversized frame from its
 //! prefix before anything else is read.
 //!
-//! The frame's buffer grows as bytes arrive (up to the size the prefix announced), so a broker
+//! The framing rules are franzl-core's [`FrameReader`]: it takes the size prefix as it arrives,
+//! judges it (negative, or above `max_frame`) and says how many bytes the frame needs. Reading
+//! stops exactly at the frame's end, since the handshake hands the stream on afterwards. Each
+//! frame is returned as a `Vec` of its own (it becomes a [`super::ResponseFrame`] that another
+//! task owns); the body lands in it straight from the reader, without a copy through a frame
+//! buffer. The `Vec` grows as bytes arrive (up to the size the prefix announced), so a broker
 //! that announces a large frame and sends nothing costs no memory.
 
 use crate::error::{Error, Result};
-use franzl_core::conn::{FrameError, SIZE_PREFIX_LEN, check_size_prefix};
+use franzl_core::conn::{FrameError, FrameReader, SIZE_PREFIX_LEN};
 use futures_lite::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use std::io;
 use std::io::IoSlice;
@@ -29,9 +34,7 @@ pub(crate) async fn read_frame<R: AsyncRead + Unpin>(
 }
 
 /// Reads the next frame (without its size prefix) from `reader` into `frame`, replacing what
-/// it held; a buffer reused from frame to frame allocates only when a frame outgrows it. The
-/// buffer grows as bytes arrive, at most doubling per read, so a broker that announces a large
-/// frame and sends nothing costs no memory.
+/// it held; a buffer reused from frame to frame allocates only when a frame outgrows it.
 ///
 /// # Errors
 /// As [`read_frame`]; `frame` then holds no complete frame.
@@ -42,14 +45,16 @@ pub(crate) async fn read_frame_into<R: AsyncRead + Unpin>(
     peer: &str,
 ) -> Result<()> {
     frame.clear();
+    let reading = |error| Error::io(format!("reading from {peer}"), error);
+    let mut frames = FrameReader::new(max_frame);
     let mut prefix = [0u8; SIZE_PREFIX_LEN];
-    let mut got = 0;
-    while got < SIZE_PREFIX_LEN {
-        let rest = prefix.get_mut(got..).unwrap_or_default();
+    // The prefix first: the reader judges it once its four bytes are in.
+    while frames.buffered() < SIZE_PREFIX_LEN {
+        let got = frames.buffered();
         let n = reader
-            .read(rest)
+            .read(prefix.get_mut(got..).unwrap_or_default())
             .await
-            .map_err(|error| Error::io(format!("reading from {peer}"), error))?;
+            .map_err(reading)?;
         if n == 0 {
             let what = if got == 0 {
                 format!("{peer} closed the connection")
@@ -58,43 +63,49 @@ pub(crate) async fn read_frame_into<R: AsyncRead + Unpin>(
             };
             return Err(Error::io(what, io::ErrorKind::UnexpectedEof.into()));
         }
-        got += n;
+        frames.commit(n);
     }
-    let size = check_size_prefix(prefix, max_frame).map_err(|error| {
-        // A TLS alert or handshake record read as a size: say what it is.
-        if let ([0x15 | 0x16, 0x03, ..], FrameError::TooLarge { .. }) = (prefix, error) {
-            Error::protocol(format!(
-                "{peer} answered with TLS: use security.protocol SSL or SASL_SSL for this \
-                 listener ({error})"
-            ))
-        } else {
-            Error::Frame(error)
+    let size = frames
+        .missing(&prefix)
+        .map_err(|error| prefix_error(prefix, error, peer))?;
+    // Then exactly the frame's `size` bytes, into a buffer grown as they arrive (a reused
+    // buffer's capacity is kept: growing within it allocates nothing).
+    let mut filled = 0;
+    while filled < size {
+        if filled == frame.len() {
+            // The first 64 KiB, then doubling, never past the announced size.
+            let grown = frame.len().saturating_mul(2).max(INITIAL_RESERVE);
+            frame.resize(grown.min(size), 0);
         }
-    })?;
-    while frame.len() < size {
-        let have = frame.len();
-        let step = (size - have).min(have.max(INITIAL_RESERVE));
-        frame.resize(have + step, 0);
-        let space = frame.get_mut(have..).unwrap_or_default();
-        let n = match reader.read(space).await {
-            Ok(n) => n,
-            Err(error) => {
-                frame.truncate(have);
-                return Err(Error::io(format!("reading from {peer}"), error));
-            }
-        };
-        frame.truncate(have + n);
+        let n = reader
+            .read(frame.get_mut(filled..).unwrap_or_default())
+            .await
+            .map_err(reading)?;
         if n == 0 {
             return Err(Error::io(
                 format!(
-                    "{peer} closed the connection in the middle of a response ({have} of \
+                    "{peer} closed the connection in the middle of a response ({filled} of \
                      {size} bytes)"
                 ),
                 io::ErrorKind::UnexpectedEof.into(),
             ));
         }
+        filled = (filled + n).min(frame.len());
     }
     Ok(())
+}
+
+/// The error for a size prefix the frame reader refused: a TLS alert or handshake record read
+/// as a size is named as such.
+fn prefix_error(prefix: [u8; SIZE_PREFIX_LEN], error: FrameError, peer: &str) -> Error {
+    if let ([0x15 | 0x16, 0x03, ..], FrameError::TooLarge { .. }) = (prefix, error) {
+        Error::protocol(format!(
+            "{peer} answered with TLS: use security.protocol SSL or SASL_SSL for this listener \
+             ({error})"
+        ))
+    } else {
+        Error::Frame(error)
+    }
 }
 
 /// Writes every byte of `slices`, in order, with vectored writes (a frame's header and the
@@ -129,6 +140,30 @@ mod tests {
     fn reads_one_frame() {
         assert_eq!(read(&[0, 0, 0, 2, 7, 8, 9], 10).unwrap(), [7, 8]);
         assert_eq!(read(&[0, 0, 0, 0], 10).unwrap(), []);
+    }
+
+    #[test]
+    fn reads_no_byte_past_the_frame_and_grows_for_large_frames() {
+        let mut stream = vec![0, 0, 0, 2, 7, 8, 0, 0, 0, 1, 9];
+        let big = 200 * 1024;
+        stream.extend_from_slice(&u32::try_from(big).unwrap().to_be_bytes());
+        stream.extend((0..big).map(|i| (i % 251) as u8));
+        let mut rest = &stream[..];
+        let first = smol::block_on(read_frame(&mut rest, 1 << 20, "test")).unwrap();
+        assert_eq!(first, [7, 8]);
+        assert_eq!(
+            rest.len(),
+            stream.len() - 6,
+            "the next frame is left in the stream"
+        );
+        assert_eq!(
+            smol::block_on(read_frame(&mut rest, 1 << 20, "test")).unwrap(),
+            [9]
+        );
+        let large = smol::block_on(read_frame(&mut rest, 1 << 20, "test")).unwrap();
+        assert_eq!(large.len(), big);
+        assert!(large.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8));
+        assert!(rest.is_empty());
     }
 
     #[test]

@@ -71,7 +71,7 @@ pub(crate) async fn answer_metadata(
     header: &RequestHeader<'_>,
     port: u16,
     topic: &str,
-    topic_id: [u8; 16],
+    topic_id: franzl_core::wire::Uuid,
     partitions: &[(i32, i32)],
 ) {
     let brokers = [MetadataResponseBroker {

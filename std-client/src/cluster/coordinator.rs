@@ -7,7 +7,6 @@ use crate::broker::BrokerConnection;
 use crate::error::{Error, Result};
 use crate::net::{Backoff, BrokerAddress};
 use async_io::Timer;
-use franzl_core::ErrorCode;
 use franzl_core::messages::Array;
 use franzl_core::messages::find_coordinator::FindCoordinatorRequest;
 use std::collections::HashMap;
@@ -147,7 +146,6 @@ impl Client {
                 decoded.port,
             )
         };
-        let code = ErrorCode(code);
         if !code.is_ok() {
             return Err(Error::kafka(
                 code,

@@ -15,7 +15,6 @@
 
 use super::Client;
 use crate::error::{Error, Result};
-use franzl_core::ErrorCode;
 use franzl_core::messages::api_versions::{ApiVersionsRequest, ApiVersionsResponse};
 use franzl_core::messages::{Feature, FeatureLevels};
 use franzl_core::wire::RawTaggedFields;
@@ -165,7 +164,7 @@ impl Client {
         };
         let response = connection.request(&request).await?;
         let decoded = response.decode::<ApiVersionsRequest<'_>>()?;
-        let code = ErrorCode(decoded.error_code);
+        let code = decoded.error_code;
         if !code.is_ok() {
             return Err(Error::kafka(code, None, "ApiVersions"));
         }

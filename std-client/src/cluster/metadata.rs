@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::net::BrokerAddress;
 use franzl_core::ErrorCode;
 use franzl_core::messages::metadata::MetadataResponse;
+use franzl_core::wire::Uuid;
 use std::collections::BTreeMap;
 
 /// The cluster's brokers and the topics asked about so far.
@@ -26,7 +27,7 @@ pub struct MetadataSnapshot {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicMetadata {
     /// The topic id (all zero before Metadata v10).
-    pub id: [u8; 16],
+    pub id: Uuid,
     /// The topic-level error; `NONE` when the topic is usable.
     pub error: ErrorCode,
     /// Partitions, ordered by index.
@@ -120,7 +121,7 @@ impl MetadataSnapshot {
                     leader_epoch: p.leader_epoch,
                     replicas: p.replica_nodes.iter().collect(),
                     isr: p.isr_nodes.iter().collect(),
-                    error: ErrorCode(p.error_code),
+                    error: p.error_code,
                 })
                 .collect();
             partitions.sort_by_key(|p| p.partition);
@@ -128,7 +129,7 @@ impl MetadataSnapshot {
                 name.to_owned(),
                 TopicMetadata {
                     id: topic.topic_id,
-                    error: ErrorCode(topic.error_code),
+                    error: topic.error_code,
                     partitions,
                 },
             );
@@ -199,7 +200,7 @@ mod tests {
 
         let missing = [MetadataResponseTopic {
             name: Some("b"),
-            error_code: ErrorCode::UNKNOWN_TOPIC_OR_PARTITION.0,
+            error_code: ErrorCode::UNKNOWN_TOPIC_OR_PARTITION,
             ..Default::default()
         }];
         let response = MetadataResponse {

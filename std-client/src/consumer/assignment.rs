@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use franzl_core::ErrorCode;
 use franzl_core::messages::{LIST_OFFSETS_EARLIEST, LIST_OFFSETS_LATEST};
+use franzl_core::wire::Uuid;
 
 use super::shared::PartitionAt;
 use crate::cluster::MetadataSnapshot;
@@ -81,7 +82,7 @@ impl SeekTo {
 pub(crate) struct Leader {
     pub(crate) node: i32,
     pub(crate) epoch: i32,
-    pub(crate) topic_id: [u8; 16],
+    pub(crate) topic_id: Uuid,
 }
 
 /// One assigned partition.

@@ -14,6 +14,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use franzl_core::wire::Uuid;
+
 use super::assignment::FetchTarget;
 
 /// What the broker was last told about a partition.
@@ -32,7 +34,7 @@ pub(crate) struct FetchPlan {
     /// Indexes into the round's targets of the partitions to name.
     pub(crate) include: Vec<usize>,
     /// Partitions to drop from the session: topic, its id, partition.
-    pub(crate) forget: Vec<(Arc<str>, [u8; 16], i32)>,
+    pub(crate) forget: Vec<(Arc<str>, Uuid, i32)>,
     full: bool,
 }
 
@@ -41,7 +43,7 @@ pub(crate) struct FetchPlan {
 pub(crate) struct FetchSession {
     id: i32,
     epoch: i32,
-    sent: BTreeMap<(Arc<str>, i32), (Sent, [u8; 16])>,
+    sent: BTreeMap<(Arc<str>, i32), (Sent, Uuid)>,
 }
 
 impl FetchSession {
@@ -144,7 +146,7 @@ mod tests {
             leader: Leader {
                 node: 1,
                 epoch: 3,
-                topic_id: [7; 16],
+                topic_id: Uuid([7; 16]),
             },
         }
     }
@@ -173,7 +175,7 @@ mod tests {
         let plan = session.plan(&round, 16);
         assert_eq!(plan.session_epoch, 2);
         assert!(plan.include.is_empty());
-        assert_eq!(plan.forget, [(Arc::from("t"), [7; 16], 1)]);
+        assert_eq!(plan.forget, [(Arc::from("t"), Uuid([7; 16]), 1)]);
         session.answered(&plan, &round, 55);
 
         // It comes back: named again.

@@ -42,7 +42,8 @@ use franzl_core::ErrorCode;
 use franzl_core::messages::fetch::{
     FetchPartition, FetchRequest, FetchResponse, FetchTopic, ForgottenTopic, PartitionData,
 };
-use franzl_core::messages::{ApiKey, Array, Message};
+use franzl_core::messages::{ApiKey, Array, Message, TopicRef};
+use franzl_core::wire::Uuid;
 
 use super::assignment::FetchTarget;
 use super::fetch_outcomes::{
@@ -214,7 +215,7 @@ async fn fetch(
             topic_id: if by_id {
                 first.leader.topic_id
             } else {
-                [0; 16]
+                Uuid::ZERO
             },
             partitions: Array::from_slice(partitions.get(start..start + len).unwrap_or_default()),
             ..FetchTopic::default()
@@ -227,7 +228,7 @@ async fn fetch(
         let (topic, topic_id, _) = &forget[start];
         forgotten.push(ForgottenTopic {
             topic: if by_id { "" } else { topic },
-            topic_id: if by_id { *topic_id } else { [0; 16] },
+            topic_id: if by_id { *topic_id } else { Uuid::ZERO },
             partitions: Array::from_slice(
                 forgotten_partitions
                     .get(start..start + len)
@@ -268,7 +269,7 @@ async fn fetch(
     let body = SharedBytes::new(frame, Some(permit));
     let response = FetchResponse::decode(version, body.bytes())
         .map_err(|error| Error::core(format!("decoding a Fetch v{version} response"), error))?;
-    let code = ErrorCode(response.error_code);
+    let code = response.error_code;
     if code == ErrorCode::FETCH_SESSION_ID_NOT_FOUND
         || code == ErrorCode::INVALID_FETCH_SESSION_EPOCH
     {
@@ -286,13 +287,14 @@ async fn fetch(
     let mut round = Round::Served;
     for topic in &response.responses {
         for data in &topic.partitions {
+            // By id from Fetch v13, by name before: the core's rule for every driver.
             let target = targets.iter().find(|t| {
+                let ours = TopicRef {
+                    name: &t.topic,
+                    id: t.leader.topic_id,
+                };
                 t.partition == data.partition_index
-                    && if by_id {
-                        t.leader.topic_id == topic.topic_id
-                    } else {
-                        *t.topic == *topic.topic
-                    }
+                    && ours.is(version, topic.topic, &topic.topic_id)
             });
             if let Some(target) = target
                 && read_fetched(shared, target, &data, &body).await == Round::Retry
@@ -312,7 +314,7 @@ async fn read_fetched(
     body: &Arc<SharedBytes>,
 ) -> Round {
     let (topic, partition, epoch) = (&target.topic, target.partition, target.epoch);
-    let code = ErrorCode(data.error_code);
+    let code = data.error_code;
     let from_replica = shared
         .cluster
         .cached_leader(topic, partition)

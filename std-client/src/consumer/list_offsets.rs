@@ -106,7 +106,7 @@ pub(crate) async fn list_offsets(
             let Some(slot) = found.and_then(|index| answers.get_mut(index)) else {
                 continue;
             };
-            let code = ErrorCode(answer.error_code);
+            let code = answer.error_code;
             *slot = if !code.is_ok() {
                 Err(code)
             } else if answer.offset < 0 {

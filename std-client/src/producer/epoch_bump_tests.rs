@@ -22,7 +22,7 @@ use franzl_core::messages::produce::{
 };
 use franzl_core::messages::{ApiKey, Array, Message};
 use franzl_core::record::RecordBatch;
-use franzl_core::wire::Reader;
+use franzl_core::wire::{Reader, Uuid};
 
 use crate::broker::scripted;
 use crate::broker::tests::respond;
@@ -76,7 +76,7 @@ async fn serve(mut stream: TcpStream, port: u16, logs: Shared) {
             }
             ApiKey::Metadata => {
                 let partitions = [(0, 0), (1, 0)];
-                scripted::answer_metadata(&mut stream, &header, port, "t", [0; 16], &partitions)
+                scripted::answer_metadata(&mut stream, &header, port, "t", Uuid::ZERO, &partitions)
                     .await;
             }
             ApiKey::InitProducerId => {
@@ -111,7 +111,7 @@ async fn serve(mut stream: TcpStream, port: u16, logs: Shared) {
                             let (code, offset) = append(log, &batch, first, index);
                             answers.push(PartitionProduceResponse {
                                 index,
-                                error_code: code.0,
+                                error_code: code,
                                 base_offset: offset,
                                 ..Default::default()
                             });

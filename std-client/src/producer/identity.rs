@@ -73,7 +73,7 @@ impl ProducerIdentity {
         };
         let frame = connection.request_at(&request, version).await?;
         let response = frame.decode::<InitProducerIdRequest<'_>>()?;
-        let code = ErrorCode(response.error_code);
+        let code = response.error_code;
         if bump && (code == ErrorCode::INVALID_PRODUCER_EPOCH || code == ErrorCode::PRODUCER_FENCED)
         {
             // The broker will not bump this id: take a new one.

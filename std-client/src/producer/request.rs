@@ -9,11 +9,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use franzl_core::ErrorCode;
 use franzl_core::messages::{
     ApiKey, Array, FIRST_VERSION_WITH_TOPIC_IDS, Message,
     produce::{PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduceData},
 };
+use franzl_core::wire::Uuid;
 
 use super::accumulator::Accumulator;
 use super::accumulator::Verdict;
@@ -146,7 +146,7 @@ fn group_by_topic<'a>(
             .map_or(batches.len(), |n| start + n);
         *topic = TopicProduceData {
             name,
-            topic_id: topic_ids.get(start).copied().unwrap_or(NO_TOPIC_ID),
+            topic_id: Uuid(topic_ids.get(start).copied().unwrap_or(NO_TOPIC_ID)),
             partition_data: Array::from_slice(partitions.get(start..end).unwrap_or_default()),
             ..Default::default()
         };
@@ -198,7 +198,7 @@ fn ids_of(cluster: &Client, batches: &[(Arc<str>, ProducerBatch)], ids: &mut Vec
     ids.extend(
         batches
             .iter()
-            .map(|(topic, _)| metadata.topic(topic).map_or(NO_TOPIC_ID, |t| t.id)),
+            .map(|(topic, _)| metadata.topic(topic).map_or(NO_TOPIC_ID, |t| t.id.0)),
     );
 }
 
@@ -304,7 +304,7 @@ fn judge_batch(
     let answer = response
         .responses
         .iter()
-        .filter(|t| id.map_or(t.name == topic, |id| t.topic_id == *id))
+        .filter(|t| id.map_or(t.name == topic, |id| t.topic_id.0 == *id))
         .flat_map(|t| t.partition_responses.iter())
         .find(|p| p.index == batch.partition);
     let Some(answer) = answer else {
@@ -316,7 +316,7 @@ fn judge_batch(
             bump_epoch: batch.stamp.base_sequence >= 0,
         };
     };
-    let code = ErrorCode(answer.error_code);
+    let code = answer.error_code;
     *refresh |= crate::cluster::needs_metadata_refresh(code);
     judge(
         code,
@@ -348,6 +348,7 @@ fn request_failed(error: &Error) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use franzl_core::ErrorCode;
     use franzl_core::messages::produce::{PartitionProduceResponse, TopicProduceResponse};
 
     /// The verdict on each of `batches`, as `settle` gives them.
@@ -381,7 +382,7 @@ mod tests {
         let a = [
             PartitionProduceResponse {
                 index: 1,
-                error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER.0,
+                error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER,
                 ..Default::default()
             },
             PartitionProduceResponse {
@@ -436,7 +437,7 @@ mod tests {
         // Produce v13 answers with ids and empty names.
         let topics = [TopicProduceResponse {
             name: "",
-            topic_id: [4; 16],
+            topic_id: Uuid([4; 16]),
             partition_responses: Array::from_slice(&ok),
             ..Default::default()
         }];

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use async_net::TcpStream;
 use franzl_core::frame::RequestHeader;
 use franzl_core::messages::ApiKey;
-use franzl_core::wire::Reader;
+use franzl_core::wire::{Reader, Uuid};
 
 use crate::broker::scripted;
 use crate::config::ProducerConfig;
@@ -29,7 +29,7 @@ async fn serve(mut stream: TcpStream, port: u16) {
             }
             ApiKey::Metadata => {
                 let partitions = [(0, 0)];
-                scripted::answer_metadata(&mut stream, &header, port, "t", [0; 16], &partitions)
+                scripted::answer_metadata(&mut stream, &header, port, "t", Uuid::ZERO, &partitions)
                     .await;
             }
             ApiKey::Produce => {

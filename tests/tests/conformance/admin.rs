@@ -288,7 +288,7 @@ fn alter(
     v: i16,
     topic: &str,
     configs: &[AlterableConfig<'_>],
-) -> (Vec<i16>, String) {
+) -> (Vec<ErrorCode>, String) {
     let resources = [AlterConfigsResource {
         resource_type: RESOURCE_TOPIC,
         resource_name: topic,
@@ -327,7 +327,7 @@ fn incremental_alter_configs(ex: &mut Exerciser, topic: &str) {
         };
         let reply = ex.call(v, &request);
         let body = reply.body();
-        let codes: Vec<i16> = body.responses.iter().map(|r| r.error_code).collect();
+        let codes: Vec<ErrorCode> = body.responses.iter().map(|r| r.error_code).collect();
         (codes, format!("{body:?}"))
     };
     let api = ApiKey::IncrementalAlterConfigs;

@@ -65,8 +65,8 @@ fn scram_credentials(ex: &mut Exerciser) {
     };
     let v = ex.client.latest::<AlterUserScramCredentialsRequest<'_>>();
     let reply = ex.call(v, &request);
-    let codes: Vec<i16> = reply.body().results.iter().map(|r| r.error_code).collect();
-    assert_eq!(codes, [0], "deleting the credential");
+    let codes: Vec<ErrorCode> = reply.body().results.iter().map(|r| r.error_code).collect();
+    assert_eq!(codes, [ErrorCode::NONE], "deleting the credential");
 }
 
 fn nothing_to_change(ex: &mut Exerciser, topic: &str) {

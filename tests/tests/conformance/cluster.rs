@@ -138,7 +138,7 @@ fn metadata_of_all_topics(ex: &mut Exerciser, topic: &str) {
         };
         let reply = ex.call(v, &request);
         let body = reply.body();
-        let ours: Vec<i16> = body
+        let ours: Vec<ErrorCode> = body
             .topics
             .iter()
             .filter(|t| t.name == Some(topic))

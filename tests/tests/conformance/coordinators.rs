@@ -70,11 +70,11 @@ pub(crate) fn find(client: &mut RawClient, key: &str, key_type: i8) {
             .map(|c| c.error_code)
             .next()
             .unwrap_or(body.error_code);
-        if code == 0 {
+        if code.is_ok() {
             return;
         }
         assert!(
-            ErrorCode(code).is_retriable() && Instant::now() < deadline,
+            code.is_retriable() && Instant::now() < deadline,
             "no coordinator for {key}: {body:?}"
         );
         sleep(Duration::from_millis(200));
@@ -82,11 +82,11 @@ pub(crate) fn find(client: &mut RawClient, key: &str, key_type: i8) {
 }
 
 /// Repeats `ask` (the error code of each key) until no key gets a retriable error.
-fn until_loaded(what: &str, mut ask: impl FnMut() -> Vec<i16>) -> Vec<i16> {
+fn until_loaded(what: &str, mut ask: impl FnMut() -> Vec<ErrorCode>) -> Vec<ErrorCode> {
     let deadline = Instant::now() + LOAD_TIMEOUT;
     loop {
         let codes = ask();
-        if !codes.iter().any(|&code| ErrorCode(code).is_retriable()) {
+        if !codes.iter().any(|&code| code.is_retriable()) {
             return codes;
         }
         assert!(Instant::now() < deadline, "{what} still loading: {codes:?}");
@@ -111,7 +111,7 @@ pub(crate) fn wait_for_group_coordinator(client: &mut RawClient) {
     // A group nobody created is either described as dead or not found, by version.
     let unexpected = codes
         .iter()
-        .any(|&c| c != 0 && ErrorCode(c) != ErrorCode::GROUP_ID_NOT_FOUND);
+        .any(|&c| !c.is_ok() && c != ErrorCode::GROUP_ID_NOT_FOUND);
     assert!(!unexpected, "DescribeGroups of unknown groups: {codes:?}");
 }
 
@@ -134,7 +134,7 @@ pub(crate) fn wait_for_transaction_coordinator(client: &mut RawClient) {
             .collect()
     });
     let expected = ErrorCode::TRANSACTIONAL_ID_NOT_FOUND;
-    let unexpected = codes.iter().any(|&c| ErrorCode(c) != expected);
+    let unexpected = codes.iter().any(|&c| c != expected);
     assert!(
         !unexpected,
         "DescribeTransactions of unknown ids: {codes:?}"
@@ -154,7 +154,7 @@ pub(crate) fn wait_for_producer_ids(client: &mut RawClient) {
         let reply = client.call_latest(&request).expect("InitProducerId");
         vec![reply.body().error_code]
     });
-    assert_eq!(codes, [0], "idempotent InitProducerId");
+    assert_eq!(codes, [ErrorCode::NONE], "idempotent InitProducerId");
 }
 
 /// The partition count of an internal topic, once each partition has a leader.
@@ -175,7 +175,7 @@ fn internal_partitions(client: &mut RawClient, topic: &str) -> usize {
         let count = body
             .topics
             .iter()
-            .filter(|t| t.error_code == 0)
+            .filter(|t| t.error_code.is_ok())
             .map(|t| t.partitions.len())
             .next()
             .unwrap_or(0);

@@ -6,6 +6,7 @@ use std::fmt::Debug;
 
 use franzl_core::ErrorCode;
 use franzl_core::messages::{ApiKey, Request};
+use franzl_core::wire::Uuid;
 use franzl_tests::raw_client::{RawClient, Reply};
 
 /// The pairs a scenario exercised and the bodies it captured.
@@ -102,7 +103,7 @@ pub(crate) fn every_version<'r, R: Request<'r>>(
     ex: &mut Exerciser,
     request: &R,
     expected: ErrorCode,
-    codes: impl for<'b> Fn(&R::Response<'b>) -> Vec<i16>,
+    codes: impl for<'b> Fn(&R::Response<'b>) -> Vec<ErrorCode>,
 ) {
     for v in ex.versions(R::API_KEY) {
         let reply = ex.call(v, request);
@@ -116,11 +117,11 @@ pub(crate) fn every_version<'r, R: Request<'r>>(
 pub(crate) fn expect_codes(
     api: ApiKey,
     version: i16,
-    codes: impl IntoIterator<Item = i16>,
+    codes: impl IntoIterator<Item = ErrorCode>,
     expected: ErrorCode,
     response: &dyn Debug,
 ) {
-    let codes: Vec<ErrorCode> = codes.into_iter().map(ErrorCode).collect();
+    let codes: Vec<ErrorCode> = codes.into_iter().collect();
     assert!(
         !codes.is_empty(),
         "{} v{version}: no error codes to check in {response:?}",
@@ -148,23 +149,13 @@ pub(crate) fn new_member_id() -> String {
     let count = COUNTER.fetch_add(1, Ordering::Relaxed);
     let pid = u128::from(std::process::id());
     let mixed = (nanos ^ (u128::from(count) << 64) ^ (pid << 96)) | (1 << 127);
-    uuid_string(mixed.to_be_bytes())
+    uuid_string(Uuid(mixed.to_be_bytes()))
 }
 
-/// `uuid` as Kafka's `Uuid.toString` writes it: 22 characters of unpadded URL-safe base64.
-pub(crate) fn uuid_string(uuid: [u8; 16]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(22);
-    for chunk in uuid.chunks(3) {
-        let word = (0..)
-            .zip(chunk)
-            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            let index = (word >> (18 - 6 * i)) & 0x3f;
-            out.extend(ALPHABET.get(index as usize).map(|&c| char::from(c)));
-        }
-    }
-    out
+/// `uuid` as Kafka's `Uuid.toString` writes it: 22 characters of unpadded URL-safe base64
+/// (franzl-core's `Display` of [`Uuid`]).
+pub(crate) fn uuid_string(uuid: Uuid) -> String {
+    uuid.to_string()
 }
 
 #[cfg(test)]
@@ -174,8 +165,8 @@ mod tests {
     #[test]
     fn uuid_strings_match_kafka() {
         // `new Uuid(0, 0).toString()` and `new Uuid(-1, -1).toString()` on a JVM.
-        assert_eq!(uuid_string([0; 16]), "AAAAAAAAAAAAAAAAAAAAAA");
-        assert_eq!(uuid_string([0xff; 16]), "_____________________w");
+        assert_eq!(uuid_string(Uuid([0; 16])), "AAAAAAAAAAAAAAAAAAAAAA");
+        assert_eq!(uuid_string(Uuid([0xff; 16])), "_____________________w");
         assert_eq!(new_member_id().len(), 22);
     }
 }

@@ -67,7 +67,7 @@ pub(crate) fn find_coordinator_every_version(ex: &mut Exerciser, key: &str, key_
     for v in ex.versions(ApiKey::FindCoordinator) {
         let reply = ex.call(v, &find_coordinator_request(v, &keys, key_type));
         let body = reply.body();
-        let codes: Vec<i16> = if v >= 4 {
+        let codes: Vec<ErrorCode> = if v >= 4 {
             body.coordinators.iter().map(|c| c.error_code).collect()
         } else {
             vec![body.error_code]

@@ -135,7 +135,7 @@ fn wait_for_markers(ex: &mut Exerciser, topic: &str, topic_id: Uuid) -> i64 {
             .responses
             .iter()
             .flat_map(|t| t.partitions.iter())
-            .find(|p| p.error_code == 0 && p.last_stable_offset == p.high_watermark);
+            .find(|p| p.error_code.is_ok() && p.last_stable_offset == p.high_watermark);
         if let Some(partition) = settled {
             return partition.high_watermark;
         }

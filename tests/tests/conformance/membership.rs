@@ -16,7 +16,7 @@ use crate::exercise::{Exerciser, Record, every_version};
 /// A node id no node of the test clusters has.
 const NO_SUCH_NODE: i32 = 999;
 /// The directory id of that node.
-const NO_SUCH_DIRECTORY: Uuid = [0x42; 16];
+const NO_SUCH_DIRECTORY: Uuid = Uuid([0x42; 16]);
 /// The code a static quorum answers voter changes with.
 const STATIC_QUORUM: ErrorCode = ErrorCode::UNSUPPORTED_VERSION;
 

@@ -113,7 +113,7 @@ fn fetch_committed(ex: &mut Exerciser, v: i16, group: &str, topic: Topic<'_>) ->
     };
     let reply = ex.call(v, &request);
     let body = reply.body();
-    let (codes, offsets): (Vec<i16>, Vec<i64>) = if v <= 7 {
+    let (codes, offsets): (Vec<ErrorCode>, Vec<i64>) = if v <= 7 {
         let partitions = body.topics.iter().flat_map(|t| t.partitions.iter());
         let codes = partitions.clone().map(|p| p.error_code);
         let codes = std::iter::once(body.error_code).chain(codes).collect();

@@ -22,7 +22,7 @@ use crate::exercise::{Exerciser, Record, expect_codes};
 const CRC_AT: usize = 17;
 
 /// A topic id no topic has.
-const NO_SUCH_ID: Uuid = [0x5a; 16];
+const NO_SUCH_ID: Uuid = Uuid([0x5a; 16]);
 
 /// Runs every scenario of this file on one connection.
 pub(crate) fn run(bootstrap: &str) -> Record {

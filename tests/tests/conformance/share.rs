@@ -93,13 +93,17 @@ fn read_from_earliest(ex: &mut Exerciser, group: &str) {
         .client
         .call_latest(&request)
         .expect("IncrementalAlterConfigs");
-    let codes: Vec<i16> = reply
+    let codes: Vec<ErrorCode> = reply
         .body()
         .responses
         .iter()
         .map(|r| r.error_code)
         .collect();
-    assert_eq!(codes, [0], "share.auto.offset.reset of {group}");
+    assert_eq!(
+        codes,
+        [ErrorCode::NONE],
+        "share.auto.offset.reset of {group}"
+    );
     // The controller commits the config; the broker applies it once its metadata catches up
     // (seconds on a fresh broker). A share partition initialised before then starts at the
     // log end, past the records: wait until the broker describes the new value.

@@ -57,7 +57,7 @@ macro_rules! partition_codes {
             .iter()
             .flat_map(|r| r.partitions.iter())
             .map(|p| p.error_code)
-            .collect::<Vec<i16>>()
+            .collect::<Vec<ErrorCode>>()
     };
 }
 
@@ -87,7 +87,7 @@ fn initialize_share_group_state(ex: &mut Exerciser, group: &str, topic_id: Uuid)
             let reply = ex.call(v, &request);
             let body = reply.body();
             let codes = partition_codes!(body);
-            let loading = codes.iter().any(|&c| ErrorCode(c).is_retriable());
+            let loading = codes.iter().any(|c| c.is_retriable());
             if loading && Instant::now() < deadline {
                 sleep(Duration::from_millis(200));
                 continue;

@@ -152,7 +152,7 @@ fn add_partitions(ex: &mut Exerciser, v: i16, producer: &Producer, topic: &str) 
     };
     let reply = ex.call(v, &request);
     let body = reply.body();
-    let codes: Vec<i16> = if v <= 3 {
+    let codes: Vec<ErrorCode> = if v <= 3 {
         body.results_by_topic_v3_and_below
             .iter()
             .flat_map(|t| t.results_by_partition.iter())

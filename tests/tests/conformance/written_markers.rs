@@ -73,7 +73,7 @@ fn new_producer(ex: &mut Exerciser) -> (i64, i16) {
     };
     let reply = ex.client.call_latest(&request).expect("InitProducerId");
     let body = reply.body();
-    assert_eq!(body.error_code, 0, "InitProducerId: {body:?}");
+    assert_eq!(body.error_code, ErrorCode::NONE, "InitProducerId: {body:?}");
     (body.producer_id, body.producer_epoch)
 }
 
@@ -106,7 +106,7 @@ fn markers_in(
     let body = reply.body();
     let mut markers = Vec::new();
     for partition in body.responses.iter().flat_map(|t| t.partitions.iter()) {
-        assert_eq!(partition.error_code, 0, "Fetch: {body:?}");
+        assert_eq!(partition.error_code, ErrorCode::NONE, "Fetch: {body:?}");
         for batch in Batches::new(partition.records.unwrap_or_default()) {
             let Ok(Batch::V2(batch)) = batch else {
                 panic!("not a v2 batch: {batch:?}")

@@ -24,7 +24,7 @@ extern crate std;
 use std::vec::Vec;
 
 /// The id of topic `t`.
-pub(super) const TOPIC_ID: [u8; 16] = [7; 16];
+pub(super) const TOPIC_ID: crate::wire::Uuid = crate::wire::Uuid([7; 16]);
 
 /// A broker with one topic `t` of one partition, answering each request frame as it is
 /// written. Reads hand out at most `chunk` bytes, to split frames.
@@ -104,7 +104,7 @@ impl ScriptedBroker {
             ApiKey::SaslAuthenticate => {
                 let response = if self.refuse_auth {
                     SaslAuthenticateResponse {
-                        error_code: ErrorCode::SASL_AUTHENTICATION_FAILED.0,
+                        error_code: ErrorCode::SASL_AUTHENTICATION_FAILED,
                         error_message: Some("Invalid username or password"),
                         ..Default::default()
                     }
@@ -126,9 +126,9 @@ impl ScriptedBroker {
                     name,
                     topic_id: TOPIC_ID,
                     error_code: if known {
-                        0
+                        ErrorCode::NONE
                     } else {
-                        ErrorCode::UNKNOWN_TOPIC_OR_PARTITION.0
+                        ErrorCode::UNKNOWN_TOPIC_OR_PARTITION
                     },
                     partitions: Array::from_slice(if known { &partitions } else { &[] }),
                     ..Default::default()

@@ -135,7 +135,7 @@ pub struct AddOffsetsToTxnResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
     pub unknown_tagged_fields: w::RawTaggedFields<'a>,
 }
@@ -144,7 +144,7 @@ impl Default for AddOffsetsToTxnResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
     }

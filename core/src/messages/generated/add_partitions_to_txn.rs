@@ -480,7 +480,7 @@ pub struct AddPartitionsToTxnResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 4+, ignorable.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ResultsByTransaction`, versions 4+.
     pub results_by_transaction: m::Array<'a, AddPartitionsToTxnResult<'a>>,
     /// `ResultsByTopicV3AndBelow`, versions 0-3.
@@ -493,7 +493,7 @@ impl Default for AddPartitionsToTxnResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             results_by_transaction: m::Array::EMPTY,
             results_by_topic_v3_and_below: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
@@ -854,7 +854,7 @@ pub struct AddPartitionsToTxnPartitionResult<'a> {
     /// `PartitionIndex`, versions 0+.
     pub partition_index: i32,
     /// `PartitionErrorCode`, versions 0+.
-    pub partition_error_code: i16,
+    pub partition_error_code: crate::ErrorCode,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
     pub unknown_tagged_fields: w::RawTaggedFields<'a>,
 }
@@ -863,7 +863,7 @@ impl Default for AddPartitionsToTxnPartitionResult<'_> {
     fn default() -> Self {
         Self {
             partition_index: 0,
-            partition_error_code: 0,
+            partition_error_code: crate::ErrorCode(0),
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
     }

@@ -30,7 +30,7 @@ impl Default for AddRaftVoterRequest<'_> {
             cluster_id: Some(""),
             timeout_ms: 0,
             voter_id: 0,
-            voter_directory_id: [0; 16],
+            voter_directory_id: w::Uuid::ZERO,
             listeners: m::Array::EMPTY,
             ack_when_committed: true,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
@@ -265,7 +265,7 @@ pub struct AddRaftVoterResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+, ignorable.
     pub error_message: Option<&'a str>,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
@@ -276,7 +276,7 @@ impl Default for AddRaftVoterResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }

@@ -512,7 +512,7 @@ impl<'a> m::Message<'a> for AlterClientQuotasResponse<'a> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct AlterClientQuotasResponseEntryData<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+.
     pub error_message: Option<&'a str>,
     /// `Entity`, versions 0+.
@@ -524,7 +524,7 @@ pub struct AlterClientQuotasResponseEntryData<'a> {
 impl Default for AlterClientQuotasResponseEntryData<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             entity: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
@@ -554,7 +554,7 @@ impl<'a> m::Item<'a> for AlterClientQuotasResponseEntryData<'a> {
         if m::refuses(v.flexible, v.number, 1) {
             return Err(w::DecodeError::UnsupportedVersion);
         }
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, AlterClientQuotasResponseEntityData<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {

@@ -415,7 +415,7 @@ impl<'a> m::Message<'a> for AlterConfigsResponse<'a> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct AlterConfigsResourceResponse<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+.
     pub error_message: Option<&'a str>,
     /// `ResourceType`, versions 0+.
@@ -429,7 +429,7 @@ pub struct AlterConfigsResourceResponse<'a> {
 impl Default for AlterConfigsResourceResponse<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             resource_type: 0,
             resource_name: "",
@@ -461,7 +461,7 @@ impl<'a> m::Item<'a> for AlterConfigsResourceResponse<'a> {
         if m::refuses(v.flexible, v.number, 2) {
             return Err(w::DecodeError::UnsupportedVersion);
         }
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <i8 as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;

@@ -333,7 +333,7 @@ pub struct AlterPartitionReassignmentsResponse<'a> {
     /// `AllowReplicationFactorChange`, versions 1+, ignorable, default `true`.
     pub allow_replication_factor_change: bool,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+.
     pub error_message: Option<&'a str>,
     /// `Responses`, versions 0+.
@@ -347,7 +347,7 @@ impl Default for AlterPartitionReassignmentsResponse<'_> {
         Self {
             throttle_time_ms: 0,
             allow_replication_factor_change: true,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             responses: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
@@ -561,7 +561,7 @@ pub struct ReassignablePartitionResponse<'a> {
     /// `PartitionIndex`, versions 0+.
     pub partition_index: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+.
     pub error_message: Option<&'a str>,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
@@ -572,7 +572,7 @@ impl Default for ReassignablePartitionResponse<'_> {
     fn default() -> Self {
         Self {
             partition_index: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }

@@ -435,7 +435,7 @@ pub struct AlterUserScramCredentialsResult<'a> {
     /// `User`, versions 0+.
     pub user: &'a str,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+.
     pub error_message: Option<&'a str>,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
@@ -446,7 +446,7 @@ impl Default for AlterUserScramCredentialsResult<'_> {
     fn default() -> Self {
         Self {
             user: "",
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -476,7 +476,7 @@ impl<'a> m::Item<'a> for AlterUserScramCredentialsResult<'a> {
             return Err(w::DecodeError::UnsupportedVersion);
         }
         <&'a str as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];

@@ -135,7 +135,7 @@ impl<'a> m::Request<'a> for ApiVersionsRequest<'a> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ApiVersionsResponse<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ApiKeys`, versions 0+.
     pub api_keys: m::Array<'a, ApiVersion<'a>>,
     /// `ThrottleTimeMs`, versions 1+, ignorable.
@@ -155,7 +155,7 @@ pub struct ApiVersionsResponse<'a> {
 impl Default for ApiVersionsResponse<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             api_keys: m::Array::EMPTY,
             throttle_time_ms: 0,
             supported_features: m::Array::EMPTY,
@@ -200,7 +200,7 @@ impl<'a> m::Item<'a> for ApiVersionsResponse<'a> {
         if m::refuses(v.flexible, v.number, 3) {
             return Err(w::DecodeError::UnsupportedVersion);
         }
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, ApiVersion<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.number >= 1 {
             <i32 as m::Item<'a>>::skip(r, v)?;

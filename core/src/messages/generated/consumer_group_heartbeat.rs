@@ -201,7 +201,7 @@ pub struct ConsumerGroupHeartbeatRequestTopicPartitions<'a> {
 impl Default for ConsumerGroupHeartbeatRequestTopicPartitions<'_> {
     fn default() -> Self {
         Self {
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partitions: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -288,7 +288,7 @@ pub struct ConsumerGroupHeartbeatResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<&'a str>,
     /// `MemberId`, versions 0+, nullable in 0+, default `null`.
@@ -307,7 +307,7 @@ impl Default for ConsumerGroupHeartbeatResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: None,
             member_id: None,
             member_epoch: 0,
@@ -531,7 +531,7 @@ pub struct ConsumerGroupHeartbeatResponseTopicPartitions<'a> {
 impl Default for ConsumerGroupHeartbeatResponseTopicPartitions<'_> {
     fn default() -> Self {
         Self {
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partitions: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }

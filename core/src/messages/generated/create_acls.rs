@@ -346,7 +346,7 @@ impl<'a> m::Message<'a> for CreateAclsResponse<'a> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct AclCreationResult<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+.
     pub error_message: Option<&'a str>,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
@@ -356,7 +356,7 @@ pub struct AclCreationResult<'a> {
 impl Default for AclCreationResult<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -384,7 +384,7 @@ impl<'a> m::Item<'a> for AclCreationResult<'a> {
         if m::refuses(v.flexible, v.number, 2) {
             return Err(w::DecodeError::UnsupportedVersion);
         }
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];

@@ -250,7 +250,7 @@ impl m::fill::Fill for CreatableRenewers<'static> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct CreateDelegationTokenResponse<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `PrincipalType`, versions 0+.
     pub principal_type: &'a str,
     /// `PrincipalName`, versions 0+.
@@ -278,7 +278,7 @@ pub struct CreateDelegationTokenResponse<'a> {
 impl Default for CreateDelegationTokenResponse<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             principal_type: "",
             principal_name: "",
             token_requester_principal_type: "",
@@ -331,7 +331,7 @@ impl<'a> m::Item<'a> for CreateDelegationTokenResponse<'a> {
         if m::refuses(v.flexible, v.number, 2) {
             return Err(w::DecodeError::UnsupportedVersion);
         }
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         if v.number >= 3 {

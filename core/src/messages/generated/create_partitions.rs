@@ -419,7 +419,7 @@ pub struct CreatePartitionsTopicResult<'a> {
     /// `Name`, versions 0+.
     pub name: &'a str,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<&'a str>,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
@@ -430,7 +430,7 @@ impl Default for CreatePartitionsTopicResult<'_> {
     fn default() -> Self {
         Self {
             name: "",
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: None,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -460,7 +460,7 @@ impl<'a> m::Item<'a> for CreatePartitionsTopicResult<'a> {
             return Err(w::DecodeError::UnsupportedVersion);
         }
         <&'a str as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];

@@ -542,11 +542,11 @@ pub struct CreatableTopicResult<'a> {
     /// `TopicId`, versions 7+, ignorable.
     pub topic_id: w::Uuid,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 1+, nullable in 0+, ignorable.
     pub error_message: Option<&'a str>,
     /// `TopicConfigErrorCode`, versions 5+, tag 0, ignorable.
-    pub topic_config_error_code: i16,
+    pub topic_config_error_code: crate::ErrorCode,
     /// `NumPartitions`, versions 5+, ignorable, default `-1`.
     pub num_partitions: i32,
     /// `ReplicationFactor`, versions 5+, ignorable, default `-1`.
@@ -561,10 +561,10 @@ impl Default for CreatableTopicResult<'_> {
     fn default() -> Self {
         Self {
             name: "",
-            topic_id: [0; 16],
-            error_code: 0,
+            topic_id: w::Uuid::ZERO,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
-            topic_config_error_code: 0,
+            topic_config_error_code: crate::ErrorCode(0),
             num_partitions: -1,
             replication_factor: -1,
             configs: Some(m::Array::EMPTY),
@@ -627,7 +627,9 @@ impl<'a> m::Item<'a> for CreatableTopicResult<'a> {
         }
         if v.flexible {
             let known: &'static [u32] = &[0];
-            w::RawTaggedFields::read_section(r, known, |_, r| <i16 as m::Item<'a>>::skip(r, v))?;
+            w::RawTaggedFields::read_section(r, known, |_, r| {
+                <crate::ErrorCode as m::Item<'a>>::skip(r, v)
+            })?;
         }
         Ok(())
     }
@@ -655,7 +657,8 @@ impl<'a> m::Item<'a> for CreatableTopicResult<'a> {
             let known: &'static [u32] = &[0];
             let unknown = &self.unknown_tagged_fields;
             let mut count = unknown.count_excluding(known);
-            let has_topic_config_error_code = v.number >= 5 && self.topic_config_error_code != 0;
+            let has_topic_config_error_code =
+                v.number >= 5 && self.topic_config_error_code != crate::ErrorCode(0);
             count += usize::from(has_topic_config_error_code);
             w.put_uvarint(u32::try_from(count).map_err(|_| w::EncodeError::TooLong)?)?;
             unknown.write_range(w, 0, 0, known)?;
@@ -692,7 +695,7 @@ impl<'a> m::Item<'a> for CreatableTopicResult<'a> {
             let unknown = &self.unknown_tagged_fields;
             let mut count = unknown.count_excluding(known);
             let mut body = unknown.len_excluding(known);
-            if v.number >= 5 && self.topic_config_error_code != 0 {
+            if v.number >= 5 && self.topic_config_error_code != crate::ErrorCode(0) {
                 count += 1;
                 body = body.saturating_add(m::tagged_len(v, 0, &self.topic_config_error_code)?);
             }

@@ -346,7 +346,7 @@ impl<'a> m::Message<'a> for DeleteAclsResponse<'a> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DeleteAclsFilterResult<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+.
     pub error_message: Option<&'a str>,
     /// `MatchingAcls`, versions 0+.
@@ -358,7 +358,7 @@ pub struct DeleteAclsFilterResult<'a> {
 impl Default for DeleteAclsFilterResult<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             matching_acls: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
@@ -388,7 +388,7 @@ impl<'a> m::Item<'a> for DeleteAclsFilterResult<'a> {
         if m::refuses(v.flexible, v.number, 2) {
             return Err(w::DecodeError::UnsupportedVersion);
         }
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, DeleteAclsMatchingAcl<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
@@ -449,7 +449,7 @@ impl m::fill::Fill for DeleteAclsFilterResult<'static> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DeleteAclsMatchingAcl<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+.
     pub error_message: Option<&'a str>,
     /// `ResourceType`, versions 0+.
@@ -473,7 +473,7 @@ pub struct DeleteAclsMatchingAcl<'a> {
 impl Default for DeleteAclsMatchingAcl<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             resource_type: 0,
             resource_name: "",
@@ -518,7 +518,7 @@ impl<'a> m::Item<'a> for DeleteAclsMatchingAcl<'a> {
         if m::refuses(v.flexible, v.number, 2) {
             return Err(w::DecodeError::UnsupportedVersion);
         }
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <i8 as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;

@@ -211,7 +211,7 @@ pub struct DeletableGroupResult<'a> {
     /// `GroupId`, versions 0+.
     pub group_id: &'a str,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
     pub unknown_tagged_fields: w::RawTaggedFields<'a>,
 }
@@ -220,7 +220,7 @@ impl Default for DeletableGroupResult<'_> {
     fn default() -> Self {
         Self {
             group_id: "",
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
     }
@@ -248,7 +248,7 @@ impl<'a> m::Item<'a> for DeletableGroupResult<'a> {
             return Err(w::DecodeError::UnsupportedVersion);
         }
         <&'a str as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
             w::RawTaggedFields::read_section(r, known, |_, _| Ok(()))?;

@@ -508,7 +508,7 @@ pub struct DeleteRecordsPartitionResult<'a> {
     /// `LowWatermark`, versions 0+.
     pub low_watermark: i64,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
     pub unknown_tagged_fields: w::RawTaggedFields<'a>,
 }
@@ -518,7 +518,7 @@ impl Default for DeleteRecordsPartitionResult<'_> {
         Self {
             partition_index: 0,
             low_watermark: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
     }

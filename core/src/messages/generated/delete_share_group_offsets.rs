@@ -204,7 +204,7 @@ pub struct DeleteShareGroupOffsetsResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<&'a str>,
     /// `Responses`, versions 0+.
@@ -217,7 +217,7 @@ impl Default for DeleteShareGroupOffsetsResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: None,
             responses: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
@@ -326,7 +326,7 @@ pub struct DeleteShareGroupOffsetsResponseTopic<'a> {
     /// `TopicId`, versions 0+.
     pub topic_id: w::Uuid,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<&'a str>,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
@@ -337,8 +337,8 @@ impl Default for DeleteShareGroupOffsetsResponseTopic<'_> {
     fn default() -> Self {
         Self {
             topic_name: "",
-            topic_id: [0; 16],
-            error_code: 0,
+            topic_id: w::Uuid::ZERO,
+            error_code: crate::ErrorCode(0),
             error_message: None,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }

@@ -156,7 +156,7 @@ impl Default for DeleteTopicState<'_> {
     fn default() -> Self {
         Self {
             name: None,
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
     }
@@ -229,7 +229,7 @@ impl<'a> m::Item<'a> for DeleteTopicState<'a> {
         if v.number >= 6 {
             n = n.saturating_add(m::Item::wire_len(&self.topic_id, v)?);
         } else {
-            m::absent(&self.topic_id, &[0; 16], "TopicId")?;
+            m::absent(&self.topic_id, &w::Uuid::ZERO, "TopicId")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
@@ -370,7 +370,7 @@ pub struct DeletableTopicResult<'a> {
     /// `TopicId`, versions 6+, ignorable.
     pub topic_id: w::Uuid,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 5+, nullable in 5+, ignorable, default `null`.
     pub error_message: Option<&'a str>,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
@@ -381,8 +381,8 @@ impl Default for DeletableTopicResult<'_> {
     fn default() -> Self {
         Self {
             name: Some(""),
-            topic_id: [0; 16],
-            error_code: 0,
+            topic_id: w::Uuid::ZERO,
+            error_code: crate::ErrorCode(0),
             error_message: None,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }

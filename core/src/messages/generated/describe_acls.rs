@@ -159,7 +159,7 @@ pub struct DescribeAclsResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+.
     pub error_message: Option<&'a str>,
     /// `Resources`, versions 0+.
@@ -172,7 +172,7 @@ impl Default for DescribeAclsResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             resources: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,

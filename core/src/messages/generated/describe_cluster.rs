@@ -151,7 +151,7 @@ pub struct DescribeClusterResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<&'a str>,
     /// `EndpointType`, versions 1+, default `1`.
@@ -172,7 +172,7 @@ impl Default for DescribeClusterResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: None,
             endpoint_type: 1,
             cluster_id: "",

@@ -340,7 +340,7 @@ impl<'a> m::Message<'a> for DescribeConfigsResponse<'a> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DescribeConfigsResult<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+.
     pub error_message: Option<&'a str>,
     /// `ResourceType`, versions 0+.
@@ -356,7 +356,7 @@ pub struct DescribeConfigsResult<'a> {
 impl Default for DescribeConfigsResult<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             resource_type: 0,
             resource_name: "",
@@ -390,7 +390,7 @@ impl<'a> m::Item<'a> for DescribeConfigsResult<'a> {
         if m::refuses(v.flexible, v.number, 4) {
             return Err(w::DecodeError::UnsupportedVersion);
         }
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <i8 as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;

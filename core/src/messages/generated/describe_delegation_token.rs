@@ -202,7 +202,7 @@ impl m::fill::Fill for DescribeDelegationTokenOwner<'static> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DescribeDelegationTokenResponse<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `Tokens`, versions 0+.
     pub tokens: m::Array<'a, DescribedDelegationToken<'a>>,
     /// `ThrottleTimeMs`, versions 0+.
@@ -214,7 +214,7 @@ pub struct DescribeDelegationTokenResponse<'a> {
 impl Default for DescribeDelegationTokenResponse<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             tokens: m::Array::EMPTY,
             throttle_time_ms: 0,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
@@ -244,7 +244,7 @@ impl<'a> m::Item<'a> for DescribeDelegationTokenResponse<'a> {
         if m::refuses(v.flexible, v.number, 2) {
             return Err(w::DecodeError::UnsupportedVersion);
         }
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, DescribedDelegationToken<'a>> as m::Item<'a>>::skip(r, v)?;
         <i32 as m::Item<'a>>::skip(r, v)?;
         if v.flexible {

@@ -243,7 +243,7 @@ impl<'a> m::Message<'a> for DescribeGroupsResponse<'a> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DescribedGroup<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 6+, nullable in 6+, default `null`.
     pub error_message: Option<&'a str>,
     /// `GroupId`, versions 0+.
@@ -265,7 +265,7 @@ pub struct DescribedGroup<'a> {
 impl Default for DescribedGroup<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: None,
             group_id: "",
             group_state: "",
@@ -309,7 +309,7 @@ impl<'a> m::Item<'a> for DescribedGroup<'a> {
         if m::refuses(v.flexible, v.number, 5) {
             return Err(w::DecodeError::UnsupportedVersion);
         }
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         if v.number >= 6 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }

@@ -204,7 +204,7 @@ pub struct DescribeLogDirsResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 3+, ignorable.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `Results`, versions 0+.
     pub results: m::Array<'a, DescribeLogDirsResult<'a>>,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
@@ -215,7 +215,7 @@ impl Default for DescribeLogDirsResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             results: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -322,7 +322,7 @@ impl<'a> m::Message<'a> for DescribeLogDirsResponse<'a> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DescribeLogDirsResult<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `LogDir`, versions 0+.
     pub log_dir: &'a str,
     /// `Topics`, versions 0+.
@@ -340,7 +340,7 @@ pub struct DescribeLogDirsResult<'a> {
 impl Default for DescribeLogDirsResult<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             log_dir: "",
             topics: m::Array::EMPTY,
             total_bytes: -1,
@@ -387,7 +387,7 @@ impl<'a> m::Item<'a> for DescribeLogDirsResult<'a> {
         if m::refuses(v.flexible, v.number, 2) {
             return Err(w::DecodeError::UnsupportedVersion);
         }
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, DescribeLogDirsTopic<'a>> as m::Item<'a>>::skip(r, v)?;
         r.take((if v.number >= 4 { 16 } else { 0 }) + (if v.number >= 5 { 1 } else { 0 }))?;

@@ -401,7 +401,7 @@ pub struct PartitionResponse<'a> {
     /// `PartitionIndex`, versions 0+.
     pub partition_index: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<&'a str>,
     /// `ActiveProducers`, versions 0+.
@@ -414,7 +414,7 @@ impl Default for PartitionResponse<'_> {
     fn default() -> Self {
         Self {
             partition_index: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: None,
             active_producers: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,

@@ -289,7 +289,7 @@ impl m::fill::Fill for DescribeQuorumRequestPartitionData<'static> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DescribeQuorumResponse<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 2+, nullable in 2+, ignorable.
     pub error_message: Option<&'a str>,
     /// `Topics`, versions 0+.
@@ -303,7 +303,7 @@ pub struct DescribeQuorumResponse<'a> {
 impl Default for DescribeQuorumResponse<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             topics: m::Array::EMPTY,
             nodes: m::Array::EMPTY,
@@ -339,7 +339,7 @@ impl<'a> m::Item<'a> for DescribeQuorumResponse<'a> {
         if m::refuses(v.flexible, v.number, 0) {
             return Err(w::DecodeError::UnsupportedVersion);
         }
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         if v.number >= 2 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }
@@ -526,7 +526,7 @@ pub struct DescribeQuorumResponsePartitionData<'a> {
     /// `PartitionIndex`, versions 0+.
     pub partition_index: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 2+, nullable in 2+, ignorable.
     pub error_message: Option<&'a str>,
     /// `LeaderId`, versions 0+.
@@ -547,7 +547,7 @@ impl Default for DescribeQuorumResponsePartitionData<'_> {
     fn default() -> Self {
         Self {
             partition_index: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             leader_id: 0,
             leader_epoch: 0,
@@ -955,7 +955,7 @@ impl Default for ReplicaState<'_> {
     fn default() -> Self {
         Self {
             replica_id: 0,
-            replica_directory_id: [0; 16],
+            replica_directory_id: w::Uuid::ZERO,
             log_end_offset: 0,
             last_fetch_timestamp: -1,
             last_caught_up_timestamp: -1,
@@ -1037,7 +1037,11 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
         if v.number >= 2 {
             n = n.saturating_add(m::Item::wire_len(&self.replica_directory_id, v)?);
         } else {
-            m::absent(&self.replica_directory_id, &[0; 16], "ReplicaDirectoryId")?;
+            m::absent(
+                &self.replica_directory_id,
+                &w::Uuid::ZERO,
+                "ReplicaDirectoryId",
+            )?;
         }
         n = n.saturating_add(m::Item::wire_len(&self.log_end_offset, v)?);
         if v.number >= 1 {

@@ -405,7 +405,7 @@ pub struct DescribeShareGroupOffsetsResponseGroup<'a> {
     /// `Topics`, versions 0+.
     pub topics: m::Array<'a, DescribeShareGroupOffsetsResponseTopic<'a>>,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<&'a str>,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
@@ -417,7 +417,7 @@ impl Default for DescribeShareGroupOffsetsResponseGroup<'_> {
         Self {
             group_id: "",
             topics: m::Array::EMPTY,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: None,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -449,7 +449,7 @@ impl<'a> m::Item<'a> for DescribeShareGroupOffsetsResponseGroup<'a> {
         }
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, DescribeShareGroupOffsetsResponseTopic<'a>> as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -525,7 +525,7 @@ impl Default for DescribeShareGroupOffsetsResponseTopic<'_> {
     fn default() -> Self {
         Self {
             topic_name: "",
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partitions: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -623,7 +623,7 @@ pub struct DescribeShareGroupOffsetsResponsePartition<'a> {
     /// `Lag`, versions 1+, ignorable, default `-1`.
     pub lag: i64,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<&'a str>,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
@@ -637,7 +637,7 @@ impl Default for DescribeShareGroupOffsetsResponsePartition<'_> {
             start_offset: 0,
             leader_epoch: 0,
             lag: -1,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: None,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }

@@ -415,7 +415,7 @@ impl<'a> m::Message<'a> for DescribeTopicPartitionsResponse<'a> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DescribeTopicPartitionsResponseTopic<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `Name`, versions 0+, nullable in 0+.
     pub name: Option<&'a str>,
     /// `TopicId`, versions 0+, ignorable.
@@ -433,9 +433,9 @@ pub struct DescribeTopicPartitionsResponseTopic<'a> {
 impl Default for DescribeTopicPartitionsResponseTopic<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             name: Some(""),
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             is_internal: false,
             partitions: m::Array::EMPTY,
             topic_authorized_operations: -2147483648,
@@ -472,7 +472,7 @@ impl<'a> m::Item<'a> for DescribeTopicPartitionsResponseTopic<'a> {
         if m::refuses(v.flexible, v.number, 0) {
             return Err(w::DecodeError::UnsupportedVersion);
         }
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         r.take(17)?;
         <m::Array<'a, DescribeTopicPartitionsResponsePartition<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -544,7 +544,7 @@ impl m::fill::Fill for DescribeTopicPartitionsResponseTopic<'static> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DescribeTopicPartitionsResponsePartition<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `PartitionIndex`, versions 0+.
     pub partition_index: i32,
     /// `LeaderId`, versions 0+.
@@ -568,7 +568,7 @@ pub struct DescribeTopicPartitionsResponsePartition<'a> {
 impl Default for DescribeTopicPartitionsResponsePartition<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             partition_index: 0,
             leader_id: 0,
             leader_epoch: -1,

@@ -209,7 +209,7 @@ impl<'a> m::Message<'a> for DescribeTransactionsResponse<'a> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct TransactionState<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `TransactionalId`, versions 0+.
     pub transactional_id: &'a str,
     /// `TransactionState`, versions 0+.
@@ -231,7 +231,7 @@ pub struct TransactionState<'a> {
 impl Default for TransactionState<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             transactional_id: "",
             transaction_state: "",
             transaction_timeout_ms: 0,
@@ -274,7 +274,7 @@ impl<'a> m::Item<'a> for TransactionState<'a> {
         if m::refuses(v.flexible, v.number, 0) {
             return Err(w::DecodeError::UnsupportedVersion);
         }
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         r.take(22)?;

@@ -196,7 +196,7 @@ pub struct DescribeUserScramCredentialsResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+.
     pub error_message: Option<&'a str>,
     /// `Results`, versions 0+.
@@ -209,7 +209,7 @@ impl Default for DescribeUserScramCredentialsResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             results: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
@@ -316,7 +316,7 @@ pub struct DescribeUserScramCredentialsResult<'a> {
     /// `User`, versions 0+.
     pub user: &'a str,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+.
     pub error_message: Option<&'a str>,
     /// `CredentialInfos`, versions 0+.
@@ -329,7 +329,7 @@ impl Default for DescribeUserScramCredentialsResult<'_> {
     fn default() -> Self {
         Self {
             user: "",
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             credential_infos: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
@@ -361,7 +361,7 @@ impl<'a> m::Item<'a> for DescribeUserScramCredentialsResult<'a> {
             return Err(w::DecodeError::UnsupportedVersion);
         }
         <&'a str as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, CredentialInfo<'a>> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {

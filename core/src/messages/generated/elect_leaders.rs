@@ -232,7 +232,7 @@ pub struct ElectLeadersResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 1+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ReplicaElectionResults`, versions 0+.
     pub replica_election_results: m::Array<'a, ReplicaElectionResult<'a>>,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
@@ -243,7 +243,7 @@ impl Default for ElectLeadersResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             replica_election_results: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -310,7 +310,7 @@ impl<'a> m::Item<'a> for ElectLeadersResponse<'a> {
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         } else {
-            m::absent(&self.error_code, &0, "ErrorCode")?;
+            m::absent(&self.error_code, &crate::ErrorCode(0), "ErrorCode")?;
         }
         n = n.saturating_add(m::Item::wire_len(&self.replica_election_results, v)?);
         if v.flexible {
@@ -449,7 +449,7 @@ pub struct PartitionResult<'a> {
     /// `PartitionId`, versions 0+.
     pub partition_id: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+.
     pub error_message: Option<&'a str>,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
@@ -460,7 +460,7 @@ impl Default for PartitionResult<'_> {
     fn default() -> Self {
         Self {
             partition_id: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }

@@ -134,7 +134,7 @@ pub struct EndTxnResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ProducerId`, versions 5+, ignorable, default `-1`.
     pub producer_id: i64,
     /// `ProducerEpoch`, versions 5+, ignorable, default `-1`.
@@ -147,7 +147,7 @@ impl Default for EndTxnResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             producer_id: -1,
             producer_epoch: -1,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,

@@ -115,7 +115,7 @@ impl<'a> m::Request<'a> for ExpireDelegationTokenRequest<'a> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ExpireDelegationTokenResponse<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ExpiryTimestampMs`, versions 0+.
     pub expiry_timestamp_ms: i64,
     /// `ThrottleTimeMs`, versions 0+.
@@ -127,7 +127,7 @@ pub struct ExpireDelegationTokenResponse<'a> {
 impl Default for ExpireDelegationTokenResponse<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             expiry_timestamp_ms: 0,
             throttle_time_ms: 0,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,

@@ -438,7 +438,7 @@ impl Default for FetchTopic<'_> {
     fn default() -> Self {
         Self {
             topic: "",
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partitions: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -576,7 +576,7 @@ impl Default for FetchPartition<'_> {
             last_fetched_epoch: -1,
             log_start_offset: -1,
             partition_max_bytes: 0,
-            replica_directory_id: [0; 16],
+            replica_directory_id: w::Uuid::ZERO,
             high_watermark: 9223372036854775807,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -682,7 +682,8 @@ impl<'a> m::Item<'a> for FetchPartition<'a> {
             };
             let unknown = &self.unknown_tagged_fields;
             let mut count = unknown.count_excluding(known);
-            let has_replica_directory_id = v.number >= 17 && self.replica_directory_id != [0; 16];
+            let has_replica_directory_id =
+                v.number >= 17 && self.replica_directory_id != w::Uuid::ZERO;
             count += usize::from(has_replica_directory_id);
             let has_high_watermark = v.number >= 18 && self.high_watermark != 9223372036854775807;
             count += usize::from(has_high_watermark);
@@ -729,7 +730,7 @@ impl<'a> m::Item<'a> for FetchPartition<'a> {
             let unknown = &self.unknown_tagged_fields;
             let mut count = unknown.count_excluding(known);
             let mut body = unknown.len_excluding(known);
-            if v.number >= 17 && self.replica_directory_id != [0; 16] {
+            if v.number >= 17 && self.replica_directory_id != w::Uuid::ZERO {
                 count += 1;
                 body = body.saturating_add(m::tagged_len(v, 0, &self.replica_directory_id)?);
             }
@@ -795,7 +796,7 @@ impl Default for ForgottenTopic<'_> {
     fn default() -> Self {
         Self {
             topic: "",
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partitions: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -919,7 +920,7 @@ pub struct FetchResponse<'a> {
     /// `ThrottleTimeMs`, versions 1+, ignorable.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 7+, ignorable.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `SessionId`, versions 7+, default `0`.
     pub session_id: i32,
     /// `Responses`, versions 0+.
@@ -934,7 +935,7 @@ impl Default for FetchResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             session_id: 0,
             responses: m::Array::EMPTY,
             node_endpoints: m::Array::EMPTY,
@@ -1118,7 +1119,7 @@ impl Default for FetchableTopicResponse<'_> {
     fn default() -> Self {
         Self {
             topic: "",
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partitions: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -1230,7 +1231,7 @@ pub struct PartitionData<'a> {
     /// `PartitionIndex`, versions 0+.
     pub partition_index: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `HighWatermark`, versions 0+.
     pub high_watermark: i64,
     /// `LastStableOffset`, versions 4+, ignorable, default `-1`.
@@ -1257,7 +1258,7 @@ impl Default for PartitionData<'_> {
     fn default() -> Self {
         Self {
             partition_index: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             high_watermark: 0,
             last_stable_offset: -1,
             log_start_offset: -1,

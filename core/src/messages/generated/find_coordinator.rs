@@ -161,7 +161,7 @@ pub struct FindCoordinatorResponse<'a> {
     /// `ThrottleTimeMs`, versions 1+, ignorable.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0-3.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 1-3, nullable in 1-3, ignorable.
     pub error_message: Option<&'a str>,
     /// `NodeId`, versions 0-3.
@@ -180,7 +180,7 @@ impl Default for FindCoordinatorResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             node_id: 0,
             host: "",
@@ -301,7 +301,7 @@ impl<'a> m::Item<'a> for FindCoordinatorResponse<'a> {
         if v.number <= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         } else {
-            m::absent(&self.error_code, &0, "ErrorCode")?;
+            m::absent(&self.error_code, &crate::ErrorCode(0), "ErrorCode")?;
         }
         if (1..=3).contains(&v.number) {
             n = n.saturating_add(m::Item::wire_len(&self.error_message, v)?);
@@ -389,7 +389,7 @@ pub struct Coordinator<'a> {
     /// `Port`, versions 4+.
     pub port: i32,
     /// `ErrorCode`, versions 4+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 4+, nullable in 4+, ignorable.
     pub error_message: Option<&'a str>,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
@@ -403,7 +403,7 @@ impl Default for Coordinator<'_> {
             node_id: 0,
             host: "",
             port: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -526,7 +526,7 @@ impl<'a> m::Item<'a> for Coordinator<'a> {
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         } else {
-            m::absent(&self.error_code, &0, "ErrorCode")?;
+            m::absent(&self.error_code, &crate::ErrorCode(0), "ErrorCode")?;
         }
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.error_message, v)?);

@@ -17,7 +17,7 @@ pub struct GetTelemetrySubscriptionsRequest<'a> {
 impl Default for GetTelemetrySubscriptionsRequest<'_> {
     fn default() -> Self {
         Self {
-            client_instance_id: [0; 16],
+            client_instance_id: w::Uuid::ZERO,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
     }
@@ -109,7 +109,7 @@ pub struct GetTelemetrySubscriptionsResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ClientInstanceId`, versions 0+.
     pub client_instance_id: w::Uuid,
     /// `SubscriptionId`, versions 0+.
@@ -132,8 +132,8 @@ impl Default for GetTelemetrySubscriptionsResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
-            client_instance_id: [0; 16],
+            error_code: crate::ErrorCode(0),
+            client_instance_id: w::Uuid::ZERO,
             subscription_id: 0,
             accepted_compression_types: m::Array::EMPTY,
             push_interval_ms: 0,

@@ -190,7 +190,7 @@ pub struct InitProducerIdResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+, ignorable.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ProducerId`, versions 0+, default `-1`.
     pub producer_id: i64,
     /// `ProducerEpoch`, versions 0+.
@@ -207,7 +207,7 @@ impl Default for InitProducerIdResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             producer_id: -1,
             producer_epoch: 0,
             ongoing_txn_producer_id: -1,

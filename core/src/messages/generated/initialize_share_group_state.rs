@@ -125,7 +125,7 @@ pub struct InitializeStateData<'a> {
 impl Default for InitializeStateData<'_> {
     fn default() -> Self {
         Self {
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partitions: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -418,7 +418,7 @@ pub struct InitializeStateResult<'a> {
 impl Default for InitializeStateResult<'_> {
     fn default() -> Self {
         Self {
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partitions: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -505,7 +505,7 @@ pub struct PartitionResult<'a> {
     /// `Partition`, versions 0+.
     pub partition: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<&'a str>,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
@@ -516,7 +516,7 @@ impl Default for PartitionResult<'_> {
     fn default() -> Self {
         Self {
             partition: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: None,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }

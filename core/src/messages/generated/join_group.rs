@@ -292,7 +292,7 @@ pub struct JoinGroupResponse<'a> {
     /// `ThrottleTimeMs`, versions 2+, ignorable.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `GenerationId`, versions 0+, default `-1`.
     pub generation_id: i32,
     /// `ProtocolType`, versions 7+, nullable in 7+, ignorable, default `null`.
@@ -315,7 +315,7 @@ impl Default for JoinGroupResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             generation_id: -1,
             protocol_type: None,
             protocol_name: Some(""),

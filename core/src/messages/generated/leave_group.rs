@@ -286,7 +286,7 @@ pub struct LeaveGroupResponse<'a> {
     /// `ThrottleTimeMs`, versions 1+, ignorable.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `Members`, versions 3+.
     pub members: m::Array<'a, MemberResponse<'a>>,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
@@ -297,7 +297,7 @@ impl Default for LeaveGroupResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             members: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -420,7 +420,7 @@ pub struct MemberResponse<'a> {
     /// `GroupInstanceId`, versions 3+, nullable in 3+.
     pub group_instance_id: Option<&'a str>,
     /// `ErrorCode`, versions 3+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
     pub unknown_tagged_fields: w::RawTaggedFields<'a>,
 }
@@ -430,7 +430,7 @@ impl Default for MemberResponse<'_> {
         Self {
             member_id: "",
             group_instance_id: Some(""),
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
     }
@@ -471,7 +471,7 @@ impl<'a> m::Item<'a> for MemberResponse<'a> {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }
         if v.number >= 3 {
-            <i16 as m::Item<'a>>::skip(r, v)?;
+            <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         }
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -517,7 +517,7 @@ impl<'a> m::Item<'a> for MemberResponse<'a> {
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         } else {
-            m::absent(&self.error_code, &0, "ErrorCode")?;
+            m::absent(&self.error_code, &crate::ErrorCode(0), "ErrorCode")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);

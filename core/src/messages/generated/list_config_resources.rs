@@ -121,7 +121,7 @@ pub struct ListConfigResourcesResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ConfigResources`, versions 0+.
     pub config_resources: m::Array<'a, ConfigResource<'a>>,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
@@ -132,7 +132,7 @@ impl Default for ListConfigResourcesResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             config_resources: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }

@@ -141,7 +141,7 @@ pub struct ListGroupsResponse<'a> {
     /// `ThrottleTimeMs`, versions 1+, ignorable.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `Groups`, versions 0+.
     pub groups: m::Array<'a, ListedGroup<'a>>,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
@@ -152,7 +152,7 @@ impl Default for ListGroupsResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             groups: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }

@@ -569,7 +569,7 @@ pub struct ListOffsetsPartitionResponse<'a> {
     /// `PartitionIndex`, versions 0+.
     pub partition_index: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `Timestamp`, versions 1+, default `-1`.
     pub timestamp: i64,
     /// `Offset`, versions 1+, default `-1`.
@@ -584,7 +584,7 @@ impl Default for ListOffsetsPartitionResponse<'_> {
     fn default() -> Self {
         Self {
             partition_index: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             timestamp: -1,
             offset: -1,
             leader_epoch: -1,

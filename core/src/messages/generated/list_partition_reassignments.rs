@@ -212,7 +212,7 @@ pub struct ListPartitionReassignmentsResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+.
     pub error_message: Option<&'a str>,
     /// `Topics`, versions 0+.
@@ -225,7 +225,7 @@ impl Default for ListPartitionReassignmentsResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             topics: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,

@@ -161,7 +161,7 @@ pub struct ListTransactionsResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `UnknownStateFilters`, versions 0+.
     pub unknown_state_filters: m::Array<'a, &'a str>,
     /// `TransactionStates`, versions 0+.
@@ -174,7 +174,7 @@ impl Default for ListTransactionsResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             unknown_state_filters: m::Array::EMPTY,
             transaction_states: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,

@@ -218,7 +218,7 @@ pub struct MetadataRequestTopic<'a> {
 impl Default for MetadataRequestTopic<'_> {
     fn default() -> Self {
         Self {
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             name: Some(""),
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -345,7 +345,7 @@ pub struct MetadataResponse<'a> {
     /// `ClusterAuthorizedOperations`, versions 8-10, default `-2147483648`.
     pub cluster_authorized_operations: i32,
     /// `ErrorCode`, versions 13+, ignorable.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
     pub unknown_tagged_fields: w::RawTaggedFields<'a>,
 }
@@ -359,7 +359,7 @@ impl Default for MetadataResponse<'_> {
             controller_id: -1,
             topics: m::Array::EMPTY,
             cluster_authorized_operations: -2147483648,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
     }
@@ -656,7 +656,7 @@ impl m::fill::Fill for MetadataResponseBroker<'static> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct MetadataResponseTopic<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `Name`, versions 0+, nullable in 12+.
     pub name: Option<&'a str>,
     /// `TopicId`, versions 10+, ignorable.
@@ -674,9 +674,9 @@ pub struct MetadataResponseTopic<'a> {
 impl Default for MetadataResponseTopic<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             name: Some(""),
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             is_internal: false,
             partitions: m::Array::EMPTY,
             topic_authorized_operations: -2147483648,
@@ -725,7 +725,7 @@ impl<'a> m::Item<'a> for MetadataResponseTopic<'a> {
         if m::refuses(v.flexible, v.number, 9) {
             return Err(w::DecodeError::UnsupportedVersion);
         }
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         if v.number >= 12 {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         } else {
@@ -839,7 +839,7 @@ impl m::fill::Fill for MetadataResponseTopic<'static> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct MetadataResponsePartition<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `PartitionIndex`, versions 0+.
     pub partition_index: i32,
     /// `LeaderId`, versions 0+.
@@ -859,7 +859,7 @@ pub struct MetadataResponsePartition<'a> {
 impl Default for MetadataResponsePartition<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             partition_index: 0,
             leader_id: 0,
             leader_epoch: -1,

@@ -204,7 +204,7 @@ impl m::fill::Fill for OffsetDeleteRequestPartition<'static> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct OffsetDeleteResponse<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ThrottleTimeMs`, versions 0+, ignorable.
     pub throttle_time_ms: i32,
     /// `Topics`, versions 0+.
@@ -216,7 +216,7 @@ pub struct OffsetDeleteResponse<'a> {
 impl Default for OffsetDeleteResponse<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             throttle_time_ms: 0,
             topics: m::Array::EMPTY,
             _lifetime: core::marker::PhantomData,
@@ -351,7 +351,7 @@ pub struct OffsetDeleteResponsePartition<'a> {
     /// `PartitionIndex`, versions 0+.
     pub partition_index: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     #[doc(hidden)]
     pub _lifetime: core::marker::PhantomData<&'a ()>,
 }
@@ -360,7 +360,7 @@ impl Default for OffsetDeleteResponsePartition<'_> {
     fn default() -> Self {
         Self {
             partition_index: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             _lifetime: core::marker::PhantomData,
         }
     }

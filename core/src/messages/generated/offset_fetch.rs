@@ -490,7 +490,7 @@ impl Default for OffsetFetchRequestTopics<'_> {
     fn default() -> Self {
         Self {
             name: "",
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partition_indexes: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -620,7 +620,7 @@ pub struct OffsetFetchResponse<'a> {
     /// `Topics`, versions 0-7.
     pub topics: m::Array<'a, OffsetFetchResponseTopic<'a>>,
     /// `ErrorCode`, versions 2-7, ignorable, default `0`.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `Groups`, versions 8+.
     pub groups: m::Array<'a, OffsetFetchResponseGroup<'a>>,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
@@ -632,7 +632,7 @@ impl Default for OffsetFetchResponse<'_> {
         Self {
             throttle_time_ms: 0,
             topics: m::Array::EMPTY,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             groups: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -677,7 +677,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponse<'a> {
             <m::Array<'a, OffsetFetchResponseTopic<'a>> as m::Item<'a>>::skip(r, v)?;
         }
         if (2..=7).contains(&v.number) {
-            <i16 as m::Item<'a>>::skip(r, v)?;
+            <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         }
         if v.number >= 8 {
             <m::Array<'a, OffsetFetchResponseGroup<'a>> as m::Item<'a>>::skip(r, v)?;
@@ -905,7 +905,7 @@ pub struct OffsetFetchResponsePartition<'a> {
     /// `Metadata`, versions 0-7, nullable in 0-7.
     pub metadata: Option<&'a str>,
     /// `ErrorCode`, versions 0-7.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
     pub unknown_tagged_fields: w::RawTaggedFields<'a>,
 }
@@ -917,7 +917,7 @@ impl Default for OffsetFetchResponsePartition<'_> {
             committed_offset: 0,
             committed_leader_epoch: -1,
             metadata: Some(""),
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
     }
@@ -971,7 +971,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartition<'a> {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }
         if v.number <= 7 {
-            <i16 as m::Item<'a>>::skip(r, v)?;
+            <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         }
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -1031,7 +1031,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartition<'a> {
         if v.number <= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         } else {
-            m::absent(&self.error_code, &0, "ErrorCode")?;
+            m::absent(&self.error_code, &crate::ErrorCode(0), "ErrorCode")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
@@ -1079,7 +1079,7 @@ pub struct OffsetFetchResponseGroup<'a> {
     /// `Topics`, versions 8+.
     pub topics: m::Array<'a, OffsetFetchResponseTopics<'a>>,
     /// `ErrorCode`, versions 8+, default `0`.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
     pub unknown_tagged_fields: w::RawTaggedFields<'a>,
 }
@@ -1089,7 +1089,7 @@ impl Default for OffsetFetchResponseGroup<'_> {
         Self {
             group_id: "",
             topics: m::Array::EMPTY,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
     }
@@ -1130,7 +1130,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponseGroup<'a> {
             <m::Array<'a, OffsetFetchResponseTopics<'a>> as m::Item<'a>>::skip(r, v)?;
         }
         if v.number >= 8 {
-            <i16 as m::Item<'a>>::skip(r, v)?;
+            <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         }
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -1176,7 +1176,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponseGroup<'a> {
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         } else {
-            m::absent(&self.error_code, &0, "ErrorCode")?;
+            m::absent(&self.error_code, &crate::ErrorCode(0), "ErrorCode")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
@@ -1227,7 +1227,7 @@ impl Default for OffsetFetchResponseTopics<'_> {
     fn default() -> Self {
         Self {
             name: "",
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partitions: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -1357,7 +1357,7 @@ pub struct OffsetFetchResponsePartitions<'a> {
     /// `Metadata`, versions 8+, nullable in 8+.
     pub metadata: Option<&'a str>,
     /// `ErrorCode`, versions 8+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
     pub unknown_tagged_fields: w::RawTaggedFields<'a>,
 }
@@ -1369,7 +1369,7 @@ impl Default for OffsetFetchResponsePartitions<'_> {
             committed_offset: 0,
             committed_leader_epoch: -1,
             metadata: Some(""),
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
     }
@@ -1417,7 +1417,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartitions<'a> {
             <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         }
         if v.number >= 8 {
-            <i16 as m::Item<'a>>::skip(r, v)?;
+            <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         }
         if v.flexible {
             let known: &'static [u32] = &[];
@@ -1477,7 +1477,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartitions<'a> {
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         } else {
-            m::absent(&self.error_code, &0, "ErrorCode")?;
+            m::absent(&self.error_code, &crate::ErrorCode(0), "ErrorCode")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);

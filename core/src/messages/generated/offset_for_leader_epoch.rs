@@ -521,7 +521,7 @@ impl m::fill::Fill for OffsetForLeaderTopicResult<'static> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct EpochEndOffset<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `Partition`, versions 0+.
     pub partition: i32,
     /// `LeaderEpoch`, versions 1+, ignorable, default `-1`.
@@ -535,7 +535,7 @@ pub struct EpochEndOffset<'a> {
 impl Default for EpochEndOffset<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             partition: 0,
             leader_epoch: -1,
             end_offset: -1,

@@ -146,7 +146,7 @@ impl Default for TopicProduceData<'_> {
     fn default() -> Self {
         Self {
             name: "",
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partition_data: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -517,7 +517,7 @@ impl Default for TopicProduceResponse<'_> {
     fn default() -> Self {
         Self {
             name: "",
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partition_responses: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -629,7 +629,7 @@ pub struct PartitionProduceResponse<'a> {
     /// `Index`, versions 0+.
     pub index: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `BaseOffset`, versions 0+.
     pub base_offset: i64,
     /// `LogAppendTimeMs`, versions 2+, ignorable, default `-1`.
@@ -650,7 +650,7 @@ impl Default for PartitionProduceResponse<'_> {
     fn default() -> Self {
         Self {
             index: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             base_offset: 0,
             log_append_time_ms: -1,
             log_start_offset: -1,

@@ -25,7 +25,7 @@ pub struct PushTelemetryRequest<'a> {
 impl Default for PushTelemetryRequest<'_> {
     fn default() -> Self {
         Self {
-            client_instance_id: [0; 16],
+            client_instance_id: w::Uuid::ZERO,
             subscription_id: 0,
             terminating: false,
             compression_type: 0,
@@ -141,7 +141,7 @@ pub struct PushTelemetryResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
     pub unknown_tagged_fields: w::RawTaggedFields<'a>,
 }
@@ -150,7 +150,7 @@ impl Default for PushTelemetryResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
     }

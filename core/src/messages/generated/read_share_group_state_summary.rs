@@ -125,7 +125,7 @@ pub struct ReadStateSummaryData<'a> {
 impl Default for ReadStateSummaryData<'_> {
     fn default() -> Self {
         Self {
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partitions: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -411,7 +411,7 @@ pub struct ReadStateSummaryResult<'a> {
 impl Default for ReadStateSummaryResult<'_> {
     fn default() -> Self {
         Self {
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partitions: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -498,7 +498,7 @@ pub struct PartitionResult<'a> {
     /// `Partition`, versions 0+.
     pub partition: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<&'a str>,
     /// `StateEpoch`, versions 0+.
@@ -517,7 +517,7 @@ impl Default for PartitionResult<'_> {
     fn default() -> Self {
         Self {
             partition: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: None,
             state_epoch: 0,
             leader_epoch: 0,

@@ -107,7 +107,7 @@ impl<'a> m::Request<'a> for SaslAuthenticateRequest<'a> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SaslAuthenticateResponse<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+.
     pub error_message: Option<&'a str>,
     /// `AuthBytes`, versions 0+.
@@ -121,7 +121,7 @@ pub struct SaslAuthenticateResponse<'a> {
 impl Default for SaslAuthenticateResponse<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             auth_bytes: &[],
             session_lifetime_ms: 0,
@@ -155,7 +155,7 @@ impl<'a> m::Item<'a> for SaslAuthenticateResponse<'a> {
         if m::refuses(v.flexible, v.number, 2) {
             return Err(w::DecodeError::UnsupportedVersion);
         }
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <&'a [u8] as m::Item<'a>>::skip(r, v)?;
         if v.number >= 1 {

@@ -76,7 +76,7 @@ impl<'a> m::Request<'a> for SaslHandshakeRequest<'a> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SaslHandshakeResponse<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `Mechanisms`, versions 0+.
     pub mechanisms: m::Array<'a, &'a str>,
     #[doc(hidden)]
@@ -86,7 +86,7 @@ pub struct SaslHandshakeResponse<'a> {
 impl Default for SaslHandshakeResponse<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             mechanisms: m::Array::EMPTY,
             _lifetime: core::marker::PhantomData,
         }
@@ -104,7 +104,7 @@ impl<'a> m::Item<'a> for SaslHandshakeResponse<'a> {
 
     #[inline]
     fn skip(r: &mut w::Reader<'a>, v: m::Version) -> Result<(), w::DecodeError> {
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         <m::Array<'a, &'a str> as m::Item<'a>>::skip(r, v)?;
         Ok(())
     }

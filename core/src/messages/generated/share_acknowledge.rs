@@ -161,7 +161,7 @@ pub struct AcknowledgeTopic<'a> {
 impl Default for AcknowledgeTopic<'_> {
     fn default() -> Self {
         Self {
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partitions: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -448,7 +448,7 @@ pub struct ShareAcknowledgeResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<&'a str>,
     /// `AcquisitionLockTimeoutMs`, versions 2+, ignorable.
@@ -465,7 +465,7 @@ impl Default for ShareAcknowledgeResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: None,
             acquisition_lock_timeout_ms: 0,
             responses: m::Array::EMPTY,
@@ -602,7 +602,7 @@ pub struct ShareAcknowledgeTopicResponse<'a> {
 impl Default for ShareAcknowledgeTopicResponse<'_> {
     fn default() -> Self {
         Self {
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partitions: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -689,7 +689,7 @@ pub struct PartitionData<'a> {
     /// `PartitionIndex`, versions 0+.
     pub partition_index: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<&'a str>,
     /// `CurrentLeader`, versions 0+.
@@ -702,7 +702,7 @@ impl Default for PartitionData<'_> {
     fn default() -> Self {
         Self {
             partition_index: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: None,
             current_leader: LeaderIdAndEpoch::default(),
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,

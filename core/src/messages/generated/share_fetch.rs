@@ -219,7 +219,7 @@ pub struct FetchTopic<'a> {
 impl Default for FetchTopic<'_> {
     fn default() -> Self {
         Self {
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partitions: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -518,7 +518,7 @@ pub struct ForgottenTopic<'a> {
 impl Default for ForgottenTopic<'_> {
     fn default() -> Self {
         Self {
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partitions: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -605,7 +605,7 @@ pub struct ShareFetchResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<&'a str>,
     /// `AcquisitionLockTimeoutMs`, versions 1+.
@@ -622,7 +622,7 @@ impl Default for ShareFetchResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: None,
             acquisition_lock_timeout_ms: 0,
             responses: m::Array::EMPTY,
@@ -749,7 +749,7 @@ pub struct ShareFetchableTopicResponse<'a> {
 impl Default for ShareFetchableTopicResponse<'_> {
     fn default() -> Self {
         Self {
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partitions: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -836,11 +836,11 @@ pub struct PartitionData<'a> {
     /// `PartitionIndex`, versions 0+.
     pub partition_index: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<&'a str>,
     /// `AcknowledgeErrorCode`, versions 0+.
-    pub acknowledge_error_code: i16,
+    pub acknowledge_error_code: crate::ErrorCode,
     /// `AcknowledgeErrorMessage`, versions 0+, nullable in 0+, default `null`.
     pub acknowledge_error_message: Option<&'a str>,
     /// `CurrentLeader`, versions 0+.
@@ -857,9 +857,9 @@ impl Default for PartitionData<'_> {
     fn default() -> Self {
         Self {
             partition_index: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: None,
-            acknowledge_error_code: 0,
+            acknowledge_error_code: crate::ErrorCode(0),
             acknowledge_error_message: None,
             current_leader: LeaderIdAndEpoch::default(),
             records: &[],
@@ -901,7 +901,7 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
         }
         r.take(6)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <LeaderIdAndEpoch<'a> as m::Item<'a>>::skip(r, v)?;
         <&'a [u8] as m::Item<'a>>::skip(r, v)?;

@@ -217,7 +217,7 @@ impl<'a> m::Message<'a> for ShareGroupDescribeResponse<'a> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DescribedGroup<'a> {
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<&'a str>,
     /// `GroupId`, versions 0+.
@@ -241,7 +241,7 @@ pub struct DescribedGroup<'a> {
 impl Default for DescribedGroup<'_> {
     fn default() -> Self {
         Self {
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: None,
             group_id: "",
             group_state: "",
@@ -286,7 +286,7 @@ impl<'a> m::Item<'a> for DescribedGroup<'a> {
         if m::refuses(v.flexible, v.number, 1) {
             return Err(w::DecodeError::UnsupportedVersion);
         }
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
         <&'a str as m::Item<'a>>::skip(r, v)?;
@@ -517,7 +517,7 @@ pub struct TopicPartitions<'a> {
 impl Default for TopicPartitions<'_> {
     fn default() -> Self {
         Self {
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             topic_name: "",
             partitions: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,

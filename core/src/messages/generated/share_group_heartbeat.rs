@@ -141,7 +141,7 @@ pub struct ShareGroupHeartbeatResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<&'a str>,
     /// `MemberId`, versions 0+, nullable in 0+, default `null`.
@@ -160,7 +160,7 @@ impl Default for ShareGroupHeartbeatResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: None,
             member_id: None,
             member_epoch: 0,
@@ -382,7 +382,7 @@ pub struct TopicPartitions<'a> {
 impl Default for TopicPartitions<'_> {
     fn default() -> Self {
         Self {
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partitions: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }

@@ -1075,7 +1075,7 @@ pub struct StreamsGroupHeartbeatResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<&'a str>,
     /// `MemberId`, versions 0+.
@@ -1108,7 +1108,7 @@ impl Default for StreamsGroupHeartbeatResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: None,
             member_id: "",
             member_epoch: 0,

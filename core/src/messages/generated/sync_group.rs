@@ -284,7 +284,7 @@ pub struct SyncGroupResponse<'a> {
     /// `ThrottleTimeMs`, versions 1+, ignorable.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ProtocolType`, versions 5+, nullable in 5+, ignorable, default `null`.
     pub protocol_type: Option<&'a str>,
     /// `ProtocolName`, versions 5+, nullable in 5+, ignorable, default `null`.
@@ -299,7 +299,7 @@ impl Default for SyncGroupResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             protocol_type: None,
             protocol_name: None,
             assignment: &[],

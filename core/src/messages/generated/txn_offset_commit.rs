@@ -612,7 +612,7 @@ pub struct TxnOffsetCommitResponsePartition<'a> {
     /// `PartitionIndex`, versions 0+.
     pub partition_index: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
     pub unknown_tagged_fields: w::RawTaggedFields<'a>,
 }
@@ -621,7 +621,7 @@ impl Default for TxnOffsetCommitResponsePartition<'_> {
     fn default() -> Self {
         Self {
             partition_index: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
     }

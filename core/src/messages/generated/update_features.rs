@@ -271,7 +271,7 @@ pub struct UpdateFeaturesResponse<'a> {
     /// `ThrottleTimeMs`, versions 0+.
     pub throttle_time_ms: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+.
     pub error_message: Option<&'a str>,
     /// `Results`, versions 0-1, ignorable.
@@ -284,7 +284,7 @@ impl Default for UpdateFeaturesResponse<'_> {
     fn default() -> Self {
         Self {
             throttle_time_ms: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             results: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
@@ -401,7 +401,7 @@ pub struct UpdatableFeatureResult<'a> {
     /// `Feature`, versions 0+.
     pub feature: &'a str,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+.
     pub error_message: Option<&'a str>,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
@@ -412,7 +412,7 @@ impl Default for UpdatableFeatureResult<'_> {
     fn default() -> Self {
         Self {
             feature: "",
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: Some(""),
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -442,7 +442,7 @@ impl<'a> m::Item<'a> for UpdatableFeatureResult<'a> {
             return Err(w::DecodeError::UnsupportedVersion);
         }
         <&'a str as m::Item<'a>>::skip(r, v)?;
-        <i16 as m::Item<'a>>::skip(r, v)?;
+        <crate::ErrorCode as m::Item<'a>>::skip(r, v)?;
         <Option<&'a str> as m::Item<'a>>::skip(r, v)?;
         if v.flexible {
             let known: &'static [u32] = &[];

@@ -125,7 +125,7 @@ pub struct WriteStateData<'a> {
 impl Default for WriteStateData<'_> {
     fn default() -> Self {
         Self {
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partitions: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -559,7 +559,7 @@ pub struct WriteStateResult<'a> {
 impl Default for WriteStateResult<'_> {
     fn default() -> Self {
         Self {
-            topic_id: [0; 16],
+            topic_id: w::Uuid::ZERO,
             partitions: m::Array::EMPTY,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
@@ -646,7 +646,7 @@ pub struct PartitionResult<'a> {
     /// `Partition`, versions 0+.
     pub partition: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// `ErrorMessage`, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<&'a str>,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
@@ -657,7 +657,7 @@ impl Default for PartitionResult<'_> {
     fn default() -> Self {
         Self {
             partition: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             error_message: None,
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }

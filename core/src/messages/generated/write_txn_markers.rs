@@ -626,7 +626,7 @@ pub struct WritableTxnMarkerPartitionResult<'a> {
     /// `PartitionIndex`, versions 0+.
     pub partition_index: i32,
     /// `ErrorCode`, versions 0+.
-    pub error_code: i16,
+    pub error_code: crate::ErrorCode,
     /// Tagged fields this version of franzl does not know, kept as raw bytes.
     pub unknown_tagged_fields: w::RawTaggedFields<'a>,
 }
@@ -635,7 +635,7 @@ impl Default for WritableTxnMarkerPartitionResult<'_> {
     fn default() -> Self {
         Self {
             partition_index: 0,
-            error_code: 0,
+            error_code: crate::ErrorCode(0),
             unknown_tagged_fields: w::RawTaggedFields::EMPTY,
         }
     }

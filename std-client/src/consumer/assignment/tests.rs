@@ -19,7 +19,7 @@ fn metadata(leader: i32) -> MetadataSnapshot {
     snapshot.topics.insert(
         "t".into(),
         TopicMetadata {
-            id: [9; 16],
+            id: franzl_core::wire::Uuid([9; 16]),
             error: ErrorCode::NONE,
             partitions,
         },

@@ -19,7 +19,7 @@ use franzl_core::messages::list_offsets::{
 };
 use franzl_core::messages::{ApiKey, Array, Message};
 use franzl_core::record::{BatchOptions, NewRecord, RecordBatchBuilder};
-use franzl_core::wire::Reader;
+use franzl_core::wire::{Reader, Uuid};
 
 use crate::broker::scripted;
 use crate::broker::tests::respond;
@@ -82,8 +82,15 @@ async fn serve(mut stream: TcpStream, port: u16, seen: Seen) {
             }
             ApiKey::Metadata => {
                 let partitions = [(0, 7)];
-                scripted::answer_metadata(&mut stream, &header, port, "t", [7; 16], &partitions)
-                    .await;
+                scripted::answer_metadata(
+                    &mut stream,
+                    &header,
+                    port,
+                    "t",
+                    Uuid([7; 16]),
+                    &partitions,
+                )
+                .await;
             }
             ApiKey::ListOffsets => {
                 let partitions = [ListOffsetsPartitionResponse {

@@ -3,7 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use franzl_core::ErrorCode;
 use franzl_core::messages::Array;
 use franzl_core::messages::init_producer_id::InitProducerIdRequest;
 use franzl_core::messages::metadata::{MetadataRequest, MetadataRequestTopic};
@@ -58,7 +57,7 @@ pub(crate) fn layout(link: &mut Link, topic: &str, partitions: i32) -> Result<La
         .iter()
         .find(|entry| entry.name == Some(topic))
         .ok_or_else(|| format!("metadata: no topic {topic}"))?;
-    let code = ErrorCode(found.error_code);
+    let code = found.error_code;
     if !code.is_ok() {
         return Err(format!("metadata: {topic}: {code}"));
     }
@@ -103,7 +102,7 @@ pub(crate) fn producer_id(link: &mut Link) -> Result<(i64, i16), String> {
         let answer = response
             .decode::<InitProducerIdRequest<'_>>()
             .map_err(|error| format!("init producer id: {error}"))?;
-        let code = ErrorCode(answer.error_code);
+        let code = answer.error_code;
         if code.is_ok() {
             return Ok((answer.producer_id, answer.producer_epoch));
         }

@@ -9,8 +9,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use franzl_bench_clients::payload::Values;
 use franzl_core::compression::Compression;
-use franzl_core::messages::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
-use franzl_core::messages::{Array, Item, Message};
+use franzl_core::messages::produce::ProduceRequest;
+use franzl_core::messages::{Item, Message, OnePartitionProduce, TopicRef};
 use franzl_core::record::{
     BATCH_HEADER_LEN, BatchOptions, NewRecord, RecordBatchBuilder, encoded_batch_len,
 };
@@ -91,31 +91,25 @@ impl Encoder<'_> {
         count: u64,
     ) -> Result<Frame, String> {
         let batch = self.batch(partition, first, count)?;
-        let partitions = [PartitionProduceData {
-            index: partition,
-            records: Some(&batch),
-            ..Default::default()
-        }];
-        let topics = [TopicProduceData {
-            name: self.topic,
-            partition_data: Array::from_slice(&partitions),
-            ..Default::default()
-        }];
-        let request = ProduceRequest {
-            transactional_id: None,
+        let produce = OnePartitionProduce {
+            topic: TopicRef::named(self.topic),
+            partition,
             acks: self.acks,
             timeout_ms: ACK_TIMEOUT_MS,
-            topic_data: Array::from_slice(&topics),
-            ..Default::default()
+            transactional_id: None,
+            records: &batch,
         };
         let failed = |error| format!("produce: {error}");
         let flexible = ProduceRequest::version(self.version)
             .ok_or_else(|| format!("produce: no version {}", self.version))?;
-        let len = request.encoded_len(self.version).map_err(failed)?;
-        let mut bytes = vec![0; len];
-        request
-            .write(&mut Writer::new(&mut bytes), flexible)
-            .map_err(failed)?;
+        let bytes = produce.with_request(|request| {
+            let len = request.encoded_len(self.version).map_err(failed)?;
+            let mut bytes = vec![0; len];
+            request
+                .write(&mut Writer::new(&mut bytes), flexible)
+                .map_err(failed)?;
+            Ok::<_, String>(bytes)
+        })?;
         Ok(Frame {
             bytes,
             version: self.version,

@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 
 use franzl_bench_clients::cli::Args;
 use franzl_bench_clients::outcome::{AllocationCount, CountingAllocator, Outcome};
-use franzl_core::ErrorCode;
 use franzl_core::messages::fetch::{FetchPartition, FetchRequest, FetchTopic};
 use franzl_core::messages::{ApiKey, Array};
 use franzl_core::record::{Batch, Batches};
@@ -133,7 +132,7 @@ fn read(
         let answer = response
             .decode::<FetchRequest<'_>>()
             .map_err(|error| format!("fetch response: {error}"))?;
-        let code = ErrorCode(answer.error_code);
+        let code = answer.error_code;
         if !code.is_ok() {
             return Err(format!("fetch: {code}"));
         }
@@ -143,7 +142,7 @@ fn read(
                 return Err("fetch: a response for another topic".into());
             }
             for data in entry.partitions.iter() {
-                let code = ErrorCode(data.error_code);
+                let code = data.error_code;
                 if !code.is_ok() {
                     return Err(format!("fetch: partition {}: {code}", data.partition_index));
                 }

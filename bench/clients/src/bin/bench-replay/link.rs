@@ -162,21 +162,16 @@ impl Link {
     /// Reads until the receive buffer holds a whole frame.
     fn wait_for_frame(&mut self) -> Result<(), String> {
         loop {
-            let mut probe = self.reader.clone();
-            if probe
-                .next_frame(&self.rx)
-                .map_err(|error| format!("frame: {error}"))?
-                .is_some()
-            {
+            let space = self
+                .reader
+                .receive_space(&mut self.rx)
+                .map_err(|error| format!("frame: {error}"))?;
+            if space.is_empty() {
                 return Ok(());
-            }
-            let spare = self.reader.spare(&mut self.rx);
-            if spare.is_empty() {
-                return Err("a response larger than the receive buffer".into());
             }
             let read = self
                 .stream
-                .read(spare)
+                .read(space)
                 .map_err(|error| format!("read: {error}"))?;
             if read == 0 {
                 return Err("the broker closed the connection".into());

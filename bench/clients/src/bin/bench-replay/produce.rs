@@ -15,7 +15,6 @@ use franzl_bench_clients::cli::{Acks, Args};
 use franzl_bench_clients::latency::Latencies;
 use franzl_bench_clients::outcome::{AllocationCount, CountingAllocator, Outcome};
 use franzl_bench_clients::payload::Values;
-use franzl_core::ErrorCode;
 use franzl_core::conn::Response;
 use franzl_core::messages::ApiKey;
 use franzl_core::messages::produce::ProduceRequest;
@@ -70,7 +69,7 @@ fn check(response: &Response<'_>) -> Result<(), String> {
     for topic in answer.responses.iter() {
         for partition in topic.partition_responses.iter() {
             partitions += 1;
-            let code = ErrorCode(partition.error_code);
+            let code = partition.error_code;
             if !code.is_ok() {
                 return Err(format!("partition {}: {code}", partition.index));
             }
