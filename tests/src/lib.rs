@@ -36,6 +36,7 @@
 
 pub mod client;
 pub mod consumer;
+pub mod fault_proxy;
 pub mod hex_dump;
 pub mod java_tools;
 pub mod kcat;
