@@ -46,6 +46,7 @@ pub mod producer;
 pub mod raw_client;
 pub mod raw_ops;
 pub mod record_cases;
+pub mod soak;
 pub mod tool_records;
 
 use std::sync::OnceLock;
