@@ -281,6 +281,18 @@ fn produce(
     })
 }
 
+/// Reads every partition of `topic` from the start up to the end offsets it finds, with a
+/// fresh franzl consumer; returns the reads and whether it reached the end offsets within
+/// three minutes.
+pub fn read_all(bootstrap: &str, topic: &str, partitions: i32) -> (Vec<Read>, bool) {
+    let reads = Mutex::new(Vec::new());
+    let reached = consume(bootstrap, topic, partitions, &AtomicBool::new(true), &reads);
+    (
+        reads.into_inner().unwrap_or_else(PoisonError::into_inner),
+        reached,
+    )
+}
+
 /// Reads every partition of `topic` from the start into `reads` until `done` is set and every
 /// partition's position has reached its end offset (or [`DRAIN_TIMEOUT`] after `done`);
 /// returns whether it reached the end.
