@@ -3,8 +3,8 @@
 //!
 //! Contract: [`FrameCursor::scan`] is given the stream's bytes in order, in chunks of any size;
 //! a frame is a 4-byte big-endian size and that many bytes (a negative size counts as 0). A
-//! damage plan, when the caller arms one, applies to the first frame whose size is read after
-//! arming, at the middle of its body.
+//! damage plan, when the caller arms one, applies to the first non-empty frame whose size is
+//! read after arming, at the middle of its body or at its last byte.
 
 /// What the caller wants done to the next frame that starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,6 +13,9 @@ pub(crate) enum Damage {
     Truncate,
     /// Invert the byte in the middle of the frame's body.
     Corrupt,
+    /// Invert the last byte of the frame's body (in a flexible-version Kafka message, its
+    /// tagged-field count: the frame no longer decodes).
+    CorruptLast,
 }
 
 /// The position in one direction's stream of frames.
@@ -61,7 +64,13 @@ impl FrameCursor {
                     self.body_left = self.body_len;
                     self.planned = None;
                     if self.body_len > 0 {
-                        self.planned = arm().map(|damage| (self.body_len / 2, damage));
+                        self.planned = arm().map(|damage| {
+                            let at = match damage {
+                                Damage::CorruptLast => self.body_len - 1,
+                                Damage::Truncate | Damage::Corrupt => self.body_len / 2,
+                            };
+                            (at, damage)
+                        });
                     }
                 }
                 continue;
@@ -74,7 +83,7 @@ impl FrameCursor {
                 self.planned = None;
                 let index = i + (at - position);
                 match damage {
-                    Damage::Corrupt => {
+                    Damage::Corrupt | Damage::CorruptLast => {
                         chunk[index] ^= 0xFF;
                         outcome.corrupted = true;
                     }
@@ -121,6 +130,15 @@ mod tests {
             &frame(&[b'0', b'1', b'2', !b'3', b'4', b'5'])[..]
         );
         assert_eq!(&second[..3], b"bcd");
+    }
+
+    #[test]
+    fn corrupts_the_last_byte_when_asked() {
+        let mut stream = frame(b"0123");
+        let mut cursor = FrameCursor::default();
+        let outcome = cursor.scan(&mut stream, || Some(Damage::CorruptLast));
+        assert!(outcome.corrupted);
+        assert_eq!(stream, frame(&[b'0', b'1', b'2', !b'3']));
     }
 
     #[test]

@@ -259,6 +259,14 @@ impl FaultProxy {
         self.shared.faults().damage[direction.index()] = Some(Damage::Corrupt);
     }
 
+    /// Inverts the last byte of the body of the next frame that starts in `direction`: in a
+    /// flexible-version Kafka message that is the tagged-field count, so the frame no longer
+    /// decodes, where a byte inverted in the middle may change a field no checksum covers (a
+    /// Produce response's base offset) and go unnoticed by any client.
+    pub fn corrupt_end_of_next_frame(&self, direction: Direction) {
+        self.shared.faults().damage[direction.index()] = Some(Damage::CorruptLast);
+    }
+
     /// Ends every lasting fault (delay, stall, drop, black hole, refusal, frame damage not yet
     /// done) and closes black-holed connections, which have no broker behind them.
     pub fn heal(&self) {

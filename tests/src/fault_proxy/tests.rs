@@ -213,3 +213,16 @@ fn corruption_inverts_one_byte_of_one_frame() {
     assert!(echoes(&mut stream), "one frame only");
     assert_eq!(proxy.stats().corrupted, [1, 0]);
 }
+
+#[test]
+fn corruption_at_the_end_inverts_the_last_byte() {
+    let (proxy, _) = proxy();
+    let mut stream = connect(&proxy);
+    proxy.corrupt_end_of_next_frame(Direction::ToClient);
+    let sent = frame(100);
+    stream.write_all(&sent).unwrap();
+    let got = read_up_to(&mut stream, sent.len()).0;
+    let differences: Vec<usize> = (0..sent.len()).filter(|&i| got[i] != sent[i]).collect();
+    assert_eq!(differences, [103]);
+    assert_eq!(proxy.stats().corrupted, [0, 1]);
+}

@@ -40,7 +40,9 @@ pub enum FaultKind {
     ProxyStall,
     /// One node's proxy accepts and never answers for a few seconds.
     ProxyBlackHole,
-    /// One byte of the next response from one node inverted.
+    /// The last byte of the next response from one node inverted (a response that no longer
+    /// decodes; a byte inverted elsewhere may change a field no checksum covers, such as a
+    /// Produce response's base offset, which no client can notice).
     ProxyCorrupt,
     /// The next response from one node cut short, its connection closed.
     ProxyTruncate,
@@ -61,6 +63,11 @@ impl FaultKind {
         FaultKind::ProxyTruncate,
         FaultKind::ProxyOneWay,
     ];
+
+    /// The kind called `name` (as in the report).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::CYCLE.into_iter().find(|kind| kind.name() == name)
+    }
 
     /// The name in the report.
     pub fn name(self) -> &'static str {
@@ -165,7 +172,7 @@ pub fn inject(kind: FaultKind, target: &Target<'_>, rng: &mut Rng, start: Instan
         FaultKind::ProxyCorrupt | FaultKind::ProxyTruncate => {
             let before = proxy.stats();
             if kind == FaultKind::ProxyCorrupt {
-                proxy.corrupt_next_frame(Direction::ToClient);
+                proxy.corrupt_end_of_next_frame(Direction::ToClient);
             } else {
                 proxy.truncate_next_frame(Direction::ToClient);
             }

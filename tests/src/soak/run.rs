@@ -35,6 +35,8 @@ pub struct SoakOptions {
     pub producers: u32,
     /// Partitions of the soak topic.
     pub partitions: i32,
+    /// The faults the schedule cycles through, in order (by default [`FaultKind::CYCLE`]).
+    pub faults: Vec<FaultKind>,
 }
 
 /// What a run found.
@@ -177,7 +179,7 @@ fn run_schedule(
     let end = started + Duration::from_secs_f64(options.minutes * 60.0);
     let mut next = Instant::now() + Duration::from_millis(rng.between(5_000, 10_000));
     let mut timeline = Vec::new();
-    for kind in FaultKind::CYCLE.iter().cycle() {
+    for kind in options.faults.iter().cycle() {
         if next >= end {
             break;
         }
