@@ -10,7 +10,7 @@ use futures_lite::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use std::io;
 use std::io::IoSlice;
 
-/// Bytes reserved up front for a frame; larger frames grow as they arrive.
+/// Bytes made room for at first; a larger frame's buffer grows as its bytes arrive.
 const INITIAL_RESERVE: usize = 64 * 1024;
 
 /// Reads the next frame (without its size prefix) from `reader`.
@@ -23,6 +23,25 @@ pub(crate) async fn read_frame<R: AsyncRead + Unpin>(
     max_frame: usize,
     peer: &str,
 ) -> Result<Vec<u8>> {
+    let mut frame = Vec::new();
+    read_frame_into(reader, &mut frame, max_frame, peer).await?;
+    Ok(frame)
+}
+
+/// Reads the next frame (without its size prefix) from `reader` into `frame`, replacing what
+/// it held; a buffer reused from frame to frame allocates only when a frame outgrows it. The
+/// buffer grows as bytes arrive, at most doubling per read, so a broker that announces a large
+/// frame and sends nothing costs no memory.
+///
+/// # Errors
+/// As [`read_frame`]; `frame` then holds no complete frame.
+pub(crate) async fn read_frame_into<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    frame: &mut Vec<u8>,
+    max_frame: usize,
+    peer: &str,
+) -> Result<()> {
+    frame.clear();
     let mut prefix = [0u8; SIZE_PREFIX_LEN];
     let mut got = 0;
     while got < SIZE_PREFIX_LEN {
@@ -52,23 +71,30 @@ pub(crate) async fn read_frame<R: AsyncRead + Unpin>(
             Error::Frame(error)
         }
     })?;
-    let mut frame = Vec::with_capacity(size.min(INITIAL_RESERVE));
-    let limit = u64::try_from(size).unwrap_or(u64::MAX);
-    reader
-        .take(limit)
-        .read_to_end(&mut frame)
-        .await
-        .map_err(|error| Error::io(format!("reading from {peer}"), error))?;
-    if frame.len() < size {
-        return Err(Error::io(
-            format!(
-                "{peer} closed the connection in the middle of a response ({} of {size} bytes)",
-                frame.len()
-            ),
-            io::ErrorKind::UnexpectedEof.into(),
-        ));
+    while frame.len() < size {
+        let have = frame.len();
+        let step = (size - have).min(have.max(INITIAL_RESERVE));
+        frame.resize(have + step, 0);
+        let space = frame.get_mut(have..).unwrap_or_default();
+        let n = match reader.read(space).await {
+            Ok(n) => n,
+            Err(error) => {
+                frame.truncate(have);
+                return Err(Error::io(format!("reading from {peer}"), error));
+            }
+        };
+        frame.truncate(have + n);
+        if n == 0 {
+            return Err(Error::io(
+                format!(
+                    "{peer} closed the connection in the middle of a response ({have} of \
+                     {size} bytes)"
+                ),
+                io::ErrorKind::UnexpectedEof.into(),
+            ));
+        }
     }
-    Ok(frame)
+    Ok(())
 }
 
 /// Writes every byte of `slices`, in order, with vectored writes (a frame's header and the

@@ -27,10 +27,12 @@ mod options;
 mod pipeline;
 mod response;
 #[cfg(test)]
+pub(crate) mod scripted;
+#[cfg(test)]
 pub(crate) mod tests;
 
 pub use connection::BrokerConnection;
 pub(crate) use driver::{Clock, Conn, connection_config, establish, sasl_nonce};
-pub(crate) use frame_io::{read_frame, write_all_vectored};
+pub(crate) use frame_io::{read_frame_into, write_all_vectored};
 pub(crate) use options::ConnectOptions;
 pub use response::ResponseFrame;

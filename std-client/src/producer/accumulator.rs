@@ -80,12 +80,13 @@ pub(crate) enum Append {
     NeedBuffer(usize),
 }
 
-/// Batches drained for one broker.
-#[derive(Debug)]
-pub(crate) struct Drained {
-    pub(crate) node: i32,
-    pub(crate) batches: Vec<(Arc<str>, ProducerBatch)>,
-    bytes: usize,
+/// Which batches [`Accumulator::drain`] takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Drain {
+    /// Any that is ready; new ones get this stamp (`None` without idempotence).
+    New(Option<Stamp>),
+    /// Only batches in doubt, under their own stamps: a new epoch is due.
+    InDoubtOnly,
 }
 
 #[derive(Debug, Default)]
@@ -264,22 +265,31 @@ impl Accumulator {
         Ok(Append::Appended(delivery))
     }
 
-    /// Takes the batches that can be sent now, at most one per partition and one request per
-    /// node that `has_slot`, each request within `max.request.size`. A batch not sent before
-    /// gets `stamp` (producer id and epoch; `None` without idempotence) and its sequence, and
-    /// comes back unsealed: the caller seals it ([`ProducerBatch::seal`] with its stamp) outside
-    /// the lock, so `send` goes on while it compresses. Expired batches fail on the way;
-    /// returns whether one of them needs an epoch bump.
+    /// Appends to `out` the batches that can be sent to broker `node` now (the leader of their
+    /// partition as `leader_of` knows it), at most one per partition, within
+    /// `max.request.size` together. With [`Drain::New`], a batch not sent before gets its
+    /// stamp (producer id and epoch; `None` without idempotence) and its sequence, and comes
+    /// back unsealed: the caller seals it ([`ProducerBatch::seal`] with its stamp) outside the
+    /// lock, so `send` goes on while it compresses. With [`Drain::InDoubtOnly`] (a new epoch
+    /// is due) only batches [in doubt](ProducerBatch::in_doubt) at the head of their queues
+    /// go, under the stamp they were first sent with. Topics of partitions with batches and no known leader are added to
+    /// `missing_leaders`. Expired batches fail on the way; returns whether one of them needs an
+    /// epoch bump. `out` keeps its capacity from request to request: a drain allocates nothing.
     pub(crate) fn drain(
         &self,
         now: Instant,
         leader_of: &mut dyn FnMut(&str, i32) -> Option<i32>,
-        has_slot: &mut dyn FnMut(i32) -> bool,
-        stamp: Option<Stamp>,
+        node: i32,
+        mode: Drain,
         missing_leaders: &mut Vec<Arc<str>>,
-    ) -> (Vec<Drained>, bool) {
-        let mut out: Vec<Drained> = Vec::new();
+        out: &mut Vec<(Arc<str>, ProducerBatch)>,
+    ) -> bool {
+        let stamp = match mode {
+            Drain::New(stamp) => stamp,
+            Drain::InDoubtOnly => None,
+        };
         let mut bump = false;
+        let mut bytes = 0;
         let mut guard = self.lock();
         let state = &mut *guard;
         let eager = state.flushing > 0 || state.closed || self.pool.is_exhausted();
@@ -297,32 +307,25 @@ impl Accumulator {
                     }
                     continue;
                 };
-                if !queue.can_send(leader, self.settings.max_in_flight_per_partition, now) {
+                if leader != node
+                    || !queue.can_send(leader, self.settings.max_in_flight_per_partition, now)
+                {
                     continue;
                 }
-                let slot = match out.iter().position(|d| d.node == leader) {
-                    Some(slot) => slot,
-                    None if has_slot(leader) => {
-                        out.push(Drained {
-                            node: leader,
-                            batches: Vec::new(),
-                            bytes: 0,
-                        });
-                        out.len() - 1
-                    }
-                    None => continue,
-                };
-                let Some(drained) = out.get_mut(slot) else {
+                if mode == Drain::InDoubtOnly
+                    && !queue
+                        .queue
+                        .front()
+                        .is_some_and(|b| b.in_doubt && b.is_sealed())
+                {
                     continue;
-                };
+                }
                 let next_len = queue
                     .queue
                     .front()
                     .or(queue.open.as_ref())
                     .map_or(0, ProducerBatch::size);
-                if !drained.batches.is_empty()
-                    && drained.bytes + next_len > self.settings.max_request_size
-                {
+                if !out.is_empty() && bytes + next_len > self.settings.max_request_size {
                     continue;
                 }
                 let ready = |b: &ProducerBatch| eager || now >= b.created + linger;
@@ -330,7 +333,7 @@ impl Accumulator {
                     continue;
                 };
                 if !batch.is_sealed() {
-                    // Its sequence is taken here, in queue order; the sender seals it (and
+                    // Its sequence is taken here, in queue order; the link seals it (and
                     // compresses it) after the lock is released.
                     batch.stamp = match stamp {
                         Some(stamp) => Stamp {
@@ -345,12 +348,11 @@ impl Accumulator {
                 queue.in_flight += 1;
                 queue.in_flight_node = leader;
                 state.in_flight += 1;
-                drained.bytes += batch.size();
-                drained.batches.push((name.clone(), batch));
+                bytes += batch.size();
+                out.push((name.clone(), batch));
             }
         }
-        out.retain(|d| !d.batches.is_empty());
-        (out, bump)
+        bump
     }
 
     /// Fails every queued batch older than `delivery.timeout.ms`, for rounds that send nothing
@@ -452,9 +454,16 @@ impl Accumulator {
                 false
             }
             Verdict::Retry { error, bump_epoch } => {
+                // Refused for its producer state (a new epoch is due): not written. Any other
+                // retriable error leaves it unknown whether the broker wrote it.
+                let mut batch = batch;
+                batch.in_doubt = !bump_epoch;
                 self.retry_or_fail(queue, incomplete, batch, error, bump_epoch, now)
             }
             Verdict::OutOfOrder(error) => {
+                // Refused for its sequence: not written.
+                let mut batch = batch;
+                batch.in_doubt = false;
                 let bump_epoch = !queue.rewinding;
                 self.retry_or_fail(queue, incomplete, batch, error, bump_epoch, now)
             }
@@ -532,8 +541,21 @@ impl Accumulator {
             )
     }
 
+    /// Whether a queued batch is [in doubt](ProducerBatch::in_doubt): a new epoch must wait
+    /// until it is settled under its own.
+    pub(crate) fn has_in_doubt(&self) -> bool {
+        let state = self.lock();
+        state
+            .topics
+            .iter()
+            .flat_map(|(_, topic)| topic.partitions.iter())
+            .any(|queue| queue.queue.iter().any(|batch| batch.in_doubt))
+    }
+
     /// After a new producer id or epoch: every partition's sequences restart at 0 and the
-    /// queued sealed batches are restamped in order. Call only with nothing in flight.
+    /// queued sealed batches are restamped in order. Call only with nothing in flight and
+    /// nothing [in doubt](Self::has_in_doubt): a batch the broker may hold under the old
+    /// epoch would be written again under the new one.
     pub(crate) fn restart_sequences(&self, stamp: Stamp) {
         let mut state = self.lock();
         for topic in state.topics.values_mut() {
@@ -561,21 +583,27 @@ impl Accumulator {
         }
     }
 
-    /// When the sender should look again without being woken: the earliest linger end, retry
-    /// backoff end or delivery timeout.
-    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+    /// When a link should look again without being woken: the earliest time a partition that
+    /// `mine` claims becomes sendable by time alone — its first queued batch's retry backoff
+    /// ends, or, with nothing queued, its open batch has lingered long enough. (A partition
+    /// waiting for an answer is woken by the answer; delivery timeouts are the sender's.)
+    pub(crate) fn next_deadline(&self, mine: &mut dyn FnMut(&str, i32) -> bool) -> Option<Instant> {
         let state = self.lock();
         let linger = self.settings.linger;
-        let timeout = self.settings.delivery_timeout;
         let mut earliest: Option<Instant> = None;
-        let mut consider = |at: Instant| earliest = Some(earliest.map_or(at, |e| e.min(at)));
-        for topic in state.topics.values() {
-            for queue in &topic.partitions {
-                if let Some(open) = &queue.open {
-                    consider(open.created + linger);
+        for (name, topic) in state.topics.iter() {
+            for (index, queue) in topic.partitions.iter().enumerate() {
+                let at = match (queue.queue.front(), &queue.open) {
+                    (Some(front), _) => front.retry_at,
+                    (None, Some(open)) => Some(open.created + linger),
+                    (None, None) => None,
+                };
+                let Some(at) = at else { continue };
+                if earliest.is_some_and(|e| e <= at) {
+                    continue;
                 }
-                if let Some(front) = queue.queue.front() {
-                    consider(front.retry_at.unwrap_or(front.created + timeout));
+                if mine(name, i32::try_from(index).unwrap_or(i32::MAX)) {
+                    earliest = Some(at);
                 }
             }
         }
@@ -684,6 +712,8 @@ fn record_error(error: franzl_core::record::RecordError) -> Error {
         retriable: false,
     }
 }
+
+mod scan;
 
 #[cfg(test)]
 mod tests;

@@ -59,6 +59,11 @@ pub(crate) struct ProducerBatch {
     pub(crate) attempts: u32,
     /// Not to be sent again before this instant (retry backoff).
     pub(crate) retry_at: Option<Instant>,
+    /// Sent, and answered so that the broker may or may not have written it (a retriable
+    /// error, a lost connection, no answer in time): until an answer settles it, it is sent
+    /// again only under the stamp it was sent with, never under a new epoch (where the
+    /// broker could not recognise it as a duplicate).
+    pub(crate) in_doubt: bool,
 }
 
 impl ProducerBatch {
@@ -76,6 +81,7 @@ impl ProducerBatch {
             stamp: Stamp::NONE,
             attempts: 0,
             retry_at: None,
+            in_doubt: false,
         }
     }
 

@@ -67,7 +67,37 @@ enum Outcome {
 #[derive(Debug, Default)]
 struct State {
     outcome: Outcome,
-    wakers: Vec<Waker>,
+    wakers: Wakers,
+}
+
+/// The wakers of the tasks awaiting a batch's records: the first kept inline, as one task
+/// usually awaits them all (no allocation per batch), the others in a list.
+#[derive(Debug, Default)]
+struct Wakers {
+    first: Option<Waker>,
+    more: Vec<Waker>,
+}
+
+impl Wakers {
+    /// Adds `waker` unless it would wake a task already there.
+    fn register(&mut self, waker: &Waker) {
+        let known = |w: &Waker| w.will_wake(waker);
+        if self.first.as_ref().is_some_and(known) || self.more.iter().any(known) {
+            return;
+        }
+        match &self.first {
+            None => self.first = Some(waker.clone()),
+            Some(_) => self.more.push(waker.clone()),
+        }
+    }
+
+    /// Wakes every task.
+    fn wake_all(self) {
+        self.first
+            .into_iter()
+            .chain(self.more)
+            .for_each(Waker::wake);
+    }
 }
 
 /// The outcome of one batch.
@@ -99,9 +129,7 @@ impl Completion {
             state.outcome = outcome;
             std::mem::take(&mut state.wakers)
         };
-        for waker in wakers {
-            waker.wake();
-        }
+        wakers.wake_all();
     }
 
     /// The batch is in the log from `base_offset` (-1 when unknown); `log_append_time` is the
@@ -178,9 +206,7 @@ impl Future for Delivery {
                     .unwrap_or_else(|e| e.into_inner());
                 match &state.outcome {
                     Outcome::Pending => {
-                        if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
-                            state.wakers.push(cx.waker().clone());
-                        }
+                        state.wakers.register(cx.waker());
                         return Poll::Pending;
                     }
                     Outcome::Written {

@@ -1,42 +1,51 @@
-//! [`Link`]: the producer's task for one broker, which owns its own Produce connection.
+//! [`Link`]: the producer's task for one broker, which owns that broker's Produce connection
+//! and does the producer's work for it.
 //!
-//! The sender drains the batches ready for a broker and hands them to that broker's link; the
-//! link frames the Produce request with the core's gathering writer (a small header, then each
-//! batch's own buffer: the batch bytes are never copied into a request frame), writes it with
-//! one vectored write, reads the responses, judges each batch and completes it in the
-//! accumulator, which resolves the deliveries. A record so crosses caller -> sender -> link ->
-//! caller, and the link's connection carries nothing but Produce requests (a fetch long poll or
-//! a metadata request never waits behind them, nor they behind it).
+//! The link drains the batches ready for its broker from the accumulator itself (when `send`
+//! fills a batch or starts one, at a linger deadline, or when an answer frees a slot), seals
+//! them, frames the Produce request with the core's gathering writer (a small header, then each
+//! batch's own buffer: batch bytes are never copied into a request frame), writes it in one
+//! vectored write, reads the answers, judges each batch and completes it in the accumulator,
+//! which resolves the deliveries. A record so crosses caller -> link -> caller, and the link's
+//! connection carries nothing but Produce requests (a fetch long poll or a metadata request
+//! never waits behind them, nor they behind it).
 //!
 //! Contract:
-//! - Requests are written in the order the sender handed them over, at most
+//! - Requests are written in the order they were drained, at most
 //!   `max.in.flight.requests.per.connection` awaiting answers; the broker answers in order.
 //! - The core connection carries each request's slot as its token: no second correlation table.
-//! - A connection that cannot be opened, or that fails, fails every request it holds or is
-//!   handed with that (retriable) error, then the link stops; the sender opens a new link for
-//!   the next request to that broker. A request not answered within `request.timeout.ms` fails
-//!   the connection the same way.
+//! - New batches are stamped with the producer's current [`Stamping`]; while a producer id or
+//!   a new epoch is due (`Waiting`) the link sends only batches in doubt, under their own
+//!   stamps, and while it is asked for (`Renewing`) nothing.
+//! - A connection that cannot be opened, or that fails, fails every request it holds with that
+//!   (retriable) error, and the link stops; the sender starts a new link for the broker after a
+//!   backoff. A request not answered within `request.timeout.ms` fails the connection the same
+//!   way.
 //! - A request's batches are always completed exactly once: answered, failed with the
 //!   connection's error, or, if the link is dropped (its task panicked), failed as "may or may
-//!   not have been written"; each completion wakes the sender.
+//!   not have been written"; each completion wakes the producer's tasks.
+//! - The link stops once the producer is closed and has no batch left.
 
 use std::io::IoSlice;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_io::Timer;
-use franzl_core::conn::{ConnError, Event};
+use event_listener::{Event, listener};
+use franzl_core::conn::{ConnError, Event as ConnEvent};
 use franzl_core::messages::ApiKey;
 use franzl_core::messages::produce::ProduceRequest;
 use franzl_core::wire::Gap;
 use futures_lite::io::{BufReader, ReadHalf, WriteHalf};
 use futures_lite::{AsyncWriteExt, future};
 
-use super::accumulator::Accumulator;
+use super::accumulator::{Accumulator, Drain, Verdict};
 use super::batch::ProducerBatch;
-use super::request::{self, RequestSettings, Sent, Unanswered};
-use crate::broker::{Clock, Conn, ResponseFrame, establish, read_frame, write_all_vectored};
+use super::delivery::Failure;
+use super::request::{self, INLINE_BATCHES, Outcome, RequestSettings, Unanswered};
+use super::shared::{ProducerShared, Stamping, Ticket};
+use crate::broker::{Clock, Conn, establish, read_frame_into, write_all_vectored};
 use crate::broker::{connection_config, sasl_nonce};
 use crate::cluster::Client;
 use crate::error::{Error, Result};
@@ -44,24 +53,17 @@ use crate::error::{Error, Result};
 /// Bytes of the read buffer in front of the stream (Produce responses are small).
 const READ_BUFFER: usize = 16 * 1024;
 
-/// One request the sender hands to a link.
-pub(crate) struct Handoff {
-    pub(crate) batches: Vec<(Arc<str>, ProducerBatch)>,
-}
-
-/// What the sender keeps of a link.
+/// What the sender keeps of a running link.
 pub(crate) struct Link {
-    requests: async_channel::Sender<Handoff>,
-    shared: Arc<LinkShared>,
+    state: Arc<LinkState>,
 }
 
-/// What a link and the sender share.
 #[derive(Debug, Default)]
-pub(crate) struct LinkShared {
-    /// Requests handed over and not yet completed.
-    pub(crate) in_flight: AtomicUsize,
-    /// Set when a completed batch asks for a new producer epoch.
-    pub(crate) needs_new_epoch: AtomicBool,
+struct LinkState {
+    /// The link has stopped (its connection failed, or the producer is done).
+    stopped: AtomicBool,
+    /// Its connection was opened: the broker was reachable.
+    connected: AtomicBool,
 }
 
 /// Everything a link task works with.
@@ -71,172 +73,96 @@ pub(crate) struct LinkContext {
     pub(crate) accumulator: Arc<Accumulator>,
     pub(crate) settings: RequestSettings,
     pub(crate) max_in_flight: usize,
-    /// Shared by every link of the producer.
-    pub(crate) producer: Arc<LinkShared>,
+    pub(crate) shared: Arc<ProducerShared>,
 }
 
 impl Link {
-    /// Starts the link task for broker `node`.
-    pub(crate) fn start(node: i32, context: LinkContext) -> Self {
-        let (requests, handed) = async_channel::unbounded();
-        let shared = Arc::new(LinkShared::default());
+    /// Starts the link task for broker `node`, connecting no earlier than `not_before`.
+    pub(crate) fn start(node: i32, context: LinkContext, not_before: Option<Instant>) -> Self {
+        let state = Arc::new(LinkState::default());
         let spawner = context.cluster.config().spawner.clone();
-        let task = run(node, context, Arc::clone(&shared), handed);
+        let task = run(node, context, Arc::clone(&state), not_before);
         crate::runtime::spawn(
             spawner.as_ref(),
             format!("producer link to broker {node}"),
             task,
         );
-        Self { requests, shared }
+        Self { state }
     }
 
-    /// Whether the link can take another request now.
-    pub(crate) fn has_room(&self, limit: usize) -> bool {
-        !self.requests.is_closed() && self.shared.in_flight.load(Ordering::Acquire) < limit
+    /// Whether the link has stopped.
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.state.stopped.load(Ordering::Acquire)
     }
 
-    /// Whether the link has stopped (its connection failed).
-    pub(crate) fn is_closed(&self) -> bool {
-        self.requests.is_closed()
-    }
-
-    /// Requests handed over and not completed.
-    pub(crate) fn in_flight(&self) -> usize {
-        self.shared.in_flight.load(Ordering::Acquire)
-    }
-
-    /// Hands `batches` to the link; they come back through the accumulator.
-    pub(crate) fn hand_over(&self, batches: Vec<(Arc<str>, ProducerBatch)>, context: &LinkContext) {
-        let ticket = Ticket::new(&self.shared, context);
-        let handoff = Handoff { batches };
-        if let Err(refused) = self.requests.try_send(handoff) {
-            // The link stopped between the check and now: fail them as its connection did.
-            let error = Error::Closed {
-                what: "the producer's connection".into(),
-            };
-            let Handoff { batches } = refused.into_inner();
-            complete(
-                context,
-                Sent {
-                    node: -1,
-                    batches,
-                    topic_ids: Vec::new(),
-                    result: Err(error),
-                },
-                ticket,
-            );
-            return;
-        }
-        std::mem::forget(ticket);
+    /// Whether the link reached its broker.
+    pub(crate) fn was_connected(&self) -> bool {
+        self.state.connected.load(Ordering::Acquire)
     }
 }
 
-/// One request counted in flight: dropped, it is counted out and the sender woken.
-struct Ticket {
-    link: Arc<LinkShared>,
-    accumulator: Arc<Accumulator>,
-}
-
-impl Ticket {
-    fn new(link: &Arc<LinkShared>, context: &LinkContext) -> Self {
-        link.in_flight.fetch_add(1, Ordering::AcqRel);
-        Self {
-            link: Arc::clone(link),
-            accumulator: Arc::clone(&context.accumulator),
-        }
-    }
-
-    /// The ticket of a request already counted by [`Link::hand_over`].
-    fn counted(link: &Arc<LinkShared>, context: &LinkContext) -> Self {
-        Self {
-            link: Arc::clone(link),
-            accumulator: Arc::clone(&context.accumulator),
-        }
-    }
-}
-
-impl Drop for Ticket {
-    fn drop(&mut self) {
-        self.link.in_flight.fetch_sub(1, Ordering::AcqRel);
-        self.accumulator.wake.notify(usize::MAX);
-    }
-}
-
-/// A request written and awaiting its answer.
-struct Waiting {
+/// A request slot: a request written and awaiting its answer while it holds a ticket. Its
+/// lists keep their capacity from request to request.
+#[derive(Default)]
+struct Slot {
     batches: Unanswered,
     topic_ids: Vec<[u8; 16]>,
-    ticket: Ticket,
+    ticket: Option<Ticket>,
 }
 
 struct State<'c> {
     conn: Conn<'c>,
-    /// The requests awaiting answers, at the index of their token.
-    waiting: Vec<Option<Waiting>>,
+    /// The request slots, at the index of their token.
+    slots: Vec<Slot>,
 }
 
-/// The link task: connect, then serve until the connection fails or the sender is gone.
-async fn run(
-    node: i32,
-    context: LinkContext,
-    shared: Arc<LinkShared>,
-    handed: async_channel::Receiver<Handoff>,
-) {
-    let error = serve(node, &context, &shared, &handed).await;
-    handed.close();
-    log::debug!("producer link to broker {node} stopped: {error}");
-    while let Ok(Handoff { batches }) = handed.try_recv() {
-        let sent = Sent {
-            node,
-            batches,
-            topic_ids: Vec::new(),
-            result: Err(error.clone()),
-        };
-        complete(&context, sent, Ticket::counted(&shared, &context));
+/// What the link's loops tell each other.
+#[derive(Default)]
+struct Signals {
+    /// An answer came: a request slot is free.
+    answered: Event,
+    /// A request was written while none was awaiting an answer: its deadline starts.
+    first_sent: Event,
+}
+
+/// The link task: connect, then serve until the connection fails or the producer is done.
+async fn run(node: i32, context: LinkContext, state: Arc<LinkState>, not_before: Option<Instant>) {
+    if let Some(at) = not_before {
+        Timer::at(at).await;
+    }
+    let outcome = serve(node, &context, &state).await;
+    state.stopped.store(true, Ordering::Release);
+    context.accumulator.wake.notify(usize::MAX);
+    match outcome {
+        Ok(()) => log::debug!("producer link to broker {node} stopped"),
+        Err(error) => log::debug!("producer link to broker {node} stopped: {error}"),
     }
 }
 
 /// Connects and serves; returns why it stopped (every request it held is completed).
-async fn serve(
-    node: i32,
-    context: &LinkContext,
-    shared: &Arc<LinkShared>,
-    handed: &async_channel::Receiver<Handoff>,
-) -> Error {
+async fn serve(node: i32, context: &LinkContext, link: &LinkState) -> Result<()> {
     let options = Arc::clone(context.cluster.connect_options());
-    let address = match context.cluster.broker_address(node).await {
-        Ok(address) => address,
-        Err(error) => return error,
-    };
+    let address = context.cluster.broker_address(node).await?;
     let label = format!("broker {node} ({address}) for produce");
     let clock = Clock::start();
     let now = move || clock.now();
-    let nonce = match sasl_nonce(&options) {
-        Ok(nonce) => nonce,
-        Err(error) => return error,
-    };
+    let nonce = sasl_nonce(&options)?;
     let mut conn = Conn::new(connection_config(&options, &nonce));
-    let stream = match establish(&mut conn, &address, &options, &label, now).await {
-        Ok((stream, _)) => stream,
-        Err(error) => return error,
-    };
+    let (stream, _) = establish(&mut conn, &address, &options, &label, now).await?;
+    link.connected.store(true, Ordering::Release);
     let (read_half, write_half) = futures_lite::io::split(stream);
     let state = Mutex::new(State {
         conn,
-        waiting: Vec::new(),
+        slots: Vec::new(),
     });
-    let (room_tx, room_rx) = async_channel::bounded::<()>(1);
-    let (wake_tx, wake_rx) = async_channel::bounded::<()>(1);
-    let reader = read_loop(read_half, &state, context, &label, &room_tx);
-    let writer = write_loop(
-        write_half, &state, context, shared, node, &label, handed, &room_rx, &wake_tx, now,
-    );
-    let timer = timer_loop(&state, &label, &wake_rx, options.request_timeout, now);
+    let signals = Signals::default();
+    let reader = read_loop(read_half, &state, context, node, &label, &signals);
+    let writer = write_loop(write_half, &state, context, node, &label, &signals, now);
+    let timer = timer_loop(&state, &label, &signals, options.request_timeout, now);
     let outcome = future::or(future::or(writer, reader), timer).await;
     let error = match outcome {
-        Ok(()) => Error::Closed {
-            what: format!("connection to {label}"),
-        },
+        // The producer is done and nothing is in flight.
+        Ok(()) => return Ok(()),
         Err(error) => {
             log::info!("connection to {label} closed: {error}");
             error
@@ -244,33 +170,35 @@ async fn serve(
     };
     let mut state = state.into_inner().unwrap_or_else(PoisonError::into_inner);
     state.conn.drain_in_flight().for_each(drop);
-    for waiting in state.waiting.drain(..).flatten() {
-        let sent = Sent {
-            node,
-            batches: waiting.batches.take(),
-            topic_ids: waiting.topic_ids,
-            result: Err(error.clone()),
-        };
-        complete(context, sent, waiting.ticket);
+    for mut slot in state.slots.drain(..) {
+        if let Some(ticket) = slot.ticket.take() {
+            let outcome = Outcome::Failed(&error);
+            complete(context, node, &mut slot, outcome, ticket);
+        }
     }
-    error
+    Err(error)
 }
 
 async fn read_loop(
     read_half: ReadHalf<crate::net::Stream>,
     state: &Mutex<State<'_>>,
     context: &LinkContext,
+    node: i32,
     label: &str,
-    room: &async_channel::Sender<()>,
+    signals: &Signals,
 ) -> Result<()> {
     let mut reader = BufReader::with_capacity(READ_BUFFER, read_half);
     let max = context.cluster.connect_options().max_response_size;
+    let mut frame = Vec::new();
+    // The batches and topic ids of the request being settled, swapped out of its slot (which
+    // gets these empty lists instead).
+    let mut answered = Slot::default();
     loop {
-        let frame = read_frame(&mut reader, max, label).await?;
-        let (waiting, version, body_start) = {
+        read_frame_into(&mut reader, &mut frame, max, label).await?;
+        let (version, body_start) = {
             let mut state = lock(state);
             let (token, version, body_start) = match state.conn.handle_frame(&frame) {
-                Ok(Event::Response(response)) => (
+                Ok(ConnEvent::Response(response)) => (
                     response.token,
                     response.api_version,
                     frame.len() - response.body.len(),
@@ -282,157 +210,202 @@ async fn read_loop(
                 }
                 Err(error) => return Err(Error::from_conn(error, label, None)),
             };
-            let waiting = usize::try_from(token)
+            let slot = usize::try_from(token)
                 .ok()
-                .and_then(|index| state.waiting.get_mut(index))
-                .and_then(Option::take);
-            (waiting, version, body_start)
+                .and_then(|index| state.slots.get_mut(index));
+            if let Some(slot) = slot {
+                std::mem::swap(&mut slot.batches, &mut answered.batches);
+                std::mem::swap(&mut slot.topic_ids, &mut answered.topic_ids);
+                answered.ticket = slot.ticket.take();
+            }
+            (version, body_start)
         };
-        if let Some(waiting) = waiting {
-            let response = ResponseFrame::new(ApiKey::Produce, version, frame, body_start);
-            let sent = Sent {
-                node: -1,
-                batches: waiting.batches.take(),
-                topic_ids: waiting.topic_ids,
-                result: Ok(Some(response)),
-            };
-            complete(context, sent, waiting.ticket);
+        if let Some(ticket) = answered.ticket.take() {
+            let body = frame.get(body_start..).unwrap_or_default();
+            let outcome = Outcome::Answered { version, body };
+            complete(context, node, &mut answered, outcome, ticket);
         }
-        let _ = room.try_send(());
+        signals.answered.notify(1);
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn write_loop(
     mut write_half: WriteHalf<crate::net::Stream>,
     state: &Mutex<State<'_>>,
     context: &LinkContext,
-    shared: &Arc<LinkShared>,
     node: i32,
     label: &str,
-    handed: &async_channel::Receiver<Handoff>,
-    room: &async_channel::Receiver<()>,
-    wake: &async_channel::Sender<()>,
+    signals: &Signals,
     now: impl Fn() -> franzl_core::conn::Instant,
 ) -> Result<()> {
     let mut head = Vec::new();
     let mut gaps: Vec<Gap> = Vec::new();
+    let mut scratch = Vec::new();
+    // The request being built; moved into a free slot (whose empty lists it takes) once written.
+    let mut request = Slot::default();
+    let accumulator = Arc::clone(&context.accumulator);
+    let cluster = &context.cluster;
     loop {
-        while lock(state).conn.in_flight() >= context.max_in_flight.max(1) {
-            if room.recv().await.is_err() {
-                return Ok(());
+        loop {
+            listener!(signals.answered => answered);
+            if lock(state).conn.in_flight() < context.max_in_flight.max(1) {
+                break;
             }
+            answered.await;
         }
-        let Ok(Handoff { batches }) = handed.recv().await else {
-            // The sender is gone and nothing more will come.
+        listener!(accumulator.wake => woken);
+        if accumulator.is_done() && lock(state).conn.in_flight() == 0 {
             return Ok(());
+        }
+        let drained_at = Instant::now();
+        let Some(ticket) = drain(context, node, drained_at, request.batches.get_mut()) else {
+            // Nothing for this broker now: wait for `send`, an answer, or the next deadline of
+            // its partitions. One passed before the drain belongs to a batch this link cannot
+            // send yet (and whatever frees it wakes the link); one passed since is due now.
+            let deadline = accumulator.next_deadline(&mut |topic, partition| {
+                cluster.cached_leader(topic, partition) == Some(node)
+            });
+            match deadline {
+                Some(at) if at > drained_at => {
+                    future::or(woken, async {
+                        Timer::at(at).await;
+                    })
+                    .await;
+                }
+                _ => woken.await,
+            }
+            continue;
         };
-        let ticket = Ticket::counted(shared, context);
-        let batches = Unanswered::new(batches);
+        seal(context, request.batches.get_mut(), &mut scratch);
+        if request.batches.is_empty() {
+            continue;
+        }
         let expects_response = context.settings.acks != 0;
         let framed = {
             let mut state = lock(state);
             let token = state
-                .waiting
+                .slots
                 .iter()
-                .position(Option::is_none)
-                .unwrap_or(state.waiting.len());
+                .position(|slot| slot.ticket.is_none())
+                .unwrap_or(state.slots.len());
             let version = state.conn.versions().get(ApiKey::Produce);
             let conn = &mut state.conn;
             request::with_request(
-                &context.cluster,
+                cluster,
                 node,
                 version,
                 &context.settings,
-                batches.get(),
+                request.batches.get(),
+                &mut request.topic_ids,
                 |produce, version| {
-                    frame(
-                        conn,
-                        produce,
-                        version,
+                    let at = now();
+                    let framing = Framing {
                         token,
                         expects_response,
-                        now(),
-                        &mut head,
-                        &mut gaps,
-                        label,
+                        batches: request.batches.get().len(),
+                    };
+                    frame(
+                        conn, produce, version, framing, at, &mut head, &mut gaps, label,
                     )
                 },
             )
-            .map(|(len, topic_ids)| (token, len, topic_ids))
+            .map(|len| (token, len))
         };
-        let (token, head_len, topic_ids) = match framed {
+        let (token, head_len) = match framed {
             Ok(framed) => framed,
             Err(error) => {
                 let fatal = !lock(state).conn.is_ready();
-                let sent = Sent {
-                    node,
-                    batches: batches.take(),
-                    topic_ids: Vec::new(),
-                    result: Err(error.clone()),
-                };
-                complete(context, sent, ticket);
+                let outcome = Outcome::Failed(&error);
+                complete(context, node, &mut request, outcome, ticket);
                 if fatal {
                     return Err(error);
                 }
                 continue;
             }
         };
-        let written = {
-            let head = head.get(..head_len).unwrap_or_default();
-            let mut slices = Vec::with_capacity(gaps.len() * 2 + 1);
-            let mut from = 0;
-            for (gap, (_, batch)) in gaps.iter().zip(batches.get()) {
-                slices.push(IoSlice::new(head.get(from..gap.at).unwrap_or_default()));
-                slices.push(IoSlice::new(batch.wire()));
-                from = gap.at;
-            }
-            slices.push(IoSlice::new(head.get(from..).unwrap_or_default()));
-            write_all_vectored(&mut write_half, &mut slices).await
-        };
-        let written = match written {
-            Ok(()) => write_half.flush().await,
-            Err(error) => Err(error),
-        };
+        let head = head.get(..head_len).unwrap_or_default();
+        let written = write_request(&mut write_half, head, &gaps, request.batches.get()).await;
         if let Err(error) = written {
             let error = Error::io(format!("writing to {label}"), error);
-            let sent = Sent {
-                node,
-                batches: batches.take(),
-                topic_ids,
-                result: Err(error.clone()),
-            };
             // The request may be half written: the connection cannot go on.
-            let mut state = lock(state);
-            state.conn.drain_in_flight().for_each(drop);
-            drop(state);
-            complete(context, sent, ticket);
+            lock(state).conn.drain_in_flight().for_each(drop);
+            let outcome = Outcome::Failed(&error);
+            complete(context, node, &mut request, outcome, ticket);
             return Err(error);
         }
-        if expects_response {
-            let mut state = lock(state);
-            if token == state.waiting.len() {
-                state.waiting.push(None);
-            }
-            if let Some(slot) = state.waiting.get_mut(token) {
-                *slot = Some(Waiting {
-                    batches,
-                    topic_ids,
-                    ticket,
-                });
-            }
-            drop(state);
-            let _ = wake.try_send(());
-        } else {
-            let sent = Sent {
-                node,
-                batches: batches.take(),
-                topic_ids,
-                result: Ok(None),
-            };
-            complete(context, sent, ticket);
+        if !expects_response {
+            let outcome = Outcome::Unacknowledged;
+            complete(context, node, &mut request, outcome, ticket);
+            continue;
+        }
+        let mut state = lock(state);
+        let first = state.slots.iter().all(|slot| slot.ticket.is_none());
+        if token == state.slots.len() {
+            state.slots.push(Slot::default());
+        }
+        if let Some(slot) = state.slots.get_mut(token) {
+            std::mem::swap(&mut slot.batches, &mut request.batches);
+            std::mem::swap(&mut slot.topic_ids, &mut request.topic_ids);
+            slot.ticket = Some(ticket);
+        }
+        drop(state);
+        if first {
+            signals.first_sent.notify(1);
         }
     }
+}
+
+/// Writes a framed request: `head` with each batch's own buffer at its gap, in one vectored
+/// write (the list of slices on the stack for up to [`INLINE_BATCHES`] batches), then flushes.
+async fn write_request(
+    write_half: &mut WriteHalf<crate::net::Stream>,
+    head: &[u8],
+    gaps: &[Gap],
+    batches: &[(Arc<str>, ProducerBatch)],
+) -> std::io::Result<()> {
+    if gaps.len() <= INLINE_BATCHES {
+        let mut slices = [IoSlice::new(&[]); 2 * INLINE_BATCHES + 1];
+        let count = fill_slices(head, gaps, batches, &mut slices);
+        write_all_vectored(write_half, slices.get_mut(..count).unwrap_or_default()).await?;
+    } else {
+        let mut slices = vec![IoSlice::new(&[]); 2 * gaps.len() + 1];
+        let count = fill_slices(head, gaps, batches, &mut slices);
+        write_all_vectored(write_half, slices.get_mut(..count).unwrap_or_default()).await?;
+    }
+    write_half.flush().await
+}
+
+/// Fills `slices` with `head` cut at `gaps` and each batch's bytes in its gap; returns how
+/// many it filled (`slices` holds at least two per batch and one more).
+fn fill_slices<'a>(
+    head: &'a [u8],
+    gaps: &[Gap],
+    batches: &'a [(Arc<str>, ProducerBatch)],
+    slices: &mut [IoSlice<'a>],
+) -> usize {
+    let mut from = 0;
+    let mut count = 0;
+    for (gap, (_, batch)) in gaps.iter().zip(batches) {
+        if let Some([before, records]) = slices.get_mut(count..count + 2) {
+            *before = IoSlice::new(head.get(from..gap.at).unwrap_or_default());
+            *records = IoSlice::new(batch.wire());
+            count += 2;
+        }
+        from = gap.at;
+    }
+    if let Some(last) = slices.get_mut(count) {
+        *last = IoSlice::new(head.get(from..).unwrap_or_default());
+        count += 1;
+    }
+    count
+}
+
+/// How a request is framed: its slot's token, whether an answer comes, and how many batches
+/// it carries (one gap each).
+struct Framing {
+    token: usize,
+    expects_response: bool,
+    batches: usize,
 }
 
 /// Frames `produce` into `head` (growing it as needed), its batches left out as `gaps`; returns
@@ -442,20 +415,19 @@ fn frame(
     conn: &mut Conn<'_>,
     produce: &ProduceRequest<'_>,
     version: i16,
-    token: usize,
-    expects_response: bool,
+    framing: Framing,
     now: franzl_core::conn::Instant,
     head: &mut Vec<u8>,
     gaps: &mut Vec<Gap>,
     label: &str,
 ) -> Result<usize> {
-    let token = u32::try_from(token).unwrap_or(u32::MAX);
+    let token = u32::try_from(framing.token).unwrap_or(u32::MAX);
     loop {
         let result = conn.send_gathered(
             produce,
             version,
             token,
-            expects_response,
+            framing.expects_response,
             now,
             head,
             std::mem::take(gaps),
@@ -463,15 +435,11 @@ fn frame(
         match result {
             Ok((sent, list)) => {
                 *gaps = list;
-                let batches = produce
-                    .topic_data
-                    .iter()
-                    .map(|topic| topic.partition_data.iter().count())
-                    .sum::<usize>();
-                if gaps.len() != batches {
+                if gaps.len() != framing.batches {
                     return Err(Error::protocol(format!(
-                        "a Produce request to {label} framed {} record sets for {batches} batches",
-                        gaps.len()
+                        "a Produce request to {label} framed {} record sets for {} batches",
+                        gaps.len(),
+                        framing.batches
                     )));
                 }
                 return Ok(sent.len);
@@ -484,56 +452,125 @@ fn frame(
     }
 }
 
+/// Fails the connection when its oldest request goes unanswered past `request.timeout.ms`.
+/// It sleeps until that request's deadline (answers do not wake it: at the deadline it looks
+/// again), or, with nothing awaiting an answer, until a request is written.
 async fn timer_loop(
     state: &Mutex<State<'_>>,
     label: &str,
-    wake: &async_channel::Receiver<()>,
+    signals: &Signals,
     request_timeout: Duration,
     now: impl Fn() -> franzl_core::conn::Instant,
 ) -> Result<()> {
     loop {
+        listener!(signals.first_sent => sent);
         let deadline = lock(state).conn.poll_timeout();
-        match deadline {
-            None => {
-                if wake.recv().await.is_err() {
-                    return Ok(());
-                }
-            }
-            Some(deadline) => {
-                let wait = deadline.saturating_duration_since(now());
-                future::or(
-                    async {
-                        Timer::after(wait + Duration::from_millis(1)).await;
-                    },
-                    async {
-                        let _ = wake.recv().await;
-                    },
-                )
-                .await;
-                let expired = lock(state).conn.handle_timeout(now());
-                if let Some(expired) = expired {
-                    return Err(Error::Timeout {
-                        what: format!(
-                            "Produce response from {label} (correlation id {})",
-                            expired.correlation_id
-                        ),
-                        after: request_timeout,
-                    });
-                }
-            }
+        let Some(deadline) = deadline else {
+            sent.await;
+            continue;
+        };
+        let wait = deadline.saturating_duration_since(now());
+        Timer::after(wait + Duration::from_millis(1)).await;
+        let expired = lock(state).conn.handle_timeout(now());
+        if let Some(expired) = expired {
+            return Err(Error::Timeout {
+                what: format!(
+                    "Produce response from {label} (correlation id {})",
+                    expired.correlation_id
+                ),
+                after: request_timeout,
+            });
         }
     }
 }
 
-/// Judges a finished request's batches and completes them in the accumulator.
-fn complete(context: &LinkContext, sent: Sent, ticket: Ticket) {
-    if request::settle(&context.cluster, &context.accumulator, sent) {
-        context
-            .producer
-            .needs_new_epoch
-            .store(true, Ordering::Release);
+/// Judges a finished request's batches and completes them in the accumulator, leaving its
+/// lists empty; then counts the request out.
+fn complete(
+    context: &LinkContext,
+    node: i32,
+    request: &mut Slot,
+    outcome: Outcome<'_>,
+    ticket: Ticket,
+) {
+    let (cluster, accumulator) = (&context.cluster, &context.accumulator);
+    let (batches, ids) = (&mut request.batches, &request.topic_ids);
+    if request::settle(cluster, accumulator, node, batches, ids, outcome) {
+        context.shared.ask_new_epoch();
     }
     drop(ticket);
+}
+
+/// Takes the batches ready for `node` into `batches`, stamped with the producer's current
+/// stamp, and counts their request in flight; `None` when there are none or the stamp is being
+/// renewed.
+fn drain(
+    context: &LinkContext,
+    node: i32,
+    now: Instant,
+    batches: &mut Vec<(Arc<str>, ProducerBatch)>,
+) -> Option<Ticket> {
+    let stamping = context.shared.stamping();
+    let mode = match *stamping {
+        Stamping::Renewing => return None,
+        Stamping::Waiting => Drain::InDoubtOnly,
+        Stamping::Plain => Drain::New(None),
+        Stamping::Ready(stamp) => Drain::New(Some(stamp)),
+    };
+    let cluster = &context.cluster;
+    // Topics without a leader are the sender's to look up (it finds them itself).
+    let mut missing_leaders = Vec::new();
+    let bump = context.accumulator.drain(
+        now,
+        &mut |topic, partition| cluster.cached_leader(topic, partition),
+        node,
+        mode,
+        &mut missing_leaders,
+        batches,
+    );
+    if bump && *stamping != Stamping::Plain {
+        context.shared.ask_new_epoch();
+        context.accumulator.wake.notify(usize::MAX);
+    }
+    if batches.is_empty() {
+        return None;
+    }
+    let ticket = Ticket::new(&context.shared, &context.accumulator);
+    drop(stamping);
+    Some(ticket)
+}
+
+/// Seals (and compresses) the drained batches that were not sent before, with the stamps the
+/// drain gave them; a batch that cannot be sealed fails and leaves the request.
+fn seal(
+    context: &LinkContext,
+    batches: &mut Vec<(Arc<str>, ProducerBatch)>,
+    scratch: &mut Vec<u8>,
+) {
+    let compression = context.accumulator.settings.compression;
+    let mut index = 0;
+    while let Some((_, batch)) = batches.get_mut(index) {
+        let stamp = batch.stamp;
+        if batch.is_sealed() || batch.seal(compression, stamp, scratch).is_ok() {
+            index += 1;
+            continue;
+        }
+        let (topic, batch) = batches.remove(index);
+        let verdict = Verdict::Fail {
+            failure: Failure::Other {
+                reason: "the batch cannot be sealed".into(),
+                retriable: false,
+            },
+            bump_epoch: stamp.base_sequence >= 0,
+        };
+        let now = Instant::now();
+        if context
+            .accumulator
+            .complete(&topic, batch, verdict, now, scratch)
+        {
+            context.shared.ask_new_epoch();
+        }
+    }
 }
 
 /// The link's state, for one step between awaits.

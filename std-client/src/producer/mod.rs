@@ -12,7 +12,11 @@
 //!   `delivery.timeout.ms`; acks 0, 1 and all.
 //! - **Idempotence** (on by default): a producer id from InitProducerId, sequence numbers per
 //!   partition, up to 5 batches in flight per partition without reordering or duplicates, and a
-//!   new epoch after errors that leave the sequence in doubt. **Without idempotence**
+//!   new epoch after errors that leave a gap in a partition's sequence. A batch the broker may
+//!   or may not have written (a retriable error, a lost connection, no answer in time) is sent
+//!   again only under the epoch and sequence it was first sent with, so the broker can tell a
+//!   duplicate: a new epoch waits until every such batch is settled (written, refused, or
+//!   failed at `delivery.timeout.ms`). **Without idempotence**
 //!   (`enable.idempotence=false`), a retry can write a batch twice (the first attempt was
 //!   written but its answer lost) and, with more than one request in flight per connection, a
 //!   retried batch can land after a later one; set `max.in.flight.requests.per.connection=1`
@@ -43,13 +47,15 @@
 //! # }
 //! ```
 //!
-//! Tasks (see [`crate::runtime`]): one sender task per producer, which drains ready batches,
-//! and one link task per broker it produces to, which owns that broker's Produce connection
-//! (separate from the connections that carry metadata and fetches). A record's hops: the caller
-//! appends it to a batch; the sender drains the batch and hands it to the broker's link; the link
-//! writes the batch's own buffer into the request (a vectored write, no copy), reads the answer
-//! and completes the delivery, which wakes the caller. The tasks stop after the producer is
-//! dropped or closed and its batches are done.
+//! Tasks (see [`crate::runtime`]): one link task per broker the producer sends to, which owns
+//! that broker's Produce connection (separate from the connections that carry metadata and
+//! fetches) and does that broker's work, and one sender task per producer, which carries no
+//! records: it finds leaders, gets the producer id or a new epoch, fails batches past
+//! `delivery.timeout.ms` and starts links. A record's hops: the caller appends it to a batch
+//! (waking the links when a batch fills or starts); the broker's link drains the batch, writes
+//! the batch's own buffer into the request (a vectored write, no copy), reads the answer and
+//! completes the delivery, which wakes the caller: caller -> link -> caller. The tasks stop
+//! after the producer is dropped or closed and its batches are done.
 
 mod accumulator;
 mod batch;
@@ -64,9 +70,13 @@ mod producer;
 mod record;
 mod request;
 mod sender;
+mod shared;
 mod split;
 mod topics;
 mod verdict;
+
+#[cfg(test)]
+mod epoch_bump_tests;
 
 pub use delivery::Delivery;
 pub use partitioner::{

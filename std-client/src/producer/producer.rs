@@ -15,6 +15,7 @@ use super::link::LinkContext;
 use super::partitioner::{self, Partitioner};
 use super::request::RequestSettings;
 use super::sender::Sender;
+use super::shared::{ProducerShared, Stamping};
 use super::{Delivery, ProducerRecord};
 use crate::cluster::{Client, MetadataSnapshot};
 use crate::config::ProducerConfig;
@@ -134,16 +135,21 @@ impl Producer {
                 ProducerIdentity::new(None, i32::try_from(timeout).unwrap_or(i32::MAX))
             }),
             links: std::collections::HashMap::new(),
+            link_backoff: std::collections::HashMap::new(),
             link_context: LinkContext {
                 cluster: cluster.clone(),
                 accumulator: Arc::clone(&accumulator),
                 settings: request,
                 max_in_flight,
-                producer: Arc::default(),
+                shared: Arc::new(ProducerShared::new(if idempotent {
+                    Stamping::Waiting
+                } else {
+                    Stamping::Plain
+                })),
             },
             needs_new_epoch: false,
-            scratch: Vec::new(),
             missing_leaders: Vec::new(),
+            leaders: Vec::new(),
             init_backoff: Backoff::new(
                 config.client.retry_backoff,
                 config.client.retry_backoff_max,

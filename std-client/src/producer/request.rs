@@ -1,15 +1,17 @@
 //! One Produce request: the batches drained for one broker, sent, and the answer matched back
 //! to each batch.
 //!
-//! The request borrows every batch's bytes; [`send`] owns the batches for the duration and
-//! hands them back in [`Sent`] with the response (or the error), whatever happened.
+//! The request borrows every batch's bytes ([`with_request`]); the link keeps the batches in an
+//! [`Unanswered`] until [`settle`] judges them by the answer (or the error), whatever happened.
+//! Building, framing and settling a request of up to [`INLINE_BATCHES`] batches allocates
+//! nothing: the request's lists live on the stack and every buffer is the caller's, reused.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use franzl_core::ErrorCode;
 use franzl_core::messages::{
-    ApiKey, Array, FIRST_VERSION_WITH_TOPIC_IDS,
+    ApiKey, Array, FIRST_VERSION_WITH_TOPIC_IDS, Message,
     produce::{PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduceData},
 };
 
@@ -18,7 +20,6 @@ use super::accumulator::Verdict;
 use super::batch::ProducerBatch;
 use super::delivery::Failure;
 use super::verdict::judge;
-use crate::broker::ResponseFrame;
 use crate::cluster::Client;
 use crate::{Error, Result};
 
@@ -28,17 +29,19 @@ const MIN_PRODUCE_VERSION: i16 = 3;
 /// A topic id that no topic has: metadata gave none.
 const NO_TOPIC_ID: [u8; 16] = [0; 16];
 
-/// A finished request: its batches and how it went.
-#[derive(Debug)]
-pub(crate) struct Sent {
-    pub(crate) node: i32,
-    pub(crate) batches: Vec<(Arc<str>, ProducerBatch)>,
-    /// The id of each batch's topic when the request named topics by id (Produce v13+), in the
-    /// order of `batches`; empty when it named them by name.
-    pub(crate) topic_ids: Vec<[u8; 16]>,
-    /// The response; `None` with `acks=0`.
-    pub(crate) result: Result<Option<ResponseFrame>>,
+/// How a request ended, for [`settle`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Outcome<'a> {
+    /// The broker answered: the response body, at the request's version.
+    Answered { version: i16, body: &'a [u8] },
+    /// Sent with `acks=0`: no answer comes.
+    Unacknowledged,
+    /// The request failed (not sent, or its connection failed before the answer).
+    Failed(&'a Error),
 }
+
+/// Requests of up to this many batches are built on the stack.
+pub(crate) const INLINE_BATCHES: usize = 8;
 
 /// What a Produce request needs besides its batches.
 #[derive(Debug, Clone)]
@@ -61,8 +64,9 @@ pub(crate) fn with_request<T>(
     version: Option<i16>,
     settings: &RequestSettings,
     batches: &[(Arc<str>, ProducerBatch)],
+    topic_ids: &mut Vec<[u8; 16]>,
     frame: impl FnOnce(&ProduceRequest<'_>, i16) -> Result<T>,
-) -> Result<(T, Vec<[u8; 16]>)> {
+) -> Result<T> {
     let unsupported = || Error::UnsupportedByBroker {
         api: ApiKey::Produce,
         broker: format!("broker {node} (Produce v3+ for record batches)"),
@@ -71,9 +75,9 @@ pub(crate) fn with_request<T>(
     if version < MIN_PRODUCE_VERSION {
         return Err(unsupported());
     }
-    let mut topic_ids = Vec::new();
+    topic_ids.clear();
     if version >= FIRST_VERSION_WITH_TOPIC_IDS {
-        topic_ids = ids_of(cluster, batches);
+        ids_of(cluster, batches, topic_ids);
         if topic_ids.contains(&NO_TOPIC_ID) {
             // Metadata gave no id for a topic (an older broker behind a newer one, say): name
             // the topics, at the newest version that still does.
@@ -81,57 +85,96 @@ pub(crate) fn with_request<T>(
             version = FIRST_VERSION_WITH_TOPIC_IDS - 1;
         }
     }
-    let partitions: Vec<PartitionProduceData<'_>> = batches
-        .iter()
-        .map(|(_, batch)| PartitionProduceData {
-            index: batch.partition,
-            records: Some(batch.wire()),
-            ..Default::default()
-        })
-        .collect();
-    let mut topics: Vec<TopicProduceData<'_>> = Vec::new();
+    if batches.len() <= INLINE_BATCHES {
+        let mut partitions = [PartitionProduceData::default(); INLINE_BATCHES];
+        for (slot, batch) in partitions.iter_mut().zip(batches) {
+            *slot = partition_data(batch);
+        }
+        let mut topics = [TopicProduceData::default(); INLINE_BATCHES];
+        let partitions = partitions.get(..batches.len()).unwrap_or_default();
+        let count = group_by_topic(batches, topic_ids, partitions, &mut topics);
+        let topics = topics.get(..count).unwrap_or_default();
+        frame(&request(settings, topics), version)
+    } else {
+        let partitions: Vec<PartitionProduceData<'_>> =
+            batches.iter().map(partition_data).collect();
+        let mut topics = vec![TopicProduceData::default(); batches.len()];
+        let count = group_by_topic(batches, topic_ids, &partitions, &mut topics);
+        let topics = topics.get(..count).unwrap_or_default();
+        frame(&request(settings, topics), version)
+    }
+}
+
+/// The request's entry for one batch.
+fn partition_data((_, batch): &(Arc<str>, ProducerBatch)) -> PartitionProduceData<'_> {
+    PartitionProduceData {
+        index: batch.partition,
+        records: Some(batch.wire()),
+        ..Default::default()
+    }
+}
+
+/// The request over `topics`.
+fn request<'a>(
+    settings: &'a RequestSettings,
+    topics: &'a [TopicProduceData<'a>],
+) -> ProduceRequest<'a> {
+    ProduceRequest {
+        transactional_id: settings.transactional_id.as_deref(),
+        acks: settings.acks,
+        timeout_ms: settings.timeout_ms,
+        topic_data: Array::from_slice(topics),
+        ..Default::default()
+    }
+}
+
+/// Fills `topics` with one entry per run of batches of one topic (as drained, a topic's
+/// batches are together), each over its part of `partitions`; returns how many it filled.
+fn group_by_topic<'a>(
+    batches: &'a [(Arc<str>, ProducerBatch)],
+    topic_ids: &[[u8; 16]],
+    partitions: &'a [PartitionProduceData<'a>],
+    topics: &mut [TopicProduceData<'a>],
+) -> usize {
     let mut start = 0;
-    while let Some((name, _)) = batches.get(start) {
+    let mut count = 0;
+    while let (Some((name, _)), Some(topic)) = (batches.get(start), topics.get_mut(count)) {
         let end = batches
             .iter()
             .skip(start)
             .position(|(other, _)| other != name)
             .map_or(batches.len(), |n| start + n);
-        topics.push(TopicProduceData {
+        *topic = TopicProduceData {
             name,
             topic_id: topic_ids.get(start).copied().unwrap_or(NO_TOPIC_ID),
             partition_data: Array::from_slice(partitions.get(start..end).unwrap_or_default()),
             ..Default::default()
-        });
+        };
         start = end;
+        count += 1;
     }
-    let request = ProduceRequest {
-        transactional_id: settings.transactional_id.as_deref(),
-        acks: settings.acks,
-        timeout_ms: settings.timeout_ms,
-        topic_data: Array::from_slice(&topics),
-        ..Default::default()
-    };
-    Ok((frame(&request, version)?, topic_ids))
+    count
 }
 
 /// Batches on their way to a broker. Dropped before the answer came (the producer stopped, or
 /// its task panicked), it fails their deliveries: nothing will ever say whether they were written.
+#[derive(Default)]
 pub(crate) struct Unanswered(Vec<(Arc<str>, ProducerBatch)>);
 
 impl Unanswered {
-    pub(crate) fn new(batches: Vec<(Arc<str>, ProducerBatch)>) -> Self {
-        Self(batches)
-    }
-
     /// The batches, in request order.
     pub(crate) fn get(&self) -> &[(Arc<str>, ProducerBatch)] {
         &self.0
     }
 
-    /// The batches back, for their verdicts: nothing is failed.
-    pub(crate) fn take(mut self) -> Vec<(Arc<str>, ProducerBatch)> {
-        std::mem::take(&mut self.0)
+    /// The batches, to add to or remove from (the list keeps its capacity).
+    pub(crate) fn get_mut(&mut self) -> &mut Vec<(Arc<str>, ProducerBatch)> {
+        &mut self.0
+    }
+
+    /// Whether it holds no batch.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -148,29 +191,62 @@ impl Drop for Unanswered {
     }
 }
 
-/// The id of each batch's topic, as the current metadata has it ([`NO_TOPIC_ID`] when unknown).
-fn ids_of(cluster: &Client, batches: &[(Arc<str>, ProducerBatch)]) -> Vec<[u8; 16]> {
+/// Appends the id of each batch's topic to `ids`, as the current metadata has it
+/// ([`NO_TOPIC_ID`] when unknown).
+fn ids_of(cluster: &Client, batches: &[(Arc<str>, ProducerBatch)], ids: &mut Vec<[u8; 16]>) {
     let metadata = cluster.metadata();
-    batches
-        .iter()
-        .map(|(topic, _)| metadata.topic(topic).map_or(NO_TOPIC_ID, |t| t.id))
-        .collect()
+    ids.extend(
+        batches
+            .iter()
+            .map(|(topic, _)| metadata.topic(topic).map_or(NO_TOPIC_ID, |t| t.id)),
+    );
 }
 
-/// Judges each batch of a finished request and completes it in `accumulator` (which resolves
-/// its deliveries, or queues it again); forgets the leaders that moved. Returns whether a batch
-/// asks for a new producer epoch.
-pub(crate) fn settle(cluster: &Client, accumulator: &Accumulator, sent: Sent) -> bool {
+/// Judges each batch of a finished request to broker `node` by `outcome` and completes it in
+/// `accumulator` (which resolves its deliveries, or queues it again), leaving `batches` empty
+/// (with its capacity); forgets the leaders that moved. `topic_ids` are the ids the request
+/// named its topics by, parallel to the batches (empty when it named them by name). Returns
+/// whether a batch asks for a new producer epoch.
+pub(crate) fn settle(
+    cluster: &Client,
+    accumulator: &Accumulator,
+    node: i32,
+    batches: &mut Unanswered,
+    topic_ids: &[[u8; 16]],
+    outcome: Outcome<'_>,
+) -> bool {
     let mut refresh = false;
-    let verdicts = verdicts(&sent, &mut refresh);
-    if let Err(error) = &sent.result {
-        log::info!("producer: request to broker {} failed: {error}", sent.node);
+    let decoded = match outcome {
+        Outcome::Answered { version, body } => Some(
+            <ProduceResponse<'_> as Message<'_>>::decode(version, body).map_err(|error| {
+                Error::core(format!("decoding a Produce v{version} response"), error)
+            }),
+        ),
+        Outcome::Unacknowledged | Outcome::Failed(_) => None,
+    };
+    let failed = match (&decoded, outcome) {
+        (Some(Err(error)), _) | (None, Outcome::Failed(error)) => Some(error),
+        _ => None,
+    };
+    if let Some(error) = failed {
+        log::info!("producer: request to broker {node} failed: {error}");
+        refresh |= error.is_retriable() && matches!(outcome, Outcome::Failed(_));
     }
     let now = Instant::now();
     // Used only to seal the halves of a batch split for being too large.
     let mut scratch = Vec::new();
     let mut bump = false;
-    for ((topic, batch), verdict) in sent.batches.into_iter().zip(verdicts) {
+    for (index, (topic, batch)) in batches.0.drain(..).enumerate() {
+        let verdict = match (&decoded, failed) {
+            (Some(Ok(response)), _) => {
+                judge_batch(response, topic_ids.get(index), &topic, &batch, &mut refresh)
+            }
+            (_, Some(error)) => request_failed(error),
+            _ => Verdict::Written {
+                base_offset: -1,
+                log_append_time: -1,
+            },
+        };
         if refresh {
             cluster.invalidate_leader(&topic, batch.partition);
         }
@@ -215,75 +291,40 @@ fn log_verdict(topic: &str, batch: &ProducerBatch, verdict: &Verdict) {
     }
 }
 
-/// The verdict on each batch of a finished request, in order; `refresh` is set when a leader
-/// moved or a connection failed (metadata must be fetched again).
-pub(crate) fn verdicts(sent: &Sent, refresh: &mut bool) -> Vec<Verdict> {
-    let frame = match &sent.result {
-        Ok(Some(frame)) => frame,
-        Ok(None) => {
-            return sent
-                .batches
-                .iter()
-                .map(|_| Verdict::Written {
-                    base_offset: -1,
-                    log_append_time: -1,
-                })
-                .collect();
-        }
-        Err(error) => {
-            *refresh |= error.is_retriable();
-            return sent.batches.iter().map(|_| request_failed(error)).collect();
-        }
-    };
-    match frame.decode::<ProduceRequest<'_>>() {
-        Ok(response) => judge_response(&response, &sent.batches, &sent.topic_ids, refresh),
-        Err(error) => sent
-            .batches
-            .iter()
-            .map(|_| request_failed(&error))
-            .collect(),
-    }
-}
-
-/// The verdict on each of `batches` from a decoded response. Topics are matched by id when the
-/// request named them by id (`topic_ids` parallel to `batches`), by name otherwise.
-fn judge_response(
+/// The verdict on `batch` of `topic` from a decoded response. Its topic is matched by `id`
+/// when the request named topics by id, by name otherwise; `refresh` is set when its leader
+/// moved.
+fn judge_batch(
     response: &ProduceResponse<'_>,
-    batches: &[(Arc<str>, ProducerBatch)],
-    topic_ids: &[[u8; 16]],
+    id: Option<&[u8; 16]>,
+    topic: &str,
+    batch: &ProducerBatch,
     refresh: &mut bool,
-) -> Vec<Verdict> {
-    batches
+) -> Verdict {
+    let answer = response
+        .responses
         .iter()
-        .enumerate()
-        .map(|(index, (topic, batch))| {
-            let id = topic_ids.get(index);
-            let answer = response
-                .responses
-                .iter()
-                .filter(|t| id.map_or(t.name == &**topic, |id| t.topic_id == *id))
-                .flat_map(|t| t.partition_responses.iter())
-                .find(|p| p.index == batch.partition);
-            let Some(answer) = answer else {
-                return Verdict::Fail {
-                    failure: Failure::Other {
-                        reason: "the broker's answer left this partition out".into(),
-                        retriable: false,
-                    },
-                    bump_epoch: batch.stamp.base_sequence >= 0,
-                };
-            };
-            let code = ErrorCode(answer.error_code);
-            *refresh |= crate::cluster::needs_metadata_refresh(code);
-            judge(
-                code,
-                answer.error_message,
-                answer.base_offset,
-                answer.log_append_time_ms,
-                batch.stamp.base_sequence >= 0,
-            )
-        })
-        .collect()
+        .filter(|t| id.map_or(t.name == topic, |id| t.topic_id == *id))
+        .flat_map(|t| t.partition_responses.iter())
+        .find(|p| p.index == batch.partition);
+    let Some(answer) = answer else {
+        return Verdict::Fail {
+            failure: Failure::Other {
+                reason: "the broker's answer left this partition out".into(),
+                retriable: false,
+            },
+            bump_epoch: batch.stamp.base_sequence >= 0,
+        };
+    };
+    let code = ErrorCode(answer.error_code);
+    *refresh |= crate::cluster::needs_metadata_refresh(code);
+    judge(
+        code,
+        answer.error_message,
+        answer.base_offset,
+        answer.log_append_time_ms,
+        batch.stamp.base_sequence >= 0,
+    )
 }
 
 fn request_failed(error: &Error) -> Verdict {
@@ -308,6 +349,22 @@ fn request_failed(error: &Error) -> Verdict {
 mod tests {
     use super::*;
     use franzl_core::messages::produce::{PartitionProduceResponse, TopicProduceResponse};
+
+    /// The verdict on each of `batches`, as `settle` gives them.
+    fn judge_response(
+        response: &ProduceResponse<'_>,
+        batches: &[(Arc<str>, ProducerBatch)],
+        topic_ids: &[[u8; 16]],
+        refresh: &mut bool,
+    ) -> Vec<Verdict> {
+        batches
+            .iter()
+            .enumerate()
+            .map(|(index, (topic, batch))| {
+                judge_batch(response, topic_ids.get(index), topic, batch, refresh)
+            })
+            .collect()
+    }
 
     #[test]
     fn each_batch_gets_its_own_partition_answer() {
@@ -421,7 +478,9 @@ mod tests {
             .try_append(&super::super::ProducerRecord::new("t", b"v"), 0)
             .unwrap()
             .unwrap();
-        let batches = Unanswered(vec![(Arc::from("t"), batch)]).take();
+        let mut unanswered = Unanswered(vec![(Arc::from("t"), batch)]);
+        let batches = std::mem::take(unanswered.get_mut());
+        drop(unanswered);
         assert!(
             futures_lite::future::block_on(futures_lite::future::poll_once(delivery)).is_none()
         );

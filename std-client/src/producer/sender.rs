@@ -1,28 +1,25 @@
-//! The sender: the producer's coordinating task (see [`crate::runtime`]).
+//! The sender: the producer's coordinating task (see [`crate::runtime`]). It carries no records.
 //!
-//! Each round it refreshes metadata if needed, gets a producer id (or a new epoch) when
-//! idempotence asks for one and nothing is in flight, drains ready batches into one Produce
-//! request per leader (at most `max.in.flight.requests.per.connection` per broker), seals and
-//! compresses the new ones outside the accumulator's lock (so `send` goes on meanwhile), and
-//! hands each request to its broker's [`Link`], which writes it, reads the answer and completes
-//! the batches. It then waits for a wake-up (from `send`, `flush`, `close`, or a link that
-//! completed a request) or the next deadline that linger, retry backoff, delivery timeout or a
-//! producer-id retry sets; no fixed polling interval. Requests for one broker reach its link in
-//! the order they were drained. It stops once the producer is closed and every batch has
-//! completed; the links stop with it.
+//! Each round it refreshes metadata for topics whose partitions hold batches but have no known
+//! leader, gets a producer id (or a new epoch) when idempotence asks for one, once nothing is in
+//! flight (see [`super::shared`]), fails batches past `delivery.timeout.ms`, and starts a
+//! [`Link`] for every broker that leads a partition with batches and has none (after a backoff
+//! when the broker's last link could not reach it). The links drain, send and complete the
+//! batches themselves. It then waits for a wake-up (`send`, `flush`, `close`, a completed request,
+//! a stopped link) or the next deadline that a producer-id retry, a leader lookup, a link's
+//! backoff or a delivery timeout sets; no fixed polling interval. It stops once the producer is
+//! closed and every batch has completed; the links stop then too.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use event_listener::listener;
 
-use super::accumulator::{Accumulator, Verdict};
-use super::batch::ProducerBatch;
-use super::delivery::Failure;
+use super::accumulator::Accumulator;
 use super::identity::ProducerIdentity;
 use super::link::{Link, LinkContext};
+use super::shared::Stamping;
 use crate::cluster::Client;
 use crate::net::Backoff;
 
@@ -32,12 +29,15 @@ pub(crate) struct Sender {
     pub(crate) accumulator: Arc<Accumulator>,
     /// `None` without idempotence.
     pub(crate) identity: Option<ProducerIdentity>,
-    /// The link of each broker requests went to.
+    /// The link of each broker batches went to.
     pub(crate) links: HashMap<i32, Link>,
+    /// The backoff of each broker whose link could not reach it.
+    pub(crate) link_backoff: HashMap<i32, Backoff>,
     pub(crate) link_context: LinkContext,
     pub(crate) needs_new_epoch: bool,
-    pub(crate) scratch: Vec<u8>,
     pub(crate) missing_leaders: Vec<Arc<str>>,
+    /// The leaders of partitions with batches, found each round (kept for its capacity).
+    pub(crate) leaders: Vec<i32>,
     pub(crate) init_backoff: Backoff,
     pub(crate) init_retry_at: Option<Instant>,
     pub(crate) last_refresh: Option<Instant>,
@@ -49,32 +49,33 @@ impl Sender {
         loop {
             let accumulator = Arc::clone(&self.accumulator);
             listener!(accumulator.wake => woken);
-            self.take_epoch_requests();
-            if accumulator.is_done() && self.in_flight() == 0 {
+            self.needs_new_epoch |=
+                self.link_context.shared.take_epoch_request() && self.identity.is_some();
+            if accumulator.is_done() && self.link_context.shared.in_flight() == 0 {
                 break;
             }
             self.refresh_metadata().await;
             self.renew_identity().await;
-            self.drain();
-            let deadline = self
-                .accumulator
-                .next_deadline()
-                .into_iter()
-                .chain(self.init_retry_at)
-                .chain(
-                    (!self.missing_leaders.is_empty())
-                        .then(|| {
-                            self.last_refresh
-                                .map(|at| at + self.cluster.config().retry_backoff)
-                        })
-                        .flatten(),
-                )
-                .min();
-            let deadline = deadline.and_then(|deadline| {
-                not_yet_passed(deadline, self.in_flight() > 0, || {
-                    self.cluster.config().retry_backoff
-                })
+            if self.accumulator.expire_all(Instant::now()) && self.identity.is_some() {
+                self.needs_new_epoch = true;
+                continue;
+            }
+            self.start_links();
+            // Leaders missing (found by `start_links`, after this round's refresh): look them up
+            // again at once, or a retry backoff after the last lookup.
+            let leader_retry = (!self.missing_leaders.is_empty()).then(|| {
+                self.last_refresh
+                    .map_or_else(Instant::now, |at| at + self.cluster.config().retry_backoff)
             });
+            let deadline = [
+                self.init_retry_at,
+                leader_retry,
+                self.accumulator.next_expiry(),
+            ]
+            .into_iter()
+            .flatten()
+            .min()
+            .map(|at| at.max(Instant::now() + Duration::from_millis(1)));
             match deadline {
                 Some(deadline) => {
                     futures_lite::future::or(woken, async {
@@ -85,23 +86,7 @@ impl Sender {
                 None => woken.await,
             }
         }
-        self.links.clear();
         log::debug!("producer sender stopped");
-    }
-
-    /// Requests handed to links and not completed.
-    fn in_flight(&self) -> usize {
-        self.links.values().map(Link::in_flight).sum()
-    }
-
-    /// Takes the links' requests for a new epoch (from batches they completed).
-    fn take_epoch_requests(&mut self) {
-        let asked = self
-            .link_context
-            .producer
-            .needs_new_epoch
-            .swap(false, Ordering::AcqRel);
-        self.needs_new_epoch |= asked && self.identity.is_some();
     }
 
     async fn refresh_metadata(&mut self) {
@@ -116,32 +101,50 @@ impl Sender {
         }
         self.last_refresh = Some(Instant::now());
         let topics: Vec<&str> = self.missing_leaders.iter().map(|t| &**t).collect();
-        if let Err(error) = self.cluster.refresh_metadata(&topics).await {
-            log::warn!("producer: metadata refresh failed: {error}");
+        match self.cluster.refresh_metadata(&topics).await {
+            // The links look for their batches again with the new leaders.
+            Ok(_) => {
+                self.accumulator.wake.notify(usize::MAX);
+            }
+            Err(error) => log::warn!("producer: metadata refresh failed: {error}"),
         }
         self.missing_leaders.clear();
     }
 
-    /// Gets a producer id, or a new epoch, once nothing is in flight.
+    /// Gets a producer id, or a new epoch, once nothing is in flight; the links send nothing
+    /// new meanwhile.
     async fn renew_identity(&mut self) {
-        let in_flight = self.in_flight();
         let Some(identity) = &mut self.identity else {
             return;
         };
         if identity.is_ready() && !self.needs_new_epoch {
             return;
         }
-        if in_flight > 0 || self.init_retry_at.is_some_and(|at| Instant::now() < at) {
-            return;
+        let shared = Arc::clone(&self.link_context.shared);
+        {
+            let mut stamping = shared.stamping();
+            *stamping = Stamping::Waiting;
+            // Batches in doubt are settled under the old epoch first (the links send them).
+            if shared.in_flight() > 0
+                || self.accumulator.has_in_doubt()
+                || self.init_retry_at.is_some_and(|at| Instant::now() < at)
+            {
+                return;
+            }
+            *stamping = Stamping::Renewing;
         }
         match identity.renew(&self.cluster).await {
             Ok(()) => {
-                self.accumulator.restart_sequences(identity.stamp());
+                let stamp = identity.stamp();
+                self.accumulator.restart_sequences(stamp);
+                *shared.stamping() = Stamping::Ready(stamp);
                 self.needs_new_epoch = false;
                 self.init_retry_at = None;
                 self.init_backoff.reset();
+                self.accumulator.wake.notify(usize::MAX);
             }
             Err(error) => {
+                *shared.stamping() = Stamping::Waiting;
                 let delay = self.init_backoff.next_delay();
                 if error.is_retriable() {
                     // Expected while a fresh broker loads its state (COORDINATOR_LOAD_IN_PROGRESS).
@@ -161,99 +164,41 @@ impl Sender {
         }
     }
 
-    fn drain(&mut self) {
-        let stamp = match &self.identity {
-            Some(identity) if identity.is_ready() && !self.needs_new_epoch => {
-                Some(identity.stamp())
-            }
-            // Waiting for an id or a new epoch: nothing is sent meanwhile, but batches expire.
-            Some(_) => {
-                self.needs_new_epoch |= self.accumulator.expire_all(Instant::now());
-                return;
-            }
-            None => None,
-        };
-        // A link whose connection failed is replaced, once its requests are completed.
-        self.links
-            .retain(|_, link| !link.is_closed() || link.in_flight() > 0);
+    /// Starts a link for every broker that leads a partition with batches and has none running
+    /// (one whose last link could not reach it waits out a backoff before connecting).
+    fn start_links(&mut self) {
         let cluster = &self.cluster;
-        let links = &self.links;
-        let limit = self.link_context.max_in_flight.max(1);
-        let (drained, bump) = self.accumulator.drain(
-            Instant::now(),
+        let mut leaders = std::mem::take(&mut self.leaders);
+        self.accumulator.leaders_with_batches(
             &mut |topic, partition| cluster.cached_leader(topic, partition),
-            &mut |node| links.get(&node).is_none_or(|link| link.has_room(limit)),
-            stamp,
             &mut self.missing_leaders,
+            &mut leaders,
         );
-        self.needs_new_epoch |= bump && self.identity.is_some();
-        for mut drained in drained {
-            self.seal(&mut drained.batches);
-            if drained.batches.is_empty() {
+        for &node in &leaders {
+            if self.links.get(&node).is_some_and(|link| !link.is_stopped()) {
                 continue;
             }
-            let context = &self.link_context;
-            let link = self
-                .links
-                .entry(drained.node)
-                .or_insert_with(|| Link::start(drained.node, context.clone()));
-            if link.is_closed() {
-                *link = Link::start(drained.node, context.clone());
-            }
-            link.hand_over(drained.batches, context);
-        }
-    }
-
-    /// Seals (and compresses) the batches drained for one request that were not sent before,
-    /// with the stamps the drain gave them; a batch that cannot be sealed fails and leaves the
-    /// request.
-    fn seal(&mut self, batches: &mut Vec<(Arc<str>, ProducerBatch)>) {
-        let compression = self.accumulator.settings.compression;
-        let mut index = 0;
-        while let Some((_, batch)) = batches.get_mut(index) {
-            let stamp = batch.stamp;
-            let sealed =
-                batch.is_sealed() || batch.seal(compression, stamp, &mut self.scratch).is_ok();
-            if sealed {
-                index += 1;
-                continue;
-            }
-            let (topic, batch) = batches.remove(index);
-            let verdict = Verdict::Fail {
-                failure: Failure::Other {
-                    reason: "the batch cannot be sealed".into(),
-                    retriable: false,
-                },
-                bump_epoch: stamp.base_sequence >= 0,
+            let backoff = self.link_backoff.entry(node).or_insert_with(|| {
+                let config = cluster.config();
+                Backoff::new(
+                    config.reconnect_backoff,
+                    config.reconnect_backoff_max,
+                    u64::from(node.unsigned_abs()),
+                )
+            });
+            // A broker its last link reached is tried again at once; one it did not, later.
+            let not_before = match self.links.get(&node) {
+                Some(stopped) if !stopped.was_connected() => {
+                    Some(Instant::now() + backoff.next_delay())
+                }
+                Some(_) | None => {
+                    backoff.reset();
+                    None
+                }
             };
-            let bump = self.accumulator.complete(
-                &topic,
-                batch,
-                verdict,
-                Instant::now(),
-                &mut self.scratch,
-            );
-            self.needs_new_epoch |= bump && self.identity.is_some();
+            let link = Link::start(node, self.link_context.clone(), not_before);
+            self.links.insert(node, link);
         }
-    }
-}
-
-/// The time to wake at, from the earliest `deadline` of the queues. A deadline already passed
-/// means a batch is due that this round could not send: with requests in flight it waits for a
-/// free slot, which a completed request announces (so no timer: `None`); without, for a leader
-/// or a producer id, retried after `backoff`. Never a time already passed: the loop shares its
-/// executor with the links whose answers it waits for, so it must not spin.
-fn not_yet_passed(
-    deadline: Instant,
-    in_flight: bool,
-    backoff: impl FnOnce() -> Duration,
-) -> Option<Instant> {
-    let now = Instant::now();
-    if deadline > now {
-        Some(deadline)
-    } else if in_flight {
-        None
-    } else {
-        Some(now + backoff().max(Duration::from_millis(1)))
+        self.leaders = leaders;
     }
 }

@@ -65,6 +65,11 @@ impl<T> Topics<T> {
     }
 
     /// Every topic with its value, in the order they were first used.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &T)> {
+        self.entries.iter().map(|(name, value)| (name, value))
+    }
+
+    /// Every topic with its value, mutably, in the order they were first used.
     pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (&Arc<str>, &mut T)> {
         self.entries.iter_mut().map(|(name, value)| (&*name, value))
     }

@@ -9,23 +9,19 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use async_net::{TcpListener, TcpStream};
+use async_net::TcpStream;
 use franzl_core::frame::RequestHeader;
-use franzl_core::messages::api_versions::{ApiVersion, ApiVersionsResponse};
 use franzl_core::messages::fetch::{
     EpochEndOffset, FetchRequest, FetchResponse, FetchableTopicResponse, PartitionData,
 };
 use franzl_core::messages::list_offsets::{
     ListOffsetsPartitionResponse, ListOffsetsResponse, ListOffsetsTopicResponse,
 };
-use franzl_core::messages::metadata::{
-    MetadataResponse, MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
-};
 use franzl_core::messages::{ApiKey, Array, Message};
 use franzl_core::record::{BatchOptions, NewRecord, RecordBatchBuilder};
 use franzl_core::wire::Reader;
-use futures_lite::AsyncReadExt;
 
+use crate::broker::scripted;
 use crate::broker::tests::respond;
 use crate::config::ConsumerConfig;
 use crate::consumer::{Consumer, ConsumerRecord, SeekTo, TopicPartition};
@@ -62,80 +58,32 @@ fn batch(base_offset: i64, epoch: i32, values: &[&str]) -> Vec<u8> {
 
 /// Starts the broker; returns its port and what it saw of each Fetch.
 async fn scripted_broker() -> (u16, Seen) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
     let seen: Seen = Arc::default();
     let fetches = Arc::clone(&seen);
-    smol::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            smol::spawn(serve(stream, port, Arc::clone(&fetches))).detach();
-        }
-    })
-    .detach();
+    let port = scripted::start(move |stream, port| serve(stream, port, Arc::clone(&fetches))).await;
     (port, seen)
 }
 
 async fn serve(mut stream: TcpStream, port: u16, seen: Seen) {
-    loop {
-        let mut size = [0u8; 4];
-        if stream.read_exact(&mut size).await.is_err() {
-            return;
-        }
-        let mut frame = vec![0u8; u32::from_be_bytes(size) as usize];
-        stream.read_exact(&mut frame).await.unwrap();
+    while let Some(frame) = scripted::next_request(&mut stream).await {
         let mut reader = Reader::new(&frame);
         let header = RequestHeader::read(&mut reader).unwrap();
         let body = reader.rest();
         match ApiKey::from_key(header.api_key).unwrap() {
             ApiKey::ApiVersions => {
-                let offer = |api: ApiKey, min, max| ApiVersion {
-                    api_key: api.key(),
-                    min_version: min,
-                    max_version: max,
-                    ..Default::default()
-                };
-                let keys = [
-                    offer(ApiKey::ApiVersions, 0, 3),
-                    offer(ApiKey::Metadata, 0, 12),
-                    offer(ApiKey::ListOffsets, 0, 8),
+                let offers = [
+                    (ApiKey::ApiVersions, 0, 3),
+                    (ApiKey::Metadata, 0, 12),
+                    (ApiKey::ListOffsets, 0, 8),
                     // v12: topics by name, with last_fetched_epoch and diverging_epoch.
-                    offer(ApiKey::Fetch, 4, 12),
+                    (ApiKey::Fetch, 4, 12),
                 ];
-                let response = ApiVersionsResponse {
-                    api_keys: Array::from_slice(&keys),
-                    ..Default::default()
-                };
-                respond(&mut stream, &header, &response).await;
+                scripted::answer_api_versions(&mut stream, &header, &offers).await;
             }
             ApiKey::Metadata => {
-                let brokers = [MetadataResponseBroker {
-                    node_id: 1,
-                    host: "127.0.0.1",
-                    port: i32::from(port),
-                    ..Default::default()
-                }];
-                let partitions = [MetadataResponsePartition {
-                    partition_index: 0,
-                    leader_id: 1,
-                    leader_epoch: 7,
-                    replica_nodes: Array::from_slice(&[1]),
-                    isr_nodes: Array::from_slice(&[1]),
-                    ..Default::default()
-                }];
-                let topics = [MetadataResponseTopic {
-                    name: Some("t"),
-                    topic_id: [7; 16],
-                    partitions: Array::from_slice(&partitions),
-                    ..Default::default()
-                }];
-                let response = MetadataResponse {
-                    brokers: Array::from_slice(&brokers),
-                    cluster_id: Some("scripted"),
-                    controller_id: 1,
-                    topics: Array::from_slice(&topics),
-                    ..Default::default()
-                };
-                respond(&mut stream, &header, &response).await;
+                let partitions = [(0, 7)];
+                scripted::answer_metadata(&mut stream, &header, port, "t", [7; 16], &partitions)
+                    .await;
             }
             ApiKey::ListOffsets => {
                 let partitions = [ListOffsetsPartitionResponse {

@@ -44,27 +44,43 @@ const STAMP: Stamp = Stamp {
     transactional: false,
 };
 
-/// Drains as the sender does: then seals what was not sent before, with its stamp.
+/// Batches drained for one broker.
+#[derive(Debug)]
+struct Drained {
+    node: i32,
+    batches: Vec<(Arc<str>, ProducerBatch)>,
+}
+
+/// Drains as the links of brokers 1 to 8 do (partition `p` is led by broker `p + 1`), then
+/// seals what was not sent before, with its stamp.
 fn drain(acc: &Accumulator, now: Instant) -> Vec<Drained> {
-    let mut missing = Vec::new();
-    let (mut drained, bump) = acc.drain(
-        now,
-        &mut |_, p| Some(p + 1),
-        &mut |_| true,
-        Some(STAMP),
-        &mut missing,
-    );
-    assert!(!bump);
-    assert!(missing.is_empty());
-    for (_, batch) in drained.iter_mut().flat_map(|d| d.batches.iter_mut()) {
-        if !batch.is_sealed() {
-            let stamp = batch.stamp;
-            batch
-                .seal(Compression::None, stamp, &mut Vec::new())
-                .unwrap();
+    let mut out = Vec::new();
+    for node in 1..=8 {
+        let mut missing = Vec::new();
+        let mut batches = Vec::new();
+        let bump = acc.drain(
+            now,
+            &mut |_, p| Some(p + 1),
+            node,
+            Drain::New(Some(STAMP)),
+            &mut missing,
+            &mut batches,
+        );
+        assert!(!bump);
+        assert!(missing.is_empty());
+        for (_, batch) in &mut batches {
+            if !batch.is_sealed() {
+                let stamp = batch.stamp;
+                batch
+                    .seal(Compression::None, stamp, &mut Vec::new())
+                    .unwrap();
+            }
+        }
+        if !batches.is_empty() {
+            out.push(Drained { node, batches });
         }
     }
-    drained
+    out
 }
 
 #[test]
@@ -369,4 +385,69 @@ fn a_full_batch_grows_to_batch_size_while_memory_allows_and_the_next_starts_at_i
         batches.iter().all(|(_, b)| b.capacity() <= 200),
         "growth stays within buffer.memory"
     );
+}
+
+#[test]
+fn a_link_waits_for_the_retry_backoff_of_a_queued_batch_not_the_linger_of_the_one_behind_it() {
+    let acc = Accumulator::new(settings(), 1000);
+    let record = ProducerRecord::new("t", &[7; 50]).partition(0);
+    let deliveries: Vec<Delivery> = (0..3).map(|_| append(&acc, &record)).collect();
+    let start = Instant::now();
+    let (topic, batch) = take_one(&acc, start);
+    // Answered late: its retry is due 100 ms after the open batch behind it lingered enough.
+    let answered = start + Duration::from_millis(100);
+    assert!(!acc.complete(&topic, batch, retry(), answered, &mut Vec::new()));
+    let deadline = acc.next_deadline(&mut |_, _| true).unwrap();
+    assert!(
+        deadline > answered,
+        "the retry backoff, not the linger: {deadline:?}"
+    );
+    assert!(
+        drain(&acc, answered).is_empty(),
+        "nothing is sendable before it"
+    );
+    assert_eq!(drain(&acc, deadline).len(), 1);
+    // A link that leads no partition with batches has no deadline.
+    assert_eq!(acc.next_deadline(&mut |_, _| false), None);
+    drop(deliveries);
+}
+
+#[test]
+fn a_batch_retried_after_an_unknown_outcome_is_in_doubt_and_alone_goes_while_an_epoch_is_due() {
+    let acc = Accumulator::new(settings(), 1000);
+    let record = ProducerRecord::new("t", &[7; 50]).partition(0);
+    let deliveries: Vec<Delivery> = (0..3).map(|_| append(&acc, &record)).collect();
+    let now = Instant::now();
+    let (topic, batch) = take_one(&acc, now);
+    assert!(!acc.has_in_doubt());
+    // Retriable: it may have been written.
+    assert!(!acc.complete(&topic, batch, retry(), now, &mut Vec::new()));
+    assert!(acc.has_in_doubt());
+    let later = now + Duration::from_millis(100);
+    let in_doubt_only = |acc: &Accumulator| {
+        let mut out = Vec::new();
+        let mode = Drain::InDoubtOnly;
+        acc.drain(
+            later,
+            &mut |_, p| Some(p + 1),
+            1,
+            mode,
+            &mut Vec::new(),
+            &mut out,
+        );
+        out
+    };
+    let mut taken = in_doubt_only(&acc);
+    assert_eq!(taken.len(), 1);
+    let (topic, batch) = taken.pop().unwrap();
+    assert_eq!(
+        (batch.stamp.base_sequence, batch.attempts),
+        (0, 2),
+        "its own stamp"
+    );
+    // Refused for its sequence: not written, no longer in doubt; nothing else goes.
+    assert!(acc.complete(&topic, batch, out_of_order(), later, &mut Vec::new()));
+    assert!(!acc.has_in_doubt());
+    assert!(in_doubt_only(&acc).is_empty());
+    drop(deliveries);
 }

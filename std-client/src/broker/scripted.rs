@@ -1,0 +1,108 @@
+//! Building blocks of the scripted brokers that unit tests run on 127.0.0.1: TCP servers in
+//! the test that answer each request with a response built by franzl-core's encoders, as the
+//! test's script says.
+
+use std::future::Future;
+
+use async_net::{TcpListener, TcpStream};
+use franzl_core::frame::RequestHeader;
+use franzl_core::messages::api_versions::{ApiVersion, ApiVersionsResponse};
+use franzl_core::messages::metadata::{
+    MetadataResponse, MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
+};
+use franzl_core::messages::{ApiKey, Array};
+use futures_lite::AsyncReadExt;
+
+use super::tests::respond;
+
+/// Listens on a free port of 127.0.0.1 and runs `serve(stream, port)` for each connection, as
+/// a task of its own; returns the port.
+pub(crate) async fn start<F, Fut>(serve: F) -> u16
+where
+    F: Fn(TcpStream, u16) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    smol::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            smol::spawn(serve(stream, port)).detach();
+        }
+    })
+    .detach();
+    port
+}
+
+/// The next request frame (after its size prefix); `None` once the client closed.
+pub(crate) async fn next_request(stream: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut size = [0u8; 4];
+    stream.read_exact(&mut size).await.ok()?;
+    let mut frame = vec![0u8; u32::from_be_bytes(size) as usize];
+    stream.read_exact(&mut frame).await.ok()?;
+    Some(frame)
+}
+
+/// Answers ApiVersions offering each `(api, min, max)`.
+pub(crate) async fn answer_api_versions(
+    stream: &mut TcpStream,
+    header: &RequestHeader<'_>,
+    offers: &[(ApiKey, i16, i16)],
+) {
+    let keys: Vec<ApiVersion<'_>> = offers
+        .iter()
+        .map(|&(api, min, max)| ApiVersion {
+            api_key: api.key(),
+            min_version: min,
+            max_version: max,
+            ..Default::default()
+        })
+        .collect();
+    let response = ApiVersionsResponse {
+        api_keys: Array::from_slice(&keys),
+        ..Default::default()
+    };
+    respond(stream, header, &response).await;
+}
+
+/// Answers Metadata: node 1 at `port`, the only broker, leads every partition of `topic`, each
+/// `(index, leader epoch)` of `partitions`; the topic's id is `topic_id`.
+pub(crate) async fn answer_metadata(
+    stream: &mut TcpStream,
+    header: &RequestHeader<'_>,
+    port: u16,
+    topic: &str,
+    topic_id: [u8; 16],
+    partitions: &[(i32, i32)],
+) {
+    let brokers = [MetadataResponseBroker {
+        node_id: 1,
+        host: "127.0.0.1",
+        port: i32::from(port),
+        ..Default::default()
+    }];
+    let partitions: Vec<MetadataResponsePartition<'_>> = partitions
+        .iter()
+        .map(|&(index, epoch)| MetadataResponsePartition {
+            partition_index: index,
+            leader_id: 1,
+            leader_epoch: epoch,
+            replica_nodes: Array::from_slice(&[1]),
+            isr_nodes: Array::from_slice(&[1]),
+            ..Default::default()
+        })
+        .collect();
+    let topics = [MetadataResponseTopic {
+        name: Some(topic),
+        topic_id,
+        partitions: Array::from_slice(&partitions),
+        ..Default::default()
+    }];
+    let response = MetadataResponse {
+        brokers: Array::from_slice(&brokers),
+        cluster_id: Some("scripted"),
+        controller_id: 1,
+        topics: Array::from_slice(&topics),
+        ..Default::default()
+    };
+    respond(stream, header, &response).await;
+}
