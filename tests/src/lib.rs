@@ -24,6 +24,12 @@
 //! restart what they killed before they return, so other tests find a whole cluster. After a
 //! restart the [`Broker`] from [`broker`] holds stale PIDs: use the one the restart returns.
 //!
+//! [`fault_proxy`] puts a proxy in front of each `cluster3` node, on the port that node's
+//! `PROXIED` listener advertises, so a client bootstrapped there sends everything through the
+//! proxies; tests take the proxies in turn ([`fault_proxy::cluster::cluster3_proxies`]).
+//! [`soak`] runs producers and a consumer through them under a schedule of proxy and broker
+//! faults and checks the whole history (`cargo xtask soak`).
+//!
 //! # Raw protocol
 //!
 //! [`raw_client::RawClient`] sends single requests built with franzl-core over a blocking
@@ -36,6 +42,7 @@
 
 pub mod client;
 pub mod consumer;
+pub mod fault_proxy;
 pub mod hex_dump;
 pub mod java_tools;
 pub mod kcat;
@@ -45,6 +52,7 @@ pub mod producer;
 pub mod raw_client;
 pub mod raw_ops;
 pub mod record_cases;
+pub mod soak;
 pub mod tool_records;
 
 use std::sync::OnceLock;

@@ -7,7 +7,9 @@
 //! the `plain` broker they left running the client benchmark's smoke test (`cargo xtask bench
 //! --quick`: every client builds, runs every scenario it claims, and its counts match the
 //! broker's). The brokers that the integration tests bring up are stopped at the end by their
-//! recorded PIDs, whether the tests passed or not.
+//! recorded PIDs, whether the tests passed or not. The soak under faults ([`crate::soak`]) is
+//! not run here yet: it finds a reordering by the idempotent producer in some runs (issue 15),
+//! and CI does not carry a step that fails by chance.
 
 use crate::process::{cargo, run};
 

@@ -8,4 +8,5 @@ pub mod demo;
 pub mod process;
 pub mod setup;
 pub mod size;
+pub mod soak;
 pub mod workspace;

@@ -11,6 +11,7 @@ commands:
   kafka-tool NAME ARGS...   run a tool from the broker's jars (console-producer, topics, ...)
   size [--release]          build the bare-metal link check and print its text/data/bss sizes
   test                      everything CI runs (after the set-up below)
+  soak [--minutes N]        producers and a consumer on cluster3 under faults, history checked (target/soak/)
   setup                     install what test needs and lacks: nightly, cargo-fuzz, kcat, ...
   demo                      bring up the plain broker and run the quickstart
   bench [--quick]           franzl against librdkafka, Java, rskafka, franz-go and replay (target/bench/)";
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         Some("demo") => xtask::demo::demo(&args[1..]),
         Some("size") => xtask::size::run(&args[1..]),
         Some("bench") => xtask::bench::run(&args[1..]),
+        Some("soak") => xtask::soak::command(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
     match result {

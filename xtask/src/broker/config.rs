@@ -5,7 +5,10 @@
 //! protocol (`PLAINTEXT`, `SASL_PLAINTEXT`, `SSL`); sasl and tls add an internal PLAINTEXT
 //! listener `BROKER` for inter-broker traffic; `CONTROLLER` carries the KRaft quorum. tls adds a
 //! second SSL listener, `MTLS`, that requires a client certificate from the test CA (the `SSL`
-//! one only requests it, so the Java tools can connect without one).
+//! one only requests it, so the Java tools can connect without one). cluster3 adds a PLAINTEXT
+//! listener, `PROXIED`, that advertises another port: the one the test harness's fault proxy
+//! listens on, so a client that bootstraps through the proxies learns the proxies' addresses
+//! from metadata and all its traffic passes them (inter-broker traffic stays direct).
 
 use std::fmt::Write as _;
 
@@ -26,6 +29,10 @@ pub(crate) struct NodePorts {
     pub(crate) client_auth: u16,
     /// The KRaft controller listener.
     pub(crate) controller: u16,
+    /// The `PROXIED` listener's own port (cluster3), else the same as `client`.
+    pub(crate) proxied: u16,
+    /// The port `PROXIED` advertises, where the fault proxy listens (cluster3), else `client`.
+    pub(crate) proxy: u16,
 }
 
 /// The `server.properties` of node `node` in `layout`'s profile, whose nodes are `all`.
@@ -65,6 +72,11 @@ pub(crate) fn server_properties(
                 "PLAINTEXT",
             )
         };
+    if profile.has_proxied_listener() {
+        let _ = write!(listeners, ",PROXIED://127.0.0.1:{}", node.proxied);
+        let _ = write!(advertised, ",PROXIED://127.0.0.1:{}", node.proxy);
+        protocol_map.push_str(",PROXIED:PLAINTEXT");
+    }
     if profile.has_client_auth_listener() {
         let _ = write!(listeners, ",MTLS://127.0.0.1:{}", node.client_auth);
         let _ = write!(advertised, ",MTLS://127.0.0.1:{}", node.client_auth);
@@ -238,6 +250,8 @@ mod tests {
                 internal: 9100,
                 client_auth: 9300 + id as u16,
                 controller: 9200 + id as u16,
+                proxied: 9400 + id as u16,
+                proxy: 9500 + id as u16,
             })
             .collect();
         for profile in Profile::ALL {
@@ -257,6 +271,8 @@ mod tests {
             internal: 9101,
             client_auth: 9301,
             controller: 9201,
+            proxied: 9001,
+            proxy: 9001,
         };
         let text = server_properties(&ProfileLayout::new(Profile::Tls), node, &[node]);
         assert!(text.contains(
@@ -282,6 +298,8 @@ mod tests {
                 internal: 1,
                 client_auth: 1,
                 controller: 7000 + id as u16,
+                proxied: 7100 + id as u16,
+                proxy: 7200 + id as u16,
             })
             .collect();
         let text = server_properties(&ProfileLayout::new(Profile::Cluster3), nodes[1], &nodes);
@@ -290,5 +308,15 @@ mod tests {
         ));
         assert!(text.contains("node.id=2\n"));
         assert!(text.contains("min.insync.replicas=2\n"));
+        assert!(text.contains(
+            "listeners=PLAINTEXT://127.0.0.1:1,CONTROLLER://127.0.0.1:7002,\
+             PROXIED://127.0.0.1:7102\n"
+        ));
+        assert!(
+            text.contains(
+                "advertised.listeners=PLAINTEXT://127.0.0.1:1,PROXIED://127.0.0.1:7202\n"
+            )
+        );
+        assert!(text.contains("inter.broker.listener.name=PLAINTEXT\n"));
     }
 }

@@ -1,5 +1,5 @@
-//! Stopping a profile, asking what runs, and killing or restarting a single node (the fault
-//! tests of `cluster3`).
+//! Stopping a profile, asking what runs, and killing, pausing, resuming or restarting a single
+//! node (the fault tests and the soak of `cluster3`).
 
 use super::error::{Error, Result};
 use super::layout::ProfileLayout;
@@ -59,6 +59,34 @@ pub fn kill_node(profile: Profile, node_id: u32) -> Result<u32> {
     let pid = process::live_pid(&layout, node_id)
         .ok_or_else(|| Error::new(format!("{profile} node {node_id} is not running")))?;
     process::kill_node_process(&layout, node_id, pid)?;
+    Ok(pid)
+}
+
+/// Pauses node `node_id` of `profile` with SIGSTOP (its sockets stay open, nothing answers) and
+/// returns its PID. [`resume_node`] continues it; [`down`] resumes paused nodes before stopping.
+///
+/// # Errors
+///
+/// The node does not run, or the signal cannot be sent.
+pub fn pause_node(profile: Profile, node_id: u32) -> Result<u32> {
+    signal_node(profile, node_id, true)
+}
+
+/// Resumes node `node_id` of `profile` with SIGCONT after [`pause_node`]; returns its PID.
+///
+/// # Errors
+///
+/// The node does not run, or the signal cannot be sent.
+pub fn resume_node(profile: Profile, node_id: u32) -> Result<u32> {
+    signal_node(profile, node_id, false)
+}
+
+fn signal_node(profile: Profile, node_id: u32, pause: bool) -> Result<u32> {
+    let layout = ProfileLayout::new(profile);
+    let _lock = ProfileLock::acquire(&layout)?;
+    let pid = process::live_pid(&layout, node_id)
+        .ok_or_else(|| Error::new(format!("{profile} node {node_id} is not running")))?;
+    process::pause_node_process(&layout, node_id, pid, pause)?;
     Ok(pid)
 }
 

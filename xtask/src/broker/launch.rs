@@ -13,7 +13,7 @@ use super::config::{self, NodePorts};
 use super::error::{Error, Result};
 use super::layout::ProfileLayout;
 use super::users::SaslMechanism;
-use super::{Broker, Node, Profile, jars, probe, process, state, tls};
+use super::{Broker, Node, Profile, ProxiedListener, jars, probe, process, state, tls};
 
 /// How long one probe may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -156,6 +156,12 @@ pub(crate) fn broker(layout: &ProfileLayout, nodes: &[NodePorts], pids: &[(u32, 
             client_auth_address: (layout.profile().has_client_auth_listener()
                 && node.client_auth != node.client)
                 .then(|| std::net::SocketAddr::from(([127, 0, 0, 1], node.client_auth))),
+            proxied: (layout.profile().has_proxied_listener() && node.proxy != node.client).then(
+                || ProxiedListener {
+                    broker: std::net::SocketAddr::from(([127, 0, 0, 1], node.proxied)),
+                    advertised: std::net::SocketAddr::from(([127, 0, 0, 1], node.proxy)),
+                },
+            ),
         })
         .collect();
     Broker {

@@ -8,6 +8,7 @@
 //!   <profile>/
 //!     bootstrap                the client bootstrap address(es), comma-separated
 //!     ports                    one line per node: id client internal controller client_auth
+//!                              proxied proxy
 //!     log4j2.yaml              logging of the brokers: INFO, to their server.log
 //!     client*.properties       configs for the Java tools (sasl, tls)
 //!     ca.pem ca-key.pem broker.pem        (tls only)

@@ -6,8 +6,9 @@
 //!   `cluster3` with a dead node gets that node restarted. A fresh start wipes the profile's
 //!   folder, so data does not survive `down` + `up`.
 //! - Brokers outlive the process that started them; whoever starts them calls [`down`].
-//! - `up`, `down`, [`kill_node`] and [`restart_node`] take a per-profile lock file, so concurrent
-//!   callers (parallel test binaries, two terminals) take turns.
+//! - `up`, `down`, [`kill_node`], [`pause_node`], [`resume_node`] and [`restart_node`] take a
+//!   per-profile lock file, so concurrent callers (parallel test binaries, two terminals) take
+//!   turns.
 //! - Nothing listens beyond 127.0.0.1. Jars come from Maven Central via `mvn` into a cache
 //!   shared by all checkouts (see [`jars`]); `java` (17) must be on `PATH`.
 //!
@@ -31,7 +32,7 @@ mod users;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-pub use control::{NodeStatus, down, kill_node, restart_node, status};
+pub use control::{NodeStatus, down, kill_node, pause_node, restart_node, resume_node, status};
 pub use error::{Error, Result};
 pub use layout::{ProfileLayout, kafka_dir};
 pub use profile::Profile;
@@ -64,6 +65,20 @@ pub struct Node {
     /// The SSL listener that requires a client certificate from the test CA (tls only), on
     /// 127.0.0.1. `address`, on tls, only requests one.
     pub client_auth_address: Option<SocketAddr>,
+    /// The listener whose traffic goes through a fault proxy (cluster3 only).
+    pub proxied: Option<ProxiedListener>,
+}
+
+/// A node's `PROXIED` listener (cluster3): the broker listens on `broker` but advertises
+/// `advertised`, where the test harness's fault proxy listens and forwards to `broker`. A client
+/// bootstrapped at the `advertised` addresses reaches every node through its proxy; while no
+/// proxy runs, those addresses refuse connections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProxiedListener {
+    /// Where the broker listens.
+    pub broker: SocketAddr,
+    /// What the broker advertises in metadata: the fault proxy's address.
+    pub advertised: SocketAddr,
 }
 
 impl Broker {
@@ -90,6 +105,17 @@ impl Broker {
             .nodes
             .iter()
             .map(|node| node.client_auth_address.map(|a| a.to_string()))
+            .collect();
+        addresses.map(|addresses| addresses.join(","))
+    }
+
+    /// The bootstrap servers through the fault proxies: every node's advertised `PROXIED`
+    /// address (cluster3 only; `None` if the profile was started without that listener).
+    pub fn proxied_bootstrap(&self) -> Option<String> {
+        let addresses: Option<Vec<String>> = self
+            .nodes
+            .iter()
+            .map(|node| node.proxied.map(|p| p.advertised.to_string()))
             .collect();
         addresses.map(|addresses| addresses.join(","))
     }

@@ -108,6 +108,8 @@ pub(crate) fn stop_nodes(
         .filter_map(|&id| live_pid(layout, id).map(|pid| (id, pid)))
         .collect();
     for &(_, pid) in &running {
+        // A paused node (SIGSTOP, a fault test) would not act on SIGTERM until resumed.
+        signal(pid, "CONT")?;
         signal(pid, "TERM")?;
     }
     let deadline = Instant::now() + STOP_GRACE;
@@ -136,6 +138,22 @@ pub(crate) fn kill_node_process(layout: &ProfileLayout, node_id: u32, pid: u32) 
             "node {node_id} (pid {pid}) survived SIGKILL"
         )))
     }
+}
+
+/// Sends SIGSTOP (`pause`) or SIGCONT to node `node_id`'s `pid`, checked to be that node: a
+/// paused JVM keeps its sockets open but answers nothing, as a broker in a long GC pause does.
+pub(crate) fn pause_node_process(
+    layout: &ProfileLayout,
+    node_id: u32,
+    pid: u32,
+    pause: bool,
+) -> Result<()> {
+    if !is_node_process(pid, layout, node_id) {
+        return Err(Error::new(format!(
+            "node {node_id} (pid {pid}) is not running"
+        )));
+    }
+    signal(pid, if pause { "STOP" } else { "CONT" })
 }
 
 /// The end of node `node_id`'s log for error messages: the last `lines` lines, reaching back to

@@ -14,7 +14,8 @@ pub enum Profile {
     /// One node, an SSL listener with a certificate from a test CA made at start, which
     /// requests a client certificate, and a second one (`MTLS`) which requires it.
     Tls,
-    /// Three combined broker+controller nodes, PLAINTEXT, replication factor 3, min ISR 2.
+    /// Three combined broker+controller nodes, PLAINTEXT, replication factor 3, min ISR 2,
+    /// and a second PLAINTEXT listener per node that advertises its fault proxy's port.
     Cluster3,
 }
 
@@ -63,6 +64,11 @@ impl Profile {
     /// Whether the profile has a second SSL listener that requires a client certificate.
     pub(crate) fn has_client_auth_listener(self) -> bool {
         self == Profile::Tls
+    }
+
+    /// Whether each node has a `PROXIED` listener advertising the port of a fault proxy.
+    pub(crate) fn has_proxied_listener(self) -> bool {
+        self == Profile::Cluster3
     }
 
     /// Whether client traffic has a listener of its own, beside internal PLAINTEXT ones.

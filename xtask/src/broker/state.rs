@@ -1,9 +1,9 @@
 //! What a running profile records beside its nodes: the ports chosen at the first start (so a
 //! restarted node gets the same addresses) and the bootstrap file.
 //!
-//! The ports file has one line per node: `id client internal controller client_auth` (files
-//! written before the `client_auth` listener existed lack the last field, which then defaults
-//! to `client`).
+//! The ports file has one line per node: `id client internal controller client_auth proxied
+//! proxy` (files written before the later listeners existed lack the last fields, which then
+//! default to `client`).
 
 use std::net::TcpListener;
 
@@ -19,7 +19,8 @@ pub(crate) fn choose_ports(layout: &ProfileLayout) -> Result<Vec<NodePorts>> {
     let profile = layout.profile();
     let per_node = 2
         + usize::from(profile.has_internal_listener())
-        + usize::from(profile.has_client_auth_listener());
+        + usize::from(profile.has_client_auth_listener())
+        + 2 * usize::from(profile.has_proxied_listener());
     let count = profile.node_ids().count() * per_node;
     let listeners = (0..count)
         .map(|_| TcpListener::bind("127.0.0.1:0"))
@@ -36,7 +37,7 @@ pub(crate) fn choose_ports(layout: &ProfileLayout) -> Result<Vec<NodePorts>> {
         .node_ids()
         .zip(ports.chunks(per_node))
         .map(|(id, chunk)| {
-            // client, [internal], [client_auth], controller
+            // client, [internal], [client_auth], [proxied, proxy], controller
             let mut extra = chunk[1..per_node - 1].iter().copied();
             let internal = if profile.has_internal_listener() {
                 extra.next()
@@ -48,12 +49,19 @@ pub(crate) fn choose_ports(layout: &ProfileLayout) -> Result<Vec<NodePorts>> {
             } else {
                 None
             };
+            let (proxied, proxy) = if profile.has_proxied_listener() {
+                (extra.next(), extra.next())
+            } else {
+                (None, None)
+            };
             NodePorts {
                 id,
                 client: chunk[0],
                 internal: internal.unwrap_or(chunk[0]),
                 client_auth: client_auth.unwrap_or(chunk[0]),
                 controller: chunk[per_node - 1],
+                proxied: proxied.unwrap_or(chunk[0]),
+                proxy: proxy.unwrap_or(chunk[0]),
             }
         })
         .collect();
@@ -66,8 +74,8 @@ pub(crate) fn write_ports(layout: &ProfileLayout, nodes: &[NodePorts]) -> Result
         .iter()
         .map(|n| {
             format!(
-                "{} {} {} {} {}\n",
-                n.id, n.client, n.internal, n.controller, n.client_auth
+                "{} {} {} {} {} {} {}\n",
+                n.id, n.client, n.internal, n.controller, n.client_auth, n.proxied, n.proxy
             )
         })
         .collect();
@@ -92,16 +100,21 @@ fn parse_line(line: &str) -> Option<NodePorts> {
     let client = fields.next()?.parse().ok()?;
     let internal = fields.next()?.parse().ok()?;
     let controller = fields.next()?.parse().ok()?;
-    let client_auth = match fields.next() {
-        Some(field) => field.parse().ok()?,
-        None => client,
+    let mut optional = || match fields.next() {
+        Some(field) => field.parse().ok(),
+        None => Some(client),
     };
+    let client_auth = optional()?;
+    let proxied = optional()?;
+    let proxy = optional()?;
     let node = NodePorts {
         id,
         client,
         internal,
         client_auth,
         controller,
+        proxied,
+        proxy,
     };
     fields.next().is_none().then_some(node)
 }
@@ -117,7 +130,7 @@ mod tests {
     use super::parse_line;
 
     #[test]
-    fn ports_line_has_five_numbers_or_four() {
+    fn ports_line_has_seven_numbers_or_fewer() {
         let node = parse_line("2 4001 4002 4003 4004").unwrap();
         assert_eq!(
             (
@@ -129,10 +142,14 @@ mod tests {
             ),
             (2, 4001, 4002, 4003, 4004)
         );
+        assert_eq!((node.proxied, node.proxy), (4001, 4001));
         let node = parse_line("2 4001 4002 4003").unwrap();
         assert_eq!(node.client_auth, 4001);
+        let node = parse_line("2 4001 4002 4003 4001 4005 4006").unwrap();
+        assert_eq!((node.proxied, node.proxy), (4005, 4006));
         assert!(parse_line("2 4001 4002").is_none());
-        assert!(parse_line("2 4001 4002 4003 4004 9").is_none());
+        assert!(parse_line("2 4001 4002 4003 4004 4005 4006 9").is_none());
+        assert!(parse_line("2 4001 4002 4003 4004 4005 70000").is_none());
         assert!(parse_line("2 4001 4002 70000").is_none());
         assert!(parse_line("2 4001 4002 4003 70000").is_none());
     }

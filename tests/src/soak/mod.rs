@@ -1,0 +1,16 @@
+//! The soak: franzl's producers and consumer on `cluster3` under a schedule of faults, every
+//! send, acknowledgement and read logged, and a checker that reads the whole history for lost
+//! writes, duplicates, reordering and reads of values never written. `cargo xtask soak` runs it
+//! (the `soak` program of this crate) and writes `target/soak/report.{json,md}`.
+//!
+//! - [`history`]: the events and the checker (pure, unit-tested on hand-made histories);
+//! - [`faults`]: the faults and their schedule;
+//! - [`run`]: producers, consumers and the final read;
+//! - [`report`]: the report files;
+//! - [`client_log`]: franzl's log lines in `client.log`.
+
+pub mod client_log;
+pub mod faults;
+pub mod history;
+pub mod report;
+pub mod run;

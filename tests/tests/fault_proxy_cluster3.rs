@@ -1,0 +1,156 @@
+//! The client behind the fault proxies of `cluster3` (all its traffic passes them, as the
+//! brokers advertise the proxies): an idempotent producer whose connections are cut and whose
+//! responses are cut short mid-flight still writes every acknowledged record exactly once and in
+//! order, and a consumer behind stalled proxies resumes once the stall ends, missing and
+//! repeating nothing. The tests take the proxies in turn.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use franzl::config::ProducerConfig;
+use franzl::consumer::{Consumer, TopicPartition};
+use franzl::producer::{Producer, ProducerRecord};
+use franzl_tests::consumer::{collect, config, kcat_produce};
+use franzl_tests::fault_proxy::Direction;
+use franzl_tests::fault_proxy::cluster::cluster3_proxies;
+use franzl_tests::producer::create_topic;
+use franzl_tests::soak::history::{History, WriteId, check};
+use franzl_tests::soak::run::read_all;
+use franzl_tests::{Profile, broker, unique_topic};
+
+const PARTITIONS: i32 = 3;
+
+#[test]
+fn idempotent_producer_writes_each_acknowledged_record_once_across_cuts() {
+    let proxies = cluster3_proxies();
+    let broker = broker(Profile::Cluster3);
+    let topic = unique_topic("proxy-cut-producer");
+    create_topic(broker, &topic, PARTITIONS, 3);
+    let config = ProducerConfig::builder()
+        .client(|_| franzl_tests::client::builder(&proxies.bootstrap()))
+        .linger(Duration::from_millis(2))
+        .build()
+        .unwrap();
+    assert!(config.enable_idempotence);
+    let stop = Arc::new(AtomicBool::new(false));
+    let sending = {
+        let (stop, topic) = (Arc::clone(&stop), topic.clone());
+        thread::spawn(move || {
+            smol::block_on(async {
+                let producer = Producer::connect(config).await.unwrap();
+                let mut history = History::default();
+                let mut deliveries = Vec::new();
+                let mut sequence = 0u64;
+                while !stop.load(Ordering::Acquire) {
+                    let id = WriteId {
+                        producer: 0,
+                        sequence,
+                    };
+                    let partition = (sequence % PARTITIONS as u64) as i32;
+                    let value = id.value();
+                    let record = ProducerRecord::new(&topic, value.as_bytes()).partition(partition);
+                    history.sends.push((id, partition));
+                    deliveries.push((id, producer.send(record).await.unwrap()));
+                    sequence += 1;
+                    if sequence.is_multiple_of(100) {
+                        smol::Timer::after(Duration::from_millis(5)).await;
+                    }
+                }
+                producer.flush().await;
+                for (id, delivery) in deliveries {
+                    match delivery.await {
+                        Ok(metadata) => {
+                            history.acks.push((id, metadata.partition, metadata.offset));
+                        }
+                        Err(error) => history.failures.push((id, error.to_string())),
+                    }
+                }
+                producer.close().await;
+                history
+            })
+        })
+    };
+    // Cut every connection, then cut a response short (appended, answer lost), in turns.
+    thread::sleep(Duration::from_secs(1));
+    for round in 0..12 {
+        for (_, proxy) in proxies.all() {
+            if round % 2 == 0 {
+                proxy.cut();
+            } else {
+                proxy.truncate_next_frame(Direction::ToClient);
+            }
+        }
+        thread::sleep(Duration::from_millis(400));
+    }
+    proxies.heal_all();
+    thread::sleep(Duration::from_secs(1));
+    stop.store(true, Ordering::Release);
+    let mut history = sending.join().unwrap();
+    let cut: u64 = proxies.all().map(|(_, p)| p.stats().cut).sum();
+    let truncated: u64 = proxies.all().map(|(_, p)| p.stats().truncated[1]).sum();
+    assert!(
+        cut >= 6 && truncated >= 3,
+        "the faults happened: {cut} cut, {truncated} truncated"
+    );
+    drop(proxies);
+
+    let (reads, reached) = read_all(&broker.bootstrap(), &topic, PARTITIONS);
+    assert!(reached, "the reader reached the end offsets");
+    history.reads = reads;
+    let findings = check(&history);
+    assert!(findings.is_clean(), "{findings:#?}");
+    assert_eq!(
+        findings.failed, 0,
+        "every delivery succeeded: {findings:#?}"
+    );
+    assert_eq!(findings.read, findings.sent);
+    assert!(findings.sent > 1_000, "{} records sent", findings.sent);
+}
+
+#[test]
+fn consumer_resumes_after_its_proxies_stall() {
+    let proxies = cluster3_proxies();
+    let broker = broker(Profile::Cluster3);
+    let direct = broker.bootstrap();
+    let topic = unique_topic("proxy-stall-consumer");
+    create_topic(broker, &topic, 1, 3);
+    let records =
+        |from: usize, to: usize| -> String { (from..to).map(|i| format!("k{i}:v{i}\n")).collect() };
+    kcat_produce(&direct, &topic, "none", &[], &records(0, 500));
+    smol::block_on(async {
+        let mut consumer = Consumer::connect(config(&proxies.bootstrap()).build().unwrap())
+            .await
+            .unwrap();
+        let tp = TopicPartition::new(&topic, 0);
+        consumer.assign([tp.clone()]);
+        let mut consumed = collect(&mut consumer, 500, Duration::from_secs(60)).await;
+
+        for (_, proxy) in proxies.all() {
+            proxy.stall(Direction::ToBroker);
+            proxy.stall(Direction::ToClient);
+        }
+        kcat_produce(&direct, &topic, "none", &[], &records(500, 1_000));
+        // Longer than the request timeout (10 s): the consumer gives up on the stalled
+        // connection and its new ones stall too.
+        let stalled_until = Instant::now() + Duration::from_secs(14);
+        while Instant::now() < stalled_until {
+            let polled = consumer.poll(Duration::from_millis(500)).await;
+            let polled = polled.unwrap_or_default();
+            assert!(polled.is_empty(), "records came through a stalled proxy");
+        }
+        proxies.heal_all();
+        consumed.extend(collect(&mut consumer, 500, Duration::from_secs(60)).await);
+        assert_eq!(consumer.position(&tp), Some(1_000));
+        let values: Vec<String> = consumed
+            .iter()
+            .map(|r| String::from_utf8_lossy(r.value().unwrap_or_default()).into_owned())
+            .collect();
+        let expected: Vec<String> = (0..1_000).map(|i| format!("v{i}")).collect();
+        assert_eq!(values, expected);
+        consumer.close().await;
+    });
+    let accepted: u64 = proxies.all().map(|(_, p)| p.stats().accepted).sum();
+    assert!(accepted >= 2, "the consumer connected through the proxies");
+}
