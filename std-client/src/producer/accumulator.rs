@@ -290,6 +290,7 @@ impl Accumulator {
             Drain::New(stamp) => stamp,
             Drain::InDoubtOnly => None,
         };
+        let sequenced = mode != Drain::New(None);
         let mut bump = false;
         let mut bytes = 0;
         let mut guard = self.lock();
@@ -309,9 +310,13 @@ impl Accumulator {
                     }
                     continue;
                 };
-                if leader != node
-                    || !queue.can_send(leader, self.settings.max_in_flight_per_partition, now)
-                {
+                // With sequences, one batch at a time until the broker holds the sequence.
+                let max_in_flight = if sequenced && !queue.confirmed {
+                    1
+                } else {
+                    self.settings.max_in_flight_per_partition
+                };
+                if leader != node || !queue.can_send(leader, max_in_flight, now) {
                     continue;
                 }
                 // A partition's batches go in sequence order: one in doubt waits for the
@@ -451,6 +456,9 @@ impl Accumulator {
                 base_offset,
                 log_append_time,
             } => {
+                // The broker now keeps this producer's sequence for the partition (a new
+                // stamp only comes with nothing in flight, so this one is current).
+                queue.confirmed |= batch.stamp.base_sequence >= 0;
                 batch.completion.written(base_offset, log_append_time);
                 self.finish(incomplete, batch);
                 false
@@ -563,6 +571,7 @@ impl Accumulator {
         for topic in state.topics.values_mut() {
             for queue in &mut topic.partitions {
                 queue.next_sequence = 0;
+                queue.confirmed = false;
                 queue.rewinding = false;
                 for index in 0..queue.queue.len() {
                     let Some(count) = queue

@@ -6,6 +6,12 @@
 //! order). When one fails and will be retried, the partition *rewinds*: it sends nothing until
 //! all its in-flight batches have come back (later ones fail too, out of sequence), then resends
 //! from the earliest, with the same sequence numbers, so the broker appends each exactly once.
+//!
+//! "Later ones fail too" holds only once the broker keeps state for the producer: a broker
+//! that has none (a new producer id, or one whose state expired) takes any first sequence, so
+//! a later batch could be appended before an earlier one that failed. Under each new stamp a
+//! partition therefore sends one batch at a time until the broker has acknowledged one
+//! ([`PartitionQueue::confirmed`]).
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -27,6 +33,9 @@ pub(crate) struct PartitionQueue {
     pub(crate) next_sequence: i32,
     /// A batch failed: wait for every in-flight batch before sending again.
     pub(crate) rewinding: bool,
+    /// The broker acknowledged a batch of this partition under the current stamp: it keeps
+    /// the producer's sequence, so more than one batch may be in flight (idempotence).
+    pub(crate) confirmed: bool,
     /// The buffer size the next batch starts with (0: the first size): what the last batch
     /// that stopped taking records held, rounded up to a power of two.
     pub(crate) next_buffer: usize,

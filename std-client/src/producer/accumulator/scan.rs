@@ -54,3 +54,19 @@ impl Accumulator {
             .min()
     }
 }
+
+#[cfg(test)]
+impl Accumulator {
+    /// As if the broker had acknowledged a batch of `topic`'s `partition` under the current
+    /// stamp: more than one batch may be in flight.
+    pub(crate) fn confirm(&self, topic: &str, partition: usize) {
+        let mut state = self.lock();
+        if let Some(queue) = state
+            .topics
+            .get_mut(topic)
+            .and_then(|t| t.partitions.get_mut(partition))
+        {
+            queue.confirmed = true;
+        }
+    }
+}

@@ -192,6 +192,7 @@ fn out_of_order_after_an_earlier_failure_is_retried_in_order_without_a_bump() {
     let acc = Accumulator::new(settings(), 10_000);
     let record = ProducerRecord::new("t", &[7; 50]).partition(0);
     let held: Vec<Delivery> = (0..5).map(|_| append(&acc, &record)).collect();
+    acc.confirm("t", 0);
     let now = Instant::now();
     let (topic, first) = take_one(&acc, now);
     let (_, second) = take_one(&acc, now);
@@ -220,6 +221,7 @@ fn a_real_gap_asks_for_a_new_epoch_and_sequences_restart() {
     let acc = Accumulator::new(settings(), 10_000);
     let record = ProducerRecord::new("t", &[7; 50]).partition(0);
     let held: Vec<Delivery> = (0..5).map(|_| append(&acc, &record)).collect();
+    acc.confirm("t", 0);
     let now = Instant::now();
     let (topic, first) = take_one(&acc, now);
     let (_, second) = take_one(&acc, now);
@@ -271,6 +273,7 @@ fn a_dropped_flush_ends_and_batches_linger_again() {
     let acc = Accumulator::new(settings(), 1000);
     let record = ProducerRecord::new("t", &[7; 50]).partition(1);
     let _first = append(&acc, &record);
+    acc.confirm("t", 1);
     let now = Instant::now();
     let flush = acc.begin_flush();
     assert_eq!(drain(&acc, now).len(), 1, "a flush sends at once");
@@ -450,4 +453,45 @@ fn a_batch_retried_after_an_unknown_outcome_is_in_doubt_and_alone_goes_while_an_
     assert!(!acc.has_in_doubt());
     assert!(in_doubt_only(&acc).is_empty());
     drop(deliveries);
+}
+
+#[test]
+fn under_a_new_stamp_a_partition_sends_one_batch_at_a_time_until_the_broker_acknowledges_one() {
+    let acc = Accumulator::new(settings(), 10_000);
+    let record = ProducerRecord::new("t", &[7; 50]).partition(0);
+    let held: Vec<Delivery> = (0..7).map(|_| append(&acc, &record)).collect();
+    let now = Instant::now();
+    let (topic, first) = take_one(&acc, now);
+    // A broker without state for this producer would take any first sequence: the next batch
+    // waits, so it can never be appended before this one.
+    assert!(
+        drain(&acc, now).is_empty(),
+        "one in flight until acknowledged"
+    );
+    let written = Verdict::Written {
+        base_offset: 0,
+        log_append_time: -1,
+    };
+    acc.complete(&topic, first, written, now, &mut Vec::new());
+    let (_, second) = take_one(&acc, now);
+    let (_, third) = take_one(&acc, now);
+    assert_eq!(
+        (second.stamp.base_sequence, third.stamp.base_sequence),
+        (2, 4)
+    );
+    // Refused (a gap): a new epoch starts over.
+    acc.complete(&topic, second, out_of_order(), now, &mut Vec::new());
+    acc.complete(&topic, third, out_of_order(), now, &mut Vec::new());
+    acc.restart_sequences(Stamp {
+        producer_epoch: 1,
+        ..STAMP
+    });
+    let later = now + Duration::from_millis(100);
+    let (_, again) = take_one(&acc, later);
+    assert_eq!(
+        (again.stamp.producer_epoch, again.stamp.base_sequence),
+        (1, 0)
+    );
+    assert!(drain(&acc, later).is_empty(), "one at a time again");
+    drop(held);
 }
