@@ -175,7 +175,7 @@ async fn serve(node: i32, context: &LinkContext, link: &LinkState) -> Result<()>
     for mut slot in state.slots.drain(..) {
         if let Some(ticket) = slot.ticket.take() {
             let outcome = Outcome::Failed(&error);
-            complete(context, node, &mut slot, outcome, ticket);
+            let _ = complete(context, node, &mut slot, outcome, ticket);
         }
     }
     Err(error)
@@ -225,7 +225,7 @@ async fn read_loop(
         if let Some(ticket) = answered.ticket.take() {
             let body = frame.get(body_start..).unwrap_or_default();
             let outcome = Outcome::Answered { version, body };
-            complete(context, node, &mut answered, outcome, ticket);
+            complete(context, node, &mut answered, outcome, ticket)?;
         }
         signals.answered.notify(1);
     }
@@ -321,7 +321,7 @@ async fn write_loop(
             Err(error) => {
                 let fatal = !lock(state).conn.is_ready();
                 let outcome = Outcome::Failed(&error);
-                complete(context, node, &mut request, outcome, ticket);
+                let _ = complete(context, node, &mut request, outcome, ticket);
                 if fatal {
                     return Err(error);
                 }
@@ -352,12 +352,12 @@ async fn write_loop(
             // The request may be half written: the connection cannot go on.
             lock(state).conn.drain_in_flight().for_each(drop);
             let outcome = Outcome::Failed(&error);
-            complete(context, node, &mut request, outcome, ticket);
+            let _ = complete(context, node, &mut request, outcome, ticket);
             return Err(error);
         }
         if !expects_response {
             let outcome = Outcome::Unacknowledged;
-            complete(context, node, &mut request, outcome, ticket);
+            let _ = complete(context, node, &mut request, outcome, ticket);
             continue;
         }
         let mut state = lock(state);
@@ -507,20 +507,24 @@ async fn timer_loop(
 }
 
 /// Judges a finished request's batches and completes them in the accumulator, leaving its
-/// lists empty; then counts the request out.
+/// lists empty; then counts the request out. An answer that does not decode is an error: the
+/// connection's later bytes cannot be trusted (its batches are sent again, in doubt); no other
+/// outcome returns an error.
 fn complete(
     context: &LinkContext,
     node: i32,
     request: &mut Slot,
     outcome: Outcome<'_>,
     ticket: Ticket,
-) {
+) -> Result<()> {
     let (cluster, accumulator) = (&context.cluster, &context.accumulator);
     let (batches, ids) = (&mut request.batches, &request.topic_ids);
-    if request::settle(cluster, accumulator, node, batches, ids, outcome) {
+    let settled = request::settle(cluster, accumulator, node, batches, ids, outcome);
+    if settled.bump_epoch {
         context.shared.ask_new_epoch();
     }
     drop(ticket);
+    settled.undecodable.map_or(Ok(()), Err)
 }
 
 /// Takes the batches ready for `node` into `batches`, stamped with the producer's current

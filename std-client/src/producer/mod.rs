@@ -79,6 +79,8 @@ mod verdict;
 mod epoch_bump_tests;
 #[cfg(test)]
 mod stall_tests;
+#[cfg(test)]
+mod undecodable_tests;
 
 pub use delivery::Delivery;
 pub use partitioner::{

@@ -205,8 +205,8 @@ fn ids_of(cluster: &Client, batches: &[(Arc<str>, ProducerBatch)], ids: &mut Vec
 /// Judges each batch of a finished request to broker `node` by `outcome` and completes it in
 /// `accumulator` (which resolves its deliveries, or queues it again), leaving `batches` empty
 /// (with its capacity); forgets the leaders that moved. `topic_ids` are the ids the request
-/// named its topics by, parallel to the batches (empty when it named them by name). Returns
-/// whether a batch asks for a new producer epoch.
+/// named its topics by, parallel to the batches (empty when it named them by name). An answer
+/// that does not decode leaves every batch in doubt, to be sent again.
 pub(crate) fn settle(
     cluster: &Client,
     accumulator: &Accumulator,
@@ -214,7 +214,7 @@ pub(crate) fn settle(
     batches: &mut Unanswered,
     topic_ids: &[[u8; 16]],
     outcome: Outcome<'_>,
-) -> bool {
+) -> Settled {
     let mut refresh = false;
     let decoded = match outcome {
         Outcome::Answered { version, body } => Some(
@@ -224,13 +224,17 @@ pub(crate) fn settle(
         ),
         Outcome::Unacknowledged | Outcome::Failed(_) => None,
     };
-    let failed = match (&decoded, outcome) {
-        (Some(Err(error)), _) | (None, Outcome::Failed(error)) => Some(error),
+    let undecodable = match &decoded {
+        Some(Err(error)) => Some(error.clone()),
         _ => None,
     };
-    if let Some(error) = failed {
+    let failed = match outcome {
+        Outcome::Failed(error) => Some(error),
+        _ => None,
+    };
+    if let Some(error) = failed.or(undecodable.as_ref()) {
         log::info!("producer: request to broker {node} failed: {error}");
-        refresh |= error.is_retriable() && matches!(outcome, Outcome::Failed(_));
+        refresh |= error.is_retriable() && failed.is_some();
     }
     let now = Instant::now();
     // Used only to seal the halves of a batch split for being too large.
@@ -241,8 +245,17 @@ pub(crate) fn settle(
             (Some(Ok(response)), _) => {
                 judge_batch(response, topic_ids.get(index), &topic, &batch, &mut refresh)
             }
+            // An answer came, so the broker took the request, but what it says is lost: the
+            // batch may or may not be written, and is sent again as such (in doubt).
+            (Some(Err(error)), _) => Verdict::Retry {
+                error: Failure::Other {
+                    reason: format!("the broker's answer did not decode ({error})"),
+                    retriable: true,
+                },
+                bump_epoch: false,
+            },
             (_, Some(error)) => request_failed(error),
-            _ => Verdict::Written {
+            (None, None) => Verdict::Written {
                 base_offset: -1,
                 log_append_time: -1,
             },
@@ -253,7 +266,20 @@ pub(crate) fn settle(
         log_verdict(&topic, &batch, &verdict);
         bump |= accumulator.complete(&topic, batch, verdict, now, &mut scratch);
     }
-    bump
+    Settled {
+        bump_epoch: bump,
+        undecodable,
+    }
+}
+
+/// What [`settle`] found beyond each batch's verdict.
+#[derive(Debug)]
+#[must_use]
+pub(crate) struct Settled {
+    /// A batch asks for a new producer epoch.
+    pub(crate) bump_epoch: bool,
+    /// The answer did not decode: the connection's bytes cannot be trusted any more.
+    pub(crate) undecodable: Option<Error>,
 }
 
 fn log_verdict(topic: &str, batch: &ProducerBatch, verdict: &Verdict) {
