@@ -43,7 +43,7 @@ pub(crate) async fn next_request(stream: &mut TcpStream) -> Option<Vec<u8>> {
 }
 
 /// Answers ApiVersions offering each `(api, min, max)`.
-pub(crate) async fn answer_api_versions(
+async fn answer_api_versions(
     stream: &mut TcpStream,
     header: &RequestHeader<'_>,
     offers: &[(ApiKey, i16, i16)],
@@ -66,7 +66,7 @@ pub(crate) async fn answer_api_versions(
 
 /// Answers Metadata: node 1 at `port`, the only broker, leads every partition of `topic`, each
 /// `(index, leader epoch)` of `partitions`; the topic's id is `topic_id`.
-pub(crate) async fn answer_metadata(
+async fn answer_metadata(
     stream: &mut TcpStream,
     header: &RequestHeader<'_>,
     port: u16,
@@ -105,4 +105,32 @@ pub(crate) async fn answer_metadata(
         ..Default::default()
     };
     respond(stream, header, &response).await;
+}
+
+/// What a scripted broker says of itself: the API versions it offers, and its one topic.
+pub(crate) struct Script<'a> {
+    /// Each `(api, min, max)` offered.
+    pub(crate) offers: &'a [(ApiKey, i16, i16)],
+    pub(crate) topic: &'a str,
+    pub(crate) topic_id: franzl_core::wire::Uuid,
+    /// Each partition's `(index, leader epoch)`; node 1 leads them all.
+    pub(crate) partitions: &'a [(i32, i32)],
+}
+
+/// Answers ApiVersions and Metadata as `script` says; true when `header` was one of them.
+pub(crate) async fn answer_discovery(
+    stream: &mut TcpStream,
+    header: &RequestHeader<'_>,
+    port: u16,
+    script: &Script<'_>,
+) -> bool {
+    match ApiKey::from_key(header.api_key) {
+        Some(ApiKey::ApiVersions) => answer_api_versions(stream, header, script.offers).await,
+        Some(ApiKey::Metadata) => {
+            let (topic, id, partitions) = (script.topic, script.topic_id, script.partitions);
+            answer_metadata(stream, header, port, topic, id, partitions).await;
+        }
+        _ => return false,
+    }
+    true
 }

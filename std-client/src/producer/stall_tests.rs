@@ -10,28 +10,29 @@ use franzl_core::frame::RequestHeader;
 use franzl_core::messages::ApiKey;
 use franzl_core::wire::{Reader, Uuid};
 
-use crate::broker::scripted;
+use crate::broker::scripted::{self, Script};
 use crate::config::ProducerConfig;
 use crate::producer::{Producer, ProducerRecord};
+
+const SCRIPT: Script<'static> = Script {
+    offers: &[
+        (ApiKey::ApiVersions, 0, 3),
+        (ApiKey::Metadata, 0, 12),
+        (ApiKey::Produce, 3, 11),
+    ],
+    topic: "t",
+    topic_id: Uuid::ZERO,
+    partitions: &[(0, 0)],
+};
 
 async fn serve(mut stream: TcpStream, port: u16) {
     while let Some(frame) = scripted::next_request(&mut stream).await {
         let mut reader = Reader::new(&frame);
         let header = RequestHeader::read(&mut reader).unwrap();
+        if scripted::answer_discovery(&mut stream, &header, port, &SCRIPT).await {
+            continue;
+        }
         match ApiKey::from_key(header.api_key).unwrap() {
-            ApiKey::ApiVersions => {
-                let offers = [
-                    (ApiKey::ApiVersions, 0, 3),
-                    (ApiKey::Metadata, 0, 12),
-                    (ApiKey::Produce, 3, 11),
-                ];
-                scripted::answer_api_versions(&mut stream, &header, &offers).await;
-            }
-            ApiKey::Metadata => {
-                let partitions = [(0, 0)];
-                scripted::answer_metadata(&mut stream, &header, port, "t", Uuid::ZERO, &partitions)
-                    .await;
-            }
             ApiKey::Produce => {
                 // Holds the connection open and never reads again.
                 futures_lite::future::pending::<()>().await;

@@ -17,7 +17,7 @@ use franzl_core::record::RecordBatch;
 use franzl_core::wire::{Reader, Uuid};
 use futures_lite::AsyncWriteExt;
 
-use crate::broker::scripted;
+use crate::broker::scripted::{self, Script};
 use crate::broker::tests::respond;
 use crate::config::ProducerConfig;
 use crate::producer::{Producer, ProducerRecord};
@@ -25,26 +25,27 @@ use crate::producer::{Producer, ProducerRecord};
 /// The log of `t`-0: (epoch, base sequence) of each batch appended.
 type Log = Arc<Mutex<Vec<(i16, i32)>>>;
 
+const SCRIPT: Script<'static> = Script {
+    offers: &[
+        (ApiKey::ApiVersions, 0, 3),
+        (ApiKey::Metadata, 0, 12),
+        (ApiKey::InitProducerId, 0, 4),
+        (ApiKey::Produce, 3, 11),
+    ],
+    topic: "t",
+    topic_id: Uuid::ZERO,
+    partitions: &[(0, 0)],
+};
+
 async fn serve(mut stream: TcpStream, port: u16, log: Log) {
     while let Some(frame) = scripted::next_request(&mut stream).await {
         let mut reader = Reader::new(&frame);
         let header = RequestHeader::read(&mut reader).unwrap();
         let body = reader.rest();
+        if scripted::answer_discovery(&mut stream, &header, port, &SCRIPT).await {
+            continue;
+        }
         match ApiKey::from_key(header.api_key).unwrap() {
-            ApiKey::ApiVersions => {
-                let offers = [
-                    (ApiKey::ApiVersions, 0, 3),
-                    (ApiKey::Metadata, 0, 12),
-                    (ApiKey::InitProducerId, 0, 4),
-                    (ApiKey::Produce, 3, 11),
-                ];
-                scripted::answer_api_versions(&mut stream, &header, &offers).await;
-            }
-            ApiKey::Metadata => {
-                let partitions = [(0, 0)];
-                scripted::answer_metadata(&mut stream, &header, port, "t", Uuid::ZERO, &partitions)
-                    .await;
-            }
             ApiKey::InitProducerId => {
                 let response = InitProducerIdResponse {
                     producer_id: 5000,

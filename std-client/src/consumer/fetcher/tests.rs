@@ -21,7 +21,7 @@ use franzl_core::messages::{ApiKey, Array, Message};
 use franzl_core::record::{BatchOptions, NewRecord, RecordBatchBuilder};
 use franzl_core::wire::{Reader, Uuid};
 
-use crate::broker::scripted;
+use crate::broker::scripted::{self, Script};
 use crate::broker::tests::respond;
 use crate::config::ConsumerConfig;
 use crate::consumer::{Consumer, ConsumerRecord, SeekTo, TopicPartition};
@@ -64,34 +64,28 @@ async fn scripted_broker() -> (u16, Seen) {
     (port, seen)
 }
 
+const SCRIPT: Script<'static> = Script {
+    offers: &[
+        (ApiKey::ApiVersions, 0, 3),
+        (ApiKey::Metadata, 0, 12),
+        (ApiKey::ListOffsets, 0, 8),
+        // v12: topics by name, with last_fetched_epoch and diverging_epoch.
+        (ApiKey::Fetch, 4, 12),
+    ],
+    topic: "t",
+    topic_id: Uuid([7; 16]),
+    partitions: &[(0, 7)],
+};
+
 async fn serve(mut stream: TcpStream, port: u16, seen: Seen) {
     while let Some(frame) = scripted::next_request(&mut stream).await {
         let mut reader = Reader::new(&frame);
         let header = RequestHeader::read(&mut reader).unwrap();
         let body = reader.rest();
+        if scripted::answer_discovery(&mut stream, &header, port, &SCRIPT).await {
+            continue;
+        }
         match ApiKey::from_key(header.api_key).unwrap() {
-            ApiKey::ApiVersions => {
-                let offers = [
-                    (ApiKey::ApiVersions, 0, 3),
-                    (ApiKey::Metadata, 0, 12),
-                    (ApiKey::ListOffsets, 0, 8),
-                    // v12: topics by name, with last_fetched_epoch and diverging_epoch.
-                    (ApiKey::Fetch, 4, 12),
-                ];
-                scripted::answer_api_versions(&mut stream, &header, &offers).await;
-            }
-            ApiKey::Metadata => {
-                let partitions = [(0, 7)];
-                scripted::answer_metadata(
-                    &mut stream,
-                    &header,
-                    port,
-                    "t",
-                    Uuid([7; 16]),
-                    &partitions,
-                )
-                .await;
-            }
             ApiKey::ListOffsets => {
                 let partitions = [ListOffsetsPartitionResponse {
                     partition_index: 0,
