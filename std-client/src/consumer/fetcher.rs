@@ -29,8 +29,9 @@
 //! partition stops until a seek. A request that fails with a retriable error (connection lost,
 //! timeout) forgets the leaders of all its partitions and backs off; one that fails with a
 //! non-retriable error (a response over `receive.message.max.bytes`, TLS or authentication
-//! failures, a response that does not decode, a non-retriable top-level code, no usable Fetch
-//! version) stops all its partitions, with the error delivered to the caller once. A
+//! failures, a non-retriable top-level code, no usable Fetch version) stops all its partitions,
+//! with the error delivered to the caller once. A response that arrives whole but does not
+//! decode is asked for again after a backoff (logged each time): nothing of it was read. A
 //! response naming a newer leader (KIP-951) or, with `client.rack`, a replica to read from
 //! (KIP-392) moves the partition there at once.
 
@@ -267,8 +268,19 @@ async fn fetch(
     permit.resize(frame.body().len());
     let _reading = shared.budget.reading(permit.bytes());
     let body = SharedBytes::new(frame, Some(permit));
-    let response = FetchResponse::decode(version, body.bytes())
-        .map_err(|error| Error::core(format!("decoding a Fetch v{version} response"), error))?;
+    let response = match FetchResponse::decode(version, body.bytes()) {
+        Ok(response) => response,
+        Err(error) => {
+            // The frame came whole, so the connection's framing holds; what it carried did not
+            // decode (bytes corrupted on the way, or a broker's fault). Nothing was read, so
+            // the same Fetch is asked again after a backoff; a broker that always answers so
+            // is logged at every attempt.
+            let error = Error::core(format!("decoding a Fetch v{version} response"), error);
+            log::warn!("fetch from node {node}: {error}; asking again");
+            session.reset();
+            return Ok(Round::Retry);
+        }
+    };
     let code = response.error_code;
     if code == ErrorCode::FETCH_SESSION_ID_NOT_FOUND
         || code == ErrorCode::INVALID_FETCH_SESSION_EPOCH

@@ -225,7 +225,12 @@ async fn read_loop(
         if let Some(ticket) = answered.ticket.take() {
             let body = frame.get(body_start..).unwrap_or_default();
             let outcome = Outcome::Answered { version, body };
-            complete(context, node, &mut answered, outcome, ticket)?;
+            // The requests still awaiting answers on this connection are as much in doubt:
+            // they fail with a retriable error, as if the connection had been lost.
+            complete(context, node, &mut answered, outcome, ticket).map_err(|error| {
+                let what = format!("{label} sent an answer that did not decode ({error})");
+                Error::io(what, std::io::ErrorKind::InvalidData.into())
+            })?;
         }
         signals.answered.notify(1);
     }
