@@ -46,6 +46,12 @@ pub(crate) struct Sender {
 impl Sender {
     /// Runs until the producer is closed and every batch has completed.
     pub(crate) async fn run(mut self) {
+        // One timer for the whole run, moved only to an earlier deadline: each new timer (or a
+        // timer moved) interrupts async-io's reactor, and the deadlines here mostly move later
+        // (a delivery timeout per new batch). A timer set too early wakes the round early, which
+        // then sets the next.
+        let mut timer = async_io::Timer::never();
+        let mut armed: Option<Instant> = None;
         loop {
             let accumulator = Arc::clone(&self.accumulator);
             let cluster = self.cluster.clone();
@@ -70,6 +76,7 @@ impl Sender {
                 self.last_refresh
                     .map_or_else(Instant::now, |at| at + self.cluster.config().retry_backoff)
             });
+            let now = Instant::now();
             let deadline = [
                 self.init_retry_at,
                 leader_retry,
@@ -78,16 +85,26 @@ impl Sender {
             .into_iter()
             .flatten()
             .min()
-            .map(|at| at.max(Instant::now() + Duration::from_millis(1)));
+            .map(|at| at.max(now + Duration::from_millis(1)));
+            if let Some(deadline) = deadline
+                && armed.is_none_or(|at| deadline < at)
+            {
+                timer.set_at(deadline);
+                armed = Some(deadline);
+            }
             let woken = futures_lite::future::or(woken, leaders_changed);
-            match deadline {
-                Some(deadline) => {
+            match armed {
+                Some(_) => {
                     futures_lite::future::or(woken, async {
-                        async_io::Timer::at(deadline).await;
+                        (&mut timer).await;
                     })
                     .await;
                 }
                 None => woken.await,
+            }
+            // A timer that fired is not polled again until it is set anew.
+            if armed.is_some_and(|at| at <= Instant::now()) {
+                armed = None;
             }
         }
         log::debug!("producer sender stopped");
