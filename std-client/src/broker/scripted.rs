@@ -10,6 +10,9 @@ use franzl_core::messages::api_versions::{ApiVersion, ApiVersionsResponse};
 use franzl_core::messages::metadata::{
     MetadataResponse, MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
 };
+use franzl_core::messages::produce::{
+    PartitionProduceResponse, ProduceResponse, TopicProduceResponse,
+};
 use franzl_core::messages::{ApiKey, Array};
 use futures_lite::AsyncReadExt;
 
@@ -133,4 +136,23 @@ pub(crate) async fn answer_discovery(
         _ => return false,
     }
     true
+}
+
+/// Answers a Produce request with `answers`, one per partition, all of topic `topic`.
+pub(crate) async fn answer_produce(
+    stream: &mut TcpStream,
+    header: &RequestHeader<'_>,
+    topic: &str,
+    answers: &[PartitionProduceResponse<'_>],
+) {
+    let topics = [TopicProduceResponse {
+        name: topic,
+        partition_responses: Array::from_slice(answers),
+        ..Default::default()
+    }];
+    let response = ProduceResponse {
+        responses: Array::from_slice(&topics),
+        ..Default::default()
+    };
+    respond(stream, header, &response).await;
 }

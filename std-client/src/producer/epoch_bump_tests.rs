@@ -17,10 +17,8 @@ use async_net::TcpStream;
 use franzl_core::ErrorCode;
 use franzl_core::frame::RequestHeader;
 use franzl_core::messages::init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
-use franzl_core::messages::produce::{
-    PartitionProduceResponse, ProduceRequest, ProduceResponse, TopicProduceResponse,
-};
-use franzl_core::messages::{ApiKey, Array, Message};
+use franzl_core::messages::produce::{PartitionProduceResponse, ProduceRequest};
+use franzl_core::messages::{ApiKey, Message};
 use franzl_core::record::RecordBatch;
 use franzl_core::wire::{Reader, Uuid};
 
@@ -119,16 +117,7 @@ async fn serve(mut stream: TcpStream, port: u16, logs: Shared) {
                         }
                     }
                 }
-                let topics = [TopicProduceResponse {
-                    name: "t",
-                    partition_responses: Array::from_slice(&answers),
-                    ..Default::default()
-                }];
-                let response = ProduceResponse {
-                    responses: Array::from_slice(&topics),
-                    ..Default::default()
-                };
-                respond(&mut stream, &header, &response).await;
+                scripted::answer_produce(&mut stream, &header, "t", &answers).await;
             }
             other => panic!("the scripted broker does not answer {other:?}"),
         }

@@ -9,10 +9,8 @@ use std::sync::{Arc, Mutex};
 use async_net::TcpStream;
 use franzl_core::frame::{RequestHeader, response_header_version};
 use franzl_core::messages::init_producer_id::InitProducerIdResponse;
-use franzl_core::messages::produce::{
-    PartitionProduceResponse, ProduceRequest, ProduceResponse, TopicProduceResponse,
-};
-use franzl_core::messages::{ApiKey, Array, Message};
+use franzl_core::messages::produce::{PartitionProduceResponse, ProduceRequest};
+use franzl_core::messages::{ApiKey, Message};
 use franzl_core::record::RecordBatch;
 use franzl_core::wire::{Reader, Uuid};
 use futures_lite::AsyncWriteExt;
@@ -89,16 +87,7 @@ async fn serve(mut stream: TcpStream, port: u16, log: Log) {
                     base_offset: offset,
                     ..Default::default()
                 }];
-                let topics = [TopicProduceResponse {
-                    name: "t",
-                    partition_responses: Array::from_slice(&answers),
-                    ..Default::default()
-                }];
-                let response = ProduceResponse {
-                    responses: Array::from_slice(&topics),
-                    ..Default::default()
-                };
-                respond(&mut stream, &header, &response).await;
+                scripted::answer_produce(&mut stream, &header, "t", &answers).await;
             }
             other => panic!("the scripted broker does not answer {other:?}"),
         }
