@@ -73,28 +73,49 @@ impl Client {
         let deadline = Instant::now() + config.metadata_timeout;
         let mut backoff = Backoff::new(config.retry_backoff, config.retry_backoff_max, 13);
         loop {
-            let result = match self.inner.coordinators.get(kind, key) {
-                Some((node_id, address)) => {
+            let result = match self.locate(kind, key).await {
+                Ok((node_id, address)) => {
                     self.inner
                         .pool
                         .get(node_id, Purpose::Control, &address)
                         .await
                 }
-                None => self.find_coordinator(kind, key).await,
+                Err(error) => Err(error),
             };
             match result {
                 Ok(connection) => return Ok(connection),
-                Err(error) if error.is_retriable() && Instant::now() < deadline => {
-                    self.inner.coordinators.remove(kind, key);
-                    let delay = backoff.next_delay();
-                    log::info!(
-                        "no {} coordinator for {key:?}: {error}; retrying in {delay:?}",
-                        kind.name()
-                    );
-                    Timer::after(delay).await;
-                }
-                Err(error) => return Err(error),
+                Err(error) => wait_to_retry(self, kind, key, error, deadline, &mut backoff).await?,
             }
+        }
+    }
+
+    /// The node id and address of the coordinator of `key`, for a caller that opens a
+    /// connection of its own to it (a group member, whose JoinGroup may be held for the
+    /// rebalance timeout).
+    ///
+    /// # Errors
+    /// As [`Client::coordinator`].
+    pub(crate) async fn coordinator_node(
+        &self,
+        kind: CoordinatorKind,
+        key: &str,
+    ) -> Result<(i32, BrokerAddress)> {
+        let config = self.config();
+        let deadline = Instant::now() + config.metadata_timeout;
+        let mut backoff = Backoff::new(config.retry_backoff, config.retry_backoff_max, 17);
+        loop {
+            match self.locate(kind, key).await {
+                Ok(found) => return Ok(found),
+                Err(error) => wait_to_retry(self, kind, key, error, deadline, &mut backoff).await?,
+            }
+        }
+    }
+
+    /// The cached coordinator of `key`, or the one FindCoordinator names.
+    async fn locate(&self, kind: CoordinatorKind, key: &str) -> Result<(i32, BrokerAddress)> {
+        match self.inner.coordinators.get(kind, key) {
+            Some(found) => Ok(found),
+            None => self.find_coordinator(kind, key).await,
         }
     }
 
@@ -104,7 +125,11 @@ impl Client {
         self.inner.coordinators.remove(kind, key);
     }
 
-    async fn find_coordinator(&self, kind: CoordinatorKind, key: &str) -> Result<BrokerConnection> {
+    async fn find_coordinator(
+        &self,
+        kind: CoordinatorKind,
+        key: &str,
+    ) -> Result<(i32, BrokerAddress)> {
         let connection = self.any_broker().await?;
         let version = connection.version(franzl_core::messages::ApiKey::FindCoordinator)?;
         let keys = [key];
@@ -163,9 +188,29 @@ impl Client {
         self.inner
             .coordinators
             .put(kind, key, (node_id, address.clone()));
-        self.inner
-            .pool
-            .get(node_id, Purpose::Control, &address)
-            .await
+        Ok((node_id, address))
     }
+}
+
+/// After a failed coordinator lookup or connect: forgets the coordinator and waits out the
+/// backoff when the error is retriable and `deadline` is ahead; else returns the error.
+async fn wait_to_retry(
+    client: &Client,
+    kind: CoordinatorKind,
+    key: &str,
+    error: Error,
+    deadline: Instant,
+    backoff: &mut Backoff,
+) -> Result<()> {
+    if !error.is_retriable() || Instant::now() >= deadline {
+        return Err(error);
+    }
+    client.inner.coordinators.remove(kind, key);
+    let delay = backoff.next_delay();
+    log::info!(
+        "no {} coordinator for {key:?}: {error}; retrying in {delay:?}",
+        kind.name()
+    );
+    Timer::after(delay).await;
+    Ok(())
 }

@@ -6,15 +6,14 @@
 //! `receive.message.max.bytes` to be at least `fetch.max.bytes`, as a larger response is refused.
 //! Properties are read by `consumer_properties.rs`.
 //!
-//! The consumer reads partitions it is assigned ([`crate::Consumer`]'s `assign`); it does not
-//! join consumer groups yet, so it takes no group settings: `group.id` and the properties that
-//! only a group member acts on (auto commit, session and poll timing, assignment strategies,
-//! topic auto-creation and internal-topic filtering of subscriptions) are refused by name
-//! rather than accepted and ignored.
+//! With `group.id` the consumer is a consumer group member and [`ConsumerConfig::group`] holds
+//! its settings ([`GroupConfig`]); without it, the properties only a member acts on (auto
+//! commit, session and poll timing, assignment strategies, static membership) are refused by
+//! name rather than accepted and ignored.
 
 use std::time::Duration;
 
-use super::{ClientConfig, ClientConfigBuilder, ConfigError};
+use super::{ClientConfig, ClientConfigBuilder, ConfigError, GroupConfig};
 
 /// Where to start when a partition has no committed offset (`auto.offset.reset`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -82,6 +81,9 @@ pub struct ConsumerConfig {
     pub client_rack: Option<String>,
     /// `default.api.timeout.ms`, for calls without their own timeout; default 60 s.
     pub default_api_timeout: Duration,
+    /// The consumer group settings, when `group.id` is set: the consumer can then
+    /// `subscribe` and commit offsets.
+    pub group: Option<GroupConfig>,
 }
 
 impl ConsumerConfig {
@@ -120,6 +122,10 @@ impl ConsumerConfig {
 pub struct ConsumerConfigBuilder {
     pub(super) client: ClientConfigBuilder,
     pub(super) config: ConsumerConfig,
+    /// The group settings, applied when `group.id` is set (an empty id means no group).
+    pub(super) group: GroupConfig,
+    /// The group properties set, each refused at build without `group.id`.
+    pub(super) group_properties: Vec<&'static str>,
 }
 
 impl Default for ConsumerConfigBuilder {
@@ -139,7 +145,10 @@ impl Default for ConsumerConfigBuilder {
                 check_crcs: true,
                 client_rack: None,
                 default_api_timeout: Duration::from_secs(60),
+                group: None,
             },
+            group: GroupConfig::new(""),
+            group_properties: Vec::new(),
         }
     }
 }
@@ -204,6 +213,22 @@ impl ConsumerConfigBuilder {
         self
     }
 
+    /// Makes the consumer a member of a consumer group with these settings (`group.id` and the
+    /// group properties).
+    #[must_use]
+    pub fn group(mut self, group: GroupConfig) -> Self {
+        self.group = group;
+        self.group_properties.clear();
+        self
+    }
+
+    /// Records that the group property `name` was set (refused at build without `group.id`).
+    pub(super) fn set_group_property(&mut self, name: &'static str) {
+        if !self.group_properties.contains(&name) {
+            self.group_properties.push(name);
+        }
+    }
+
     /// Sets the prefetch memory bound in bytes.
     #[must_use]
     pub fn max_prefetch_bytes(mut self, bytes: usize) -> Self {
@@ -221,6 +246,7 @@ impl ConsumerConfigBuilder {
     pub fn build(self) -> Result<ConsumerConfig, ConfigError> {
         let mut config = self.config;
         config.client = self.client.build()?;
+        config.group = check_group(self.group, &self.group_properties)?;
         if config.max_prefetch_bytes < config.fetch_max_bytes {
             let bound = config.max_prefetch_bytes;
             return Err(ConfigError::Conflict {
@@ -246,6 +272,43 @@ impl ConsumerConfigBuilder {
         }
         Ok(config)
     }
+}
+
+/// The group settings when `group.id` is set; without it, an error naming the first group
+/// property set. Checks the heartbeat against the session timeout, as the Java consumer does.
+fn check_group(
+    group: GroupConfig,
+    set: &[&'static str],
+) -> Result<Option<GroupConfig>, ConfigError> {
+    if group.group_id.is_empty() {
+        return match set.first() {
+            Some(property) => Err(ConfigError::Conflict {
+                property,
+                value: "(set)".to_owned(),
+                other: "group.id",
+                other_value: "(unset)".to_owned(),
+                reason: "a consumer group member's setting needs group.id: without it the \
+                         consumer joins no group and would ignore the setting",
+            }),
+            None => Ok(None),
+        };
+    }
+    if group.heartbeat_interval >= group.session_timeout {
+        return Err(ConfigError::Conflict {
+            property: "heartbeat.interval.ms",
+            value: group.heartbeat_interval.as_millis().to_string(),
+            other: "session.timeout.ms",
+            other_value: group.session_timeout.as_millis().to_string(),
+            reason: "heartbeats must come more often than the session times out",
+        });
+    }
+    if group.assignors.as_slice().is_empty() {
+        return Err(ConfigError::MissingProperty {
+            property: "partition.assignment.strategy",
+            reason: "a group member needs at least one assignor",
+        });
+    }
+    Ok(Some(group))
 }
 
 impl super::properties::FromProperties for ConsumerConfigBuilder {

@@ -2,15 +2,17 @@
 //! the client properties (`client_properties.rs`), and those it refuses, as a [`Table`] (see
 //! `reference.rs`). The reference rendered from this table is `reference/consumer.md`.
 //!
-//! Consumer groups are not built yet, so the group properties are refused, naming the
-//! property, rather than accepted and ignored; three whose other value is what franzl does
-//! anyway are accepted at that value only.
+//! The group properties need `group.id` (set without it, the build fails naming them); the
+//! KIP-848 protocol's are refused, and two whose other value franzl does not implement are
+//! accepted at one value only.
 
 use super::ConfigError;
 use super::consumer::{AutoOffsetReset, ConsumerConfigBuilder, IsolationLevel};
-use super::reference::{DefaultValue::Value, Property, Refused, Table};
+use super::group::Assignors;
+use super::reference::{DefaultValue::Unset, DefaultValue::Value, Property, Refused, Table};
 use super::values::{
-    optional_string, parse_bool, parse_bytes, parse_count, parse_kib, parse_ms, parse_name,
+    optional_string, parse_bool, parse_bytes, parse_count, parse_kib, parse_list, parse_ms,
+    parse_name,
 };
 
 const RESETS: [(&str, AutoOffsetReset); 8] = [
@@ -29,13 +31,12 @@ const LEVELS: [(&str, IsolationLevel); 2] = [
     ("read_committed", IsolationLevel::ReadCommitted),
 ];
 
-/// Why a group property is refused.
-const NO_GROUPS: &str = "consumer groups are not supported yet: the consumer would neither join a \
-     group nor commit offsets; read partitions with Consumer::assign";
+/// Why the KIP-848 group protocol's properties are refused.
+const NO_KIP_848: &str = "the consumer group protocol of KIP-848 (group.protocol=consumer) is not \
+     supported yet; the classic protocol is";
 
-/// Why `enable.auto.commit=true` is refused.
-const NO_AUTO_COMMIT: &str = "only false is supported: the consumer does not commit offsets \
-     (consumer groups are not supported yet)";
+/// What `partition.assignment.strategy` takes.
+const ASSIGNORS: &str = "a list of range, roundrobin, sticky, cooperative-sticky";
 
 /// Why `allow.auto.create.topics=true` is refused.
 const NO_AUTO_CREATE: &str =
@@ -83,8 +84,8 @@ pub(crate) static CONSUMER: Table<ConsumerConfigBuilder> = Table {
         What [`ConsumerConfig::from_properties`] and [`ConsumerConfigBuilder::set`] accept, \
         besides every client property (see [`ClientConfig`]). Names are the Java consumer's, \
         aliases librdkafka's; defaults are the Java consumer's, but for the prefetch bound \
-        (librdkafka's). The consumer reads the partitions it is assigned; it does not join \
-        consumer groups yet, so the group properties are refused (see below).",
+        (librdkafka's). With `group.id` the consumer is a member of a consumer group (the \
+        classic protocol); the group properties need it.",
     properties: &[
         Property {
             name: "auto.offset.reset",
@@ -222,28 +223,128 @@ pub(crate) static CONSUMER: Table<ConsumerConfigBuilder> = Table {
         Property {
             name: "group.id",
             aliases: &[],
-            default: Value(""),
-            meaning: "Refused unless empty: consumer groups are not supported yet.",
-            no_effect: Some(
-                "only an empty value, which means no group, is accepted; any other is refused \
-                 until consumer groups are supported.",
-            ),
-            set: |_, p, v| match optional_string(v) {
-                Some(_) => Err(ConfigError::unsupported(p, NO_GROUPS)),
-                None => Ok(()),
+            default: Unset("no group: the consumer reads the partitions it is assigned"),
+            meaning: "The consumer group to join: the consumer can then `subscribe`, and its \
+                      positions are committed to the group. Empty means no group.",
+            no_effect: None,
+            set: |b, _, v| {
+                b.group.group_id = optional_string(v).unwrap_or_default();
+                Ok(())
+            },
+        },
+        Property {
+            name: "group.instance.id",
+            aliases: &[],
+            default: Unset("a dynamic member"),
+            meaning: "A static member's id (KIP-345): a restart within `session.timeout.ms` \
+                      causes no rebalance, a second member with the same id is fenced, and \
+                      closing does not leave the group. Needs `group.id`.",
+            no_effect: None,
+            set: |b, _, v| {
+                b.group.group_instance_id = optional_string(v);
+                b.set_group_property("group.instance.id");
+                Ok(())
+            },
+        },
+        Property {
+            name: "session.timeout.ms",
+            aliases: &[],
+            default: Value("45000"),
+            meaning: "Milliseconds after which the group coordinator removes a member it has \
+                      not heard from. Needs `group.id`.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.group.session_timeout = parse_ms(p, v, 1, MS)?;
+                b.set_group_property("session.timeout.ms");
+                Ok(())
+            },
+        },
+        Property {
+            name: "heartbeat.interval.ms",
+            aliases: &[],
+            default: Value("3000"),
+            meaning: "Milliseconds between a member's heartbeats; below `session.timeout.ms`. \
+                      Needs `group.id`.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.group.heartbeat_interval = parse_ms(p, v, 1, MS)?;
+                b.set_group_property("heartbeat.interval.ms");
+                Ok(())
+            },
+        },
+        Property {
+            name: "max.poll.interval.ms",
+            aliases: &[],
+            default: Value("300000"),
+            meaning: "Milliseconds the caller may go without taking records before the member \
+                      leaves the group (it joins again at the next poll); also the rebalance \
+                      timeout. Needs `group.id`.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.group.max_poll_interval = parse_ms(p, v, 1, MS)?;
+                b.set_group_property("max.poll.interval.ms");
+                Ok(())
             },
         },
         Property {
             name: "enable.auto.commit",
             aliases: &[],
-            default: Value("false"),
-            meaning: "Accepted as `false` only (the Java default is `true`): the consumer does \
-                      not commit offsets.",
+            default: Value("true"),
+            meaning: "Commit the positions of the records handed out every \
+                      `auto.commit.interval.ms`, before partitions are revoked, and on close. \
+                      Needs `group.id`.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.group.auto_commit = parse_bool(p, v)?;
+                b.set_group_property("enable.auto.commit");
+                Ok(())
+            },
+        },
+        Property {
+            name: "auto.commit.interval.ms",
+            aliases: &[],
+            default: Value("5000"),
+            meaning: "Milliseconds between automatic commits. Needs `group.id`.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.group.auto_commit_interval = parse_ms(p, v, 1, MS)?;
+                b.set_group_property("auto.commit.interval.ms");
+                Ok(())
+            },
+        },
+        Property {
+            name: "partition.assignment.strategy",
+            aliases: &[],
+            default: Value("range,cooperative-sticky"),
+            meaning: "The assignors a member offers, most preferred first, by the Java names \
+                      (`range`, `roundrobin`, `sticky`, `cooperative-sticky`, or their Java \
+                      class names). Needs `group.id`.",
+            no_effect: None,
+            set: |b, p, v| {
+                let names = parse_list(v);
+                b.group.assignors = Assignors::by_names(names.iter().map(String::as_str))
+                    .map_err(|_| ConfigError::invalid(p, v, ASSIGNORS))?;
+                b.set_group_property("partition.assignment.strategy");
+                Ok(())
+            },
+        },
+        Property {
+            name: "group.protocol",
+            aliases: &[],
+            default: Value("classic"),
+            meaning: "Accepted as `classic` only: the consumer group protocol of JoinGroup and \
+                      SyncGroup.",
             no_effect: Some(
-                "only `false` is accepted: without consumer groups there are no offsets to \
-                 commit, and the consumer commits none.",
+                "only `classic` is accepted, which is what the consumer speaks; `consumer` \
+                 (KIP-848) is refused.",
             ),
-            set: |_, p, v| only_at(p, v, false, NO_AUTO_COMMIT),
+            set: |_, p, v| {
+                if v.trim().eq_ignore_ascii_case("classic") {
+                    Ok(())
+                } else {
+                    Err(ConfigError::unsupported(p, NO_KIP_848))
+                }
+            },
         },
         Property {
             name: "allow.auto.create.topics",
@@ -272,17 +373,8 @@ pub(crate) static CONSUMER: Table<ConsumerConfigBuilder> = Table {
     ],
     refused: &[
         Refused {
-            names: &[
-                "group.instance.id",
-                "auto.commit.interval.ms",
-                "session.timeout.ms",
-                "heartbeat.interval.ms",
-                "max.poll.interval.ms",
-                "partition.assignment.strategy",
-                "group.protocol",
-                "group.remote.assignor",
-            ],
-            reason: NO_GROUPS,
+            names: &["group.remote.assignor"],
+            reason: NO_KIP_848,
         },
         Refused {
             names: &["key.deserializer", "value.deserializer"],

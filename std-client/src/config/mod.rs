@@ -25,6 +25,7 @@ mod client_properties;
 mod consumer;
 mod consumer_properties;
 mod error;
+mod group;
 mod jaas;
 mod producer;
 mod producer_properties;
@@ -44,6 +45,7 @@ pub use consumer::{AutoOffsetReset, ConsumerConfig, ConsumerConfigBuilder, Isola
 pub use error::ConfigError;
 pub use franzl_core::sasl::SaslMechanism;
 pub use franzl_core::sasl::scram::ScramMechanism;
+pub use group::{Assignors, GroupConfig};
 pub use producer::{Acks, Compression, Partitioner, ProducerConfig, ProducerConfigBuilder};
 pub use properties::parse_properties;
 pub use secret::Secret;

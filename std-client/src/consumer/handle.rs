@@ -24,6 +24,8 @@ use super::shared::{Delivery, Shared};
 use crate::cluster::Client;
 use crate::config::{ConsumerConfig, IsolationLevel};
 use crate::error::{Error, Result};
+use crate::group::member_task;
+use crate::group::membership::Membership;
 
 /// The most records a poll reserves room for up front (`max.poll.records` may be set huge).
 const MAX_POLL_RESERVE: usize = 4096;
@@ -42,13 +44,22 @@ struct Current {
 /// waiting (a drop never blocks).
 #[derive(Debug)]
 pub struct Consumer {
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
     /// Boxed: the receiver is not `Unpin`, and the handle should be.
     deliveries: Pin<Box<async_channel::Receiver<Delivery>>>,
     current: Option<Current>,
     /// An error met while gathering a poll's records, returned by the next call.
     stashed: Option<Error>,
     manager: TaskHandle,
+    /// The group membership, with `group.id`.
+    pub(super) group: Option<GroupMember>,
+}
+
+/// A consumer's membership in its group and the task that keeps it.
+#[derive(Debug)]
+pub(super) struct GroupMember {
+    pub(super) membership: Arc<Membership>,
+    task: TaskHandle,
 }
 
 impl Consumer {
@@ -72,20 +83,37 @@ impl Consumer {
     pub fn new(client: &Client, config: ConsumerConfig) -> Result<Self> {
         client.check_settings("consumer", &config.client)?;
         let cluster = client.clone();
+        let group = config.group.clone();
         let (shared, deliveries) = Shared::new(config, cluster);
         let manager = manager::spawn(Arc::clone(&shared));
+        let group = group.map(|group| {
+            let membership = Arc::new(Membership::new(group));
+            let task = member_task::spawn(Arc::clone(&shared), Arc::clone(&membership));
+            GroupMember { membership, task }
+        });
         Ok(Self {
             shared,
             deliveries: Box::pin(deliveries),
             current: None,
             stashed: None,
             manager,
+            group,
         })
     }
 
     /// Replaces the assignment. Partitions already assigned keep their position; new ones start
     /// where `auto.offset.reset` says (with `none`, they wait for a [`Consumer::seek`]).
+    ///
+    /// A consumer that [subscribed](Consumer::subscribe) gets its partitions from its group:
+    /// `assign` is then refused, and the next [`Consumer::poll`] returns the [`Error::Usage`]
+    /// (call [`Consumer::unsubscribe`] first).
     pub fn assign(&self, partitions: impl IntoIterator<Item = TopicPartition>) {
+        if self.is_subscribed() {
+            self.shared.deliver(Delivery::Failure(Error::usage(
+                "assign on a consumer subscribed to a group: unsubscribe first",
+            )));
+            return;
+        }
         let partitions: Vec<TopicPartition> = partitions.into_iter().collect();
         let start = reset_seek(self.shared.config.auto_offset_reset);
         self.shared.state().assign(&partitions, start);
@@ -236,6 +264,7 @@ impl Consumer {
     /// before it, and the next call goes on with them. Retriable errors are retried (and logged),
     /// never returned. [`Error::Closed`] once the consumer is closed.
     pub async fn poll(&mut self, timeout: Duration) -> Result<Vec<ConsumerRecord>> {
+        self.polled();
         if let Some(error) = self.stashed.take() {
             return Err(error);
         }
@@ -251,6 +280,10 @@ impl Consumer {
                 None
             })
             .await;
+            // The stream's wait ended here, not by a record: the caller is no longer waiting.
+            if let Some(group) = &self.group {
+                group.membership.set_waiting(false);
+            }
             match first {
                 None => return Ok(out),
                 Some(None) => return Err(closed()),
@@ -271,14 +304,20 @@ impl Consumer {
                 break;
             }
         }
+        self.polled();
         Ok(out)
     }
 
     /// Stops the consumer's tasks and waits until they have ended (their connections then
-    /// belong to the client alone). The client it was made from stays open.
+    /// belong to the client alone). The client it was made from stays open. A group member
+    /// first commits its positions (with auto commit) and leaves the group (a dynamic member;
+    /// a static one stays until its session times out), each within `request.timeout.ms`.
     pub async fn close(self) {
         self.shared.close();
         self.manager.join().await;
+        if let Some(group) = &self.group {
+            group.task.join().await;
+        }
     }
 
     /// Takes the next delivery into `current`, or returns the error it carries.
@@ -300,7 +339,7 @@ impl Consumer {
                 });
                 current.then_some(error)
             }
-            Delivery::Broken(error) => Some(error),
+            Delivery::Failure(error) | Delivery::Broken(error) => Some(error),
         }
     }
 
@@ -345,6 +384,19 @@ impl Stream for Consumer {
     /// `None` once closed.
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
+        this.polled();
+        let next = this.next_item(cx);
+        if let Some(group) = &this.group {
+            group.membership.set_waiting(next.is_pending());
+        }
+        next
+    }
+}
+
+impl Consumer {
+    /// The stream's next item (see [`Stream::poll_next`]).
+    fn next_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<ConsumerRecord>>> {
+        let this = self;
         loop {
             if this.current.is_some() {
                 let mut one = None;

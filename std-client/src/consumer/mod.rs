@@ -62,14 +62,17 @@ mod budget;
 mod fetch_outcomes;
 mod fetch_session;
 mod fetcher;
+mod group_calls;
 mod handle;
 mod list_offsets;
 mod manager;
 mod partition_read;
 mod record;
 mod shared;
+pub(crate) use shared::{Delivery, Shared};
 mod transactions;
 
+pub(crate) use assignment::reset_seek;
 pub use assignment::{SeekTo, TopicPartition};
 pub use handle::Consumer;
 pub use record::ConsumerRecord;

@@ -34,6 +34,9 @@ pub(crate) enum Delivery {
         partitions: Vec<PartitionAt>,
         error: Error,
     },
+    /// A non-retriable error of the consumer's group membership (a fenced static member, an
+    /// authorization failure, an assignment that does not decode): always reported.
+    Failure(Error),
     /// The consumer's background work is gone (a task panicked): reported whatever the
     /// partitions, after which the consumer is closed.
     Broken(Error),

@@ -1,13 +1,30 @@
-//! Consumer groups (the classic protocol): so far the partition [`assignor`]s a group leader
-//! runs, the bytes they exchange (franzl-core's [`franzl_core::consumer_protocol`]), and the
-//! group's committed offsets on the wire ([`OffsetAndMetadata`], [`CommittedOffset`]).
+//! Consumer groups, the classic protocol: a consumer with `group.id` that
+//! [subscribes](crate::Consumer::subscribe) becomes a member of its group, gets partitions
+//! from the group's leader and commits its positions to the group's coordinator.
 //!
-//! The membership protocol (JoinGroup, SyncGroup, heartbeats) is not here yet, so the consumer
-//! does not use these: a consumer given a group property refuses it, naming the property.
+//! - `protocol`: JoinGroup, SyncGroup, Heartbeat and LeaveGroup on the wire.
+//! - `offsets`: OffsetCommit, OffsetFetch and OffsetDelete on the wire ([`OffsetAndMetadata`],
+//!   [`CommittedOffset`]); `commit`: commits and committed offsets with the retries a moved
+//!   coordinator needs.
+//! - `membership`: what the consumer handle and the member task share; `member_task`: the
+//!   task that joins, heartbeats, auto-commits and leaves; `rebalance`: one rebalance,
+//!   eager or cooperative (KIP-429), with the leader's assignment.
+//! - `verdict`: the protocol's error matrix, in one place.
+//! - [`assignor`]: the partition assignors a leader runs (the Java client's, and the user's
+//!   own), over franzl-core's [`franzl_core::consumer_protocol`] bytes.
+//! - [`GroupEvent`]s tell the caller of partitions assigned, revoked and lost.
 
 pub mod assignor;
-// The group membership and the admin client are its callers, and are on their way.
+pub(crate) mod commit;
+mod events;
+pub(crate) mod member_task;
+pub(crate) mod membership;
+// OffsetDelete's caller, the admin client, is on its way.
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod offsets;
+mod protocol;
+mod rebalance;
+mod verdict;
 
+pub use events::{GroupEvent, GroupEvents, Revocation};
 pub use offsets::{CommittedOffset, MemberIdentity, OffsetAndMetadata};

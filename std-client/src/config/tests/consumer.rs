@@ -86,41 +86,114 @@ fn librdkafka_aliases_and_values() {
 }
 
 #[test]
-fn group_properties_are_refused_until_groups_exist() {
-    // Refused whatever the value: the consumer would neither join a group nor commit.
+fn group_properties_need_group_id() {
+    // Without group.id the consumer joins no group: a member's setting is refused, naming it.
     for (property, value) in [
-        ("group.id", "orders"),
         ("group.instance.id", "gw-1"),
         ("auto.commit.interval.ms", "1000"),
         ("session.timeout.ms", "10000"),
         ("heartbeat.interval.ms", "1000"),
         ("max.poll.interval.ms", "60000"),
         ("partition.assignment.strategy", "range"),
+        ("enable.auto.commit", "true"),
+        ("enable.auto.commit", "false"),
+    ] {
+        let error = consumer(&[(property, value)]).unwrap_err();
+        assert!(
+            matches!(error, ConfigError::Conflict { .. }),
+            "{property}: {error}"
+        );
+        assert_eq!(error.property(), Some(property));
+        assert!(error.to_string().contains("group.id"), "{error}");
+        // With it, the same setting is taken.
+        let config = consumer(&[("group.id", "orders"), (property, value)]).unwrap();
+        assert!(config.group.is_some());
+    }
+    assert_eq!(consumer(&[("group.id", " ")]).unwrap().group, None);
+}
+
+#[test]
+fn group_settings_are_read_and_checked() {
+    let config = consumer(&[
+        ("group.id", "orders"),
+        ("group.instance.id", "gw-1"),
+        ("session.timeout.ms", "10000"),
+        ("heartbeat.interval.ms", "1000"),
+        ("max.poll.interval.ms", "60000"),
+        ("enable.auto.commit", "false"),
+        ("auto.commit.interval.ms", "2000"),
+        (
+            "partition.assignment.strategy",
+            "org.apache.kafka.clients.consumer.CooperativeStickyAssignor, roundrobin",
+        ),
+    ])
+    .unwrap();
+    let group = config.group.unwrap();
+    assert_eq!(group.group_id, "orders");
+    assert_eq!(group.group_instance_id.as_deref(), Some("gw-1"));
+    assert_eq!(group.session_timeout, Duration::from_secs(10));
+    assert_eq!(group.heartbeat_interval, Duration::from_secs(1));
+    assert_eq!(group.max_poll_interval, Duration::from_secs(60));
+    assert!(!group.auto_commit);
+    assert_eq!(group.auto_commit_interval, Duration::from_secs(2));
+    let names: Vec<&str> = group
+        .assignors
+        .as_slice()
+        .iter()
+        .map(|a| a.name())
+        .collect();
+    assert_eq!(names, ["cooperative-sticky", "roundrobin"]);
+    // Java's defaults.
+    let group = consumer(&[("group.id", "g")]).unwrap().group.unwrap();
+    assert!(group.auto_commit);
+    assert_eq!(
+        format!("{:?}", group.assignors),
+        r#"["range", "cooperative-sticky"]"#
+    );
+
+    let unknown = consumer(&[("group.id", "g"), ("partition.assignment.strategy", "fair")]);
+    assert!(matches!(
+        unknown.unwrap_err(),
+        ConfigError::InvalidValue { .. }
+    ));
+    let heartbeat = consumer(&[
+        ("group.id", "g"),
+        ("session.timeout.ms", "3000"),
+        ("heartbeat.interval.ms", "3000"),
+    ]);
+    assert_eq!(
+        heartbeat.unwrap_err().property(),
+        Some("heartbeat.interval.ms")
+    );
+    let none = consumer(&[("group.id", "g"), ("partition.assignment.strategy", " ")]);
+    assert_eq!(
+        none.unwrap_err().property(),
+        Some("partition.assignment.strategy")
+    );
+}
+
+#[test]
+fn the_kip_848_protocol_and_what_franzl_does_not_do_are_refused() {
+    for (property, value) in [
         ("group.protocol", "consumer"),
         ("group.remote.assignor", "uniform"),
-        // Only the value franzl acts on is accepted.
-        ("enable.auto.commit", "true"),
         ("allow.auto.create.topics", "true"),
         ("exclude.internal.topics", "false"),
     ] {
-        let error = consumer(&[(property, value)]).unwrap_err();
+        let error = consumer(&[("group.id", "g"), (property, value)]).unwrap_err();
         assert!(
             matches!(error, ConfigError::UnsupportedProperty { .. }),
             "{property}: {error}"
         );
         assert_eq!(error.property(), Some(property));
-        assert!(error.to_string().contains(property), "{error}");
     }
-    // What franzl does anyway: no group, no commits, no topic creation, no pattern.
     consumer(&[
-        ("group.id", " "),
-        ("enable.auto.commit", "false"),
+        ("group.protocol", "classic"),
         ("allow.auto.create.topics", "false"),
         ("exclude.internal.topics", "true"),
     ])
     .unwrap();
-    // A value that is not a boolean is still an invalid value.
-    let error = consumer(&[("enable.auto.commit", "maybe")]).unwrap_err();
+    let error = consumer(&[("group.id", "g"), ("enable.auto.commit", "maybe")]).unwrap_err();
     assert!(matches!(error, ConfigError::InvalidValue { .. }), "{error}");
 }
 

@@ -127,11 +127,20 @@ const EXAMPLES: &[(&str, &str, Pairs)] = &[
     ("check.crcs", "false", &[]),
     ("client.rack", "r1", &[]),
     ("default.api.timeout.ms", "1000", &[]),
-    ("group.id", "", &[]),
-    ("enable.auto.commit", "false", &[]),
+    ("group.id", "orders", &[]),
+    ("group.instance.id", "gw-1", GROUP),
+    ("session.timeout.ms", "10000", GROUP),
+    ("heartbeat.interval.ms", "1000", GROUP),
+    ("max.poll.interval.ms", "60000", GROUP),
+    ("enable.auto.commit", "false", GROUP),
+    ("auto.commit.interval.ms", "1000", GROUP),
+    ("partition.assignment.strategy", "roundrobin", GROUP),
+    ("group.protocol", "classic", GROUP),
     ("allow.auto.create.topics", "false", &[]),
     ("exclude.internal.topics", "true", &[]),
 ];
+
+const GROUP: Pairs = &[("group.id", "orders")];
 
 const SASL: Pairs = &[
     ("security.protocol", "SASL_PLAINTEXT"),
@@ -155,22 +164,23 @@ where
     B: FromProperties,
     B::Config: PartialEq + Debug,
 {
-    let defaults = build::<B>(&[]).unwrap();
     for property in table.properties {
         let name = property.name;
-        if let DefaultValue::Value(value) = property.default {
-            let set = build::<B>(&[(name, value)])
-                .unwrap_or_else(|e| panic!("the documented default of `{name}` is refused: {e}"));
-            assert_eq!(
-                set, defaults,
-                "`{name}={value}`, its documented default, is not the default"
-            );
-        }
         let Some(&(_, value, context)) = EXAMPLES.iter().find(|(n, ..)| *n == name) else {
             panic!("no example for `{name}`: add one to EXAMPLES in config/tests/reference.rs");
         };
         let before = build::<B>(context).unwrap_or_else(|e| panic!("{name}'s context: {e}"));
         let mut pairs = context.to_vec();
+        if let DefaultValue::Value(default) = property.default {
+            pairs.push((name, default));
+            let set = build::<B>(&pairs)
+                .unwrap_or_else(|e| panic!("the documented default of `{name}` is refused: {e}"));
+            assert_eq!(
+                set, before,
+                "`{name}={default}`, its documented default, is not the default"
+            );
+            pairs.pop();
+        }
         pairs.push((name, value));
         let after = build::<B>(&pairs).unwrap_or_else(|e| panic!("`{name}={value}`: {e}"));
         match property.no_effect {

@@ -139,7 +139,7 @@ pub(super) fn partitions_of(topics: Array<'_, TopicPartitions<'_>>) -> Vec<Topic
 
 /// Calls `with` on `partitions` grouped by topic for the wire: a run of partitions of one topic
 /// becomes one entry, in the order given.
-pub(super) fn with_grouped<R>(
+pub(crate) fn with_grouped<R>(
     partitions: &[TopicPartition],
     with: impl FnOnce(Array<'_, TopicPartitions<'_>>) -> R,
 ) -> R {

@@ -32,7 +32,7 @@
 //! ones do not use it (the partition counts carry no replica racks).
 
 mod cooperative_sticky;
-mod member;
+pub(crate) mod member;
 mod ownership;
 mod range;
 mod round_robin;
@@ -46,6 +46,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use cooperative_sticky::CooperativeStickyAssignor;
+pub(crate) use member::with_grouped;
 pub use member::{GroupAssignment, GroupMember, MemberAssignment, PartitionCounts};
 pub use range::RangeAssignor;
 pub use round_robin::RoundRobinAssignor;

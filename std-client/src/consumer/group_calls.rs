@@ -1,0 +1,172 @@
+//! The [`Consumer`]'s consumer group calls: subscribe, the rebalance event stream, commits and
+//! committed offsets. They need `group.id` ([`crate::config::GroupConfig`]); without it each
+//! is an [`Error::Usage`] saying so.
+//!
+//! Commits go to the group's coordinator under the member's current generation: a commit made
+//! while the group rebalances is refused (`REBALANCE_IN_PROGRESS`), and one from a member
+//! that has fallen out of the group is refused by the coordinator (`ILLEGAL_GENERATION`,
+//! `UNKNOWN_MEMBER_ID`), so a member never commits for partitions another member owns.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::assignment::TopicPartition;
+use super::handle::{Consumer, GroupMember};
+use crate::error::{Error, Result};
+use crate::group::commit;
+use crate::group::{GroupEvents, OffsetAndMetadata};
+
+impl Consumer {
+    /// Joins the consumer's group (`group.id`) subscribed to `topics`: the group's leader
+    /// assigns this member its share of their partitions, which it reads from their committed
+    /// offsets (or where `auto.offset.reset` says). Subscribing again with other topics
+    /// rebalances the group; an empty list leaves the assignment empty.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] without `group.id`, or when partitions were assigned with
+    /// [`Consumer::assign`] (subscribing and assigning are exclusive; assign nothing first).
+    pub fn subscribe<T: Into<String>>(&self, topics: impl IntoIterator<Item = T>) -> Result<()> {
+        let group = self.member("subscribe")?;
+        if !group.membership.state().subscription.is_empty() || self.assignment().is_empty() {
+            group
+                .membership
+                .subscribe(topics.into_iter().map(Into::into));
+            return Ok(());
+        }
+        Err(Error::usage(
+            "subscribe on a consumer with manually assigned partitions: assign nothing first",
+        ))
+    }
+
+    /// Leaves the subscription: the member gives up its partitions (committing them with auto
+    /// commit) and owns nothing until it subscribes again. Afterwards [`Consumer::assign`]
+    /// may be used.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] without `group.id`.
+    pub fn unsubscribe(&self) -> Result<()> {
+        let group = self.member("unsubscribe")?;
+        group.membership.subscribe(Vec::<String>::new());
+        Ok(())
+    }
+
+    /// The subscribed topics.
+    pub fn subscription(&self) -> Vec<String> {
+        self.group
+            .as_ref()
+            .map(|g| g.membership.state().subscription.clone())
+            .unwrap_or_default()
+    }
+
+    /// The stream of this member's rebalance events: partitions assigned, revoked (the
+    /// rebalance waits until the [`crate::group::Revocation`] is dropped, so the caller can
+    /// commit first) and lost. Taking it again ends the stream taken before.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] without `group.id`.
+    pub fn group_events(&self) -> Result<GroupEvents> {
+        Ok(self.member("group_events")?.membership.take_events())
+    }
+
+    /// Commits the position of every owned partition (the offset after the last record handed
+    /// out) and waits for the coordinator's answer, retrying a moved coordinator for up to
+    /// `default.api.timeout.ms`.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] without `group.id`; [`Error::Kafka`] with `REBALANCE_IN_PROGRESS`
+    /// while the group rebalances, `ILLEGAL_GENERATION` / `UNKNOWN_MEMBER_ID` when the member
+    /// fell out of the group, `FENCED_INSTANCE_ID`, an authorization failure; the last
+    /// retriable error at the timeout.
+    pub async fn commit(&self) -> Result<()> {
+        self.commit_async()?.await
+    }
+
+    /// As [`Consumer::commit`], but the positions are taken now and the commit runs when the
+    /// returned future is awaited, on any task (it borrows nothing from the consumer).
+    ///
+    /// # Errors
+    /// [`Error::Usage`] without `group.id`; the future as [`Consumer::commit`].
+    pub fn commit_async(&self) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
+        let group = self.member("commit")?;
+        let owned = group.membership.state().owned.clone();
+        let offsets = commit::positions(&self.shared, &owned);
+        Ok(self.commit_later(offsets))
+    }
+
+    /// Commits the offsets given (the next offset to read of each partition, with optional
+    /// leader epoch and metadata).
+    ///
+    /// # Errors
+    /// As [`Consumer::commit`].
+    pub async fn commit_offsets(
+        &self,
+        offsets: &[(TopicPartition, OffsetAndMetadata)],
+    ) -> Result<()> {
+        self.member("commit_offsets")?;
+        self.commit_later(offsets.to_vec()).await
+    }
+
+    /// The group's committed offset of each partition (any partition, owned or not); `None`
+    /// where nothing is committed. Offsets a transaction has yet to commit are waited for.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] without `group.id`; coordinator errors after `default.api.timeout.ms`.
+    pub async fn committed(
+        &self,
+        partitions: &[TopicPartition],
+    ) -> Result<Vec<Option<OffsetAndMetadata>>> {
+        let group = self.member("committed")?;
+        let deadline = Instant::now() + self.shared.config.default_api_timeout;
+        let group_id = &group.membership.config.group_id;
+        let found = commit::committed(&self.shared.cluster, group_id, partitions, deadline).await?;
+        Ok(partitions
+            .iter()
+            .map(|tp| {
+                let entry = found.iter().find(|c| c.partition == *tp)?;
+                Some(OffsetAndMetadata {
+                    offset: entry.offset?,
+                    leader_epoch: entry.leader_epoch,
+                    metadata: entry.metadata.clone(),
+                })
+            })
+            .collect())
+    }
+
+    /// Whether the consumer has a subscription.
+    pub(super) fn is_subscribed(&self) -> bool {
+        self.group
+            .as_ref()
+            .is_some_and(|g| !g.membership.state().subscription.is_empty())
+    }
+
+    /// The caller took (or asked for) records: the member's poll timer restarts.
+    pub(super) fn polled(&self) {
+        if let Some(group) = &self.group {
+            group.membership.polled();
+        }
+    }
+
+    fn member(&self, call: &str) -> Result<&GroupMember> {
+        self.group.as_ref().ok_or_else(|| {
+            Error::usage(format!(
+                "{call} needs a consumer group: set group.id in the consumer's configuration"
+            ))
+        })
+    }
+
+    fn commit_later(
+        &self,
+        offsets: Vec<(TopicPartition, OffsetAndMetadata)>,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
+        let client = self.shared.cluster.clone();
+        let membership = self.group.as_ref().map(|g| Arc::clone(&g.membership));
+        let deadline = Instant::now() + self.shared.config.default_api_timeout;
+        async move {
+            let Some(membership) = membership else {
+                return Err(Error::usage("commit needs a consumer group: set group.id"));
+            };
+            commit::commit(&client, &membership, &offsets, deadline).await
+        }
+    }
+}

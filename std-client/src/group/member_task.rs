@@ -1,0 +1,497 @@
+//! The group member task (see [`crate::runtime`]): one per consumer with `group.id` that
+//! subscribed. It joins the group (`rebalance.rs`), then stays in it: heartbeats every
+//! `heartbeat.interval.ms`, commits every `auto.commit.interval.ms` (with auto commit), and as
+//! leader watches the subscribed topics' partition counts (every `metadata.max.age.ms`); it
+//! joins again when the coordinator says the group rebalances, the subscription changes, or a
+//! partition count changes. A caller that takes no records for `max.poll.interval.ms` makes
+//! it leave (a static member just stops heartbeating), and the next poll brings it back.
+//!
+//! Failures follow the error matrix of `verdict.rs`. The member owns one connection to the
+//! coordinator ([`CoordinatorLink`]), opened with a request timeout past the rebalance
+//! timeout, since the coordinator holds a JoinGroup until the group has gathered; commits and
+//! offset reads go over the client's pooled connections and never wait behind it.
+//!
+//! On close (or when the consumer is dropped) it commits (with auto commit) and leaves the
+//! group (dynamic members only), each bounded by `request.timeout.ms`, then ends.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_io::Timer;
+use franzl_core::consumer_protocol::{HIGHEST_VERSION, Subscription};
+use franzl_core::messages::Array;
+
+use super::assignor::{PartitionCounts, RebalanceProtocol, with_grouped};
+use super::commit;
+use super::events::GroupEvent;
+use super::membership::Membership;
+use super::protocol::{self, Member};
+use super::rebalance::{self, describe, rebalance_protocol};
+use super::verdict::{Verdict, judge};
+use crate::broker::BrokerConnection;
+use crate::cluster::{Client, CoordinatorKind};
+use crate::consumer::{Delivery, Shared};
+use crate::error::{Error, Result};
+use crate::net::Backoff;
+use crate::runtime::TaskHandle;
+
+/// Starts the member task; it ends after leaving the group once the consumer closes.
+pub(crate) fn spawn(consumer: Arc<Shared>, membership: Arc<Membership>) -> TaskHandle {
+    let spawner = consumer.config.client.spawner.clone();
+    let broken = Arc::clone(&consumer);
+    crate::runtime::spawn_with_recovery(
+        spawner.as_ref(),
+        "consumer group member",
+        run(consumer, membership),
+        move || broken.break_down("group member"),
+    )
+}
+
+/// What the member's steps share.
+pub(crate) struct Context<'a> {
+    pub(crate) consumer: &'a Arc<Shared>,
+    pub(crate) membership: &'a Membership,
+    pub(crate) protocol: RebalanceProtocol,
+    /// The partition counts this member assigned with as leader (`None` when not leading).
+    pub(crate) led_counts: Option<PartitionCounts>,
+}
+
+impl Context<'_> {
+    /// The member's subscription for each assignor it offers, encoded for JoinGroup.
+    pub(crate) fn subscriptions(&self) -> Result<Vec<(String, Vec<u8>)>> {
+        let (topics, owned, previous) = {
+            let state = self.membership.state();
+            let previous = (state.previous.clone(), state.previous_generation);
+            (state.subscription.clone(), state.owned.clone(), previous)
+        };
+        let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
+        let rack = self.consumer.config.client_rack.as_deref();
+        let mut out = Vec::new();
+        for assignor in self.membership.config.assignors.as_slice() {
+            let user_data = assignor
+                .subscription_user_data(&previous.0, (previous.1 >= 0).then_some(previous.1));
+            let bytes = with_grouped(&owned, |owned_partitions| {
+                let subscription = Subscription {
+                    topics: Array::from_slice(&topics),
+                    user_data: user_data.as_deref(),
+                    owned_partitions,
+                    generation_id: previous.1,
+                    rack_id: rack,
+                };
+                let refused = |e| Error::usage(format!("encoding the subscription: {e}"));
+                let len = subscription.encoded_len(HIGHEST_VERSION).map_err(refused)?;
+                let mut bytes = vec![0; len];
+                subscription
+                    .encode(HIGHEST_VERSION, &mut bytes)
+                    .map_err(refused)?;
+                Ok::<_, Error>(bytes)
+            })?;
+            out.push((assignor.name().to_owned(), bytes));
+        }
+        Ok(out)
+    }
+
+    /// The partition counts of `topics` from fresh metadata; topics that do not exist (or
+    /// cannot be described) are left out, as the assignors expect.
+    pub(crate) async fn partition_counts(&self, topics: &[&str]) -> Result<PartitionCounts> {
+        let snapshot = self.consumer.cluster.refresh_metadata(topics).await?;
+        Ok(topics
+            .iter()
+            .filter_map(|&name| {
+                let topic = snapshot.topic(name)?;
+                let count = i32::try_from(topic.partitions.len()).ok()?;
+                (topic.error.is_ok() && count > 0).then(|| (name.to_owned(), count))
+            })
+            .collect())
+    }
+}
+
+/// The member's own connection to its coordinator.
+pub(crate) struct CoordinatorLink {
+    client: Client,
+    group: String,
+    request_timeout: Duration,
+    connection: Option<BrokerConnection>,
+}
+
+impl CoordinatorLink {
+    fn new(client: Client, group: String, rebalance_timeout: Duration) -> Self {
+        // The coordinator holds JoinGroup for up to the rebalance timeout.
+        let request_timeout = client
+            .config()
+            .request_timeout
+            .max(rebalance_timeout + Duration::from_secs(5));
+        Self {
+            client,
+            group,
+            request_timeout,
+            connection: None,
+        }
+    }
+
+    /// The open connection to the coordinator, found and opened if needed.
+    pub(crate) async fn get(&mut self) -> Result<BrokerConnection> {
+        if let Some(connection) = &self.connection
+            && !connection.is_closed()
+        {
+            return Ok(connection.clone());
+        }
+        let (node, address) = self
+            .client
+            .coordinator_node(CoordinatorKind::Group, &self.group)
+            .await?;
+        let mut options = (**self.client.connect_options()).clone();
+        options.request_timeout = self.request_timeout;
+        let connection =
+            BrokerConnection::connect_node(&address, Some(node), Arc::new(options)).await?;
+        self.connection = Some(connection.clone());
+        Ok(connection)
+    }
+
+    /// Forgets the coordinator: the next [`CoordinatorLink::get`] looks it up again.
+    fn reset(&mut self) {
+        self.connection = None;
+        self.client
+            .invalidate_coordinator(CoordinatorKind::Group, &self.group);
+    }
+}
+
+async fn run(consumer: Arc<Shared>, membership: Arc<Membership>) {
+    let config = &membership.config;
+    let client = consumer.cluster.clone();
+    let retry = (
+        client.config().retry_backoff,
+        client.config().retry_backoff_max,
+    );
+    let mut link = CoordinatorLink::new(client, config.group_id.clone(), config.max_poll_interval);
+    let mut cx = Context {
+        consumer: &consumer,
+        membership: &membership,
+        protocol: rebalance_protocol(config.assignors.as_slice()),
+        led_counts: None,
+    };
+    let mut backoff = Backoff::new(retry.0, retry.1, 0x6a01);
+    let mut stable = false;
+    while !consumer.is_closed() {
+        let listener = membership.listen();
+        let idle = {
+            let state = membership.state();
+            state.subscription.is_empty() || state.failed
+        } || membership.waiting_for_poll();
+        if idle {
+            futures_lite::future::or(listener, consumer.closed()).await;
+            continue;
+        }
+        let step = async {
+            if stable {
+                stay(&mut cx, &mut link).await.map(|()| false)
+            } else {
+                rebalance::rebalance(&mut cx, &mut link).await
+            }
+        };
+        let outcome = futures_lite::future::or(async { Some(step.await) }, async {
+            consumer.closed().await;
+            None
+        })
+        .await;
+        match outcome {
+            None => break,
+            Some(Ok(again)) => {
+                backoff.reset();
+                // After a stay, or a cooperative round that revoked something: join again.
+                stable = !stable && !again;
+            }
+            Some(Err(error)) => {
+                stable = false;
+                fail(&mut cx, &mut link, error, &mut backoff).await;
+            }
+        }
+    }
+    close(&mut cx, &mut link).await;
+}
+
+/// Acts on a failed step as `verdict.rs` says.
+async fn fail(
+    cx: &mut Context<'_>,
+    link: &mut CoordinatorLink,
+    error: Error,
+    backoff: &mut Backoff,
+) {
+    let group = &cx.membership.config.group_id;
+    let verdict = judge(&error);
+    let wait = match verdict {
+        Verdict::CoordinatorMoved => {
+            log::info!("group {group:?}: coordinator unavailable: {error}");
+            link.reset();
+            true
+        }
+        Verdict::RetryLater => {
+            log::info!("group {group:?}: {error}");
+            true
+        }
+        Verdict::Rejoin => {
+            log::info!("group {group:?}: {error}; joining again");
+            false
+        }
+        Verdict::StaleGeneration | Verdict::UnknownMember => {
+            log::warn!("group {group:?}: {error}; partitions lost, joining again");
+            lose(cx);
+            let mut state = cx.membership.state();
+            state.generation = -1;
+            if verdict == Verdict::UnknownMember {
+                state.member_id.clear();
+            }
+            false
+        }
+        Verdict::Fatal => {
+            log::error!("group {group:?}: {error}; the member stops until it subscribes again");
+            lose(cx);
+            cx.membership.state().failed = true;
+            cx.consumer.deliver(Delivery::Failure(error));
+            false
+        }
+        Verdict::Report => {
+            log::warn!("group {group:?}: {error}; joining again");
+            cx.consumer.deliver(Delivery::Failure(error));
+            true
+        }
+    };
+    if wait {
+        let delay = backoff.next_delay();
+        futures_lite::future::or(Timer::after(delay), async {
+            cx.consumer.closed().await;
+            Instant::now()
+        })
+        .await;
+    }
+}
+
+/// The member fell out of the group: its partitions may have new owners, so they are dropped
+/// without a commit and the caller is told.
+fn lose(cx: &Context<'_>) {
+    let owned = cx.membership.state().owned.clone();
+    if owned.is_empty() {
+        return;
+    }
+    rebalance::remove(cx, &owned);
+    cx.membership.emit(GroupEvent::Lost(owned));
+}
+
+/// The stable phase: returns `Ok` when the member must join again (the coordinator's word
+/// comes as an error, judged by the caller).
+async fn stay(cx: &mut Context<'_>, link: &mut CoordinatorLink) -> Result<()> {
+    let config = &cx.membership.config;
+    let client = cx.consumer.cluster.clone();
+    let max_age = client.config().metadata_max_age;
+    let mut backoff = Backoff::new(
+        client.config().retry_backoff,
+        client.config().retry_backoff_max,
+        0x6b02,
+    );
+    let start = Instant::now();
+    let mut next_heartbeat = start + config.heartbeat_interval;
+    let mut last_heartbeat = start;
+    let mut next_commit = start + config.auto_commit_interval;
+    let mut next_metadata = start + max_age;
+    loop {
+        let listener = cx.membership.listen();
+        if cx.membership.state().subscription_changed {
+            return Ok(());
+        }
+        let poll_deadline = cx.membership.poll_deadline();
+        if poll_deadline.is_some_and(|at| Instant::now() >= at) {
+            leave_for_poll_timeout(cx, link).await;
+            return Ok(());
+        }
+        let mut wake = next_heartbeat;
+        if config.auto_commit {
+            wake = wake.min(next_commit);
+        }
+        if cx.led_counts.is_some() {
+            wake = wake.min(next_metadata);
+        }
+        if let Some(at) = poll_deadline {
+            wake = wake.min(at);
+        }
+        futures_lite::future::or(listener, async {
+            Timer::at(wake).await;
+        })
+        .await;
+        let now = Instant::now();
+        if now >= next_heartbeat {
+            match heartbeat(cx, link).await {
+                Ok(()) => {
+                    backoff.reset();
+                    last_heartbeat = now;
+                    next_heartbeat = now + config.heartbeat_interval;
+                }
+                Err(error) => match judge(&error) {
+                    // Keep the partitions while the coordinator may come back within the
+                    // session; past it, the group has moved on.
+                    Verdict::CoordinatorMoved | Verdict::RetryLater
+                        if now < last_heartbeat + config.session_timeout =>
+                    {
+                        log::info!("group {:?}: heartbeat failed: {error}", config.group_id);
+                        if judge(&error) == Verdict::CoordinatorMoved {
+                            link.reset();
+                        }
+                        next_heartbeat = now + backoff.next_delay();
+                    }
+                    _ => return Err(error),
+                },
+            }
+        }
+        if config.auto_commit && now >= next_commit {
+            next_commit = now + config.auto_commit_interval;
+            auto_commit(cx, now + config.heartbeat_interval).await?;
+        }
+        if let Some(counts) = &cx.led_counts
+            && now >= next_metadata
+        {
+            next_metadata = now + max_age;
+            let topics: Vec<&str> = counts.keys().map(String::as_str).collect();
+            if let Ok(fresh) = cx.partition_counts(&topics).await
+                && &fresh != counts
+            {
+                log::info!(
+                    "group {:?}: partitions of the subscribed topics changed; rebalancing",
+                    config.group_id
+                );
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// One heartbeat under the member's current generation.
+async fn heartbeat(cx: &Context<'_>, link: &mut CoordinatorLink) -> Result<()> {
+    let conn = link.get().await?;
+    let (member_id, generation) = {
+        let state = cx.membership.state();
+        (state.member_id.clone(), state.generation)
+    };
+    let config = &cx.membership.config;
+    let member = Member {
+        group_id: &config.group_id,
+        member_id: &member_id,
+        instance_id: config.group_instance_id.as_deref(),
+        generation,
+    };
+    protocol::heartbeat(&conn, member).await
+}
+
+/// Commits the owned partitions' positions; a stale generation or a rebalance is returned (to
+/// join again), anything else only logged (the next commit covers it).
+async fn auto_commit(cx: &Context<'_>, deadline: Instant) -> Result<()> {
+    let owned = cx.membership.state().owned.clone();
+    let offsets = commit::positions(cx.consumer, &owned);
+    match commit::commit(&cx.consumer.cluster, cx.membership, &offsets, deadline).await {
+        Ok(()) => Ok(()),
+        Err(error) => match judge(&error) {
+            Verdict::Rejoin
+            | Verdict::StaleGeneration
+            | Verdict::UnknownMember
+            | Verdict::Fatal => Err(error),
+            _ => {
+                let group = &cx.membership.config.group_id;
+                log::warn!("group {group:?}: auto commit failed: {error}");
+                Ok(())
+            }
+        },
+    }
+}
+
+/// The caller stopped polling: commit (auto commit), revoke, leave (dynamic members), and
+/// wait for the next poll.
+async fn leave_for_poll_timeout(cx: &mut Context<'_>, link: &mut CoordinatorLink) {
+    let config = &cx.membership.config;
+    log::warn!(
+        "group {:?}: no records taken for max.poll.interval.ms ({:?}); leaving the group until \
+         the next poll",
+        config.group_id,
+        config.max_poll_interval
+    );
+    let owned = cx.membership.state().owned.clone();
+    if config.auto_commit {
+        let offsets = commit::positions(cx.consumer, &owned);
+        let deadline = Instant::now() + cx.consumer.cluster.config().request_timeout;
+        if let Err(error) =
+            commit::commit(&cx.consumer.cluster, cx.membership, &offsets, deadline).await
+        {
+            log::warn!(
+                "group {:?}: commit before leaving failed: {error}",
+                config.group_id
+            );
+        }
+    }
+    rebalance::remove(cx, &owned);
+    if !owned.is_empty() {
+        let (revocation, _done) = super::events::Revocation::new(owned);
+        cx.membership.emit(GroupEvent::Revoked(revocation));
+    }
+    leave(cx, link, "consumer poll timeout has expired").await;
+    cx.membership.left_for_poll_timeout();
+}
+
+/// LeaveGroup for a dynamic member (a static one stays until its session expires), bounded by
+/// the request timeout; the member forgets its generation (and, dynamic, its id).
+async fn leave(cx: &Context<'_>, link: &mut CoordinatorLink, reason: &str) {
+    let config = &cx.membership.config;
+    let member_id = {
+        let mut state = cx.membership.state();
+        state.generation = -1;
+        if config.group_instance_id.is_some() {
+            return;
+        }
+        std::mem::take(&mut state.member_id)
+    };
+    if member_id.is_empty() {
+        return;
+    }
+    let timeout = cx.consumer.cluster.config().request_timeout;
+    let left = async {
+        let conn = link.get().await?;
+        let member = Member {
+            group_id: &config.group_id,
+            member_id: &member_id,
+            instance_id: None,
+            generation: -1,
+        };
+        protocol::leave(&conn, member, reason).await
+    };
+    let outcome = futures_lite::future::or(left, async {
+        Timer::after(timeout).await;
+        Err(Error::Timeout {
+            what: "LeaveGroup".into(),
+            after: timeout,
+        })
+    })
+    .await;
+    match outcome {
+        Ok(()) => log::info!("group {:?}: member {member_id} left", config.group_id),
+        Err(error) => log::warn!("group {:?}: leaving failed: {error}", config.group_id),
+    }
+}
+
+/// The consumer closes: commit (auto commit) and leave.
+async fn close(cx: &mut Context<'_>, link: &mut CoordinatorLink) {
+    let config = &cx.membership.config;
+    let owned = cx.membership.state().owned.clone();
+    if config.auto_commit && cx.membership.identity().is_some() {
+        let offsets = commit::positions(cx.consumer, &owned);
+        let deadline = Instant::now() + cx.consumer.cluster.config().request_timeout;
+        match commit::commit(&cx.consumer.cluster, cx.membership, &offsets, deadline).await {
+            Ok(()) => log::debug!(
+                "group {:?}: committed {} on close",
+                config.group_id,
+                describe(&owned)
+            ),
+            Err(error) => log::warn!(
+                "group {:?}: commit on close failed: {error}",
+                config.group_id
+            ),
+        }
+    }
+    leave(cx, link, "the consumer is closing").await;
+    cx.membership.end_events();
+}

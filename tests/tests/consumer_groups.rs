@@ -1,0 +1,291 @@
+//! Consumer groups (the classic protocol) against the real broker: the join handshake, commits
+//! and a restart that resumes after them, three members sharing twelve partitions with every
+//! partition owned by one member at a time, a member removed when it stops polling, the
+//! cooperative-sticky assignor moving only what moves, and static membership.
+//!
+//! The test broker runs with `group.initial.rebalance.delay.ms=0`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use franzl::config::{ConsumerConfig, GroupConfig};
+use franzl::consumer::{Consumer, ConsumerRecord, TopicPartition};
+use franzl::group::{GroupEvent, GroupEvents};
+use franzl_tests::consumer::{config, kcat_produce};
+use franzl_tests::java_tools::create_topic;
+use franzl_tests::{Profile, broker, unique_topic};
+use futures_lite::StreamExt;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+fn group_config(
+    bootstrap: &str,
+    group: &str,
+    edit: impl FnOnce(&mut GroupConfig),
+) -> ConsumerConfig {
+    let mut settings = GroupConfig::new(group);
+    settings.session_timeout = Duration::from_secs(10);
+    settings.heartbeat_interval = Duration::from_millis(500);
+    edit(&mut settings);
+    config(bootstrap).group(settings).build().unwrap()
+}
+
+/// `count` records keyed `k{i}` (spread over the partitions), valued `{prefix}{i}`.
+fn produce(bootstrap: &str, topic: &str, prefix: &str, range: std::ops::Range<usize>) {
+    let input: String = range.map(|i| format!("k{i}:{prefix}{i}\n")).collect();
+    kcat_produce(bootstrap, topic, "none", &[], &input);
+}
+
+fn value(record: &ConsumerRecord) -> String {
+    String::from_utf8_lossy(record.value().unwrap_or_default()).into_owned()
+}
+
+/// Polls until `count` records came or `within` passed; returns what came.
+async fn take(consumer: &mut Consumer, count: usize, within: Duration) -> Vec<ConsumerRecord> {
+    let deadline = Instant::now() + within;
+    let mut records = Vec::new();
+    while records.len() < count && Instant::now() < deadline {
+        records.extend(
+            consumer
+                .poll(Duration::from_millis(200))
+                .await
+                .expect("poll"),
+        );
+    }
+    records
+}
+
+/// Waits for the next event that is an assignment (returning its partitions).
+async fn next_assigned(events: &mut GroupEvents) -> Vec<TopicPartition> {
+    loop {
+        let event = futures_lite::future::or(async { events.next().await }, async {
+            async_io::Timer::after(WAIT).await;
+            None
+        })
+        .await;
+        match event.expect("an assignment within the wait") {
+            GroupEvent::Assigned(partitions) => return partitions,
+            other => drop(other),
+        }
+    }
+}
+
+#[test]
+fn a_member_joins_commits_and_a_restart_resumes_after_its_commit() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let topic = unique_topic("group-resume");
+    create_topic(&bootstrap, None, &topic, 3);
+    produce(&bootstrap, &topic, "a", 0..30);
+    let group = unique_topic("g-resume");
+    smol::block_on(async {
+        let config = group_config(&bootstrap, &group, |g| g.auto_commit = false);
+        let mut consumer = Consumer::connect(config.clone()).await.unwrap();
+        let mut events = consumer.group_events().unwrap();
+        consumer.subscribe([topic.as_str()]).unwrap();
+        let mut assigned = next_assigned(&mut events).await;
+        assigned.sort();
+        let all: Vec<TopicPartition> = (0..3).map(|p| TopicPartition::new(&topic, p)).collect();
+        assert_eq!(assigned, all);
+        assert_eq!(consumer.assignment().len(), 3);
+
+        let first = take(&mut consumer, 30, WAIT).await;
+        let mut seen: Vec<String> = first.iter().map(value).collect();
+        seen.sort();
+        let mut expected: Vec<String> = (0..30).map(|i| format!("a{i}")).collect();
+        expected.sort();
+        assert_eq!(seen, expected);
+        // Nothing committed yet: auto commit is off.
+        assert!(
+            consumer
+                .committed(&all)
+                .await
+                .unwrap()
+                .iter()
+                .all(Option::is_none)
+        );
+        consumer.commit().await.unwrap();
+        let committed = consumer.committed(&all).await.unwrap();
+        let ends = consumer.end_offsets(&all).await.unwrap();
+        let committed: Vec<i64> = committed
+            .iter()
+            .map(|c| c.as_ref().unwrap().offset)
+            .collect();
+        assert_eq!(committed, ends);
+        consumer.close().await;
+
+        produce(&bootstrap, &topic, "b", 0..10);
+        let mut again = Consumer::connect(config).await.unwrap();
+        again.subscribe([topic.as_str()]).unwrap();
+        let second = take(&mut again, 11, Duration::from_secs(15)).await;
+        let mut seen: Vec<String> = second.iter().map(value).collect();
+        seen.sort();
+        let mut expected: Vec<String> = (0..10).map(|i| format!("b{i}")).collect();
+        expected.sort();
+        assert_eq!(
+            seen, expected,
+            "the restarted member resumes after the commit"
+        );
+        again.close().await;
+    });
+}
+
+#[test]
+fn auto_commit_on_close_lets_the_next_member_resume() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let topic = unique_topic("group-autocommit");
+    create_topic(&bootstrap, None, &topic, 2);
+    produce(&bootstrap, &topic, "a", 0..20);
+    let group = unique_topic("g-autocommit");
+    smol::block_on(async {
+        let config = group_config(&bootstrap, &group, |_| {});
+        let mut consumer = Consumer::connect(config.clone()).await.unwrap();
+        consumer.subscribe([topic.clone()]).unwrap();
+        assert_eq!(take(&mut consumer, 20, WAIT).await.len(), 20);
+        consumer.close().await;
+        produce(&bootstrap, &topic, "b", 0..5);
+        let mut again = Consumer::connect(config).await.unwrap();
+        again.subscribe([topic.clone()]).unwrap();
+        let records = take(&mut again, 6, Duration::from_secs(15)).await;
+        let mut seen: Vec<String> = records.iter().map(value).collect();
+        seen.sort();
+        assert_eq!(seen, ["b0", "b1", "b2", "b3", "b4"]);
+        again.close().await;
+    });
+}
+
+/// Who owns what, from the members' events: a partition is added when a member's Assigned
+/// event comes and removed when its Revoked or Lost event comes (a Revoked event is recorded
+/// before it is dropped, so before anyone else can be given the partition).
+#[derive(Default)]
+struct Ownership {
+    owners: BTreeMap<TopicPartition, BTreeSet<usize>>,
+    overlaps: Vec<String>,
+}
+
+impl Ownership {
+    fn record(&mut self, member: usize, event: &GroupEvent) {
+        match event {
+            GroupEvent::Assigned(partitions) => {
+                for tp in partitions {
+                    let owners = self.owners.entry(tp.clone()).or_default();
+                    owners.insert(member);
+                    if owners.len() > 1 {
+                        self.overlaps.push(format!("{tp} owned by {owners:?}"));
+                    }
+                }
+            }
+            GroupEvent::Revoked(revocation) => self.release(member, revocation.partitions()),
+            GroupEvent::Lost(partitions) => self.release(member, partitions),
+            _ => {}
+        }
+    }
+
+    fn release(&mut self, member: usize, partitions: &[TopicPartition]) {
+        for tp in partitions {
+            if let Some(owners) = self.owners.get_mut(tp) {
+                owners.remove(&member);
+            }
+        }
+    }
+
+    fn owned_by(&self, member: usize) -> usize {
+        self.owners.values().filter(|o| o.contains(&member)).count()
+    }
+}
+
+/// Drains a member's events into `ownership` until the stream ends.
+fn watch(member: usize, mut events: GroupEvents, ownership: Arc<Mutex<Ownership>>) {
+    smol::spawn(async move {
+        while let Some(event) = events.next().await {
+            ownership.lock().unwrap().record(member, &event);
+            drop(event);
+        }
+    })
+    .detach();
+}
+
+#[test]
+fn three_members_share_twelve_partitions_one_owner_each_and_a_member_that_stops_polling_leaves() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let topic = unique_topic("group-three");
+    create_topic(&bootstrap, None, &topic, 12);
+    produce(&bootstrap, &topic, "a", 0..600);
+    let group = unique_topic("g-three");
+    let ownership = Arc::new(Mutex::new(Ownership::default()));
+    smol::block_on(async {
+        let mut members = Vec::new();
+        for i in 0..3 {
+            let config = group_config(&bootstrap, &group, |g| {
+                g.max_poll_interval = Duration::from_secs(6);
+            });
+            let consumer = Consumer::connect(config).await.unwrap();
+            watch(i, consumer.group_events().unwrap(), Arc::clone(&ownership));
+            consumer.subscribe([topic.clone()]).unwrap();
+            members.push(consumer);
+        }
+        // Everyone polls until every record came and the group is balanced.
+        let mut values = Vec::new();
+        let deadline = Instant::now() + WAIT;
+        loop {
+            for member in &mut members {
+                let records = member.poll(Duration::from_millis(50)).await.unwrap();
+                values.extend(records.iter().map(value));
+            }
+            let balanced = {
+                let o = ownership.lock().unwrap();
+                (0..3).all(|m| o.owned_by(m) == 4)
+            };
+            if values.len() >= 600 && balanced {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} records, balanced {balanced}",
+                values.len()
+            );
+        }
+        let unique: BTreeSet<&String> = values.iter().collect();
+        assert_eq!(unique.len(), 600, "every record delivered");
+        assert_eq!(
+            values.len(),
+            600,
+            "none twice without a rebalance after delivery"
+        );
+        for member in &members {
+            assert_eq!(member.assignment().len(), 4);
+        }
+
+        // Member 2 stops polling: after max.poll.interval.ms it leaves and the others share
+        // its partitions.
+        let quiet = members.pop().unwrap();
+        let deadline = Instant::now() + WAIT;
+        loop {
+            for member in &mut members {
+                member.poll(Duration::from_millis(100)).await.unwrap();
+            }
+            let shared = {
+                let o = ownership.lock().unwrap();
+                o.owned_by(0) == 6 && o.owned_by(1) == 6 && o.owned_by(2) == 0
+            };
+            if shared {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the quiet member was not removed"
+            );
+        }
+        assert!(quiet.assignment().is_empty());
+        drop(quiet);
+        for member in members {
+            member.close().await;
+        }
+    });
+    let o = ownership.lock().unwrap();
+    assert!(
+        o.overlaps.is_empty(),
+        "two owners at once: {:?}",
+        o.overlaps
+    );
+}
