@@ -289,3 +289,213 @@ fn three_members_share_twelve_partitions_one_owner_each_and_a_member_that_stops_
         o.overlaps
     );
 }
+
+/// Every event of every member, in the order seen.
+type Log = Arc<Mutex<Vec<(usize, &'static str, Vec<TopicPartition>)>>>;
+
+/// As [`watch`], also logging each event.
+fn watch_logged(
+    member: usize,
+    mut events: GroupEvents,
+    ownership: Arc<Mutex<Ownership>>,
+    log: Log,
+) {
+    smol::spawn(async move {
+        while let Some(event) = events.next().await {
+            let entry = match &event {
+                GroupEvent::Assigned(p) => ("assigned", p.clone()),
+                GroupEvent::Revoked(r) => ("revoked", r.partitions().to_vec()),
+                GroupEvent::Lost(p) => ("lost", p.clone()),
+                _ => ("other", Vec::new()),
+            };
+            log.lock().unwrap().push((member, entry.0, entry.1));
+            ownership.lock().unwrap().record(member, &event);
+        }
+    })
+    .detach();
+}
+
+/// Polls `members` until `done` holds of the ownership, or fails after the wait.
+async fn poll_until(
+    members: &mut [Consumer],
+    ownership: &Mutex<Ownership>,
+    what: &str,
+    done: impl Fn(&Ownership) -> bool,
+) {
+    let deadline = Instant::now() + WAIT;
+    while !done(&ownership.lock().unwrap()) {
+        assert!(Instant::now() < deadline, "not reached in time: {what}");
+        for member in members.iter_mut() {
+            member.poll(Duration::from_millis(50)).await.unwrap();
+        }
+    }
+}
+
+#[test]
+fn cooperative_sticky_moves_only_what_moves_from_two_to_three_to_two_members() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let topic = unique_topic("group-coop");
+    create_topic(&bootstrap, None, &topic, 6);
+    let group = unique_topic("g-coop");
+    let ownership = Arc::new(Mutex::new(Ownership::default()));
+    let log: Log = Arc::default();
+    let config = group_config(&bootstrap, &group, |g| {
+        g.assignors = franzl::config::Assignors::by_names(["cooperative-sticky"]).unwrap();
+    });
+    smol::block_on(async {
+        let mut members = Vec::new();
+        for i in 0..2 {
+            let consumer = Consumer::connect(config.clone()).await.unwrap();
+            let events = consumer.group_events().unwrap();
+            watch_logged(i, events, Arc::clone(&ownership), Arc::clone(&log));
+            consumer.subscribe([topic.clone()]).unwrap();
+            members.push(consumer);
+        }
+        poll_until(&mut members, &ownership, "3 and 3", |o| {
+            o.owned_by(0) == 3 && o.owned_by(1) == 3
+        })
+        .await;
+        log.lock().unwrap().clear();
+
+        let third = Consumer::connect(config.clone()).await.unwrap();
+        watch_logged(
+            2,
+            third.group_events().unwrap(),
+            Arc::clone(&ownership),
+            Arc::clone(&log),
+        );
+        third.subscribe([topic.clone()]).unwrap();
+        members.push(third);
+        poll_until(&mut members, &ownership, "2, 2 and 2", |o| {
+            (0..3).all(|m| o.owned_by(m) == 2)
+        })
+        .await;
+        {
+            let log = log.lock().unwrap();
+            let revoked: usize = log
+                .iter()
+                .filter(|(m, kind, _)| *m < 2 && *kind == "revoked")
+                .map(|(_, _, p)| p.len())
+                .sum();
+            assert_eq!(
+                revoked, 2,
+                "only the two partitions that moved are revoked: {log:?}"
+            );
+            assert!(
+                log.iter()
+                    .all(|(m, kind, p)| *kind != "assigned" || *m == 2 || p.is_empty()),
+                "the members that kept their partitions are not assigned them again: {log:?}"
+            );
+            assert!(log.iter().all(|(_, kind, _)| *kind != "lost"), "{log:?}");
+        }
+        log.lock().unwrap().clear();
+
+        let leaving = members.pop().unwrap();
+        leaving.close().await;
+        poll_until(&mut members, &ownership, "3 and 3 again", |o| {
+            o.owned_by(0) == 3 && o.owned_by(1) == 3
+        })
+        .await;
+        {
+            let log = log.lock().unwrap();
+            assert!(
+                log.iter()
+                    .all(|(m, kind, _)| *m == 2 || *kind == "assigned"),
+                "the staying members only gain partitions: {log:?}"
+            );
+        }
+        for member in members {
+            member.close().await;
+        }
+    });
+    let o = ownership.lock().unwrap();
+    assert!(
+        o.overlaps.is_empty(),
+        "two owners at once: {:?}",
+        o.overlaps
+    );
+}
+
+#[test]
+fn a_static_member_restarts_without_a_rebalance_and_a_duplicate_instance_is_fenced() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let topic = unique_topic("group-static");
+    create_topic(&bootstrap, None, &topic, 4);
+    let group = unique_topic("g-static");
+    let ownership = Arc::new(Mutex::new(Ownership::default()));
+    let log: Log = Arc::default();
+    let member = |instance: &str| {
+        let instance = instance.to_owned();
+        group_config(&bootstrap, &group, move |g| {
+            g.group_instance_id = Some(instance);
+            g.session_timeout = Duration::from_secs(20);
+        })
+    };
+    smol::block_on(async {
+        let mut members = Vec::new();
+        for (i, instance) in ["a", "b"].into_iter().enumerate() {
+            let consumer = Consumer::connect(member(instance)).await.unwrap();
+            let events = consumer.group_events().unwrap();
+            watch_logged(i, events, Arc::clone(&ownership), Arc::clone(&log));
+            consumer.subscribe([topic.clone()]).unwrap();
+            members.push(consumer);
+        }
+        poll_until(&mut members, &ownership, "2 and 2", |o| {
+            o.owned_by(0) == 2 && o.owned_by(1) == 2
+        })
+        .await;
+        let before = members[1].assignment();
+        log.lock().unwrap().clear();
+
+        // "b" restarts: a static member does not leave on close, and its return within the
+        // session timeout is no rebalance.
+        members.pop().unwrap().close().await;
+        let restarted = Consumer::connect(member("b")).await.unwrap();
+        let mut events = restarted.group_events().unwrap();
+        restarted.subscribe([topic.clone()]).unwrap();
+        let mut back = next_assigned(&mut events).await;
+        back.sort();
+        let mut before = before;
+        before.sort();
+        assert_eq!(back, before, "the same partitions come back");
+        members.push(restarted);
+        // A few heartbeats later, member "a" has seen nothing.
+        let settle = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < settle {
+            members[0].poll(Duration::from_millis(100)).await.unwrap();
+            members[1].poll(Duration::from_millis(100)).await.unwrap();
+        }
+        assert!(
+            log.lock().unwrap().iter().all(|(m, _, _)| *m != 0),
+            "the other member saw a rebalance: {:?}",
+            log.lock().unwrap()
+        );
+
+        // A second "b": the coordinator fences the one it replaces, which is told.
+        let duplicate = Consumer::connect(member("b")).await.unwrap();
+        duplicate.subscribe([topic.clone()]).unwrap();
+        let mut fenced = members.pop().unwrap();
+        let deadline = Instant::now() + WAIT;
+        let error = loop {
+            assert!(
+                Instant::now() < deadline,
+                "the replaced member was not fenced"
+            );
+            match fenced.poll(Duration::from_millis(200)).await {
+                Err(error) => break error,
+                Ok(_) => {}
+            }
+        };
+        assert_eq!(
+            error.kafka_code(),
+            Some(franzl::core::ErrorCode::FENCED_INSTANCE_ID),
+            "{error}"
+        );
+        assert!(fenced.assignment().is_empty());
+        drop(fenced);
+        duplicate.close().await;
+        for member in members {
+            member.close().await;
+        }
+    });
+}

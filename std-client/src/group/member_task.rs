@@ -473,7 +473,8 @@ async fn leave(cx: &Context<'_>, link: &mut CoordinatorLink, reason: &str) {
     }
 }
 
-/// The consumer closes: commit (auto commit) and leave.
+/// The consumer closes: commit (auto commit), tell the caller the partitions are revoked
+/// (nothing waits for it), and leave.
 async fn close(cx: &mut Context<'_>, link: &mut CoordinatorLink) {
     let config = &cx.membership.config;
     let owned = cx.membership.state().owned.clone();
@@ -491,6 +492,11 @@ async fn close(cx: &mut Context<'_>, link: &mut CoordinatorLink) {
                 config.group_id
             ),
         }
+    }
+    // The caller learns the partitions are given up before another member can get them.
+    if !owned.is_empty() {
+        let (revocation, _done) = super::events::Revocation::new(owned);
+        cx.membership.emit(GroupEvent::Revoked(revocation));
     }
     leave(cx, link, "the consumer is closing").await;
     cx.membership.end_events();
