@@ -481,9 +481,8 @@ fn a_static_member_restarts_without_a_rebalance_and_a_duplicate_instance_is_fenc
                 Instant::now() < deadline,
                 "the replaced member was not fenced"
             );
-            match fenced.poll(Duration::from_millis(200)).await {
-                Err(error) => break error,
-                Ok(_) => {}
+            if let Err(error) = fenced.poll(Duration::from_millis(200)).await {
+                break error;
             }
         };
         assert_eq!(

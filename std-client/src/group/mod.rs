@@ -24,6 +24,10 @@ pub(crate) mod membership;
 pub(crate) mod offsets;
 mod protocol;
 mod rebalance;
+#[cfg(test)]
+mod scripted_coordinator;
+#[cfg(test)]
+mod scripted_tests;
 mod verdict;
 
 pub use events::{GroupEvent, GroupEvents, Revocation};
