@@ -498,3 +498,53 @@ fn a_static_member_restarts_without_a_rebalance_and_a_duplicate_instance_is_fenc
         }
     });
 }
+
+#[test]
+fn a_pattern_subscription_follows_topics_created_later_and_partitions_added() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let prefix = unique_topic("group-pattern");
+    let (first, second) = (format!("{prefix}-a"), format!("{prefix}-b"));
+    create_topic(&bootstrap, None, &first, 1);
+    produce(&bootstrap, &first, "a", 0..5);
+    let group = unique_topic("g-pattern");
+    let mut settings = GroupConfig::new(&group);
+    settings.heartbeat_interval = Duration::from_millis(500);
+    let config = config(&bootstrap)
+        .client(|c| c.metadata_max_age(Duration::from_millis(500)))
+        .group(settings)
+        .build()
+        .unwrap();
+    smol::block_on(async {
+        let mut consumer = Consumer::connect(config).await.unwrap();
+        // The whole name must match: the prefix alone matches nothing.
+        consumer
+            .subscribe_pattern(&format!("{prefix}-[a-z]"))
+            .unwrap();
+        let records = take(&mut consumer, 5, WAIT).await;
+        assert_eq!(records.len(), 5);
+
+        // A topic created later that the pattern matches joins the subscription.
+        create_topic(&bootstrap, None, &second, 1);
+        produce(&bootstrap, &second, "b", 0..5);
+        let records = take(&mut consumer, 5, WAIT).await;
+        let mut seen: Vec<String> = records.iter().map(value).collect();
+        seen.sort();
+        assert_eq!(seen, ["b0", "b1", "b2", "b3", "b4"]);
+        assert_eq!(consumer.subscription(), [first.clone(), second.clone()]);
+
+        // Partitions added to a subscribed topic are assigned after a rebalance.
+        let admin_config = franzl::config::AdminConfig::builder()
+            .client(|c| c.bootstrap_servers([bootstrap.clone()]))
+            .build()
+            .unwrap();
+        let admin = franzl::admin::Admin::connect(admin_config).await.unwrap();
+        admin.create_partitions(&first, 3).await.unwrap();
+        let deadline = Instant::now() + WAIT;
+        while consumer.assignment().len() < 4 {
+            assert!(Instant::now() < deadline, "{:?}", consumer.assignment());
+            consumer.poll(Duration::from_millis(100)).await.unwrap();
+        }
+        admin.close().await;
+        consumer.close().await;
+    });
+}

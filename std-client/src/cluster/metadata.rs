@@ -30,6 +30,9 @@ pub struct TopicMetadata {
     pub id: Uuid,
     /// The topic-level error; `NONE` when the topic is usable.
     pub error: ErrorCode,
+    /// Whether the broker calls it internal (`__consumer_offsets`, `__transaction_state`):
+    /// left out of pattern subscriptions.
+    pub is_internal: bool,
     /// Partitions, ordered by index.
     pub partitions: Vec<PartitionMetadata>,
 }
@@ -130,6 +133,7 @@ impl MetadataSnapshot {
                 TopicMetadata {
                     id: topic.topic_id,
                     error: topic.error_code,
+                    is_internal: topic.is_internal,
                     partitions,
                 },
             );

@@ -28,7 +28,7 @@ impl Consumer {
     /// [`Consumer::assign`] (subscribing and assigning are exclusive; assign nothing first).
     pub fn subscribe<T: Into<String>>(&self, topics: impl IntoIterator<Item = T>) -> Result<()> {
         let group = self.member("subscribe")?;
-        if !group.membership.state().subscription.is_empty() || self.assignment().is_empty() {
+        if group.membership.is_subscribed() || self.assignment().is_empty() {
             group
                 .membership
                 .subscribe(topics.into_iter().map(Into::into));
@@ -37,6 +37,27 @@ impl Consumer {
         Err(Error::usage(
             "subscribe on a consumer with manually assigned partitions: assign nothing first",
         ))
+    }
+
+    /// Joins the consumer's group subscribed to every topic whose whole name `pattern` matches
+    /// (a regular expression, anchored at both ends as the Java client's `subscribe(Pattern)`;
+    /// internal topics are left out). Topics are matched again every `metadata.max.age.ms`:
+    /// a topic created or deleted that the pattern matches rebalances the group.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] for a pattern that does not compile, without `group.id`, or with
+    /// manually assigned partitions.
+    pub fn subscribe_pattern(&self, pattern: &str) -> Result<()> {
+        let group = self.member("subscribe_pattern")?;
+        if !group.membership.is_subscribed() && !self.assignment().is_empty() {
+            return Err(Error::usage(
+                "subscribe on a consumer with manually assigned partitions: assign nothing first",
+            ));
+        }
+        let regex = regex_lite::Regex::new(&format!("^(?:{pattern})$"))
+            .map_err(|error| Error::usage(format!("pattern {pattern:?}: {error}")))?;
+        group.membership.subscribe_pattern(regex);
+        Ok(())
     }
 
     /// Leaves the subscription: the member gives up its partitions (committing them with auto
@@ -51,7 +72,7 @@ impl Consumer {
         Ok(())
     }
 
-    /// The subscribed topics.
+    /// The subscribed topics (with a pattern, those it matched when the member last joined).
     pub fn subscription(&self) -> Vec<String> {
         self.group
             .as_ref()
@@ -137,7 +158,7 @@ impl Consumer {
     pub(super) fn is_subscribed(&self) -> bool {
         self.group
             .as_ref()
-            .is_some_and(|g| !g.membership.state().subscription.is_empty())
+            .is_some_and(|g| g.membership.is_subscribed())
     }
 
     /// The caller took (or asked for) records: the member's poll timer restarts.

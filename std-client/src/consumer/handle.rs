@@ -120,6 +120,37 @@ impl Consumer {
         self.shared.notify();
     }
 
+    /// Assigns every partition of `topics`, found from fresh metadata, as [`Consumer::assign`]
+    /// does (the assignment is replaced).
+    ///
+    /// # Errors
+    /// The metadata refresh's error; [`Error::Kafka`] for a topic the metadata reports an error
+    /// for (such as `UNKNOWN_TOPIC_OR_PARTITION`).
+    pub async fn assign_topics(&self, topics: &[&str]) -> Result<()> {
+        let snapshot = self.shared.cluster.refresh_metadata(topics).await?;
+        let mut partitions = Vec::new();
+        for &name in topics {
+            let topic = snapshot
+                .topic(name)
+                .ok_or_else(|| Error::protocol(format!("the metadata left out topic {name:?}")))?;
+            if !topic.error.is_ok() {
+                return Err(Error::kafka(
+                    topic.error,
+                    None,
+                    format!("metadata of {name:?}"),
+                ));
+            }
+            partitions.extend(
+                topic
+                    .partitions
+                    .iter()
+                    .map(|p| TopicPartition::new(name, p.partition)),
+            );
+        }
+        self.assign(partitions);
+        Ok(())
+    }
+
     /// The assigned partitions.
     pub fn assignment(&self) -> Vec<TopicPartition> {
         let state = self.shared.state();

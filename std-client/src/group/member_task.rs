@@ -52,8 +52,9 @@ pub(crate) struct Context<'a> {
     pub(crate) consumer: &'a Arc<Shared>,
     pub(crate) membership: &'a Membership,
     pub(crate) protocol: RebalanceProtocol,
-    /// The partition counts this member assigned with as leader (`None` when not leading).
-    pub(crate) led_counts: Option<PartitionCounts>,
+    /// As leader, the topics the group subscribes to and their partition counts when this
+    /// member assigned them (`None` when not leading); a change rebalances the group.
+    pub(crate) led: Option<(Vec<String>, PartitionCounts)>,
 }
 
 impl Context<'_> {
@@ -168,16 +169,15 @@ async fn run(consumer: Arc<Shared>, membership: Arc<Membership>) {
         consumer: &consumer,
         membership: &membership,
         protocol: rebalance_protocol(config.assignors.as_slice()),
-        led_counts: None,
+        led: None,
     };
     let mut backoff = Backoff::new(retry.0, retry.1, 0x6a01);
     let mut stable = false;
     while !consumer.is_closed() {
         let listener = membership.listen();
-        let idle = {
-            let state = membership.state();
-            state.subscription.is_empty() || state.failed
-        } || membership.waiting_for_poll();
+        let idle = !membership.is_subscribed()
+            || membership.state().failed
+            || membership.waiting_for_poll();
         if idle {
             futures_lite::future::or(listener, consumer.closed()).await;
             continue;
@@ -307,7 +307,7 @@ async fn stay(cx: &mut Context<'_>, link: &mut CoordinatorLink) -> Result<()> {
         if config.auto_commit {
             wake = wake.min(next_commit);
         }
-        if cx.led_counts.is_some() {
+        if cx.led.is_some() || cx.membership.state().pattern.is_some() {
             wake = wake.min(next_metadata);
         }
         if let Some(at) = poll_deadline {
@@ -345,21 +345,39 @@ async fn stay(cx: &mut Context<'_>, link: &mut CoordinatorLink) -> Result<()> {
             next_commit = now + config.auto_commit_interval;
             auto_commit(cx, now + config.heartbeat_interval).await?;
         }
-        if let Some(counts) = &cx.led_counts
-            && now >= next_metadata
-        {
+        if now >= next_metadata {
             next_metadata = now + max_age;
-            let topics: Vec<&str> = counts.keys().map(String::as_str).collect();
-            if let Ok(fresh) = cx.partition_counts(&topics).await
-                && &fresh != counts
-            {
-                log::info!(
-                    "group {:?}: partitions of the subscribed topics changed; rebalancing",
-                    config.group_id
-                );
+            if metadata_changed(cx).await {
                 return Ok(());
             }
         }
+    }
+}
+
+/// Whether the pattern now matches other topics, or (as leader) the partition counts of the
+/// group's topics changed (a topic created, deleted, or given partitions): both rebalance.
+async fn metadata_changed(cx: &Context<'_>) -> bool {
+    let group = &cx.membership.config.group_id;
+    if cx.membership.state().pattern.is_some() {
+        match rebalance::match_pattern(cx).await {
+            Ok(true) => {
+                log::info!("group {group:?}: the pattern matches other topics; rebalancing");
+                return true;
+            }
+            Ok(false) => {}
+            Err(error) => log::warn!("group {group:?}: matching the pattern failed: {error}"),
+        }
+    }
+    let Some((topics, counts)) = &cx.led else {
+        return false;
+    };
+    let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
+    match cx.partition_counts(&topics).await {
+        Ok(fresh) if &fresh != counts => {
+            log::info!("group {group:?}: the subscribed topics' partitions changed; rebalancing");
+            true
+        }
+        _ => false,
     }
 }
 

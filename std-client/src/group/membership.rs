@@ -25,8 +25,10 @@ pub(crate) struct MemberState {
     /// The generation of the last completed rebalance, -1 outside one (before the first, after
     /// falling out of the group, while joining again after a revocation of everything).
     pub(crate) generation: i32,
-    /// The subscribed topics, sorted.
+    /// The subscribed topics, sorted (with a pattern, those it matched last).
     pub(crate) subscription: Vec<String>,
+    /// The pattern subscription (matched against whole topic names), if any.
+    pub(crate) pattern: Option<regex_lite::Regex>,
     /// The subscription changed since the last join.
     pub(crate) subscription_changed: bool,
     /// The partitions this member owns, sorted.
@@ -64,6 +66,7 @@ impl Membership {
                 member_id: String::new(),
                 generation: -1,
                 subscription: Vec::new(),
+                pattern: None,
                 subscription_changed: false,
                 owned: Vec::new(),
                 previous: Vec::new(),
@@ -101,15 +104,35 @@ impl Membership {
         topics.dedup();
         {
             let mut state = self.state();
-            if state.subscription == topics && !state.failed {
+            if state.subscription == topics && state.pattern.is_none() && !state.failed {
                 return;
             }
             state.subscription = topics;
+            state.pattern = None;
             state.subscription_changed = true;
             state.failed = false;
         }
         self.polled();
         self.notify();
+    }
+
+    /// Subscribes to the topics whose whole name `pattern` matches (the member task finds
+    /// them, now and every `metadata.max.age.ms`).
+    pub(crate) fn subscribe_pattern(&self, pattern: regex_lite::Regex) {
+        {
+            let mut state = self.state();
+            state.pattern = Some(pattern);
+            state.subscription_changed = true;
+            state.failed = false;
+        }
+        self.polled();
+        self.notify();
+    }
+
+    /// Whether the member has anything to subscribe to (topics or a pattern).
+    pub(crate) fn is_subscribed(&self) -> bool {
+        let state = self.state();
+        !state.subscription.is_empty() || state.pattern.is_some()
     }
 
     /// The identity commits are made under; `None` outside a generation.

@@ -50,6 +50,9 @@ pub(crate) async fn rebalance(cx: &mut Context<'_>, link: &mut CoordinatorLink) 
             state.previous_generation = state.generation;
         }
     }
+    if cx.membership.state().pattern.is_some() {
+        match_pattern(cx).await?;
+    }
     if cx.protocol == RebalanceProtocol::Eager {
         let owned = cx.membership.state().owned.clone();
         revoke(cx, &owned, "eager rebalance").await;
@@ -86,6 +89,28 @@ pub(crate) async fn rebalance(cx: &mut Context<'_>, link: &mut CoordinatorLink) 
     );
     cx.membership.state().generation = joined.generation;
     apply(cx, assigned).await
+}
+
+/// Finds the topics the pattern subscription matches (all topics' metadata; internal topics
+/// left out); returns whether they changed, marking the subscription changed if so.
+pub(crate) async fn match_pattern(cx: &Context<'_>) -> Result<bool> {
+    let snapshot = cx.consumer.cluster.refresh_all_topics().await?;
+    let mut state = cx.membership.state();
+    let Some(pattern) = &state.pattern else {
+        return Ok(false);
+    };
+    let matched: Vec<String> = snapshot
+        .topics
+        .iter()
+        .filter(|(name, topic)| !topic.is_internal && pattern.is_match(name))
+        .map(|(name, _)| name.clone())
+        .collect();
+    if matched == state.subscription {
+        return Ok(false);
+    }
+    state.subscription = matched;
+    state.subscription_changed = true;
+    Ok(true)
 }
 
 /// JoinGroup, again with the member id the coordinator asks for (KIP-394).
@@ -153,7 +178,8 @@ async fn lead(cx: &mut Context<'_>, joined: &Joined) -> Result<Vec<(String, Vec<
     let topics: Vec<&str> = topics.into_iter().collect();
     let counts = cx.partition_counts(&topics).await?;
     let assignment = assignor.assign(&members, &counts)?;
-    cx.led_counts = Some(counts);
+    let topics = topics.into_iter().map(str::to_owned).collect();
+    cx.led = Some((topics, counts));
     let mut encoded = Vec::with_capacity(members.len());
     for member in &members {
         let bytes = match assignment.get(&member.member_id) {

@@ -21,6 +21,7 @@ fn metadata(leader: i32) -> MetadataSnapshot {
         TopicMetadata {
             id: franzl_core::wire::Uuid([9; 16]),
             error: ErrorCode::NONE,
+            is_internal: false,
             partitions,
         },
     );
