@@ -36,8 +36,12 @@
 //! without them) starts them again; [`Consumer::stopped`] lists them. Their records fetched
 //! before the error are still handed out first, and the other partitions go on.
 //!
-//! Consumer groups (a later issue) are meant to drive `assignment`: a rebalance assigns, and
-//! committed offsets become seeks.
+//! Consumer groups: with `group.id`, [`Consumer::subscribe`] (or
+//! [`Consumer::subscribe_pattern`]) makes the consumer a member of its group (see
+//! [`crate::group`]): the group's member task drives the assignment (a rebalance assigns and
+//! revokes; committed offsets become seeks), and [`Consumer::commit`] commits positions.
+//! [`Consumer::group_events`] tells of partitions assigned, revoked and lost. `assign` and
+//! `subscribe` are exclusive.
 //!
 //! ```no_run
 //! use franzl::config::ConsumerConfig;

@@ -13,6 +13,41 @@
 //! - [`assignor`]: the partition assignors a leader runs (the Java client's, and the user's
 //!   own), over franzl-core's [`franzl_core::consumer_protocol`] bytes.
 //! - [`GroupEvent`]s tell the caller of partitions assigned, revoked and lost.
+//!
+//! ```no_run
+//! use franzl::group::GroupEvent;
+//! use franzl::{Consumer, ConsumerConfig};
+//! use futures_lite::StreamExt;
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = ConsumerConfig::from_properties([
+//!     ("bootstrap.servers", "127.0.0.1:9092"),
+//!     ("group.id", "billing"),
+//!     ("auto.offset.reset", "earliest"),
+//! ])?;
+//! let mut consumer = Consumer::connect(config).await?;
+//! let mut events = consumer.group_events()?;
+//! consumer.subscribe(["orders"])?;
+//! let watcher = async move {
+//!     while let Some(event) = events.next().await {
+//!         match event {
+//!             GroupEvent::Assigned(partitions) => eprintln!("assigned {partitions:?}"),
+//!             // The rebalance goes on when `revocation` is dropped.
+//!             GroupEvent::Revoked(revocation) => eprintln!("revoked {:?}", revocation.partitions()),
+//!             GroupEvent::Lost(partitions) => eprintln!("lost {partitions:?}"),
+//!             _ => {}
+//!         }
+//!     }
+//! };
+//! # drop(watcher);
+//! while let Some(record) = consumer.next().await {
+//!     let record = record?;
+//!     println!("{} {:?}", record.offset(), record.value());
+//!     consumer.commit().await?;
+//! }
+//! consumer.close().await;
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod assignor;
 pub(crate) mod commit;
