@@ -1,0 +1,276 @@
+//! Consumer groups: list them (every broker's), describe them (members and, for consumer
+//! groups, each member's assignment decoded), delete them.
+//!
+//! Contract: a group's requests go to its coordinator; `NOT_COORDINATOR` and
+//! `COORDINATOR_NOT_AVAILABLE` make the next attempt find the coordinator again, and every
+//! retriable error is retried within the call's timeout, as the rest of the admin client does.
+//! A member's assignment that does not decode is an error for that member alone.
+
+use super::Admin;
+use super::retry::check;
+use crate::broker::BrokerConnection;
+use crate::cluster::CoordinatorKind;
+use crate::error::{Error, Result};
+use crate::group::assignor::MemberAssignment;
+use franzl_core::ErrorCode;
+use franzl_core::consumer_protocol::PROTOCOL_TYPE;
+use franzl_core::messages::Array;
+use franzl_core::messages::delete_groups::DeleteGroupsRequest;
+use franzl_core::messages::describe_groups::{DescribeGroupsRequest, DescribedGroupMember};
+use franzl_core::messages::list_groups::ListGroupsRequest;
+use std::collections::BTreeMap;
+
+/// A group as listed by [`Admin::list_groups`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupListing {
+    /// The group id.
+    pub group_id: String,
+    /// Its protocol type: `consumer` for consumer groups, `connect` for Kafka Connect, empty for
+    /// a group that only commits offsets.
+    pub protocol_type: String,
+    /// Its state (`Stable`, `PreparingRebalance`, `CompletingRebalance`, `Empty`, `Dead`, ...),
+    /// when the broker says (ListGroups v4+, Kafka 2.6).
+    pub state: Option<String>,
+    /// Its type (`classic`, `consumer`, `share`, ...), when the broker says (ListGroups v5+,
+    /// Kafka 3.8).
+    pub group_type: Option<String>,
+}
+
+/// A group as described by [`Admin::describe_groups`].
+#[derive(Debug, Clone)]
+pub struct GroupDescription {
+    /// The group id.
+    pub group_id: String,
+    /// Its state (`Stable`, `Empty`, `Dead` for a group that does not exist, ...).
+    pub state: String,
+    /// Its protocol type (`consumer` for consumer groups).
+    pub protocol_type: String,
+    /// The protocol its members agreed on: for a consumer group, the assignor (`range`,
+    /// `cooperative-sticky`, ...); empty while there is none.
+    pub protocol: String,
+    /// Its members.
+    pub members: Vec<GroupMemberDescription>,
+}
+
+/// A member of a described group.
+#[derive(Debug, Clone)]
+pub struct GroupMemberDescription {
+    /// The member id the coordinator gave it.
+    pub member_id: String,
+    /// Its `group.instance.id`, for a static member (DescribeGroups v4+).
+    pub group_instance_id: Option<String>,
+    /// The `client.id` it connected with.
+    pub client_id: String,
+    /// The host it connected from, as the broker saw it (`/127.0.0.1`).
+    pub host: String,
+    /// Its assignment, for a member of a consumer group: decoded (no partitions while a
+    /// rebalance is under way), or the error that its bytes do not decode. `None` for other
+    /// protocol types, whose bytes are their own.
+    pub assignment: Option<Result<MemberAssignment>>,
+}
+
+/// Whether `error` means the group's coordinator is elsewhere (look it up again).
+fn coordinator_moved(error: &Error) -> bool {
+    matches!(
+        error.kafka_code(),
+        Some(ErrorCode::NOT_COORDINATOR | ErrorCode::COORDINATOR_NOT_AVAILABLE)
+    )
+}
+
+/// The assignment of a consumer group's member, from its bytes (empty: none yet).
+fn decode_assignment(member: &DescribedGroupMember<'_>) -> Result<MemberAssignment> {
+    if member.member_assignment.is_empty() {
+        return Ok(MemberAssignment::default());
+    }
+    MemberAssignment::decode(member.member_assignment).map_err(|error| {
+        Error::protocol(format!(
+            "the assignment of member {} does not decode: {error}",
+            member.member_id
+        ))
+    })
+}
+
+impl Admin {
+    /// Runs `call` on the coordinator of `group`, retrying as [`Admin::retrying`] does, and
+    /// finding the coordinator again after it moved.
+    pub(super) async fn at_coordinator<T>(
+        &self,
+        group: &str,
+        what: &str,
+        mut call: impl AsyncFnMut(&BrokerConnection) -> Result<T>,
+    ) -> Result<T> {
+        self.retrying(what, async || {
+            let connection = self
+                .cluster
+                .coordinator(CoordinatorKind::Group, group)
+                .await?;
+            let result = call(&connection).await;
+            if result.as_ref().err().is_some_and(coordinator_moved) {
+                self.cluster
+                    .invalidate_coordinator(CoordinatorKind::Group, group);
+            }
+            result
+        })
+        .await
+    }
+
+    /// Every group of the cluster, sorted by id: each broker lists the groups it coordinates.
+    ///
+    /// # Errors
+    /// [`Error::Kafka`] when a broker refuses (`COORDINATOR_LOAD_IN_PROGRESS` is retried);
+    /// connection errors after the timeout.
+    pub async fn list_groups(&self) -> Result<Vec<GroupListing>> {
+        self.retrying("ListGroups", async || {
+            let brokers = self.cluster.refresh_metadata(&[]).await?.brokers.clone();
+            let mut groups = BTreeMap::new();
+            for &node_id in brokers.keys() {
+                let connection = self.cluster.broker(node_id).await?;
+                let response = connection.request(&ListGroupsRequest::default()).await?;
+                let version = response.version();
+                let decoded = response.decode::<ListGroupsRequest<'_>>()?;
+                check(decoded.error_code, None, || {
+                    format!("listing the groups of broker {node_id}")
+                })?;
+                for group in decoded.groups.iter() {
+                    let listing = GroupListing {
+                        group_id: group.group_id.to_owned(),
+                        protocol_type: group.protocol_type.to_owned(),
+                        state: (version >= 4).then(|| group.group_state.to_owned()),
+                        group_type: (version >= 5).then(|| group.group_type.to_owned()),
+                    };
+                    groups.insert(listing.group_id.clone(), listing);
+                }
+            }
+            Ok(groups.into_values().collect())
+        })
+        .await
+    }
+
+    /// Describes `groups`, in the order given. A group that does not exist is described with
+    /// state `Dead` by brokers before Kafka 4.0, and is `GROUP_ID_NOT_FOUND` from them on.
+    ///
+    /// # Errors
+    /// [`Error::Kafka`] for the first group the coordinator refuses (`GROUP_ID_NOT_FOUND`,
+    /// `GROUP_AUTHORIZATION_FAILED`); connection errors after the timeout.
+    pub async fn describe_groups(&self, groups: &[&str]) -> Result<Vec<GroupDescription>> {
+        let mut described = Vec::with_capacity(groups.len());
+        for &group in groups {
+            let description = self
+                .at_coordinator(group, "DescribeGroups", async |connection| {
+                    describe_group(connection, group).await
+                })
+                .await?;
+            described.push(description);
+        }
+        Ok(described)
+    }
+
+    /// Deletes `groups` with their committed offsets. Only a group without members can be
+    /// deleted.
+    ///
+    /// # Errors
+    /// [`Error::Kafka`] for the first group the coordinator refuses (`NON_EMPTY_GROUP` while it
+    /// has members, `GROUP_ID_NOT_FOUND`); connection errors after the timeout.
+    pub async fn delete_groups(&self, groups: &[&str]) -> Result<()> {
+        for &group in groups {
+            self.at_coordinator(group, "DeleteGroups", async |connection| {
+                let names = [group];
+                let request = DeleteGroupsRequest {
+                    groups_names: Array::from_slice(&names),
+                    ..Default::default()
+                };
+                let response = connection.request(&request).await?;
+                let decoded = response.decode::<DeleteGroupsRequest<'_>>()?;
+                let result = decoded
+                    .results
+                    .iter()
+                    .find(|result| result.group_id == group)
+                    .ok_or_else(|| {
+                        Error::protocol(format!("DeleteGroups answered without group {group:?}"))
+                    })?;
+                check(result.error_code, None, || {
+                    format!("deleting group {group:?}")
+                })
+            })
+            .await?;
+            log::info!("deleted group {group:?}");
+        }
+        Ok(())
+    }
+}
+
+/// Describes `group` at its coordinator `connection`.
+async fn describe_group(connection: &BrokerConnection, group: &str) -> Result<GroupDescription> {
+    let names = [group];
+    let request = DescribeGroupsRequest {
+        groups: Array::from_slice(&names),
+        ..Default::default()
+    };
+    let response = connection.request(&request).await?;
+    let decoded = response.decode::<DescribeGroupsRequest<'_>>()?;
+    let answer = decoded
+        .groups
+        .iter()
+        .find(|answer| answer.group_id == group)
+        .ok_or_else(|| {
+            Error::protocol(format!("DescribeGroups answered without group {group:?}"))
+        })?;
+    check(answer.error_code, answer.error_message, || {
+        format!("describing group {group:?}")
+    })?;
+    let consumer = answer.protocol_type == PROTOCOL_TYPE;
+    let members = answer
+        .members
+        .iter()
+        .map(|member| GroupMemberDescription {
+            member_id: member.member_id.to_owned(),
+            group_instance_id: member.group_instance_id.map(str::to_owned),
+            client_id: member.client_id.to_owned(),
+            host: member.client_host.to_owned(),
+            assignment: consumer.then(|| decode_assignment(&member)),
+        })
+        .collect();
+    Ok(GroupDescription {
+        group_id: group.to_owned(),
+        state: answer.group_state.to_owned(),
+        protocol_type: answer.protocol_type.to_owned(),
+        protocol: answer.protocol_data.to_owned(),
+        members,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TopicPartition;
+
+    fn member(assignment: &[u8]) -> DescribedGroupMember<'_> {
+        DescribedGroupMember {
+            member_id: "m-1",
+            member_assignment: assignment,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_member_assignment_decodes_to_its_partitions() {
+        let assigned = MemberAssignment {
+            partitions: vec![TopicPartition::new("t", 0), TopicPartition::new("t", 2)],
+            user_data: None,
+        };
+        let bytes = assigned.encode(3).unwrap();
+        assert_eq!(decode_assignment(&member(&bytes)).unwrap(), assigned);
+        let none_yet = decode_assignment(&member(&[])).unwrap();
+        assert!(none_yet.partitions.is_empty(), "a rebalance under way");
+    }
+
+    #[test]
+    fn an_assignment_that_does_not_decode_is_an_error_for_that_member() {
+        // A version, then a topic count larger than the bytes that follow.
+        for bytes in [&[0u8, 3, 0x7f, 0xff, 0xff, 0xff][..], &[0xff], &[0, 0, 0]] {
+            let error = decode_assignment(&member(bytes)).unwrap_err();
+            assert!(matches!(error, Error::Protocol { .. }), "{error:?}");
+            assert!(error.to_string().contains("member m-1"), "{error}");
+        }
+    }
+}
