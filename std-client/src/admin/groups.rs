@@ -243,6 +243,94 @@ async fn describe_group(connection: &BrokerConnection, group: &str) -> Result<Gr
 mod tests {
     use super::*;
     use crate::TopicPartition;
+    use crate::broker::scripted::{self, Script};
+    use crate::broker::tests::respond;
+    use crate::config::AdminConfig;
+    use franzl_core::frame::RequestHeader;
+    use franzl_core::messages::ApiKey;
+    use franzl_core::messages::describe_groups::{DescribeGroupsResponse, DescribedGroup};
+    use franzl_core::messages::find_coordinator::FindCoordinatorResponse;
+    use franzl_core::wire::{Reader, Uuid};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const SCRIPT: Script<'static> = Script {
+        offers: &[
+            (ApiKey::ApiVersions, 0, 3),
+            (ApiKey::Metadata, 0, 12),
+            (ApiKey::FindCoordinator, 0, 3),
+            (ApiKey::DescribeGroups, 0, 6),
+        ],
+        topic: "t",
+        topic_id: Uuid::ZERO,
+        partitions: &[(0, 0)],
+    };
+
+    /// Requests seen: FindCoordinator, DescribeGroups.
+    #[derive(Default)]
+    struct Seen {
+        lookups: AtomicUsize,
+        describes: AtomicUsize,
+    }
+
+    #[test]
+    fn a_coordinator_that_moved_is_found_again_and_the_call_retried() {
+        smol::block_on(async {
+            let seen = Arc::new(Seen::default());
+            let port = scripted::start({
+                let seen = Arc::clone(&seen);
+                move |mut stream, port| {
+                    let seen = Arc::clone(&seen);
+                    async move {
+                        while let Some(frame) = scripted::next_request(&mut stream).await {
+                            let mut reader = Reader::new(&frame);
+                            let header = RequestHeader::read(&mut reader).unwrap();
+                            if scripted::answer_discovery(&mut stream, &header, port, &SCRIPT).await
+                            {
+                                continue;
+                            }
+                            if header.api_key == ApiKey::FindCoordinator.key() {
+                                seen.lookups.fetch_add(1, Ordering::SeqCst);
+                                let response = FindCoordinatorResponse {
+                                    node_id: 1,
+                                    host: "127.0.0.1",
+                                    port: i32::from(port),
+                                    ..Default::default()
+                                };
+                                respond(&mut stream, &header, &response).await;
+                                continue;
+                            }
+                            // The first DescribeGroups finds the coordinator moved.
+                            let first = seen.describes.fetch_add(1, Ordering::SeqCst) == 0;
+                            let groups = [DescribedGroup {
+                                error_code: if first {
+                                    ErrorCode::NOT_COORDINATOR
+                                } else {
+                                    ErrorCode::NONE
+                                },
+                                group_id: "g",
+                                group_state: "Empty",
+                                ..Default::default()
+                            }];
+                            let response = DescribeGroupsResponse {
+                                groups: Array::from_slice(&groups),
+                                ..Default::default()
+                            };
+                            respond(&mut stream, &header, &response).await;
+                        }
+                    }
+                }
+            })
+            .await;
+            let bootstrap = format!("127.0.0.1:{port}");
+            let config = AdminConfig::from_properties([("bootstrap.servers", bootstrap)]).unwrap();
+            let admin = Admin::connect(config).await.unwrap();
+            let described = admin.describe_groups(&["g"]).await.unwrap();
+            assert_eq!(described[0].state, "Empty");
+            assert_eq!(seen.describes.load(Ordering::SeqCst), 2);
+            assert_eq!(seen.lookups.load(Ordering::SeqCst), 2, "looked up again");
+        });
+    }
 
     fn member(assignment: &[u8]) -> DescribedGroupMember<'_> {
         DescribedGroupMember {
