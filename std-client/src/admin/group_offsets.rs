@@ -36,8 +36,8 @@ impl Admin {
     /// errors after the timeout.
     pub async fn list_group_offsets(&self, group: &str) -> Result<Vec<CommittedOffset>> {
         let mut offsets = self
-            .at_coordinator(group, "OffsetFetch", async |connection| {
-                fetch_committed(connection, group, None, false).await
+            .at_coordinator(group, |connection| async move {
+                fetch_committed(&connection, group, None, false).await
             })
             .await?;
         offsets.sort_by(|a, b| a.partition.cmp(&b.partition));
@@ -56,8 +56,8 @@ impl Admin {
         group: &str,
         offsets: &[(TopicPartition, OffsetAndMetadata)],
     ) -> Result<()> {
-        self.at_coordinator(group, "OffsetCommit", async |connection| {
-            commit(connection, group, None, offsets).await
+        self.at_coordinator(group, |connection| async move {
+            commit(&connection, group, None, offsets).await
         })
         .await
         .map_err(|error| match error.kafka_code() {
@@ -87,8 +87,8 @@ impl Admin {
         group: &str,
         partitions: &[TopicPartition],
     ) -> Result<()> {
-        self.at_coordinator(group, "OffsetDelete", async |connection| {
-            delete_offsets(connection, group, partitions).await
+        self.at_coordinator(group, |connection| async move {
+            delete_offsets(&connection, group, partitions).await
         })
         .await
     }

@@ -1,24 +1,26 @@
 //! Consumer groups: list them (every broker's), describe them (members and, for consumer
 //! groups, each member's assignment decoded), delete them.
 //!
-//! Contract: a group's requests go to its coordinator; `NOT_COORDINATOR` and
-//! `COORDINATOR_NOT_AVAILABLE` make the next attempt find the coordinator again, and every
-//! retriable error is retried within the call's timeout, as the rest of the admin client does.
+//! Contract: a group's requests go to its coordinator, retried within the call's timeout as a
+//! group member retries them: `NOT_COORDINATOR`, `COORDINATOR_NOT_AVAILABLE` or a lost
+//! connection make the next attempt find the coordinator again, `COORDINATOR_LOAD_IN_PROGRESS`
+//! and other retriable codes are asked again, and any other error is returned.
 //! A member's assignment that does not decode is an error for that member alone.
 
 use super::Admin;
 use super::retry::check;
 use crate::broker::BrokerConnection;
-use crate::cluster::CoordinatorKind;
 use crate::error::{Error, Result};
 use crate::group::assignor::MemberAssignment;
-use franzl_core::ErrorCode;
+use crate::group::commit::with_coordinator;
 use franzl_core::consumer_protocol::PROTOCOL_TYPE;
 use franzl_core::messages::Array;
 use franzl_core::messages::delete_groups::DeleteGroupsRequest;
 use franzl_core::messages::describe_groups::{DescribeGroupsRequest, DescribedGroupMember};
 use franzl_core::messages::list_groups::ListGroupsRequest;
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Instant;
 
 /// A group as listed by [`Admin::list_groups`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,14 +71,6 @@ pub struct GroupMemberDescription {
     pub assignment: Option<Result<MemberAssignment>>,
 }
 
-/// Whether `error` means the group's coordinator is elsewhere (look it up again).
-fn coordinator_moved(error: &Error) -> bool {
-    matches!(
-        error.kafka_code(),
-        Some(ErrorCode::NOT_COORDINATOR | ErrorCode::COORDINATOR_NOT_AVAILABLE)
-    )
-}
-
 /// The assignment of a consumer group's member, from its bytes (empty: none yet).
 fn decode_assignment(member: &DescribedGroupMember<'_>) -> Result<MemberAssignment> {
     if member.member_assignment.is_empty() {
@@ -91,27 +85,19 @@ fn decode_assignment(member: &DescribedGroupMember<'_>) -> Result<MemberAssignme
 }
 
 impl Admin {
-    /// Runs `call` on the coordinator of `group`, retrying as [`Admin::retrying`] does, and
-    /// finding the coordinator again after it moved.
-    pub(super) async fn at_coordinator<T>(
+    /// Runs `call` on the coordinator of `group` within the call's timeout, as a group member
+    /// does (`group::commit::with_coordinator`): a moved coordinator is looked up again, a busy
+    /// one asked again, and any other error returned.
+    pub(super) async fn at_coordinator<T, F>(
         &self,
         group: &str,
-        what: &str,
-        mut call: impl AsyncFnMut(&BrokerConnection) -> Result<T>,
-    ) -> Result<T> {
-        self.retrying(what, async || {
-            let connection = self
-                .cluster
-                .coordinator(CoordinatorKind::Group, group)
-                .await?;
-            let result = call(&connection).await;
-            if result.as_ref().err().is_some_and(coordinator_moved) {
-                self.cluster
-                    .invalidate_coordinator(CoordinatorKind::Group, group);
-            }
-            result
-        })
-        .await
+        call: impl FnMut(BrokerConnection) -> F,
+    ) -> Result<T>
+    where
+        F: Future<Output = Result<T>>,
+    {
+        let deadline = Instant::now() + self.timeout;
+        with_coordinator(&self.cluster, group, deadline, call).await
     }
 
     /// Every group of the cluster, sorted by id: each broker lists the groups it coordinates.
@@ -156,8 +142,8 @@ impl Admin {
         let mut described = Vec::with_capacity(groups.len());
         for &group in groups {
             let description = self
-                .at_coordinator(group, "DescribeGroups", async |connection| {
-                    describe_group(connection, group).await
+                .at_coordinator(group, |connection| async move {
+                    describe_group(&connection, group).await
                 })
                 .await?;
             described.push(description);
@@ -173,7 +159,7 @@ impl Admin {
     /// has members, `GROUP_ID_NOT_FOUND`); connection errors after the timeout.
     pub async fn delete_groups(&self, groups: &[&str]) -> Result<()> {
         for &group in groups {
-            self.at_coordinator(group, "DeleteGroups", async |connection| {
+            self.at_coordinator(group, |connection| async move {
                 let names = [group];
                 let request = DeleteGroupsRequest {
                     groups_names: Array::from_slice(&names),
@@ -246,6 +232,7 @@ mod tests {
     use crate::broker::scripted::{self, Script};
     use crate::broker::tests::respond;
     use crate::config::AdminConfig;
+    use franzl_core::ErrorCode;
     use franzl_core::frame::RequestHeader;
     use franzl_core::messages::ApiKey;
     use franzl_core::messages::describe_groups::{DescribeGroupsResponse, DescribedGroup};
