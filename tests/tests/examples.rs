@@ -11,6 +11,9 @@ use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use franzl::group::OffsetAndMetadata;
+use franzl::{Admin, AdminConfig, TopicPartition};
+use franzl_tests::client::plain_config;
 use franzl_tests::producer::create_topic;
 use franzl_tests::{Profile, broker, unique_topic};
 
@@ -240,4 +243,41 @@ fn produce_stdin_then_consume_prints_keys_and_values_in_order() {
         ],
         "{consumed:#?}"
     );
+}
+
+#[test]
+fn admin_groups_shows_offsets_lag_and_the_group_then_deletes_it() {
+    let topic = unique_topic("example-admin-groups");
+    let group = unique_topic("example-admin-groups-group");
+    create_topic(broker(Profile::Plain), &topic, 1, 1);
+    run("produce", &["--topic", &topic], "a\nb\nc\nd\n").expect_success("produce");
+    smol::block_on(async {
+        let config = AdminConfig::from_client(plain_config(broker(Profile::Plain)));
+        let admin = Admin::connect(config).await.expect("admin");
+        let offsets = [(TopicPartition::new(&topic, 0), OffsetAndMetadata::new(1))];
+        admin.alter_group_offsets(&group, &offsets).await.unwrap();
+    });
+    let shown = run("admin", &["groups", "offsets", &group], "").expect_success("offsets");
+    assert_eq!(shown.stdout, format!("{topic}-0 1 \"\"\n"), "{shown:#?}");
+    let lag = run("admin", &["groups", "lag", &group], "").expect_success("groups lag");
+    assert_eq!(lag.stdout, format!("{topic}-0 1 4 3\n"), "{lag:#?}");
+    let listed = run("admin", &["groups", "list"], "").expect_success("groups list");
+    assert!(
+        listed
+            .stdout
+            .lines()
+            .any(|line| line == format!("{group} - Empty classic")),
+        "{listed:#?}"
+    );
+    let described = run("admin", &["groups", "describe", &group], "").expect_success("describe");
+    assert_eq!(
+        described.stdout,
+        format!("{group}: state Empty, protocol type -, protocol -, 0 members\n"),
+        "{described:#?}"
+    );
+    let deleted = run("admin", &["groups", "delete", &group], "").expect_success("delete");
+    assert_eq!(deleted.stdout.trim(), format!("deleted {group}"));
+    let wrong = run("admin", &["groups", "lag"], "");
+    assert!(!wrong.status.success(), "{wrong:#?}");
+    assert!(wrong.stderr.contains("name one group"), "{wrong:#?}");
 }

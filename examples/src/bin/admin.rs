@@ -1,4 +1,4 @@
-//! Topic administration from the command line.
+//! Topic and consumer group administration from the command line.
 //!
 //! ```text
 //! admin [--bootstrap host:port] [--command-config FILE] [--property k=v]... COMMAND
@@ -7,12 +7,17 @@
 //!   delete TOPIC...
 //!   describe TOPIC...                     partitions, leaders, replicas, ISR, configs set
 //!   cluster                               cluster id, controller, brokers
+//!   groups list                           groups, one a line: id, protocol type, state, type
+//!   groups describe GROUP...              state, protocol, members and their partitions
+//!   groups delete GROUP...                groups without members, with their offsets
+//!   groups offsets GROUP                  committed offsets: partition, offset, metadata
+//!   groups lag GROUP                      partition, committed offset, end offset, lag
 //! ```
 //! The brokers come from `--bootstrap` or `FRANZL_BOOTSTRAP`; `RUST_LOG=debug` shows connects,
 //! handshakes and metadata.
 
 use franzl::Admin;
-use franzl::admin::{ConfigSource, NewTopic};
+use franzl::admin::{ConfigSource, GroupMemberDescription, NewTopic};
 use franzl::config::AdminConfig;
 use franzl_examples::{common_args, init_logging};
 use std::process::ExitCode;
@@ -34,7 +39,7 @@ async fn run() -> Result<(), String> {
     let mut rest = args.rest.into_iter();
     let command = rest
         .next()
-        .ok_or("give a command: list, create, delete, describe, cluster")?;
+        .ok_or("give a command: list, create, delete, describe, cluster, groups")?;
     let rest: Vec<String> = rest.collect();
     let admin = Admin::connect(config).await.map_err(|e| e.to_string())?;
     match command.as_str() {
@@ -54,6 +59,7 @@ async fn run() -> Result<(), String> {
         }
         "describe" => describe(&admin, &rest).await,
         "cluster" => cluster(&admin).await,
+        "groups" => groups(&admin, &rest).await,
         other => Err(format!("unknown command {other:?}")),
     }
 }
@@ -146,4 +152,110 @@ async fn cluster(admin: &Admin) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// `groups list | describe G... | delete G... | offsets G | lag G`.
+async fn groups(admin: &Admin, args: &[String]) -> Result<(), String> {
+    let (command, names) = args
+        .split_first()
+        .ok_or("groups: give a command: list, describe, delete, offsets, lag")?;
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let one_group = || match names.as_slice() {
+        [group] => Ok(*group),
+        _ => Err(format!("groups {command}: name one group")),
+    };
+    match command.as_str() {
+        "list" => {
+            for group in admin.list_groups().await.map_err(|e| e.to_string())? {
+                println!(
+                    "{} {} {} {}",
+                    group.group_id,
+                    or_dash(&group.protocol_type),
+                    group.state.as_deref().unwrap_or("-"),
+                    group.group_type.as_deref().unwrap_or("-")
+                );
+            }
+        }
+        "describe" => {
+            if names.is_empty() {
+                return Err("groups describe: name the groups".into());
+            }
+            for group in admin
+                .describe_groups(&names)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                println!(
+                    "{}: state {}, protocol type {}, protocol {}, {} members",
+                    group.group_id,
+                    group.state,
+                    or_dash(&group.protocol_type),
+                    or_dash(&group.protocol),
+                    group.members.len()
+                );
+                for member in &group.members {
+                    println!("  {}", describe_member(member));
+                }
+            }
+        }
+        "delete" => {
+            if names.is_empty() {
+                return Err("groups delete: name the groups".into());
+            }
+            admin
+                .delete_groups(&names)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("deleted {}", names.join(", "));
+        }
+        "offsets" => {
+            let group = one_group()?;
+            for committed in admin
+                .list_group_offsets(group)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                let offset = committed.offset.map_or("-".into(), |o| o.to_string());
+                let metadata = committed.metadata.unwrap_or_default();
+                println!("{} {offset} {metadata:?}", committed.partition);
+            }
+        }
+        "lag" => {
+            let group = one_group()?;
+            for lag in admin.group_lag(group).await.map_err(|e| e.to_string())? {
+                let dash = |value: Option<i64>| value.map_or("-".into(), |v| v.to_string());
+                let (committed, lag_value) = (dash(lag.committed), dash(lag.lag));
+                println!("{} {committed} {} {lag_value}", lag.partition, lag.end);
+            }
+        }
+        other => return Err(format!("groups: unknown command {other:?}")),
+    }
+    Ok(())
+}
+
+/// One line for a member: its ids, host and partitions (or why they cannot be shown).
+fn describe_member(member: &GroupMemberDescription) -> String {
+    let partitions = match &member.assignment {
+        None => "(not a consumer group: assignment not decoded)".to_owned(),
+        Some(Ok(assignment)) if assignment.partitions.is_empty() => "(no partitions)".to_owned(),
+        Some(Ok(assignment)) => assignment
+            .partitions
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" "),
+        Some(Err(error)) => format!("(assignment: {error})"),
+    };
+    format!(
+        "member {} instance {} client {} host {}: {partitions}",
+        member.member_id,
+        member.group_instance_id.as_deref().unwrap_or("-"),
+        member.client_id,
+        member.host
+    )
+}
+
+/// `text`, or `-` when it is empty.
+fn or_dash(text: &str) -> &str {
+    if text.is_empty() { "-" } else { text }
 }

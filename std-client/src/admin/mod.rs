@@ -1,6 +1,7 @@
 //! The admin client: topics (create, delete, add partitions, list, describe), the cluster,
-//! topic configs (describe, incremental alter), offsets (list by earliest, latest or timestamp)
-//! and record deletion.
+//! topic configs (describe, incremental alter), offsets (list by earliest, latest or timestamp),
+//! record deletion, and consumer groups (list, describe, delete; their committed offsets: list,
+//! alter, delete; their lag).
 //!
 //! Contract: every call is bounded by `default.api.timeout.ms` ([`AdminConfig`]); retriable
 //! failures (a moved controller or leader, a lost connection) are retried with backoff within
@@ -28,12 +29,16 @@
 
 mod cluster_info;
 mod configs;
+mod group_offsets;
+mod groups;
 mod offsets;
 mod retry;
 mod topics;
 
 pub use cluster_info::{BrokerDescription, ClusterDescription};
 pub use configs::{AlterConfigOp, ConfigEntry, ConfigSource};
+pub use group_offsets::PartitionLag;
+pub use groups::{GroupDescription, GroupListing, GroupMemberDescription};
 pub use offsets::{ListedOffset, OffsetSpec};
 pub use topics::{NewTopic, TopicListing};
 

@@ -101,8 +101,8 @@ pub(crate) async fn committed(
 }
 
 /// Runs `call` on the coordinator of `group` until it succeeds, fails for good, or `deadline`
-/// passes; a moved coordinator is looked up again.
-async fn with_coordinator<T, F>(
+/// passes; a moved coordinator is looked up again. The admin client's group calls run here too.
+pub(crate) async fn with_coordinator<T, F>(
     client: &Client,
     group: &str,
     deadline: Instant,

@@ -54,8 +54,6 @@ pub(crate) mod commit;
 mod events;
 pub(crate) mod member_task;
 pub(crate) mod membership;
-// OffsetDelete's caller, the admin client, is on its way.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod offsets;
 mod protocol;
 mod rebalance;

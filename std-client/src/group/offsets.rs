@@ -8,9 +8,9 @@
 //!   `COORDINATOR_NOT_AVAILABLE`: find the coordinator again; `COORDINATOR_LOAD_IN_PROGRESS`
 //!   and `UNSTABLE_OFFSET_COMMIT`: ask again; `ILLEGAL_GENERATION`, `UNKNOWN_MEMBER_ID`,
 //!   `REBALANCE_IN_PROGRESS`: rejoin; `FENCED_INSTANCE_ID`: stop).
-//! - A group-level error code, or a partition's, becomes [`crate::Error::Kafka`] with the code,
-//!   the broker's message and the group (and partition). When several partitions fail, the
-//!   error reported is the first that retrying cannot cure, else the first.
+//! - A group-level error code, or a partition's, becomes [`crate::Error::Kafka`] with the code
+//!   and the group (and partition); these responses carry no message. When several partitions
+//!   fail, the error reported is the first that retrying cannot cure, else the first.
 //! - Versions: the one agreed with the broker, but at most v9 of OffsetFetch and OffsetCommit
 //!   (v10 names topics by id, and these name them by name, as the Java client does when it
 //!   has no ids). OffsetFetch v8+ carries a list of groups, older versions one group.
