@@ -548,3 +548,44 @@ fn a_pattern_subscription_follows_topics_created_later_and_partitions_added() {
         consumer.close().await;
     });
 }
+
+#[test]
+fn a_member_holding_a_revocation_past_its_session_timeout_stays_in_the_group() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let topic = unique_topic("group-hold");
+    create_topic(&bootstrap, None, &topic, 2);
+    let group = unique_topic("g-hold");
+    // The broker's smallest session timeout; the revocation is held longer.
+    let config = group_config(&bootstrap, &group, |g| {
+        g.session_timeout = Duration::from_secs(6);
+        g.heartbeat_interval = Duration::from_secs(1);
+    });
+    smol::block_on(async {
+        let first = Consumer::connect(config.clone()).await.unwrap();
+        let mut first_events = first.group_events().unwrap();
+        first.subscribe([topic.clone()]).unwrap();
+        assert_eq!(next_assigned(&mut first_events).await.len(), 2);
+        let holder = smol::spawn(async move {
+            loop {
+                match first_events.next().await {
+                    Some(GroupEvent::Revoked(revocation)) => {
+                        async_io::Timer::after(Duration::from_secs(9)).await;
+                        drop(revocation);
+                    }
+                    Some(GroupEvent::Assigned(partitions)) => return partitions,
+                    Some(GroupEvent::Lost(lost)) => panic!("lost {lost:?}"),
+                    _ => panic!("the stream ended"),
+                }
+            }
+        });
+        let second = Consumer::connect(config).await.unwrap();
+        let mut second_events = second.group_events().unwrap();
+        second.subscribe([topic.clone()]).unwrap();
+        // Had the first member's session expired while it held the revocation, the second
+        // would have been given both partitions first.
+        assert_eq!(next_assigned(&mut second_events).await.len(), 1);
+        assert_eq!(holder.await.len(), 1);
+        second.close().await;
+        first.close().await;
+    });
+}

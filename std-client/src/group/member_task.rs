@@ -14,6 +14,7 @@
 //! On close (or when the consumer is dropped) it commits (with auto commit) and leaves the
 //! group (dynamic members only), each bounded by `request.timeout.ms`, then ends.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -379,6 +380,31 @@ async fn metadata_changed(cx: &Context<'_>) -> bool {
         }
         _ => false,
     }
+}
+
+/// Runs `work` while heartbeating every `heartbeat.interval.ms` on the member's connection, so
+/// that a caller holding a revocation, or a slow commit or offset read, does not outlast the
+/// session timeout. A failed heartbeat is only logged here: the stable phase that follows
+/// meets the coordinator's answer again and acts on it.
+pub(crate) async fn with_heartbeats<T>(
+    cx: &Context<'_>,
+    link: &mut CoordinatorLink,
+    work: impl Future<Output = T>,
+) -> T {
+    let interval = cx.membership.config.heartbeat_interval;
+    let beat = async {
+        loop {
+            Timer::after(interval).await;
+            if cx.membership.state().generation < 0 {
+                continue;
+            }
+            if let Err(error) = heartbeat(cx, link).await {
+                let group = &cx.membership.config.group_id;
+                log::debug!("group {group:?}: heartbeat during a rebalance: {error}");
+            }
+        }
+    };
+    futures_lite::future::or(work, beat).await
 }
 
 /// One heartbeat under the member's current generation.

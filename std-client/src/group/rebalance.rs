@@ -21,7 +21,7 @@ use franzl_core::consumer_protocol::{HIGHEST_VERSION, Subscription};
 use super::assignor::{Assignor, GroupMember, MemberAssignment, RebalanceProtocol};
 use super::commit;
 use super::events::{GroupEvent, Revocation};
-use super::member_task::{Context, CoordinatorLink};
+use super::member_task::{Context, CoordinatorLink, with_heartbeats};
 use super::protocol::{self, JoinArgs, JoinOutcome, Joined, JoinedMember, Member};
 use crate::TopicPartition;
 use crate::consumer::SeekTo;
@@ -55,7 +55,7 @@ pub(crate) async fn rebalance(cx: &mut Context<'_>, link: &mut CoordinatorLink) 
     }
     if cx.protocol == RebalanceProtocol::Eager {
         let owned = cx.membership.state().owned.clone();
-        revoke(cx, &owned, "eager rebalance").await;
+        revoke(cx, link, &owned, "eager rebalance").await;
         cx.membership.state().generation = -1;
     }
     let conn = link.get().await?;
@@ -88,7 +88,7 @@ pub(crate) async fn rebalance(cx: &mut Context<'_>, link: &mut CoordinatorLink) 
         describe(&assigned),
     );
     cx.membership.state().generation = joined.generation;
-    apply(cx, assigned).await
+    apply(cx, link, assigned).await
 }
 
 /// Finds the topics the pattern subscription matches (all topics' metadata; internal topics
@@ -226,7 +226,11 @@ fn read_members(joined: &[JoinedMember]) -> (Vec<GroupMember>, i16) {
 
 /// Takes `assigned` into the consumer: revokes what is no longer assigned (cooperative), reads
 /// the committed offsets of what is new, and starts it. Returns whether a second round is due.
-async fn apply(cx: &mut Context<'_>, mut assigned: Vec<TopicPartition>) -> Result<bool> {
+async fn apply(
+    cx: &mut Context<'_>,
+    link: &mut CoordinatorLink,
+    mut assigned: Vec<TopicPartition>,
+) -> Result<bool> {
     assigned.sort();
     assigned.dedup();
     let owned = cx.membership.state().owned.clone();
@@ -241,14 +245,16 @@ async fn apply(cx: &mut Context<'_>, mut assigned: Vec<TopicPartition>) -> Resul
         .cloned()
         .collect();
     if !revoked.is_empty() {
-        revoke(cx, &revoked, "cooperative rebalance").await;
+        revoke(cx, link, &revoked, "cooperative rebalance").await;
     }
     let deadline = Instant::now() + cx.consumer.config.default_api_timeout;
     let group = &cx.membership.config.group_id;
     let committed = if added.is_empty() {
         Vec::new()
     } else {
-        commit::committed(&cx.consumer.cluster, group, &added, deadline).await?
+        let client = &cx.consumer.cluster;
+        let read = commit::committed(client, group, &added, deadline);
+        with_heartbeats(cx, link, read).await?
     };
     let start = crate::consumer::reset_seek(cx.consumer.config.auto_offset_reset);
     let mut no_offset = Vec::new();
@@ -302,8 +308,13 @@ async fn apply(cx: &mut Context<'_>, mut assigned: Vec<TopicPartition>) -> Resul
 
 /// Gives up `partitions`: commits their positions (with auto commit, in the current
 /// generation), tells the caller and waits until it lets go of the event (at most
-/// `max.poll.interval.ms`), then stops reading them.
-pub(crate) async fn revoke(cx: &mut Context<'_>, partitions: &[TopicPartition], why: &str) {
+/// `max.poll.interval.ms`), heartbeating meanwhile, then stops reading them.
+pub(crate) async fn revoke(
+    cx: &Context<'_>,
+    link: &mut CoordinatorLink,
+    partitions: &[TopicPartition],
+    why: &str,
+) {
     if partitions.is_empty() {
         return;
     }
@@ -313,34 +324,37 @@ pub(crate) async fn revoke(cx: &mut Context<'_>, partitions: &[TopicPartition], 
         config.group_id,
         describe(partitions)
     );
-    if config.auto_commit {
-        let offsets = commit::positions(cx.consumer, partitions);
-        let deadline = Instant::now() + cx.consumer.config.default_api_timeout;
-        if let Err(error) =
-            commit::commit(&cx.consumer.cluster, cx.membership, &offsets, deadline).await
-        {
-            log::warn!(
-                "group {:?}: commit before revoking failed: {error}",
-                config.group_id
-            );
+    let give_up = async {
+        if config.auto_commit {
+            let offsets = commit::positions(cx.consumer, partitions);
+            let deadline = Instant::now() + cx.consumer.config.default_api_timeout;
+            let client = &cx.consumer.cluster;
+            if let Err(error) = commit::commit(client, cx.membership, &offsets, deadline).await {
+                log::warn!(
+                    "group {:?}: commit before revoking failed: {error}",
+                    config.group_id
+                );
+            }
         }
-    }
-    let (revocation, done) = Revocation::new(partitions.to_vec());
-    if cx.membership.emit(GroupEvent::Revoked(revocation)) {
-        let wait = futures_lite::future::or(
-            async {
+        let (revocation, done) = Revocation::new(partitions.to_vec());
+        if cx.membership.emit(GroupEvent::Revoked(revocation)) {
+            let held = async {
                 let _ = done.recv().await;
-            },
-            async {
+            };
+            let too_long = async {
                 async_io::Timer::after(config.max_poll_interval).await;
                 log::warn!(
                     "group {:?}: a revocation was held past max.poll.interval.ms; going on",
                     config.group_id
                 );
-            },
-        );
-        futures_lite::future::or(wait, cx.consumer.closed()).await;
-    }
+            };
+            futures_lite::future::or(held, too_long).await;
+        }
+    };
+    let closing = async {
+        cx.consumer.closed().await;
+    };
+    with_heartbeats(cx, link, futures_lite::future::or(give_up, closing)).await;
     remove(cx, partitions);
 }
 
