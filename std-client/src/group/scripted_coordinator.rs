@@ -30,7 +30,7 @@ use franzl_core::messages::offset_commit::{
     OffsetCommitResponseTopic,
 };
 use franzl_core::messages::offset_fetch::{
-    OffsetFetchResponse, OffsetFetchResponsePartition, OffsetFetchResponseTopic,
+    OffsetFetchRequest, OffsetFetchResponse, OffsetFetchResponsePartition, OffsetFetchResponseTopic,
 };
 use franzl_core::messages::sync_group::{SyncGroupRequest, SyncGroupResponse};
 use franzl_core::messages::{ApiKey, Array, Message};
@@ -61,6 +61,16 @@ pub(super) struct Coordinator {
     pub(super) assignment: Option<Vec<u8>>,
     pub(super) generation: i32,
     pub(super) find_coordinator: usize,
+    /// Error codes OffsetFetch answers for `t`-0, in order; then the committed offset.
+    pub(super) fetch_errors: VecDeque<ErrorCode>,
+    /// The committed offset of `t`-0 (-1: none).
+    pub(super) committed: i64,
+    /// Whether OffsetFetch asked for stable offsets only, each time.
+    pub(super) require_stable: Vec<bool>,
+    /// KIP-814: JoinGroup tells the leader to skip the assignment.
+    pub(super) skip_assignment: bool,
+    /// How many assignments each SyncGroup carried.
+    pub(super) sync_assignments: Vec<usize>,
 }
 
 pub(super) type Shared = Arc<Mutex<Coordinator>>;
@@ -85,7 +95,10 @@ const SCRIPT: Script<'static> = Script {
 };
 
 pub(super) async fn coordinator(edit: impl FnOnce(&mut Coordinator)) -> (u16, Shared) {
-    let mut script = Coordinator::default();
+    let mut script = Coordinator {
+        committed: -1,
+        ..Coordinator::default()
+    };
     edit(&mut script);
     let shared = Arc::new(Mutex::new(script));
     let state = Arc::clone(&shared);
@@ -148,6 +161,7 @@ async fn serve(mut stream: TcpStream, port: u16, state: Shared) {
                     protocol_type: Some("consumer"),
                     protocol_name: Some(&name),
                     leader: member_id,
+                    skip_assignment: state.lock().unwrap().skip_assignment,
                     member_id,
                     members: if code.is_ok() {
                         Array::from_slice(&members)
@@ -164,6 +178,7 @@ async fn serve(mut stream: TcpStream, port: u16, state: Shared) {
                     let mut s = state.lock().unwrap();
                     let entry = seen(ApiKey::SyncGroup, request.member_id, request.generation_id);
                     s.seen.push(entry);
+                    s.sync_assignments.push(request.assignments.iter().count());
                     let code = s.sync_errors.pop_front().unwrap_or(ErrorCode::NONE);
                     (code, s.assignment.clone())
                 };
@@ -202,7 +217,18 @@ async fn serve(mut stream: TcpStream, port: u16, state: Shared) {
                 let response = LeaveGroupResponse::default();
                 respond(&mut stream, &header, &response).await;
             }
-            ApiKey::OffsetFetch => answer_offset_fetch(&mut stream, &header).await,
+            ApiKey::OffsetFetch => {
+                let request = OffsetFetchRequest::decode(version, body).unwrap();
+                let (code, committed) = {
+                    let mut s = state.lock().unwrap();
+                    s.require_stable.push(request.require_stable);
+                    (
+                        s.fetch_errors.pop_front().unwrap_or(ErrorCode::NONE),
+                        s.committed,
+                    )
+                };
+                answer_offset_fetch(&mut stream, &header, code, committed).await;
+            }
             ApiKey::OffsetCommit => {
                 let request = OffsetCommitRequest::decode(version, body).unwrap();
                 let entry = seen(
@@ -237,10 +263,16 @@ pub(super) fn seen(api: ApiKey, member_id: &str, generation: i32) -> Seen {
 }
 
 /// Nothing committed for `t`-0.
-async fn answer_offset_fetch(stream: &mut TcpStream, header: &RequestHeader<'_>) {
+async fn answer_offset_fetch(
+    stream: &mut TcpStream,
+    header: &RequestHeader<'_>,
+    code: ErrorCode,
+    committed: i64,
+) {
     let partitions = [OffsetFetchResponsePartition {
         partition_index: 0,
-        committed_offset: -1,
+        committed_offset: committed,
+        error_code: code,
         ..Default::default()
     }];
     let topics = [OffsetFetchResponseTopic {

@@ -394,3 +394,50 @@ fn a_commit_follows_a_moved_coordinator_and_a_stale_one_is_refused() {
         consumer.close().await;
     });
 }
+
+#[test]
+fn committed_offsets_are_read_stable_and_an_unstable_one_is_asked_again() {
+    smol::block_on(async {
+        let (port, state) = coordinator(|s| {
+            s.fetch_errors = [ErrorCode::UNSTABLE_OFFSET_COMMIT].into();
+            s.committed = 42;
+        })
+        .await;
+        let (mut consumer, mut events) = member(port, |_| {}).await;
+        until(&mut consumer, &state, "a heartbeat", |s| {
+            count(s, ApiKey::Heartbeat) >= 1
+        })
+        .await;
+        assert!(matches!(next_event(&mut events).await, Event::Assigned(_)));
+        assert_eq!(state.lock().unwrap().require_stable, [true, true]);
+        // The partition starts at the committed offset once it is stable.
+        let tp = crate::TopicPartition::new("t", 0);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while consumer.position(&tp) != Some(42) {
+            assert!(Instant::now() < deadline, "{:?}", consumer.position(&tp));
+            consumer.poll(Duration::from_millis(50)).await.unwrap();
+        }
+        consumer.close().await;
+    });
+}
+
+#[test]
+fn a_static_leader_told_to_skip_the_assignment_sends_none() {
+    smol::block_on(async {
+        let (port, state) = coordinator(|s| {
+            s.skip_assignment = true;
+            s.assignment = Some(Vec::new());
+        })
+        .await;
+        let (mut consumer, _events) = member(port, |g| {
+            g.group_instance_id = Some("gw-1".into());
+        })
+        .await;
+        until(&mut consumer, &state, "a heartbeat", |s| {
+            count(s, ApiKey::Heartbeat) >= 1
+        })
+        .await;
+        assert_eq!(state.lock().unwrap().sync_assignments, [0]);
+        consumer.close().await;
+    });
+}
