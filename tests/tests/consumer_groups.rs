@@ -589,3 +589,50 @@ fn a_member_holding_a_revocation_past_its_session_timeout_stays_in_the_group() {
         first.close().await;
     });
 }
+
+#[test]
+fn a_topic_deleted_under_the_group_leaves_the_assignment_without_a_hang() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let (kept, deleted) = (unique_topic("group-kept"), unique_topic("group-deleted"));
+    create_topic(&bootstrap, None, &kept, 1);
+    create_topic(&bootstrap, None, &deleted, 2);
+    let group = unique_topic("g-deleted");
+    let mut settings = GroupConfig::new(&group);
+    settings.heartbeat_interval = Duration::from_millis(500);
+    let config = config(&bootstrap)
+        .client(|c| c.metadata_max_age(Duration::from_millis(500)))
+        .group(settings)
+        .build()
+        .unwrap();
+    smol::block_on(async {
+        let mut consumer = Consumer::connect(config).await.unwrap();
+        consumer.subscribe([kept.clone(), deleted.clone()]).unwrap();
+        let deadline = Instant::now() + WAIT;
+        while consumer.assignment().len() < 3 {
+            assert!(Instant::now() < deadline);
+            consumer.poll(Duration::from_millis(100)).await.unwrap();
+        }
+        let admin_config = franzl::config::AdminConfig::builder()
+            .client(|c| c.bootstrap_servers([bootstrap.clone()]))
+            .build()
+            .unwrap();
+        let admin = franzl::admin::Admin::connect(admin_config).await.unwrap();
+        admin.delete_topics(&[deleted.as_str()]).await.unwrap();
+        let mut errors = Vec::new();
+        // Well before default.api.timeout.ms: the commit made before the rebalance does not
+        // retry the deleted topic's partitions until it runs out.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while consumer.assignment() != [TopicPartition::new(&kept, 0)] {
+            assert!(Instant::now() < deadline, "{:?}", consumer.assignment());
+            if let Err(error) = consumer.poll(Duration::from_millis(100)).await {
+                errors.push(error.to_string());
+            }
+        }
+        // The kept topic is still read.
+        produce(&bootstrap, &kept, "k", 0..3);
+        assert_eq!(take(&mut consumer, 3, WAIT).await.len(), 3);
+        eprintln!("errors while the topic went away: {errors:?}");
+        admin.close().await;
+        consumer.close().await;
+    });
+}

@@ -12,8 +12,8 @@
 //! - The member cannot go on (`FENCED_INSTANCE_ID`, an authorization failure, an invalid
 //!   session timeout, an inconsistent protocol, a full group, a broker without the API, a
 //!   refused configuration): it stops and the caller is told.
-//! - Anything else (a response that does not decode, a malformed assignment): the caller is
-//!   told, and the member joins again after a backoff.
+//! - Anything else (a response that does not decode, a malformed assignment, a commit for a
+//!   topic deleted meanwhile): the caller is told, and the member joins again after a backoff.
 
 use franzl_core::ErrorCode;
 
@@ -59,6 +59,9 @@ pub(crate) fn judge(error: &Error) -> Verdict {
         | ErrorCode::GROUP_MAX_SIZE_REACHED
         | ErrorCode::INVALID_GROUP_ID
         | ErrorCode::UNSUPPORTED_VERSION => Verdict::Fatal,
+        // A commit for a topic deleted under the group: asking again cannot help (the other
+        // partitions of that commit were committed).
+        ErrorCode::UNKNOWN_TOPIC_OR_PARTITION => Verdict::Report,
         code if code.is_retriable() => Verdict::RetryLater,
         _ => Verdict::Report,
     }
@@ -92,6 +95,7 @@ mod tests {
             (ErrorCode::INVALID_SESSION_TIMEOUT, Verdict::Fatal),
             (ErrorCode::CORRUPT_MESSAGE, Verdict::RetryLater),
             (ErrorCode::INVALID_COMMIT_OFFSET_SIZE, Verdict::Report),
+            (ErrorCode::UNKNOWN_TOPIC_OR_PARTITION, Verdict::Report),
         ];
         for (code, verdict) in cases {
             assert_eq!(judge(&kafka(code)), verdict, "{code}");
