@@ -636,3 +636,50 @@ fn a_topic_deleted_under_the_group_leaves_the_assignment_without_a_hang() {
         consumer.close().await;
     });
 }
+
+#[test]
+fn unsubscribing_gives_the_partitions_to_the_other_member_at_once() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let topic = unique_topic("group-unsubscribe");
+    create_topic(&bootstrap, None, &topic, 2);
+    let group = unique_topic("g-unsubscribe");
+    let ownership = Arc::new(Mutex::new(Ownership::default()));
+    let config = group_config(&bootstrap, &group, |g| {
+        // Long enough that only leaving, not the session, can move the partitions in time.
+        g.session_timeout = Duration::from_secs(45);
+    });
+    smol::block_on(async {
+        let mut members = Vec::new();
+        for i in 0..2 {
+            let consumer = Consumer::connect(config.clone()).await.unwrap();
+            watch(i, consumer.group_events().unwrap(), Arc::clone(&ownership));
+            consumer.subscribe([topic.clone()]).unwrap();
+            members.push(consumer);
+        }
+        poll_until(&mut members, &ownership, "1 and 1", |o| {
+            o.owned_by(0) == 1 && o.owned_by(1) == 1
+        })
+        .await;
+        members[1].unsubscribe().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while ownership.lock().unwrap().owned_by(0) != 2 {
+            assert!(Instant::now() < deadline, "the partitions did not move");
+            for member in &mut members {
+                member.poll(Duration::from_millis(50)).await.unwrap();
+            }
+        }
+        assert!(members[1].assignment().is_empty());
+        // Assigning is allowed again once unsubscribed.
+        members[1].assign([TopicPartition::new(&topic, 0)]);
+        assert_eq!(members[1].assignment().len(), 1);
+        for member in members {
+            member.close().await;
+        }
+    });
+    let o = ownership.lock().unwrap();
+    assert!(
+        o.overlaps.is_empty(),
+        "two owners at once: {:?}",
+        o.overlaps
+    );
+}

@@ -180,6 +180,14 @@ async fn run(consumer: Arc<Shared>, membership: Arc<Membership>) {
             || membership.state().failed
             || membership.waiting_for_poll();
         if idle {
+            if !membership.is_subscribed() && !membership.state().member_id.is_empty() {
+                // Unsubscribed: give the partitions up and leave the group.
+                let owned = membership.state().owned.clone();
+                rebalance::revoke(&cx, &mut link, &owned, "unsubscribed").await;
+                leave(&cx, &mut link, "the consumer unsubscribed").await;
+                stable = false;
+                continue;
+            }
             futures_lite::future::or(listener, consumer.closed()).await;
             continue;
         }
@@ -478,18 +486,16 @@ async fn leave_for_poll_timeout(cx: &mut Context<'_>, link: &mut CoordinatorLink
 }
 
 /// LeaveGroup for a dynamic member (a static one stays until its session expires), bounded by
-/// the request timeout; the member forgets its generation (and, dynamic, its id).
+/// the request timeout; the member forgets its generation and id.
 async fn leave(cx: &Context<'_>, link: &mut CoordinatorLink, reason: &str) {
     let config = &cx.membership.config;
     let member_id = {
         let mut state = cx.membership.state();
         state.generation = -1;
-        if config.group_instance_id.is_some() {
-            return;
-        }
         std::mem::take(&mut state.member_id)
     };
-    if member_id.is_empty() {
+    // A static member's instance id brings it back as the same member.
+    if member_id.is_empty() || config.group_instance_id.is_some() {
         return;
     }
     let timeout = cx.consumer.cluster.config().request_timeout;
