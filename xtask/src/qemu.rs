@@ -1,5 +1,5 @@
 //! `cargo xtask qemu`, also a step of `cargo xtask test`: builds the checked bare-metal programs
-//! (`examples/bare-metal` with its `qemu` feature, and `gzip` where [`RUNS`] says, optimised for
+//! (`examples/bare-metal` with its `qemu` feature, and `gzip` where `RUNS` says, optimised for
 //! size as they would ship) and runs each on QEMU's `mps2-an386`, a Cortex-M4 board, from
 //! Debian's `qemu-system-arm`. A program prints its checks, its stack's high-water mark and (the client)
 //! its RAM through semihosting, and ends with exit status 0 only when every check held.
