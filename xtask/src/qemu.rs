@@ -1,8 +1,9 @@
 //! `cargo xtask qemu`, also a step of `cargo xtask test`: builds the checked bare-metal programs
 //! (`examples/bare-metal` with its `qemu` feature, and `gzip` where `RUNS` says, optimised for
 //! size as they would ship) and runs each on QEMU's `mps2-an386`, a Cortex-M4 board, from
-//! Debian's `qemu-system-arm`. A program prints its checks, its stack's high-water mark and (the client)
-//! its RAM through semihosting, and ends with exit status 0 only when every check held.
+//! Debian's `qemu-system-arm`. A program prints its checks, its stack's high-water mark and
+//! (the client) its RAM through semihosting, and ends with exit status 0 only when every check
+//! held.
 //!
 //! Each run is bounded by the host's clock, not QEMU's (no `-icount`): a program still running
 //! after [`RUN_TIMEOUT`] is killed by its PID, and that is a failure. So is a missing

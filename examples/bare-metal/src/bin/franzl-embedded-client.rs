@@ -7,9 +7,9 @@
 //! the client on an emulated Cortex-M4). No network stack is in scope, so the transport is a
 //! stub socket whose reads return bytes the optimiser cannot predict, and choices (SASL
 //! mechanism, codec, acks) are made through `black_box`: every path the real program could take
-//! stays in the binary, and `cargo xtask size --release` measures all of it. On a device, swap `StubSocket` for the
-//! network stack's TCP socket (embassy-net's `TcpSocket` implements the same traits) and the
-//! clock for the device's timer.
+//! stays in the binary, and `cargo xtask size --release` measures all of it. On a device, swap
+//! `StubSocket` for the network stack's TCP socket (embassy-net's `TcpSocket` implements the
+//! same traits) and the clock for the device's timer.
 #![no_std]
 #![no_main]
 
