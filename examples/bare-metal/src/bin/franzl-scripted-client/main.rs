@@ -8,8 +8,8 @@
 //! It measures the RAM the client needs: its state (`size_of` the client), the peak of its
 //! stack (painted at reset, read back whenever the client waits; the broker's turns are
 //! painted over so they do not count) and its buffers, the example's sizes: `tx` 2 KiB, `rx`
-//! 8 KiB, 2 KiB to inflate LZ4 batches into. The client and its buffers are statics, so the
-//! stack holds only the calls.
+//! 8 KiB, 2 KiB to inflate compressed batches into. The client and its buffers are statics, so
+//! the stack holds only the calls (and the future of the scenarios, and the checks).
 #![no_std]
 #![no_main]
 
