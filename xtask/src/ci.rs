@@ -3,10 +3,11 @@
 //! First the set-up ([`crate::setup`]): whatever the steps need beyond the README's prerequisites
 //! (rustfmt and clippy, the bare-metal target, nightly, cargo-fuzz, kcat) is installed when
 //! missing. Then formatting, clippy, the bare-metal build of franzl-core, the generated-code drift
-//! check, unit tests, the fuzz smoke test, then the integration tests against real brokers, and on
-//! the `plain` broker they left running the client benchmark's smoke test (`cargo xtask bench
-//! --quick`: every client builds, runs every scenario it claims, and its counts match the
-//! broker's). The brokers that the integration tests bring up are stopped at the end by their
+//! check, the bare-metal programs' sizes and their runs on an emulated Cortex-M4 ([`crate::qemu`]:
+//! every check on the target must hold), unit tests, the fuzz smoke test, then the integration
+//! tests against real brokers, and on the `plain` broker they left running the client benchmark's
+//! smoke test (`cargo xtask bench --quick`: every client builds, runs every scenario it claims,
+//! and its counts match the broker's). The brokers that the integration tests bring up are stopped at the end by their
 //! recorded PIDs, whether the tests passed or not. Last, one minute of the soak under faults
 //! ([`crate::soak`]: connections cut, a broker killed and restarted, connections stalled, on
 //! `cluster3` behind the fault proxies), whose history must show nothing lost, duplicated,
@@ -51,6 +52,7 @@ pub fn test(_args: &[String]) -> Result<(), String> {
     bare_metal_build()?;
     generated_code_drift()?;
     crate::size::bare_metal_size_report()?;
+    crate::qemu::run_bare_metal_programs()?;
     run(
         "unit tests",
         cargo(&["test", "--workspace", "--exclude", "franzl-tests"]),

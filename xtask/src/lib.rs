@@ -6,6 +6,7 @@ pub mod broker;
 pub mod ci;
 pub mod demo;
 pub mod process;
+pub mod qemu;
 pub mod setup;
 pub mod size;
 pub mod soak;

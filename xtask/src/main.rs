@@ -10,6 +10,7 @@ commands:
   broker up|down|status --profile plain|sasl|tls|cluster3
   kafka-tool NAME ARGS...   run a tool from the broker's jars (console-producer, topics, ...)
   size [--release]          build the bare-metal link check and print its text/data/bss sizes
+  qemu                      run the bare-metal programs on an emulated Cortex-M4 (checks, stack, RAM)
   test                      everything CI runs (after the set-up below)
   soak [--minutes N]        producers and a consumer on cluster3 under faults, history checked (target/soak/)
   setup                     install what test needs and lacks: nightly, cargo-fuzz, kcat, ...
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         Some("setup") => xtask::setup::command(&args[1..]),
         Some("demo") => xtask::demo::demo(&args[1..]),
         Some("size") => xtask::size::run(&args[1..]),
+        Some("qemu") => xtask::qemu::command(&args[1..]),
         Some("bench") => xtask::bench::run(&args[1..]),
         Some("soak") => xtask::soak::command(&args[1..]),
         _ => Err(USAGE.to_string()),

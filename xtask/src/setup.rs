@@ -9,7 +9,7 @@
 //! tests' independent client (Debian's package `kcat`, through apt-get, which needs root).
 //!
 //! What it only checks, because cargo and rustup cannot install it: the README's prerequisites
-//! (Java, Maven, Go, a C and C++ compiler, make), and, when kcat is missing and this is not root
+//! (Java, Maven, Go, a C and C++ compiler, make, QEMU for Arm), and, when kcat is missing and this is not root
 //! on a machine with apt-get, that someone installs kcat. Those checks come before any install, so
 //! a machine that cannot run the tests fails at once, with everything it lacks in one message.
 
@@ -20,7 +20,7 @@ use crate::ci::BARE_METAL_TARGET;
 use crate::process::{cargo, output, run};
 
 /// The README's prerequisites that `cargo xtask test` runs: the program, and what provides it.
-const PREREQUISITES: [(&str, &str); 6] = [
+const PREREQUISITES: [(&str, &str); 7] = [
     ("java", "Java 17 (the brokers and the Java tools)"),
     ("mvn", "Maven (fetches Apache Kafka's jars)"),
     ("go", "Go (franz-go's benchmark client, bench/franz-go)"),
@@ -33,6 +33,10 @@ const PREREQUISITES: [(&str, &str); 6] = [
         "a C++ compiler (libFuzzer for the fuzz smoke test; Debian: build-essential)",
     ),
     ("make", "make (librdkafka's build; Debian: build-essential)"),
+    (
+        "qemu-system-arm",
+        "QEMU for Arm (runs the bare-metal programs on a Cortex-M4; Debian: qemu-system-arm)",
+    ),
 ];
 
 /// The rustup components the format check and clippy run.

@@ -17,7 +17,8 @@ use std::process::Command;
 
 use crate::workspace;
 
-const TARGET: &str = "thumbv7em-none-eabihf";
+/// The bare-metal target the programs build for.
+pub(crate) const TARGET: &str = "thumbv7em-none-eabihf";
 const PACKAGE: &str = "franzl-bare-metal";
 /// The package's programs, by binary name.
 const PROGRAMS: [&str; 2] = ["franzl-bare-metal", CLIENT];
@@ -192,7 +193,7 @@ fn check_client(text: u64) -> Result<(), String> {
 }
 
 /// Builds the package with `features`, and with `rustflags` instead of its config's if given.
-fn build(
+pub(crate) fn build(
     release: bool,
     features: &[&str],
     rustflags: Option<&str>,
