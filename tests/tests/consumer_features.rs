@@ -19,7 +19,7 @@ use franzl_tests::{Profile, broker, unique_topic};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn values(records: &[franzl::consumer::ConsumerRecord]) -> Vec<String> {
+fn values_of(records: &[franzl::consumer::ConsumerRecord]) -> Vec<String> {
     records
         .iter()
         .map(|r| String::from_utf8_lossy(r.value().unwrap_or_default()).into_owned())
@@ -82,7 +82,7 @@ fn seeks_and_offsets_for_times() {
         assert_eq!((found[0].offset(), found[0].timestamp()), (5, t0 + 5_000));
         consumer.seek(&tp, SeekTo::Earliest).unwrap();
         let all = collect(&mut consumer, 10, WAIT).await;
-        assert_eq!(values(&all), names);
+        assert_eq!(values_of(&all), names);
         consumer.seek(&tp, SeekTo::Latest).unwrap();
         // Only what is produced after the seek resolved.
         let deadline = std::time::Instant::now() + WAIT;
@@ -104,7 +104,10 @@ fn seeks_and_offsets_for_times() {
             .await
             .unwrap();
         let got = collect(&mut consumer, 1, WAIT).await;
-        assert_eq!((got[0].offset(), values(&got)[0].as_str()), (10, "later"));
+        assert_eq!(
+            (got[0].offset(), values_of(&got)[0].as_str()),
+            (10, "later")
+        );
 
         let times = consumer
             .offsets_for_times(&[(tp.clone(), t0 + 4_500), (tp.clone(), t0 + 1_000_000)])
@@ -205,13 +208,13 @@ fn read_committed_skips_aborted_transactions_and_stops_at_the_stable_offset() {
         let mut consumer = Consumer::connect(committed).await.unwrap();
         consumer.assign([tp.clone()]);
         let got = collect(&mut consumer, 3, WAIT).await;
-        assert_eq!(values(&got), ["a", "committed-1", "b"]);
+        assert_eq!(values_of(&got), ["a", "committed-1", "b"]);
         // Nothing past the open transaction's first offset.
         let more = consumer.poll(Duration::from_secs(2)).await.unwrap();
         assert!(
             more.is_empty(),
             "read past the stable offset: {:?}",
-            values(&more)
+            values_of(&more)
         );
 
         let mut uncommitted = Consumer::connect(config(&bootstrap).build().unwrap())
@@ -220,7 +223,7 @@ fn read_committed_skips_aborted_transactions_and_stops_at_the_stable_offset() {
         uncommitted.assign([tp.clone()]);
         let all = collect(&mut uncommitted, 7, WAIT).await;
         assert_eq!(
-            values(&all),
+            values_of(&all),
             [
                 "a",
                 "aborted-1",
@@ -235,7 +238,7 @@ fn read_committed_skips_aborted_transactions_and_stops_at_the_stable_offset() {
 
         end_transaction(&cluster, &open, true).await;
         let rest = collect(&mut consumer, 2, WAIT).await;
-        assert_eq!(values(&rest), ["pending", "c"]);
+        assert_eq!(values_of(&rest), ["pending", "c"]);
         // The position moves past the commit markers: nothing is left to read.
         let end = consumer
             .end_offsets(std::slice::from_ref(&tp))
@@ -307,7 +310,7 @@ fn out_of_range_offsets_follow_the_reset_policy() {
         );
         none.seek(&tp, SeekTo::Offset(6)).unwrap();
         assert_eq!(
-            values(&collect(&mut none, 4, WAIT).await),
+            values_of(&collect(&mut none, 4, WAIT).await),
             ["r6", "r7", "r8", "r9"]
         );
         none.close().await;
@@ -480,6 +483,33 @@ fn control_requests_do_not_wait_behind_a_fetch_long_poll() {
             "metadata took {metadata_took:?}, metadata, DescribeCluster and ListOffsets \
              {all_took:?} while a fetch waited up to {long_poll:?}"
         );
+        consumer.close().await;
+    });
+}
+
+#[test]
+fn a_paused_partition_hands_out_nothing_and_resumes_from_its_position() {
+    let (bootstrap, topic, tp) = new_topic("consumer-pause");
+    let values: Vec<String> = (0..10).map(|i| format!("v{i}")).collect();
+    let values: Vec<&str> = values.iter().map(String::as_str).collect();
+    franzl_tests::java_tools::produce(&bootstrap, None, &topic, &values);
+    smol::block_on(async {
+        let config = config(&bootstrap).max_poll_records(4).build().unwrap();
+        let mut consumer = Consumer::connect(config).await.unwrap();
+        consumer.assign([tp.clone()]);
+        let first = collect(&mut consumer, 4, WAIT).await;
+        assert_eq!(values_of(&first), ["v0", "v1", "v2", "v3"]);
+        consumer.pause(std::slice::from_ref(&tp)).unwrap();
+        assert_eq!(consumer.paused(), std::slice::from_ref(&tp));
+        // Nothing comes while paused, though six records wait (and were likely prefetched).
+        let quiet = consumer.poll(Duration::from_millis(1500)).await.unwrap();
+        assert!(quiet.is_empty(), "{:?}", values_of(&quiet));
+        assert_eq!(consumer.position(&tp), Some(4));
+        consumer.resume(std::slice::from_ref(&tp)).unwrap();
+        let rest = collect(&mut consumer, 6, WAIT).await;
+        assert_eq!(values_of(&rest), ["v4", "v5", "v6", "v7", "v8", "v9"]);
+        let other = TopicPartition::new(&topic, 7);
+        assert!(consumer.pause(&[other]).is_err());
         consumer.close().await;
     });
 }

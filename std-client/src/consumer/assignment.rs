@@ -104,6 +104,8 @@ pub(crate) struct PartitionState {
     /// refused response, an authorization failure, ...): not fetched, no leader looked up, no
     /// offset listed. A seek clears it.
     pub(crate) failed: bool,
+    /// Paused by the caller: not fetched until resumed (the position stays).
+    pub(crate) paused: bool,
     pub(crate) high_watermark: Option<i64>,
     pub(crate) last_stable_offset: Option<i64>,
     pub(crate) log_start_offset: Option<i64>,
@@ -122,6 +124,7 @@ impl PartitionState {
             leader: None,
             in_flight: false,
             failed: false,
+            paused: false,
             high_watermark: None,
             last_stable_offset: None,
             log_start_offset: None,
@@ -238,7 +241,7 @@ impl Assignment {
             let (Some(leader), Some(fetch_offset)) = (state.leader, state.fetch_offset) else {
                 continue;
             };
-            if leader.node != node || state.in_flight || state.failed {
+            if leader.node != node || state.in_flight || state.failed || state.paused {
                 continue;
             }
             state.in_flight = true;
@@ -254,6 +257,25 @@ impl Assignment {
         // A Fetch groups partitions by topic.
         targets.sort_by(|a, b| a.topic.cmp(&b.topic));
         targets
+    }
+
+    /// Pauses or resumes a partition; `false` if it is not assigned. Pausing drops what was
+    /// fetched past the position (a new partition epoch), so nothing of it is handed out while
+    /// paused, and a resumed partition is fetched again from its position.
+    pub(crate) fn set_paused(&mut self, topic: &str, partition: i32, paused: bool) -> bool {
+        let Some(state) = self.get_mut(topic, partition) else {
+            return false;
+        };
+        if paused
+            && !state.paused
+            && let Some(position) = state.position
+        {
+            state.epoch = state.epoch.wrapping_add(1);
+            state.fetch_offset = Some(position);
+            state.fetched_epoch = None;
+        }
+        state.paused = paused;
+        true
     }
 
     /// Ends the fetch of `targets` (whatever its outcome).

@@ -20,6 +20,8 @@
 //! diverges from there (after an unclean leader election), the partition reads again from the
 //! divergence point, or with `auto.offset.reset=none` stops with [`crate::Error::LogTruncated`].
 //! After [`Consumer::seek`] that epoch is unknown and the first Fetch carries none.
+//! [`Consumer::pause`] stops a partition (not fetched, nothing handed out, position kept)
+//! until [`Consumer::resume`] (`pausing`).
 //!
 //! Errors: a retriable error (a lost connection, a timeout, a leader moving,
 //! `NOT_LEADER_OR_FOLLOWER`, ...) is retried with backoff (`retry.backoff.ms` up to `retry.backoff.max.ms`) and logged;
@@ -71,6 +73,7 @@ mod handle;
 mod list_offsets;
 mod manager;
 mod partition_read;
+mod pausing;
 mod record;
 mod shared;
 pub(crate) use shared::{Delivery, Shared};
