@@ -155,11 +155,22 @@ impl<'b, 'c, T: Read + Write, C: Clock> Client<'b, 'c, T, C> {
         sent: Sent,
     ) -> Result<Option<Response<'_>>, ClientError> {
         let frame = self.tx.get(..sent.len).unwrap_or_default();
-        self.link.write_all(frame).await?;
+        if let Err(error) = self.link.write_all(frame).await {
+            self.conn.drain_in_flight().for_each(drop);
+            return Err(error);
+        }
         let Some(correlation_id) = sent.correlation_id else {
             return Ok(None);
         };
-        let frame = self.link.read_frame().await?;
+        // A transport or framing error leaves the stream out of step: the connection closes,
+        // as `ClientError` says (and `is_ready` then tells).
+        let frame = match self.link.read_frame().await {
+            Ok(frame) => frame,
+            Err(error) => {
+                self.conn.drain_in_flight().for_each(drop);
+                return Err(error);
+            }
+        };
         match self.conn.handle_frame(frame)? {
             Event::Response(response) if response.correlation_id == correlation_id => {
                 Ok(Some(response))

@@ -277,6 +277,8 @@ fn a_response_larger_than_rx_is_a_frame_error() {
     assert_eq!(error.kind(), ErrorKind::OutOfMemory);
     // The same response overflows the same buffer on a new connection.
     assert!(!error.is_retriable());
+    // The stream is out of step: the connection is closed, and says so.
+    assert!(!client.is_ready());
 }
 
 #[test]
