@@ -128,6 +128,11 @@ impl MetadataSnapshot {
                 })
                 .collect();
             partitions.sort_by_key(|p| p.partition);
+            if let Some(known) = self.topics.get(name)
+                && known.id == topic.topic_id
+            {
+                keep_newer_epochs(name, known, &mut partitions);
+            }
             topics.insert(
                 name.to_owned(),
                 TopicMetadata {
@@ -144,6 +149,27 @@ impl MetadataSnapshot {
             brokers,
             topics,
         })
+    }
+}
+
+/// A lagging broker can answer with a partition's older leader (KIP-320): where the cached
+/// partition of the same topic (same id) has a higher leader epoch, it is kept.
+fn keep_newer_epochs(topic: &str, known: &TopicMetadata, partitions: &mut [PartitionMetadata]) {
+    for fresh in partitions {
+        let Some(cached) = known.partition(fresh.partition) else {
+            continue;
+        };
+        if fresh.leader_epoch >= 0 && cached.leader_epoch > fresh.leader_epoch {
+            log::debug!(
+                "metadata of {topic}-{} has leader epoch {} below the known {}: kept the known \
+                 leader {}",
+                fresh.partition,
+                fresh.leader_epoch,
+                cached.leader_epoch,
+                cached.leader
+            );
+            *fresh = cached.clone();
+        }
     }
 }
 
@@ -223,6 +249,39 @@ mod tests {
             all.topic("a").is_none(),
             "a dropped when all topics were listed"
         );
+    }
+
+    #[test]
+    fn a_lagging_brokers_older_leader_epoch_does_not_replace_a_newer_one() {
+        let snapshot =
+            |parts: &[MetadataResponsePartition<'static>], id: u8, base: &MetadataSnapshot| {
+                let topics = [MetadataResponseTopic {
+                    name: Some("a"),
+                    topic_id: franzl_core::wire::Uuid([id; 16]),
+                    partitions: Array::from_slice(parts),
+                    ..Default::default()
+                }];
+                let response = MetadataResponse {
+                    topics: Array::from_slice(&topics),
+                    ..Default::default()
+                };
+                base.updated(&response, false).unwrap()
+            };
+        let at = |leader, epoch| MetadataResponsePartition {
+            leader_epoch: epoch,
+            ..partition(0, leader)
+        };
+        let first = snapshot(&[at(1, 5)], 1, &MetadataSnapshot::default());
+        // Older epoch from a lagging broker: the known leader stays.
+        let lagging = snapshot(&[at(2, 4)], 1, &first);
+        assert_eq!(lagging.partition("a", 0).unwrap().leader, 1);
+        assert_eq!(lagging.partition("a", 0).unwrap().leader_epoch, 5);
+        // Newer (or equal) epochs are taken.
+        let newer = snapshot(&[at(3, 6)], 1, &lagging);
+        assert_eq!(newer.partition("a", 0).unwrap().leader, 3);
+        // A topic recreated under the same name (a new id) starts its epochs over.
+        let recreated = snapshot(&[at(2, 0)], 2, &newer);
+        assert_eq!(recreated.partition("a", 0).unwrap().leader, 2);
     }
 
     #[test]
