@@ -12,9 +12,16 @@ use crate::sasl::plain::{plain_message_len, write_plain_message};
 use crate::sasl::scram::{ScramClient, ScramError};
 use core::fmt;
 
-/// The longest SASL message franzl sends: a SCRAM-SHA-512 client-final (100 bytes plus the
-/// combined nonce) with a server nonce of up to 250 bytes, or PLAIN credentials that fit.
+/// The longest SASL message franzl sends: on a microcontroller (no `std`), a SCRAM-SHA-512
+/// client-final (100 bytes plus the combined nonce) with a server nonce of up to 250 bytes, or
+/// PLAIN credentials that fit in 384 bytes; with `std`, 4 KiB, room for PLAIN credentials such
+/// as long tokens or connection strings used as passwords. Longer ones are refused with
+/// [`ConnError::CredentialsTooLong`].
+#[cfg(not(feature = "std"))]
 pub const MAX_SASL_MESSAGE: usize = 384;
+/// The longest SASL message franzl sends (see the `no_std` build's docs).
+#[cfg(feature = "std")]
+pub const MAX_SASL_MESSAGE: usize = 4096;
 
 /// SASL credentials for a connection. `Debug` never shows the password.
 #[derive(Clone, Copy)]

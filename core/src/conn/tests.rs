@@ -285,7 +285,7 @@ fn in_flight_is_bounded_and_acks_zero_requests_are_not_tracked() {
 fn sasl_until_authenticate<'b>(
     conn: &mut Conn<'_>,
     broker: &mut Broker,
-    out: &'b mut [u8; 512],
+    out: &'b mut [u8],
 ) -> (i32, i16, &'b [u8]) {
     assert_eq!(versions_exchange(conn, broker), Event::Handshake);
     let n = conn.poll_transmit(T0, out).unwrap();
@@ -362,6 +362,43 @@ fn sasl_plain_succeeds_and_a_refusal_keeps_the_brokers_words() {
     );
     assert!(conn.is_closed());
 }
+
+#[test]
+fn long_plain_credentials_fit_up_to_the_sasl_buffer_and_longer_ones_are_refused() {
+    let fits = "p".repeat(crate::conn::MAX_SASL_MESSAGE - "\0alice\0".len());
+    let credentials = Credentials {
+        mechanism: SaslMechanism::Plain,
+        username: "alice",
+        password: &fits,
+        nonce: "",
+    };
+    let mut conn = Conn::new(ConnectionConfig {
+        sasl: Some(credentials),
+        ..Default::default()
+    });
+    let mut broker = Broker::new();
+    let mut out = [0u8; 8192];
+    let (_, _, auth) = sasl_until_authenticate(&mut conn, &mut broker, &mut out);
+    assert_eq!(auth.len(), crate::conn::MAX_SASL_MESSAGE);
+    assert!(auth.ends_with(fits.as_bytes()));
+
+    let too_long = format!("{fits}p");
+    let mut conn = Conn::new(ConnectionConfig {
+        sasl: Some(Credentials {
+            password: &too_long,
+            ..credentials
+        }),
+        ..Default::default()
+    });
+    versions_exchange(&mut conn, &mut broker);
+    let n = conn.poll_transmit(T0, &mut out).unwrap();
+    let (header, _) = Broker::read(&out[..n]);
+    let frame = broker.respond(header.correlation_id, 1, &SaslHandshakeResponse::default());
+    assert_eq!(conn.handle_frame(frame), Err(ConnError::CredentialsTooLong));
+}
+
+#[cfg(feature = "std")]
+const _: () = assert!(crate::conn::MAX_SASL_MESSAGE >= 4096, "std takes PLAIN of kilobytes");
 
 #[test]
 fn sasl_handshake_refused_mechanism_is_its_own_error() {
