@@ -11,6 +11,7 @@ use crate::sasl::SaslMechanism;
 use crate::sasl::plain::{plain_message_len, write_plain_message};
 use crate::sasl::scram::{ScramClient, ScramError};
 use core::fmt;
+use zeroize::Zeroize;
 
 /// The longest SASL message franzl sends: on a microcontroller (no `std`), a SCRAM-SHA-512
 /// client-final (100 bytes plus the combined nonce) with a server nonce of up to 250 bytes, or
@@ -62,6 +63,13 @@ enum Phase {
     AwaitHandshake,
     SendAuthenticate,
     AwaitAuthenticate,
+}
+
+impl Drop for SaslStep<'_> {
+    /// Wipes a message not sent yet (a connection dropped mid-handshake).
+    fn drop(&mut self) {
+        self.message.zeroize();
+    }
 }
 
 /// Whether any SCRAM mechanism is built in. Without one, [`ScramClient::new`] refuses every
@@ -133,13 +141,24 @@ impl<'c> SaslStep<'c> {
         }
     }
 
-    /// The request from [`SaslStep::next_request`] was written.
+    /// The request from [`SaslStep::next_request`] was written: a mechanism message (PLAIN's
+    /// holds the password) is wiped from the step's buffer.
     pub(super) fn sent(&mut self) {
         self.phase = match self.phase {
             Phase::SendHandshake => Phase::AwaitHandshake,
-            Phase::SendAuthenticate => Phase::AwaitAuthenticate,
+            Phase::SendAuthenticate => {
+                self.message.zeroize();
+                self.message_len = 0;
+                Phase::AwaitAuthenticate
+            }
             waiting => waiting,
         };
+    }
+
+    /// Whether the step's message buffer is all zeros (for tests of the wiping).
+    #[cfg(test)]
+    pub(super) fn message_is_wiped(&self) -> bool {
+        self.message.iter().all(|&b| b == 0)
     }
 
     /// Whether a response to this step is expected.
@@ -209,5 +228,32 @@ impl<'c> SaslStep<'c> {
             .handle_server_final(response.auth_bytes)
             .map_err(ConnError::Scram)?;
         Ok(Progress::Done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_message_is_wiped_once_sent() {
+        let mut step = SaslStep::new(Credentials {
+            mechanism: SaslMechanism::Plain,
+            username: "u",
+            password: "hunter2",
+            nonce: "",
+        })
+        .unwrap();
+        step.sent();
+        step.handle_handshake(&SaslHandshakeResponse::default())
+            .unwrap();
+        assert_eq!(
+            step.next_request(),
+            Some(SaslRequest::Authenticate(b"\0u\0hunter2"))
+        );
+        assert!(!step.message_is_wiped());
+        step.sent();
+        assert!(step.message_is_wiped(), "the password left in the buffer");
+        assert_eq!(step.next_request(), None);
     }
 }

@@ -398,7 +398,10 @@ fn long_plain_credentials_fit_up_to_the_sasl_buffer_and_longer_ones_are_refused(
 }
 
 #[cfg(feature = "std")]
-const _: () = assert!(crate::conn::MAX_SASL_MESSAGE >= 4096, "std takes PLAIN of kilobytes");
+const _: () = assert!(
+    crate::conn::MAX_SASL_MESSAGE >= 4096,
+    "std takes PLAIN of kilobytes"
+);
 
 #[test]
 fn sasl_handshake_refused_mechanism_is_its_own_error() {

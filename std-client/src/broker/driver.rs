@@ -18,6 +18,7 @@ use franzl_core::wire::EncodeError;
 use futures_lite::AsyncWriteExt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use zeroize::{Zeroize, Zeroizing};
 
 /// The sans-I/O connection as the driver uses it.
 pub(crate) type Conn<'c> = Connection<'c, MAX_IN_FLIGHT_LIMIT>;
@@ -222,14 +223,16 @@ async fn handshake(
     now: impl Fn() -> Instant,
 ) -> Result<FinalizedFeatures> {
     let mut features = FinalizedFeatures::default();
-    let mut out = vec![0u8; 512];
+    // SASL frames carry the password (PLAIN) or proofs (SCRAM): wiped once written, and on
+    // every reallocation and drop.
+    let mut out = Zeroizing::new(vec![0u8; 512]);
     let mut sent_sasl = false;
     loop {
         let len = loop {
             match conn.poll_transmit(now(), &mut out) {
                 Ok(len) => break len,
                 Err(ConnError::Encode(EncodeError::BufferTooSmall { needed })) => {
-                    out.resize(needed, 0);
+                    out = Zeroizing::new(vec![0u8; needed]);
                 }
                 Err(error) => return Err(Error::from_conn(error, label, None)),
             }
@@ -248,6 +251,9 @@ async fn handshake(
                 .flush()
                 .await
                 .map_err(|error| Error::io(format!("writing to {label}"), error))?;
+            if sent_sasl {
+                out.as_mut_slice().zeroize();
+            }
             continue;
         }
         let frame = read_frame(stream, options.max_response_size, label).await?;
