@@ -39,6 +39,11 @@
 //! [`record_cases`] builds the records the interoperability tests exchange, and
 //! [`tool_records`] has the tools write records and checks what franzl reads of them.
 //! [`hex_dump`] reads franzl's hex dumps back into the frames' bytes.
+//!
+//! # Processes
+//!
+//! [`processes`] builds the example programs and runs them (and long-running Java tools) as
+//! processes whose output is collected as it comes, stopped by PID, also when a test fails.
 
 pub mod client;
 pub mod consumer;
@@ -48,6 +53,7 @@ pub mod java_tools;
 pub mod kcat;
 pub mod listening;
 pub mod printed;
+pub mod processes;
 pub mod producer;
 pub mod raw_client;
 pub mod raw_ops;

@@ -5,12 +5,11 @@
 //! Every run has a deadline ([`RUN_TIMEOUT`]): a hung example is killed and fails its test.
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use franzl_tests::processes::example;
 use franzl_tests::producer::create_topic;
 use franzl_tests::{Profile, broker, unique_topic};
 
@@ -31,45 +30,6 @@ impl Run {
         assert!(self.status.success(), "{what} failed: {self:#?}");
         self
     }
-}
-
-/// Builds the examples once per test process and returns the path of example `name`.
-fn example(name: &str) -> PathBuf {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut command = Command::new(cargo);
-        command
-            .args(["build", "--quiet", "-p", "franzl-examples", "--bins"])
-            .current_dir(xtask::workspace::root());
-        // Cargo sets these for this test binary; build scripts (ring's) rerun when they change,
-        // so passing them on would rebuild those crates here and again in the next `cargo test`.
-        for (name, _) in std::env::vars_os() {
-            if name.to_str().is_some_and(set_by_cargo_for_tests) {
-                command.env_remove(name);
-            }
-        }
-        let status = command.status().expect("cargo runs");
-        assert!(status.success(), "building the examples failed: {status}");
-    });
-    let path = xtask::workspace::target_dir().join("debug").join(name);
-    assert!(path.exists(), "no example binary at {}", path.display());
-    path
-}
-
-/// Whether cargo sets variable `name` for the package under test (not a cargo setting).
-fn set_by_cargo_for_tests(name: &str) -> bool {
-    name.starts_with("CARGO_PKG_")
-        || name.starts_with("CARGO_MANIFEST_")
-        || name.starts_with("CARGO_BIN_")
-        || matches!(
-            name,
-            "CARGO_CRATE_NAME"
-                | "CARGO_PRIMARY_PACKAGE"
-                | "CARGO_TARGET_TMPDIR"
-                | "CARGO_RUSTC_CURRENT_DIR"
-                | "OUT_DIR"
-        )
 }
 
 /// Runs example `name` with `--bootstrap` for the plain broker, then `args`, feeding `stdin`.
