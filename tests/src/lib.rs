@@ -43,11 +43,14 @@
 //! # Processes
 //!
 //! [`processes`] builds the example programs and runs them (and long-running Java tools) as
-//! processes whose output is collected as it comes, stopped by PID, also when a test fails.
+//! processes whose output is collected as it comes, stopped by PID, also when a test fails;
+//! [`group_members`] reads a group's members and their partitions from the Java
+//! `kafka-consumer-groups` tool.
 
 pub mod client;
 pub mod consumer;
 pub mod fault_proxy;
+pub mod group_members;
 pub mod hex_dump;
 pub mod java_tools;
 pub mod kcat;

@@ -9,7 +9,8 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use franzl_tests::processes::example;
+use franzl_tests::group_members;
+use franzl_tests::processes::{Process, example};
 use franzl_tests::producer::create_topic;
 use franzl_tests::{Profile, broker, unique_topic};
 
@@ -199,5 +200,88 @@ fn produce_stdin_then_consume_prints_keys_and_values_in_order() {
             "0\t4\t\tlast",
         ],
         "{consumed:#?}"
+    );
+}
+
+#[test]
+fn group_consume_commits_after_count_and_on_sigterm_then_leaves_the_group() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let topic = unique_topic("example-group-consume");
+    create_topic(broker(Profile::Plain), &topic, 2, 1);
+    let produce = |range: std::ops::Range<u32>| {
+        let input: String = range.map(|i| format!("k{i}\tv{i}\n")).collect();
+        run("produce", &["--topic", &topic], &input).expect_success("produce");
+    };
+    let values = |stdout: &[&str]| -> Vec<String> {
+        let mut values: Vec<String> = stdout
+            .iter()
+            .map(|line| line.rsplit('\t').next().unwrap_or_default().to_owned())
+            .collect();
+        values.sort();
+        values
+    };
+    let expected = |range: std::ops::Range<u32>| {
+        let mut values: Vec<String> = range.map(|i| format!("v{i}")).collect();
+        values.sort();
+        values
+    };
+    let group = unique_topic("example-group");
+    // Auto commit off: what is committed is the example's own commit.
+    let member = [
+        "--group",
+        &group,
+        "--topic",
+        &topic,
+        "--property",
+        "auto.offset.reset=earliest",
+        "--property",
+        "enable.auto.commit=false",
+    ];
+
+    produce(0..10);
+    let counted = run(
+        "group-consume",
+        &[&member[..], &["--count", "10"]].concat(),
+        "",
+    )
+    .expect_success("group-consume --count");
+    let lines: Vec<&str> = counted.stdout.lines().collect();
+    assert_eq!(values(&lines), expected(0..10), "{counted:#?}");
+    let mut assigned: Vec<&str> = counted
+        .stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("assigned "))
+        .unwrap_or_else(|| panic!("no assignment on stderr: {counted:#?}"))
+        .split(',')
+        .collect();
+    assigned.sort_unstable();
+    assert_eq!(assigned, [format!("{topic}-0"), format!("{topic}-1")]);
+
+    // Without --count until SIGTERM: it resumes after the commit, and commits and leaves.
+    produce(10..15);
+    let mut command = Command::new(example("group-consume"));
+    command.args(["--bootstrap", &bootstrap]).args(member);
+    let mut running = Process::start("group-consume", &mut command);
+    running.wait_for("five records", RUN_TIMEOUT, |out, _| out.len() >= 5);
+    let status = running.terminate(RUN_TIMEOUT);
+    assert!(status.success(), "{status}: {:?}", running.stderr());
+    let stdout = running.stdout();
+    let lines: Vec<&str> = stdout.iter().map(String::as_str).collect();
+    assert_eq!(values(&lines), expected(10..15));
+    let described = group_members::describe(&bootstrap, &group);
+    assert!(described.members.is_empty(), "{}", described.text);
+
+    produce(15..16);
+    let last = run(
+        "group-consume",
+        &[&member[..], &["--count", "1"]].concat(),
+        "",
+    )
+    .expect_success("group-consume after SIGTERM");
+    let lines: Vec<&str> = last.stdout.lines().collect();
+    assert_eq!(
+        values(&lines),
+        ["v15"],
+        "resumes after the commit made on SIGTERM"
     );
 }
