@@ -7,6 +7,7 @@
 //! Every process is a [`Process`], killed by its PID when dropped, also when an assertion
 //! fails. The test broker runs with `group.initial.rebalance.delay.ms=0`.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 use std::thread;
@@ -73,6 +74,15 @@ fn owned(stderr: &[String]) -> BTreeSet<TopicPartition> {
     owned
 }
 
+/// What each of `members` owns after its events, for failure messages.
+fn owners_of<'m>(members: impl IntoIterator<Item = &'m Process>) -> String {
+    let owners: Vec<Vec<String>> = members
+        .into_iter()
+        .map(|m| owned(&m.stderr()).iter().map(ToString::to_string).collect())
+        .collect();
+    format!("{owners:?}")
+}
+
 /// A record line of `group-consume`: partition, offset and value.
 fn record(line: &str) -> (i32, i64, String) {
     let fields: Vec<&str> = line.split('\t').collect();
@@ -89,11 +99,19 @@ fn last_generation(stderr: &[String]) -> Option<(String, bool)> {
     Some((protocol, line.contains(" (leader): ")))
 }
 
-/// Polls until `done` holds, up to `within`; `what` names it in the failure.
-fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
+/// Polls until `done` holds, up to `within`; `what` names it in the failure, with what `state`
+/// says then.
+fn wait_until(
+    what: &str,
+    within: Duration,
+    mut done: impl FnMut() -> bool,
+    state: impl FnOnce() -> String,
+) {
     let deadline = Instant::now() + within;
     while !done() {
-        assert!(Instant::now() < deadline, "no {what} within {within:?}");
+        if Instant::now() >= deadline {
+            panic!("no {what} within {within:?}: {}", state());
+        }
         thread::sleep(Duration::from_millis(100));
     }
 }
@@ -122,16 +140,24 @@ fn a_killed_member_has_its_partitions_reassigned_and_every_record_is_consumed() 
     let mut members: Vec<Process> = (0..3)
         .map(|i| group_consume(&bootstrap, &group, &topic, &format!("m{i}"), &settings))
         .collect();
-    wait_until("balanced group of three", WAIT, || {
-        let owners: Vec<_> = members.iter().map(|m| owned(&m.stderr())).collect();
-        complete_and_disjoint(&topic, &owners) && owners.iter().all(|o| o.len() == 2)
-    });
+    wait_until(
+        "balanced group of three",
+        WAIT,
+        || {
+            let owners: Vec<_> = members.iter().map(|m| owned(&m.stderr())).collect();
+            complete_and_disjoint(&topic, &owners) && owners.iter().all(|o| o.len() == 2)
+        },
+        || owners_of(&members),
+    );
 
     // A first half, consumed and (auto) committed by everyone.
     produce(&bootstrap, &topic, "a", 0..600);
-    wait_until("first half consumed", WAIT, || {
-        members.iter().map(|m| m.stdout().len()).sum::<usize>() >= 600
-    });
+    wait_until(
+        "first half consumed",
+        WAIT,
+        || members.iter().map(|m| m.stdout().len()).sum::<usize>() >= 600,
+        || owners_of(&members),
+    );
     thread::sleep(Duration::from_secs(3));
 
     // The second half; the victim is killed as soon as it has printed one record of it, before
@@ -146,10 +172,15 @@ fn a_killed_member_has_its_partitions_reassigned_and_every_record_is_consumed() 
     let victim: Vec<(i32, i64, String)> = members[2].stdout().iter().map(|l| record(l)).collect();
 
     let survivors = &members[..2];
-    wait_until("the victim's partitions reassigned", WAIT, || {
-        let owners: Vec<_> = survivors.iter().map(|m| owned(&m.stderr())).collect();
-        complete_and_disjoint(&topic, &owners)
-    });
+    wait_until(
+        "the victim's partitions reassigned",
+        WAIT,
+        || {
+            let owners: Vec<_> = survivors.iter().map(|m| owned(&m.stderr())).collect();
+            complete_and_disjoint(&topic, &owners)
+        },
+        || owners_of(survivors),
+    );
     let reassigned_after = killed.elapsed();
     // The coordinator notices the silence only after the session timeout (the last heartbeat
     // was at most a heartbeat interval before the kill).
@@ -166,10 +197,15 @@ fn a_killed_member_has_its_partitions_reassigned_and_every_record_is_consumed() 
         let survivors: Vec<_> = survivors.map(|l| record(&l)).collect();
         victim.iter().cloned().chain(survivors).collect()
     };
-    wait_until("every record consumed", WAIT, || {
-        let values: BTreeSet<String> = consumed().into_iter().map(|r| r.2).collect();
-        values == expected
-    });
+    wait_until(
+        "every record consumed",
+        WAIT,
+        || {
+            let values: BTreeSet<String> = consumed().into_iter().map(|r| r.2).collect();
+            values == expected
+        },
+        || owners_of(survivors),
+    );
     // Late duplicates would come with the records re-read: let them.
     thread::sleep(Duration::from_secs(2));
     let consumed = consumed();
@@ -261,11 +297,16 @@ fn mixed_group(leader: Leader, strategy: &Strategy) {
     let (mut java_member, mut first) = match leader {
         Leader::Java => {
             let java_member = java();
-            wait_until("the Java member alone in the group", WAIT, || {
-                group_members::describe(&bootstrap, &group)
-                    .member("java-member")
-                    .is_some_and(|m| m.partitions.len() == 6)
-            });
+            wait_until(
+                "the Java member alone in the group",
+                WAIT,
+                || {
+                    group_members::describe(&bootstrap, &group)
+                        .member("java-member")
+                        .is_some_and(|m| m.partitions.len() == 6)
+                },
+                || group_members::describe(&bootstrap, &group).text,
+            );
             (java_member, franzl(0))
         }
         Leader::Franzl => {
@@ -278,9 +319,10 @@ fn mixed_group(leader: Leader, strategy: &Strategy) {
     };
     let mut second = franzl(1);
 
-    let mut described = Description::default();
-    wait_until("a stable, complete and disjoint assignment", WAIT, || {
-        described = group_members::describe(&bootstrap, &group);
+    let described = RefCell::new(Description::default());
+    let stable = || {
+        let described = &mut *described.borrow_mut();
+        *described = group_members::describe(&bootstrap, &group);
         let rows: Option<Vec<&group_members::Member>> = ["java-member", "franzl-0", "franzl-1"]
             .iter()
             .map(|id| described.member(id))
@@ -294,14 +336,20 @@ fn mixed_group(leader: Leader, strategy: &Strategy) {
             && complete_and_disjoint(&topic, &owners)
             && owners.iter().all(|o| o.len() == 2)
             && agree
-    });
-    let chosen = group_members::strategy(&bootstrap, &group);
-    assert_eq!(
-        chosen.as_deref(),
-        Some(strategy.franzl),
-        "{}",
-        described.text
+    };
+    let state = || {
+        let franzl = owners_of([&first, &second]);
+        format!("{}\nfranzl's own view: {franzl}", described.borrow().text)
+    };
+    wait_until(
+        "stable, complete and disjoint assignment",
+        WAIT,
+        stable,
+        state,
     );
+    let chosen = group_members::strategy(&bootstrap, &group);
+    let text = &described.borrow().text;
+    assert_eq!(chosen.as_deref(), Some(strategy.franzl), "{text}");
     // The franzl members' last generations: the protocol, and who led.
     let franzl_leads: Vec<bool> = [&first, &second]
         .iter()
@@ -323,7 +371,12 @@ fn mixed_group(leader: Leader, strategy: &Strategy) {
         let franzl = franzl.map(|l| record(&l).2);
         java_member.stdout().into_iter().chain(franzl).collect()
     };
-    wait_until("every record consumed", WAIT, || values().len() >= 600);
+    wait_until(
+        "every record consumed",
+        WAIT,
+        || values().len() >= 600,
+        || format!("{} records", values().len()),
+    );
     thread::sleep(Duration::from_secs(2));
     let values = values();
     let unique: BTreeSet<String> = values.iter().cloned().collect();
