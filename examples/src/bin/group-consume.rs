@@ -71,11 +71,28 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut signals = Signals::new([Signal::Int, Signal::Term])?;
     let mut consumer = Consumer::connect(config).await?;
     // Taken before subscribing, so the first assignment is seen.
-    let mut events = Some(consumer.group_events()?);
+    let events = consumer.group_events()?;
     consumer.subscribe(args.topics)?;
+    let printed = print(&mut consumer, events, &mut signals, args.count).await;
+    // Also after an error: the positions are those of the records printed.
+    let committed = consumer.commit().await;
+    consumer.close().await;
+    printed?;
+    committed?;
+    Ok(())
+}
+
+/// Prints records and events until `count` records, a signal, or an error.
+async fn print(
+    consumer: &mut Consumer,
+    events: GroupEvents,
+    signals: &mut Signals,
+    count: Option<u64>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut events = Some(events);
     let mut out = std::io::stdout().lock();
     let mut printed = 0u64;
-    while args.count.is_none_or(|count| printed < count) {
+    while count.is_none_or(|count| printed < count) {
         // Signals and events first: a steady flow of records must not hold a revocation back.
         let woken = or(
             async {
@@ -89,10 +106,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         )
         .await;
         match woken {
-            Woken::Signal => break,
+            Woken::Signal | Woken::Record(None) => break,
             Woken::Event(Some(event)) => report(&event),
             Woken::Event(None) => events = None,
-            Woken::Record(None) => break,
             Woken::Record(Some(record)) => {
                 write_record(&mut out, &record?)?;
                 printed += 1;
@@ -100,9 +116,6 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     out.flush()?;
-    let committed = consumer.commit().await;
-    consumer.close().await;
-    committed?;
     Ok(())
 }
 
