@@ -2,7 +2,8 @@
 //! killed (SIGKILL) and whose partitions go to the others after the session timeout, with
 //! every record consumed; and mixed groups of franzl members and the Java console consumer,
 //! led by either, with the `range` and the `cooperative-sticky` assignors, checked through the
-//! Java `kafka-consumer-groups` tool.
+//! Java `kafka-consumer-groups` tool; and a franzl member that shares no assignor with the
+//! group refused with the coordinator's error.
 //!
 //! Every process is a [`Process`], killed by its PID when dropped, also when an assertion
 //! fails. The test broker runs with `group.initial.rebalance.delay.ms=0`.
@@ -418,4 +419,34 @@ fn a_mixed_group_led_by_java_assigns_with_cooperative_sticky() {
 #[test]
 fn a_mixed_group_led_by_franzl_assigns_with_cooperative_sticky() {
     mixed_group(Leader::Franzl, &COOPERATIVE_STICKY);
+}
+
+#[test]
+fn a_franzl_member_sharing_no_assignor_with_the_java_member_is_refused_with_a_clear_error() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let topic = unique_topic("mixed-inconsistent");
+    create_topic(&bootstrap, None, &topic, 2);
+    let group = unique_topic("g-mixed-inconsistent");
+    let _java = java_group_consumer(&bootstrap, &group, &topic, "java-member", RANGE.java);
+    wait_until(
+        "the Java member in the group",
+        WAIT,
+        || {
+            group_members::describe(&bootstrap, &group)
+                .member("java-member")
+                .is_some_and(|m| m.partitions.len() == 2)
+        },
+        || group_members::describe(&bootstrap, &group).text,
+    );
+    let only = "partition.assignment.strategy=roundrobin";
+    let mut franzl = group_consume(&bootstrap, &group, &topic, "franzl-0", &[only]);
+    let status = franzl.wait(WAIT);
+    let stderr = franzl.stderr();
+    assert_eq!(status.code(), Some(1), "{stderr:?}");
+    let last = stderr.last().map(String::as_str).unwrap_or_default();
+    assert!(
+        last.starts_with("group-consume: JoinGroup")
+            && last.contains("INCONSISTENT_GROUP_PROTOCOL"),
+        "{stderr:?}"
+    );
 }
