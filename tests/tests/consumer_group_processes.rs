@@ -117,6 +117,20 @@ fn wait_until(
     }
 }
 
+/// Waits until the tool lists the Java member (`client.id` `java-member`) of `group` with
+/// `partitions` partitions.
+fn wait_for_java_member(bootstrap: &str, group: &str, partitions: usize) {
+    let java = || group_members::describe(bootstrap, group);
+    let assigned = || java().member("java-member").map(|m| m.partitions.len());
+    let what = format!("Java member with {partitions} partitions");
+    wait_until(
+        &what,
+        WAIT,
+        || assigned() == Some(partitions),
+        || java().text,
+    );
+}
+
 /// Every partition of `topic`, each owned by exactly one of `owners`.
 fn complete_and_disjoint(topic: &str, owners: &[BTreeSet<TopicPartition>]) -> bool {
     let all: BTreeSet<TopicPartition> = (0..PARTITIONS)
@@ -298,16 +312,7 @@ fn mixed_group(leader: Leader, strategy: &Strategy) {
     let (mut java_member, mut first) = match leader {
         Leader::Java => {
             let java_member = java();
-            wait_until(
-                "the Java member alone in the group",
-                WAIT,
-                || {
-                    group_members::describe(&bootstrap, &group)
-                        .member("java-member")
-                        .is_some_and(|m| m.partitions.len() == 6)
-                },
-                || group_members::describe(&bootstrap, &group).text,
-            );
+            wait_for_java_member(&bootstrap, &group, 6);
             (java_member, franzl(0))
         }
         Leader::Franzl => {
@@ -428,16 +433,7 @@ fn a_franzl_member_sharing_no_assignor_with_the_java_member_is_refused_with_a_cl
     create_topic(&bootstrap, None, &topic, 2);
     let group = unique_topic("g-mixed-inconsistent");
     let _java = java_group_consumer(&bootstrap, &group, &topic, "java-member", RANGE.java);
-    wait_until(
-        "the Java member in the group",
-        WAIT,
-        || {
-            group_members::describe(&bootstrap, &group)
-                .member("java-member")
-                .is_some_and(|m| m.partitions.len() == 2)
-        },
-        || group_members::describe(&bootstrap, &group).text,
-    );
+    wait_for_java_member(&bootstrap, &group, 2);
     let only = "partition.assignment.strategy=roundrobin";
     let mut franzl = group_consume(&bootstrap, &group, &topic, "franzl-0", &[only]);
     let status = franzl.wait(WAIT);
