@@ -92,6 +92,16 @@ impl Process {
         }
     }
 
+    /// The name it was started with.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether it still runs.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
@@ -188,7 +198,7 @@ impl Process {
 impl Drop for Process {
     /// Kills the process if it still runs.
     fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
+        if self.running() {
             self.kill();
         }
     }

@@ -2,8 +2,9 @@
 //! killed (SIGKILL) and whose partitions go to the others after the session timeout, with
 //! every record consumed; and mixed groups of franzl members and the Java console consumer,
 //! led by either, with the `range` and the `cooperative-sticky` assignors, checked through the
-//! Java `kafka-consumer-groups` tool; and a franzl member that shares no assignor with the
-//! group refused with the coordinator's error.
+//! Java `kafka-consumer-groups` tool, also when the franzl leader leaves while records come;
+//! and a franzl member that shares no assignor with the group refused with the coordinator's
+//! error.
 //!
 //! Every process is a [`Process`], killed by its PID when dropped, also when an assertion
 //! fails. The test broker runs with `group.initial.rebalance.delay.ms=0`.
@@ -289,121 +290,187 @@ const COOPERATIVE_STICKY: Strategy = Strategy {
     java: "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
 };
 
-/// Two franzl members and a Java console consumer in one group of a 6-partition topic, the
-/// first to join leading it: the assignment is complete and disjoint (as the tool and the
-/// franzl members see it), then every record produced is consumed exactly once across them.
-fn mixed_group(leader: Leader, strategy: &Strategy) {
-    let bootstrap = broker(Profile::Plain).bootstrap();
-    let topic = unique_topic(&format!("mixed-{}", strategy.franzl));
-    create_topic(&bootstrap, None, &topic, PARTITIONS.unsigned_abs());
-    let group = unique_topic(&format!("g-mixed-{}", strategy.franzl));
-    let assignor = format!("partition.assignment.strategy={}", strategy.franzl);
-    let franzl = |i: usize| {
-        group_consume(
-            &bootstrap,
-            &group,
-            &topic,
-            &format!("franzl-{i}"),
-            &[&assignor],
-        )
-    };
-    let java = || java_group_consumer(&bootstrap, &group, &topic, "java-member", strategy.java);
+/// Two franzl members (`franzl-0`, `franzl-1`) and a Java console consumer (`java-member`) in
+/// one group of a 6-partition topic, the first to join leading it.
+struct MixedGroup {
+    bootstrap: String,
+    topic: String,
+    group: String,
+    java: Process,
+    franzl: [Process; 2],
+}
 
-    let (mut java_member, mut first) = match leader {
-        Leader::Java => {
-            let java_member = java();
-            wait_for_java_member(&bootstrap, &group, 6);
-            (java_member, franzl(0))
-        }
-        Leader::Franzl => {
-            let mut first = franzl(0);
-            first.wait_for("assignment of every partition", WAIT, |_, err| {
-                owned(err).len() == 6
-            });
-            (java(), first)
-        }
-    };
-    let mut second = franzl(1);
-
-    let described = RefCell::new(Description::default());
-    let stable = || {
-        let described = &mut *described.borrow_mut();
-        *described = group_members::describe(&bootstrap, &group);
-        let rows: Option<Vec<&group_members::Member>> = ["java-member", "franzl-0", "franzl-1"]
+impl MixedGroup {
+    /// Starts the members, `leader` first, and waits until the assignment is complete and
+    /// disjoint as the tool and the franzl members see it, made by `strategy`, led by `leader`.
+    fn start(leader: Leader, strategy: &Strategy) -> Self {
+        let bootstrap = broker(Profile::Plain).bootstrap();
+        let topic = unique_topic(&format!("mixed-{}", strategy.franzl));
+        create_topic(&bootstrap, None, &topic, PARTITIONS.unsigned_abs());
+        let group = unique_topic(&format!("g-mixed-{}", strategy.franzl));
+        let assignor = format!("partition.assignment.strategy={}", strategy.franzl);
+        let franzl = |i: usize| {
+            let client_id = format!("franzl-{i}");
+            group_consume(&bootstrap, &group, &topic, &client_id, &[&assignor])
+        };
+        let java = || java_group_consumer(&bootstrap, &group, &topic, "java-member", strategy.java);
+        let (java, first) = match leader {
+            Leader::Java => {
+                let java = java();
+                wait_for_java_member(&bootstrap, &group, 6);
+                (java, franzl(0))
+            }
+            Leader::Franzl => {
+                let mut first = franzl(0);
+                first.wait_for("assignment of every partition", WAIT, |_, err| {
+                    owned(err).len() == 6
+                });
+                (java(), first)
+            }
+        };
+        let members = Self {
+            franzl: [first, franzl(1)],
+            java,
+            bootstrap,
+            topic,
+            group,
+        };
+        members.wait_stable(&["java-member", "franzl-0", "franzl-1"]);
+        let chosen = group_members::strategy(&members.bootstrap, &members.group);
+        assert_eq!(chosen.as_deref(), Some(strategy.franzl));
+        // The franzl members' last generations: the protocol, and who led.
+        let franzl_leads: Vec<bool> = members
+            .franzl
             .iter()
-            .map(|id| described.member(id))
+            .map(|m| {
+                let (protocol, leads) = last_generation(&m.stderr()).expect("a generation logged");
+                assert_eq!(protocol, strategy.franzl);
+                leads
+            })
             .collect();
-        let Some(rows) = rows else { return false };
-        let owners: Vec<_> = rows.iter().map(|m| m.partitions.clone()).collect();
-        // The franzl members' own view agrees with the coordinator's.
-        let agree = owners[1] == owned(&first.stderr()) && owners[2] == owned(&second.stderr());
-        !described.rebalancing
-            && described.members.len() == 3
-            && complete_and_disjoint(&topic, &owners)
-            && owners.iter().all(|o| o.len() == 2)
-            && agree
-    };
-    let state = || {
-        let franzl = owners_of([&first, &second]);
-        format!("{}\nfranzl's own view: {franzl}", described.borrow().text)
-    };
-    wait_until(
-        "stable, complete and disjoint assignment",
-        WAIT,
-        stable,
-        state,
-    );
-    let chosen = group_members::strategy(&bootstrap, &group);
-    let text = &described.borrow().text;
-    assert_eq!(chosen.as_deref(), Some(strategy.franzl), "{text}");
-    // The franzl members' last generations: the protocol, and who led.
-    let franzl_leads: Vec<bool> = [&first, &second]
-        .iter()
-        .map(|m| {
-            let (protocol, leads) = last_generation(&m.stderr()).expect("a generation logged");
-            assert_eq!(protocol, strategy.franzl);
-            leads
-        })
-        .collect();
-    assert_eq!(
-        franzl_leads,
-        [leader == Leader::Franzl, false],
-        "who leads the group"
-    );
+        assert_eq!(
+            franzl_leads,
+            [leader == Leader::Franzl, false],
+            "who leads the group"
+        );
+        members
+    }
 
-    produce(&bootstrap, &topic, "v", 0..600);
-    let values = || -> Vec<String> {
-        let franzl = [&first, &second].into_iter().flat_map(|m| m.stdout());
+    /// Waits until the tool lists exactly the members `client_ids`, the group not rebalancing,
+    /// each with as many partitions as the others, complete and disjoint, and the running
+    /// franzl members' own events agree.
+    fn wait_stable(&self, client_ids: &[&str]) {
+        let described = RefCell::new(Description::default());
+        let stable = || {
+            let described = &mut *described.borrow_mut();
+            *described = group_members::describe(&self.bootstrap, &self.group);
+            let rows: Option<Vec<&group_members::Member>> =
+                client_ids.iter().map(|id| described.member(id)).collect();
+            let Some(rows) = rows else { return false };
+            let owners: Vec<_> = rows.iter().map(|m| m.partitions.clone()).collect();
+            let each = PARTITIONS.unsigned_abs() as usize / client_ids.len();
+            // The franzl members' own view agrees with the coordinator's.
+            let agree = rows.iter().all(|row| {
+                let franzl = self.franzl.iter().find(|m| m.name() == row.client_id);
+                franzl.is_none_or(|m| owned(&m.stderr()) == row.partitions)
+            });
+            !described.rebalancing
+                && described.members.len() == client_ids.len()
+                && complete_and_disjoint(&self.topic, &owners)
+                && owners.iter().all(|o| o.len() == each)
+                && agree
+        };
+        let state = || {
+            let franzl = owners_of(&self.franzl);
+            format!("{}\nfranzl's own view: {franzl}", described.borrow().text)
+        };
+        let what = "stable, complete and disjoint assignment";
+        wait_until(what, WAIT, stable, state);
+    }
+
+    /// The values every member printed so far.
+    fn values(&self) -> Vec<String> {
+        let franzl = self.franzl.iter().flat_map(Process::stdout);
         let franzl = franzl.map(|l| record(&l).2);
-        java_member.stdout().into_iter().chain(franzl).collect()
-    };
-    wait_until(
-        "every record consumed",
-        WAIT,
-        || values().len() >= 600,
-        || format!("{} records", values().len()),
-    );
-    thread::sleep(Duration::from_secs(2));
-    let values = values();
-    let unique: BTreeSet<String> = values.iter().cloned().collect();
-    let expected: BTreeSet<String> = (0..600).map(|i| format!("v{i}")).collect();
-    let missing: Vec<_> = expected.difference(&unique).collect();
-    let extra: Vec<_> = unique.difference(&expected).collect();
-    assert!(
-        missing.is_empty() && extra.is_empty(),
-        "missing {missing:?}, unexpected {extra:?}"
-    );
-    assert_eq!(values.len(), 600, "records consumed twice");
-    for member in [&java_member, &first, &second] {
+        self.java.stdout().into_iter().chain(franzl).collect()
+    }
+
+    /// Waits until the members printed `count` values `{prefix}{i}`, then a little longer for
+    /// duplicates, and checks that each came exactly once.
+    fn expect_each_once(&self, prefix: &str, count: usize) {
+        wait_until(
+            "every record consumed",
+            WAIT,
+            || self.values().len() >= count,
+            || format!("{} records", self.values().len()),
+        );
+        thread::sleep(Duration::from_secs(2));
+        let values = self.values();
+        let unique: BTreeSet<String> = values.iter().cloned().collect();
+        let expected: BTreeSet<String> = (0..count).map(|i| format!("{prefix}{i}")).collect();
+        let missing: Vec<_> = expected.difference(&unique).collect();
+        let extra: Vec<_> = unique.difference(&expected).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "missing {missing:?}, unexpected {extra:?}"
+        );
+        assert_eq!(values.len(), count, "records consumed twice");
+    }
+
+    /// Stops the franzl members that still run (SIGTERM: commit and leave), then the Java one.
+    fn stop(mut self) {
+        for member in &mut self.franzl {
+            if member.running() {
+                assert!(member.terminate(WAIT).success(), "{:?}", member.stderr());
+            }
+        }
+        self.java.terminate(WAIT);
+    }
+}
+
+/// A mixed group: every record produced is consumed exactly once across its members, and
+/// each member reads some.
+fn mixed_group(leader: Leader, strategy: &Strategy) {
+    let members = MixedGroup::start(leader, strategy);
+    produce(&members.bootstrap, &members.topic, "v", 0..600);
+    members.expect_each_once("v", 600);
+    for member in members.franzl.iter().chain([&members.java]) {
         assert!(
             !member.stdout().is_empty(),
             "a member with partitions read nothing"
         );
     }
-    for member in [&mut first, &mut second] {
-        assert!(member.terminate(WAIT).success(), "{:?}", member.stderr());
-    }
-    java_member.terminate(WAIT);
+    members.stop();
+}
+
+/// A mixed group whose franzl leader is stopped (SIGTERM) while records come: it commits and
+/// leaves, the others share its partitions at once (no session timeout), and every record
+/// is consumed exactly once.
+fn leader_leaves_mid_stream(strategy: &Strategy) {
+    let mut members = MixedGroup::start(Leader::Franzl, strategy);
+    let (bootstrap, topic) = (members.bootstrap.clone(), members.topic.clone());
+    let producer = thread::spawn(move || {
+        for batch in 0..10 {
+            produce(&bootstrap, &topic, "w", batch * 100..(batch + 1) * 100);
+            thread::sleep(Duration::from_millis(200));
+        }
+    });
+    members.franzl[0].wait_for("records", WAIT, |out, _| out.len() >= 50);
+    let left = Instant::now();
+    assert!(members.franzl[0].terminate(WAIT).success());
+    members.wait_stable(&["java-member", "franzl-1"]);
+    let handed_over = left.elapsed();
+    producer.join().expect("the producer thread");
+    members.expect_each_once("w", 1000);
+    eprintln!(
+        "{}: the leader left after {} records; the others had its partitions {handed_over:?} \
+         later",
+        strategy.franzl,
+        members.franzl[0].stdout().len()
+    );
+    // franzl's session timeout is 45 s: without its LeaveGroup the others would wait that long.
+    assert!(handed_over < Duration::from_secs(30), "{handed_over:?}");
+    members.stop();
 }
 
 #[test]
@@ -445,4 +512,14 @@ fn a_franzl_member_sharing_no_assignor_with_the_java_member_is_refused_with_a_cl
             && last.contains("INCONSISTENT_GROUP_PROTOCOL"),
         "{stderr:?}"
     );
+}
+
+#[test]
+fn a_franzl_leader_leaving_mid_stream_hands_over_without_duplicates_with_range() {
+    leader_leaves_mid_stream(&RANGE);
+}
+
+#[test]
+fn a_franzl_leader_leaving_mid_stream_hands_over_without_duplicates_cooperatively() {
+    leader_leaves_mid_stream(&COOPERATIVE_STICKY);
 }
