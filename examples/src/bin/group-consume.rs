@@ -1,8 +1,8 @@
 //! `group-consume`: a member of a consumer group. Prints the records of the partitions the
 //! group gives it on stdout, one line each as `consume` does (partition, offset, key and value,
-//! separated by tabs), and each change of its partitions on stderr, one line each:
-//! `assigned`, `revoked` or `lost`, then the partitions as `topic-partition` separated by
-//! commas.
+//! separated by tabs; like `consume`'s, the line does not name the topic), and each change of
+//! its partitions on stderr, one line each: `assigned`, `revoked` or `lost`, then the
+//! partitions as `topic-partition` separated by commas.
 //!
 //! ```text
 //! group-consume [--bootstrap host:port] [--command-config FILE] [--property k=v]...
@@ -12,10 +12,11 @@
 //! The brokers come from `--bootstrap` or `FRANZL_BOOTSTRAP`; the group's settings
 //! (`session.timeout.ms`, `partition.assignment.strategy`, `enable.auto.commit`, ...) are
 //! `--property`s. With `--count N` it commits its positions and leaves the group after N
-//! records; without, it runs until SIGINT (ctrl-c) or SIGTERM, and then commits and leaves the
-//! same way. A member killed outright (SIGKILL) cannot leave: the group gives its partitions to
-//! the others after `session.timeout.ms`, and they read again from its last commit.
-//! `RUST_LOG=info` shows the member's generations (and whether it leads the group).
+//! records; without, it runs until SIGINT (ctrl-c) or SIGTERM, and then commits (retrying for up
+//! to `default.api.timeout.ms`; more signals meanwhile are ignored) and leaves the same way. A
+//! member killed outright (SIGKILL) cannot leave: the group gives its partitions to the others
+//! after `session.timeout.ms`, and they read again from its last commit. `RUST_LOG=info` shows
+//! the member's generations (and whether it leads the group).
 
 use std::io::Write;
 use std::process::ExitCode;
