@@ -1,7 +1,8 @@
 //! What the franzl examples share: finding the brokers (`--bootstrap` or `FRANZL_BOOTSTRAP`),
 //! extra client properties (`--command-config FILE`, `--property k=v`), and a small stderr
 //! logger driven by `RUST_LOG` (`error`, `warn`, `info`, `debug`, `trace`; `trace` includes the
-//! hex dumps of `franzl.hex.dump=true`).
+//! hex dumps of `franzl.hex.dump=true`); the line a consuming example prints per record; and
+//! the `main` of an example that parses its arguments and then runs ([`run_main`]).
 
 use std::io::Write;
 
@@ -55,6 +56,56 @@ pub fn common_args(args: impl IntoIterator<Item = String>) -> Result<CommonArgs,
         .properties
         .insert(0, ("bootstrap.servers".into(), parsed.bootstrap.clone()));
     Ok(parsed)
+}
+
+/// Writes `record` as one line: partition, offset, key and value, separated by tabs (a null
+/// key or value prints as nothing), as `consume` and `group-consume` print them.
+///
+/// # Errors
+/// Writing to `out` failed.
+pub fn write_record(
+    out: &mut impl Write,
+    record: &franzl::consumer::ConsumerRecord,
+) -> std::io::Result<()> {
+    let text =
+        |bytes: Option<&[u8]>| String::from_utf8_lossy(bytes.unwrap_or_default()).into_owned();
+    writeln!(
+        out,
+        "{}\t{}\t{}\t{}",
+        record.partition(),
+        record.offset(),
+        text(record.key()),
+        text(record.value())
+    )
+}
+
+/// An example's `main`: installs the logger, parses the arguments with `parse` (a message and
+/// exit status 2 when they do not read), then runs `run` with them on smol (its error printed
+/// after the example's `name`, and exit status 1).
+pub fn run_main<A, F, E>(
+    name: &str,
+    parse: impl FnOnce() -> Result<A, String>,
+    run: impl FnOnce(A) -> F,
+) -> std::process::ExitCode
+where
+    F: std::future::Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
+    init_logging();
+    let args = match parse() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match smol::block_on(run(args)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{name}: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 /// Installs the stderr logger at the level `RUST_LOG` names (`warn` when unset).

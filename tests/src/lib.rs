@@ -39,15 +39,24 @@
 //! [`record_cases`] builds the records the interoperability tests exchange, and
 //! [`tool_records`] has the tools write records and checks what franzl reads of them.
 //! [`hex_dump`] reads franzl's hex dumps back into the frames' bytes.
+//!
+//! # Processes
+//!
+//! [`processes`] builds the example programs and runs them (and long-running Java tools) as
+//! processes whose output is collected as it comes, stopped by PID, also when a test fails;
+//! [`group_members`] reads a group's members and their partitions from the Java
+//! `kafka-consumer-groups` tool.
 
 pub mod client;
 pub mod consumer;
 pub mod fault_proxy;
+pub mod group_members;
 pub mod hex_dump;
 pub mod java_tools;
 pub mod kcat;
 pub mod listening;
 pub mod printed;
+pub mod processes;
 pub mod producer;
 pub mod raw_client;
 pub mod raw_ops;

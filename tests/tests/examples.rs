@@ -5,15 +5,15 @@
 //! Every run has a deadline ([`RUN_TIMEOUT`]): a hung example is killed and fails its test.
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use franzl::group::OffsetAndMetadata;
 use franzl::{Admin, AdminConfig, TopicPartition};
 use franzl_tests::client::plain_config;
+use franzl_tests::group_members;
+use franzl_tests::processes::{Process, example};
 use franzl_tests::producer::create_topic;
 use franzl_tests::{Profile, broker, unique_topic};
 
@@ -34,45 +34,6 @@ impl Run {
         assert!(self.status.success(), "{what} failed: {self:#?}");
         self
     }
-}
-
-/// Builds the examples once per test process and returns the path of example `name`.
-fn example(name: &str) -> PathBuf {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut command = Command::new(cargo);
-        command
-            .args(["build", "--quiet", "-p", "franzl-examples", "--bins"])
-            .current_dir(xtask::workspace::root());
-        // Cargo sets these for this test binary; build scripts (ring's) rerun when they change,
-        // so passing them on would rebuild those crates here and again in the next `cargo test`.
-        for (name, _) in std::env::vars_os() {
-            if name.to_str().is_some_and(set_by_cargo_for_tests) {
-                command.env_remove(name);
-            }
-        }
-        let status = command.status().expect("cargo runs");
-        assert!(status.success(), "building the examples failed: {status}");
-    });
-    let path = xtask::workspace::target_dir().join("debug").join(name);
-    assert!(path.exists(), "no example binary at {}", path.display());
-    path
-}
-
-/// Whether cargo sets variable `name` for the package under test (not a cargo setting).
-fn set_by_cargo_for_tests(name: &str) -> bool {
-    name.starts_with("CARGO_PKG_")
-        || name.starts_with("CARGO_MANIFEST_")
-        || name.starts_with("CARGO_BIN_")
-        || matches!(
-            name,
-            "CARGO_CRATE_NAME"
-                | "CARGO_PRIMARY_PACKAGE"
-                | "CARGO_TARGET_TMPDIR"
-                | "CARGO_RUSTC_CURRENT_DIR"
-                | "OUT_DIR"
-        )
 }
 
 /// Runs example `name` with `--bootstrap` for the plain broker, then `args`, feeding `stdin`.
@@ -280,4 +241,87 @@ fn admin_groups_shows_offsets_lag_and_the_group_then_deletes_it() {
     let wrong = run("admin", &["groups", "lag"], "");
     assert!(!wrong.status.success(), "{wrong:#?}");
     assert!(wrong.stderr.contains("name one group"), "{wrong:#?}");
+}
+
+#[test]
+fn group_consume_commits_after_count_and_on_sigterm_then_leaves_the_group() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let topic = unique_topic("example-group-consume");
+    create_topic(broker(Profile::Plain), &topic, 2, 1);
+    let produce = |range: std::ops::Range<u32>| {
+        let input: String = range.map(|i| format!("k{i}\tv{i}\n")).collect();
+        run("produce", &["--topic", &topic], &input).expect_success("produce");
+    };
+    let values = |stdout: &[&str]| -> Vec<String> {
+        let mut values: Vec<String> = stdout
+            .iter()
+            .map(|line| line.rsplit('\t').next().unwrap_or_default().to_owned())
+            .collect();
+        values.sort();
+        values
+    };
+    let expected = |range: std::ops::Range<u32>| {
+        let mut values: Vec<String> = range.map(|i| format!("v{i}")).collect();
+        values.sort();
+        values
+    };
+    let group = unique_topic("example-group");
+    // Auto commit off: what is committed is the example's own commit.
+    let member = [
+        "--group",
+        &group,
+        "--topic",
+        &topic,
+        "--property",
+        "auto.offset.reset=earliest",
+        "--property",
+        "enable.auto.commit=false",
+    ];
+
+    produce(0..10);
+    let counted = run(
+        "group-consume",
+        &[&member[..], &["--count", "10"]].concat(),
+        "",
+    )
+    .expect_success("group-consume --count");
+    let lines: Vec<&str> = counted.stdout.lines().collect();
+    assert_eq!(values(&lines), expected(0..10), "{counted:#?}");
+    let mut assigned: Vec<&str> = counted
+        .stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("assigned "))
+        .unwrap_or_else(|| panic!("no assignment on stderr: {counted:#?}"))
+        .split(',')
+        .collect();
+    assigned.sort_unstable();
+    assert_eq!(assigned, [format!("{topic}-0"), format!("{topic}-1")]);
+
+    // Without --count until SIGTERM: it resumes after the commit, and commits and leaves.
+    produce(10..15);
+    let mut command = Command::new(example("group-consume"));
+    command.args(["--bootstrap", &bootstrap]).args(member);
+    let mut running = Process::start("group-consume", &mut command);
+    running.wait_for("five records", RUN_TIMEOUT, |out, _| out.len() >= 5);
+    let status = running.terminate(RUN_TIMEOUT);
+    assert!(status.success(), "{status}: {:?}", running.stderr());
+    let stdout = running.stdout();
+    let lines: Vec<&str> = stdout.iter().map(String::as_str).collect();
+    assert_eq!(values(&lines), expected(10..15));
+    let described = group_members::describe(&bootstrap, &group);
+    assert!(described.members.is_empty(), "{}", described.text);
+
+    produce(15..16);
+    let last = run(
+        "group-consume",
+        &[&member[..], &["--count", "1"]].concat(),
+        "",
+    )
+    .expect_success("group-consume after SIGTERM");
+    let lines: Vec<&str> = last.stdout.lines().collect();
+    assert_eq!(
+        values(&lines),
+        ["v15"],
+        "resumes after the commit made on SIGTERM"
+    );
 }

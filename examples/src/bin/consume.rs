@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use franzl::config::ConsumerConfig;
 use franzl::consumer::{Consumer, SeekTo, TopicPartition};
-use franzl_examples::{common_args, init_logging};
+use franzl_examples::{common_args, run_main, write_record};
 use futures_lite::StreamExt;
 
 struct Args {
@@ -69,17 +69,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         let Some(record) = consumer.next().await else {
             break;
         };
-        let record = record?;
-        let text =
-            |bytes: Option<&[u8]>| String::from_utf8_lossy(bytes.unwrap_or_default()).into_owned();
-        writeln!(
-            out,
-            "{}\t{}\t{}\t{}",
-            record.partition(),
-            record.offset(),
-            text(record.key()),
-            text(record.value())
-        )?;
+        write_record(&mut out, &record?)?;
         printed += 1;
     }
     out.flush()?;
@@ -88,19 +78,5 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn main() -> ExitCode {
-    init_logging();
-    let args = match parse_args() {
-        Ok(args) => args,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
-        }
-    };
-    match smol::block_on(run(args)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("consume: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    run_main("consume", parse_args, run)
 }
