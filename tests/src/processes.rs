@@ -112,6 +112,12 @@ impl Process {
         self.stdout.lock().unwrap().clone()
     }
 
+    /// The lines printed on stdout so far from line `start` on (0-based).
+    pub fn stdout_from(&self, start: usize) -> Vec<String> {
+        let lines = self.stdout.lock().unwrap();
+        lines.get(start..).unwrap_or_default().to_vec()
+    }
+
     /// The lines printed on stderr so far.
     pub fn stderr(&self) -> Vec<String> {
         self.stderr.lock().unwrap().clone()

@@ -1,7 +1,8 @@
-//! `soak [--minutes N] [--rate R] [--seed S] [--producers P] [--partitions N] [--out DIR]
-//! [--faults KIND,...]`:
+//! `soak [--minutes N] [--rate R] [--seed S] [--producers P] [--partitions N]
+//! [--group-members M] [--out DIR] [--faults KIND,...]`:
 //! the soak of [`franzl_tests::soak`], run by `cargo xtask soak`. Exits with 1 when the checker
-//! finds a lost, duplicated, reordered, phantom, redelivered or misplaced record, 2 when the run
+//! finds a lost, duplicated, reordered, phantom, redelivered or misplaced record (or the
+//! consumer group of M members, 3 by default, lost an acknowledged record), 2 when the run
 //! cannot be set up. franzl's log lines go to `client.log` in the output folder (`SOAK_LOG`:
 //! `warn`, `info` (default) or `debug`, optionally followed by `:TARGET` to keep only the lines
 //! of targets starting with it, such as `debug:franzl::producer`).
@@ -15,7 +16,8 @@ use franzl_tests::soak::run::{SoakOptions, run};
 use franzl_tests::soak::{client_log, report};
 
 const USAGE: &str = "usage: soak [--minutes N] [--rate RECORDS_PER_S] [--seed S] \
-                     [--producers P] [--partitions N] [--out DIR] [--faults KIND,...]
+                     [--producers P] [--partitions N] [--group-members M] [--out DIR] \
+                     [--faults KIND,...]
 faults: proxy-cut, kill-9, proxy-stall, leader-move, proxy-corrupt, sigstop, proxy-black-hole,
         proxy-truncate, proxy-drop-responses (the default cycle, in this order)";
 
@@ -58,14 +60,26 @@ fn main() -> ExitCode {
         eprintln!("soak: writing the report in {}: {error}", out.display());
         return ExitCode::from(2);
     }
-    let md = report::markdown(&outcome.facts, &outcome.log, &outcome.live, &outcome.faults);
+    let mut md = report::markdown(&outcome.facts, &outcome.log, &outcome.live, &outcome.faults);
+    if let Some(group) = &outcome.group {
+        md.push('\n');
+        md.push_str(&group.markdown());
+        if let Err(error) = std::fs::write(out.join("group.md"), group.markdown()) {
+            eprintln!("soak: writing group.md: {error}");
+        }
+    }
     println!("{md}");
     eprintln!("soak: report in {}", out.display());
     if outcome.log.acked == 0 {
         eprintln!("soak: no record was acknowledged: the run tested nothing");
         return ExitCode::from(1);
     }
-    if outcome.log.is_clean() && outcome.live.is_clean() && outcome.facts.consumer_drained {
+    let group_clean = outcome.group.as_ref().is_none_or(|g| g.is_clean());
+    if outcome.log.is_clean()
+        && outcome.live.is_clean()
+        && outcome.facts.consumer_drained
+        && group_clean
+    {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -83,6 +97,7 @@ fn parse(args: Vec<String>) -> Result<(SoakOptions, PathBuf), String> {
         producers: 2,
         partitions: 6,
         faults: FaultKind::CYCLE.to_vec(),
+        group_members: 3,
     };
     let mut out = xtask::workspace::target_dir().join("soak");
     let mut args = args.into_iter();
@@ -95,6 +110,7 @@ fn parse(args: Vec<String>) -> Result<(SoakOptions, PathBuf), String> {
             "--seed" => options.seed = value.parse().map_err(|e| bad(&e))?,
             "--producers" => options.producers = value.parse().map_err(|e| bad(&e))?,
             "--partitions" => options.partitions = value.parse().map_err(|e| bad(&e))?,
+            "--group-members" => options.group_members = value.parse().map_err(|e| bad(&e))?,
             "--out" => out = PathBuf::from(value),
             "--faults" => {
                 options.faults = value

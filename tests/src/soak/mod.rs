@@ -6,11 +6,13 @@
 //! - [`history`]: the events and the checker (pure, unit-tested on hand-made histories);
 //! - [`faults`]: the faults and their schedule;
 //! - [`run`]: producers, consumers and the final read;
+//! - [`group`]: the consumer group of `group-consume` processes, killed and replaced;
 //! - [`report`]: the report files;
 //! - [`client_log`]: franzl's log lines in `client.log`.
 
 pub mod client_log;
 pub mod faults;
+pub mod group;
 pub mod history;
 pub mod report;
 pub mod run;

@@ -18,6 +18,7 @@ use franzl::producer::{Producer, ProducerRecord};
 use xtask::broker::Profile;
 
 use super::faults::{self, FaultEvent, FaultKind, Rng, Target};
+use super::group::{GroupFindings, SoakGroup};
 use super::history::{Findings, History, Read, WriteId, check};
 use super::report::RunFacts;
 use crate::fault_proxy::cluster::ClusterProxies;
@@ -37,6 +38,9 @@ pub struct SoakOptions {
     pub partitions: i32,
     /// The faults the schedule cycles through, in order (by default [`FaultKind::CYCLE`]).
     pub faults: Vec<FaultKind>,
+    /// Members of the consumer group (`group-consume` processes; one is killed at every
+    /// fault); 0 for none.
+    pub group_members: u32,
 }
 
 /// What a run found.
@@ -50,6 +54,8 @@ pub struct SoakOutcome {
     pub live: Findings,
     /// The fault timeline.
     pub faults: Vec<FaultEvent>,
+    /// What the consumer group read, when there was one.
+    pub group: Option<GroupFindings>,
     /// Everything sent, acknowledged and read (the final read's records).
     pub history: History,
 }
@@ -84,6 +90,8 @@ pub fn run(options: &SoakOptions) -> Result<SoakOutcome, String> {
         let partitions = options.partitions;
         thread::spawn(move || consume(&proxied, &topic, partitions, &done, &reads))
     };
+    let mut group = (options.group_members > 0)
+        .then(|| SoakGroup::start(&proxied, &topic, options.group_members));
     let per_producer_rate = options.rate / u64::from(options.producers.max(1));
     let producers: Vec<_> = (0..options.producers)
         .map(|producer| {
@@ -102,7 +110,7 @@ pub fn run(options: &SoakOptions) -> Result<SoakOutcome, String> {
         })
         .collect();
 
-    let faults = run_schedule(options, &broker, &proxies, &topic, started);
+    let faults = run_schedule(options, &broker, &proxies, &topic, started, group.as_mut());
     stop.store(true, Ordering::Release);
     proxies.heal_all();
     let mut history = History::default();
@@ -122,6 +130,11 @@ pub fn run(options: &SoakOptions) -> Result<SoakOutcome, String> {
         history.failures.len()
     );
     producing_done.store(true, Ordering::Release);
+    let group = group.map(|group| {
+        let acked: std::collections::HashSet<WriteId> =
+            history.acks.iter().map(|(id, ..)| *id).collect();
+        group.finish(&acked, DRAIN_TIMEOUT)
+    });
     let consumer_drained = consumer
         .join()
         .map_err(|_| "the consumer thread panicked".to_string())?;
@@ -158,16 +171,19 @@ pub fn run(options: &SoakOptions) -> Result<SoakOutcome, String> {
         live: live_findings,
         faults,
         history,
+        group,
     })
 }
 
-/// Injects a fault every 10-20 s (the first after 5-10 s) until the run's minutes are over.
+/// Injects a fault every 10-20 s (the first after 5-10 s) until the run's minutes are over,
+/// and with each, kills a member of the consumer group (if there is one) and starts another.
 fn run_schedule(
     options: &SoakOptions,
     broker: &xtask::broker::Broker,
     proxies: &ClusterProxies,
     topic: &str,
     started: Instant,
+    mut group: Option<&mut SoakGroup>,
 ) -> Vec<FaultEvent> {
     let target = Target {
         broker,
@@ -194,6 +210,9 @@ fn run_schedule(
             event.lasted.as_secs_f64()
         );
         timeline.push(event);
+        if let Some(group) = group.as_deref_mut() {
+            eprintln!("soak: {}", group.kill_one(&mut rng));
+        }
         next = Instant::now() + Duration::from_millis(rng.between(10_000, 20_000));
     }
     thread::sleep(end.saturating_duration_since(Instant::now()));
