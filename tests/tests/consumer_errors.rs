@@ -1,6 +1,7 @@
-//! Non-retriable errors reach the consumer's caller against the real broker: a fetch response
-//! over `receive.message.max.bytes`, and a topic name the broker calls invalid. `poll` returns
-//! each at once, the partition stops (no retry loop) until a seek.
+//! Errors reach the consumer's caller against the real broker: a fetch response
+//! over `receive.message.max.bytes`, and a topic name the broker calls invalid: `poll` returns
+//! each at once, the partition stops (no retry loop) until a seek. A topic or partition that
+//! does not exist is reported once and read once it exists.
 
 use std::time::{Duration, Instant};
 
@@ -98,6 +99,49 @@ fn an_invalid_topic_reaches_poll() {
             "{error}"
         );
         assert_eq!(consumer.stopped(), [tp]);
+        consumer.close().await;
+    });
+}
+
+#[test]
+fn a_missing_topic_or_partition_is_reported_once_and_read_once_it_exists() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let topic = unique_topic("consumer-missing");
+    smol::block_on(async {
+        let mut consumer = Consumer::connect(config(&bootstrap).build().unwrap())
+            .await
+            .unwrap();
+        let tp = TopicPartition::new(&topic, 0);
+        consumer.assign([tp.clone()]);
+        let (offsets, error) = poll_until_error(&mut consumer).await;
+        assert!(offsets.is_empty());
+        assert_eq!(
+            error.kafka_code(),
+            Some(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION),
+            "{error}"
+        );
+        assert!(error.is_retriable(), "it may yet be created");
+        assert!(error.to_string().contains(&format!("{topic}-0")), "{error}");
+        assert!(
+            consumer.stopped().is_empty(),
+            "not stopped: still looked for"
+        );
+        // Created afterwards, it is read without a seek.
+        create_topic(&bootstrap, None, &topic, 1);
+        franzl_tests::java_tools::produce(&bootstrap, None, &topic, &["late"]);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut got = Vec::new();
+        while got.is_empty() {
+            assert!(Instant::now() < deadline, "the created topic was not read");
+            got = consumer.poll(Duration::from_millis(200)).await.unwrap();
+        }
+        assert_eq!(got[0].value(), Some(&b"late"[..]));
+
+        // A partition beyond the topic's partitions.
+        let beyond = TopicPartition::new(&topic, 3);
+        consumer.assign([tp.clone(), beyond]);
+        let (_, error) = poll_until_error(&mut consumer).await;
+        assert!(error.to_string().contains(&format!("{topic}-3")), "{error}");
         consumer.close().await;
     });
 }

@@ -341,6 +341,19 @@ impl Assignment {
         unusable
     }
 
+    /// The partitions waiting for a leader that `metadata` says do not exist: their topic is
+    /// unknown, or it has fewer partitions.
+    pub(crate) fn missing(&self, metadata: &MetadataSnapshot) -> Vec<PartitionAt> {
+        self.leaderless()
+            .into_iter()
+            .filter(|at| match metadata.topic(&at.0) {
+                Some(topic) if topic.error == ErrorCode::UNKNOWN_TOPIC_OR_PARTITION => true,
+                Some(topic) => topic.error.is_ok() && topic.partition(at.1).is_none(),
+                None => false,
+            })
+            .collect()
+    }
+
     /// Topics with a partition (not stopped) that needs its leader looked up.
     pub(crate) fn topics_without_leader(&self) -> Vec<Arc<str>> {
         let mut topics: Vec<Arc<str>> = Vec::new();

@@ -293,7 +293,8 @@ impl Consumer {
     /// or TLS, a response that does not decode). The partitions it concerns stop until they are
     /// seeked (see [`Consumer::stopped`]); the others go on. Records already fetched come
     /// before it, and the next call goes on with them. Retriable errors are retried (and logged),
-    /// never returned. [`Error::Closed`] once the consumer is closed.
+    /// never returned, but for an assigned partition that does not exist, reported once
+    /// (`UNKNOWN_TOPIC_OR_PARTITION`) while the consumer keeps looking for it. [`Error::Closed`] once the consumer is closed.
     pub async fn poll(&mut self, timeout: Duration) -> Result<Vec<ConsumerRecord>> {
         self.polled();
         if let Some(error) = self.stashed.take() {

@@ -13,7 +13,7 @@
 //! Closing the consumer stops it, and it joins the fetchers it started.
 
 use crate::runtime::TaskHandle;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use async_io::Timer;
@@ -21,10 +21,11 @@ use async_io::Timer;
 use super::assignment::{Leader, SeekTo};
 use super::fetcher;
 use super::list_offsets::{LATEST, OffsetQuery, list_offsets};
-use super::shared::{PartitionAt, Shared};
+use super::shared::{Delivery, PartitionAt, Shared};
 use crate::cluster::needs_metadata_refresh;
 use crate::error::Error;
 use crate::net::Backoff;
+use franzl_core::ErrorCode;
 
 /// Starts the manager task; it ends after the fetch tasks it started.
 pub(crate) fn spawn(shared: Arc<Shared>) -> TaskHandle {
@@ -44,9 +45,11 @@ async fn run(shared: Arc<Shared>) {
     let client = &shared.config.client;
     let mut backoff = Backoff::new(client.retry_backoff, client.retry_backoff_max, 0x5eed);
     let mut fetchers: BTreeMap<i32, TaskHandle> = BTreeMap::new();
+    let mut reported = HashSet::new();
     while !shared.is_closed() {
         let listener = shared.listen_manager();
-        let pending = futures_lite::future::or(step(&shared, &mut fetchers), async {
+        let work = step(&shared, &mut fetchers, &mut reported);
+        let pending = futures_lite::future::or(work, async {
             shared.closed().await;
             false
         })
@@ -67,8 +70,13 @@ async fn run(shared: Arc<Shared>) {
     }
 }
 
-/// One pass; returns whether work is left to retry.
-async fn step(shared: &Arc<Shared>, fetchers: &mut BTreeMap<i32, TaskHandle>) -> bool {
+/// One pass; returns whether work is left to retry. `reported` holds the partitions (at their
+/// epoch) already reported missing.
+async fn step(
+    shared: &Arc<Shared>,
+    fetchers: &mut BTreeMap<i32, TaskHandle>,
+    reported: &mut HashSet<PartitionAt>,
+) -> bool {
     let topics = shared.state().topics_without_leader();
     let snapshot = if topics.is_empty() {
         shared.cluster.metadata()
@@ -89,6 +97,7 @@ async fn step(shared: &Arc<Shared>, fetchers: &mut BTreeMap<i32, TaskHandle>) ->
         }
     };
     let nodes = shared.state().apply_leaders(&snapshot);
+    report_missing(shared, &snapshot, reported);
     let unusable = shared.state().unusable(&snapshot);
     for (at, code) in unusable {
         let context = format!("metadata of {}-{}", at.0, at.1);
@@ -114,6 +123,35 @@ async fn step(shared: &Arc<Shared>, fetchers: &mut BTreeMap<i32, TaskHandle>) ->
         shared.notify_fetchers();
     }
     pending
+}
+
+/// Tells the caller, once per partition and seek, of assigned partitions the metadata says do
+/// not exist (an unknown topic, or too few partitions). The error is retriable: the partition
+/// is looked for again with backoff, and read once it exists.
+fn report_missing(
+    shared: &Shared,
+    snapshot: &crate::cluster::MetadataSnapshot,
+    reported: &mut HashSet<PartitionAt>,
+) {
+    let missing = shared.state().missing(snapshot);
+    let new: Vec<PartitionAt> = missing
+        .into_iter()
+        .filter(|at| reported.insert(at.clone()))
+        .collect();
+    if new.is_empty() {
+        return;
+    }
+    let names: Vec<String> = new.iter().map(|(t, p, _)| format!("{t}-{p}")).collect();
+    let names = names.join(", ");
+    log::warn!("assigned {names}, which the metadata says does not exist; looking again");
+    shared.deliver(Delivery::Failure(Error::kafka(
+        ErrorCode::UNKNOWN_TOPIC_OR_PARTITION,
+        None,
+        format!(
+            "assigned {names}, which the metadata says does not exist (the consumer looks \
+             again and reads it once it exists)"
+        ),
+    )));
 }
 
 type Reset = (Arc<str>, i32, Leader, SeekTo, u64);

@@ -25,7 +25,10 @@
 //!
 //! Errors: a retriable error (a lost connection, a timeout, a leader moving,
 //! `NOT_LEADER_OR_FOLLOWER`, ...) is retried with backoff (`retry.backoff.ms` up to `retry.backoff.max.ms`) and logged;
-//! the caller never sees it. A non-retriable one ([`crate::Error::is_retriable`] is false) is
+//! the caller never sees it, with one exception: an assigned partition that the metadata says does
+//! not exist (its topic is unknown, or has fewer partitions) is reported once through `poll`
+//! (`UNKNOWN_TOPIC_OR_PARTITION`, retriable), and the consumer keeps looking for it and reads it
+//! once it exists. A non-retriable one ([`crate::Error::is_retriable`] is false) is
 //! returned once by [`Consumer::poll`], or as an `Err` item of the stream: an error code about
 //! one partition (`TOPIC_AUTHORIZATION_FAILED`, `OFFSET_OUT_OF_RANGE` with
 //! `auto.offset.reset=none`, a batch that fails its CRC, ...), or a failed request to a broker
