@@ -59,9 +59,11 @@ impl Admin {
     /// (see [`Admin::new`]).
     ///
     /// # Errors
-    /// As [`Client::connect`].
+    /// As [`Client::connect`], but the connect gives up after `default.api.timeout.ms` (the
+    /// admin client's bound for calls without their own), not `max.block.ms`.
     pub async fn connect(config: AdminConfig) -> Result<Self> {
-        let client = Client::connect(config.client.clone()).await?;
+        let timeout = config.default_api_timeout;
+        let client = Client::connect_within(config.client.clone(), timeout).await?;
         Self::new(&client, config)
     }
 

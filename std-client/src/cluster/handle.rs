@@ -15,7 +15,7 @@ use franzl_core::messages::metadata::{MetadataRequest, MetadataRequestTopic};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The client handle: one cluster's metadata and broker connections, shared by every
 /// [`Producer`](crate::Producer), [`Consumer`](crate::Consumer) and [`Admin`](crate::Admin)
@@ -53,6 +53,16 @@ impl Client {
     /// [`Error::Config`] for bad addresses or TLS files; [`Error::Authentication`] at once;
     /// otherwise the last connection error once `max.block.ms` has passed.
     pub async fn connect(config: ClientConfig) -> Result<Self> {
+        let timeout = config.metadata_timeout;
+        Self::connect_within(config, timeout).await
+    }
+
+    /// As [`Client::connect`], giving up after `timeout` (a handle's own bound: an admin
+    /// client's or consumer's `default.api.timeout.ms`).
+    ///
+    /// # Errors
+    /// As [`Client::connect`], the last connection error once `timeout` has passed.
+    pub(crate) async fn connect_within(config: ClientConfig, timeout: Duration) -> Result<Self> {
         let options = ConnectOptions::from_config(&config)?;
         let bootstrap = BrokerAddress::parse_list(&config.bootstrap_servers.join(","))?;
         let pool = Pool::new(
@@ -75,7 +85,10 @@ impl Client {
                 metadata_changed: event_listener::Event::new(),
             }),
         };
-        let snapshot = cluster.refresh_metadata(&[]).await?;
+        let snapshot = {
+            let _refreshing = cluster.inner.refresh_lock.lock().await;
+            cluster.fetch_metadata(Some(&[]), timeout).await?
+        };
         super::refresher::start(&cluster, woken);
         log::info!(
             "connected to cluster {} ({} brokers, controller {})",
@@ -199,7 +212,7 @@ impl Client {
                 }
                 Err(error) if !error.is_retriable() => return Err(error),
                 Err(error) => {
-                    log::info!("bootstrap server {address} unavailable: {error}");
+                    log::warn!("bootstrap server {address} unavailable: {error}");
                     last = Some(error);
                 }
             }
@@ -296,7 +309,8 @@ impl Client {
                 ..Default::default()
             })
             .collect();
-        self.fetch_metadata(Some(&request_topics)).await
+        let timeout = self.inner.config.metadata_timeout;
+        self.fetch_metadata(Some(&request_topics), timeout).await
     }
 
     /// Fetches metadata for every topic in the cluster (replacing the cached topics).
@@ -305,12 +319,15 @@ impl Client {
     /// As [`Client::refresh_metadata`].
     pub async fn refresh_all_topics(&self) -> Result<Arc<MetadataSnapshot>> {
         let _refreshing = self.inner.refresh_lock.lock().await;
-        self.fetch_metadata(None).await
+        self.fetch_metadata(None, self.inner.config.metadata_timeout)
+            .await
     }
 
+    /// Fetches metadata, retrying retriable failures (each logged at warn) for up to `timeout`.
     async fn fetch_metadata(
         &self,
         topics: Option<&[MetadataRequestTopic<'_>]>,
+        timeout: Duration,
     ) -> Result<Arc<MetadataSnapshot>> {
         let request = MetadataRequest {
             topics: topics.map(Array::from_slice),
@@ -318,7 +335,7 @@ impl Client {
             ..Default::default()
         };
         let config = &self.inner.config;
-        let deadline = Instant::now() + config.metadata_timeout;
+        let deadline = Instant::now() + timeout;
         let mut backoff = Backoff::new(config.retry_backoff, config.retry_backoff_max, 7);
         loop {
             let attempt = async {
@@ -352,8 +369,12 @@ impl Client {
                 }
                 Err(error) if error.is_retriable() && Instant::now() < deadline => {
                     let delay = backoff.next_delay();
-                    log::info!("metadata request failed: {error}; retrying in {delay:?}");
+                    log::warn!("metadata request failed: {error}; retrying in {delay:?}");
                     Timer::after(delay).await;
+                }
+                Err(error) if error.is_retriable() => {
+                    log::warn!("metadata request failed for {timeout:?}, giving up: {error}");
+                    return Err(error);
                 }
                 Err(error) => return Err(error),
             }

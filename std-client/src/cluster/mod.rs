@@ -55,6 +55,8 @@
 //! # }
 //! ```
 
+#[cfg(test)]
+mod connect_tests;
 mod coordinator;
 mod features;
 mod handle;
