@@ -683,3 +683,29 @@ fn unsubscribing_gives_the_partitions_to_the_other_member_at_once() {
         o.overlaps
     );
 }
+
+#[test]
+fn assign_takes_a_topic_name_alone_and_excludes_subscribe() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let topic = unique_topic("assign-topic");
+    create_topic(&bootstrap, None, &topic, 3);
+    let group = unique_topic("g-assign");
+    smol::block_on(async {
+        let consumer = Consumer::connect(group_config(&bootstrap, &group, |_| {}))
+            .await
+            .unwrap();
+        consumer.assign_topics(&[&topic]).await.unwrap();
+        let mut assigned = consumer.assignment();
+        assigned.sort();
+        let all: Vec<TopicPartition> = (0..3).map(|p| TopicPartition::new(&topic, p)).collect();
+        assert_eq!(assigned, all);
+        // Manually assigned: subscribing is refused until the assignment is empty.
+        assert!(consumer.subscribe([topic.clone()]).is_err());
+        let missing = consumer.assign_topics(&["no-such-topic-here"]).await.unwrap_err();
+        assert_eq!(
+            missing.kafka_code(),
+            Some(franzl::core::ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)
+        );
+        consumer.close().await;
+    });
+}

@@ -178,6 +178,8 @@ pub(crate) struct FetchTarget {
 #[derive(Debug, Default)]
 pub(crate) struct Assignment {
     partitions: Vec<PartitionState>,
+    /// Where the next fetch round starts in the fetchable partitions.
+    rotation: usize,
 }
 
 /// Where a partition without an offset starts, from `auto.offset.reset`.
@@ -254,8 +256,21 @@ impl Assignment {
                 leader,
             });
         }
-        // A Fetch groups partitions by topic.
-        targets.sort_by(|a, b| a.topic.cmp(&b.topic));
+        // Each round starts further along, so a partition late in the order (behind others
+        // that fill the response) is not starved; then a Fetch groups partitions by topic,
+        // topics in the order they come first.
+        if !targets.is_empty() {
+            let len = targets.len();
+            targets.rotate_left(self.rotation % len);
+            self.rotation = self.rotation.wrapping_add(1);
+            let mut first: Vec<Arc<str>> = Vec::new();
+            for target in &targets {
+                if !first.contains(&target.topic) {
+                    first.push(Arc::clone(&target.topic));
+                }
+            }
+            targets.sort_by_key(|t| first.iter().position(|topic| *topic == t.topic));
+        }
         targets
     }
 

@@ -107,6 +107,38 @@ impl PrefetchBudget {
         }
     }
 
+    /// Waits until at least `least` bytes are free, then takes as many as are free up to
+    /// `most` and returns their permit; `None` once closed. A fetcher reserves its response
+    /// this way, so one whose broker does not answer (its reservation held for the request
+    /// timeout) leaves the rest of the bound to the others instead of starving them.
+    pub(crate) async fn acquire_up_to(
+        self: &Arc<Self>,
+        most: usize,
+        least: usize,
+    ) -> Option<Permit> {
+        let least = least.min(most);
+        loop {
+            let listener = self.released.listen();
+            {
+                let mut usage = self.usage();
+                if usage.closed {
+                    return None;
+                }
+                let free = self.limit.saturating_sub(usage.used);
+                if free >= least {
+                    let bytes = free.min(most);
+                    usage.used = usage.used.saturating_add(bytes);
+                    usage.peak = usage.peak.max(usage.used);
+                    return Some(Permit {
+                        budget: Arc::clone(self),
+                        bytes,
+                    });
+                }
+            }
+            listener.await;
+        }
+    }
+
     /// Marks `bytes` (a response body's permit) as being read until the guard drops.
     pub(crate) fn reading(self: &Arc<Self>, bytes: usize) -> Reading {
         let mut usage = self.usage();
@@ -186,6 +218,24 @@ impl Drop for Permit {
 mod tests {
     use super::*;
     use futures_lite::future;
+
+    #[test]
+    fn a_short_budget_gives_what_is_free_down_to_the_least_asked() {
+        let budget = PrefetchBudget::new(100);
+        let held = smol::block_on(budget.acquire(90, false)).unwrap();
+        let some = smol::block_on(budget.acquire_up_to(50, 10)).unwrap();
+        assert_eq!(some.bytes(), 10);
+        drop(some);
+        // Less free than the least asked: it waits until memory comes back.
+        let waiting = smol::spawn({
+            let budget = Arc::clone(&budget);
+            async move { budget.acquire_up_to(50, 20).await.map(|p| p.bytes()) }
+        });
+        smol::block_on(async_io::Timer::after(std::time::Duration::from_millis(50)));
+        assert!(!waiting.is_finished());
+        drop(held);
+        assert_eq!(smol::block_on(waiting), Some(50));
+    }
 
     #[test]
     fn permits_count_and_release() {

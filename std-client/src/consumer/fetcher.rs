@@ -1,8 +1,10 @@
 //! The fetch loop of one broker, a task (see [`crate::runtime`]).
 //!
 //! Each round takes the partitions this node leads that have an offset and no fetch in flight,
-//! reserves of the prefetch budget the most the response can hold (`fetch.max.bytes`, or
-//! `max.partition.fetch.bytes` per partition if less), sends one Fetch for all of them (in an
+//! connects, reserves of the prefetch budget the most the response can hold (`fetch.max.bytes`,
+//! or `max.partition.fetch.bytes` per partition if less; what is free, down to one partition's
+//! worth, when the budget is short), sends one Fetch for all of them, asking for no more than
+//! it reserved (in an
 //! incremental fetch session, `fetch_session`, when the broker grants one), and reads each
 //! partition into the delivery queue.
 //! Then it goes straight to the next round: fetching runs ahead of the caller until the budget
@@ -166,20 +168,25 @@ async fn fetch(
     let closed = || Error::Closed {
         what: "consumer".into(),
     };
+    // Connected first: a broker that cannot be reached holds no budget through its connect
+    // timeout and backoff.
+    let connection = shared.cluster.broker_for(node, Purpose::Fetch).await?;
     // The response holds at most max_partition_fetch_bytes per partition and fetch_max_bytes
-    // in all (but for one batch bigger than either): reserve no more than that, so fetchers of
-    // other brokers can reserve theirs while this one waits for data.
-    let reserve = config
+    // in all (but for one batch bigger than either): reserve no more than that, and take what
+    // is free down to one partition's worth, so fetchers of other brokers can reserve theirs
+    // while this one waits for data (or for a broker that never answers).
+    let most = config
         .max_partition_fetch_bytes
         .saturating_mul(targets.len())
         .min(config.fetch_max_bytes)
         .max(1);
+    let least = config.max_partition_fetch_bytes.max(1);
     let mut permit = shared
         .budget
-        .acquire(reserve, false)
+        .acquire_up_to(most, least)
         .await
         .ok_or_else(closed)?;
-    let connection = shared.cluster.broker_for(node, Purpose::Fetch).await?;
+    let reserve = permit.bytes();
     let version = connection.version(ApiKey::Fetch)?;
     // From v13 topics go by id; the name must then be left out, and the other way round.
     let by_id = version >= franzl_core::messages::FIRST_VERSION_WITH_TOPIC_IDS;

@@ -158,3 +158,42 @@ fn topics_the_metadata_refuses_are_unusable_but_unknown_ones_may_appear() {
     assert!(assignment.unusable(&snapshot).is_empty());
     assert!(assignment.topics_without_leader().is_empty());
 }
+
+#[test]
+fn each_round_starts_further_along_and_keeps_topics_together() {
+    let mut snapshot = metadata(1);
+    let mut other = snapshot.topics["t"].clone();
+    other.id = franzl_core::wire::Uuid([8; 16]);
+    snapshot.topics.insert("u".into(), other);
+    let mut assignment = Assignment::default();
+    let partitions = [
+        TopicPartition::new("t", 0),
+        TopicPartition::new("u", 0),
+        TopicPartition::new("t", 1),
+        TopicPartition::new("u", 1),
+    ];
+    assignment.assign(&partitions, Some(SeekTo::Offset(0)));
+    assignment.apply_leaders(&snapshot);
+    let mut firsts = Vec::new();
+    for _ in 0..4 {
+        let targets = assignment.take_fetchable(1);
+        let order: Vec<(String, i32)> = targets
+            .iter()
+            .map(|t| (t.topic.to_string(), t.partition))
+            .collect();
+        // One run per topic, as a Fetch names each topic once.
+        let topics: Vec<&str> = order.iter().map(|(topic, _)| topic.as_str()).collect();
+        let mut runs = topics.clone();
+        runs.dedup();
+        assert_eq!(runs.len(), 2, "{order:?}");
+        firsts.push(order[0].clone());
+        assignment.finish_fetch(&targets);
+    }
+    firsts.sort_unstable();
+    firsts.dedup();
+    assert_eq!(
+        firsts.len(),
+        4,
+        "every partition gets to go first: {firsts:?}"
+    );
+}
