@@ -29,6 +29,7 @@ type args struct {
 	mode        string
 	bootstrap   string
 	topic       string
+	group       string
 	partitions  int
 	count       int64
 	size        int
@@ -75,14 +76,16 @@ type outcome struct {
 	latenciesMicros []uint32
 }
 
-func parseArgs() (args, error) {
-	if len(os.Args) < 2 {
-		return args{}, errors.New("expected produce|consume|roundtrip")
+// parseArgs reads the arguments after the program's name.
+func parseArgs(argv []string) (args, error) {
+	if len(argv) < 1 {
+		return args{}, errors.New("expected produce|consume|group-consume|roundtrip")
 	}
-	a := args{mode: os.Args[1]}
+	a := args{mode: argv[0]}
 	fs := flag.NewFlagSet(a.mode, flag.ContinueOnError)
 	fs.StringVar(&a.bootstrap, "bootstrap", "", "host:port")
 	fs.StringVar(&a.topic, "topic", "", "topic")
+	fs.StringVar(&a.group, "group", "", "the consumer group group-consume joins")
 	fs.IntVar(&a.partitions, "partitions", 1, "partitions")
 	fs.Int64Var(&a.count, "count", 0, "records in the timed part")
 	fs.IntVar(&a.size, "size", 100, "value size")
@@ -98,11 +101,19 @@ func parseArgs() (args, error) {
 		}
 		return err
 	})
-	if err := fs.Parse(os.Args[2:]); err != nil {
+	if err := fs.Parse(argv[1:]); err != nil {
 		return a, err
 	}
-	if a.mode != "produce" && a.mode != "consume" && a.mode != "roundtrip" {
-		return a, fmt.Errorf("expected produce|consume|roundtrip, got %q", a.mode)
+	switch a.mode {
+	case "produce", "consume", "group-consume", "roundtrip":
+	default:
+		return a, fmt.Errorf("expected produce|consume|group-consume|roundtrip, got %q", a.mode)
+	}
+	if a.mode == "group-consume" && a.group == "" {
+		return a, errors.New("group-consume needs --group: the consumer group to join")
+	}
+	if a.mode != "group-consume" && a.group != "" {
+		return a, fmt.Errorf("--group is for group-consume only, not %s", a.mode)
 	}
 	if a.bootstrap == "" || a.topic == "" || a.count <= 0 {
 		return a, errors.New("--bootstrap, --topic and a non-zero --count are required")
@@ -235,13 +246,24 @@ func produce(ctx context.Context, a args) (outcome, error) {
 		warmup: a.warmup, allocs: allocs1 - allocs0, allocB: bytes1 - bytes0, latenciesMicros: latencies}, nil
 }
 
-func consume(ctx context.Context, a args) (outcome, error) {
+// consumerOptions reads partitions 0..partitions assigned from the start (consume), or joins
+// --group subscribed to the topic from the start (group-consume: the group is fresh, nothing is
+// committed; kgo's other group settings stay at their defaults, autocommit included).
+func consumerOptions(a args) []kgo.Opt {
+	opts := []kgo.Opt{kgo.SeedBrokers(a.bootstrap)}
+	if a.mode == "group-consume" {
+		return append(opts, kgo.ConsumerGroup(a.group), kgo.ConsumeTopics(a.topic),
+			kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	}
 	offsets := map[int32]kgo.Offset{}
 	for p := 0; p < a.partitions; p++ {
 		offsets[int32(p)] = kgo.NewOffset().AtStart()
 	}
-	opts := []kgo.Opt{kgo.SeedBrokers(a.bootstrap),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{a.topic: offsets})}
+	return append(opts, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{a.topic: offsets}))
+}
+
+func consume(ctx context.Context, a args) (outcome, error) {
+	opts := consumerOptions(a)
 	cl, err := kgo.NewClient(append(opts, a.options...)...)
 	if err != nil {
 		return outcome{}, err
@@ -249,7 +271,7 @@ func consume(ctx context.Context, a args) (outcome, error) {
 	defer cl.Close()
 	var records, bytes int64
 	allocs0, bytes0 := mallocs()
-	// The clock starts at the first record, as in every contract program.
+	// The clock starts at the first record, as in every contract program (after a group's join).
 	var start time.Time
 	for records < a.count {
 		pollCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -296,10 +318,10 @@ func (o outcome) json() string {
 }
 
 func main() {
-	a, err := parseArgs()
+	a, err := parseArgs(os.Args[1:])
 	if err == nil {
 		var o outcome
-		if a.mode == "consume" {
+		if a.mode == "consume" || a.mode == "group-consume" {
 			o, err = consume(context.Background(), a)
 		} else {
 			o, err = produce(context.Background(), a)

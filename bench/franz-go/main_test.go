@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // The pool must hold the same bytes as the Rust programs' (bench/clients/src/payload.rs).
 func TestValuesMatchTheRustPrograms(t *testing.T) {
@@ -36,6 +39,24 @@ func TestSetKnowsItsOptionsAndRefusesOthers(t *testing.T) {
 	}
 	for _, bad := range []string{"MaxBufferedRecords=0", "MaxBufferedRecords=x", "FetchMaxWait=1s", "MaxBufferedRecords"} {
 		if _, err := parseSet(bad); err == nil {
+			t.Fatalf("%q accepted", bad)
+		}
+	}
+}
+
+// group-consume must be given its group, and no other mode takes one.
+func TestGroupConsumeNeedsAGroupAndOnlyItTakesOne(t *testing.T) {
+	parse := func(line string) (args, error) { return parseArgs(strings.Fields(line)) }
+	a, err := parse("group-consume --bootstrap h:1 --topic t --count 3 --group g-1")
+	if err != nil || a.group != "g-1" || len(consumerOptions(a)) != 4 {
+		t.Fatalf("%+v, %v", a, err)
+	}
+	for _, bad := range []string{
+		"group-consume --bootstrap h:1 --topic t --count 3",
+		"consume --bootstrap h:1 --topic t --count 3 --group g",
+		"produce --bootstrap h:1 --topic t --count 3 --group g",
+	} {
+		if _, err := parse(bad); err == nil {
 			t.Fatalf("%q accepted", bad)
 		}
 	}

@@ -1,8 +1,10 @@
 //! The command line every client program accepts:
-//! `<client> produce|consume|roundtrip --bootstrap H:P --topic T [--partitions P] --count N
-//! [--size S] [--acks 0|1|all] [--compression none|gzip|lz4|zstd|snappy] [--idempotent]
-//! [--warmup W] [--linger-ms L] [--set KEY=VALUE]...`, and
+//! `<client> produce|consume|group-consume|roundtrip --bootstrap H:P --topic T [--partitions P]
+//! --count N [--group G] [--size S] [--acks 0|1|all] [--compression none|gzip|lz4|zstd|snappy]
+//! [--idempotent] [--warmup W] [--linger-ms L] [--set KEY=VALUE]...`, and
 //! `<client> idle-producer|idle-consumer --bootstrap H:P --topic T [--idle-s S]`.
+//!
+//! `group-consume` needs `--group` (the group to join, fresh for each run), and only it takes one.
 //!
 //! Parsing fails with a message naming the argument; a client that cannot honour an option it was
 //! given (rskafka and `--acks 1`, say, or a `--set` property) must fail rather than silently run
@@ -15,9 +17,13 @@ use std::time::Duration;
 pub enum Mode {
     /// Send `count` records (after `warmup` untimed ones) as fast as the client can.
     Produce,
-    /// Read `count` records from the earliest offset of partitions `0..partitions`, without a
-    /// consumer group.
+    /// Read `count` records from the earliest offset of partitions `0..partitions`, assigned
+    /// directly (no consumer group).
     Consume,
+    /// Read `count` records of the topic as a member of the consumer group `group` (fresh for each
+    /// run, so it has no committed offsets), subscribed to the topic with
+    /// `auto.offset.reset=earliest`; the clock starts at the first record, after the join.
+    GroupConsume,
     /// Send `count` records one at a time, each after the previous one was acknowledged.
     Roundtrip,
     /// Make a producer, connect it, send nothing, and count the process's wake-ups while it idles.
@@ -38,6 +44,7 @@ impl Mode {
         match self {
             Mode::Produce => "produce",
             Mode::Consume => "consume",
+            Mode::GroupConsume => "group-consume",
             Mode::Roundtrip => "roundtrip",
             Mode::IdleProducer => "idle-producer",
             Mode::IdleConsumer => "idle-consumer",
@@ -61,6 +68,8 @@ pub struct Args {
     pub partitions: i32,
     /// How many records to send or read in the timed part.
     pub count: u64,
+    /// The consumer group `group-consume` joins (`--group`); required there, refused elsewhere.
+    pub group: Option<String>,
     /// Value size in bytes (default 100); keys are null.
     pub size: usize,
     /// Acknowledgements (default 1).
@@ -98,12 +107,14 @@ impl Args {
         let mode = match args.next().as_deref() {
             Some("produce") => Mode::Produce,
             Some("consume") => Mode::Consume,
+            Some("group-consume") => Mode::GroupConsume,
             Some("roundtrip") => Mode::Roundtrip,
             Some("idle-producer") => Mode::IdleProducer,
             Some("idle-consumer") => Mode::IdleConsumer,
             other => {
                 return Err(format!(
-                    "expected produce|consume|roundtrip|idle-producer|idle-consumer, got {other:?}"
+                    "expected produce|consume|group-consume|roundtrip|idle-producer|idle-consumer, \
+                     got {other:?}"
                 ));
             }
         };
@@ -113,6 +124,7 @@ impl Args {
             topic: String::new(),
             partitions: 1,
             count: 0,
+            group: None,
             size: 100,
             acks: Acks::Leader,
             compression: "none".to_string(),
@@ -131,6 +143,7 @@ impl Args {
             match flag.as_str() {
                 "--bootstrap" => parsed.bootstrap = value,
                 "--topic" => parsed.topic = value,
+                "--group" => parsed.group = Some(value),
                 "--partitions" => parsed.partitions = number(&flag, &value)?,
                 "--count" => parsed.count = number(&flag, &value)?,
                 "--size" => parsed.size = number(&flag, &value)?,
@@ -167,6 +180,21 @@ impl Args {
         if parsed.idle.is_zero() {
             return Err("--idle-s must be at least 1".to_string());
         }
+        match (mode, &parsed.group) {
+            (Mode::GroupConsume, None) => {
+                return Err("group-consume needs --group: the consumer group to join".to_string());
+            }
+            (Mode::GroupConsume, Some(group)) if group.is_empty() => {
+                return Err("--group must not be empty".to_string());
+            }
+            (Mode::GroupConsume, Some(_)) | (_, None) => {}
+            (_, Some(_)) => {
+                return Err(format!(
+                    "--group is for group-consume only, not {}",
+                    mode.as_str()
+                ));
+            }
+        }
         if parsed.partitions < 1 {
             return Err("--partitions must be at least 1".to_string());
         }
@@ -175,6 +203,16 @@ impl Args {
 }
 
 impl Args {
+    /// The group `group-consume` joins.
+    ///
+    /// # Errors
+    /// When no `--group` was given (parsing refuses that for `group-consume`).
+    pub fn group(&self) -> Result<&str, String> {
+        self.group
+            .as_deref()
+            .ok_or_else(|| format!("{} needs --group", self.mode.as_str()))
+    }
+
     /// Fails when properties were given with `--set`: for a program that runs every scenario as
     /// given and has no tuned row, so a property is never accepted and ignored.
     ///
@@ -261,5 +299,28 @@ mod tests {
         assert!(parse("consume --bootstrap h:1 --topic t --count x").is_err());
         assert!(parse("consume --bootstrap h:1 --topic t --count 1 --acks 2").is_err());
         assert!(parse("consume --bootstrap h:1 --topic t --count 1 --size").is_err());
+    }
+
+    #[test]
+    fn group_consume_needs_a_group_and_only_it_takes_one() {
+        let args = parse("group-consume --bootstrap h:1 --topic t --count 3 --group g-1").unwrap();
+        assert_eq!(args.mode, Mode::GroupConsume);
+        assert_eq!(args.mode.as_str(), "group-consume");
+        assert_eq!(args.group.as_deref(), Some("g-1"));
+        assert!(parse("group-consume --bootstrap h:1 --topic t --count 3").is_err());
+        assert!(parse("group-consume --bootstrap h:1 --topic t --count 3 --group").is_err());
+        let empty = [
+            "group-consume",
+            "--bootstrap",
+            "h:1",
+            "--topic",
+            "t",
+            "--count",
+            "3",
+        ];
+        let empty = empty.into_iter().chain(["--group", ""]).map(str::to_string);
+        assert!(Args::parse(empty).is_err());
+        assert!(parse("consume --bootstrap h:1 --topic t --count 3 --group g").is_err());
+        assert!(parse("produce --bootstrap h:1 --topic t --count 3 --group g").is_err());
     }
 }

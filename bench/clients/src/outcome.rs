@@ -42,7 +42,7 @@ impl AllocationCount {
 pub struct Outcome {
     /// The client's name (`rdkafka`, `rskafka`, ...).
     pub client: &'static str,
-    /// `produce`, `consume` or `roundtrip`.
+    /// `produce`, `consume`, `group-consume` or `roundtrip`.
     pub mode: &'static str,
     /// Records acknowledged (produce, roundtrip) or consumed, in the timed part.
     pub records: u64,

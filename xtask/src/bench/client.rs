@@ -1,9 +1,10 @@
 //! The clients compared, each driven the same way: one process per run, given a topic and a
 //! scenario, pinned to the client core, measured by `bench-measure`.
 //!
-//! franzl's own client (`bench-franzl`) and `replay`, the ceiling (`bench-replay`: Produce
-//! requests encoded before the clock, Fetch responses read only as far as counting needs), run
-//! every scenario. A row a client cannot run says why (`NotApplicable`), never with figures.
+//! franzl's own client (`bench-franzl`) runs every scenario, and so does `replay`, the ceiling
+//! (`bench-replay`: Produce requests encoded before the clock, Fetch responses read only as far as
+//! counting needs), but for consuming in a group: it has no group protocol. A row a client cannot
+//! run says why (`NotApplicable`), never with figures.
 //!
 //! A peer with documented throughput settings has two rows (see `tuning.rs`): its defaults and
 //! its tuned settings, each a [`Contender`].
@@ -189,7 +190,15 @@ impl Client {
             Client::Rskafka if scenario.idempotent => {
                 Plan::NotApplicable("rskafka has no idempotent producer".into())
             }
-            Client::Rskafka if scenario.mode != Mode::Consume && scenario.acks != "all" => {
+            Client::Rskafka if scenario.mode == Mode::GroupConsume => {
+                Plan::NotApplicable("rskafka has no consumer groups".into())
+            }
+            Client::Replay if scenario.mode == Mode::GroupConsume => Plan::NotApplicable(
+                "replay has no group protocol; its assigned read, the fetch ceiling, is in the \
+                 consume scenario"
+                    .into(),
+            ),
+            Client::Rskafka if !scenario.mode.consumes() && scenario.acks != "all" => {
                 Plan::Contract {
                     acks: "all",
                     note: Some("acks=all: rskafka always asks for all"),
@@ -209,13 +218,15 @@ impl Client {
     }
 }
 
-/// The contract's arguments for `scenario` with `tuning`, after the program's name.
+/// The contract's arguments for `scenario` with `tuning`, after the program's name; `group` is
+/// the consumer group of a group scenario (given as `--group`).
 pub(crate) fn contract_args(
     scenario: &Scenario,
     acks: &str,
     tuning: &Tuning,
     bootstrap: &str,
     topic: &str,
+    group: Option<&str>,
     quick: bool,
 ) -> Vec<String> {
     let mut args: Vec<String> = vec![
@@ -240,6 +251,9 @@ pub(crate) fn contract_args(
     if scenario.idempotent {
         args.push("--idempotent".into());
     }
+    if let Some(group) = group {
+        args.extend(["--group".into(), group.into()]);
+    }
     let linger = match scenario.mode {
         Mode::Roundtrip => Some(0),
         _ => tuning.linger_ms,
@@ -262,6 +276,10 @@ mod tests {
     fn franzl_the_reference_and_the_ceiling_run_everything_as_asked() {
         for scenario in SCENARIOS {
             for client in [Client::Franzl, REFERENCE, CEILING] {
+                if client == CEILING && scenario.mode == Mode::GroupConsume {
+                    assert!(matches!(client.plan(scenario), Plan::NotApplicable(_)));
+                    continue;
+                }
                 match client.plan(scenario) {
                     Plan::Contract {
                         acks,
@@ -319,6 +337,7 @@ mod tests {
             &Tuning::default(),
             "127.0.0.1:9092",
             "t",
+            None,
             true,
         );
         assert_eq!(
@@ -333,17 +352,45 @@ mod tests {
         let Plan::Contract { tuning, .. } = tuned.plan(idempotent) else {
             panic!("librdkafka's tuned row runs every produce scenario");
         };
-        let args = contract_args(idempotent, "all", &tuning, "h:1", "t", true);
+        let args = contract_args(idempotent, "all", &tuning, "h:1", "t", None, true);
         assert!(args.join(" ").ends_with("--idempotent --linger-ms 100"));
         let consume = SCENARIOS.iter().find(|s| s.mode == Mode::Consume).unwrap();
         let Plan::Contract { tuning, .. } = tuned.plan(consume) else {
             panic!("librdkafka's tuned row runs every consume scenario");
         };
-        let args = contract_args(consume, "1", &tuning, "h:1", "t", true);
+        let args = contract_args(consume, "1", &tuning, "h:1", "t", None, true);
         assert!(args.join(" ").ends_with("--set fetch.queue.backoff.ms=0"));
         assert!(matches!(
             Client::Rskafka.plan(idempotent),
             Plan::NotApplicable(_)
         ));
+    }
+
+    #[test]
+    fn a_group_scenario_gives_its_group_and_rskafka_sits_it_out() {
+        let group = SCENARIOS
+            .iter()
+            .find(|s| s.mode == Mode::GroupConsume)
+            .unwrap();
+        let args = contract_args(
+            group,
+            "1",
+            &Tuning::default(),
+            "h:1",
+            "t",
+            Some("t-franzl-0"),
+            true,
+        );
+        assert_eq!(
+            args.join(" "),
+            "group-consume --bootstrap h:1 --topic t --partitions 6 --count 2000 --size 100 \
+             --acks 1 --compression none --warmup 0 --group t-franzl-0"
+        );
+        assert!(matches!(
+            Client::Rskafka.plan(group),
+            Plan::NotApplicable(why) if why.contains("no consumer groups")
+        ));
+        assert!(matches!(Client::FranzGo.plan(group), Plan::Contract { .. }));
+        assert!(matches!(Client::Java.plan(group), Plan::JavaPerf { .. }));
     }
 }

@@ -2,27 +2,31 @@
 //! jars: their command lines for a scenario, and their printed results read back.
 //!
 //! `ProducerPerformance` counts its warm-up within `--num-records` and prints a "steady state" line
-//! for the records after it; that line is the timed part. `ConsumerPerformance` joins a group; its
-//! `fetch.time.ms` leaves the join out, so the timing matches the other clients' assigned reads.
+//! for the records after it; that line is the timed part. `ConsumerPerformance` always joins a group
+//! (`--group`, given for the group scenario, else its own random `perf-consumer-N`) with
+//! `auto.offset.reset=earliest`, subscribed to the topic; its `fetch.time.ms` leaves out the time
+//! until its partitions are assigned (the join), so the timing matches the other clients', whose
+//! clocks start at the first record: both the assigned reads and the group reads.
 
 use super::run::Reported;
-use super::scenario::{Mode, Scenario};
+use super::scenario::Scenario;
 use super::tuning::Tuning;
 
 /// The perf tool's arguments for `scenario` with `tuning` (a tuned row's linger and properties),
 /// after those of the launcher's `tool_command` (`consumer-perf-test` for consuming,
-/// `producer-perf-test` else).
+/// `producer-perf-test` else); `group` is the consumer group of a group scenario.
 pub(crate) fn args(
     scenario: &Scenario,
     tuning: &Tuning,
     bootstrap: &str,
     topic: &str,
+    group: Option<&str>,
     quick: bool,
 ) -> Vec<String> {
     let count = scenario.count(quick);
     let warmup = scenario.warmup(quick);
     let mut args: Vec<String> = Vec::new();
-    if scenario.mode == Mode::Consume {
+    if scenario.mode.consumes() {
         args.extend(
             [
                 "--bootstrap-server",
@@ -36,6 +40,9 @@ pub(crate) fn args(
             ]
             .map(String::from),
         );
+        if let Some(group) = group {
+            args.extend(["--group".into(), group.into()]);
+        }
         for (key, value) in &tuning.properties {
             args.extend(["--command-property".into(), format!("{key}={value}")]);
         }
@@ -153,7 +160,7 @@ pub(crate) fn parse_consumer(stdout: &str, size: usize) -> Result<Reported, Stri
 
 #[cfg(test)]
 mod tests {
-    use super::super::scenario::SCENARIOS;
+    use super::super::scenario::{Mode, SCENARIOS};
     use super::*;
 
     #[test]
@@ -162,18 +169,29 @@ mod tests {
             linger_ms: Some(100),
             properties: vec![("batch.size", "200000".into())],
         };
-        let produce = args(&SCENARIOS[0], &tuning, "h:1", "t", true).join(" ");
+        let produce = args(&SCENARIOS[0], &tuning, "h:1", "t", None, true).join(" ");
         assert!(produce.ends_with("enable.idempotence=false linger.ms=100 batch.size=200000"));
         assert!(!produce.contains("linger.ms=5"));
-        let plain = args(&SCENARIOS[0], &Tuning::default(), "h:1", "t", true).join(" ");
+        let plain = args(&SCENARIOS[0], &Tuning::default(), "h:1", "t", None, true).join(" ");
         assert!(plain.ends_with("linger.ms=5"));
         let consume = SCENARIOS.iter().find(|s| s.mode == Mode::Consume).unwrap();
         let tuning = Tuning {
             linger_ms: None,
             properties: vec![("fetch.min.bytes", "100000".into())],
         };
-        let consume = args(consume, &tuning, "h:1", "t", true).join(" ");
-        assert!(consume.ends_with("--command-property fetch.min.bytes=100000"));
+        let assigned = args(consume, &tuning, "h:1", "t", None, true).join(" ");
+        assert!(assigned.ends_with("--command-property fetch.min.bytes=100000"));
+        assert!(!assigned.contains("--group"));
+        let group = SCENARIOS
+            .iter()
+            .find(|s| s.mode == Mode::GroupConsume)
+            .unwrap();
+        let group = args(group, &tuning, "h:1", "t", Some("g-1"), true).join(" ");
+        assert_eq!(
+            group,
+            "--bootstrap-server h:1 --topic t --num-records 2000 --timeout 30000 --group g-1 \
+             --command-property fetch.min.bytes=100000"
+        );
     }
 
     #[test]

@@ -245,7 +245,7 @@ pub(crate) fn render(context: &Context, results: &Results, idle: &[Idle]) -> Str
     for (scenario, rows) in results {
         let _ = write!(
             md,
-            "\n## {}\n\n{} records timed after {} warm-up, {} partition(s), acks={}, compression {}{}.\n\n",
+            "\n## {}\n\n{} records timed after {} warm-up, {} partition(s), acks={}, compression {}{}.{}\n\n",
             scenario.title,
             scenario.count(context.quick),
             scenario.warmup(context.quick),
@@ -256,7 +256,11 @@ pub(crate) fn render(context: &Context, results: &Results, idle: &[Idle]) -> Str
                 ", idempotent"
             } else {
                 ""
-            }
+            },
+            scenario
+                .mode
+                .description()
+                .map_or(String::new(), |text| format!(" {text}"))
         );
         md.push_str(
             "| client | records/s | MB/s | × librdkafka | of replay | CPU µs/record | × librdkafka | allocs/record | peak MiB | p50 / p99 / p99.9 µs | note |\n\
@@ -273,6 +277,7 @@ pub(crate) fn render(context: &Context, results: &Results, idle: &[Idle]) -> Str
 #[cfg(test)]
 mod tests {
     use super::super::report::tests::{context, idle, results};
+    use super::super::scenario::{Mode, SCENARIOS};
     use super::*;
 
     #[test]
@@ -307,5 +312,20 @@ mod tests {
         );
         assert!(md.contains("| 100 / 200 / 300 |"));
         assert!(md.contains("| rskafka | failed |"));
+    }
+
+    #[test]
+    fn a_group_scenario_says_its_join_is_not_timed() {
+        let group = SCENARIOS
+            .iter()
+            .find(|s| s.mode == Mode::GroupConsume)
+            .unwrap();
+        let rows = results().remove(0).1;
+        let md = render(&context(), &[(*group, rows)], &idle());
+        assert!(md.contains(
+            "## consume in a group, 6 partitions, 100 B\n\n2000 records timed after 0 warm-up, \
+             6 partition(s), acks=1, compression none. Each run joins a fresh consumer group"
+        ));
+        assert!(md.contains("The join is not timed: the clock starts at the first record"));
     }
 }

@@ -270,9 +270,10 @@ impl Bench {
             })
             .collect();
         let shared_topic = format!("bench-{}-{}", self.stamp, scenario.id);
-        let prefill = match scenario.mode {
-            Mode::Consume => self.prefill(scenario, &shared_topic),
-            _ => Ok(()),
+        let prefill = if scenario.mode.consumes() {
+            self.prefill(scenario, &shared_topic)
+        } else {
+            Ok(())
         };
         let mut failed: Vec<Option<String>> = rows.iter().map(|_| prefill.clone().err()).collect();
         for run in 0..self.runs {
@@ -280,14 +281,17 @@ impl Bench {
                 if matches!(plan, Plan::NotApplicable(_)) || failed[index].is_some() {
                     continue;
                 }
+                // A name of this row's run alone: its topic when it writes, its group when it
+                // joins one.
+                let own = format!("{shared_topic}-{}-{run}", row.contender().id());
                 let result = match scenario.mode {
-                    Mode::Consume => self.once(scenario, row.client, plan, &shared_topic),
-                    _ => {
-                        let topic = format!("{shared_topic}-{}-{run}", row.contender().id());
-                        self.with_topic(scenario, &topic, |topic| {
-                            self.once(scenario, row.client, plan, topic)
-                        })
+                    Mode::Consume => self.once(scenario, row.client, plan, &shared_topic, None),
+                    Mode::GroupConsume => {
+                        self.once(scenario, row.client, plan, &shared_topic, Some(&own))
                     }
+                    Mode::Produce | Mode::Roundtrip => self.with_topic(scenario, &own, |topic| {
+                        self.once(scenario, row.client, plan, topic, None)
+                    }),
                 };
                 match result {
                     Ok(sample) => {
@@ -312,7 +316,7 @@ impl Bench {
                 }
             }
         }
-        if scenario.mode == Mode::Consume {
+        if scenario.mode.consumes() {
             let _ = self.runner.delete_topic(&shared_topic);
         }
         rows.into_iter()
@@ -362,6 +366,7 @@ impl Bench {
             &Tuning::default(),
             &self.runner.bootstrap,
             topic,
+            None,
             self.quick,
         );
         // No warm-up: the topic must hold exactly `count` records.
@@ -387,13 +392,15 @@ impl Bench {
         Ok(())
     }
 
-    /// One measured run of `client` on `topic`, with its counts checked.
+    /// One measured run of `client` on `topic` (as a member of `group` in a group scenario),
+    /// with its counts checked.
     fn once(
         &self,
         scenario: &Scenario,
         client: Client,
         plan: &Plan,
         topic: &str,
+        group: Option<&str>,
     ) -> Result<Sample, String> {
         let bootstrap = &self.runner.bootstrap;
         let (stdout, usage) = match plan {
@@ -404,20 +411,25 @@ impl Bench {
                         .program(&self.programs.rust_bin, &self.programs.rust_bin)
                         .ok_or("no program")?,
                 };
-                let args =
-                    client::contract_args(scenario, acks, tuning, bootstrap, topic, self.quick);
+                let args = client::contract_args(
+                    scenario, acks, tuning, bootstrap, topic, group, self.quick,
+                );
                 self.runner.measured(&program.to_string_lossy(), &args)?
             }
             Plan::JavaPerf { tuning } => {
-                let tool = usize::from(scenario.mode == Mode::Consume);
+                let tool = usize::from(scenario.mode.consumes());
                 let (program, mut args) = self.java[tool].clone();
-                args.extend(java::args(scenario, tuning, bootstrap, topic, self.quick));
+                args.extend(java::args(
+                    scenario, tuning, bootstrap, topic, group, self.quick,
+                ));
                 self.runner.measured(&program.to_string_lossy(), &args)?
             }
             Plan::NotApplicable(why) => return Err(why.clone()),
         };
         let reported = match (plan, scenario.mode) {
-            (Plan::JavaPerf { .. }, Mode::Consume) => java::parse_consumer(&stdout, scenario.size)?,
+            (Plan::JavaPerf { .. }, Mode::Consume | Mode::GroupConsume) => {
+                java::parse_consumer(&stdout, scenario.size)?
+            }
             (Plan::JavaPerf { .. }, _) => {
                 java::parse_producer(&stdout, scenario.size, scenario.warmup(self.quick))?
             }
@@ -429,9 +441,10 @@ impl Bench {
 
     /// The counts a client claims, against what was asked and what the broker holds.
     fn check(&self, scenario: &Scenario, topic: &str, reported: &Reported) -> Result<(), String> {
-        let held = match scenario.mode {
-            Mode::Consume => None,
-            _ => Some(self.runner.topic_records(topic, scenario.partitions)?),
+        let held = if scenario.mode.consumes() {
+            None
+        } else {
+            Some(self.runner.topic_records(topic, scenario.partitions)?)
         };
         check_claim(scenario, self.quick, reported, held)
     }

@@ -12,6 +12,9 @@ pub(crate) enum Mode {
     Produce,
     /// Read a pre-filled topic from the earliest offset, partitions assigned (no group join).
     Consume,
+    /// Read a pre-filled topic as a member of a fresh consumer group (one per run), subscribed
+    /// with `auto.offset.reset=earliest`; the clock starts at the first record, after the join.
+    GroupConsume,
     /// One record in flight at a time, linger 0.
     Roundtrip,
 }
@@ -22,7 +25,34 @@ impl Mode {
         match self {
             Mode::Produce => "produce",
             Mode::Consume => "consume",
+            Mode::GroupConsume => "group-consume",
             Mode::Roundtrip => "roundtrip",
+        }
+    }
+
+    /// Whether the mode reads a pre-filled topic (shared by every run) rather than writing one.
+    pub(crate) fn consumes(self) -> bool {
+        matches!(self, Mode::Consume | Mode::GroupConsume)
+    }
+
+    /// What the report says about how the mode is run and timed, where the scenario's numbers
+    /// leave it unsaid.
+    pub(crate) fn description(self) -> Option<&'static str> {
+        match self {
+            Mode::Consume => Some(
+                "Partitions assigned directly from the earliest offset (no group); the clock \
+                 starts at the first record (the Java tool, which always joins a group, leaves \
+                 its join out of `fetch.time.ms`).",
+            ),
+            Mode::GroupConsume => Some(
+                "Each run joins a fresh consumer group (its own `group.id`, nothing committed) \
+                 subscribed to the topic with `auto.offset.reset=earliest`, the group's other \
+                 settings (auto-commit included) at each client's defaults. The join is not \
+                 timed: the clock starts at the first record (the Java tool's `fetch.time.ms` \
+                 starts when its partitions are assigned, so it also counts finding the offsets \
+                 and the first fetch).",
+            ),
+            Mode::Produce | Mode::Roundtrip => None,
         }
     }
 }
@@ -165,6 +195,16 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         )
     },
     Scenario {
+        mode: Mode::GroupConsume,
+        ..produce(
+            "group-consume-6p-100",
+            "consume in a group, 6 partitions, 100 B",
+            6,
+            100,
+            3_000_000,
+        )
+    },
+    Scenario {
         mode: Mode::Roundtrip,
         ..produce(
             "roundtrip-100",
@@ -199,9 +239,10 @@ impl Scenario {
     /// Untimed records sent first, so the timed part sees connected, warmed-up clients: a tenth
     /// of the count (none for consuming, which reads a pre-filled topic).
     pub(crate) fn warmup(&self, quick: bool) -> u64 {
-        match self.mode {
-            Mode::Consume => 0,
-            _ => self.count(quick) / 10,
+        if self.mode.consumes() {
+            0
+        } else {
+            self.count(quick) / 10
         }
     }
 }
@@ -226,5 +267,26 @@ mod tests {
             );
             assert!(scenario.count(true) < scenario.count(false));
         }
+    }
+
+    #[test]
+    fn the_group_scenario_reads_a_prefilled_topic_like_the_assigned_one() {
+        let group = SCENARIOS
+            .iter()
+            .find(|s| s.id == "group-consume-6p-100")
+            .unwrap();
+        assert_eq!(group.mode, Mode::GroupConsume);
+        assert_eq!(group.mode.as_str(), "group-consume");
+        assert_eq!(group.title, "consume in a group, 6 partitions, 100 B");
+        assert!(group.mode.consumes());
+        assert_eq!((group.partitions, group.size), (6, 100));
+        assert_eq!(group.warmup(false), 0);
+        assert_eq!(group.count(true), 2_000);
+        assert!(
+            group
+                .mode
+                .description()
+                .is_some_and(|text| text.contains("join is not timed"))
+        );
     }
 }

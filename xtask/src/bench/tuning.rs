@@ -50,11 +50,17 @@ pub(crate) fn has_tuned_row(client: Client) -> bool {
 const ROUND_TRIP: &str = "one record in flight at linger 0 is the documented low-latency setting: the defaults row runs it";
 
 /// The tuned settings of `client` for `scenario`, or why its tuned row does not run there.
+/// Consuming in a group is tuned as consuming with partitions assigned: the peers' throughput
+/// advice for consumers is about fetching, which the group does not change.
 ///
 /// # Errors
 /// The reason, for the report, when the documentation recommends nothing for this mode.
 pub(crate) fn tuned(client: Client, scenario: &Scenario) -> Result<Tuning, String> {
-    match (client, scenario.mode) {
+    let mode = match scenario.mode {
+        Mode::GroupConsume => Mode::Consume,
+        mode => mode,
+    };
+    match (client, mode) {
         (_, Mode::Roundtrip) => Err(ROUND_TRIP.into()),
         // librdkafka, INTRODUCTION.md, "Performance" and "High throughput" (v2.x): "The default
         // setting of linger.ms=5 is not suitable for high throughput, it is recommended to set this
@@ -122,7 +128,7 @@ mod tests {
                 match scenario.mode {
                     Mode::Produce => assert!(tuning.is_ok_and(|t| t != Tuning::default())),
                     Mode::Roundtrip => assert!(tuning.is_err()),
-                    Mode::Consume => {}
+                    Mode::Consume | Mode::GroupConsume => {}
                 }
             }
             for client in [Client::Franzl, Client::Rskafka, Client::Replay] {
@@ -130,6 +136,22 @@ mod tests {
                 assert!(tuned(client, scenario).is_err());
             }
         }
+    }
+
+    #[test]
+    fn a_group_consumer_is_tuned_as_an_assigned_one() {
+        let assigned = SCENARIOS.iter().find(|s| s.mode == Mode::Consume).unwrap();
+        let group = SCENARIOS
+            .iter()
+            .find(|s| s.mode == Mode::GroupConsume)
+            .unwrap();
+        for client in [Client::Rdkafka, Client::Java, Client::FranzGo] {
+            assert_eq!(tuned(client, group), tuned(client, assigned));
+        }
+        assert_eq!(
+            tuned(Client::Rdkafka, group).map(|t| t.describe(Client::Rdkafka)),
+            Ok("fetch.queue.backoff.ms=0".into())
+        );
     }
 
     #[test]

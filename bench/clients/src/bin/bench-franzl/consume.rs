@@ -1,5 +1,8 @@
-//! The `consume` mode through franzl's `Consumer`: partitions assigned directly from the earliest
-//! offset (no group join), read until `count` records came; the clock starts at the first record.
+//! The consuming modes through franzl's `Consumer`, both read until `count` records came with the
+//! clock started at the first record: `consume` with partitions assigned directly from the
+//! earliest offset (no group join), `group-consume` as a member of a fresh consumer group
+//! subscribed to the topic (`auto.offset.reset=earliest`, the group's other settings franzl's
+//! defaults, auto-commit included), so the join happens before the clock starts.
 
 use std::time::{Duration, Instant};
 
@@ -9,7 +12,8 @@ use franzl_bench_clients::cli::Args;
 use franzl_bench_clients::outcome::{AllocationCount, CountingAllocator, Outcome};
 use futures_lite::{FutureExt, StreamExt};
 
-/// The longest wait for the next record before the run is declared stuck.
+/// The longest wait for the next record (the first one included, so the group join too) before
+/// the run is declared stuck.
 const STALL: Duration = Duration::from_secs(30);
 
 /// The `consume` mode: partitions assigned directly from the earliest offset, read until `count`
@@ -23,7 +27,7 @@ pub(crate) async fn run(
 ) -> Result<Outcome, String> {
     let config = ConsumerConfig::from_properties([("bootstrap.servers", args.bootstrap.as_str())])
         .map_err(|error| format!("config: {error}"))?;
-    let mut consumer = Consumer::connect(config)
+    let consumer = Consumer::connect(config)
         .await
         .map_err(|error| format!("consumer: {error}"))?;
     let partitions: Vec<TopicPartition> = (0..args.partitions)
@@ -35,6 +39,42 @@ pub(crate) async fn run(
             .seek(partition, SeekTo::Earliest)
             .map_err(|error| format!("seek: {error}"))?;
     }
+    read(args, consumer, allocator).await
+}
+
+/// The `group-consume` mode: joins the group `--group` subscribed to the topic, from the earliest
+/// offset (the group is fresh: nothing is committed), and reads until `count` records came; the
+/// clock starts at the first record, so the join is not timed.
+///
+/// # Errors
+/// When the consumer cannot be made or subscribe, a fetch fails, or no record comes for 30
+/// seconds (the join included).
+pub(crate) async fn group(
+    args: &Args,
+    allocator: &'static CountingAllocator,
+) -> Result<Outcome, String> {
+    let config = ConsumerConfig::from_properties([
+        ("bootstrap.servers", args.bootstrap.as_str()),
+        ("group.id", args.group()?),
+        ("auto.offset.reset", "earliest"),
+    ])
+    .map_err(|error| format!("config: {error}"))?;
+    let consumer = Consumer::connect(config)
+        .await
+        .map_err(|error| format!("consumer: {error}"))?;
+    consumer
+        .subscribe([args.topic.as_str()])
+        .map_err(|error| format!("subscribe: {error}"))?;
+    read(args, consumer, allocator).await
+}
+
+/// Reads until `count` records came, timing from the first one, then closes the consumer (a
+/// group member commits and leaves there, after the clock stopped).
+async fn read(
+    args: &Args,
+    mut consumer: Consumer,
+    allocator: &'static CountingAllocator,
+) -> Result<Outcome, String> {
     let (mut records, mut bytes) = (0u64, 0u64);
     let mut first_record = None;
     let mut allocations = None;
@@ -64,7 +104,7 @@ pub(crate) async fn run(
     consumer.close().await;
     Ok(Outcome {
         client: "franzl",
-        mode: "consume",
+        mode: args.mode.as_str(),
         records,
         bytes,
         elapsed,

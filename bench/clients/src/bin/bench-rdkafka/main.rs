@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         Mode::Produce => produce::throughput(&args).map(|outcome| outcome.to_json()),
         Mode::Roundtrip => produce::roundtrip(&args).map(|outcome| outcome.to_json()),
         Mode::Consume => consume::run(&args).map(|outcome| outcome.to_json()),
+        Mode::GroupConsume => consume::group(&args).map(|outcome| outcome.to_json()),
         Mode::IdleProducer | Mode::IdleConsumer => idle::run(&args).map(|idle| idle.to_json()),
     });
     match result {

@@ -35,6 +35,10 @@ fn main() -> ExitCode {
             Mode::Produce => produce::throughput(&args, GLOBAL),
             Mode::Roundtrip => produce::roundtrip(&args, GLOBAL),
             Mode::Consume => fetch::run(&args, GLOBAL),
+            Mode::GroupConsume => Err(
+                "replay has no group protocol: its assigned read (consume) is the fetch ceiling"
+                    .to_string(),
+            ),
             Mode::IdleProducer | Mode::IdleConsumer => Err(format!(
                 "{} means nothing for replay, which has no client to idle",
                 args.mode.as_str()

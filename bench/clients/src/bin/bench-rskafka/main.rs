@@ -34,6 +34,7 @@ fn main() -> ExitCode {
                 Mode::Produce => produce::throughput(&args, GLOBAL).await,
                 Mode::Roundtrip => produce::roundtrip(&args, GLOBAL).await,
                 Mode::Consume => consume::run(&args, GLOBAL).await,
+                Mode::GroupConsume => Err("rskafka has no consumer groups".to_string()),
                 Mode::IdleProducer | Mode::IdleConsumer => Err(format!(
                     "{} is not measured for rskafka",
                     args.mode.as_str()
