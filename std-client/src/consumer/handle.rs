@@ -418,9 +418,16 @@ impl Stream for Consumer {
     /// `None` once closed.
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        this.polled();
+        // The poll timer is kept per batch, not per record: a record of the batch in hand
+        // costs no clock read.
+        let fresh = this.current.is_none();
+        if fresh {
+            this.polled();
+        }
         let next = this.next_item(cx);
-        if let Some(group) = &this.group {
+        if let Some(group) = &this.group
+            && (fresh || next.is_pending())
+        {
             group.membership.set_waiting(next.is_pending());
         }
         next
