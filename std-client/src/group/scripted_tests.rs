@@ -441,3 +441,39 @@ fn a_static_leader_told_to_skip_the_assignment_sends_none() {
         consumer.close().await;
     });
 }
+
+#[test]
+fn an_unknown_member_joins_again_without_its_id_and_an_unavailable_coordinator_is_found_again() {
+    smol::block_on(async {
+        let (port, state) = coordinator(|s| {
+            s.join_errors = [
+                ErrorCode::UNKNOWN_MEMBER_ID,
+                ErrorCode::COORDINATOR_NOT_AVAILABLE,
+            ]
+            .into();
+            s.sync_errors = [ErrorCode::UNKNOWN_MEMBER_ID].into();
+        })
+        .await;
+        let (mut consumer, mut events) = member(port, |_| {}).await;
+        until(&mut consumer, &state, "a heartbeat", |s| {
+            count(s, ApiKey::Heartbeat) >= 1
+        })
+        .await;
+        assert!(matches!(next_event(&mut events).await, Event::Assigned(_)));
+        let s = state.lock().unwrap().seen.clone();
+        let joins: Vec<&str> = s
+            .iter()
+            .filter(|x| x.api == ApiKey::JoinGroup)
+            .map(|x| x.member_id.as_str())
+            .collect();
+        // "" (id required), member-1 (unknown), "" again, member-1 (coordinator not
+        // available), member-1 (joined; sync says unknown), "", member-1 (joined).
+        assert_eq!(
+            joins,
+            ["", "member-1", "", "member-1", "member-1", "", "member-1"],
+            "{s:#?}"
+        );
+        assert!(state.lock().unwrap().find_coordinator >= 2);
+        consumer.close().await;
+    });
+}
