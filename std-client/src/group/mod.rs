@@ -52,6 +52,7 @@
 pub mod assignor;
 pub(crate) mod commit;
 mod events;
+mod member_context;
 pub(crate) mod member_task;
 pub(crate) mod membership;
 pub(crate) mod offsets;

@@ -21,7 +21,7 @@ use franzl_core::consumer_protocol::{HIGHEST_VERSION, Subscription};
 use super::assignor::{Assignor, GroupMember, MemberAssignment, RebalanceProtocol};
 use super::commit;
 use super::events::{GroupEvent, Revocation};
-use super::member_task::{Context, CoordinatorLink, with_heartbeats};
+use super::member_context::{Context, CoordinatorLink, with_heartbeats};
 use super::protocol::{self, JoinArgs, JoinOutcome, Joined, JoinedMember, Member};
 use crate::TopicPartition;
 use crate::consumer::SeekTo;
