@@ -701,7 +701,10 @@ fn assign_takes_a_topic_name_alone_and_excludes_subscribe() {
         assert_eq!(assigned, all);
         // Manually assigned: subscribing is refused until the assignment is empty.
         assert!(consumer.subscribe([topic.clone()]).is_err());
-        let missing = consumer.assign_topics(&["no-such-topic-here"]).await.unwrap_err();
+        let missing = consumer
+            .assign_topics(&["no-such-topic-here"])
+            .await
+            .unwrap_err();
         assert_eq!(
             missing.kafka_code(),
             Some(franzl::core::ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)
