@@ -10,8 +10,9 @@
 //! `last_fetched_epoch`, so the leader can say where its log diverges from what was read. A seek
 //! forgets it (the epoch of the records before an offset the caller chose is unknown, and
 //! franzl does not ask OffsetsForLeaderEpoch for it): the first Fetch after a seek carries none,
-//! and so is not checked for divergence, as the Java consumer's `seek(offset)`. Group membership (a later issue)
-//! fits here: a rebalance is an [`Assignment::assign`] with committed offsets as seeks.
+//! and so is not checked for divergence, as the Java consumer's `seek(offset)`. A group
+//! member's rebalance (`crate::group`) is an [`Assignment::assign`] with committed offsets as
+//! seeks; a paused partition is not fetched until resumed.
 //!
 //! Pure state, no I/O: the fetchers and the consumer handle call it under one lock.
 
