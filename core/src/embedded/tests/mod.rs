@@ -449,5 +449,11 @@ fn client_state_besides_the_buffers_is_under_2_kib() {
         "embedded client state: {state} bytes (connection {connection}), plus the tx and rx \
          buffers, the transport and the clock"
     );
-    assert!(state < 2048, "{state} bytes");
+    // With `std` (a host build, as here) the SASL message buffer holds 4 KiB; the
+    // microcontroller build's holds 384 bytes (the QEMU run reports its real state).
+    let sasl_extra = crate::conn::MAX_SASL_MESSAGE - 384;
+    assert!(
+        state - sasl_extra < 2048,
+        "{state} bytes ({sasl_extra} of them SASL buffer)"
+    );
 }
