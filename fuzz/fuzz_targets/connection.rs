@@ -60,13 +60,21 @@ fn config(selector: u8) -> ConnectionConfig<'static> {
 
 /// A broker's ApiVersions answer (frame body, no size prefix) listing the APIs used here.
 fn versions_frame(correlation_id: i32) -> Vec<u8> {
-    let apis = [(0, 3, 11), (1, 4, 17), (2, 1, 10), (3, 0, 12), (17, 0, 1), (18, 0, 4), (36, 0, 2)]
-        .map(|(api_key, min_version, max_version)| ApiVersion {
-            api_key,
-            min_version,
-            max_version,
-            unknown_tagged_fields: RawTaggedFields::EMPTY,
-        });
+    let apis = [
+        (0, 3, 11),
+        (1, 4, 17),
+        (2, 1, 10),
+        (3, 0, 12),
+        (17, 0, 1),
+        (18, 0, 4),
+        (36, 0, 2),
+    ]
+    .map(|(api_key, min_version, max_version)| ApiVersion {
+        api_key,
+        min_version,
+        max_version,
+        unknown_tagged_fields: RawTaggedFields::EMPTY,
+    });
     let response = ApiVersionsResponse {
         api_keys: Array::from_slice(&apis),
         ..Default::default()
@@ -260,7 +268,10 @@ fn as_client(selector: u8, chunk: usize, input: &[u8]) {
         )
         .await
     });
-    assert!(ran.is_some(), "the client waited on a socket that never waits");
+    assert!(
+        ran.is_some(),
+        "the client waited on a socket that never waits"
+    );
 }
 
 fuzz_target!(|data: &[u8]| {

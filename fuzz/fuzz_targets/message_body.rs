@@ -18,7 +18,9 @@ impl Write for Sink {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let [api, version, direction, body @ ..] = data else { return };
+    let [api, version, direction, body @ ..] = data else {
+        return;
+    };
     let api = ApiKey::ALL[usize::from(*api) % ApiKey::ALL.len()];
     let version = i16::from(*version) % (api.max_version() + 1);
     let _ = decode_body(api, version, direction & 1 == 1, body, &mut |message| {

@@ -17,7 +17,11 @@ fuzz_target!(|data: &[u8]| {
         match batch {
             Ok(Batch::V2(batch)) => {
                 let _ = batch.verify_crc();
-                let _ = (batch.last_offset(), batch.max_timestamp(), batch.producer_id());
+                let _ = (
+                    batch.last_offset(),
+                    batch.max_timestamp(),
+                    batch.producer_id(),
+                );
                 if let Ok(records) = batch.records_in(&mut inflated) {
                     for record in records.flatten() {
                         for header in record.headers {

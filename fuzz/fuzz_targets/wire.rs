@@ -21,9 +21,11 @@ fuzz_target!(|data: &[u8]| {
             9 => r.array_len().is_ok(),
             10 => r.compact_array_len().is_ok(),
             11 => r.uuid().is_ok(),
-            12 => RawTaggedFields::read_section(&mut r, &[0, 1], |_, field| field.take(field.remaining()).map(drop))
-                .map(|fields| fields.iter().count())
-                .is_ok(),
+            12 => RawTaggedFields::read_section(&mut r, &[0, 1], |_, field| {
+                field.take(field.remaining()).map(drop)
+            })
+            .map(|fields| fields.iter().count())
+            .is_ok(),
             13 => r.uvarint64().is_ok(),
             14 => r.f64().is_ok(),
             _ => r.sub(usize::from(op / 16)).is_ok(),

@@ -2,9 +2,10 @@
 //!
 //! First the set-up ([`crate::setup`]): whatever the steps need beyond the README's prerequisites
 //! (rustfmt and clippy, the bare-metal target, nightly, cargo-fuzz, kcat) is installed when
-//! missing. Then formatting, clippy, the bare-metal build of franzl-core, the generated-code drift
-//! check, the bare-metal programs' sizes and their runs on an emulated Cortex-M4 ([`crate::qemu`]:
-//! every check on the target must hold), unit tests, the fuzz smoke test, then the integration
+//! missing. Then formatting, clippy (also of franzl with its `fuzzing` entry points), the
+//! bare-metal build of franzl-core, the generated-code drift check, the bare-metal programs' sizes
+//! and their runs on an emulated Cortex-M4 ([`crate::qemu`]: every check on the target must
+//! hold), unit tests, the fuzz smoke test, then the integration
 //! tests against real brokers, and on the `plain` broker they left running the client benchmark's
 //! smoke test (`cargo xtask bench --quick`: every client builds, runs every scenario it claims,
 //! and its counts match the broker's). The brokers that the integration tests bring up are stopped at the end by their
@@ -43,6 +44,20 @@ pub fn test(_args: &[String]) -> Result<(), String> {
             "-p",
             "franzl-core",
             "--all-features",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    run(
+        "clippy (franzl with the fuzz targets' entry points)",
+        cargo(&[
+            "clippy",
+            "-p",
+            "franzl",
+            "--features",
+            "fuzzing",
             "--all-targets",
             "--",
             "-D",

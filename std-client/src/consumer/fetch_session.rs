@@ -3,7 +3,8 @@
 //! The first Fetch is a full one that asks for a session (id 0, epoch 0). If the broker grants
 //! one, later Fetches name only the partitions that are new or whose fetch offset, leader
 //! epoch or last fetched epoch changed (the broker keeps the last one it was told and checks
-//! divergence against it), and list as forgotten those no longer fetched; the broker remembers the rest
+//! divergence against it), and list as forgotten those no longer fetched (from v13, where
+//! topics go by id, also a recreated topic's old id); the broker remembers the rest
 //! and leaves partitions without news out of its answers. Any top-level error or failed request
 //! ends the session, and the next Fetch is a full one again. Below Fetch v7 there are no
 //! sessions: every Fetch is full (epoch -1).
@@ -14,6 +15,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use franzl_core::messages::FIRST_VERSION_WITH_TOPIC_IDS;
 use franzl_core::wire::Uuid;
 
 use super::assignment::FetchTarget;
@@ -59,22 +61,28 @@ impl FetchSession {
                 full: true,
             };
         }
+        // From v13 the broker knows partitions by topic id: a topic recreated under its old
+        // name is another partition to it, named anew while the old one is forgotten.
+        let by_id = version >= FIRST_VERSION_WITH_TOPIC_IDS;
+        let same_topic = |id: &Uuid, target: &FetchTarget| !by_id || *id == target.leader.topic_id;
         let include = targets
             .iter()
             .enumerate()
             .filter(|(_, target)| {
                 let key = (Arc::clone(&target.topic), target.partition);
-                self.sent.get(&key).map(|(sent, _)| *sent) != Some(sent_of(target))
+                self.sent
+                    .get(&key)
+                    .is_none_or(|(sent, id)| *sent != sent_of(target) || !same_topic(id, target))
             })
             .map(|(index, _)| index)
             .collect();
         let forget = self
             .sent
             .iter()
-            .filter(|((topic, partition), _)| {
+            .filter(|((topic, partition), (_, id))| {
                 !targets
                     .iter()
-                    .any(|t| t.partition == *partition && t.topic == *topic)
+                    .any(|t| t.partition == *partition && t.topic == *topic && same_topic(id, t))
             })
             .map(|((topic, partition), (_, id))| (Arc::clone(topic), *id, *partition))
             .collect();
@@ -209,6 +217,35 @@ mod tests {
         session.reset();
         let plan = session.plan(&round, 16);
         assert_eq!((plan.session_id, plan.include.len()), (0, 1));
+    }
+
+    #[test]
+    fn a_recreated_topic_is_named_by_its_new_id_and_its_old_id_forgotten() {
+        let mut session = FetchSession::default();
+        let round = [target(0, 10)];
+        let plan = session.plan(&round, 16);
+        session.answered(&plan, &round, 55);
+        // The topic is deleted and created again: a new id, at the same offset and epochs.
+        let round = [recreated_at(8)];
+        let plan = session.plan(&round, 16);
+        assert_eq!(plan.include, [0]);
+        assert_eq!(plan.forget, [(Arc::from("t"), Uuid([7; 16]), 0)]);
+        session.answered(&plan, &round, 55);
+        let plan = session.plan(&round, 16);
+        assert!(plan.include.is_empty() && plan.forget.is_empty());
+        // Below v13 the broker knows topics by name: nothing changed for it.
+        let mut session = FetchSession::default();
+        let round = [target(0, 10)];
+        let plan = session.plan(&round, 12);
+        session.answered(&plan, &round, 55);
+        let plan = session.plan(&[recreated_at(8)], 12);
+        assert!(plan.include.is_empty() && plan.forget.is_empty());
+    }
+
+    fn recreated_at(id: u8) -> FetchTarget {
+        let mut target = target(0, 10);
+        target.leader.topic_id = Uuid([id; 16]);
+        target
     }
 
     #[test]

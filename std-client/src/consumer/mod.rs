@@ -71,6 +71,9 @@ mod budget;
 mod fetch_outcomes;
 mod fetch_session;
 mod fetcher;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod group_calls;
 mod handle;
 mod list_offsets;

@@ -3,8 +3,8 @@
 //!
 //! A Fetch response at `read_committed` lists the aborted transactions that overlap the
 //! returned records (producer id and first offset). Walking the batches in offset order, a
-//! producer's transaction becomes "aborted" once a batch reaches its first offset; its
-//! transactional batches are skipped until its ABORT control record, which ends it. Control
+//! producer's transaction becomes "aborted" once a batch (a marker too) reaches its first
+//! offset; its transactional batches are skipped until its ABORT control record, which ends it. Control
 //! batches are never delivered. At `read_uncommitted` only control batches are skipped.
 
 use franzl_core::record::{ControlRecord, ControlType, RecordBatch};
@@ -36,6 +36,9 @@ impl AbortedFilter {
 
     /// Whether `batch`'s records are to be delivered. Call once per batch, in offset order.
     pub(crate) fn keep(&mut self, batch: &RecordBatch<'_>) -> bool {
+        // Markers open the transactions begun by their offset too: a fetch from an ABORT
+        // marker's offset lists the transaction the marker ends, and only the marker closes it.
+        self.open_up_to(batch.last_offset());
         let producer_id = batch.producer_id();
         if batch.is_control() {
             if self.is_abort_marker(batch) {
@@ -43,11 +46,13 @@ impl AbortedFilter {
             }
             return false;
         }
-        if !batch.is_transactional() {
-            return true;
-        }
+        !batch.is_transactional() || !self.open.contains(&producer_id)
+    }
+
+    /// Opens the pending aborted transactions that begin at or before `last_offset`.
+    fn open_up_to(&mut self, last_offset: i64) {
         while let Some(&(first_offset, aborted_producer)) = self.pending.last() {
-            if first_offset > batch.last_offset() {
+            if first_offset > last_offset {
                 break;
             }
             self.pending.pop();
@@ -55,7 +60,6 @@ impl AbortedFilter {
                 self.open.push(aborted_producer);
             }
         }
-        !self.open.contains(&producer_id)
     }
 
     fn is_abort_marker(&self, batch: &RecordBatch<'_>) -> bool {
@@ -148,6 +152,17 @@ mod tests {
         let mut filter = AbortedFilter::read_committed([(7, 10)]);
         assert!(keeps(&mut filter, &batch(5, 7, true)));
         assert!(!keeps(&mut filter, &batch(10, 7, true)));
+    }
+
+    #[test]
+    fn a_fetch_from_an_abort_marker_keeps_the_next_transaction() {
+        // Producer 0 aborted offsets 0..=2 (marker at 3), then committed 4 (marker at 5). A
+        // fetch from 3 starts at the ABORT marker, and the broker lists the transaction that
+        // it ends; the marker closes it, so the committed batch at 4 is read.
+        let mut filter = AbortedFilter::read_committed([(0, 0)]);
+        assert!(!keeps(&mut filter, &marker(3, 0, false)));
+        assert!(keeps(&mut filter, &batch(4, 0, true)));
+        assert!(!keeps(&mut filter, &marker(5, 0, true)));
     }
 
     #[test]
