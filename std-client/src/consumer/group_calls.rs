@@ -112,7 +112,7 @@ impl Consumer {
         let group = self.member("commit")?;
         let owned = group.membership.state().owned.clone();
         let offsets = commit::positions(&self.shared, &owned);
-        Ok(self.commit_later(offsets))
+        Ok(self.commit_later(group, offsets))
     }
 
     /// Commits the offsets given (the next offset to read of each partition, with optional
@@ -124,8 +124,8 @@ impl Consumer {
         &self,
         offsets: &[(TopicPartition, OffsetAndMetadata)],
     ) -> Result<()> {
-        self.member("commit_offsets")?;
-        self.commit_later(offsets.to_vec()).await
+        let group = self.member("commit_offsets")?;
+        self.commit_later(group, offsets.to_vec()).await
     }
 
     /// The group's committed offset of each partition (any partition, owned or not); `None`
@@ -176,18 +176,15 @@ impl Consumer {
         })
     }
 
+    /// A commit of `offsets` as `group`'s member, run when awaited, borrowing nothing.
     fn commit_later(
         &self,
+        group: &GroupMember,
         offsets: Vec<(TopicPartition, OffsetAndMetadata)>,
     ) -> impl Future<Output = Result<()>> + Send + 'static {
         let client = self.shared.cluster.clone();
-        let membership = self.group.as_ref().map(|g| Arc::clone(&g.membership));
+        let membership = Arc::clone(&group.membership);
         let deadline = Instant::now() + self.shared.config.default_api_timeout;
-        async move {
-            let Some(membership) = membership else {
-                return Err(Error::usage("commit needs a consumer group: set group.id"));
-            };
-            commit::commit(&client, &membership, &offsets, deadline).await
-        }
+        async move { commit::commit(&client, &membership, &offsets, deadline).await }
     }
 }

@@ -23,7 +23,7 @@ use super::events::GroupEvent;
 use super::member_context::{Context, CoordinatorLink, heartbeat};
 use super::membership::Membership;
 use super::protocol::{self, Member};
-use super::rebalance::{self, describe, rebalance_protocol};
+use super::rebalance::{self, rebalance_protocol};
 use super::verdict::{Verdict, judge};
 use crate::consumer::{Delivery, Shared};
 use crate::error::{Error, Result};
@@ -221,11 +221,11 @@ async fn stay(cx: &mut Context<'_>, link: &mut CoordinatorLink) -> Result<()> {
                 Err(error) => match judge(&error) {
                     // Keep the partitions while the coordinator may come back within the
                     // session; past it, the group has moved on.
-                    Verdict::CoordinatorMoved | Verdict::RetryLater
+                    verdict @ (Verdict::CoordinatorMoved | Verdict::RetryLater)
                         if now < last_heartbeat + config.session_timeout =>
                     {
                         log::info!("group {:?}: heartbeat failed: {error}", config.group_id);
-                        if judge(&error) == Verdict::CoordinatorMoved {
+                        if verdict == Verdict::CoordinatorMoved {
                             link.reset();
                         }
                         next_heartbeat = now + backoff.next_delay();
@@ -306,23 +306,10 @@ async fn leave_for_poll_timeout(cx: &mut Context<'_>, link: &mut CoordinatorLink
         config.max_poll_interval
     );
     let owned = cx.membership.state().owned.clone();
-    if config.auto_commit {
-        let offsets = commit::positions(cx.consumer, &owned);
-        let deadline = Instant::now() + cx.consumer.cluster.config().request_timeout;
-        if let Err(error) =
-            commit::commit(&cx.consumer.cluster, cx.membership, &offsets, deadline).await
-        {
-            log::warn!(
-                "group {:?}: commit before leaving failed: {error}",
-                config.group_id
-            );
-        }
-    }
+    let within = cx.consumer.cluster.config().request_timeout;
+    rebalance::commit_before_giving_up(cx, &owned, within, "leaving").await;
     rebalance::remove(cx, &owned);
-    if !owned.is_empty() {
-        let (revocation, _done) = super::events::Revocation::new(owned);
-        cx.membership.emit(GroupEvent::Revoked(revocation));
-    }
+    rebalance::announce_revoked(cx, owned);
     leave(cx, link, "consumer poll timeout has expired").await;
     cx.membership.left_for_poll_timeout();
 }
@@ -368,28 +355,11 @@ async fn leave(cx: &Context<'_>, link: &mut CoordinatorLink, reason: &str) {
 /// The consumer closes: commit (auto commit), tell the caller the partitions are revoked
 /// (nothing waits for it), and leave.
 async fn close(cx: &mut Context<'_>, link: &mut CoordinatorLink) {
-    let config = &cx.membership.config;
     let owned = cx.membership.state().owned.clone();
-    if config.auto_commit && cx.membership.identity().is_some() {
-        let offsets = commit::positions(cx.consumer, &owned);
-        let deadline = Instant::now() + cx.consumer.cluster.config().request_timeout;
-        match commit::commit(&cx.consumer.cluster, cx.membership, &offsets, deadline).await {
-            Ok(()) => log::debug!(
-                "group {:?}: committed {} on close",
-                config.group_id,
-                describe(&owned)
-            ),
-            Err(error) => log::warn!(
-                "group {:?}: commit on close failed: {error}",
-                config.group_id
-            ),
-        }
-    }
+    let within = cx.consumer.cluster.config().request_timeout;
+    rebalance::commit_before_giving_up(cx, &owned, within, "closing").await;
     // The caller learns the partitions are given up before another member can get them.
-    if !owned.is_empty() {
-        let (revocation, _done) = super::events::Revocation::new(owned);
-        cx.membership.emit(GroupEvent::Revoked(revocation));
-    }
+    rebalance::announce_revoked(cx, owned);
     leave(cx, link, "the consumer is closing").await;
     cx.membership.end_events();
 }

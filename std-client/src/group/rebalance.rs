@@ -325,17 +325,8 @@ pub(crate) async fn revoke(
         describe(partitions)
     );
     let give_up = async {
-        if config.auto_commit {
-            let offsets = commit::positions(cx.consumer, partitions);
-            let deadline = Instant::now() + cx.consumer.config.default_api_timeout;
-            let client = &cx.consumer.cluster;
-            if let Err(error) = commit::commit(client, cx.membership, &offsets, deadline).await {
-                log::warn!(
-                    "group {:?}: commit before revoking failed: {error}",
-                    config.group_id
-                );
-            }
-        }
+        let within = cx.consumer.config.default_api_timeout;
+        commit_before_giving_up(cx, partitions, within, "revoking").await;
         let (revocation, done) = Revocation::new(partitions.to_vec());
         if cx.membership.emit(GroupEvent::Revoked(revocation)) {
             let held = async {
@@ -356,6 +347,40 @@ pub(crate) async fn revoke(
     };
     with_heartbeats(cx, link, futures_lite::future::or(give_up, closing)).await;
     remove(cx, partitions);
+}
+
+/// With auto commit, commits the positions of `partitions` before the member gives them up
+/// (`when` says why, for the log), within `timeout`; a failure is only logged, as the
+/// partitions are given up anyway. Outside a generation there is nothing the coordinator would
+/// take, and nothing is sent.
+pub(crate) async fn commit_before_giving_up(
+    cx: &Context<'_>,
+    partitions: &[TopicPartition],
+    timeout: Duration,
+    when: &str,
+) {
+    let group = &cx.membership.config.group_id;
+    if !cx.membership.config.auto_commit || cx.membership.identity().is_none() {
+        return;
+    }
+    let offsets = commit::positions(cx.consumer, partitions);
+    let deadline = Instant::now() + timeout;
+    match commit::commit(&cx.consumer.cluster, cx.membership, &offsets, deadline).await {
+        Ok(()) => log::debug!(
+            "group {group:?}: committed {} before {when}",
+            describe(partitions)
+        ),
+        Err(error) => log::warn!("group {group:?}: commit before {when} failed: {error}"),
+    }
+}
+
+/// Tells the caller `partitions` are revoked, without waiting for it to let go of the event
+/// (the member leaves the group, closing or not polling).
+pub(crate) fn announce_revoked(cx: &Context<'_>, partitions: Vec<TopicPartition>) {
+    if !partitions.is_empty() {
+        let (revocation, _done) = Revocation::new(partitions);
+        cx.membership.emit(GroupEvent::Revoked(revocation));
+    }
 }
 
 /// Stops reading `partitions` and forgets them as owned.
