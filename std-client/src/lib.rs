@@ -67,5 +67,5 @@ pub use admin::Admin;
 pub use cluster::Client;
 pub use config::{AdminConfig, ClientConfig, ConsumerConfig, ProducerConfig};
 pub use consumer::{Consumer, ConsumerRecord, SeekTo, TopicPartition};
-pub use error::{Error, Result};
+pub use error::{Error, Result, TransactionErrorClass};
 pub use producer::{Delivery, Producer, ProducerRecord, RecordMetadata};

@@ -50,11 +50,13 @@
 pub mod client;
 pub mod consumer;
 pub mod fault_proxy;
+pub mod features;
 pub mod group_members;
 pub mod hex_dump;
 pub mod java_tools;
 pub mod kcat;
 pub mod listening;
+pub mod log_capture;
 pub mod printed;
 pub mod processes;
 pub mod producer;
@@ -63,6 +65,7 @@ pub mod raw_ops;
 pub mod record_cases;
 pub mod soak;
 pub mod tool_records;
+pub mod transactions;
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -1,12 +1,10 @@
 //! The client authenticates on the sasl profile with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512, and
 //! a wrong password is a clear, non-retriable authentication error.
 
-use std::sync::{Mutex, PoisonError};
-
 use franzl::Error;
 use franzl::cluster::Client;
 use franzl_tests::client::sasl_config;
-use franzl_tests::{Profile, SaslMechanism, broker, hex_dump};
+use franzl_tests::{Profile, SaslMechanism, broker, hex_dump, log_capture};
 
 fn accepted(mechanism: SaslMechanism) {
     let broker = broker(Profile::Sasl);
@@ -58,33 +56,9 @@ fn wrong_passwords_are_refused() {
     refused(SaslMechanism::ScramSha512);
 }
 
-/// Every log record of this test binary, as (target, message).
-static LOGGED: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
-
-struct Capture;
-
-impl log::Log for Capture {
-    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-        true
-    }
-
-    fn log(&self, record: &log::Record<'_>) {
-        let entry = (record.target().to_owned(), record.args().to_string());
-        LOGGED
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(entry);
-    }
-
-    fn flush(&self) {}
-}
-
 #[test]
 fn logs_and_hex_dumps_never_show_the_password() {
-    static CAPTURE: Capture = Capture;
-    if log::set_logger(&CAPTURE).is_ok() {
-        log::set_max_level(log::LevelFilter::Trace);
-    }
+    log_capture::install();
     let broker = broker(Profile::Sasl);
     let mechanism = SaslMechanism::Plain;
     let mut config = sasl_config(broker, mechanism, None);
@@ -93,7 +67,7 @@ fn logs_and_hex_dumps_never_show_the_password() {
     let wrong = sasl_config(broker, mechanism, Some("a-wrong-secret"));
     smol::block_on(Client::connect(wrong)).unwrap_err();
 
-    let logged = LOGGED.lock().unwrap_or_else(PoisonError::into_inner);
+    let logged = log_capture::logged();
     // The frames the dumps show, read back into bytes: a password that a line break of the
     // dump splits is found there, where a search of the lines would miss it.
     let mut frames = Vec::new();

@@ -6,62 +6,13 @@
 //! returns (also when it fails), so other test binaries find the level the broker started with.
 //! It is the only test in this binary, so nothing here runs while the level is lowered.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use franzl::cluster::{BrokerConnection, Client, FinalizedFeatures};
+use franzl::cluster::Client;
 use franzl::core::messages::Feature;
-use franzl_tests::client::{builder, plain_config};
-use franzl_tests::java_tools::{self, ToolRun};
+use franzl_tests::client::plain_config;
+use franzl_tests::features::{
+    Restore, new_connection_features, set_level, wait_for_transaction_version,
+};
 use franzl_tests::{Profile, broker};
-
-/// How long a change may take to reach the broker's metadata after the tool returns.
-const PROPAGATION: Duration = Duration::from_secs(20);
-
-/// Sets `feature` to `level` with the feature tool (`upgrade` or `downgrade`).
-fn set_level(bootstrap: &str, verb: &str, feature: &str, level: i16) -> ToolRun {
-    let setting = format!("{feature}={level}");
-    let args = ["--bootstrap-server", bootstrap, verb, "--feature", &setting];
-    java_tools::run("features", &args, None, "")
-}
-
-/// Puts `transaction.version` back to 2 when dropped, also after a failed assertion.
-struct RestoreTransactionVersion<'a> {
-    bootstrap: &'a str,
-}
-
-impl Drop for RestoreTransactionVersion<'_> {
-    fn drop(&mut self) {
-        let run = set_level(self.bootstrap, "upgrade", "transaction.version", 2);
-        if !run.success {
-            // No panic here: it could be during another panic, which would abort.
-            eprintln!("restoring transaction.version=2 failed: {run:?}");
-        }
-    }
-}
-
-/// The finalized features a new connection's handshake reports.
-fn new_connection_features(bootstrap: &str) -> Arc<FinalizedFeatures> {
-    let config = builder(bootstrap).build().unwrap();
-    let connection = smol::block_on(BrokerConnection::open(bootstrap, &config)).unwrap();
-    Arc::clone(connection.finalized_features())
-}
-
-/// New connections until one reports `transaction.version` at `level`; returns its features.
-fn wait_for_transaction_version(bootstrap: &str, level: i16) -> Arc<FinalizedFeatures> {
-    let deadline = Instant::now() + PROPAGATION;
-    loop {
-        let features = new_connection_features(bootstrap);
-        if features.transaction_version() == Some(level) {
-            return features;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "transaction.version still not {level} after {PROPAGATION:?}: {features:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 #[test]
 fn the_broker_reports_finalized_features_and_a_change_shows_with_a_newer_epoch() {
@@ -94,9 +45,7 @@ fn the_broker_reports_finalized_features_and_a_change_shows_with_a_newer_epoch()
     // Every connection's handshake agrees with the cluster's view.
     assert_eq!(*new_connection_features(&bootstrap), *before);
 
-    let restore = RestoreTransactionVersion {
-        bootstrap: &bootstrap,
-    };
+    let restore = Restore::transaction_version(&bootstrap);
     let run = set_level(&bootstrap, "downgrade", "transaction.version", 1);
     assert!(run.success, "downgrade failed: {run:?}");
     let lowered = wait_for_transaction_version(&bootstrap, 1);

@@ -6,8 +6,10 @@
 //! `max.in.flight.requests.per.connection` above 5 or `retries=0` is an error; left at its
 //! default, it is turned off instead. A `delivery.timeout.ms` below
 //! `linger.ms + request.timeout.ms` is an error if set, and raised to that sum if left at its
-//! default. Transactions are not supported yet: a `transactional.id` or a
-//! `transaction.timeout.ms` is refused. Properties are read by `producer_properties.rs`.
+//! default. A `transactional.id` makes the producer transactional, which needs idempotence:
+//! explicitly disabled idempotence is then an error, and so is any setting that would have turned
+//! default idempotence off; `transaction.timeout.ms` without a `transactional.id` is an error
+//! (it would act on nothing). Properties are read by `producer_properties.rs`.
 
 use std::time::Duration;
 
@@ -16,10 +18,6 @@ use super::{ClientConfig, ClientConfigBuilder, ConfigError};
 /// `batch.size` when not set: librdkafka's and franz-go's largest batch. Batches grow to it from
 /// 16 KiB, so a quiet partition holds no more than that.
 pub(super) const DEFAULT_BATCH_SIZE: usize = 1_000_000;
-
-/// Why `transactional.id` and `transaction.timeout.ms` are refused.
-pub(super) const NO_TRANSACTIONS: &str = "transactions are not supported yet: the producer would \
-     write outside any transaction; leave transactional.id and transaction.timeout.ms unset";
 
 /// `transaction.timeout.ms` when not set (the Java producer's 60 s).
 const DEFAULT_TRANSACTION_TIMEOUT: Duration = Duration::from_secs(60);
@@ -81,9 +79,12 @@ pub struct ProducerConfig {
     pub delivery_timeout: Duration,
     /// The partitioner.
     pub partitioner: Partitioner,
-    /// `transactional.id`; always `None` until transactions are supported.
+    /// `transactional.id`: with one, the producer writes inside transactions only (see
+    /// [`Producer::init_transactions`](crate::producer::Producer::init_transactions)); default
+    /// none.
     pub transactional_id: Option<String>,
-    /// `transaction.timeout.ms`; always the default, 60 s, until transactions are supported.
+    /// `transaction.timeout.ms`: how long the transaction coordinator lets a transaction stay
+    /// open before aborting it; default 60 s. Only with a `transactional.id`.
     pub transaction_timeout: Duration,
 }
 
@@ -124,6 +125,7 @@ pub struct ProducerConfigBuilder {
     pub(super) config: ProducerSettings,
     pub(super) idempotence_explicit: bool,
     pub(super) delivery_timeout_explicit: bool,
+    pub(super) transaction_timeout_explicit: bool,
 }
 
 /// The producer's own settings while building (the client part is built separately).
@@ -165,6 +167,7 @@ impl Default for ProducerConfigBuilder {
             },
             idempotence_explicit: false,
             delivery_timeout_explicit: false,
+            transaction_timeout_explicit: false,
         }
     }
 }
@@ -256,19 +259,20 @@ impl ProducerConfigBuilder {
         self
     }
 
-    /// Sets `transactional.id`. Transactions are not supported yet, so [`Self::build`] refuses
-    /// any transactional id.
+    /// Sets `transactional.id` (an empty id means none, as in the Java client): the producer
+    /// becomes transactional, which needs idempotence.
     #[must_use]
     pub fn transactional_id(mut self, id: impl Into<String>) -> Self {
-        self.config.transactional_id = Some(id.into());
+        let id = id.into();
+        self.config.transactional_id = (!id.trim().is_empty()).then_some(id);
         self
     }
 
-    /// Sets `transaction.timeout.ms`. Transactions are not supported yet, so [`Self::build`]
-    /// refuses any value but the default (60 s).
+    /// Sets `transaction.timeout.ms` (needs a `transactional.id`).
     #[must_use]
     pub fn transaction_timeout(mut self, timeout: Duration) -> Self {
         self.config.transaction_timeout = timeout;
+        self.transaction_timeout_explicit = true;
         self
     }
 
@@ -276,11 +280,12 @@ impl ProducerConfigBuilder {
     ///
     /// # Errors
     /// Anything [`ClientConfigBuilder::build`] refuses; [`ConfigError::InvalidValue`] for
-    /// `max.in.flight.requests.per.connection=0`; [`ConfigError::UnsupportedProperty`] for a
-    /// `transactional.id` or a `transaction.timeout.ms` other than the default;
-    /// [`ConfigError::Conflict`] for explicit idempotence with `acks`,
-    /// `max.in.flight.requests.per.connection` or `retries` that break it, or an explicit
-    /// `delivery.timeout.ms` below `linger.ms + request.timeout.ms`.
+    /// `max.in.flight.requests.per.connection=0` and a `transaction.timeout.ms` of 0 or above
+    /// `i32::MAX` ms; [`ConfigError::Conflict`] for explicit idempotence (or a
+    /// `transactional.id`) with `acks`, `max.in.flight.requests.per.connection` or `retries`
+    /// that break it, a `transactional.id` with idempotence disabled, a `transaction.timeout.ms`
+    /// without a `transactional.id`, or an explicit `delivery.timeout.ms` below
+    /// `linger.ms + request.timeout.ms`.
     pub fn build(self) -> Result<ProducerConfig, ConfigError> {
         let client = self.client.build()?;
         let mut s = self.config;
@@ -291,18 +296,8 @@ impl ProducerConfigBuilder {
                 "at least 1",
             ));
         }
-        if s.transactional_id.is_some() {
-            return Err(ConfigError::unsupported(
-                "transactional.id",
-                NO_TRANSACTIONS,
-            ));
-        }
-        if s.transaction_timeout != DEFAULT_TRANSACTION_TIMEOUT {
-            return Err(ConfigError::unsupported(
-                "transaction.timeout.ms",
-                NO_TRANSACTIONS,
-            ));
-        }
+        let transactional = s.transactional_id.is_some();
+        check_transaction_settings(&s, self.transaction_timeout_explicit)?;
         if s.enable_idempotence {
             let conflict = if s.max_in_flight > 5 {
                 Some((
@@ -326,6 +321,15 @@ impl ProducerConfigBuilder {
                 None
             };
             match conflict {
+                Some((property, value, reason)) if transactional => {
+                    return Err(ConfigError::Conflict {
+                        property,
+                        value,
+                        other: "transactional.id",
+                        other_value: "(set)".to_owned(),
+                        reason,
+                    });
+                }
                 Some((property, value, reason)) if self.idempotence_explicit => {
                     return Err(ConfigError::Conflict {
                         property,
@@ -374,6 +378,42 @@ impl ProducerConfigBuilder {
             transaction_timeout: s.transaction_timeout,
         })
     }
+}
+
+/// The transactional settings' own rules: a `transactional.id` needs idempotence, and
+/// `transaction.timeout.ms` needs a `transactional.id` and fits the protocol's `int32`.
+fn check_transaction_settings(
+    s: &ProducerSettings,
+    timeout_explicit: bool,
+) -> Result<(), ConfigError> {
+    let timeout_ms = s.transaction_timeout.as_millis();
+    if timeout_ms == 0 || timeout_ms > i32::MAX as u128 {
+        return Err(ConfigError::invalid(
+            "transaction.timeout.ms",
+            &timeout_ms.to_string(),
+            "milliseconds from 1 to 2147483647",
+        ));
+    }
+    if s.transactional_id.is_some() {
+        if !s.enable_idempotence {
+            return Err(ConfigError::Conflict {
+                property: "enable.idempotence",
+                value: "false".to_owned(),
+                other: "transactional.id",
+                other_value: "(set)".to_owned(),
+                reason: "a transactional producer is idempotent",
+            });
+        }
+    } else if timeout_explicit {
+        return Err(ConfigError::Conflict {
+            property: "transaction.timeout.ms",
+            value: timeout_ms.to_string(),
+            other: "transactional.id",
+            other_value: "(unset)".to_owned(),
+            reason: "the transaction timeout acts only on a transactional producer",
+        });
+    }
+    Ok(())
 }
 
 impl super::properties::FromProperties for ProducerConfigBuilder {

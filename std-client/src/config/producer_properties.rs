@@ -3,7 +3,7 @@
 //! `reference.rs`). The reference rendered from this table is `reference/producer.md`.
 
 use super::ConfigError;
-use super::producer::{Acks, Compression, NO_TRANSACTIONS, Partitioner, ProducerConfigBuilder};
+use super::producer::{Acks, Compression, Partitioner, ProducerConfigBuilder};
 use super::reference::{DefaultValue::Unset, DefaultValue::Value, Property, Refused, Table};
 use super::values::{
     optional_string, parse_bool, parse_bytes, parse_count, parse_kib, parse_ms, parse_name,
@@ -225,25 +225,33 @@ pub(crate) static PRODUCER: Table<ProducerConfigBuilder> = Table {
             name: "transactional.id",
             aliases: &[],
             default: Value(""),
-            meaning: "Refused unless empty: transactions are not supported yet.",
-            no_effect: Some(
-                "only an empty value, which means no transactions, is accepted; any other is \
-                 refused until transactions are supported.",
-            ),
-            set: |_, p, v| match optional_string(v) {
-                Some(_) => Err(ConfigError::unsupported(p, NO_TRANSACTIONS)),
-                None => Ok(()),
+            meaning: "Makes the producer transactional: records are written inside \
+                      transactions (`init_transactions`, `begin_transaction`, \
+                      `commit_transaction`), and a newer producer with the same id fences this \
+                      one. Needs idempotence. Empty means none.",
+            no_effect: None,
+            set: |b, _, v| {
+                b.config.transactional_id = optional_string(v);
+                Ok(())
+            },
+        },
+        Property {
+            name: "transaction.timeout.ms",
+            aliases: &[],
+            default: Value("60000"),
+            meaning: "How long the transaction coordinator lets a transaction stay open \
+                      before aborting it; at most the broker's `transaction.max.timeout.ms`. \
+                      Only with `transactional.id` (set without one it is an error).",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.transaction_timeout = parse_ms(p, v, 1, MS)?;
+                b.transaction_timeout_explicit = true;
+                Ok(())
             },
         },
     ],
-    refused: &[
-        Refused {
-            names: &["transaction.timeout.ms"],
-            reason: NO_TRANSACTIONS,
-        },
-        Refused {
-            names: &["key.serializer", "value.serializer", "partitioner.class"],
-            reason: JAVA_CLASS,
-        },
-    ],
+    refused: &[Refused {
+        names: &["key.serializer", "value.serializer", "partitioner.class"],
+        reason: JAVA_CLASS,
+    }],
 };

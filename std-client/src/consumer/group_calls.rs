@@ -15,7 +15,7 @@ use super::assignment::TopicPartition;
 use super::handle::{Consumer, GroupMember};
 use crate::error::{Error, Result};
 use crate::group::commit;
-use crate::group::{GroupEvents, OffsetAndMetadata};
+use crate::group::{ConsumerGroupMetadata, GroupEvents, OffsetAndMetadata};
 
 impl Consumer {
     /// Joins the consumer's group (`group.id`) subscribed to `topics`: the group's leader
@@ -166,6 +166,37 @@ impl Consumer {
         if let Some(group) = &self.group {
             group.membership.polled();
         }
+    }
+
+    /// The offset to commit of every partition the consumer reads (the group's partitions
+    /// this member owns, or those assigned): the position after the last record handed out.
+    /// What [`Consumer::commit`] commits, for a caller that commits elsewhere (in a
+    /// transaction: [`Producer::send_offsets_to_transaction`](crate::producer::Producer::send_offsets_to_transaction)).
+    pub fn positions_to_commit(&self) -> Vec<(TopicPartition, OffsetAndMetadata)> {
+        let partitions = match &self.group {
+            Some(group) if group.membership.is_subscribed() => {
+                group.membership.state().owned.clone()
+            }
+            _ => self.assignment(),
+        };
+        commit::positions(&self.shared, &partitions)
+    }
+
+    /// The member's identity now (group id, generation, member id, instance id), for
+    /// [`Producer::send_offsets_to_transaction`](crate::producer::Producer::send_offsets_to_transaction):
+    /// offsets committed inside a transaction under it are refused once the member has
+    /// fallen out of the group. Take it after the `poll` whose records the transaction holds.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] without `group.id`.
+    pub fn group_metadata(&self) -> Result<ConsumerGroupMetadata> {
+        let group = self.member("group_metadata")?;
+        let config = &group.membership.config;
+        Ok(ConsumerGroupMetadata::of_member(
+            &config.group_id,
+            group.membership.identity(),
+            config.group_instance_id.as_deref(),
+        ))
     }
 
     fn member(&self, call: &str) -> Result<&GroupMember> {

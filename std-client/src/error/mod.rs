@@ -15,8 +15,10 @@
 mod cause;
 #[cfg(test)]
 mod tests;
+mod transaction;
 
 pub use cause::{CoreError, TlsCause};
+pub use transaction::TransactionErrorClass;
 
 use franzl_core::ErrorCode;
 use franzl_core::conn::{ConnError, FrameError};
@@ -141,6 +143,18 @@ pub enum Error {
         /// What was asked, and why it cannot be done.
         what: String,
     },
+    /// A transactional producer's transaction failed; `class` says what the producer can still
+    /// do: call again ([`TransactionErrorClass::Retriable`]), only abort the transaction
+    /// ([`TransactionErrorClass::Abortable`]), or nothing: it must be dropped
+    /// ([`TransactionErrorClass::Fatal`]).
+    Transaction {
+        /// What the producer can still do.
+        class: TransactionErrorClass,
+        /// What failed.
+        reason: String,
+        /// The error that caused it (a broker's code, a failed delivery, a timeout), if any.
+        cause: Option<Arc<Error>>,
+    },
 }
 
 impl Error {
@@ -209,10 +223,22 @@ impl Error {
         Self::Usage { what: what.into() }
     }
 
-    /// The Kafka error code, when the broker answered with one.
+    /// The Kafka error code, when the broker answered with one (also as the cause of a
+    /// [`Error::Transaction`]).
     pub fn kafka_code(&self) -> Option<ErrorCode> {
         match self {
             Self::Kafka { code, .. } => Some(*code),
+            Self::Transaction {
+                cause: Some(cause), ..
+            } => cause.kafka_code(),
+            _ => None,
+        }
+    }
+
+    /// The class of a [`Error::Transaction`]; `None` for every other error.
+    pub fn transaction_class(&self) -> Option<TransactionErrorClass> {
+        match self {
+            Self::Transaction { class, .. } => Some(*class),
             _ => None,
         }
     }
@@ -264,6 +290,7 @@ impl Error {
     ///   [`ConnError::UnsupportedByBroker`]), [`Error::Config`], [`Error::Usage`]: no; the
     ///   setup, the broker or the caller's code must change.
     /// - [`Error::LogTruncated`]: no; the caller must choose where to read from.
+    /// - [`Error::Transaction`]: when its class is [`TransactionErrorClass::Retriable`].
     pub fn is_retriable(&self) -> bool {
         match self {
             Self::Io { .. } | Self::Timeout { .. } | Self::Resolve { .. } | Self::Closed { .. } => {
@@ -274,6 +301,7 @@ impl Error {
             Self::Authentication { source, .. } => source.is_some_and(|cause| cause.is_retriable()),
             Self::Frame(error) => error.is_retriable(),
             Self::Producer { retriable, .. } => *retriable,
+            Self::Transaction { class, .. } => *class == TransactionErrorClass::Retriable,
             Self::Tls { .. }
             | Self::Config { .. }
             | Self::UnsupportedByBroker { .. }
@@ -345,6 +373,14 @@ impl fmt::Display for Error {
                 )
             }
             Self::Usage { what } => write!(f, "usage: {what}"),
+            Self::Transaction {
+                class,
+                reason,
+                cause,
+            } => {
+                write!(f, "transaction ({}): {reason}", class.describe())?;
+                then_cause(f, cause.as_deref())
+            }
         }
     }
 }
@@ -371,6 +407,9 @@ impl std::error::Error for Error {
                 .as_ref()
                 .map(|error| error as &(dyn std::error::Error + 'static)),
             Self::Kafka { code, .. } => Some(code),
+            Self::Transaction { cause, .. } => cause
+                .as_deref()
+                .map(|error| error as &(dyn std::error::Error + 'static)),
             Self::Timeout { .. }
             | Self::UnsupportedByBroker { .. }
             | Self::Closed { .. }

@@ -165,6 +165,9 @@ fn expected_retriable(error: &Error) -> bool {
         Error::Authentication { source, .. } => source.is_some_and(|c| c.is_retriable()),
         Error::Frame(error) => error.is_retriable(),
         Error::Producer { retriable, .. } => *retriable,
+        Error::Transaction { class, .. } => {
+            *class == crate::error::TransactionErrorClass::Retriable
+        }
         Error::Io { .. } | Error::Timeout { .. } | Error::Resolve { .. } | Error::Closed { .. } => {
             ConnError::Closed.is_retriable()
         }

@@ -52,6 +52,7 @@
 pub mod assignor;
 pub(crate) mod commit;
 mod events;
+mod group_metadata;
 mod member_context;
 pub(crate) mod member_task;
 pub(crate) mod membership;
@@ -65,4 +66,5 @@ mod scripted_tests;
 mod verdict;
 
 pub use events::{GroupEvent, GroupEvents, Revocation};
+pub use group_metadata::ConsumerGroupMetadata;
 pub use offsets::{CommittedOffset, MemberIdentity, OffsetAndMetadata};

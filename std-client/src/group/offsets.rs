@@ -94,7 +94,9 @@ pub struct MemberIdentity {
 }
 
 /// The partitions of each topic, topics in name order, partitions in the order given.
-fn by_topic<'t, T>(entries: impl IntoIterator<Item = (&'t str, T)>) -> Vec<(&'t str, Vec<T>)> {
+pub(crate) fn by_topic<'t, T>(
+    entries: impl IntoIterator<Item = (&'t str, T)>,
+) -> Vec<(&'t str, Vec<T>)> {
     let mut topics: BTreeMap<&str, Vec<T>> = BTreeMap::new();
     for (topic, value) in entries {
         topics.entry(topic).or_default().push(value);
@@ -405,7 +407,7 @@ pub(crate) async fn commit(
 /// # Errors
 /// [`Error::Kafka`] for the worst partition error, in the words of `what(partition)`;
 /// [`Error::Protocol`] naming the first partition left out.
-fn check_partitions<'a, 't>(
+pub(crate) fn check_partitions<'a, 't>(
     answers: impl Iterator<Item = (&'a str, i32, ErrorCode)>,
     mut asked: impl Iterator<Item = &'t TopicPartition>,
     what: impl Fn(&str) -> String,

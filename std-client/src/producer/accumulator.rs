@@ -7,7 +7,7 @@
 //! that are not in flight fail with a timeout.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -98,6 +98,10 @@ struct TopicQueues {
 
 #[derive(Debug, Default)]
 struct State {
+    /// Whether records may be appended and partitions sent to, for a transactional producer.
+    gate: Gate,
+    /// Partitions that took a record in the open transaction and are not admitted yet.
+    pending: Vec<(Arc<str>, i32)>,
     topics: Topics<TopicQueues>,
     random: Random,
     next_batch_id: u64,
@@ -121,6 +125,12 @@ pub(crate) struct Accumulator {
     pub(crate) completed: Event,
     /// Records appended whose delivery has not resolved yet (written or failed).
     unfinished_records: AtomicUsize,
+    /// Batches failed since the producer started (a transaction may commit only if none
+    /// failed since it began), and the last one's failure.
+    failed_batches: AtomicU64,
+    last_failure: Mutex<Option<Failure>>,
+    /// Set once, for a transactional producer (see [`Accumulator::enable_transactions`]).
+    transactional: AtomicBool,
 }
 
 impl Accumulator {
@@ -132,6 +142,9 @@ impl Accumulator {
             wake: Event::new(),
             completed: Event::new(),
             unfinished_records: AtomicUsize::new(0),
+            failed_batches: AtomicU64::new(0),
+            last_failure: Mutex::new(None),
+            transactional: AtomicBool::new(false),
         }
     }
 
@@ -203,6 +216,12 @@ impl Accumulator {
                 record.topic
             )));
         };
+        if state
+            .gate
+            .refuses(queue, topic_name, partition, &mut state.pending)?
+        {
+            self.wake.notify(usize::MAX);
+        }
         if let Some(open) = &mut queue.open {
             if let Some(delivery) = open.try_append(record, timestamp).map_err(record_error)? {
                 self.unfinished_records.fetch_add(1, Ordering::Relaxed);
@@ -297,11 +316,13 @@ impl Accumulator {
         let state = &mut *guard;
         let eager = state.flushing > 0 || state.closed || self.pool.is_exhausted();
         let linger = self.settings.linger;
+        let gated = state.gate != Gate::Off;
         for (name, topic) in state.topics.iter_mut() {
             for (index, queue) in topic.partitions.iter_mut().enumerate() {
                 let partition = i32::try_from(index).unwrap_or(i32::MAX);
                 bump |= self.expire(queue, now, &mut state.incomplete);
-                if queue.queue.is_empty() && queue.open.is_none() {
+                // A transactional producer's partition waits until it is in the transaction.
+                if (queue.queue.is_empty() && queue.open.is_none()) || (gated && !queue.admitted) {
                     continue;
                 }
                 let Some(leader) = leader_of(name, partition) else {
@@ -412,6 +433,10 @@ impl Accumulator {
 
     fn finish(&self, incomplete: &mut BTreeMap<u64, u32>, batch: ProducerBatch) {
         completed_one(incomplete, batch.id);
+        if let Some(failure) = batch.completion.failure() {
+            self.failed_batches.fetch_add(1, Ordering::AcqRel);
+            *self.last_failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(failure);
+        }
         let records = batch.record_count();
         let _ = self
             .unfinished_records
@@ -514,9 +539,12 @@ impl Accumulator {
         now: Instant,
     ) -> bool {
         let timeout = self.settings.delivery_timeout;
+        // A transactional producer's epoch changes only as its transaction ends: a batch that
+        // needs a new one fails, and with it the transaction.
+        let transactional = self.transactional.load(Ordering::Relaxed);
         let final_failure = if batch.created + timeout <= now {
             Some(Failure::Timeout(timeout))
-        } else if batch.attempts > self.settings.retries {
+        } else if batch.attempts > self.settings.retries || (bump_epoch && transactional) {
             Some(error)
         } else {
             None
@@ -733,6 +761,9 @@ fn record_error(error: franzl_core::record::RecordError) -> Error {
 }
 
 mod scan;
+mod transaction;
+
+pub(crate) use transaction::Gate;
 
 #[cfg(test)]
 mod tests;

@@ -141,6 +141,15 @@ impl Completion {
         });
     }
 
+    /// The batch's failure, once it failed.
+    pub(crate) fn failure(&self) -> Option<Failure> {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        match &state.outcome {
+            Outcome::Failed(failure) => Some(failure.clone()),
+            _ => None,
+        }
+    }
+
     /// The batch failed for good.
     pub(crate) fn failed(&self, failure: Failure) {
         self.finish(Outcome::Failed(failure));

@@ -298,7 +298,11 @@ async fn write_loop(
                 .iter()
                 .position(|slot| slot.ticket.is_none())
                 .unwrap_or(state.slots.len());
-            let version = state.conn.versions().get(ApiKey::Produce);
+            let version = state
+                .conn
+                .versions()
+                .get(ApiKey::Produce)
+                .map(|agreed| agreed.min(context.shared.produce_ceiling()));
             let conn = &mut state.conn;
             request::with_request(
                 cluster,

@@ -73,6 +73,8 @@ mod sender;
 mod shared;
 mod split;
 mod topics;
+mod transaction;
+mod transactional_calls;
 mod verdict;
 
 #[cfg(test)]

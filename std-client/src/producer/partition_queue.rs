@@ -39,6 +39,10 @@ pub(crate) struct PartitionQueue {
     /// The buffer size the next batch starts with (0: the first size): what the last batch
     /// that stopped taking records held, rounded up to a power of two.
     pub(crate) next_buffer: usize,
+    /// A transactional producer's partition is in the open transaction: its batches may go.
+    pub(crate) admitted: bool,
+    /// A transactional producer's partition took a record and waits to be admitted.
+    pub(crate) pending: bool,
 }
 
 impl PartitionQueue {

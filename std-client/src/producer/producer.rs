@@ -16,6 +16,7 @@ use super::partitioner::{self, Partitioner};
 use super::request::RequestSettings;
 use super::sender::Sender;
 use super::shared::{ProducerShared, Stamping};
+use super::transaction::Transactions;
 use super::{Delivery, ProducerRecord};
 use crate::cluster::{Client, MetadataSnapshot};
 use crate::config::ProducerConfig;
@@ -34,13 +35,15 @@ const FIRST_BATCH_SIZE: usize = 16 * 1024;
 /// waiting (see [`Producer::close`] and the `Drop` impl for what each guarantees).
 #[derive(Debug, Clone)]
 pub struct Producer {
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
 }
 
 /// What the clones of one producer share; its drop (with the last clone) closes the producer.
 #[derive(Debug)]
-struct Shared {
+pub(super) struct Shared {
     accumulator: Arc<Accumulator>,
+    /// A transactional producer's transactions.
+    pub(super) transactions: Option<Arc<Transactions>>,
     client: Client,
     partitioner: Box<dyn Partitioner>,
     max_block: Duration,
@@ -67,7 +70,8 @@ impl Producer {
     /// # Errors
     /// [`Error::Usage`] when `config.client` is not `client`'s configuration (the producer
     /// runs on the client's settings; the error names the first that differs);
-    /// [`Error::Config`] for a `transactional.id` (transactions are not supported yet).
+    /// A producer with a `transactional.id` sends records only inside transactions: see
+    /// [`Producer::init_transactions`].
     pub fn new(client: &Client, config: ProducerConfig) -> Result<Self> {
         let partitioner = partitioner::from_config(config.partitioner);
         Self::start(client, config, partitioner)
@@ -91,12 +95,6 @@ impl Producer {
         partitioner: Box<dyn Partitioner>,
     ) -> Result<Self> {
         client.check_settings("producer", &config.client)?;
-        if config.transactional_id.is_some() {
-            return Err(Error::Config {
-                property: "transactional.id".into(),
-                reason: "transactions are not supported yet".into(),
-            });
-        }
         let cluster = client.clone();
         let idempotent = config.enable_idempotence;
         let max_in_flight = usize::try_from(config.max_in_flight).unwrap_or(5).max(1);
@@ -125,15 +123,30 @@ impl Producer {
         let request = RequestSettings {
             acks: config.acks.value(),
             timeout_ms,
-            transactional_id: None,
+            transactional_id: config.transactional_id.as_deref().map(Arc::from),
         };
+        let shared = Arc::new(ProducerShared::new(if idempotent {
+            Stamping::Waiting
+        } else {
+            Stamping::Plain
+        }));
+        // A transactional producer's id and epoch come from its transactions, not the sender.
+        let transactions = config.transactional_id.clone().map(|id| {
+            Arc::new(Transactions::new(
+                id,
+                config.transaction_timeout,
+                cluster.clone(),
+                Arc::clone(&accumulator),
+                Arc::clone(&shared),
+            ))
+        });
         let sender = Sender {
             cluster: cluster.clone(),
             accumulator: Arc::clone(&accumulator),
-            identity: idempotent.then(|| {
-                let timeout = config.transaction_timeout.as_millis();
-                ProducerIdentity::new(None, i32::try_from(timeout).unwrap_or(i32::MAX))
-            }),
+            identity: (idempotent && transactions.is_none())
+                .then(|| ProducerIdentity::new(None, i32::MAX)),
+            transactions: transactions.clone(),
+            admitting: Vec::new(),
             links: std::collections::HashMap::new(),
             link_backoff: std::collections::HashMap::new(),
             link_context: LinkContext {
@@ -141,11 +154,7 @@ impl Producer {
                 accumulator: Arc::clone(&accumulator),
                 settings: request,
                 max_in_flight,
-                shared: Arc::new(ProducerShared::new(if idempotent {
-                    Stamping::Waiting
-                } else {
-                    Stamping::Plain
-                })),
+                shared,
             },
             needs_new_epoch: false,
             missing_leaders: Vec::new(),
@@ -173,6 +182,7 @@ impl Producer {
         Ok(Self {
             shared: Arc::new(Shared {
                 accumulator,
+                transactions,
                 client: cluster,
                 partitioner,
                 max_block: config.client.metadata_timeout,
@@ -207,6 +217,9 @@ impl Producer {
                 "send to {} on a closed producer (`close` was called on it or on a clone)",
                 record.topic
             )));
+        }
+        if let Some(transactions) = &self.shared.transactions {
+            transactions.check_send()?;
         }
         let deadline = Instant::now() + self.shared.max_block;
         let size = ProducerBatch::size_for_one(&record);
@@ -331,15 +344,7 @@ impl Producer {
     /// Each record resolves within `delivery.timeout.ms` of its `send`; to bound the wait
     /// otherwise, use [`Producer::flush_within`].
     pub async fn flush(&self) {
-        // Dropped with this future, so a cancelled flush ends too.
-        let flush = self.shared.accumulator.begin_flush();
-        loop {
-            listener!(self.shared.accumulator.completed => completed);
-            if self.shared.accumulator.flushed(flush.upto) {
-                break;
-            }
-            completed.await;
-        }
+        self.shared.accumulator.flush().await;
     }
 
     /// As [`Producer::flush`], waiting at most `timeout` (librdkafka's `flush(timeout)`).
@@ -378,6 +383,7 @@ impl Producer {
     /// [`Producer::close_within`]. From the call on, `send` on any clone fails with
     /// [`Error::Usage`]. The sender and link tasks end once the records are done.
     pub async fn close(self) {
+        self.abort_open_transaction().await;
         self.refuse_records();
         self.wait_done().await;
     }
@@ -390,6 +396,23 @@ impl Producer {
     /// closed all the same, and they are still sent in the background while the process runs
     /// (each until `delivery.timeout.ms`), but nothing waits for them.
     pub async fn close_within(self, timeout: Duration) -> Result<()> {
+        if let Some(transactions) = &self.shared.transactions {
+            let aborted = futures_lite::future::or(
+                async {
+                    transactions.abort_on_close().await;
+                    true
+                },
+                async {
+                    Timer::after(timeout).await;
+                    false
+                },
+            );
+            if !aborted.await {
+                log::warn!(
+                    "closing the producer: its open transaction was not aborted in {timeout:?}"
+                );
+            }
+        }
         self.refuse_records();
         let done = futures_lite::future::or(
             async {
@@ -412,6 +435,13 @@ impl Producer {
             ),
             after: timeout,
         })
+    }
+
+    /// A transactional producer aborts its open transaction as it closes.
+    async fn abort_open_transaction(&self) {
+        if let Some(transactions) = &self.shared.transactions {
+            transactions.abort_on_close().await;
+        }
     }
 
     /// Marks the producer closed for every clone, and sends what is left without lingering.

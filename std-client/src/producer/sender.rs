@@ -20,6 +20,7 @@ use super::accumulator::Accumulator;
 use super::identity::ProducerIdentity;
 use super::link::{Link, LinkContext};
 use super::shared::Stamping;
+use super::transaction::Transactions;
 use crate::cluster::Client;
 use crate::net::Backoff;
 
@@ -27,8 +28,13 @@ use crate::net::Backoff;
 pub(crate) struct Sender {
     pub(crate) cluster: Client,
     pub(crate) accumulator: Arc<Accumulator>,
-    /// `None` without idempotence.
+    /// `None` without idempotence, and for a transactional producer (whose transactions
+    /// keep its id and epoch).
     pub(crate) identity: Option<ProducerIdentity>,
+    /// A transactional producer's transactions: partitions join them here.
+    pub(crate) transactions: Option<Arc<Transactions>>,
+    /// The partitions being added to the transaction (kept for its capacity).
+    pub(crate) admitting: Vec<(Arc<str>, i32)>,
     /// The link of each broker batches went to.
     pub(crate) links: HashMap<i32, Link>,
     /// The backoff of each broker whose link could not reach it.
@@ -65,6 +71,9 @@ impl Sender {
             }
             self.refresh_metadata().await;
             self.renew_identity().await;
+            if let Some(transactions) = &self.transactions {
+                transactions.admit_pending(&mut self.admitting).await;
+            }
             if self.accumulator.expire_all(Instant::now()) && self.identity.is_some() {
                 self.needs_new_epoch = true;
                 continue;
@@ -77,8 +86,10 @@ impl Sender {
                     .map_or_else(Instant::now, |at| at + self.cluster.config().retry_backoff)
             });
             let now = Instant::now();
+            let admit_retry = self.transactions.as_ref().and_then(|t| t.retry_at());
             let deadline = [
                 self.init_retry_at,
+                admit_retry,
                 leader_retry,
                 self.accumulator.next_expiry(),
             ]

@@ -7,9 +7,11 @@
 //! the same lock, nothing in flight and nothing in doubt, it sets [`Stamping::Renewing`] (no
 //! batch can be on its way with the old epoch, and none that the broker may hold is left to be
 //! sent under the new one), renews the producer id or epoch, restarts the sequences, and
-//! publishes the new stamp.
+//! publishes the new stamp. A transaction of protocol v1 caps the Produce version links send
+//! at ([`ProducerShared::produce_ceiling`]): from v12 on, Produce adds partitions to the
+//! transaction itself, which only transactions v2 expect.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::accumulator::Accumulator;
@@ -38,6 +40,8 @@ pub(crate) struct ProducerShared {
     in_flight: AtomicUsize,
     /// Set when a completed or expired batch asks for a new producer epoch.
     needs_new_epoch: AtomicBool,
+    /// The highest Produce version to send at.
+    produce_ceiling: AtomicI16,
 }
 
 impl ProducerShared {
@@ -47,6 +51,7 @@ impl ProducerShared {
             stamping: Mutex::new(stamping),
             in_flight: AtomicUsize::new(0),
             needs_new_epoch: AtomicBool::new(false),
+            produce_ceiling: AtomicI16::new(i16::MAX),
         }
     }
 
@@ -63,6 +68,17 @@ impl ProducerShared {
     /// Asks the sender for a new epoch.
     pub(crate) fn ask_new_epoch(&self) {
         self.needs_new_epoch.store(true, Ordering::Release);
+    }
+
+    /// The highest Produce version links may send at.
+    pub(crate) fn produce_ceiling(&self) -> i16 {
+        self.produce_ceiling.load(Ordering::Acquire)
+    }
+
+    /// Caps the Produce version at `version` (`i16::MAX`: no cap); set before the batches it
+    /// applies to are admitted.
+    pub(crate) fn set_produce_ceiling(&self, version: i16) {
+        self.produce_ceiling.store(version, Ordering::Release);
     }
 
     /// Takes the links' requests for a new epoch.

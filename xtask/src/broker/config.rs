@@ -110,6 +110,12 @@ pub(crate) fn server_properties(
     );
     set("share.coordinator.state.topic.min.isr", &min_isr);
     set("group.initial.rebalance.delay.ms", &0);
+    // Transactions left open past their timeout are aborted within a second, not a minute:
+    // the transaction tests wait for that.
+    set(
+        "transaction.abort.timed.out.transaction.cleanup.interval.ms",
+        &1000,
+    );
     if replicas > 1 {
         // Fence a killed node in 4.5 s instead of 9 s: the fault tests wait for that.
         set("broker.heartbeat.interval.ms", &1000);

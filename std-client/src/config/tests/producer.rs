@@ -181,19 +181,15 @@ fn explicit_idempotence_refuses_conflicting_settings() {
 }
 
 #[test]
-fn transactions_are_refused_until_supported() {
-    for (property, value) in [
+fn a_transactional_id_makes_a_transactional_idempotent_producer() {
+    let p = producer(&[
         ("transactional.id", "t"),
         ("transaction.timeout.ms", "9000"),
-    ] {
-        let error = producer(&[(property, value)]).unwrap_err();
-        assert!(
-            matches!(error, ConfigError::UnsupportedProperty { .. }),
-            "{error}"
-        );
-        assert_eq!(error.property(), Some(property));
-        assert!(error.to_string().contains("not supported yet"), "{error}");
-    }
+    ])
+    .unwrap();
+    assert_eq!(p.transactional_id.as_deref(), Some("t"));
+    assert_eq!(p.transaction_timeout, ms(9000));
+    assert!(p.enable_idempotence);
     // Empty means no transactions, as in the Java client.
     assert_eq!(
         producer(&[("transactional.id", "")])
@@ -201,6 +197,21 @@ fn transactions_are_refused_until_supported() {
             .transactional_id,
         None
     );
+    // Transactions need idempotence: disabling it, or a setting that would turn default
+    // idempotence off, is a conflict naming the setting.
+    for (property, value) in [
+        ("enable.idempotence", "false"),
+        ("acks", "1"),
+        ("max.in.flight.requests.per.connection", "6"),
+        ("retries", "0"),
+    ] {
+        let error = producer(&[("transactional.id", "t"), (property, value)]).unwrap_err();
+        assert!(matches!(error, ConfigError::Conflict { .. }), "{error}");
+        assert_eq!(error.property(), Some(property), "{error}");
+    }
+    // The transaction timeout acts only on a transactional producer.
+    let error = producer(&[("transaction.timeout.ms", "9000")]).unwrap_err();
+    assert_eq!(error.property(), Some("transaction.timeout.ms"), "{error}");
     let typed = |builder: ProducerConfigBuilder| {
         builder
             .client(|c| c.bootstrap_servers(["k:9092"]))
@@ -210,11 +221,16 @@ fn transactions_are_refused_until_supported() {
             .map(str::to_owned)
     };
     assert_eq!(
-        typed(ProducerConfig::builder().transactional_id("t")).as_deref(),
-        Some("transactional.id")
+        typed(ProducerConfig::builder().transaction_timeout(ms(9000))).as_deref(),
+        Some("transaction.timeout.ms")
     );
     assert_eq!(
-        typed(ProducerConfig::builder().transaction_timeout(ms(9000))).as_deref(),
+        typed(
+            ProducerConfig::builder()
+                .transactional_id("t")
+                .transaction_timeout(ms(0))
+        )
+        .as_deref(),
         Some("transaction.timeout.ms")
     );
 }

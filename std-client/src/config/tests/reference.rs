@@ -115,7 +115,12 @@ const EXAMPLES: &[(&str, &str, Pairs)] = &[
     ("delivery.timeout.ms", "200000", &[]),
     ("partitioner", "murmur2_random", &[]),
     ("partitioner.ignore.keys", "true", &[]),
-    ("transactional.id", "", &[]),
+    ("transactional.id", "t", &[]),
+    (
+        "transaction.timeout.ms",
+        "9000",
+        &[("transactional.id", "t")],
+    ),
     ("auto.offset.reset", "earliest", &[]),
     ("isolation.level", "read_committed", &[]),
     ("fetch.min.bytes", "10", &[]),
