@@ -36,6 +36,10 @@ pub const TOOLS: &[(&str, &str)] = &[
         "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
     ),
     ("features", "org.apache.kafka.tools.FeatureCommand"),
+    (
+        "transactional-copier",
+        "org.apache.kafka.tools.TransactionalMessageCopier",
+    ),
 ];
 
 /// The main class of the tool called `name`.
