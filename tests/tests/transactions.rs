@@ -6,7 +6,7 @@
 //! of order. `transactions_v1.rs` runs the same scenarios with the feature at 0.
 
 use franzl_tests::transactions::Protocol;
-use franzl_tests::transactions::scenarios;
+use franzl_tests::transactions::{read_committed, scenarios};
 use franzl_tests::{Profile, broker, log_capture};
 
 fn run<F: Future<Output = ()>>(scenario: impl FnOnce(String) -> F) {
@@ -43,4 +43,16 @@ fn offsets_sent_to_a_transaction_commit_with_it_and_only_with_it() {
 #[test]
 fn calls_out_of_order_are_refused_with_a_clear_error() {
     run(|b| async move { scenarios::calls_out_of_order(&b, Protocol::V2).await });
+}
+
+#[test]
+fn read_committed_holds_with_interleaved_producers_and_aborts_over_many_fetches() {
+    run(|b| async move { read_committed::interleaved_producers(&b, Protocol::V2).await });
+}
+
+#[test]
+fn a_read_committed_member_waits_for_offsets_pending_in_a_transaction() {
+    run(|b| async move {
+        read_committed::offset_fetch_waits_for_pending_offsets(&b, Protocol::V2).await;
+    });
 }

@@ -8,6 +8,7 @@
 //! and from the requests franzl logged, which [`crate::log_capture`] must be capturing), and
 //! prints the transaction requests each of its producers sent.
 
+pub mod read_committed;
 pub mod scenarios;
 
 use std::time::{Duration, Instant};

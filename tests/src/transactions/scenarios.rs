@@ -296,4 +296,6 @@ pub async fn all(bootstrap: &str, protocol: Protocol) {
     timed_out(bootstrap, protocol).await;
     offsets_commit_with_the_transaction(bootstrap, protocol).await;
     calls_out_of_order(bootstrap, protocol).await;
+    super::read_committed::interleaved_producers(bootstrap, protocol).await;
+    super::read_committed::offset_fetch_waits_for_pending_offsets(bootstrap, protocol).await;
 }
