@@ -16,14 +16,19 @@
 //! `--abort-every N` every Nth transaction is aborted on purpose: its input is read again
 //! and copied in a later transaction, so nothing aborted is seen downstream and nothing is
 //! lost. A transaction the client must abort (it fell out of the group, a send failed) is
-//! aborted and its input read again the same way; a fatal error (another copier with the same
-//! transactional id fenced this one) ends the program with status 1.
+//! aborted and its input read again the same way. After a fatal error the producer is replaced
+//! by a new one with the same transactional id, and the input is read again from the committed
+//! offsets; but when another copier with the same transactional id has fenced this one, the
+//! program ends with status 1.
 //!
 //! `--property` goes to both clients, `--consumer-property` and `--producer-property` to one.
 //! The copier sets `isolation.level=read_committed` and `enable.auto.commit=false` and refuses
 //! other values for them. Without `--transactional-id` the id is made from the group, the
 //! process id and the time; a copier restarted with its old id fences what is left of the old
 //! one at once, rather than when its transaction times out.
+//!
+//! Each copy carries a header `copied-from`: `topic/partition/offset` of its input record, so a
+//! reader can check that no input record was copied (and its offset committed) twice.
 //!
 //! Stdout gets one line at the end: `committed R records in T transactions, aborted A`.
 //! `RUST_LOG=info` shows each transaction.
@@ -36,11 +41,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use async_signal::{Signal, Signals};
 use franzl::config::ConsumerConfig;
 use franzl::consumer::{Consumer, ConsumerRecord, SeekTo, TopicPartition};
-use franzl::group::OffsetAndMetadata;
+use franzl::core::ErrorCode;
+use franzl::group::{GroupEvent, GroupEvents, OffsetAndMetadata};
+use franzl::producer::Header;
 use franzl::{Producer, ProducerConfig, ProducerRecord, TransactionErrorClass};
 use franzl_examples::{common_args, run_main};
 use futures_lite::StreamExt;
 use futures_lite::future::or;
+
+/// The header each copy carries: `topic/partition/offset` of the record it copies.
+const COPIED_FROM: &str = "copied-from";
 
 /// How long one poll waits for records.
 const POLL: Duration = Duration::from_millis(500);
@@ -137,12 +147,16 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut signals = Signals::new([Signal::Int, Signal::Term])?;
     let mut consumer =
         Consumer::connect(ConsumerConfig::from_properties(args.consumer.clone())?).await?;
-    let producer =
-        Producer::connect(ProducerConfig::from_properties(args.producer.clone())?).await?;
-    producer.init_transactions().await?;
+    let mut producer = transactional_producer(&args.producer).await?;
+    // Taken before subscribing, so no rebalance goes on without the copier's word.
+    let mut events = consumer.group_events()?;
     consumer.subscribe([args.from.clone()])?;
     let mut tally = Tally::default();
-    let copied = copy(&mut consumer, &producer, &args, &mut signals, &mut tally).await;
+    let mut wake = Wake {
+        signals: &mut signals,
+        events: &mut events,
+    };
+    let copied = copy(&mut consumer, &mut producer, &args, &mut wake, &mut tally).await;
     // A fatal error leaves nothing to abort; else nothing is open here.
     producer.close().await;
     consumer.close().await;
@@ -156,22 +170,60 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     copied
 }
 
+/// A producer with `properties`, its transactions initialized (fencing any earlier producer
+/// with its transactional id, and ending that one's open transaction).
+async fn transactional_producer(properties: &[(String, String)]) -> franzl::Result<Producer> {
+    let producer = Producer::connect(ProducerConfig::from_properties(properties.to_vec())?).await?;
+    producer.init_transactions().await?;
+    Ok(producer)
+}
+
+/// What the copier waits on besides records.
+struct Wake<'a> {
+    signals: &'a mut Signals,
+    events: &'a mut GroupEvents,
+}
+
+/// What ended a wait for records.
+enum Woken {
+    Records(franzl::Result<Vec<ConsumerRecord>>),
+    Event(GroupEvent),
+    Stop,
+}
+
 /// Copies one transaction per poll until the count is reached, a signal, or a fatal error.
+///
+/// Group events are only taken while waiting for records, between transactions: a revocation
+/// is let go there, so the group never rebalances while a transaction holds records (and
+/// offsets) of a partition it is giving away.
 async fn copy(
     consumer: &mut Consumer,
-    producer: &Producer,
+    producer: &mut Producer,
     args: &Args,
-    signals: &mut Signals,
+    wake: &mut Wake<'_>,
     tally: &mut Tally,
 ) -> Result<(), Box<dyn std::error::Error>> {
     while args.count.is_none_or(|count| tally.records < count) {
-        let polled = or(async { Some(consumer.poll(POLL).await) }, async {
-            signals.next().await;
-            None
-        })
+        let woken = or(
+            async {
+                wake.signals.next().await;
+                Woken::Stop
+            },
+            or(
+                async { wake.events.next().await.map_or(Woken::Stop, Woken::Event) },
+                async { Woken::Records(consumer.poll(POLL).await) },
+            ),
+        )
         .await;
-        let Some(records) = polled else { break };
-        let mut records = records?;
+        let mut records = match woken {
+            Woken::Stop => break,
+            Woken::Event(event) => {
+                // A revocation is let go when dropped, here.
+                log::info!("{event:?}");
+                continue;
+            }
+            Woken::Records(records) => records?,
+        };
         if records.is_empty() {
             continue;
         }
@@ -198,14 +250,25 @@ async fn copy(
                 continue;
             }
             Ok(()) => log::info!("transaction {transaction}: aborted on purpose"),
-            Err(error) if error.transaction_class() == Some(TransactionErrorClass::Abortable) => {
-                log::warn!("transaction {transaction}: {error}; aborting");
-                producer.abort_transaction().await?;
-            }
-            Err(error) => return Err(error.into()),
+            Err(error) => match error.transaction_class() {
+                Some(TransactionErrorClass::Abortable) => {
+                    log::warn!("transaction {transaction}: {error}; aborting");
+                    producer.abort_transaction().await?;
+                }
+                // Fenced: another copier has this transactional id; this one is a zombie.
+                Some(TransactionErrorClass::Fatal)
+                    if error.kafka_code() != Some(ErrorCode::PRODUCER_FENCED) =>
+                {
+                    log::warn!("transaction {transaction}: {error}; a new producer takes over");
+                    let old =
+                        std::mem::replace(producer, transactional_producer(&args.producer).await?);
+                    old.close().await;
+                }
+                _ => return Err(error.into()),
+            },
         }
         tally.aborted += 1;
-        rewind(consumer, &records);
+        rewind(consumer).await?;
     }
     Ok(())
 }
@@ -223,7 +286,18 @@ async fn transact(
     producer.begin_transaction()?;
     for record in records {
         let value = record.value().map(<[u8]>::to_ascii_uppercase);
-        let mut copy = ProducerRecord::new(to, value.as_deref().unwrap_or_default());
+        let origin = format!(
+            "{}/{}/{}",
+            record.topic(),
+            record.partition(),
+            record.offset()
+        );
+        let headers = [Header {
+            key: COPIED_FROM,
+            value: Some(origin.as_bytes()),
+        }];
+        let mut copy =
+            ProducerRecord::new(to, value.as_deref().unwrap_or_default()).headers(&headers);
         if let Some(key) = record.key() {
             copy = copy.key(key);
         }
@@ -252,20 +326,22 @@ fn next_offsets(records: &[ConsumerRecord]) -> Vec<(TopicPartition, OffsetAndMet
         .collect()
 }
 
-/// Moves each partition of an aborted transaction back to its first record there, so the
-/// records are copied again; a partition the group has taken away meanwhile is left to its new
-/// owner, which starts from the last committed offset.
-fn rewind(consumer: &Consumer, records: &[ConsumerRecord]) {
-    let mut first = BTreeMap::new();
-    for record in records {
-        let tp = TopicPartition::new(record.topic(), record.partition());
-        first.entry(tp).or_insert(record.offset());
-    }
-    for (tp, offset) in first {
-        if consumer.seek(&tp, SeekTo::Offset(offset)).is_err() {
-            log::info!("{tp} is no longer assigned here");
+/// Moves every partition back to its committed offset after a transaction that did not
+/// commit, so its records are copied again. The committed offsets are the stable ones: when
+/// the outcome of the last commit was unknown (its answer lost), they say what it was. A
+/// partition with nothing committed goes back to its beginning.
+async fn rewind(consumer: &Consumer) -> franzl::Result<()> {
+    let assigned = consumer.assignment();
+    let committed = consumer.committed(&assigned).await?;
+    for (tp, offset) in assigned.iter().zip(committed) {
+        let to = offset.map_or(SeekTo::Earliest, |committed| {
+            SeekTo::Offset(committed.offset)
+        });
+        if let Err(error) = consumer.seek(tp, to) {
+            log::info!("{tp}: {error}");
         }
     }
+    Ok(())
 }
 
 fn main() -> ExitCode {

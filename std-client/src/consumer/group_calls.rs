@@ -182,19 +182,26 @@ impl Consumer {
         commit::positions(&self.shared, &partitions)
     }
 
-    /// The member's identity now (group id, generation, member id, instance id), for
+    /// The member's identity (group id, generation, member id, instance id) when the records of
+    /// the last `poll` (or stream item) were read, for
     /// [`Producer::send_offsets_to_transaction`](crate::producer::Producer::send_offsets_to_transaction):
-    /// offsets committed inside a transaction under it are refused once the member has
-    /// fallen out of the group. Take it after the `poll` whose records the transaction holds.
+    /// offsets committed inside a transaction under it are refused once the group has moved
+    /// on (KIP-447). The member rejoins in the background, so its identity *now* could belong
+    /// to a newer generation in which those records' partitions are another member's; this is
+    /// the one they were read under. Before any record, the identity now.
     ///
     /// # Errors
     /// [`Error::Usage`] without `group.id`.
     pub fn group_metadata(&self) -> Result<ConsumerGroupMetadata> {
         let group = self.member("group_metadata")?;
         let config = &group.membership.config;
+        let identity = self
+            .records_identity
+            .clone()
+            .or_else(|| group.membership.identity());
         Ok(ConsumerGroupMetadata::of_member(
             &config.group_id,
-            group.membership.identity(),
+            identity,
             config.group_instance_id.as_deref(),
         ))
     }

@@ -24,6 +24,7 @@ use super::shared::{Delivery, Shared};
 use crate::cluster::Client;
 use crate::config::{ConsumerConfig, IsolationLevel};
 use crate::error::{Error, Result};
+use crate::group::MemberIdentity;
 use crate::group::member_task;
 use crate::group::membership::Membership;
 
@@ -50,6 +51,11 @@ pub struct Consumer {
     current: Option<Current>,
     /// An error met while gathering a poll's records, returned by the next call.
     stashed: Option<Error>,
+    /// The member's identity when the last batch of records (a poll's, or a stream item)
+    /// began to be handed out: what [`Consumer::group_metadata`] answers.
+    pub(super) records_identity: Option<MemberIdentity>,
+    /// The next record handed out starts a batch.
+    new_batch: bool,
     manager: TaskHandle,
     /// The group membership, with `group.id`.
     pub(super) group: Option<GroupMember>,
@@ -98,6 +104,8 @@ impl Consumer {
             deliveries: Box::pin(deliveries),
             current: None,
             stashed: None,
+            records_identity: None,
+            new_batch: true,
             manager,
             group,
         })
@@ -299,6 +307,7 @@ impl Consumer {
     /// (`UNKNOWN_TOPIC_OR_PARTITION`) while the consumer keeps looking for it. [`Error::Closed`] once the consumer is closed.
     pub async fn poll(&mut self, timeout: Duration) -> Result<Vec<ConsumerRecord>> {
         self.polled();
+        self.new_batch = true;
         if let Some(error) = self.stashed.take() {
             return Err(error);
         }
@@ -379,6 +388,12 @@ impl Consumer {
 
     /// Hands up to `max` records of the current batch to `sink`, updating positions.
     fn take(&mut self, max: usize, mut sink: impl FnMut(ConsumerRecord)) {
+        if self.current.is_none() {
+            return;
+        }
+        if std::mem::take(&mut self.new_batch) {
+            self.note_identity();
+        }
         let Some(current) = &mut self.current else {
             return;
         };
@@ -424,6 +439,7 @@ impl Stream for Consumer {
         if fresh {
             this.polled();
         }
+        this.new_batch = true;
         let next = this.next_item(cx);
         if let Some(group) = &this.group
             && (fresh || next.is_pending())
@@ -435,6 +451,21 @@ impl Stream for Consumer {
 }
 
 impl Consumer {
+    /// Notes the member's identity as a batch of records starts: read without a lock, and
+    /// copied only when the generation changed. Noted before the records are taken, it is never
+    /// newer than they are: a transaction's offsets committed under it are refused if the
+    /// group has moved on since (KIP-447).
+    fn note_identity(&mut self) {
+        let Some(group) = &self.group else {
+            return;
+        };
+        let generation = group.membership.generation();
+        let noted = self.records_identity.as_ref().map(|i| i.generation_id);
+        if noted != Some(generation) {
+            self.records_identity = group.membership.identity();
+        }
+    }
+
     /// The stream's next item (see [`Stream::poll_next`]).
     fn next_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<ConsumerRecord>>> {
         let this = self;

@@ -129,11 +129,8 @@ async fn fail(
         Verdict::StaleGeneration | Verdict::UnknownMember => {
             log::warn!("group {group:?}: {error}; partitions lost, joining again");
             lose(cx);
-            let mut state = cx.membership.state();
-            state.generation = -1;
-            if verdict == Verdict::UnknownMember {
-                state.member_id.clear();
-            }
+            cx.membership
+                .set_generation(-1, verdict == Verdict::UnknownMember);
             false
         }
         Verdict::Fatal => {
@@ -318,11 +315,7 @@ async fn leave_for_poll_timeout(cx: &mut Context<'_>, link: &mut CoordinatorLink
 /// the request timeout; the member forgets its generation and id.
 async fn leave(cx: &Context<'_>, link: &mut CoordinatorLink, reason: &str) {
     let config = &cx.membership.config;
-    let member_id = {
-        let mut state = cx.membership.state();
-        state.generation = -1;
-        std::mem::take(&mut state.member_id)
-    };
+    let member_id = cx.membership.set_generation(-1, true);
     // A static member's instance id brings it back as the same member.
     if member_id.is_empty() || config.group_instance_id.is_some() {
         return;

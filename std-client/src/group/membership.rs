@@ -6,7 +6,7 @@
 //! wakes the task through [`Membership::listen`]'s event (a new subscription, a poll after
 //! the member left for not polling); everything else the task finds on its own timers.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -23,7 +23,8 @@ pub(crate) struct MemberState {
     /// Empty until the coordinator gives one (KIP-394); kept across rejoins.
     pub(crate) member_id: String,
     /// The generation of the last completed rebalance, -1 outside one (before the first, after
-    /// falling out of the group, while joining again after a revocation of everything).
+    /// falling out of the group, while joining again after a revocation of everything). Set
+    /// with [`Membership::set_generation`], which the handle reads without the lock.
     pub(crate) generation: i32,
     /// The subscribed topics, sorted (with a pattern, those it matched last).
     pub(crate) subscription: Vec<String>,
@@ -56,6 +57,8 @@ pub(crate) struct Membership {
     waiting_in_poll: AtomicBool,
     /// The member left the group because the caller stopped polling.
     left_for_poll: AtomicBool,
+    /// [`MemberState::generation`], readable without the lock.
+    generation: AtomicI32,
 }
 
 impl Membership {
@@ -79,6 +82,7 @@ impl Membership {
             last_poll_ms: AtomicU64::new(0),
             waiting_in_poll: AtomicBool::new(false),
             left_for_poll: AtomicBool::new(false),
+            generation: AtomicI32::new(-1),
         }
     }
 
@@ -133,6 +137,23 @@ impl Membership {
     pub(crate) fn is_subscribed(&self) -> bool {
         let state = self.state();
         !state.subscription.is_empty() || state.pattern.is_some()
+    }
+
+    /// Enters `generation` (-1: none), forgetting the member id too when `forget_id`.
+    pub(crate) fn set_generation(&self, generation: i32, forget_id: bool) -> String {
+        let mut state = self.state();
+        state.generation = generation;
+        self.generation.store(generation, Ordering::Release);
+        if forget_id {
+            std::mem::take(&mut state.member_id)
+        } else {
+            String::new()
+        }
+    }
+
+    /// The generation now, without taking the lock.
+    pub(crate) fn generation(&self) -> i32 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// The identity commits are made under; `None` outside a generation.

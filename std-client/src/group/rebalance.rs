@@ -56,7 +56,7 @@ pub(crate) async fn rebalance(cx: &mut Context<'_>, link: &mut CoordinatorLink) 
     if cx.protocol == RebalanceProtocol::Eager {
         let owned = cx.membership.state().owned.clone();
         revoke(cx, link, &owned, "eager rebalance").await;
-        cx.membership.state().generation = -1;
+        cx.membership.set_generation(-1, false);
     }
     let conn = link.get().await?;
     let joined = join(cx, &conn).await?;
@@ -87,7 +87,7 @@ pub(crate) async fn rebalance(cx: &mut Context<'_>, link: &mut CoordinatorLink) 
         if joined.is_leader() { " (leader)" } else { "" },
         describe(&assigned),
     );
-    cx.membership.state().generation = joined.generation;
+    cx.membership.set_generation(joined.generation, false);
     apply(cx, link, assigned).await
 }
 
