@@ -11,6 +11,39 @@ use super::config::NodePorts;
 use super::error::{Error, Result};
 use super::layout::ProfileLayout;
 
+/// Where brokers' ports are chosen: below Linux's ephemeral range (32768-60999 by default),
+/// so no client's outgoing connection holds a broker's port when a killed node restarts and
+/// binds it again (with ports from the ephemeral range, a restart under load could fail with
+/// "Address already in use").
+const PORT_RANGE: std::ops::Range<u16> = 20_000..32_000;
+
+/// Binds `count` free ports of [`PORT_RANGE`] on 127.0.0.1, starting from a place that differs
+/// from process to process and from run to run.
+fn bind_free_ports(count: usize) -> Result<Vec<TcpListener>> {
+    let span = usize::from(PORT_RANGE.end - PORT_RANGE.start);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.subsec_nanos());
+    let start = (std::process::id() as usize).wrapping_mul(7919) ^ nanos as usize;
+    let mut listeners = Vec::with_capacity(count);
+    for step in 0..span {
+        if listeners.len() == count {
+            break;
+        }
+        let offset = u16::try_from((start + step) % span).unwrap_or_default();
+        if let Ok(listener) = TcpListener::bind(("127.0.0.1", PORT_RANGE.start + offset)) {
+            listeners.push(listener);
+        }
+    }
+    if listeners.len() < count {
+        return Err(Error::new(format!(
+            "only {} of {count} ports free on 127.0.0.1 in {PORT_RANGE:?}",
+            listeners.len()
+        )));
+    }
+    Ok(listeners)
+}
+
 /// Chooses free ports on 127.0.0.1 for every node of the profile.
 ///
 /// All listeners are held open together so no port is handed out twice; they are closed before
@@ -22,10 +55,7 @@ pub(crate) fn choose_ports(layout: &ProfileLayout) -> Result<Vec<NodePorts>> {
         + usize::from(profile.has_client_auth_listener())
         + 2 * usize::from(profile.has_proxied_listener());
     let count = profile.node_ids().count() * per_node;
-    let listeners = (0..count)
-        .map(|_| TcpListener::bind("127.0.0.1:0"))
-        .collect::<std::io::Result<Vec<_>>>()
-        .map_err(|e| Error::new(format!("cannot bind 127.0.0.1:0 to find a free port: {e}")))?;
+    let listeners = bind_free_ports(count)?;
     let mut ports = Vec::with_capacity(count);
     for listener in &listeners {
         let addr = listener
