@@ -1,6 +1,6 @@
 //! A three-stage exactly-once chain on `cluster3`: stage 0 produces [`RECORDS`] numbered
 //! records; stages 1 and 2 are each a group of three `transactional-copy` processes (aborting
-//! every 7th, 10th or 13th transaction on purpose) copying to the next topic, while members are
+//! one transaction in ten on purpose, at random) copying to the next topic, while members are
 //! killed (SIGKILL) and restarted with their transactional ids, and a broker is killed and
 //! restarted. At the end a `read_committed` reader of each stage's topic finds every record
 //! exactly once, and the `copied-from` header of each copy names a different input record: no
@@ -69,15 +69,14 @@ impl Stage {
     }
 
     /// Starts the member of `slot`, with its slot's transactional id (which fences what is
-    /// left of its predecessor) and its own abort rate.
+    /// left of its predecessor).
     fn start(&self, slot: usize) -> Process {
-        let abort_every = [7, 10, 13][slot % 3].to_string();
         let mut command = Command::new(example("transactional-copy"));
         command
             .args(["--bootstrap", &self.bootstrap, "--group", &self.group])
             .args(["--from", &self.from, "--to", &self.to])
             .args(["--transactional-id", &self.ids[slot]])
-            .args(["--abort-every", &abort_every])
+            .args(["--abort-randomly", "10"])
             .args(["--consumer-property", "session.timeout.ms=6000"])
             .args(["--consumer-property", "heartbeat.interval.ms=500"])
             .args(["--property", &format!("client.id={}-{slot}", self.name)])

@@ -7,13 +7,14 @@
 //! ```text
 //! transactional-copy [--bootstrap host:port] [--command-config FILE] [--property k=v]...
 //!                    [--consumer-property k=v]... [--producer-property k=v]...
-//!                    --group GROUP --from IN --to OUT [--count N] [--abort-every N]
-//!                    [--transactional-id ID]
+//!                    --group GROUP --from IN --to OUT [--count N]
+//!                    [--abort-every N | --abort-randomly N] [--transactional-id ID]
 //! ```
 //!
 //! One transaction per poll that returned records. With `--count N` it stops once N input
 //! records are committed; without, at SIGINT or SIGTERM (between transactions). With
-//! `--abort-every N` every Nth transaction is aborted on purpose: its input is read again
+//! `--abort-every N` every Nth transaction is aborted on purpose (with `--abort-randomly N`,
+//! each transaction with a chance of 1 in N): its input is read again
 //! and copied in a later transaction, so nothing aborted is seen downstream and nothing is
 //! lost. A transaction the client must abort (it fell out of the group, a send failed) is
 //! aborted and its input read again the same way. After a fatal error the producer is replaced
@@ -61,7 +62,7 @@ struct Args {
     from: String,
     to: String,
     count: Option<u64>,
-    abort_every: Option<u64>,
+    abort: Option<Aborts>,
 }
 
 /// Settings the copier needs, and the one value it accepts for each.
@@ -74,7 +75,7 @@ fn parse_args() -> Result<Args, String> {
     let common = common_args(std::env::args().skip(1))?;
     let (mut consumer, mut producer) = (common.properties.clone(), common.properties);
     let (mut group, mut from, mut to, mut id) = (None, None, None, None);
-    let (mut count, mut abort_every) = (None, None);
+    let (mut count, mut abort) = (None, None);
     let mut args = common.rest.into_iter();
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
@@ -90,7 +91,8 @@ fn parse_args() -> Result<Args, String> {
             "--to" => to = Some(value()?),
             "--transactional-id" => id = Some(value()?),
             "--count" => count = Some(number(value()?)?),
-            "--abort-every" => abort_every = Some(number(value()?)?),
+            "--abort-every" => abort = Some(Aborts::Every(number(value()?)?)),
+            "--abort-randomly" => abort = Some(Aborts::Randomly(number(value()?)?)),
             "--consumer-property" => consumer.push(pair(&value()?)?),
             "--producer-property" => producer.push(pair(&value()?)?),
             other => return Err(format!("unknown argument {other}")),
@@ -125,8 +127,38 @@ fn parse_args() -> Result<Args, String> {
         from: from.ok_or("--from is needed")?,
         to: to.ok_or("--to is needed")?,
         count,
-        abort_every,
+        abort,
     })
+}
+
+/// Which transactions are aborted on purpose.
+#[derive(Clone, Copy)]
+enum Aborts {
+    /// Every Nth.
+    Every(u64),
+    /// Each with a chance of 1 in N.
+    Randomly(u64),
+}
+
+/// A small pseudo-random sequence (xorshift64*), seeded from the time and the process id:
+/// enough to choose which transactions to abort.
+struct Random(u64);
+
+impl Random {
+    fn new() -> Self {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |t| t.as_nanos());
+        let seed = (nanos as u64) ^ (u64::from(std::process::id()) << 32);
+        Self(seed | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
 }
 
 fn pair(text: &str) -> Result<(String, String), String> {
@@ -203,6 +235,7 @@ async fn copy(
     wake: &mut Wake<'_>,
     tally: &mut Tally,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    let mut random = Random::new();
     while args.count.is_none_or(|count| tally.records < count) {
         let woken = or(
             async {
@@ -236,9 +269,11 @@ async fn copy(
             }
         }
         let transaction = tally.committed + tally.aborted + 1;
-        let abort = args
-            .abort_every
-            .is_some_and(|n| transaction.is_multiple_of(n));
+        let abort = match args.abort {
+            None => false,
+            Some(Aborts::Every(n)) => transaction.is_multiple_of(n),
+            Some(Aborts::Randomly(n)) => random.next().is_multiple_of(n),
+        };
         match transact(consumer, producer, &args.to, &records, &offsets, abort).await {
             Ok(()) if !abort => {
                 tally.committed += 1;
