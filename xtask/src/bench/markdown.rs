@@ -58,6 +58,19 @@ fn notes(row: &Row, rows: &[Row]) -> String {
         notes.push(format!("`{}`", row.tuning));
     }
     notes.extend(row.note.map(String::from));
+    if let Some(per) = row.figures().and_then(|f| f.records_per_transaction) {
+        // The Java tool's transactions are sized by time and may skip a partition: its count of
+        // markers is a lower bound on its transactions.
+        let bound = if row.client == Client::Java {
+            "at most "
+        } else {
+            ""
+        };
+        notes.push(format!(
+            "{bound}{} records per transaction (commit markers)",
+            figure(per.median)
+        ));
+    }
     if is_faster_of_two(rows, row) {
         notes.push("the faster of its two rows".into());
     }
@@ -139,8 +152,11 @@ fn overview_cell(rows: &[Row], client: Client) -> String {
     format!("{}{tuned}", times(ratio))
 }
 
-/// The idle table.
+/// The idle table (none when the run left the idle wake-ups out).
 fn idle_table(md: &mut String, idle: &[Idle]) {
+    if idle.is_empty() {
+        return;
+    }
     md.push_str(
         "\n## Idle wake-ups\n\nEach program counts its own threads' context switches \
          (`voluntary_ctxt_switches` + `nonvoluntary_ctxt_switches` of every `/proc/self/task/*/status`) \

@@ -1,9 +1,11 @@
-//! `cargo xtask bench [--quick] [--runs N] [--scenario ID]... [--bootstrap H:P] [--out DIR]`:
+//! `cargo xtask bench [--quick] [--runs N] [--scenario ID]... [--no-idle] [--bootstrap H:P]
+//! [--out DIR]`:
 //! franzl against librdkafka, the Java client, rskafka and franz-go, and the share each reaches of
 //! replay (pre-encoded requests, the ceiling), each scenario run by each client, on one broker.
 //! A peer whose documentation recommends throughput settings runs twice, with its defaults and
 //! with those settings (`tuning.rs`); ratios are to the faster of librdkafka's two rows. Then the
-//! idle wake-ups of franzl's and librdkafka's producer and consumer (`idle.rs`).
+//! idle wake-ups of franzl's and librdkafka's producer and consumer (`idle.rs`), unless
+//! `--no-idle` (for a run of one scenario, say).
 //!
 //! It builds the client programs, brings the broker up through the project's launcher (the `plain`
 //! profile, or `--profile cluster3`; `--bootstrap` uses a running broker instead), pins the broker and the clients to different cores when there are two,
@@ -44,6 +46,7 @@ struct Options {
     quick: bool,
     runs: Option<usize>,
     scenarios: Vec<String>,
+    idle: bool,
     bootstrap: Option<String>,
     out: Option<PathBuf>,
     profile: Profile,
@@ -55,6 +58,7 @@ impl Options {
             quick: false,
             runs: None,
             scenarios: Vec::new(),
+            idle: true,
             bootstrap: None,
             out: None,
             profile: Profile::Plain,
@@ -72,6 +76,7 @@ impl Options {
                     options.runs = Some(value()?.parse().map_err(|_| "--runs takes a number")?)
                 }
                 "--scenario" => options.scenarios.push(value()?),
+                "--no-idle" => options.idle = false,
                 "--bootstrap" => options.bootstrap = Some(value()?),
                 "--out" => options.out = Some(PathBuf::from(value()?)),
                 "--profile" => {
@@ -173,13 +178,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
         eprintln!("==> {}", scenario.title);
         results.push((*scenario, bench.scenario(scenario)));
     }
-    eprintln!("==> idle wake-ups");
-    let idle = idle::measure(
-        &bench.runner,
-        &bench.programs.rust_bin,
-        &bench.stamp,
-        bench.quick,
-    );
+    let idle = if options.idle {
+        eprintln!("==> idle wake-ups");
+        idle::measure(
+            &bench.runner,
+            &bench.programs.rust_bin,
+            &bench.stamp,
+            bench.quick,
+        )
+    } else {
+        Vec::new()
+    };
     let broker_pinning = match &broker {
         Some(broker) => broker.pinning.clone(),
         None => "the broker was given (--bootstrap): not pinned".into(),
@@ -289,9 +298,10 @@ impl Bench {
                     Mode::GroupConsume => {
                         self.once(scenario, row.client, plan, &shared_topic, Some(&own))
                     }
-                    Mode::Produce | Mode::Roundtrip => self.with_topic(scenario, &own, |topic| {
-                        self.once(scenario, row.client, plan, topic, None)
-                    }),
+                    Mode::Produce | Mode::Roundtrip | Mode::TransactionalProduce => self
+                        .with_topic(scenario, &own, |topic| {
+                            self.once(scenario, row.client, plan, topic, None)
+                        }),
                 };
                 match result {
                     Ok(sample) => {
@@ -426,7 +436,7 @@ impl Bench {
             }
             Plan::NotApplicable(why) => return Err(why.clone()),
         };
-        let reported = match (plan, scenario.mode) {
+        let mut reported = match (plan, scenario.mode) {
             (Plan::JavaPerf { .. }, Mode::Consume | Mode::GroupConsume) => {
                 java::parse_consumer(&stdout, scenario.size)?
             }
@@ -435,19 +445,58 @@ impl Bench {
             }
             _ => Reported::from_contract(run::last_json_line(&stdout).ok_or("no result line")?)?,
         };
-        self.check(scenario, topic, &reported)?;
+        reported.transactions = self.check(scenario, plan, topic, &reported)?;
         Ok(Sample { reported, usage })
     }
 
-    /// The counts a client claims, against what was asked and what the broker holds.
-    fn check(&self, scenario: &Scenario, topic: &str, reported: &Reported) -> Result<(), String> {
+    /// The counts a client claims, against what was asked and what the broker holds; the
+    /// transactions written, in a transactional scenario.
+    fn check(
+        &self,
+        scenario: &Scenario,
+        plan: &Plan,
+        topic: &str,
+        reported: &Reported,
+    ) -> Result<Option<u64>, String> {
+        if scenario.mode == Mode::TransactionalProduce {
+            let committed = self.runner.committed(topic, scenario.partitions)?;
+            check_claim(scenario, self.quick, reported, Some(committed.records))?;
+            // The contract's programs run whole transactions of `per_transaction` records, each
+            // writing every partition; the Java tool's are sized by time.
+            if matches!(plan, Plan::Contract { .. }) {
+                check_transactions(scenario, self.quick, committed)?;
+            }
+            return Ok(Some(committed.max_markers));
+        }
         let held = if scenario.mode.consumes() {
             None
         } else {
             Some(self.runner.topic_records(topic, scenario.partitions)?)
         };
-        check_claim(scenario, self.quick, reported, held)
+        check_claim(scenario, self.quick, reported, held).map(|()| None)
     }
+}
+
+/// Whether a contract program's transactions had the scenario's shape: one commit marker per
+/// transaction of `per_transaction` records on every partition.
+///
+/// # Errors
+/// What does not match.
+fn check_transactions(
+    scenario: &Scenario,
+    quick: bool,
+    committed: run::Committed,
+) -> Result<(), String> {
+    let records = scenario.count(quick) + scenario.warmup(quick);
+    let transactions = records / scenario.per_transaction;
+    if (committed.min_markers, committed.max_markers) != (transactions, transactions) {
+        return Err(format!(
+            "{records} records in transactions of {} make {transactions} commit markers on each \
+             partition; the broker holds {} to {}",
+            scenario.per_transaction, committed.min_markers, committed.max_markers
+        ));
+    }
+    Ok(())
 }
 
 /// Whether a client's claim holds: the records and warm-up asked, values of the scenario's size,
@@ -501,6 +550,8 @@ mod tests {
         let options =
             parse("--quick --runs 2 --scenario roundtrip-100 --bootstrap 127.0.0.1:9092").unwrap();
         assert!(options.quick);
+        assert!(options.idle);
+        assert!(!parse("--no-idle").unwrap().idle);
         assert_eq!(options.runs, Some(2));
         assert_eq!(options.scenarios, ["roundtrip-100"]);
         assert!(parse("--scenario nope").is_err());
@@ -511,6 +562,31 @@ mod tests {
         );
         assert!(parse("--profile plain").is_ok());
         assert!(parse("--runs").is_err());
+    }
+
+    #[test]
+    fn a_transactional_program_writes_one_marker_per_transaction_on_every_partition() {
+        let txn = *SCENARIOS
+            .iter()
+            .find(|s| s.mode == Mode::TransactionalProduce)
+            .unwrap();
+        let exact = run::Committed {
+            records: 3_000,
+            min_markers: 3,
+            max_markers: 3,
+        };
+        assert_eq!(check_transactions(&txn, true, exact), Ok(()));
+        let uneven = run::Committed {
+            min_markers: 2,
+            ..exact
+        };
+        assert!(check_transactions(&txn, true, uneven).is_err());
+        let more = run::Committed {
+            min_markers: 4,
+            max_markers: 4,
+            ..exact
+        };
+        assert!(check_transactions(&txn, true, more).is_err());
     }
 
     #[test]
