@@ -11,7 +11,8 @@
 //! Transactions: `ProducerPerformance` commits by time (`--transaction-duration-ms`: after the
 //! first send at least that long after the transaction began), not by count; the duration is
 //! [`TRANSACTION_DURATION_MS`], chosen from its measured rate to make transactions of about the
-//! scenario's 1,000 records. Its `transactional.id` is the topic's name, as for the other clients.
+//! scenario's 1,000 records. Its `transactional.id` is the topic's name, as for the other clients;
+//! its transactions are counted afterwards by its producer epoch (`transactions.rs`).
 
 use super::run::Reported;
 use super::scenario::{Mode, Scenario};

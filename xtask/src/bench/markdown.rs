@@ -59,17 +59,7 @@ fn notes(row: &Row, rows: &[Row]) -> String {
     }
     notes.extend(row.note.map(String::from));
     if let Some(per) = row.figures().and_then(|f| f.records_per_transaction) {
-        // The Java tool's transactions are sized by time and may skip a partition: its count of
-        // markers is a lower bound on its transactions.
-        let bound = if row.client == Client::Java {
-            "at most "
-        } else {
-            ""
-        };
-        notes.push(format!(
-            "{bound}{} records per transaction (commit markers)",
-            figure(per.median)
-        ));
+        notes.push(format!("{} records per transaction", figure(per.median)));
     }
     if is_faster_of_two(rows, row) {
         notes.push("the faster of its two rows".into());

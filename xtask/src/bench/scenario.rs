@@ -68,10 +68,10 @@ impl Mode {
                  at least 9 ms after the transaction began; its default partitioner places the \
                  records), chosen from its rate measured on this machine (40-45 000 records/s) to \
                  make about 1,000 records per transaction, so its transactions grow and shrink \
-                 with its rate. The note gives each row's records per transaction from the commit \
-                 markers on the broker: exact for franzl and librdkafka, an upper bound for the \
-                 Java tool (a transaction that skips a partition leaves no marker there). Counts \
-                 are checked at `read_committed`.",
+                 with its rate. The note gives each row's records per transaction (warm-up included): \
+                 for franzl and librdkafka from the commit markers on the broker, for the Java \
+                 tool from its producer epoch (its transactions v2 bump it at every commit; \
+                 `kafka-transactions describe`). Counts are checked at `read_committed`.",
             ),
             Mode::Produce | Mode::Roundtrip => None,
         }
