@@ -19,7 +19,7 @@ use super::scenario::{Mode, Scenario};
 use super::tuning::Tuning;
 
 /// The Java tool's transaction length in a transactional scenario, in milliseconds.
-pub(crate) const TRANSACTION_DURATION_MS: u64 = 9;
+pub(crate) const TRANSACTION_DURATION_MS: u64 = 8;
 
 /// The perf tool's arguments for `scenario` with `tuning` (a tuned row's linger and properties),
 /// after those of the launcher's `tool_command` (`consumer-perf-test` for consuming,
@@ -222,7 +222,7 @@ mod tests {
         let line = args(txn, &Tuning::default(), "h:1", "t-1", None, true).join(" ");
         assert!(
             line.contains(
-                "--warmup-records 1000 --transactional-id t-1 --transaction-duration-ms 9 "
+                "--warmup-records 1000 --transactional-id t-1 --transaction-duration-ms 8 "
             ),
             "{line}"
         );
