@@ -8,8 +8,9 @@
 //! `--no-idle` (for a run of one scenario, say).
 //!
 //! It builds the client programs, brings the broker up through the project's launcher (the `plain`
-//! profile, or `--profile cluster3`; `--bootstrap` uses a running broker instead), pins the broker and the clients to different cores when there are two,
-//! runs every scenario `--runs` times per client (3, or 1 with `--quick`), checks every count a
+//! profile, or `--profile cluster3`; `--bootstrap` uses a running broker instead), pins the broker
+//! and the clients to different cores when there are two, warms a broker it started up with 30 s
+//! of untimed load (`warmup.rs`; not with `--quick`), runs every scenario `--runs` times per client (3, or 1 with `--quick`), checks every count a
 //! client claims against the broker's offsets, and writes `report.json`, `report.md` and
 //! `report.svg` into `target/bench/` (`target/bench/quick/` with `--quick`). It fails when any run
 //! failed or any count did not match, after writing the report.
@@ -29,6 +30,7 @@ mod scenario;
 mod summary;
 mod transactions;
 mod tuning;
+mod warmup;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -175,6 +177,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
         runs,
         stamp,
     };
+    // A broker started here is fresh: warm it up before anything is measured (not for `--quick`,
+    // whose figures mean nothing).
+    let warmed = broker.as_ref().is_some_and(broker::Bench::started_here) && !options.quick;
+    if warmed {
+        eprintln!(
+            "==> warming the broker up ({} s of untimed load)",
+            warmup::WARM_UP.as_secs()
+        );
+        warmup::run(&bench.runner, &bench.programs.rust_bin, &bench.stamp)?;
+    }
     let mut results = Vec::new();
     for scenario in SCENARIOS
         .iter()
@@ -195,6 +207,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
         Vec::new()
     };
     let broker_pinning = match &broker {
+        Some(broker) if warmed => format!(
+            "{}, warmed up by {} s of untimed load",
+            broker.pinning,
+            warmup::WARM_UP.as_secs()
+        ),
         Some(broker) => broker.pinning.clone(),
         None => "the broker was given (--bootstrap): not pinned".into(),
     };
