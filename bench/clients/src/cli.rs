@@ -1,10 +1,14 @@
 //! The command line every client program accepts:
-//! `<client> produce|consume|group-consume|roundtrip --bootstrap H:P --topic T [--partitions P]
-//! --count N [--group G] [--size S] [--acks 0|1|all] [--compression none|gzip|lz4|zstd|snappy]
-//! [--idempotent] [--warmup W] [--linger-ms L] [--set KEY=VALUE]...`, and
+//! `<client> produce|consume|group-consume|roundtrip|transactional-produce --bootstrap H:P
+//! --topic T [--partitions P] --count N [--group G] [--size S] [--acks 0|1|all]
+//! [--compression none|gzip|lz4|zstd|snappy] [--idempotent] [--warmup W] [--linger-ms L]
+//! [--transactional-id ID] [--transaction-records R] [--set KEY=VALUE]...`, and
 //! `<client> idle-producer|idle-consumer --bootstrap H:P --topic T [--idle-s S]`.
 //!
 //! `group-consume` needs `--group` (the group to join, fresh for each run), and only it takes one.
+//! `transactional-produce` needs `--transactional-id`, `--transaction-records` (a whole number of
+//! transactions in both `--count` and `--warmup`), `--idempotent` and `--acks all`, and only it
+//! takes the first two.
 //!
 //! Parsing fails with a message naming the argument; a client that cannot honour an option it was
 //! given (rskafka and `--acks 1`, say, or a `--set` property) must fail rather than silently run
@@ -26,6 +30,9 @@ pub enum Mode {
     GroupConsume,
     /// Send `count` records one at a time, each after the previous one was acknowledged.
     Roundtrip,
+    /// Send `count` records in transactions of `transaction_records` each (begin, send them round
+    /// robin over partitions `0..partitions`, commit), one transaction after the other.
+    TransactionalProduce,
     /// Make a producer, connect it, send nothing, and count the process's wake-ups while it idles.
     IdleProducer,
     /// Make a consumer assigned to partition 0 at its end, and count the process's wake-ups
@@ -46,6 +53,7 @@ impl Mode {
             Mode::Consume => "consume",
             Mode::GroupConsume => "group-consume",
             Mode::Roundtrip => "roundtrip",
+            Mode::TransactionalProduce => "transactional-produce",
             Mode::IdleProducer => "idle-producer",
             Mode::IdleConsumer => "idle-consumer",
         }
@@ -87,6 +95,11 @@ pub struct Args {
     pub properties: Vec<(String, String)>,
     /// The idle modes' measuring window (default 5 s).
     pub idle: Duration,
+    /// The `transactional.id` of `transactional-produce` (`--transactional-id`): fresh for each
+    /// run; required there, refused elsewhere.
+    pub transactional_id: Option<String>,
+    /// Records per transaction of `transactional-produce` (`--transaction-records`); 0 elsewhere.
+    pub transaction_records: u64,
 }
 
 impl Args {
@@ -109,12 +122,13 @@ impl Args {
             Some("consume") => Mode::Consume,
             Some("group-consume") => Mode::GroupConsume,
             Some("roundtrip") => Mode::Roundtrip,
+            Some("transactional-produce") => Mode::TransactionalProduce,
             Some("idle-producer") => Mode::IdleProducer,
             Some("idle-consumer") => Mode::IdleConsumer,
             other => {
                 return Err(format!(
-                    "expected produce|consume|group-consume|roundtrip|idle-producer|idle-consumer, \
-                     got {other:?}"
+                    "expected produce|consume|group-consume|roundtrip|transactional-produce|\
+                     idle-producer|idle-consumer, got {other:?}"
                 ));
             }
         };
@@ -133,6 +147,8 @@ impl Args {
             linger: Duration::from_millis(5),
             properties: Vec::new(),
             idle: Duration::from_secs(5),
+            transactional_id: None,
+            transaction_records: 0,
         };
         while let Some(flag) = args.next() {
             if flag == "--idempotent" {
@@ -144,6 +160,8 @@ impl Args {
                 "--bootstrap" => parsed.bootstrap = value,
                 "--topic" => parsed.topic = value,
                 "--group" => parsed.group = Some(value),
+                "--transactional-id" => parsed.transactional_id = Some(value),
+                "--transaction-records" => parsed.transaction_records = number(&flag, &value)?,
                 "--partitions" => parsed.partitions = number(&flag, &value)?,
                 "--count" => parsed.count = number(&flag, &value)?,
                 "--size" => parsed.size = number(&flag, &value)?,
@@ -198,7 +216,44 @@ impl Args {
         if parsed.partitions < 1 {
             return Err("--partitions must be at least 1".to_string());
         }
+        parsed.check_transactions()?;
         Ok(parsed)
+    }
+
+    /// The transactional options: all of them in `transactional-produce`, none elsewhere.
+    fn check_transactions(&self) -> Result<(), String> {
+        let given = self.transactional_id.is_some() || self.transaction_records > 0;
+        if self.mode != Mode::TransactionalProduce {
+            if given {
+                return Err(format!(
+                    "--transactional-id and --transaction-records are for transactional-produce \
+                     only, not {}",
+                    self.mode.as_str()
+                ));
+            }
+            return Ok(());
+        }
+        if self.transactional_id.as_deref().is_none_or(str::is_empty) {
+            return Err("transactional-produce needs a non-empty --transactional-id".to_string());
+        }
+        let per = self.transaction_records;
+        if per == 0 {
+            return Err("transactional-produce needs a non-zero --transaction-records".to_string());
+        }
+        if !self.count.is_multiple_of(per) || !self.warmup.is_multiple_of(per) {
+            return Err(format!(
+                "--count {} and --warmup {} must be whole transactions of {per} records",
+                self.count, self.warmup
+            ));
+        }
+        if !self.idempotent || self.acks != Acks::All {
+            return Err(
+                "transactional-produce needs --idempotent and --acks all: a transactional \
+                 producer is idempotent"
+                    .to_string(),
+            );
+        }
+        Ok(())
     }
 }
 
@@ -211,6 +266,16 @@ impl Args {
         self.group
             .as_deref()
             .ok_or_else(|| format!("{} needs --group", self.mode.as_str()))
+    }
+
+    /// The `transactional.id` `transactional-produce` uses.
+    ///
+    /// # Errors
+    /// When no `--transactional-id` was given (parsing refuses that for `transactional-produce`).
+    pub fn transactional_id(&self) -> Result<&str, String> {
+        self.transactional_id
+            .as_deref()
+            .ok_or_else(|| format!("{} needs --transactional-id", self.mode.as_str()))
     }
 
     /// Fails when properties were given with `--set`: for a program that runs every scenario as
@@ -299,6 +364,36 @@ mod tests {
         assert!(parse("consume --bootstrap h:1 --topic t --count x").is_err());
         assert!(parse("consume --bootstrap h:1 --topic t --count 1 --acks 2").is_err());
         assert!(parse("consume --bootstrap h:1 --topic t --count 1 --size").is_err());
+    }
+
+    #[test]
+    fn transactional_produce_takes_whole_transactions() {
+        let base = "transactional-produce --bootstrap h:1 --topic t --partitions 6 --acks all \
+                    --idempotent --transactional-id t-1";
+        let args = parse(&format!(
+            "{base} --count 3000 --warmup 1000 --transaction-records 1000"
+        ))
+        .unwrap();
+        assert_eq!(args.mode, Mode::TransactionalProduce);
+        assert_eq!(args.mode.as_str(), "transactional-produce");
+        assert_eq!(args.transactional_id.as_deref(), Some("t-1"));
+        assert_eq!(args.transaction_records, 1000);
+        assert!(
+            parse(&format!(
+                "{base} --count 3000 --warmup 500 --transaction-records 1000"
+            ))
+            .is_err()
+        );
+        assert!(parse(&format!("{base} --count 2500 --transaction-records 1000")).is_err());
+        assert!(parse(&format!("{base} --count 3000")).is_err());
+        let no_id = base.replace("--transactional-id t-1", "");
+        assert!(parse(&format!("{no_id} --count 1000 --transaction-records 1000")).is_err());
+        let leader = base.replace("--acks all", "--acks 1");
+        assert!(parse(&format!("{leader} --count 1000 --transaction-records 1000")).is_err());
+        assert!(
+            parse("produce --bootstrap h:1 --topic t --count 1 --transaction-records 1").is_err()
+        );
+        assert!(parse("produce --bootstrap h:1 --topic t --count 1 --transactional-id x").is_err());
     }
 
     #[test]

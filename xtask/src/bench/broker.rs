@@ -88,6 +88,13 @@ impl Bench {
     }
 }
 
+impl Bench {
+    /// Whether this run started the broker (so it is fresh, and may be warmed up).
+    pub(crate) fn started_here(&self) -> bool {
+        self.started.is_some()
+    }
+}
+
 impl Drop for Bench {
     /// Brings the profile down if this run brought it up.
     fn drop(&mut self) {

@@ -4,7 +4,9 @@
 //! franzl's own client (`bench-franzl`) runs every scenario, and so does `replay`, the ceiling
 //! (`bench-replay`: Produce requests encoded before the clock, Fetch responses read only as far as
 //! counting needs), but for consuming in a group: it has no group protocol. A row a client cannot
-//! run says why (`NotApplicable`), never with figures.
+//! run says why (`NotApplicable`), never with figures. Transactions are run by franzl, librdkafka
+//! and the Java client; rskafka has none, replay no transaction protocol, and the franz-go
+//! program does not drive kgo's transactions.
 //!
 //! A peer with documented throughput settings has two rows (see `tuning.rs`): its defaults and
 //! its tuned settings, each a [`Contender`].
@@ -179,6 +181,21 @@ impl Client {
 
     /// How this client runs `scenario`.
     pub(crate) fn plan(self, scenario: &Scenario) -> Plan {
+        if scenario.mode == Mode::TransactionalProduce {
+            let why = match self {
+                Client::Rskafka => "rskafka has no transactions",
+                Client::FranzGo => {
+                    "the benchmark's franz-go program does not drive kgo's transactions"
+                }
+                Client::Replay => {
+                    "replay has no transaction protocol (no coordinator, no commit markers)"
+                }
+                Client::Franzl | Client::Rdkafka | Client::Java => "",
+            };
+            if !why.is_empty() {
+                return Plan::NotApplicable(why.into());
+            }
+        }
         match self {
             Client::Java if scenario.mode == Mode::Roundtrip => Plan::NotApplicable(
                 "the perf tool has no one-request-in-flight mode (its latencies include queueing)"
@@ -219,7 +236,8 @@ impl Client {
 }
 
 /// The contract's arguments for `scenario` with `tuning`, after the program's name; `group` is
-/// the consumer group of a group scenario (given as `--group`).
+/// the consumer group of a group scenario (given as `--group`). A transactional scenario's
+/// `transactional.id` is the topic's name, fresh for each run.
 pub(crate) fn contract_args(
     scenario: &Scenario,
     acks: &str,
@@ -254,6 +272,14 @@ pub(crate) fn contract_args(
     if let Some(group) = group {
         args.extend(["--group".into(), group.into()]);
     }
+    if scenario.mode == Mode::TransactionalProduce {
+        args.extend([
+            "--transactional-id".into(),
+            topic.into(),
+            "--transaction-records".into(),
+            scenario.per_transaction.to_string(),
+        ]);
+    }
     let linger = match scenario.mode {
         Mode::Roundtrip => Some(0),
         _ => tuning.linger_ms,
@@ -276,7 +302,12 @@ mod tests {
     fn franzl_the_reference_and_the_ceiling_run_everything_as_asked() {
         for scenario in SCENARIOS {
             for client in [Client::Franzl, REFERENCE, CEILING] {
-                if client == CEILING && scenario.mode == Mode::GroupConsume {
+                if client == CEILING
+                    && matches!(
+                        scenario.mode,
+                        Mode::GroupConsume | Mode::TransactionalProduce
+                    )
+                {
                     assert!(matches!(client.plan(scenario), Plan::NotApplicable(_)));
                     continue;
                 }
@@ -364,6 +395,38 @@ mod tests {
             Client::Rskafka.plan(idempotent),
             Plan::NotApplicable(_)
         ));
+    }
+
+    #[test]
+    fn transactions_run_on_franzl_librdkafka_and_java_only() {
+        let txn = SCENARIOS
+            .iter()
+            .find(|s| s.mode == Mode::TransactionalProduce)
+            .unwrap();
+        let args = contract_args(txn, "all", &Tuning::default(), "h:1", "t-1", None, true);
+        assert_eq!(
+            args.join(" "),
+            "transactional-produce --bootstrap h:1 --topic t-1 --partitions 6 --count 2000 \
+             --size 1024 --acks all --compression none --warmup 1000 --idempotent \
+             --transactional-id t-1 --transaction-records 1000"
+        );
+        for client in [Client::Franzl, Client::Rdkafka] {
+            assert!(matches!(
+                client.plan(txn),
+                Plan::Contract { acks: "all", .. }
+            ));
+        }
+        assert!(matches!(Client::Java.plan(txn), Plan::JavaPerf { .. }));
+        for client in [Client::Rskafka, Client::FranzGo, Client::Replay] {
+            assert!(matches!(client.plan(txn), Plan::NotApplicable(_)));
+        }
+        let tuned = Contender {
+            client: REFERENCE,
+            settings: Settings::Tuned,
+        };
+        assert!(
+            matches!(tuned.plan(txn), Plan::Contract { tuning, .. } if tuning.linger_ms == Some(100))
+        );
     }
 
     #[test]

@@ -7,10 +7,19 @@
 //! `auto.offset.reset=earliest`, subscribed to the topic; its `fetch.time.ms` leaves out the time
 //! until its partitions are assigned (the join), so the timing matches the other clients', whose
 //! clocks start at the first record: both the assigned reads and the group reads.
+//!
+//! Transactions: `ProducerPerformance` commits by time (`--transaction-duration-ms`: after the
+//! first send at least that long after the transaction began), not by count; the duration is
+//! [`TRANSACTION_DURATION_MS`], chosen from its measured rate to make transactions of about the
+//! scenario's 1,000 records. Its `transactional.id` is the topic's name, as for the other clients;
+//! its transactions are counted afterwards by its producer epoch (`transactions.rs`).
 
 use super::run::Reported;
-use super::scenario::Scenario;
+use super::scenario::{Mode, Scenario};
 use super::tuning::Tuning;
+
+/// The Java tool's transaction length in a transactional scenario, in milliseconds.
+pub(crate) const TRANSACTION_DURATION_MS: u64 = 8;
 
 /// The perf tool's arguments for `scenario` with `tuning` (a tuned row's linger and properties),
 /// after those of the launcher's `tool_command` (`consumer-perf-test` for consuming,
@@ -64,6 +73,14 @@ pub(crate) fn args(
     if warmup > 0 {
         args.extend(["--warmup-records".into(), warmup.to_string()]);
     }
+    if scenario.mode == Mode::TransactionalProduce {
+        args.extend([
+            "--transactional-id".into(),
+            topic.into(),
+            "--transaction-duration-ms".into(),
+            TRANSACTION_DURATION_MS.to_string(),
+        ]);
+    }
     // One `--command-property` takes every property: given again, it replaces the earlier ones.
     args.extend([
         "--bootstrap-server".into(),
@@ -116,6 +133,7 @@ pub(crate) fn parse_producer(stdout: &str, size: usize, warmup: u64) -> Result<R
         warmup,
         allocs: None,
         percentiles: None,
+        transactions: None,
     })
 }
 
@@ -155,12 +173,13 @@ pub(crate) fn parse_consumer(stdout: &str, size: usize) -> Result<Reported, Stri
         warmup: 0,
         allocs: None,
         percentiles: None,
+        transactions: None,
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::scenario::{Mode, SCENARIOS};
+    use super::super::scenario::SCENARIOS;
     use super::*;
 
     #[test]
@@ -192,6 +211,22 @@ mod tests {
             "--bootstrap-server h:1 --topic t --num-records 2000 --timeout 30000 --group g-1 \
              --command-property fetch.min.bytes=100000"
         );
+    }
+
+    #[test]
+    fn transactions_go_by_time_with_the_topic_as_id() {
+        let txn = SCENARIOS
+            .iter()
+            .find(|s| s.mode == Mode::TransactionalProduce)
+            .unwrap();
+        let line = args(txn, &Tuning::default(), "h:1", "t-1", None, true).join(" ");
+        assert!(
+            line.contains(
+                "--warmup-records 1000 --transactional-id t-1 --transaction-duration-ms 8 "
+            ),
+            "{line}"
+        );
+        assert!(line.contains("acks=all compression.type=none enable.idempotence=true"));
     }
 
     #[test]

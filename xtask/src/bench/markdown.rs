@@ -58,6 +58,9 @@ fn notes(row: &Row, rows: &[Row]) -> String {
         notes.push(format!("`{}`", row.tuning));
     }
     notes.extend(row.note.map(String::from));
+    if let Some(per) = row.figures().and_then(|f| f.records_per_transaction) {
+        notes.push(format!("{} records per transaction", figure(per.median)));
+    }
     if is_faster_of_two(rows, row) {
         notes.push("the faster of its two rows".into());
     }
@@ -139,8 +142,11 @@ fn overview_cell(rows: &[Row], client: Client) -> String {
     format!("{}{tuned}", times(ratio))
 }
 
-/// The idle table.
+/// The idle table (none when the run left the idle wake-ups out).
 fn idle_table(md: &mut String, idle: &[Idle]) {
+    if idle.is_empty() {
+        return;
+    }
     md.push_str(
         "\n## Idle wake-ups\n\nEach program counts its own threads' context switches \
          (`voluntary_ctxt_switches` + `nonvoluntary_ctxt_switches` of every `/proc/self/task/*/status`) \

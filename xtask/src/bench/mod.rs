@@ -1,13 +1,16 @@
-//! `cargo xtask bench [--quick] [--runs N] [--scenario ID]... [--bootstrap H:P] [--out DIR]`:
+//! `cargo xtask bench [--quick] [--runs N] [--scenario ID]... [--no-idle] [--bootstrap H:P]
+//! [--out DIR]`:
 //! franzl against librdkafka, the Java client, rskafka and franz-go, and the share each reaches of
 //! replay (pre-encoded requests, the ceiling), each scenario run by each client, on one broker.
 //! A peer whose documentation recommends throughput settings runs twice, with its defaults and
 //! with those settings (`tuning.rs`); ratios are to the faster of librdkafka's two rows. Then the
-//! idle wake-ups of franzl's and librdkafka's producer and consumer (`idle.rs`).
+//! idle wake-ups of franzl's and librdkafka's producer and consumer (`idle.rs`), unless
+//! `--no-idle` (for a run of one scenario, say).
 //!
 //! It builds the client programs, brings the broker up through the project's launcher (the `plain`
-//! profile, or `--profile cluster3`; `--bootstrap` uses a running broker instead), pins the broker and the clients to different cores when there are two,
-//! runs every scenario `--runs` times per client (3, or 1 with `--quick`), checks every count a
+//! profile, or `--profile cluster3`; `--bootstrap` uses a running broker instead), pins the broker
+//! and the clients to different cores when there are two, warms a broker it started up with 30 s
+//! of untimed load (`warmup.rs`; not with `--quick`), runs every scenario `--runs` times per client (3, or 1 with `--quick`), checks every count a
 //! client claims against the broker's offsets, and writes `report.json`, `report.md` and
 //! `report.svg` into `target/bench/` (`target/bench/quick/` with `--quick`). It fails when any run
 //! failed or any count did not match, after writing the report.
@@ -25,7 +28,9 @@ mod report;
 mod run;
 mod scenario;
 mod summary;
+mod transactions;
 mod tuning;
+mod warmup;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -44,6 +49,7 @@ struct Options {
     quick: bool,
     runs: Option<usize>,
     scenarios: Vec<String>,
+    idle: bool,
     bootstrap: Option<String>,
     out: Option<PathBuf>,
     profile: Profile,
@@ -55,6 +61,7 @@ impl Options {
             quick: false,
             runs: None,
             scenarios: Vec::new(),
+            idle: true,
             bootstrap: None,
             out: None,
             profile: Profile::Plain,
@@ -72,6 +79,7 @@ impl Options {
                     options.runs = Some(value()?.parse().map_err(|_| "--runs takes a number")?)
                 }
                 "--scenario" => options.scenarios.push(value()?),
+                "--no-idle" => options.idle = false,
                 "--bootstrap" => options.bootstrap = Some(value()?),
                 "--out" => options.out = Some(PathBuf::from(value()?)),
                 "--profile" => {
@@ -104,6 +112,8 @@ struct Bench {
     programs: build::Programs,
     /// The Java perf tools' programs and leading arguments: producer, consumer.
     java: [(PathBuf, Vec<String>); 2],
+    /// The Java transactions tool's, which tells a transactional id's producer epoch.
+    transactions_tool: (PathBuf, Vec<String>),
     quick: bool,
     runs: usize,
     stamp: String,
@@ -131,6 +141,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         broker::perf_tool("producer-perf-test")?,
         broker::perf_tool("consumer-perf-test")?,
     ];
+    let transactions_tool = broker::perf_tool("transactions")?;
     // Two cores or more: the broker gets core 0, the clients core 1.
     let (broker_cpu, client_cpu) = if machine::cores() >= 2 {
         (Some(0), Some(1))
@@ -161,10 +172,21 @@ pub fn run(args: &[String]) -> Result<(), String> {
         runner,
         programs,
         java,
+        transactions_tool,
         quick: options.quick,
         runs,
         stamp,
     };
+    // A broker started here is fresh: warm it up before anything is measured (not for `--quick`,
+    // whose figures mean nothing).
+    let warmed = broker.as_ref().is_some_and(broker::Bench::started_here) && !options.quick;
+    if warmed {
+        eprintln!(
+            "==> warming the broker up ({} s of untimed load)",
+            warmup::WARM_UP.as_secs()
+        );
+        warmup::run(&bench.runner, &bench.programs.rust_bin, &bench.stamp)?;
+    }
     let mut results = Vec::new();
     for scenario in SCENARIOS
         .iter()
@@ -173,14 +195,23 @@ pub fn run(args: &[String]) -> Result<(), String> {
         eprintln!("==> {}", scenario.title);
         results.push((*scenario, bench.scenario(scenario)));
     }
-    eprintln!("==> idle wake-ups");
-    let idle = idle::measure(
-        &bench.runner,
-        &bench.programs.rust_bin,
-        &bench.stamp,
-        bench.quick,
-    );
+    let idle = if options.idle {
+        eprintln!("==> idle wake-ups");
+        idle::measure(
+            &bench.runner,
+            &bench.programs.rust_bin,
+            &bench.stamp,
+            bench.quick,
+        )
+    } else {
+        Vec::new()
+    };
     let broker_pinning = match &broker {
+        Some(broker) if warmed => format!(
+            "{}, warmed up by {} s of untimed load",
+            broker.pinning,
+            warmup::WARM_UP.as_secs()
+        ),
         Some(broker) => broker.pinning.clone(),
         None => "the broker was given (--bootstrap): not pinned".into(),
     };
@@ -289,9 +320,10 @@ impl Bench {
                     Mode::GroupConsume => {
                         self.once(scenario, row.client, plan, &shared_topic, Some(&own))
                     }
-                    Mode::Produce | Mode::Roundtrip => self.with_topic(scenario, &own, |topic| {
-                        self.once(scenario, row.client, plan, topic, None)
-                    }),
+                    Mode::Produce | Mode::Roundtrip | Mode::TransactionalProduce => self
+                        .with_topic(scenario, &own, |topic| {
+                            self.once(scenario, row.client, plan, topic, None)
+                        }),
                 };
                 match result {
                     Ok(sample) => {
@@ -426,7 +458,7 @@ impl Bench {
             }
             Plan::NotApplicable(why) => return Err(why.clone()),
         };
-        let reported = match (plan, scenario.mode) {
+        let mut reported = match (plan, scenario.mode) {
             (Plan::JavaPerf { .. }, Mode::Consume | Mode::GroupConsume) => {
                 java::parse_consumer(&stdout, scenario.size)?
             }
@@ -435,18 +467,47 @@ impl Bench {
             }
             _ => Reported::from_contract(run::last_json_line(&stdout).ok_or("no result line")?)?,
         };
-        self.check(scenario, topic, &reported)?;
+        reported.transactions = self.check(scenario, plan, topic, &reported)?;
         Ok(Sample { reported, usage })
     }
 
-    /// The counts a client claims, against what was asked and what the broker holds.
-    fn check(&self, scenario: &Scenario, topic: &str, reported: &Reported) -> Result<(), String> {
+    /// The counts a client claims, against what was asked and what the broker holds; the
+    /// transactions written, in a transactional scenario.
+    fn check(
+        &self,
+        scenario: &Scenario,
+        plan: &Plan,
+        topic: &str,
+        reported: &Reported,
+    ) -> Result<Option<u64>, String> {
+        if scenario.mode == Mode::TransactionalProduce {
+            let committed = self.runner.committed(topic, scenario.partitions)?;
+            check_claim(scenario, self.quick, reported, Some(committed.records))?;
+            // The contract's programs run whole transactions of `per_transaction` records, each
+            // writing every partition; the Java tool's are sized by time, and may skip a
+            // partition, so they are counted by the producer epoch, which the Java client's
+            // transactions v2 bump at every commit.
+            return match plan {
+                Plan::JavaPerf { .. } => {
+                    let epoch = transactions::producer_epoch(
+                        &self.transactions_tool,
+                        &self.runner.bootstrap,
+                        topic,
+                    )?;
+                    Ok(Some(epoch.max(committed.max_markers)))
+                }
+                _ => {
+                    transactions::check_shape(scenario, self.quick, committed)?;
+                    Ok(Some(committed.max_markers))
+                }
+            };
+        }
         let held = if scenario.mode.consumes() {
             None
         } else {
             Some(self.runner.topic_records(topic, scenario.partitions)?)
         };
-        check_claim(scenario, self.quick, reported, held)
+        check_claim(scenario, self.quick, reported, held).map(|()| None)
     }
 }
 
@@ -501,6 +562,8 @@ mod tests {
         let options =
             parse("--quick --runs 2 --scenario roundtrip-100 --bootstrap 127.0.0.1:9092").unwrap();
         assert!(options.quick);
+        assert!(options.idle);
+        assert!(!parse("--no-idle").unwrap().idle);
         assert_eq!(options.runs, Some(2));
         assert_eq!(options.scenarios, ["roundtrip-100"]);
         assert!(parse("--scenario nope").is_err());

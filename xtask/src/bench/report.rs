@@ -148,7 +148,8 @@ fn row_json(
             let _ = write!(
                 json,
                 ",\"figures\":{{\"records_per_s\":{},\"mb_per_s\":{},\"cpu_us_per_record\":{},\
-                 \"allocs_per_record\":{},\"peak_mib\":{},\"p50_us\":{},\"p99_us\":{},\"p999_us\":{}}}",
+                 \"allocs_per_record\":{},\"peak_mib\":{},\"p50_us\":{},\"p99_us\":{},\"p999_us\":{},\
+                 \"records_per_transaction\":{}}}",
                 stat_json(Some(figures.records_per_s)),
                 stat_json(Some(figures.mb_per_s)),
                 stat_json(Some(figures.cpu_us_per_record)),
@@ -157,6 +158,7 @@ fn row_json(
                 stat_json(latency(0)),
                 stat_json(latency(1)),
                 stat_json(latency(2)),
+                stat_json(figures.records_per_transaction),
             );
             let _ = write!(
                 json,
@@ -308,6 +310,7 @@ pub(crate) mod tests {
                 warmup: 100,
                 allocs: None,
                 percentiles: Some([100.0, 200.0, 300.0]),
+                transactions: None,
             },
             usage: Usage {
                 cpu_s: 0.5,

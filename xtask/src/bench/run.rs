@@ -25,6 +25,9 @@ pub(crate) struct Reported {
     pub(crate) allocs: Option<f64>,
     /// p50, p99, p99.9 latency in microseconds, for round trips.
     pub(crate) percentiles: Option<[f64; 3]>,
+    /// Transactions written, warm-up included, as the broker's commit markers count them (a
+    /// transactional scenario's, once checked).
+    pub(crate) transactions: Option<u64>,
 }
 
 impl Reported {
@@ -54,8 +57,20 @@ impl Reported {
             warmup: field("warmup")? as u64,
             allocs: object.number("allocs"),
             percentiles,
+            transactions: None,
         })
     }
+}
+
+/// What a transactional topic holds, by `bench-admin committed`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Committed {
+    /// Committed data records.
+    pub(crate) records: u64,
+    /// The fewest commit markers on one partition.
+    pub(crate) min_markers: u64,
+    /// The most commit markers on one partition: a lower bound on the transactions.
+    pub(crate) max_markers: u64,
 }
 
 /// What the run cost the client process, as `bench-measure` saw it.
@@ -144,6 +159,27 @@ impl Runner {
             .number("records")
             .map(|records| records as u64)
             .ok_or_else(|| format!("bench-admin said {line:?}"))
+    }
+
+    /// What transactional `topic` holds: committed records and commit markers, once no
+    /// transaction is open.
+    ///
+    /// # Errors
+    /// When the topic cannot be read to its end.
+    pub(crate) fn committed(&self, topic: &str, partitions: i32) -> Result<Committed, String> {
+        let line = self.admin("committed", topic, partitions)?;
+        let object = Object::parse(&line)?;
+        let field = |key: &str| {
+            object
+                .number(key)
+                .map(|value| value as u64)
+                .ok_or_else(|| format!("bench-admin said {line:?}"))
+        };
+        Ok(Committed {
+            records: field("records")?,
+            min_markers: field("min_markers")?,
+            max_markers: field("max_markers")?,
+        })
     }
 
     /// Runs `program args` pinned and measured; returns its standard output and its usage.

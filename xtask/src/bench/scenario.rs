@@ -17,6 +17,9 @@ pub(crate) enum Mode {
     GroupConsume,
     /// One record in flight at a time, linger 0.
     Roundtrip,
+    /// Transactions of the scenario's `per_transaction` records each, one after the other: begin,
+    /// send them, commit.
+    TransactionalProduce,
 }
 
 impl Mode {
@@ -27,6 +30,7 @@ impl Mode {
             Mode::Consume => "consume",
             Mode::GroupConsume => "group-consume",
             Mode::Roundtrip => "roundtrip",
+            Mode::TransactionalProduce => "transactional-produce",
         }
     }
 
@@ -51,6 +55,24 @@ impl Mode {
                  timed: the clock starts at the first record (the Java tool's `fetch.time.ms` \
                  starts when its partitions are assigned, so it also counts finding the offsets \
                  and the first fetch).",
+            ),
+            Mode::TransactionalProduce => Some(
+                "Each client makes one transactional producer (a fresh `transactional.id` per \
+                 run), calls `init_transactions` before the warm-up, and then runs one \
+                 transaction after the other; the clock runs from the first timed \
+                 `begin_transaction` to the return of the last commit. franzl and librdkafka run \
+                 transactions of exactly 1,000 records, sent round robin over the 6 partitions, \
+                 each delivery checked, and each partition must hold one commit marker per \
+                 transaction. The Java tool sizes its transactions by time, not by count: \
+                 `--transaction-duration-ms 8` in both its rows (it commits after the first send \
+                 at least 8 ms after the transaction began; its default partitioner places the \
+                 records), chosen from its rates measured on this machine with a warm broker \
+                 (about 55 000 records/s with its defaults, 80 000 tuned, at 9 ms: 1,140 and \
+                 1,375 records per transaction) to make about 1,000 records per transaction, so \
+                 its transactions grow and shrink with its rate. The note gives each row's \
+                 records per transaction (warm-up included): for franzl and librdkafka from the commit markers on the broker, for the Java \
+                 tool from its producer epoch (its transactions v2 bump it at every commit; \
+                 `kafka-transactions describe`). Counts are checked at `read_committed`.",
             ),
             Mode::Produce | Mode::Roundtrip => None,
         }
@@ -78,6 +100,8 @@ pub(crate) struct Scenario {
     pub(crate) idempotent: bool,
     /// Records in the timed part of a full run.
     pub(crate) full_count: u64,
+    /// Records per transaction of a transactional scenario; 0 elsewhere.
+    pub(crate) per_transaction: u64,
 }
 
 const KIB: usize = 1024;
@@ -99,6 +123,7 @@ const fn produce(
         compression: "none",
         idempotent: false,
         full_count: count,
+        per_transaction: 0,
     }
 }
 
@@ -175,6 +200,19 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         )
     },
     Scenario {
+        mode: Mode::TransactionalProduce,
+        acks: "all",
+        idempotent: true,
+        per_transaction: 1_000,
+        ..produce(
+            "txn-6p-1k",
+            "transactional produce, 6 partitions, 1 KiB, 1,000 records per transaction",
+            6,
+            KIB,
+            150_000,
+        )
+    },
+    Scenario {
         mode: Mode::Consume,
         ..produce(
             "consume-6p-100",
@@ -237,10 +275,13 @@ impl Scenario {
     }
 
     /// Untimed records sent first, so the timed part sees connected, warmed-up clients: a tenth
-    /// of the count (none for consuming, which reads a pre-filled topic).
+    /// of the count (none for consuming, which reads a pre-filled topic), rounded up to whole
+    /// transactions in a transactional scenario.
     pub(crate) fn warmup(&self, quick: bool) -> u64 {
         if self.mode.consumes() {
             0
+        } else if self.per_transaction > 0 {
+            (self.count(quick) / 10).div_ceil(self.per_transaction) * self.per_transaction
         } else {
             self.count(quick) / 10
         }
@@ -267,6 +308,37 @@ mod tests {
             );
             assert!(scenario.count(true) < scenario.count(false));
         }
+    }
+
+    #[test]
+    fn transactional_scenarios_run_whole_transactions() {
+        for scenario in SCENARIOS {
+            let transactional = scenario.mode == Mode::TransactionalProduce;
+            assert_eq!(
+                transactional,
+                scenario.per_transaction > 0,
+                "{}",
+                scenario.id
+            );
+            if !transactional {
+                continue;
+            }
+            assert!(scenario.idempotent && scenario.acks == "all");
+            for quick in [true, false] {
+                assert_eq!(scenario.count(quick) % scenario.per_transaction, 0);
+                assert_eq!(scenario.warmup(quick) % scenario.per_transaction, 0);
+                assert!(scenario.warmup(quick) > 0);
+            }
+        }
+        let txn = SCENARIOS.iter().find(|s| s.id == "txn-6p-1k").unwrap();
+        assert_eq!((txn.count(true), txn.warmup(true)), (2_000, 1_000));
+        assert_eq!((txn.count(false), txn.warmup(false)), (150_000, 15_000));
+        let description = txn.mode.description().unwrap();
+        let duration = format!(
+            "--transaction-duration-ms {}",
+            super::super::java::TRANSACTION_DURATION_MS
+        );
+        assert!(description.contains(&duration), "{description}");
     }
 
     #[test]

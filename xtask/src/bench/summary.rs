@@ -63,6 +63,9 @@ pub(crate) struct Figures {
     pub(crate) peak_mib: Stat,
     /// Round-trip latency percentiles p50, p99, p99.9 in microseconds.
     pub(crate) latency_us: Option<[Stat; 3]>,
+    /// Records per transaction (warm-up included), by the broker's commit markers, in a
+    /// transactional scenario.
+    pub(crate) records_per_transaction: Option<Stat>,
 }
 
 impl Figures {
@@ -89,6 +92,13 @@ impl Figures {
                 .collect();
             Stat::of(values?)
         };
+        let per_transaction: Option<Vec<f64>> = samples
+            .iter()
+            .map(|sample| {
+                let transactions = sample.reported.transactions?.max(1) as f64;
+                Some(handled(sample) / transactions)
+            })
+            .collect();
         Some(Figures {
             records_per_s: stat(&|sample| per_second(sample, sample.reported.records as f64))?,
             mb_per_s: stat(&|sample| per_second(sample, sample.reported.bytes as f64) / 1e6)?,
@@ -99,6 +109,7 @@ impl Figures {
                 (Some(p50), Some(p99), Some(p999)) => Some([p50, p99, p999]),
                 _ => None,
             },
+            records_per_transaction: per_transaction.and_then(Stat::of),
         })
     }
 }
@@ -185,6 +196,7 @@ mod tests {
                 warmup: 1000,
                 allocs: Some(3000.0),
                 percentiles: None,
+                transactions: Some(4),
             },
             usage: Usage {
                 cpu_s: 0.2,
@@ -198,6 +210,10 @@ mod tests {
         assert_eq!(figures.allocs_per_record.map(|s| s.median), Some(3.0));
         assert_eq!(figures.peak_mib.median, 2.0);
         assert!(figures.latency_us.is_none());
+        assert_eq!(
+            figures.records_per_transaction.map(|s| s.median),
+            Some(500.0)
+        );
         assert!(Figures::of(&[]).is_none());
     }
 }

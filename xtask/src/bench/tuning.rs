@@ -51,13 +51,16 @@ const ROUND_TRIP: &str = "one record in flight at linger 0 is the documented low
 
 /// The tuned settings of `client` for `scenario`, or why its tuned row does not run there.
 /// Consuming in a group is tuned as consuming with partitions assigned: the peers' throughput
-/// advice for consumers is about fetching, which the group does not change.
+/// advice for consumers is about fetching, which the group does not change; producing in
+/// transactions as producing: their advice is about batching, which a commit only cuts short
+/// (each commit flushes, whatever the linger).
 ///
 /// # Errors
 /// The reason, for the report, when the documentation recommends nothing for this mode.
 pub(crate) fn tuned(client: Client, scenario: &Scenario) -> Result<Tuning, String> {
     let mode = match scenario.mode {
         Mode::GroupConsume => Mode::Consume,
+        Mode::TransactionalProduce => Mode::Produce,
         mode => mode,
     };
     match (client, mode) {
@@ -126,7 +129,9 @@ mod tests {
                 assert!(has_tuned_row(client));
                 let tuning = tuned(client, scenario);
                 match scenario.mode {
-                    Mode::Produce => assert!(tuning.is_ok_and(|t| t != Tuning::default())),
+                    Mode::Produce | Mode::TransactionalProduce => {
+                        assert!(tuning.is_ok_and(|t| t != Tuning::default()))
+                    }
                     Mode::Roundtrip => assert!(tuning.is_err()),
                     Mode::Consume | Mode::GroupConsume => {}
                 }

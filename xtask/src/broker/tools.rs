@@ -17,6 +17,7 @@ pub const TOOLS: &[(&str, &str)] = &[
         "org.apache.kafka.tools.consumer.ConsoleConsumer",
     ),
     ("topics", "org.apache.kafka.tools.TopicCommand"),
+    ("transactions", "org.apache.kafka.tools.TransactionsCommand"),
     (
         "producer-perf-test",
         "org.apache.kafka.tools.ProducerPerformance",

@@ -20,10 +20,11 @@ use franzl_bench_clients::payload::Values;
 /// `buffer.memory` (32 MiB) in flight, few enough to bound the queue.
 const PENDING: usize = 400_000;
 
-/// The producer for `args`, with `linger` (the contract's, or 0 for round trips).
+/// The producer for `args`, with `linger` (the contract's, or 0 for round trips); transactional
+/// when `args` has a transactional id.
 pub(crate) async fn producer(args: &Args, linger: Duration) -> Result<Producer, String> {
     let linger_ms = linger.as_millis().to_string();
-    let properties = [
+    let mut properties = vec![
         ("bootstrap.servers", args.bootstrap.as_str()),
         ("acks", args.acks.property_value()),
         ("compression.type", args.compression.as_str()),
@@ -33,6 +34,9 @@ pub(crate) async fn producer(args: &Args, linger: Duration) -> Result<Producer, 
         ),
         ("linger.ms", linger_ms.as_str()),
     ];
+    if let Some(id) = &args.transactional_id {
+        properties.push(("transactional.id", id.as_str()));
+    }
     let config =
         ProducerConfig::from_properties(properties).map_err(|error| format!("config: {error}"))?;
     Producer::connect(config)
@@ -41,7 +45,7 @@ pub(crate) async fn producer(args: &Args, linger: Duration) -> Result<Producer, 
 }
 
 /// Waits for one delivery; a failed record fails the run.
-async fn settle(delivery: Delivery, index: u64) -> Result<(), String> {
+pub(crate) async fn settle(delivery: Delivery, index: u64) -> Result<(), String> {
     delivery
         .await
         .map(drop)

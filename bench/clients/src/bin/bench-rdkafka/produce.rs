@@ -18,9 +18,9 @@ use rdkafka::{ClientConfig, ClientContext};
 
 /// Counts deliveries as librdkafka reports them.
 #[derive(Default)]
-struct DeliveryCount {
-    acked: AtomicU64,
-    failed: AtomicU64,
+pub(crate) struct DeliveryCount {
+    pub(crate) acked: AtomicU64,
+    pub(crate) failed: AtomicU64,
 }
 
 impl ClientContext for DeliveryCount {}

@@ -39,6 +39,9 @@ fn main() -> ExitCode {
                 "replay has no group protocol: its assigned read (consume) is the fetch ceiling"
                     .to_string(),
             ),
+            Mode::TransactionalProduce => {
+                Err("replay has no transaction protocol (no coordinator, no EndTxn)".to_string())
+            }
             Mode::IdleProducer | Mode::IdleConsumer => Err(format!(
                 "{} means nothing for replay, which has no client to idle",
                 args.mode.as_str()

@@ -35,6 +35,7 @@ fn main() -> ExitCode {
                 Mode::Roundtrip => produce::roundtrip(&args, GLOBAL).await,
                 Mode::Consume => consume::run(&args, GLOBAL).await,
                 Mode::GroupConsume => Err("rskafka has no consumer groups".to_string()),
+                Mode::TransactionalProduce => Err("rskafka has no transactions".to_string()),
                 Mode::IdleProducer | Mode::IdleConsumer => Err(format!(
                     "{} is not measured for rskafka",
                     args.mode.as_str()
