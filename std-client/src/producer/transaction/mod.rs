@@ -30,6 +30,12 @@
 
 mod calls;
 mod requests;
+#[cfg(test)]
+mod scripted_class_tests;
+#[cfg(test)]
+mod scripted_coordinator;
+#[cfg(test)]
+mod scripted_tests;
 mod verdict;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
