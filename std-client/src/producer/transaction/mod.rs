@@ -35,6 +35,8 @@ mod scripted_class_tests;
 #[cfg(test)]
 mod scripted_coordinator;
 #[cfg(test)]
+mod scripted_deadline_tests;
+#[cfg(test)]
 mod scripted_tests;
 mod verdict;
 

@@ -132,6 +132,73 @@ fn a_record_that_times_out_leaves_the_producer_usable_after_abort() {
     });
 }
 
+#[test]
+fn an_abortable_answer_to_end_txn_leaves_the_producer_usable_after_abort() {
+    run(async {
+        for version in [V1, V2] {
+            abortable(version, ApiKey::EndTxn, &[ErrorCode::TRANSACTION_ABORTABLE]).await;
+        }
+    });
+}
+
+#[test]
+fn the_abort_retries_its_end_txn_and_a_fatal_answer_to_it_is_fatal() {
+    run(async {
+        for version in [V1, V2] {
+            for (code, expected) in [
+                (ErrorCode::CONCURRENT_TRANSACTIONS, None),
+                (ErrorCode::NOT_COORDINATOR, None),
+                (ErrorCode::PRODUCER_FENCED, Some(Fatal)),
+                (ErrorCode::INVALID_PRODUCER_EPOCH, Some(Fatal)),
+            ] {
+                let what = format!("{code} on EndTxn (abort), v{version}");
+                let abortable = Answer::Code(ErrorCode::TRANSACTION_ABORTABLE);
+                let (state, producer) =
+                    scripted(version, ApiKey::TxnOffsetCommit, &[abortable]).await;
+                producer.init_transactions().await.unwrap();
+                assert_eq!(class(transaction(&producer).await, &what), Abortable);
+                state
+                    .lock()
+                    .unwrap()
+                    .queue(ApiKey::EndTxn, [Answer::Code(code)]);
+                let aborted = producer.abort_transaction().await;
+                match expected {
+                    None => {
+                        aborted.unwrap_or_else(|e| panic!("{what}: {e}"));
+                        transaction(&producer).await.unwrap();
+                    }
+                    Some(expected) => {
+                        assert_eq!(class(aborted, &what), expected);
+                        let begin = producer.begin_transaction();
+                        assert_eq!(class(begin, &what), Fatal);
+                        assert_eq!(class(producer.init_transactions().await, &what), Fatal);
+                    }
+                }
+                let ends = requests(&state, ApiKey::EndTxn);
+                assert_eq!(ends[0].commit, Some(false), "{what}");
+            }
+        }
+    });
+}
+
+#[test]
+fn authorization_failures_of_find_coordinator_are_abortable_for_the_group_and_fatal_for_the_id() {
+    run(async {
+        for version in [V1, V2] {
+            // The transaction's coordinator is found, the group's is refused.
+            let what = format!("GROUP_AUTHORIZATION_FAILED on FindCoordinator, v{version}");
+            let refused = Answer::Code(ErrorCode::GROUP_AUTHORIZATION_FAILED);
+            let answers = [Answer::Code(ErrorCode::NONE), refused];
+            let (state, producer) = scripted(version, ApiKey::FindCoordinator, &answers).await;
+            producer.init_transactions().await.unwrap();
+            assert_eq!(class(transaction(&producer).await, &what), Abortable);
+            abort_and_go_on(&state, &producer, &what).await;
+        }
+        let code = ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+        fatal(V1, ApiKey::FindCoordinator, &[code]).await;
+    });
+}
+
 const FATAL: [ErrorCode; 4] = [
     ErrorCode::PRODUCER_FENCED,
     ErrorCode::INVALID_PRODUCER_EPOCH,
@@ -173,6 +240,8 @@ async fn fatal(version: i16, api: ApiKey, codes: &[ErrorCode]) {
         for (call, result) in calls {
             assert_eq!(class(result, &format!("{what}: then {call}")), Fatal);
         }
+        // Closing a fatal producer ends, with nothing sent.
+        producer.close().await;
         let seen = state.lock().unwrap().seen[seen_before..].to_vec();
         assert!(seen.is_empty(), "{what}: requests after: {seen:?}");
     }
@@ -212,5 +281,32 @@ fn a_producer_that_never_initialized_is_fatal_after_a_fenced_init() {
         let what = "PRODUCER_FENCED on the first InitProducerId";
         assert_eq!(class(producer.init_transactions().await, what), Fatal);
         assert_eq!(requests(&state, ApiKey::InitProducerId).len(), 1);
+    });
+}
+
+#[test]
+fn closing_aborts_the_open_transaction_abortable_or_not() {
+    run(async {
+        for version in [V1, V2] {
+            for abortable in [false, true] {
+                let what = format!("v{version}, abortable: {abortable}");
+                let (port, state) = coordinator(version, |c| {
+                    if abortable {
+                        let code = Answer::Code(ErrorCode::INVALID_RECORD);
+                        c.queue(ApiKey::Produce, [code]);
+                    }
+                })
+                .await;
+                let producer = producer(port).await;
+                producer.init_transactions().await.unwrap();
+                producer.begin_transaction().unwrap();
+                let delivery = producer.send(ProducerRecord::new("t", b"v")).await.unwrap();
+                assert_eq!(delivery.await.is_err(), abortable, "{what}");
+                producer.close().await;
+                let ends = requests(&state, ApiKey::EndTxn);
+                assert_eq!(ends.len(), 1, "{what}: {ends:?}");
+                assert_eq!(ends[0].commit, Some(false), "{what}");
+            }
+        }
     });
 }

@@ -183,6 +183,28 @@ fn retriable_errors_of_find_coordinator_are_retried() {
 }
 
 #[test]
+fn retriable_errors_of_produce_are_retried() {
+    run(async {
+        for version in [V1, V2] {
+            // The partition's leader moved, or (v2) the last transaction is still ending.
+            let codes = [
+                ErrorCode::NOT_LEADER_OR_FOLLOWER,
+                ErrorCode::CONCURRENT_TRANSACTIONS,
+            ];
+            for code in codes {
+                let answers = [Answer::Code(code), Answer::Code(code)];
+                let (state, producer) = scripted(version, ApiKey::Produce, &answers).await;
+                producer.init_transactions().await.unwrap();
+                transaction(&producer)
+                    .await
+                    .unwrap_or_else(|e| panic!("{code} on Produce, v{version}: {e}"));
+                assert_eq!(requests(&state, ApiKey::Produce).len(), 3);
+            }
+        }
+    });
+}
+
+#[test]
 fn a_connection_lost_before_end_txn_answers_sends_the_same_end_txn_again() {
     run(async {
         for version in [V1, V2] {
