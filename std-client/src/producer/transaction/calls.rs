@@ -201,7 +201,8 @@ impl Transactions {
     }
 
     /// `abort_transaction`: fails the records not yet sent, waits for those in flight, and
-    /// aborts the transaction.
+    /// aborts the transaction (with EndTxn, or by a new epoch when the coordinator lost the
+    /// producer id).
     pub(crate) async fn abort(&self) -> Result<()> {
         let _call = self.calls.lock().await;
         let failed_before = {
@@ -227,12 +228,20 @@ impl Transactions {
             }
             completed.await;
         }
+        let id_lost = {
+            let mut state = self.state();
+            if state.id_lost {
+                // No EndTxn for an id the coordinator does not know: the bump ends it.
+                state.started = false;
+            }
+            state.id_lost
+        };
         self.end(false).await?;
         let (v2, current) = {
             let state = self.state();
             (state.v2, self.producing(&state))
         };
-        if sequence_gap && !v2 {
+        if id_lost || (sequence_gap && !v2) {
             self.bump_epoch(current).await?;
         }
         Ok(())
@@ -274,8 +283,9 @@ impl Transactions {
         Ok(())
     }
 
-    /// After an abort that left a gap in some partition's sequence (transactions v1): a new
-    /// epoch for the same producer id (KIP-360), so the next transaction starts clean.
+    /// After an abort that left a gap in some partition's sequence (transactions v1), or one
+    /// whose coordinator lost the producer id: a new epoch for the same producer id (KIP-360),
+    /// so the next transaction starts clean.
     async fn bump_epoch(&self, current: (i64, i16)) -> Result<()> {
         let id = self.transactional_id.as_str();
         let (producer_id, epoch, version) = self

@@ -24,7 +24,9 @@
 //!   transaction commits only if no batch failed since it began; a failed batch makes the
 //!   transaction abortable, or the producer fatal when its code says fenced. An abort fails every
 //!   batch not yet sent, waits for those in flight, and (v1) bumps the epoch (KIP-360) when a
-//!   sequence may have a gap.
+//!   sequence may have a gap. After a coordinator's answer that it does not know the producer
+//!   id (`UNKNOWN_PRODUCER_ID`, `INVALID_PRODUCER_ID_MAPPING`), the abort sends no EndTxn and
+//!   bumps the epoch (both protocols): InitProducerId ends the transaction the coordinator has.
 //! - Coordinator requests are retried while their error is retriable, up to `max.block.ms` per
 //!   call; then the call fails with a [`TransactionErrorClass::Retriable`] error.
 
@@ -87,6 +89,10 @@ struct State {
     started: bool,
     /// The accumulator's failed batches when the transaction began.
     failed_before: u64,
+    /// The coordinator answered that it does not know the producer id
+    /// ([`verdict::producer_id_lost`]): the abort sends no EndTxn and asks for the next epoch
+    /// of the id held (KIP-360), which ends whatever transaction the coordinator has open.
+    id_lost: bool,
     /// When the sender may ask AddPartitionsToTxn again after a retriable error.
     add_retry_at: Option<Instant>,
     add_backoff: Backoff,
@@ -136,6 +142,7 @@ impl Transactions {
                 v2: false,
                 started: false,
                 failed_before: 0,
+                id_lost: false,
                 add_retry_at: None,
                 add_backoff,
             }),
@@ -271,7 +278,23 @@ impl Transactions {
             _ => what.to_owned(),
         };
         let mut state = self.state();
-        Err(self.fail(&mut state, class, &reason, Some(error)))
+        Err(self.fail_request(&mut state, class, &reason, error))
+    }
+
+    /// [`Transactions::fail`] for a coordinator's answer: one that says the coordinator lost
+    /// the producer id also has the abort ask for a new epoch.
+    fn fail_request(
+        &self,
+        state: &mut State,
+        class: TransactionErrorClass,
+        reason: &str,
+        error: Error,
+    ) -> Error {
+        let lost = error.kafka_code().is_some_and(verdict::producer_id_lost);
+        if lost && class == TransactionErrorClass::Abortable {
+            state.id_lost = true;
+        }
+        self.fail(state, class, reason, Some(error))
     }
 
     /// A new producer id or epoch: every partition's sequences start again, and new batches
@@ -279,6 +302,7 @@ impl Transactions {
     fn publish(&self, state: &mut State, producer_id: i64, epoch: i16) {
         state.producer_id = producer_id;
         state.epoch = epoch;
+        state.id_lost = false;
         let stamp = Stamp {
             producer_id,
             producer_epoch: epoch,
@@ -354,12 +378,8 @@ impl Transactions {
                     self.accumulator.requeue_pending(buffer);
                 } else {
                     self.accumulator.requeue_pending(buffer);
-                    self.fail(
-                        &mut state,
-                        class,
-                        "adding partitions to the transaction",
-                        Some(error),
-                    );
+                    let reason = "adding partitions to the transaction";
+                    self.fail_request(&mut state, class, reason, error);
                 }
             }
         }

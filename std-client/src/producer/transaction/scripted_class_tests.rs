@@ -7,13 +7,16 @@
 //!   sequence gap under transactions v1, or by EndTxn under v2).
 //! - Fatal: the call fails with the class, and so does every later one (`begin`, `send`,
 //!   `send_offsets`, `commit`, `abort`, `init`), none of them sending a request.
+//! - A coordinator that lost the producer id (`UNKNOWN_PRODUCER_ID`,
+//!   `INVALID_PRODUCER_ID_MAPPING`): abortable, and the abort bumps the epoch instead of
+//!   sending EndTxn.
 
 use std::time::Duration;
 
 use franzl_core::ErrorCode;
 use franzl_core::messages::ApiKey;
 
-use super::scripted_coordinator::{Answer, coordinator};
+use super::scripted_coordinator::{Answer, PRODUCER_ID, coordinator};
 use super::scripted_tests::{
     V1, V2, class, group, offsets, producer, producer_with, requests, run, scripted, transaction,
 };
@@ -128,6 +131,46 @@ fn a_record_that_times_out_leaves_the_producer_usable_after_abort() {
             producer.init_transactions().await.unwrap();
             assert_eq!(class(transaction(&producer).await, &what), Abortable);
             abort_and_go_on(&state, &producer, &what).await;
+        }
+    });
+}
+
+#[test]
+fn a_coordinator_that_lost_the_producer_id_is_answered_by_an_epoch_bump_after_the_abort() {
+    run(async {
+        let lost = [
+            ErrorCode::UNKNOWN_PRODUCER_ID,
+            ErrorCode::INVALID_PRODUCER_ID_MAPPING,
+        ];
+        let mut cases = vec![
+            (V1, ApiKey::AddPartitionsToTxn),
+            (V1, ApiKey::AddOffsetsToTxn),
+        ];
+        for version in [V1, V2] {
+            cases.push((version, ApiKey::TxnOffsetCommit));
+            cases.push((version, ApiKey::EndTxn));
+        }
+        for (version, api) in cases {
+            for code in lost {
+                let what = format!("{code} on {api:?}, v{version}");
+                let (state, producer) = scripted(version, api, &[Answer::Code(code)]).await;
+                producer.init_transactions().await.unwrap();
+                assert_eq!(class(transaction(&producer).await, &what), Abortable);
+                let epoch = state.lock().unwrap().epoch;
+                let seen_before = state.lock().unwrap().seen.len();
+                abort_and_go_on(&state, &producer, &what).await;
+                // The abort sends no EndTxn for an id the coordinator does not know, and asks
+                // for the next epoch of the id it holds (KIP-360).
+                let seen = state.lock().unwrap().seen[seen_before..].to_vec();
+                let init = seen.iter().position(|s| s.api == ApiKey::InitProducerId);
+                let init = init.unwrap_or_else(|| panic!("{what}: no epoch bump: {seen:?}"));
+                assert_eq!(
+                    (seen[init].producer_id, seen[init].epoch),
+                    (PRODUCER_ID, epoch)
+                );
+                let ended = seen[..init].iter().any(|s| s.api == ApiKey::EndTxn);
+                assert!(!ended, "{what}: {seen:?}");
+            }
         }
     });
 }

@@ -37,6 +37,15 @@ pub(crate) fn class_of(code: ErrorCode) -> TransactionErrorClass {
     }
 }
 
+/// Whether `code`, in a coordinator's answer, says it does not know the producer id (it
+/// expired, or the transactional id's state was lost): the transaction is abortable, and the
+/// abort must get the next epoch with InitProducerId rather than send EndTxn for an id the
+/// coordinator cannot end a transaction of (the Java client's transaction manager does the
+/// same).
+pub(crate) fn producer_id_lost(code: ErrorCode) -> bool {
+    code == ErrorCode::UNKNOWN_PRODUCER_ID || code == ErrorCode::INVALID_PRODUCER_ID_MAPPING
+}
+
 /// Whether `code` says the coordinator must be looked up again.
 pub(crate) fn coordinator_moved(code: ErrorCode) -> bool {
     code == ErrorCode::NOT_COORDINATOR || code == ErrorCode::COORDINATOR_NOT_AVAILABLE
