@@ -228,27 +228,45 @@ impl Transactions {
             }
             completed.await;
         }
-        let id_lost = {
+        {
             let mut state = self.state();
+            let gap = sequence_gap && !state.v2;
+            state.needs_epoch |= state.id_lost || gap;
             if state.id_lost {
                 // No EndTxn for an id the coordinator does not know: the bump ends it.
                 state.started = false;
             }
-            state.id_lost
-        };
-        self.end(false).await?;
-        let (v2, current) = {
+        }
+        self.send_end(false).await?;
+        let (needs_epoch, current) = {
             let state = self.state();
-            (state.v2, self.producing(&state))
+            (state.needs_epoch, self.producing(&state))
         };
-        if id_lost || (sequence_gap && !v2) {
+        if needs_epoch {
             self.bump_epoch(current).await?;
         }
+        self.finish();
         Ok(())
     }
 
-    /// Sends EndTxn (when the coordinator knows of the transaction) and returns to `Ready`.
+    /// Sends EndTxn, and returns to `Ready`.
     async fn end(&self, commit: bool) -> Result<()> {
+        self.send_end(commit).await?;
+        self.finish();
+        Ok(())
+    }
+
+    /// The transaction's end is complete: back to `Ready`.
+    fn finish(&self) {
+        let mut state = self.state();
+        state.phase = Phase::Ready;
+        self.accumulator.end_transaction();
+    }
+
+    /// Sends EndTxn when the coordinator knows of the transaction (once: a call made again
+    /// after a later step failed does not send it again), and takes the epoch it returns
+    /// (transactions v2).
+    async fn send_end(&self, commit: bool) -> Result<()> {
         let (started, v2, (producer_id, epoch)) = {
             let state = self.state();
             (state.started, state.v2, self.producing(&state))
@@ -278,8 +296,6 @@ impl Transactions {
             self.publish(&mut state, producer_id, epoch);
         }
         state.started = false;
-        state.phase = Phase::Ready;
-        self.accumulator.end_transaction();
         Ok(())
     }
 

@@ -13,7 +13,8 @@
 //!   `Abortable` (only `abort_transaction` is accepted), a fatal one in `Fatal` (every call fails
 //!   with it). An end whose outcome is unknown (EndTxn's answer never came before `max.block.ms`)
 //!   stays in `Ending`: the same call again sends EndTxn again, or `init_transactions` starts over
-//!   (the coordinator then finishes or aborts the transaction); franzl never guesses.
+//!   (the coordinator then finishes or aborts the transaction); franzl never guesses. So does an
+//!   abort whose epoch bump failed after its EndTxn: the abort again asks only for the epoch.
 //! - The protocol is chosen per transaction, at `begin_transaction`: transactions v2 when the
 //!   cluster's finalized `transaction.version` is 2 or more and the coordinator speaks EndTxn
 //!   v5, TxnOffsetCommit v5 and Produce v12; else v1. With v1 each partition joins the
@@ -93,6 +94,10 @@ struct State {
     /// ([`verdict::producer_id_lost`]): the abort sends no EndTxn and asks for the next epoch
     /// of the id held (KIP-360), which ends whatever transaction the coordinator has open.
     id_lost: bool,
+    /// The abort must end with a new epoch (a sequence gap under transactions v1, or a lost
+    /// producer id); kept until one comes, so an abort made again after its bump failed
+    /// asks for it again.
+    needs_epoch: bool,
     /// When the sender may ask AddPartitionsToTxn again after a retriable error.
     add_retry_at: Option<Instant>,
     add_backoff: Backoff,
@@ -143,6 +148,7 @@ impl Transactions {
                 started: false,
                 failed_before: 0,
                 id_lost: false,
+                needs_epoch: false,
                 add_retry_at: None,
                 add_backoff,
             }),
@@ -303,6 +309,7 @@ impl Transactions {
         state.producer_id = producer_id;
         state.epoch = epoch;
         state.id_lost = false;
+        state.needs_epoch = false;
         let stamp = Stamp {
             producer_id,
             producer_epoch: epoch,

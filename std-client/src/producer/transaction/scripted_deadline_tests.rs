@@ -133,3 +133,34 @@ fn records_whose_partition_never_joins_the_transaction_fail_at_the_delivery_time
         transaction(&producer).await.unwrap();
     });
 }
+
+#[test]
+fn an_abort_whose_epoch_bump_outlasted_max_block_can_be_made_again() {
+    run(async {
+        let what = "the abort's InitProducerId loading until max.block.ms, v1";
+        let failed = vec![Answer::Code(ErrorCode::INVALID_RECORD)];
+        let (state, producer) = impatient(V1, ApiKey::Produce, failed).await;
+        assert_eq!(class(transaction(&producer).await, what), Abortable);
+        let epoch = state.lock().unwrap().epoch;
+        let loading = Answer::Code(ErrorCode::COORDINATOR_LOAD_IN_PROGRESS);
+        state
+            .lock()
+            .unwrap()
+            .queue(ApiKey::InitProducerId, vec![loading; 1000]);
+        assert_eq!(class(producer.abort_transaction().await, what), Retriable);
+        state.lock().unwrap().answers.clear();
+        // As the error says: call it again. The EndTxn is not sent twice; the bump is.
+        producer.abort_transaction().await.unwrap();
+        let ends = requests(&state, ApiKey::EndTxn);
+        assert_eq!(ends.len(), 1, "{what}: {ends:?}");
+        let bump = requests(&state, ApiKey::InitProducerId).pop().unwrap();
+        assert_eq!(
+            (bump.producer_id, bump.epoch),
+            (PRODUCER_ID, epoch),
+            "{what}"
+        );
+        transaction(&producer).await.unwrap();
+        let last = requests(&state, ApiKey::Produce).pop().unwrap();
+        assert_eq!(last.epoch, epoch + 1, "{what}");
+    });
+}
