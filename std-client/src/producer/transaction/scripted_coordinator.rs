@@ -73,8 +73,11 @@ pub(super) struct Coordinator {
     pub(super) answers: HashMap<ApiKey, VecDeque<Answer>>,
     /// The epoch of the producer id; -1 before the first InitProducerId.
     pub(super) epoch: i16,
-    /// The finalized `transaction.version` ApiVersions reports.
+    /// The finalized `transaction.version` ApiVersions reports; below 0, no finalized
+    /// features at all (a broker without feature versioning).
     pub(super) transaction_version: i16,
+    /// The API versions offered: [`OFFERS`] unless the test changes them.
+    pub(super) offers: Vec<(ApiKey, i16, i16)>,
     /// The next offset of `t`-0.
     next_offset: i64,
     /// The epoch of the last batch appended to `t`-0, and the sequence the next one of that
@@ -117,7 +120,7 @@ pub(super) type Shared = Arc<Mutex<Coordinator>>;
 
 /// Every API at versions that speak both protocols: EndTxn v5, TxnOffsetCommit v5 and
 /// Produce v12 for transactions v2 (Produce below v13, which names topics by id).
-const OFFERS: &[(ApiKey, i16, i16)] = &[
+pub(super) const OFFERS: &[(ApiKey, i16, i16)] = &[
     (ApiKey::ApiVersions, 0, 3),
     (ApiKey::Metadata, 0, 12),
     (ApiKey::FindCoordinator, 0, 3),
@@ -129,7 +132,7 @@ const OFFERS: &[(ApiKey, i16, i16)] = &[
     (ApiKey::Produce, 3, 12),
 ];
 
-/// Starts a coordinator reporting `transaction.version` `version` (0 or 2), scripted by
+/// Starts a coordinator reporting `transaction.version` `version` (0 or 2; -1: none), scripted by
 /// `edit`; returns its port and its shared state.
 pub(super) async fn coordinator(
     version: i16,
@@ -140,6 +143,7 @@ pub(super) async fn coordinator(
         answers: HashMap::new(),
         epoch: -1,
         transaction_version: version,
+        offers: OFFERS.to_vec(),
         next_offset: 0,
         sequence: None,
     };
@@ -151,15 +155,18 @@ pub(super) async fn coordinator(
 }
 
 async fn serve(mut stream: TcpStream, port: u16, state: Shared) {
-    let level = state.lock().unwrap().transaction_version;
-    let listed: &[(&str, i16)] = if level > 0 {
-        &[("transaction.version", 2)]
-    } else {
-        &[]
+    let (level, offers) = {
+        let s = state.lock().unwrap();
+        (s.transaction_version, s.offers.clone())
     };
+    let listed = [("transaction.version", level)];
     let script = Script {
-        offers: OFFERS,
-        finalized: Some(listed),
+        offers: &offers,
+        finalized: match level {
+            ..0 => None,
+            0 => Some(&[]),
+            _ => Some(&listed),
+        },
         topic: "t",
         topic_id: Uuid::ZERO,
         partitions: &[(0, 0)],

@@ -324,3 +324,27 @@ fn after_an_end_txn_whose_answer_never_came_init_transactions_starts_over() {
         }
     });
 }
+
+#[test]
+fn transactions_v2_need_the_feature_at_level_2_and_a_coordinator_that_speaks_end_txn_v5() {
+    run(async {
+        // (transaction.version, EndTxn's last version offered, v2 expected)
+        for (level, end_txn, v2) in [(-1, 5, false), (1, 5, false), (2, 4, false), (2, 5, true)] {
+            let (port, state) = coordinator(level, |c| {
+                for offer in &mut c.offers {
+                    if offer.0 == ApiKey::EndTxn {
+                        offer.2 = end_txn;
+                    }
+                }
+            })
+            .await;
+            let producer = producer(port).await;
+            producer.init_transactions().await.unwrap();
+            transaction(&producer).await.unwrap();
+            let what = format!("transaction.version {level}, EndTxn up to v{end_txn}");
+            assert_eq!(producer.transaction_uses_v2(), v2, "{what}");
+            let added = !requests(&state, ApiKey::AddPartitionsToTxn).is_empty();
+            assert_eq!(added, !v2, "{what}");
+        }
+    });
+}
