@@ -34,6 +34,8 @@
 mod calls;
 mod requests;
 #[cfg(test)]
+mod scripted_abort_tests;
+#[cfg(test)]
 mod scripted_class_tests;
 #[cfg(test)]
 mod scripted_coordinator;

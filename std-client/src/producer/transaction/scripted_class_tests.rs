@@ -1,5 +1,6 @@
 //! The abortable and fatal rows of the transaction error-class matrix (the retriable ones and
-//! the unknown outcome are in `scripted_tests.rs`, with the helpers).
+//! the unknown outcome are in `scripted_tests.rs`, with the helpers; the abort's own errors in
+//! `scripted_abort_tests.rs`).
 //!
 //! - Abortable: the call the error answers fails with the class, and so do
 //!   `commit_transaction` and `send`; `abort_transaction` succeeds, and the next transaction
@@ -7,16 +8,13 @@
 //!   sequence gap under transactions v1, or by EndTxn under v2).
 //! - Fatal: the call fails with the class, and so does every later one (`begin`, `send`,
 //!   `send_offsets`, `commit`, `abort`, `init`), none of them sending a request.
-//! - A coordinator that lost the producer id (`UNKNOWN_PRODUCER_ID`,
-//!   `INVALID_PRODUCER_ID_MAPPING`): abortable, and the abort bumps the epoch instead of
-//!   sending EndTxn.
 
 use std::time::Duration;
 
 use franzl_core::ErrorCode;
 use franzl_core::messages::ApiKey;
 
-use super::scripted_coordinator::{Answer, PRODUCER_ID, coordinator};
+use super::scripted_coordinator::{Answer, coordinator};
 use super::scripted_tests::{
     V1, V2, class, group, offsets, producer, producer_with, requests, run, scripted, transaction,
 };
@@ -28,7 +26,7 @@ use super::scripted_coordinator::Shared;
 /// After the abortable error `what` failed the transaction: `commit_transaction` and `send`
 /// fail with the class, the abort succeeds, and the next transaction commits under the epoch
 /// the coordinator holds after it.
-async fn abort_and_go_on(state: &Shared, producer: &Producer, what: &str) {
+pub(super) async fn abort_and_go_on(state: &Shared, producer: &Producer, what: &str) {
     assert_eq!(class(producer.commit_transaction().await, what), Abortable);
     let send = producer
         .send(ProducerRecord::new("t", b"v"))
@@ -136,90 +134,10 @@ fn a_record_that_times_out_leaves_the_producer_usable_after_abort() {
 }
 
 #[test]
-fn a_coordinator_that_lost_the_producer_id_is_answered_by_an_epoch_bump_after_the_abort() {
-    run(async {
-        let lost = [
-            ErrorCode::UNKNOWN_PRODUCER_ID,
-            ErrorCode::INVALID_PRODUCER_ID_MAPPING,
-        ];
-        let mut cases = vec![
-            (V1, ApiKey::AddPartitionsToTxn),
-            (V1, ApiKey::AddOffsetsToTxn),
-        ];
-        for version in [V1, V2] {
-            cases.push((version, ApiKey::TxnOffsetCommit));
-            cases.push((version, ApiKey::EndTxn));
-        }
-        for (version, api) in cases {
-            for code in lost {
-                let what = format!("{code} on {api:?}, v{version}");
-                let (state, producer) = scripted(version, api, &[Answer::Code(code)]).await;
-                producer.init_transactions().await.unwrap();
-                assert_eq!(class(transaction(&producer).await, &what), Abortable);
-                let epoch = state.lock().unwrap().epoch;
-                let seen_before = state.lock().unwrap().seen.len();
-                abort_and_go_on(&state, &producer, &what).await;
-                // The abort sends no EndTxn for an id the coordinator does not know, and asks
-                // for the next epoch of the id it holds (KIP-360).
-                let seen = state.lock().unwrap().seen[seen_before..].to_vec();
-                let init = seen.iter().position(|s| s.api == ApiKey::InitProducerId);
-                let init = init.unwrap_or_else(|| panic!("{what}: no epoch bump: {seen:?}"));
-                assert_eq!(
-                    (seen[init].producer_id, seen[init].epoch),
-                    (PRODUCER_ID, epoch)
-                );
-                let ended = seen[..init].iter().any(|s| s.api == ApiKey::EndTxn);
-                assert!(!ended, "{what}: {seen:?}");
-            }
-        }
-    });
-}
-
-#[test]
 fn an_abortable_answer_to_end_txn_leaves_the_producer_usable_after_abort() {
     run(async {
         for version in [V1, V2] {
             abortable(version, ApiKey::EndTxn, &[ErrorCode::TRANSACTION_ABORTABLE]).await;
-        }
-    });
-}
-
-#[test]
-fn the_abort_retries_its_end_txn_and_a_fatal_answer_to_it_is_fatal() {
-    run(async {
-        for version in [V1, V2] {
-            for (code, expected) in [
-                (ErrorCode::CONCURRENT_TRANSACTIONS, None),
-                (ErrorCode::NOT_COORDINATOR, None),
-                (ErrorCode::PRODUCER_FENCED, Some(Fatal)),
-                (ErrorCode::INVALID_PRODUCER_EPOCH, Some(Fatal)),
-            ] {
-                let what = format!("{code} on EndTxn (abort), v{version}");
-                let abortable = Answer::Code(ErrorCode::TRANSACTION_ABORTABLE);
-                let (state, producer) =
-                    scripted(version, ApiKey::TxnOffsetCommit, &[abortable]).await;
-                producer.init_transactions().await.unwrap();
-                assert_eq!(class(transaction(&producer).await, &what), Abortable);
-                state
-                    .lock()
-                    .unwrap()
-                    .queue(ApiKey::EndTxn, [Answer::Code(code)]);
-                let aborted = producer.abort_transaction().await;
-                match expected {
-                    None => {
-                        aborted.unwrap_or_else(|e| panic!("{what}: {e}"));
-                        transaction(&producer).await.unwrap();
-                    }
-                    Some(expected) => {
-                        assert_eq!(class(aborted, &what), expected);
-                        let begin = producer.begin_transaction();
-                        assert_eq!(class(begin, &what), Fatal);
-                        assert_eq!(class(producer.init_transactions().await, &what), Fatal);
-                    }
-                }
-                let ends = requests(&state, ApiKey::EndTxn);
-                assert_eq!(ends[0].commit, Some(false), "{what}");
-            }
         }
     });
 }
@@ -329,32 +247,5 @@ fn a_producer_that_never_initialized_is_fatal_after_a_fenced_init() {
         let what = "PRODUCER_FENCED on the first InitProducerId";
         assert_eq!(class(producer.init_transactions().await, what), Fatal);
         assert_eq!(requests(&state, ApiKey::InitProducerId).len(), 1);
-    });
-}
-
-#[test]
-fn closing_aborts_the_open_transaction_abortable_or_not() {
-    run(async {
-        for version in [V1, V2] {
-            for abortable in [false, true] {
-                let what = format!("v{version}, abortable: {abortable}");
-                let (port, state) = coordinator(version, |c| {
-                    if abortable {
-                        let code = Answer::Code(ErrorCode::INVALID_RECORD);
-                        c.queue(ApiKey::Produce, [code]);
-                    }
-                })
-                .await;
-                let producer = producer(port).await;
-                producer.init_transactions().await.unwrap();
-                producer.begin_transaction().unwrap();
-                let delivery = producer.send(ProducerRecord::new("t", b"v")).await.unwrap();
-                assert_eq!(delivery.await.is_err(), abortable, "{what}");
-                producer.close().await;
-                let ends = requests(&state, ApiKey::EndTxn);
-                assert_eq!(ends.len(), 1, "{what}: {ends:?}");
-                assert_eq!(ends[0].commit, Some(false), "{what}");
-            }
-        }
     });
 }
