@@ -26,8 +26,8 @@
 //!   transaction abortable, or the producer fatal when its code says fenced. An abort fails every
 //!   batch not yet sent, waits for those in flight, and (v1) bumps the epoch (KIP-360) when a
 //!   sequence may have a gap. After a coordinator's answer that it does not know the producer
-//!   id (`UNKNOWN_PRODUCER_ID`, `INVALID_PRODUCER_ID_MAPPING`), the abort sends no EndTxn and
-//!   bumps the epoch (both protocols): InitProducerId ends the transaction the coordinator has.
+//!   id (`UNKNOWN_PRODUCER_ID`), the abort sends no EndTxn (the coordinator has no transaction
+//!   of that id to end) and bumps the epoch, in both protocols.
 //! - Coordinator requests are retried while their error is retriable, up to `max.block.ms` per
 //!   call; then the call fails with a [`TransactionErrorClass::Retriable`] error.
 
@@ -93,8 +93,8 @@ struct State {
     /// The accumulator's failed batches when the transaction began.
     failed_before: u64,
     /// The coordinator answered that it does not know the producer id
-    /// ([`verdict::producer_id_lost`]): the abort sends no EndTxn and asks for the next epoch
-    /// of the id held (KIP-360), which ends whatever transaction the coordinator has open.
+    /// ([`verdict::producer_id_lost`]): the abort sends no EndTxn (there is no transaction of
+    /// that id to end) and asks for the next epoch of the id held (KIP-360).
     id_lost: bool,
     /// The abort must end with a new epoch (a sequence gap under transactions v1, or a lost
     /// producer id); kept until one comes, so an abort made again after its bump failed

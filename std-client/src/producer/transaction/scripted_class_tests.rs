@@ -160,11 +160,14 @@ fn authorization_failures_of_find_coordinator_are_abortable_for_the_group_and_fa
     });
 }
 
-const FATAL: [ErrorCode; 4] = [
+/// The four, and the transactional id's lost mapping (the id expired: a zombie must
+/// not get a fresh producer id, KAFKA-18019).
+const FATAL: [ErrorCode; 5] = [
     ErrorCode::PRODUCER_FENCED,
     ErrorCode::INVALID_PRODUCER_EPOCH,
     ErrorCode::INVALID_TXN_STATE,
     ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+    ErrorCode::INVALID_PRODUCER_ID_MAPPING,
 ];
 
 /// Each of `codes`, answering `api` once, is fatal: the call fails with the class, and every
