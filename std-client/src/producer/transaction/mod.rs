@@ -13,7 +13,8 @@
 //!   `Abortable` (only `abort_transaction` is accepted), a fatal one in `Fatal` (every call fails
 //!   with it). An end whose outcome is unknown (EndTxn's answer never came before `max.block.ms`)
 //!   stays in `Ending`: the same call again sends EndTxn again, or `init_transactions` starts over
-//!   (the coordinator then finishes or aborts the transaction); franzl never guesses. So does an
+//!   with the producer id and epoch held (KIP-360; the coordinator finishes the transaction, or
+//!   fences the producer if the EndTxn never reached it); franzl never guesses. So does an
 //!   abort whose epoch bump failed after its EndTxn: the abort again asks only for the epoch.
 //! - The protocol is chosen per transaction, at `begin_transaction`: transactions v2 when the
 //!   cluster's finalized `transaction.version` is 2 or more and the coordinator speaks EndTxn

@@ -5,6 +5,8 @@
 //!   it was: the same call again succeeds (the commit sends the same EndTxn again, with the
 //!   same epoch and decision);
 //! - an abort whose EndTxn never comes fails, retriable; `init_transactions` starts over;
+//! - starting over when the lost EndTxn never reached the coordinator: Kafka aborts the open
+//!   transaction (CONCURRENT_TRANSACTIONS) and then fences the producer, which is fatal;
 //! - records whose partition cannot join the transaction (AddPartitionsToTxn retried) fail at
 //!   `delivery.timeout.ms`, which makes the transaction abortable rather than hang the commit.
 
@@ -17,7 +19,7 @@ use super::scripted_coordinator::{Answer, PRODUCER_ID, Shared, coordinator};
 use super::scripted_tests::{
     V1, V2, class, group, offsets, producer_with, requests, run, transaction,
 };
-use crate::error::TransactionErrorClass::{Abortable, Retriable};
+use crate::error::TransactionErrorClass::{Abortable, Fatal, Retriable};
 use crate::producer::{Producer, ProducerRecord};
 
 /// The scripted coordinator with `answers` queued for `api`, and a producer whose requests
@@ -162,5 +164,47 @@ fn an_abort_whose_epoch_bump_outlasted_max_block_can_be_made_again() {
         transaction(&producer).await.unwrap();
         let last = requests(&state, ApiKey::Produce).pop().unwrap();
         assert_eq!(last.epoch, epoch + 1, "{what}");
+    });
+}
+
+#[test]
+fn starting_over_while_the_coordinator_still_has_the_transaction_open_is_fatal() {
+    run(async {
+        for version in [V1, V2] {
+            let what = format!("EndTxn lost on the way, then init_transactions, v{version}");
+            let unanswered = vec![Answer::Close; 1000];
+            let (state, producer) = impatient(version, ApiKey::EndTxn, unanswered).await;
+            assert_eq!(class(transaction(&producer).await, &what), Retriable);
+            // As Kafka answers an InitProducerId with the producer's own id and epoch that finds
+            // its transaction open: it aborts it and asks the producer to retry, then finds the
+            // epoch it fenced.
+            let answers = [
+                Answer::Code(ErrorCode::CONCURRENT_TRANSACTIONS),
+                Answer::Code(ErrorCode::PRODUCER_FENCED),
+            ];
+            {
+                let mut s = state.lock().unwrap();
+                s.answers.clear();
+                s.queue(ApiKey::InitProducerId, answers);
+            }
+            let ends_before = requests(&state, ApiKey::EndTxn).len();
+            assert_eq!(class(producer.init_transactions().await, &what), Fatal);
+            assert_eq!(class(producer.commit_transaction().await, &what), Fatal);
+            let inits = requests(&state, ApiKey::InitProducerId);
+            assert_eq!(inits.len(), 3, "{what}: {inits:?}");
+            let epoch = inits[0].epoch.max(0);
+            let expected = (PRODUCER_ID, if version == V2 { epoch } else { 0 });
+            assert!(
+                inits[1..]
+                    .iter()
+                    .all(|i| (i.producer_id, i.epoch) == expected),
+                "{what}"
+            );
+            assert_eq!(
+                requests(&state, ApiKey::EndTxn).len(),
+                ends_before,
+                "{what}"
+            );
+        }
     });
 }
