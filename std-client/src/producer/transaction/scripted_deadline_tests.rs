@@ -1,8 +1,8 @@
 //! Transactional calls whose answer never comes, or whose retries outlast their deadline,
 //! against the scripted coordinator (helpers in `scripted_tests.rs`):
 //!
-//! - a call that retries past `max.block.ms` fails, retriable, and leaves the transaction as
-//!   it was: the same call again succeeds (the commit sends the same EndTxn again, with the
+//! - a call that retries past `max.block.ms` (`init_transactions`, `send_offsets`, the
+//!   commit) fails, retriable, and leaves the producer as it was: the same call again succeeds (the commit sends the same EndTxn again, with the
 //!   same epoch and decision);
 //! - an abort whose EndTxn never comes fails, retriable; `init_transactions` starts over;
 //! - starting over when the lost EndTxn never reached the coordinator: Kafka aborts the open
@@ -36,6 +36,28 @@ async fn impatient(version: i16, api: ApiKey, answers: Vec<Answer>) -> (Shared, 
     .await;
     producer.init_transactions().await.unwrap();
     (state, producer)
+}
+
+#[test]
+fn an_init_that_outlasted_max_block_can_be_made_again() {
+    run(async {
+        for api in [ApiKey::FindCoordinator, ApiKey::InitProducerId] {
+            let what = format!("{api:?} loading until max.block.ms");
+            let loading = vec![Answer::Code(ErrorCode::COORDINATOR_LOAD_IN_PROGRESS); 100_000];
+            let (port, state) = coordinator(V2, |c| c.queue(api, loading)).await;
+            let producer = producer_with(port, |b| {
+                b.client(|c| {
+                    let second = Duration::from_secs(1);
+                    c.timeouts(Duration::from_secs(5), second, 2 * second)
+                })
+            })
+            .await;
+            assert_eq!(class(producer.init_transactions().await, &what), Retriable);
+            state.lock().unwrap().answers.clear();
+            producer.init_transactions().await.unwrap();
+            transaction(&producer).await.unwrap();
+        }
+    });
 }
 
 #[test]
