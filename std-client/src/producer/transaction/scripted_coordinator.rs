@@ -104,14 +104,9 @@ impl Coordinator {
     }
 
     /// Logs a request and takes its answer.
-    fn take(&mut self, api: ApiKey, version: i16, producing: (i64, i16)) -> Answer {
-        self.seen.push(Seen {
-            api,
-            version,
-            producer_id: producing.0,
-            epoch: producing.1,
-            commit: None,
-        });
+    fn take(&mut self, seen: Seen) -> Answer {
+        let api = seen.api;
+        self.seen.push(seen);
         self.next_answer(api)
     }
 }
@@ -178,18 +173,7 @@ async fn serve(mut stream: TcpStream, port: u16, state: Shared) {
         if scripted::answer_discovery(&mut stream, &header, port, &script).await {
             continue;
         }
-        let api = ApiKey::from_key(header.api_key).unwrap();
-        let version = header.api_version;
-        let answer = {
-            let mut s = state.lock().unwrap();
-            let producing = producing(api, version, body);
-            let answer = s.take(api, version, producing);
-            if api == ApiKey::EndTxn {
-                let request = EndTxnRequest::decode(version, body).unwrap();
-                s.seen.last_mut().unwrap().commit = Some(request.committed);
-            }
-            answer
-        };
+        let answer = state.lock().unwrap().take(seen(&header, body));
         let code = match answer {
             Answer::Code(code) => code,
             Answer::Close => return,
@@ -199,9 +183,15 @@ async fn serve(mut stream: TcpStream, port: u16, state: Shared) {
     }
 }
 
-/// The producer id and epoch a request speaks for.
-fn producing(api: ApiKey, version: i16, body: &[u8]) -> (i64, i16) {
-    match api {
+/// What the log keeps of a request: its API and version, the producer id and epoch it speaks
+/// for, and EndTxn's decision.
+fn seen(header: &RequestHeader<'_>, body: &[u8]) -> Seen {
+    let (api, version) = (
+        ApiKey::from_key(header.api_key).unwrap(),
+        header.api_version,
+    );
+    let mut commit = None;
+    let (producer_id, epoch) = match api {
         ApiKey::InitProducerId => {
             let r = InitProducerIdRequest::decode(version, body).unwrap();
             (r.producer_id, r.producer_epoch)
@@ -216,6 +206,7 @@ fn producing(api: ApiKey, version: i16, body: &[u8]) -> (i64, i16) {
         }
         ApiKey::EndTxn => {
             let r = EndTxnRequest::decode(version, body).unwrap();
+            commit = Some(r.committed);
             (r.producer_id, r.producer_epoch)
         }
         ApiKey::TxnOffsetCommit => {
@@ -230,6 +221,13 @@ fn producing(api: ApiKey, version: i16, body: &[u8]) -> (i64, i16) {
             (batch.producer_id(), batch.producer_epoch())
         }
         _ => (-1, -1),
+    };
+    Seen {
+        api,
+        version,
+        producer_id,
+        epoch,
+        commit,
     }
 }
 
