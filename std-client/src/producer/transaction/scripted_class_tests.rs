@@ -16,7 +16,8 @@ use franzl_core::messages::ApiKey;
 
 use super::scripted_coordinator::{Answer, coordinator};
 use super::scripted_tests::{
-    V1, V2, class, group, offsets, producer, producer_with, requests, run, scripted, transaction,
+    V1, V2, class, for_both, group, offsets, producer, producer_with, requests, run, scripted,
+    transaction,
 };
 use crate::error::TransactionErrorClass::{Abortable, Fatal};
 use crate::producer::{Producer, ProducerRecord};
@@ -111,26 +112,23 @@ fn a_failed_produce_leaves_the_producer_usable_after_abort() {
 
 #[test]
 fn a_record_that_times_out_leaves_the_producer_usable_after_abort() {
-    run(async {
-        for version in [V1, V2] {
-            let what = format!("a Produce never answered, v{version}");
-            let held = vec![Answer::Hold; 100];
-            let (port, state) = coordinator(version, |c| c.queue(ApiKey::Produce, held)).await;
-            // Each attempt given up after half a second, the record after one and a half.
-            let producer = producer_with(port, |b| {
-                b.client(|c| {
-                    let (request, max_block) =
-                        (Duration::from_millis(500), Duration::from_secs(20));
-                    c.timeouts(Duration::from_secs(5), request, max_block)
-                })
-                .delivery_timeout(Duration::from_millis(1500))
+    run(for_both(|version| async move {
+        let what = format!("a Produce never answered, v{version}");
+        let held = vec![Answer::Hold; 100];
+        let (port, state) = coordinator(version, |c| c.queue(ApiKey::Produce, held)).await;
+        // Each attempt given up after half a second, the record after one and a half.
+        let producer = producer_with(port, |b| {
+            b.client(|c| {
+                let (request, max_block) = (Duration::from_millis(500), Duration::from_secs(20));
+                c.timeouts(Duration::from_secs(5), request, max_block)
             })
-            .await;
-            producer.init_transactions().await.unwrap();
-            assert_eq!(class(transaction(&producer).await, &what), Abortable);
-            abort_and_go_on(&state, &producer, &what).await;
-        }
-    });
+            .delivery_timeout(Duration::from_millis(1500))
+        })
+        .await;
+        producer.init_transactions().await.unwrap();
+        assert_eq!(class(transaction(&producer).await, &what), Abortable);
+        abort_and_go_on(&state, &producer, &what).await;
+    }));
 }
 
 #[test]
