@@ -199,16 +199,16 @@ impl Transactions {
         if !open || self.accumulator.failed_batches() <= state.failed_before {
             return;
         }
-        let failure = self.accumulator.last_failure();
-        let class = match &failure {
-            Some(Failure::Kafka { code, .. })
-                if verdict::class_of(*code) == TransactionErrorClass::Fatal =>
-            {
-                TransactionErrorClass::Fatal
-            }
-            _ => TransactionErrorClass::Abortable,
+        let cause = self.accumulator.last_failure();
+        let fenced = cause
+            .as_ref()
+            .and_then(Error::kafka_code)
+            .is_some_and(|code| verdict::class_of(code) == TransactionErrorClass::Fatal);
+        let class = if fenced {
+            TransactionErrorClass::Fatal
+        } else {
+            TransactionErrorClass::Abortable
         };
-        let cause = failure.map(|f| f.to_error("(a record of the transaction)", -1));
         self.fail(state, class, "a record of the transaction failed", cause);
     }
 

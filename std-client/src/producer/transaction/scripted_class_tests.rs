@@ -107,6 +107,15 @@ fn a_failed_produce_leaves_the_producer_usable_after_abort() {
             ];
             abortable(version, ApiKey::Produce, &codes).await;
         }
+        // The error names the record's topic and partition.
+        let failed = Answer::Code(ErrorCode::INVALID_RECORD);
+        let (_state, producer) = scripted(V1, ApiKey::Produce, &[failed]).await;
+        producer.init_transactions().await.unwrap();
+        let error = transaction(&producer).await.unwrap_err();
+        assert!(
+            error.to_string().contains("topic t, partition 0"),
+            "{error}"
+        );
     });
 }
 
