@@ -236,7 +236,6 @@ mod tests {
     use franzl_core::frame::RequestHeader;
     use franzl_core::messages::ApiKey;
     use franzl_core::messages::describe_groups::{DescribeGroupsResponse, DescribedGroup};
-    use franzl_core::messages::find_coordinator::FindCoordinatorResponse;
     use franzl_core::wire::{Reader, Uuid};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -248,6 +247,7 @@ mod tests {
             (ApiKey::FindCoordinator, 0, 3),
             (ApiKey::DescribeGroups, 0, 6),
         ],
+        finalized: None,
         topic: "t",
         topic_id: Uuid::ZERO,
         partitions: &[(0, 0)],
@@ -278,13 +278,16 @@ mod tests {
                             }
                             if header.api_key == ApiKey::FindCoordinator.key() {
                                 seen.lookups.fetch_add(1, Ordering::SeqCst);
-                                let response = FindCoordinatorResponse {
-                                    node_id: 1,
-                                    host: "127.0.0.1",
-                                    port: i32::from(port),
-                                    ..Default::default()
-                                };
-                                respond(&mut stream, &header, &response).await;
+                                let body = reader.rest();
+                                let ok = ErrorCode::NONE;
+                                scripted::answer_find_coordinator(
+                                    &mut stream,
+                                    &header,
+                                    body,
+                                    port,
+                                    ok,
+                                )
+                                .await;
                                 continue;
                             }
                             // The first DescribeGroups finds the coordinator moved.

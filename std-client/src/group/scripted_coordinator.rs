@@ -16,7 +16,6 @@ use async_net::TcpStream;
 use franzl_core::ErrorCode;
 use franzl_core::frame::RequestHeader;
 use franzl_core::messages::fetch::FetchResponse;
-use franzl_core::messages::find_coordinator::{FindCoordinatorRequest, FindCoordinatorResponse};
 use franzl_core::messages::heartbeat::{HeartbeatRequest, HeartbeatResponse};
 use franzl_core::messages::join_group::{
     JoinGroupRequest, JoinGroupResponse, JoinGroupResponseMember,
@@ -89,6 +88,7 @@ const SCRIPT: Script<'static> = Script {
         (ApiKey::ListOffsets, 1, 7),
         (ApiKey::Fetch, 4, 12),
     ],
+    finalized: None,
     topic: "t",
     topic_id: Uuid::ZERO,
     partitions: &[(0, 0)],
@@ -117,15 +117,15 @@ async fn serve(mut stream: TcpStream, port: u16, state: Shared) {
         let version = header.api_version;
         match ApiKey::from_key(header.api_key).unwrap() {
             ApiKey::FindCoordinator => {
-                FindCoordinatorRequest::decode(version, body).unwrap();
+                scripted::answer_find_coordinator(
+                    &mut stream,
+                    &header,
+                    body,
+                    port,
+                    ErrorCode::NONE,
+                )
+                .await;
                 state.lock().unwrap().find_coordinator += 1;
-                let response = FindCoordinatorResponse {
-                    node_id: 1,
-                    host: "127.0.0.1",
-                    port: i32::from(port),
-                    ..Default::default()
-                };
-                respond(&mut stream, &header, &response).await;
             }
             ApiKey::JoinGroup => {
                 let request = JoinGroupRequest::decode(version, body).unwrap();

@@ -126,9 +126,10 @@ pub(crate) struct Accumulator {
     /// Records appended whose delivery has not resolved yet (written or failed).
     unfinished_records: AtomicUsize,
     /// Batches failed since the producer started (a transaction may commit only if none
-    /// failed since it began), and the last one's failure.
+    /// failed since it began), and the last one's failure, as its records' deliveries say it
+    /// (naming the topic and partition).
     failed_batches: AtomicU64,
-    last_failure: Mutex<Option<Failure>>,
+    last_failure: Mutex<Option<Error>>,
     /// Set once, for a transactional producer (see [`Accumulator::enable_transactions`]).
     transactional: AtomicBool,
 }
@@ -435,7 +436,8 @@ impl Accumulator {
         completed_one(incomplete, batch.id);
         if let Some(failure) = batch.completion.failure() {
             self.failed_batches.fetch_add(1, Ordering::AcqRel);
-            *self.last_failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(failure);
+            let error = failure.to_error(batch.completion.topic(), batch.partition);
+            *self.last_failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(error);
         }
         let records = batch.record_count();
         let _ = self

@@ -116,7 +116,7 @@ impl Completion {
     }
 
     /// The batch's topic, as errors name it.
-    fn topic(&self) -> &str {
+    pub(crate) fn topic(&self) -> &str {
         self.topic.get().map_or("(unnamed)", |topic| topic)
     }
 

@@ -64,6 +64,7 @@ const SCRIPT: Script<'static> = Script {
         // v11: topics by name.
         (ApiKey::Produce, 3, 11),
     ],
+    finalized: None,
     topic: "t",
     topic_id: Uuid::ZERO,
     partitions: &[(0, 0), (1, 0)],

@@ -20,6 +20,7 @@ const SCRIPT: Script<'static> = Script {
         (ApiKey::Metadata, 0, 12),
         (ApiKey::Produce, 3, 11),
     ],
+    finalized: None,
     topic: "t",
     topic_id: Uuid::ZERO,
     partitions: &[(0, 0)],

@@ -55,7 +55,11 @@ impl Producer {
     /// coordinator, fencing any older producer with the same id (its open transaction is
     /// aborted, and its next call fails with a fatal error). Call once, before the first
     /// transaction; after a commit or abort whose outcome stayed unknown, call it again to
-    /// start over (the coordinator finishes or aborts that transaction first).
+    /// start over (the coordinator finishes or aborts that transaction first). Making the same
+    /// commit or abort call again is the gentler way: when the lost EndTxn never reached the
+    /// coordinator, its transaction is still open, and Kafka answers a producer that starts
+    /// over with its own transaction open by aborting it and fencing the producer (a fatal
+    /// error; nothing is committed twice or guessed).
     ///
     /// # Errors
     /// [`Error::Transaction`]: fatal for a refused transactional id or an invalid

@@ -30,6 +30,7 @@ const SCRIPT: Script<'static> = Script {
         (ApiKey::InitProducerId, 0, 4),
         (ApiKey::Produce, 3, 11),
     ],
+    finalized: None,
     topic: "t",
     topic_id: Uuid::ZERO,
     partitions: &[(0, 0)],

@@ -72,6 +72,7 @@ const SCRIPT: Script<'static> = Script {
         // v12: topics by name, with last_fetched_epoch and diverging_epoch.
         (ApiKey::Fetch, 4, 12),
     ],
+    finalized: None,
     topic: "t",
     topic_id: Uuid([7; 16]),
     partitions: &[(0, 7)],

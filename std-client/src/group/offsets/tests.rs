@@ -47,6 +47,7 @@ async fn coordinator(
             let offers = [(ApiKey::ApiVersions, 0, 4), (api, min, max)];
             let script = Script {
                 offers: &offers,
+                finalized: None,
                 topic: "unused",
                 topic_id: Uuid::ZERO,
                 partitions: &[],

@@ -172,7 +172,7 @@ impl Accumulator {
     }
 
     /// The last batch failure.
-    pub(crate) fn last_failure(&self) -> Option<Failure> {
+    pub(crate) fn last_failure(&self) -> Option<Error> {
         self.last_failure
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -201,7 +201,8 @@ impl Transactions {
     }
 
     /// `abort_transaction`: fails the records not yet sent, waits for those in flight, and
-    /// aborts the transaction.
+    /// aborts the transaction (with EndTxn, or by a new epoch when the coordinator lost the
+    /// producer id).
     pub(crate) async fn abort(&self) -> Result<()> {
         let _call = self.calls.lock().await;
         let failed_before = {
@@ -227,19 +228,45 @@ impl Transactions {
             }
             completed.await;
         }
-        self.end(false).await?;
-        let (v2, current) = {
+        {
+            let mut state = self.state();
+            let gap = sequence_gap && !state.v2;
+            state.needs_epoch |= state.id_lost || gap;
+            if state.id_lost {
+                // No EndTxn for an id the coordinator does not know: the bump ends it.
+                state.started = false;
+            }
+        }
+        self.send_end(false).await?;
+        let (needs_epoch, current) = {
             let state = self.state();
-            (state.v2, self.producing(&state))
+            (state.needs_epoch, self.producing(&state))
         };
-        if sequence_gap && !v2 {
+        if needs_epoch {
             self.bump_epoch(current).await?;
         }
+        self.finish();
         Ok(())
     }
 
-    /// Sends EndTxn (when the coordinator knows of the transaction) and returns to `Ready`.
+    /// Sends EndTxn, and returns to `Ready`.
     async fn end(&self, commit: bool) -> Result<()> {
+        self.send_end(commit).await?;
+        self.finish();
+        Ok(())
+    }
+
+    /// The transaction's end is complete: back to `Ready`.
+    fn finish(&self) {
+        let mut state = self.state();
+        state.phase = Phase::Ready;
+        self.accumulator.end_transaction();
+    }
+
+    /// Sends EndTxn when the coordinator knows of the transaction (once: a call made again
+    /// after a later step failed does not send it again), and takes the epoch it returns
+    /// (transactions v2).
+    async fn send_end(&self, commit: bool) -> Result<()> {
         let (started, v2, (producer_id, epoch)) = {
             let state = self.state();
             (state.started, state.v2, self.producing(&state))
@@ -269,13 +296,12 @@ impl Transactions {
             self.publish(&mut state, producer_id, epoch);
         }
         state.started = false;
-        state.phase = Phase::Ready;
-        self.accumulator.end_transaction();
         Ok(())
     }
 
-    /// After an abort that left a gap in some partition's sequence (transactions v1): a new
-    /// epoch for the same producer id (KIP-360), so the next transaction starts clean.
+    /// After an abort that left a gap in some partition's sequence (transactions v1), or one
+    /// whose coordinator lost the producer id: a new epoch for the same producer id (KIP-360),
+    /// so the next transaction starts clean.
     async fn bump_epoch(&self, current: (i64, i16)) -> Result<()> {
         let id = self.transactional_id.as_str();
         let (producer_id, epoch, version) = self

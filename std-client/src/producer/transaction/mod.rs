@@ -13,7 +13,9 @@
 //!   `Abortable` (only `abort_transaction` is accepted), a fatal one in `Fatal` (every call fails
 //!   with it). An end whose outcome is unknown (EndTxn's answer never came before `max.block.ms`)
 //!   stays in `Ending`: the same call again sends EndTxn again, or `init_transactions` starts over
-//!   (the coordinator then finishes or aborts the transaction); franzl never guesses.
+//!   with the producer id and epoch held (KIP-360; the coordinator finishes the transaction, or
+//!   fences the producer if the EndTxn never reached it); franzl never guesses. So does an
+//!   abort whose epoch bump failed after its EndTxn: the abort again asks only for the epoch.
 //! - The protocol is chosen per transaction, at `begin_transaction`: transactions v2 when the
 //!   cluster's finalized `transaction.version` is 2 or more and the coordinator speaks EndTxn
 //!   v5, TxnOffsetCommit v5 and Produce v12; else v1. With v1 each partition joins the
@@ -24,12 +26,24 @@
 //!   transaction commits only if no batch failed since it began; a failed batch makes the
 //!   transaction abortable, or the producer fatal when its code says fenced. An abort fails every
 //!   batch not yet sent, waits for those in flight, and (v1) bumps the epoch (KIP-360) when a
-//!   sequence may have a gap.
+//!   sequence may have a gap. After a coordinator's answer that it does not know the producer
+//!   id (`UNKNOWN_PRODUCER_ID`), the abort sends no EndTxn (the coordinator has no transaction
+//!   of that id to end) and bumps the epoch, in both protocols.
 //! - Coordinator requests are retried while their error is retriable, up to `max.block.ms` per
 //!   call; then the call fails with a [`TransactionErrorClass::Retriable`] error.
 
 mod calls;
 mod requests;
+#[cfg(test)]
+mod scripted_abort_tests;
+#[cfg(test)]
+mod scripted_class_tests;
+#[cfg(test)]
+mod scripted_coordinator;
+#[cfg(test)]
+mod scripted_deadline_tests;
+#[cfg(test)]
+mod scripted_tests;
 mod verdict;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -79,6 +93,14 @@ struct State {
     started: bool,
     /// The accumulator's failed batches when the transaction began.
     failed_before: u64,
+    /// The coordinator answered that it does not know the producer id
+    /// ([`verdict::producer_id_lost`]): the abort sends no EndTxn (there is no transaction of
+    /// that id to end) and asks for the next epoch of the id held (KIP-360).
+    id_lost: bool,
+    /// The abort must end with a new epoch (a sequence gap under transactions v1, or a lost
+    /// producer id); kept until one comes, so an abort made again after its bump failed
+    /// asks for it again.
+    needs_epoch: bool,
     /// When the sender may ask AddPartitionsToTxn again after a retriable error.
     add_retry_at: Option<Instant>,
     add_backoff: Backoff,
@@ -128,6 +150,8 @@ impl Transactions {
                 v2: false,
                 started: false,
                 failed_before: 0,
+                id_lost: false,
+                needs_epoch: false,
                 add_retry_at: None,
                 add_backoff,
             }),
@@ -175,16 +199,16 @@ impl Transactions {
         if !open || self.accumulator.failed_batches() <= state.failed_before {
             return;
         }
-        let failure = self.accumulator.last_failure();
-        let class = match &failure {
-            Some(Failure::Kafka { code, .. })
-                if verdict::class_of(*code) == TransactionErrorClass::Fatal =>
-            {
-                TransactionErrorClass::Fatal
-            }
-            _ => TransactionErrorClass::Abortable,
+        let cause = self.accumulator.last_failure();
+        let fenced = cause
+            .as_ref()
+            .and_then(Error::kafka_code)
+            .is_some_and(|code| verdict::class_of(code) == TransactionErrorClass::Fatal);
+        let class = if fenced {
+            TransactionErrorClass::Fatal
+        } else {
+            TransactionErrorClass::Abortable
         };
-        let cause = failure.map(|f| f.to_error("(a record of the transaction)", -1));
         self.fail(state, class, "a record of the transaction failed", cause);
     }
 
@@ -263,7 +287,23 @@ impl Transactions {
             _ => what.to_owned(),
         };
         let mut state = self.state();
-        Err(self.fail(&mut state, class, &reason, Some(error)))
+        Err(self.fail_request(&mut state, class, &reason, error))
+    }
+
+    /// [`Transactions::fail`] for a coordinator's answer: one that says the coordinator lost
+    /// the producer id also has the abort ask for a new epoch.
+    fn fail_request(
+        &self,
+        state: &mut State,
+        class: TransactionErrorClass,
+        reason: &str,
+        error: Error,
+    ) -> Error {
+        let lost = error.kafka_code().is_some_and(verdict::producer_id_lost);
+        if lost && class == TransactionErrorClass::Abortable {
+            state.id_lost = true;
+        }
+        self.fail(state, class, reason, Some(error))
     }
 
     /// A new producer id or epoch: every partition's sequences start again, and new batches
@@ -271,6 +311,8 @@ impl Transactions {
     fn publish(&self, state: &mut State, producer_id: i64, epoch: i16) {
         state.producer_id = producer_id;
         state.epoch = epoch;
+        state.id_lost = false;
+        state.needs_epoch = false;
         let stamp = Stamp {
             producer_id,
             producer_epoch: epoch,
@@ -346,12 +388,8 @@ impl Transactions {
                     self.accumulator.requeue_pending(buffer);
                 } else {
                     self.accumulator.requeue_pending(buffer);
-                    self.fail(
-                        &mut state,
-                        class,
-                        "adding partitions to the transaction",
-                        Some(error),
-                    );
+                    let reason = "adding partitions to the transaction";
+                    self.fail_request(&mut state, class, reason, error);
                 }
             }
         }

@@ -9,9 +9,12 @@ use crate::error::TransactionErrorClass;
 /// The class of `code` in a transactional request's answer (or a failed record's).
 ///
 /// - Fatal: the producer has been fenced (`PRODUCER_FENCED`, `INVALID_PRODUCER_EPOCH`), the
-///   coordinator's state contradicts the producer's (`INVALID_TXN_STATE`), or it may not be
-///   transactional at all (transactional-id or cluster authorization, an unsupported version,
-///   an invalid transaction timeout, an unknown transactional id).
+///   coordinator's state contradicts the producer's (`INVALID_TXN_STATE`), the transactional
+///   id no longer maps to the producer id (`INVALID_PRODUCER_ID_MAPPING`: the id expired, so a
+///   newer instance may have taken over and expired too; getting a fresh producer id would let
+///   a zombie write again, KAFKA-18019), or it may not be transactional at all
+///   (transactional-id or cluster authorization, an unsupported version, an invalid
+///   transaction timeout, an unknown transactional id).
 /// - Retriable: the coordinator moved, is loading or is busy ending the last transaction
 ///   (`CONCURRENT_TRANSACTIONS`), and every code the error table marks retriable.
 /// - Abortable: everything else (`TRANSACTION_ABORTABLE`, a topic's or group's authorization,
@@ -21,6 +24,7 @@ pub(crate) fn class_of(code: ErrorCode) -> TransactionErrorClass {
         ErrorCode::PRODUCER_FENCED
         | ErrorCode::INVALID_PRODUCER_EPOCH
         | ErrorCode::INVALID_TXN_STATE
+        | ErrorCode::INVALID_PRODUCER_ID_MAPPING
         | ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED
         | ErrorCode::CLUSTER_AUTHORIZATION_FAILED
         | ErrorCode::TRANSACTIONAL_ID_NOT_FOUND
@@ -35,6 +39,15 @@ pub(crate) fn class_of(code: ErrorCode) -> TransactionErrorClass {
         }
         _ => TransactionErrorClass::Abortable,
     }
+}
+
+/// Whether `code`, in a coordinator's answer, says it does not know the producer id
+/// (`UNKNOWN_PRODUCER_ID`): the transaction is abortable, and the abort gets the next epoch
+/// with InitProducerId (KIP-360) rather than send EndTxn for a producer id the coordinator has
+/// no transaction of. (`INVALID_PRODUCER_ID_MAPPING`, the transactional id's mapping gone, is
+/// fatal instead: see [`class_of`].)
+pub(crate) fn producer_id_lost(code: ErrorCode) -> bool {
+    code == ErrorCode::UNKNOWN_PRODUCER_ID
 }
 
 /// Whether `code` says the coordinator must be looked up again.
@@ -65,6 +78,8 @@ mod tests {
             (ErrorCode::INVALID_PRODUCER_EPOCH, Fatal),
             (ErrorCode::INVALID_TXN_STATE, Fatal),
             (ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED, Fatal),
+            (ErrorCode::INVALID_PRODUCER_ID_MAPPING, Fatal),
+            (ErrorCode::UNKNOWN_PRODUCER_ID, Abortable),
         ] {
             assert_eq!(class_of(code), class, "{code}");
         }
