@@ -56,3 +56,8 @@ fn a_read_committed_member_waits_for_offsets_pending_in_a_transaction() {
         read_committed::offset_fetch_waits_for_pending_offsets(&b, Protocol::V2).await;
     });
 }
+
+#[test]
+fn a_transaction_aborted_right_after_its_first_send_ends_cleanly() {
+    run(|b| async move { scenarios::abort_right_after_send(&b, Protocol::V2).await });
+}

@@ -288,6 +288,33 @@ pub async fn calls_out_of_order(bootstrap: &str, protocol: Protocol) {
     );
 }
 
+/// A transaction aborted right after its first send, before its records may have reached a
+/// broker (with v2 the coordinator may never have heard of it), and then one that commits:
+/// the abort succeeds, its record is never seen, and the producer goes on.
+pub async fn abort_right_after_send(bootstrap: &str, protocol: Protocol) {
+    let topic = topic(bootstrap, "txn-early-abort");
+    let id = unique_topic("tx");
+    let producer = initialized(transactional(bootstrap, &id, |b| b)).await;
+    for round in 0..3 {
+        begin(&producer, protocol);
+        let value = format!("early{round}");
+        let delivery = producer
+            .send(ProducerRecord::new(&topic, value.as_bytes()).partition(0))
+            .await
+            .unwrap();
+        producer.abort_transaction().await.unwrap();
+        // Its record either failed before it was sent or was written and aborted.
+        drop(delivery.await);
+    }
+    begin(&producer, protocol);
+    send_all(&producer, &topic, numbered("kept", 0..3)).await;
+    producer.commit_transaction().await.unwrap();
+    producer.close().await;
+    let seen = read_all(bootstrap, &topic, IsolationLevel::ReadCommitted, 3, WAIT).await;
+    assert_eq!(seen, numbered("kept", 0..3));
+    check_requests(&id, protocol);
+}
+
 /// Every scenario, one after the other (for a run that changes the broker's features).
 pub async fn all(bootstrap: &str, protocol: Protocol) {
     commit_and_abort(bootstrap, protocol).await;
@@ -296,6 +323,7 @@ pub async fn all(bootstrap: &str, protocol: Protocol) {
     timed_out(bootstrap, protocol).await;
     offsets_commit_with_the_transaction(bootstrap, protocol).await;
     calls_out_of_order(bootstrap, protocol).await;
+    abort_right_after_send(bootstrap, protocol).await;
     super::read_committed::interleaved_producers(bootstrap, protocol).await;
     super::read_committed::offset_fetch_waits_for_pending_offsets(bootstrap, protocol).await;
 }
