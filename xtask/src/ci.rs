@@ -8,7 +8,7 @@
 //! hold), unit tests, the fuzz smoke test, then the integration
 //! tests against real brokers, and on the `plain` broker they left running the client benchmark's
 //! smoke test (`cargo xtask bench --quick`: every client builds, runs every scenario it claims,
-//! and its counts match the broker's). The brokers that the integration tests bring up are stopped at the end by their
+//! and its counts match the broker's; then the client programs' unit tests). The brokers that the integration tests bring up are stopped at the end by their
 //! recorded PIDs, whether the tests passed or not. Last, one minute of the soak under faults
 //! ([`crate::soak`]: connections cut, a broker killed and restarted, connections stalled, on
 //! `cluster3` behind the fault proxies), whose history must show nothing lost, duplicated,
@@ -174,7 +174,15 @@ fn integration_tests() -> Result<(), String> {
 fn bench_smoke() -> Result<(), String> {
     eprintln!("\n==> client benchmark smoke test (cargo xtask bench --quick)");
     crate::bench::run(&["--quick".to_string()])
-        .map_err(|error| format!("client benchmark smoke test: {error}"))
+        .map_err(|error| format!("client benchmark smoke test: {error}"))?;
+    // The client programs' own unit tests (the replay's encoder, the contract's parser), in the
+    // target folder the smoke test built them in.
+    let mut unit_tests = cargo(&["test", "--manifest-path", "bench/clients/Cargo.toml"]);
+    unit_tests.env(
+        "CARGO_TARGET_DIR",
+        crate::workspace::target_dir().join("bench-clients"),
+    );
+    run("benchmark client programs' unit tests", unit_tests)
 }
 
 /// Stops every profile's brokers by their recorded PIDs.

@@ -226,11 +226,16 @@ mod tests {
         let frames = encoder.frames(2, 100, 7, 3).unwrap();
         let dealt: Vec<(i32, u64)> = frames.iter().map(|f| (f.partition, f.records)).collect();
         assert_eq!(dealt, [(0, 3), (1, 3), (0, 1)]);
-        for frame in &frames {
-            let (prefix, rest) = frame.bytes.split_first_chunk::<4>().unwrap();
-            assert_eq!(i32::from_be_bytes(*prefix) as usize, rest.len());
-            // API key 0 (Produce) at the version asked.
-            assert_eq!(&rest[..4], &[0, 0, 0, 9]);
+        for (frame, (partition, records)) in frames.iter().zip(dealt) {
+            // The body of a Produce request at the version asked (the link adds the header).
+            assert_eq!(frame.version, 9);
+            let request = ProduceRequest::decode(frame.version, &frame.bytes).unwrap();
+            let topic = request.topic_data.iter().next().unwrap();
+            assert_eq!(topic.name, "t");
+            let data = topic.partition_data.iter().next().unwrap();
+            assert_eq!(data.index, partition);
+            let batch = RecordBatch::new_checked(data.records.unwrap()).unwrap();
+            assert_eq!(u64::try_from(batch.record_count()).unwrap(), records);
         }
         let batch = encoder.batch(0, 0, 1).unwrap();
         assert_eq!(
