@@ -435,9 +435,11 @@ impl Accumulator {
     fn finish(&self, incomplete: &mut BTreeMap<u64, u32>, batch: ProducerBatch) {
         completed_one(incomplete, batch.id);
         if let Some(failure) = batch.completion.failure() {
-            self.failed_batches.fetch_add(1, Ordering::AcqRel);
+            // The failure first, then the count: whoever sees the count grow finds this
+            // failure (the transaction classes it by its code).
             let error = failure.to_error(batch.completion.topic(), batch.partition);
             *self.last_failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(error);
+            self.failed_batches.fetch_add(1, Ordering::AcqRel);
         }
         let records = batch.record_count();
         let _ = self
