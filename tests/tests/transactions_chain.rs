@@ -44,6 +44,8 @@ struct Stage {
     members: Vec<Process>,
     ids: Vec<String>,
     kills: usize,
+    /// What killed members printed on stderr (warnings and errors), for a failure's message.
+    logs: Vec<String>,
 }
 
 impl Stage {
@@ -60,6 +62,7 @@ impl Stage {
             members: Vec::new(),
             ids,
             kills: 0,
+            logs: Vec::new(),
         };
         for slot in 0..MEMBERS {
             let member = stage.start(slot);
@@ -88,6 +91,13 @@ impl Stage {
     /// Kills the member of `slot` outright and starts it again.
     fn kill_and_restart(&mut self, slot: usize) {
         self.members[slot].kill();
+        let name = self.members[slot].name().to_owned();
+        let lines = self.members[slot].stderr();
+        self.logs.extend(
+            lines
+                .into_iter()
+                .map(|line| format!("{name} (killed): {line}")),
+        );
         self.kills += 1;
         eprintln!("killed and restarting {} member {slot}", self.name);
         self.members[slot] = self.start(slot);
@@ -134,8 +144,9 @@ fn produce_input(topic: &str) {
 /// What a reader of one topic found.
 #[derive(Default)]
 struct Read {
-    /// Where each value was seen: partition, offset and `copied-from` origin of each copy.
-    values: BTreeMap<String, Vec<(i32, i64, String)>>,
+    /// Where each value was seen: partition, offset, `copied-from` origin and `copied-by`
+    /// copier and transaction of each copy.
+    values: BTreeMap<String, Vec<(i32, i64, String, String)>>,
     /// How often each `copied-from` origin was seen.
     origins: BTreeMap<String, usize>,
     /// Records read.
@@ -168,15 +179,23 @@ fn read(
             for record in &records {
                 read.records += 1;
                 let value = String::from_utf8_lossy(record.value().unwrap_or_default());
-                let mut origin = String::new();
-                for header in record.headers().filter(|h| h.key == "copied-from") {
-                    origin = String::from_utf8_lossy(header.value.unwrap_or_default()).into();
-                    *read.origins.entry(origin.clone()).or_default() += 1;
+                let (mut origin, mut by) = (String::new(), String::new());
+                for header in record.headers() {
+                    let text = String::from_utf8_lossy(header.value.unwrap_or_default());
+                    match header.key {
+                        "copied-from" => {
+                            origin = text.into_owned();
+                            *read.origins.entry(origin.clone()).or_default() += 1;
+                        }
+                        "copied-by" => by = text.into_owned(),
+                        _ => {}
+                    }
                 }
                 read.values.entry(value.into_owned()).or_default().push((
                     record.partition(),
                     record.offset(),
                     origin,
+                    by,
                 ));
             }
         }
@@ -196,7 +215,7 @@ fn exactly_once(stage: &str, read: &Read, expected: &BTreeSet<String>) {
         .collect();
     assert!(
         twice.is_empty(),
-        "{stage}: values seen twice (partition, offset, copied from): {twice:?}"
+        "{stage}: values seen twice (partition, offset, copied from, copied by): {twice:?}"
     );
     let origins_twice: Vec<_> = read
         .origins
@@ -284,6 +303,17 @@ fn a_three_stage_chain_copies_every_record_exactly_once_through_kills_and_a_brok
     let watched = watch.join().expect("the watcher");
     let elapsed = started.elapsed();
     let summaries: Vec<String> = stages.iter_mut().flat_map(Stage::stop).collect();
+    // What the members logged (warnings: transactions that failed and why), shown on failure.
+    for stage in &stages {
+        for line in &stage.logs {
+            eprintln!("{line}");
+        }
+        for member in &stage.members {
+            for line in member.stderr() {
+                eprintln!("{}: {line}", member.name());
+            }
+        }
+    }
     assert!(
         watched.values.len() >= RECORDS,
         "the last topic got {} of {RECORDS} distinct records in {elapsed:?}",

@@ -29,7 +29,8 @@
 //! one at once, rather than when its transaction times out.
 //!
 //! Each copy carries a header `copied-from`: `topic/partition/offset` of its input record, so a
-//! reader can check that no input record was copied (and its offset committed) twice.
+//! reader can check that no input record was copied (and its offset committed) twice; and
+//! `copied-by`: the transactional id and the number of the transaction, `id#n`.
 //!
 //! Stdout gets one line at the end: `committed R records in T transactions, aborted A`.
 //! `RUST_LOG=info` shows each transaction.
@@ -52,6 +53,8 @@ use futures_lite::future::or;
 
 /// The header each copy carries: `topic/partition/offset` of the record it copies.
 const COPIED_FROM: &str = "copied-from";
+/// The header naming the copier and its transaction: `transactional-id#n`.
+const COPIED_BY: &str = "copied-by";
 
 /// How long one poll waits for records.
 const POLL: Duration = Duration::from_millis(500);
@@ -63,6 +66,8 @@ struct Args {
     to: String,
     count: Option<u64>,
     abort: Option<Aborts>,
+    /// The transactional id.
+    id: String,
 }
 
 /// Settings the copier needs, and the one value it accepts for each.
@@ -120,7 +125,7 @@ fn parse_args() -> Result<Args, String> {
         )
     });
     consumer.push(("group.id".into(), group));
-    producer.push(("transactional.id".into(), id));
+    producer.push(("transactional.id".into(), id.clone()));
     Ok(Args {
         consumer,
         producer,
@@ -128,6 +133,7 @@ fn parse_args() -> Result<Args, String> {
         to: to.ok_or("--to is needed")?,
         count,
         abort,
+        id,
     })
 }
 
@@ -260,21 +266,30 @@ async fn copy(
         if records.is_empty() {
             continue;
         }
-        let mut offsets = consumer.positions_to_commit();
         if let Some(count) = args.count {
-            let left = usize::try_from(count - tally.records).unwrap_or(usize::MAX);
-            if records.len() > left {
-                records.truncate(left);
-                offsets = next_offsets(&records);
-            }
+            records.truncate(usize::try_from(count - tally.records).unwrap_or(usize::MAX));
         }
+        // The offsets of exactly the records copied: every partition they came from, after its
+        // last one. (The consumer's positions could leave out a partition the group took away
+        // meanwhile, or hold one the group gave back with a position from before.)
+        let offsets = next_offsets(&records);
         let transaction = tally.committed + tally.aborted + 1;
         let abort = match args.abort {
             None => false,
             Some(Aborts::Every(n)) => transaction.is_multiple_of(n),
             Some(Aborts::Randomly(n)) => random.next().is_multiple_of(n),
         };
-        match transact(consumer, producer, &args.to, &records, &offsets, abort).await {
+        let by = format!("{}#{transaction}", args.id);
+        match transact(
+            consumer,
+            producer,
+            (&args.to, &by),
+            &records,
+            &offsets,
+            abort,
+        )
+        .await
+        {
             Ok(()) if !abort => {
                 tally.committed += 1;
                 tally.records += records.len() as u64;
@@ -308,12 +323,12 @@ async fn copy(
     Ok(())
 }
 
-/// One transaction: the records' copies and the input offsets, committed (or, when `abort`,
-/// aborted).
+/// One transaction: the records' copies (to topic `to`, marked as copied `by`) and the input
+/// offsets, committed (or, when `abort`, aborted).
 async fn transact(
     consumer: &Consumer,
     producer: &Producer,
-    to: &str,
+    (to, by): (&str, &str),
     records: &[ConsumerRecord],
     offsets: &[(TopicPartition, OffsetAndMetadata)],
     abort: bool,
@@ -327,10 +342,16 @@ async fn transact(
             record.partition(),
             record.offset()
         );
-        let headers = [Header {
-            key: COPIED_FROM,
-            value: Some(origin.as_bytes()),
-        }];
+        let headers = [
+            Header {
+                key: COPIED_FROM,
+                value: Some(origin.as_bytes()),
+            },
+            Header {
+                key: COPIED_BY,
+                value: Some(by.as_bytes()),
+            },
+        ];
         let mut copy =
             ProducerRecord::new(to, value.as_deref().unwrap_or_default()).headers(&headers);
         if let Some(key) = record.key() {
