@@ -35,14 +35,13 @@
 //! Stdout gets one line at the end: `committed R records in T transactions, aborted A`.
 //! `RUST_LOG=info` shows each transaction.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_signal::{Signal, Signals};
 use franzl::config::ConsumerConfig;
-use franzl::consumer::{Consumer, ConsumerRecord, SeekTo, TopicPartition};
+use franzl::consumer::{Consumer, ConsumerRecord, SeekTo, TopicPartition, offsets_after};
 use franzl::core::ErrorCode;
 use franzl::group::{GroupEvent, GroupEvents, OffsetAndMetadata};
 use franzl::producer::Header;
@@ -272,7 +271,7 @@ async fn copy(
         // The offsets of exactly the records copied: every partition they came from, after its
         // last one. (The consumer's positions could leave out a partition the group took away
         // meanwhile, or hold one the group gave back with a position from before.)
-        let offsets = next_offsets(&records);
+        let offsets = offsets_after(&records);
         let transaction = tally.committed + tally.aborted + 1;
         let abort = match args.abort {
             None => false,
@@ -368,18 +367,6 @@ async fn transact(
     } else {
         producer.commit_transaction().await
     }
-}
-
-/// The offset after the last of `records` in each partition.
-fn next_offsets(records: &[ConsumerRecord]) -> Vec<(TopicPartition, OffsetAndMetadata)> {
-    let mut next = BTreeMap::new();
-    for record in records {
-        let tp = TopicPartition::new(record.topic(), record.partition());
-        next.insert(tp, record.offset() + 1);
-    }
-    next.into_iter()
-        .map(|(tp, offset)| (tp, OffsetAndMetadata::new(offset)))
-        .collect()
 }
 
 /// Moves every partition back to its committed offset after a transaction that did not

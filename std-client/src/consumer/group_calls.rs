@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use super::assignment::TopicPartition;
 use super::handle::{Consumer, GroupMember};
+use super::record::ConsumerRecord;
 use crate::error::{Error, Result};
 use crate::group::commit;
 use crate::group::{ConsumerGroupMetadata, GroupEvents, OffsetAndMetadata};
@@ -170,8 +171,13 @@ impl Consumer {
 
     /// The offset to commit of every partition the consumer reads (the group's partitions
     /// this member owns, or those assigned): the position after the last record handed out.
-    /// What [`Consumer::commit`] commits, for a caller that commits elsewhere (in a
-    /// transaction: [`Producer::send_offsets_to_transaction`](crate::producer::Producer::send_offsets_to_transaction)).
+    /// What [`Consumer::commit`] commits.
+    ///
+    /// These are the partitions and positions *now*: the member task may have taken lost
+    /// partitions away (or given them back, at their committed offsets) since the last poll.
+    /// A transaction that commits the offsets of the records it holds takes them from the
+    /// records instead, with [`offsets_after`], so that it commits each one it copied, under the
+    /// identity [`Consumer::group_metadata`] answers for them.
     pub fn positions_to_commit(&self) -> Vec<(TopicPartition, OffsetAndMetadata)> {
         let partitions = match &self.group {
             Some(group) if group.membership.is_subscribed() => {
@@ -225,4 +231,24 @@ impl Consumer {
         let deadline = Instant::now() + self.shared.config.default_api_timeout;
         async move { commit::commit(&client, &membership, &offsets, deadline).await }
     }
+}
+
+/// The offsets to commit for having processed `records`: for every partition among them, the
+/// offset after its last record (the highest offset seen, plus one), in partition order. For
+/// [`Producer::send_offsets_to_transaction`](crate::producer::Producer::send_offsets_to_transaction)
+/// in a consume-transform-produce loop: the transaction then commits the offset of every record
+/// it holds, and only those.
+pub fn offsets_after(records: &[ConsumerRecord]) -> Vec<(TopicPartition, OffsetAndMetadata)> {
+    let mut next: std::collections::BTreeMap<TopicPartition, i64> =
+        std::collections::BTreeMap::new();
+    for record in records {
+        let tp = TopicPartition::new(record.topic(), record.partition());
+        let after = record.offset().saturating_add(1);
+        next.entry(tp)
+            .and_modify(|offset| *offset = (*offset).max(after))
+            .or_insert(after);
+    }
+    next.into_iter()
+        .map(|(tp, offset)| (tp, OffsetAndMetadata::new(offset)))
+        .collect()
 }

@@ -87,5 +87,6 @@ mod transactions;
 
 pub(crate) use assignment::reset_seek;
 pub use assignment::{SeekTo, TopicPartition};
+pub use group_calls::offsets_after;
 pub use handle::Consumer;
 pub use record::ConsumerRecord;

@@ -20,7 +20,8 @@
 //!         let value = record.value().unwrap_or_default().to_ascii_uppercase();
 //!         let _ = producer.send(ProducerRecord::new("out", &value)).await?;
 //!     }
-//!     let offsets = consumer.positions_to_commit();
+//!     // The offsets of exactly these records (the group may have moved partitions since).
+//!     let offsets = franzl::consumer::offsets_after(&records);
 //!     producer
 //!         .send_offsets_to_transaction(&offsets, &consumer.group_metadata()?)
 //!         .await?;
