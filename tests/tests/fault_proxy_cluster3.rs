@@ -2,7 +2,8 @@
 //! brokers advertise the proxies): an idempotent producer whose connections are cut and whose
 //! responses are cut short mid-flight still writes every acknowledged record exactly once and in
 //! order, and a consumer behind stalled proxies resumes once the stall ends, missing and
-//! repeating nothing. The tests take the proxies in turn.
+//! repeating nothing; a black-holed broker holds up only the partitions it leads. The tests take
+//! the proxies in turn.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 use franzl::config::ProducerConfig;
 use franzl::consumer::{Consumer, TopicPartition};
 use franzl::producer::{Producer, ProducerRecord};
-use franzl_tests::consumer::{collect, config, kcat_produce};
+use franzl_tests::consumer::{cluster, collect, config, kcat_produce};
 use franzl_tests::fault_proxy::Direction;
 use franzl_tests::fault_proxy::cluster::cluster3_proxies;
 use franzl_tests::producer::create_topic;
@@ -153,4 +154,132 @@ fn consumer_resumes_after_its_proxies_stall() {
     });
     let accepted: u64 = proxies.all().map(|(_, p)| p.stats().accepted).sum();
     assert!(accepted >= 2, "the consumer connected through the proxies");
+}
+
+/// A broker that takes connections and never answers (black-holed behind its proxy, the
+/// connections already open going silent too) holds up only the partitions it leads: the
+/// producer keeps delivering, and the consumer keeps reading, the partitions the other two
+/// lead. Once healed, the held-up records arrive as well, each once.
+#[test]
+fn a_black_holed_broker_holds_up_only_its_own_partitions() {
+    const PER_PARTITION: usize = 100;
+    const ALL: i32 = 6;
+    let proxies = cluster3_proxies();
+    let broker = broker(Profile::Cluster3);
+    let topic = unique_topic("proxy-black-hole");
+    create_topic(broker, &topic, ALL, 3);
+    let leaders: Vec<u32> = smol::block_on(async {
+        let cluster = cluster(&broker.bootstrap()).await;
+        let metadata = cluster.refresh_metadata(&[&topic]).await.unwrap();
+        (0..ALL)
+            .map(|p| u32::try_from(metadata.partition(&topic, p).unwrap().leader).unwrap())
+            .collect()
+    });
+    let holed = leaders[0];
+    let (held, free): (Vec<i32>, Vec<i32>) = (0..ALL).partition(|p| leaders[*p as usize] == holed);
+    assert!(
+        !free.is_empty(),
+        "one node leads every partition: {leaders:?}"
+    );
+    // Short timeouts, so a silent connection is given up within the test's waits.
+    let timeouts = |b: franzl::config::ClientConfigBuilder| {
+        b.timeouts(
+            Duration::from_secs(3),
+            Duration::from_secs(5),
+            Duration::from_secs(5),
+        )
+    };
+    let producer_config = ProducerConfig::builder()
+        .client(|_| timeouts(franzl_tests::client::builder(&proxies.bootstrap())))
+        .linger(Duration::from_millis(2))
+        .build()
+        .unwrap();
+    let consumer_config = config(&proxies.bootstrap())
+        .client(|b| timeouts(b.bootstrap_servers(proxies.bootstrap().split(','))))
+        .build()
+        .unwrap();
+    smol::block_on(async {
+        let producer = Producer::connect(producer_config).await.unwrap();
+        let mut consumer = Consumer::connect(consumer_config).await.unwrap();
+        consumer.assign((0..ALL).map(|p| TopicPartition::new(&topic, p)));
+        // One record to each partition, delivered and read: every connection is open.
+        for p in 0..ALL {
+            let record = ProducerRecord::new(&topic, b"warm-up".as_slice()).partition(p);
+            producer.send(record).await.unwrap().await.unwrap();
+        }
+        collect(&mut consumer, ALL as usize, Duration::from_secs(30)).await;
+
+        proxies.node(holed).black_hole();
+        let mut deliveries = Vec::new();
+        for p in 0..ALL {
+            for i in 0..PER_PARTITION {
+                let value = format!("{p}-{i}");
+                let record = ProducerRecord::new(&topic, value.as_bytes()).partition(p);
+                deliveries.push((p, producer.send(record).await.unwrap()));
+            }
+        }
+        let (mut held_deliveries, mut delivered) = (Vec::new(), 0);
+        let within = Instant::now() + Duration::from_secs(20);
+        for (p, delivery) in deliveries {
+            if held.contains(&p) {
+                held_deliveries.push(delivery);
+                continue;
+            }
+            let left = within.saturating_duration_since(Instant::now());
+            let metadata = smol::future::or(async { Some(delivery.await) }, async {
+                smol::Timer::after(left).await;
+                None
+            })
+            .await
+            .unwrap_or_else(|| panic!("partition {p} (not on node {holed}) was held up"));
+            metadata.unwrap();
+            delivered += 1;
+        }
+        let read = collect(
+            &mut consumer,
+            free.len() * PER_PARTITION,
+            Duration::from_secs(20),
+        )
+        .await;
+        assert!(
+            read.iter().all(|r| free.contains(&r.partition())),
+            "records of node {holed}'s partitions came through its black hole"
+        );
+        let swallowed = proxies.node(holed).stats().dropped;
+        assert!(
+            swallowed.iter().sum::<u64>() > 0,
+            "the black hole swallowed the requests to node {holed}"
+        );
+
+        proxies.heal_all();
+        for delivery in held_deliveries {
+            delivery.await.unwrap();
+            delivered += 1;
+        }
+        let rest = collect(
+            &mut consumer,
+            held.len() * PER_PARTITION,
+            Duration::from_secs(60),
+        )
+        .await;
+        let mut values: Vec<String> = read
+            .iter()
+            .chain(&rest)
+            .map(|r| String::from_utf8_lossy(r.value().unwrap_or_default()).into_owned())
+            .collect();
+        values.sort();
+        values.dedup();
+        assert_eq!(
+            values.len(),
+            ALL as usize * PER_PARTITION,
+            "each record once"
+        );
+        assert_eq!(delivered, ALL as usize * PER_PARTITION);
+        for p in 0..ALL {
+            let end = consumer.position(&TopicPartition::new(&topic, p));
+            assert_eq!(end, Some(1 + PER_PARTITION as i64), "partition {p}");
+        }
+        consumer.close().await;
+        producer.close().await;
+    });
 }
