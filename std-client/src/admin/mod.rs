@@ -29,8 +29,11 @@
 
 mod cluster_info;
 mod configs;
+#[cfg(test)]
+mod controller_tests;
 mod group_offsets;
 mod groups;
+mod in_doubt;
 mod offsets;
 mod retry;
 mod topics;

@@ -100,7 +100,7 @@ impl Admin {
                 let request = ListOffsetsRequest {
                     replica_id: -1,
                     topics: Array::from_slice(&topics),
-                    timeout_ms: i32::try_from(self.timeout.as_millis()).unwrap_or(i32::MAX),
+                    timeout_ms: self.broker_side_timeout(),
                     ..Default::default()
                 };
                 let response = self
@@ -176,7 +176,7 @@ impl Admin {
                 }];
                 let request = DeleteRecordsRequest {
                     topics: Array::from_slice(&topics),
-                    timeout_ms: i32::try_from(self.timeout.as_millis()).unwrap_or(i32::MAX),
+                    timeout_ms: self.broker_side_timeout(),
                     ..Default::default()
                 };
                 let response = self

@@ -2,6 +2,7 @@
 //! gone), add partitions, list, describe.
 
 use super::Admin;
+use super::in_doubt::PerName;
 use super::retry::check;
 use crate::cluster::TopicMetadata;
 use crate::error::{Error, Result};
@@ -59,12 +60,18 @@ impl Admin {
     /// Creates `topics` and waits until the metadata shows each with a leader for every
     /// partition.
     ///
+    /// The broker is asked to wait at most the call's timeout, and less than
+    /// `request.timeout.ms`, so a slow creation is answered `REQUEST_TIMED_OUT` rather than
+    /// cut off; the call then asks again for the topics not yet created, and a topic that an
+    /// attempt whose answer was lost may have created counts as created when the broker says
+    /// it exists.
+    ///
     /// # Errors
     /// [`Error::Kafka`] for the first topic the broker refused (e.g. `TOPIC_ALREADY_EXISTS`,
     /// `INVALID_REPLICATION_FACTOR`), with its message; [`Error::Timeout`] when the metadata
     /// does not show them in time.
     pub async fn create_topics(&self, topics: &[NewTopic]) -> Result<()> {
-        let timeout_ms = i32::try_from(self.timeout.as_millis()).unwrap_or(i32::MAX);
+        let timeout_ms = self.broker_side_timeout();
         let configs: Vec<Vec<CreatableTopicConfig<'_>>> = topics
             .iter()
             .map(|topic| {
@@ -90,20 +97,30 @@ impl Admin {
                 ..Default::default()
             })
             .collect();
-        let request = CreateTopicsRequest {
-            topics: Array::from_slice(&creatable),
-            timeout_ms,
-            ..Default::default()
-        };
+        let mut standing = PerName::new(topics.len(), ErrorCode::TOPIC_ALREADY_EXISTS);
         self.retrying("CreateTopics", async || {
-            let response = self.controller().await?.request(&request).await?;
+            let left = standing.left();
+            let asked: Vec<CreatableTopic<'_>> = left.iter().map(|&i| creatable[i]).collect();
+            let request = CreateTopicsRequest {
+                topics: Array::from_slice(&asked),
+                timeout_ms,
+                ..Default::default()
+            };
+            let controller = self.controller().await?;
+            let response = controller
+                .request(&request)
+                .await
+                .inspect_err(|_| standing.attempt_failed())?;
             let decoded = response.decode::<CreateTopicsRequest<'_>>()?;
             for result in decoded.topics.iter() {
-                check(result.error_code, result.error_message, || {
+                let Some(&index) = left.iter().find(|&&i| topics[i].name == result.name) else {
+                    continue;
+                };
+                standing.answer(index, result.error_code, result.error_message, || {
                     format!("creating topic {}", result.name)
                 })?;
             }
-            Ok(())
+            standing.finished("creating topics", |i| topics[i].name.clone())
         })
         .await?;
         let names: Vec<&str> = topics.iter().map(|t| t.name.as_str()).collect();
@@ -138,15 +155,18 @@ impl Admin {
     /// [`Error::Kafka`] for the first topic refused (`UNKNOWN_TOPIC_OR_PARTITION` for one that
     /// does not exist); [`Error::Timeout`].
     pub async fn delete_topics(&self, names: &[&str]) -> Result<()> {
-        let timeout_ms = i32::try_from(self.timeout.as_millis()).unwrap_or(i32::MAX);
-        let states: Vec<DeleteTopicState<'_>> = names
-            .iter()
-            .map(|name| DeleteTopicState {
-                name: Some(name),
-                ..Default::default()
-            })
-            .collect();
+        let timeout_ms = self.broker_side_timeout();
+        let mut standing = PerName::new(names.len(), ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
         self.retrying("DeleteTopics", async || {
+            let left = standing.left();
+            let asked: Vec<&str> = left.iter().map(|&i| names[i]).collect();
+            let states: Vec<DeleteTopicState<'_>> = asked
+                .iter()
+                .map(|name| DeleteTopicState {
+                    name: Some(name),
+                    ..Default::default()
+                })
+                .collect();
             let controller = self.controller().await?;
             let version = controller.version(ApiKey::DeleteTopics)?;
             // v6 names topics in `topics` (by name or id); earlier versions in `topic_names`.
@@ -158,19 +178,26 @@ impl Admin {
                 }
             } else {
                 DeleteTopicsRequest {
-                    topic_names: Array::from_slice(names),
+                    topic_names: Array::from_slice(&asked),
                     timeout_ms,
                     ..Default::default()
                 }
             };
-            let response = controller.request_at(&request, version).await?;
+            let response = controller
+                .request_at(&request, version)
+                .await
+                .inspect_err(|_| standing.attempt_failed())?;
             let decoded = response.decode::<DeleteTopicsRequest<'_>>()?;
             for result in decoded.responses.iter() {
-                check(result.error_code, result.error_message, || {
-                    format!("deleting topic {}", result.name.unwrap_or("?"))
+                let name = result.name.unwrap_or("?");
+                let Some(&index) = left.iter().find(|&&i| names[i] == name) else {
+                    continue;
+                };
+                standing.answer(index, result.error_code, result.error_message, || {
+                    format!("deleting topic {name}")
                 })?;
             }
-            Ok(())
+            standing.finished("deleting topics", |i| names[i].to_owned())
         })
         .await?;
         log::info!("deleted topics {names:?}");
@@ -190,7 +217,7 @@ impl Admin {
     /// # Errors
     /// [`Error::Kafka`] (e.g. `INVALID_PARTITIONS` when `total` is not above the current count).
     pub async fn create_partitions(&self, topic: &str, total: i32) -> Result<()> {
-        let timeout_ms = i32::try_from(self.timeout.as_millis()).unwrap_or(i32::MAX);
+        let timeout_ms = self.broker_side_timeout();
         let topics = [CreatePartitionsTopic {
             name: topic,
             count: total,
@@ -203,15 +230,30 @@ impl Admin {
             timeout_ms,
             ..Default::default()
         };
+        // INVALID_PARTITIONS after an attempt in doubt is "already so" only when the topic has
+        // the partitions asked for: the code also refuses a count below the current one.
+        let mut standing = PerName::new(1, ErrorCode::INVALID_PARTITIONS);
         self.retrying("CreatePartitions", async || {
-            let response = self.controller().await?.request(&request).await?;
+            let response = self
+                .controller()
+                .await?
+                .request(&request)
+                .await
+                .inspect_err(|_| standing.attempt_failed())?;
             let decoded = response.decode::<CreatePartitionsRequest<'_>>()?;
-            for result in decoded.results.iter() {
-                check(result.error_code, result.error_message, || {
-                    format!("adding partitions to {}", result.name)
-                })?;
+            for result in decoded.results.iter().filter(|r| r.name == topic) {
+                let context = || format!("adding partitions to {}", result.name);
+                let code = result.error_code;
+                if code == ErrorCode::INVALID_PARTITIONS && standing.in_doubt(0) {
+                    let snapshot = self.cluster.refresh_metadata(&[topic]).await?;
+                    let count = snapshot.topic(topic).map_or(0, |t| t.partitions.len());
+                    if count != total as usize {
+                        return Err(Error::kafka(code, result.error_message, context()));
+                    }
+                }
+                standing.answer(0, code, result.error_message, context)?;
             }
-            Ok(())
+            standing.finished("adding partitions to", |_| topic.to_owned())
         })
         .await?;
         self.wait_until("the new partitions to appear in the metadata", async || {
