@@ -12,7 +12,7 @@ use franzl::producer::{Header, Partitioner, Producer, ProducerRecord, RecordMeta
 use franzl::{Client, Error};
 use franzl_tests::java_tools;
 use franzl_tests::producer::{create_topic, create_topic_with, kcat_read, producer_config};
-use franzl_tests::{Profile, broker, unique_topic};
+use franzl_tests::{Broker, Profile, broker, unique_topic};
 
 fn produce_values(producer: &Producer, topic: &str, count: usize) -> Vec<RecordMetadata> {
     smol::block_on(async {
@@ -328,7 +328,7 @@ fn a_topic_that_does_not_exist_is_an_error_once_max_block_passes() {
     let broker = broker(Profile::Plain);
     let max_block = std::time::Duration::from_secs(2);
     let config = producer_config(broker, |b| {
-        b.client(|c| {
+        b.allow_auto_create_topics(false).client(|c| {
             c.timeouts(
                 std::time::Duration::from_secs(10),
                 std::time::Duration::from_secs(30),
@@ -336,11 +336,12 @@ fn a_topic_that_does_not_exist_is_an_error_once_max_block_passes() {
             )
         })
     });
+    let topic = unique_topic("missing");
     let started = std::time::Instant::now();
     let error = smol::block_on(async {
         let producer = Producer::connect(config).await.unwrap();
         producer
-            .send(ProducerRecord::new(&unique_topic("missing"), b"v"))
+            .send(ProducerRecord::new(&topic, b"v"))
             .await
             .unwrap_err()
     });
@@ -356,13 +357,57 @@ fn a_topic_that_does_not_exist_is_an_error_once_max_block_passes() {
         "{:?}",
         started.elapsed()
     );
+    // With allow.auto.create.topics=false the broker was never asked to create it.
+    assert!(!topic_exists(broker, &topic), "{topic} was created");
+}
+
+/// With `allow.auto.create.topics` at its default (true), as the Java producer, a record to a
+/// topic that does not exist makes the broker (whose `auto.create.topics.enable` is on)
+/// create it with its defaults, and is delivered there.
+#[test]
+fn a_missing_topic_is_created_by_the_broker_when_auto_creation_is_allowed() {
+    let broker = broker(Profile::Plain);
+    let topic = unique_topic("auto-created");
+    let config = producer_config(broker, |b| b);
+    assert!(config.allow_auto_create_topics);
+    let delivered = smol::block_on(async {
+        let producer = Producer::connect(config).await.unwrap();
+        let delivery = producer
+            .send(ProducerRecord::new(&topic, b"first"))
+            .await
+            .unwrap();
+        let delivered = delivery.await.unwrap();
+        producer.close().await;
+        delivered
+    });
+    assert_eq!((delivered.partition, delivered.offset), (0, 0));
+    assert!(topic_exists(broker, &topic));
+    let read = kcat_read(&broker.bootstrap(), &topic);
+    let values: Vec<&str> = read.iter().map(|r| r.value.as_str()).collect();
+    assert_eq!(values, ["first"]);
+}
+
+/// Whether the cluster's metadata lists `topic` (asked without auto-creation).
+fn topic_exists(broker: &Broker, topic: &str) -> bool {
+    smol::block_on(async {
+        let client = Client::connect(
+            franzl_tests::producer::client_builder(broker)
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        let snapshot = client.refresh_metadata(&[topic]).await.unwrap();
+        snapshot.topic(topic).is_some_and(|t| t.error.is_ok())
+    })
 }
 
 #[test]
 fn send_waits_for_a_topic_being_created() {
     let broker = broker(Profile::Plain);
     let topic = unique_topic("late");
-    let config = producer_config(broker, |b| b);
+    // Not created by the producer's own request: it waits for the one another client makes.
+    let config = producer_config(broker, |b| b.allow_auto_create_topics(false));
     let creator = {
         let topic = topic.clone();
         std::thread::spawn(move || {

@@ -87,7 +87,7 @@ impl Client {
         };
         let snapshot = {
             let _refreshing = cluster.inner.refresh_lock.lock().await;
-            cluster.fetch_metadata(Some(&[]), timeout).await?
+            cluster.fetch_metadata(Some(&[]), false, timeout).await?
         };
         super::refresher::start(&cluster, woken);
         log::info!(
@@ -281,6 +281,20 @@ impl Client {
     /// # Errors
     /// Non-retriable errors at once; retriable ones once `max.block.ms` has passed.
     pub async fn refresh_metadata(&self, topics: &[&str]) -> Result<Arc<MetadataSnapshot>> {
+        self.refresh_metadata_creating(topics, false).await
+    }
+
+    /// As [`Client::refresh_metadata`]; with `create`, the request asks the broker to create
+    /// each topic it names that does not exist (a producer's `allow.auto.create.topics`: the
+    /// broker does when its `auto.create.topics.enable` is on).
+    ///
+    /// # Errors
+    /// As [`Client::refresh_metadata`].
+    pub(crate) async fn refresh_metadata_creating(
+        &self,
+        topics: &[&str],
+        create: bool,
+    ) -> Result<Arc<MetadataSnapshot>> {
         let asked_at = Instant::now();
         let _refreshing = self.inner.refresh_lock.lock().await;
         // Callers that queued behind a refresh share its answer when it covers their topics. A
@@ -310,7 +324,8 @@ impl Client {
             })
             .collect();
         let timeout = self.inner.config.metadata_timeout;
-        self.fetch_metadata(Some(&request_topics), timeout).await
+        self.fetch_metadata(Some(&request_topics), create, timeout)
+            .await
     }
 
     /// Fetches metadata for every topic in the cluster (replacing the cached topics).
@@ -319,19 +334,21 @@ impl Client {
     /// As [`Client::refresh_metadata`].
     pub async fn refresh_all_topics(&self) -> Result<Arc<MetadataSnapshot>> {
         let _refreshing = self.inner.refresh_lock.lock().await;
-        self.fetch_metadata(None, self.inner.config.metadata_timeout)
+        self.fetch_metadata(None, false, self.inner.config.metadata_timeout)
             .await
     }
 
-    /// Fetches metadata, retrying retriable failures (each logged at warn) for up to `timeout`.
+    /// Fetches metadata, retrying retriable failures (each logged at warn) for up to `timeout`;
+    /// with `create`, asking the broker to create the named topics that do not exist.
     async fn fetch_metadata(
         &self,
         topics: Option<&[MetadataRequestTopic<'_>]>,
+        create: bool,
         timeout: Duration,
     ) -> Result<Arc<MetadataSnapshot>> {
         let request = MetadataRequest {
             topics: topics.map(Array::from_slice),
-            allow_auto_topic_creation: false,
+            allow_auto_topic_creation: create,
             ..Default::default()
         };
         let config = &self.inner.config;

@@ -86,6 +86,10 @@ pub struct ProducerConfig {
     /// `transaction.timeout.ms`: how long the transaction coordinator lets a transaction stay
     /// open before aborting it; default 60 s. Only with a `transactional.id`.
     pub transaction_timeout: Duration,
+    /// `allow.auto.create.topics`: whether the metadata requests for a topic the producer
+    /// sends to ask the broker to create it when it does not exist (the broker does when its
+    /// `auto.create.topics.enable` is on); default true, as the Java producer.
+    pub allow_auto_create_topics: bool,
 }
 
 impl ProducerConfig {
@@ -144,6 +148,7 @@ pub(super) struct ProducerSettings {
     pub(super) partitioner: Partitioner,
     pub(super) transactional_id: Option<String>,
     pub(super) transaction_timeout: Duration,
+    pub(super) allow_auto_create_topics: bool,
 }
 
 impl Default for ProducerConfigBuilder {
@@ -164,6 +169,7 @@ impl Default for ProducerConfigBuilder {
                 partitioner: Partitioner::Default,
                 transactional_id: None,
                 transaction_timeout: DEFAULT_TRANSACTION_TIMEOUT,
+                allow_auto_create_topics: true,
             },
             idempotence_explicit: false,
             delivery_timeout_explicit: false,
@@ -219,6 +225,14 @@ impl ProducerConfigBuilder {
     #[must_use]
     pub fn compression(mut self, compression: Compression) -> Self {
         self.config.compression = compression;
+        self
+    }
+
+    /// Sets `allow.auto.create.topics`: whether a topic the producer sends to is created by
+    /// the broker when it does not exist (and the broker's `auto.create.topics.enable` is on).
+    #[must_use]
+    pub fn allow_auto_create_topics(mut self, on: bool) -> Self {
+        self.config.allow_auto_create_topics = on;
         self
     }
 
@@ -376,6 +390,7 @@ impl ProducerConfigBuilder {
             partitioner: s.partitioner,
             transactional_id: s.transactional_id,
             transaction_timeout: s.transaction_timeout,
+            allow_auto_create_topics: s.allow_auto_create_topics,
         })
     }
 }

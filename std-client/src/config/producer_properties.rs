@@ -134,6 +134,21 @@ pub(crate) static PRODUCER: Table<ProducerConfigBuilder> = Table {
             },
         },
         Property {
+            name: "allow.auto.create.topics",
+            aliases: &[],
+            default: Value("true"),
+            meaning: "Whether the producer's metadata requests for a topic it sends to ask the \
+                      broker to create the topic when it does not exist; the broker does when \
+                      its `auto.create.topics.enable` is on, with its default partitions and \
+                      replication. Either way a missing topic is waited for up to \
+                      `max.block.ms`.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.config.allow_auto_create_topics = parse_bool(p, v)?;
+                Ok(())
+            },
+        },
+        Property {
             name: "enable.idempotence",
             aliases: &[],
             default: Value("true"),

@@ -48,6 +48,8 @@ pub(super) struct Shared {
     partitioner: Box<dyn Partitioner>,
     max_block: Duration,
     max_request_size: usize,
+    /// `allow.auto.create.topics`: metadata requests for a topic to send to ask for its creation.
+    auto_create: bool,
     /// `close` was called on some clone: `send` is a usage error from then on.
     closed: AtomicBool,
 }
@@ -186,6 +188,7 @@ impl Producer {
                 client: cluster,
                 partitioner,
                 max_block: config.client.metadata_timeout,
+                auto_create: config.allow_auto_create_topics,
                 max_request_size: config.max_request_size,
                 closed: AtomicBool::new(false),
             }),
@@ -205,7 +208,8 @@ impl Producer {
     /// # Errors
     /// [`Error::Kafka`] with `MESSAGE_TOO_LARGE` for a record larger than `max.request.size`
     /// or `buffer.memory`, with `UNKNOWN_TOPIC_OR_PARTITION` for a topic still missing from the
-    /// metadata when `max.block.ms` has passed (a topic being created is waited for), and with
+    /// metadata when `max.block.ms` has passed (a topic being created is waited for; with
+    /// `allow.auto.create.topics`, the default, the broker is asked to create a missing one), and with
     /// the topic's own error when retrying cannot help (authorization, an invalid name);
     /// [`Error::Usage`] for a partition out of range, and once `close` has been called on any
     /// clone; [`Error::Producer`] once the producer's
@@ -286,7 +290,8 @@ impl Producer {
     }
 
     /// The topic's partition count, with the metadata it comes from. A topic metadata does
-    /// not know yet (just created, or being created) is asked for again after
+    /// not know yet (just created, being created, or, with `allow.auto.create.topics`,
+    /// created by the broker on this request) is asked for again after
     /// `retry.backoff.ms`, doubling, until `deadline` (`max.block.ms`), as the Java client
     /// waits; a topic error that retrying cannot help (authorization, an invalid name) fails
     /// at once.
@@ -308,7 +313,9 @@ impl Producer {
         let client = self.shared.client.config();
         let mut backoff = Backoff::new(client.retry_backoff, client.retry_backoff_max, 11);
         loop {
-            let snapshot = self.shared.client.refresh_metadata(&[topic]).await?;
+            let snapshot = (self.shared.client)
+                .refresh_metadata_creating(&[topic], self.shared.auto_create)
+                .await?;
             if let Some(count) = count(&snapshot) {
                 return Ok((count, snapshot));
             }
