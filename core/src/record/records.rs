@@ -145,7 +145,22 @@ pub struct Headers<'a> {
     remaining: usize,
 }
 
-impl Headers<'_> {
+impl<'a> Headers<'a> {
+    /// `count` headers read from `bytes`: the [`Headers::bytes`] of a record read earlier,
+    /// kept by a caller that holds positions instead of the headers themselves. Iteration ends
+    /// early at a header that does not decode (which the bytes of a checked record never hold).
+    pub const fn from_bytes(bytes: &'a [u8], count: usize) -> Self {
+        Self {
+            bytes: Reader::new(bytes),
+            remaining: count,
+        }
+    }
+
+    /// The bytes of the headers not yet iterated.
+    pub const fn bytes(&self) -> &'a [u8] {
+        self.bytes.rest()
+    }
+
     /// The number of headers not yet iterated.
     pub const fn len(&self) -> usize {
         self.remaining

@@ -70,7 +70,8 @@ pub struct ConsumerConfig {
     pub max_partition_fetch_bytes: usize,
     /// `fetch.max.wait.ms`; default 500 ms.
     pub fetch_max_wait: Duration,
-    /// Bound on fetched, not yet consumed bytes, decompressed data included
+    /// Bound on fetched, not yet consumed bytes, decompressed data and the records' own
+    /// bookkeeping (64 bytes a record, nothing a header) included
     /// (`queued.max.messages.kbytes`); default 64 MiB; at least `fetch_max_bytes`.
     pub max_prefetch_bytes: usize,
     /// `max.poll.records`; default 500.

@@ -166,8 +166,8 @@ pub(crate) static CONSUMER: Table<ConsumerConfigBuilder> = Table {
             aliases: &[],
             default: Value("65536"),
             meaning: "The bound, in KiB, on fetched records not yet returned by `poll`, \
-                      decompressed data included; fetching pauses at it. Must hold one \
-                      `fetch.max.bytes`.",
+                      decompressed data and 64 bytes of bookkeeping a record included; fetching \
+                      pauses at it. Must hold one `fetch.max.bytes`.",
             no_effect: None,
             set: |b, p, v| {
                 b.config.max_prefetch_bytes = parse_kib(p, v)?;

@@ -5,11 +5,12 @@
 //! aborted transactions ([`AbortedFilter`]) and, at `read_committed`, anything at or past the
 //! last stable offset. Uncompressed batches are read in place from the response body;
 //! compressed ones are decompressed into a buffer whose bytes are first acquired from the
-//! prefetch budget. Each batch is handed on as soon as it is read, so the caller can consume
+//! prefetch budget, as are the bytes of each batch's record table. Each batch is handed on as soon as it is read, so the caller can consume
 //! (and free budget) while the rest of the response is still being read.
 //!
 //! Fails on a malformed batch, a CRC mismatch (when checking), a legacy (magic 0/1) message set,
-//! which Kafka 4 no longer stores, or a batch inflating past the whole prefetch bound.
+//! which Kafka 4 no longer stores, or a batch inflating past the whole prefetch bound or with
+//! more records than a table within it holds.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -166,7 +167,7 @@ async fn read_batches(
         let collector = if read.filter.keep(&batch) {
             collect(&read, &batch, budget).await?
         } else {
-            collector(&read, &batch, Arc::clone(read.body), 0)
+            collector(&read, &batch, Arc::clone(read.body), (0, None))
         };
         let (data, records) = collector.finish();
         deliver(FetchedBatch {
@@ -181,23 +182,51 @@ async fn read_batches(
     })
 }
 
-/// A collector for `batch`'s records read from `records_len` bytes of `source`.
+/// A collector for `batch`'s records read from `source`, with room for `table.0` of them.
 fn collector(
     read: &PartitionRead<'_>,
     batch: &RecordBatch<'_>,
     source: Arc<SharedBytes>,
-    records_len: usize,
+    table: (usize, Option<Permit>),
 ) -> BatchCollector {
-    // The header's count comes off the network: room for no more records than the bytes hold.
-    let claimed = usize::try_from(batch.record_count()).unwrap_or(usize::MAX);
     BatchCollector::new(
         Arc::clone(&read.topic),
         read.partition,
         batch.timestamp_type(),
         batch.partition_leader_epoch(),
         source,
-        claimed.min(records_len / MIN_RECORD_LEN),
+        table,
     )
+}
+
+/// Room for the records of `batch`, read from `records_len` bytes, with the prefetch bytes of
+/// their table ([`RecordMeta::TABLE_BYTES`] each) taken from `budget` first: the count in the
+/// batch header comes off the network, so no more records than the bytes can hold.
+async fn table(
+    batch: &RecordBatch<'_>,
+    records_len: usize,
+    budget: &Arc<PrefetchBudget>,
+) -> Result<(usize, Option<Permit>)> {
+    let claimed = usize::try_from(batch.record_count()).unwrap_or(usize::MAX);
+    let expected = claimed.min(records_len / MIN_RECORD_LEN);
+    let bytes = expected.saturating_mul(RecordMeta::TABLE_BYTES);
+    if bytes == 0 {
+        return Ok((0, None));
+    }
+    if bytes > budget.limit() {
+        return Err(Error::protocol(format!(
+            "a batch of {expected} records, whose table takes {bytes} bytes, more than the whole \
+             prefetch bound ({} bytes; raise max_prefetch_bytes to read it)",
+            budget.limit()
+        )));
+    }
+    let permit = budget
+        .acquire(bytes, true)
+        .await
+        .ok_or_else(|| Error::Closed {
+            what: "consumer".into(),
+        })?;
+    Ok((expected, Some(permit)))
 }
 
 async fn collect(
@@ -206,16 +235,16 @@ async fn collect(
     budget: &Arc<PrefetchBudget>,
 ) -> Result<BatchCollector> {
     if batch.compression() == Compression::None {
-        let len = batch.records_bytes().len();
-        let mut collector = collector(read, batch, Arc::clone(read.body), len);
+        let table = table(batch, batch.records_bytes().len(), budget).await?;
+        let mut collector = collector(read, batch, Arc::clone(read.body), table);
         let records = batch.records().map_err(|e| protocol("fetched batch", e))?;
         push_records(read, &mut collector, records)?;
         return Ok(collector);
     }
     let (inflated, permit) = inflate(batch, budget, read.inflate).await?;
-    let len = inflated.len();
+    let table = table(batch, inflated.len(), budget).await?;
     let source = SharedBytes::new(inflated, Some(permit));
-    let mut collector = collector(read, batch, Arc::clone(&source), len);
+    let mut collector = collector(read, batch, Arc::clone(&source), table);
     push_records(
         read,
         &mut collector,

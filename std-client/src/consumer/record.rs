@@ -2,16 +2,18 @@
 //!
 //! The bytes a record was read from (a Fetch response body, or the decompressed records of one
 //! batch) live in one [`SharedBytes`] with its prefetch [`Permit`]; each batch of records has a
-//! [`BatchData`] (that buffer, the topic, the partition and a table of header positions), and
-//! each record holds an `Arc` of its batch plus the positions of its key, value and headers.
-//! The steady-state cost is a few allocations per batch and one reference count per record;
-//! the buffer, and with it its share of the prefetch bound, is freed when the last record of it
-//! is dropped.
+//! [`BatchData`] (that buffer, the topic, the partition, and the permit of its record table),
+//! and each record holds an `Arc` of its batch plus the positions of its key, value and header
+//! bytes. Headers are read again from those bytes when asked for, so a header costs nothing
+//! beyond its bytes on the wire, however many a record carries. The steady-state cost is a few
+//! allocations per batch and one reference count per record; the buffer and the record table,
+//! and with them their share of the prefetch bound, are freed when the last record of the
+//! batch is dropped.
 
 use std::ops::Range;
 use std::sync::Arc;
 
-use franzl_core::record::{Header, Record, TimestampType};
+use franzl_core::record::{Header, Headers, Record, TimestampType};
 
 use super::budget::Permit;
 
@@ -86,13 +88,6 @@ impl Span {
     }
 }
 
-/// A header's key and value positions.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct HeaderSpan {
-    key: Span,
-    value: Option<Span>,
-}
-
 /// What the records of one batch share.
 #[derive(Debug)]
 pub(crate) struct BatchData {
@@ -101,7 +96,9 @@ pub(crate) struct BatchData {
     pub(crate) timestamp_type: TimestampType,
     pub(crate) leader_epoch: i32,
     source: Arc<SharedBytes>,
-    headers: Vec<HeaderSpan>,
+    /// The prefetch bytes of the batch's record table ([`RecordMeta::TABLE_BYTES`] per
+    /// record), kept while any of its records lives (each carries its entry).
+    _table: Option<Permit>,
 }
 
 /// One record's place in its batch.
@@ -111,7 +108,15 @@ pub(crate) struct RecordMeta {
     timestamp: i64,
     key: Option<Span>,
     value: Option<Span>,
-    headers: (u32, u32),
+    /// The bytes of its headers, and how many there are.
+    headers: Span,
+    header_count: u32,
+}
+
+impl RecordMeta {
+    /// What one record costs the consumer besides its bytes: its entry in the batch's record
+    /// table, then in the vector `poll` returns (with its batch's `Arc`).
+    pub(crate) const TABLE_BYTES: usize = size_of::<ConsumerRecord>();
 }
 
 /// Collects the records of one batch read from `source`.
@@ -124,14 +129,14 @@ pub(crate) struct BatchCollector {
 impl BatchCollector {
     /// An empty batch over `source`, with room for `expected` records (the count a batch
     /// header claims: the caller bounds it by the bytes there are, since it comes off the
-    /// network).
+    /// network), whose table's bytes `table` holds from the prefetch budget.
     pub(crate) fn new(
         topic: Arc<str>,
         partition: i32,
         timestamp_type: TimestampType,
         leader_epoch: i32,
         source: Arc<SharedBytes>,
-        expected: usize,
+        (expected, table): (usize, Option<Permit>),
     ) -> Self {
         Self {
             data: BatchData {
@@ -140,7 +145,7 @@ impl BatchCollector {
                 timestamp_type,
                 leader_epoch,
                 source,
-                headers: Vec::new(),
+                _table: table,
             },
             records: Vec::with_capacity(expected),
         }
@@ -156,18 +161,11 @@ impl BatchCollector {
         let (Some(key), Some(value)) = (span(record.key), span(record.value)) else {
             return false;
         };
-        let first = self.data.headers.len();
-        for header in record.headers {
-            let key = Span::of(whole, header.key.as_bytes());
-            let value = span(header.value);
-            let (Some(key), Some(value)) = (key, value) else {
-                self.data.headers.truncate(first);
-                return false;
-            };
-            self.data.headers.push(HeaderSpan { key, value });
-        }
-        let (Ok(start), Ok(end)) = (u32::try_from(first), u32::try_from(self.data.headers.len()))
-        else {
+        let headers = record.headers.bytes();
+        let (Some(headers), Ok(header_count)) = (
+            Span::of(whole, headers),
+            u32::try_from(record.headers.len()),
+        ) else {
             return false;
         };
         self.records.push(RecordMeta {
@@ -175,7 +173,8 @@ impl BatchCollector {
             timestamp: record.timestamp,
             key,
             value,
-            headers: (start, end),
+            headers,
+            header_count,
         });
         true
     }
@@ -242,26 +241,39 @@ impl ConsumerRecord {
         self.meta.value.map(|span| span.slice(bytes))
     }
 
-    /// The headers, in order.
+    /// The headers, in order, read from the record's bytes (checked when it was fetched).
     pub fn headers(&self) -> impl ExactSizeIterator<Item = Header<'_>> + '_ {
-        let (start, end) = self.meta.headers;
-        let spans = self
-            .batch
-            .headers
-            .get(start as usize..end as usize)
-            .unwrap_or_default();
-        let bytes = self.batch.source.bytes();
-        spans.iter().map(move |span| Header {
-            // Checked as UTF-8 when the record was read.
-            key: std::str::from_utf8(span.key.slice(bytes)).unwrap_or_default(),
-            value: span.value.map(|value| value.slice(bytes)),
-        })
+        let bytes = self.meta.headers.slice(self.batch.source.bytes());
+        Counted(Headers::from_bytes(bytes, self.meta.header_count as usize))
     }
 }
 
+/// A record's headers, as many as its header count says: the bytes were checked whole when
+/// the record was fetched, so every one of them decodes.
+struct Counted<'a>(Headers<'a>);
+
+impl<'a> Iterator for Counted<'a> {
+    type Item = Header<'a>;
+
+    fn next(&mut self) -> Option<Header<'a>> {
+        self.0.next()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.0.len(), Some(self.0.len()))
+    }
+}
+
+impl ExactSizeIterator for Counted<'_> {}
+
 #[cfg(test)]
 mod tests {
-    use super::Span;
+    use super::{RecordMeta, Span};
+
+    #[test]
+    fn a_record_costs_the_64_bytes_the_docs_say() {
+        assert_eq!(RecordMeta::TABLE_BYTES, 64);
+    }
 
     #[test]
     fn spans_are_found_only_inside_their_buffer() {

@@ -100,7 +100,10 @@ fn uncompressed_records_are_read_in_place_from_the_fetch_offset() {
         }]
     );
     assert_eq!(got[3].key(), Some(&b"k1"[..]));
-    // Uncompressed records take no budget beyond the body's own.
+    // Uncompressed records take no budget beyond the body's own but their tables' (the two
+    // batches read, 3 and 2 records), given back once the records are dropped.
+    assert_eq!(budget.used(), 5 * RecordMeta::TABLE_BYTES);
+    drop((got, batches));
     assert_eq!(budget.used(), 0);
 }
 
@@ -247,4 +250,27 @@ fn the_last_batch_read_gives_the_last_fetched_epoch() {
             last_epoch: Some(5)
         }
     );
+}
+
+#[test]
+fn a_batch_whose_record_table_outgrows_the_whole_bound_is_an_error() {
+    // 100 records of about 55 bytes: a table of 100 entries, more than a 4 KiB bound.
+    let body = batch(0, 100, Compression::None, BatchOptions::default());
+    const { assert!(100 * RecordMeta::TABLE_BYTES > 4096) };
+    let budget = PrefetchBudget::new(4096);
+    let (end, batches) = read(body.clone(), 0, None, AbortedFilter::default(), &budget);
+    let error = end.unwrap_err().to_string();
+    assert!(
+        error.contains("more than the whole prefetch bound"),
+        "{error}"
+    );
+    assert!(batches.is_empty());
+    assert_eq!(budget.used(), 0);
+    // Within a bound that holds it, the table is counted until the records go.
+    let budget = PrefetchBudget::new(1 << 20);
+    let (end, batches) = read(body, 0, None, AbortedFilter::default(), &budget);
+    assert_eq!(end.unwrap(), 100);
+    assert_eq!(budget.used(), 100 * RecordMeta::TABLE_BYTES);
+    drop(batches);
+    assert_eq!(budget.used(), 0);
 }
