@@ -2,21 +2,23 @@
 //! brokers advertise the proxies): an idempotent producer whose connections are cut and whose
 //! responses are cut short mid-flight still writes every acknowledged record exactly once and in
 //! order, and a consumer behind stalled proxies resumes once the stall ends, missing and
-//! repeating nothing; a black-holed broker holds up only the partitions it leads. The tests take
-//! the proxies in turn.
+//! repeating nothing; batches in doubt are written once across epoch bumps; a black-holed
+//! broker holds up only the partitions it leads. The tests take the proxies in turn.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use franzl::admin::NewTopic;
 use franzl::config::ProducerConfig;
 use franzl::consumer::{Consumer, TopicPartition};
+use franzl::core::ErrorCode;
 use franzl::producer::{Producer, ProducerRecord};
 use franzl_tests::consumer::{cluster, collect, config, kcat_produce};
 use franzl_tests::fault_proxy::Direction;
 use franzl_tests::fault_proxy::cluster::cluster3_proxies;
-use franzl_tests::producer::create_topic;
+use franzl_tests::producer::{create_topic, create_topic_with};
 use franzl_tests::soak::history::{History, WriteId, check};
 use franzl_tests::soak::run::read_all;
 use franzl_tests::{Profile, broker, unique_topic};
@@ -36,43 +38,7 @@ fn idempotent_producer_writes_each_acknowledged_record_once_across_cuts() {
         .unwrap();
     assert!(config.enable_idempotence);
     let stop = Arc::new(AtomicBool::new(false));
-    let sending = {
-        let (stop, topic) = (Arc::clone(&stop), topic.clone());
-        thread::spawn(move || {
-            smol::block_on(async {
-                let producer = Producer::connect(config).await.unwrap();
-                let mut history = History::default();
-                let mut deliveries = Vec::new();
-                let mut sequence = 0u64;
-                while !stop.load(Ordering::Acquire) {
-                    let id = WriteId {
-                        producer: 0,
-                        sequence,
-                    };
-                    let partition = (sequence % PARTITIONS as u64) as i32;
-                    let value = id.value();
-                    let record = ProducerRecord::new(&topic, value.as_bytes()).partition(partition);
-                    history.sends.push((id, partition));
-                    deliveries.push((id, producer.send(record).await.unwrap()));
-                    sequence += 1;
-                    if sequence.is_multiple_of(100) {
-                        smol::Timer::after(Duration::from_millis(5)).await;
-                    }
-                }
-                producer.flush().await;
-                for (id, delivery) in deliveries {
-                    match delivery.await {
-                        Ok(metadata) => {
-                            history.acks.push((id, metadata.partition, metadata.offset));
-                        }
-                        Err(error) => history.failures.push((id, error.to_string())),
-                    }
-                }
-                producer.close().await;
-                history
-            })
-        })
-    };
+    let sending = send_until_stopped(config, &topic, None, &stop);
     // Cut every connection, then cut a response short (appended, answer lost), in turns.
     thread::sleep(Duration::from_secs(1));
     for round in 0..12 {
@@ -88,7 +54,7 @@ fn idempotent_producer_writes_each_acknowledged_record_once_across_cuts() {
     proxies.heal_all();
     thread::sleep(Duration::from_secs(1));
     stop.store(true, Ordering::Release);
-    let mut history = sending.join().unwrap();
+    let (mut history, _) = sending.join().unwrap();
     let cut: u64 = proxies.all().map(|(_, p)| p.stats().cut).sum();
     let truncated: u64 = proxies.all().map(|(_, p)| p.stats().truncated[1]).sum();
     assert!(
@@ -108,6 +74,129 @@ fn idempotent_producer_writes_each_acknowledged_record_once_across_cuts() {
     );
     assert_eq!(findings.read, findings.sent);
     assert!(findings.sent > 1_000, "{} records sent", findings.sent);
+}
+
+/// Sends numbered records ([`WriteId`]s of producer 0) round the [`PARTITIONS`] partitions of
+/// `topic` on its own thread until `stop`, then waits for every delivery; with `keyless`, also
+/// a record without a key to that (compacted) topic every 50 records, which the broker refuses
+/// `INVALID_RECORD`. Returns the history and how many keyless records were refused so.
+fn send_until_stopped(
+    config: ProducerConfig,
+    topic: &str,
+    keyless: Option<String>,
+    stop: &Arc<AtomicBool>,
+) -> thread::JoinHandle<(History, usize)> {
+    let (stop, topic) = (Arc::clone(stop), topic.to_owned());
+    thread::spawn(move || {
+        smol::block_on(async {
+            let producer = Producer::connect(config).await.unwrap();
+            let mut history = History::default();
+            let (mut deliveries, mut refusals) = (Vec::new(), Vec::new());
+            let mut sequence = 0u64;
+            while !stop.load(Ordering::Acquire) {
+                let id = WriteId {
+                    producer: 0,
+                    sequence,
+                };
+                let partition = (sequence % PARTITIONS as u64) as i32;
+                let value = id.value();
+                let record = ProducerRecord::new(&topic, value.as_bytes()).partition(partition);
+                history.sends.push((id, partition));
+                deliveries.push((id, producer.send(record).await.unwrap()));
+                if let Some(compacted) = keyless.as_deref().filter(|_| sequence % 50 == 25) {
+                    let record = ProducerRecord::new(compacted, b"no key".as_slice());
+                    refusals.push(producer.send(record).await.unwrap());
+                }
+                sequence += 1;
+                if sequence.is_multiple_of(100) {
+                    smol::Timer::after(Duration::from_millis(5)).await;
+                }
+            }
+            producer.flush().await;
+            for (id, delivery) in deliveries {
+                match delivery.await {
+                    Ok(metadata) => {
+                        history.acks.push((id, metadata.partition, metadata.offset));
+                    }
+                    Err(error) => history.failures.push((id, error.to_string())),
+                }
+            }
+            let mut refused = 0;
+            for refusal in refusals {
+                let error = refusal
+                    .await
+                    .expect_err("a keyless record on a compacted topic");
+                assert_eq!(
+                    error.kafka_code(),
+                    Some(ErrorCode::INVALID_RECORD),
+                    "{error}"
+                );
+                refused += 1;
+            }
+            producer.close().await;
+            (history, refused)
+        })
+    })
+}
+
+/// The epoch-bump duplicate of issue 15 on the real cluster: batches whose answers the proxies
+/// cut short are in doubt (the broker may have written them) while keyless records to a
+/// compacted topic are refused `INVALID_RECORD`, each refusal bumping the producer's epoch.
+/// A batch in doubt must be sent again under its own epoch and sequence, never as new data
+/// under the new epoch: every acknowledged record is written once and in order.
+#[test]
+fn batches_in_doubt_are_written_once_across_epoch_bumps() {
+    let proxies = cluster3_proxies();
+    let broker = broker(Profile::Cluster3);
+    let topic = unique_topic("proxy-bump");
+    create_topic(broker, &topic, PARTITIONS, 3);
+    let compacted = unique_topic("proxy-bump-compacted");
+    create_topic_with(
+        broker,
+        NewTopic::new(&compacted, 1, 3).config("cleanup.policy", "compact"),
+    );
+    let config = ProducerConfig::builder()
+        .client(|_| franzl_tests::client::builder(&proxies.bootstrap()))
+        .linger(Duration::from_millis(2))
+        .build()
+        .unwrap();
+    assert!(config.enable_idempotence);
+    let stop = Arc::new(AtomicBool::new(false));
+    let sending = send_until_stopped(config, &topic, Some(compacted), &stop);
+    thread::sleep(Duration::from_secs(1));
+    for _ in 0..10 {
+        for (_, proxy) in proxies.all() {
+            proxy.truncate_next_frame(Direction::ToClient);
+        }
+        thread::sleep(Duration::from_millis(400));
+    }
+    proxies.heal_all();
+    thread::sleep(Duration::from_secs(1));
+    stop.store(true, Ordering::Release);
+    let (mut history, refused) = sending.join().unwrap();
+    let truncated: u64 = proxies.all().map(|(_, p)| p.stats().truncated[1]).sum();
+    assert!(truncated >= 3, "the faults happened: {truncated} truncated");
+    assert!(
+        refused >= 10,
+        "epoch bumps: {refused} keyless records refused"
+    );
+    drop(proxies);
+
+    let (reads, reached) = read_all(&broker.bootstrap(), &topic, PARTITIONS);
+    assert!(reached, "the reader reached the end offsets");
+    history.reads = reads;
+    let findings = check(&history);
+    assert!(findings.is_clean(), "{findings:#?}");
+    assert_eq!(
+        findings.failed, 0,
+        "every delivery succeeded: {findings:#?}"
+    );
+    assert_eq!(findings.read, findings.sent);
+    println!(
+        "{} records sent across {truncated} answers cut short and {refused} keyless records \
+         refused (each asking for a new epoch): each read once, in order",
+        findings.sent
+    );
 }
 
 #[test]
