@@ -54,7 +54,7 @@ fn idempotent_producer_writes_each_acknowledged_record_once_across_cuts() {
     proxies.heal_all();
     thread::sleep(Duration::from_secs(1));
     stop.store(true, Ordering::Release);
-    let (mut history, _) = sending.join().unwrap();
+    let (history, _) = sending.join().unwrap();
     let cut: u64 = proxies.all().map(|(_, p)| p.stats().cut).sum();
     let truncated: u64 = proxies.all().map(|(_, p)| p.stats().truncated[1]).sum();
     assert!(
@@ -63,7 +63,18 @@ fn idempotent_producer_writes_each_acknowledged_record_once_across_cuts() {
     );
     drop(proxies);
 
-    let (reads, reached) = read_all(&broker.bootstrap(), &topic, PARTITIONS);
+    let sent = read_back_exactly_once(broker, &topic, history);
+    assert!(sent > 1_000, "{sent} records sent");
+}
+
+/// Reads `topic` back and checks `history` against it: every record sent was acknowledged and
+/// is read once, in order. Returns how many were sent.
+fn read_back_exactly_once(
+    broker: &franzl_tests::Broker,
+    topic: &str,
+    mut history: History,
+) -> u64 {
+    let (reads, reached) = read_all(&broker.bootstrap(), topic, PARTITIONS);
     assert!(reached, "the reader reached the end offsets");
     history.reads = reads;
     let findings = check(&history);
@@ -73,7 +84,7 @@ fn idempotent_producer_writes_each_acknowledged_record_once_across_cuts() {
         "every delivery succeeded: {findings:#?}"
     );
     assert_eq!(findings.read, findings.sent);
-    assert!(findings.sent > 1_000, "{} records sent", findings.sent);
+    findings.sent
 }
 
 /// Sends numbered records ([`WriteId`]s of producer 0) round the [`PARTITIONS`] partitions of
@@ -173,29 +184,16 @@ fn batches_in_doubt_are_written_once_across_epoch_bumps() {
     proxies.heal_all();
     thread::sleep(Duration::from_secs(1));
     stop.store(true, Ordering::Release);
-    let (mut history, refused) = sending.join().unwrap();
+    let (history, refused) = sending.join().unwrap();
     let truncated: u64 = proxies.all().map(|(_, p)| p.stats().truncated[1]).sum();
     assert!(truncated >= 3, "the faults happened: {truncated} truncated");
-    assert!(
-        refused >= 10,
-        "epoch bumps: {refused} keyless records refused"
-    );
+    assert!(refused >= 10, "{refused} keyless records refused");
     drop(proxies);
 
-    let (reads, reached) = read_all(&broker.bootstrap(), &topic, PARTITIONS);
-    assert!(reached, "the reader reached the end offsets");
-    history.reads = reads;
-    let findings = check(&history);
-    assert!(findings.is_clean(), "{findings:#?}");
-    assert_eq!(
-        findings.failed, 0,
-        "every delivery succeeded: {findings:#?}"
-    );
-    assert_eq!(findings.read, findings.sent);
+    let sent = read_back_exactly_once(broker, &topic, history);
     println!(
-        "{} records sent across {truncated} answers cut short and {refused} keyless records \
-         refused (each asking for a new epoch): each read once, in order",
-        findings.sent
+        "{sent} records sent across {truncated} answers cut short and {refused} keyless records \
+         refused (each asking for a new epoch): each read once, in order"
     );
 }
 
