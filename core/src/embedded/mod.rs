@@ -37,9 +37,9 @@
 //!
 //! # Flash
 //! The produce-and-fetch example takes about 47 KiB of flash on a Cortex-M4F (opt-level `z`,
-//! LTO) with SASL PLAIN and about 56 KiB with both SCRAM mechanisms, when built with
+//! LTO) with SASL PLAIN and about 55 KiB with both SCRAM mechanisms, when built with
 //! `--cfg franzl_flexible_only`, which links the flexible protocol versions only (brokers from
-//! about Kafka 2.8 on), and about 61 KiB without; the README's microcontroller section has the
+//! about Kafka 2.8 on), and about 60 KiB without; the README's microcontroller section has the
 //! figures by part, and `cargo xtask size` measures them.
 //!
 //! # Time and timeouts
