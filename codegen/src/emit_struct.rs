@@ -448,14 +448,14 @@ fn emit_len(
         let name = &p.field.name;
         let size = if p.optional && p.nullable != Cond::Always {
             format!(
-                "if {} {{ m::Item::wire_len(&self.{id}, v)? }} else {{ m::Item::wire_len(&m::non_null(self.{id}, {name:?})?, v)? }}",
+                "if {} {{ m::Item::wire_len(&self.{id}, v)? }} else {{ m::Item::wire_len(&m::non_null(self.{id}, &{name:?})?, v)? }}",
                 p.nullable.expr(),
                 id = p.ident
             )
         } else {
             format!("m::Item::wire_len(&self.{}, v)?", p.ident)
         };
-        let absent = format!("m::absent(&self.{}, &{}, {name:?})?;", p.ident, p.default);
+        let absent = format!("m::absent(&self.{}, &{}, &{name:?})?;", p.ident, p.default);
         // Where a field can be carried: regular versions, or tagged versions.
         let carried = match (&p.regular, p.tagged.as_ref().map(|t| &t.1)) {
             (Cond::Never, Some(c)) => c.clone(),
@@ -489,7 +489,7 @@ fn emit_len(
         out.push_str(
             "        } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {\n",
         );
-        out.push_str("            return Err(w::EncodeError::FieldNotInVersion { field: \"unknown tagged fields\" });\n");
+        out.push_str("            return Err(w::EncodeError::FieldNotInVersion { field: &\"unknown tagged fields\" });\n");
         out.push_str("        }\n");
     } else if flexible {
         writeln!(
@@ -519,7 +519,7 @@ fn emit_len(
         out.push_str(
             "        } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {\n",
         );
-        out.push_str("            return Err(w::EncodeError::FieldNotInVersion { field: \"unknown tagged fields\" });\n");
+        out.push_str("            return Err(w::EncodeError::FieldNotInVersion { field: &\"unknown tagged fields\" });\n");
         out.push_str("        }\n");
     }
     out.push_str("        Ok(n)\n    }\n");

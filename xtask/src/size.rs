@@ -5,7 +5,7 @@
 //! only (no SCRAM features) and without `gzip`, the configuration its flash goal (48 KiB)
 //! counts; the same with every SASL mechanism (SCRAM-SHA-256 and SCRAM-SHA-512); that one
 //! speaking every protocol version; and with every mechanism and gzip. A release build fails
-//! when the first outgrows its ceiling.
+//! when the first outgrows its ceiling (48 KiB) or the second outgrows its own (56 KiB).
 //!
 //! The sizes come from the ELF section headers, read here, with Berkeley `size` accounting:
 //! text is every allocated read-only section (code, vector table, constants), data every
@@ -120,8 +120,24 @@ pub fn run(args: &[String]) -> Result<(), String> {
 /// The ceiling of the embedded client's flash (text), as the package's config builds it without
 /// features (SASL PLAIN only, no gzip): the goal of a produce-and-fetch client in 48 KiB, now
 /// met, so that growth past it fails `cargo xtask test` instead of going unnoticed.
-const CLIENT_CEILING: u64 = CLIENT_CEILING_KIB << 10;
-const CLIENT_CEILING_KIB: u64 = 48;
+const PLAIN_CEILING: Ceiling = Ceiling {
+    kib: 48,
+    build: "SASL PLAIN only, no gzip",
+};
+
+/// The ceiling of the same client with both SCRAM mechanisms: where it stands now (56,624 B),
+/// rounded up to a KiB, so that it can only shrink; the goal is 48 KiB like the PLAIN build.
+const SCRAM_CEILING: Ceiling = Ceiling {
+    kib: 56,
+    build: "SASL PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512, no gzip",
+};
+
+/// A flash ceiling of one build of the client.
+struct Ceiling {
+    kib: u64,
+    /// The build, as the report names it.
+    build: &'static str,
+}
 
 /// The package's features that link both SCRAM mechanisms.
 const EVERY_MECHANISM: &str = "scram-sha256,scram-sha512";
@@ -142,10 +158,10 @@ fn build_and_report(release: bool) -> Result<(), String> {
     // The client as the flash goal counts it: the package's config (flexible versions only),
     // SASL PLAIN only, without gzip.
     build(release, &[], None, &target_dir)?;
-    let client = print_sizes(&elf(&target_dir, CLIENT), " (SASL PLAIN only)")?;
+    let plain = print_sizes(&elf(&target_dir, CLIENT), " (SASL PLAIN only)")?;
     let every_mechanism = ["--features", EVERY_MECHANISM];
     build(release, &every_mechanism, None, &target_dir)?;
-    print_sizes(
+    let scram = print_sizes(
         &elf(&target_dir, CLIENT),
         " (features: scram-sha256, scram-sha512)",
     )?;
@@ -172,24 +188,35 @@ fn build_and_report(release: bool) -> Result<(), String> {
         )?;
     }
     if release {
-        check_client(client.text)?;
+        // Both are checked and reported before either fails the step.
+        let checks = [
+            check_client(plain.text, &PLAIN_CEILING),
+            check_client(scram.text, &SCRAM_CEILING),
+        ];
+        for check in &checks {
+            match check {
+                Ok(line) | Err(line) => println!("{line}"),
+            }
+        }
+        for check in checks {
+            check?;
+        }
     }
     Ok(())
 }
 
-/// Fails when the release build of the client (flexible versions only, SASL PLAIN only, without
-/// gzip) outgrew its ceiling.
-fn check_client(text: u64) -> Result<(), String> {
-    if text > CLIENT_CEILING {
+/// The line that reports a release build of the client (flexible versions only, without gzip)
+/// under its ceiling, or the error when it outgrew it.
+fn check_client(text: u64, ceiling: &Ceiling) -> Result<String, String> {
+    let Ceiling { kib, build } = ceiling;
+    if text > kib << 10 {
         return Err(format!(
-            "{CLIENT} takes {text} bytes of flash, more than its ceiling of {CLIENT_CEILING_KIB} KiB"
+            "{CLIENT} ({build}) takes {text} bytes of flash, more than its ceiling of {kib} KiB"
         ));
     }
-    println!(
-        "{CLIENT}: {text} bytes of flash (SASL PLAIN only, no gzip), under its ceiling of \
-         {CLIENT_CEILING_KIB} KiB"
-    );
-    Ok(())
+    Ok(format!(
+        "{CLIENT}: {text} bytes of flash ({build}), under its ceiling of {kib} KiB"
+    ))
 }
 
 /// Builds the package with `features`, and with `rustflags` instead of its config's if given.
@@ -286,6 +313,24 @@ mod tests {
                 bss: 0x40
             })
         );
+    }
+
+    #[test]
+    fn a_client_over_its_ceiling_fails() {
+        let ceiling = Ceiling {
+            kib: 48,
+            build: "test",
+        };
+        assert!(check_client(48 << 10, &ceiling).is_ok());
+        assert!(check_client(40_000, &ceiling).is_ok());
+        let error = check_client((48 << 10) + 1, &ceiling).unwrap_err();
+        assert!(
+            error.contains("49153 bytes") && error.contains("48 KiB"),
+            "{error}"
+        );
+        // The SCRAM build is held to its own ceiling, the PLAIN build to 48 KiB.
+        assert!(check_client(SCRAM_CEILING.kib << 10, &PLAIN_CEILING).is_err());
+        assert!(check_client(PLAIN_CEILING.kib << 10, &SCRAM_CEILING).is_ok());
     }
 
     #[test]

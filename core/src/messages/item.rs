@@ -377,7 +377,7 @@ pub const fn refuses(flexible: bool, number: i16, first_flexible: i16) -> bool {
 ///
 /// # Errors
 /// [`EncodeError::NullNotAllowed`] naming `field` when the value is null.
-pub fn non_null<T: Copy>(value: Option<T>, field: &'static str) -> Result<T, EncodeError> {
+pub fn non_null<T: Copy>(value: Option<T>, field: &'static &'static str) -> Result<T, EncodeError> {
     value.ok_or(EncodeError::NullNotAllowed { field })
 }
 
@@ -388,7 +388,7 @@ pub fn non_null<T: Copy>(value: Option<T>, field: &'static str) -> Result<T, Enc
 pub fn absent<T: PartialEq>(
     value: &T,
     default: &T,
-    field: &'static str,
+    field: &'static &'static str,
 ) -> Result<(), EncodeError> {
     if value == default {
         Ok(())

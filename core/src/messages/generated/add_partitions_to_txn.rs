@@ -122,7 +122,7 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnRequest<'a> {
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.transactions, v)?);
         } else {
-            m::absent(&self.transactions, &m::Array::EMPTY, "Transactions")?;
+            m::absent(&self.transactions, &m::Array::EMPTY, &"Transactions")?;
         }
         if v.number <= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.v3_and_below_transactional_id, v)?);
@@ -130,13 +130,13 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnRequest<'a> {
             m::absent(
                 &self.v3_and_below_transactional_id,
                 &"",
-                "V3AndBelowTransactionalId",
+                &"V3AndBelowTransactionalId",
             )?;
         }
         if v.number <= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.v3_and_below_producer_id, v)?);
         } else {
-            m::absent(&self.v3_and_below_producer_id, &0, "V3AndBelowProducerId")?;
+            m::absent(&self.v3_and_below_producer_id, &0, &"V3AndBelowProducerId")?;
         }
         if v.number <= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.v3_and_below_producer_epoch, v)?);
@@ -144,7 +144,7 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnRequest<'a> {
             m::absent(
                 &self.v3_and_below_producer_epoch,
                 &0,
-                "V3AndBelowProducerEpoch",
+                &"V3AndBelowProducerEpoch",
             )?;
         }
         if v.number <= 3 {
@@ -153,14 +153,14 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnRequest<'a> {
             m::absent(
                 &self.v3_and_below_topics,
                 &m::Array::EMPTY,
-                "V3AndBelowTopics",
+                &"V3AndBelowTopics",
             )?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -319,33 +319,33 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTransaction<'a> {
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.transactional_id, v)?);
         } else {
-            m::absent(&self.transactional_id, &"", "TransactionalId")?;
+            m::absent(&self.transactional_id, &"", &"TransactionalId")?;
         }
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.producer_id, v)?);
         } else {
-            m::absent(&self.producer_id, &0, "ProducerId")?;
+            m::absent(&self.producer_id, &0, &"ProducerId")?;
         }
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.producer_epoch, v)?);
         } else {
-            m::absent(&self.producer_epoch, &0, "ProducerEpoch")?;
+            m::absent(&self.producer_epoch, &0, &"ProducerEpoch")?;
         }
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.verify_only, v)?);
         } else {
-            m::absent(&self.verify_only, &false, "VerifyOnly")?;
+            m::absent(&self.verify_only, &false, &"VerifyOnly")?;
         }
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.topics, v)?);
         } else {
-            m::absent(&self.topics, &m::Array::EMPTY, "Topics")?;
+            m::absent(&self.topics, &m::Array::EMPTY, &"Topics")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -453,7 +453,7 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTopic<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -582,7 +582,7 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResponse<'a> {
             m::absent(
                 &self.results_by_transaction,
                 &m::Array::EMPTY,
-                "ResultsByTransaction",
+                &"ResultsByTransaction",
             )?;
         }
         if v.number <= 3 {
@@ -591,14 +591,14 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResponse<'a> {
             m::absent(
                 &self.results_by_topic_v3_and_below,
                 &m::Array::EMPTY,
-                "ResultsByTopicV3AndBelow",
+                &"ResultsByTopicV3AndBelow",
             )?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -717,18 +717,18 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnResult<'a> {
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.transactional_id, v)?);
         } else {
-            m::absent(&self.transactional_id, &"", "TransactionalId")?;
+            m::absent(&self.transactional_id, &"", &"TransactionalId")?;
         }
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.topic_results, v)?);
         } else {
-            m::absent(&self.topic_results, &m::Array::EMPTY, "TopicResults")?;
+            m::absent(&self.topic_results, &m::Array::EMPTY, &"TopicResults")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -827,7 +827,7 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnTopicResult<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -924,7 +924,7 @@ impl<'a> m::Item<'a> for AddPartitionsToTxnPartitionResult<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

@@ -112,13 +112,13 @@ impl<'a> m::Item<'a> for AddRaftVoterRequest<'a> {
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.ack_when_committed, v)?);
         } else {
-            m::absent(&self.ack_when_committed, &true, "AckWhenCommitted")?;
+            m::absent(&self.ack_when_committed, &true, &"AckWhenCommitted")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -237,7 +237,7 @@ impl<'a> m::Item<'a> for Listener<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -342,7 +342,7 @@ impl<'a> m::Item<'a> for AddRaftVoterResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

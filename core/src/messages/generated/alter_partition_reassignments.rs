@@ -92,7 +92,7 @@ impl<'a> m::Item<'a> for AlterPartitionReassignmentsRequest<'a> {
             m::absent(
                 &self.allow_replication_factor_change,
                 &true,
-                "AllowReplicationFactorChange",
+                &"AllowReplicationFactorChange",
             )?;
         }
         n = n.saturating_add(m::Item::wire_len(&self.topics, v)?);
@@ -100,7 +100,7 @@ impl<'a> m::Item<'a> for AlterPartitionReassignmentsRequest<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -209,7 +209,7 @@ impl<'a> m::Item<'a> for ReassignableTopic<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -304,7 +304,7 @@ impl<'a> m::Item<'a> for ReassignablePartition<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -427,7 +427,7 @@ impl<'a> m::Item<'a> for AlterPartitionReassignmentsResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -534,7 +534,7 @@ impl<'a> m::Item<'a> for ReassignableTopicResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -638,7 +638,7 @@ impl<'a> m::Item<'a> for ReassignablePartitionResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

@@ -95,7 +95,7 @@ impl<'a> m::Item<'a> for ApiVersionsRequest<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -301,7 +301,7 @@ impl<'a> m::Item<'a> for ApiVersionsResponse<'a> {
             n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -426,7 +426,7 @@ impl<'a> m::Item<'a> for ApiVersion<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -541,23 +541,23 @@ impl<'a> m::Item<'a> for SupportedFeatureKey<'a> {
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         } else {
-            m::absent(&self.name, &"", "Name")?;
+            m::absent(&self.name, &"", &"Name")?;
         }
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.min_version, v)?);
         } else {
-            m::absent(&self.min_version, &0, "MinVersion")?;
+            m::absent(&self.min_version, &0, &"MinVersion")?;
         }
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.max_version, v)?);
         } else {
-            m::absent(&self.max_version, &0, "MaxVersion")?;
+            m::absent(&self.max_version, &0, &"MaxVersion")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -678,23 +678,23 @@ impl<'a> m::Item<'a> for FinalizedFeatureKey<'a> {
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         } else {
-            m::absent(&self.name, &"", "Name")?;
+            m::absent(&self.name, &"", &"Name")?;
         }
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.max_version_level, v)?);
         } else {
-            m::absent(&self.max_version_level, &0, "MaxVersionLevel")?;
+            m::absent(&self.max_version_level, &0, &"MaxVersionLevel")?;
         }
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.min_version_level, v)?);
         } else {
-            m::absent(&self.min_version_level, &0, "MinVersionLevel")?;
+            m::absent(&self.min_version_level, &0, &"MinVersionLevel")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

@@ -137,7 +137,7 @@ impl<'a> m::Item<'a> for ConsumerGroupHeartbeatRequest<'a> {
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.subscribed_topic_regex, v)?);
         } else {
-            m::absent(&self.subscribed_topic_regex, &None, "SubscribedTopicRegex")?;
+            m::absent(&self.subscribed_topic_regex, &None, &"SubscribedTopicRegex")?;
         }
         n = n.saturating_add(m::Item::wire_len(&self.server_assignor, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.topic_partitions, v)?);
@@ -145,7 +145,7 @@ impl<'a> m::Item<'a> for ConsumerGroupHeartbeatRequest<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -261,7 +261,7 @@ impl<'a> m::Item<'a> for ConsumerGroupHeartbeatRequestTopicPartitions<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -395,7 +395,7 @@ impl<'a> m::Item<'a> for ConsumerGroupHeartbeatResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -497,7 +497,7 @@ impl<'a> m::Item<'a> for Assignment<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -591,7 +591,7 @@ impl<'a> m::Item<'a> for ConsumerGroupHeartbeatResponseTopicPartitions<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

@@ -100,12 +100,12 @@ impl<'a> m::Item<'a> for CreateDelegationTokenRequest<'a> {
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.owner_principal_type, v)?);
         } else {
-            m::absent(&self.owner_principal_type, &Some(""), "OwnerPrincipalType")?;
+            m::absent(&self.owner_principal_type, &Some(""), &"OwnerPrincipalType")?;
         }
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.owner_principal_name, v)?);
         } else {
-            m::absent(&self.owner_principal_name, &Some(""), "OwnerPrincipalName")?;
+            m::absent(&self.owner_principal_name, &Some(""), &"OwnerPrincipalName")?;
         }
         n = n.saturating_add(m::Item::wire_len(&self.renewers, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.max_lifetime_ms, v)?);
@@ -113,7 +113,7 @@ impl<'a> m::Item<'a> for CreateDelegationTokenRequest<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -225,7 +225,7 @@ impl<'a> m::Item<'a> for CreatableRenewers<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -390,7 +390,7 @@ impl<'a> m::Item<'a> for CreateDelegationTokenResponse<'a> {
             m::absent(
                 &self.token_requester_principal_type,
                 &"",
-                "TokenRequesterPrincipalType",
+                &"TokenRequesterPrincipalType",
             )?;
         }
         if v.number >= 3 {
@@ -399,7 +399,7 @@ impl<'a> m::Item<'a> for CreateDelegationTokenResponse<'a> {
             m::absent(
                 &self.token_requester_principal_name,
                 &"",
-                "TokenRequesterPrincipalName",
+                &"TokenRequesterPrincipalName",
             )?;
         }
         n = n.saturating_add(m::Item::wire_len(&self.issue_timestamp_ms, v)?);
@@ -412,7 +412,7 @@ impl<'a> m::Item<'a> for CreateDelegationTokenResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

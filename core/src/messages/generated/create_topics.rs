@@ -88,7 +88,7 @@ impl<'a> m::Item<'a> for CreateTopicsRequest<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -218,7 +218,7 @@ impl<'a> m::Item<'a> for CreatableTopic<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -316,7 +316,7 @@ impl<'a> m::Item<'a> for CreatableReplicaAssignment<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -411,7 +411,7 @@ impl<'a> m::Item<'a> for CreatableTopicConfig<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -506,7 +506,7 @@ impl<'a> m::Item<'a> for CreateTopicsResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -703,7 +703,7 @@ impl<'a> m::Item<'a> for CreatableTopicResult<'a> {
             n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -854,17 +854,17 @@ impl<'a> m::Item<'a> for CreatableTopicConfigs<'a> {
         if v.number >= 5 {
             n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         } else {
-            m::absent(&self.name, &"", "Name")?;
+            m::absent(&self.name, &"", &"Name")?;
         }
         if v.number >= 5 {
             n = n.saturating_add(m::Item::wire_len(&self.value, v)?);
         } else {
-            m::absent(&self.value, &Some(""), "Value")?;
+            m::absent(&self.value, &Some(""), &"Value")?;
         }
         if v.number >= 5 {
             n = n.saturating_add(m::Item::wire_len(&self.read_only, v)?);
         } else {
-            m::absent(&self.read_only, &false, "ReadOnly")?;
+            m::absent(&self.read_only, &false, &"ReadOnly")?;
         }
         if v.number >= 5 {
             n = n.saturating_add(m::Item::wire_len(&self.config_source, v)?);
@@ -872,13 +872,13 @@ impl<'a> m::Item<'a> for CreatableTopicConfigs<'a> {
         if v.number >= 5 {
             n = n.saturating_add(m::Item::wire_len(&self.is_sensitive, v)?);
         } else {
-            m::absent(&self.is_sensitive, &false, "IsSensitive")?;
+            m::absent(&self.is_sensitive, &false, &"IsSensitive")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

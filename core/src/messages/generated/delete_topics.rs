@@ -94,7 +94,7 @@ impl<'a> m::Item<'a> for DeleteTopicsRequest<'a> {
         if v.number >= 6 {
             n = n.saturating_add(m::Item::wire_len(&self.topics, v)?);
         } else {
-            m::absent(&self.topics, &m::Array::EMPTY, "Topics")?;
+            m::absent(&self.topics, &m::Array::EMPTY, &"Topics")?;
         }
         if v.number <= 5 {
             n = n.saturating_add(m::Item::wire_len(&self.topic_names, v)?);
@@ -104,7 +104,7 @@ impl<'a> m::Item<'a> for DeleteTopicsRequest<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -224,18 +224,18 @@ impl<'a> m::Item<'a> for DeleteTopicState<'a> {
         if v.number >= 6 {
             n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         } else {
-            m::absent(&self.name, &None, "Name")?;
+            m::absent(&self.name, &None, &"Name")?;
         }
         if v.number >= 6 {
             n = n.saturating_add(m::Item::wire_len(&self.topic_id, v)?);
         } else {
-            m::absent(&self.topic_id, &w::Uuid::ZERO, "TopicId")?;
+            m::absent(&self.topic_id, &w::Uuid::ZERO, &"TopicId")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -334,7 +334,7 @@ impl<'a> m::Item<'a> for DeleteTopicsResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -469,7 +469,7 @@ impl<'a> m::Item<'a> for DeletableTopicResult<'a> {
         n = n.saturating_add(if v.number >= 6 {
             m::Item::wire_len(&self.name, v)?
         } else {
-            m::Item::wire_len(&m::non_null(self.name, "Name")?, v)?
+            m::Item::wire_len(&m::non_null(self.name, &"Name")?, v)?
         });
         if v.number >= 6 {
             n = n.saturating_add(m::Item::wire_len(&self.topic_id, v)?);
@@ -482,7 +482,7 @@ impl<'a> m::Item<'a> for DeletableTopicResult<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

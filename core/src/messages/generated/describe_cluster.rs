@@ -97,18 +97,22 @@ impl<'a> m::Item<'a> for DescribeClusterRequest<'a> {
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.endpoint_type, v)?);
         } else {
-            m::absent(&self.endpoint_type, &1, "EndpointType")?;
+            m::absent(&self.endpoint_type, &1, &"EndpointType")?;
         }
         if v.number >= 2 {
             n = n.saturating_add(m::Item::wire_len(&self.include_fenced_brokers, v)?);
         } else {
-            m::absent(&self.include_fenced_brokers, &false, "IncludeFencedBrokers")?;
+            m::absent(
+                &self.include_fenced_brokers,
+                &false,
+                &"IncludeFencedBrokers",
+            )?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -263,7 +267,7 @@ impl<'a> m::Item<'a> for DescribeClusterResponse<'a> {
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.endpoint_type, v)?);
         } else {
-            m::absent(&self.endpoint_type, &1, "EndpointType")?;
+            m::absent(&self.endpoint_type, &1, &"EndpointType")?;
         }
         n = n.saturating_add(m::Item::wire_len(&self.cluster_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.controller_id, v)?);
@@ -273,7 +277,7 @@ impl<'a> m::Item<'a> for DescribeClusterResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -408,13 +412,13 @@ impl<'a> m::Item<'a> for DescribeClusterBroker<'a> {
         if v.number >= 2 {
             n = n.saturating_add(m::Item::wire_len(&self.is_fenced, v)?);
         } else {
-            m::absent(&self.is_fenced, &false, "IsFenced")?;
+            m::absent(&self.is_fenced, &false, &"IsFenced")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

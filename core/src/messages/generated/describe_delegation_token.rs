@@ -72,7 +72,7 @@ impl<'a> m::Item<'a> for DescribeDelegationTokenRequest<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -177,7 +177,7 @@ impl<'a> m::Item<'a> for DescribeDelegationTokenOwner<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -279,7 +279,7 @@ impl<'a> m::Item<'a> for DescribeDelegationTokenResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -445,7 +445,7 @@ impl<'a> m::Item<'a> for DescribedDelegationToken<'a> {
             m::absent(
                 &self.token_requester_principal_type,
                 &"",
-                "TokenRequesterPrincipalType",
+                &"TokenRequesterPrincipalType",
             )?;
         }
         if v.number >= 3 {
@@ -454,7 +454,7 @@ impl<'a> m::Item<'a> for DescribedDelegationToken<'a> {
             m::absent(
                 &self.token_requester_principal_name,
                 &"",
-                "TokenRequesterPrincipalName",
+                &"TokenRequesterPrincipalName",
             )?;
         }
         n = n.saturating_add(m::Item::wire_len(&self.issue_timestamp, v)?);
@@ -467,7 +467,7 @@ impl<'a> m::Item<'a> for DescribedDelegationToken<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -574,7 +574,7 @@ impl<'a> m::Item<'a> for DescribedDelegationTokenRenewer<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

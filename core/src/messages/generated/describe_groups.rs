@@ -86,14 +86,14 @@ impl<'a> m::Item<'a> for DescribeGroupsRequest<'a> {
             m::absent(
                 &self.include_authorized_operations,
                 &false,
-                "IncludeAuthorizedOperations",
+                &"IncludeAuthorizedOperations",
             )?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -209,7 +209,7 @@ impl<'a> m::Item<'a> for DescribeGroupsResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -359,7 +359,7 @@ impl<'a> m::Item<'a> for DescribedGroup<'a> {
         if v.number >= 6 {
             n = n.saturating_add(m::Item::wire_len(&self.error_message, v)?);
         } else {
-            m::absent(&self.error_message, &None, "ErrorMessage")?;
+            m::absent(&self.error_message, &None, &"ErrorMessage")?;
         }
         n = n.saturating_add(m::Item::wire_len(&self.group_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.group_state, v)?);
@@ -372,14 +372,14 @@ impl<'a> m::Item<'a> for DescribedGroup<'a> {
             m::absent(
                 &self.authorized_operations,
                 &-2147483648,
-                "AuthorizedOperations",
+                &"AuthorizedOperations",
             )?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -520,7 +520,7 @@ impl<'a> m::Item<'a> for DescribedGroupMember<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

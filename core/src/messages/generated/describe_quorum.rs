@@ -72,7 +72,7 @@ impl<'a> m::Item<'a> for DescribeQuorumRequest<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -177,7 +177,7 @@ impl<'a> m::Item<'a> for DescribeQuorumRequestTopicData<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -265,7 +265,7 @@ impl<'a> m::Item<'a> for DescribeQuorumRequestPartitionData<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -385,13 +385,13 @@ impl<'a> m::Item<'a> for DescribeQuorumResponse<'a> {
         if v.number >= 2 {
             n = n.saturating_add(m::Item::wire_len(&self.nodes, v)?);
         } else {
-            m::absent(&self.nodes, &m::Array::EMPTY, "Nodes")?;
+            m::absent(&self.nodes, &m::Array::EMPTY, &"Nodes")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -499,7 +499,7 @@ impl<'a> m::Item<'a> for DescribeQuorumResponseTopicData<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -647,7 +647,7 @@ impl<'a> m::Item<'a> for DescribeQuorumResponsePartitionData<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -759,18 +759,18 @@ impl<'a> m::Item<'a> for Node<'a> {
         if v.number >= 2 {
             n = n.saturating_add(m::Item::wire_len(&self.node_id, v)?);
         } else {
-            m::absent(&self.node_id, &0, "NodeId")?;
+            m::absent(&self.node_id, &0, &"NodeId")?;
         }
         if v.number >= 2 {
             n = n.saturating_add(m::Item::wire_len(&self.listeners, v)?);
         } else {
-            m::absent(&self.listeners, &m::Array::EMPTY, "Listeners")?;
+            m::absent(&self.listeners, &m::Array::EMPTY, &"Listeners")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -890,23 +890,23 @@ impl<'a> m::Item<'a> for Listener<'a> {
         if v.number >= 2 {
             n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         } else {
-            m::absent(&self.name, &"", "Name")?;
+            m::absent(&self.name, &"", &"Name")?;
         }
         if v.number >= 2 {
             n = n.saturating_add(m::Item::wire_len(&self.host, v)?);
         } else {
-            m::absent(&self.host, &"", "Host")?;
+            m::absent(&self.host, &"", &"Host")?;
         }
         if v.number >= 2 {
             n = n.saturating_add(m::Item::wire_len(&self.port, v)?);
         } else {
-            m::absent(&self.port, &0, "Port")?;
+            m::absent(&self.port, &0, &"Port")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -1040,7 +1040,7 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
             m::absent(
                 &self.replica_directory_id,
                 &w::Uuid::ZERO,
-                "ReplicaDirectoryId",
+                &"ReplicaDirectoryId",
             )?;
         }
         n = n.saturating_add(m::Item::wire_len(&self.log_end_offset, v)?);
@@ -1054,7 +1054,7 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

@@ -88,7 +88,7 @@ impl<'a> m::Item<'a> for ElectLeadersRequest<'a> {
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.election_type, v)?);
         } else {
-            m::absent(&self.election_type, &0, "ElectionType")?;
+            m::absent(&self.election_type, &0, &"ElectionType")?;
         }
         n = n.saturating_add(m::Item::wire_len(&self.topic_partitions, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.timeout_ms, v)?);
@@ -96,7 +96,7 @@ impl<'a> m::Item<'a> for ElectLeadersRequest<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -205,7 +205,7 @@ impl<'a> m::Item<'a> for TopicPartitions<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -310,14 +310,14 @@ impl<'a> m::Item<'a> for ElectLeadersResponse<'a> {
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         } else {
-            m::absent(&self.error_code, &crate::ErrorCode(0), "ErrorCode")?;
+            m::absent(&self.error_code, &crate::ErrorCode(0), &"ErrorCode")?;
         }
         n = n.saturating_add(m::Item::wire_len(&self.replica_election_results, v)?);
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -422,7 +422,7 @@ impl<'a> m::Item<'a> for ReplicaElectionResult<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -526,7 +526,7 @@ impl<'a> m::Item<'a> for PartitionResult<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

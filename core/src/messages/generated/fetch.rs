@@ -195,13 +195,13 @@ impl<'a> m::Item<'a> for FetchRequest<'a> {
         if v.number <= 14 {
             n = n.saturating_add(m::Item::wire_len(&self.replica_id, v)?);
         } else {
-            m::absent(&self.replica_id, &-1, "ReplicaId")?;
+            m::absent(&self.replica_id, &-1, &"ReplicaId")?;
         }
         if v.number < 15 {
             m::absent(
                 &self.replica_state,
                 &ReplicaState::default(),
-                "ReplicaState",
+                &"ReplicaState",
             )?;
         }
         n = n.saturating_add(m::Item::wire_len(&self.max_wait_ms, v)?);
@@ -221,7 +221,7 @@ impl<'a> m::Item<'a> for FetchRequest<'a> {
             m::absent(
                 &self.forgotten_topics_data,
                 &m::Array::EMPTY,
-                "ForgottenTopicsData",
+                &"ForgottenTopicsData",
             )?;
         }
         if v.number >= 11 {
@@ -248,7 +248,7 @@ impl<'a> m::Item<'a> for FetchRequest<'a> {
             n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -385,18 +385,18 @@ impl<'a> m::Item<'a> for ReplicaState<'a> {
         if v.number >= 15 {
             n = n.saturating_add(m::Item::wire_len(&self.replica_id, v)?);
         } else {
-            m::absent(&self.replica_id, &-1, "ReplicaId")?;
+            m::absent(&self.replica_id, &-1, &"ReplicaId")?;
         }
         if v.number >= 15 {
             n = n.saturating_add(m::Item::wire_len(&self.replica_epoch, v)?);
         } else {
-            m::absent(&self.replica_epoch, &-1, "ReplicaEpoch")?;
+            m::absent(&self.replica_epoch, &-1, &"ReplicaEpoch")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -518,7 +518,7 @@ impl<'a> m::Item<'a> for FetchTopic<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -714,7 +714,7 @@ impl<'a> m::Item<'a> for FetchPartition<'a> {
         if v.number >= 12 {
             n = n.saturating_add(m::Item::wire_len(&self.last_fetched_epoch, v)?);
         } else {
-            m::absent(&self.last_fetched_epoch, &-1, "LastFetchedEpoch")?;
+            m::absent(&self.last_fetched_epoch, &-1, &"LastFetchedEpoch")?;
         }
         if v.number >= 5 {
             n = n.saturating_add(m::Item::wire_len(&self.log_start_offset, v)?);
@@ -742,7 +742,7 @@ impl<'a> m::Item<'a> for FetchPartition<'a> {
             n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -880,13 +880,13 @@ impl<'a> m::Item<'a> for ForgottenTopic<'a> {
         if v.number >= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.partitions, v)?);
         } else {
-            m::absent(&self.partitions, &m::Array::EMPTY, "Partitions")?;
+            m::absent(&self.partitions, &m::Array::EMPTY, &"Partitions")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -1042,11 +1042,11 @@ impl<'a> m::Item<'a> for FetchResponse<'a> {
         if v.number >= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.session_id, v)?);
         } else {
-            m::absent(&self.session_id, &0, "SessionId")?;
+            m::absent(&self.session_id, &0, &"SessionId")?;
         }
         n = n.saturating_add(m::Item::wire_len(&self.responses, v)?);
         if v.number < 16 {
-            m::absent(&self.node_endpoints, &m::Array::EMPTY, "NodeEndpoints")?;
+            m::absent(&self.node_endpoints, &m::Array::EMPTY, &"NodeEndpoints")?;
         }
         if v.flexible {
             let known: &'static [u32] = match v.number {
@@ -1065,7 +1065,7 @@ impl<'a> m::Item<'a> for FetchResponse<'a> {
             n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -1199,7 +1199,7 @@ impl<'a> m::Item<'a> for FetchableTopicResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -1398,24 +1398,24 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
             m::absent(
                 &self.diverging_epoch,
                 &EpochEndOffset::default(),
-                "DivergingEpoch",
+                &"DivergingEpoch",
             )?;
         }
         if v.number < 12 {
             m::absent(
                 &self.current_leader,
                 &LeaderIdAndEpoch::default(),
-                "CurrentLeader",
+                &"CurrentLeader",
             )?;
         }
         if v.number < 12 {
-            m::absent(&self.snapshot_id, &SnapshotId::default(), "SnapshotId")?;
+            m::absent(&self.snapshot_id, &SnapshotId::default(), &"SnapshotId")?;
         }
         n = n.saturating_add(m::Item::wire_len(&self.aborted_transactions, v)?);
         if v.number >= 11 {
             n = n.saturating_add(m::Item::wire_len(&self.preferred_read_replica, v)?);
         } else {
-            m::absent(&self.preferred_read_replica, &-1, "PreferredReadReplica")?;
+            m::absent(&self.preferred_read_replica, &-1, &"PreferredReadReplica")?;
         }
         n = n.saturating_add(m::Item::wire_len(&self.records, v)?);
         if v.flexible {
@@ -1439,7 +1439,7 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
             n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -1560,18 +1560,18 @@ impl<'a> m::Item<'a> for EpochEndOffset<'a> {
         if v.number >= 12 {
             n = n.saturating_add(m::Item::wire_len(&self.epoch, v)?);
         } else {
-            m::absent(&self.epoch, &-1, "Epoch")?;
+            m::absent(&self.epoch, &-1, &"Epoch")?;
         }
         if v.number >= 12 {
             n = n.saturating_add(m::Item::wire_len(&self.end_offset, v)?);
         } else {
-            m::absent(&self.end_offset, &-1, "EndOffset")?;
+            m::absent(&self.end_offset, &-1, &"EndOffset")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -1677,18 +1677,18 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
         if v.number >= 12 {
             n = n.saturating_add(m::Item::wire_len(&self.leader_id, v)?);
         } else {
-            m::absent(&self.leader_id, &-1, "LeaderId")?;
+            m::absent(&self.leader_id, &-1, &"LeaderId")?;
         }
         if v.number >= 12 {
             n = n.saturating_add(m::Item::wire_len(&self.leader_epoch, v)?);
         } else {
-            m::absent(&self.leader_epoch, &-1, "LeaderEpoch")?;
+            m::absent(&self.leader_epoch, &-1, &"LeaderEpoch")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -1789,7 +1789,7 @@ impl<'a> m::Item<'a> for SnapshotId<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -1886,7 +1886,7 @@ impl<'a> m::Item<'a> for AbortedTransaction<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -2014,28 +2014,28 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
         if v.number >= 16 {
             n = n.saturating_add(m::Item::wire_len(&self.node_id, v)?);
         } else {
-            m::absent(&self.node_id, &0, "NodeId")?;
+            m::absent(&self.node_id, &0, &"NodeId")?;
         }
         if v.number >= 16 {
             n = n.saturating_add(m::Item::wire_len(&self.host, v)?);
         } else {
-            m::absent(&self.host, &"", "Host")?;
+            m::absent(&self.host, &"", &"Host")?;
         }
         if v.number >= 16 {
             n = n.saturating_add(m::Item::wire_len(&self.port, v)?);
         } else {
-            m::absent(&self.port, &0, "Port")?;
+            m::absent(&self.port, &0, &"Port")?;
         }
         if v.number >= 16 {
             n = n.saturating_add(m::Item::wire_len(&self.rack, v)?);
         } else {
-            m::absent(&self.rack, &None, "Rack")?;
+            m::absent(&self.rack, &None, &"Rack")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

@@ -100,23 +100,23 @@ impl<'a> m::Item<'a> for FindCoordinatorRequest<'a> {
         if v.number <= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.key, v)?);
         } else {
-            m::absent(&self.key, &"", "Key")?;
+            m::absent(&self.key, &"", &"Key")?;
         }
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.key_type, v)?);
         } else {
-            m::absent(&self.key_type, &0, "KeyType")?;
+            m::absent(&self.key_type, &0, &"KeyType")?;
         }
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.coordinator_keys, v)?);
         } else {
-            m::absent(&self.coordinator_keys, &m::Array::EMPTY, "CoordinatorKeys")?;
+            m::absent(&self.coordinator_keys, &m::Array::EMPTY, &"CoordinatorKeys")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -301,7 +301,7 @@ impl<'a> m::Item<'a> for FindCoordinatorResponse<'a> {
         if v.number <= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         } else {
-            m::absent(&self.error_code, &crate::ErrorCode(0), "ErrorCode")?;
+            m::absent(&self.error_code, &crate::ErrorCode(0), &"ErrorCode")?;
         }
         if (1..=3).contains(&v.number) {
             n = n.saturating_add(m::Item::wire_len(&self.error_message, v)?);
@@ -309,28 +309,28 @@ impl<'a> m::Item<'a> for FindCoordinatorResponse<'a> {
         if v.number <= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.node_id, v)?);
         } else {
-            m::absent(&self.node_id, &0, "NodeId")?;
+            m::absent(&self.node_id, &0, &"NodeId")?;
         }
         if v.number <= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.host, v)?);
         } else {
-            m::absent(&self.host, &"", "Host")?;
+            m::absent(&self.host, &"", &"Host")?;
         }
         if v.number <= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.port, v)?);
         } else {
-            m::absent(&self.port, &0, "Port")?;
+            m::absent(&self.port, &0, &"Port")?;
         }
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.coordinators, v)?);
         } else {
-            m::absent(&self.coordinators, &m::Array::EMPTY, "Coordinators")?;
+            m::absent(&self.coordinators, &m::Array::EMPTY, &"Coordinators")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -506,27 +506,27 @@ impl<'a> m::Item<'a> for Coordinator<'a> {
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.key, v)?);
         } else {
-            m::absent(&self.key, &"", "Key")?;
+            m::absent(&self.key, &"", &"Key")?;
         }
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.node_id, v)?);
         } else {
-            m::absent(&self.node_id, &0, "NodeId")?;
+            m::absent(&self.node_id, &0, &"NodeId")?;
         }
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.host, v)?);
         } else {
-            m::absent(&self.host, &"", "Host")?;
+            m::absent(&self.host, &"", &"Host")?;
         }
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.port, v)?);
         } else {
-            m::absent(&self.port, &0, "Port")?;
+            m::absent(&self.port, &0, &"Port")?;
         }
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         } else {
-            m::absent(&self.error_code, &crate::ErrorCode(0), "ErrorCode")?;
+            m::absent(&self.error_code, &crate::ErrorCode(0), &"ErrorCode")?;
         }
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.error_message, v)?);
@@ -535,7 +535,7 @@ impl<'a> m::Item<'a> for Coordinator<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

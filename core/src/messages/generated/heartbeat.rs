@@ -97,13 +97,13 @@ impl<'a> m::Item<'a> for HeartbeatRequest<'a> {
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.group_instance_id, v)?);
         } else {
-            m::absent(&self.group_instance_id, &None, "GroupInstanceId")?;
+            m::absent(&self.group_instance_id, &None, &"GroupInstanceId")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -221,7 +221,7 @@ impl<'a> m::Item<'a> for HeartbeatResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

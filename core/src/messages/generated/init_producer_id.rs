@@ -119,28 +119,28 @@ impl<'a> m::Item<'a> for InitProducerIdRequest<'a> {
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.producer_id, v)?);
         } else {
-            m::absent(&self.producer_id, &-1, "ProducerId")?;
+            m::absent(&self.producer_id, &-1, &"ProducerId")?;
         }
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.producer_epoch, v)?);
         } else {
-            m::absent(&self.producer_epoch, &-1, "ProducerEpoch")?;
+            m::absent(&self.producer_epoch, &-1, &"ProducerEpoch")?;
         }
         if v.number >= 6 {
             n = n.saturating_add(m::Item::wire_len(&self.enable2_pc, v)?);
         } else {
-            m::absent(&self.enable2_pc, &false, "Enable2Pc")?;
+            m::absent(&self.enable2_pc, &false, &"Enable2Pc")?;
         }
         if v.number >= 6 {
             n = n.saturating_add(m::Item::wire_len(&self.keep_prepared_txn, v)?);
         } else {
-            m::absent(&self.keep_prepared_txn, &false, "KeepPreparedTxn")?;
+            m::absent(&self.keep_prepared_txn, &false, &"KeepPreparedTxn")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -289,7 +289,7 @@ impl<'a> m::Item<'a> for InitProducerIdResponse<'a> {
         if v.number >= 6 {
             n = n.saturating_add(m::Item::wire_len(&self.ongoing_txn_producer_id, v)?);
         } else {
-            m::absent(&self.ongoing_txn_producer_id, &-1, "OngoingTxnProducerId")?;
+            m::absent(&self.ongoing_txn_producer_id, &-1, &"OngoingTxnProducerId")?;
         }
         if v.number >= 6 {
             n = n.saturating_add(m::Item::wire_len(&self.ongoing_txn_producer_epoch, v)?);
@@ -297,14 +297,14 @@ impl<'a> m::Item<'a> for InitProducerIdResponse<'a> {
             m::absent(
                 &self.ongoing_txn_producer_epoch,
                 &-1,
-                "OngoingTxnProducerEpoch",
+                &"OngoingTxnProducerEpoch",
             )?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

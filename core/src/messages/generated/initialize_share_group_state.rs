@@ -79,7 +79,7 @@ impl<'a> m::Item<'a> for InitializeShareGroupStateRequest<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -185,7 +185,7 @@ impl<'a> m::Item<'a> for InitializeStateData<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -288,7 +288,7 @@ impl<'a> m::Item<'a> for PartitionData<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -377,7 +377,7 @@ impl<'a> m::Item<'a> for InitializeShareGroupStateResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -478,7 +478,7 @@ impl<'a> m::Item<'a> for InitializeStateResult<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -582,7 +582,7 @@ impl<'a> m::Item<'a> for PartitionResult<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

@@ -136,7 +136,7 @@ impl<'a> m::Item<'a> for JoinGroupRequest<'a> {
         if v.number >= 5 {
             n = n.saturating_add(m::Item::wire_len(&self.group_instance_id, v)?);
         } else {
-            m::absent(&self.group_instance_id, &None, "GroupInstanceId")?;
+            m::absent(&self.group_instance_id, &None, &"GroupInstanceId")?;
         }
         n = n.saturating_add(m::Item::wire_len(&self.protocol_type, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.protocols, v)?);
@@ -147,7 +147,7 @@ impl<'a> m::Item<'a> for JoinGroupRequest<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -265,7 +265,7 @@ impl<'a> m::Item<'a> for JoinGroupRequestProtocol<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -436,13 +436,13 @@ impl<'a> m::Item<'a> for JoinGroupResponse<'a> {
         n = n.saturating_add(if v.number >= 7 {
             m::Item::wire_len(&self.protocol_name, v)?
         } else {
-            m::Item::wire_len(&m::non_null(self.protocol_name, "ProtocolName")?, v)?
+            m::Item::wire_len(&m::non_null(self.protocol_name, &"ProtocolName")?, v)?
         });
         n = n.saturating_add(m::Item::wire_len(&self.leader, v)?);
         if v.number >= 9 {
             n = n.saturating_add(m::Item::wire_len(&self.skip_assignment, v)?);
         } else {
-            m::absent(&self.skip_assignment, &false, "SkipAssignment")?;
+            m::absent(&self.skip_assignment, &false, &"SkipAssignment")?;
         }
         n = n.saturating_add(m::Item::wire_len(&self.member_id, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.members, v)?);
@@ -450,7 +450,7 @@ impl<'a> m::Item<'a> for JoinGroupResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -584,7 +584,7 @@ impl<'a> m::Item<'a> for JoinGroupResponseMember<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

@@ -95,18 +95,18 @@ impl<'a> m::Item<'a> for LeaveGroupRequest<'a> {
         if v.number <= 2 {
             n = n.saturating_add(m::Item::wire_len(&self.member_id, v)?);
         } else {
-            m::absent(&self.member_id, &"", "MemberId")?;
+            m::absent(&self.member_id, &"", &"MemberId")?;
         }
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.members, v)?);
         } else {
-            m::absent(&self.members, &m::Array::EMPTY, "Members")?;
+            m::absent(&self.members, &m::Array::EMPTY, &"Members")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -238,12 +238,12 @@ impl<'a> m::Item<'a> for MemberIdentity<'a> {
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.member_id, v)?);
         } else {
-            m::absent(&self.member_id, &"", "MemberId")?;
+            m::absent(&self.member_id, &"", &"MemberId")?;
         }
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.group_instance_id, v)?);
         } else {
-            m::absent(&self.group_instance_id, &None, "GroupInstanceId")?;
+            m::absent(&self.group_instance_id, &None, &"GroupInstanceId")?;
         }
         if v.number >= 5 {
             n = n.saturating_add(m::Item::wire_len(&self.reason, v)?);
@@ -252,7 +252,7 @@ impl<'a> m::Item<'a> for MemberIdentity<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -373,13 +373,13 @@ impl<'a> m::Item<'a> for LeaveGroupResponse<'a> {
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.members, v)?);
         } else {
-            m::absent(&self.members, &m::Array::EMPTY, "Members")?;
+            m::absent(&self.members, &m::Array::EMPTY, &"Members")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -507,23 +507,23 @@ impl<'a> m::Item<'a> for MemberResponse<'a> {
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.member_id, v)?);
         } else {
-            m::absent(&self.member_id, &"", "MemberId")?;
+            m::absent(&self.member_id, &"", &"MemberId")?;
         }
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.group_instance_id, v)?);
         } else {
-            m::absent(&self.group_instance_id, &Some(""), "GroupInstanceId")?;
+            m::absent(&self.group_instance_id, &Some(""), &"GroupInstanceId")?;
         }
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         } else {
-            m::absent(&self.error_code, &crate::ErrorCode(0), "ErrorCode")?;
+            m::absent(&self.error_code, &crate::ErrorCode(0), &"ErrorCode")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

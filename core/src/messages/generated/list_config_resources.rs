@@ -76,13 +76,13 @@ impl<'a> m::Item<'a> for ListConfigResourcesRequest<'a> {
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.resource_types, v)?);
         } else {
-            m::absent(&self.resource_types, &m::Array::EMPTY, "ResourceTypes")?;
+            m::absent(&self.resource_types, &m::Array::EMPTY, &"ResourceTypes")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -198,7 +198,7 @@ impl<'a> m::Item<'a> for ListConfigResourcesResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -309,7 +309,7 @@ impl<'a> m::Item<'a> for ConfigResource<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

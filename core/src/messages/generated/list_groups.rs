@@ -88,18 +88,18 @@ impl<'a> m::Item<'a> for ListGroupsRequest<'a> {
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.states_filter, v)?);
         } else {
-            m::absent(&self.states_filter, &m::Array::EMPTY, "StatesFilter")?;
+            m::absent(&self.states_filter, &m::Array::EMPTY, &"StatesFilter")?;
         }
         if v.number >= 5 {
             n = n.saturating_add(m::Item::wire_len(&self.types_filter, v)?);
         } else {
-            m::absent(&self.types_filter, &m::Array::EMPTY, "TypesFilter")?;
+            m::absent(&self.types_filter, &m::Array::EMPTY, &"TypesFilter")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -224,7 +224,7 @@ impl<'a> m::Item<'a> for ListGroupsResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -359,7 +359,7 @@ impl<'a> m::Item<'a> for ListedGroup<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

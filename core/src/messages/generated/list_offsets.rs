@@ -101,7 +101,7 @@ impl<'a> m::Item<'a> for ListOffsetsRequest<'a> {
         if v.number >= 2 {
             n = n.saturating_add(m::Item::wire_len(&self.isolation_level, v)?);
         } else {
-            m::absent(&self.isolation_level, &0, "IsolationLevel")?;
+            m::absent(&self.isolation_level, &0, &"IsolationLevel")?;
         }
         n = n.saturating_add(m::Item::wire_len(&self.topics, v)?);
         if v.number >= 10 {
@@ -111,7 +111,7 @@ impl<'a> m::Item<'a> for ListOffsetsRequest<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -223,7 +223,7 @@ impl<'a> m::Item<'a> for ListOffsetsTopic<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -332,7 +332,7 @@ impl<'a> m::Item<'a> for ListOffsetsPartition<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -438,7 +438,7 @@ impl<'a> m::Item<'a> for ListOffsetsResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -542,7 +542,7 @@ impl<'a> m::Item<'a> for ListOffsetsTopicResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -659,13 +659,13 @@ impl<'a> m::Item<'a> for ListOffsetsPartitionResponse<'a> {
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.leader_epoch, v)?);
         } else {
-            m::absent(&self.leader_epoch, &-1, "LeaderEpoch")?;
+            m::absent(&self.leader_epoch, &-1, &"LeaderEpoch")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

@@ -102,7 +102,7 @@ impl<'a> m::Item<'a> for ListTransactionsRequest<'a> {
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.duration_filter, v)?);
         } else {
-            m::absent(&self.duration_filter, &-1, "DurationFilter")?;
+            m::absent(&self.duration_filter, &-1, &"DurationFilter")?;
         }
         if v.number >= 2 {
             n = n.saturating_add(m::Item::wire_len(&self.transactional_id_pattern, v)?);
@@ -110,14 +110,14 @@ impl<'a> m::Item<'a> for ListTransactionsRequest<'a> {
             m::absent(
                 &self.transactional_id_pattern,
                 &None,
-                "TransactionalIdPattern",
+                &"TransactionalIdPattern",
             )?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -245,7 +245,7 @@ impl<'a> m::Item<'a> for ListTransactionsResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -356,7 +356,7 @@ impl<'a> m::Item<'a> for TransactionState<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

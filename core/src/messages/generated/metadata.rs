@@ -121,7 +121,7 @@ impl<'a> m::Item<'a> for MetadataRequest<'a> {
         n = n.saturating_add(if v.number >= 1 {
             m::Item::wire_len(&self.topics, v)?
         } else {
-            m::Item::wire_len(&m::non_null(self.topics, "Topics")?, v)?
+            m::Item::wire_len(&m::non_null(self.topics, &"Topics")?, v)?
         });
         if v.number >= 4 {
             n = n.saturating_add(m::Item::wire_len(&self.allow_auto_topic_creation, v)?);
@@ -129,7 +129,7 @@ impl<'a> m::Item<'a> for MetadataRequest<'a> {
             m::absent(
                 &self.allow_auto_topic_creation,
                 &true,
-                "AllowAutoTopicCreation",
+                &"AllowAutoTopicCreation",
             )?;
         }
         if (8..=10).contains(&v.number) {
@@ -141,7 +141,7 @@ impl<'a> m::Item<'a> for MetadataRequest<'a> {
             m::absent(
                 &self.include_cluster_authorized_operations,
                 &false,
-                "IncludeClusterAuthorizedOperations",
+                &"IncludeClusterAuthorizedOperations",
             )?;
         }
         if v.number >= 8 {
@@ -153,14 +153,14 @@ impl<'a> m::Item<'a> for MetadataRequest<'a> {
             m::absent(
                 &self.include_topic_authorized_operations,
                 &false,
-                "IncludeTopicAuthorizedOperations",
+                &"IncludeTopicAuthorizedOperations",
             )?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -296,13 +296,13 @@ impl<'a> m::Item<'a> for MetadataRequestTopic<'a> {
         n = n.saturating_add(if v.number >= 10 {
             m::Item::wire_len(&self.name, v)?
         } else {
-            m::Item::wire_len(&m::non_null(self.name, "Name")?, v)?
+            m::Item::wire_len(&m::non_null(self.name, &"Name")?, v)?
         });
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -478,7 +478,7 @@ impl<'a> m::Item<'a> for MetadataResponse<'a> {
             m::absent(
                 &self.cluster_authorized_operations,
                 &-2147483648,
-                "ClusterAuthorizedOperations",
+                &"ClusterAuthorizedOperations",
             )?;
         }
         if v.number >= 13 {
@@ -488,7 +488,7 @@ impl<'a> m::Item<'a> for MetadataResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -627,7 +627,7 @@ impl<'a> m::Item<'a> for MetadataResponseBroker<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -778,7 +778,7 @@ impl<'a> m::Item<'a> for MetadataResponseTopic<'a> {
         n = n.saturating_add(if v.number >= 12 {
             m::Item::wire_len(&self.name, v)?
         } else {
-            m::Item::wire_len(&m::non_null(self.name, "Name")?, v)?
+            m::Item::wire_len(&m::non_null(self.name, &"Name")?, v)?
         });
         if v.number >= 10 {
             n = n.saturating_add(m::Item::wire_len(&self.topic_id, v)?);
@@ -793,14 +793,14 @@ impl<'a> m::Item<'a> for MetadataResponseTopic<'a> {
             m::absent(
                 &self.topic_authorized_operations,
                 &-2147483648,
-                "TopicAuthorizedOperations",
+                &"TopicAuthorizedOperations",
             )?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -958,7 +958,7 @@ impl<'a> m::Item<'a> for MetadataResponsePartition<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

@@ -124,32 +124,32 @@ impl<'a> m::Item<'a> for OffsetFetchRequest<'a> {
         if v.number <= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.group_id, v)?);
         } else {
-            m::absent(&self.group_id, &"", "GroupId")?;
+            m::absent(&self.group_id, &"", &"GroupId")?;
         }
         if v.number <= 7 {
             n = n.saturating_add(if (2..=7).contains(&v.number) {
                 m::Item::wire_len(&self.topics, v)?
             } else {
-                m::Item::wire_len(&m::non_null(self.topics, "Topics")?, v)?
+                m::Item::wire_len(&m::non_null(self.topics, &"Topics")?, v)?
             });
         } else {
-            m::absent(&self.topics, &Some(m::Array::EMPTY), "Topics")?;
+            m::absent(&self.topics, &Some(m::Array::EMPTY), &"Topics")?;
         }
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.groups, v)?);
         } else {
-            m::absent(&self.groups, &m::Array::EMPTY, "Groups")?;
+            m::absent(&self.groups, &m::Array::EMPTY, &"Groups")?;
         }
         if v.number >= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.require_stable, v)?);
         } else {
-            m::absent(&self.require_stable, &false, "RequireStable")?;
+            m::absent(&self.require_stable, &false, &"RequireStable")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -278,7 +278,7 @@ impl<'a> m::Item<'a> for OffsetFetchRequestTopic<'a> {
         if v.number <= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         } else {
-            m::absent(&self.name, &"", "Name")?;
+            m::absent(&self.name, &"", &"Name")?;
         }
         if v.number <= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.partition_indexes, v)?);
@@ -286,14 +286,14 @@ impl<'a> m::Item<'a> for OffsetFetchRequestTopic<'a> {
             m::absent(
                 &self.partition_indexes,
                 &m::Array::EMPTY,
-                "PartitionIndexes",
+                &"PartitionIndexes",
             )?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -425,7 +425,7 @@ impl<'a> m::Item<'a> for OffsetFetchRequestGroup<'a> {
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.group_id, v)?);
         } else {
-            m::absent(&self.group_id, &"", "GroupId")?;
+            m::absent(&self.group_id, &"", &"GroupId")?;
         }
         if v.number >= 9 {
             n = n.saturating_add(m::Item::wire_len(&self.member_id, v)?);
@@ -436,13 +436,13 @@ impl<'a> m::Item<'a> for OffsetFetchRequestGroup<'a> {
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.topics, v)?);
         } else {
-            m::absent(&self.topics, &Some(m::Array::EMPTY), "Topics")?;
+            m::absent(&self.topics, &Some(m::Array::EMPTY), &"Topics")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -577,14 +577,14 @@ impl<'a> m::Item<'a> for OffsetFetchRequestTopics<'a> {
             m::absent(
                 &self.partition_indexes,
                 &m::Array::EMPTY,
-                "PartitionIndexes",
+                &"PartitionIndexes",
             )?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -722,7 +722,7 @@ impl<'a> m::Item<'a> for OffsetFetchResponse<'a> {
         if v.number <= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.topics, v)?);
         } else {
-            m::absent(&self.topics, &m::Array::EMPTY, "Topics")?;
+            m::absent(&self.topics, &m::Array::EMPTY, &"Topics")?;
         }
         if (2..=7).contains(&v.number) {
             n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
@@ -730,13 +730,13 @@ impl<'a> m::Item<'a> for OffsetFetchResponse<'a> {
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.groups, v)?);
         } else {
-            m::absent(&self.groups, &m::Array::EMPTY, "Groups")?;
+            m::absent(&self.groups, &m::Array::EMPTY, &"Groups")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -857,18 +857,18 @@ impl<'a> m::Item<'a> for OffsetFetchResponseTopic<'a> {
         if v.number <= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.name, v)?);
         } else {
-            m::absent(&self.name, &"", "Name")?;
+            m::absent(&self.name, &"", &"Name")?;
         }
         if v.number <= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.partitions, v)?);
         } else {
-            m::absent(&self.partitions, &m::Array::EMPTY, "Partitions")?;
+            m::absent(&self.partitions, &m::Array::EMPTY, &"Partitions")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -1013,12 +1013,12 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartition<'a> {
         if v.number <= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);
         } else {
-            m::absent(&self.partition_index, &0, "PartitionIndex")?;
+            m::absent(&self.partition_index, &0, &"PartitionIndex")?;
         }
         if v.number <= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.committed_offset, v)?);
         } else {
-            m::absent(&self.committed_offset, &0, "CommittedOffset")?;
+            m::absent(&self.committed_offset, &0, &"CommittedOffset")?;
         }
         if (5..=7).contains(&v.number) {
             n = n.saturating_add(m::Item::wire_len(&self.committed_leader_epoch, v)?);
@@ -1026,18 +1026,18 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartition<'a> {
         if v.number <= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.metadata, v)?);
         } else {
-            m::absent(&self.metadata, &Some(""), "Metadata")?;
+            m::absent(&self.metadata, &Some(""), &"Metadata")?;
         }
         if v.number <= 7 {
             n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         } else {
-            m::absent(&self.error_code, &crate::ErrorCode(0), "ErrorCode")?;
+            m::absent(&self.error_code, &crate::ErrorCode(0), &"ErrorCode")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -1166,23 +1166,23 @@ impl<'a> m::Item<'a> for OffsetFetchResponseGroup<'a> {
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.group_id, v)?);
         } else {
-            m::absent(&self.group_id, &"", "GroupId")?;
+            m::absent(&self.group_id, &"", &"GroupId")?;
         }
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.topics, v)?);
         } else {
-            m::absent(&self.topics, &m::Array::EMPTY, "Topics")?;
+            m::absent(&self.topics, &m::Array::EMPTY, &"Topics")?;
         }
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         } else {
-            m::absent(&self.error_code, &crate::ErrorCode(0), "ErrorCode")?;
+            m::absent(&self.error_code, &crate::ErrorCode(0), &"ErrorCode")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -1311,13 +1311,13 @@ impl<'a> m::Item<'a> for OffsetFetchResponseTopics<'a> {
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.partitions, v)?);
         } else {
-            m::absent(&self.partitions, &m::Array::EMPTY, "Partitions")?;
+            m::absent(&self.partitions, &m::Array::EMPTY, &"Partitions")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -1459,12 +1459,12 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartitions<'a> {
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.partition_index, v)?);
         } else {
-            m::absent(&self.partition_index, &0, "PartitionIndex")?;
+            m::absent(&self.partition_index, &0, &"PartitionIndex")?;
         }
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.committed_offset, v)?);
         } else {
-            m::absent(&self.committed_offset, &0, "CommittedOffset")?;
+            m::absent(&self.committed_offset, &0, &"CommittedOffset")?;
         }
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.committed_leader_epoch, v)?);
@@ -1472,18 +1472,18 @@ impl<'a> m::Item<'a> for OffsetFetchResponsePartitions<'a> {
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.metadata, v)?);
         } else {
-            m::absent(&self.metadata, &Some(""), "Metadata")?;
+            m::absent(&self.metadata, &Some(""), &"Metadata")?;
         }
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.error_code, v)?);
         } else {
-            m::absent(&self.error_code, &crate::ErrorCode(0), "ErrorCode")?;
+            m::absent(&self.error_code, &crate::ErrorCode(0), &"ErrorCode")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

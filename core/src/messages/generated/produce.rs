@@ -95,7 +95,7 @@ impl<'a> m::Item<'a> for ProduceRequest<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -226,7 +226,7 @@ impl<'a> m::Item<'a> for TopicProduceData<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -326,7 +326,7 @@ impl<'a> m::Item<'a> for PartitionProduceData<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -450,7 +450,7 @@ impl<'a> m::Item<'a> for ProduceResponse<'a> {
         n = n.saturating_add(m::Item::wire_len(&self.responses, v)?);
         n = n.saturating_add(m::Item::wire_len(&self.throttle_time_ms, v)?);
         if v.number < 10 {
-            m::absent(&self.node_endpoints, &m::Array::EMPTY, "NodeEndpoints")?;
+            m::absent(&self.node_endpoints, &m::Array::EMPTY, &"NodeEndpoints")?;
         }
         if v.flexible {
             let known: &'static [u32] = match v.number {
@@ -469,7 +469,7 @@ impl<'a> m::Item<'a> for ProduceResponse<'a> {
             n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -597,7 +597,7 @@ impl<'a> m::Item<'a> for TopicProduceResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -786,7 +786,7 @@ impl<'a> m::Item<'a> for PartitionProduceResponse<'a> {
             m::absent(
                 &self.current_leader,
                 &LeaderIdAndEpoch::default(),
-                "CurrentLeader",
+                &"CurrentLeader",
             )?;
         }
         if v.flexible {
@@ -806,7 +806,7 @@ impl<'a> m::Item<'a> for PartitionProduceResponse<'a> {
             n = n.saturating_add(w::uvarint_len(count)).saturating_add(body);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -924,7 +924,7 @@ impl<'a> m::Item<'a> for BatchIndexAndErrorMessage<'a> {
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.batch_index, v)?);
         } else {
-            m::absent(&self.batch_index, &0, "BatchIndex")?;
+            m::absent(&self.batch_index, &0, &"BatchIndex")?;
         }
         if v.number >= 8 {
             n = n.saturating_add(m::Item::wire_len(&self.batch_index_error_message, v)?);
@@ -932,14 +932,14 @@ impl<'a> m::Item<'a> for BatchIndexAndErrorMessage<'a> {
             m::absent(
                 &self.batch_index_error_message,
                 &None,
-                "BatchIndexErrorMessage",
+                &"BatchIndexErrorMessage",
             )?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -1045,18 +1045,18 @@ impl<'a> m::Item<'a> for LeaderIdAndEpoch<'a> {
         if v.number >= 10 {
             n = n.saturating_add(m::Item::wire_len(&self.leader_id, v)?);
         } else {
-            m::absent(&self.leader_id, &-1, "LeaderId")?;
+            m::absent(&self.leader_id, &-1, &"LeaderId")?;
         }
         if v.number >= 10 {
             n = n.saturating_add(m::Item::wire_len(&self.leader_epoch, v)?);
         } else {
-            m::absent(&self.leader_epoch, &-1, "LeaderEpoch")?;
+            m::absent(&self.leader_epoch, &-1, &"LeaderEpoch")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -1188,28 +1188,28 @@ impl<'a> m::Item<'a> for NodeEndpoint<'a> {
         if v.number >= 10 {
             n = n.saturating_add(m::Item::wire_len(&self.node_id, v)?);
         } else {
-            m::absent(&self.node_id, &0, "NodeId")?;
+            m::absent(&self.node_id, &0, &"NodeId")?;
         }
         if v.number >= 10 {
             n = n.saturating_add(m::Item::wire_len(&self.host, v)?);
         } else {
-            m::absent(&self.host, &"", "Host")?;
+            m::absent(&self.host, &"", &"Host")?;
         }
         if v.number >= 10 {
             n = n.saturating_add(m::Item::wire_len(&self.port, v)?);
         } else {
-            m::absent(&self.port, &0, "Port")?;
+            m::absent(&self.port, &0, &"Port")?;
         }
         if v.number >= 10 {
             n = n.saturating_add(m::Item::wire_len(&self.rack, v)?);
         } else {
-            m::absent(&self.rack, &None, "Rack")?;
+            m::absent(&self.rack, &None, &"Rack")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

@@ -127,7 +127,7 @@ impl<'a> m::Item<'a> for SyncGroupRequest<'a> {
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.group_instance_id, v)?);
         } else {
-            m::absent(&self.group_instance_id, &None, "GroupInstanceId")?;
+            m::absent(&self.group_instance_id, &None, &"GroupInstanceId")?;
         }
         if v.number >= 5 {
             n = n.saturating_add(m::Item::wire_len(&self.protocol_type, v)?);
@@ -140,7 +140,7 @@ impl<'a> m::Item<'a> for SyncGroupRequest<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -257,7 +257,7 @@ impl<'a> m::Item<'a> for SyncGroupRequestAssignment<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -397,7 +397,7 @@ impl<'a> m::Item<'a> for SyncGroupResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

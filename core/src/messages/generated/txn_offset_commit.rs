@@ -133,24 +133,24 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequest<'a> {
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.generation_id, v)?);
         } else {
-            m::absent(&self.generation_id, &-1, "GenerationId")?;
+            m::absent(&self.generation_id, &-1, &"GenerationId")?;
         }
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.member_id, v)?);
         } else {
-            m::absent(&self.member_id, &"", "MemberId")?;
+            m::absent(&self.member_id, &"", &"MemberId")?;
         }
         if v.number >= 3 {
             n = n.saturating_add(m::Item::wire_len(&self.group_instance_id, v)?);
         } else {
-            m::absent(&self.group_instance_id, &None, "GroupInstanceId")?;
+            m::absent(&self.group_instance_id, &None, &"GroupInstanceId")?;
         }
         n = n.saturating_add(m::Item::wire_len(&self.topics, v)?);
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -268,7 +268,7 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequestTopic<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -384,7 +384,7 @@ impl<'a> m::Item<'a> for TxnOffsetCommitRequestPartition<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -483,7 +483,7 @@ impl<'a> m::Item<'a> for TxnOffsetCommitResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -585,7 +585,7 @@ impl<'a> m::Item<'a> for TxnOffsetCommitResponseTopic<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -682,7 +682,7 @@ impl<'a> m::Item<'a> for TxnOffsetCommitResponsePartition<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

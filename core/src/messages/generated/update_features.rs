@@ -90,13 +90,13 @@ impl<'a> m::Item<'a> for UpdateFeaturesRequest<'a> {
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.validate_only, v)?);
         } else {
-            m::absent(&self.validate_only, &false, "ValidateOnly")?;
+            m::absent(&self.validate_only, &false, &"ValidateOnly")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -227,18 +227,18 @@ impl<'a> m::Item<'a> for FeatureUpdateKey<'a> {
         if v.number <= 0 {
             n = n.saturating_add(m::Item::wire_len(&self.allow_downgrade, v)?);
         } else {
-            m::absent(&self.allow_downgrade, &false, "AllowDowngrade")?;
+            m::absent(&self.allow_downgrade, &false, &"AllowDowngrade")?;
         }
         if v.number >= 1 {
             n = n.saturating_add(m::Item::wire_len(&self.upgrade_type, v)?);
         } else {
-            m::absent(&self.upgrade_type, &1, "UpgradeType")?;
+            m::absent(&self.upgrade_type, &1, &"UpgradeType")?;
         }
         if v.flexible {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -363,7 +363,7 @@ impl<'a> m::Item<'a> for UpdateFeaturesResponse<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)
@@ -476,7 +476,7 @@ impl<'a> m::Item<'a> for UpdatableFeatureResult<'a> {
             n = n.saturating_add(self.unknown_tagged_fields.section_len()?);
         } else if self.unknown_tagged_fields != w::RawTaggedFields::EMPTY {
             return Err(w::EncodeError::FieldNotInVersion {
-                field: "unknown tagged fields",
+                field: &"unknown tagged fields",
             });
         }
         Ok(n)

@@ -1,8 +1,9 @@
 //! SCRAM's key derivation (RFC 5802 §3): H, HMAC and Hi, for SHA-256 and SHA-512.
 //!
-//! Hi is PBKDF2 with HMAC as the PRF and one output block, written here on `hmac`. Every key
-//! lives in a fixed [`MAX_HASH_LEN`] array of which the mechanism's hash length is used; the
-//! arrays are zeroed when dropped. The work is `iterations` HMAC computations, so the caller
+//! HMAC (RFC 2104) and Hi (PBKDF2 with HMAC as the PRF and one output block) are written here
+//! once, over the hash-agnostic [`Hasher`] (`hash.rs`): one copy of the code serves both
+//! mechanisms. Every key lives in a fixed [`MAX_HASH_LEN`] array of which the mechanism's hash
+//! length is used; the arrays, and the hashers' states, are zeroed when dropped. The work is `iterations` HMAC computations, so the caller
 //! bounds `iterations` before calling (the client does, see `ScramClient`). A mechanism whose
 //! cargo feature is off (`scram-sha256`, `scram-sha512`) is not derived, so its hash, HMAC and
 //! PBKDF2 code is not linked.
@@ -12,12 +13,10 @@
     allow(dead_code)
 )]
 
-use hmac::digest::FixedOutput;
-use hmac::{EagerHash, Hmac, KeyInit, Mac};
-use sha2::Digest;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use super::ScramMechanism;
+use super::hash::{Hasher, Sha2};
 
 /// The longest hash output among the supported mechanisms (SHA-512).
 pub(crate) const MAX_HASH_LEN: usize = 64;
@@ -47,6 +46,18 @@ pub(crate) struct ProofAndSignature {
     pub(crate) server_signature: HashBuf,
 }
 
+/// The hash of `mechanism`, or `None` if its feature is off in this build.
+fn hash_of(mechanism: ScramMechanism) -> Option<&'static Sha2> {
+    match mechanism {
+        #[cfg(feature = "scram-sha256")]
+        ScramMechanism::Sha256 => Some(&super::hash::SHA256),
+        #[cfg(feature = "scram-sha512")]
+        ScramMechanism::Sha512 => Some(&super::hash::SHA512),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
 /// Derives the client proof and the expected server signature.
 ///
 /// `iterations` must already be bounded by the caller: the cost is linear in it. `None` if the
@@ -59,57 +70,33 @@ pub(crate) fn derive(
     auth_message: &dyn AuthMessage,
 ) -> Option<ProofAndSignature> {
     // A mechanism whose feature is off links no hash code; `ScramClient::new` refuses it first.
-    match mechanism {
-        #[cfg(feature = "scram-sha256")]
-        ScramMechanism::Sha256 => Some(derive_with::<sha2::Sha256>(
-            password,
-            salt,
-            iterations,
-            auth_message,
-        )),
-        #[cfg(feature = "scram-sha512")]
-        ScramMechanism::Sha512 => Some(derive_with::<sha2::Sha512>(
-            password,
-            salt,
-            iterations,
-            auth_message,
-        )),
-        #[allow(unreachable_patterns)]
-        _ => {
-            let _ = (password, salt, iterations, auth_message);
-            None
-        }
-    }
-}
-
-fn derive_with<D>(
-    password: &[u8],
-    salt: &[u8],
-    iterations: u32,
-    auth_message: &dyn AuthMessage,
-) -> ProofAndSignature
-where
-    D: EagerHash + Digest,
-    Hmac<D>: KeyInit + Mac + FixedOutput + Clone,
-{
-    let len = <D as Digest>::output_size();
+    let hash = hash_of(mechanism)?;
+    let len = hash.output_len;
     let mut salted_password = zeroed();
-    hi::<D>(password, salt, iterations, &mut salted_password[..len]);
+    hi(
+        hash,
+        password,
+        salt,
+        iterations,
+        &mut salted_password[..len],
+    );
     let salted_password = &salted_password[..len];
 
     let mut client_key = zeroed();
-    hmac_into::<D>(
+    hmac_into(
+        hash,
         salted_password,
         &mut |sink| sink(b"Client Key"),
         &mut client_key[..len],
     );
     let mut stored_key = zeroed();
-    let mut digest = D::digest(&client_key[..len]);
-    stored_key[..len].copy_from_slice(&digest);
-    digest.as_mut_slice().zeroize();
+    let mut hasher = Hasher::new(hash);
+    hasher.update(&client_key[..len]);
+    hasher.finish(&mut stored_key[..len]);
 
     let mut client_proof = zeroed();
-    hmac_into::<D>(
+    hmac_into(
+        hash,
         &stored_key[..len],
         &mut |sink| auth_message.feed(sink),
         &mut client_proof[..len],
@@ -119,81 +106,116 @@ where
     }
 
     let mut server_key = zeroed();
-    hmac_into::<D>(
+    hmac_into(
+        hash,
         salted_password,
         &mut |sink| sink(b"Server Key"),
         &mut server_key[..len],
     );
     let mut server_signature = zeroed();
-    hmac_into::<D>(
+    hmac_into(
+        hash,
         &server_key[..len],
         &mut |sink| auth_message.feed(sink),
         &mut server_signature[..len],
     );
 
-    ProofAndSignature {
+    Some(ProofAndSignature {
         client_proof,
         server_signature,
-    }
+    })
 }
 
-/// A keyed HMAC. HMAC takes keys of any length, so keying cannot fail; the fallback to an
-/// empty key is unreachable and only avoids a panic path.
-fn keyed<D>(key: &[u8]) -> Hmac<D>
-where
-    D: EagerHash,
-    Hmac<D>: KeyInit,
-{
-    <Hmac<D> as KeyInit>::new_from_slice(key)
-        .unwrap_or_else(|_| <Hmac<D> as KeyInit>::new(&Default::default()))
+/// A keyed HMAC: the inner and outer hashes with their padded keys already absorbed.
+#[derive(Clone)]
+struct Hmac {
+    inner: Hasher,
+    outer: Hasher,
 }
 
-/// Finishes `mac` into `out` (exactly the hash length), wiping the intermediate copy.
-fn finish_into<D>(mac: Hmac<D>, out: &mut [u8])
-where
-    D: EagerHash,
-    Hmac<D>: FixedOutput,
-{
-    let mut tag = mac.finalize_fixed();
-    for (dst, src) in out.iter_mut().zip(tag.iter()) {
-        *dst = *src;
+impl Hmac {
+    /// Keys an HMAC with `hash` (RFC 2104 §2: a key longer than a block is hashed first).
+    fn new(hash: &'static Sha2, key: &[u8]) -> Self {
+        let mut hashed = zeroed();
+        let key = if key.len() > hash.block_len {
+            let mut hasher = Hasher::new(hash);
+            hasher.update(key);
+            hasher.finish(&mut hashed[..]);
+            &hashed[..hash.output_len]
+        } else {
+            key
+        };
+        let mut pad = Zeroizing::new([0u8; 128]);
+        let pad = &mut pad[..hash.block_len];
+        for (dst, src) in pad.iter_mut().zip(key) {
+            *dst = *src;
+        }
+        let mut inner = Hasher::new(hash);
+        let mut outer = Hasher::new(hash);
+        for byte in pad.iter_mut() {
+            *byte ^= 0x36;
+        }
+        inner.update(pad);
+        for byte in pad.iter_mut() {
+            // 0x36 ^ 0x6a = 0x5c: the outer pad from the inner one.
+            *byte ^= 0x36 ^ 0x5c;
+        }
+        outer.update(pad);
+        Self { inner, outer }
     }
-    tag.as_mut_slice().zeroize();
+
+    fn update(&mut self, data: &[u8]) {
+        self.inner.update(data);
+    }
+
+    /// Writes the tag (exactly the hash length, `out.len()` at most that) to `out`.
+    fn finish(self, out: &mut [u8]) {
+        let Self { inner, mut outer } = self;
+        let len = inner.hash().output_len;
+        let mut inner_hash = zeroed();
+        inner.finish(&mut inner_hash[..len]);
+        outer.update(&inner_hash[..len]);
+        outer.finish(out);
+    }
 }
 
 /// HMAC(key, message) where `message` is given as pieces through `feed`.
-fn hmac_into<D>(key: &[u8], feed: &mut dyn FnMut(&mut PieceSink<'_>), out: &mut [u8])
-where
-    D: EagerHash,
-    Hmac<D>: KeyInit + Mac + FixedOutput,
-{
-    let mut mac = keyed::<D>(key);
-    feed(&mut |piece| Mac::update(&mut mac, piece));
-    finish_into::<D>(mac, out);
+fn hmac_into(
+    hash: &'static Sha2,
+    key: &[u8],
+    feed: &mut dyn FnMut(&mut PieceSink<'_>),
+    out: &mut [u8],
+) {
+    let mut mac = Hmac::new(hash, key);
+    feed(&mut |piece| mac.update(piece));
+    mac.finish(out);
 }
 
 /// Hi(password, salt, i): U1 = HMAC(password, salt || INT(1)), Uk = HMAC(password, Uk-1), and
-/// the result is U1 XOR ... XOR Ui. An `iterations` of 0 is treated as 1.
-pub(crate) fn hi<D>(password: &[u8], salt: &[u8], iterations: u32, out: &mut [u8])
-where
-    D: EagerHash,
-    Hmac<D>: KeyInit + Mac + FixedOutput + Clone,
-{
-    let len = out.len().min(MAX_HASH_LEN);
+/// the result is U1 XOR ... XOR Ui, written to `out` (the hash length). An `iterations` of 0
+/// is treated as 1.
+pub(crate) fn hi(
+    hash: &'static Sha2,
+    password: &[u8],
+    salt: &[u8],
+    iterations: u32,
+    out: &mut [u8],
+) {
+    let len = out.len().min(hash.output_len);
     // Keying once and cloning saves hashing the key pads on every round.
-    let prf = keyed::<D>(password);
+    let prf = Hmac::new(hash, password);
     let mut u = zeroed();
     let mut first = prf.clone();
-    Mac::update(&mut first, salt);
-    Mac::update(&mut first, &1u32.to_be_bytes());
-    finish_into::<D>(first, &mut u[..len]);
+    first.update(salt);
+    first.update(&1u32.to_be_bytes());
+    first.finish(&mut u[..len]);
     for (dst, src) in out.iter_mut().zip(u.iter()) {
         *dst = *src;
     }
     for _ in 1..iterations {
         let mut round = prf.clone();
-        Mac::update(&mut round, &u[..len]);
-        finish_into::<D>(round, &mut u[..len]);
+        round.update(&u[..len]);
+        round.finish(&mut u[..len]);
         for (dst, src) in out.iter_mut().zip(u.iter()) {
             *dst ^= *src;
         }
@@ -209,8 +231,9 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     core::hint::black_box(diff) == 0
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "scram-sha256", feature = "scram-sha512"))]
 mod tests {
+    use super::super::hash::{SHA256, SHA512};
     use super::*;
     use sha2::{Sha256, Sha512};
 
@@ -218,7 +241,7 @@ mod tests {
     fn hi_matches_pbkdf2_test_vectors() {
         // RFC 7914 §11, PBKDF2-HMAC-SHA256, first 32 bytes of its output.
         let mut out = [0u8; 32];
-        hi::<Sha256>(b"passwd", b"salt", 1, &mut out);
+        hi(&SHA256, b"passwd", b"salt", 1, &mut out);
         assert_eq!(
             out,
             [
@@ -233,14 +256,49 @@ mod tests {
     fn hi_agrees_with_the_pbkdf2_crate() {
         let mut ours = [0u8; 64];
         let mut reference = [0u8; 64];
-        hi::<Sha512>(b"pencil", b"NaCl", 4096, &mut ours);
+        hi(&SHA512, b"pencil", b"NaCl", 4096, &mut ours);
         pbkdf2::pbkdf2_hmac::<Sha512>(b"pencil", b"NaCl", 4096, &mut reference);
         assert_eq!(ours, reference);
         let mut ours = [0u8; 32];
         let mut reference = [0u8; 32];
-        hi::<Sha256>(b"", b"", 3, &mut ours);
+        hi(&SHA256, b"", b"", 3, &mut ours);
         pbkdf2::pbkdf2_hmac::<Sha256>(b"", b"", 3, &mut reference);
         assert_eq!(ours, reference);
+    }
+
+    fn tag(hash: &'static Sha2, key: &[u8], message: &[u8]) -> [u8; MAX_HASH_LEN] {
+        let mut out = [0; MAX_HASH_LEN];
+        hmac_into(
+            hash,
+            key,
+            &mut |sink| sink(message),
+            &mut out[..hash.output_len],
+        );
+        out
+    }
+
+    #[test]
+    fn hmac_agrees_with_the_hmac_crate_for_keys_shorter_and_longer_than_a_block() {
+        use hmac::{Hmac as Reference, KeyInit, Mac};
+        let bytes: [u8; 300] = core::array::from_fn(|i| (i * 13 + 5) as u8);
+        for key_len in (0..=bytes.len()).step_by(7).chain([64, 65, 128, 129]) {
+            let key = &bytes[..key_len];
+            let message = &bytes[key_len / 2..];
+            let mut reference = <Reference<Sha256> as KeyInit>::new_from_slice(key).unwrap();
+            reference.update(message);
+            assert_eq!(
+                tag(&SHA256, key, message)[..32],
+                reference.finalize().into_bytes()[..],
+                "HMAC-SHA-256 with a {key_len}-byte key"
+            );
+            let mut reference = <Reference<Sha512> as KeyInit>::new_from_slice(key).unwrap();
+            reference.update(message);
+            assert_eq!(
+                tag(&SHA512, key, message)[..],
+                reference.finalize().into_bytes()[..],
+                "HMAC-SHA-512 with a {key_len}-byte key"
+            );
+        }
     }
 
     #[test]

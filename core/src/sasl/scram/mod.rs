@@ -45,6 +45,7 @@
 mod client_messages;
 mod crypto;
 mod error;
+mod hash;
 mod parse;
 // The exchanges below need both mechanisms built in (the default features).
 #[cfg(all(test, feature = "scram-sha256", feature = "scram-sha512"))]

@@ -41,6 +41,37 @@ struct Attribute<'a> {
     value: &'a str,
 }
 
+/// The comma-separated attributes of a message, as `str::split(',')` yields them (every piece,
+/// empty ones too). A plain loop: with `str::split`'s searcher the embedded client with SCRAM
+/// took 156 bytes more flash on a Cortex-M, where SCRAM is its only user.
+struct Parts<'a> {
+    rest: Option<&'a str>,
+}
+
+/// The attributes of `text`.
+fn parts(text: &str) -> Parts<'_> {
+    Parts { rest: Some(text) }
+}
+
+impl<'a> Iterator for Parts<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        match rest.bytes().position(|byte| byte == b',') {
+            Some(at) => {
+                // A comma is one byte of ASCII, so both sides are on character boundaries.
+                self.rest = rest.get(at + 1..);
+                rest.get(..at)
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
+}
+
 /// Splits `part` into name and value; the name is one ASCII letter.
 fn attribute(part: &str) -> Result<Attribute<'_>, ScramError> {
     match part.as_bytes() {
@@ -99,7 +130,7 @@ fn iteration_count(text: &str) -> Result<u32, ScramError> {
 /// [`ScramError::InvalidIterationCount`] (not a decimal number).
 pub fn parse_server_first(message: &[u8]) -> Result<ServerFirst<'_>, ScramError> {
     let text = core::str::from_utf8(message).map_err(|_| ScramError::Malformed)?;
-    let mut parts = text.split(',');
+    let mut parts = parts(text);
     let first = attribute(parts.next().ok_or(ScramError::Malformed)?)?;
     let nonce = match first.name {
         b'm' => return Err(ScramError::MandatoryExtension),
@@ -134,7 +165,7 @@ pub fn parse_server_final(message: &[u8]) -> Result<ServerFinal<'_>, ScramError>
     if text.is_empty() {
         return Err(ScramError::MissingVerifier);
     }
-    let mut parts = text.split(',');
+    let mut parts = parts(text);
     let first = attribute(parts.next().ok_or(ScramError::Malformed)?)?;
     let result = match first.name {
         b'v' => ServerFinal::Verifier(first.value),
@@ -149,6 +180,20 @@ pub fn parse_server_final(message: &[u8]) -> Result<ServerFinal<'_>, ScramError>
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parts_are_what_str_split_gives(text in "[a-z=,]{0,12}") {
+            prop_assert!(parts(&text).eq(text.split(',')));
+        }
+    }
+
+    #[test]
+    fn parts_keep_empty_pieces() {
+        assert!(parts("").eq([""]));
+        assert!(parts("a,,b,").eq(["a", "", "b", ""]));
+        assert!(parts(",").eq(["", ""]));
+    }
 
     #[test]
     fn parses_a_server_first_message() {
