@@ -282,7 +282,7 @@ fn in_flight_is_bounded_and_acks_zero_requests_are_not_tracked() {
 }
 
 /// Runs SASL up to and including the handshake, returning the first SaslAuthenticate bytes.
-fn sasl_until_authenticate<'b>(
+pub(super) fn sasl_until_authenticate<'b>(
     conn: &mut Conn<'_>,
     broker: &mut Broker,
     out: &'b mut [u8],
