@@ -117,7 +117,13 @@ pub(super) async fn run(args: DriverArgs) {
     }
     drop(ready);
     log::debug!("connection to {label} ready");
-    pipeline::serve(stream, conn, &options, &label, &shared, &requests, now).await;
+    let connection = pipeline::Connection {
+        conn,
+        nonce: &nonce,
+        options: &options,
+        label: &label,
+    };
+    pipeline::serve(stream, connection, &shared, &requests, now).await;
     shared.closed.store(true, Ordering::Release);
 }
 

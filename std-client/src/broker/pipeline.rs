@@ -10,6 +10,7 @@ use super::driver::{Conn, Shared};
 use super::frame_io::{read_frame, write_all_vectored};
 use super::hex_dump;
 use super::options::ConnectOptions;
+use super::reauth::{HoldsConn, Session};
 use super::response::ResponseFrame;
 use crate::error::{Error, Result};
 use crate::net::Stream;
@@ -49,6 +50,12 @@ struct State<'c> {
     waiting: Vec<Option<Sender<Reply>>>,
 }
 
+impl<'c> HoldsConn<'c> for State<'c> {
+    fn conn(&mut self) -> &mut Conn<'c> {
+        &mut self.conn
+    }
+}
+
 impl State<'_> {
     /// A free token for the next request's reply.
     fn free_token(&self) -> usize {
@@ -64,16 +71,30 @@ impl State<'_> {
     }
 }
 
+/// A ready connection and what it borrows: the SCRAM nonce it re-authenticates with, the
+/// options, and its name for logs and errors.
+pub(super) struct Connection<'c> {
+    pub(super) conn: Conn<'c>,
+    pub(super) nonce: &'c str,
+    pub(super) options: &'c ConnectOptions,
+    pub(super) label: &'c str,
+}
+
 /// Serves requests until the connection fails or the request channel closes.
 pub(super) async fn serve(
     stream: Stream,
-    conn: Conn<'_>,
-    options: &ConnectOptions,
-    label: &str,
+    connection: Connection<'_>,
     shared: &Shared,
     requests: &Receiver<Outgoing>,
     now: impl Fn() -> Instant + Copy,
 ) {
+    let Connection {
+        conn,
+        nonce,
+        options,
+        label,
+    } = connection;
+    let session = Session::authenticated(&conn, nonce);
     let (read_half, write_half) = futures_lite::io::split(stream);
     let state = Mutex::new(State {
         conn,
@@ -84,7 +105,14 @@ pub(super) async fn serve(
     let (wake_tx, wake_rx) = async_channel::bounded::<()>(1);
     let reader = read_loop(read_half, &state, options, label, &room_tx);
     let writer = write_loop(
-        write_half, &state, options, label, shared, requests, &room_rx, &wake_tx, now,
+        write_half,
+        &state,
+        (options, label, session),
+        shared,
+        requests,
+        &room_rx,
+        &wake_tx,
+        now,
     );
     let timer = timer_loop(&state, options, label, &wake_rx, now);
     let outcome = future::or(future::or(writer, reader), timer).await;
@@ -129,12 +157,15 @@ async fn read_loop(
                 response.api_version,
                 frame.len() - response.body.len(),
             ),
-            Ok(_) => {
-                return Err(Error::protocol(format!(
-                    "{label} sent a handshake response after the handshake"
-                )));
+            // A step of a re-authentication: the writer goes on with it.
+            Ok(Event::Handshake | Event::Ready) => {
+                let _ = room.try_send(());
+                continue;
             }
-            Err(error) => return Err(Error::from_conn(error, label, None)),
+            Err(error) => {
+                let text = state.conn.server_error_text();
+                return Err(Error::from_conn(error, label, text));
+            }
         };
         let api = ApiKey::from_key(api_key)
             .ok_or_else(|| Error::protocol(format!("unknown API key {api_key}")))?;
@@ -148,11 +179,10 @@ async fn read_loop(
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn write_loop(
+async fn write_loop<'c>(
     mut write_half: WriteHalf<Stream>,
-    state: &Mutex<State<'_>>,
-    options: &ConnectOptions,
-    label: &str,
+    state: &Mutex<State<'c>>,
+    (options, label, mut session): (&ConnectOptions, &str, Session<'c>),
     shared: &Shared,
     requests: &Receiver<Outgoing>,
     room: &Receiver<()>,
@@ -171,6 +201,13 @@ async fn write_loop(
             // Every handle is gone.
             return Ok(());
         };
+        let renewed = session
+            .renew_if_due(&mut write_half, label, state, &now, || room.recv())
+            .await;
+        if let Err(error) = renewed {
+            let _ = outgoing.reply.try_send(Err(error.clone()));
+            return Err(error);
+        }
         let sent = {
             let mut state = lock(state);
             let token = state.free_token();

@@ -64,8 +64,9 @@ impl Backoff {
 }
 
 /// A seed for one generator: the process's seed, this call's place in the count of seeds made
-/// in the process, and `salt`, mixed so that nearby inputs give unrelated seeds.
-fn fresh_seed(salt: u64) -> u64 {
+/// in the process, and `salt`, mixed so that nearby inputs give unrelated seeds. Also the
+/// random value for other jitter (when a connection re-authenticates).
+pub(crate) fn fresh_seed(salt: u64) -> u64 {
     static MADE: AtomicU64 = AtomicU64::new(0);
     let count = MADE.fetch_add(1, Ordering::Relaxed);
     mix(process_seed() ^ mix(count) ^ mix(salt.rotate_left(32)))

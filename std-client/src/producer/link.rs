@@ -26,6 +26,9 @@
 //! - A request's batches are always completed exactly once: answered, failed with the
 //!   connection's error, or, if the link is dropped (its task panicked), failed as "may or may
 //!   not have been written"; each completion wakes the producer's tasks.
+//! - When the broker limits the SASL session's lifetime (KIP-368), the link re-authenticates on
+//!   its connection before a request that finds the session near its end; requests awaiting
+//!   answers are answered as usual.
 //! - The link stops once the producer is closed and has no batch left.
 
 use std::io::IoSlice;
@@ -48,7 +51,7 @@ use super::delivery::Failure;
 use super::request::{self, INLINE_BATCHES, Outcome, RequestSettings, Unanswered};
 use super::shared::{ProducerShared, Stamping, Ticket};
 use crate::broker::{Clock, Conn, establish, read_frame_into, write_all_vectored};
-use crate::broker::{connection_config, sasl_nonce};
+use crate::broker::{HoldsConn, Session, connection_config, sasl_nonce};
 use crate::cluster::Client;
 use crate::error::{Error, Result};
 
@@ -118,6 +121,12 @@ struct State<'c> {
     slots: Vec<Slot>,
 }
 
+impl<'c> HoldsConn<'c> for State<'c> {
+    fn conn(&mut self) -> &mut Conn<'c> {
+        &mut self.conn
+    }
+}
+
 /// What the link's loops tell each other.
 #[derive(Default)]
 struct Signals {
@@ -152,6 +161,7 @@ async fn serve(node: i32, context: &LinkContext, link: &LinkState) -> Result<()>
     let mut conn = Conn::new(connection_config(&options, &nonce));
     let (stream, _) = establish(&mut conn, &address, &options, &label, now).await?;
     link.connected.store(true, Ordering::Release);
+    let session = Session::authenticated(&conn, &nonce);
     let (read_half, write_half) = futures_lite::io::split(stream);
     let state = Mutex::new(State {
         conn,
@@ -159,7 +169,9 @@ async fn serve(node: i32, context: &LinkContext, link: &LinkState) -> Result<()>
     });
     let signals = Signals::default();
     let reader = read_loop(read_half, &state, context, node, &label, &signals);
-    let writer = write_loop(write_half, &state, context, node, &label, &signals, now);
+    let writer = write_loop(
+        write_half, &state, context, node, &label, &signals, session, now,
+    );
     let timer = timer_loop(&state, &label, &signals, options.request_timeout, now);
     let outcome = future::or(future::or(writer, reader), timer).await;
     let error = match outcome {
@@ -205,12 +217,16 @@ async fn read_loop(
                     response.api_version,
                     frame.len() - response.body.len(),
                 ),
-                Ok(_) => {
-                    return Err(Error::protocol(format!(
-                        "{label} sent a handshake response after the handshake"
-                    )));
+                // A step of a re-authentication: the writer goes on with it.
+                Ok(ConnEvent::Handshake | ConnEvent::Ready) => {
+                    drop(state);
+                    signals.answered.notify(1);
+                    continue;
                 }
-                Err(error) => return Err(Error::from_conn(error, label, None)),
+                Err(error) => {
+                    let text = state.conn.server_error_text();
+                    return Err(Error::from_conn(error, label, text));
+                }
             };
             let slot = usize::try_from(token)
                 .ok()
@@ -236,13 +252,15 @@ async fn read_loop(
     }
 }
 
-async fn write_loop(
+#[allow(clippy::too_many_arguments)]
+async fn write_loop<'c>(
     mut write_half: WriteHalf<crate::net::Stream>,
-    state: &Mutex<State<'_>>,
+    state: &Mutex<State<'c>>,
     context: &LinkContext,
     node: i32,
     label: &str,
     signals: &Signals,
+    mut session: Session<'c>,
     now: impl Fn() -> franzl_core::conn::Instant,
 ) -> Result<()> {
     let mut head = Vec::new();
@@ -289,6 +307,15 @@ async fn write_loop(
         seal(context, request.batches.get_mut(), &mut scratch);
         if request.batches.is_empty() {
             continue;
+        }
+        let renewed = session
+            .renew_if_due(&mut write_half, label, state, &now, || {
+                signals.answered.listen()
+            })
+            .await;
+        if let Err(error) = renewed {
+            let _ = complete(context, node, &mut request, Outcome::Failed(&error), ticket);
+            return Err(error);
         }
         let expects_response = context.settings.acks != 0;
         let framed = {
