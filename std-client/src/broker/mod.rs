@@ -29,6 +29,8 @@ mod nonce;
 mod options;
 mod pipeline;
 mod reauth;
+#[cfg(test)]
+mod reauth_tests;
 mod response;
 #[cfg(test)]
 pub(crate) mod scripted;

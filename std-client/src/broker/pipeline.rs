@@ -48,6 +48,8 @@ struct State<'c> {
     conn: Conn<'c>,
     /// Where each request in flight is answered, at the index of its token in the connection.
     waiting: Vec<Option<Sender<Reply>>>,
+    /// Where the request that waits for the session's renewal is answered, if it fails.
+    renewing_for: Option<Sender<Reply>>,
 }
 
 impl<'c> HoldsConn<'c> for State<'c> {
@@ -99,6 +101,7 @@ pub(super) async fn serve(
     let state = Mutex::new(State {
         conn,
         waiting: Vec::new(),
+        renewing_for: None,
     });
     // Signals as bounded(1) channels: "a response freed a slot", "a deadline was added".
     let (room_tx, room_rx) = async_channel::bounded::<()>(1);
@@ -128,7 +131,8 @@ pub(super) async fn serve(
     requests.close();
     let mut state = state.into_inner().unwrap_or_else(PoisonError::into_inner);
     state.conn.drain_in_flight().for_each(drop);
-    for reply in state.waiting.drain(..).flatten() {
+    let renewing_for = state.renewing_for.take();
+    for reply in state.waiting.drain(..).flatten().chain(renewing_for) {
         let _ = reply.try_send(Err(error.clone()));
     }
     while let Ok(outgoing) = requests.try_recv() {
@@ -201,13 +205,22 @@ async fn write_loop<'c>(
             // Every handle is gone.
             return Ok(());
         };
-        let renewed = session
-            .renew_if_due(&mut write_half, label, state, &now, || room.recv())
-            .await;
-        if let Err(error) = renewed {
-            let _ = outgoing.reply.try_send(Err(error.clone()));
-            return Err(error);
-        }
+        // Held in the state while the session is renewed: if the connection fails meanwhile,
+        // the request fails with its error.
+        lock(state).renewing_for = Some(outgoing.reply.clone());
+        session
+            .renew_if_due(
+                &mut write_half,
+                label,
+                state,
+                &now,
+                || room.recv(),
+                || {
+                    let _ = wake.try_send(());
+                },
+            )
+            .await?;
+        lock(state).renewing_for = None;
         let sent = {
             let mut state = lock(state);
             let token = state.free_token();

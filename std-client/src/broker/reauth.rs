@@ -69,9 +69,11 @@ impl<'c> Session<'c> {
     }
 
     /// Renews the session if it is due, before the task's next request: writes each SASL
-    /// frame the connection in `state` produces, and waits on `listen` (made before each look,
-    /// so no answer is missed) for the task's reader to hand the broker's answer to the
-    /// connection. Frames are wiped from the buffer once written.
+    /// frame the connection in `state` produces, calls `sent` after each (the task's timer
+    /// then watches its deadline: a broker that does not answer times the connection out), and
+    /// waits on `listen` (made before each look, so no answer is missed) for the task's reader
+    /// to hand the broker's answer to the connection. Frames are wiped from the buffer once
+    /// written.
     ///
     /// # Errors
     /// The write's error; a refused re-authentication ([`Error::Authentication`]); the
@@ -83,6 +85,7 @@ impl<'c> Session<'c> {
         state: &Mutex<impl HoldsConn<'c>>,
         now: impl Fn() -> Instant,
         mut listen: impl FnMut() -> L,
+        sent: impl Fn(),
     ) -> Result<()>
     where
         W: AsyncWrite + Unpin,
@@ -107,6 +110,7 @@ impl<'c> Session<'c> {
                     write_half.write_all(frame).await.map_err(writing)?;
                     write_half.flush().await.map_err(writing)?;
                     out.as_mut_slice().zeroize();
+                    sent();
                 }
                 Ok(Step::Wait) => {
                     answered.await;

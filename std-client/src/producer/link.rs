@@ -309,9 +309,16 @@ async fn write_loop<'c>(
             continue;
         }
         let renewed = session
-            .renew_if_due(&mut write_half, label, state, &now, || {
-                signals.answered.listen()
-            })
+            .renew_if_due(
+                &mut write_half,
+                label,
+                state,
+                &now,
+                || signals.answered.listen(),
+                || {
+                    signals.first_sent.notify(1);
+                },
+            )
             .await;
         if let Err(error) = renewed {
             let _ = complete(context, node, &mut request, Outcome::Failed(&error), ticket);
@@ -531,9 +538,11 @@ async fn timer_loop(
         Timer::after(wait + Duration::from_millis(1)).await;
         let expired = lock(state).conn.handle_timeout(now());
         if let Some(expired) = expired {
+            // A Produce, or a SASL request of a re-authentication.
+            let api = ApiKey::from_key(expired.api_key).map_or("request", ApiKey::name);
             return Err(Error::Timeout {
                 what: format!(
-                    "Produce response from {label} (correlation id {})",
+                    "{api} response from {label} (correlation id {})",
                     expired.correlation_id
                 ),
                 after: request_timeout,
