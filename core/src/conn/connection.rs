@@ -216,7 +216,8 @@ impl<'c, const N: usize> Connection<'c, N> {
     }
 
     /// Starts re-authenticating a ready connection with the credentials it was made with and
-    /// the SCRAM client `nonce` (unused for PLAIN). The caller's next
+    /// the SCRAM client `nonce` (fresh for each authentication, as for a connection; copied, so
+    /// it need not outlive the call; unused for PLAIN). The caller's next
     /// [`Connection::poll_transmit`] writes the SaslHandshake; until [`Event::Ready`],
     /// [`Connection::send`] refuses with [`ConnError::NotReady`], and responses to requests sent
     /// before come as usual. A SASL API request of the caller's own must not be in flight.
@@ -224,14 +225,11 @@ impl<'c, const N: usize> Connection<'c, N> {
     /// # Errors
     /// [`ConnError::NotReady`] unless the connection is ready and has SASL credentials;
     /// [`ConnError::Scram`] for an invalid nonce (the connection stays as it was).
-    pub fn begin_reauthentication(&mut self, nonce: &'c str) -> Result<(), ConnError> {
+    pub fn begin_reauthentication(&mut self, nonce: &str) -> Result<(), ConnError> {
         let (State::Ready, Some(credentials)) = (&self.state, self.config.sasl) else {
             return Err(ConnError::NotReady);
         };
-        let step = SaslStep::new(Credentials {
-            nonce,
-            ..credentials
-        })?;
+        let step = SaslStep::new(credentials, nonce)?;
         self.state = State::Sasl(step);
         self.session_lifetime_ms = 0;
         self.reauthenticating = true;
@@ -609,7 +607,7 @@ impl<'c, const N: usize> Connection<'c, N> {
         }
         match self.config.sasl {
             Some(credentials) => {
-                self.state = State::Sasl(SaslStep::new(credentials)?);
+                self.state = State::Sasl(SaslStep::new(credentials, credentials.nonce)?);
                 Ok(Event::Handshake)
             }
             None => {

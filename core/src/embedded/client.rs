@@ -114,7 +114,7 @@ impl<'b, 'c, T: Read + Write, C: Clock> Client<'b, 'c, T, C> {
     /// # Errors
     /// [`ClientError::Connection`] with [`ConnError::NotReady`] before [`Client::connect`] or
     /// without SASL credentials; otherwise as [`Client::connect`].
-    pub async fn reauthenticate(&mut self, nonce: &'c str) -> Result<(), ClientError> {
+    pub async fn reauthenticate(&mut self, nonce: &str) -> Result<(), ClientError> {
         self.check_not_cancelled()?;
         self.conn.begin_reauthentication(nonce)?;
         self.connect().await

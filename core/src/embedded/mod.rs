@@ -32,9 +32,9 @@
 //!   [`crate::record::encoded_batch_len`] bytes there (twice that, roughly, with LZ4: the
 //!   records, then the compressed batch).
 //!
-//! Besides the buffers, the client's state is `size_of::<Client<T, C>>()`: 1,368 bytes on a
+//! Besides the buffers, the client's state is `size_of::<Client<T, C>>()`: 1,480 bytes on a
 //! 64-bit host with a zero-sized transport and a function-pointer clock, of which the
-//! connection takes 1,296 (mostly the SASL exchange's fixed buffer, the negotiated-version
+//! connection takes 1,408 (mostly the SASL exchange's fixed buffer, the negotiated-version
 //! table and the broker's error text), plus whatever the transport and clock hold. The test
 //! `client_state_besides_the_buffers_is_under_2_kib` prints it.
 //!
