@@ -117,13 +117,7 @@ pub(super) async fn run(args: DriverArgs) {
     }
     drop(ready);
     log::debug!("connection to {label} ready");
-    let connection = pipeline::Connection {
-        conn,
-        nonce: &nonce,
-        options: &options,
-        label: &label,
-    };
-    pipeline::serve(stream, connection, &shared, &requests, now).await;
+    pipeline::serve(stream, conn, &options, &label, &shared, &requests, now).await;
     shared.closed.store(true, Ordering::Release);
 }
 

@@ -73,30 +73,16 @@ impl State<'_> {
     }
 }
 
-/// A ready connection and what it borrows: the SCRAM nonce it re-authenticates with, the
-/// options, and its name for logs and errors.
-pub(super) struct Connection<'c> {
-    pub(super) conn: Conn<'c>,
-    pub(super) nonce: &'c str,
-    pub(super) options: &'c ConnectOptions,
-    pub(super) label: &'c str,
-}
-
 /// Serves requests until the connection fails or the request channel closes.
 pub(super) async fn serve(
     stream: Stream,
-    connection: Connection<'_>,
+    conn: Conn<'_>,
+    options: &ConnectOptions,
+    label: &str,
     shared: &Shared,
     requests: &Receiver<Outgoing>,
     now: impl Fn() -> Instant + Copy,
 ) {
-    let Connection {
-        conn,
-        nonce,
-        options,
-        label,
-    } = connection;
-    let session = Session::authenticated(&conn, nonce);
     let (read_half, write_half) = futures_lite::io::split(stream);
     let state = Mutex::new(State {
         conn,
@@ -108,14 +94,7 @@ pub(super) async fn serve(
     let (wake_tx, wake_rx) = async_channel::bounded::<()>(1);
     let reader = read_loop(read_half, &state, options, label, &room_tx);
     let writer = write_loop(
-        write_half,
-        &state,
-        (options, label, session),
-        shared,
-        requests,
-        &room_rx,
-        &wake_tx,
-        now,
+        write_half, &state, options, label, shared, requests, &room_rx, &wake_tx, now,
     );
     let timer = timer_loop(&state, options, label, &wake_rx, now);
     let outcome = future::or(future::or(writer, reader), timer).await;
@@ -183,10 +162,11 @@ async fn read_loop(
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn write_loop<'c>(
+async fn write_loop(
     mut write_half: WriteHalf<Stream>,
-    state: &Mutex<State<'c>>,
-    (options, label, mut session): (&ConnectOptions, &str, Session<'c>),
+    state: &Mutex<State<'_>>,
+    options: &ConnectOptions,
+    label: &str,
     shared: &Shared,
     requests: &Receiver<Outgoing>,
     room: &Receiver<()>,
@@ -195,6 +175,7 @@ async fn write_loop<'c>(
 ) -> Result<()> {
     // A request header: size, API key and version, correlation id, client id, tagged fields.
     let mut header = vec![0u8; 16 + options.client_id.len()];
+    let mut session = Session::authenticated(&lock(state).conn);
     loop {
         while lock(state).conn.in_flight() >= options.max_in_flight {
             if room.recv().await.is_err() {
@@ -205,22 +186,17 @@ async fn write_loop<'c>(
             // Every handle is gone.
             return Ok(());
         };
-        // Held in the state while the session is renewed: if the connection fails meanwhile,
-        // the request fails with its error.
-        lock(state).renewing_for = Some(outgoing.reply.clone());
-        session
-            .renew_if_due(
-                &mut write_half,
-                label,
-                state,
-                &now,
-                || room.recv(),
-                || {
-                    let _ = wake.try_send(());
-                },
-            )
-            .await?;
-        lock(state).renewing_for = None;
+        if session.is_due() {
+            // Held in the state while the session is renewed: if the connection fails
+            // meanwhile, the request fails with its error.
+            lock(state).renewing_for = Some(outgoing.reply.clone());
+            let wake = || {
+                let _ = wake.try_send(());
+            };
+            let renewing = session.renew(&mut write_half, label, state, &now, || room.recv(), wake);
+            renewing.await?;
+            lock(state).renewing_for = None;
+        }
         let sent = {
             let mut state = lock(state);
             let token = state.free_token();

@@ -161,7 +161,6 @@ async fn serve(node: i32, context: &LinkContext, link: &LinkState) -> Result<()>
     let mut conn = Conn::new(connection_config(&options, &nonce));
     let (stream, _) = establish(&mut conn, &address, &options, &label, now).await?;
     link.connected.store(true, Ordering::Release);
-    let session = Session::authenticated(&conn, &nonce);
     let (read_half, write_half) = futures_lite::io::split(stream);
     let state = Mutex::new(State {
         conn,
@@ -169,9 +168,7 @@ async fn serve(node: i32, context: &LinkContext, link: &LinkState) -> Result<()>
     });
     let signals = Signals::default();
     let reader = read_loop(read_half, &state, context, node, &label, &signals);
-    let writer = write_loop(
-        write_half, &state, context, node, &label, &signals, session, now,
-    );
+    let writer = write_loop(write_half, &state, context, node, &label, &signals, now);
     let timer = timer_loop(&state, &label, &signals, options.request_timeout, now);
     let outcome = future::or(future::or(writer, reader), timer).await;
     let error = match outcome {
@@ -252,17 +249,16 @@ async fn read_loop(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn write_loop<'c>(
+async fn write_loop(
     mut write_half: WriteHalf<crate::net::Stream>,
-    state: &Mutex<State<'c>>,
+    state: &Mutex<State<'_>>,
     context: &LinkContext,
     node: i32,
     label: &str,
     signals: &Signals,
-    mut session: Session<'c>,
     now: impl Fn() -> franzl_core::conn::Instant,
 ) -> Result<()> {
+    let mut session = Session::authenticated(&lock(state).conn);
     let mut head = Vec::new();
     let mut gaps: Vec<Gap> = Vec::new();
     let mut scratch = Vec::new();
@@ -308,21 +304,16 @@ async fn write_loop<'c>(
         if request.batches.is_empty() {
             continue;
         }
-        let renewed = session
-            .renew_if_due(
-                &mut write_half,
-                label,
-                state,
-                &now,
-                || signals.answered.listen(),
-                || {
-                    signals.first_sent.notify(1);
-                },
-            )
-            .await;
-        if let Err(error) = renewed {
-            let _ = complete(context, node, &mut request, Outcome::Failed(&error), ticket);
-            return Err(error);
+        if session.is_due() {
+            let sent = || {
+                signals.first_sent.notify(1);
+            };
+            let listen = || signals.answered.listen();
+            let renewing = session.renew(&mut write_half, label, state, &now, listen, sent);
+            if let Err(error) = renewing.await {
+                let _ = complete(context, node, &mut request, Outcome::Failed(&error), ticket);
+                return Err(error);
+            }
         }
         let expects_response = context.settings.acks != 0;
         let framed = {
