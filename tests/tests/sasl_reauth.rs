@@ -11,29 +11,17 @@ use std::time::{Duration, Instant};
 
 use franzl::admin::NewTopic;
 use franzl::cluster::Client;
-use franzl::config::{ClientConfig, ConsumerConfig, ProducerConfig};
+use franzl::config::{ConsumerConfig, ProducerConfig};
 use franzl::consumer::{Consumer, TopicPartition};
 use franzl::core::messages::metadata::MetadataRequest;
 use franzl::producer::{Producer, ProducerRecord};
 use franzl::{Admin, AdminConfig};
-use franzl_tests::client::sasl_config;
+use franzl_tests::client::reauth_config;
 use franzl_tests::{Profile, SaslMechanism, broker, log_capture, unique_topic};
 use xtask::broker::REAUTH_SESSION_MS;
 
 /// The tests read the process's log between two marks: one at a time.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-/// A client config for `mechanism` that bootstraps from the `REAUTH` listener (metadata then
-/// names that listener's addresses).
-fn reauth_config(mechanism: SaslMechanism) -> ClientConfig {
-    let broker = broker(Profile::Sasl);
-    let mut config = sasl_config(broker, mechanism, None);
-    let bootstrap = broker
-        .reauth_bootstrap()
-        .expect("the sasl profile's REAUTH listener");
-    config.bootstrap_servers = bootstrap.split(',').map(str::to_owned).collect();
-    config
-}
 
 fn sessions_are_renewed_without_a_cut(mechanism: SaslMechanism) {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
@@ -42,7 +30,9 @@ fn sessions_are_renewed_without_a_cut(mechanism: SaslMechanism) {
     let run_for = session * 3 + session / 2;
     let mark = log_capture::logged().len();
     let (sent, read) = smol::block_on(async {
-        let client = Client::connect(reauth_config(mechanism)).await.unwrap();
+        let client = Client::connect(reauth_config(broker(Profile::Sasl), mechanism))
+            .await
+            .unwrap();
         let topic = unique_topic(&format!("reauth-{}", mechanism.name()));
         let admin = Admin::new(&client, AdminConfig::from_client(client.config().clone())).unwrap();
         admin

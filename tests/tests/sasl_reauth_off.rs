@@ -8,7 +8,7 @@ use std::time::Duration;
 use franzl::Error;
 use franzl::cluster::Client;
 use franzl::core::messages::metadata::MetadataRequest;
-use franzl_tests::client::sasl_config;
+use franzl_tests::client::reauth_config;
 use franzl_tests::{Profile, SaslMechanism, broker};
 use xtask::broker::REAUTH_SESSION_MS;
 
@@ -16,11 +16,7 @@ use xtask::broker::REAUTH_SESSION_MS;
 fn without_reauthentication_the_broker_cuts_the_connection_when_the_session_ends() {
     franzl::testing::set_reauthentication(false);
     let broker = broker(Profile::Sasl);
-    let mut config = sasl_config(broker, SaslMechanism::ScramSha256, None);
-    let bootstrap = broker
-        .reauth_bootstrap()
-        .expect("the sasl profile's REAUTH listener");
-    config.bootstrap_servers = bootstrap.split(',').map(str::to_owned).collect();
+    let config = reauth_config(broker, SaslMechanism::ScramSha256);
     smol::block_on(async {
         let client = Client::connect(config).await.unwrap();
         let node = *client.metadata().brokers.keys().next().unwrap();
