@@ -62,6 +62,8 @@ pub mod group;
 pub(crate) mod net;
 pub mod producer;
 pub mod runtime;
+#[doc(hidden)]
+pub mod testing;
 
 pub use admin::Admin;
 pub use cluster::Client;

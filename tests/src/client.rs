@@ -54,6 +54,22 @@ pub fn sasl_config(
     ClientConfig::from_properties_text(&text).expect("sasl config")
 }
 
+/// The sasl profile's configuration for `mechanism`, bootstrapped from its `REAUTH` listener,
+/// whose sessions last `xtask::broker::REAUTH_SESSION_MS` (metadata then names that listener's
+/// addresses, so every connection of the client is to it).
+///
+/// # Panics
+/// The running sasl broker has no such listener: it was started before the listener existed
+/// (`cargo xtask broker down --profile sasl` and run again).
+pub fn reauth_config(broker: &Broker, mechanism: SaslMechanism) -> ClientConfig {
+    let mut config = sasl_config(broker, mechanism, None);
+    let bootstrap = broker.reauth_bootstrap().expect(
+        "the sasl broker has no REAUTH listener: it predates it (cargo xtask broker down --profile sasl)",
+    );
+    config.bootstrap_servers = bootstrap.split(',').map(str::to_owned).collect();
+    config
+}
+
 /// A TCP proxy to `upstream` that forwards everything until [`CuttingProxy::cut_after`] is
 /// called; from then on it forwards that many more bytes from the broker and closes both sides.
 #[derive(Debug)]

@@ -1,7 +1,7 @@
 //! franzl-core's embedded client on the host against the real broker: the same
 //! `produce_and_fetch` that links into the bare-metal program (`examples/bare-metal`), here over
 //! an async-net socket through `embedded-io-adapters`. Plain, then each SASL mechanism of the
-//! sasl profile, and a wrong password.
+//! sasl profile, and a wrong password; re-authentication on the sasl profile's `REAUTH` listener.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -21,6 +21,7 @@ use franzl_core::record::NewRecord;
 use franzl_core::sasl::SaslMechanism as CoreMechanism;
 use franzl_core::sasl::scram::ScramMechanism;
 use franzl_tests::{Profile, SaslMechanism, broker, unique_topic};
+use xtask::broker::REAUTH_SESSION_MS;
 
 type Transport = FromFutures<TcpStream>;
 type HostClient<'b, 'c> = Client<'b, 'c, Transport, Box<dyn FnMut() -> Instant>>;
@@ -297,4 +298,47 @@ fn sasl_plain_wrong_password_is_an_authentication_error() {
 #[test]
 fn sasl_scram_wrong_password_is_an_authentication_error() {
     wrong_password_is_refused(SaslMechanism::ScramSha512);
+}
+
+/// KIP-368 on the sasl profile's `REAUTH` listener: the client learns the session's lifetime,
+/// re-authenticating in time (with a fresh SCRAM nonce each time) keeps the connection past
+/// two lifetimes, and once it stops re-authenticating the broker cuts the connection on the
+/// first request after the session ends.
+#[test]
+fn sasl_sessions_are_renewed_by_reauthenticate_and_end_without_it() {
+    let broker = broker(Profile::Sasl);
+    let address = broker.nodes[0].reauth_address.expect("the REAUTH listener");
+    let session = Duration::from_millis(REAUTH_SESSION_MS);
+    let topic = unique_topic("embedded-reauth");
+    let mechanism = SaslMechanism::ScramSha256;
+    let nonces = [nonce(), nonce(), nonce()];
+    let config = sasl_config(mechanism, mechanism.user().password, &nonces[0]);
+    let (mut tx, mut rx) = (vec![0u8; 4 << 10], vec![0u8; 16 << 10]);
+    run(async {
+        let transport = transport(address).await;
+        let mut client: HostClient<'_, '_> =
+            Client::new(transport, clock(), config, &mut tx, &mut rx);
+        client.connect().await.unwrap();
+        assert_eq!(client.session_lifetime(), Some(session));
+        create_topic(&mut client, &topic).await;
+        let started = std::time::Instant::now();
+        for (round, nonce) in nonces[1..].iter().enumerate() {
+            let delay = client.reauthentication_delay(round as u32 * 37).unwrap();
+            assert!(delay >= session * 85 / 100 && delay <= session * 95 / 100);
+            Timer::after(delay).await;
+            client.reauthenticate(nonce).await.unwrap();
+            assert_eq!(client.session_lifetime(), Some(session));
+            client.metadata(&topic).await.unwrap();
+        }
+        assert!(
+            started.elapsed() > session,
+            "the connection outlived a session"
+        );
+        Timer::after(session + Duration::from_millis(300)).await;
+        let error = client
+            .metadata(&topic)
+            .await
+            .expect_err("the broker answered after the session ended");
+        println!("after the session ended: {error}");
+    });
 }

@@ -12,6 +12,14 @@
 //! 4. Whenever the caller waits, it waits at most until [`Connection::poll_timeout`], then
 //!    calls [`Connection::handle_timeout`]; an expired request closes the connection (its
 //!    response may still come, and the stream cannot be trusted to be in step).
+//! 5. Re-authentication (KIP-368): when the broker gave the SASL session a lifetime
+//!    ([`Connection::session_lifetime`]), the caller re-authenticates before it ends, at the
+//!    point [`Connection::reauthentication_delay`] gives after the authentication, between two
+//!    of its requests: [`Connection::begin_reauthentication`], then step 2 again (SaslHandshake
+//!    and SaslAuthenticate from [`Connection::poll_transmit`], until [`Event::Ready`]). Requests
+//!    in flight stay in flight: their responses still come as [`Event::Response`]. No new
+//!    request can be sent until the connection is ready again. A broker closes a connection whose
+//!    session ended on its next request other than SaslHandshake.
 //!
 //! Frames come from a [`super::FrameReader`] (or any other framing) with the size prefix
 //! removed. Time is the caller's [`Instant`]. Nothing here allocates.
@@ -149,6 +157,10 @@ pub struct Connection<'c, const N: usize> {
     features: FeatureLevels,
     server_error: [u8; SERVER_ERROR_LEN],
     server_error_len: usize,
+    /// The session lifetime from the last SaslAuthenticate response, in ms (0: none).
+    session_lifetime_ms: i64,
+    /// Set by [`Connection::begin_reauthentication`], until the connection is ready again.
+    reauthenticating: bool,
 }
 
 impl<'c, const N: usize> Connection<'c, N> {
@@ -164,12 +176,64 @@ impl<'c, const N: usize> Connection<'c, N> {
             features: FeatureLevels::UNKNOWN,
             server_error: [0; SERVER_ERROR_LEN],
             server_error_len: 0,
+            session_lifetime_ms: 0,
+            reauthenticating: false,
         }
     }
 
     /// Whether the handshake is complete and requests can be sent.
     pub fn is_ready(&self) -> bool {
         matches!(self.state, State::Ready)
+    }
+
+    /// Whether a re-authentication ([`Connection::begin_reauthentication`]) is under way.
+    pub fn is_reauthenticating(&self) -> bool {
+        self.reauthenticating && matches!(self.state, State::Sasl(_))
+    }
+
+    /// How long the broker keeps the SASL session of the last authentication (SaslAuthenticate
+    /// v1+, `connections.max.reauth.ms` or the credential's lifetime); `None` when it gave no
+    /// lifetime, or without SASL. The broker closes the connection on the first request after
+    /// that, unless the connection re-authenticated.
+    pub fn session_lifetime(&self) -> Option<Duration> {
+        u64::try_from(self.session_lifetime_ms)
+            .ok()
+            .filter(|&ms| ms > 0)
+            .map(Duration::from_millis)
+    }
+
+    /// When to re-authenticate, counted from the end of the last authentication: a point
+    /// between 85 % and 95 % of [`Connection::session_lifetime`] chosen by `random` (any value,
+    /// drawn by the caller for each session, so that connections authenticated together do not
+    /// re-authenticate together). The 5 % left covers the time the broker needed to answer and
+    /// the clocks' drift. `None` when the session has no lifetime.
+    pub fn reauthentication_delay(&self, random: u32) -> Option<Duration> {
+        let lifetime = u64::try_from(self.session_lifetime()?.as_millis()).unwrap_or(u64::MAX);
+        let per_mille = 850 + u64::from(random % 101);
+        Some(Duration::from_millis(
+            lifetime.saturating_mul(per_mille) / 1000,
+        ))
+    }
+
+    /// Starts re-authenticating a ready connection with the credentials it was made with and
+    /// the SCRAM client `nonce` (fresh for each authentication, as for a connection; copied, so
+    /// it need not outlive the call; unused for PLAIN). The caller's next
+    /// [`Connection::poll_transmit`] writes the SaslHandshake; until [`Event::Ready`],
+    /// [`Connection::send`] refuses with [`ConnError::NotReady`], and responses to requests sent
+    /// before come as usual. A SASL API request of the caller's own must not be in flight.
+    ///
+    /// # Errors
+    /// [`ConnError::NotReady`] unless the connection is ready and has SASL credentials;
+    /// [`ConnError::Scram`] for an invalid nonce (the connection stays as it was).
+    pub fn begin_reauthentication(&mut self, nonce: &str) -> Result<(), ConnError> {
+        let (State::Ready, Some(credentials)) = (&self.state, self.config.sasl) else {
+            return Err(ConnError::NotReady);
+        };
+        let step = SaslStep::new(credentials, nonce)?;
+        self.state = State::Sasl(step);
+        self.session_lifetime_ms = 0;
+        self.reauthenticating = true;
+        Ok(())
     }
 
     /// Whether an error closed the connection.
@@ -462,6 +526,7 @@ impl<'c, const N: usize> Connection<'c, N> {
             response_header_version(api, pending.api_version),
         )?;
         let body = reader.rest();
+        let ready = matches!(self.state, State::Ready);
         match (&mut self.state, api) {
             (State::AwaitVersions(version), ApiKey::ApiVersions) => {
                 let version = *version;
@@ -482,18 +547,24 @@ impl<'c, const N: usize> Connection<'c, N> {
                 match step.handle_authenticate(&response)? {
                     Progress::Continue => Ok(Event::Handshake),
                     Progress::Done => {
+                        self.session_lifetime_ms = response.session_lifetime_ms;
+                        self.reauthenticating = false;
                         self.state = State::Ready;
                         Ok(Event::Ready)
                     }
                 }
             }
-            (State::Ready, _) => Ok(Event::Response(Response {
-                correlation_id,
-                api_key: pending.api_key,
-                api_version: pending.api_version,
-                token: pending.token,
-                body,
-            })),
+            // The caller's requests: on a ready connection, or one re-authenticating (sent before
+            // it began; a SASL request of the caller's own is not expected then).
+            (State::Ready, _) | (State::Sasl(_), _) if ready || !is_sasl(api) => {
+                Ok(Event::Response(Response {
+                    correlation_id,
+                    api_key: pending.api_key,
+                    api_version: pending.api_version,
+                    token: pending.token,
+                    body,
+                }))
+            }
             // A handshake response to a request the handshake did not send.
             _ => Err(ConnError::UnknownCorrelationId(correlation_id)),
         }
@@ -536,7 +607,7 @@ impl<'c, const N: usize> Connection<'c, N> {
         }
         match self.config.sasl {
             Some(credentials) => {
-                self.state = State::Sasl(SaslStep::new(credentials)?);
+                self.state = State::Sasl(SaslStep::new(credentials, credentials.nonce)?);
                 Ok(Event::Handshake)
             }
             None => {
@@ -671,6 +742,11 @@ impl<'c, const N: usize> Connection<'c, N> {
         }
         error
     }
+}
+
+/// Whether `api` is one of the SASL exchange's.
+fn is_sasl(api: ApiKey) -> bool {
+    matches!(api, ApiKey::SaslHandshake | ApiKey::SaslAuthenticate)
 }
 
 /// Decodes an ApiVersions response body to a request sent at `version` (a broker that does not

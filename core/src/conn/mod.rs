@@ -9,7 +9,8 @@
 //!   its deadline passes;
 //! - [`Connection`] runs the handshake (ApiVersions with version negotiation, then SASL), sends
 //!   requests under fresh correlation ids and matches responses to them, and expires requests
-//!   whose deadline passed; its module docs give the call order;
+//!   whose deadline passed, and re-authenticates when the broker limits the session's
+//!   lifetime (KIP-368); its module docs give the call order;
 //! - [`Instant`] is the caller's clock reading.
 
 mod connection;
@@ -18,6 +19,8 @@ mod error;
 mod feature_tests;
 mod framing;
 mod in_flight;
+#[cfg(test)]
+mod reauth_tests;
 mod sasl_step;
 #[cfg(test)]
 mod tests;

@@ -33,8 +33,9 @@ pub struct Credentials<'c> {
     pub username: &'c str,
     /// The password.
     pub password: &'c str,
-    /// The SCRAM client nonce: printable ASCII without `,`, from a good random source, fresh
-    /// for every connection (unused for PLAIN).
+    /// The SCRAM client nonce: printable ASCII without `,`, at most 64 bytes, from a good random
+    /// source, fresh for every connection (unused for PLAIN). A re-authentication takes a fresh
+    /// one of its own.
     pub nonce: &'c str,
 }
 
@@ -107,21 +108,20 @@ pub(super) enum Progress {
 }
 
 impl<'c> SaslStep<'c> {
-    pub(super) fn new(credentials: Credentials<'c>) -> Result<Self, ConnError> {
+    /// An exchange with `credentials`, and `nonce` in place of theirs (SCRAM copies it).
+    pub(super) fn new(credentials: Credentials<'c>, nonce: &str) -> Result<Self, ConnError> {
         let scram = match credentials.mechanism {
             SaslMechanism::Scram(mechanism) => Some(
-                ScramClient::new(
-                    mechanism,
-                    credentials.username,
-                    credentials.password,
-                    credentials.nonce,
-                )
-                .map_err(ConnError::Scram)?,
+                ScramClient::new(mechanism, credentials.username, credentials.password, nonce)
+                    .map_err(ConnError::Scram)?,
             ),
             _ => None,
         };
         Ok(Self {
-            credentials,
+            credentials: Credentials {
+                nonce: "",
+                ..credentials
+            },
             scram,
             phase: Phase::SendHandshake,
             rounds: 0,
@@ -237,13 +237,13 @@ mod tests {
 
     #[test]
     fn a_plain_message_is_wiped_once_sent() {
-        let mut step = SaslStep::new(Credentials {
+        let plain = Credentials {
             mechanism: SaslMechanism::Plain,
             username: "u",
             password: "hunter2",
             nonce: "",
-        })
-        .unwrap();
+        };
+        let mut step = SaslStep::new(plain, "").unwrap();
         step.sent();
         step.handle_handshake(&SaslHandshakeResponse::default())
             .unwrap();

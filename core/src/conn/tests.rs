@@ -282,7 +282,7 @@ fn in_flight_is_bounded_and_acks_zero_requests_are_not_tracked() {
 }
 
 /// Runs SASL up to and including the handshake, returning the first SaslAuthenticate bytes.
-fn sasl_until_authenticate<'b>(
+pub(super) fn sasl_until_authenticate<'b>(
     conn: &mut Conn<'_>,
     broker: &mut Broker,
     out: &'b mut [u8],
@@ -436,7 +436,7 @@ fn sasl_handshake_refused_mechanism_is_its_own_error() {
 /// The SCRAM-SHA-256 exchange of RFC 7677 section 3: the client's side and the server's first
 /// message.
 #[cfg(feature = "scram-sha256")]
-const RFC_7677_CREDENTIALS: Credentials<'static> = Credentials {
+pub(super) const RFC_7677_CREDENTIALS: Credentials<'static> = Credentials {
     mechanism: SaslMechanism::Scram(ScramMechanism::Sha256),
     username: "user",
     password: "pencil",
@@ -453,9 +453,15 @@ fn sasl_scram_sha256_runs_the_rfc_7677_exchange() {
         sasl: Some(RFC_7677_CREDENTIALS),
         ..Default::default()
     });
-    let mut broker = Broker::new();
+    rfc_7677_exchange(&mut conn, &mut Broker::new());
+}
+
+/// Runs the handshake of a connection with [`RFC_7677_CREDENTIALS`]: ApiVersions, then the
+/// SCRAM exchange of RFC 7677 §3, checking each client message.
+#[cfg(feature = "scram-sha256")]
+pub(super) fn rfc_7677_exchange(conn: &mut Conn<'_>, broker: &mut Broker) {
     let mut out = [0u8; 512];
-    let (id, version, auth) = sasl_until_authenticate(&mut conn, &mut broker, &mut out);
+    let (id, version, auth) = sasl_until_authenticate(conn, broker, &mut out);
     assert_eq!(auth, b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO");
     let server_first = SaslAuthenticateResponse {
         auth_bytes: RFC_7677_SERVER_FIRST,

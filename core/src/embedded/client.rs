@@ -91,6 +91,35 @@ impl<'b, 'c, T: Read + Write, C: Clock> Client<'b, 'c, T, C> {
         }
     }
 
+    /// How long the broker keeps this connection's SASL session (KIP-368: a listener with
+    /// `connections.max.reauth.ms`), or `None` when it does not limit it. The client does not
+    /// re-authenticate by itself (it reads no clock between calls): call
+    /// [`Client::reauthenticate`] before the session ends, at the point
+    /// [`Client::reauthentication_delay`] gives after [`Client::connect`] (or the last
+    /// re-authentication) returned; a broker closes the connection on the first request after it.
+    pub fn session_lifetime(&self) -> Option<core::time::Duration> {
+        self.conn.session_lifetime()
+    }
+
+    /// When to re-authenticate after the last authentication: between 85 % and 95 % of
+    /// [`Client::session_lifetime`], placed by the caller's `random` (see
+    /// [`Connection::reauthentication_delay`]).
+    pub fn reauthentication_delay(&self, random: u32) -> Option<core::time::Duration> {
+        self.conn.reauthentication_delay(random)
+    }
+
+    /// Re-authenticates on this connection (SaslHandshake and SaslAuthenticate again, with the
+    /// credentials of the config and, for SCRAM, the fresh `nonce`), which renews the session.
+    ///
+    /// # Errors
+    /// [`ClientError::Connection`] with [`ConnError::NotReady`] before [`Client::connect`] or
+    /// without SASL credentials; otherwise as [`Client::connect`].
+    pub async fn reauthenticate(&mut self, nonce: &str) -> Result<(), ClientError> {
+        self.check_not_cancelled()?;
+        self.conn.begin_reauthentication(nonce)?;
+        self.connect().await
+    }
+
     /// Whether [`Client::connect`] succeeded and no error has closed the connection since.
     pub fn is_ready(&self) -> bool {
         self.conn.is_ready()

@@ -12,6 +12,9 @@
 //!    them) and the two buffers.
 //! 2. [`Client::connect`]: ApiVersions with version negotiation, then SASL PLAIN or SCRAM
 //!    (SCRAM needs franzl-core's `scram-sha256` or `scram-sha512` feature, on by default).
+//!    Where the broker limits the SASL session's lifetime (KIP-368), the caller re-authenticates
+//!    in time with [`Client::reauthenticate`]: the client keeps no timer of its own
+//!    ([`Client::session_lifetime`] says when).
 //! 3. Any of [`Client::metadata`], [`Client::produce`] / [`Client::produce_batch`],
 //!    [`Client::fetch`], [`Client::list_offsets`], or [`Client::request`] for any other API.
 //!    Partitions are addressed on the broker the transport reaches; leader routing is the
@@ -29,9 +32,9 @@
 //!   [`crate::record::encoded_batch_len`] bytes there (twice that, roughly, with LZ4: the
 //!   records, then the compressed batch).
 //!
-//! Besides the buffers, the client's state is `size_of::<Client<T, C>>()`: 1,360 bytes on a
+//! Besides the buffers, the client's state is `size_of::<Client<T, C>>()`: 1,480 bytes on a
 //! 64-bit host with a zero-sized transport and a function-pointer clock, of which the
-//! connection takes 1,288 (mostly the SASL exchange's fixed buffer, the negotiated-version
+//! connection takes 1,408 (mostly the SASL exchange's fixed buffer, the negotiated-version
 //! table and the broker's error text), plus whatever the transport and clock hold. The test
 //! `client_state_besides_the_buffers_is_under_2_kib` prints it.
 //!

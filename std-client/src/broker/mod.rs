@@ -16,6 +16,9 @@
 //!   [`crate::Error::Io`]; an undecodable header or a response nobody asked for closes it with
 //!   [`crate::Error::Protocol`]; a request not answered within the request timeout closes it with
 //!   [`crate::Error::Timeout`]. A closed connection is never reopened: the cluster makes a new one.
+//! - When the broker limits the SASL session's lifetime (KIP-368), the connection
+//!   re-authenticates on the same socket before a request that finds the session near its end
+//!   ([`reauth`]); requests in flight are answered as usual.
 //! - The task stops when the last handle is dropped or the connection fails.
 
 mod connection;
@@ -25,6 +28,9 @@ mod hex_dump;
 mod nonce;
 mod options;
 mod pipeline;
+mod reauth;
+#[cfg(test)]
+mod reauth_tests;
 mod response;
 #[cfg(test)]
 pub(crate) mod scripted;
@@ -35,4 +41,5 @@ pub use connection::BrokerConnection;
 pub(crate) use driver::{Clock, Conn, connection_config, establish, sasl_nonce};
 pub(crate) use frame_io::{read_frame_into, write_all_vectored};
 pub(crate) use options::ConnectOptions;
+pub(crate) use reauth::{HoldsConn, Session, set_enabled as set_reauthentication};
 pub use response::ResponseFrame;

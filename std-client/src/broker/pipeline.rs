@@ -10,6 +10,7 @@ use super::driver::{Conn, Shared};
 use super::frame_io::{read_frame, write_all_vectored};
 use super::hex_dump;
 use super::options::ConnectOptions;
+use super::reauth::{HoldsConn, Session};
 use super::response::ResponseFrame;
 use crate::error::{Error, Result};
 use crate::net::Stream;
@@ -47,6 +48,14 @@ struct State<'c> {
     conn: Conn<'c>,
     /// Where each request in flight is answered, at the index of its token in the connection.
     waiting: Vec<Option<Sender<Reply>>>,
+    /// Where the request that waits for the session's renewal is answered, if it fails.
+    renewing_for: Option<Sender<Reply>>,
+}
+
+impl<'c> HoldsConn<'c> for State<'c> {
+    fn conn(&mut self) -> &mut Conn<'c> {
+        &mut self.conn
+    }
 }
 
 impl State<'_> {
@@ -78,6 +87,7 @@ pub(super) async fn serve(
     let state = Mutex::new(State {
         conn,
         waiting: Vec::new(),
+        renewing_for: None,
     });
     // Signals as bounded(1) channels: "a response freed a slot", "a deadline was added".
     let (room_tx, room_rx) = async_channel::bounded::<()>(1);
@@ -100,7 +110,8 @@ pub(super) async fn serve(
     requests.close();
     let mut state = state.into_inner().unwrap_or_else(PoisonError::into_inner);
     state.conn.drain_in_flight().for_each(drop);
-    for reply in state.waiting.drain(..).flatten() {
+    let renewing_for = state.renewing_for.take();
+    for reply in state.waiting.drain(..).flatten().chain(renewing_for) {
         let _ = reply.try_send(Err(error.clone()));
     }
     while let Ok(outgoing) = requests.try_recv() {
@@ -129,12 +140,15 @@ async fn read_loop(
                 response.api_version,
                 frame.len() - response.body.len(),
             ),
-            Ok(_) => {
-                return Err(Error::protocol(format!(
-                    "{label} sent a handshake response after the handshake"
-                )));
+            // A step of a re-authentication: the writer goes on with it.
+            Ok(Event::Handshake | Event::Ready) => {
+                let _ = room.try_send(());
+                continue;
             }
-            Err(error) => return Err(Error::from_conn(error, label, None)),
+            Err(error) => {
+                let text = state.conn.server_error_text();
+                return Err(Error::from_conn(error, label, text));
+            }
         };
         let api = ApiKey::from_key(api_key)
             .ok_or_else(|| Error::protocol(format!("unknown API key {api_key}")))?;
@@ -161,6 +175,7 @@ async fn write_loop(
 ) -> Result<()> {
     // A request header: size, API key and version, correlation id, client id, tagged fields.
     let mut header = vec![0u8; 16 + options.client_id.len()];
+    let mut session = Session::authenticated(&lock(state).conn);
     loop {
         while lock(state).conn.in_flight() >= options.max_in_flight {
             if room.recv().await.is_err() {
@@ -171,6 +186,17 @@ async fn write_loop(
             // Every handle is gone.
             return Ok(());
         };
+        if session.is_due() {
+            // Held in the state while the session is renewed: if the connection fails
+            // meanwhile, the request fails with its error.
+            lock(state).renewing_for = Some(outgoing.reply.clone());
+            let wake = || {
+                let _ = wake.try_send(());
+            };
+            let renewing = session.renew(&mut write_half, label, state, &now, || room.recv(), wake);
+            renewing.await?;
+            lock(state).renewing_for = None;
+        }
         let sent = {
             let mut state = lock(state);
             let token = state.free_token();

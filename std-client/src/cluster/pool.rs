@@ -167,15 +167,10 @@ impl Pool {
     }
 }
 
-/// A jitter seed that differs per node, purpose and process.
+/// A jitter salt per node and purpose; the backoff itself adds what differs per process and
+/// per client.
 fn seed(node_id: i32, purpose: Purpose) -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.subsec_nanos());
-    u64::from(nanos)
-        ^ (u64::from(std::process::id()) << 32)
-        ^ u64::from(node_id.unsigned_abs())
-        ^ ((purpose as u64) << 24)
+    u64::from(node_id.unsigned_abs()) ^ ((purpose as u64) << 32)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ mod tls;
 
 pub(crate) use address::AddressFamily;
 pub use address::BrokerAddress;
-pub(crate) use backoff::Backoff;
+pub(crate) use backoff::{Backoff, fresh_seed};
 pub(crate) use connect::{connect, with_timeout};
 pub(crate) use stream::Stream;
 pub(crate) use tls::{TlsOptions, client_config, server_name};

@@ -26,6 +26,9 @@
 //! - A request's batches are always completed exactly once: answered, failed with the
 //!   connection's error, or, if the link is dropped (its task panicked), failed as "may or may
 //!   not have been written"; each completion wakes the producer's tasks.
+//! - When the broker limits the SASL session's lifetime (KIP-368), the link re-authenticates on
+//!   its connection before a request that finds the session near its end; requests awaiting
+//!   answers are answered as usual.
 //! - The link stops once the producer is closed and has no batch left.
 
 use std::io::IoSlice;
@@ -48,7 +51,7 @@ use super::delivery::Failure;
 use super::request::{self, INLINE_BATCHES, Outcome, RequestSettings, Unanswered};
 use super::shared::{ProducerShared, Stamping, Ticket};
 use crate::broker::{Clock, Conn, establish, read_frame_into, write_all_vectored};
-use crate::broker::{connection_config, sasl_nonce};
+use crate::broker::{HoldsConn, Session, connection_config, sasl_nonce};
 use crate::cluster::Client;
 use crate::error::{Error, Result};
 
@@ -116,6 +119,12 @@ struct State<'c> {
     conn: Conn<'c>,
     /// The request slots, at the index of their token.
     slots: Vec<Slot>,
+}
+
+impl<'c> HoldsConn<'c> for State<'c> {
+    fn conn(&mut self) -> &mut Conn<'c> {
+        &mut self.conn
+    }
 }
 
 /// What the link's loops tell each other.
@@ -205,12 +214,16 @@ async fn read_loop(
                     response.api_version,
                     frame.len() - response.body.len(),
                 ),
-                Ok(_) => {
-                    return Err(Error::protocol(format!(
-                        "{label} sent a handshake response after the handshake"
-                    )));
+                // A step of a re-authentication: the writer goes on with it.
+                Ok(ConnEvent::Handshake | ConnEvent::Ready) => {
+                    drop(state);
+                    signals.answered.notify(1);
+                    continue;
                 }
-                Err(error) => return Err(Error::from_conn(error, label, None)),
+                Err(error) => {
+                    let text = state.conn.server_error_text();
+                    return Err(Error::from_conn(error, label, text));
+                }
             };
             let slot = usize::try_from(token)
                 .ok()
@@ -245,6 +258,7 @@ async fn write_loop(
     signals: &Signals,
     now: impl Fn() -> franzl_core::conn::Instant,
 ) -> Result<()> {
+    let mut session = Session::authenticated(&lock(state).conn);
     let mut head = Vec::new();
     let mut gaps: Vec<Gap> = Vec::new();
     let mut scratch = Vec::new();
@@ -289,6 +303,17 @@ async fn write_loop(
         seal(context, request.batches.get_mut(), &mut scratch);
         if request.batches.is_empty() {
             continue;
+        }
+        if session.is_due() {
+            let sent = || {
+                signals.first_sent.notify(1);
+            };
+            let listen = || signals.answered.listen();
+            let renewing = session.renew(&mut write_half, label, state, &now, listen, sent);
+            if let Err(error) = renewing.await {
+                let _ = complete(context, node, &mut request, Outcome::Failed(&error), ticket);
+                return Err(error);
+            }
         }
         let expects_response = context.settings.acks != 0;
         let framed = {
@@ -504,9 +529,11 @@ async fn timer_loop(
         Timer::after(wait + Duration::from_millis(1)).await;
         let expired = lock(state).conn.handle_timeout(now());
         if let Some(expired) = expired {
+            // A Produce, or a SASL request of a re-authentication.
+            let api = ApiKey::from_key(expired.api_key).map_or("request", ApiKey::name);
             return Err(Error::Timeout {
                 what: format!(
-                    "Produce response from {label} (correlation id {})",
+                    "{api} response from {label} (correlation id {})",
                     expired.correlation_id
                 ),
                 after: request_timeout,

@@ -5,7 +5,9 @@
 //! protocol (`PLAINTEXT`, `SASL_PLAINTEXT`, `SSL`); sasl and tls add an internal PLAINTEXT
 //! listener `BROKER` for inter-broker traffic; `CONTROLLER` carries the KRaft quorum. tls adds a
 //! second SSL listener, `MTLS`, that requires a client certificate from the test CA (the `SSL`
-//! one only requests it, so the Java tools can connect without one). cluster3 adds a PLAINTEXT
+//! one only requests it, so the Java tools can connect without one). sasl adds a second
+//! SASL_PLAINTEXT listener, `REAUTH`, whose sessions last a few seconds
+//! (`connections.max.reauth.ms`), for tests of re-authentication. cluster3 adds a PLAINTEXT
 //! listener, `PROXIED`, that advertises another port: the one the test harness's fault proxy
 //! listens on, so a client that bootstraps through the proxies learns the proxies' addresses
 //! from metadata and all its traffic passes them (inter-broker traffic stays direct).
@@ -13,7 +15,7 @@
 use std::fmt::Write as _;
 
 use super::layout::ProfileLayout;
-use super::profile::Profile;
+use super::profile::{Profile, REAUTH_SESSION_MS};
 use super::users::{PLAIN_USER, SaslMechanism};
 
 /// The ports one node listens on.
@@ -25,7 +27,8 @@ pub(crate) struct NodePorts {
     pub(crate) client: u16,
     /// The internal PLAINTEXT listener (sasl and tls), else the same as `client`.
     pub(crate) internal: u16,
-    /// The SSL listener that requires a client certificate (tls), else the same as `client`.
+    /// The second client listener: the SSL one that requires a client certificate (tls), the
+    /// SASL one with short sessions (sasl); else the same as `client`.
     pub(crate) client_auth: u16,
     /// The KRaft controller listener.
     pub(crate) controller: u16,
@@ -76,6 +79,11 @@ pub(crate) fn server_properties(
         let _ = write!(listeners, ",PROXIED://127.0.0.1:{}", node.proxied);
         let _ = write!(advertised, ",PROXIED://127.0.0.1:{}", node.proxy);
         protocol_map.push_str(",PROXIED:PLAINTEXT");
+    }
+    if profile.has_reauth_listener() {
+        let _ = write!(listeners, ",REAUTH://127.0.0.1:{}", node.client_auth);
+        let _ = write!(advertised, ",REAUTH://127.0.0.1:{}", node.client_auth);
+        protocol_map.push_str(",REAUTH:SASL_PLAINTEXT");
     }
     if profile.has_client_auth_listener() {
         let _ = write!(listeners, ",MTLS://127.0.0.1:{}", node.client_auth);
@@ -138,6 +146,8 @@ pub(crate) fn server_properties(
     text
 }
 
+/// The SASL settings of both SASL listeners; on `REAUTH`, each mechanism's sessions last
+/// [`REAUTH_SESSION_MS`] (the setting takes a listener and mechanism prefix).
 fn set_sasl(set: &mut dyn FnMut(&str, &dyn std::fmt::Display)) {
     let names: Vec<&str> = SaslMechanism::ALL.iter().map(|m| m.name()).collect();
     set("sasl.enabled.mechanisms", &names.join(","));
@@ -147,16 +157,24 @@ fn set_sasl(set: &mut dyn FnMut(&str, &dyn std::fmt::Display)) {
         PLAIN_USER.username,
         PLAIN_USER.password
     );
-    set(
-        "listener.name.sasl_plaintext.plain.sasl.jaas.config",
-        &plain,
-    );
-    for mechanism in [SaslMechanism::ScramSha256, SaslMechanism::ScramSha512] {
-        let key = format!(
-            "listener.name.sasl_plaintext.{}.sasl.jaas.config",
-            mechanism.name().to_ascii_lowercase()
-        );
-        set(&key, &format!("{} required;", mechanism.login_module()));
+    for listener in ["sasl_plaintext", "reauth"] {
+        for mechanism in SaslMechanism::ALL {
+            let prefix = format!(
+                "listener.name.{listener}.{}",
+                mechanism.name().to_ascii_lowercase()
+            );
+            let jaas = match mechanism {
+                SaslMechanism::Plain => plain.clone(),
+                scram => format!("{} required;", scram.login_module()),
+            };
+            set(&format!("{prefix}.sasl.jaas.config"), &jaas);
+            if listener == "reauth" {
+                set(
+                    &format!("{prefix}.connections.max.reauth.ms"),
+                    &REAUTH_SESSION_MS,
+                );
+            }
+        }
     }
 }
 
@@ -269,9 +287,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn tls_has_a_listener_that_requires_client_certificates() {
-        let node = NodePorts {
+    /// One node with ports of its own for every listener but the proxied ones.
+    fn single_node() -> NodePorts {
+        NodePorts {
             id: 1,
             client: 9001,
             internal: 9101,
@@ -279,7 +297,12 @@ mod tests {
             controller: 9201,
             proxied: 9001,
             proxy: 9001,
-        };
+        }
+    }
+
+    #[test]
+    fn tls_has_a_listener_that_requires_client_certificates() {
+        let node = single_node();
         let text = server_properties(&ProfileLayout::new(Profile::Tls), node, &[node]);
         assert!(text.contains(
             "listeners=SSL://127.0.0.1:9001,BROKER://127.0.0.1:9101,CONTROLLER://127.0.0.1:9201,\
@@ -293,6 +316,30 @@ mod tests {
         assert!(text.contains("\nlistener.name.mtls.ssl.client.auth=required\n"));
         let plain = server_properties(&ProfileLayout::new(Profile::Plain), node, &[node]);
         assert!(!plain.contains("MTLS"));
+    }
+
+    #[test]
+    fn sasl_has_a_listener_with_short_sessions_for_every_mechanism() {
+        let node = single_node();
+        let text = server_properties(&ProfileLayout::new(Profile::Sasl), node, &[node]);
+        assert!(text.contains(
+            "advertised.listeners=SASL_PLAINTEXT://127.0.0.1:9001,BROKER://127.0.0.1:9101,\
+             REAUTH://127.0.0.1:9301\n"
+        ));
+        assert!(text.contains(",REAUTH:SASL_PLAINTEXT\n"));
+        for mechanism in ["plain", "scram-sha-256", "scram-sha-512"] {
+            assert!(text.contains(&format!(
+                "\nlistener.name.reauth.{mechanism}.connections.max.reauth.ms=3000\n"
+            )));
+            assert!(text.contains(&format!(
+                "\nlistener.name.reauth.{mechanism}.sasl.jaas.config="
+            )));
+            assert!(text.contains(&format!(
+                "\nlistener.name.sasl_plaintext.{mechanism}.sasl.jaas.config="
+            )));
+        }
+        // The main listener's sessions do not end.
+        assert_eq!(text.matches("connections.max.reauth.ms").count(), 3);
     }
 
     #[test]

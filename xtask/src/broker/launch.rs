@@ -156,6 +156,9 @@ pub(crate) fn broker(layout: &ProfileLayout, nodes: &[NodePorts], pids: &[(u32, 
             client_auth_address: (layout.profile().has_client_auth_listener()
                 && node.client_auth != node.client)
                 .then(|| std::net::SocketAddr::from(([127, 0, 0, 1], node.client_auth))),
+            reauth_address: (layout.profile().has_reauth_listener()
+                && node.client_auth != node.client)
+                .then(|| std::net::SocketAddr::from(([127, 0, 0, 1], node.client_auth))),
             proxied: (layout.profile().has_proxied_listener() && node.proxy != node.client).then(
                 || ProxiedListener {
                     broker: std::net::SocketAddr::from(([127, 0, 0, 1], node.proxied)),

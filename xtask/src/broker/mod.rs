@@ -35,7 +35,7 @@ use std::path::PathBuf;
 pub use control::{NodeStatus, down, kill_node, pause_node, restart_node, resume_node, status};
 pub use error::{Error, Result};
 pub use layout::{ProfileLayout, kafka_dir};
-pub use profile::Profile;
+pub use profile::{Profile, REAUTH_SESSION_MS};
 pub use tls::{
     ClientCertificate, issue_client_certificate, issue_client_certificate_from_another_ca,
 };
@@ -65,6 +65,9 @@ pub struct Node {
     /// The SSL listener that requires a client certificate from the test CA (tls only), on
     /// 127.0.0.1. `address`, on tls, only requests one.
     pub client_auth_address: Option<SocketAddr>,
+    /// The SASL_PLAINTEXT listener whose sessions last [`REAUTH_SESSION_MS`] (sasl only), on
+    /// 127.0.0.1: the broker closes a connection that did not re-authenticate in time.
+    pub reauth_address: Option<SocketAddr>,
     /// The listener whose traffic goes through a fault proxy (cluster3 only).
     pub proxied: Option<ProxiedListener>,
 }
@@ -101,10 +104,20 @@ impl Broker {
 
     /// The bootstrap servers of the listeners that require a client certificate (tls only).
     pub fn client_auth_bootstrap(&self) -> Option<String> {
+        self.listener_bootstrap(|node| node.client_auth_address)
+    }
+
+    /// The bootstrap servers of the listeners with short SASL sessions (sasl only).
+    pub fn reauth_bootstrap(&self) -> Option<String> {
+        self.listener_bootstrap(|node| node.reauth_address)
+    }
+
+    /// Every node's address of one listener, comma-separated; `None` if a node lacks it.
+    fn listener_bootstrap(&self, address: impl Fn(&Node) -> Option<SocketAddr>) -> Option<String> {
         let addresses: Option<Vec<String>> = self
             .nodes
             .iter()
-            .map(|node| node.client_auth_address.map(|a| a.to_string()))
+            .map(|node| address(node).map(|a| a.to_string()))
             .collect();
         addresses.map(|addresses| addresses.join(","))
     }

@@ -3,13 +3,18 @@
 use std::fmt;
 use std::str::FromStr;
 
+/// How long a session lasts on the sasl profile's `REAUTH` listener, in milliseconds
+/// (`connections.max.reauth.ms`): a few seconds, so a test sees several sessions end.
+pub const REAUTH_SESSION_MS: u64 = 3_000;
+
 /// A named broker set-up. Each profile runs at most once per checkout, under
 /// `target/kafka/<name>/`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Profile {
     /// One node, a PLAINTEXT listener.
     Plain,
-    /// One node, a SASL_PLAINTEXT listener with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512.
+    /// One node, a SASL_PLAINTEXT listener with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512, and a
+    /// second one (`REAUTH`) whose sessions last [`REAUTH_SESSION_MS`] (KIP-368).
     Sasl,
     /// One node, an SSL listener with a certificate from a test CA made at start, which
     /// requests a client certificate, and a second one (`MTLS`) which requires it.
@@ -64,6 +69,19 @@ impl Profile {
     /// Whether the profile has a second SSL listener that requires a client certificate.
     pub(crate) fn has_client_auth_listener(self) -> bool {
         self == Profile::Tls
+    }
+
+    /// Whether the profile has a second SASL listener whose sessions last
+    /// [`REAUTH_SESSION_MS`], after which the broker closes a connection that did not
+    /// re-authenticate.
+    pub(crate) fn has_reauth_listener(self) -> bool {
+        self == Profile::Sasl
+    }
+
+    /// Whether the profile has a second client listener (`MTLS` on tls, `REAUTH` on sasl): its
+    /// port is kept in the same place of the ports file.
+    pub(crate) fn has_second_client_listener(self) -> bool {
+        self.has_client_auth_listener() || self.has_reauth_listener()
     }
 
     /// Whether each node has a `PROXIED` listener advertising the port of a fault proxy.

@@ -52,7 +52,7 @@ pub(crate) fn choose_ports(layout: &ProfileLayout) -> Result<Vec<NodePorts>> {
     let profile = layout.profile();
     let per_node = 2
         + usize::from(profile.has_internal_listener())
-        + usize::from(profile.has_client_auth_listener())
+        + usize::from(profile.has_second_client_listener())
         + 2 * usize::from(profile.has_proxied_listener());
     let count = profile.node_ids().count() * per_node;
     let listeners = bind_free_ports(count)?;
@@ -67,14 +67,14 @@ pub(crate) fn choose_ports(layout: &ProfileLayout) -> Result<Vec<NodePorts>> {
         .node_ids()
         .zip(ports.chunks(per_node))
         .map(|(id, chunk)| {
-            // client, [internal], [client_auth], [proxied, proxy], controller
+            // client, [internal], [client_auth (MTLS or REAUTH)], [proxied, proxy], controller
             let mut extra = chunk[1..per_node - 1].iter().copied();
             let internal = if profile.has_internal_listener() {
                 extra.next()
             } else {
                 None
             };
-            let client_auth = if profile.has_client_auth_listener() {
+            let client_auth = if profile.has_second_client_listener() {
                 extra.next()
             } else {
                 None

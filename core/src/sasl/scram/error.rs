@@ -16,8 +16,8 @@ pub enum ScramError {
     },
     /// A step was called out of order, or after the exchange ended or failed.
     OutOfOrder,
-    /// The client nonce given to `ScramClient::new` is empty or has a byte that is not
-    /// printable ASCII, or a `,`.
+    /// The client nonce given to `ScramClient::new` is empty, longer than
+    /// [`super::MAX_CLIENT_NONCE_LEN`], or has a byte that is not printable ASCII, or a `,`.
     InvalidClientNonce,
     /// A server message breaks the attribute syntax (`a=value` separated by `,`), or has its
     /// attributes in the wrong order, or is not UTF-8.

@@ -13,8 +13,10 @@
 //! it was. Any other error ends the exchange.
 //!
 //! No clock, randomness, I/O or allocation: the client nonce comes from the caller (use at least
-//! 18 random bytes, e.g. base64 of 24 random bytes). The client borrows the user name, password
-//! and nonce; its own state is fixed-size: the expected server signature (64 bytes), the salt
+//! 18 random bytes, e.g. base64 of 24 random bytes). The client borrows the user name and
+//! password and keeps a copy of the nonce (at most [`MAX_CLIENT_NONCE_LEN`] bytes), so a caller
+//! can make each exchange's nonce where it starts it; its own state is fixed-size: the nonce,
+//! the expected server signature (64 bytes), the salt
 //! while it is used ([`MAX_SALT_LEN`] = 128 bytes), and a copy of a server error text truncated
 //! to [`MAX_SERVER_ERROR_LEN`] = 128 bytes. Messages of any length are accepted; nothing else
 //! is bounded except the iteration count: at least [`MIN_ITERATIONS`] (4096, as RFC 7677 and the
@@ -65,6 +67,9 @@ pub use parse::{MAX_SALT_LEN, ServerFinal, ServerFirst, parse_server_final, pars
 pub const MIN_ITERATIONS: u32 = 4096;
 /// The largest iteration count accepted unless raised with [`ScramClient::with_max_iterations`].
 pub const DEFAULT_MAX_ITERATIONS: u32 = 16_384;
+/// The longest client nonce [`ScramClient::new`] accepts, in bytes (the client keeps a copy).
+pub const MAX_CLIENT_NONCE_LEN: usize = 64;
+
 /// The longest server error text kept by [`ScramClient::server_error_text`], in bytes.
 pub const MAX_SERVER_ERROR_LEN: usize = 128;
 
@@ -141,6 +146,33 @@ impl State {
     }
 }
 
+/// The client nonce, copied into the client.
+#[derive(Clone)]
+struct ClientNonce {
+    bytes: [u8; MAX_CLIENT_NONCE_LEN],
+    len: usize,
+}
+
+impl ClientNonce {
+    /// A copy of `nonce`, or `None` when it is longer than [`MAX_CLIENT_NONCE_LEN`].
+    fn new(nonce: &str) -> Option<Self> {
+        let mut bytes = [0; MAX_CLIENT_NONCE_LEN];
+        bytes
+            .get_mut(..nonce.len())?
+            .copy_from_slice(nonce.as_bytes());
+        Some(Self {
+            bytes,
+            len: nonce.len(),
+        })
+    }
+
+    /// The nonce (printable ASCII, checked by [`ScramClient::new`]).
+    fn as_str(&self) -> &str {
+        let bytes = self.bytes.get(..self.len).unwrap_or_default();
+        core::str::from_utf8(bytes).unwrap_or_default()
+    }
+}
+
 /// A SCRAM client exchange; see the [module documentation](self) for the order of calls.
 ///
 /// `Clone` copies the exchange as it stands (a test can branch one exchange many ways).
@@ -149,7 +181,7 @@ pub struct ScramClient<'a> {
     mechanism: ScramMechanism,
     username: &'a str,
     password: &'a str,
-    client_nonce: &'a str,
+    client_nonce: ClientNonce,
     max_iterations: u32,
     state: State,
     server_error: [u8; MAX_SERVER_ERROR_LEN],
@@ -163,7 +195,7 @@ impl fmt::Debug for ScramClient<'_> {
             .field("mechanism", &self.mechanism)
             .field("username", &self.username)
             .field("password", &"***")
-            .field("client_nonce", &self.client_nonce)
+            .field("client_nonce", &self.client_nonce.as_str())
             .field("max_iterations", &self.max_iterations)
             .field("state", &self.state.name())
             .finish_non_exhaustive()
@@ -171,17 +203,19 @@ impl fmt::Debug for ScramClient<'_> {
 }
 
 impl<'a> ScramClient<'a> {
-    /// Starts an exchange for `username` and `password` with the caller's random `client_nonce`.
+    /// Starts an exchange for `username` and `password` with the caller's random `client_nonce`
+    /// (copied: it need not outlive the call).
     ///
     /// # Errors
-    /// [`ScramError::InvalidClientNonce`] if the nonce is empty or has a byte that is not
-    /// printable ASCII, or a `,`; [`ScramError::MechanismDisabled`] if the mechanism's cargo
-    /// feature is off (see [`ScramMechanism::is_enabled`]).
+    /// [`ScramError::InvalidClientNonce`] if the nonce is empty, longer than
+    /// [`MAX_CLIENT_NONCE_LEN`], or has a byte that is not printable ASCII, or a `,`;
+    /// [`ScramError::MechanismDisabled`] if the mechanism's cargo feature is off (see
+    /// [`ScramMechanism::is_enabled`]).
     pub fn new(
         mechanism: ScramMechanism,
         username: &'a str,
         password: &'a str,
-        client_nonce: &'a str,
+        client_nonce: &str,
     ) -> Result<Self, ScramError> {
         if !mechanism.is_enabled() {
             return Err(ScramError::MechanismDisabled);
@@ -189,6 +223,7 @@ impl<'a> ScramClient<'a> {
         if !parse::is_valid_nonce(client_nonce) {
             return Err(ScramError::InvalidClientNonce);
         }
+        let client_nonce = ClientNonce::new(client_nonce).ok_or(ScramError::InvalidClientNonce)?;
         Ok(Self {
             mechanism,
             username,
@@ -219,7 +254,7 @@ impl<'a> ScramClient<'a> {
     /// The exact length of the client-first message.
     #[must_use]
     pub fn client_first_len(&self) -> usize {
-        client_messages::client_first_len(self.username, self.client_nonce)
+        client_messages::client_first_len(self.username, self.client_nonce.as_str())
     }
 
     /// Writes the client-first message into `out` and returns its length.
@@ -231,7 +266,8 @@ impl<'a> ScramClient<'a> {
         if !matches!(self.state, State::Initial) {
             return Err(ScramError::OutOfOrder);
         }
-        let written = client_messages::write_client_first(self.username, self.client_nonce, out)?;
+        let written =
+            client_messages::write_client_first(self.username, self.client_nonce.as_str(), out)?;
         self.state = State::AwaitingServerFirst;
         Ok(written)
     }
@@ -276,10 +312,11 @@ impl<'a> ScramClient<'a> {
     ) -> Result<(usize, HashBuf), ScramError> {
         let server_first = parse_server_first(message)?;
         let nonce = server_first.nonce;
-        if !nonce.starts_with(self.client_nonce) {
+        let client_nonce = self.client_nonce.as_str();
+        if !nonce.starts_with(client_nonce) {
             return Err(ScramError::NonceMismatch);
         }
-        if nonce.len() == self.client_nonce.len() {
+        if nonce.len() == client_nonce.len() {
             return Err(ScramError::NonceNotExtended);
         }
         if server_first.iterations < MIN_ITERATIONS {
@@ -298,7 +335,7 @@ impl<'a> ScramClient<'a> {
             .map_err(|_| ScramError::InvalidSalt)?;
         let auth_message = ScramAuthMessage {
             username: self.username,
-            client_nonce: self.client_nonce,
+            client_nonce,
             server_first: message,
             combined_nonce: nonce,
         };

@@ -385,8 +385,21 @@ fn a_small_buffer_names_the_size_and_keeps_the_state() {
 }
 
 #[test]
+fn the_nonce_is_copied_and_may_be_as_long_as_the_limit() {
+    let longest = "n".repeat(MAX_CLIENT_NONCE_LEN);
+    let mut client = {
+        let nonce = longest.clone();
+        ScramClient::new(ScramMechanism::Sha256, "u", "p", &nonce).unwrap()
+    };
+    let mut buf = [0u8; 128];
+    let n = client.client_first(&mut buf).unwrap();
+    assert_eq!(&buf[..n], format!("n,,n=u,r={longest}").as_bytes());
+}
+
+#[test]
 fn refuses_invalid_client_nonces() {
-    for nonce in ["", "a,b", "a b", "caf\u{e9}", "a\u{7f}"] {
+    let too_long = "n".repeat(MAX_CLIENT_NONCE_LEN + 1);
+    for nonce in ["", "a,b", "a b", "caf\u{e9}", "a\u{7f}", &too_long] {
         assert_eq!(
             ScramClient::new(ScramMechanism::Sha256, "u", "p", nonce).map(|_| ()),
             Err(ScramError::InvalidClientNonce)
