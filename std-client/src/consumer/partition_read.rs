@@ -199,26 +199,42 @@ fn collector(
     )
 }
 
-/// Room for the records of `batch`, read from `records_len` bytes, with the prefetch bytes of
-/// their table ([`RecordMeta::TABLE_BYTES`] each) taken from `budget` first: the count in the
-/// batch header comes off the network, so no more records than the bytes can hold.
+/// The records `batch` may hold in `records_len` bytes: the count in its header, which comes
+/// off the network, but no more than the bytes can hold.
+fn expected_records(batch: &RecordBatch<'_>, records_len: usize) -> usize {
+    let claimed = usize::try_from(batch.record_count()).unwrap_or(usize::MAX);
+    claimed.min(records_len / MIN_RECORD_LEN)
+}
+
+/// The prefetch bytes of the table of `batch`'s records read from `records_len` bytes
+/// ([`RecordMeta::TABLE_BYTES`] each).
+fn table_bytes(batch: &RecordBatch<'_>, records_len: usize) -> usize {
+    expected_records(batch, records_len).saturating_mul(RecordMeta::TABLE_BYTES)
+}
+
+/// The error for a batch whose record table alone would pass the whole bound.
+fn table_too_large(batch: &RecordBatch<'_>, records_len: usize, limit: usize) -> Error {
+    Error::protocol(format!(
+        "a batch of {} records, whose table takes {} bytes, more than the whole prefetch bound \
+         ({limit} bytes; raise max_prefetch_bytes to read it)",
+        expected_records(batch, records_len),
+        table_bytes(batch, records_len),
+    ))
+}
+
+/// Room for the records of uncompressed `batch` in the response body, with the prefetch bytes
+/// of their table taken from `budget` first.
 async fn table(
     batch: &RecordBatch<'_>,
-    records_len: usize,
     budget: &Arc<PrefetchBudget>,
 ) -> Result<(usize, Option<Permit>)> {
-    let claimed = usize::try_from(batch.record_count()).unwrap_or(usize::MAX);
-    let expected = claimed.min(records_len / MIN_RECORD_LEN);
-    let bytes = expected.saturating_mul(RecordMeta::TABLE_BYTES);
+    let records_len = batch.records_bytes().len();
+    let bytes = table_bytes(batch, records_len);
     if bytes == 0 {
         return Ok((0, None));
     }
     if bytes > budget.limit() {
-        return Err(Error::protocol(format!(
-            "a batch of {expected} records, whose table takes {bytes} bytes, more than the whole \
-             prefetch bound ({} bytes; raise max_prefetch_bytes to read it)",
-            budget.limit()
-        )));
+        return Err(table_too_large(batch, records_len, budget.limit()));
     }
     let permit = budget
         .acquire(bytes, true)
@@ -226,7 +242,7 @@ async fn table(
         .ok_or_else(|| Error::Closed {
             what: "consumer".into(),
         })?;
-    Ok((expected, Some(permit)))
+    Ok((expected_records(batch, records_len), Some(permit)))
 }
 
 async fn collect(
@@ -235,16 +251,18 @@ async fn collect(
     budget: &Arc<PrefetchBudget>,
 ) -> Result<BatchCollector> {
     if batch.compression() == Compression::None {
-        let table = table(batch, batch.records_bytes().len(), budget).await?;
+        let table = table(batch, budget).await?;
         let mut collector = collector(read, batch, Arc::clone(read.body), table);
         let records = batch.records().map_err(|e| protocol("fetched batch", e))?;
         push_records(read, &mut collector, records)?;
         return Ok(collector);
     }
+    // The decompressed buffer's permit also holds its record table: one acquisition, so the
+    // read never waits for budget it holds itself.
     let (inflated, permit) = inflate(batch, budget, read.inflate).await?;
-    let table = table(batch, inflated.len(), budget).await?;
+    let expected = expected_records(batch, inflated.len());
     let source = SharedBytes::new(inflated, Some(permit));
-    let mut collector = collector(read, batch, Arc::clone(&source), table);
+    let mut collector = collector(read, batch, Arc::clone(&source), (expected, None));
     push_records(
         read,
         &mut collector,
@@ -273,18 +291,39 @@ fn push_records(
     Ok(())
 }
 
-/// Decompresses `batch`'s records into a buffer whose bytes come from `budget`, growing the
-/// buffer (and the bytes acquired) until the records fit or the whole bound is reached.
+/// The largest buffer `batch` may decompress into so that the buffer and the table of the
+/// records it can hold stay within `bound` bytes.
+fn largest_inflate(batch: &RecordBatch<'_>, bound: usize) -> usize {
+    let fits = |size: usize| size.saturating_add(table_bytes(batch, size)) <= bound;
+    // Both terms grow with the size: halve the range that does not fit.
+    let (mut low, mut high) = (0, bound);
+    while low < high {
+        let middle = high - (high - low) / 2;
+        if fits(middle) {
+            low = middle;
+        } else {
+            high = middle - 1;
+        }
+    }
+    low
+}
+
+/// Decompresses `batch`'s records into a buffer whose bytes, with those of the records' table,
+/// come from `budget`, growing the buffer (and the bytes acquired) until the records fit or the
+/// whole bound is reached.
 async fn inflate(
     batch: &RecordBatch<'_>,
     budget: &Arc<PrefetchBudget>,
     guess: &InflateGuess,
 ) -> Result<(Vec<u8>, Permit)> {
     let input = batch.records_bytes();
-    let limit = budget.limit().max(MIN_INFLATE);
-    let mut size = guess.size_for(input.len()).clamp(MIN_INFLATE, limit);
+    let limit = largest_inflate(batch, budget.limit().max(MIN_INFLATE));
+    let mut size = guess
+        .size_for(input.len())
+        .clamp(MIN_INFLATE.min(limit), limit);
     loop {
-        let Some(mut permit) = budget.acquire(size, true).await else {
+        let table = table_bytes(batch, size);
+        let Some(mut permit) = budget.acquire(size.saturating_add(table), true).await else {
             return Err(Error::Closed {
                 what: "consumer".into(),
             });
@@ -298,7 +337,11 @@ async fn inflate(
                 if out.capacity() / 4 > len {
                     out.shrink_to_fit();
                 }
-                permit.resize(out.capacity());
+                let table = table_bytes(batch, len);
+                if table > budget.limit() {
+                    return Err(table_too_large(batch, len, budget.limit()));
+                }
+                permit.resize(out.capacity().saturating_add(table));
                 return Ok((out, permit));
             }
             Err(CompressionError::OutputFull) if size < limit => {
