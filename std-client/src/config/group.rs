@@ -1,10 +1,15 @@
 //! [`GroupConfig`]: what a consumer that joins a consumer group (`group.id`) is configured with:
-//! its membership timing, static membership, offset commits and assignors.
+//! its group protocol, membership timing, static membership, offset commits and assignors.
 //!
 //! Defaults are the Java consumer's (session 45 s, heartbeat 3 s, poll interval 5 min, auto
 //! commit every 5 s, assignors `range` then `cooperative-sticky`). A consumer without
 //! `group.id` is not a member: setting any of these properties without it is an error naming
 //! the property ([`super::ConsumerConfigBuilder::build`]), never a setting quietly ignored.
+//!
+//! With [`GroupProtocol::Consumer`] (KIP-848) the broker sets the session timeout and the
+//! heartbeat interval and runs the assignor: `session.timeout.ms`, `heartbeat.interval.ms` and
+//! `partition.assignment.strategy` are refused with it (as the Java consumer refuses them), and
+//! `group.remote.assignor` is refused with the classic protocol.
 
 use std::fmt;
 use std::sync::Arc;
@@ -35,8 +40,29 @@ pub struct GroupConfig {
     /// `auto.commit.interval.ms`; default 5 s.
     pub auto_commit_interval: Duration,
     /// `partition.assignment.strategy`: the assignors this member offers, most preferred first;
-    /// default `range`, `cooperative-sticky`.
+    /// default `range`, `cooperative-sticky`. Classic protocol only.
     pub assignors: Assignors,
+    /// `group.protocol`: the classic protocol (JoinGroup, SyncGroup) or KIP-848's
+    /// (ConsumerGroupHeartbeat); default classic, as the Java consumer.
+    pub protocol: GroupProtocol,
+    /// `group.remote.assignor`: with the consumer protocol, the assignor the broker runs for
+    /// the group ([`REMOTE_ASSIGNORS`]); `None`: the broker's default.
+    pub remote_assignor: Option<String>,
+}
+
+/// The assignors a broker runs for a KIP-848 group that `group.remote.assignor` may name.
+pub const REMOTE_ASSIGNORS: [&str; 2] = ["uniform", "range"];
+
+/// The consumer group protocol a member speaks (`group.protocol`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum GroupProtocol {
+    /// JoinGroup, SyncGroup and Heartbeat; a member leads the group and assigns (`classic`).
+    #[default]
+    Classic,
+    /// KIP-848: members heartbeat with ConsumerGroupHeartbeat and the broker assigns
+    /// (`consumer`); needs a broker that serves ConsumerGroupHeartbeat v1 (Kafka 4.0 or later).
+    Consumer,
 }
 
 impl GroupConfig {
@@ -52,6 +78,8 @@ impl GroupConfig {
             auto_commit: true,
             auto_commit_interval: Duration::from_secs(5),
             assignors: Assignors::default(),
+            protocol: GroupProtocol::Classic,
+            remote_assignor: None,
         }
     }
 }

@@ -14,6 +14,7 @@ use std::time::Instant;
 use super::assignment::TopicPartition;
 use super::handle::{Consumer, GroupMember};
 use super::record::ConsumerRecord;
+use crate::config::GroupProtocol;
 use crate::error::{Error, Result};
 use crate::group::commit;
 use crate::group::{ConsumerGroupMetadata, GroupEvents, OffsetAndMetadata};
@@ -47,9 +48,18 @@ impl Consumer {
     ///
     /// # Errors
     /// [`Error::Usage`] for a pattern that does not compile, without `group.id`, or with
-    /// manually assigned partitions.
+    /// manually assigned partitions; [`Error::Config`] with `group.protocol=consumer` (pattern
+    /// subscriptions are not supported with the KIP-848 protocol yet).
     pub fn subscribe_pattern(&self, pattern: &str) -> Result<()> {
         let group = self.member("subscribe_pattern")?;
+        if group.membership.config.protocol != GroupProtocol::Classic {
+            return Err(Error::Config {
+                property: "group.protocol".to_owned(),
+                reason: "subscribe_pattern is not supported with group.protocol=consumer \
+                         (KIP-848) yet: subscribe to topic names, or use the classic protocol"
+                    .to_owned(),
+            });
+        }
         if !group.membership.is_subscribed() && !self.assignment().is_empty() {
             return Err(Error::usage(
                 "subscribe on a consumer with manually assigned partitions: assign nothing first",
@@ -141,7 +151,8 @@ impl Consumer {
         let group = self.member("committed")?;
         let deadline = Instant::now() + self.shared.config.default_api_timeout;
         let group_id = &group.membership.config.group_id;
-        let found = commit::committed(&self.shared.cluster, group_id, partitions, deadline).await?;
+        let found =
+            commit::committed(&self.shared.cluster, group_id, partitions, deadline, None).await?;
         Ok(partitions
             .iter()
             .map(|tp| {

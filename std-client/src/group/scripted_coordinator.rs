@@ -287,7 +287,11 @@ async fn answer_offset_fetch(
     respond(stream, header, &response).await;
 }
 
-async fn answer_offset_commit(stream: &mut TcpStream, header: &RequestHeader<'_>, code: ErrorCode) {
+pub(super) async fn answer_offset_commit(
+    stream: &mut TcpStream,
+    header: &RequestHeader<'_>,
+    code: ErrorCode,
+) {
     let partitions = [OffsetCommitResponsePartition {
         partition_index: 0,
         error_code: code,
@@ -305,7 +309,7 @@ async fn answer_offset_commit(stream: &mut TcpStream, header: &RequestHeader<'_>
     respond(stream, header, &response).await;
 }
 
-async fn answer_list_offsets(stream: &mut TcpStream, header: &RequestHeader<'_>) {
+pub(super) async fn answer_list_offsets(stream: &mut TcpStream, header: &RequestHeader<'_>) {
     let partitions = [ListOffsetsPartitionResponse {
         partition_index: 0,
         offset: 0,
