@@ -1,0 +1,253 @@
+//! Consumer groups with the KIP-848 protocol (`group.protocol=consumer`) against the real
+//! broker (Kafka 4.x enables it by default): members that join, share twelve partitions with
+//! one owner each at every moment, see only the moved partitions revoked when a member comes
+//! or goes, commit and resume exactly, and cannot commit once the coordinator has dropped them.
+//!
+//! The broker sets the heartbeat interval (`group.consumer.heartbeat.interval.ms`, 5 s by
+//! default), so each rebalance takes a few seconds.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use franzl::config::{ConsumerConfig, GroupConfig, GroupProtocol};
+use franzl::consumer::{Consumer, TopicPartition};
+use franzl::group::{GroupEvent, OffsetAndMetadata};
+use franzl_core::ErrorCode;
+use franzl_core::messages::consumer_group_heartbeat::ConsumerGroupHeartbeatRequest;
+use franzl_tests::consumer::config;
+use franzl_tests::group_ownership::{
+    Ownership, commit_and_restart, next_assigned, produce_keyed, take, value, watch,
+};
+use franzl_tests::java_tools::create_topic;
+use franzl_tests::raw_client::RawClient;
+use franzl_tests::{Profile, broker, unique_topic};
+use futures_lite::StreamExt;
+
+const WAIT: Duration = Duration::from_secs(90);
+
+fn member_config(
+    bootstrap: &str,
+    group: &str,
+    edit: impl FnOnce(&mut GroupConfig),
+) -> ConsumerConfig {
+    let mut settings = GroupConfig::new(group);
+    settings.protocol = GroupProtocol::Consumer;
+    edit(&mut settings);
+    config(bootstrap).group(settings).build().unwrap()
+}
+
+/// Polls every member (collecting record values) until `done` holds of the ownership and
+/// `count` values came, or fails after the wait.
+async fn poll_until(
+    members: &mut [Consumer],
+    ownership: &Mutex<Ownership>,
+    values: &mut Vec<String>,
+    count: usize,
+    what: &str,
+    done: impl Fn(&Ownership) -> bool,
+) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        for member in members.iter_mut() {
+            let records = member.poll(Duration::from_millis(50)).await.unwrap();
+            values.extend(records.iter().map(value));
+        }
+        if values.len() >= count && done(&ownership.lock().unwrap()) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not reached in time: {what} ({} of {count} records; log {:?})",
+            values.len(),
+            ownership.lock().unwrap().log
+        );
+    }
+}
+
+#[test]
+fn three_members_share_twelve_partitions_and_a_fourth_coming_and_going_moves_only_its_share() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let topic = unique_topic("kip848-share");
+    create_topic(&bootstrap, None, &topic, 12);
+    produce_keyed(&bootstrap, &topic, "a", 0..600);
+    let group = unique_topic("g-kip848-share");
+    let ownership = Arc::new(Mutex::new(Ownership::default()));
+    let config = member_config(&bootstrap, &group, |_| {});
+    let join = |i: usize| {
+        let config = config.clone();
+        let ownership = Arc::clone(&ownership);
+        let topic = topic.clone();
+        async move {
+            let consumer = Consumer::connect(config).await.unwrap();
+            watch(i, consumer.group_events().unwrap(), ownership);
+            consumer.subscribe([topic]).unwrap();
+            consumer
+        }
+    };
+    let values = smol::block_on(async {
+        let mut values = Vec::new();
+        let mut members = vec![join(0).await, join(1).await, join(2).await];
+        let three = [0, 1, 2];
+        poll_until(
+            &mut members,
+            &ownership,
+            &mut values,
+            600,
+            "4, 4 and 4",
+            |o| three.iter().all(|&m| o.owned_by(m) == 4) && o.complete(12, &three),
+        )
+        .await;
+        ownership.lock().unwrap().log.clear();
+
+        // A fourth member: the coordinator moves three partitions to it and revokes only
+        // those, one from each of the others.
+        members.push(join(3).await);
+        produce_keyed(&bootstrap, &topic, "b", 0..600);
+        poll_until(&mut members, &ownership, &mut values, 1200, "3 each", |o| {
+            (0..4).all(|m| o.owned_by(m) == 3) && o.complete(12, &[0, 1, 2, 3])
+        })
+        .await;
+        {
+            let o = ownership.lock().unwrap();
+            let moved = o.given_up_by(&three);
+            assert_eq!(moved, 3, "only the moved partitions: {:?}", o.log);
+            let kept = |(m, kind, _): &(usize, &str, _)| *m == 3 || *kind == "revoked";
+            assert!(
+                o.log.iter().all(kept),
+                "the staying members are assigned nothing again and lose nothing: {:?}",
+                o.log
+            );
+        }
+        ownership.lock().unwrap().log.clear();
+
+        // The fourth leaves: its three partitions go to the others, who give up nothing.
+        let leaving = members.pop().unwrap();
+        leaving.close().await;
+        produce_keyed(&bootstrap, &topic, "c", 0..600);
+        poll_until(
+            &mut members,
+            &ownership,
+            &mut values,
+            1800,
+            "4 each again",
+            |o| three.iter().all(|&m| o.owned_by(m) == 4) && o.complete(12, &three),
+        )
+        .await;
+        {
+            let o = ownership.lock().unwrap();
+            let given_up = o.given_up_by(&three);
+            assert_eq!(given_up, 0, "the staying members only gain: {:?}", o.log);
+        }
+        for member in members {
+            member.close().await;
+        }
+        values
+    });
+    let unique: BTreeSet<&String> = values.iter().collect();
+    assert_eq!(unique.len(), 1800, "every record consumed");
+    assert_eq!(
+        values.len(),
+        1800,
+        "and none twice: revocations commit first"
+    );
+    let o = ownership.lock().unwrap();
+    assert!(
+        o.overlaps.is_empty(),
+        "two owners at once: {:?}",
+        o.overlaps
+    );
+}
+
+#[test]
+fn a_commit_and_a_restart_resume_exactly_after_it() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let topic = unique_topic("kip848-resume");
+    create_topic(&bootstrap, None, &topic, 3);
+    produce_keyed(&bootstrap, &topic, "a", 0..30);
+    let group = unique_topic("g-kip848-resume");
+    let config = member_config(&bootstrap, &group, |g| g.auto_commit = false);
+    smol::block_on(commit_and_restart(&bootstrap, &topic, config));
+}
+
+#[test]
+fn a_member_the_coordinator_dropped_cannot_commit() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let topic = unique_topic("kip848-fenced");
+    create_topic(&bootstrap, None, &topic, 1);
+    produce_keyed(&bootstrap, &topic, "a", 0..10);
+    let group = unique_topic("g-kip848-fenced");
+    let config = member_config(&bootstrap, &group, |g| g.auto_commit = false);
+    let tp = TopicPartition::new(&topic, 0);
+    smol::block_on(async {
+        let mut consumer = Consumer::connect(config).await.unwrap();
+        let mut events = consumer.group_events().unwrap();
+        consumer.subscribe([topic.as_str()]).unwrap();
+        assert_eq!(
+            next_assigned(&mut events, WAIT).await,
+            std::slice::from_ref(&tp)
+        );
+        assert_eq!(take(&mut consumer, 10, WAIT).await.len(), 10);
+        consumer
+            .commit_offsets(&[(tp.clone(), OffsetAndMetadata::new(4))])
+            .await
+            .unwrap();
+        // The coordinator drops the member (a leave heartbeat in its name, sent from
+        // elsewhere): the member does not know yet, and commits under its old epoch.
+        let member = consumer.group_metadata().unwrap();
+        assert!(member.generation_id > 0, "{member:?}");
+        let mut raw = RawClient::connect(&bootstrap).expect("connect");
+        let leave = ConsumerGroupHeartbeatRequest {
+            group_id: &group,
+            member_id: &member.member_id,
+            member_epoch: -1,
+            ..Default::default()
+        };
+        let reply = raw.call(1, &leave).expect("leave");
+        assert_eq!(reply.body().error_code, ErrorCode::NONE);
+        let error = consumer
+            .commit_offsets(&[(tp.clone(), OffsetAndMetadata::new(9))])
+            .await
+            .unwrap_err();
+        let code = error.kafka_code();
+        assert!(
+            matches!(
+                code,
+                Some(
+                    ErrorCode::UNKNOWN_MEMBER_ID
+                        | ErrorCode::FENCED_MEMBER_EPOCH
+                        | ErrorCode::STALE_MEMBER_EPOCH
+                        | ErrorCode::REBALANCE_IN_PROGRESS
+                )
+            ),
+            "{error}"
+        );
+        let committed = consumer.committed(std::slice::from_ref(&tp)).await.unwrap();
+        assert_eq!(
+            committed[0].as_ref().map(|c| c.offset),
+            Some(4),
+            "not applied"
+        );
+        // The member finds out from its next heartbeat, loses the partition, and joins again.
+        loop {
+            let event = futures_lite::future::or(events.next(), async {
+                async_io::Timer::after(WAIT).await;
+                None
+            })
+            .await;
+            match event.expect("the loss") {
+                GroupEvent::Lost(partitions) => {
+                    assert_eq!(partitions, std::slice::from_ref(&tp));
+                    break;
+                }
+                other => drop(other),
+            }
+        }
+        assert_eq!(
+            next_assigned(&mut events, WAIT).await,
+            std::slice::from_ref(&tp),
+            "joined again"
+        );
+        consumer.close().await;
+    });
+}
