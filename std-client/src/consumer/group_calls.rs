@@ -108,8 +108,10 @@ impl Consumer {
     /// # Errors
     /// [`Error::Usage`] without `group.id`; [`Error::Kafka`] with `REBALANCE_IN_PROGRESS`
     /// while the group rebalances, `ILLEGAL_GENERATION` / `UNKNOWN_MEMBER_ID` when the member
-    /// fell out of the group, `FENCED_INSTANCE_ID`, an authorization failure; the last
-    /// retriable error at the timeout.
+    /// fell out of the group, `FENCED_INSTANCE_ID`, an authorization failure; with
+    /// `group.protocol=consumer`, `FENCED_MEMBER_EPOCH` / `UNKNOWN_MEMBER_ID` when the
+    /// coordinator dropped the member (`STALE_MEMBER_EPOCH` is asked again with the member's
+    /// current epoch until the timeout); the last retriable error at the timeout.
     pub async fn commit(&self) -> Result<()> {
         self.commit_async()?.await
     }
