@@ -74,6 +74,8 @@ struct Coordinator {
     commits: Vec<(String, i32)>,
     /// Each OffsetFetch's `(member id, epoch)`.
     fetches: Vec<(String, i32)>,
+    /// How many Metadata requests came.
+    metadata: usize,
     commit_errors: VecDeque<ErrorCode>,
 }
 
@@ -118,6 +120,9 @@ async fn serve(
         let mut reader = Reader::new(&frame);
         let header = RequestHeader::read(&mut reader).unwrap();
         let body = reader.rest();
+        if header.api_key == ApiKey::Metadata.key() {
+            state.lock().unwrap().metadata += 1;
+        }
         if scripted::answer_discovery(&mut stream, &header, port, &script).await {
             continue;
         }
@@ -543,6 +548,74 @@ fn a_broker_without_consumer_group_heartbeat_is_a_clear_error() {
             "{text}"
         );
         assert!(state.lock().unwrap().heartbeats.is_empty());
+        consumer.close().await;
+    });
+}
+
+#[test]
+fn a_negative_epoch_in_a_successful_answer_is_ignored() {
+    smol::block_on(async {
+        let replies = vec![
+            Reply {
+                epoch: Some(2),
+                assignment: assign(&[0]),
+                ..Reply::default()
+            },
+            Reply {
+                epoch: Some(-1),
+                ..Reply::default()
+            },
+        ];
+        let (port, state) = coordinator(OFFERS, replies).await;
+        let (mut consumer, mut events) = member(port, false).await;
+        assert!(matches!(
+            next_event(&mut events).await,
+            GroupEvent::Assigned(_)
+        ));
+        until(&mut consumer, &state, "heartbeats after it", |s| {
+            s.heartbeats.len() >= 5
+        })
+        .await;
+        let beats = state.lock().unwrap().heartbeats.clone();
+        // Taken, the -1 would have made the next heartbeat a leave.
+        assert!(beats[1..].iter().all(|b| b.epoch == 2), "{beats:#?}");
+        assert_eq!(consumer.assignment(), [tp(0)]);
+        assert_eq!(consumer.group_metadata().unwrap().generation_id, 2);
+        consumer.close().await;
+    });
+}
+
+#[test]
+fn a_topic_id_metadata_does_not_know_is_looked_up_and_the_rest_is_taken_meanwhile() {
+    const UNKNOWN: Uuid = Uuid([9; 16]);
+    smol::block_on(async {
+        let replies = vec![Reply {
+            epoch: Some(1),
+            assignment: Some(vec![(UNKNOWN, vec![0, 1]), (T, vec![0])]),
+            ..Reply::default()
+        }];
+        let (port, state) = coordinator(OFFERS, replies).await;
+        let (mut consumer, mut events) = member(port, false).await;
+        let before = state.lock().unwrap().metadata;
+        match next_event(&mut events).await {
+            GroupEvent::Assigned(partitions) => assert_eq!(partitions, [tp(0)]),
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            state.lock().unwrap().metadata > before,
+            "metadata asked again"
+        );
+        // Acknowledged: what the member owns, not the unknown topic; and it keeps asking.
+        until(&mut consumer, &state, "the acknowledgement", |s| {
+            s.heartbeats.iter().any(|b| b.owned == assign(&[0]))
+        })
+        .await;
+        let asked = state.lock().unwrap().metadata;
+        until(&mut consumer, &state, "another lookup", |s| {
+            s.metadata > asked
+        })
+        .await;
+        assert_eq!(consumer.assignment(), [tp(0)]);
         consumer.close().await;
     });
 }
