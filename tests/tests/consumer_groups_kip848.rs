@@ -251,3 +251,72 @@ fn a_member_the_coordinator_dropped_cannot_commit() {
         consumer.close().await;
     });
 }
+
+#[test]
+fn a_static_member_restarted_within_the_session_gets_its_partitions_back_alone() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let topic = unique_topic("kip848-static");
+    create_topic(&bootstrap, None, &topic, 6);
+    let group = unique_topic("g-kip848-static");
+    let ownership = Arc::new(Mutex::new(Ownership::default()));
+    let static_config = |instance: &str| {
+        let instance = instance.to_owned();
+        member_config(&bootstrap, &group, move |g| {
+            g.group_instance_id = Some(instance)
+        })
+    };
+    smol::block_on(async {
+        let mut members = Vec::new();
+        for i in 0..2 {
+            let consumer = Consumer::connect(static_config(&format!("i-{i}")))
+                .await
+                .unwrap();
+            watch(i, consumer.group_events().unwrap(), Arc::clone(&ownership));
+            consumer.subscribe([topic.clone()]).unwrap();
+            members.push(consumer);
+        }
+        let mut values = Vec::new();
+        poll_until(&mut members, &ownership, &mut values, 0, "3 and 3", |o| {
+            o.owned_by(0) == 3 && o.owned_by(1) == 3 && o.complete(6, &[0, 1])
+        })
+        .await;
+        let before: Vec<TopicPartition> = {
+            let mut owned = members[1].assignment();
+            owned.sort();
+            owned
+        };
+        ownership.lock().unwrap().log.clear();
+
+        // Member 1 closes (leaving with epoch -2) and comes back as instance i-1 after member 0
+        // has heartbeated at least once (the broker's interval is 5 s): had member 1 left for
+        // good, its partitions would have gone to member 0 by then.
+        members.pop().unwrap().close().await;
+        let quiet = Instant::now() + Duration::from_secs(7);
+        while Instant::now() < quiet {
+            members[0].poll(Duration::from_millis(200)).await.unwrap();
+        }
+        let again = Consumer::connect(static_config("i-1")).await.unwrap();
+        let mut events = again.group_events().unwrap();
+        again.subscribe([topic.clone()]).unwrap();
+        members.push(again);
+        let mut back = next_assigned(&mut events, WAIT).await;
+        back.sort();
+        assert_eq!(back, before, "the same partitions come back");
+        // Member 0 saw nothing move meanwhile.
+        for member in &mut members {
+            member.poll(Duration::from_millis(200)).await.unwrap();
+        }
+        {
+            let o = ownership.lock().unwrap();
+            let others: Vec<_> = o.log.iter().filter(|(m, _, _)| *m == 0).collect();
+            assert!(
+                others.is_empty(),
+                "member 0 gained or lost nothing: {:?}",
+                o.log
+            );
+        }
+        for member in members {
+            member.close().await;
+        }
+    });
+}

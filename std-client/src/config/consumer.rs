@@ -316,7 +316,7 @@ fn check_group(
 /// protocol (KIP-848) the broker sets the session timeout and heartbeat interval and runs the
 /// assignor, so those settings (set as properties, or changed from their defaults in a typed
 /// [`GroupConfig`]) would be ignored; `group.remote.assignor` means nothing to the classic
-/// protocol. Static membership is not built for the consumer protocol yet.
+/// protocol.
 fn check_protocol(group: &GroupConfig, set: &[&'static str]) -> Result<(), ConfigError> {
     let defaults = GroupConfig::new("");
     let (protocol, refused): (&str, Vec<(&'static str, bool)>) = match group.protocol {
@@ -339,7 +339,6 @@ fn check_protocol(group: &GroupConfig, set: &[&'static str]) -> Result<(), Confi
                     "partition.assignment.strategy",
                     group.assignors != defaults.assignors,
                 ),
-                ("group.instance.id", group.group_instance_id.is_some()),
             ],
         ),
     };
@@ -358,10 +357,6 @@ fn check_protocol(group: &GroupConfig, set: &[&'static str]) -> Result<(), Confi
             (GroupProtocol::Classic, _) => {
                 "the remote assignor is the consumer protocol's (KIP-848): with the classic \
                  protocol a member assigns (partition.assignment.strategy)"
-            }
-            (_, "group.instance.id") => {
-                "static membership is not supported with the consumer protocol yet; use the \
-                 classic protocol for it"
             }
             _ => {
                 "with the consumer protocol (KIP-848) the broker sets the session timeout and \

@@ -238,9 +238,11 @@ pub(crate) static CONSUMER: Table<ConsumerConfigBuilder> = Table {
             name: "group.instance.id",
             aliases: &[],
             default: Unset("a dynamic member"),
-            meaning: "A static member's id (KIP-345): a restart within `session.timeout.ms` \
-                      causes no rebalance, a second member with the same id is fenced, and \
-                      closing does not leave the group. Needs `group.id`.",
+            meaning: "A static member's id (KIP-345): a restart within the session timeout \
+                      causes no rebalance, a second member with the same id is fenced (classic) \
+                      or refused (`group.protocol=consumer`), and closing does not leave the \
+                      group (the consumer protocol leaves with epoch -2, which keeps the \
+                      partitions for it). Needs `group.id`.",
             no_effect: None,
             set: |b, _, v| {
                 b.group.group_instance_id = optional_string(v);

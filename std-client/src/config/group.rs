@@ -25,7 +25,8 @@ pub struct GroupConfig {
     /// `group.id`: the group to join.
     pub group_id: String,
     /// `group.instance.id`: a static member's id (KIP-345): a restart within the session
-    /// timeout causes no rebalance, and the member does not leave the group when it closes.
+    /// timeout causes no rebalance, and the member does not leave the group when it closes
+    /// (with the consumer protocol it leaves with epoch -2, which keeps its partitions for it).
     pub group_instance_id: Option<String>,
     /// `session.timeout.ms`; default 45 s. A member not heard from for this long is removed.
     pub session_timeout: Duration,

@@ -211,13 +211,19 @@ fn the_consumer_protocol_takes_a_remote_assignor_and_refuses_the_classic_setting
     assert_eq!(group.max_poll_interval, ms(60_000));
     let plain = consumer(&[("group.id", "g"), ("group.protocol", "CONSUMER")]).unwrap();
     assert_eq!(plain.group.unwrap().remote_assignor, None);
+    let pairs = [
+        ("group.id", "g"),
+        ("group.protocol", "consumer"),
+        ("group.instance.id", "i-1"),
+    ];
+    let static_member = consumer(&pairs).unwrap().group.unwrap();
+    assert_eq!(static_member.group_instance_id.as_deref(), Some("i-1"));
     // The broker sets these in the consumer protocol: refused, naming both properties, even
     // at their default values.
     for (property, value) in [
         ("session.timeout.ms", "45000"),
         ("heartbeat.interval.ms", "1000"),
         ("partition.assignment.strategy", "range"),
-        ("group.instance.id", "i-1"),
     ] {
         let pairs = [
             ("group.id", "g"),

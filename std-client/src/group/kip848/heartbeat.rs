@@ -34,6 +34,9 @@ pub(crate) const VERSION: i16 = 1;
 pub(crate) const JOIN: i32 = 0;
 /// The epoch a dynamic member leaves with.
 pub(crate) const LEAVE: i32 = -1;
+/// The epoch a static member leaves with: it may come back as the same member within the
+/// session timeout, and the coordinator keeps its partitions for it meanwhile.
+pub(crate) const LEAVE_STATIC: i32 = -2;
 
 /// One heartbeat's fields (`None`: unchanged since the last, sent as null).
 #[derive(Debug, Clone, Default)]
@@ -41,6 +44,8 @@ pub(crate) struct Beat<'a> {
     pub(crate) group_id: &'a str,
     pub(crate) member_id: &'a str,
     pub(crate) epoch: i32,
+    /// A static member's `group.instance.id`, sent in every heartbeat.
+    pub(crate) instance_id: Option<&'a str>,
     pub(crate) rebalance_timeout_ms: Option<i32>,
     pub(crate) topics: Option<&'a [String]>,
     pub(crate) assignor: Option<&'a str>,
@@ -94,6 +99,7 @@ pub(crate) async fn send(conn: &BrokerConnection, beat: &Beat<'_>) -> Result<Ans
         group_id: beat.group_id,
         member_id: beat.member_id,
         member_epoch: beat.epoch,
+        instance_id: beat.instance_id,
         rebalance_timeout_ms: beat.rebalance_timeout_ms.unwrap_or(-1),
         subscribed_topic_names: names.as_deref().map(Array::from_slice),
         server_assignor: beat.assignor,

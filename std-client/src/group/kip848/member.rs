@@ -21,6 +21,10 @@
 //! - `max.poll.interval.ms` is the rebalance timeout sent; a caller that takes no records for
 //!   that long makes the member commit, give its partitions up and leave (epoch -1) until its
 //!   next poll. Unsubscribing and closing leave the same way.
+//! - Static membership (`group.instance.id`): every heartbeat names the instance, and the
+//!   member leaves with epoch -2, so that a restart within the session timeout gets the same
+//!   partitions back; a second member with the same instance id is refused
+//!   (`UNRELEASED_INSTANCE_ID`, fatal to the newcomer).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -30,7 +34,7 @@ use std::time::{Duration, Instant};
 use async_io::Timer;
 use franzl_core::sasl::base64;
 
-use super::heartbeat::{self, Answer, Beat, ById, JOIN, LEAVE};
+use super::heartbeat::{self, Answer, Beat, ById, JOIN, LEAVE, LEAVE_STATIC};
 use super::reconcile::{owned_by_id, reconcile};
 use crate::consumer::{Delivery, Shared};
 use crate::error::{Error, Result};
@@ -263,6 +267,7 @@ impl Member {
             group_id: &config.group_id,
             member_id: &self.member_id,
             epoch: self.epoch,
+            instance_id: config.group_instance_id.as_deref(),
             rebalance_timeout_ms: full.then(|| millis(config.max_poll_interval)),
             topics: (full || sent.is_some_and(|s| s.topics != topics)).then_some(&topics),
             assignor: if full {
@@ -356,8 +361,9 @@ impl Member {
         cx.membership.set_generation(-1, false);
     }
 
-    /// Leaves the group (epoch -1), bounded by the request timeout; the member owns nothing
-    /// by now. It joins again at epoch 0 with the same id.
+    /// Leaves the group (epoch -1; -2 for a static member, whose partitions the coordinator
+    /// keeps for it until the session times out), bounded by the request timeout; the member
+    /// owns nothing by now. It joins again at epoch 0 with the same id.
     async fn leave(&mut self, cx: &Context<'_>, link: &mut CoordinatorLink, why: &str) {
         let config = &cx.membership.config;
         let epoch = self.epoch;
@@ -369,7 +375,12 @@ impl Member {
         let beat = Beat {
             group_id: &config.group_id,
             member_id: &self.member_id,
-            epoch: LEAVE,
+            epoch: if config.group_instance_id.is_some() {
+                LEAVE_STATIC
+            } else {
+                LEAVE
+            },
+            instance_id: config.group_instance_id.as_deref(),
             ..Beat::default()
         };
         let left = async {

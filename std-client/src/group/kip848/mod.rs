@@ -12,6 +12,8 @@ mod heartbeat;
 mod member;
 mod reconcile;
 #[cfg(test)]
+mod scripted_coordinator;
+#[cfg(test)]
 mod scripted_tests;
 
 pub(crate) use member::run;

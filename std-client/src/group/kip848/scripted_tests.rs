@@ -1,305 +1,16 @@
-//! The consumer-protocol member against a scripted coordinator: a TCP server in the test that
-//! is the only broker and coordinator, serves topic `t` (one partition, id [`T`]), answers
-//! each ConsumerGroupHeartbeat with the reply the test queued (success at the current epoch,
-//! no assignment change, when none is), and logs every heartbeat and commit for the test to
-//! check what the member sent.
+//! The consumer-protocol member against the scripted coordinator (`scripted_coordinator.rs`):
+//! what it sends as it joins, acknowledges, revokes, is fenced, commits and leaves, and what it
+//! does with answers the real broker cannot be made to give on cue.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use async_net::TcpStream;
 use franzl_core::ErrorCode;
-use franzl_core::frame::RequestHeader;
-use franzl_core::messages::consumer_group_heartbeat::{
-    Assignment, ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse,
-    ConsumerGroupHeartbeatResponseTopicPartitions,
-};
-use franzl_core::messages::fetch::FetchResponse;
-use franzl_core::messages::offset_commit::OffsetCommitRequest;
-use franzl_core::messages::offset_fetch::{
-    OffsetFetchRequest, OffsetFetchResponse, OffsetFetchResponseGroup,
-    OffsetFetchResponsePartitions, OffsetFetchResponseTopics,
-};
-use franzl_core::messages::{ApiKey, Array, Message};
-use franzl_core::wire::{Reader, Uuid};
-use futures_lite::StreamExt;
+use franzl_core::messages::ApiKey;
+use franzl_core::wire::Uuid;
 
-use crate::broker::scripted::{self, Script};
-use crate::broker::tests::respond;
-use crate::config::{ConsumerConfig, GroupConfig, GroupProtocol};
-use crate::consumer::Consumer;
-use crate::group::scripted_coordinator::{answer_list_offsets, answer_offset_commit};
-use crate::group::{GroupEvent, Revocation};
-use crate::{Error, TopicPartition};
-
-/// The id of topic `t`.
-const T: Uuid = Uuid([7; 16]);
-
-/// A heartbeat the coordinator received.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Heartbeat {
-    member_id: String,
-    epoch: i32,
-    rebalance_timeout_ms: i32,
-    topics: Option<Vec<String>>,
-    owned: Option<Vec<(Uuid, Vec<i32>)>>,
-}
-
-/// One scripted answer to a heartbeat.
-#[derive(Debug, Clone)]
-struct Reply {
-    error: ErrorCode,
-    /// The epoch to answer (and hold the member at); the current one when `None`.
-    epoch: Option<i32>,
-    assignment: Option<Vec<(Uuid, Vec<i32>)>>,
-}
-
-impl Default for Reply {
-    fn default() -> Self {
-        Self {
-            error: ErrorCode::NONE,
-            epoch: None,
-            assignment: None,
-        }
-    }
-}
-
-#[derive(Debug, Default)]
-struct Coordinator {
-    heartbeats: Vec<Heartbeat>,
-    replies: VecDeque<Reply>,
-    epoch: i32,
-    /// Each OffsetCommit's `(member id, epoch)`.
-    commits: Vec<(String, i32)>,
-    /// Each OffsetFetch's `(member id, epoch)`.
-    fetches: Vec<(String, i32)>,
-    /// How many Metadata requests came.
-    metadata: usize,
-    commit_errors: VecDeque<ErrorCode>,
-}
-
-type Shared = Arc<Mutex<Coordinator>>;
-
-const OFFERS: &[(ApiKey, i16, i16)] = &[
-    (ApiKey::ApiVersions, 0, 3),
-    (ApiKey::Metadata, 0, 12),
-    (ApiKey::FindCoordinator, 0, 4),
-    (ApiKey::ConsumerGroupHeartbeat, 0, 1),
-    (ApiKey::OffsetFetch, 1, 9),
-    (ApiKey::OffsetCommit, 2, 9),
-    (ApiKey::ListOffsets, 1, 7),
-    (ApiKey::Fetch, 4, 12),
-];
-
-async fn coordinator(offers: &'static [(ApiKey, i16, i16)], replies: Vec<Reply>) -> (u16, Shared) {
-    let shared = Arc::new(Mutex::new(Coordinator {
-        replies: replies.into(),
-        ..Coordinator::default()
-    }));
-    let state = Arc::clone(&shared);
-    let port =
-        scripted::start(move |stream, port| serve(stream, port, offers, Arc::clone(&state))).await;
-    (port, shared)
-}
-
-async fn serve(
-    mut stream: TcpStream,
-    port: u16,
-    offers: &'static [(ApiKey, i16, i16)],
-    state: Shared,
-) {
-    let script = Script {
-        offers,
-        finalized: None,
-        topic: "t",
-        topic_id: T,
-        partitions: &[(0, 0)],
-    };
-    while let Some(frame) = scripted::next_request(&mut stream).await {
-        let mut reader = Reader::new(&frame);
-        let header = RequestHeader::read(&mut reader).unwrap();
-        let body = reader.rest();
-        if header.api_key == ApiKey::Metadata.key() {
-            state.lock().unwrap().metadata += 1;
-        }
-        if scripted::answer_discovery(&mut stream, &header, port, &script).await {
-            continue;
-        }
-        let version = header.api_version;
-        match ApiKey::from_key(header.api_key).unwrap() {
-            ApiKey::FindCoordinator => {
-                let none = ErrorCode::NONE;
-                scripted::answer_find_coordinator(&mut stream, &header, body, port, none).await;
-            }
-            ApiKey::ConsumerGroupHeartbeat => {
-                let request = ConsumerGroupHeartbeatRequest::decode(version, body).unwrap();
-                let (reply, epoch) = {
-                    let mut s = state.lock().unwrap();
-                    s.heartbeats.push(Heartbeat {
-                        member_id: request.member_id.to_owned(),
-                        epoch: request.member_epoch,
-                        rebalance_timeout_ms: request.rebalance_timeout_ms,
-                        topics: request
-                            .subscribed_topic_names
-                            .map(|names| names.iter().map(str::to_owned).collect()),
-                        owned: request.topic_partitions.map(|topics| {
-                            let topics = topics.iter();
-                            topics
-                                .map(|t| (t.topic_id, t.partitions.iter().collect()))
-                                .collect()
-                        }),
-                    });
-                    let reply = s.replies.pop_front().unwrap_or_default();
-                    if let Some(epoch) = reply.epoch {
-                        s.epoch = epoch;
-                    }
-                    (reply, s.epoch)
-                };
-                let topics: Vec<ConsumerGroupHeartbeatResponseTopicPartitions<'_>> = reply
-                    .assignment
-                    .iter()
-                    .flatten()
-                    .map(
-                        |(id, partitions)| ConsumerGroupHeartbeatResponseTopicPartitions {
-                            topic_id: *id,
-                            partitions: Array::from_slice(partitions),
-                            ..Default::default()
-                        },
-                    )
-                    .collect();
-                let response = ConsumerGroupHeartbeatResponse {
-                    error_code: reply.error,
-                    member_id: Some(request.member_id),
-                    member_epoch: epoch,
-                    heartbeat_interval_ms: 100,
-                    assignment: reply.assignment.as_ref().map(|_| Assignment {
-                        topic_partitions: Array::from_slice(&topics),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                };
-                respond(&mut stream, &header, &response).await;
-            }
-            ApiKey::OffsetFetch => {
-                let request = OffsetFetchRequest::decode(version, body).unwrap();
-                let group = request.groups.iter().next().unwrap();
-                let member = (group.member_id.unwrap_or("").to_owned(), group.member_epoch);
-                state.lock().unwrap().fetches.push(member);
-                answer_offset_fetch_v8(&mut stream, &header).await;
-            }
-            ApiKey::OffsetCommit => {
-                let request = OffsetCommitRequest::decode(version, body).unwrap();
-                let code = {
-                    let mut s = state.lock().unwrap();
-                    let member = request.member_id.to_owned();
-                    s.commits
-                        .push((member, request.generation_id_or_member_epoch));
-                    s.commit_errors.pop_front().unwrap_or(ErrorCode::NONE)
-                };
-                answer_offset_commit(&mut stream, &header, code).await;
-            }
-            ApiKey::ListOffsets => answer_list_offsets(&mut stream, &header).await,
-            ApiKey::Fetch => {
-                async_io::Timer::after(Duration::from_millis(200)).await;
-                respond(&mut stream, &header, &FetchResponse::default()).await;
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-}
-
-/// Nothing committed for `t`-0, in the groups layout of OffsetFetch v8+.
-async fn answer_offset_fetch_v8(stream: &mut TcpStream, header: &RequestHeader<'_>) {
-    let partitions = [OffsetFetchResponsePartitions {
-        partition_index: 0,
-        committed_offset: -1,
-        committed_leader_epoch: -1,
-        ..Default::default()
-    }];
-    let topics = [OffsetFetchResponseTopics {
-        name: "t",
-        partitions: Array::from_slice(&partitions),
-        ..Default::default()
-    }];
-    let groups = [OffsetFetchResponseGroup {
-        group_id: "g",
-        topics: Array::from_slice(&topics),
-        ..Default::default()
-    }];
-    let response = OffsetFetchResponse {
-        groups: Array::from_slice(&groups),
-        ..Default::default()
-    };
-    respond(stream, header, &response).await;
-}
-
-fn assign(partitions: &[i32]) -> Option<Vec<(Uuid, Vec<i32>)>> {
-    Some(vec![(T, partitions.to_vec())])
-}
-
-fn tp(partition: i32) -> TopicPartition {
-    TopicPartition::new("t", partition)
-}
-
-/// A consumer-protocol member of group `g` at `port`, subscribed to `t`, with its events.
-async fn member(port: u16, auto_commit: bool) -> (Consumer, crate::group::GroupEvents) {
-    let mut group = GroupConfig::new("g");
-    group.protocol = GroupProtocol::Consumer;
-    group.auto_commit = auto_commit;
-    group.max_poll_interval = Duration::from_secs(30);
-    let config = ConsumerConfig::builder()
-        .client(|c| {
-            c.bootstrap_servers([format!("127.0.0.1:{port}")])
-                .retry_backoff(Duration::from_millis(20), Duration::from_millis(100))
-        })
-        .group(group)
-        .build()
-        .unwrap();
-    let consumer = Consumer::connect(config).await.unwrap();
-    let events = consumer.group_events().unwrap();
-    consumer.subscribe(["t"]).unwrap();
-    (consumer, events)
-}
-
-/// Polls `consumer` until `done` holds of the coordinator; returns the errors polled.
-async fn until(
-    consumer: &mut Consumer,
-    state: &Shared,
-    what: &str,
-    done: impl Fn(&Coordinator) -> bool,
-) -> Vec<Error> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut errors = Vec::new();
-    while !done(&state.lock().unwrap()) {
-        assert!(
-            Instant::now() < deadline,
-            "not reached: {what}; heartbeats {:#?}",
-            state.lock().unwrap().heartbeats
-        );
-        if let Err(error) = consumer.poll(Duration::from_millis(50)).await {
-            errors.push(error);
-        }
-    }
-    errors
-}
-
-/// The next event within a few seconds.
-async fn next_event(events: &mut crate::group::GroupEvents) -> GroupEvent {
-    futures_lite::future::or(events.next(), async {
-        async_io::Timer::after(Duration::from_secs(10)).await;
-        None
-    })
-    .await
-    .expect("an event")
-}
-
-fn revocation(event: GroupEvent) -> Revocation {
-    match event {
-        GroupEvent::Revoked(revocation) => revocation,
-        other => panic!("not a revocation: {other:?}"),
-    }
-}
+use super::scripted_coordinator::*;
+use crate::Error;
+use crate::group::GroupEvent;
 
 #[test]
 fn a_member_joins_with_its_own_id_and_every_field_then_sends_only_what_changed() {
@@ -616,6 +327,71 @@ fn a_topic_id_metadata_does_not_know_is_looked_up_and_the_rest_is_taken_meanwhil
         })
         .await;
         assert_eq!(consumer.assignment(), [tp(0)]);
+        consumer.close().await;
+    });
+}
+
+#[test]
+fn a_static_member_names_its_instance_and_leaves_with_epoch_minus_2() {
+    smol::block_on(async {
+        let replies = vec![Reply {
+            epoch: Some(1),
+            assignment: assign(&[0]),
+            ..Reply::default()
+        }];
+        let (port, state) = coordinator(OFFERS, replies).await;
+        let instance = |g: &mut crate::config::GroupConfig| {
+            g.group_instance_id = Some("i-1".to_owned());
+        };
+        let (mut consumer, mut events) = member_with(port, instance).await;
+        assert!(matches!(
+            next_event(&mut events).await,
+            GroupEvent::Assigned(_)
+        ));
+        until(&mut consumer, &state, "heartbeats", |s| {
+            s.heartbeats.len() >= 3
+        })
+        .await;
+        consumer.close().await;
+        let beats = state.lock().unwrap().heartbeats.clone();
+        assert!(
+            beats
+                .iter()
+                .all(|b| b.instance_id.as_deref() == Some("i-1")),
+            "{beats:#?}"
+        );
+        assert_eq!(beats.last().unwrap().epoch, -2, "a static member's leave");
+    });
+}
+
+#[test]
+fn an_unreleased_instance_id_stops_the_newcomer_and_its_caller_is_told() {
+    smol::block_on(async {
+        let replies = vec![Reply {
+            error: ErrorCode::UNRELEASED_INSTANCE_ID,
+            ..Reply::default()
+        }];
+        let (port, state) = coordinator(OFFERS, replies).await;
+        let instance = |g: &mut crate::config::GroupConfig| {
+            g.group_instance_id = Some("i-1".to_owned());
+        };
+        let (mut consumer, _events) = member_with(port, instance).await;
+        let errors = until(&mut consumer, &state, "the refusal", |s| {
+            !s.heartbeats.is_empty()
+        })
+        .await;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut errors = errors;
+        while errors.is_empty() && Instant::now() < deadline {
+            if let Err(error) = consumer.poll(Duration::from_millis(50)).await {
+                errors.push(error);
+            }
+        }
+        let code = errors.first().and_then(Error::kafka_code);
+        assert_eq!(code, Some(ErrorCode::UNRELEASED_INSTANCE_ID), "{errors:?}");
+        // It stops: no heartbeat follows.
+        async_io::Timer::after(Duration::from_millis(500)).await;
+        assert_eq!(state.lock().unwrap().heartbeats.len(), 1);
         consumer.close().await;
     });
 }
