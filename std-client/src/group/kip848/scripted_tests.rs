@@ -395,3 +395,37 @@ fn an_unreleased_instance_id_stops_the_newcomer_and_its_caller_is_told() {
         consumer.close().await;
     });
 }
+
+#[test]
+fn unsubscribing_revokes_then_leaves_and_subscribing_again_joins_at_epoch_0() {
+    smol::block_on(async {
+        let replies = vec![Reply {
+            epoch: Some(5),
+            assignment: assign(&[0]),
+            ..Reply::default()
+        }];
+        let (port, state) = coordinator(OFFERS, replies).await;
+        let (mut consumer, mut events) = member(port, false).await;
+        assert!(matches!(
+            next_event(&mut events).await,
+            GroupEvent::Assigned(_)
+        ));
+        consumer.unsubscribe().unwrap();
+        drop(revocation(next_event(&mut events).await));
+        until(&mut consumer, &state, "the leave", |s| {
+            s.heartbeats.last().is_some_and(|b| b.epoch == -1)
+        })
+        .await;
+        assert!(consumer.assignment().is_empty());
+        let left = state.lock().unwrap().heartbeats.len();
+        consumer.subscribe(["t"]).unwrap();
+        until(&mut consumer, &state, "the rejoin", |s| {
+            s.heartbeats.len() > left
+        })
+        .await;
+        let beats = state.lock().unwrap().heartbeats.clone();
+        assert_eq!(beats[left].epoch, 0);
+        assert_eq!(beats[left].member_id, beats[0].member_id);
+        consumer.close().await;
+    });
+}
