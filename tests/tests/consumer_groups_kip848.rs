@@ -320,3 +320,39 @@ fn a_static_member_restarted_within_the_session_gets_its_partitions_back_alone()
         }
     });
 }
+
+#[test]
+fn a_pattern_matched_by_the_coordinator_picks_up_a_topic_created_after_the_group_formed() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let prefix = unique_topic("kip848-re");
+    let first = format!("{prefix}-a");
+    let later = format!("{prefix}-b");
+    let elsewhere = unique_topic("kip848-other");
+    create_topic(&bootstrap, None, &first, 2);
+    create_topic(&bootstrap, None, &elsewhere, 1);
+    let group = unique_topic("g-kip848-re");
+    let config = member_config(&bootstrap, &group, |_| {});
+    smol::block_on(async {
+        let mut consumer = Consumer::connect(config).await.unwrap();
+        let mut events = consumer.group_events().unwrap();
+        consumer.subscribe_pattern(&format!("{prefix}-.*")).unwrap();
+        let mut assigned = next_assigned(&mut events, WAIT).await;
+        assigned.sort();
+        let want: Vec<TopicPartition> = (0..2).map(|p| TopicPartition::new(&first, p)).collect();
+        assert_eq!(assigned, want);
+
+        create_topic(&bootstrap, None, &later, 1);
+        produce_keyed(&bootstrap, &later, "late", 0..5);
+        let added = next_assigned(&mut events, WAIT).await;
+        assert_eq!(added, [TopicPartition::new(&later, 0)]);
+        let records = take(&mut consumer, 5, WAIT).await;
+        let mut seen: Vec<String> = records.iter().map(value).collect();
+        seen.sort();
+        assert_eq!(seen, ["late0", "late1", "late2", "late3", "late4"]);
+        assert!(
+            consumer.assignment().iter().all(|tp| tp.topic != elsewhere),
+            "only matching topics"
+        );
+        consumer.close().await;
+    });
+}

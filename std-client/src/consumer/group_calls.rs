@@ -14,7 +14,6 @@ use std::time::Instant;
 use super::assignment::TopicPartition;
 use super::handle::{Consumer, GroupMember};
 use super::record::ConsumerRecord;
-use crate::config::GroupProtocol;
 use crate::error::{Error, Result};
 use crate::group::commit;
 use crate::group::{ConsumerGroupMetadata, GroupEvents, OffsetAndMetadata};
@@ -44,22 +43,15 @@ impl Consumer {
     /// Joins the consumer's group subscribed to every topic whose whole name `pattern` matches
     /// (a regular expression, anchored at both ends as the Java client's `subscribe(Pattern)`;
     /// internal topics are left out). Topics are matched again every `metadata.max.age.ms`:
-    /// a topic created or deleted that the pattern matches rebalances the group.
+    /// a topic created or deleted that the pattern matches rebalances the group. With
+    /// `group.protocol=consumer` the coordinator matches it (RE2/J syntax, of which this
+    /// checks what the `regex-lite` syntax shares) and assigns new matching topics itself.
     ///
     /// # Errors
     /// [`Error::Usage`] for a pattern that does not compile, without `group.id`, or with
-    /// manually assigned partitions; [`Error::Config`] with `group.protocol=consumer` (pattern
-    /// subscriptions are not supported with the KIP-848 protocol yet).
+    /// manually assigned partitions.
     pub fn subscribe_pattern(&self, pattern: &str) -> Result<()> {
         let group = self.member("subscribe_pattern")?;
-        if group.membership.config.protocol != GroupProtocol::Classic {
-            return Err(Error::Config {
-                property: "group.protocol".to_owned(),
-                reason: "subscribe_pattern is not supported with group.protocol=consumer \
-                         (KIP-848) yet: subscribe to topic names, or use the classic protocol"
-                    .to_owned(),
-            });
-        }
         if !group.membership.is_subscribed() && !self.assignment().is_empty() {
             return Err(Error::usage(
                 "subscribe on a consumer with manually assigned partitions: assign nothing first",

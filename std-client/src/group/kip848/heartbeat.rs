@@ -48,6 +48,8 @@ pub(crate) struct Beat<'a> {
     pub(crate) instance_id: Option<&'a str>,
     pub(crate) rebalance_timeout_ms: Option<i32>,
     pub(crate) topics: Option<&'a [String]>,
+    /// The pattern the coordinator matches topic names against; `""` drops it.
+    pub(crate) regex: Option<&'a str>,
     pub(crate) assignor: Option<&'a str>,
     pub(crate) owned: Option<&'a ById>,
 }
@@ -102,6 +104,7 @@ pub(crate) async fn send(conn: &BrokerConnection, beat: &Beat<'_>) -> Result<Ans
         instance_id: beat.instance_id,
         rebalance_timeout_ms: beat.rebalance_timeout_ms.unwrap_or(-1),
         subscribed_topic_names: names.as_deref().map(Array::from_slice),
+        subscribed_topic_regex: beat.regex,
         server_assignor: beat.assignor,
         topic_partitions: topic_partitions.as_deref().map(Array::from_slice),
         ..Default::default()

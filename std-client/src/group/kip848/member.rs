@@ -21,6 +21,10 @@
 //! - `max.poll.interval.ms` is the rebalance timeout sent; a caller that takes no records for
 //!   that long makes the member commit, give its partitions up and leave (epoch -1) until its
 //!   next poll. Unsubscribing and closing leave the same way.
+//! - A pattern subscription is matched by the coordinator (`SubscribedTopicRegex`, RE2/J,
+//!   the whole name): the member sends the pattern (anchored) with no topic names, and `""`
+//!   when it subscribes to names again; topics the coordinator assigns that metadata does not
+//!   know yet are looked up (`reconcile.rs`).
 //! - Static membership (`group.instance.id`): every heartbeat names the instance, and the
 //!   member leaves with epoch -2, so that a restart within the session timeout gets the same
 //!   partitions back; a second member with the same instance id is refused
@@ -52,6 +56,8 @@ use crate::net::Backoff;
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Sent {
     topics: Vec<String>,
+    /// The pattern the coordinator matches topic names against (`""`: none).
+    regex: String,
     owned: ById,
 }
 
@@ -252,9 +258,17 @@ impl Member {
     /// Sends one heartbeat and takes in the answer.
     async fn beat(&mut self, cx: &Context<'_>, link: &mut CoordinatorLink) -> Result<()> {
         let config = &cx.membership.config;
-        let (topics, owned) = {
+        // A pattern is matched by the coordinator: the names are then none.
+        let (topics, regex, owned) = {
             let state = cx.membership.state();
-            (state.subscription.clone(), state.owned.clone())
+            match &state.pattern {
+                Some(pattern) => (Vec::new(), pattern.as_str().to_owned(), state.owned.clone()),
+                None => (
+                    state.subscription.clone(),
+                    String::new(),
+                    state.owned.clone(),
+                ),
+            }
         };
         let owned = if self.epoch == JOIN {
             ById::new()
@@ -270,6 +284,9 @@ impl Member {
             instance_id: config.group_instance_id.as_deref(),
             rebalance_timeout_ms: full.then(|| millis(config.max_poll_interval)),
             topics: (full || sent.is_some_and(|s| s.topics != topics)).then_some(&topics),
+            // Sent in full with a pattern, and as "" when a pattern was dropped.
+            regex: ((full && !regex.is_empty()) || sent.is_some_and(|s| s.regex != regex))
+                .then_some(regex.as_str()),
             assignor: if full {
                 config.remote_assignor.as_deref()
             } else {
@@ -280,7 +297,11 @@ impl Member {
         };
         let conn = link.get().await?;
         let answer = heartbeat::send(&conn, &beat).await?;
-        self.sent = Some(Sent { topics, owned });
+        self.sent = Some(Sent {
+            topics,
+            regex,
+            owned,
+        });
         self.take(cx, answer);
         Ok(())
     }

@@ -45,6 +45,7 @@ pub(super) struct Heartbeat {
     pub(super) instance_id: Option<String>,
     pub(super) rebalance_timeout_ms: i32,
     pub(super) topics: Option<Vec<String>>,
+    pub(super) regex: Option<String>,
     pub(super) owned: Option<Vec<(Uuid, Vec<i32>)>>,
 }
 
@@ -144,6 +145,7 @@ pub(super) async fn serve(
                     s.heartbeats.push(Heartbeat {
                         member_id: request.member_id.to_owned(),
                         instance_id: request.instance_id.map(str::to_owned),
+                        regex: request.subscribed_topic_regex.map(str::to_owned),
                         epoch: request.member_epoch,
                         rebalance_timeout_ms: request.rebalance_timeout_ms,
                         topics: request
@@ -251,6 +253,26 @@ pub(super) fn tp(partition: i32) -> TopicPartition {
 /// A consumer-protocol member of group `g` at `port`, subscribed to `t`, with its events.
 pub(super) async fn member(port: u16, auto_commit: bool) -> (Consumer, crate::group::GroupEvents) {
     member_with(port, |group| group.auto_commit = auto_commit).await
+}
+
+/// A member (with auto commit or not) that joined at `epoch` and was given `t`-0; returns
+/// once its Assigned event came.
+pub(super) async fn assigned_member(
+    epoch: i32,
+    auto_commit: bool,
+) -> (Shared, Consumer, crate::group::GroupEvents) {
+    let joined = Reply {
+        epoch: Some(epoch),
+        assignment: assign(&[0]),
+        ..Reply::default()
+    };
+    let (port, state) = coordinator(OFFERS, vec![joined]).await;
+    let (consumer, mut events) = member(port, auto_commit).await;
+    match next_event(&mut events).await {
+        GroupEvent::Assigned(partitions) => assert_eq!(partitions, [tp(0)]),
+        other => panic!("not an assignment: {other:?}"),
+    }
+    (state, consumer, events)
 }
 
 /// As [`member`], with the group settings as `edit` leaves them.

@@ -203,17 +203,7 @@ fn a_fenced_member_loses_its_partitions_without_a_commit_and_joins_again_at_epoc
 #[test]
 fn a_stale_member_epoch_commit_is_asked_again_with_the_current_epoch() {
     smol::block_on(async {
-        let replies = vec![Reply {
-            epoch: Some(4),
-            assignment: assign(&[0]),
-            ..Reply::default()
-        }];
-        let (port, state) = coordinator(OFFERS, replies).await;
-        let (consumer, mut events) = member(port, false).await;
-        assert!(matches!(
-            next_event(&mut events).await,
-            GroupEvent::Assigned(_)
-        ));
+        let (state, consumer, _events) = assigned_member(4, false).await;
         state.lock().unwrap().commit_errors = [ErrorCode::STALE_MEMBER_EPOCH].into();
         let offsets = [(tp(0), crate::group::OffsetAndMetadata::new(3))];
         consumer.commit_offsets(&offsets).await.unwrap();
@@ -399,17 +389,7 @@ fn an_unreleased_instance_id_stops_the_newcomer_and_its_caller_is_told() {
 #[test]
 fn unsubscribing_revokes_then_leaves_and_subscribing_again_joins_at_epoch_0() {
     smol::block_on(async {
-        let replies = vec![Reply {
-            epoch: Some(5),
-            assignment: assign(&[0]),
-            ..Reply::default()
-        }];
-        let (port, state) = coordinator(OFFERS, replies).await;
-        let (mut consumer, mut events) = member(port, false).await;
-        assert!(matches!(
-            next_event(&mut events).await,
-            GroupEvent::Assigned(_)
-        ));
+        let (state, mut consumer, mut events) = assigned_member(5, false).await;
         consumer.unsubscribe().unwrap();
         drop(revocation(next_event(&mut events).await));
         until(&mut consumer, &state, "the leave", |s| {
@@ -426,6 +406,34 @@ fn unsubscribing_revokes_then_leaves_and_subscribing_again_joins_at_epoch_0() {
         let beats = state.lock().unwrap().heartbeats.clone();
         assert_eq!(beats[left].epoch, 0);
         assert_eq!(beats[left].member_id, beats[0].member_id);
+        consumer.close().await;
+    });
+}
+
+#[test]
+fn a_pattern_is_sent_for_the_coordinator_to_match_and_dropped_with_an_empty_one() {
+    smol::block_on(async {
+        let (state, mut consumer, _events) = assigned_member(1, false).await;
+        consumer.subscribe_pattern("t|u.*").unwrap();
+        until(&mut consumer, &state, "the pattern", |s| {
+            s.heartbeats.iter().any(|b| b.regex.is_some())
+        })
+        .await;
+        let beats = state.lock().unwrap().heartbeats.clone();
+        let sent = beats.iter().find(|b| b.regex.is_some()).unwrap();
+        assert_eq!(sent.regex.as_deref(), Some("^(?:t|u.*)$"));
+        assert_eq!(sent.topics, Some(Vec::new()), "no names beside the pattern");
+        assert!(beats[0].regex.is_none(), "none while subscribed to names");
+        let seen = beats.len();
+        consumer.subscribe(["t"]).unwrap();
+        until(&mut consumer, &state, "names again", |s| {
+            s.heartbeats[seen..].iter().any(|b| b.regex.is_some())
+        })
+        .await;
+        let beats = state.lock().unwrap().heartbeats.clone();
+        let back = beats[seen..].iter().find(|b| b.regex.is_some()).unwrap();
+        assert_eq!(back.regex.as_deref(), Some(""), "the pattern dropped");
+        assert_eq!(back.topics, Some(vec!["t".to_owned()]));
         consumer.close().await;
     });
 }
