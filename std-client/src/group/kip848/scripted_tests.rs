@@ -437,3 +437,66 @@ fn a_pattern_is_sent_for_the_coordinator_to_match_and_dropped_with_an_empty_one(
         consumer.close().await;
     });
 }
+
+#[test]
+fn a_caller_that_stops_polling_makes_the_member_commit_revoke_and_leave_until_it_polls() {
+    smol::block_on(async {
+        let joined = Reply {
+            epoch: Some(2),
+            assignment: assign(&[0]),
+            ..Reply::default()
+        };
+        let (port, state) = coordinator(OFFERS, vec![joined]).await;
+        let (mut consumer, mut events) = member_with(port, |g| {
+            g.max_poll_interval = Duration::from_millis(800);
+        })
+        .await;
+        assert!(matches!(
+            next_event(&mut events).await,
+            GroupEvent::Assigned(_)
+        ));
+        consumer
+            .seek(&tp(0), crate::consumer::SeekTo::Offset(7))
+            .unwrap();
+        // No poll: past max.poll.interval.ms the member gives up and leaves.
+        drop(revocation(next_event(&mut events).await));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !state
+            .lock()
+            .unwrap()
+            .heartbeats
+            .iter()
+            .any(|b| b.epoch == -1)
+        {
+            assert!(Instant::now() < deadline, "no leave");
+            async_io::Timer::after(Duration::from_millis(50)).await;
+        }
+        let (beats, commits) = {
+            let s = state.lock().unwrap();
+            (s.heartbeats.clone(), s.commits.clone())
+        };
+        assert_eq!(
+            commits.last().map(|c| c.1),
+            Some(2),
+            "committed first: {commits:?}"
+        );
+        assert_eq!(beats[0].rebalance_timeout_ms, 800, "the rebalance timeout");
+        assert!(consumer.assignment().is_empty());
+        let left = beats.len();
+        async_io::Timer::after(Duration::from_millis(300)).await;
+        assert_eq!(
+            state.lock().unwrap().heartbeats.len(),
+            left,
+            "out until the next poll"
+        );
+        // The next poll brings it back, at epoch 0 with everything.
+        until(&mut consumer, &state, "the rejoin", |s| {
+            s.heartbeats.len() > left
+        })
+        .await;
+        let rejoin = state.lock().unwrap().heartbeats[left].clone();
+        assert_eq!((rejoin.epoch, rejoin.rebalance_timeout_ms), (0, 800));
+        assert_eq!(rejoin.topics, Some(vec!["t".to_owned()]));
+        consumer.close().await;
+    });
+}
