@@ -56,11 +56,15 @@ pub(super) struct Reply {
     /// The epoch to answer (and hold the member at); the current one when `None`.
     pub(super) epoch: Option<i32>,
     pub(super) assignment: Option<Vec<(Uuid, Vec<i32>)>>,
+    /// Close the connection instead of answering (the epoch is taken all the same, as a
+    /// response lost on the way).
+    pub(super) lost: bool,
 }
 
 impl Default for Reply {
     fn default() -> Self {
         Self {
+            lost: false,
             error: ErrorCode::NONE,
             epoch: None,
             assignment: None,
@@ -164,6 +168,9 @@ pub(super) async fn serve(
                     }
                     (reply, s.epoch)
                 };
+                if reply.lost {
+                    return;
+                }
                 let topics: Vec<ConsumerGroupHeartbeatResponseTopicPartitions<'_>> = reply
                     .assignment
                     .iter()

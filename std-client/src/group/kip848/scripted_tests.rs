@@ -500,3 +500,43 @@ fn a_caller_that_stops_polling_makes_the_member_commit_revoke_and_leave_until_it
         consumer.close().await;
     });
 }
+
+#[test]
+fn after_a_lost_heartbeat_response_the_next_heartbeat_carries_everything_and_the_partitions_stay() {
+    smol::block_on(async {
+        let replies = vec![
+            Reply {
+                epoch: Some(1),
+                assignment: assign(&[0]),
+                ..Reply::default()
+            },
+            Reply {
+                epoch: Some(1),
+                lost: true,
+                ..Reply::default()
+            },
+        ];
+        let (port, state) = coordinator(OFFERS, replies).await;
+        let (mut consumer, mut events) = member(port, false).await;
+        assert!(matches!(
+            next_event(&mut events).await,
+            GroupEvent::Assigned(_)
+        ));
+        until(&mut consumer, &state, "the heartbeat after", |s| {
+            s.heartbeats.len() >= 3
+        })
+        .await;
+        let after = state.lock().unwrap().heartbeats[2].clone();
+        assert_eq!(after.epoch, 1, "still in the group");
+        assert_eq!(after.owned, assign(&[0]), "what it owns, again");
+        assert!(
+            after.topics.is_some() && after.rebalance_timeout_ms > 0,
+            "{after:?}"
+        );
+        assert_eq!(consumer.assignment(), [tp(0)]);
+        let pending =
+            futures_lite::future::poll_once(futures_lite::StreamExt::next(&mut events)).await;
+        assert!(!matches!(pending, Some(Some(_))), "nothing lost or revoked");
+        consumer.close().await;
+    });
+}
