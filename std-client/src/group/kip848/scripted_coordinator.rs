@@ -262,18 +262,20 @@ pub(super) async fn member(port: u16, auto_commit: bool) -> (Consumer, crate::gr
     member_with(port, |group| group.auto_commit = auto_commit).await
 }
 
-/// A member (with auto commit or not) that joined at `epoch` and was given `t`-0; returns
-/// once its Assigned event came.
+/// A member (with auto commit or not) that joined at `epoch` and was given `t`-0, whose later
+/// heartbeats get the replies `then`; returns once its Assigned event came.
 pub(super) async fn assigned_member(
     epoch: i32,
     auto_commit: bool,
+    then: Vec<Reply>,
 ) -> (Shared, Consumer, crate::group::GroupEvents) {
-    let joined = Reply {
+    let mut replies = vec![Reply {
         epoch: Some(epoch),
         assignment: assign(&[0]),
         ..Reply::default()
-    };
-    let (port, state) = coordinator(OFFERS, vec![joined]).await;
+    }];
+    replies.extend(then);
+    let (port, state) = coordinator(OFFERS, replies).await;
     let (consumer, mut events) = member(port, auto_commit).await;
     match next_event(&mut events).await {
         GroupEvent::Assigned(partitions) => assert_eq!(partitions, [tp(0)]),

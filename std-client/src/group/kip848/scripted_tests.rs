@@ -203,7 +203,7 @@ fn a_fenced_member_loses_its_partitions_without_a_commit_and_joins_again_at_epoc
 #[test]
 fn a_stale_member_epoch_commit_is_asked_again_with_the_current_epoch() {
     smol::block_on(async {
-        let (state, consumer, _events) = assigned_member(4, false).await;
+        let (state, consumer, _events) = assigned_member(4, false, Vec::new()).await;
         state.lock().unwrap().commit_errors = [ErrorCode::STALE_MEMBER_EPOCH].into();
         let offsets = [(tp(0), crate::group::OffsetAndMetadata::new(3))];
         consumer.commit_offsets(&offsets).await.unwrap();
@@ -256,23 +256,11 @@ fn a_broker_without_consumer_group_heartbeat_is_a_clear_error() {
 #[test]
 fn a_negative_epoch_in_a_successful_answer_is_ignored() {
     smol::block_on(async {
-        let replies = vec![
-            Reply {
-                epoch: Some(2),
-                assignment: assign(&[0]),
-                ..Reply::default()
-            },
-            Reply {
-                epoch: Some(-1),
-                ..Reply::default()
-            },
-        ];
-        let (port, state) = coordinator(OFFERS, replies).await;
-        let (mut consumer, mut events) = member(port, false).await;
-        assert!(matches!(
-            next_event(&mut events).await,
-            GroupEvent::Assigned(_)
-        ));
+        let then = vec![Reply {
+            epoch: Some(-1),
+            ..Reply::default()
+        }];
+        let (state, mut consumer, _events) = assigned_member(2, false, then).await;
         until(&mut consumer, &state, "heartbeats after it", |s| {
             s.heartbeats.len() >= 5
         })
@@ -389,7 +377,7 @@ fn an_unreleased_instance_id_stops_the_newcomer_and_its_caller_is_told() {
 #[test]
 fn unsubscribing_revokes_then_leaves_and_subscribing_again_joins_at_epoch_0() {
     smol::block_on(async {
-        let (state, mut consumer, mut events) = assigned_member(5, false).await;
+        let (state, mut consumer, mut events) = assigned_member(5, false, Vec::new()).await;
         consumer.unsubscribe().unwrap();
         drop(revocation(next_event(&mut events).await));
         until(&mut consumer, &state, "the leave", |s| {
@@ -413,7 +401,7 @@ fn unsubscribing_revokes_then_leaves_and_subscribing_again_joins_at_epoch_0() {
 #[test]
 fn a_pattern_is_sent_for_the_coordinator_to_match_and_dropped_with_an_empty_one() {
     smol::block_on(async {
-        let (state, mut consumer, _events) = assigned_member(1, false).await;
+        let (state, mut consumer, _events) = assigned_member(1, false, Vec::new()).await;
         consumer.subscribe_pattern("t|u.*").unwrap();
         until(&mut consumer, &state, "the pattern", |s| {
             s.heartbeats.iter().any(|b| b.regex.is_some())
@@ -504,24 +492,12 @@ fn a_caller_that_stops_polling_makes_the_member_commit_revoke_and_leave_until_it
 #[test]
 fn after_a_lost_heartbeat_response_the_next_heartbeat_carries_everything_and_the_partitions_stay() {
     smol::block_on(async {
-        let replies = vec![
-            Reply {
-                epoch: Some(1),
-                assignment: assign(&[0]),
-                ..Reply::default()
-            },
-            Reply {
-                epoch: Some(1),
-                lost: true,
-                ..Reply::default()
-            },
-        ];
-        let (port, state) = coordinator(OFFERS, replies).await;
-        let (mut consumer, mut events) = member(port, false).await;
-        assert!(matches!(
-            next_event(&mut events).await,
-            GroupEvent::Assigned(_)
-        ));
+        let then = vec![Reply {
+            epoch: Some(1),
+            lost: true,
+            ..Reply::default()
+        }];
+        let (state, mut consumer, mut events) = assigned_member(1, false, then).await;
         until(&mut consumer, &state, "the heartbeat after", |s| {
             s.heartbeats.len() >= 3
         })
