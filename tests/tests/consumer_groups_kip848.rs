@@ -16,6 +16,7 @@ use franzl::group::{GroupEvent, OffsetAndMetadata};
 use franzl_core::ErrorCode;
 use franzl_core::messages::consumer_group_heartbeat::ConsumerGroupHeartbeatRequest;
 use franzl_tests::consumer::config;
+use franzl_tests::group_members::java_group_consumer_with;
 use franzl_tests::group_ownership::{
     Ownership, commit_and_restart, next_assigned, produce_keyed, take, value, watch,
 };
@@ -355,4 +356,89 @@ fn a_pattern_matched_by_the_coordinator_picks_up_a_topic_created_after_the_group
         );
         consumer.close().await;
     });
+}
+
+#[test]
+fn a_franzl_member_and_a_java_consumer_share_a_group_and_read_every_record_once() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let topic = unique_topic("kip848-java");
+    create_topic(&bootstrap, None, &topic, 4);
+    produce_keyed(&bootstrap, &topic, "a", 0..200);
+    let group = unique_topic("g-kip848-java");
+    // The Java consumer joins first and reads everything there is.
+    let java = java_group_consumer_with(
+        &bootstrap,
+        &group,
+        &topic,
+        "java-member",
+        &["group.protocol=consumer"],
+    );
+    let deadline = Instant::now() + WAIT;
+    while java.stdout().len() < 200 {
+        assert!(
+            Instant::now() < deadline,
+            "java read {:?}",
+            java.stdout().len()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let ownership = Arc::new(Mutex::new(Ownership::default()));
+    let franzl_values = smol::block_on(async {
+        let consumer = Consumer::connect(member_config(&bootstrap, &group, |_| {}))
+            .await
+            .unwrap();
+        watch(0, consumer.group_events().unwrap(), Arc::clone(&ownership));
+        consumer.subscribe([topic.clone()]).unwrap();
+        let mut members = [consumer];
+        let mut values = Vec::new();
+        // The coordinator moves half the partitions to franzl once Java lets go of them.
+        poll_until(
+            &mut members,
+            &ownership,
+            &mut values,
+            0,
+            "two partitions",
+            |o| o.owned_by(0) == 2,
+        )
+        .await;
+        produce_keyed(&bootstrap, &topic, "b", 0..200);
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let records = members[0].poll(Duration::from_millis(100)).await.unwrap();
+            values.extend(records.iter().map(value));
+            let java_b = java.stdout().iter().filter(|v| v.starts_with('b')).count();
+            if values.len() + java_b >= 200 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} + {java_b} of 200",
+                values.len()
+            );
+        }
+        // A little longer, for duplicates.
+        let quiet = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < quiet {
+            let records = members[0].poll(Duration::from_millis(100)).await.unwrap();
+            values.extend(records.iter().map(value));
+        }
+        let [consumer] = members;
+        consumer.close().await;
+        values
+    });
+    let mut all: Vec<String> = java.stdout();
+    all.extend(franzl_values.iter().cloned());
+    drop(java);
+    let expected: BTreeSet<String> = (0..200)
+        .flat_map(|i| [format!("a{i}"), format!("b{i}")])
+        .collect();
+    let unique: BTreeSet<String> = all.iter().cloned().collect();
+    assert_eq!(unique, expected, "every record read");
+    assert_eq!(
+        all.len(),
+        400,
+        "each once (franzl read {})",
+        franzl_values.len()
+    );
+    assert!(!franzl_values.is_empty(), "franzl read its share");
 }
