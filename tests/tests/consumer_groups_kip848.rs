@@ -341,11 +341,13 @@ fn a_pattern_matched_by_the_coordinator_picks_up_a_topic_created_after_the_group
         assigned.sort();
         let want: Vec<TopicPartition> = (0..2).map(|p| TopicPartition::new(&first, p)).collect();
         assert_eq!(assigned, want);
+        assert_eq!(consumer.subscription(), std::slice::from_ref(&first));
 
         create_topic(&bootstrap, None, &later, 1);
         produce_keyed(&bootstrap, &later, "late", 0..5);
         let added = next_assigned(&mut events, WAIT).await;
         assert_eq!(added, [TopicPartition::new(&later, 0)]);
+        assert_eq!(consumer.subscription(), [first.clone(), later.clone()]);
         let records = take(&mut consumer, 5, WAIT).await;
         let mut seen: Vec<String> = records.iter().map(value).collect();
         seen.sort();

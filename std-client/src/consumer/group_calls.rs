@@ -14,6 +14,7 @@ use std::time::Instant;
 use super::assignment::TopicPartition;
 use super::handle::{Consumer, GroupMember};
 use super::record::ConsumerRecord;
+use crate::config::GroupProtocol;
 use crate::error::{Error, Result};
 use crate::group::commit;
 use crate::group::{ConsumerGroupMetadata, GroupEvents, OffsetAndMetadata};
@@ -75,12 +76,20 @@ impl Consumer {
         Ok(())
     }
 
-    /// The subscribed topics (with a pattern, those it matched when the member last joined).
+    /// The subscribed topics (with a pattern, those it matched when the member last joined;
+    /// with `group.protocol=consumer`, where the coordinator matches the pattern, the topics
+    /// of the partitions the member owns).
     pub fn subscription(&self) -> Vec<String> {
-        self.group
-            .as_ref()
-            .map(|g| g.membership.state().subscription.clone())
-            .unwrap_or_default()
+        let Some(group) = &self.group else {
+            return Vec::new();
+        };
+        let state = group.membership.state();
+        if state.pattern.is_some() && group.membership.config.protocol == GroupProtocol::Consumer {
+            let mut topics: Vec<String> = state.owned.iter().map(|tp| tp.topic.clone()).collect();
+            topics.dedup();
+            return topics;
+        }
+        state.subscription.clone()
     }
 
     /// The stream of this member's rebalance events: partitions assigned, revoked (the
