@@ -29,11 +29,14 @@ pub struct GroupConfig {
     /// (with the consumer protocol it leaves with epoch -2, which keeps its partitions for it).
     pub group_instance_id: Option<String>,
     /// `session.timeout.ms`; default 45 s. A member not heard from for this long is removed.
+    /// Classic protocol only (the consumer protocol's broker sets it).
     pub session_timeout: Duration,
-    /// `heartbeat.interval.ms`; default 3 s; below the session timeout.
+    /// `heartbeat.interval.ms`; default 3 s; below the session timeout. Classic protocol only
+    /// (the consumer protocol heartbeats at the interval the coordinator returns).
     pub heartbeat_interval: Duration,
     /// `max.poll.interval.ms`; default 5 min: a member whose caller takes no records for this
-    /// long leaves the group (and joins again at the next poll); also the rebalance timeout.
+    /// long leaves the group (and joins again at the next poll); also the rebalance timeout
+    /// (sent in JoinGroup, or in the consumer protocol's first heartbeat).
     pub max_poll_interval: Duration,
     /// `enable.auto.commit`: commit the positions of the records handed out every
     /// `auto_commit_interval`, before partitions are revoked, and on close; default true.
