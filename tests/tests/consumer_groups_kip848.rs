@@ -38,6 +38,19 @@ fn member_config(
     config(bootstrap).group(settings).build().unwrap()
 }
 
+/// Member `i` of the group `config` names, subscribed to `topic`, its events in `ownership`.
+async fn joined(
+    i: usize,
+    config: ConsumerConfig,
+    topic: &str,
+    ownership: &Arc<Mutex<Ownership>>,
+) -> Consumer {
+    let consumer = Consumer::connect(config).await.unwrap();
+    watch(i, consumer.group_events().unwrap(), Arc::clone(ownership));
+    consumer.subscribe([topic]).unwrap();
+    consumer
+}
+
 /// Polls every member (collecting record values) until `done` holds of the ownership and
 /// `count` values came, or fails after the wait.
 async fn poll_until(
@@ -75,17 +88,7 @@ fn three_members_share_twelve_partitions_and_a_fourth_coming_and_going_moves_onl
     let group = unique_topic("g-kip848-share");
     let ownership = Arc::new(Mutex::new(Ownership::default()));
     let config = member_config(&bootstrap, &group, |_| {});
-    let join = |i: usize| {
-        let config = config.clone();
-        let ownership = Arc::clone(&ownership);
-        let topic = topic.clone();
-        async move {
-            let consumer = Consumer::connect(config).await.unwrap();
-            watch(i, consumer.group_events().unwrap(), ownership);
-            consumer.subscribe([topic]).unwrap();
-            consumer
-        }
-    };
+    let join = |i: usize| joined(i, config.clone(), &topic, &ownership);
     let values = smol::block_on(async {
         let mut values = Vec::new();
         let mut members = vec![join(0).await, join(1).await, join(2).await];
@@ -443,4 +446,57 @@ fn a_franzl_member_and_a_java_consumer_share_a_group_and_read_every_record_once(
         franzl_values.len()
     );
     assert!(!franzl_values.is_empty(), "franzl read its share");
+}
+
+#[test]
+fn a_classic_group_is_upgraded_when_a_consumer_member_joins_and_downgraded_when_it_leaves() {
+    let bootstrap = broker(Profile::Plain).bootstrap();
+    let topic = unique_topic("kip848-migrate");
+    create_topic(&bootstrap, None, &topic, 6);
+    produce_keyed(&bootstrap, &topic, "a", 0..300);
+    let group = unique_topic("g-kip848-migrate");
+    let ownership = Arc::new(Mutex::new(Ownership::default()));
+    let classic = member_config(&bootstrap, &group, |g| g.protocol = GroupProtocol::Classic);
+    let consumer_protocol = member_config(&bootstrap, &group, |_| {});
+    let join = |i: usize, config: ConsumerConfig| joined(i, config, &topic, &ownership);
+    let values = smol::block_on(async {
+        let mut values = Vec::new();
+        let mut members = vec![join(0, classic.clone()).await, join(1, classic).await];
+        poll_until(&mut members, &ownership, &mut values, 300, "3 and 3", |o| {
+            o.owned_by(0) == 3 && o.owned_by(1) == 3 && o.complete(6, &[0, 1])
+        })
+        .await;
+        // A consumer-protocol member joins the classic group, which becomes a consumer group.
+        members.push(join(2, consumer_protocol).await);
+        produce_keyed(&bootstrap, &topic, "b", 0..300);
+        poll_until(&mut members, &ownership, &mut values, 600, "2 each", |o| {
+            (0..3).all(|m| o.owned_by(m) == 2) && o.complete(6, &[0, 1, 2])
+        })
+        .await;
+        // It leaves; the classic members take its partitions back.
+        members.pop().unwrap().close().await;
+        produce_keyed(&bootstrap, &topic, "c", 0..300);
+        poll_until(
+            &mut members,
+            &ownership,
+            &mut values,
+            900,
+            "3 and 3 again",
+            |o| o.owned_by(0) == 3 && o.owned_by(1) == 3 && o.complete(6, &[0, 1]),
+        )
+        .await;
+        for member in members {
+            member.close().await;
+        }
+        values
+    });
+    let unique: BTreeSet<&String> = values.iter().collect();
+    assert_eq!(unique.len(), 900, "every record consumed");
+    assert_eq!(values.len(), 900, "and none twice");
+    let o = ownership.lock().unwrap();
+    assert!(
+        o.overlaps.is_empty(),
+        "two owners at once: {:?}",
+        o.overlaps
+    );
 }
