@@ -3,7 +3,8 @@
 //!
 //! Contract:
 //! - Version 1 only: it is the first in which the member makes its own id (KIP-1082). A broker
-//!   without the API, or with v0 alone, is an [`Error::Config`] naming `group.protocol`.
+//!   without the API, with v0 alone, or that answers `UNSUPPORTED_VERSION` (the protocol not
+//!   enabled on the cluster) is an [`Error::Config`] naming `group.protocol`.
 //! - A field left `None` in the [`Beat`] is sent as null, which the coordinator reads as
 //!   "unchanged since the last heartbeat"; the rebalance timeout as -1 likewise.
 //! - An error code becomes [`Error::Kafka`] with the broker's message. On success, the
@@ -111,6 +112,23 @@ pub(crate) async fn send(conn: &BrokerConnection, beat: &Beat<'_>) -> Result<Ans
     };
     let response = conn.request_at(&request, VERSION).await?;
     let decoded = response.decode::<ConsumerGroupHeartbeatRequest<'_>>()?;
+    if decoded.error_code == ErrorCode::UNSUPPORTED_VERSION {
+        // Served but not enabled (the cluster's group.version is 0, or the coordinator's
+        // group.coordinator.rebalance.protocols leaves `consumer` out).
+        return Err(Error::Config {
+            property: "group.protocol".to_owned(),
+            reason: format!(
+                "the coordinator {} refused ConsumerGroupHeartbeat (UNSUPPORTED_VERSION{}): the \
+                 consumer group protocol (KIP-848) is not enabled on the cluster; use \
+                 group.protocol=classic with it",
+                conn.address(),
+                decoded
+                    .error_message
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default()
+            ),
+        });
+    }
     if decoded.error_code != ErrorCode::NONE {
         return Err(Error::kafka(
             decoded.error_code,

@@ -516,3 +516,36 @@ fn after_a_lost_heartbeat_response_the_next_heartbeat_carries_everything_and_the
         consumer.close().await;
     });
 }
+
+#[test]
+fn a_coordinator_that_has_the_protocol_disabled_is_a_clear_error() {
+    smol::block_on(async {
+        let refused = Reply {
+            error: ErrorCode::UNSUPPORTED_VERSION,
+            ..Reply::default()
+        };
+        let (port, state) = coordinator(OFFERS, vec![refused]).await;
+        let (mut consumer, _events) = member(port, false).await;
+        let errors = until(&mut consumer, &state, "the refusal", |s| {
+            !s.heartbeats.is_empty()
+        })
+        .await;
+        let mut errors = errors;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while errors.is_empty() && Instant::now() < deadline {
+            if let Err(error) = consumer.poll(Duration::from_millis(50)).await {
+                errors.push(error);
+            }
+        }
+        let error = errors.first().expect("an error");
+        assert!(matches!(error, Error::Config { .. }), "{error}");
+        assert!(error.to_string().contains("group.protocol"), "{error}");
+        async_io::Timer::after(Duration::from_millis(300)).await;
+        assert_eq!(
+            state.lock().unwrap().heartbeats.len(),
+            1,
+            "the member stops"
+        );
+        consumer.close().await;
+    });
+}
