@@ -12,7 +12,7 @@
 //! - Reconciliation runs beside the heartbeats (they keep the member in the group while the
 //!   caller holds a revocation); a new target that comes meanwhile is reconciled after it.
 //! - Errors (`verdict.rs`, [`judge_heartbeat`]): fenced (`FENCED_MEMBER_EPOCH`,
-//!   `UNKNOWN_MEMBER_ID`) loses every partition (no commit, [`GroupEvent::Lost`]) and joins
+//!   `UNKNOWN_MEMBER_ID`) loses every partition (no commit, [`crate::group::GroupEvent::Lost`]) and joins
 //!   again at epoch 0; a moved or busy coordinator is retried after a backoff, keeping the
 //!   partitions (the coordinator fences the member if it stays away past the session); a fatal
 //!   error stops the member and the caller is told.

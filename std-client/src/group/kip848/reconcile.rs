@@ -4,7 +4,7 @@
 //! Order: the topic ids are resolved to names through the client's metadata (refreshed when
 //! one is unknown: the coordinator may assign a topic before this client has heard of it);
 //! then what is no longer assigned is given up (auto commit first, then
-//! [`GroupEvent::Revoked`](crate::group::GroupEvent::Revoked), held until the caller lets go),
+//! [`GroupEvent::Revoked`], held until the caller lets go),
 //! and only then is what is new taken in (its committed offsets read as the member). The
 //! member's owned set ([`crate::group::membership::MemberState::owned`]) changes only as each
 //! step completes, and it is what the next heartbeat reports: a partition is acknowledged as
