@@ -1,7 +1,12 @@
 //! Consumer groups with the KIP-848 protocol (`group.protocol=consumer`) against the real
 //! broker (Kafka 4.x enables it by default): members that join, share twelve partitions with
 //! one owner each at every moment, see only the moved partitions revoked when a member comes
-//! or goes, commit and resume exactly, and cannot commit once the coordinator has dropped them.
+//! or goes, commit and resume exactly, and cannot commit once the coordinator has dropped them;
+//! a static member restarted within the session timeout that gets its partitions back alone; a
+//! pattern the coordinator matches picking up a topic created later; a franzl member beside a
+//! Java consumer, and one joining a classic group (upgraded, then downgraded), every record
+//! read once. A killed member's partitions moving after the session timeout is in
+//! `consumer_group_processes.rs`.
 //!
 //! The broker sets the heartbeat interval (`group.consumer.heartbeat.interval.ms`, 5 s by
 //! default), so each rebalance takes a few seconds.
