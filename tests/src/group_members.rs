@@ -153,6 +153,22 @@ pub fn java_group_consumer(
     client_id: &str,
     assignor: &str,
 ) -> Process {
+    let assignor = format!("partition.assignment.strategy={assignor}");
+    java_group_consumer_with(bootstrap, group, topic, client_id, &[&assignor])
+}
+
+/// As [`java_group_consumer`], with the consumer properties `properties` (`name=value`)
+/// instead of an assignor (`group.protocol=consumer` takes none).
+///
+/// # Panics
+/// The tool cannot be prepared or started.
+pub fn java_group_consumer_with(
+    bootstrap: &str,
+    group: &str,
+    topic: &str,
+    client_id: &str,
+    properties: &[&str],
+) -> Process {
     let mut command: Command = xtask::broker::tool_command("console-consumer")
         .unwrap_or_else(|error| panic!("cannot prepare the console consumer: {error}"));
     command.args([
@@ -164,11 +180,9 @@ pub fn java_group_consumer(
         group,
     ]);
     command.arg("--from-beginning");
-    for property in [
-        format!("client.id={client_id}"),
-        format!("partition.assignment.strategy={assignor}"),
-    ] {
-        command.args(["--command-property", &property]);
+    command.args(["--command-property", &format!("client.id={client_id}")]);
+    for property in properties {
+        command.args(["--command-property", property]);
     }
     Process::start(client_id, &mut command)
 }

@@ -45,13 +45,15 @@
 //! [`processes`] builds the example programs and runs them (and long-running Java tools) as
 //! processes whose output is collected as it comes, stopped by PID, also when a test fails;
 //! [`group_members`] reads a group's members and their partitions from the Java
-//! `kafka-consumer-groups` tool.
+//! `kafka-consumer-groups` tool; [`group_ownership`] follows who owns which partition from the
+//! members' own events.
 
 pub mod client;
 pub mod consumer;
 pub mod fault_proxy;
 pub mod features;
 pub mod group_members;
+pub mod group_ownership;
 pub mod hex_dump;
 pub mod java_tools;
 pub mod kcat;

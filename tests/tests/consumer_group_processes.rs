@@ -1,6 +1,6 @@
 //! Consumer groups whose members are processes: `group-consume` members of which one is
 //! killed (SIGKILL) and whose partitions go to the others after the session timeout, with
-//! every record consumed; and mixed groups of franzl members and the Java console consumer,
+//! every record consumed (with either group protocol); and mixed groups of franzl members and the Java console consumer,
 //! led by either, with the `range` and the `cooperative-sticky` assignors, checked through the
 //! Java `kafka-consumer-groups` tool, also when the franzl leader leaves while records come;
 //! and a franzl member that shares no assignor with the group refused with the coordinator's
@@ -144,17 +144,30 @@ fn complete_and_disjoint(topic: &str, owners: &[BTreeSet<TopicPartition>]) -> bo
 
 #[test]
 fn a_killed_member_has_its_partitions_reassigned_and_every_record_is_consumed() {
+    killed_member(&[
+        "session.timeout.ms=6000",
+        "heartbeat.interval.ms=1000",
+        "auto.commit.interval.ms=1000",
+    ]);
+}
+
+/// As the classic test above, in a KIP-848 group: the broker's session timeout
+/// (`group.consumer.session.timeout.ms`, 45 s) is the one that runs out.
+#[test]
+fn a_killed_member_of_a_kip_848_group_has_its_partitions_reassigned_and_every_record_is_consumed() {
+    killed_member(&["group.protocol=consumer", "auto.commit.interval.ms=1000"]);
+}
+
+/// Three `group-consume` members with `settings`; one is killed mid-stream, the others get its
+/// partitions after the session timeout, every record is consumed, and only the victim's
+/// uncommitted tail twice.
+fn killed_member(settings: &[&str]) {
     let bootstrap = broker(Profile::Plain).bootstrap();
     let topic = unique_topic("group-kill");
     create_topic(&bootstrap, None, &topic, PARTITIONS.unsigned_abs());
     let group = unique_topic("g-kill");
-    let settings = [
-        "session.timeout.ms=6000",
-        "heartbeat.interval.ms=1000",
-        "auto.commit.interval.ms=1000",
-    ];
     let mut members: Vec<Process> = (0..3)
-        .map(|i| group_consume(&bootstrap, &group, &topic, &format!("m{i}"), &settings))
+        .map(|i| group_consume(&bootstrap, &group, &topic, &format!("m{i}"), settings))
         .collect();
     wait_until(
         "balanced group of three",

@@ -5,14 +5,17 @@
 //!
 //! The test broker runs with `group.initial.rebalance.delay.ms=0`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use franzl::config::{ConsumerConfig, GroupConfig};
-use franzl::consumer::{Consumer, ConsumerRecord, TopicPartition};
+use franzl::consumer::{Consumer, TopicPartition};
 use franzl::group::{GroupEvent, GroupEvents};
-use franzl_tests::consumer::{config, kcat_produce};
+use franzl_tests::consumer::config;
+use franzl_tests::group_ownership::{
+    Ownership, commit_and_restart, next_assigned, produce_keyed, take, value, watch,
+};
 use franzl_tests::java_tools::create_topic;
 use franzl_tests::{Profile, broker, unique_topic};
 use futures_lite::StreamExt;
@@ -31,103 +34,15 @@ fn group_config(
     config(bootstrap).group(settings).build().unwrap()
 }
 
-/// `count` records keyed `k{i}` (spread over the partitions), valued `{prefix}{i}`.
-fn produce(bootstrap: &str, topic: &str, prefix: &str, range: std::ops::Range<usize>) {
-    let input: String = range.map(|i| format!("k{i}:{prefix}{i}\n")).collect();
-    kcat_produce(bootstrap, topic, "none", &[], &input);
-}
-
-fn value(record: &ConsumerRecord) -> String {
-    String::from_utf8_lossy(record.value().unwrap_or_default()).into_owned()
-}
-
-/// Polls until `count` records came or `within` passed; returns what came.
-async fn take(consumer: &mut Consumer, count: usize, within: Duration) -> Vec<ConsumerRecord> {
-    let deadline = Instant::now() + within;
-    let mut records = Vec::new();
-    while records.len() < count && Instant::now() < deadline {
-        records.extend(
-            consumer
-                .poll(Duration::from_millis(200))
-                .await
-                .expect("poll"),
-        );
-    }
-    records
-}
-
-/// Waits for the next event that is an assignment (returning its partitions).
-async fn next_assigned(events: &mut GroupEvents) -> Vec<TopicPartition> {
-    loop {
-        let event = futures_lite::future::or(async { events.next().await }, async {
-            async_io::Timer::after(WAIT).await;
-            None
-        })
-        .await;
-        match event.expect("an assignment within the wait") {
-            GroupEvent::Assigned(partitions) => return partitions,
-            other => drop(other),
-        }
-    }
-}
-
 #[test]
 fn a_member_joins_commits_and_a_restart_resumes_after_its_commit() {
     let bootstrap = broker(Profile::Plain).bootstrap();
     let topic = unique_topic("group-resume");
     create_topic(&bootstrap, None, &topic, 3);
-    produce(&bootstrap, &topic, "a", 0..30);
+    produce_keyed(&bootstrap, &topic, "a", 0..30);
     let group = unique_topic("g-resume");
-    smol::block_on(async {
-        let config = group_config(&bootstrap, &group, |g| g.auto_commit = false);
-        let mut consumer = Consumer::connect(config.clone()).await.unwrap();
-        let mut events = consumer.group_events().unwrap();
-        consumer.subscribe([topic.as_str()]).unwrap();
-        let mut assigned = next_assigned(&mut events).await;
-        assigned.sort();
-        let all: Vec<TopicPartition> = (0..3).map(|p| TopicPartition::new(&topic, p)).collect();
-        assert_eq!(assigned, all);
-        assert_eq!(consumer.assignment().len(), 3);
-
-        let first = take(&mut consumer, 30, WAIT).await;
-        let mut seen: Vec<String> = first.iter().map(value).collect();
-        seen.sort();
-        let mut expected: Vec<String> = (0..30).map(|i| format!("a{i}")).collect();
-        expected.sort();
-        assert_eq!(seen, expected);
-        // Nothing committed yet: auto commit is off.
-        assert!(
-            consumer
-                .committed(&all)
-                .await
-                .unwrap()
-                .iter()
-                .all(Option::is_none)
-        );
-        consumer.commit().await.unwrap();
-        let committed = consumer.committed(&all).await.unwrap();
-        let ends = consumer.end_offsets(&all).await.unwrap();
-        let committed: Vec<i64> = committed
-            .iter()
-            .map(|c| c.as_ref().unwrap().offset)
-            .collect();
-        assert_eq!(committed, ends);
-        consumer.close().await;
-
-        produce(&bootstrap, &topic, "b", 0..10);
-        let mut again = Consumer::connect(config).await.unwrap();
-        again.subscribe([topic.as_str()]).unwrap();
-        let second = take(&mut again, 11, Duration::from_secs(15)).await;
-        let mut seen: Vec<String> = second.iter().map(value).collect();
-        seen.sort();
-        let mut expected: Vec<String> = (0..10).map(|i| format!("b{i}")).collect();
-        expected.sort();
-        assert_eq!(
-            seen, expected,
-            "the restarted member resumes after the commit"
-        );
-        again.close().await;
-    });
+    let config = group_config(&bootstrap, &group, |g| g.auto_commit = false);
+    smol::block_on(commit_and_restart(&bootstrap, &topic, config));
 }
 
 #[test]
@@ -135,7 +50,7 @@ fn auto_commit_on_close_lets_the_next_member_resume() {
     let bootstrap = broker(Profile::Plain).bootstrap();
     let topic = unique_topic("group-autocommit");
     create_topic(&bootstrap, None, &topic, 2);
-    produce(&bootstrap, &topic, "a", 0..20);
+    produce_keyed(&bootstrap, &topic, "a", 0..20);
     let group = unique_topic("g-autocommit");
     smol::block_on(async {
         let config = group_config(&bootstrap, &group, |_| {});
@@ -143,7 +58,7 @@ fn auto_commit_on_close_lets_the_next_member_resume() {
         consumer.subscribe([topic.clone()]).unwrap();
         assert_eq!(take(&mut consumer, 20, WAIT).await.len(), 20);
         consumer.close().await;
-        produce(&bootstrap, &topic, "b", 0..5);
+        produce_keyed(&bootstrap, &topic, "b", 0..5);
         let mut again = Consumer::connect(config).await.unwrap();
         again.subscribe([topic.clone()]).unwrap();
         let records = take(&mut again, 6, Duration::from_secs(15)).await;
@@ -154,63 +69,12 @@ fn auto_commit_on_close_lets_the_next_member_resume() {
     });
 }
 
-/// Who owns what, from the members' events: a partition is added when a member's Assigned
-/// event comes and removed when its Revoked or Lost event comes (a Revoked event is recorded
-/// before it is dropped, so before anyone else can be given the partition).
-#[derive(Default)]
-struct Ownership {
-    owners: BTreeMap<TopicPartition, BTreeSet<usize>>,
-    overlaps: Vec<String>,
-}
-
-impl Ownership {
-    fn record(&mut self, member: usize, event: &GroupEvent) {
-        match event {
-            GroupEvent::Assigned(partitions) => {
-                for tp in partitions {
-                    let owners = self.owners.entry(tp.clone()).or_default();
-                    owners.insert(member);
-                    if owners.len() > 1 {
-                        self.overlaps.push(format!("{tp} owned by {owners:?}"));
-                    }
-                }
-            }
-            GroupEvent::Revoked(revocation) => self.release(member, revocation.partitions()),
-            GroupEvent::Lost(partitions) => self.release(member, partitions),
-            _ => {}
-        }
-    }
-
-    fn release(&mut self, member: usize, partitions: &[TopicPartition]) {
-        for tp in partitions {
-            if let Some(owners) = self.owners.get_mut(tp) {
-                owners.remove(&member);
-            }
-        }
-    }
-
-    fn owned_by(&self, member: usize) -> usize {
-        self.owners.values().filter(|o| o.contains(&member)).count()
-    }
-}
-
-/// Drains a member's events into `ownership` until the stream ends.
-fn watch(member: usize, mut events: GroupEvents, ownership: Arc<Mutex<Ownership>>) {
-    smol::spawn(async move {
-        while let Some(event) = events.next().await {
-            ownership.lock().unwrap().record(member, &event);
-            drop(event);
-        }
-    })
-    .detach();
-}
-
 #[test]
 fn three_members_share_twelve_partitions_one_owner_each_and_a_member_that_stops_polling_leaves() {
     let bootstrap = broker(Profile::Plain).bootstrap();
     let topic = unique_topic("group-three");
     create_topic(&bootstrap, None, &topic, 12);
-    produce(&bootstrap, &topic, "a", 0..600);
+    produce_keyed(&bootstrap, &topic, "a", 0..600);
     let group = unique_topic("g-three");
     let ownership = Arc::new(Mutex::new(Ownership::default()));
     smol::block_on(async {
@@ -453,7 +317,7 @@ fn a_static_member_restarts_without_a_rebalance_and_a_duplicate_instance_is_fenc
         let restarted = Consumer::connect(member("b")).await.unwrap();
         let mut events = restarted.group_events().unwrap();
         restarted.subscribe([topic.clone()]).unwrap();
-        let mut back = next_assigned(&mut events).await;
+        let mut back = next_assigned(&mut events, WAIT).await;
         back.sort();
         let mut before = before;
         before.sort();
@@ -505,7 +369,7 @@ fn a_pattern_subscription_follows_topics_created_later_and_partitions_added() {
     let prefix = unique_topic("group-pattern");
     let (first, second) = (format!("{prefix}-a"), format!("{prefix}-b"));
     create_topic(&bootstrap, None, &first, 1);
-    produce(&bootstrap, &first, "a", 0..5);
+    produce_keyed(&bootstrap, &first, "a", 0..5);
     let group = unique_topic("g-pattern");
     let mut settings = GroupConfig::new(&group);
     settings.heartbeat_interval = Duration::from_millis(500);
@@ -525,7 +389,7 @@ fn a_pattern_subscription_follows_topics_created_later_and_partitions_added() {
 
         // A topic created later that the pattern matches joins the subscription.
         create_topic(&bootstrap, None, &second, 1);
-        produce(&bootstrap, &second, "b", 0..5);
+        produce_keyed(&bootstrap, &second, "b", 0..5);
         let records = take(&mut consumer, 5, WAIT).await;
         let mut seen: Vec<String> = records.iter().map(value).collect();
         seen.sort();
@@ -564,7 +428,7 @@ fn a_member_holding_a_revocation_past_its_session_timeout_stays_in_the_group() {
         let first = Consumer::connect(config.clone()).await.unwrap();
         let mut first_events = first.group_events().unwrap();
         first.subscribe([topic.clone()]).unwrap();
-        assert_eq!(next_assigned(&mut first_events).await.len(), 2);
+        assert_eq!(next_assigned(&mut first_events, WAIT).await.len(), 2);
         let holder = smol::spawn(async move {
             loop {
                 match first_events.next().await {
@@ -583,7 +447,7 @@ fn a_member_holding_a_revocation_past_its_session_timeout_stays_in_the_group() {
         second.subscribe([topic.clone()]).unwrap();
         // Had the first member's session expired while it held the revocation, the second
         // would have been given both partitions first.
-        assert_eq!(next_assigned(&mut second_events).await.len(), 1);
+        assert_eq!(next_assigned(&mut second_events, WAIT).await.len(), 1);
         assert_eq!(holder.await.len(), 1);
         second.close().await;
         first.close().await;
@@ -629,7 +493,7 @@ fn a_topic_deleted_under_the_group_leaves_the_assignment_without_a_hang() {
             }
         }
         // The kept topic is still read.
-        produce(&bootstrap, &kept, "k", 0..3);
+        produce_keyed(&bootstrap, &kept, "k", 0..3);
         assert_eq!(take(&mut consumer, 3, WAIT).await.len(), 3);
         eprintln!("errors while the topic went away: {errors:?}");
         admin.close().await;

@@ -37,7 +37,7 @@ impl Admin {
     pub async fn list_group_offsets(&self, group: &str) -> Result<Vec<CommittedOffset>> {
         let mut offsets = self
             .at_coordinator(group, |connection| async move {
-                fetch_committed(&connection, group, None, false).await
+                fetch_committed(&connection, group, None, false, None).await
             })
             .await?;
         offsets.sort_by(|a, b| a.partition.cmp(&b.partition));

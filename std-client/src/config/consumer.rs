@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use super::{ClientConfig, ClientConfigBuilder, ConfigError, GroupConfig};
+use super::{ClientConfig, ClientConfigBuilder, ConfigError, GroupConfig, GroupProtocol};
 
 /// Where to start when a partition has no committed offset (`auto.offset.reset`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -294,6 +294,7 @@ fn check_group(
             None => Ok(None),
         };
     }
+    check_protocol(&group, set)?;
     if group.heartbeat_interval >= group.session_timeout {
         return Err(ConfigError::Conflict {
             property: "heartbeat.interval.ms",
@@ -310,6 +311,60 @@ fn check_group(
         });
     }
     Ok(Some(group))
+}
+
+/// The properties of one group protocol are refused with the other: with the consumer
+/// protocol (KIP-848) the broker sets the session timeout and heartbeat interval and runs the
+/// assignor, so those settings (set as properties, or changed from their defaults in a typed
+/// [`GroupConfig`]) would be ignored; `group.remote.assignor` means nothing to the classic
+/// protocol.
+fn check_protocol(group: &GroupConfig, set: &[&'static str]) -> Result<(), ConfigError> {
+    let defaults = GroupConfig::new("");
+    let (protocol, refused): (&str, Vec<(&'static str, bool)>) = match group.protocol {
+        GroupProtocol::Classic => (
+            "classic",
+            vec![("group.remote.assignor", group.remote_assignor.is_some())],
+        ),
+        GroupProtocol::Consumer => (
+            "consumer",
+            vec![
+                (
+                    "session.timeout.ms",
+                    group.session_timeout != defaults.session_timeout,
+                ),
+                (
+                    "heartbeat.interval.ms",
+                    group.heartbeat_interval != defaults.heartbeat_interval,
+                ),
+                (
+                    "partition.assignment.strategy",
+                    group.assignors != defaults.assignors,
+                ),
+            ],
+        ),
+    };
+    let Some((property, _)) = refused
+        .into_iter()
+        .find(|(name, changed)| *changed || set.contains(name))
+    else {
+        return Ok(());
+    };
+    Err(ConfigError::Conflict {
+        property,
+        value: "(set)".to_owned(),
+        other: "group.protocol",
+        other_value: protocol.to_owned(),
+        reason: match (group.protocol, property) {
+            (GroupProtocol::Classic, _) => {
+                "the remote assignor is the consumer protocol's (KIP-848): with the classic \
+                 protocol a member assigns (partition.assignment.strategy)"
+            }
+            _ => {
+                "with the consumer protocol (KIP-848) the broker sets the session timeout and \
+                 heartbeat interval (group.consumer.*) and assigns (group.remote.assignor)"
+            }
+        },
+    })
 }
 
 impl super::properties::FromProperties for ConsumerConfigBuilder {

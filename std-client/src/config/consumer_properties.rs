@@ -2,13 +2,13 @@
 //! the client properties (`client_properties.rs`), and those it refuses, as a [`Table`] (see
 //! `reference.rs`). The reference rendered from this table is `reference/consumer.md`.
 //!
-//! The group properties need `group.id` (set without it, the build fails naming them); the
-//! KIP-848 protocol's are refused, and two whose other value franzl does not implement are
-//! accepted at one value only.
+//! The group properties need `group.id` (set without it, the build fails naming them); those of
+//! one group protocol are refused with the other (`consumer.rs`, at build), and two whose other
+//! value franzl does not implement are accepted at one value only.
 
 use super::ConfigError;
 use super::consumer::{AutoOffsetReset, ConsumerConfigBuilder, IsolationLevel};
-use super::group::Assignors;
+use super::group::{Assignors, GroupProtocol, REMOTE_ASSIGNORS};
 use super::reference::{DefaultValue::Unset, DefaultValue::Value, Property, Refused, Table};
 use super::values::{
     optional_string, parse_bool, parse_bytes, parse_count, parse_kib, parse_list, parse_ms,
@@ -31,9 +31,11 @@ const LEVELS: [(&str, IsolationLevel); 2] = [
     ("read_committed", IsolationLevel::ReadCommitted),
 ];
 
-/// Why the KIP-848 group protocol's properties are refused.
-const NO_KIP_848: &str = "the consumer group protocol of KIP-848 (group.protocol=consumer) is not \
-     supported yet; the classic protocol is";
+/// What `group.protocol` takes.
+const PROTOCOLS: [(&str, GroupProtocol); 2] = [
+    ("classic", GroupProtocol::Classic),
+    ("consumer", GroupProtocol::Consumer),
+];
 
 /// What `partition.assignment.strategy` takes.
 const ASSIGNORS: &str = "a list of range, roundrobin, sticky, cooperative-sticky";
@@ -236,9 +238,11 @@ pub(crate) static CONSUMER: Table<ConsumerConfigBuilder> = Table {
             name: "group.instance.id",
             aliases: &[],
             default: Unset("a dynamic member"),
-            meaning: "A static member's id (KIP-345): a restart within `session.timeout.ms` \
-                      causes no rebalance, a second member with the same id is fenced, and \
-                      closing does not leave the group. Needs `group.id`.",
+            meaning: "A static member's id (KIP-345): a restart within the session timeout \
+                      causes no rebalance, a second member with the same id is fenced (classic) \
+                      or refused (`group.protocol=consumer`), and closing does not leave the \
+                      group (the consumer protocol leaves with epoch -2, which keeps the \
+                      partitions for it). Needs `group.id`.",
             no_effect: None,
             set: |b, _, v| {
                 b.group.group_instance_id = optional_string(v);
@@ -332,18 +336,35 @@ pub(crate) static CONSUMER: Table<ConsumerConfigBuilder> = Table {
             name: "group.protocol",
             aliases: &[],
             default: Value("classic"),
-            meaning: "Accepted as `classic` only: the consumer group protocol of JoinGroup and \
-                      SyncGroup.",
-            no_effect: Some(
-                "only `classic` is accepted, which is what the consumer speaks; `consumer` \
-                 (KIP-848) is refused.",
-            ),
-            set: |_, p, v| {
-                if v.trim().eq_ignore_ascii_case("classic") {
-                    Ok(())
-                } else {
-                    Err(ConfigError::unsupported(p, NO_KIP_848))
+            meaning: "The consumer group protocol: `classic` (JoinGroup and SyncGroup, a member \
+                      assigns) or `consumer` (KIP-848: ConsumerGroupHeartbeat, the broker \
+                      assigns; Kafka 4.0 or later). With `consumer`, `session.timeout.ms`, \
+                      `heartbeat.interval.ms` and `partition.assignment.strategy` are refused \
+                      (the broker sets them); `consumer` needs `group.id`.",
+            no_effect: None,
+            set: |b, p, v| {
+                b.group.protocol = parse_name(p, v, &PROTOCOLS, "classic or consumer")?;
+                if b.group.protocol == GroupProtocol::Consumer {
+                    b.set_group_property("group.protocol");
                 }
+                Ok(())
+            },
+        },
+        Property {
+            name: "group.remote.assignor",
+            aliases: &[],
+            default: Unset("the broker's default (`uniform`)"),
+            meaning: "With `group.protocol=consumer`, the assignor the broker runs for the \
+                      group: `uniform` or `range`. Refused with the classic protocol.",
+            no_effect: None,
+            set: |b, p, v| {
+                let name = v.trim();
+                if !REMOTE_ASSIGNORS.contains(&name) {
+                    return Err(ConfigError::invalid(p, v, "uniform or range"));
+                }
+                b.group.remote_assignor = Some(name.to_owned());
+                b.set_group_property("group.remote.assignor");
+                Ok(())
             },
         },
         Property {
@@ -371,14 +392,8 @@ pub(crate) static CONSUMER: Table<ConsumerConfigBuilder> = Table {
             set: |_, p, v| only_at(p, v, true, NO_INTERNAL_TOPICS),
         },
     ],
-    refused: &[
-        Refused {
-            names: &["group.remote.assignor"],
-            reason: NO_KIP_848,
-        },
-        Refused {
-            names: &["key.deserializer", "value.deserializer"],
-            reason: "a Java class: franzl hands out bytes",
-        },
-    ],
+    refused: &[Refused {
+        names: &["key.deserializer", "value.deserializer"],
+        reason: "a Java class: franzl hands out bytes",
+    }],
 };

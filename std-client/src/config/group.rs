@@ -1,10 +1,15 @@
 //! [`GroupConfig`]: what a consumer that joins a consumer group (`group.id`) is configured with:
-//! its membership timing, static membership, offset commits and assignors.
+//! its group protocol, membership timing, static membership, offset commits and assignors.
 //!
 //! Defaults are the Java consumer's (session 45 s, heartbeat 3 s, poll interval 5 min, auto
 //! commit every 5 s, assignors `range` then `cooperative-sticky`). A consumer without
 //! `group.id` is not a member: setting any of these properties without it is an error naming
 //! the property ([`super::ConsumerConfigBuilder::build`]), never a setting quietly ignored.
+//!
+//! With [`GroupProtocol::Consumer`] (KIP-848) the broker sets the session timeout and the
+//! heartbeat interval and runs the assignor: `session.timeout.ms`, `heartbeat.interval.ms` and
+//! `partition.assignment.strategy` are refused with it (as the Java consumer refuses them), and
+//! `group.remote.assignor` is refused with the classic protocol.
 
 use std::fmt;
 use std::sync::Arc;
@@ -20,14 +25,18 @@ pub struct GroupConfig {
     /// `group.id`: the group to join.
     pub group_id: String,
     /// `group.instance.id`: a static member's id (KIP-345): a restart within the session
-    /// timeout causes no rebalance, and the member does not leave the group when it closes.
+    /// timeout causes no rebalance, and the member does not leave the group when it closes
+    /// (with the consumer protocol it leaves with epoch -2, which keeps its partitions for it).
     pub group_instance_id: Option<String>,
     /// `session.timeout.ms`; default 45 s. A member not heard from for this long is removed.
+    /// Classic protocol only (the consumer protocol's broker sets it).
     pub session_timeout: Duration,
-    /// `heartbeat.interval.ms`; default 3 s; below the session timeout.
+    /// `heartbeat.interval.ms`; default 3 s; below the session timeout. Classic protocol only
+    /// (the consumer protocol heartbeats at the interval the coordinator returns).
     pub heartbeat_interval: Duration,
     /// `max.poll.interval.ms`; default 5 min: a member whose caller takes no records for this
-    /// long leaves the group (and joins again at the next poll); also the rebalance timeout.
+    /// long leaves the group (and joins again at the next poll); also the rebalance timeout
+    /// (sent in JoinGroup, or in the consumer protocol's first heartbeat).
     pub max_poll_interval: Duration,
     /// `enable.auto.commit`: commit the positions of the records handed out every
     /// `auto_commit_interval`, before partitions are revoked, and on close; default true.
@@ -35,8 +44,29 @@ pub struct GroupConfig {
     /// `auto.commit.interval.ms`; default 5 s.
     pub auto_commit_interval: Duration,
     /// `partition.assignment.strategy`: the assignors this member offers, most preferred first;
-    /// default `range`, `cooperative-sticky`.
+    /// default `range`, `cooperative-sticky`. Classic protocol only.
     pub assignors: Assignors,
+    /// `group.protocol`: the classic protocol (JoinGroup, SyncGroup) or KIP-848's
+    /// (ConsumerGroupHeartbeat); default classic, as the Java consumer.
+    pub protocol: GroupProtocol,
+    /// `group.remote.assignor`: with the consumer protocol, the assignor the broker runs for
+    /// the group ([`REMOTE_ASSIGNORS`]); `None`: the broker's default.
+    pub remote_assignor: Option<String>,
+}
+
+/// The assignors a broker runs for a KIP-848 group that `group.remote.assignor` may name.
+pub const REMOTE_ASSIGNORS: [&str; 2] = ["uniform", "range"];
+
+/// The consumer group protocol a member speaks (`group.protocol`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum GroupProtocol {
+    /// JoinGroup, SyncGroup and Heartbeat; a member leads the group and assigns (`classic`).
+    #[default]
+    Classic,
+    /// KIP-848: members heartbeat with ConsumerGroupHeartbeat and the broker assigns
+    /// (`consumer`); needs a broker that serves ConsumerGroupHeartbeat v1 (Kafka 4.0 or later).
+    Consumer,
 }
 
 impl GroupConfig {
@@ -52,6 +82,8 @@ impl GroupConfig {
             auto_commit: true,
             auto_commit_interval: Duration::from_secs(5),
             assignors: Assignors::default(),
+            protocol: GroupProtocol::Classic,
+            remote_assignor: None,
         }
     }
 }

@@ -45,7 +45,7 @@ pub use consumer::{AutoOffsetReset, ConsumerConfig, ConsumerConfigBuilder, Isola
 pub use error::ConfigError;
 pub use franzl_core::sasl::SaslMechanism;
 pub use franzl_core::sasl::scram::ScramMechanism;
-pub use group::{Assignors, GroupConfig};
+pub use group::{Assignors, GroupConfig, GroupProtocol, REMOTE_ASSIGNORS};
 pub use producer::{Acks, Compression, Partitioner, ProducerConfig, ProducerConfigBuilder};
 pub use properties::parse_properties;
 pub use secret::Secret;

@@ -14,6 +14,7 @@ use std::time::Instant;
 use super::assignment::TopicPartition;
 use super::handle::{Consumer, GroupMember};
 use super::record::ConsumerRecord;
+use crate::config::GroupProtocol;
 use crate::error::{Error, Result};
 use crate::group::commit;
 use crate::group::{ConsumerGroupMetadata, GroupEvents, OffsetAndMetadata};
@@ -43,7 +44,9 @@ impl Consumer {
     /// Joins the consumer's group subscribed to every topic whose whole name `pattern` matches
     /// (a regular expression, anchored at both ends as the Java client's `subscribe(Pattern)`;
     /// internal topics are left out). Topics are matched again every `metadata.max.age.ms`:
-    /// a topic created or deleted that the pattern matches rebalances the group.
+    /// a topic created or deleted that the pattern matches rebalances the group. With
+    /// `group.protocol=consumer` the coordinator matches it (RE2/J syntax, of which this
+    /// checks what the `regex-lite` syntax shares) and assigns new matching topics itself.
     ///
     /// # Errors
     /// [`Error::Usage`] for a pattern that does not compile, without `group.id`, or with
@@ -73,12 +76,20 @@ impl Consumer {
         Ok(())
     }
 
-    /// The subscribed topics (with a pattern, those it matched when the member last joined).
+    /// The subscribed topics (with a pattern, those it matched when the member last joined;
+    /// with `group.protocol=consumer`, where the coordinator matches the pattern, the topics
+    /// of the partitions the member owns).
     pub fn subscription(&self) -> Vec<String> {
-        self.group
-            .as_ref()
-            .map(|g| g.membership.state().subscription.clone())
-            .unwrap_or_default()
+        let Some(group) = &self.group else {
+            return Vec::new();
+        };
+        let state = group.membership.state();
+        if state.pattern.is_some() && group.membership.config.protocol == GroupProtocol::Consumer {
+            let mut topics: Vec<String> = state.owned.iter().map(|tp| tp.topic.clone()).collect();
+            topics.dedup();
+            return topics;
+        }
+        state.subscription.clone()
     }
 
     /// The stream of this member's rebalance events: partitions assigned, revoked (the
@@ -98,8 +109,10 @@ impl Consumer {
     /// # Errors
     /// [`Error::Usage`] without `group.id`; [`Error::Kafka`] with `REBALANCE_IN_PROGRESS`
     /// while the group rebalances, `ILLEGAL_GENERATION` / `UNKNOWN_MEMBER_ID` when the member
-    /// fell out of the group, `FENCED_INSTANCE_ID`, an authorization failure; the last
-    /// retriable error at the timeout.
+    /// fell out of the group, `FENCED_INSTANCE_ID`, an authorization failure; with
+    /// `group.protocol=consumer`, `FENCED_MEMBER_EPOCH` / `UNKNOWN_MEMBER_ID` when the
+    /// coordinator dropped the member (`STALE_MEMBER_EPOCH` is asked again with the member's
+    /// current epoch until the timeout); the last retriable error at the timeout.
     pub async fn commit(&self) -> Result<()> {
         self.commit_async()?.await
     }
@@ -141,7 +154,8 @@ impl Consumer {
         let group = self.member("committed")?;
         let deadline = Instant::now() + self.shared.config.default_api_timeout;
         let group_id = &group.membership.config.group_id;
-        let found = commit::committed(&self.shared.cluster, group_id, partitions, deadline).await?;
+        let found =
+            commit::committed(&self.shared.cluster, group_id, partitions, deadline, None).await?;
         Ok(partitions
             .iter()
             .map(|tp| {

@@ -7,6 +7,12 @@
 //! one (while the group rebalances) it is refused with `REBALANCE_IN_PROGRESS`, as the
 //! coordinator would refuse it. `UNSTABLE_OFFSET_COMMIT` (a transaction still open on the
 //! offsets) is asked again until the deadline.
+//!
+//! With the consumer protocol (KIP-848) the generation is the member epoch, and offsets are
+//! read as the member too (OffsetFetch v9); `STALE_MEMBER_EPOCH` (the member's heartbeat has
+//! yet to bring the epoch the coordinator holds) is asked again with the member's epoch of the
+//! moment, until the deadline. A member out of the group (fenced) has no epoch: its commit is
+//! refused before anything is sent.
 
 use std::future::Future;
 use std::time::Instant;
@@ -20,6 +26,7 @@ use super::verdict::{Verdict, judge};
 use crate::TopicPartition;
 use crate::broker::BrokerConnection;
 use crate::cluster::{Client, CoordinatorKind};
+use crate::config::GroupProtocol;
 use crate::consumer::Shared;
 use crate::error::{Error, Result};
 use crate::net::Backoff;
@@ -50,14 +57,73 @@ pub(crate) async fn commit(
     deadline: Instant,
 ) -> Result<()> {
     let group = &membership.config.group_id;
-    let Some(member) = membership.identity() else {
-        return Err(Error::kafka(
-            ErrorCode::REBALANCE_IN_PROGRESS,
-            None,
-            format!("commit to group {group:?}: the group is rebalancing, commit again after it"),
-        ));
-    };
-    commit_as(client, group, Some(&member), offsets, deadline).await
+    as_member(client, membership, deadline, |member| async move {
+        commit_as(client, group, Some(&member), offsets, deadline).await
+    })
+    .await
+}
+
+/// The committed offsets of `partitions` (stable ones), read for the member: with the
+/// consumer protocol as the member, under its epoch (`REBALANCE_IN_PROGRESS` outside the
+/// group); with the classic protocol as nobody, as the Java consumer reads them.
+///
+/// # Errors
+/// As [`committed`].
+pub(crate) async fn committed_by(
+    client: &Client,
+    membership: &Membership,
+    partitions: &[TopicPartition],
+    deadline: Instant,
+) -> Result<Vec<CommittedOffset>> {
+    let group = &membership.config.group_id;
+    if membership.config.protocol == GroupProtocol::Classic {
+        return committed(client, group, partitions, deadline, None).await;
+    }
+    as_member(client, membership, deadline, |member| async move {
+        committed(client, group, partitions, deadline, Some(&member)).await
+    })
+    .await
+}
+
+/// Runs `call` as the member's current identity; a `STALE_MEMBER_EPOCH` answer is asked again
+/// with the identity of the moment (the member task updates the epoch as its heartbeats
+/// return), after a backoff, until `deadline`.
+async fn as_member<T, F>(
+    client: &Client,
+    membership: &Membership,
+    deadline: Instant,
+    mut call: impl FnMut(MemberIdentity) -> F,
+) -> Result<T>
+where
+    F: Future<Output = Result<T>>,
+{
+    let group = &membership.config.group_id;
+    let config = client.config();
+    let mut backoff = Backoff::new(config.retry_backoff, config.retry_backoff_max, 0x6c0d);
+    loop {
+        let Some(member) = membership.identity() else {
+            return Err(Error::kafka(
+                ErrorCode::REBALANCE_IN_PROGRESS,
+                None,
+                format!(
+                    "group {group:?}: the member is not in the group (it is rebalancing or \
+                         was fenced); ask again after it joins"
+                ),
+            ));
+        };
+        let error = match call(member).await {
+            Ok(value) => return Ok(value),
+            Err(error) => error,
+        };
+        let delay = backoff.next_delay();
+        if error.kafka_code() != Some(ErrorCode::STALE_MEMBER_EPOCH)
+            || Instant::now() + delay >= deadline
+        {
+            return Err(error);
+        }
+        log::info!("group {group:?}: {error}; asking again with the member's epoch");
+        Timer::after(delay).await;
+    }
 }
 
 /// Commits `offsets` to `group` as `member`, retrying a moved or busy coordinator until
@@ -83,7 +149,7 @@ pub(crate) async fn commit_as(
 }
 
 /// The committed offsets of `partitions` (stable ones: a transaction still open on one is
-/// waited for), in the order given.
+/// waited for), in the order given, read as `member` (a consumer-protocol member) or nobody.
 ///
 /// # Errors
 /// As [`commit_as`].
@@ -92,10 +158,11 @@ pub(crate) async fn committed(
     group: &str,
     partitions: &[TopicPartition],
     deadline: Instant,
+    member: Option<&MemberIdentity>,
 ) -> Result<Vec<CommittedOffset>> {
     with_coordinator(client, group, deadline, |conn| async move {
         let stable = conn.version(franzl_core::messages::ApiKey::OffsetFetch)? >= 7;
-        offsets::fetch_committed(&conn, group, Some(partitions), stable).await
+        offsets::fetch_committed(&conn, group, Some(partitions), stable, member).await
     })
     .await
 }

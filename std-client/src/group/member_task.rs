@@ -25,19 +25,27 @@ use super::membership::Membership;
 use super::protocol::{self, Member};
 use super::rebalance::{self, rebalance_protocol};
 use super::verdict::{Verdict, judge};
+use crate::config::GroupProtocol;
 use crate::consumer::{Delivery, Shared};
 use crate::error::{Error, Result};
 use crate::net::Backoff;
 use crate::runtime::TaskHandle;
 
-/// Starts the member task; it ends after leaving the group once the consumer closes.
+/// Starts the member task (the consumer protocol's, `kip848`, with `group.protocol=consumer`);
+/// it ends after leaving the group once the consumer closes.
 pub(crate) fn spawn(consumer: Arc<Shared>, membership: Arc<Membership>) -> TaskHandle {
     let spawner = consumer.config.client.spawner.clone();
     let broken = Arc::clone(&consumer);
+    let member = async move {
+        match membership.config.protocol {
+            GroupProtocol::Consumer => super::kip848::run(consumer, membership).await,
+            _ => run(consumer, membership).await,
+        }
+    };
     crate::runtime::spawn_with_recovery(
         spawner.as_ref(),
         "consumer group member",
-        run(consumer, membership),
+        member,
         move || broken.break_down("group member"),
     )
 }
@@ -158,7 +166,7 @@ async fn fail(
 
 /// The member fell out of the group: its partitions may have new owners, so they are dropped
 /// without a commit and the caller is told.
-fn lose(cx: &Context<'_>) {
+pub(crate) fn lose(cx: &Context<'_>) {
     let owned = cx.membership.state().owned.clone();
     if owned.is_empty() {
         return;

@@ -1,6 +1,8 @@
-//! Consumer groups, the classic protocol: a consumer with `group.id` that
-//! [subscribes](crate::Consumer::subscribe) becomes a member of its group, gets partitions
-//! from the group's leader and commits its positions to the group's coordinator.
+//! Consumer groups: a consumer with `group.id` that [subscribes](crate::Consumer::subscribe)
+//! becomes a member of its group, gets partitions (from the group's leader in the classic
+//! protocol, from the coordinator in KIP-848's, `group.protocol=consumer`) and commits its
+//! positions to the group's coordinator. Both protocols share the events, the commits and the
+//! way partitions are revoked and taken in.
 //!
 //! - `protocol`: JoinGroup, SyncGroup, Heartbeat and LeaveGroup on the wire.
 //! - `offsets`: OffsetCommit, OffsetFetch and OffsetDelete on the wire ([`OffsetAndMetadata`],
@@ -9,7 +11,9 @@
 //! - `membership`: what the consumer handle and the member task share; `member_task`: the
 //!   task that joins, heartbeats, auto-commits and leaves; `rebalance`: one rebalance,
 //!   eager or cooperative (KIP-429), with the leader's assignment.
-//! - `verdict`: the protocol's error matrix, in one place.
+//! - `kip848`: the consumer protocol (ConsumerGroupHeartbeat): its member task, heartbeat and
+//!   reconciliation.
+//! - `verdict`: the protocols' error matrix, in one place.
 //! - [`assignor`]: the partition assignors a leader runs (the Java client's, and the user's
 //!   own), over franzl-core's [`franzl_core::consumer_protocol`] bytes.
 //! - [`GroupEvent`]s tell the caller of partitions assigned, revoked and lost.
@@ -53,6 +57,7 @@ pub mod assignor;
 pub(crate) mod commit;
 mod events;
 mod group_metadata;
+mod kip848;
 mod member_context;
 pub(crate) mod member_task;
 pub(crate) mod membership;

@@ -166,6 +166,7 @@ pub(crate) async fn fetch_committed(
     group: &str,
     partitions: Option<&[TopicPartition]>,
     require_stable: bool,
+    member: Option<&MemberIdentity>,
 ) -> Result<Vec<CommittedOffset>> {
     let version = conn
         .version(ApiKey::OffsetFetch)?
@@ -187,7 +188,23 @@ pub(crate) async fn fetch_committed(
     if partitions.is_some_and(<[TopicPartition]>::is_empty) {
         return Ok(Vec::new());
     }
-    let response = send_fetch(conn, version, group, partitions, require_stable).await?;
+    if member.is_some() && version < 9 {
+        return Err(Error::Config {
+            property: "group.protocol".to_owned(),
+            reason: format!(
+                "a member of a consumer-protocol group reads offsets with OffsetFetch v9, and \
+                 the coordinator {} answers up to v{version}",
+                conn.address()
+            ),
+        });
+    }
+    let asked = Asked {
+        group,
+        partitions,
+        require_stable,
+        member,
+    };
+    let response = send_fetch(conn, version, &asked).await?;
     let decoded = response.decode::<OffsetFetchRequest<'_>>()?;
     let answers = fetched_partitions(&decoded, version, group)?;
     let mut error = WorstError::default();
@@ -222,14 +239,27 @@ pub(crate) async fn fetch_committed(
         .collect()
 }
 
-/// Sends OffsetFetch at `version` for `group`'s `partitions` (`None`: all).
+/// What an OffsetFetch asks: `group`'s `partitions` (`None`: all), as `member` (v9+: the
+/// coordinator of a consumer-protocol group checks its epoch).
+struct Asked<'a> {
+    group: &'a str,
+    partitions: Option<&'a [TopicPartition]>,
+    require_stable: bool,
+    member: Option<&'a MemberIdentity>,
+}
+
+/// Sends OffsetFetch at `version` for what is `asked`.
 async fn send_fetch(
     conn: &BrokerConnection,
     version: i16,
-    group: &str,
-    partitions: Option<&[TopicPartition]>,
-    require_stable: bool,
+    asked: &Asked<'_>,
 ) -> Result<ResponseFrame> {
+    let Asked {
+        group,
+        partitions,
+        require_stable,
+        member,
+    } = *asked;
     let topics =
         partitions.map(|asked| by_topic(asked.iter().map(|tp| (tp.topic.as_str(), tp.partition))));
     if version >= 8 {
@@ -245,6 +275,8 @@ async fn send_fetch(
         });
         let groups = [OffsetFetchRequestGroup {
             group_id: group,
+            member_id: member.map(|m| m.member_id.as_str()),
+            member_epoch: member.map_or(-1, |m| m.generation_id),
             topics: named.as_deref().map(Array::from_slice),
             ..Default::default()
         }];

@@ -22,6 +22,7 @@ use super::assignor::{Assignor, GroupMember, MemberAssignment, RebalanceProtocol
 use super::commit;
 use super::events::{GroupEvent, Revocation};
 use super::member_context::{Context, CoordinatorLink, with_heartbeats};
+use super::offsets::CommittedOffset;
 use super::protocol::{self, JoinArgs, JoinOutcome, Joined, JoinedMember, Member};
 use crate::TopicPartition;
 use crate::consumer::SeekTo;
@@ -247,15 +248,32 @@ async fn apply(
     if !revoked.is_empty() {
         revoke(cx, link, &revoked, "cooperative rebalance").await;
     }
-    let deadline = Instant::now() + cx.consumer.config.default_api_timeout;
-    let group = &cx.membership.config.group_id;
     let committed = if added.is_empty() {
         Vec::new()
     } else {
-        let client = &cx.consumer.cluster;
-        let read = commit::committed(client, group, &added, deadline);
-        with_heartbeats(cx, link, read).await?
+        with_heartbeats(cx, link, committed_of(cx, &added)).await?
     };
+    take_in(cx, &added, &committed);
+    cx.membership.state().owned = assigned;
+    if !added.is_empty() {
+        cx.membership.emit(GroupEvent::Assigned(added));
+    }
+    Ok(!revoked.is_empty())
+}
+
+/// The committed offsets of `added` (stable ones), read as the member (with the consumer
+/// protocol the coordinator checks its epoch), within `default.api.timeout.ms`.
+pub(crate) async fn committed_of(
+    cx: &Context<'_>,
+    added: &[TopicPartition],
+) -> Result<Vec<CommittedOffset>> {
+    let deadline = Instant::now() + cx.consumer.config.default_api_timeout;
+    commit::committed_by(&cx.consumer.cluster, cx.membership, added, deadline).await
+}
+
+/// Starts reading `added` from its `committed` offsets (or where `auto.offset.reset` says;
+/// with `none` and nothing committed, the partition stops with an error the caller sees).
+pub(crate) fn take_in(cx: &Context<'_>, added: &[TopicPartition], committed: &[CommittedOffset]) {
     let start = crate::consumer::reset_seek(cx.consumer.config.auto_offset_reset);
     let mut no_offset = Vec::new();
     {
@@ -267,7 +285,7 @@ async fn apply(
             .collect();
         all.extend(added.iter().cloned());
         state.assign(&all, start);
-        for tp in &added {
+        for tp in added {
             let offset = committed
                 .iter()
                 .find(|c| c.partition == *tp)
@@ -298,12 +316,7 @@ async fn apply(
             )),
         );
     }
-    cx.membership.state().owned = assigned;
     cx.consumer.notify();
-    if !added.is_empty() {
-        cx.membership.emit(GroupEvent::Assigned(added));
-    }
-    Ok(!revoked.is_empty())
 }
 
 /// Gives up `partitions`: commits their positions (with auto commit, in the current
@@ -324,6 +337,15 @@ pub(crate) async fn revoke(
         config.group_id,
         describe(partitions)
     );
+    with_heartbeats(cx, link, give_up(cx, partitions)).await;
+    remove(cx, partitions);
+}
+
+/// Gives up `partitions` but for stopping to read them ([`remove`]): commits their positions
+/// (with auto commit), tells the caller and waits until it lets go of the event (at most
+/// `max.poll.interval.ms`); the consumer closing ends the wait.
+pub(crate) async fn give_up(cx: &Context<'_>, partitions: &[TopicPartition]) {
+    let config = &cx.membership.config;
     let give_up = async {
         let within = cx.consumer.config.default_api_timeout;
         commit_before_giving_up(cx, partitions, within, "revoking").await;
@@ -345,8 +367,7 @@ pub(crate) async fn revoke(
     let closing = async {
         cx.consumer.closed().await;
     };
-    with_heartbeats(cx, link, futures_lite::future::or(give_up, closing)).await;
-    remove(cx, partitions);
+    futures_lite::future::or(give_up, closing).await;
 }
 
 /// With auto commit, commits the positions of `partitions` before the member gives them up

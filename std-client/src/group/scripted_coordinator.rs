@@ -287,7 +287,11 @@ async fn answer_offset_fetch(
     respond(stream, header, &response).await;
 }
 
-async fn answer_offset_commit(stream: &mut TcpStream, header: &RequestHeader<'_>, code: ErrorCode) {
+pub(super) async fn answer_offset_commit(
+    stream: &mut TcpStream,
+    header: &RequestHeader<'_>,
+    code: ErrorCode,
+) {
     let partitions = [OffsetCommitResponsePartition {
         partition_index: 0,
         error_code: code,
@@ -305,7 +309,7 @@ async fn answer_offset_commit(stream: &mut TcpStream, header: &RequestHeader<'_>
     respond(stream, header, &response).await;
 }
 
-async fn answer_list_offsets(stream: &mut TcpStream, header: &RequestHeader<'_>) {
+pub(super) async fn answer_list_offsets(stream: &mut TcpStream, header: &RequestHeader<'_>) {
     let partitions = [ListOffsetsPartitionResponse {
         partition_index: 0,
         offset: 0,
@@ -322,4 +326,30 @@ async fn answer_list_offsets(stream: &mut TcpStream, header: &RequestHeader<'_>)
         ..Default::default()
     };
     respond(stream, header, &response).await;
+}
+
+/// Waits until `done` holds of a scripted coordinator's `state` (polling `consumer` meanwhile,
+/// so its errors surface), for up to 20 s; returns the errors polled.
+///
+/// # Panics
+/// Not reached in time: the message names `what` and the state.
+pub(super) async fn poll_until<S: std::fmt::Debug>(
+    consumer: &mut crate::consumer::Consumer,
+    state: &Mutex<S>,
+    what: &str,
+    done: impl Fn(&S) -> bool,
+) -> Vec<crate::Error> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut errors = Vec::new();
+    while !done(&state.lock().unwrap()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not reached: {what}; {:#?}",
+            state.lock().unwrap()
+        );
+        if let Err(error) = consumer.poll(Duration::from_millis(50)).await {
+            errors.push(error);
+        }
+    }
+    errors
 }

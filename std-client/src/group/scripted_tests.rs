@@ -12,7 +12,7 @@ use franzl_core::ErrorCode;
 use franzl_core::messages::ApiKey;
 use futures_lite::StreamExt;
 
-use super::scripted_coordinator::{Coordinator, Seen, Shared, coordinator, seen};
+use super::scripted_coordinator::{Coordinator, Seen, Shared, coordinator, poll_until, seen};
 use crate::config::{ConsumerConfig, GroupConfig};
 use crate::consumer::Consumer;
 use crate::group::{GroupEvent, GroupEvents};
@@ -66,27 +66,14 @@ async fn member(port: u16, edit: impl FnOnce(&mut GroupConfig)) -> (Consumer, Ev
     (consumer, events)
 }
 
-/// Waits until `done` holds of the coordinator's state (polling the consumer meanwhile, so
-/// its errors surface); returns the errors polled.
+/// Waits until `done` holds of the coordinator's state; returns the errors polled.
 async fn until(
     consumer: &mut Consumer,
     state: &Shared,
     what: &str,
     done: impl Fn(&Coordinator) -> bool,
 ) -> Vec<crate::Error> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut errors = Vec::new();
-    while !done(&state.lock().unwrap()) {
-        assert!(
-            Instant::now() < deadline,
-            "not reached: {what}; seen {:#?}",
-            state.lock().unwrap().seen
-        );
-        if let Err(error) = consumer.poll(Duration::from_millis(50)).await {
-            errors.push(error);
-        }
-    }
-    errors
+    poll_until(consumer, state, what, done).await
 }
 
 fn count(state: &Coordinator, api: ApiKey) -> usize {

@@ -14,6 +14,12 @@
 //!   refused configuration): it stops and the caller is told.
 //! - Anything else (a response that does not decode, a malformed assignment, a commit for a
 //!   topic deleted meanwhile): the caller is told, and the member joins again after a backoff.
+//!
+//! The consumer protocol (KIP-848, [`judge_heartbeat`]) adds its codes: `FENCED_MEMBER_EPOCH`
+//! and `UNKNOWN_MEMBER_ID` lose the partitions and join again at epoch 0 (with the same
+//! member id, which the member makes itself); `UNRELEASED_INSTANCE_ID`,
+//! `UNSUPPORTED_ASSIGNOR`, `INVALID_REQUEST`, `INVALID_REGULAR_EXPRESSION` and
+//! `GROUP_ID_NOT_FOUND` stop the member.
 
 use franzl_core::ErrorCode;
 
@@ -67,6 +73,24 @@ pub(crate) fn judge(error: &Error) -> Verdict {
     }
 }
 
+/// Judges a failed ConsumerGroupHeartbeat, or a commit of a consumer-protocol member (see the
+/// module docs): [`Verdict::StaleGeneration`] means fenced.
+pub(crate) fn judge_heartbeat(error: &Error) -> Verdict {
+    match error.kafka_code() {
+        Some(ErrorCode::FENCED_MEMBER_EPOCH | ErrorCode::UNKNOWN_MEMBER_ID) => {
+            Verdict::StaleGeneration
+        }
+        Some(
+            ErrorCode::UNRELEASED_INSTANCE_ID
+            | ErrorCode::UNSUPPORTED_ASSIGNOR
+            | ErrorCode::INVALID_REQUEST
+            | ErrorCode::INVALID_REGULAR_EXPRESSION
+            | ErrorCode::GROUP_ID_NOT_FOUND,
+        ) => Verdict::Fatal,
+        _ => judge(error),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +130,26 @@ mod tests {
         assert_eq!(judge(&lost), Verdict::CoordinatorMoved);
         assert_eq!(judge(&Error::usage("x")), Verdict::Fatal);
         assert_eq!(judge(&Error::protocol("garbage")), Verdict::Report);
+    }
+
+    #[test]
+    fn the_error_matrix_of_the_consumer_protocol() {
+        let cases = [
+            (ErrorCode::FENCED_MEMBER_EPOCH, Verdict::StaleGeneration),
+            (ErrorCode::UNKNOWN_MEMBER_ID, Verdict::StaleGeneration),
+            (ErrorCode::UNRELEASED_INSTANCE_ID, Verdict::Fatal),
+            (ErrorCode::UNSUPPORTED_ASSIGNOR, Verdict::Fatal),
+            (ErrorCode::INVALID_REQUEST, Verdict::Fatal),
+            (ErrorCode::INVALID_REGULAR_EXPRESSION, Verdict::Fatal),
+            (ErrorCode::GROUP_ID_NOT_FOUND, Verdict::Fatal),
+            (ErrorCode::GROUP_AUTHORIZATION_FAILED, Verdict::Fatal),
+            (ErrorCode::UNSUPPORTED_VERSION, Verdict::Fatal),
+            (ErrorCode::GROUP_MAX_SIZE_REACHED, Verdict::Fatal),
+            (ErrorCode::NOT_COORDINATOR, Verdict::CoordinatorMoved),
+            (ErrorCode::COORDINATOR_LOAD_IN_PROGRESS, Verdict::RetryLater),
+        ];
+        for (code, verdict) in cases {
+            assert_eq!(judge_heartbeat(&kafka(code)), verdict, "{code}");
+        }
     }
 }

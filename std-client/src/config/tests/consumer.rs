@@ -173,10 +173,8 @@ fn group_settings_are_read_and_checked() {
 }
 
 #[test]
-fn the_kip_848_protocol_and_what_franzl_does_not_do_are_refused() {
+fn what_franzl_does_not_do_is_refused() {
     for (property, value) in [
-        ("group.protocol", "consumer"),
-        ("group.remote.assignor", "uniform"),
         ("allow.auto.create.topics", "true"),
         ("exclude.internal.topics", "false"),
     ] {
@@ -195,6 +193,80 @@ fn the_kip_848_protocol_and_what_franzl_does_not_do_are_refused() {
     .unwrap();
     let error = consumer(&[("group.id", "g"), ("enable.auto.commit", "maybe")]).unwrap_err();
     assert!(matches!(error, ConfigError::InvalidValue { .. }), "{error}");
+}
+
+#[test]
+fn the_consumer_protocol_takes_a_remote_assignor_and_refuses_the_classic_settings() {
+    let c = consumer(&[
+        ("group.id", "g"),
+        ("group.protocol", "consumer"),
+        ("group.remote.assignor", "range"),
+        ("max.poll.interval.ms", "60000"),
+        ("enable.auto.commit", "false"),
+    ])
+    .unwrap();
+    let group = c.group.unwrap();
+    assert_eq!(group.protocol, GroupProtocol::Consumer);
+    assert_eq!(group.remote_assignor.as_deref(), Some("range"));
+    assert_eq!(group.max_poll_interval, ms(60_000));
+    let plain = consumer(&[("group.id", "g"), ("group.protocol", "CONSUMER")]).unwrap();
+    assert_eq!(plain.group.unwrap().remote_assignor, None);
+    let pairs = [
+        ("group.id", "g"),
+        ("group.protocol", "consumer"),
+        ("group.instance.id", "i-1"),
+    ];
+    let static_member = consumer(&pairs).unwrap().group.unwrap();
+    assert_eq!(static_member.group_instance_id.as_deref(), Some("i-1"));
+    // The broker sets these in the consumer protocol: refused, naming both properties, even
+    // at their default values.
+    for (property, value) in [
+        ("session.timeout.ms", "45000"),
+        ("heartbeat.interval.ms", "1000"),
+        ("partition.assignment.strategy", "range"),
+    ] {
+        let pairs = [
+            ("group.id", "g"),
+            ("group.protocol", "consumer"),
+            (property, value),
+        ];
+        let error = consumer(&pairs).unwrap_err();
+        assert_eq!(error.property(), Some(property), "{error}");
+        let text = error.to_string();
+        assert!(text.contains("group.protocol"), "{text}");
+        // The same setting is accepted with the classic protocol.
+        consumer(&[("group.id", "g"), (property, value)]).unwrap();
+    }
+    // A typed configuration that changes a classic setting is refused the same way.
+    let mut typed = GroupConfig::new("g");
+    typed.protocol = GroupProtocol::Consumer;
+    typed.heartbeat_interval = ms(500);
+    let error = ConsumerConfig::builder()
+        .client(|client| client.bootstrap_servers(["b:9092"]))
+        .group(typed)
+        .build()
+        .unwrap_err();
+    assert_eq!(error.property(), Some("heartbeat.interval.ms"));
+    // The remote assignor means nothing to the classic protocol; unknown names are invalid.
+    for protocol in [None, Some("classic")] {
+        let mut pairs = vec![("group.id", "g"), ("group.remote.assignor", "uniform")];
+        pairs.extend(protocol.map(|p| ("group.protocol", p)));
+        let error = consumer(&pairs).unwrap_err();
+        assert_eq!(error.property(), Some("group.remote.assignor"));
+        assert!(error.to_string().contains("group.protocol"), "{error}");
+    }
+    let pairs = [
+        ("group.id", "g"),
+        ("group.protocol", "consumer"),
+        ("group.remote.assignor", "sticky"),
+    ];
+    let error = consumer(&pairs).unwrap_err();
+    assert!(matches!(error, ConfigError::InvalidValue { .. }), "{error}");
+    let error = consumer(&[("group.protocol", "eager")]).unwrap_err();
+    assert!(matches!(error, ConfigError::InvalidValue { .. }), "{error}");
+    // Without group.id the consumer protocol would be ignored.
+    let error = consumer(&[("group.protocol", "consumer")]).unwrap_err();
+    assert_eq!(error.property(), Some("group.protocol"));
 }
 
 #[test]

@@ -140,12 +140,15 @@ const EXAMPLES: &[(&str, &str, Pairs)] = &[
     ("enable.auto.commit", "false", GROUP),
     ("auto.commit.interval.ms", "1000", GROUP),
     ("partition.assignment.strategy", "roundrobin", GROUP),
-    ("group.protocol", "classic", GROUP),
+    ("group.protocol", "consumer", GROUP),
+    ("group.remote.assignor", "range", CONSUMER_GROUP),
     ("allow.auto.create.topics", "false", &[]),
     ("exclude.internal.topics", "true", &[]),
 ];
 
 const GROUP: Pairs = &[("group.id", "orders")];
+
+const CONSUMER_GROUP: Pairs = &[("group.id", "orders"), ("group.protocol", "consumer")];
 
 const SASL: Pairs = &[
     ("security.protocol", "SASL_PLAINTEXT"),

@@ -294,7 +294,7 @@ fn fetch_v9_names_the_group_in_a_list_and_answers_in_the_order_asked() {
         })
         .await;
         let asked = [tp("t", 1), tp("s", 0), tp("t", 0)];
-        let committed = fetch_committed(&conn, "g", Some(&asked), true)
+        let committed = fetch_committed(&conn, "g", Some(&asked), true, None)
             .await
             .unwrap();
         let (version, body) = requests.recv().await.unwrap();
@@ -337,7 +337,7 @@ fn fetch_below_v8_names_one_group_and_sends_require_stable_from_v7() {
                 fetch_answer(version, "g", ErrorCode::NONE, &[stored("t", 0, 5)])
             })
             .await;
-            let committed = fetch_committed(&conn, "g", Some(&[tp("t", 0)]), require_stable)
+            let committed = fetch_committed(&conn, "g", Some(&[tp("t", 0)]), require_stable, None)
                 .await
                 .unwrap();
             assert_eq!(committed[0].offset, Some(5), "v{max}");
@@ -361,7 +361,9 @@ fn fetch_of_all_partitions_sends_no_topics_and_answers_what_the_group_has() {
                 fetch_answer(version, "g", ErrorCode::NONE, &answers)
             })
             .await;
-            let committed = fetch_committed(&conn, "g", None, false).await.unwrap();
+            let committed = fetch_committed(&conn, "g", None, false, None)
+                .await
+                .unwrap();
             let (version, body) = requests.recv().await.unwrap();
             assert_eq!(fetched_topics(version, &body), None, "v{max}: null topics");
             let found: Vec<_> = committed
@@ -378,14 +380,16 @@ fn what_an_old_coordinator_cannot_carry_is_an_error_and_nothing_is_sent() {
     smol::block_on(async {
         let never = |_: i16, _: &[u8]| -> Vec<u8> { unreachable!("nothing may be sent") };
         let (conn, requests) = coordinator(ApiKey::OffsetFetch, 6, never).await;
-        let error = fetch_committed(&conn, "g", Some(&[tp("t", 0)]), true)
+        let error = fetch_committed(&conn, "g", Some(&[tp("t", 0)]), true, None)
             .await
             .unwrap_err();
         assert!(matches!(error, Error::Usage { .. }), "{error:?}");
         assert!(error.to_string().contains("RequireStable"), "{error}");
 
         let (conn, requests_v1) = coordinator(ApiKey::OffsetFetch, 1, never).await;
-        let error = fetch_committed(&conn, "g", None, false).await.unwrap_err();
+        let error = fetch_committed(&conn, "g", None, false, None)
+            .await
+            .unwrap_err();
         assert!(matches!(error, Error::Usage { .. }), "{error:?}");
 
         let (conn, requests_commit) = coordinator(ApiKey::OffsetCommit, 6, never).await;
@@ -423,7 +427,7 @@ fn fetch_group_errors_keep_their_code_and_retriability() {
                     fetch_answer(version, "g", code, &[])
                 })
                 .await;
-                let error = fetch_committed(&conn, "g", Some(&[tp("t", 0)]), false)
+                let error = fetch_committed(&conn, "g", Some(&[tp("t", 0)]), false, None)
                     .await
                     .unwrap_err();
                 assert_eq!(error.kafka_code(), Some(code), "v{max}: {error}");
@@ -446,7 +450,7 @@ fn fetch_partition_errors_report_the_one_retrying_cannot_cure() {
         })
         .await;
         let asked = [tp("t", 0), tp("t", 1)];
-        let error = fetch_committed(&conn, "g", Some(&asked), true)
+        let error = fetch_committed(&conn, "g", Some(&asked), true, None)
             .await
             .unwrap_err();
         assert_eq!(error.kafka_code(), Some(ErrorCode::UNSTABLE_OFFSET_COMMIT));
@@ -461,7 +465,7 @@ fn fetch_partition_errors_report_the_one_retrying_cannot_cure() {
             fetch_answer(version, "g", ErrorCode::NONE, &[unstable(0), denied])
         })
         .await;
-        let error = fetch_committed(&conn, "g", Some(&asked), true)
+        let error = fetch_committed(&conn, "g", Some(&asked), true, None)
             .await
             .unwrap_err();
         assert_eq!(
@@ -482,7 +486,7 @@ fn fetch_answers_that_make_no_sense_are_protocol_errors() {
         })
         .await;
         let asked = [tp("t", 0), tp("t", 1)];
-        let error = fetch_committed(&conn, "g", Some(&asked), false)
+        let error = fetch_committed(&conn, "g", Some(&asked), false, None)
             .await
             .unwrap_err();
         assert!(matches!(error, Error::Protocol { .. }), "{error:?}");
@@ -492,7 +496,7 @@ fn fetch_answers_that_make_no_sense_are_protocol_errors() {
             fetch_answer(version, "other", ErrorCode::NONE, &[stored("t", 0, 1)])
         })
         .await;
-        let error = fetch_committed(&conn, "g", Some(&asked[..1]), false)
+        let error = fetch_committed(&conn, "g", Some(&asked[..1]), false, None)
             .await
             .unwrap_err();
         assert!(matches!(error, Error::Protocol { .. }), "{error:?}");
@@ -504,7 +508,9 @@ fn answers_that_do_not_decode_are_protocol_errors() {
     smol::block_on(async {
         let garbage = |_: i16, _: &[u8]| vec![0xff, 0xff, 0xff];
         let (conn, _requests) = coordinator(ApiKey::OffsetFetch, 9, garbage).await;
-        let error = fetch_committed(&conn, "g", None, false).await.unwrap_err();
+        let error = fetch_committed(&conn, "g", None, false, None)
+            .await
+            .unwrap_err();
         assert!(matches!(error, Error::Protocol { .. }), "{error:?}");
 
         let (conn, _requests) = coordinator(ApiKey::OffsetCommit, 9, garbage).await;
@@ -656,7 +662,9 @@ fn nothing_to_commit_fetch_or_delete_sends_nothing() {
         commit(&conn, "g", None, &[]).await.unwrap();
         assert!(requests.try_recv().is_err());
         let (conn, requests) = coordinator(ApiKey::OffsetFetch, 9, never).await;
-        let committed = fetch_committed(&conn, "g", Some(&[]), false).await.unwrap();
+        let committed = fetch_committed(&conn, "g", Some(&[]), false, None)
+            .await
+            .unwrap();
         assert!(committed.is_empty());
         assert!(requests.try_recv().is_err());
         let (conn, requests) = coordinator(ApiKey::OffsetDelete, 0, never).await;
