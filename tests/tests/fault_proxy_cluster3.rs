@@ -69,11 +69,7 @@ fn idempotent_producer_writes_each_acknowledged_record_once_across_cuts() {
 
 /// Reads `topic` back and checks `history` against it: every record sent was acknowledged and
 /// is read once, in order. Returns how many were sent.
-fn read_back_exactly_once(
-    broker: &franzl_tests::Broker,
-    topic: &str,
-    mut history: History,
-) -> u64 {
+fn read_back_exactly_once(broker: &franzl_tests::Broker, topic: &str, mut history: History) -> u64 {
     let (reads, reached) = read_all(&broker.bootstrap(), topic, PARTITIONS);
     assert!(reached, "the reader reached the end offsets");
     history.reads = reads;
