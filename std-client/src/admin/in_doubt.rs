@@ -60,6 +60,8 @@ pub(super) struct PerName {
     standing: Vec<Standing>,
     /// The code that says a name is already as asked.
     already: ErrorCode,
+    /// The first refusal in the answer being taken, returned once every name of it is taken.
+    refused: Option<Error>,
 }
 
 impl PerName {
@@ -68,6 +70,7 @@ impl PerName {
         Self {
             standing: vec![Standing::ToAsk; names],
             already,
+            refused: None,
         }
     }
 
@@ -94,18 +97,17 @@ impl PerName {
     }
 
     /// Takes the broker's answer `code` (with `message`) for name `index`; `context` says what
-    /// was asked, for an error.
-    ///
-    /// # Errors
-    /// [`Error::Kafka`] for a refusal other than `REQUEST_TIMED_OUT`, and for the "already
-    /// so" code when no earlier attempt may have done it.
+    /// was asked, for an error. A refusal other than `REQUEST_TIMED_OUT` (and the "already so"
+    /// code when no earlier attempt may have done it) is kept for [`PerName::finished`], so the
+    /// names answered after it in the same response are still taken: one done there is not
+    /// asked for again.
     pub(super) fn answer(
         &mut self,
         index: usize,
         code: ErrorCode,
         message: Option<&str>,
         context: impl FnOnce() -> String,
-    ) -> Result<()> {
+    ) {
         let standing = &mut self.standing[index];
         if code.is_ok() {
             *standing = Standing::Done;
@@ -117,15 +119,21 @@ impl PerName {
             *standing = Standing::Done;
         } else if code == ErrorCode::REQUEST_TIMED_OUT {
             *standing = Standing::InDoubt;
-        } else {
-            check(code, message, context)?;
+        } else if let Err(error) = check(code, message, context) {
+            self.refused.get_or_insert(error);
         }
-        Ok(())
     }
 
-    /// `Ok` once every name is done; else a retriable `REQUEST_TIMED_OUT` error naming what
-    /// is left, so the call tries again for them.
-    pub(super) fn finished(&self, what: &str, name: impl Fn(usize) -> String) -> Result<()> {
+    /// After an answer is taken: its first refusal, as [`Error::Kafka`]; else `Ok` once every
+    /// name is done; else a retriable `REQUEST_TIMED_OUT` error naming what is left, so the
+    /// call tries again for them.
+    ///
+    /// # Errors
+    /// As above.
+    pub(super) fn finished(&mut self, what: &str, name: impl Fn(usize) -> String) -> Result<()> {
+        if let Some(refused) = self.refused.take() {
+            return Err(refused);
+        }
         let left: Vec<String> = self.left().into_iter().map(name).collect();
         if left.is_empty() {
             return Ok(());
@@ -157,20 +165,35 @@ mod tests {
     #[test]
     fn already_so_counts_as_done_only_after_an_attempt_in_doubt() {
         let context = || "creating topic t".to_owned();
+        let name = |i| format!("t{i}");
         let exists = ErrorCode::TOPIC_ALREADY_EXISTS;
         let mut fresh = PerName::new(1, exists);
-        assert!(fresh.answer(0, exists, None, context).is_err());
+        fresh.answer(0, exists, None, context);
+        assert!(fresh.finished("creating topics", name).is_err());
 
         let mut lost = PerName::new(2, exists);
         lost.attempt_failed();
-        lost.answer(0, exists, None, context).unwrap();
-        lost.answer(1, ErrorCode::REQUEST_TIMED_OUT, None, context)
-            .unwrap();
+        lost.answer(0, exists, None, context);
+        lost.answer(1, ErrorCode::REQUEST_TIMED_OUT, None, context);
         assert_eq!(lost.left(), vec![1]);
-        let left = lost.finished("creating topics", |i| format!("t{i}"));
+        let left = lost.finished("creating topics", name);
         assert!(left.unwrap_err().is_retriable());
-        lost.answer(1, exists, None, context).unwrap();
-        lost.finished("creating topics", |i| format!("t{i}"))
-            .unwrap();
+        lost.answer(1, exists, None, context);
+        lost.finished("creating topics", name).unwrap();
+    }
+
+    #[test]
+    fn a_refusal_does_not_hide_the_names_done_in_the_same_answer() {
+        let context = || "creating topic".to_owned();
+        let mut standing = PerName::new(2, ErrorCode::TOPIC_ALREADY_EXISTS);
+        standing.answer(0, ErrorCode::NOT_CONTROLLER, None, context);
+        standing.answer(1, ErrorCode::NONE, None, context);
+        let refused = standing.finished("creating topics", |i| format!("t{i}"));
+        assert_eq!(
+            refused.unwrap_err().kafka_code(),
+            Some(ErrorCode::NOT_CONTROLLER)
+        );
+        // The retry asks only for the refused one: t1 was created.
+        assert_eq!(standing.left(), vec![0]);
     }
 }

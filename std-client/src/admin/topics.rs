@@ -118,7 +118,7 @@ impl Admin {
                 };
                 standing.answer(index, result.error_code, result.error_message, || {
                     format!("creating topic {}", result.name)
-                })?;
+                });
             }
             standing.finished("creating topics", |i| topics[i].name.clone())
         })
@@ -195,7 +195,7 @@ impl Admin {
                 };
                 standing.answer(index, result.error_code, result.error_message, || {
                     format!("deleting topic {name}")
-                })?;
+                });
             }
             standing.finished("deleting topics", |i| names[i].to_owned())
         })
@@ -251,7 +251,7 @@ impl Admin {
                         return Err(Error::kafka(code, result.error_message, context()));
                     }
                 }
-                standing.answer(0, code, result.error_message, context)?;
+                standing.answer(0, code, result.error_message, context);
             }
             standing.finished("adding partitions to", |_| topic.to_owned())
         })
