@@ -136,11 +136,12 @@ fn pump(
             shared.corrupted[d].fetch_add(1, Ordering::Relaxed);
         }
         let forward = outcome.cut_at.unwrap_or(n);
+        // Counted before the write: a peer that has read the bytes finds them counted.
+        shared.forwarded[d].fetch_add(forward as u64, Ordering::Relaxed);
         if to.write_all(&chunk[..forward]).is_err() {
             connection.close();
             return;
         }
-        shared.forwarded[d].fetch_add(forward as u64, Ordering::Relaxed);
         if outcome.cut_at.is_some() {
             shared.truncated[d].fetch_add(1, Ordering::Relaxed);
             shared.cut.fetch_add(1, Ordering::Relaxed);
