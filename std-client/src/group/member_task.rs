@@ -339,14 +339,7 @@ async fn leave(cx: &Context<'_>, link: &mut CoordinatorLink, reason: &str) {
         };
         protocol::leave(&conn, member, reason).await
     };
-    let outcome = futures_lite::future::or(left, async {
-        Timer::after(timeout).await;
-        Err(Error::Timeout {
-            what: "LeaveGroup".into(),
-            after: timeout,
-        })
-    })
-    .await;
+    let outcome = crate::net::with_timeout(|| "LeaveGroup".into(), timeout, left).await;
     match outcome {
         Ok(()) => log::info!("group {:?}: member {member_id} left", config.group_id),
         Err(error) => log::warn!("group {:?}: leaving failed: {error}", config.group_id),

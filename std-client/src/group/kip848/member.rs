@@ -408,14 +408,9 @@ impl Member {
             let conn = link.get().await?;
             heartbeat::send(&conn, &beat).await
         };
-        let outcome = futures_lite::future::or(left, async {
-            Timer::after(timeout).await;
-            Err(Error::Timeout {
-                what: "ConsumerGroupHeartbeat (leave)".into(),
-                after: timeout,
-            })
-        })
-        .await;
+        let outcome =
+            crate::net::with_timeout(|| "ConsumerGroupHeartbeat (leave)".into(), timeout, left)
+                .await;
         match outcome {
             Ok(_) => log::info!(
                 "group {:?}: member {} left ({why})",
