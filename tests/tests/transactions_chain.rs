@@ -15,7 +15,6 @@
 //! by binary); every process is a [`Process`], killed by its PID if the test fails.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
@@ -26,8 +25,9 @@ use franzl::consumer::{Consumer, TopicPartition};
 use franzl::{Producer, ProducerRecord};
 use franzl_tests::consumer::config;
 use franzl_tests::java_tools::create_topic;
-use franzl_tests::processes::{Process, example};
+use franzl_tests::processes::Process;
 use franzl_tests::producer::producer_config;
+use franzl_tests::transactions::copier_command;
 use franzl_tests::{Profile, broker, unique_topic};
 
 /// Records stage 0 produces.
@@ -104,17 +104,14 @@ impl Stage {
     /// Starts the member of `slot`, with its slot's transactional id (which fences what is
     /// left of its predecessor).
     fn start(&self, slot: usize) -> Process {
-        let mut command = Command::new(example("transactional-copy"));
-        command
-            .args(["--bootstrap", &self.bootstrap, "--group", &self.group])
-            .args(["--from", &self.from, "--to", &self.to])
-            .args(["--transactional-id", &self.ids[slot]])
-            .args(["--abort-randomly", "10"])
-            .args(["--consumer-property", "session.timeout.ms=6000"])
-            .args(["--consumer-property", "heartbeat.interval.ms=500"])
-            .args(["--property", &format!("client.id={}-{slot}", self.name)])
-            .env("RUST_LOG", "warn")
-            .env_remove("FRANZL_BOOTSTRAP");
+        let mut command = copier_command(
+            &self.bootstrap,
+            &self.group,
+            (&self.from, &self.to),
+            &self.ids[slot],
+            &format!("{}-{slot}", self.name),
+            500,
+        );
         Process::start(&format!("{}-{slot}", self.name), &mut command)
     }
 

@@ -1,9 +1,10 @@
 //! `soak [--minutes N] [--rate R] [--seed S] [--producers P] [--partitions N]
-//! [--group-members M] [--out DIR] [--faults KIND,...]`:
+//! [--group-members M] [--copiers C] [--out DIR] [--faults KIND,...]`:
 //! the soak of [`franzl_tests::soak`], run by `cargo xtask soak`. Exits with 1 when the checker
-//! finds a lost, duplicated, reordered, phantom, redelivered or misplaced record (or the
-//! consumer group of M members, 3 by default, lost an acknowledged record), 2 when the run
-//! cannot be set up. franzl's log lines go to `client.log` in the output folder (`SOAK_LOG`:
+//! finds a lost, duplicated, reordered, phantom, redelivered or misplaced record, when either
+//! consumer group (classic and KIP-848, M members each, 3 by default) lost an acknowledged
+//! record, or when the transactional copy (C copiers, 3 by default) does not hold every
+//! acknowledged record exactly once; 2 when the run cannot be set up. franzl's log lines go to `client.log` in the output folder (`SOAK_LOG`:
 //! `warn`, `info` (default) or `debug`, optionally followed by `:TARGET` to keep only the lines
 //! of targets starting with it, such as `debug:franzl::producer`).
 
@@ -16,7 +17,7 @@ use franzl_tests::soak::run::{SoakOptions, run};
 use franzl_tests::soak::{client_log, report};
 
 const USAGE: &str = "usage: soak [--minutes N] [--rate RECORDS_PER_S] [--seed S] \
-                     [--producers P] [--partitions N] [--group-members M] [--out DIR] \
+                     [--producers P] [--partitions N] [--group-members M] [--copiers C] [--out DIR] \
                      [--faults KIND,...]
 faults: proxy-cut, kill-9, proxy-stall, leader-move, proxy-corrupt, sigstop, proxy-black-hole,
         proxy-truncate, proxy-drop-responses (the default cycle, in this order)";
@@ -61,12 +62,18 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let mut md = report::markdown(&outcome.facts, &outcome.log, &outcome.live, &outcome.faults);
-    if let Some(group) = &outcome.group {
-        md.push('\n');
-        md.push_str(&group.markdown());
-        if let Err(error) = std::fs::write(out.join("group.md"), group.markdown()) {
-            eprintln!("soak: writing group.md: {error}");
-        }
+    let mut extra = String::new();
+    for group in &outcome.groups {
+        extra.push('\n');
+        extra.push_str(&group.markdown());
+    }
+    if let Some(copy) = &outcome.copy {
+        extra.push('\n');
+        extra.push_str(&copy.markdown());
+    }
+    md.push_str(&extra);
+    if let Err(error) = std::fs::write(out.join("groups.md"), &extra) {
+        eprintln!("soak: writing groups.md: {error}");
     }
     println!("{md}");
     eprintln!("soak: report in {}", out.display());
@@ -74,7 +81,8 @@ fn main() -> ExitCode {
         eprintln!("soak: no record was acknowledged: the run tested nothing");
         return ExitCode::from(1);
     }
-    let group_clean = outcome.group.as_ref().is_none_or(|g| g.is_clean());
+    let group_clean = outcome.groups.iter().all(|g| g.is_clean())
+        && outcome.copy.as_ref().is_none_or(|c| c.is_clean());
     if outcome.log.is_clean()
         && outcome.live.is_clean()
         && outcome.facts.consumer_drained
@@ -98,6 +106,7 @@ fn parse(args: Vec<String>) -> Result<(SoakOptions, PathBuf), String> {
         partitions: 6,
         faults: FaultKind::CYCLE.to_vec(),
         group_members: 3,
+        copiers: 3,
     };
     let mut out = xtask::workspace::target_dir().join("soak");
     let mut args = args.into_iter();
@@ -111,6 +120,7 @@ fn parse(args: Vec<String>) -> Result<(SoakOptions, PathBuf), String> {
             "--producers" => options.producers = value.parse().map_err(|e| bad(&e))?,
             "--partitions" => options.partitions = value.parse().map_err(|e| bad(&e))?,
             "--group-members" => options.group_members = value.parse().map_err(|e| bad(&e))?,
+            "--copiers" => options.copiers = value.parse().map_err(|e| bad(&e))?,
             "--out" => out = PathBuf::from(value),
             "--faults" => {
                 options.faults = value

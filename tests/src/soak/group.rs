@@ -1,9 +1,14 @@
-//! The soak's consumer group: members that are separate `group-consume` processes (the example,
+//! The soak's consumer groups: members that are separate `group-consume` processes (the example,
 //! so a member can be killed as a crashed program is: SIGKILL, no commit, no LeaveGroup), all
-//! through the fault proxies, with auto commit every second. At every fault one member is
-//! killed and a new one started in its place; when production is over, the group reads until
+//! through the fault proxies, with auto commit every second; one group of each protocol
+//! ([`Protocol`]: classic, and KIP-848's `consumer`). At every fault one member of each group is
+//! killed and a new one started in its place; when production is over, each group reads until
 //! every acknowledged record has come (or the drain time runs out), then each member is
 //! stopped with SIGTERM (which commits and leaves).
+//!
+//! A killed member's partitions move when its session times out: 6 s for both protocols (the
+//! classic members ask for it; the KIP-848 group is given `consumer.session.timeout.ms` as a
+//! group config before it forms, within the broker's lowered minimum, see the launcher).
 //!
 //! What it finds ([`GroupFindings`]): acknowledged records no member returned (lost: a failure),
 //! and records returned more than once (duplicates: expected only from a killed member's
@@ -20,9 +25,48 @@ use crate::processes::{Process, example};
 /// How long a member stopped with SIGTERM may take to commit and leave.
 const STOP_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The group protocol a soak group's members speak.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    /// JoinGroup / SyncGroup / Heartbeat, with the client's assignor.
+    Classic,
+    /// KIP-848's ConsumerGroupHeartbeat, the broker assigning (`group.protocol=consumer`).
+    Consumer,
+}
+
+impl Protocol {
+    /// The value of `group.protocol`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Classic => "classic",
+            Self::Consumer => "consumer",
+        }
+    }
+
+    /// The member settings beside the bootstrap, group and topic.
+    fn properties(self) -> &'static [&'static str] {
+        match self {
+            Self::Classic => &[
+                "auto.offset.reset=earliest",
+                "session.timeout.ms=6000",
+                "heartbeat.interval.ms=1000",
+                "auto.commit.interval.ms=1000",
+            ],
+            // The session and heartbeat are the group's config, set by the broker.
+            Self::Consumer => &[
+                "group.protocol=consumer",
+                "auto.offset.reset=earliest",
+                "auto.commit.interval.ms=1000",
+            ],
+        }
+    }
+}
+
 /// What the group's members read, and what that says.
 #[derive(Clone, Debug, Default)]
 pub struct GroupFindings {
+    /// The group's protocol.
+    pub protocol: Option<Protocol>,
     /// Members at any time.
     pub members: u32,
     /// Members killed with SIGKILL during the run.
@@ -50,9 +94,11 @@ impl GroupFindings {
     /// One paragraph for the report.
     pub fn markdown(&self) -> String {
         format!(
-            "## Consumer group\n\n{} members (`group-consume` processes), {} killed with \
-             SIGKILL and replaced: {} records returned, {} distinct, {} duplicates (a killed \
-             member's uncommitted tail), {} acknowledged records lost{}; drained: {}.\n",
+            "## Consumer group, `group.protocol={}`\n\n{} members (`group-consume` processes), \
+             {} killed with SIGKILL and replaced: {} records returned, {} distinct, {} \
+             duplicates (a killed member's uncommitted tail), {} acknowledged records lost{}; \
+             drained: {}.\n",
+            self.protocol.map_or("classic", Protocol::name),
             self.members,
             self.killed,
             self.read,
@@ -75,6 +121,7 @@ pub struct SoakGroup {
     bootstrap: String,
     topic: String,
     group: String,
+    protocol: Protocol,
     members: Vec<Process>,
     /// Members stopped or killed, kept for what they printed.
     gone: Vec<Process>,
@@ -85,12 +132,50 @@ pub struct SoakGroup {
 }
 
 impl SoakGroup {
-    /// Starts `size` members of a new group reading `topic` through `bootstrap`.
-    pub fn start(bootstrap: &str, topic: &str, size: u32) -> Self {
+    /// Starts `size` members of a new group of `protocol` reading `topic` through `bootstrap`;
+    /// a KIP-848 group is first given its session timeout through `direct` (the cluster's own
+    /// bootstrap).
+    ///
+    /// # Errors
+    ///
+    /// The group config cannot be set.
+    pub fn start(
+        bootstrap: &str,
+        direct: &str,
+        topic: &str,
+        size: u32,
+        protocol: Protocol,
+    ) -> Result<Self, String> {
+        let group = format!("{topic}-group-{}", protocol.name());
+        if protocol == Protocol::Consumer {
+            let run = crate::java_tools::run(
+                "configs",
+                &[
+                    "--bootstrap-server",
+                    direct,
+                    "--entity-type",
+                    "groups",
+                    "--entity-name",
+                    &group,
+                    "--alter",
+                    "--add-config",
+                    "consumer.session.timeout.ms=6000,consumer.heartbeat.interval.ms=1000",
+                ],
+                None,
+                "",
+            );
+            if !run.success {
+                return Err(format!(
+                    "setting the session timeout of group {group}: {} {}",
+                    run.stdout, run.stderr
+                ));
+            }
+        }
         let mut group = Self {
             bootstrap: bootstrap.to_owned(),
             topic: topic.to_owned(),
-            group: format!("{topic}-group"),
+            group,
+            protocol,
             members: Vec::new(),
             gone: Vec::new(),
             parsed: HashMap::new(),
@@ -100,19 +185,14 @@ impl SoakGroup {
         for _ in 0..size {
             group.spawn();
         }
-        group
+        Ok(group)
     }
 
     fn spawn(&mut self) {
         let mut command = Command::new(example("group-consume"));
         command.args(["--bootstrap", &self.bootstrap, "--group", &self.group]);
         command.args(["--topic", &self.topic]);
-        for property in [
-            "auto.offset.reset=earliest",
-            "session.timeout.ms=6000",
-            "heartbeat.interval.ms=1000",
-            "auto.commit.interval.ms=1000",
-        ] {
+        for property in self.protocol.properties() {
             command.args(["--property", property]);
         }
         self.members
@@ -131,7 +211,10 @@ impl SoakGroup {
         self.gone.push(victim);
         self.killed += 1;
         self.spawn();
-        format!("group member pid {pid} killed (SIGKILL) and replaced")
+        format!(
+            "{} group member pid {pid} killed (SIGKILL) and replaced",
+            self.protocol.name()
+        )
     }
 
     /// Reads until every record of `acked` has come or `drain` has passed, stops every member
@@ -164,6 +247,7 @@ impl SoakGroup {
         let lost: Vec<&WriteId> = acked.iter().filter(|id| !seen.contains_key(id)).collect();
         let read: u64 = seen.values().sum();
         GroupFindings {
+            protocol: Some(self.protocol),
             members: self.size,
             killed: self.killed,
             read,

@@ -6,11 +6,14 @@
 //! - [`history`]: the events and the checker (pure, unit-tested on hand-made histories);
 //! - [`faults`]: the faults and their schedule;
 //! - [`run`]: producers, consumers and the final read;
-//! - [`group`]: the consumer group of `group-consume` processes, killed and replaced;
+//! - [`group`]: the consumer groups (classic and KIP-848) of `group-consume` processes, killed
+//!   and replaced;
+//! - [`copy`]: the exactly-once stage, `transactional-copy` processes killed and replaced;
 //! - [`report`]: the report files;
 //! - [`client_log`]: franzl's log lines in `client.log`.
 
 pub mod client_log;
+pub mod copy;
 pub mod faults;
 pub mod group;
 pub mod history;

@@ -7,18 +7,20 @@
 //! running the proxies); it leaves the cluster whole (every node running and resumed) and the
 //! proxies healed, and returns the findings whether or not they are clean.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use franzl::config::ProducerConfig;
+use franzl::config::{IsolationLevel, ProducerConfig};
 use franzl::consumer::{Consumer, TopicPartition};
 use franzl::producer::{Producer, ProducerRecord};
 use xtask::broker::Profile;
 
+use super::copy::{CopyFindings, SoakCopy};
 use super::faults::{self, FaultEvent, FaultKind, Rng, Target};
-use super::group::{GroupFindings, SoakGroup};
+use super::group::{GroupFindings, Protocol, SoakGroup};
 use super::history::{Findings, History, Read, WriteId, check};
 use super::report::RunFacts;
 use crate::fault_proxy::cluster::ClusterProxies;
@@ -38,9 +40,12 @@ pub struct SoakOptions {
     pub partitions: i32,
     /// The faults the schedule cycles through, in order (by default [`FaultKind::CYCLE`]).
     pub faults: Vec<FaultKind>,
-    /// Members of the consumer group (`group-consume` processes; one is killed at every
-    /// fault); 0 for none.
+    /// Members of each consumer group, one classic and one KIP-848 (`group-consume`
+    /// processes; one of each group is killed at every fault); 0 for no groups.
     pub group_members: u32,
+    /// Members of the transactional copy (`transactional-copy` processes; one is killed at
+    /// every fault); 0 for none.
+    pub copiers: u32,
 }
 
 /// What a run found.
@@ -54,8 +59,10 @@ pub struct SoakOutcome {
     pub live: Findings,
     /// The fault timeline.
     pub faults: Vec<FaultEvent>,
-    /// What the consumer group read, when there was one.
-    pub group: Option<GroupFindings>,
+    /// What each consumer group read.
+    pub groups: Vec<GroupFindings>,
+    /// What the transactional copy holds, when there was one.
+    pub copy: Option<CopyFindings>,
     /// Everything sent, acknowledged and read (the final read's records).
     pub history: History,
 }
@@ -80,6 +87,29 @@ pub fn run(options: &SoakOptions) -> Result<SoakOutcome, String> {
         options.partitions, options.producers, options.rate, options.seed
     );
 
+    // The groups and copiers form before the clock starts (a JVM sets the KIP-848 group's
+    // session timeout): the run's minutes are all under faults.
+    let mut groups = Vec::new();
+    if options.group_members > 0 {
+        for protocol in [Protocol::Classic, Protocol::Consumer] {
+            groups.push(SoakGroup::start(
+                &proxied,
+                &broker.bootstrap(),
+                &topic,
+                options.group_members,
+                protocol,
+            )?);
+        }
+    }
+    let mut copy = (options.copiers > 0).then(|| {
+        SoakCopy::start(
+            &broker,
+            &proxied,
+            &topic,
+            options.partitions,
+            options.copiers,
+        )
+    });
     let started = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
     let producing_done = Arc::new(AtomicBool::new(false));
@@ -88,10 +118,17 @@ pub fn run(options: &SoakOptions) -> Result<SoakOutcome, String> {
         let (proxied, topic) = (proxied.clone(), topic.clone());
         let (done, reads) = (Arc::clone(&producing_done), Arc::clone(&live_reads));
         let partitions = options.partitions;
-        thread::spawn(move || consume(&proxied, &topic, partitions, &done, &reads))
+        thread::spawn(move || {
+            consume(
+                &proxied,
+                &topic,
+                partitions,
+                IsolationLevel::ReadUncommitted,
+                &done,
+                &reads,
+            )
+        })
     };
-    let mut group = (options.group_members > 0)
-        .then(|| SoakGroup::start(&proxied, &topic, options.group_members));
     let per_producer_rate = options.rate / u64::from(options.producers.max(1));
     let producers: Vec<_> = (0..options.producers)
         .map(|producer| {
@@ -110,7 +147,15 @@ pub fn run(options: &SoakOptions) -> Result<SoakOutcome, String> {
         })
         .collect();
 
-    let faults = run_schedule(options, &broker, &proxies, &topic, started, group.as_mut());
+    let faults = run_schedule(
+        options,
+        &broker,
+        &proxies,
+        &topic,
+        started,
+        &mut groups,
+        copy.as_mut(),
+    );
     stop.store(true, Ordering::Release);
     proxies.heal_all();
     let mut history = History::default();
@@ -130,11 +175,16 @@ pub fn run(options: &SoakOptions) -> Result<SoakOutcome, String> {
         history.failures.len()
     );
     producing_done.store(true, Ordering::Release);
-    let group = group.map(|group| {
-        let acked: std::collections::HashSet<WriteId> =
-            history.acks.iter().map(|(id, ..)| *id).collect();
-        group.finish(&acked, DRAIN_TIMEOUT)
+    let acked: HashSet<WriteId> = history.acks.iter().map(|(id, ..)| *id).collect();
+    let groups: Vec<GroupFindings> = groups
+        .into_iter()
+        .map(|group| group.finish(&acked, DRAIN_TIMEOUT))
+        .collect();
+    let copy = copy.map(|copy| {
+        let sent: HashSet<WriteId> = history.sends.iter().map(|(id, _)| *id).collect();
+        copy.finish(&broker.bootstrap(), &sent, &acked, DRAIN_TIMEOUT)
     });
+    drop(acked);
     let consumer_drained = consumer
         .join()
         .map_err(|_| "the consumer thread panicked".to_string())?;
@@ -151,6 +201,7 @@ pub fn run(options: &SoakOptions) -> Result<SoakOutcome, String> {
         &broker.bootstrap(),
         &topic,
         options.partitions,
+        IsolationLevel::ReadUncommitted,
         &done,
         &final_reads,
     );
@@ -171,19 +222,22 @@ pub fn run(options: &SoakOptions) -> Result<SoakOutcome, String> {
         live: live_findings,
         faults,
         history,
-        group,
+        groups,
+        copy,
     })
 }
 
 /// Injects a fault every 10-20 s (the first after 5-10 s) until the run's minutes are over,
-/// and with each, kills a member of the consumer group (if there is one) and starts another.
+/// and with each, kills a member of each consumer group and a copier (if there are any) and
+/// starts others in their place.
 fn run_schedule(
     options: &SoakOptions,
     broker: &xtask::broker::Broker,
     proxies: &ClusterProxies,
     topic: &str,
     started: Instant,
-    mut group: Option<&mut SoakGroup>,
+    groups: &mut [SoakGroup],
+    mut copy: Option<&mut SoakCopy>,
 ) -> Vec<FaultEvent> {
     let target = Target {
         broker,
@@ -210,8 +264,11 @@ fn run_schedule(
             event.lasted.as_secs_f64()
         );
         timeline.push(event);
-        if let Some(group) = group.as_deref_mut() {
+        for group in groups.iter_mut() {
             eprintln!("soak: {}", group.kill_one(&mut rng));
+        }
+        if let Some(copy) = copy.as_deref_mut() {
+            eprintln!("soak: {}", copy.kill_one(&mut rng));
         }
         next = Instant::now() + Duration::from_millis(rng.between(10_000, 20_000));
     }
@@ -307,25 +364,34 @@ fn produce(
 /// three minutes.
 pub fn read_all(bootstrap: &str, topic: &str, partitions: i32) -> (Vec<Read>, bool) {
     let reads = Mutex::new(Vec::new());
-    let reached = consume(bootstrap, topic, partitions, &AtomicBool::new(true), &reads);
+    let reached = consume(
+        bootstrap,
+        topic,
+        partitions,
+        IsolationLevel::ReadUncommitted,
+        &AtomicBool::new(true),
+        &reads,
+    );
     (
         reads.into_inner().unwrap_or_else(PoisonError::into_inner),
         reached,
     )
 }
 
-/// Reads every partition of `topic` from the start into `reads` until `done` is set and every
-/// partition's position has reached its end offset (or [`DRAIN_TIMEOUT`] after `done`);
-/// returns whether it reached the end.
-fn consume(
+/// Reads every partition of `topic` from the start at `isolation` into `reads` until `done` is
+/// set and every partition's position has reached its end offset (or [`DRAIN_TIMEOUT`] after
+/// `done`); returns whether it reached the end.
+pub(crate) fn consume(
     bootstrap: &str,
     topic: &str,
     partitions: i32,
+    isolation: IsolationLevel,
     done: &AtomicBool,
     reads: &Mutex<Vec<Read>>,
 ) -> bool {
     smol::block_on(async {
         let config = crate::consumer::config(bootstrap)
+            .isolation_level(isolation)
             .build()
             .expect("consumer config");
         let mut consumer = match Consumer::connect(config).await {

@@ -11,6 +11,7 @@
 pub mod read_committed;
 pub mod scenarios;
 
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use franzl::config::{ConsumerConfig, IsolationLevel, ProducerConfigBuilder};
@@ -19,9 +20,39 @@ use franzl::{Producer, ProducerConfig, ProducerRecord};
 
 use crate::consumer::config;
 use crate::log_capture;
+use crate::processes::example;
 
 /// How long a reader waits for records that should come.
 pub const WAIT: Duration = Duration::from_secs(30);
+
+/// The `transactional-copy` example as the chain and the soak run it: a member of `group`
+/// copying `from` to `to` through `bootstrap` with `transactional_id` (a restarted member keeps
+/// its slot's, fencing what is left of its predecessor), aborting one transaction in ten at
+/// random, with 6 s sessions and heartbeats every `heartbeat_ms`, logging warnings.
+pub fn copier_command(
+    bootstrap: &str,
+    group: &str,
+    (from, to): (&str, &str),
+    transactional_id: &str,
+    client_id: &str,
+    heartbeat_ms: u32,
+) -> Command {
+    let mut command = Command::new(example("transactional-copy"));
+    command
+        .args(["--bootstrap", bootstrap, "--group", group])
+        .args(["--from", from, "--to", to])
+        .args(["--transactional-id", transactional_id])
+        .args(["--abort-randomly", "10"])
+        .args(["--consumer-property", "session.timeout.ms=6000"])
+        .args([
+            "--consumer-property",
+            &format!("heartbeat.interval.ms={heartbeat_ms}"),
+        ])
+        .args(["--property", &format!("client.id={client_id}")])
+        .env("RUST_LOG", "warn")
+        .env_remove("FRANZL_BOOTSTRAP");
+    command
+}
 
 /// The transaction protocol a run expects the client to choose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -118,6 +118,11 @@ pub(crate) fn server_properties(
     );
     set("share.coordinator.state.topic.min.isr", &min_isr);
     set("group.initial.rebalance.delay.ms", &0);
+    // KIP-848 groups keep the broker's defaults (45 s sessions, 5 s heartbeats) unless a test
+    // gives one group shorter ones (the group configs `consumer.session.timeout.ms` and
+    // `consumer.heartbeat.interval.ms`, as the soak does), which these lower bounds allow.
+    set("group.consumer.min.session.timeout.ms", &6000);
+    set("group.consumer.min.heartbeat.interval.ms", &1000);
     // Transactions left open past their timeout are aborted within a second, not a minute:
     // the transaction tests wait for that.
     set(
