@@ -26,18 +26,19 @@ import (
 
 // args holds one run's parameters, as the contract names them.
 type args struct {
-	mode        string
-	bootstrap   string
-	topic       string
-	group       string
-	partitions  int
-	count       int64
-	size        int
-	acks        string
-	compression string
-	idempotent  bool
-	warmup      int64
-	lingerMs    int
+	mode          string
+	bootstrap     string
+	topic         string
+	group         string
+	groupProtocol string
+	partitions    int
+	count         int64
+	size          int
+	acks          string
+	compression   string
+	idempotent    bool
+	warmup        int64
+	lingerMs      int
 	// options are the kgo options given with --set, in order.
 	options []kgo.Opt
 }
@@ -86,6 +87,7 @@ func parseArgs(argv []string) (args, error) {
 	fs.StringVar(&a.bootstrap, "bootstrap", "", "host:port")
 	fs.StringVar(&a.topic, "topic", "", "topic")
 	fs.StringVar(&a.group, "group", "", "the consumer group group-consume joins")
+	fs.StringVar(&a.groupProtocol, "group-protocol", "classic", "classic or consumer (KIP-848)")
 	fs.IntVar(&a.partitions, "partitions", 1, "partitions")
 	fs.Int64Var(&a.count, "count", 0, "records in the timed part")
 	fs.IntVar(&a.size, "size", 100, "value size")
@@ -114,6 +116,12 @@ func parseArgs(argv []string) (args, error) {
 	}
 	if a.mode != "group-consume" && a.group != "" {
 		return a, fmt.Errorf("--group is for group-consume only, not %s", a.mode)
+	}
+	if a.groupProtocol != "classic" && a.groupProtocol != "consumer" {
+		return a, fmt.Errorf("--group-protocol takes classic or consumer, not %q", a.groupProtocol)
+	}
+	if a.mode != "group-consume" && a.groupProtocol != "classic" {
+		return a, fmt.Errorf("--group-protocol is for group-consume only, not %s", a.mode)
 	}
 	if a.bootstrap == "" || a.topic == "" || a.count <= 0 {
 		return a, errors.New("--bootstrap, --topic and a non-zero --count are required")
@@ -252,8 +260,14 @@ func produce(ctx context.Context, a args) (outcome, error) {
 func consumerOptions(a args) []kgo.Opt {
 	opts := []kgo.Opt{kgo.SeedBrokers(a.bootstrap)}
 	if a.mode == "group-consume" {
-		return append(opts, kgo.ConsumerGroup(a.group), kgo.ConsumeTopics(a.topic),
+		opts = append(opts, kgo.ConsumerGroup(a.group), kgo.ConsumeTopics(a.topic),
 			kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+		if a.groupProtocol == "consumer" {
+			// kgo's KIP-848 groups: ServerSideBalancer with the sticky balancer, whose
+			// server-side name is the broker's default assignor, uniform.
+			opts = append(opts, kgo.ServerSideBalancer(), kgo.Balancers(kgo.StickyBalancer()))
+		}
+		return opts
 	}
 	offsets := map[int32]kgo.Offset{}
 	for p := 0; p < a.partitions; p++ {

@@ -1,11 +1,13 @@
 //! The command line every client program accepts:
 //! `<client> produce|consume|group-consume|roundtrip|transactional-produce --bootstrap H:P
-//! --topic T [--partitions P] --count N [--group G] [--size S] [--acks 0|1|all]
+//! --topic T [--partitions P] --count N [--group G [--group-protocol classic|consumer]]
+//! [--size S] [--acks 0|1|all]
 //! [--compression none|gzip|lz4|zstd|snappy] [--idempotent] [--warmup W] [--linger-ms L]
 //! [--transactional-id ID] [--transaction-records R] [--set KEY=VALUE]...`, and
 //! `<client> idle-producer|idle-consumer --bootstrap H:P --topic T [--idle-s S]`.
 //!
-//! `group-consume` needs `--group` (the group to join, fresh for each run), and only it takes one.
+//! `group-consume` needs `--group` (the group to join, fresh for each run), and only it takes one,
+//! or a `--group-protocol` (`consumer`: KIP-848's, the broker assigning).
 //! `transactional-produce` needs `--transactional-id`, `--transaction-records` (a whole number of
 //! transactions in both `--count` and `--warmup`), `--idempotent` and `--acks all`, and only it
 //! takes the first two.
@@ -78,6 +80,9 @@ pub struct Args {
     pub count: u64,
     /// The consumer group `group-consume` joins (`--group`); required there, refused elsewhere.
     pub group: Option<String>,
+    /// The group protocol of `group-consume` (`--group-protocol classic|consumer`, default
+    /// `classic`; `consumer` is KIP-848's); refused elsewhere.
+    pub group_protocol: Option<String>,
     /// Value size in bytes (default 100); keys are null.
     pub size: usize,
     /// Acknowledgements (default 1).
@@ -139,6 +144,7 @@ impl Args {
             partitions: 1,
             count: 0,
             group: None,
+            group_protocol: None,
             size: 100,
             acks: Acks::Leader,
             compression: "none".to_string(),
@@ -160,6 +166,14 @@ impl Args {
                 "--bootstrap" => parsed.bootstrap = value,
                 "--topic" => parsed.topic = value,
                 "--group" => parsed.group = Some(value),
+                "--group-protocol" => {
+                    if !matches!(value.as_str(), "classic" | "consumer") {
+                        return Err(format!(
+                            "--group-protocol takes classic or consumer, not {value:?}"
+                        ));
+                    }
+                    parsed.group_protocol = Some(value);
+                }
                 "--transactional-id" => parsed.transactional_id = Some(value),
                 "--transaction-records" => parsed.transaction_records = number(&flag, &value)?,
                 "--partitions" => parsed.partitions = number(&flag, &value)?,
@@ -212,6 +226,12 @@ impl Args {
                     mode.as_str()
                 ));
             }
+        }
+        if parsed.group_protocol.is_some() && mode != Mode::GroupConsume {
+            return Err(format!(
+                "--group-protocol is for group-consume only, not {}",
+                mode.as_str()
+            ));
         }
         if parsed.partitions < 1 {
             return Err("--partitions must be at least 1".to_string());
@@ -266,6 +286,12 @@ impl Args {
         self.group
             .as_deref()
             .ok_or_else(|| format!("{} needs --group", self.mode.as_str()))
+    }
+
+    /// The `group.protocol` of `group-consume`: `classic` unless `--group-protocol` said
+    /// otherwise.
+    pub fn group_protocol(&self) -> &str {
+        self.group_protocol.as_deref().unwrap_or("classic")
     }
 
     /// The `transactional.id` `transactional-produce` uses.
@@ -394,6 +420,18 @@ mod tests {
             parse("produce --bootstrap h:1 --topic t --count 1 --transaction-records 1").is_err()
         );
         assert!(parse("produce --bootstrap h:1 --topic t --count 1 --transactional-id x").is_err());
+    }
+
+    #[test]
+    fn the_group_protocol_is_classic_or_consumer_and_only_for_group_consume() {
+        let base = "group-consume --bootstrap h:1 --topic t --count 3 --group g-1";
+        assert_eq!(parse(base).unwrap().group_protocol(), "classic");
+        let kip848 = parse(&format!("{base} --group-protocol consumer")).unwrap();
+        assert_eq!(kip848.group_protocol(), "consumer");
+        assert!(parse(&format!("{base} --group-protocol share")).is_err());
+        assert!(
+            parse("consume --bootstrap h:1 --topic t --count 3 --group-protocol consumer").is_err()
+        );
     }
 
     #[test]

@@ -271,6 +271,9 @@ pub(crate) fn contract_args(
     }
     if let Some(group) = group {
         args.extend(["--group".into(), group.into()]);
+        if scenario.group_protocol != "classic" {
+            args.extend(["--group-protocol".into(), scenario.group_protocol.into()]);
+        }
     }
     if scenario.mode == Mode::TransactionalProduce {
         args.extend([

@@ -51,6 +51,12 @@ pub(crate) fn args(
         );
         if let Some(group) = group {
             args.extend(["--group".into(), group.into()]);
+            if scenario.group_protocol != "classic" {
+                args.extend([
+                    "--command-property".into(),
+                    format!("group.protocol={}", scenario.group_protocol),
+                ]);
+            }
         }
         for (key, value) in &tuning.properties {
             args.extend(["--command-property".into(), format!("{key}={value}")]);

@@ -102,6 +102,9 @@ pub(crate) struct Scenario {
     pub(crate) full_count: u64,
     /// Records per transaction of a transactional scenario; 0 elsewhere.
     pub(crate) per_transaction: u64,
+    /// The `group.protocol` of a group scenario's members: `classic`, or `consumer` (KIP-848,
+    /// the broker assigning); `classic` elsewhere, where no group is joined.
+    pub(crate) group_protocol: &'static str,
 }
 
 const KIB: usize = 1024;
@@ -124,6 +127,7 @@ const fn produce(
         idempotent: false,
         full_count: count,
         per_transaction: 0,
+        group_protocol: "classic",
     }
 }
 
@@ -237,6 +241,17 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         ..produce(
             "group-consume-6p-100",
             "consume in a group, 6 partitions, 100 B",
+            6,
+            100,
+            3_000_000,
+        )
+    },
+    Scenario {
+        mode: Mode::GroupConsume,
+        group_protocol: "consumer",
+        ..produce(
+            "group-consume-848-6p-100",
+            "consume in a KIP-848 group (group.protocol=consumer), 6 partitions, 100 B",
             6,
             100,
             3_000_000,

@@ -29,6 +29,7 @@ fn workloads() -> [Scenario; 2] {
     let idempotent = Scenario {
         mode: Mode::Produce,
         per_transaction: 0,
+        group_protocol: "classic",
         ..transactional
     };
     [idempotent, transactional].map(|scenario| Scenario {

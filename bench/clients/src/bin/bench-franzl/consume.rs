@@ -56,6 +56,7 @@ pub(crate) async fn group(
     let config = ConsumerConfig::from_properties([
         ("bootstrap.servers", args.bootstrap.as_str()),
         ("group.id", args.group()?),
+        ("group.protocol", args.group_protocol()),
         ("auto.offset.reset", "earliest"),
     ])
     .map_err(|error| format!("config: {error}"))?;

@@ -71,7 +71,14 @@ pub(crate) fn run(args: &Args) -> Result<Outcome, String> {
 /// When the consumer cannot be made or subscribe, a fetch fails, or nothing arrives for 30
 /// seconds (the join included).
 pub(crate) fn group(args: &Args) -> Result<Outcome, String> {
-    let consumer = configured(args, args.group()?, &[("auto.offset.reset", "earliest")])?;
+    let consumer = configured(
+        args,
+        args.group()?,
+        &[
+            ("auto.offset.reset", "earliest"),
+            ("group.protocol", args.group_protocol()),
+        ],
+    )?;
     consumer
         .subscribe(&[args.topic.as_str()])
         .map_err(|error| format!("subscribe: {error}"))?;
