@@ -13,9 +13,9 @@ use super::options::ConnectOptions;
 use super::reauth::{HoldsConn, Session};
 use super::response::ResponseFrame;
 use crate::error::{Error, Result};
+use crate::net::Deadline;
 use crate::net::Stream;
 use async_channel::{Receiver, Sender};
-use async_io::Timer;
 use franzl_core::conn::{ConnError, Event, Instant};
 use franzl_core::messages::ApiKey;
 use futures_lite::io::{BufReader, ReadHalf, WriteHalf};
@@ -267,6 +267,7 @@ async fn timer_loop(
     wake: &Receiver<()>,
     now: impl Fn() -> Instant,
 ) -> Result<()> {
+    let mut timer = Deadline::new();
     loop {
         let deadline = lock(state).conn.poll_timeout();
         match deadline {
@@ -277,10 +278,13 @@ async fn timer_loop(
             }
             Some(deadline) => {
                 let wait = deadline.saturating_duration_since(now());
+                timer.set(Some(
+                    std::time::Instant::now() + wait + Duration::from_millis(1),
+                ));
                 // Woken early by a new request: its deadline is later, so just wait again.
                 future::or(
                     async {
-                        Timer::after(wait + Duration::from_millis(1)).await;
+                        timer.wait().await;
                     },
                     async {
                         let _ = wake.recv().await;

@@ -11,7 +11,7 @@
 //! dropped (the wake channel's sender lives in the cluster).
 
 use super::handle::{Client, Inner};
-use crate::net::Backoff;
+use crate::net::{Backoff, Deadline};
 use async_io::Timer;
 use futures_lite::future;
 use std::sync::{Arc, Weak};
@@ -39,13 +39,17 @@ enum Woken {
 
 async fn run(weak: Weak<Inner>, wake: async_channel::Receiver<()>) {
     let mut failures = None;
+    // Always set (metadata.max.age.ms), so a timerfd rather than an entry in async-io's timer
+    // map, which costs an allocation per reactor turn while it holds any.
+    let mut max_age = Deadline::new();
     loop {
         let Some(due) = weak.upgrade().map(|inner| Client { inner }.metadata_due()) else {
             return;
         };
+        max_age.set(Some(due));
         let woken = future::or(
             async {
-                Timer::at(due).await;
+                max_age.wait().await;
                 Woken::Due
             },
             async {

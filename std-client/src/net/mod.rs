@@ -7,6 +7,7 @@
 mod address;
 mod backoff;
 mod connect;
+mod deadline;
 mod socket;
 mod stream;
 mod tls;
@@ -15,6 +16,7 @@ pub(crate) use address::AddressFamily;
 pub use address::BrokerAddress;
 pub(crate) use backoff::{Backoff, fresh_seed};
 pub(crate) use connect::{connect, with_timeout};
+pub(crate) use deadline::Deadline;
 pub(crate) use stream::Stream;
 pub(crate) use tls::{TlsOptions, client_config, server_name};
 

@@ -54,6 +54,7 @@ use crate::broker::{Clock, Conn, establish, read_frame_into, write_all_vectored}
 use crate::broker::{HoldsConn, Session, connection_config, sasl_nonce};
 use crate::cluster::Client;
 use crate::error::{Error, Result};
+use crate::net::Deadline;
 
 /// Bytes of the read buffer in front of the stream (Produce responses are small).
 const READ_BUFFER: usize = 16 * 1024;
@@ -264,6 +265,9 @@ async fn write_loop(
     let mut scratch = Vec::new();
     // The request being built; moved into a free slot (whose empty lists it takes) once written.
     let mut request = Slot::default();
+    // What the loop waits for when nothing is to be drained: the next deadline of its
+    // partitions (linger, delivery timeout), as a timerfd moved in place.
+    let mut idle = Deadline::new();
     let accumulator = Arc::clone(&context.accumulator);
     let cluster = &context.cluster;
     loop {
@@ -289,15 +293,8 @@ async fn write_loop(
                 cluster.cached_leader(topic, partition) == Some(node)
             });
             let woken = future::or(woken, leaders_changed);
-            match deadline {
-                Some(at) => {
-                    future::or(woken, async {
-                        Timer::at(at).await;
-                    })
-                    .await;
-                }
-                None => woken.await,
-            }
+            idle.set(deadline);
+            future::or(woken, idle.wait()).await;
             continue;
         };
         seal(context, request.batches.get_mut(), &mut scratch);
@@ -518,6 +515,7 @@ async fn timer_loop(
     request_timeout: Duration,
     now: impl Fn() -> franzl_core::conn::Instant,
 ) -> Result<()> {
+    let mut timer = Deadline::new();
     loop {
         listener!(signals.first_sent => sent);
         let deadline = lock(state).conn.poll_timeout();
@@ -526,7 +524,8 @@ async fn timer_loop(
             continue;
         };
         let wait = deadline.saturating_duration_since(now());
-        Timer::after(wait + Duration::from_millis(1)).await;
+        timer.set(Some(Instant::now() + wait + Duration::from_millis(1)));
+        timer.wait().await;
         let expired = lock(state).conn.handle_timeout(now());
         if let Some(expired) = expired {
             // A Produce, or a SASL request of a re-authentication.

@@ -22,7 +22,7 @@ use super::link::{Link, LinkContext};
 use super::shared::Stamping;
 use super::transaction::Transactions;
 use crate::cluster::Client;
-use crate::net::Backoff;
+use crate::net::{Backoff, Deadline};
 
 /// The background loop's state.
 pub(crate) struct Sender {
@@ -52,12 +52,9 @@ pub(crate) struct Sender {
 impl Sender {
     /// Runs until the producer is closed and every batch has completed.
     pub(crate) async fn run(mut self) {
-        // One timer for the whole run, moved only to an earlier deadline: each new timer (or a
-        // timer moved) interrupts async-io's reactor, and the deadlines here mostly move later
-        // (a delivery timeout per new batch). A timer set too early wakes the round early, which
-        // then sets the next.
-        let mut timer = async_io::Timer::never();
-        let mut armed: Option<Instant> = None;
+        // One deadline for the whole run, set each round to the next thing due (a timerfd:
+        // moving it is one system call, nothing for async-io's reactor to allocate).
+        let mut timer = Deadline::new();
         loop {
             let accumulator = Arc::clone(&self.accumulator);
             let cluster = self.cluster.clone();
@@ -97,26 +94,9 @@ impl Sender {
             .flatten()
             .min()
             .map(|at| at.max(now + Duration::from_millis(1)));
-            if let Some(deadline) = deadline
-                && armed.is_none_or(|at| deadline < at)
-            {
-                timer.set_at(deadline);
-                armed = Some(deadline);
-            }
+            timer.set(deadline);
             let woken = futures_lite::future::or(woken, leaders_changed);
-            match armed {
-                Some(_) => {
-                    futures_lite::future::or(woken, async {
-                        (&mut timer).await;
-                    })
-                    .await;
-                }
-                None => woken.await,
-            }
-            // A timer that fired is not polled again until it is set anew.
-            if armed.is_some_and(|at| at <= Instant::now()) {
-                armed = None;
-            }
+            futures_lite::future::or(woken, timer.wait()).await;
         }
         log::debug!("producer sender stopped");
     }
