@@ -50,6 +50,8 @@
 
 pub mod client;
 pub mod consumer;
+pub mod embedded_ops;
+pub mod embedded_tap;
 pub mod fault_proxy;
 pub mod features;
 pub mod group_members;
@@ -59,6 +61,7 @@ pub mod java_tools;
 pub mod kcat;
 pub mod listening;
 pub mod log_capture;
+pub mod netns;
 pub mod printed;
 pub mod processes;
 pub mod producer;

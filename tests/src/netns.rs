@@ -1,0 +1,105 @@
+//! A Linux network namespace of a test's own, with a TAP device in it: the embedded client's
+//! TCP/IP stack (smoltcp) sends its frames through the TAP device to the namespace's kernel,
+//! where the broker listens on the TAP device's address.
+//!
+//! The namespace has `lo` and the TAP device only, no route out, so nothing sent in it leaves
+//! it. [`Namespace`] deletes it when dropped, also when a test fails; processes started in it
+//! must be stopped by their owner first (deleting a namespace does not end them). Making one
+//! needs root (`CAP_NET_ADMIN`, `CAP_SYS_ADMIN`) and `ip` from iproute2.
+
+use std::net::Ipv4Addr;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// The TAP device's name inside the namespace (each namespace has its own names).
+pub const TAP: &str = "tap0";
+
+/// The kernel's address on the TAP device, where the broker listens.
+pub const KERNEL_ADDRESS: Ipv4Addr = Ipv4Addr::new(10, 69, 0, 1);
+
+/// The address the embedded client's own stack takes on the TAP link.
+pub const STACK_ADDRESS: Ipv4Addr = Ipv4Addr::new(10, 69, 0, 2);
+
+/// The TAP link's prefix length.
+pub const PREFIX_LEN: u8 = 24;
+
+/// A network namespace with `lo` and [`TAP`] up, [`KERNEL_ADDRESS`] on the TAP device; deleted
+/// when dropped.
+#[derive(Debug)]
+pub struct Namespace {
+    name: String,
+}
+
+impl Namespace {
+    /// Makes a namespace with a name no other process or test uses, and sets it up.
+    ///
+    /// # Errors
+    /// What `ip` said when a step failed (not root, no `ip`, no `/dev/net/tun`); a namespace
+    /// made before the failing step is deleted again.
+    pub fn create() -> Result<Self, String> {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!("franzl-tap-{}-{count}", std::process::id());
+        ip(&["netns", "add", &name])?;
+        let namespace = Self { name };
+        let address = format!("{KERNEL_ADDRESS}/{PREFIX_LEN}");
+        namespace.ip(&["link", "set", "lo", "up"])?;
+        namespace.ip(&["tuntap", "add", "name", TAP, "mode", "tap"])?;
+        namespace.ip(&["addr", "add", &address, "dev", TAP])?;
+        namespace.ip(&["link", "set", TAP, "up"])?;
+        Ok(namespace)
+    }
+
+    /// The namespace's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The words that run a program in the namespace: `ip netns exec <name>`.
+    pub fn exec_prefix(&self) -> [&str; 4] {
+        ["ip", "netns", "exec", &self.name]
+    }
+
+    /// A command that runs `program` in the namespace (`ip` execs it there, so the child's PID
+    /// is the program's).
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let [ip, netns, exec, name] = self.exec_prefix();
+        let mut command = Command::new(ip);
+        command.args([netns, exec, name]).arg(program);
+        command
+    }
+
+    /// Runs `ip` with `args` in the namespace.
+    fn ip(&self, args: &[&str]) -> Result<(), String> {
+        let mut words = vec!["-n", self.name.as_str()];
+        words.extend_from_slice(args);
+        ip(&words)
+    }
+}
+
+impl Drop for Namespace {
+    fn drop(&mut self) {
+        if let Err(error) = ip(&["netns", "delete", &self.name]) {
+            eprintln!("network namespace {} not deleted: {error}", self.name);
+        }
+    }
+}
+
+/// Runs `ip` with `args`; its stderr on failure.
+fn ip(args: &[&str]) -> Result<(), String> {
+    let output = Command::new("ip")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|error| format!("cannot run ip: {error}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "ip {}: {} {}",
+            args.join(" "),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ))
+    }
+}
