@@ -69,8 +69,22 @@ impl Namespace {
         command
     }
 
-    /// Runs `ip` with `args` in the namespace.
-    fn ip(&self, args: &[&str]) -> Result<(), String> {
+    /// The namespace's IPv4 and IPv6 routes, as `ip route` prints them: only the TAP link's
+    /// own prefix when nothing can leave the namespace.
+    ///
+    /// # Errors
+    /// What `ip` said.
+    pub fn routes(&self) -> Result<Vec<String>, String> {
+        let mut routes = Vec::new();
+        for family in ["-4", "-6"] {
+            let printed = self.ip(&[family, "route", "show", "table", "all"])?;
+            routes.extend(printed.lines().map(str::to_owned));
+        }
+        Ok(routes)
+    }
+
+    /// Runs `ip` with `args` in the namespace; what it printed.
+    fn ip(&self, args: &[&str]) -> Result<String, String> {
         let mut words = vec!["-n", self.name.as_str()];
         words.extend_from_slice(args);
         ip(&words)
@@ -85,15 +99,15 @@ impl Drop for Namespace {
     }
 }
 
-/// Runs `ip` with `args`; its stderr on failure.
-fn ip(args: &[&str]) -> Result<(), String> {
+/// Runs `ip` with `args`; what it printed, or its stderr on failure.
+fn ip(args: &[&str]) -> Result<String, String> {
     let output = Command::new("ip")
         .args(args)
         .stdin(Stdio::null())
         .output()
         .map_err(|error| format!("cannot run ip: {error}"))?;
     if output.status.success() {
-        Ok(())
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     } else {
         Err(format!(
             "ip {}: {} {}",

@@ -60,6 +60,15 @@ fn embedded_client_over_smoltcp_on_a_tap_device_survives_a_broker_restart() {
             return;
         }
     };
+    // Nothing can leave: routes through lo and the TAP device only, no gateway, no default.
+    let routes = namespace.routes().expect("the namespace's routes");
+    for route in &routes {
+        let local = route.contains(" dev lo ") || route.contains(&format!(" dev {TAP} "));
+        assert!(
+            local && !route.contains(" via ") && !route.starts_with("default"),
+            "a route out of the namespace: {route}"
+        );
+    }
     let dir = NodeDir(
         xtask::workspace::target_dir()
             .join("tap")

@@ -56,6 +56,10 @@ const BEFORE_RESTART: usize = 600;
 /// How long the client keeps trying to reach the restarted broker.
 const RECOVERY_LIMIT: Duration = Duration::from_secs(60);
 
+/// Times a batch is retried while the (restarted) broker refuses it with a retriable error,
+/// 100 ms apart.
+const MAX_REFUSALS: u32 = 300;
+
 /// Fetches made before giving up on records that do not come back.
 const MAX_FETCHES: usize = 200;
 
@@ -367,7 +371,7 @@ async fn produce(
                         break;
                     }
                     Err(Failure::Client(ClientError::Broker(code)))
-                        if code.is_retriable() && refused < 100 =>
+                        if code.is_retriable() && refused < MAX_REFUSALS =>
                     {
                         refused += 1;
                         sleep(Duration::from_millis(100)).await;
