@@ -56,7 +56,7 @@ impl StandaloneNode {
         let data = layout.node_data(NODE_ID);
         std::fs::create_dir_all(&data).map_err(|e| Error::io("creating", &data, e))?;
         write_file(&layout.broker_log4j2(), config::BROKER_LOG4J2)?;
-        let properties = config::server_properties_on(&layout, PORTS, &[PORTS], &host.to_string());
+        let properties = server_properties(&layout, host);
         write_file(&layout.node_config(NODE_ID), &properties)?;
         format_storage(&layout, &lib)?;
         Ok(Self { layout, lib, host })
@@ -86,5 +86,36 @@ impl StandaloneNode {
         };
         command.args(process::node_java_args(&self.layout, &self.lib, NODE_ID));
         command
+    }
+}
+
+/// The node's `server.properties`: the sasl profile's, client listeners on `host`.
+fn server_properties(layout: &ProfileLayout, host: Ipv4Addr) -> String {
+    let mut properties = config::server_properties_on(layout, PORTS, &[PORTS], &host.to_string());
+    // A node started again after SIGKILL cannot register until the controller has let its
+    // earlier registration's session end (DUPLICATE_BROKER_REGISTRATION until then): 2 s, not
+    // the default 9 s.
+    properties.push_str("broker.heartbeat.interval.ms=500\nbroker.session.timeout.ms=2000\n");
+    properties
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use super::server_properties;
+    use crate::broker::{Profile, ProfileLayout};
+
+    #[test]
+    fn client_listeners_on_the_given_address_and_a_short_broker_session() {
+        let layout = ProfileLayout::at(Profile::Sasl, "/tmp/node".into());
+        let text = server_properties(&layout, Ipv4Addr::new(10, 69, 0, 1));
+        assert!(text.contains(
+            "\nlisteners=SASL_PLAINTEXT://10.69.0.1:9092,BROKER://127.0.0.1:9093,\
+             CONTROLLER://127.0.0.1:9094,REAUTH://10.69.0.1:9095\n"
+        ));
+        assert!(text.contains("\nlog.dirs=/tmp/node/node-1/data\n"));
+        assert!(text.ends_with("broker.session.timeout.ms=2000\n"));
+        assert_eq!(text.matches("broker.session.timeout.ms").count(), 1);
     }
 }
