@@ -151,10 +151,14 @@ enum Failure {
     Expired,
 }
 
+/// [`CALL_LIMIT`] on embassy-time's clock.
+fn call_limit() -> embassy_time::Duration {
+    embassy_time::Duration::from_millis(u64::try_from(CALL_LIMIT.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// Runs a client call under [`CALL_LIMIT`] (the client has no timer of its own).
 async fn bounded<T>(call: impl Future<Output = Result<T, ClientError>>) -> Result<T, Failure> {
-    let limit = embassy_time::Duration::from_millis(CALL_LIMIT.as_millis() as u64);
-    match with_timeout(limit, call).await {
+    match with_timeout(call_limit(), call).await {
         Ok(result) => result.map_err(Failure::Client),
         Err(_) => Err(Failure::Expired),
     }
@@ -171,8 +175,7 @@ fn config<'c>(mechanism: SaslMechanism, password: &'c str, nonce: &'c str) -> Co
 
 /// Opens a TCP connection through smoltcp.
 async fn open<'d>(tcp: &'d Tcp<'d>, broker: SocketAddr) -> Result<Transport<'d>, Failure> {
-    let limit = embassy_time::Duration::from_millis(CALL_LIMIT.as_millis() as u64);
-    match with_timeout(limit, tcp.connect(broker)).await {
+    match with_timeout(call_limit(), tcp.connect(broker)).await {
         Ok(Ok(connection)) => Ok(connection),
         Ok(Err(error)) => Err(Failure::Client(ClientError::Io(
             embedded_io_async::Error::kind(&error),
@@ -217,6 +220,48 @@ pub async fn run<'d>(tcp: &'d Tcp<'d>, broker: SocketAddr) -> Summary {
     bounded(client.connect()).await.expect("SCRAM-SHA-256");
     produce(&mut client, topic, &expected, &SCRAM_256_STEPS).await;
 
+    let timed_out = time_out_on_the_stopped_broker(&mut client, topic, &expected).await;
+    let lost = std::time::Instant::now();
+    let scram = SaslMechanism::ScramSha512;
+    let attempts = reconnect_until_served(&mut client, tcp, broker, || {
+        config(scram, scram.user().password, nonce())
+    })
+    .await;
+    produce(&mut client, topic, &expected, &SCRAM_512_STEPS).await;
+    let recovery_ms = lost.elapsed().as_millis();
+
+    let fetched = fetch_all(&mut client, topic).await;
+    let checked = expected.check(&fetched);
+    let latest = bounded(client.list_offsets(topic.name, 0, LATEST)).await;
+    assert_eq!(
+        latest.expect("list offsets"),
+        RECORDS as i64,
+        "records written"
+    );
+    let changed = expected.with_value_changed(RECORDS / 2).check(&fetched);
+    assert_eq!(
+        changed.wrong,
+        [RECORDS as i64 / 2],
+        "the check catches a changed value"
+    );
+    Summary {
+        checked,
+        timed_out: timed_out.to_string(),
+        attempts,
+        recovery_ms,
+        total_ms: started.elapsed().as_millis(),
+    }
+}
+
+/// Asks the test to stop the broker, then produces records [`BEFORE_RESTART`].. to it: the
+/// call outlives its timeout, [`Client::handle_timeout`] reports it and closes the connection,
+/// and a call without a reset then fails. Asks the test to restart the broker; returns the
+/// reported timeout.
+async fn time_out_on_the_stopped_broker(
+    client: &mut TapClient<'_, '_, '_>,
+    topic: TopicRef<'_>,
+    expected: &Expected,
+) -> ClientError {
     println!("{PAUSE_BROKER}");
     let mut line = String::new();
     std::io::stdin().read_line(&mut line).expect("stdin");
@@ -250,55 +295,36 @@ pub async fn run<'d>(tcp: &'d Tcp<'d>, broker: SocketAddr) -> Summary {
         "a call on the timed-out connection: {closed:?}"
     );
     println!("{RESTART_BROKER} ({timed_out})");
-    let lost = std::time::Instant::now();
+    timed_out
+}
 
-    let scram = SaslMechanism::ScramSha512;
-    let mut attempts = 0;
+/// Reconnects (see [`reconnect`]) with a fresh `config()` each time, pausing 100 ms after the
+/// first failure and twice as long after each next one, up to 1 s, until the broker takes the
+/// connection; returns the attempts made.
+///
+/// # Panics
+/// None succeeds within [`RECOVERY_LIMIT`].
+async fn reconnect_until_served<'c, 'd>(
+    client: &mut TapClient<'_, 'c, 'd>,
+    tcp: &'d Tcp<'d>,
+    broker: SocketAddr,
+    mut config: impl FnMut() -> ConnectionConfig<'c>,
+) -> u32 {
+    let started = std::time::Instant::now();
     let mut pause = Duration::from_millis(100);
-    loop {
-        attempts += 1;
+    for attempt in 1.. {
+        match reconnect(client, tcp, broker, config()).await {
+            Ok(()) => return attempt,
+            Err(failure) => println!("tap: attempt {attempt}: {failure:?}"),
+        }
         assert!(
-            lost.elapsed() < RECOVERY_LIMIT,
+            started.elapsed() < RECOVERY_LIMIT,
             "the broker did not come back"
         );
-        match reconnect(
-            &mut client,
-            tcp,
-            broker,
-            config(scram, scram.user().password, nonce()),
-        )
-        .await
-        {
-            Ok(()) => break,
-            Err(failure) => println!("tap: attempt {attempts}: {failure:?}"),
-        }
         sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(1));
     }
-    produce(&mut client, topic, &expected, &SCRAM_512_STEPS).await;
-    let recovery_ms = lost.elapsed().as_millis();
-
-    let fetched = fetch_all(&mut client, topic).await;
-    let checked = expected.check(&fetched);
-    let latest = bounded(client.list_offsets(topic.name, 0, LATEST)).await;
-    assert_eq!(
-        latest.expect("list offsets"),
-        RECORDS as i64,
-        "records written"
-    );
-    let changed = expected.with_value_changed(RECORDS / 2).check(&fetched);
-    assert_eq!(
-        changed.wrong,
-        [RECORDS as i64 / 2],
-        "the check catches a changed value"
-    );
-    Summary {
-        checked,
-        timed_out: timed_out.to_string(),
-        attempts,
-        recovery_ms,
-        total_ms: started.elapsed().as_millis(),
-    }
+    unreachable!("attempts ran out of numbers")
 }
 
 /// SCRAM-SHA-512 with a wrong password: the broker refuses it.
