@@ -83,12 +83,52 @@ impl Namespace {
         Ok(routes)
     }
 
+    /// The kernel's counters of the TAP device: what it received from the client's stack and
+    /// sent to it.
+    ///
+    /// # Errors
+    /// A counter cannot be read.
+    pub fn tap_counters(&self) -> Result<TapCounters, String> {
+        let read = |name: &str| -> Result<u64, String> {
+            let path = format!("/sys/class/net/{TAP}/statistics/{name}");
+            let output = self
+                .command("cat")
+                .arg(&path)
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|error| format!("cannot run ip netns exec: {error}"))?;
+            let text = String::from_utf8_lossy(&output.stdout);
+            text.trim()
+                .parse()
+                .map_err(|error| format!("{path}: {error}: {text:?}"))
+        };
+        Ok(TapCounters {
+            received_bytes: read("rx_bytes")?,
+            received_packets: read("rx_packets")?,
+            sent_bytes: read("tx_bytes")?,
+            sent_packets: read("tx_packets")?,
+        })
+    }
+
     /// Runs `ip` with `args` in the namespace; what it printed.
     fn ip(&self, args: &[&str]) -> Result<String, String> {
         let mut words = vec!["-n", self.name.as_str()];
         words.extend_from_slice(args);
         ip(&words)
     }
+}
+
+/// The kernel's counters of the TAP device (`/sys/class/net/<tap>/statistics`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TapCounters {
+    /// Bytes of the frames the kernel received from the client's stack.
+    pub received_bytes: u64,
+    /// Those frames.
+    pub received_packets: u64,
+    /// Bytes of the frames the kernel sent to the client's stack.
+    pub sent_bytes: u64,
+    /// Those frames.
+    pub sent_packets: u64,
 }
 
 impl Drop for Namespace {

@@ -12,6 +12,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use franzl_tests::embedded_tap::records::Expected;
+use franzl_tests::embedded_tap::scenario::uncompressed_bytes;
 use franzl_tests::embedded_tap::{PAUSE_BROKER, PAUSED, RESTART_BROKER, SUMMARY};
 use franzl_tests::netns::{KERNEL_ADDRESS, Namespace, TAP};
 use franzl_tests::processes::Process;
@@ -114,6 +116,15 @@ fn embedded_client_over_smoltcp_on_a_tap_device_survives_a_broker_restart() {
         "{summary}"
     );
     broker.kill();
+    // The records went through the TAP device both ways: at least the bytes of those produced
+    // uncompressed, to the broker and back.
+    let counters = namespace.tap_counters().expect("the TAP device's counters");
+    let least = uncompressed_bytes(&Expected::new());
+    println!("{TAP}: {counters:?}; records produced uncompressed: {least} bytes");
+    assert!(
+        counters.received_bytes > least && counters.sent_bytes > least,
+        "{counters:?}"
+    );
     println!(
         "broker up in {broker_up:?}, restarted in {restart:?}, whole test {:?}",
         started.elapsed()

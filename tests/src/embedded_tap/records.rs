@@ -49,6 +49,15 @@ impl Expected {
             .collect()
     }
 
+    /// The key and value bytes of records `from..to`.
+    pub fn bytes(&self, from: usize, to: usize) -> u64 {
+        let records = self.records.get(from..to).unwrap_or_default();
+        records
+            .iter()
+            .map(|(key, value)| (key.len() + value.len()) as u64)
+            .sum()
+    }
+
     /// Compares what was fetched, `(offset, key, value)` in the order read, with these
     /// records: record `i` is expected at offset `i`.
     pub fn check(&self, fetched: &[Fetched]) -> Checked {
@@ -122,6 +131,8 @@ mod tests {
         let mut all = fetched(&expected);
         let checked = expected.check(&all);
         assert_eq!((checked.fetched, checked.matching), (RECORDS, RECORDS));
+        // "sensor-0-0000", "reading 0000: " and 16 bytes.
+        assert_eq!(expected.bytes(0, 1), 13 + 14 + 16);
         // One changed value, one record at the wrong offset: both found.
         assert_eq!(expected.with_value_changed(417).check(&all).wrong, [417]);
         all[3].offset = 4;

@@ -102,6 +102,17 @@ const SCRAM_512_STEPS: [Step; 3] = [
     step(900, 1_000, Acks::None, Compression::None),
 ];
 
+/// The key and value bytes of the records the scenario produces without compression: each
+/// crosses the TAP link as it is, once to the broker and once back in a fetch.
+pub fn uncompressed_bytes(expected: &Expected) -> u64 {
+    [PLAIN_STEPS, SCRAM_256_STEPS, SCRAM_512_STEPS]
+        .iter()
+        .flatten()
+        .filter(|step| step.compression == Compression::None)
+        .map(|step| expected.bytes(step.from, step.to))
+        .sum()
+}
+
 /// What a run saw, printed after [`super::SUMMARY`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
