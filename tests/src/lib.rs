@@ -40,6 +40,13 @@
 //! [`tool_records`] has the tools write records and checks what franzl reads of them.
 //! [`hex_dump`] reads franzl's hex dumps back into the frames' bytes.
 //!
+//! # An embedded network stack
+//!
+//! [`netns`] makes a network namespace with a TAP device for `tests/embedded_tap.rs`, which
+//! runs a [`xtask::broker::StandaloneNode`] in it and the embedded client on embassy-net
+//! (smoltcp) over that device ([`embedded_tap`], run as the program `src/bin/embedded_tap.rs`);
+//! [`embedded_ops`] has the steps both embedded-client tests take.
+//!
 //! # Processes
 //!
 //! [`processes`] builds the example programs and runs them (and long-running Java tools) as
@@ -50,6 +57,8 @@
 
 pub mod client;
 pub mod consumer;
+pub mod embedded_ops;
+pub mod embedded_tap;
 pub mod fault_proxy;
 pub mod features;
 pub mod group_members;
@@ -59,6 +68,7 @@ pub mod java_tools;
 pub mod kcat;
 pub mod listening;
 pub mod log_capture;
+pub mod netns;
 pub mod printed;
 pub mod processes;
 pub mod producer;

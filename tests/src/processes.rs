@@ -4,9 +4,9 @@
 //! be killed (SIGKILL) or asked to stop (SIGTERM) by its PID, and is killed when dropped, so a
 //! failed assertion leaves nothing running.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -61,6 +61,7 @@ type Lines = Arc<Mutex<Vec<String>>>;
 pub struct Process {
     name: String,
     child: Child,
+    stdin: Option<ChildStdin>,
     stdout: Lines,
     stderr: Lines,
     readers: Vec<thread::JoinHandle<()>>,
@@ -72,8 +73,20 @@ impl Process {
     /// # Panics
     /// The process cannot be started.
     pub fn start(name: &str, command: &mut Command) -> Self {
+        Self::spawn(name, command.stdin(Stdio::null()))
+    }
+
+    /// Starts `command` as [`Process::start`] does, but with a pipe to its stdin for
+    /// [`Process::send_line`].
+    ///
+    /// # Panics
+    /// The process cannot be started.
+    pub fn start_with_stdin(name: &str, command: &mut Command) -> Self {
+        Self::spawn(name, command.stdin(Stdio::piped()))
+    }
+
+    fn spawn(name: &str, command: &mut Command) -> Self {
         let mut child = command
-            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -85,11 +98,23 @@ impl Process {
         ];
         Self {
             name: name.to_owned(),
+            stdin: child.stdin.take(),
             child,
             stdout,
             stderr,
             readers,
         }
+    }
+
+    /// Writes `line` and a newline to its stdin.
+    ///
+    /// # Panics
+    /// It was not started with [`Process::start_with_stdin`], or the pipe is closed.
+    pub fn send_line(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("started with a pipe to stdin");
+        writeln!(stdin, "{line}")
+            .and_then(|()| stdin.flush())
+            .unwrap_or_else(|error| panic!("{}: writing to stdin: {error}", self.name));
     }
 
     /// The name it was started with.
@@ -163,12 +188,26 @@ impl Process {
     /// # Panics
     /// `kill` cannot be run, or the process has not ended in time (it is killed then).
     pub fn terminate(&mut self, within: Duration) -> ExitStatus {
+        self.signal("TERM");
+        self.wait(within)
+    }
+
+    /// Sends SIGSTOP: the process keeps its sockets open but runs no more, so its peers'
+    /// requests go unanswered (as in a long garbage-collection pause). [`Process::kill`]
+    /// still ends it.
+    ///
+    /// # Panics
+    /// `kill` cannot be run or fails.
+    pub fn pause(&mut self) {
+        self.signal("STOP");
+    }
+
+    fn signal(&self, name: &str) {
         let sent = Command::new("kill")
-            .args(["-TERM", &self.pid().to_string()])
+            .args([&format!("-{name}"), &self.pid().to_string()])
             .status()
             .expect("kill runs");
-        assert!(sent.success(), "kill -TERM {} failed", self.pid());
-        self.wait(within)
+        assert!(sent.success(), "kill -{name} {} failed", self.pid());
     }
 
     /// Waits up to `within` for the process to end by itself, then reads the rest of its output.

@@ -12,14 +12,11 @@ use async_net::TcpStream;
 use embedded_io_adapters::futures_03::FromFutures;
 use franzl_core::ErrorCode;
 use franzl_core::compression::Compression;
-use franzl_core::conn::{ConnError, Credentials, Instant};
+use franzl_core::conn::{ConnError, Instant};
 use franzl_core::embedded::example::{RoundTrip, produce_and_fetch};
-use franzl_core::embedded::{Acks, Client, ClientError, ConnectionConfig, LATEST, ProduceOptions};
-use franzl_core::messages::Array;
-use franzl_core::messages::create_topics::{CreatableTopic, CreateTopicsRequest};
+use franzl_core::embedded::{Acks, Client, ClientError, ConnectionConfig, ProduceOptions};
 use franzl_core::record::NewRecord;
-use franzl_core::sasl::SaslMechanism as CoreMechanism;
-use franzl_core::sasl::scram::ScramMechanism;
+use franzl_tests::embedded_ops::{self, sasl_config};
 use franzl_tests::{Profile, SaslMechanism, broker, unique_topic};
 use xtask::broker::REAUTH_SESSION_MS;
 
@@ -54,46 +51,10 @@ async fn transport(address: SocketAddr) -> Transport {
 
 /// Creates `topic` (one partition) through the client, then waits until its leader serves it.
 async fn create_topic(client: &mut HostClient<'_, '_>, topic: &str) {
-    let topics = [CreatableTopic {
-        name: topic,
-        num_partitions: 1,
-        replication_factor: 1,
-        ..Default::default()
-    }];
-    let request = CreateTopicsRequest {
-        topics: Array::from_slice(&topics),
-        timeout_ms: 30_000,
-        ..Default::default()
-    };
-    let response = client.request(&request).await.expect("CreateTopics");
-    let response = response
-        .decode::<CreateTopicsRequest<'_>>()
-        .expect("decode CreateTopics");
-    let created = response.topics.iter().next().expect("one topic");
-    assert_eq!(
-        created.error_code,
-        ErrorCode::NONE,
-        "{:?}",
-        created.error_message
-    );
-    // The metadata names a leader a moment before that broker serves the partition: wait
-    // until ListOffsets answers without NOT_LEADER_OR_FOLLOWER.
-    for _ in 0..100 {
-        let has_leader = match client.metadata(topic).await {
-            Ok(metadata) => metadata.leader(0).is_some(),
-            Err(ClientError::Broker(code)) if code.is_retriable() => false,
-            Err(error) => panic!("metadata: {error}"),
-        };
-        if has_leader {
-            match client.list_offsets(topic, 0, LATEST).await {
-                Ok(_) => return,
-                Err(ClientError::Broker(code)) if code.is_retriable() => {}
-                Err(error) => panic!("list offsets: {error}"),
-            }
-        }
-        Timer::after(Duration::from_millis(100)).await;
-    }
-    panic!("{topic} has no leader after 10 s");
+    embedded_ops::create_topic(client, topic, |pause| async move {
+        Timer::after(pause).await;
+    })
+    .await;
 }
 
 fn records<'a>(values: &'a [&'a [u8]]) -> Vec<NewRecord<'a>> {
@@ -192,28 +153,6 @@ fn small_buffers_connect_and_read_metadata() {
             ClientError::Broker(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)
         );
     });
-}
-
-fn sasl_config<'c>(
-    mechanism: SaslMechanism,
-    password: &'static str,
-    nonce: &'c str,
-) -> ConnectionConfig<'c> {
-    let user = mechanism.user();
-    let mechanism = match mechanism {
-        SaslMechanism::Plain => CoreMechanism::Plain,
-        SaslMechanism::ScramSha256 => CoreMechanism::Scram(ScramMechanism::Sha256),
-        SaslMechanism::ScramSha512 => CoreMechanism::Scram(ScramMechanism::Sha512),
-    };
-    ConnectionConfig {
-        sasl: Some(Credentials {
-            mechanism,
-            username: user.username,
-            password,
-            nonce,
-        }),
-        ..ConnectionConfig::default()
-    }
 }
 
 /// A fresh SCRAM nonce: unique per connection, which is all a test needs.

@@ -157,7 +157,10 @@ fn fuzz_smoke() -> Result<(), String> {
 }
 
 /// Runs the integration tests, then the benchmark's smoke test, then a one-minute soak; the
-/// brokers they started are stopped afterwards in every case.
+/// brokers they started are stopped afterwards in every case. Among the integration tests,
+/// `embedded_tap.rs` makes a network namespace with a TAP device and a broker of its own (it
+/// stops that broker itself): CI runs as root, and with `CI=true` a namespace that cannot be
+/// made fails the test instead of skipping it.
 fn integration_tests() -> Result<(), String> {
     let result = run(
         "integration tests against real brokers",

@@ -1,7 +1,8 @@
 //! The text of the files a profile runs with: each node's `server.properties`, the Java tools'
 //! client configs, and the log4j2 configs of brokers and tools.
 //!
-//! Every listener binds 127.0.0.1. Client traffic uses the listener named after its security
+//! Every listener binds 127.0.0.1 (a [`super::StandaloneNode`] puts its client listeners on the
+//! address it is given, in a network namespace of its own). Client traffic uses the listener named after its security
 //! protocol (`PLAINTEXT`, `SASL_PLAINTEXT`, `SSL`); sasl and tls add an internal PLAINTEXT
 //! listener `BROKER` for inter-broker traffic; `CONTROLLER` carries the KRaft quorum. tls adds a
 //! second SSL listener, `MTLS`, that requires a client certificate from the test CA (the `SSL`
@@ -44,7 +45,19 @@ pub(crate) fn server_properties(
     node: NodePorts,
     all: &[NodePorts],
 ) -> String {
+    server_properties_on(layout, node, all, "127.0.0.1")
+}
+
+/// [`server_properties`] with the client listeners (the first one and `REAUTH`, `MTLS` or
+/// `PROXIED`) on `client_host`; the internal and controller listeners stay on 127.0.0.1.
+pub(crate) fn server_properties_on(
+    layout: &ProfileLayout,
+    node: NodePorts,
+    all: &[NodePorts],
+    client_host: &str,
+) -> String {
     let profile = layout.profile();
+    let host = client_host;
     let client = client_listener(profile);
     let voters: Vec<String> = all
         .iter()
@@ -54,11 +67,11 @@ pub(crate) fn server_properties(
         if profile.has_internal_listener() {
             (
                 format!(
-                    "{client}://127.0.0.1:{},BROKER://127.0.0.1:{},CONTROLLER://127.0.0.1:{}",
+                    "{client}://{host}:{},BROKER://127.0.0.1:{},CONTROLLER://127.0.0.1:{}",
                     node.client, node.internal, node.controller
                 ),
                 format!(
-                    "{client}://127.0.0.1:{},BROKER://127.0.0.1:{}",
+                    "{client}://{host}:{},BROKER://127.0.0.1:{}",
                     node.client, node.internal
                 ),
                 format!("{client}:{client},BROKER:PLAINTEXT,CONTROLLER:PLAINTEXT"),
@@ -67,27 +80,27 @@ pub(crate) fn server_properties(
         } else {
             (
                 format!(
-                    "PLAINTEXT://127.0.0.1:{},CONTROLLER://127.0.0.1:{}",
+                    "PLAINTEXT://{host}:{},CONTROLLER://127.0.0.1:{}",
                     node.client, node.controller
                 ),
-                format!("PLAINTEXT://127.0.0.1:{}", node.client),
+                format!("PLAINTEXT://{host}:{}", node.client),
                 "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT".to_string(),
                 "PLAINTEXT",
             )
         };
     if profile.has_proxied_listener() {
-        let _ = write!(listeners, ",PROXIED://127.0.0.1:{}", node.proxied);
-        let _ = write!(advertised, ",PROXIED://127.0.0.1:{}", node.proxy);
+        let _ = write!(listeners, ",PROXIED://{host}:{}", node.proxied);
+        let _ = write!(advertised, ",PROXIED://{host}:{}", node.proxy);
         protocol_map.push_str(",PROXIED:PLAINTEXT");
     }
     if profile.has_reauth_listener() {
-        let _ = write!(listeners, ",REAUTH://127.0.0.1:{}", node.client_auth);
-        let _ = write!(advertised, ",REAUTH://127.0.0.1:{}", node.client_auth);
+        let _ = write!(listeners, ",REAUTH://{host}:{}", node.client_auth);
+        let _ = write!(advertised, ",REAUTH://{host}:{}", node.client_auth);
         protocol_map.push_str(",REAUTH:SASL_PLAINTEXT");
     }
     if profile.has_client_auth_listener() {
-        let _ = write!(listeners, ",MTLS://127.0.0.1:{}", node.client_auth);
-        let _ = write!(advertised, ",MTLS://127.0.0.1:{}", node.client_auth);
+        let _ = write!(listeners, ",MTLS://{host}:{}", node.client_auth);
+        let _ = write!(advertised, ",MTLS://{host}:{}", node.client_auth);
         protocol_map.push_str(",MTLS:SSL");
     }
     let replicas = all.len();
@@ -345,6 +358,21 @@ mod tests {
         }
         // The main listener's sessions do not end.
         assert_eq!(text.matches("connections.max.reauth.ms").count(), 3);
+    }
+
+    #[test]
+    fn a_standalone_node_has_its_client_listeners_on_its_own_address() {
+        let node = single_node();
+        let layout = ProfileLayout::new(Profile::Sasl);
+        let text = super::server_properties_on(&layout, node, &[node], "10.69.0.1");
+        assert!(text.contains(
+            "listeners=SASL_PLAINTEXT://10.69.0.1:9001,BROKER://127.0.0.1:9101,\
+             CONTROLLER://127.0.0.1:9201,REAUTH://10.69.0.1:9301\n"
+        ));
+        assert!(text.contains(
+            "advertised.listeners=SASL_PLAINTEXT://10.69.0.1:9001,BROKER://127.0.0.1:9101,\
+             REAUTH://10.69.0.1:9301\n"
+        ));
     }
 
     #[test]

@@ -175,7 +175,7 @@ pub(crate) fn broker(layout: &ProfileLayout, nodes: &[NodePorts], pids: &[(u32, 
 }
 
 /// Formats every node's storage, in parallel; on sasl, with the SCRAM test users.
-fn format_storage(layout: &ProfileLayout, lib: &std::path::Path) -> Result<()> {
+pub(crate) fn format_storage(layout: &ProfileLayout, lib: &std::path::Path) -> Result<()> {
     let mut children = Vec::new();
     for id in layout.profile().node_ids() {
         let mut command = Command::new("java");
@@ -259,6 +259,6 @@ fn abandon(layout: &ProfileLayout, started: &[(u32, u32)], error: Error) -> Erro
     error
 }
 
-fn write_file(path: &std::path::Path, contents: &str) -> Result<()> {
+pub(crate) fn write_file(path: &std::path::Path, contents: &str) -> Result<()> {
     std::fs::write(path, contents).map_err(|e| Error::io("writing", path, e))
 }

@@ -47,6 +47,12 @@ impl ProfileLayout {
         }
     }
 
+    /// The layout of a node set with `profile`'s settings kept in `root` instead (a
+    /// [`super::StandaloneNode`]): no lock file, bootstrap or ports file is used there.
+    pub(crate) fn at(profile: Profile, root: PathBuf) -> Self {
+        Self { profile, root }
+    }
+
     /// The profile this layout belongs to.
     pub fn profile(&self) -> Profile {
         self.profile

@@ -9,7 +9,8 @@
 //! - `up`, `down`, [`kill_node`], [`pause_node`], [`resume_node`] and [`restart_node`] take a
 //!   per-profile lock file, so concurrent callers (parallel test binaries, two terminals) take
 //!   turns.
-//! - Nothing listens beyond 127.0.0.1. Jars come from Maven Central via `mvn` into a cache
+//! - Nothing listens beyond 127.0.0.1, but a [`StandaloneNode`], which a test runs in a network
+//!   namespace of its own. Jars come from Maven Central via `mvn` into a cache
 //!   shared by all checkouts (see [`jars`]); `java` (17) must be on `PATH`.
 //!
 //! Files are laid out as [`ProfileLayout`] says.
@@ -24,6 +25,7 @@ mod lock;
 mod probe;
 mod process;
 mod profile;
+mod standalone;
 mod state;
 mod tls;
 mod tools;
@@ -36,6 +38,7 @@ pub use control::{NodeStatus, down, kill_node, pause_node, restart_node, resume_
 pub use error::{Error, Result};
 pub use layout::{ProfileLayout, kafka_dir};
 pub use profile::{Profile, REAUTH_SESSION_MS};
+pub use standalone::StandaloneNode;
 pub use tls::{
     ClientCertificate, issue_client_certificate, issue_client_certificate_from_another_ca,
 };

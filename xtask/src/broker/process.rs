@@ -6,6 +6,7 @@
 //! terminal that ran `up` does not reach them. Children started by this process are kept and
 //! reaped, so a killed node does not linger as a zombie.
 
+use std::ffi::OsString;
 use std::fs::File;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -37,20 +38,7 @@ pub(crate) fn spawn_node(layout: &ProfileLayout, lib: &Path, node_id: u32) -> Re
         .try_clone()
         .map_err(|e| Error::io("opening", &log_path, e))?;
     let child = Command::new("java")
-        .args([
-            "-Xms128m",
-            "-Xmx512m",
-            "-XX:+UseSerialGC",
-            "-Djava.awt.headless=true",
-        ])
-        .arg(format!(
-            "-Dlog4j2.configurationFile={}",
-            layout.broker_log4j2().display()
-        ))
-        .arg("-cp")
-        .arg(jars::class_path(lib))
-        .arg("kafka.Kafka")
-        .arg(layout.node_config(node_id))
+        .args(node_java_args(layout, lib, node_id))
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(log_err)
@@ -63,6 +51,30 @@ pub(crate) fn spawn_node(layout: &ProfileLayout, lib: &Path, node_id: u32) -> Re
     std::fs::write(&pid_file, format!("{pid}\n"))
         .map_err(|e| Error::io("writing", &pid_file, e))?;
     Ok(pid)
+}
+
+/// The arguments of `java` that run node `node_id` from its `server.properties`.
+pub(crate) fn node_java_args(layout: &ProfileLayout, lib: &Path, node_id: u32) -> Vec<OsString> {
+    let mut args: Vec<OsString> = [
+        "-Xms128m",
+        "-Xmx512m",
+        "-XX:+UseSerialGC",
+        "-Djava.awt.headless=true",
+    ]
+    .map(OsString::from)
+    .into();
+    args.push(
+        format!(
+            "-Dlog4j2.configurationFile={}",
+            layout.broker_log4j2().display()
+        )
+        .into(),
+    );
+    args.push("-cp".into());
+    args.push(jars::class_path(lib).into());
+    args.push("kafka.Kafka".into());
+    args.push(layout.node_config(node_id).into());
+    args
 }
 
 /// The recorded PID of node `node_id`, if it is still that node's running JVM.
