@@ -3,8 +3,9 @@
 //! broker's chain and host name verified against the test CA with embedded-tls's `rustpki`
 //! verifier, then SASL PLAIN and both SCRAM mechanisms on the `SASL_SSL` listener, producing
 //! with LZ4 and fetching back. A certificate from another CA and a wrong host name are refused
-//! during the handshake; without a verifier both would be let in (the last test shows it, so
-//! the refusals are the verifier's doing).
+//! during the handshake; without a verifier both would be let in (a test shows it, so the
+//! refusals are the verifier's doing). The broker honours the max_fragment_length extension: a
+//! device that asks for 4 KiB records reads them into a 4,352-byte buffer instead of 16,640.
 
 mod embedded_host;
 
@@ -14,13 +15,17 @@ use std::time::SystemTime;
 use async_net::TcpStream;
 use embedded_host::{HostClient, clock, create_topic, nonce, round_trip, run, sasl_config};
 use embedded_io_adapters::futures_03::FromFutures;
+use embedded_io_async::ErrorKind;
+use embedded_tls::MaxFragmentLength;
 use embedded_tls::pki::CertVerifier;
 use embedded_tls::{
     Aes128GcmSha256, Certificate, CryptoProvider, CryptoRngCore, TlsConfig, TlsConnection,
     TlsContext, TlsError, TlsVerifier, UnsecureProvider,
 };
 use franzl_core::compression::Compression;
-use franzl_core::embedded::{Acks, Client, ProduceOptions};
+use franzl_core::embedded::example::produce_and_fetch;
+use franzl_core::embedded::{Acks, Client, ClientError, ConnectionConfig, ProduceOptions};
+use franzl_core::record::NewRecord;
 use franzl_tests::{Profile, SaslMechanism, broker, unique_topic};
 use rand_core::OsRng;
 use rustls_pki_types::CertificateDer;
@@ -35,6 +40,9 @@ const BROKER_NAME: &str = "localhost";
 /// The largest TLS record a broker sends (16 KiB of data) and its overhead: the read buffer
 /// must hold one whole record.
 const READ_RECORD: usize = 16_384 + 256;
+
+/// The read buffer for one record when 4 KiB records were asked for (max_fragment_length).
+const READ_4_KIB_RECORD: usize = 4_096 + 256;
 
 /// The record buffer for writes: larger writes go out as several records.
 const WRITE_RECORD: usize = 4_096;
@@ -91,27 +99,39 @@ async fn open_tls<'b>(
     read_record: &'b mut [u8],
     write_record: &'b mut [u8],
 ) -> Result<Tls<'b>, TlsError> {
+    let config = TlsConfig::new().with_server_name(server_name);
+    open_tls_with(address, &config, ca, read_record, write_record).await
+}
+
+/// [`open_tls`] with a config of the caller's.
+async fn open_tls_with<'b>(
+    address: SocketAddr,
+    config: &TlsConfig<'_>,
+    ca: Option<&[u8]>,
+    read_record: &'b mut [u8],
+    write_record: &'b mut [u8],
+) -> Result<Tls<'b>, TlsError> {
     let stream = TcpStream::connect(address).await.expect("connect");
     let mut tls = TlsConnection::new(FromFutures::new(stream), read_record, write_record);
-    let config = TlsConfig::new().with_server_name(server_name);
     match ca {
         Some(ca) => {
             let provider = VerifyingProvider {
                 rng: OsRng,
                 verifier: CertVerifier::new(Certificate::X509(ca)),
             };
-            tls.open(TlsContext::new(&config, provider)).await?;
+            tls.open(TlsContext::new(config, provider)).await?;
         }
         None => {
             let provider = UnsecureProvider::new::<Aes128GcmSha256>(OsRng);
-            tls.open(TlsContext::new(&config, provider)).await?;
+            tls.open(TlsContext::new(config, provider)).await?;
         }
     }
     Ok(tls)
 }
 
-/// Over TLS on the `SASL_SSL` listener: authenticate with `mechanism`, create a topic, produce
-/// with LZ4 (acks all) and fetch back.
+/// Over TLS on the `SASL_SSL` listener, asking for 4 KiB records as the bare-metal program
+/// does: authenticate with `mechanism`, create a topic, produce with LZ4 (acks all) and fetch
+/// back.
 fn sasl_over_tls(mechanism: SaslMechanism) {
     let broker = broker(Profile::Tls);
     let address = broker.nodes[0]
@@ -121,12 +141,17 @@ fn sasl_over_tls(mechanism: SaslMechanism) {
     let topic = unique_topic(&format!("embedded-tls-{}", mechanism.name()));
     let nonce = nonce();
     let config = sasl_config(mechanism, mechanism.user().password, &nonce);
-    let (mut read_record, mut write_record) = (vec![0u8; READ_RECORD], vec![0u8; WRITE_RECORD]);
+    // As a device runs it: 4 KiB records asked for, and a buffer for one.
+    let (mut read_record, mut write_record) =
+        (vec![0u8; READ_4_KIB_RECORD], vec![0u8; WRITE_RECORD]);
     let (mut tx, mut rx) = (vec![0u8; 4 << 10], vec![0u8; 16 << 10]);
     run(async {
-        let tls = open_tls(
+        let tls_config = TlsConfig::new()
+            .with_server_name(BROKER_NAME)
+            .with_max_fragment_length(MaxFragmentLength::Bits12);
+        let tls = open_tls_with(
             address,
-            BROKER_NAME,
+            &tls_config,
             Some(&ca),
             &mut read_record,
             &mut write_record,
@@ -207,4 +232,63 @@ fn a_wrong_host_name_is_refused() {
 #[test]
 fn without_verification_another_ca_and_a_wrong_name_would_pass() {
     handshake("kafka.franzl.invalid", None).expect("no verifier, no refusal");
+}
+
+/// Produces one 10 KB record on the `SSL` listener and fetches it back, over a session whose
+/// record buffer for reading takes `read_record` bytes, asking the broker for records of at most
+/// `fragment` (the max_fragment_length extension, RFC 6066) or not.
+fn ten_kb_round_trip(
+    fragment: Option<MaxFragmentLength>,
+    read_record: usize,
+) -> Result<(), ClientError> {
+    let broker = broker(Profile::Tls);
+    let ca = test_ca();
+    let topic = unique_topic("embedded-tls-fragments");
+    let (mut read, mut write) = (vec![0u8; read_record], vec![0u8; WRITE_RECORD]);
+    let (mut tx, mut rx) = (vec![0u8; 16 << 10], vec![0u8; 16 << 10]);
+    let value = vec![b'f'; 10_000];
+    let records = [NewRecord {
+        value: Some(&value),
+        ..NewRecord::default()
+    }];
+    run(async {
+        let mut config = TlsConfig::new().with_server_name(BROKER_NAME);
+        if let Some(fragment) = fragment {
+            config = config.with_max_fragment_length(fragment);
+        }
+        let tls = open_tls_with(
+            broker.nodes[0].address,
+            &config,
+            Some(&ca),
+            &mut read,
+            &mut write,
+        )
+        .await
+        .expect("the TLS handshake");
+        let config = ConnectionConfig::default();
+        let mut client: HostClient<'_, '_, Tls<'_>> =
+            Client::new(tls, clock(), config, &mut tx, &mut rx);
+        client.connect().await.expect("connect");
+        create_topic(&mut client, &topic).await;
+        let mut inflate = vec![0u8; 0];
+        let options = ProduceOptions::default();
+        let seen = produce_and_fetch(&mut client, &topic, &records, &options, &mut inflate).await?;
+        assert_eq!(seen.matching, 1, "{seen:?}");
+        Ok(())
+    })
+}
+
+/// The read record buffer a device needs: the broker (the JDK's TLS) honours the
+/// max_fragment_length extension, so with 4 KiB records asked for, a buffer for one 4 KiB
+/// record reads a 10 KB Fetch response; without asking, the broker sends it in a larger record,
+/// which that buffer cannot take (embedded-tls's error reaches the client as a transport error),
+/// and only a buffer for a whole 16 KiB record reads it.
+#[test]
+fn records_of_4_kib_when_asked_for_and_16_kib_otherwise() {
+    ten_kb_round_trip(Some(MaxFragmentLength::Bits12), READ_4_KIB_RECORD)
+        .expect("4 KiB records asked for and read");
+    let error = ten_kb_round_trip(None, READ_4_KIB_RECORD)
+        .expect_err("the broker sent 4 KiB records unasked");
+    assert_eq!(error, ClientError::Io(ErrorKind::Other), "{error}");
+    ten_kb_round_trip(None, READ_RECORD).expect("a whole record's buffer");
 }
