@@ -136,7 +136,7 @@ fn sasl_over_tls(mechanism: SaslMechanism) {
     let broker = broker(Profile::Tls);
     let address = broker.nodes[0]
         .sasl_ssl_address
-        .expect("the SASL_SSL listener");
+        .expect("the SASL_SSL listener (a tls broker started before it existed has none: stop it)");
     let ca = test_ca();
     let topic = unique_topic(&format!("embedded-tls-{}", mechanism.name()));
     let nonce = nonce();
