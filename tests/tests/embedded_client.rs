@@ -3,89 +3,28 @@
 //! an async-net socket through `embedded-io-adapters`. Plain, then each SASL mechanism of the
 //! sasl profile, and a wrong password; re-authentication on the sasl profile's `REAUTH` listener.
 
-use std::future::Future;
+mod embedded_host;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use async_io::Timer;
 use async_net::TcpStream;
+use embedded_host::{clock, create_topic, nonce, round_trip, run, sasl_config};
 use embedded_io_adapters::futures_03::FromFutures;
 use franzl_core::ErrorCode;
 use franzl_core::compression::Compression;
-use franzl_core::conn::{ConnError, Instant};
-use franzl_core::embedded::example::{RoundTrip, produce_and_fetch};
+use franzl_core::conn::ConnError;
 use franzl_core::embedded::{Acks, Client, ClientError, ConnectionConfig, ProduceOptions};
-use franzl_core::record::NewRecord;
-use franzl_tests::embedded_ops::{self, sasl_config};
 use franzl_tests::{Profile, SaslMechanism, broker, unique_topic};
 use xtask::broker::REAUTH_SESSION_MS;
 
 type Transport = FromFutures<TcpStream>;
-type HostClient<'b, 'c> = Client<'b, 'c, Transport, Box<dyn FnMut() -> Instant>>;
-
-/// How long any one test may talk to the broker: the transport has no timer of its own.
-const DEADLINE: Duration = Duration::from_secs(60);
-
-/// Runs `future` on this thread, failing the test if it outlives [`DEADLINE`] (the caller's
-/// own timeout that the client's docs ask for).
-fn run<F: Future>(future: F) -> F::Output {
-    let bounded = futures_lite::future::or(async { Some(future.await) }, async {
-        Timer::after(DEADLINE).await;
-        None
-    });
-    futures_lite::future::block_on(bounded).expect("the broker did not answer in time")
-}
-
-/// Milliseconds since the test started, as the client's clock.
-fn clock() -> Box<dyn FnMut() -> Instant> {
-    let start = std::time::Instant::now();
-    Box::new(move || {
-        Instant::from_millis(u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX))
-    })
-}
+type HostClient<'b, 'c> = embedded_host::HostClient<'b, 'c, Transport>;
 
 async fn transport(address: SocketAddr) -> Transport {
     let stream = TcpStream::connect(address).await.expect("connect");
     FromFutures::new(stream)
-}
-
-/// Creates `topic` (one partition) through the client, then waits until its leader serves it.
-async fn create_topic(client: &mut HostClient<'_, '_>, topic: &str) {
-    embedded_ops::create_topic(client, topic, |pause| async move {
-        Timer::after(pause).await;
-    })
-    .await;
-}
-
-fn records<'a>(values: &'a [&'a [u8]]) -> Vec<NewRecord<'a>> {
-    values
-        .iter()
-        .map(|value| NewRecord {
-            key: Some(b"device-7"),
-            value: Some(value),
-            ..NewRecord::default()
-        })
-        .collect()
-}
-
-/// Produces `values` with `options` and fetches them back; checks all came back in order.
-async fn round_trip(
-    client: &mut HostClient<'_, '_>,
-    topic: &str,
-    values: &[&[u8]],
-    options: &ProduceOptions,
-) -> RoundTrip {
-    let records = records(values);
-    let mut inflate = vec![0u8; 64 << 10];
-    let seen = produce_and_fetch(client, topic, &records, options, &mut inflate)
-        .await
-        .unwrap_or_else(|error| panic!("produce and fetch ({options:?}): {error}"));
-    assert_eq!(seen.fetched, values.len(), "{seen:?}");
-    assert_eq!(seen.matching, values.len(), "{seen:?}");
-    if options.acks != Acks::None {
-        assert_eq!(seen.base_offset, Some(seen.start_offset), "{seen:?}");
-    }
-    seen
 }
 
 #[test]
@@ -153,11 +92,6 @@ fn small_buffers_connect_and_read_metadata() {
             ClientError::Broker(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)
         );
     });
-}
-
-/// A fresh SCRAM nonce: unique per connection, which is all a test needs.
-fn nonce() -> String {
-    unique_topic("nonce")
 }
 
 fn sasl_round_trip(mechanism: SaslMechanism) {

@@ -4,7 +4,10 @@
 //! four ways: as the package's config sets it up (`--cfg franzl_flexible_only`) with SASL PLAIN
 //! only (no SCRAM features) and without `gzip`, the configuration its flash goal (48 KiB)
 //! counts; the same with every SASL mechanism (SCRAM-SHA-256 and SCRAM-SHA-512); that one
-//! speaking every protocol version; and with every mechanism and gzip. A release build fails
+//! speaking every protocol version; and with every mechanism and gzip. The client over TLS 1.3
+//! (`franzl-tls-client`, with every mechanism) is built too, and what TLS adds in flash and RAM
+//! printed (no ceiling holds it); its build compiles the device program of the embedded client's
+//! docs too (the package's `device` feature: embassy-net and embedded-tls). A release build fails
 //! when the first outgrows its ceiling (48 KiB) or the second outgrows its own (56 KiB).
 //!
 //! The sizes come from the ELF section headers, read here, with Berkeley `size` accounting:
@@ -24,6 +27,12 @@ const PACKAGE: &str = "franzl-bare-metal";
 const PROGRAMS: [&str; 2] = ["franzl-bare-metal", CLIENT];
 /// The embedded client's produce-and-fetch program.
 const CLIENT: &str = "franzl-embedded-client";
+/// The same over TLS 1.3 (embedded-tls), built with [`TLS_FEATURES`].
+const TLS_CLIENT: &str = "franzl-tls-client";
+/// The TLS program's build: the docs' device program (`device`, whose TLS provider it uses, so
+/// that program compiles for the target in this build too), and both SCRAM mechanisms, like the second build of [`CLIENT`], so the difference between the two is what
+/// TLS adds.
+const TLS_FEATURES: &str = "device,scram-sha256,scram-sha512";
 
 /// Section sizes in Berkeley `size` accounting.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -187,6 +196,12 @@ fn build_and_report(release: bool) -> Result<(), String> {
             " (features: scram-sha256, scram-sha512, gzip)",
         )?;
     }
+    build(release, &["--features", TLS_FEATURES], None, &target_dir)?;
+    let tls = print_sizes(
+        &elf(&target_dir, TLS_CLIENT),
+        " (features: device, scram-sha256, scram-sha512)",
+    )?;
+    println!("{}", tls_cost(&scram, &tls));
     if release {
         // Both are checked and reported before either fails the step.
         let checks = [
@@ -217,6 +232,18 @@ fn check_client(text: u64, ceiling: &Ceiling) -> Result<String, String> {
     Ok(format!(
         "{CLIENT}: {text} bytes of flash ({build}), under its ceiling of {kib} KiB"
     ))
+}
+
+/// What TLS adds to the client with both SCRAM mechanisms: flash, and RAM in statics (the
+/// program keeps its record buffers there); the session's state is on the stack besides.
+fn tls_cost(scram: &Sizes, tls: &Sizes) -> String {
+    let flash = tls.text.saturating_sub(scram.text);
+    let ram = (tls.data + tls.bss).saturating_sub(scram.data + scram.bss);
+    format!(
+        "{TLS_CLIENT}: TLS 1.3 (embedded-tls, rustpki verifier) adds {flash} bytes of flash and \
+         {ram} bytes of RAM (the read and write record buffers) to {CLIENT} with SCRAM, plus \
+         its session state on the stack (under 1.5 KiB, checked when the program builds)"
+    )
 }
 
 /// Builds the package with `features`, and with `rustflags` instead of its config's if given.
@@ -331,6 +358,25 @@ mod tests {
         // The SCRAM build is held to its own ceiling, the PLAIN build to 48 KiB.
         assert!(check_client(SCRAM_CEILING.kib << 10, &PLAIN_CEILING).is_err());
         assert!(check_client(PLAIN_CEILING.kib << 10, &SCRAM_CEILING).is_ok());
+    }
+
+    #[test]
+    fn tls_cost_is_the_difference_to_the_scram_build() {
+        let scram = Sizes {
+            text: 50_000,
+            data: 8,
+            bss: 100,
+        };
+        let tls = Sizes {
+            text: 90_000,
+            data: 16,
+            bss: 18_792,
+        };
+        let line = tls_cost(&scram, &tls);
+        assert!(
+            line.contains("adds 40000 bytes of flash and 18700 bytes of RAM"),
+            "{line}"
+        );
     }
 
     #[test]

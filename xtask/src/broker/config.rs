@@ -8,7 +8,8 @@
 //! second SSL listener, `MTLS`, that requires a client certificate from the test CA (the `SSL`
 //! one only requests it, so the Java tools can connect without one). sasl adds a second
 //! SASL_PLAINTEXT listener, `REAUTH`, whose sessions last a few seconds
-//! (`connections.max.reauth.ms`), for tests of re-authentication. cluster3 adds a PLAINTEXT
+//! (`connections.max.reauth.ms`), for tests of re-authentication. tls also has a `SASL_SSL`
+//! listener (TLS with the test CA's certificate, then sasl's mechanisms and users). cluster3 adds a PLAINTEXT
 //! listener, `PROXIED`, that advertises another port: the one the test harness's fault proxy
 //! listens on, so a client that bootstraps through the proxies learns the proxies' addresses
 //! from metadata and all its traffic passes them (inter-broker traffic stays direct).
@@ -37,6 +38,8 @@ pub(crate) struct NodePorts {
     pub(crate) proxied: u16,
     /// The port `PROXIED` advertises, where the fault proxy listens (cluster3), else `client`.
     pub(crate) proxy: u16,
+    /// The `SASL_SSL` listener (tls), else the same as `client`.
+    pub(crate) sasl_ssl: u16,
 }
 
 /// The `server.properties` of node `node` in `layout`'s profile, whose nodes are `all`.
@@ -103,6 +106,11 @@ pub(crate) fn server_properties_on(
         let _ = write!(advertised, ",MTLS://{host}:{}", node.client_auth);
         protocol_map.push_str(",MTLS:SSL");
     }
+    if profile.has_sasl_ssl_listener() {
+        let _ = write!(listeners, ",SASL_SSL://127.0.0.1:{}", node.sasl_ssl);
+        let _ = write!(advertised, ",SASL_SSL://127.0.0.1:{}", node.sasl_ssl);
+        protocol_map.push_str(",SASL_SSL:SASL_SSL");
+    }
     let replicas = all.len();
     let min_isr = if replicas >= 3 { 2 } else { 1 };
 
@@ -148,8 +156,9 @@ pub(crate) fn server_properties_on(
         set("broker.session.timeout.ms", &4500);
     }
     match profile {
-        Profile::Sasl => set_sasl(&mut set),
+        Profile::Sasl => set_sasl(&mut set, &["sasl_plaintext", "reauth"]),
         Profile::Tls => {
+            set_sasl(&mut set, &["sasl_ssl"]);
             set("ssl.keystore.type", &"PEM");
             set("ssl.keystore.location", &layout.broker_keystore().display());
             set("ssl.truststore.type", &"PEM");
@@ -164,9 +173,9 @@ pub(crate) fn server_properties_on(
     text
 }
 
-/// The SASL settings of both SASL listeners; on `REAUTH`, each mechanism's sessions last
-/// [`REAUTH_SESSION_MS`] (the setting takes a listener and mechanism prefix).
-fn set_sasl(set: &mut dyn FnMut(&str, &dyn std::fmt::Display)) {
+/// The SASL settings of the SASL `listeners` (lower-case names); on `REAUTH`, each mechanism's
+/// sessions last [`REAUTH_SESSION_MS`] (the setting takes a listener and mechanism prefix).
+fn set_sasl(set: &mut dyn FnMut(&str, &dyn std::fmt::Display), listeners: &[&str]) {
     let names: Vec<&str> = SaslMechanism::ALL.iter().map(|m| m.name()).collect();
     set("sasl.enabled.mechanisms", &names.join(","));
     let plain = format!(
@@ -175,7 +184,7 @@ fn set_sasl(set: &mut dyn FnMut(&str, &dyn std::fmt::Display)) {
         PLAIN_USER.username,
         PLAIN_USER.password
     );
-    for listener in ["sasl_plaintext", "reauth"] {
+    for &listener in listeners {
         for mechanism in SaslMechanism::ALL {
             let prefix = format!(
                 "listener.name.{listener}.{}",
@@ -294,6 +303,7 @@ mod tests {
                 controller: 9200 + id as u16,
                 proxied: 9400 + id as u16,
                 proxy: 9500 + id as u16,
+                sasl_ssl: 9600 + id as u16,
             })
             .collect();
         for profile in Profile::ALL {
@@ -315,6 +325,7 @@ mod tests {
             controller: 9201,
             proxied: 9001,
             proxy: 9001,
+            sasl_ssl: 9601,
         }
     }
 
@@ -324,14 +335,20 @@ mod tests {
         let text = server_properties(&ProfileLayout::new(Profile::Tls), node, &[node]);
         assert!(text.contains(
             "listeners=SSL://127.0.0.1:9001,BROKER://127.0.0.1:9101,CONTROLLER://127.0.0.1:9201,\
-             MTLS://127.0.0.1:9301\n"
+             MTLS://127.0.0.1:9301,SASL_SSL://127.0.0.1:9601\n"
         ));
         assert!(text.contains(
             "listener.security.protocol.map=SSL:SSL,BROKER:PLAINTEXT,\
-             CONTROLLER:PLAINTEXT,MTLS:SSL\n"
+             CONTROLLER:PLAINTEXT,MTLS:SSL,SASL_SSL:SASL_SSL\n"
         ));
         assert!(text.contains("\nssl.client.auth=requested\n"));
         assert!(text.contains("\nlistener.name.mtls.ssl.client.auth=required\n"));
+        for mechanism in ["plain", "scram-sha-256", "scram-sha-512"] {
+            assert!(text.contains(&format!(
+                "\nlistener.name.sasl_ssl.{mechanism}.sasl.jaas.config="
+            )));
+        }
+        assert!(!text.contains("connections.max.reauth.ms"));
         let plain = server_properties(&ProfileLayout::new(Profile::Plain), node, &[node]);
         assert!(!plain.contains("MTLS"));
     }
@@ -386,6 +403,7 @@ mod tests {
                 controller: 7000 + id as u16,
                 proxied: 7100 + id as u16,
                 proxy: 7200 + id as u16,
+                sasl_ssl: 1,
             })
             .collect();
         let text = server_properties(&ProfileLayout::new(Profile::Cluster3), nodes[1], &nodes);

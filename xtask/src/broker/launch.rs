@@ -159,6 +159,9 @@ pub(crate) fn broker(layout: &ProfileLayout, nodes: &[NodePorts], pids: &[(u32, 
             reauth_address: (layout.profile().has_reauth_listener()
                 && node.client_auth != node.client)
                 .then(|| std::net::SocketAddr::from(([127, 0, 0, 1], node.client_auth))),
+            sasl_ssl_address: (layout.profile().has_sasl_ssl_listener()
+                && node.sasl_ssl != node.client)
+                .then(|| std::net::SocketAddr::from(([127, 0, 0, 1], node.sasl_ssl))),
             proxied: (layout.profile().has_proxied_listener() && node.proxy != node.client).then(
                 || ProxiedListener {
                     broker: std::net::SocketAddr::from(([127, 0, 0, 1], node.proxied)),
@@ -198,7 +201,7 @@ pub(crate) fn format_storage(layout: &ProfileLayout, lib: &std::path::Path) -> R
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        if layout.profile() == Profile::Sasl {
+        if layout.profile().has_scram_users() {
             command.args(config::scram_format_args());
         }
         let child = command

@@ -71,6 +71,9 @@ pub struct Node {
     /// The SASL_PLAINTEXT listener whose sessions last [`REAUTH_SESSION_MS`] (sasl only), on
     /// 127.0.0.1: the broker closes a connection that did not re-authenticate in time.
     pub reauth_address: Option<SocketAddr>,
+    /// The SASL_SSL listener (tls only), on 127.0.0.1: the test CA's certificate, then SASL
+    /// PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 with the sasl profile's test users.
+    pub sasl_ssl_address: Option<SocketAddr>,
     /// The listener whose traffic goes through a fault proxy (cluster3 only).
     pub proxied: Option<ProxiedListener>,
 }

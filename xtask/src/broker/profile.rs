@@ -17,7 +17,8 @@ pub enum Profile {
     /// second one (`REAUTH`) whose sessions last [`REAUTH_SESSION_MS`] (KIP-368).
     Sasl,
     /// One node, an SSL listener with a certificate from a test CA made at start, which
-    /// requests a client certificate, and a second one (`MTLS`) which requires it.
+    /// requests a client certificate, a second one (`MTLS`) which requires it, and a
+    /// SASL_SSL one with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512.
     Tls,
     /// Three combined broker+controller nodes, PLAINTEXT, replication factor 3, min ISR 2,
     /// and a second PLAINTEXT listener per node that advertises its fault proxy's port.
@@ -82,6 +83,17 @@ impl Profile {
     /// port is kept in the same place of the ports file.
     pub(crate) fn has_second_client_listener(self) -> bool {
         self.has_client_auth_listener() || self.has_reauth_listener()
+    }
+
+    /// Whether the profile has a SASL_SSL listener (the test CA's certificate, and the sasl
+    /// profile's mechanisms and users).
+    pub(crate) fn has_sasl_ssl_listener(self) -> bool {
+        self == Profile::Tls
+    }
+
+    /// Whether the profile's storage is formatted with the SCRAM test users.
+    pub(crate) fn has_scram_users(self) -> bool {
+        self == Profile::Sasl || self.has_sasl_ssl_listener()
     }
 
     /// Whether each node has a `PROXIED` listener advertising the port of a fault proxy.

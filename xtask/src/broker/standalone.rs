@@ -33,6 +33,7 @@ const PORTS: NodePorts = NodePorts {
     client_auth: 9095,
     proxied: 9092,
     proxy: 9092,
+    sasl_ssl: 9092,
 };
 
 /// A prepared standalone node (see the module docs).

@@ -2,7 +2,7 @@
 //! restarted node gets the same addresses) and the bootstrap file.
 //!
 //! The ports file has one line per node: `id client internal controller client_auth proxied
-//! proxy` (files written before the later listeners existed lack the last fields, which then
+//! proxy sasl_ssl` (files written before the later listeners existed lack the last fields, which then
 //! default to `client`).
 
 use std::net::TcpListener;
@@ -53,7 +53,8 @@ pub(crate) fn choose_ports(layout: &ProfileLayout) -> Result<Vec<NodePorts>> {
     let per_node = 2
         + usize::from(profile.has_internal_listener())
         + usize::from(profile.has_second_client_listener())
-        + 2 * usize::from(profile.has_proxied_listener());
+        + 2 * usize::from(profile.has_proxied_listener())
+        + usize::from(profile.has_sasl_ssl_listener());
     let count = profile.node_ids().count() * per_node;
     let listeners = bind_free_ports(count)?;
     let mut ports = Vec::with_capacity(count);
@@ -67,7 +68,8 @@ pub(crate) fn choose_ports(layout: &ProfileLayout) -> Result<Vec<NodePorts>> {
         .node_ids()
         .zip(ports.chunks(per_node))
         .map(|(id, chunk)| {
-            // client, [internal], [client_auth (MTLS or REAUTH)], [proxied, proxy], controller
+            // client, [internal], [client_auth (MTLS or REAUTH)], [proxied, proxy], [sasl_ssl],
+            // controller
             let mut extra = chunk[1..per_node - 1].iter().copied();
             let internal = if profile.has_internal_listener() {
                 extra.next()
@@ -84,6 +86,11 @@ pub(crate) fn choose_ports(layout: &ProfileLayout) -> Result<Vec<NodePorts>> {
             } else {
                 (None, None)
             };
+            let sasl_ssl = if profile.has_sasl_ssl_listener() {
+                extra.next()
+            } else {
+                None
+            };
             NodePorts {
                 id,
                 client: chunk[0],
@@ -92,6 +99,7 @@ pub(crate) fn choose_ports(layout: &ProfileLayout) -> Result<Vec<NodePorts>> {
                 controller: chunk[per_node - 1],
                 proxied: proxied.unwrap_or(chunk[0]),
                 proxy: proxy.unwrap_or(chunk[0]),
+                sasl_ssl: sasl_ssl.unwrap_or(chunk[0]),
             }
         })
         .collect();
@@ -104,8 +112,15 @@ pub(crate) fn write_ports(layout: &ProfileLayout, nodes: &[NodePorts]) -> Result
         .iter()
         .map(|n| {
             format!(
-                "{} {} {} {} {} {} {}\n",
-                n.id, n.client, n.internal, n.controller, n.client_auth, n.proxied, n.proxy
+                "{} {} {} {} {} {} {} {}\n",
+                n.id,
+                n.client,
+                n.internal,
+                n.controller,
+                n.client_auth,
+                n.proxied,
+                n.proxy,
+                n.sasl_ssl
             )
         })
         .collect();
@@ -137,6 +152,7 @@ fn parse_line(line: &str) -> Option<NodePorts> {
     let client_auth = optional()?;
     let proxied = optional()?;
     let proxy = optional()?;
+    let sasl_ssl = optional()?;
     let node = NodePorts {
         id,
         client,
@@ -145,6 +161,7 @@ fn parse_line(line: &str) -> Option<NodePorts> {
         controller,
         proxied,
         proxy,
+        sasl_ssl,
     };
     fields.next().is_none().then_some(node)
 }
@@ -160,7 +177,7 @@ mod tests {
     use super::parse_line;
 
     #[test]
-    fn ports_line_has_seven_numbers_or_fewer() {
+    fn ports_line_has_eight_numbers_or_fewer() {
         let node = parse_line("2 4001 4002 4003 4004").unwrap();
         assert_eq!(
             (
@@ -177,8 +194,11 @@ mod tests {
         assert_eq!(node.client_auth, 4001);
         let node = parse_line("2 4001 4002 4003 4001 4005 4006").unwrap();
         assert_eq!((node.proxied, node.proxy), (4005, 4006));
+        assert_eq!(node.sasl_ssl, 4001);
+        let node = parse_line("2 4001 4002 4003 4004 4001 4001 4007").unwrap();
+        assert_eq!(node.sasl_ssl, 4007);
         assert!(parse_line("2 4001 4002").is_none());
-        assert!(parse_line("2 4001 4002 4003 4004 4005 4006 9").is_none());
+        assert!(parse_line("2 4001 4002 4003 4004 4005 4006 4007 9").is_none());
         assert!(parse_line("2 4001 4002 4003 4004 4005 70000").is_none());
         assert!(parse_line("2 4001 4002 70000").is_none());
         assert!(parse_line("2 4001 4002 4003 70000").is_none());

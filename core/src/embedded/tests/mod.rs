@@ -457,3 +457,39 @@ fn client_state_besides_the_buffers_is_under_2_kib() {
         "{state} bytes ({sasl_extra} of them SASL buffer)"
     );
 }
+
+/// The module docs' device program is, line for line, the one `examples/bare-metal` compiles
+/// for the target (`src/device.rs`, between its markers).
+#[test]
+fn device_example_matches_this_program() {
+    let program = include_str!("../../../../examples/bare-metal/src/device.rs");
+    let docs = include_str!("../mod.rs");
+    let (_, rest) = program
+        .split_once("// example: begin\n")
+        .expect("the begin marker");
+    let (example, _) = rest
+        .split_once("// example: end\n")
+        .expect("the end marker");
+    let mut shown = docs
+        .lines()
+        .skip_while(|line| *line != "//! ```ignore")
+        .skip(1)
+        .take_while(|line| *line != "//! ```")
+        .map(|line| {
+            line.strip_prefix("//! ")
+                .unwrap_or(line.trim_start_matches("//!"))
+        });
+    let mut compiled = example.lines();
+    let mut line = 0;
+    loop {
+        line += 1;
+        match (shown.next(), compiled.next()) {
+            (None, None) => break,
+            (shown, compiled) => assert_eq!(
+                shown, compiled,
+                "line {line} of the example: the docs' block and src/device.rs differ"
+            ),
+        }
+    }
+    assert!(line > 20, "the example has {line} lines");
+}

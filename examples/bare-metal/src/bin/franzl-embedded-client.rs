@@ -17,8 +17,8 @@ use core::hint::black_box;
 use core::panic::PanicInfo;
 
 use cortex_m_rt::entry;
-use embedded_io_async::{ErrorKind, ErrorType, Read, Write};
 use franzl_bare_metal::executor::block_on;
+use franzl_bare_metal::stub::StubSocket;
 use franzl_core::compression::Compression;
 use franzl_core::conn::{Credentials, Instant};
 use franzl_core::embedded::example::produce_and_fetch;
@@ -31,34 +31,6 @@ use franzl_core::sasl::scram::ScramMechanism;
 fn panic(_: &PanicInfo<'_>) -> ! {
     loop {
         core::hint::spin_loop();
-    }
-}
-
-/// Stands in for a TCP socket: reads fill the buffer with an unpredictable byte, writes take
-/// everything.
-struct StubSocket;
-
-impl ErrorType for StubSocket {
-    type Error = ErrorKind;
-}
-
-impl Read for StubSocket {
-    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, ErrorKind> {
-        buf.fill(black_box(0));
-        match black_box(buf.len()) {
-            0 => Err(ErrorKind::NotConnected),
-            n => Ok(n.min(buf.len())),
-        }
-    }
-}
-
-impl Write for StubSocket {
-    async fn write(&mut self, buf: &[u8]) -> Result<usize, ErrorKind> {
-        Ok(black_box(buf).len())
-    }
-
-    async fn flush(&mut self) -> Result<(), ErrorKind> {
-        Ok(())
     }
 }
 
