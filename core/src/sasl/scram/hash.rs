@@ -167,15 +167,10 @@ impl Hasher {
         self.block[hash.block_len - 8..hash.block_len].copy_from_slice(&bits.to_be_bytes());
         self.compress_block();
         let word_len = hash.word_len;
-        for (chunk, word) in out
-            .chunks_mut(word_len)
-            .zip(self.state.iter())
-            .take(hash.output_len / word_len)
-        {
-            let bytes = word.to_be_bytes();
-            for (dst, src) in chunk.iter_mut().zip(&bytes[8 - word_len..]) {
-                *dst = *src;
-            }
+        for (i, byte) in out.iter_mut().take(hash.output_len).enumerate() {
+            // Each state word big-endian, in its low `word_len` bytes.
+            let word = self.state.get(i / word_len).copied().unwrap_or(0);
+            *byte = (word >> (8 * (word_len - 1 - i % word_len))) as u8;
         }
     }
 }
