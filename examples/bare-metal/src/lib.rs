@@ -3,13 +3,16 @@
 //! semihosting ([`semihosting`]), checks that report each result ([`checks`]), and the stack's
 //! high-water mark ([`stack`]).
 //!
-//! Nothing here is linked unless a program uses it: the library defines no panic handler, and
-//! its one symbol is the interrupt vector table of the board ([`vectors`], in place of
-//! cortex-m-rt's generic one), so the size of the embedded client's example is its own.
+//! Two things are linked into every program: the interrupt vector table of the board
+//! ([`vectors`], in place of cortex-m-rt's generic one) and small memory copies ([`mem`], in
+//! place of the compiler's unrolled ones), both program choices that a device program makes for
+//! itself. The rest is linked only when a program uses it, and the library defines no panic
+//! handler, so the size of the embedded client's example is its own and these two.
 #![no_std]
 
 pub mod checks;
 pub mod executor;
+pub mod mem;
 pub mod semihosting;
 pub mod stack;
 mod vectors;
