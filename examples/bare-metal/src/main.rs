@@ -12,6 +12,7 @@
 #![no_std]
 #![no_main]
 
+use core::cmp::Ordering;
 use core::hint::black_box;
 use core::panic::PanicInfo;
 
@@ -160,8 +161,9 @@ fn check_gzip(checks: &mut Checks) {
 #[derive(Clone, Copy)]
 struct Aligned([u8; 24]);
 
-/// The program's memory copies and fills (`franzl_bare_metal::mem`): overlapping moves in both
-/// directions, at word offsets and at odd ones, and fills of a word run and of odd bytes.
+/// The program's memory copies, fills and comparisons (`franzl_bare_metal::mem`): overlapping
+/// moves in both directions, at word offsets and at odd ones, fills of a word run and of odd
+/// bytes, and byte strings that compare equal, lower and higher.
 fn check_mem(checks: &mut Checks) {
     let pattern = Aligned(core::array::from_fn(|i| i as u8 + 1));
     for (from, to, len) in [(0, 4, 16), (4, 0, 16), (1, 6, 13), (6, 1, 13)] {
@@ -196,6 +198,16 @@ fn check_mem(checks: &mut Checks) {
             &want,
         );
     }
+    // Slices of bytes compare through `memcmp`.
+    let (low, high) = (*b"franzl-a", *b"franzl-b");
+    let order = |a: &[u8], b: &[u8]| black_box(a).cmp(black_box(b));
+    checks.check_eq("memcmp: equal bytes", &order(&low, &low), &Ordering::Equal);
+    checks.check_eq("memcmp: lower first", &order(&low, &high), &Ordering::Less);
+    checks.check_eq(
+        "memcmp: higher first",
+        &order(&high, &low),
+        &Ordering::Greater,
+    );
 }
 
 #[entry]

@@ -1,4 +1,4 @@
-//! Small `memcpy`, `memmove` and `memset` (and the ARM EABI entry points the compiler calls),
+//! Small `memcpy`, `memmove`, `memset` and `memcmp` (and the ARM EABI entry points the compiler calls),
 //! in place of `compiler_builtins`' versions, which are unrolled for speed: about 4 KiB of
 //! flash against a few hundred bytes here.
 //!
@@ -123,6 +123,24 @@ pub unsafe extern "C" fn memset(dest: *mut u8, c: i32, n: usize) -> *mut u8 {
     // SAFETY: the caller's contract.
     unsafe { fill(dest, c as u8, n) };
     dest
+}
+
+/// C's `memcmp`: the difference of the first differing bytes, or 0.
+///
+/// # Safety
+/// `a` and `b` are valid for `n` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+    let mut i = 0;
+    while i < n {
+        // SAFETY: both are valid for `n` bytes, `i < n`.
+        let (x, y) = unsafe { (read_volatile(a.add(i)), read_volatile(b.add(i))) };
+        if x != y {
+            return i32::from(x) - i32::from(y);
+        }
+        i += 1;
+    }
+    0
 }
 
 /// The ARM EABI's entry points (RTABI §4.3.4): `memcpy` and `memmove` with their arguments,
