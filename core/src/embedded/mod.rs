@@ -40,7 +40,7 @@
 //!
 //! # Flash
 //! The produce-and-fetch example takes about 41 KiB of flash on a Cortex-M4F (opt-level `z`,
-//! LTO) with SASL PLAIN and about 49.4 KiB with both SCRAM mechanisms, when built with
+//! LTO) with SASL PLAIN and about 49.2 KiB with both SCRAM mechanisms, when built with
 //! `--cfg franzl_flexible_only`, which links the flexible protocol versions only (brokers from
 //! about Kafka 2.8 on), and about 54 KiB without (programs with their board's vector table and
 //! small memory copies, as `examples/bare-metal` links them); the README's microcontroller
