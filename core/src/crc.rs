@@ -3,8 +3,8 @@
 //!
 //! With the `std` feature, CRC-32C runs on the `crc32c` crate and CRC-32 on `crc32fast`, which
 //! use the CPU's CRC or carry-less multiply instructions where present. Without it (on a
-//! microcontroller), portable implementations with one 256-entry table each (1 KiB of flash per
-//! polynomial) give the same answers (tests compare them). Every function
+//! microcontroller), portable implementations with one 16-entry table each (64 bytes of flash
+//! per polynomial) give the same answers (tests compare them). Every function
 //! takes any input and cannot fail.
 
 /// The reflected CRC-32C polynomial (Castagnoli).
@@ -14,17 +14,19 @@ const CASTAGNOLI: u32 = 0x82F6_3B78;
 #[cfg(any(not(feature = "std"), test))]
 const IEEE: u32 = 0xEDB8_8320;
 
-/// The byte-at-a-time lookup table of a reflected CRC: entry `n` is the CRC of the byte `n`.
-/// One 1 KiB table per polynomial, rather than the eight of slicing-by-8, because the portable
-/// code runs where flash is scarce (microcontrollers) and hosts use the accelerated crates.
+/// The half-byte lookup table of a reflected CRC: entry `n` is the CRC of the four bits `n`.
+/// Sixteen entries (64 bytes of flash per polynomial) rather than a byte table's 256 (1 KiB)
+/// or slicing-by-8's eight, because the portable code runs where flash is scarce
+/// (microcontrollers: two lookups a byte cost little beside the network), and hosts use the
+/// accelerated crates.
 #[cfg(any(not(feature = "std"), test))]
-const fn byte_table(poly: u32) -> [u32; 256] {
-    let mut table = [0u32; 256];
+const fn nibble_table(poly: u32) -> [u32; 16] {
+    let mut table = [0u32; 16];
     let mut n = 0;
-    while n < 256 {
+    while n < 16 {
         let mut crc = n as u32;
         let mut bit = 0;
-        while bit < 8 {
+        while bit < 4 {
             crc = if crc & 1 == 1 {
                 (crc >> 1) ^ poly
             } else {
@@ -39,17 +41,18 @@ const fn byte_table(poly: u32) -> [u32; 256] {
 }
 
 #[cfg(any(not(feature = "std"), test))]
-static CASTAGNOLI_TABLE: [u32; 256] = byte_table(CASTAGNOLI);
+static CASTAGNOLI_TABLE: [u32; 16] = nibble_table(CASTAGNOLI);
 #[cfg(any(not(feature = "std"), test))]
-static IEEE_TABLE: [u32; 256] = byte_table(IEEE);
+static IEEE_TABLE: [u32; 16] = nibble_table(IEEE);
 
-/// Continues a reflected CRC (without the final inversion undone) over `data`, one byte and
-/// one lookup at a time.
+/// Continues a reflected CRC (without the final inversion undone) over `data`, four bits and
+/// one lookup at a time, the low half of each byte first.
 #[cfg(any(not(feature = "std"), test))]
-fn table_update(table: &[u32; 256], crc: u32, data: &[u8]) -> u32 {
+fn table_update(table: &[u32; 16], crc: u32, data: &[u8]) -> u32 {
     data.iter().fold(crc, |crc, &byte| {
-        // The index is masked to 0..=255, so the lookup cannot go out of bounds.
-        (crc >> 8) ^ table[((crc ^ u32::from(byte)) & 0xFF) as usize]
+        // Each index is masked to 0..=15, so no lookup can go out of bounds.
+        let crc = (crc >> 4) ^ table[((crc ^ u32::from(byte)) & 0xF) as usize];
+        (crc >> 4) ^ table[((crc ^ u32::from(byte >> 4)) & 0xF) as usize]
     })
 }
 

@@ -8,7 +8,7 @@
 //! (`franzl-tls-client`, with every mechanism) is built too, and what TLS adds in flash and RAM
 //! printed (no ceiling holds it); its build compiles the device program of the embedded client's
 //! docs too (the package's `device` feature: embassy-net and embedded-tls). A release build fails
-//! when the first outgrows its ceiling (48 KiB) or the second outgrows its own (56 KiB).
+//! when the first outgrows its ceiling (48 KiB) or the second outgrows its own (50 KiB).
 //!
 //! The sizes come from the ELF section headers, read here, with Berkeley `size` accounting:
 //! text is every allocated read-only section (code, vector table, constants), data every
@@ -134,10 +134,10 @@ const PLAIN_CEILING: Ceiling = Ceiling {
     build: "SASL PLAIN only, no gzip",
 };
 
-/// The ceiling of the same client with both SCRAM mechanisms: where it stands now (56,624 B),
+/// The ceiling of the same client with both SCRAM mechanisms: where it stands now (50,372 B),
 /// rounded up to a KiB, so that it can only shrink; the goal is 48 KiB like the PLAIN build.
 const SCRAM_CEILING: Ceiling = Ceiling {
-    kib: 56,
+    kib: 50,
     build: "SASL PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512, no gzip",
 };
 
@@ -153,9 +153,10 @@ const EVERY_MECHANISM: &str = "scram-sha256,scram-sha512";
 /// The same with gzip inflation.
 const EVERY_MECHANISM_AND_GZIP: &str = "scram-sha256,scram-sha512,gzip";
 
-/// The rustflags of `examples/bare-metal/.cargo/config.toml` less `--cfg franzl_flexible_only`:
-/// the client that speaks every protocol version, measured for comparison.
-const EVERY_VERSION_RUSTFLAGS: &str = "--cfg sha2_backend_soft=\"compact\"";
+/// The rustflags of `examples/bare-metal/.cargo/config.toml` less `--cfg franzl_flexible_only`
+/// (its only flag, so none): the client that speaks every protocol version, measured for
+/// comparison. Set, even empty, the variable replaces the config file's flags.
+const EVERY_VERSION_RUSTFLAGS: &str = "";
 
 fn build_and_report(release: bool) -> Result<(), String> {
     let profile = if release { "release" } else { "debug" };

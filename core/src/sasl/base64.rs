@@ -73,20 +73,24 @@ pub fn encode(input: &[u8], out: &mut [u8]) -> Result<usize, Base64Error> {
         return Err(Base64Error::BufferTooSmall { needed });
     };
     for (chunk, dst) in input.chunks(3).zip(out.chunks_mut(4)) {
-        let b0 = chunk.first().copied().unwrap_or(0);
-        let b1 = chunk.get(1).copied().unwrap_or(0);
-        let b2 = chunk.get(2).copied().unwrap_or(0);
-        let group = (u32::from(b0) << 16) | (u32::from(b1) << 8) | u32::from(b2);
-        let sextet = |shift: u32| ALPHABET[((group >> shift) & 0x3f) as usize];
-        let symbols = [
-            sextet(18),
-            sextet(12),
-            if chunk.len() > 1 { sextet(6) } else { b'=' },
-            if chunk.len() > 2 { sextet(0) } else { b'=' },
-        ];
-        dst.copy_from_slice(&symbols);
+        dst.copy_from_slice(&encode_group(chunk));
     }
     Ok(needed)
+}
+
+/// The four symbols of one group of one to three input bytes (`=` for each byte missing).
+pub(crate) fn encode_group(chunk: &[u8]) -> [u8; 4] {
+    let b0 = chunk.first().copied().unwrap_or(0);
+    let b1 = chunk.get(1).copied().unwrap_or(0);
+    let b2 = chunk.get(2).copied().unwrap_or(0);
+    let group = (u32::from(b0) << 16) | (u32::from(b1) << 8) | u32::from(b2);
+    let sextet = |shift: u32| ALPHABET[((group >> shift) & 0x3f) as usize];
+    [
+        sextet(18),
+        sextet(12),
+        if chunk.len() > 1 { sextet(6) } else { b'=' },
+        if chunk.len() > 2 { sextet(0) } else { b'=' },
+    ]
 }
 
 /// The value of one alphabet symbol, or `None` for any other byte (`=` included).

@@ -5,11 +5,14 @@
 //! `cargo xtask qemu`, it exits with status 0 only if every check held, and reports its
 //! stack's high-water mark.
 //!
+//! It checks the program's own memory copies too (`franzl_bare_metal::mem`).
+//!
 //! It also proves the no-allocator contract at link time (a stray `alloc` use would fail the
 //! link) and is measured by `cargo xtask size --release`.
 #![no_std]
 #![no_main]
 
+use core::cmp::Ordering;
 use core::hint::black_box;
 use core::panic::PanicInfo;
 
@@ -152,6 +155,61 @@ fn check_gzip(checks: &mut Checks) {
     );
 }
 
+/// Bytes at a word-aligned address, so that the copies below take the word loop where the
+/// offsets allow.
+#[repr(align(4))]
+#[derive(Clone, Copy)]
+struct Aligned([u8; 24]);
+
+/// The program's memory copies, fills and comparisons (`franzl_bare_metal::mem`): overlapping
+/// moves in both directions, at word offsets and at odd ones, fills of a word run and of odd
+/// bytes, and byte strings that compare equal, lower and higher.
+fn check_mem(checks: &mut Checks) {
+    let pattern = Aligned(core::array::from_fn(|i| i as u8 + 1));
+    for (from, to, len) in [(0, 4, 16), (4, 0, 16), (1, 6, 13), (6, 1, 13)] {
+        let mut bytes = pattern;
+        // Lengths the compiler cannot see, so that the copy calls `memmove`.
+        let (from, to, len) = (black_box(from), black_box(to), black_box(len));
+        bytes.0.copy_within(from..from + len, to);
+        let want: [u8; 24] = core::array::from_fn(|i| match i.checked_sub(to) {
+            Some(at) if at < len => pattern.0[from + at],
+            _ => pattern.0[i],
+        });
+        checks.check_eq(
+            format_args!("memmove: {len} bytes from {from} to {to}"),
+            &bytes.0,
+            &want,
+        );
+    }
+    for (start, end) in [(4, 20), (1, 12)] {
+        let mut bytes = pattern;
+        let (start, end) = (black_box(start), black_box(end));
+        bytes.0[start..end].fill(black_box(0xA5));
+        let want: [u8; 24] = core::array::from_fn(|i| {
+            if (start..end).contains(&i) {
+                0xA5
+            } else {
+                pattern.0[i]
+            }
+        });
+        checks.check_eq(
+            format_args!("memset: bytes {start} to {end}"),
+            &bytes.0,
+            &want,
+        );
+    }
+    // Slices of bytes compare through `memcmp`.
+    let (low, high) = (*b"franzl-a", *b"franzl-b");
+    let order = |a: &[u8], b: &[u8]| black_box(a).cmp(black_box(b));
+    checks.check_eq("memcmp: equal bytes", &order(&low, &low), &Ordering::Equal);
+    checks.check_eq("memcmp: lower first", &order(&low, &high), &Ordering::Less);
+    checks.check_eq(
+        "memcmp: higher first",
+        &order(&high, &low),
+        &Ordering::Greater,
+    );
+}
+
 #[entry]
 fn main() -> ! {
     let mut checks = Checks::new("franzl-bare-metal");
@@ -174,6 +232,7 @@ fn main() -> ! {
         );
     }
     check_gzip(&mut checks);
+    check_mem(&mut checks);
     checks.check_stack("franzl-bare-metal", stack::high_water_mark());
     checks.finish()
 }

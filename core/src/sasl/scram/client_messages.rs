@@ -121,18 +121,15 @@ pub(crate) fn write_client_final(
     out: &mut [u8],
 ) -> Result<usize, ScramError> {
     let needed = client_final_len(combined_nonce, proof.len());
-    let too_small = ScramError::BufferTooSmall { needed };
-    let out = out.get_mut(..needed).ok_or(too_small)?;
-    let proof_len = base64::encoded_len(proof.len()).unwrap_or(usize::MAX);
-    let head_len = needed.saturating_sub(proof_len);
-    let (head, tail) = out.split_at_mut_checked(head_len).ok_or(too_small)?;
-    write_exact(head, head_len, |sink| {
+    write_exact(out, needed, |sink| {
         sink(CHANNEL_BINDING);
         sink(b",r=");
         sink(combined_nonce.as_bytes());
         sink(b",p=");
+        for group in proof.chunks(3) {
+            sink(&base64::encode_group(group));
+        }
     })?;
-    base64::encode(proof, tail).map_err(|_| too_small)?;
     Ok(needed)
 }
 

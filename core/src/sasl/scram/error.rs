@@ -119,21 +119,27 @@ impl ServerErrorValue {
     /// Classifies the text of an `e=` attribute.
     #[must_use]
     pub fn from_text(text: &str) -> Self {
-        match text {
-            "invalid-encoding" => Self::InvalidEncoding,
-            "extensions-not-supported" => Self::ExtensionsNotSupported,
-            "invalid-proof" => Self::InvalidProof,
-            "channel-bindings-dont-match" => Self::ChannelBindingsDontMatch,
-            "server-does-support-channel-binding" => Self::ServerDoesSupportChannelBinding,
-            "channel-binding-not-supported" => Self::ChannelBindingNotSupported,
-            "unsupported-channel-binding-type" => Self::UnsupportedChannelBindingType,
-            "unknown-user" => Self::UnknownUser,
-            "invalid-username-encoding" => Self::InvalidUsernameEncoding,
-            "no-resources" => Self::NoResources,
-            "other-error" => Self::OtherError,
-            _ => Self::Unrecognized,
-        }
+        // One table of spellings (`as_str`'s) serves both directions.
+        Self::RECOGNIZED
+            .into_iter()
+            .find(|value| value.as_str() == text)
+            .unwrap_or(Self::Unrecognized)
     }
+
+    /// Every value with an RFC 5802 spelling.
+    const RECOGNIZED: [Self; 11] = [
+        Self::InvalidEncoding,
+        Self::ExtensionsNotSupported,
+        Self::InvalidProof,
+        Self::ChannelBindingsDontMatch,
+        Self::ServerDoesSupportChannelBinding,
+        Self::ChannelBindingNotSupported,
+        Self::UnsupportedChannelBindingType,
+        Self::UnknownUser,
+        Self::InvalidUsernameEncoding,
+        Self::NoResources,
+        Self::OtherError,
+    ];
 
     /// The RFC 5802 spelling, or `"unrecognized"`.
     #[must_use]

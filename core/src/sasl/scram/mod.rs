@@ -378,13 +378,14 @@ impl<'a> ScramClient<'a> {
             }
         };
         let hash_len = self.mechanism.hash_len();
-        let received_len =
-            base64::decoded_len(verifier.as_bytes()).map_err(|_| ScramError::InvalidVerifier)?;
         let mut received = zeroed();
-        if received_len != hash_len
-            || base64::decode(verifier.as_bytes(), &mut received[..]).is_err()
-        {
-            return Err(ScramError::ServerSignatureMismatch);
+        match base64::decode(verifier.as_bytes(), &mut received[..]) {
+            Ok(len) if len == hash_len => {}
+            // Valid base64 of another length (longer than any hash: too long for the buffer).
+            Ok(_) | Err(base64::Base64Error::BufferTooSmall { .. }) => {
+                return Err(ScramError::ServerSignatureMismatch);
+            }
+            Err(_) => return Err(ScramError::InvalidVerifier),
         }
         let expected = server_signature.get(..hash_len).unwrap_or(&[]);
         if !crypto::constant_time_eq(received.get(..hash_len).unwrap_or(&[]), expected) {

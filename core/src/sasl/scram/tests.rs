@@ -298,6 +298,13 @@ fn refuses_a_wrong_server_signature() {
         client.handle_server_final(short.as_bytes()),
         Err(ScramError::ServerSignatureMismatch)
     );
+    // Valid base64 of 66 bytes, longer than any hash.
+    let mut client = rfc_client_after_final();
+    let long = format!("v={}", "A".repeat(88));
+    assert_eq!(
+        client.handle_server_final(long.as_bytes()),
+        Err(ScramError::ServerSignatureMismatch)
+    );
 }
 
 #[test]
