@@ -1,11 +1,42 @@
-//! Stand-ins for a device's peripherals in the programs that are measured for flash but do not
-//! run: a TCP socket whose reads return bytes the optimiser cannot predict, and (with the `tls`
-//! feature) a random number generator. Through `black_box` every path the real program could
-//! take stays in the binary.
+//! Stand-ins for a device's peripherals and settings in the programs that are measured for
+//! flash but do not run: a TCP socket whose reads return bytes the optimiser cannot predict, a
+//! clock, the connection settings with every SASL choice, and (with the `tls` feature) a random
+//! number generator. Through `black_box` every path the real program could take stays in the
+//! binary; the measured programs share them, so their difference is what they do differently.
 
 use core::hint::black_box;
 
 use embedded_io_async::{ErrorKind, ErrorType, Read, Write};
+use franzl_core::conn::{Credentials, Instant};
+use franzl_core::embedded::ConnectionConfig;
+use franzl_core::sasl::SaslMechanism;
+use franzl_core::sasl::scram::ScramMechanism;
+
+/// The device's millisecond clock (a SysTick counter on real hardware).
+pub fn millis() -> Instant {
+    Instant::from_millis(u64::from(black_box(0u32)))
+}
+
+/// The connection settings: no SASL, PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, chosen at run time.
+pub fn config() -> ConnectionConfig<'static> {
+    let mechanism = match black_box(0u8) {
+        0 => None,
+        1 => Some(SaslMechanism::Plain),
+        2 => Some(SaslMechanism::Scram(ScramMechanism::Sha256)),
+        _ => Some(SaslMechanism::Scram(ScramMechanism::Sha512)),
+    };
+    ConnectionConfig {
+        client_id: "sensor-7",
+        sasl: mechanism.map(|mechanism| Credentials {
+            mechanism,
+            username: "device",
+            password: "secret",
+            // A device draws this from its hardware RNG for every connection.
+            nonce: "fyko+d2lbbFgONRv9qkxdawL",
+        }),
+        ..ConnectionConfig::default()
+    }
+}
 
 /// Stands in for a TCP socket: reads fill the buffer with an unpredictable byte, writes take
 /// everything.

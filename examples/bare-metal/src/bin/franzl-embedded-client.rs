@@ -18,44 +18,17 @@ use core::panic::PanicInfo;
 
 use cortex_m_rt::entry;
 use franzl_bare_metal::executor::block_on;
-use franzl_bare_metal::stub::StubSocket;
+use franzl_bare_metal::stub::{StubSocket, config, millis};
 use franzl_core::compression::Compression;
-use franzl_core::conn::{Credentials, Instant};
+use franzl_core::conn::Instant;
 use franzl_core::embedded::example::produce_and_fetch;
-use franzl_core::embedded::{Acks, Client, ConnectionConfig, ProduceOptions};
+use franzl_core::embedded::{Acks, Client, ProduceOptions};
 use franzl_core::record::NewRecord;
-use franzl_core::sasl::SaslMechanism;
-use franzl_core::sasl::scram::ScramMechanism;
 
 #[panic_handler]
 fn panic(_: &PanicInfo<'_>) -> ! {
     loop {
         core::hint::spin_loop();
-    }
-}
-
-/// The device's millisecond clock (a SysTick counter on real hardware).
-fn millis() -> Instant {
-    Instant::from_millis(u64::from(black_box(0u32)))
-}
-
-fn config() -> ConnectionConfig<'static> {
-    let mechanism = match black_box(0u8) {
-        0 => None,
-        1 => Some(SaslMechanism::Plain),
-        2 => Some(SaslMechanism::Scram(ScramMechanism::Sha256)),
-        _ => Some(SaslMechanism::Scram(ScramMechanism::Sha512)),
-    };
-    ConnectionConfig {
-        client_id: "sensor-7",
-        sasl: mechanism.map(|mechanism| Credentials {
-            mechanism,
-            username: "device",
-            password: "secret",
-            // A device draws this from its hardware RNG for every connection.
-            nonce: "fyko+d2lbbFgONRv9qkxdawL",
-        }),
-        ..ConnectionConfig::default()
     }
 }
 

@@ -27,14 +27,12 @@ use cortex_m_rt::entry;
 use embedded_tls::{Aes128GcmSha256, MaxFragmentLength, TlsConfig, TlsConnection, TlsContext};
 use franzl_bare_metal::device::Provider;
 use franzl_bare_metal::executor::block_on;
-use franzl_bare_metal::stub::{StubRng, StubSocket};
+use franzl_bare_metal::stub::{StubRng, StubSocket, config, millis};
 use franzl_core::compression::Compression;
-use franzl_core::conn::{Credentials, Instant};
+use franzl_core::conn::Instant;
 use franzl_core::embedded::example::produce_and_fetch;
-use franzl_core::embedded::{Acks, Client, ConnectionConfig, ProduceOptions};
+use franzl_core::embedded::{Acks, Client, ProduceOptions};
 use franzl_core::record::NewRecord;
-use franzl_core::sasl::SaslMechanism;
-use franzl_core::sasl::scram::ScramMechanism;
 
 #[panic_handler]
 fn panic(_: &PanicInfo<'_>) -> ! {
@@ -54,30 +52,6 @@ const WRITE_RECORD: usize = 2_048;
 const TLS_STATE: usize =
     core::mem::size_of::<TlsConnection<'static, StubSocket, Aes128GcmSha256>>();
 const _: () = assert!(TLS_STATE < 1536, "the TLS session's state outgrew 1.5 KiB");
-
-/// The device's millisecond clock (a SysTick counter on real hardware).
-fn millis() -> Instant {
-    Instant::from_millis(u64::from(black_box(0u32)))
-}
-
-fn config() -> ConnectionConfig<'static> {
-    let mechanism = match black_box(0u8) {
-        0 => SaslMechanism::Plain,
-        1 => SaslMechanism::Scram(ScramMechanism::Sha256),
-        _ => SaslMechanism::Scram(ScramMechanism::Sha512),
-    };
-    ConnectionConfig {
-        client_id: "sensor-7",
-        sasl: Some(Credentials {
-            mechanism,
-            username: "device",
-            password: "secret",
-            // A device draws this from its hardware RNG for every connection.
-            nonce: "fyko+d2lbbFgONRv9qkxdawL",
-        }),
-        ..ConnectionConfig::default()
-    }
-}
 
 #[entry]
 fn main() -> ! {
