@@ -14,11 +14,11 @@ use super::reauth::{HoldsConn, Session};
 use super::response::ResponseFrame;
 use crate::error::{Error, Result};
 use crate::net::Deadline;
-use crate::net::Stream;
+use crate::net::{Stream, StreamReader, StreamWriter};
 use async_channel::{Receiver, Sender};
 use franzl_core::conn::{ConnError, Event, Instant};
 use franzl_core::messages::ApiKey;
-use futures_lite::io::{BufReader, ReadHalf, WriteHalf};
+use futures_lite::io::BufReader;
 use futures_lite::{AsyncWriteExt, future};
 use std::io::IoSlice;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -83,7 +83,7 @@ pub(super) async fn serve(
     requests: &Receiver<Outgoing>,
     now: impl Fn() -> Instant + Copy,
 ) {
-    let (read_half, write_half) = futures_lite::io::split(stream);
+    let (read_half, write_half) = stream.split();
     let state = Mutex::new(State {
         conn,
         waiting: Vec::new(),
@@ -120,7 +120,7 @@ pub(super) async fn serve(
 }
 
 async fn read_loop(
-    read_half: ReadHalf<Stream>,
+    read_half: StreamReader,
     state: &Mutex<State<'_>>,
     options: &ConnectOptions,
     label: &str,
@@ -163,7 +163,7 @@ async fn read_loop(
 
 #[allow(clippy::too_many_arguments)]
 async fn write_loop(
-    mut write_half: WriteHalf<Stream>,
+    mut write_half: StreamWriter,
     state: &Mutex<State<'_>>,
     options: &ConnectOptions,
     label: &str,

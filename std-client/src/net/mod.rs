@@ -17,7 +17,7 @@ pub use address::BrokerAddress;
 pub(crate) use backoff::{Backoff, fresh_seed};
 pub(crate) use connect::{connect, with_timeout};
 pub(crate) use deadline::Deadline;
-pub(crate) use stream::Stream;
+pub(crate) use stream::{Stream, StreamReader, StreamWriter};
 pub(crate) use tls::{TlsOptions, client_config, server_name};
 
 use crate::config::SocketOptions;

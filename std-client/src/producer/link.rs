@@ -42,7 +42,7 @@ use franzl_core::conn::{ConnError, Event as ConnEvent};
 use franzl_core::messages::ApiKey;
 use franzl_core::messages::produce::ProduceRequest;
 use franzl_core::wire::Gap;
-use futures_lite::io::{BufReader, ReadHalf, WriteHalf};
+use futures_lite::io::BufReader;
 use futures_lite::{AsyncWriteExt, future};
 
 use super::accumulator::{Accumulator, Drain, Verdict};
@@ -162,7 +162,7 @@ async fn serve(node: i32, context: &LinkContext, link: &LinkState) -> Result<()>
     let mut conn = Conn::new(connection_config(&options, &nonce));
     let (stream, _) = establish(&mut conn, &address, &options, &label, now).await?;
     link.connected.store(true, Ordering::Release);
-    let (read_half, write_half) = futures_lite::io::split(stream);
+    let (read_half, write_half) = stream.split();
     let state = Mutex::new(State {
         conn,
         slots: Vec::new(),
@@ -192,7 +192,7 @@ async fn serve(node: i32, context: &LinkContext, link: &LinkState) -> Result<()>
 }
 
 async fn read_loop(
-    read_half: ReadHalf<crate::net::Stream>,
+    read_half: crate::net::StreamReader,
     state: &Mutex<State<'_>>,
     context: &LinkContext,
     node: i32,
@@ -251,7 +251,7 @@ async fn read_loop(
 }
 
 async fn write_loop(
-    mut write_half: WriteHalf<crate::net::Stream>,
+    mut write_half: crate::net::StreamWriter,
     state: &Mutex<State<'_>>,
     context: &LinkContext,
     node: i32,
@@ -411,7 +411,7 @@ async fn write_loop(
 /// Writes a framed request: `head` with each batch's own buffer at its gap, in one vectored
 /// write (the list of slices on the stack for up to [`INLINE_BATCHES`] batches), then flushes.
 async fn write_request(
-    write_half: &mut WriteHalf<crate::net::Stream>,
+    write_half: &mut crate::net::StreamWriter,
     head: &[u8],
     gaps: &[Gap],
     batches: &[(Arc<str>, ProducerBatch)],
