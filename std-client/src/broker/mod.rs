@@ -28,6 +28,7 @@ mod hex_dump;
 mod nonce;
 mod options;
 mod pipeline;
+mod race;
 mod reauth;
 #[cfg(test)]
 mod reauth_tests;
@@ -41,5 +42,6 @@ pub use connection::BrokerConnection;
 pub(crate) use driver::{Clock, Conn, connection_config, establish, sasl_nonce};
 pub(crate) use frame_io::{read_frame_into, write_all_vectored};
 pub(crate) use options::ConnectOptions;
+pub(crate) use race::race3;
 pub(crate) use reauth::{HoldsConn, Session, set_enabled as set_reauthentication};
 pub use response::ResponseFrame;

@@ -10,6 +10,7 @@ use super::driver::{Conn, Shared};
 use super::frame_io::{read_frame, write_all_vectored};
 use super::hex_dump;
 use super::options::ConnectOptions;
+use super::race::race3;
 use super::reauth::{HoldsConn, Session};
 use super::response::ResponseFrame;
 use crate::error::{Error, Result};
@@ -97,7 +98,7 @@ pub(super) async fn serve(
         write_half, &state, options, label, shared, requests, &room_rx, &wake_tx, now,
     );
     let timer = timer_loop(&state, options, label, &wake_rx, now);
-    let outcome = future::or(future::or(writer, reader), timer).await;
+    let outcome = race3(writer, reader, timer).await;
     let error = match outcome {
         Ok(()) => Error::Closed {
             what: format!("connection to {label}"),

@@ -50,7 +50,7 @@ use super::batch::ProducerBatch;
 use super::delivery::Failure;
 use super::request::{self, INLINE_BATCHES, Outcome, RequestSettings, Unanswered};
 use super::shared::{ProducerShared, Stamping, Ticket};
-use crate::broker::{Clock, Conn, establish, read_frame_into, write_all_vectored};
+use crate::broker::{Clock, Conn, establish, race3, read_frame_into, write_all_vectored};
 use crate::broker::{HoldsConn, Session, connection_config, sasl_nonce};
 use crate::cluster::Client;
 use crate::error::{Error, Result};
@@ -171,7 +171,7 @@ async fn serve(node: i32, context: &LinkContext, link: &LinkState) -> Result<()>
     let reader = read_loop(read_half, &state, context, node, &label, &signals);
     let writer = write_loop(write_half, &state, context, node, &label, &signals, now);
     let timer = timer_loop(&state, &label, &signals, options.request_timeout, now);
-    let outcome = future::or(future::or(writer, reader), timer).await;
+    let outcome = race3(writer, reader, timer).await;
     let error = match outcome {
         // The producer is done and nothing is in flight.
         Ok(()) => return Ok(()),
