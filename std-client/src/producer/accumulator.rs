@@ -16,7 +16,7 @@ use franzl_core::compression::Compression;
 
 use super::ProducerRecord;
 use super::batch::{ProducerBatch, Stamp};
-use super::delivery::{Delivery, Failure};
+use super::delivery::{Delivery, Failure, Woken};
 use super::partition_queue::PartitionQueue;
 use super::partitioner::{Random, Sticky};
 use super::pool::BufferPool;
@@ -480,6 +480,8 @@ impl Accumulator {
         };
         queue.in_flight = queue.in_flight.saturating_sub(1);
         let incomplete = &mut state.incomplete;
+        // The senders awaiting a written batch, woken once the lock is released.
+        let mut woken = Woken::default();
         let bump = match verdict {
             Verdict::Written {
                 base_offset,
@@ -488,7 +490,9 @@ impl Accumulator {
                 // The broker now keeps this producer's sequence for the partition (a new
                 // stamp only comes with nothing in flight, so this one is current).
                 queue.confirmed |= batch.stamp.base_sequence >= 0;
-                batch.completion.written(base_offset, log_append_time);
+                woken = batch
+                    .completion
+                    .settle_written(base_offset, log_append_time);
                 self.finish(incomplete, batch);
                 false
             }
@@ -527,6 +531,7 @@ impl Accumulator {
             queue.rewinding = false;
         }
         drop(guard);
+        woken.wake();
         self.wake.notify(usize::MAX);
         bump
     }

@@ -100,6 +100,18 @@ impl Wakers {
     }
 }
 
+/// The tasks to wake for a batch that has its outcome (see [`Completion::settle_written`]).
+#[must_use = "the tasks awaiting the batch sleep until this is woken"]
+#[derive(Debug, Default)]
+pub(crate) struct Woken(Wakers);
+
+impl Woken {
+    /// Wakes every task that awaited the batch.
+    pub(crate) fn wake(self) {
+        self.0.wake_all();
+    }
+}
+
 /// The outcome of one batch.
 #[derive(Debug, Default)]
 pub(crate) struct Completion {
@@ -121,24 +133,36 @@ impl Completion {
     }
 
     fn finish(&self, outcome: Outcome) {
-        let wakers = {
-            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            if !matches!(state.outcome, Outcome::Pending) {
-                return;
-            }
-            state.outcome = outcome;
-            std::mem::take(&mut state.wakers)
-        };
-        wakers.wake_all();
+        self.settle(outcome).wake();
+    }
+
+    /// Records `outcome` (unless the batch already has one) and hands back the wakers of the
+    /// tasks awaiting it, to wake once the caller holds no lock.
+    fn settle(&self, outcome: Outcome) -> Woken {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if !matches!(state.outcome, Outcome::Pending) {
+            return Woken(Wakers::default());
+        }
+        state.outcome = outcome;
+        Woken(std::mem::take(&mut state.wakers))
     }
 
     /// The batch is in the log from `base_offset` (-1 when unknown); `log_append_time` is the
     /// broker's timestamp for `LogAppendTime` topics, else -1.
+    #[cfg(test)]
     pub(crate) fn written(&self, base_offset: i64, log_append_time: i64) {
-        self.finish(Outcome::Written {
+        self.settle_written(base_offset, log_append_time).wake();
+    }
+
+    /// As [`Completion::written`], but the tasks awaiting the batch are woken only when the
+    /// returned [`Woken`] is: a caller under a lock that those tasks take next (the
+    /// accumulator's, which `send` takes) wakes them after releasing it, so a woken sender
+    /// does not run into the lock and sleep again.
+    pub(crate) fn settle_written(&self, base_offset: i64, log_append_time: i64) -> Woken {
+        self.settle(Outcome::Written {
             base_offset,
             log_append_time,
-        });
+        })
     }
 
     /// The batch's failure, once it failed.
@@ -288,6 +312,31 @@ mod tests {
             (3, 40, 1000)
         );
         assert_eq!((second.offset, second.timestamp), (41, 1001));
+    }
+
+    #[test]
+    fn a_settled_batch_wakes_its_senders_only_when_told() {
+        struct Count(std::sync::atomic::AtomicU32);
+        impl std::task::Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let count = Arc::new(Count(0.into()));
+        let waker = Waker::from(count.clone());
+        let completion = Arc::new(Completion::default());
+        let mut delivery = std::pin::pin!(Delivery::new(completion.clone(), 0, 0, 1));
+        let mut cx = std::task::Context::from_waker(&waker);
+        assert!(delivery.as_mut().poll(&mut cx).is_pending());
+        let woken = completion.settle_written(7, -1);
+        let wakes = || count.0.load(std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(wakes(), 0, "no wake-up while the settler holds its lock");
+        woken.wake();
+        assert_eq!(wakes(), 1);
+        let std::task::Poll::Ready(Ok(metadata)) = delivery.as_mut().poll(&mut cx) else {
+            panic!("the record is written");
+        };
+        assert_eq!(metadata.offset, 7);
     }
 
     #[test]
