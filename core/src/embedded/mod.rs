@@ -218,6 +218,7 @@ mod client;
 mod error;
 pub mod example;
 mod fetch;
+mod fetch_response;
 mod link;
 mod metadata;
 mod offsets;

@@ -1,6 +1,7 @@
 //! The client against a scripted in-memory broker ([`scripted_broker`]). Futures are polled
 //! with a no-op waker, since the scripted transport never waits.
 
+mod fetch_response;
 mod scripted_broker;
 
 use super::example::produce_and_fetch;
