@@ -4,7 +4,7 @@
 use super::Clock;
 use super::client::Client;
 use super::error::ClientError;
-use super::fetch_response::find_partition;
+use super::one_pass::find_partition;
 use crate::messages::TopicRef;
 use crate::messages::fetch::{FetchPartition, FetchRequest, FetchTopic};
 use crate::messages::{ApiKey, Array};

@@ -218,10 +218,10 @@ mod client;
 mod error;
 pub mod example;
 mod fetch;
-mod fetch_response;
 mod link;
 mod metadata;
 mod offsets;
+mod one_pass;
 mod produce;
 #[cfg(test)]
 mod tests;
