@@ -4,10 +4,12 @@
 use super::Clock;
 use super::client::Client;
 use super::error::ClientError;
-use crate::messages::Array;
+use super::one_pass::find_partition;
 use crate::messages::TopicRef;
 use crate::messages::fetch::{FetchPartition, FetchRequest, FetchTopic};
+use crate::messages::{ApiKey, Array};
 use crate::record::Batches;
+use crate::wire::DecodeError;
 use embedded_io_async::{Read, Write};
 
 /// Bytes of `rx` kept for the Fetch response's own fields: the records asked for are at most
@@ -101,37 +103,20 @@ impl<T: Read + Write, C: Clock> Client<'_, '_, T, C> {
             topics: Array::from_slice(&topics),
             ..Default::default()
         };
-        let version = topic.version(self.conn.versions().get(crate::messages::ApiKey::Fetch));
+        let version = topic.version(self.conn.versions().get(ApiKey::Fetch));
         let response = self.request_at(&request, version).await?;
         let version = response.api_version;
-        let response = response.decode::<FetchRequest<'_>>()?;
-        let code = response.error_code;
+        if response.api_key != ApiKey::Fetch.key() {
+            return Err(DecodeError::WrongApi.into());
+        }
+        let answer = find_partition(response.body, version, &topic, partition)?;
+        if !answer.response_error.is_ok() {
+            return Err(ClientError::Broker(answer.response_error));
+        }
+        let (code, found) = answer.partition.ok_or(ClientError::MissingFromResponse)?;
         if !code.is_ok() {
             return Err(ClientError::Broker(code));
         }
-        // Plain loops rather than iterator adapters: the same work in less flash.
-        let mut found = None;
-        for entry in response.responses.iter() {
-            if topic.is(version, entry.topic, &entry.topic_id) {
-                found = entry
-                    .partitions
-                    .iter()
-                    .find(|entry| entry.partition_index == partition);
-                if found.is_some() {
-                    break;
-                }
-            }
-        }
-        let found = found.ok_or(ClientError::MissingFromResponse)?;
-        let code = found.error_code;
-        if !code.is_ok() {
-            return Err(ClientError::Broker(code));
-        }
-        Ok(FetchedPartition {
-            high_watermark: found.high_watermark,
-            last_stable_offset: found.last_stable_offset,
-            log_start_offset: found.log_start_offset,
-            records: found.records.unwrap_or_default(),
-        })
+        Ok(found)
     }
 }

@@ -4,11 +4,12 @@
 use super::Clock;
 use super::client::Client;
 use super::error::ClientError;
+use super::one_pass::find_produced;
 use crate::compression::Compression;
 use crate::conn::{ConnError, Connection, Instant, Sent};
-use crate::messages::produce::ProduceRequest;
-use crate::messages::{Acks, OnePartitionProduce, TopicRef};
+use crate::messages::{Acks, ApiKey, OnePartitionProduce, TopicRef};
 use crate::record::{BatchOptions, NewRecord, RecordBatchBuilder};
+use crate::wire::DecodeError;
 use core::time::Duration;
 use embedded_io_async::{Read, Write};
 
@@ -138,14 +139,15 @@ impl<T: Read + Write, C: Clock> Client<'_, '_, T, C> {
             return Ok(None);
         };
         let version = response.api_version;
-        let response = response.decode::<ProduceRequest<'_>>()?;
-        let found = topic.produced(&response, version, partition);
-        let found = found.ok_or(ClientError::MissingFromResponse)?;
-        let code = found.error_code;
+        if response.api_key != ApiKey::Produce.key() {
+            return Err(DecodeError::WrongApi.into());
+        }
+        let found = find_produced(response.body, version, &topic, partition)?;
+        let (code, base_offset) = found.ok_or(ClientError::MissingFromResponse)?;
         if !code.is_ok() {
             return Err(ClientError::Broker(code));
         }
-        Ok(Some(found.base_offset))
+        Ok(Some(base_offset))
     }
 }
 

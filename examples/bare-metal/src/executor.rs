@@ -18,9 +18,18 @@ pub fn block_on_idle<F: Future>(future: F, mut idle: impl FnMut()) -> F::Output 
     let mut future = pin!(future);
     let mut cx = Context::from_waker(Waker::noop());
     loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+        if let Poll::Ready(output) = poll(future.as_mut(), &mut cx) {
             return output;
         }
         idle();
     }
+}
+
+/// One poll, kept out of line as a task's poll is in a device's executor: inlined into the
+/// program's entry, the future's state would sit behind the entry's stack buffers, where each
+/// access takes a longer instruction (Thumb's 12-bit offsets), and the program's flash would
+/// grow or shrink with the compiler's choice.
+#[inline(never)]
+fn poll<F: Future>(future: core::pin::Pin<&mut F>, cx: &mut Context<'_>) -> Poll<F::Output> {
+    future.poll(cx)
 }

@@ -1,6 +1,8 @@
 //! The client against a scripted in-memory broker ([`scripted_broker`]). Futures are polled
 //! with a no-op waker, since the scripted transport never waits.
 
+mod one_pass_fetch;
+mod one_pass_produce;
 mod scripted_broker;
 
 use super::example::produce_and_fetch;
@@ -15,6 +17,36 @@ use core::task::{Context, Poll, Waker};
 use embedded_io_async::{Error as _, ErrorKind, ErrorType, Read, Write};
 use scripted_broker::{ScriptedBroker, TOPIC_ID};
 extern crate std;
+
+/// `body` cut at each length, one byte longer, and with each byte set to 7 other values: the
+/// inputs the one-pass readers are compared on with the generated decoders.
+fn changed(body: &[u8]) -> std::vec::Vec<std::vec::Vec<u8>> {
+    let mut inputs: std::vec::Vec<_> = (0..body.len()).map(|cut| body[..cut].to_vec()).collect();
+    let mut longer = body.to_vec();
+    longer.push(0);
+    inputs.push(longer);
+    for at in 0..body.len() {
+        for value in [0, 1, 2, 0x7f, 0x80, 0xff, body[at] ^ 1] {
+            let mut changed = body.to_vec();
+            changed[at] = value;
+            inputs.push(changed);
+        }
+    }
+    inputs
+}
+
+/// Both an answer, the same one, or both an error (which may differ: each reports the first
+/// malformation it meets).
+fn same_outcome<T: PartialEq + core::fmt::Debug, E: core::fmt::Debug>(
+    ours: &Result<T, E>,
+    theirs: &Result<T, E>,
+) {
+    match (ours, theirs) {
+        (Ok(ours), Ok(theirs)) => assert_eq!(ours, theirs),
+        (Err(_), Err(_)) => {}
+        _ => panic!("{ours:?} but the generated decoder: {theirs:?}"),
+    }
+}
 
 /// Polls `future` to completion; the scripted transport is always ready.
 fn block_on<F: Future>(future: F) -> F::Output {
