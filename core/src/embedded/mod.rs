@@ -222,6 +222,8 @@ mod link;
 mod metadata;
 mod offsets;
 mod produce;
+#[cfg(feature = "tls")]
+pub mod tls;
 #[cfg(test)]
 mod tests;
 
