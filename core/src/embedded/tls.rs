@@ -129,7 +129,9 @@ impl<'a, CipherSuite: TlsCipherSuite, const CERT_SIZE: usize> Verifier<'a, Ciphe
 
     /// The chain against the CA alone. embedded-tls's verifier also matches a host name, and
     /// with none set it wants a certificate without names; so it is given one the leaf
-    /// carries, as its matcher takes it, and a refusal from it is the chain's.
+    /// carries, as its matcher takes it, and a refusal from it is the chain's. A leaf with no
+    /// such name names no host (a match needs one): it is refused as [`Refusal::NotNamed`]
+    /// without the chain check, which could not tell its refusal from the name's.
     fn check_chain(
         &mut self,
         transcript: &CipherSuite::Hash,
@@ -142,9 +144,10 @@ impl<'a, CipherSuite: TlsCipherSuite, const CERT_SIZE: usize> Verifier<'a, Ciphe
             .dns_names()
             .chain(names.common_name())
             .find(|name| instance(name, &mut [0; HOST_NAME_MAX]).is_some());
-        if let Some(name) = carried.and_then(|name| instance(name, &mut buffer)) {
-            self.chain.set_hostname_verification(name)?;
-        }
+        let Some(name) = carried.and_then(|name| instance(name, &mut buffer)) else {
+            return Err(self.refuse(Refusal::NotNamed));
+        };
+        self.chain.set_hostname_verification(name)?;
         match self.chain.verify_certificate(transcript, certificate) {
             Err(TlsError::InvalidCertificate) => Err(self.refuse(Refusal::UnknownCa)),
             result => result,
@@ -207,3 +210,6 @@ impl<CipherSuite: TlsCipherSuite, const CERT_SIZE: usize> TlsVerifier<CipherSuit
         self.chain.verify_signature(verify)
     }
 }
+
+#[cfg(test)]
+mod tests;
