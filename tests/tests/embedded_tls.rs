@@ -30,6 +30,7 @@ use rand_core::OsRng;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use std::net::SocketAddr;
+use std::time::SystemTime;
 
 type Tls<'a> = TlsConnection<'a, FromFutures<TcpStream>, Aes128GcmSha256>;
 
@@ -47,10 +48,11 @@ const READ_4_KIB_RECORD: usize = 4_096 + 256;
 /// The record buffer for writes: larger writes go out as several records.
 const WRITE_RECORD: usize = 4_096;
 
-/// Random numbers from the OS and the chain checked against one CA.
+/// Random numbers from the OS and the chain checked against one CA, its dates at the system's
+/// time.
 struct VerifyingProvider<'a> {
     rng: OsRng,
-    verifier: Verifier<'a, Aes128GcmSha256, 4096>,
+    verifier: Verifier<'a, Aes128GcmSha256, 4096, SystemTime>,
 }
 
 impl CryptoProvider for VerifyingProvider<'_> {

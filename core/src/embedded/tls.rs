@@ -6,8 +6,11 @@
 //! `TlsConfig::with_server_name` (read here, [`CertificateNames`], since embedded-tls keeps
 //! its certificate reader private). Each refusal aborts the handshake with its own fatal alert,
 //! which embedded-tls sends to the broker before returning the error from `TlsConnection::open`:
+//! - `AbortHandshake(Fatal, CertificateExpired)`: with a clock (`embedded_tls::TlsClock`), the
+//!   leaf certificate is not valid at its time (expired or not yet valid), checked first;
 //! - `TlsError::AbortHandshake(AlertLevel::Fatal, AlertDescription::UnknownCa)`: the chain does
-//!   not verify against the CA;
+//!   not verify against the CA (with a clock, also when a certificate above the leaf is out of
+//!   its validity: embedded-tls's chain check does not tell the two apart);
 //! - `AbortHandshake(Fatal, BadCertificate)`: the chain does, but the leaf does not name the
 //!   host (or its names cannot be read);
 //! - `AbortHandshake(Fatal, InternalError)`: no host name was given to check (a `TlsConfig`
@@ -17,11 +20,13 @@
 //! certificate it cannot decode) pass through unchanged. [`Verifier::refusal`] keeps the last
 //! refusal, with the host asked for, for the device's log.
 //!
-//! Not checked: certificate dates (the chain check runs without a clock: most devices have no
-//! wall clock at handshake time), basic constraints and key usage (embedded-tls 0.19 does not
-//! read them). The host name is at most [`HOST_NAME_MAX`] bytes.
+//! Dates are checked only with a clock (the `Clock` parameter; the default, `NoClock`, checks
+//! none: many devices have no wall clock at handshake time). Not checked: basic constraints
+//! and key usage (embedded-tls 0.19 does not read them). The host name is at most
+//! [`HOST_NAME_MAX`] bytes.
 
 mod names;
+mod time;
 
 pub use names::{CertificateNames, NamesError, host_matches};
 
@@ -29,7 +34,7 @@ use embedded_tls::alert::{AlertDescription, AlertLevel};
 use embedded_tls::pki::CertVerifier;
 use embedded_tls::{
     Certificate, CertificateEntryRef, CertificateRef, CertificateVerifyRef, NoClock,
-    TlsCipherSuite, TlsError, TlsVerifier,
+    TlsCipherSuite, TlsClock, TlsError, TlsVerifier,
 };
 
 /// The longest host name a [`Verifier`] takes (as embedded-tls's own verifier).
@@ -44,6 +49,9 @@ pub enum Refusal {
     UnknownCa,
     /// The leaf certificate does not name the host (alert `bad_certificate`).
     NotNamed,
+    /// With a clock: the leaf certificate is expired or not yet valid (alert
+    /// `certificate_expired`).
+    Expired,
     /// The leaf certificate's names could not be read (alert `bad_certificate`).
     Unreadable(NamesError),
     /// No host name was given to check (alert `internal_error`).
@@ -55,6 +63,7 @@ impl Refusal {
     pub fn alert(self) -> AlertDescription {
         match self {
             Self::UnknownCa => AlertDescription::UnknownCa,
+            Self::Expired => AlertDescription::CertificateExpired,
             Self::NotNamed | Self::Unreadable(_) => AlertDescription::BadCertificate,
             Self::NoHostName => AlertDescription::InternalError,
         }
@@ -80,6 +89,7 @@ impl core::fmt::Display for Refused<'_> {
         let host = self.host;
         match self.reason {
             Refusal::UnknownCa => write!(f, "{host}: the certificate chain is not the CA's"),
+            Refusal::Expired => write!(f, "{host}: the certificate is not valid at this time"),
             Refusal::NotNamed => write!(f, "{host}: the certificate does not name this host"),
             Refusal::Unreadable(error) => write!(f, "{host}: the certificate's names: {error}"),
             Refusal::NoHostName => f.write_str("no host name to check the certificate against"),
@@ -90,16 +100,24 @@ impl core::fmt::Display for Refused<'_> {
 /// The broker's certificate chain checked against one CA and its leaf against the host name;
 /// see the module docs for what each refusal returns. `CERT_SIZE` bytes hold the broker's
 /// chain between the Certificate and CertificateVerify messages (embedded-tls's
-/// `CertVerifier`, which this one wraps).
-pub struct Verifier<'a, CipherSuite: TlsCipherSuite, const CERT_SIZE: usize> {
+/// `CertVerifier`, which this one wraps); `Clock` gives the time validity dates are checked
+/// at, or none (`NoClock`, the default: dates are not checked).
+pub struct Verifier<
+    'a,
+    CipherSuite: TlsCipherSuite,
+    const CERT_SIZE: usize,
+    Clock: TlsClock = NoClock,
+> {
     ca: &'a [u8],
-    chain: CertVerifier<'a, CipherSuite, NoClock, CERT_SIZE>,
+    chain: CertVerifier<'a, CipherSuite, Clock, CERT_SIZE>,
     host: [u8; HOST_NAME_MAX],
     host_len: Option<usize>,
     refusal: Option<Refusal>,
 }
 
-impl<'a, CipherSuite: TlsCipherSuite, const CERT_SIZE: usize> Verifier<'a, CipherSuite, CERT_SIZE> {
+impl<'a, CipherSuite: TlsCipherSuite, const CERT_SIZE: usize, Clock: TlsClock>
+    Verifier<'a, CipherSuite, CERT_SIZE, Clock>
+{
     /// A verifier trusting the CA certificate `ca_der` (DER) alone.
     pub fn new(ca_der: &'a [u8]) -> Self {
         Self {
@@ -167,8 +185,8 @@ fn instance<'b>(name: &[u8], buffer: &'b mut [u8; HOST_NAME_MAX]) -> Option<&'b 
     host_matches(name, filled.as_bytes()).then_some(filled)
 }
 
-impl<CipherSuite: TlsCipherSuite, const CERT_SIZE: usize> TlsVerifier<CipherSuite>
-    for Verifier<'_, CipherSuite, CERT_SIZE>
+impl<CipherSuite: TlsCipherSuite, const CERT_SIZE: usize, Clock: TlsClock> TlsVerifier<CipherSuite>
+    for Verifier<'_, CipherSuite, CERT_SIZE, Clock>
 {
     fn set_hostname_verification(&mut self, hostname: &str) -> Result<(), TlsError> {
         let len = hostname.len();
@@ -199,6 +217,13 @@ impl<CipherSuite: TlsCipherSuite, const CERT_SIZE: usize> TlsVerifier<CipherSuit
             Ok(names) => names,
             Err(error) => return Err(self.refuse(Refusal::Unreadable(error))),
         };
+        if let Some(now) = Clock::now() {
+            match names.validity() {
+                Some((from, until)) if (from..=until).contains(&now) => {}
+                Some(_) => return Err(self.refuse(Refusal::Expired)),
+                None => return Err(self.refuse(Refusal::Unreadable(NamesError::Structure))),
+            }
+        }
         self.check_chain(transcript, certificate, &names)?;
         if !names.names(host) {
             return Err(self.refuse(Refusal::NotNamed));

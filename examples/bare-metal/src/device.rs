@@ -46,7 +46,8 @@ impl From<ClientError> for SendError {
 
 /// The device's random number generator for TLS, and the broker's certificate chain checked
 /// against one CA certificate and the name given to `TlsConfig::with_server_name`; the chain
-/// takes up to 2,048 bytes. Validity dates are not checked (the device has no wall clock here).
+/// takes up to 2,048 bytes. Validity dates are not checked: the device has no wall clock here
+/// (one with a clock gives it to `Verifier` as its `embedded_tls::TlsClock` parameter).
 pub struct Provider<'a, R> {
     rng: R,
     verifier: Verifier<'a, Aes128GcmSha256, 2048>,

@@ -1,11 +1,12 @@
-//! The host names an X.509 certificate carries, read from its DER, and the host name match.
+//! The host names an X.509 certificate carries and its validity, read from its DER, and the
+//! host name match.
 //!
 //! Contract: [`CertificateNames::parse`] takes the certificate as hostile input. Every length
 //! is checked against the bytes left before it is used, nothing allocates, and each step of
 //! every loop consumes at least two bytes (a tag and a length), so parsing ends within the
 //! input's length; malformed input is a [`NamesError`], never a panic. It reads only the
-//! subject's common names and the subjectAltName extension's `dNSName` entries: the
-//! certificate's signature, dates and other extensions are the chain check's business.
+//! subject's common names, the subjectAltName extension's `dNSName` entries and the validity
+//! period: the certificate's signature and other extensions are the chain check's business.
 //!
 //! [`host_matches`] follows RFC 6125: ASCII letters compared without case, and a wildcard only
 //! as the whole left-most label of a name with at least three labels (`*.example.com`), which
@@ -120,6 +121,8 @@ pub struct CertificateNames<'c> {
     /// The subjectAltName's GeneralNames contents, every element checked by `parse`.
     alt_names: Option<&'c [u8]>,
     common_name: Option<&'c [u8]>,
+    /// The Validity SEQUENCE's contents.
+    validity: &'c [u8],
 }
 
 impl<'c> CertificateNames<'c> {
@@ -135,7 +138,7 @@ impl<'c> CertificateNames<'c> {
         tbs.expect(tag::INTEGER)?; // serialNumber
         tbs.expect(tag::SEQUENCE)?; // signature
         tbs.expect(tag::SEQUENCE)?; // issuer
-        tbs.expect(tag::SEQUENCE)?; // validity
+        let validity = tbs.expect(tag::SEQUENCE)?;
         let common_name = last_common_name(tbs.expect(tag::SEQUENCE)?)?;
         tbs.expect(tag::SEQUENCE)?; // subjectPublicKeyInfo
         let mut alt_names = None;
@@ -149,6 +152,7 @@ impl<'c> CertificateNames<'c> {
         Ok(Self {
             alt_names,
             common_name,
+            validity,
         })
     }
 
@@ -163,6 +167,18 @@ impl<'c> CertificateNames<'c> {
             }
             None
         })
+    }
+
+    /// The validity period, notBefore and notAfter in seconds since the Unix epoch (times
+    /// before 1970 as 0); `None` if it is not two times in RFC 5280's forms.
+    pub fn validity(&self) -> Option<(u64, u64)> {
+        let mut times = Der::new(self.validity);
+        let mut time = || {
+            let (tag, contents) = times.next().ok()?;
+            super::time::unix_seconds(tag, contents)
+        };
+        let period = (time()?, time()?);
+        times.is_empty().then_some(period)
     }
 
     /// The subject's last common name, if it is an ASCII string type.

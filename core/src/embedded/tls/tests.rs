@@ -5,14 +5,60 @@
 use super::*;
 use embedded_tls::{Aes128GcmSha256, Sha256};
 
+/// The leaf's validity: 2026-12-07T18:49:15Z for 3,650 days.
+const NOT_BEFORE: u64 = 1_796_669_355;
+const NOT_AFTER: u64 = NOT_BEFORE + 3_650 * 86_400;
+
+/// A clock at the leaf's first second.
+struct AtFirstSecond;
+/// A clock at the leaf's last second.
+struct AtLastSecond;
+/// A clock a second before the leaf is valid.
+struct Before;
+/// A clock a second after the leaf expired.
+struct After;
+
+impl TlsClock for AtFirstSecond {
+    fn now() -> Option<u64> {
+        Some(NOT_BEFORE)
+    }
+}
+
+impl TlsClock for AtLastSecond {
+    fn now() -> Option<u64> {
+        Some(NOT_AFTER)
+    }
+}
+
+impl TlsClock for Before {
+    fn now() -> Option<u64> {
+        Some(NOT_BEFORE - 1)
+    }
+}
+
+impl TlsClock for After {
+    fn now() -> Option<u64> {
+        Some(NOT_AFTER + 1)
+    }
+}
+
 /// Self-signed: DNS names `broker.example.com` and `*.kafka.example.com`, IP 127.0.0.1.
 const LEAF: &[u8] = include_bytes!("names/leaf.der");
 /// The same subject and names, signed by a key of its own.
 const OTHER_CA: &[u8] = include_bytes!("other-ca.der");
 
-/// What verifying `leaf` against `ca` for `host` gives, and the refusal in words.
+/// What verifying `leaf` against `ca` for `host` gives, and the refusal, without a clock.
 fn verify(ca: &[u8], host: Option<&str>, leaf: &[u8]) -> (Result<(), TlsError>, Option<Refusal>) {
-    let mut verifier = Verifier::<Aes128GcmSha256, 1024>::new(ca);
+    verify_at::<NoClock>(ca, host, leaf)
+}
+
+/// [`verify`] at the time of `Clock`.
+fn verify_at<Clock: TlsClock>(
+    ca: &[u8],
+    host: Option<&str>,
+    leaf: &[u8],
+) -> (Result<(), TlsError>, Option<Refusal>) {
+    let mut verifier = Verifier::<Aes128GcmSha256, 1024, Clock>::new(ca);
     if let Some(host) = host {
         verifier.set_hostname_verification(host).expect("host name");
     }
@@ -77,6 +123,25 @@ fn unreadable_names_and_a_missing_host_name_are_refused() {
     let (result, refusal) = verify(LEAF, None, LEAF);
     assert!(is(result, AlertDescription::InternalError), "{result:?}");
     assert_eq!(refusal, Some(Refusal::NoHostName));
+}
+
+#[test]
+fn with_a_clock_a_leaf_out_of_its_validity_is_expired() {
+    let host = Some("broker.example.com");
+    assert!(verify_at::<AtFirstSecond>(LEAF, host, LEAF).0.is_ok());
+    assert!(verify_at::<AtLastSecond>(LEAF, host, LEAF).0.is_ok());
+    for (result, refusal) in [
+        verify_at::<Before>(LEAF, host, LEAF),
+        verify_at::<After>(LEAF, host, LEAF),
+    ] {
+        assert!(
+            is(result, AlertDescription::CertificateExpired),
+            "{result:?}"
+        );
+        assert_eq!(refusal, Some(Refusal::Expired));
+    }
+    // Without a clock the dates are not read.
+    assert!(verify(LEAF, host, LEAF).0.is_ok());
 }
 
 #[test]

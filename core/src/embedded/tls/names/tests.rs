@@ -79,6 +79,12 @@ fn reads_the_dns_names_and_the_common_name_of_an_openssl_certificate() {
     assert!(!names.names("cn.example.com"));
     assert!(!names.names("127.0.0.1"));
     assert!(!names.names("example.com"));
+    // notBefore 2026-12-07T18:49:15Z, for 3,650 days.
+    let not_before = 1_796_669_355;
+    assert_eq!(
+        names.validity(),
+        Some((not_before, not_before + 3_650 * 86_400))
+    );
 }
 
 #[test]
@@ -113,6 +119,8 @@ fn a_common_name_of_another_string_type_is_no_name() {
     let names = CertificateNames::parse(&bmp).expect("names");
     assert_eq!(names.common_name(), None);
     assert_eq!(names.reference_names().count(), 0);
+    // The outline's validity is an empty SEQUENCE: no period.
+    assert_eq!(names.validity(), None);
 }
 
 #[test]
