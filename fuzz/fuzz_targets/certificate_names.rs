@@ -1,7 +1,7 @@
-//! Reads a certificate's host names (`embedded::tls::CertificateNames`, the device verifier's
-//! DER reader) from hostile input and matches a host name against them. The first byte is the
-//! host name's length, then the host name, then the certificate. Never panics, never loops on
-//! the input, and every name it reads lies inside the certificate's bytes.
+//! Reads a certificate's host names and validity (`embedded::tls::CertificateNames`, the device
+//! verifier's DER reader) from hostile input and matches a host name against the names. The
+//! first byte is the host name's length, then the host name, then the certificate. Never
+//! panics, never loops on the input, and every name it reads lies inside the certificate.
 #![no_main]
 
 use franzl_core::embedded::tls::{CertificateNames, host_matches};
@@ -15,6 +15,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(names) = CertificateNames::parse(der) else {
         return;
     };
+    if let Some((not_before, not_after)) = names.validity() {
+        // Times from 1970 to 9999 only.
+        assert!(not_before < 253_402_300_800 && not_after < 253_402_300_800);
+    }
     let inside = der.as_ptr_range();
     for name in names.dns_names().chain(names.common_name()) {
         let range = name.as_ptr_range();
