@@ -1,35 +1,36 @@
 //! franzl-core's embedded client over TLS 1.3 with embedded-tls (no_std, no allocator: the TLS
 //! a device runs, and the one the bare-metal TLS build links), on the tls profile: the
-//! broker's chain and host name verified against the test CA with embedded-tls's `rustpki`
-//! verifier, then SASL PLAIN and both SCRAM mechanisms on the `SASL_SSL` listener, producing
-//! with LZ4 and fetching back. A certificate from another CA and a wrong host name are refused
-//! during the handshake; without a verifier both would be let in (a test shows it, so the
-//! refusals are the verifier's doing). The broker honours the max_fragment_length extension: a
+//! broker's chain and host name verified against the test CA with franzl-core's
+//! `embedded::tls::Verifier` (embedded-tls's `rustpki` checks the signatures), then SASL PLAIN
+//! and both SCRAM mechanisms on the `SASL_SSL` listener, producing with LZ4 and fetching back.
+//! A certificate from another CA and a wrong host name are refused during the handshake, each
+//! with its own fatal alert (`unknown_ca`, `bad_certificate`); without a verifier both would be
+//! let in (a test shows it, so the refusals are the verifier's doing). The broker honours the max_fragment_length extension: a
 //! device that asks for 4 KiB records reads them into a 4,352-byte buffer instead of 16,640.
 
 mod embedded_host;
-
-use std::net::SocketAddr;
-use std::time::SystemTime;
 
 use async_net::TcpStream;
 use embedded_host::{HostClient, clock, create_topic, nonce, round_trip, run, sasl_config};
 use embedded_io_adapters::futures_03::FromFutures;
 use embedded_io_async::ErrorKind;
 use embedded_tls::MaxFragmentLength;
-use embedded_tls::pki::CertVerifier;
+use embedded_tls::alert::{AlertDescription, AlertLevel};
 use embedded_tls::{
-    Aes128GcmSha256, Certificate, CryptoProvider, CryptoRngCore, TlsConfig, TlsConnection,
-    TlsContext, TlsError, TlsVerifier, UnsecureProvider,
+    Aes128GcmSha256, CryptoProvider, CryptoRngCore, TlsConfig, TlsConnection, TlsContext, TlsError,
+    TlsVerifier, UnsecureProvider,
 };
 use franzl_core::compression::Compression;
 use franzl_core::embedded::example::produce_and_fetch;
+use franzl_core::embedded::tls::Verifier;
 use franzl_core::embedded::{Acks, Client, ClientError, ConnectionConfig, ProduceOptions};
 use franzl_core::record::NewRecord;
 use franzl_tests::{Profile, SaslMechanism, broker, unique_topic};
 use rand_core::OsRng;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
+use std::net::SocketAddr;
+use std::time::SystemTime;
 
 type Tls<'a> = TlsConnection<'a, FromFutures<TcpStream>, Aes128GcmSha256>;
 
@@ -47,10 +48,11 @@ const READ_4_KIB_RECORD: usize = 4_096 + 256;
 /// The record buffer for writes: larger writes go out as several records.
 const WRITE_RECORD: usize = 4_096;
 
-/// Random numbers from the OS and the chain checked against one CA.
+/// Random numbers from the OS and the chain checked against one CA, its dates at the system's
+/// time.
 struct VerifyingProvider<'a> {
     rng: OsRng,
-    verifier: CertVerifier<'a, Aes128GcmSha256, SystemTime, 4096>,
+    verifier: Verifier<'a, Aes128GcmSha256, 4096, SystemTime>,
 }
 
 impl CryptoProvider for VerifyingProvider<'_> {
@@ -90,6 +92,14 @@ fn another_ca() -> Vec<u8> {
         .to_vec()
 }
 
+/// Why a handshake failed: embedded-tls's error, and the verifier's refusal in words if it
+/// refused.
+#[derive(Debug)]
+struct HandshakeError {
+    error: TlsError,
+    refusal: Option<String>,
+}
+
 /// Opens a TLS session to `address`, verifying the broker's chain against `ca` and its name
 /// against `server_name` (`ca` `None`: no verification at all).
 async fn open_tls<'b>(
@@ -98,7 +108,7 @@ async fn open_tls<'b>(
     ca: Option<&[u8]>,
     read_record: &'b mut [u8],
     write_record: &'b mut [u8],
-) -> Result<Tls<'b>, TlsError> {
+) -> Result<Tls<'b>, HandshakeError> {
     let config = TlsConfig::new().with_server_name(server_name);
     open_tls_with(address, &config, ca, read_record, write_record).await
 }
@@ -110,20 +120,31 @@ async fn open_tls_with<'b>(
     ca: Option<&[u8]>,
     read_record: &'b mut [u8],
     write_record: &'b mut [u8],
-) -> Result<Tls<'b>, TlsError> {
+) -> Result<Tls<'b>, HandshakeError> {
     let stream = TcpStream::connect(address).await.expect("connect");
     let mut tls = TlsConnection::new(FromFutures::new(stream), read_record, write_record);
     match ca {
         Some(ca) => {
-            let provider = VerifyingProvider {
+            let mut provider = VerifyingProvider {
                 rng: OsRng,
-                verifier: CertVerifier::new(Certificate::X509(ca)),
+                verifier: Verifier::new(ca),
             };
-            tls.open(TlsContext::new(config, provider)).await?;
+            let opened = tls.open(TlsContext::new(config, &mut provider)).await;
+            opened.map_err(|error| HandshakeError {
+                error,
+                refusal: provider
+                    .verifier
+                    .refusal()
+                    .map(|refused| refused.to_string()),
+            })?;
         }
         None => {
             let provider = UnsecureProvider::new::<Aes128GcmSha256>(OsRng);
-            tls.open(TlsContext::new(config, provider)).await?;
+            let opened = tls.open(TlsContext::new(config, provider)).await;
+            opened.map_err(|error| HandshakeError {
+                error,
+                refusal: None,
+            })?;
         }
     }
     Ok(tls)
@@ -195,7 +216,7 @@ fn sasl_scram_sha_512_over_tls_produces_and_fetches_back() {
 }
 
 /// The handshake's result on the tls profile's `SSL` listener with this CA and name.
-fn handshake(server_name: &str, ca: Option<&[u8]>) -> Result<(), TlsError> {
+fn handshake(server_name: &str, ca: Option<&[u8]>) -> Result<(), HandshakeError> {
     let address = broker(Profile::Tls).nodes[0].address;
     let (mut read_record, mut write_record) = (vec![0u8; READ_RECORD], vec![0u8; WRITE_RECORD]);
     run(async {
@@ -211,27 +232,77 @@ fn handshake(server_name: &str, ca: Option<&[u8]>) -> Result<(), TlsError> {
     })
 }
 
+/// The handshake ended with a fatal `alert` from the verifier, which says `words`.
+fn assert_refused(result: Result<(), HandshakeError>, alert: AlertDescription, words: &str) {
+    let refused = result.expect_err("the handshake went through");
+    let fatal = TlsError::AbortHandshake(AlertLevel::Fatal, alert);
+    assert_eq!(
+        format!("{:?}", refused.error),
+        format!("{fatal:?}"),
+        "{refused:?}"
+    );
+    assert_eq!(refused.refusal.as_deref(), Some(words), "{refused:?}");
+}
+
 #[test]
 fn a_certificate_from_another_ca_is_refused() {
-    let error = handshake(BROKER_NAME, Some(&another_ca())).expect_err("another CA was trusted");
-    assert!(matches!(error, TlsError::InvalidCertificate), "{error:?}");
+    // The broker's own name, so only the chain is wrong; the verifier says `unknown_ca`.
+    let result = handshake(BROKER_NAME, Some(&another_ca()));
+    let words = "localhost: the certificate chain is not the CA's";
+    assert_refused(result, AlertDescription::UnknownCa, words);
     // The same handshake with the test CA goes through: the CA made the difference.
     handshake(BROKER_NAME, Some(&test_ca())).expect("the test CA");
 }
 
 #[test]
 fn a_wrong_host_name_is_refused() {
-    let error = handshake("kafka.franzl.invalid", Some(&test_ca()))
-        .expect_err("a name the certificate does not carry was accepted");
-    assert!(matches!(error, TlsError::InvalidCertificate), "{error:?}");
+    // A chain of the test CA, so only the name is wrong; the verifier says `bad_certificate`.
+    let result = handshake("kafka.franzl.invalid", Some(&test_ca()));
+    let words = "kafka.franzl.invalid: the certificate does not name this host";
+    assert_refused(result, AlertDescription::BadCertificate, words);
+    // The broker's IP address is in its certificate, but the verifier matches DNS names only.
+    let result = handshake("127.0.0.1", Some(&test_ca()));
+    let words = "127.0.0.1: the certificate does not name this host";
+    assert_refused(result, AlertDescription::BadCertificate, words);
     handshake(BROKER_NAME, Some(&test_ca())).expect("the broker's own name");
 }
 
-/// Without a verifier the same two handshakes go through: what refuses them above is the
-/// verification, not something else about the connection.
+/// Both wrong: the chain is checked first, so the refusal is `unknown_ca`.
+#[test]
+fn another_ca_and_a_wrong_name_is_refused_for_the_ca() {
+    let result = handshake("kafka.franzl.invalid", Some(&another_ca()));
+    let words = "kafka.franzl.invalid: the certificate chain is not the CA's";
+    assert_refused(result, AlertDescription::UnknownCa, words);
+}
+
+/// A verifier given no host name refuses rather than skip the name check.
+#[test]
+fn a_verifier_without_a_host_name_refuses() {
+    let address = broker(Profile::Tls).nodes[0].address;
+    let ca = test_ca();
+    let (mut read_record, mut write_record) = (vec![0u8; READ_RECORD], vec![0u8; WRITE_RECORD]);
+    let result = run(async {
+        let config = TlsConfig::new();
+        open_tls_with(
+            address,
+            &config,
+            Some(&ca),
+            &mut read_record,
+            &mut write_record,
+        )
+        .await
+        .map(drop)
+    });
+    let words = "no host name to check the certificate against";
+    assert_refused(result, AlertDescription::InternalError, words);
+}
+
+/// Without a verifier the same handshakes go through, another CA's and a wrong name alike:
+/// what refuses them above is the verification, not something else about the connection.
 #[test]
 fn without_verification_another_ca_and_a_wrong_name_would_pass() {
     handshake("kafka.franzl.invalid", None).expect("no verifier, no refusal");
+    handshake("127.0.0.1", None).expect("no verifier, no refusal");
 }
 
 /// Produces one 10 KB record on the `SSL` listener and fetches it back, over a session whose

@@ -67,10 +67,12 @@
 //!
 //! A sensor that sends a reading to Kafka over TLS: an embassy-net TCP socket, a TLS 1.3 session
 //! over it (embedded-tls, no allocator: the broker's certificate checked against one CA and
-//! its host name), SCRAM-SHA-256, and one record produced with LZ4. The same code is
+//! its host name by `tls::Verifier`, which refuses each with its own alert), SCRAM-SHA-256,
+//! and one record produced with LZ4. The same code is
 //! `examples/bare-metal/src/device.rs`, which `cargo xtask size` compiles for
 //! `thumbv7em-none-eabihf` (a unit test keeps the two the same); embassy-net, embassy-time
-//! and embedded-tls are the application's dependencies, not franzl-core's. Besides the
+//! and embedded-tls are the application's dependencies, embedded-tls also franzl-core's under
+//! its `tls` feature (the verifier's module, `franzl_core::embedded::tls`). Besides the
 //! client's buffers, TLS takes its record buffers and about 1.3 KiB of session state. A record
 //! is read whole: asked for records of at most 4 KiB (the max_fragment_length extension, as
 //! below), Kafka's brokers keep to them, so 4,352 bytes read one; unasked, they send up to
@@ -79,13 +81,13 @@
 //! ```ignore
 //! use embassy_net::tcp::{ConnectError, TcpSocket};
 //! use embassy_net::{IpEndpoint, Stack};
-//! use embedded_tls::pki::CertVerifier;
 //! use embedded_tls::{
-//!     Aes128GcmSha256, Certificate, CryptoProvider, CryptoRngCore, MaxFragmentLength, NoClock,
-//!     TlsConfig, TlsConnection, TlsContext, TlsError, TlsVerifier,
+//!     Aes128GcmSha256, CryptoProvider, CryptoRngCore, MaxFragmentLength, TlsConfig, TlsConnection,
+//!     TlsContext, TlsError, TlsVerifier,
 //! };
 //! use franzl_core::compression::Compression;
 //! use franzl_core::conn::{Credentials, Instant};
+//! use franzl_core::embedded::tls::Verifier;
 //! use franzl_core::embedded::{
 //!     Acks, Client, ClientError, ConnectionConfig, ProduceOptions, TopicRef,
 //! };
@@ -94,7 +96,8 @@
 //! use franzl_core::sasl::scram::ScramMechanism;
 //!
 //! /// Why sending failed: the TCP connection, the TLS handshake (a certificate that does not
-//! /// chain to the CA or does not name the broker is `TlsError::InvalidCertificate`), or Kafka.
+//! /// chain to the CA is `TlsError::AbortHandshake(AlertLevel::Fatal, AlertDescription::UnknownCa)`,
+//! /// one that does not name the broker the same with `BadCertificate`), or Kafka.
 //! #[derive(Debug)]
 //! pub enum SendError {
 //!     /// The TCP connection was refused or failed.
@@ -112,18 +115,18 @@
 //! }
 //!
 //! /// The device's random number generator for TLS, and the broker's certificate chain checked
-//! /// against one CA certificate and the name given to `TlsConfig::with_server_name`. The device
-//! /// has no wall clock here (`NoClock`), so validity dates are not checked; one with a clock
-//! /// implements `embedded_tls::TlsClock`.
+//! /// against one CA certificate and the name given to `TlsConfig::with_server_name`; the chain
+//! /// takes up to 2,048 bytes. Validity dates are not checked: the device has no wall clock here
+//! /// (one with a clock gives it to `Verifier` as its `embedded_tls::TlsClock` parameter).
 //! pub struct Provider<'a, R> {
 //!     rng: R,
-//!     verifier: CertVerifier<'a, Aes128GcmSha256, NoClock, 2048>,
+//!     verifier: Verifier<'a, Aes128GcmSha256, 2048>,
 //! }
 //!
 //! impl<'a, R> Provider<'a, R> {
 //!     /// `rng` for the handshake, and the broker's chain checked against the CA `ca_der`.
 //!     pub fn new(rng: R, ca_der: &'a [u8]) -> Self {
-//!         let verifier = CertVerifier::new(Certificate::X509(ca_der));
+//!         let verifier = Verifier::new(ca_der);
 //!         Self { rng, verifier }
 //!     }
 //! }
@@ -225,6 +228,8 @@ mod one_pass;
 mod produce;
 #[cfg(test)]
 mod tests;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use crate::conn::ConnectionConfig;
 pub use crate::messages::Acks;

@@ -1,6 +1,7 @@
 //! The device program that franzl-core's embedded client docs show (`franzl_core::embedded`,
 //! "A device program"): an embassy-net TCP socket, a TLS 1.3 session over it (embedded-tls,
-//! the broker's certificate verified against one CA and its name), SCRAM-SHA-256 credentials,
+//! the broker's certificate verified against one CA and its name by franzl-core's
+//! `embedded::tls::Verifier`), SCRAM-SHA-256 credentials,
 //! and one record produced with LZ4. Built for `thumbv7em-none-eabihf` by `cargo xtask size`
 //! (the `device` feature, the library only: a board's network driver and executor are the
 //! application's), so the docs show code that compiles; franzl-core's unit test
@@ -10,13 +11,13 @@
 // example: begin
 use embassy_net::tcp::{ConnectError, TcpSocket};
 use embassy_net::{IpEndpoint, Stack};
-use embedded_tls::pki::CertVerifier;
 use embedded_tls::{
-    Aes128GcmSha256, Certificate, CryptoProvider, CryptoRngCore, MaxFragmentLength, NoClock,
-    TlsConfig, TlsConnection, TlsContext, TlsError, TlsVerifier,
+    Aes128GcmSha256, CryptoProvider, CryptoRngCore, MaxFragmentLength, TlsConfig, TlsConnection,
+    TlsContext, TlsError, TlsVerifier,
 };
 use franzl_core::compression::Compression;
 use franzl_core::conn::{Credentials, Instant};
+use franzl_core::embedded::tls::Verifier;
 use franzl_core::embedded::{
     Acks, Client, ClientError, ConnectionConfig, ProduceOptions, TopicRef,
 };
@@ -25,7 +26,8 @@ use franzl_core::sasl::SaslMechanism;
 use franzl_core::sasl::scram::ScramMechanism;
 
 /// Why sending failed: the TCP connection, the TLS handshake (a certificate that does not
-/// chain to the CA or does not name the broker is `TlsError::InvalidCertificate`), or Kafka.
+/// chain to the CA is `TlsError::AbortHandshake(AlertLevel::Fatal, AlertDescription::UnknownCa)`,
+/// one that does not name the broker the same with `BadCertificate`), or Kafka.
 #[derive(Debug)]
 pub enum SendError {
     /// The TCP connection was refused or failed.
@@ -43,18 +45,18 @@ impl From<ClientError> for SendError {
 }
 
 /// The device's random number generator for TLS, and the broker's certificate chain checked
-/// against one CA certificate and the name given to `TlsConfig::with_server_name`. The device
-/// has no wall clock here (`NoClock`), so validity dates are not checked; one with a clock
-/// implements `embedded_tls::TlsClock`.
+/// against one CA certificate and the name given to `TlsConfig::with_server_name`; the chain
+/// takes up to 2,048 bytes. Validity dates are not checked: the device has no wall clock here
+/// (one with a clock gives it to `Verifier` as its `embedded_tls::TlsClock` parameter).
 pub struct Provider<'a, R> {
     rng: R,
-    verifier: CertVerifier<'a, Aes128GcmSha256, NoClock, 2048>,
+    verifier: Verifier<'a, Aes128GcmSha256, 2048>,
 }
 
 impl<'a, R> Provider<'a, R> {
     /// `rng` for the handshake, and the broker's chain checked against the CA `ca_der`.
     pub fn new(rng: R, ca_der: &'a [u8]) -> Self {
-        let verifier = CertVerifier::new(Certificate::X509(ca_der));
+        let verifier = Verifier::new(ca_der);
         Self { rng, verifier }
     }
 }
