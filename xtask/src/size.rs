@@ -241,7 +241,7 @@ fn tls_cost(scram: &Sizes, tls: &Sizes) -> String {
     let flash = tls.text.saturating_sub(scram.text);
     let ram = (tls.data + tls.bss).saturating_sub(scram.data + scram.bss);
     format!(
-        "{TLS_CLIENT}: TLS 1.3 (embedded-tls, rustpki verifier) adds {flash} bytes of flash and \
+        "{TLS_CLIENT}: TLS 1.3 (embedded-tls, franzl-core's verifier over its rustpki chain check) adds {flash} bytes of flash and \
          {ram} bytes of RAM (the read and write record buffers) to {CLIENT} with SCRAM, plus \
          its session state on the stack (under 1.5 KiB, checked when the program builds)"
     )
