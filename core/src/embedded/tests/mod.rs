@@ -9,8 +9,10 @@ use super::example::produce_and_fetch;
 use super::*;
 use crate::ErrorCode;
 use crate::conn::{ConnError, Credentials, FrameError, Instant};
+use crate::messages::TopicRef;
 use crate::record::NewRecord;
 use crate::sasl::SaslMechanism;
+use crate::wire::Uuid;
 use core::future::Future;
 use core::pin::pin;
 use core::task::{Context, Poll, Waker};
@@ -33,6 +35,23 @@ fn changed(body: &[u8]) -> std::vec::Vec<std::vec::Vec<u8>> {
         }
     }
     inputs
+}
+
+/// The topic the one-pass readers' tests look for, in the responses they build.
+const WANTED: TopicRef<'static> = TopicRef {
+    name: "t",
+    id: Uuid([7; 16]),
+};
+
+/// The lookups the one-pass readers are compared on with the generated lookups: the wanted
+/// partition (3), another of the topic's (1, the one with an error code in the Produce
+/// response), one the topic lacks (9), a topic not in the response (by name and by id).
+fn lookups() -> [(TopicRef<'static>, i32); 4] {
+    let absent = TopicRef {
+        name: "v",
+        id: Uuid([9; 16]),
+    };
+    [(WANTED, 3), (WANTED, 1), (WANTED, 9), (absent, 3)]
 }
 
 /// Both an answer, the same one, or both an error (which may differ: each reports the first

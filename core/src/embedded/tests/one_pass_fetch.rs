@@ -5,6 +5,7 @@
 
 use super::super::fetch::FetchedPartition;
 use super::super::one_pass::{PartitionAnswer, find_partition};
+use super::{WANTED, lookups};
 use crate::ErrorCode;
 use crate::messages::fetch::{
     AbortedTransaction, EpochEndOffset, FetchResponse, FetchableTopicResponse, NodeEndpoint,
@@ -14,11 +15,6 @@ use crate::messages::{Array, Message, TopicRef};
 use crate::wire::{DecodeError, Uuid};
 extern crate std;
 use std::vec::Vec;
-
-const WANTED: TopicRef<'static> = TopicRef {
-    name: "t",
-    id: Uuid([7; 16]),
-};
 
 /// The generated decoder and lookup, shaped as [`find_partition`] answers.
 fn reference<'r>(
@@ -117,16 +113,6 @@ fn response_body(version: i16) -> Vec<u8> {
     let len = response.encode(version, &mut body).unwrap();
     body.truncate(len);
     body
-}
-
-/// The lookups compared: the wanted partition, one the topic lacks, a topic not in the
-/// response (by name and by id).
-fn lookups() -> [(TopicRef<'static>, i32); 4] {
-    let absent = TopicRef {
-        name: "v",
-        id: Uuid([9; 16]),
-    };
-    [(WANTED, 3), (WANTED, 1), (WANTED, 9), (absent, 3)]
 }
 
 fn versions() -> core::ops::RangeInclusive<i16> {

@@ -4,6 +4,7 @@
 //! has one, and the same answer then.
 
 use super::super::one_pass::find_produced;
+use super::{WANTED, lookups};
 use crate::ErrorCode;
 use crate::messages::produce::{
     BatchIndexAndErrorMessage, LeaderIdAndEpoch, NodeEndpoint, PartitionProduceResponse,
@@ -13,11 +14,6 @@ use crate::messages::{Array, Message, TopicRef};
 use crate::wire::{DecodeError, Uuid};
 extern crate std;
 use std::vec::Vec;
-
-const WANTED: TopicRef<'static> = TopicRef {
-    name: "t",
-    id: Uuid([7; 16]),
-};
 
 /// The generated decoder and lookup, shaped as [`find_produced`] answers.
 fn reference(
@@ -105,16 +101,6 @@ fn response_body(version: i16) -> Vec<u8> {
     let len = response.encode(version, &mut body).unwrap();
     body.truncate(len);
     body
-}
-
-/// The lookups compared: the wanted partition, one with an error code, one the topic lacks, a
-/// topic not in the response (by name and by id).
-fn lookups() -> [(TopicRef<'static>, i32); 4] {
-    let absent = TopicRef {
-        name: "v",
-        id: Uuid([9; 16]),
-    };
-    [(WANTED, 3), (WANTED, 1), (WANTED, 9), (absent, 3)]
 }
 
 fn versions() -> core::ops::RangeInclusive<i16> {
