@@ -218,6 +218,22 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    /// Waits on `deadline` for at most `wait`: true when it had not fired by then (the wait
+    /// dropped, its timer left armed).
+    async fn still_pending_after(deadline: &mut Deadline, wait: Duration) -> bool {
+        futures_lite::future::or(
+            async {
+                deadline.wait().await;
+                false
+            },
+            async {
+                async_io::Timer::after(wait).await;
+                true
+            },
+        )
+        .await
+    }
+
     #[test]
     fn a_deadline_waits_until_its_instant_and_can_be_moved_and_set_again() {
         smol::block_on(async {
@@ -246,17 +262,7 @@ mod tests {
     fn a_deadline_without_an_instant_or_moved_later_does_not_fire_early() {
         smol::block_on(async {
             let mut deadline = Deadline::new();
-            let quiet = futures_lite::future::or(
-                async {
-                    deadline.wait().await;
-                    false
-                },
-                async {
-                    async_io::Timer::after(Duration::from_millis(50)).await;
-                    true
-                },
-            )
-            .await;
+            let quiet = still_pending_after(&mut deadline, Duration::from_millis(50)).await;
             assert!(quiet, "a deadline with no instant never fires");
 
             let start = Instant::now();
@@ -275,17 +281,7 @@ mod tests {
             // Armed for a minute by a wait that loses its race, then cleared: the timer stays
             // armed for the minute.
             deadline.set(Some(start + Duration::from_secs(60)));
-            let raced = futures_lite::future::or(
-                async {
-                    deadline.wait().await;
-                    false
-                },
-                async {
-                    async_io::Timer::after(Duration::from_millis(5)).await;
-                    true
-                },
-            )
-            .await;
+            let raced = still_pending_after(&mut deadline, Duration::from_millis(5)).await;
             assert!(raced);
             deadline.set(None);
             // A nearer instant re-arms it.
@@ -302,17 +298,7 @@ mod tests {
             let mut deadline = Deadline::new();
             let start = Instant::now();
             deadline.set(Some(start + Duration::from_millis(20)));
-            let raced = futures_lite::future::or(
-                async {
-                    deadline.wait().await;
-                    false
-                },
-                async {
-                    async_io::Timer::after(Duration::from_millis(1)).await;
-                    true
-                },
-            )
-            .await;
+            let raced = still_pending_after(&mut deadline, Duration::from_millis(1)).await;
             assert!(raced);
             // Moved later: the timer, still armed for 20 ms, fires early and is re-armed.
             deadline.set(Some(start + Duration::from_millis(70)));
